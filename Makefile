@@ -1,0 +1,59 @@
+# osdbg top-level Makefile.
+#
+# Every part of the project lives in its own folder with a make fragment
+# (<part>/<part>.mk) that adds its outputs to the lists below.  Everything is
+# built into $(BUILD)/; nothing is written into the source tree.
+#
+#   make          build everything (installs missing Debian packages first)
+#   make run      boot the reference OS in QEMU on this terminal (Ctrl-A X quits)
+#   make qemu-gdb same, but QEMU waits for GDB on a Unix socket
+#   make test     build, then run every test suite
+#   make bench    run the benchmarks
+#
+BUILD      ?= build
+TOP        := $(abspath .)
+B          := $(abspath $(BUILD))
+
+# Filled in by the fragments.
+ALL_TARGETS   :=
+TEST_TARGETS  :=
+BENCH_TARGETS :=
+
+.DEFAULT_GOAL := all
+.PHONY: all test bench clean deps format
+
+# scripts/deps.sh checks cheaply (dpkg-query) and installs only what is missing.
+deps:
+	@scripts/deps.sh
+
+include kernel/kernel.mk
+include user/user.mk
+-include ebpf/ebpf.mk
+include tests/tests.mk
+
+all: deps
+	@$(MAKE) --no-print-directory build-all
+
+.PHONY: build-all
+build-all: $(ALL_TARGETS)
+
+# `make test` builds first, then runs every suite; it stops at the first suite
+# that fails, and each suite prints its own summary line.
+test: deps
+	@$(MAKE) --no-print-directory build-all
+	@$(MAKE) --no-print-directory run-tests
+
+.PHONY: run-tests
+
+bench: deps
+	@$(MAKE) --no-print-directory build-all
+	@$(MAKE) --no-print-directory run-benches
+
+.PHONY: run-benches
+run-benches: $(BENCH_TARGETS)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)

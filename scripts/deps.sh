@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install every Debian package osdbg needs, and nothing that is already there.
+# Idempotent and cheap when all is present (one dpkg-query), so `make` and
+# `make test` call it every time.  Needs root or sudo only when something is
+# missing.  Node.js/npm are taken from the machine if present (the project
+# needs node >= 18 for node:test), else from Debian.
+set -euo pipefail
+
+packages=(
+    # building the reference kernel and its C user programs
+    gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf cpio
+    # the Rust user program: Debian's rustc with the core sources
+    rustc rust-src librust-compiler-builtins-dev
+    # running and debugging it
+    qemu-system-misc opensbi gdb-multiarch
+    # eBPF toolchain and the JIT's tests under user-mode emulation
+    clang lld llvm qemu-user gcc-riscv64-linux-gnu libbpf-dev
+    # host program libraries and unit tests
+    build-essential pkg-config libjansson-dev libelf-dev libdw-dev libiberty-dev libcmocka-dev
+)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
+missing=()
+installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${packages[@]}" 2>/dev/null || true)
+for p in "${packages[@]}"; do
+    grep -qx "$p installed" <<<"$installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps.sh: installing ${missing[*]}" >&2
+sudo=
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "deps.sh: need root to install: ${missing[*]}" >&2; exit 1; }
+    sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has empty package lists; refresh them when they are missing or old.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mmin -1440 2>/dev/null | head -1)" ]; then
+    $sudo apt-get update -qq
+fi
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,14 @@
+# Test orchestration.  Each part adds phony targets named test-<suite> to
+# TEST_TARGETS; each runs its suite through scripts/run-suite.sh, which records
+# the counts.  `make test` runs them all (make -k: a failing suite does not
+# hide the others), then prints one closing "N passed, N failed" line.
+RESULTS := $(B)/test-results
+export RESULTS
+
+.PHONY: test-clean-results test-summary
+test-clean-results:
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+
+run-tests: test-clean-results
+	@$(MAKE) --no-print-directory -k $(TEST_TARGETS); \
+	scripts/test-summary.sh
