@@ -1,0 +1,73 @@
+# The reference kernel: build/kernel/kernel.elf (pinned path, with DWARF).
+#
+# OPT selects the flavour: the default keeps every variable visible in a
+# debugger (-O0); `make OPT=-O2` gives a release build.
+RV_PREFIX   := riscv64-unknown-elf-
+RV_CC       := $(RV_PREFIX)gcc
+RV_OBJCOPY  := $(RV_PREFIX)objcopy
+RV_STRIP    := $(RV_PREFIX)strip
+# rv64imac (compressed instructions on).  -misa-spec=2.2 makes GCC 12 pick
+# the lp64 libgcc; zicsr/zifencei are part of "i" in that spec version.
+RV_ARCH     := -misa-spec=2.2 -march=rv64imac -mabi=lp64 -mcmodel=medany
+OPT         ?= -O0
+RV_CFLAGS   := $(RV_ARCH) -ffreestanding -fno-builtin -nostdlib -fno-common \
+               -fno-omit-frame-pointer -fno-stack-protector -fno-pie -g $(OPT) \
+               -Wall -Wextra -Werror -MMD -MP -I$(TOP)/include -I$(TOP)/common
+RV_LIBGCC    = $(shell $(RV_CC) $(RV_ARCH) -print-libgcc-file-name)
+
+KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S)
+COMMON_SRCS := $(wildcard common/*.c)
+KERNEL_OBJS := $(patsubst kernel/%,$(B)/kernel/%.o,$(KERNEL_SRCS)) \
+               $(patsubst common/%,$(B)/kernel/common/%.o,$(COMMON_SRCS))
+KERNEL_ELF  := $(B)/kernel/kernel.elf
+RAMDISK     := $(B)/user/fs.cpio
+
+ALL_TARGETS += $(KERNEL_ELF)
+
+$(B)/kernel/%.c.o: kernel/%.c
+	@mkdir -p $(@D)
+	$(RV_CC) $(RV_CFLAGS) -Ikernel -c $< -o $@
+
+$(B)/kernel/common/%.c.o: common/%.c
+	@mkdir -p $(@D)
+	$(RV_CC) $(RV_CFLAGS) -c $< -o $@
+
+$(B)/kernel/%.S.o: kernel/%.S
+	@mkdir -p $(@D)
+	$(RV_CC) $(RV_CFLAGS) -Ikernel -DRAMDISK_PATH='"$(RAMDISK)"' -c $< -o $@
+
+# The ramdisk is assembled into the kernel image.
+$(B)/kernel/ramdisk.S.o: $(RAMDISK)
+
+$(KERNEL_ELF): $(KERNEL_OBJS) kernel/kernel.ld
+	$(RV_CC) $(RV_ARCH) -nostdlib -T kernel/kernel.ld -Wl,--no-warn-rwx-segments \
+		-o $@ $(KERNEL_OBJS) $(RV_LIBGCC)
+
+-include $(KERNEL_OBJS:.o=.d)
+
+# Running the reference OS.  QEMU_ARGS and BOOTARGS may be overridden:
+#   make run BOOTARGS="run=hello,matrix"
+QEMU        := qemu-system-riscv64
+QEMU_MACHINE := -machine virt -bios default -m 128M -smp 1 -nographic \
+                -kernel $(KERNEL_ELF)
+BOOTARGS    ?=
+QEMU_APPEND  = $(if $(BOOTARGS),-append "$(BOOTARGS)")
+GDB_SOCK    ?= $(B)/qemu-gdb.sock
+DBG_SOCK    ?= $(B)/dbgchan.sock
+QEMU_DBGCHAN = -device virtio-serial-device \
+               -chardev socket,id=dbg,path=$(DBG_SOCK),server=on,wait=off \
+               -device virtconsole,chardev=dbg
+
+.PHONY: run qemu-gdb
+run: all
+	@echo "*** osdbg reference OS: the terminal is its console; Ctrl-A X quits QEMU."
+	@echo "*** debug channel socket: $(DBG_SOCK)"
+	@rm -f $(DBG_SOCK)
+	$(QEMU) $(QEMU_MACHINE) $(QEMU_DBGCHAN) $(QEMU_APPEND)
+
+qemu-gdb: all
+	@rm -f $(GDB_SOCK) $(DBG_SOCK)
+	@echo "*** QEMU waits for GDB on the Unix socket $(GDB_SOCK):"
+	@echo "***   gdb-multiarch $(KERNEL_ELF) -ex 'target remote $(GDB_SOCK)'"
+	$(QEMU) $(QEMU_MACHINE) $(QEMU_DBGCHAN) $(QEMU_APPEND) \
+		-gdb unix:$(GDB_SOCK),server=on,wait=off -S

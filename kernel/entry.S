@@ -1,0 +1,32 @@
+// First instructions of the kernel.  OpenSBI jumps here in S-mode with
+// a0 = hart id and a1 = physical address of the flattened device tree.
+// Give the hart a boot stack, keep its id in tp (cpuid() reads it), clear
+// .bss, then enter kmain(hartid, dtb) in main.c.  Paging is still off.
+#include "param.h"
+
+        .section .text.entry
+        .globl _entry
+_entry:
+        mv tp, a0
+        // sp = boot_stack + (hartid + 1) * BOOT_STACK_SIZE
+        la sp, boot_stack
+        li t0, BOOT_STACK_SIZE
+        addi t1, a0, 1
+        mul t0, t0, t1
+        add sp, sp, t0
+        // zero .bss (boot_stack itself is in .bss but not yet in use below sp)
+        la t0, bss_start
+        la t1, bss_end
+1:      bgeu t0, t1, 2f
+        sd zero, 0(t0)
+        addi t0, t0, 8
+        j 1b
+2:      call kmain
+3:      wfi
+        j 3b
+
+        .section .bss
+        .align 12
+        .globl boot_stack
+boot_stack:
+        .space BOOT_STACK_SIZE * NCPU

@@ -1,0 +1,30 @@
+/*
+ * Registers of the kernel at a trap taken in S-mode, saved by kernelvec.S.
+ * The layout is Linux riscv's struct pt_regs / struct user_regs_struct
+ * (pc, then x1..x31), so that the later kprobe engine can hand this frame to
+ * eBPF programs written with libbpf's PT_REGS_* macros unchanged.
+ */
+#ifndef KERNEL_KREGS_H
+#define KERNEL_KREGS_H
+
+#define KREGS_PC 0
+#define KREGS_X(n) (8 * (n)) /* xN for 1 <= N <= 31 */
+#define KREGS_SIZE 256
+#define KREGS_FRAME 272 /* stack bytes kernelvec reserves: frame + sstatus + pad */
+
+#ifndef __ASSEMBLER__
+#include "types.h"
+
+struct kregs {
+    uint64_t pc;
+    uint64_t ra, sp, gp, tp;
+    uint64_t t0, t1, t2;
+    uint64_t s0, s1;
+    uint64_t a0, a1, a2, a3, a4, a5, a6, a7;
+    uint64_t s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
+    uint64_t t3, t4, t5, t6;
+};
+_Static_assert(sizeof(struct kregs) == KREGS_SIZE, "kregs layout");
+#endif
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * Kernel start-up on the boot hart: console, device tree, memory, paging,
+ * traps and interrupts, the file system, the debug channel, then the first
+ * process and the scheduler.
+ */
+#include "bootargs.h"
+#include "console.h"
+#include "fdt.h"
+#include "file.h"
+#include "kalloc.h"
+#include "kstring.h"
+#include "plic.h"
+#include "printf.h"
+#include "proc.h"
+#include "ramfs.h"
+#include "selftest.h"
+#include "trap.h"
+#include "uart.h"
+#include "virtio_console.h"
+#include "vm.h"
+#include <osdbg/memlayout.h>
+
+static struct boot_info boot;
+
+void kmain(uint64_t hartid, const void *dtb)
+{
+    cpus[hartid].hartid = (int)hartid;
+    uart_init();
+    printf_init();
+    console_init();
+    printf("\nosdbg reference kernel: RISC-V Sv39, hart %d\n", (int)hartid);
+
+    /* Read the device tree first: it lives in RAM the allocator will hand out. */
+    if (fdt_parse(dtb, &boot) < 0)
+        printf("[kernel] no valid device tree at %p; using defaults\n", dtb);
+    uint64_t ram_end = RAMBASE + RAM_DEFAULT_SIZE;
+    if (boot.ram_size && boot.ram_base == RAMBASE)
+        ram_end = boot.ram_base + boot.ram_size;
+    if (boot.bootargs[0])
+        printf("[kernel] command line: %s\n", boot.bootargs);
+
+    kalloc_init(ram_end);
+    kvm_init(ram_end);
+    proc_init();
+    kvm_enable();
+    trap_init_hart();
+    plic_init();
+    plic_init_hart();
+    file_init();
+    int nfiles = ramfs_init();
+    printf("[kernel] %lu MiB RAM, %lu free pages, %d files in the ramdisk\n",
+           (ram_end - RAMBASE) >> 20, kalloc_free_pages(), nfiles);
+
+    if (virtio_console_init() == 0) {
+        if (bootarg_get(boot.bootargs, "dbgchan", 0, 0)) {
+            char mode[16];
+            bootarg_get(boot.bootargs, "dbgchan", mode, sizeof mode);
+            if (strcmp(mode, "echo") == 0)
+                dbgchan_echo_mode();
+        }
+    }
+    if (bootarg_get(boot.bootargs, "ktest", 0, 0))
+        kernel_selftest();
+
+    user_init(boot.bootargs);
+    scheduler();
+}

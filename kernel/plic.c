@@ -1,0 +1,46 @@
+/*
+ * RISC-V PLIC (RISC-V Platform-Level Interrupt Controller Specification
+ * v1.0): priority per source at 4*irq, enable bits per context at
+ * 0x2000 + 0x80*ctx, threshold and claim/complete at 0x200000 + 0x1000*ctx.
+ * On QEMU virt, hart h's S-mode context is 2*h + 1.
+ */
+#include "plic.h"
+#include "cpu.h"
+#include "types.h"
+#include <osdbg/memlayout.h>
+
+#define S_CONTEXT(hart) (2 * (hart) + 1)
+#define PRIORITY(irq) ((volatile uint32_t *)(PLIC + 4 * (irq)))
+#define SENABLE(hart) ((volatile uint32_t *)(PLIC + 0x2000 + 0x80 * S_CONTEXT(hart)))
+#define STHRESHOLD(hart) ((volatile uint32_t *)(PLIC + 0x200000 + 0x1000 * S_CONTEXT(hart)))
+#define SCLAIM(hart) ((volatile uint32_t *)(PLIC + 0x200004 + 0x1000 * S_CONTEXT(hart)))
+
+static uint32_t enabled_mask;
+
+void plic_init(void)
+{
+    plic_enable(UART0_IRQ);
+}
+
+void plic_enable(int irq)
+{
+    *PRIORITY(irq) = 1;
+    enabled_mask |= 1u << irq;
+    *SENABLE(cpuid()) = enabled_mask;
+}
+
+void plic_init_hart(void)
+{
+    *SENABLE(cpuid()) = enabled_mask;
+    *STHRESHOLD(cpuid()) = 0;
+}
+
+int plic_claim(void)
+{
+    return (int)*SCLAIM(cpuid());
+}
+
+void plic_complete(int irq)
+{
+    *SCLAIM(cpuid()) = (uint32_t)irq;
+}

@@ -1,0 +1,45 @@
+/*
+ * SBI calls (RISC-V Supervisor Binary Interface spec v1.0): a7 = extension
+ * id, a6 = function id, arguments in a0..a5; a0 = error, a1 = value.
+ */
+#include "sbi.h"
+
+#define SBI_EXT_LEGACY_PUTCHAR 0x01
+#define SBI_EXT_TIME 0x54494D45 /* "TIME", chapter 6 */
+#define SBI_EXT_SRST 0x53525354 /* "SRST", chapter 10 */
+#define SRST_TYPE_SHUTDOWN 0
+#define SRST_REASON_NONE 0
+
+struct sbiret {
+    long error;
+    long value;
+};
+
+static struct sbiret sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t a1)
+{
+    register uint64_t r_a0 asm("a0") = a0;
+    register uint64_t r_a1 asm("a1") = a1;
+    register uint64_t r_a6 asm("a6") = fid;
+    register uint64_t r_a7 asm("a7") = ext;
+    asm volatile("ecall" : "+r"(r_a0), "+r"(r_a1) : "r"(r_a6), "r"(r_a7) : "memory");
+    return (struct sbiret){(long)r_a0, (long)r_a1};
+}
+
+void sbi_set_timer(uint64_t stime_value)
+{
+    sbi_call(SBI_EXT_TIME, 0, stime_value, 0);
+}
+
+void sbi_console_putchar(int c)
+{
+    sbi_call(SBI_EXT_LEGACY_PUTCHAR, 0, (uint64_t)c, 0);
+}
+
+/* System Reset extension: QEMU's virt machine powers off and exits with
+ * status 0. */
+void sbi_shutdown(void)
+{
+    sbi_call(SBI_EXT_SRST, 0, SRST_TYPE_SHUTDOWN, SRST_REASON_NONE);
+    for (;;)
+        asm volatile("wfi");
+}

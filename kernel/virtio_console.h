@@ -1,0 +1,29 @@
+/*
+ * The debug channel: a virtio console (virtio 1.x spec, 5.3 "Console
+ * Device") on one of QEMU virt's virtio-mmio slots, wired on the host to a
+ * Unix socket (-device virtconsole,chardev=...).  A byte pipe between the
+ * kernel and the debugger, independent of the OS console on the UART.
+ * The kernel works the same whether or not the device is present.
+ */
+#ifndef KERNEL_VIRTIO_CONSOLE_H
+#define KERNEL_VIRTIO_CONSOLE_H
+
+#include "types.h"
+
+/* Called with each batch of received bytes, in interrupt context. */
+typedef void (*dbgchan_receiver)(const uint8_t *data, size_t len);
+
+/* Probe all virtio-mmio slots for a console (device id 3), legacy (v1) or
+ * modern (v2) transport.  Returns 0 if found and ready, -1 if absent. */
+int virtio_console_init(void);
+bool dbgchan_present(void);
+/* Queue bytes for the host; returns bytes accepted (0 if absent). */
+size_t dbgchan_send(const void *data, size_t len);
+/* Install the function that receives host bytes (0 = drop them). */
+void dbgchan_set_receiver(dbgchan_receiver fn);
+/* Echo every received byte back to the host (bootarg dbgchan=echo). */
+void dbgchan_echo_mode(void);
+/* PLIC interrupt for a virtio-mmio slot's irq. */
+void virtio_console_intr(int irq);
+
+#endif
