@@ -1,0 +1,52 @@
+# User programs: build/user/<prog> (pinned: ELF with DWARF, _start at
+# exactly 0x10000) and the ramdisk build/user/fs.cpio that the kernel embeds.
+# Uses RV_CC/RV_CFLAGS/RV_ARCH from kernel/kernel.mk.
+
+USER_LIB_SRCS := $(wildcard user/lib/*.c) user/lib/crt0.S
+USER_LIB_OBJS := $(patsubst user/lib/%,$(B)/user/lib/%.o,$(USER_LIB_SRCS)) \
+                 $(patsubst common/%,$(B)/user/lib/common/%.o,$(wildcard common/*.c))
+USER_C_PROGS  := init sh hello matrix forktest selftest fault cat ls
+USER_PROGS    := $(addprefix $(B)/user/,$(USER_C_PROGS))
+USER_CFLAGS    = $(RV_CFLAGS) -Iuser/lib
+USER_DATA     := $(wildcard user/files/*)
+
+# The Rust program(s) add themselves to USER_RUST_PROGS.
+USER_RUST_PROGS :=
+-include user/rust/rust.mk
+USER_ALL_PROGS = $(USER_PROGS) $(USER_RUST_PROGS)
+
+ALL_TARGETS += $(USER_PROGS) $(RAMDISK)
+
+$(B)/user/lib/%.c.o: user/lib/%.c
+	@mkdir -p $(@D)
+	$(RV_CC) $(USER_CFLAGS) -c $< -o $@
+
+$(B)/user/lib/%.S.o: user/lib/%.S
+	@mkdir -p $(@D)
+	$(RV_CC) $(USER_CFLAGS) -c $< -o $@
+
+$(B)/user/lib/common/%.c.o: common/%.c
+	@mkdir -p $(@D)
+	$(RV_CC) $(USER_CFLAGS) -c $< -o $@
+
+$(B)/user/%.o: user/%.c
+	@mkdir -p $(@D)
+	$(RV_CC) $(USER_CFLAGS) -c $< -o $@
+
+# crt0 first on the command line is not required: user.ld places .text.entry
+# (only crt0 has it) at 0x10000.
+$(B)/user/%: $(B)/user/%.o $(USER_LIB_OBJS) user/user.ld
+	$(RV_CC) $(RV_ARCH) -nostdlib -T user/user.ld -Wl,--no-warn-rwx-segments \
+		-o $@ $< $(USER_LIB_OBJS) $(RV_LIBGCC)
+
+-include $(USER_LIB_OBJS:.o=.d) $(USER_PROGS:=.d)
+
+# The ramdisk: programs without their debug sections (the debugger reads the
+# full ELFs in build/user/), the data files, and two deliberately broken
+# executables for the exec tests: a text file and a truncated ELF.
+$(RAMDISK): $(USER_ALL_PROGS) $(USER_DATA) user/user.mk
+	@rm -rf $(B)/user/root && mkdir -p $(B)/user/root
+	@for p in $(USER_ALL_PROGS); do $(RV_STRIP) -g -o $(B)/user/root/$$(basename $$p) $$p; done
+	@cp $(USER_DATA) $(B)/user/root/
+	@head -c 200 $(B)/user/hello >$(B)/user/root/truncated
+	cd $(B)/user/root && ls -1 | LC_ALL=C sort | cpio -o -H newc --quiet >$@.tmp && mv $@.tmp $@
