@@ -1,0 +1,189 @@
+/*
+ * ebpf.h - public interface of the osdbg eBPF runtime.
+ *
+ * One freestanding library: no libc and no allocation inside.  The embedder
+ * hands ebpf_create() one block of memory (the arena) from which the VM, its
+ * program, its maps and the verifier's scratch state are carved.  Helpers are
+ * functions of the embedder, registered by id with a prototype the verifier
+ * checks calls against.  Every failing call returns a negative number and
+ * leaves "insn N: reason" (or just "reason") in the caller-owned error buffer
+ * given to ebpf_create(); ebpf_error_insn() gives N (-1 if none).
+ *
+ * Numbers (opcodes, helper ids, map types) come from <osdbg/bpf_ids.h>.
+ * A VM is single threaded and not reentrant.
+ */
+#ifndef EBPF_H
+#define EBPF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "osdbg/bpf_ids.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* RFC 9669 3: one 64-bit instruction slot (little-endian hosts). */
+struct ebpf_insn {
+    uint8_t code;
+    uint8_t dst : 4;
+    uint8_t src : 4;
+    int16_t off;
+    int32_t imm;
+};
+
+typedef struct ebpf_vm ebpf_vm;
+typedef struct ebpf_map ebpf_map;
+
+/* Error codes (negated on return). */
+enum {
+    EBPF_OK = 0,
+    EBPF_EINVAL = 1,  /* malformed program or argument */
+    EBPF_ENOMEM = 2,  /* arena exhausted */
+    EBPF_EACCES = 3,  /* verifier rejected the program */
+    EBPF_EFAULT = 4,  /* runtime memory access outside every region */
+    EBPF_ENOENT = 5,  /* no such map element / helper / section */
+    EBPF_EEXIST = 6,  /* element exists (BPF_NOEXIST) */
+    EBPF_E2BIG = 7,   /* map full, program too large */
+    EBPF_ENOSYS = 8,  /* feature not available (e.g. JIT on this target) */
+    EBPF_ELOOP = 9,   /* run exceeded its instruction budget */
+};
+
+/* ---- VM life cycle ---------------------------------------------------- */
+
+/* Carves a VM out of mem[0..size).  err/errlen is where messages go. */
+ebpf_vm *ebpf_create(void *mem, size_t size, char *err, size_t errlen);
+const char *ebpf_error(const ebpf_vm *vm);
+int ebpf_error_insn(const ebpf_vm *vm);
+size_t ebpf_arena_used(const ebpf_vm *vm);
+void ebpf_set_user(ebpf_vm *vm, void *user); /* opaque pointer for helpers */
+void *ebpf_user(const ebpf_vm *vm);
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* Argument kinds of a helper prototype (checked by the verifier). */
+enum ebpf_arg {
+    EBPF_ARG_NONE = 0,       /* unused argument */
+    EBPF_ARG_ANYTHING,       /* any initialised value */
+    EBPF_ARG_MAP,            /* map pointer from lddw */
+    EBPF_ARG_MAP_KEY,        /* pointer to key_size readable bytes */
+    EBPF_ARG_MAP_VALUE,      /* pointer to value_size readable bytes */
+    EBPF_ARG_MEM,            /* pointer to readable bytes, size in next arg */
+    EBPF_ARG_UNINIT_MEM,     /* pointer to writable bytes, size in next arg */
+    EBPF_ARG_SIZE,           /* size of the previous memory argument, > 0 */
+    EBPF_ARG_SIZE_OR_ZERO,   /* same, may be 0 */
+    EBPF_ARG_CTX,            /* the context pointer */
+    EBPF_ARG_ALLOC_SIZE,     /* constant size of a ring buffer reservation */
+    EBPF_ARG_ALLOC_MEM,      /* record returned by ringbuf_reserve */
+};
+
+enum ebpf_ret {
+    EBPF_RET_INTEGER = 0,          /* scalar */
+    EBPF_RET_VOID,                 /* r0 undefined after the call */
+    EBPF_RET_MAP_VALUE_OR_NULL,    /* value of the map in r1, or NULL */
+    EBPF_RET_ALLOC_MEM_OR_NULL,    /* ring buffer record of r2 bytes, or NULL */
+};
+
+struct ebpf_helper_proto {
+    const char *name;
+    uint8_t ret;     /* enum ebpf_ret */
+    uint8_t args[5]; /* enum ebpf_arg, for r1..r5 */
+};
+
+typedef uint64_t (*ebpf_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                                   uint64_t r5, ebpf_vm *vm);
+
+int ebpf_register_helper(ebpf_vm *vm, uint32_t id, ebpf_helper_fn fn,
+                         const struct ebpf_helper_proto *proto);
+/* Map and ring buffer helpers (ids 1, 2, 3, 130-134) implemented by the library. */
+int ebpf_register_map_helpers(ebpf_vm *vm);
+
+/* ---- maps ------------------------------------------------------------- */
+
+struct ebpf_map_def {
+    uint32_t type; /* BPF_MAP_TYPE_ARRAY, _HASH or _RINGBUF */
+    uint32_t key_size;
+    uint32_t value_size;
+    uint32_t max_entries; /* ring buffer: data size in bytes, a power of 2 */
+};
+
+/* Creates a map in the arena; its fd is its index (0, 1, ...). */
+ebpf_map *ebpf_map_create(ebpf_vm *vm, const struct ebpf_map_def *def, const char *name);
+ebpf_map *ebpf_map_by_fd(ebpf_vm *vm, int fd);
+ebpf_map *ebpf_map_by_name(ebpf_vm *vm, const char *name);
+int ebpf_map_count(const ebpf_vm *vm);
+int ebpf_map_fd(const ebpf_map *map);
+const char *ebpf_map_name(const ebpf_map *map);
+const struct ebpf_map_def *ebpf_map_def(const ebpf_map *map);
+void *ebpf_map_lookup(ebpf_map *map, const void *key);
+int ebpf_map_update(ebpf_map *map, const void *key, const void *value, uint64_t flags);
+int ebpf_map_delete(ebpf_map *map, const void *key);
+/* key NULL: first key.  Returns -EBPF_ENOENT after the last key. */
+int ebpf_map_get_next_key(ebpf_map *map, const void *key, void *next_key);
+/* Ring buffer: copies the next committed record into buf (at most len bytes)
+ * and returns its size; 0 if empty.  Discarded records are skipped. */
+long ebpf_ringbuf_consume(ebpf_map *map, void *buf, size_t len);
+
+/* ---- programs --------------------------------------------------------- */
+
+/* Copies and checks (structure only: opcodes, jump targets, lddw pairs,
+ * function boundaries) a program; resolves lddw map pseudo sources. */
+int ebpf_load(ebpf_vm *vm, const struct ebpf_insn *insns, uint32_t count);
+/* Loads program `name` (a section such as "kprobe/do_sys_open", or a function
+ * symbol such as "main") from an ELF object built with clang -target bpf.
+ * Creates its maps (legacy "maps", BTF ".maps", .rodata/.data/.bss). */
+int ebpf_load_elf(ebpf_vm *vm, const void *elf, size_t size, const char *name);
+const struct ebpf_insn *ebpf_insns(const ebpf_vm *vm, uint32_t *count);
+const char *ebpf_license(const ebpf_vm *vm);
+
+/* Verifier.  ctx_size: bytes of the context r1 points to; ctx_writable: whether
+ * the program may store to it.  The log (may be NULL) gets a Linux-style
+ * trace: level 1 the failing path's last instructions and a summary, level 2
+ * every processed instruction with its register state. */
+struct ebpf_verify_opts {
+    uint32_t ctx_size;
+    uint32_t ctx_writable;
+    char *log;
+    size_t log_size;
+    int log_level;
+    uint32_t insn_limit;    /* processed instruction budget, 0 = 1000000 */
+    uint32_t r2_is_ctx_len; /* r2 holds an initialised scalar at entry */
+};
+int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts);
+/* Statistics of the last ebpf_verify(). */
+uint32_t ebpf_verify_processed(const ebpf_vm *vm);
+
+/* ---- execution -------------------------------------------------------- */
+
+/* Bounds-checked mode: every load and store must fall inside the context,
+ * the current stack, a map's storage or a region added here. */
+void ebpf_set_bounds_check(ebpf_vm *vm, int on);
+int ebpf_add_region(ebpf_vm *vm, const void *base, size_t len, int writable);
+/* Stops a run after `limit` backward jumps and calls (0 = no limit). */
+void ebpf_set_insn_budget(ebpf_vm *vm, uint64_t limit);
+
+/* Interpreter: r1 = ctx, r2 = ctx_len; *ret = r0 at exit. */
+int ebpf_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret);
+
+/* RV64 JIT.  Translates the loaded program into code[0..cap); *len is the
+ * size used.  The embedder makes it executable and supplies an instruction
+ * cache flush (fence.i or a syscall), called after code is written. */
+typedef void (*ebpf_icache_flush_fn)(void *start, size_t len);
+int ebpf_jit_compile(ebpf_vm *vm, void *code, size_t cap, size_t *len);
+void ebpf_set_icache_flush(ebpf_vm *vm, ebpf_icache_flush_fn fn);
+/* Runs compiled code (only on an rv64 build). */
+int ebpf_jit_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret);
+
+/* ---- tools ------------------------------------------------------------ */
+
+/* Linux-style text of instruction pc ("r0 = *(u32 *)(r1 +4)"). */
+int ebpf_disasm(const struct ebpf_insn *insns, uint32_t count, uint32_t pc, char *buf,
+                size_t len);
+/* snprintf subset used by the library: %d %i %u %x %s %c %% with l/ll/z. */
+int ebpf_snprintf(char *buf, size_t len, const char *fmt, ...);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EBPF_H */

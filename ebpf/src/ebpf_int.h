@@ -1,0 +1,141 @@
+/*
+ * ebpf_int.h - private definitions shared by the library's files.
+ *
+ * Prefixes tell where a function lives: ebpfA_ arena and text (util.c),
+ * ebpfL_ loading (load.c), ebpfI_ interpreter, ebpfM_ maps, ebpfV_ verifier,
+ * ebpfE_ ELF/BTF, ebpfJ_ JIT.
+ */
+#ifndef EBPF_INT_H
+#define EBPF_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ebpf.h"
+
+#define EBPF_MAX_MAPS    64
+#define EBPF_MAX_REGIONS 16
+#define EBPF_MAX_INSNS   (1u << 20)
+#define EBPF_MAX_FUNCS   256
+#define EBPF_NAME_LEN    48
+
+/*
+ * Pre-decoded instruction.  Jump targets are absolute instruction indices,
+ * immediates are already widened the way the instruction uses them (sign
+ * extended for ALU64/JMP, the full value for lddw), so the interpreter does
+ * no arithmetic on operands it could have done at load time.
+ */
+struct ebpf_dinsn {
+    uint8_t code;
+    uint8_t dst;
+    uint8_t src;
+    uint8_t aux;  /* atomic op for BPF_ATOMIC, movsx width for BPF_MOV */
+    int32_t off;  /* memory offset, or jump/call target index */
+    uint64_t imm; /* operand for K forms, lddw value, helper id */
+};
+
+struct ebpf_helper_slot {
+    ebpf_helper_fn fn;
+    const struct ebpf_helper_proto *proto;
+};
+
+struct ebpf_region {
+    uintptr_t base;
+    uintptr_t end;
+    int writable;
+};
+
+struct ebpf_map {
+    struct ebpf_map_def def;
+    char name[EBPF_NAME_LEN];
+    int fd;
+    ebpf_vm *vm;
+    uint8_t *data;   /* array values, hash entries or ring buffer data */
+    size_t data_len; /* bytes at data */
+    /* hash: open hashing with chains threaded through entry indices */
+    uint32_t *buckets; /* nbuckets heads, UINT32_MAX = empty */
+    uint32_t *next;    /* per entry chain link / free list link */
+    uint8_t *used;     /* per entry: 1 if live */
+    uint32_t nbuckets;
+    uint32_t free_head;
+    uint32_t count;
+    size_t entry_size; /* hash: key + value rounded up to 8 */
+    /* ring buffer: free-running byte positions (Linux layout) */
+    uint64_t cons_pos;
+    uint64_t prod_pos;
+};
+
+struct ebpf_func {
+    uint32_t start; /* first instruction */
+    uint32_t end;   /* one past the last instruction */
+};
+
+struct ebpf_vm {
+    uint8_t *arena;
+    size_t arena_size;
+    size_t arena_used;
+    char *err;
+    size_t errlen;
+    int err_insn;
+    void *user;
+
+    struct ebpf_helper_slot helpers[BPF_FUNC_MAX_ID];
+    ebpf_map *maps[EBPF_MAX_MAPS];
+    int nmaps;
+
+    struct ebpf_insn *insns; /* the program as loaded, lddw resolved */
+    uint32_t ninsns;
+    struct ebpf_dinsn *code; /* pre-decoded copy for the interpreter */
+    struct ebpf_func funcs[EBPF_MAX_FUNCS];
+    uint32_t nfuncs;
+    char license[EBPF_NAME_LEN];
+
+    uint8_t *stack; /* BPF_MAX_FRAMES * BPF_STACK_SIZE bytes */
+    struct ebpf_region regions[EBPF_MAX_REGIONS];
+    int nregions;
+    int bounds_check;
+    uint64_t budget;
+    void *run_ctx; /* context of the run under way (for helper checks) */
+    uint64_t run_ctx_len;
+
+    uint32_t *jit_code; /* compiled code, filled by ebpf_jit_compile */
+    size_t jit_len;
+    ebpf_icache_flush_fn flush;
+
+    uint32_t verify_processed;
+};
+
+/* util.c */
+void *ebpfA_alloc(ebpf_vm *vm, size_t size);
+int ebpfA_fail(ebpf_vm *vm, int code, int insn, const char *fmt, ...);
+int ebpfA_vsnprintf(char *buf, size_t len, const char *fmt, va_list ap);
+void ebpfA_memcpy(void *dst, const void *src, size_t n);
+void ebpfA_memset(void *dst, int c, size_t n);
+int ebpfA_memcmp(const void *a, const void *b, size_t n);
+size_t ebpfA_strlen(const char *s);
+int ebpfA_strcmp(const char *a, const char *b);
+int ebpfA_strncmp(const char *a, const char *b, size_t n);
+void ebpfA_strlcpy(char *dst, const char *src, size_t n);
+
+/* load.c */
+bool ebpfL_is_lddw(const struct ebpf_insn *in);
+int ebpfL_func_of(const ebpf_vm *vm, uint32_t pc);
+
+/* maps.c */
+bool ebpfM_contains(const ebpf_map *map, uintptr_t addr, size_t len);
+void *ebpfM_ringbuf_reserve(ebpf_map *map, uint64_t size);
+void ebpfM_ringbuf_commit(void *rec, bool discard);
+uint64_t ebpfM_ringbuf_query(ebpf_map *map, uint64_t what);
+
+/* helpers.c: true if [addr, addr+len) is memory the running program may
+ * hand to a helper (always true outside the bounds-checked mode). */
+bool ebpfH_mem_ok(ebpf_vm *vm, uint64_t addr, uint64_t len, int write);
+ebpf_map *ebpfH_map_arg(ebpf_vm *vm, uint64_t p);
+
+/* interp.c */
+bool ebpfI_access_ok(ebpf_vm *vm, uintptr_t addr, size_t len, int write, void *ctx,
+                     uint64_t ctx_len);
+
+#endif /* EBPF_INT_H */

@@ -1,0 +1,197 @@
+/*
+ * helpers.c - the map and ring buffer helpers the library implements itself
+ * (Linux ids and semantics; errors are negative Linux errno values, which
+ * is what programs compiled against bpf_helpers.h expect).  Other helpers
+ * (time, pid, probe_read...) belong to the embedder.
+ *
+ * In the bounds-checked mode the helpers check their pointer arguments the
+ * same way loads and stores are checked, so an unverified program cannot
+ * make a helper touch memory it could not touch itself.
+ */
+#include "ebpf_int.h"
+
+#define LINUX_ENOENT 2
+#define LINUX_E2BIG  7
+#define LINUX_EAGAIN 11
+#define LINUX_EEXIST 17
+#define LINUX_EINVAL 22
+
+bool ebpfH_mem_ok(ebpf_vm *vm, uint64_t addr, uint64_t len, int write)
+{
+    if (!vm->bounds_check)
+        return true;
+    return ebpfI_access_ok(vm, (uintptr_t)addr, (size_t)len, write, vm->run_ctx,
+                           vm->run_ctx_len);
+}
+
+/* A map argument is the address of a struct ebpf_map (lddw with
+ * BPF_PSEUDO_MAP_FD resolves to it); check it names one of ours. */
+ebpf_map *ebpfH_map_arg(ebpf_vm *vm, uint64_t p)
+{
+    if (!vm->bounds_check)
+        return (ebpf_map *)(uintptr_t)p;
+    for (int i = 0; i < vm->nmaps; i++)
+        if ((uintptr_t)vm->maps[i] == (uintptr_t)p)
+            return vm->maps[i];
+    return NULL;
+}
+
+static uint64_t errno_of(int r)
+{
+    switch (-r) {
+    case 0:
+        return 0;
+    case EBPF_ENOENT:
+        return (uint64_t)-LINUX_ENOENT;
+    case EBPF_EEXIST:
+        return (uint64_t)-LINUX_EEXIST;
+    case EBPF_E2BIG:
+        return (uint64_t)-LINUX_E2BIG;
+    }
+    return (uint64_t)-LINUX_EINVAL;
+}
+
+static uint64_t h_lookup(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                         ebpf_vm *vm)
+{
+    (void)r3, (void)r4, (void)r5;
+    ebpf_map *m = ebpfH_map_arg(vm, r1);
+    if (!m || !ebpfH_mem_ok(vm, r2, m->def.key_size, 0))
+        return 0;
+    return (uint64_t)(uintptr_t)ebpf_map_lookup(m, (const void *)(uintptr_t)r2);
+}
+
+static uint64_t h_update(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                         ebpf_vm *vm)
+{
+    (void)r5;
+    ebpf_map *m = ebpfH_map_arg(vm, r1);
+    if (!m || !ebpfH_mem_ok(vm, r2, m->def.key_size, 0) ||
+        !ebpfH_mem_ok(vm, r3, m->def.value_size, 0))
+        return (uint64_t)-LINUX_EINVAL;
+    /* A program-side failure is not a VM error: keep the error buffer. */
+    char *err = vm->err;
+    vm->err = NULL;
+    int r = ebpf_map_update(m, (const void *)(uintptr_t)r2, (const void *)(uintptr_t)r3, r4);
+    vm->err = err;
+    return errno_of(r);
+}
+
+static uint64_t h_delete(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                         ebpf_vm *vm)
+{
+    (void)r3, (void)r4, (void)r5;
+    ebpf_map *m = ebpfH_map_arg(vm, r1);
+    if (!m || !ebpfH_mem_ok(vm, r2, m->def.key_size, 0))
+        return (uint64_t)-LINUX_EINVAL;
+    char *err = vm->err;
+    vm->err = NULL;
+    int r = ebpf_map_delete(m, (const void *)(uintptr_t)r2);
+    vm->err = err;
+    return errno_of(r);
+}
+
+static uint64_t h_rb_output(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                            ebpf_vm *vm)
+{
+    (void)r4, (void)r5;
+    ebpf_map *m = ebpfH_map_arg(vm, r1);
+    if (!m || m->def.type != BPF_MAP_TYPE_RINGBUF || !ebpfH_mem_ok(vm, r2, r3, 0))
+        return (uint64_t)-LINUX_EINVAL;
+    void *rec = ebpfM_ringbuf_reserve(m, r3);
+    if (!rec)
+        return (uint64_t)-LINUX_EAGAIN;
+    ebpfA_memcpy(rec, (const void *)(uintptr_t)r2, r3);
+    ebpfM_ringbuf_commit(rec, false);
+    return 0;
+}
+
+static uint64_t h_rb_reserve(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                             ebpf_vm *vm)
+{
+    (void)r3, (void)r4, (void)r5;
+    ebpf_map *m = ebpfH_map_arg(vm, r1);
+    if (!m || m->def.type != BPF_MAP_TYPE_RINGBUF)
+        return 0;
+    return (uint64_t)(uintptr_t)ebpfM_ringbuf_reserve(m, r2);
+}
+
+/* Finds the ring buffer holding a record (bounds-checked mode only). */
+static bool record_ok(ebpf_vm *vm, uint64_t rec)
+{
+    if (!vm->bounds_check)
+        return rec != 0;
+    for (int i = 0; i < vm->nmaps; i++) {
+        ebpf_map *m = vm->maps[i];
+        if (m->def.type == BPF_MAP_TYPE_RINGBUF &&
+            ebpfM_contains(m, (uintptr_t)rec - BPF_RINGBUF_HDR_SZ, BPF_RINGBUF_HDR_SZ) &&
+            ((uintptr_t)rec & 7) == ((uintptr_t)m->data & 7))
+            return true;
+    }
+    return false;
+}
+
+static uint64_t h_rb_submit(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                            ebpf_vm *vm)
+{
+    (void)r2, (void)r3, (void)r4, (void)r5;
+    if (record_ok(vm, r1))
+        ebpfM_ringbuf_commit((void *)(uintptr_t)r1, false);
+    return 0;
+}
+
+static uint64_t h_rb_discard(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                             ebpf_vm *vm)
+{
+    (void)r2, (void)r3, (void)r4, (void)r5;
+    if (record_ok(vm, r1))
+        ebpfM_ringbuf_commit((void *)(uintptr_t)r1, true);
+    return 0;
+}
+
+static uint64_t h_rb_query(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                           ebpf_vm *vm)
+{
+    (void)r3, (void)r4, (void)r5;
+    ebpf_map *m = ebpfH_map_arg(vm, r1);
+    if (!m || m->def.type != BPF_MAP_TYPE_RINGBUF)
+        return 0;
+    return ebpfM_ringbuf_query(m, r2);
+}
+
+static const struct ebpf_helper_proto p_lookup = {
+    "map_lookup_elem", EBPF_RET_MAP_VALUE_OR_NULL, {EBPF_ARG_MAP, EBPF_ARG_MAP_KEY}};
+static const struct ebpf_helper_proto p_update = {
+    "map_update_elem",
+    EBPF_RET_INTEGER,
+    {EBPF_ARG_MAP, EBPF_ARG_MAP_KEY, EBPF_ARG_MAP_VALUE, EBPF_ARG_ANYTHING}};
+static const struct ebpf_helper_proto p_delete = {
+    "map_delete_elem", EBPF_RET_INTEGER, {EBPF_ARG_MAP, EBPF_ARG_MAP_KEY}};
+static const struct ebpf_helper_proto p_rb_output = {
+    "ringbuf_output",
+    EBPF_RET_INTEGER,
+    {EBPF_ARG_MAP, EBPF_ARG_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING}};
+static const struct ebpf_helper_proto p_rb_reserve = {
+    "ringbuf_reserve",
+    EBPF_RET_ALLOC_MEM_OR_NULL,
+    {EBPF_ARG_MAP, EBPF_ARG_ALLOC_SIZE, EBPF_ARG_ANYTHING}};
+static const struct ebpf_helper_proto p_rb_submit = {
+    "ringbuf_submit", EBPF_RET_VOID, {EBPF_ARG_ALLOC_MEM, EBPF_ARG_ANYTHING}};
+static const struct ebpf_helper_proto p_rb_discard = {
+    "ringbuf_discard", EBPF_RET_VOID, {EBPF_ARG_ALLOC_MEM, EBPF_ARG_ANYTHING}};
+static const struct ebpf_helper_proto p_rb_query = {
+    "ringbuf_query", EBPF_RET_INTEGER, {EBPF_ARG_MAP, EBPF_ARG_ANYTHING}};
+
+int ebpf_register_map_helpers(ebpf_vm *vm)
+{
+    int r = 0;
+    r |= ebpf_register_helper(vm, BPF_FUNC_map_lookup_elem, h_lookup, &p_lookup);
+    r |= ebpf_register_helper(vm, BPF_FUNC_map_update_elem, h_update, &p_update);
+    r |= ebpf_register_helper(vm, BPF_FUNC_map_delete_elem, h_delete, &p_delete);
+    r |= ebpf_register_helper(vm, BPF_FUNC_ringbuf_output, h_rb_output, &p_rb_output);
+    r |= ebpf_register_helper(vm, BPF_FUNC_ringbuf_reserve, h_rb_reserve, &p_rb_reserve);
+    r |= ebpf_register_helper(vm, BPF_FUNC_ringbuf_submit, h_rb_submit, &p_rb_submit);
+    r |= ebpf_register_helper(vm, BPF_FUNC_ringbuf_discard, h_rb_discard, &p_rb_discard);
+    r |= ebpf_register_helper(vm, BPF_FUNC_ringbuf_query, h_rb_query, &p_rb_query);
+    return r ? -EBPF_EINVAL : 0;
+}

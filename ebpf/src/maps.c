@@ -1,0 +1,351 @@
+/*
+ * maps.c - array, hash and ring buffer maps, all carved from the arena.
+ *
+ * Array: max_entries values of value_size bytes, each slot rounded up to 8
+ * bytes (as Linux does), key is a u32 index.  Hash: a fixed pool of
+ * max_entries entries (key, then value at an 8-byte boundary) on chained
+ * buckets, with a free list; no allocation after creation.  Ring buffer:
+ * Linux's record format (8-byte header: length with BUSY/DISCARD bits, then
+ * data, padded to 8) over a power-of-two byte area.  Linux maps the area
+ * twice so records may wrap; we instead never let a record wrap: when one
+ * would not fit before the end, a discarded padding record fills the tail.
+ */
+#include "ebpf_int.h"
+
+#define NIL UINT32_MAX
+
+static size_t round8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+static bool pow2(uint32_t n)
+{
+    return n && !(n & (n - 1));
+}
+
+static int setup(ebpf_vm *vm, ebpf_map *m)
+{
+    const struct ebpf_map_def *d = &m->def;
+    switch (d->type) {
+    case BPF_MAP_TYPE_ARRAY:
+        if (d->key_size != 4 || !d->value_size || !d->max_entries)
+            return ebpfA_fail(vm, EBPF_EINVAL, -1, "map %s: array needs key_size 4", m->name);
+        m->data_len = round8(d->value_size) * d->max_entries;
+        m->data = ebpfA_alloc(vm, m->data_len);
+        break;
+    case BPF_MAP_TYPE_HASH:
+        if (!d->key_size || !d->value_size || !d->max_entries)
+            return ebpfA_fail(vm, EBPF_EINVAL, -1, "map %s: bad hash geometry", m->name);
+        m->entry_size = round8(d->key_size) + round8(d->value_size);
+        m->nbuckets = 1;
+        while (m->nbuckets < d->max_entries)
+            m->nbuckets <<= 1;
+        m->data_len = m->entry_size * d->max_entries;
+        m->data = ebpfA_alloc(vm, m->data_len);
+        m->buckets = ebpfA_alloc(vm, m->nbuckets * sizeof(uint32_t));
+        m->next = ebpfA_alloc(vm, d->max_entries * sizeof(uint32_t));
+        m->used = ebpfA_alloc(vm, d->max_entries);
+        if (!m->buckets || !m->next || !m->used)
+            return ebpfA_fail(vm, EBPF_ENOMEM, -1, "map %s: arena exhausted", m->name);
+        for (uint32_t i = 0; i < m->nbuckets; i++)
+            m->buckets[i] = NIL;
+        for (uint32_t i = 0; i < d->max_entries; i++)
+            m->next[i] = i + 1 < d->max_entries ? i + 1 : NIL;
+        m->free_head = 0;
+        break;
+    case BPF_MAP_TYPE_RINGBUF:
+        if (d->key_size || d->value_size || !pow2(d->max_entries) || d->max_entries < 16)
+            return ebpfA_fail(vm, EBPF_EINVAL, -1,
+                              "map %s: ringbuf needs a power-of-two size and no key/value",
+                              m->name);
+        m->data_len = d->max_entries;
+        m->data = ebpfA_alloc(vm, m->data_len);
+        break;
+    default:
+        return ebpfA_fail(vm, EBPF_EINVAL, -1, "map %s: unsupported map type %u", m->name,
+                          d->type);
+    }
+    if (!m->data)
+        return ebpfA_fail(vm, EBPF_ENOMEM, -1, "map %s: arena exhausted", m->name);
+    return 0;
+}
+
+ebpf_map *ebpf_map_create(ebpf_vm *vm, const struct ebpf_map_def *def, const char *name)
+{
+    if (vm->nmaps == EBPF_MAX_MAPS) {
+        ebpfA_fail(vm, EBPF_E2BIG, -1, "too many maps");
+        return NULL;
+    }
+    size_t mark = vm->arena_used;
+    ebpf_map *m = ebpfA_alloc(vm, sizeof(*m));
+    if (!m) {
+        ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena exhausted");
+        return NULL;
+    }
+    m->def = *def;
+    ebpfA_strlcpy(m->name, name ? name : "", sizeof(m->name));
+    m->vm = vm;
+    if (setup(vm, m)) {
+        vm->arena_used = mark;
+        return NULL;
+    }
+    m->fd = vm->nmaps;
+    vm->maps[vm->nmaps++] = m;
+    return m;
+}
+
+ebpf_map *ebpf_map_by_fd(ebpf_vm *vm, int fd)
+{
+    return fd >= 0 && fd < vm->nmaps ? vm->maps[fd] : NULL;
+}
+
+ebpf_map *ebpf_map_by_name(ebpf_vm *vm, const char *name)
+{
+    for (int i = 0; i < vm->nmaps; i++)
+        if (!ebpfA_strcmp(vm->maps[i]->name, name))
+            return vm->maps[i];
+    return NULL;
+}
+
+int ebpf_map_count(const ebpf_vm *vm)
+{
+    return vm->nmaps;
+}
+
+int ebpf_map_fd(const ebpf_map *map)
+{
+    return map->fd;
+}
+
+const char *ebpf_map_name(const ebpf_map *map)
+{
+    return map->name;
+}
+
+const struct ebpf_map_def *ebpf_map_def(const ebpf_map *map)
+{
+    return &map->def;
+}
+
+bool ebpfM_contains(const ebpf_map *m, uintptr_t addr, size_t len)
+{
+    uintptr_t b = (uintptr_t)m->data, e = b + m->data_len;
+    return addr >= b && addr <= e && len <= e - addr;
+}
+
+/* ---- hash ---------------------------------------------------------------- */
+
+/* FNV-1a: simple, and good enough for fixed-size binary keys. */
+static uint32_t hash_key(const void *key, uint32_t n)
+{
+    const uint8_t *p = key;
+    uint32_t h = 2166136261u;
+    while (n--)
+        h = (h ^ *p++) * 16777619u;
+    return h;
+}
+
+static uint8_t *entry(const ebpf_map *m, uint32_t i)
+{
+    return m->data + (size_t)i * m->entry_size;
+}
+
+static uint32_t hash_find(const ebpf_map *m, const void *key, uint32_t *bucket)
+{
+    uint32_t b = hash_key(key, m->def.key_size) & (m->nbuckets - 1);
+    if (bucket)
+        *bucket = b;
+    for (uint32_t i = m->buckets[b]; i != NIL; i = m->next[i])
+        if (!ebpfA_memcmp(entry(m, i), key, m->def.key_size))
+            return i;
+    return NIL;
+}
+
+static void *value_of(const ebpf_map *m, uint32_t i)
+{
+    return entry(m, i) + round8(m->def.key_size);
+}
+
+/* ---- generic operations ---------------------------------------------- */
+
+void *ebpf_map_lookup(ebpf_map *m, const void *key)
+{
+    switch (m->def.type) {
+    case BPF_MAP_TYPE_ARRAY: {
+        uint32_t idx;
+        ebpfA_memcpy(&idx, key, 4);
+        if (idx >= m->def.max_entries)
+            return NULL;
+        return m->data + round8(m->def.value_size) * idx;
+    }
+    case BPF_MAP_TYPE_HASH: {
+        uint32_t i = hash_find(m, key, NULL);
+        return i == NIL ? NULL : value_of(m, i);
+    }
+    }
+    return NULL;
+}
+
+int ebpf_map_update(ebpf_map *m, const void *key, const void *value, uint64_t flags)
+{
+    ebpf_vm *vm = m->vm;
+    if (flags > BPF_EXIST)
+        return ebpfA_fail(vm, EBPF_EINVAL, -1, "bad update flags %llu", (unsigned long long)flags);
+    switch (m->def.type) {
+    case BPF_MAP_TYPE_ARRAY: {
+        void *v = ebpf_map_lookup(m, key);
+        if (!v)
+            return ebpfA_fail(vm, EBPF_E2BIG, -1, "array index out of range");
+        if (flags == BPF_NOEXIST)
+            return ebpfA_fail(vm, EBPF_EEXIST, -1, "array elements always exist");
+        ebpfA_memcpy(v, value, m->def.value_size);
+        return 0;
+    }
+    case BPF_MAP_TYPE_HASH: {
+        uint32_t b, i = hash_find(m, key, &b);
+        if (i != NIL) {
+            if (flags == BPF_NOEXIST)
+                return ebpfA_fail(vm, EBPF_EEXIST, -1, "element exists");
+            ebpfA_memcpy(value_of(m, i), value, m->def.value_size);
+            return 0;
+        }
+        if (flags == BPF_EXIST)
+            return ebpfA_fail(vm, EBPF_ENOENT, -1, "no such element");
+        if (m->free_head == NIL)
+            return ebpfA_fail(vm, EBPF_E2BIG, -1, "map %s is full", m->name);
+        i = m->free_head;
+        m->free_head = m->next[i];
+        ebpfA_memcpy(entry(m, i), key, m->def.key_size);
+        ebpfA_memcpy(value_of(m, i), value, m->def.value_size);
+        m->used[i] = 1;
+        m->next[i] = m->buckets[b];
+        m->buckets[b] = i;
+        m->count++;
+        return 0;
+    }
+    }
+    return ebpfA_fail(vm, EBPF_EINVAL, -1, "map %s does not support update", m->name);
+}
+
+int ebpf_map_delete(ebpf_map *m, const void *key)
+{
+    if (m->def.type != BPF_MAP_TYPE_HASH)
+        return ebpfA_fail(m->vm, EBPF_EINVAL, -1, "map %s does not support delete", m->name);
+    uint32_t b, i = hash_find(m, key, &b);
+    if (i == NIL)
+        return ebpfA_fail(m->vm, EBPF_ENOENT, -1, "no such element");
+    uint32_t *link = &m->buckets[b];
+    while (*link != i)
+        link = &m->next[*link];
+    *link = m->next[i];
+    m->used[i] = 0;
+    m->next[i] = m->free_head;
+    m->free_head = i;
+    m->count--;
+    return 0;
+}
+
+int ebpf_map_get_next_key(ebpf_map *m, const void *key, void *next_key)
+{
+    switch (m->def.type) {
+    case BPF_MAP_TYPE_ARRAY: {
+        uint32_t idx = 0;
+        if (key) {
+            ebpfA_memcpy(&idx, key, 4);
+            /* Linux: a missing key restarts at 0. */
+            idx = idx >= m->def.max_entries ? 0 : idx + 1;
+        }
+        if (idx >= m->def.max_entries)
+            return -EBPF_ENOENT;
+        ebpfA_memcpy(next_key, &idx, 4);
+        return 0;
+    }
+    case BPF_MAP_TYPE_HASH: {
+        uint32_t i = 0;
+        if (key) {
+            uint32_t at = hash_find(m, key, NULL);
+            i = at == NIL ? 0 : at + 1;
+        }
+        for (; i < m->def.max_entries; i++) {
+            if (m->used[i]) {
+                ebpfA_memcpy(next_key, entry(m, i), m->def.key_size);
+                return 0;
+            }
+        }
+        return -EBPF_ENOENT;
+    }
+    }
+    return ebpfA_fail(m->vm, EBPF_EINVAL, -1, "map %s has no keys", m->name);
+}
+
+/* ---- ring buffer ------------------------------------------------------ */
+
+static void put_hdr(uint8_t *at, uint32_t len)
+{
+    __atomic_store_n((uint32_t *)at, len, __ATOMIC_RELEASE);
+    ((uint32_t *)at)[1] = 0;
+}
+
+void *ebpfM_ringbuf_reserve(ebpf_map *m, uint64_t size)
+{
+    uint64_t cap = m->def.max_entries, mask = cap - 1;
+    if (m->def.type != BPF_MAP_TYPE_RINGBUF || !size || size > cap / 2)
+        return NULL;
+    uint64_t total = round8(size + BPF_RINGBUF_HDR_SZ);
+    uint64_t tail = cap - (m->prod_pos & mask); /* bytes before the end */
+    uint64_t pad = total > tail ? tail : 0;
+    if (m->prod_pos + pad + total - m->cons_pos > cap)
+        return NULL;
+    if (pad) {
+        put_hdr(m->data + (m->prod_pos & mask),
+                (uint32_t)(pad - BPF_RINGBUF_HDR_SZ) | BPF_RINGBUF_DISCARD_BIT);
+        m->prod_pos += pad;
+    }
+    uint8_t *hdr = m->data + (m->prod_pos & mask);
+    put_hdr(hdr, (uint32_t)size | BPF_RINGBUF_BUSY_BIT);
+    m->prod_pos += total;
+    return hdr + BPF_RINGBUF_HDR_SZ;
+}
+
+void ebpfM_ringbuf_commit(void *rec, bool discard)
+{
+    uint32_t *hdr = (uint32_t *)((uint8_t *)rec - BPF_RINGBUF_HDR_SZ);
+    uint32_t len = *hdr & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+    __atomic_store_n(hdr, len | (discard ? BPF_RINGBUF_DISCARD_BIT : 0), __ATOMIC_RELEASE);
+}
+
+long ebpf_ringbuf_consume(ebpf_map *m, void *buf, size_t len)
+{
+    if (m->def.type != BPF_MAP_TYPE_RINGBUF)
+        return -EBPF_EINVAL;
+    uint64_t mask = m->def.max_entries - 1;
+    while (m->cons_pos < m->prod_pos) {
+        uint8_t *hdr = m->data + (m->cons_pos & mask);
+        uint32_t h = __atomic_load_n((uint32_t *)hdr, __ATOMIC_ACQUIRE);
+        if (h & BPF_RINGBUF_BUSY_BIT)
+            return 0; /* oldest record not committed yet */
+        uint32_t n = h & ~BPF_RINGBUF_DISCARD_BIT;
+        m->cons_pos += round8(n + BPF_RINGBUF_HDR_SZ);
+        if (h & BPF_RINGBUF_DISCARD_BIT)
+            continue;
+        ebpfA_memcpy(buf, hdr + BPF_RINGBUF_HDR_SZ, n < len ? n : len);
+        return n;
+    }
+    return 0;
+}
+
+uint64_t ebpfM_ringbuf_query(ebpf_map *m, uint64_t what)
+{
+    switch (what) {
+    case 0:
+        return m->prod_pos - m->cons_pos;
+    case 1:
+        return m->def.max_entries;
+    case 2:
+        return m->cons_pos;
+    case 3:
+        return m->prod_pos;
+    }
+    return 0;
+}

@@ -1,0 +1,243 @@
+/*
+ * ebpf-run - run one eBPF program from stdin (pinned interface, issue 4):
+ *
+ *   ebpf-run [MEMHEX] [--jit] [--elf] [--verify]
+ *
+ * stdin: whitespace-separated hex bytes of the program (with --elf: an ELF
+ * object; the program is function `main` in .text).  MEMHEX: one argument
+ * of hex bytes, spaced or not, copied into a buffer; r1 = its address (0 if
+ * none), r2 = its length.  Prints r0 as 0x%llx; on a load, verify or run
+ * error prints the message on stderr and exits 1.  Default: interpreter,
+ * bounds-checked, no verifier.  --jit: the RV64 JIT (on a non-rv64 host the
+ * tool re-executes its rv64 build, ebpf-run-rv64, under qemu-riscv64).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ebpf.h"
+
+static int die(const char *what, const char *msg)
+{
+    fprintf(stderr, "ebpf-run: %s: %s\n", what, msg);
+    return 1;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Parses hex bytes separated by whitespace (or not); "0x" prefixes allowed.
+ * Returns the byte count or -1. */
+static long parse_hex(const char *s, size_t n, uint8_t *out)
+{
+    long len = 0;
+    size_t i = 0;
+    while (i < n) {
+        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == ',') {
+            i++;
+            continue;
+        }
+        if (s[i] == '0' && i + 1 < n && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
+            i += 2;
+            continue;
+        }
+        int hi = hexval(s[i]), lo = i + 1 < n ? hexval(s[i + 1]) : -1;
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[len++] = (uint8_t)(hi << 4 | lo);
+        i += 2;
+    }
+    return len;
+}
+
+static uint8_t *read_all(FILE *f, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    for (;;) {
+        if (n == cap)
+            buf = realloc(buf, cap *= 2);
+        size_t got = fread(buf + n, 1, cap - n, f);
+        if (!got)
+            break;
+        n += got;
+    }
+    *len = n;
+    return buf;
+}
+
+/* ---- embedder helpers ---------------------------------------------------- */
+
+static uint64_t h_ktime(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ebpf_vm *vm)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t h_cpu(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ebpf_vm *vm)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
+    return 0;
+}
+
+static uint64_t h_pid(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ebpf_vm *vm)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
+    uint64_t pid = (uint64_t)getpid();
+    return pid << 32 | pid;
+}
+
+static uint64_t h_printk(uint64_t fmt, uint64_t len, uint64_t c, uint64_t d, uint64_t e,
+                         ebpf_vm *vm)
+{
+    (void)c, (void)d, (void)e, (void)vm;
+    fprintf(stderr, "trace: %.*s\n", (int)len, (const char *)(uintptr_t)fmt);
+    return len;
+}
+
+static const struct ebpf_helper_proto p_ktime = {"ktime_get_ns", EBPF_RET_INTEGER, {0}};
+static const struct ebpf_helper_proto p_cpu = {"get_smp_processor_id", EBPF_RET_INTEGER, {0}};
+static const struct ebpf_helper_proto p_pid = {"get_current_pid_tgid", EBPF_RET_INTEGER, {0}};
+static const struct ebpf_helper_proto p_printk = {
+    "trace_printk", EBPF_RET_INTEGER, {EBPF_ARG_MEM, EBPF_ARG_SIZE, EBPF_ARG_ANYTHING,
+                                       EBPF_ARG_ANYTHING, EBPF_ARG_ANYTHING}};
+
+#if defined(__riscv)
+static void flush(void *start, size_t len)
+{
+    __builtin___clear_cache((char *)start, (char *)start + len);
+}
+#endif
+
+int main(int argc, char **argv)
+{
+    int jit = 0, elf = 0, verify = 0;
+    const char *memhex = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--jit"))
+            jit = 1;
+        else if (!strcmp(argv[i], "--elf"))
+            elf = 1;
+        else if (!strcmp(argv[i], "--verify"))
+            verify = 1;
+        else if (argv[i][0] == '-' && argv[i][1] == '-')
+            return die("usage", "ebpf-run [MEMHEX] [--jit] [--elf] [--verify]");
+        else if (memhex)
+            return die("usage", "only one MEMHEX argument");
+        else
+            memhex = argv[i];
+    }
+#if !defined(__riscv)
+    if (jit) {
+        /* The JIT emits RV64 code: run our rv64 twin under user-mode QEMU. */
+        char self[4096];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 16);
+        if (n < 0)
+            return die("--jit", strerror(errno));
+        self[n] = 0;
+        char twin[4200];
+        snprintf(twin, sizeof(twin), "%s-rv64", self);
+        char **args = calloc((size_t)argc + 2, sizeof(char *));
+        args[0] = "qemu-riscv64";
+        args[1] = twin;
+        for (int i = 1; i < argc; i++)
+            args[i + 1] = argv[i];
+        execvp("qemu-riscv64", args);
+        return die("qemu-riscv64", strerror(errno));
+    }
+#endif
+
+    uint8_t *mem = NULL;
+    long memlen = 0;
+    if (memhex) {
+        size_t l = strlen(memhex);
+        mem = malloc(l / 2 + 1);
+        memlen = parse_hex(memhex, l, mem);
+        if (memlen < 0)
+            return die("MEMHEX", "not hex bytes");
+    }
+    size_t inlen;
+    uint8_t *in = read_all(stdin, &inlen);
+
+    size_t arena_size = 64u << 20;
+    void *arena = malloc(arena_size);
+    char err[512];
+    ebpf_vm *vm = ebpf_create(arena, arena_size, err, sizeof(err));
+    if (!vm)
+        return die("create", err);
+    ebpf_register_map_helpers(vm);
+    ebpf_register_helper(vm, BPF_FUNC_ktime_get_ns, h_ktime, &p_ktime);
+    ebpf_register_helper(vm, BPF_FUNC_get_smp_processor_id, h_cpu, &p_cpu);
+    ebpf_register_helper(vm, BPF_FUNC_get_current_pid_tgid, h_pid, &p_pid);
+    ebpf_register_helper(vm, BPF_FUNC_trace_printk, h_printk, &p_printk);
+
+    int r;
+    if (elf) {
+        r = ebpf_load_elf(vm, in, inlen, "main");
+    } else {
+        uint8_t *code = malloc(inlen / 2 + 8);
+        long n = parse_hex((const char *)in, inlen, code);
+        if (n < 0)
+            return die("load", "program is not hex bytes");
+        if (n % 8)
+            return die("load", "program size is not a multiple of 8 bytes");
+        r = ebpf_load(vm, (const struct ebpf_insn *)code, (uint32_t)(n / 8));
+    }
+    if (r)
+        return die("load", ebpf_error(vm));
+    if (verify) {
+        static char log[1 << 16];
+        struct ebpf_verify_opts o = {0};
+        o.ctx_size = (uint32_t)memlen;
+        o.ctx_writable = 1;
+        o.r2_is_ctx_len = 1;
+        o.log = log;
+        o.log_size = sizeof(log);
+        o.log_level = 1;
+        if (ebpf_verify(vm, &o)) {
+            fputs(log, stderr);
+            return die("verify", ebpf_error(vm));
+        }
+    }
+    uint64_t r0 = 0;
+    void *ctx = memlen ? mem : NULL;
+    if (jit) {
+#if defined(__riscv)
+        size_t cap = 1u << 22;
+        void *code = mmap(NULL, cap, PROT_READ | PROT_WRITE | PROT_EXEC,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (code == MAP_FAILED)
+            return die("jit", strerror(errno));
+        size_t used;
+        ebpf_set_icache_flush(vm, flush);
+        if (ebpf_jit_compile(vm, code, cap, &used))
+            return die("jit", ebpf_error(vm));
+        r = ebpf_jit_exec(vm, ctx, (uint64_t)memlen, &r0);
+#else
+        r = -EBPF_ENOSYS;
+#endif
+    } else {
+        ebpf_set_bounds_check(vm, 1);
+        r = ebpf_exec(vm, ctx, (uint64_t)memlen, &r0);
+    }
+    if (r)
+        return die("run", ebpf_error(vm));
+    printf("0x%llx\n", (unsigned long long)r0);
+    return 0;
+}

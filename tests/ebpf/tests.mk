@@ -1,0 +1,15 @@
+# eBPF runtime test suites (issue 4).  Test binaries use the ASan/UBSan build
+# of the library; the JIT suite runs an rv64 build under qemu-riscv64.
+EBPF_TDIR := $(TOP)/tests/ebpf
+EBPF_TBIN := $(B)/ebpf/tests
+EBPF_TEST_CFLAGS := $(EBPF_ASAN_CFLAGS) -I$(EBPF_TDIR)
+
+$(EBPF_TBIN)/%: $(EBPF_TDIR)/%.c $(B)/ebpf/asan/libebpf.a $(wildcard $(EBPF_TDIR)/*.h)
+	@mkdir -p $(@D)
+	$(EBPF_HOST_CC) $(EBPF_TEST_CFLAGS) $< $(B)/ebpf/asan/libebpf.a -lcmocka -o $@
+
+.PHONY: test-ebpf-interp
+test-ebpf-interp: $(EBPF_TBIN)/test_interp
+	@scripts/run-suite.sh ebpf-interp $(EBPF_TBIN)/test_interp
+
+TEST_TARGETS += test-ebpf-interp
