@@ -11,6 +11,8 @@
 #   make bench    run the benchmarks
 #
 BUILD      ?= build
+# V=1 shows every command.
+Q          := $(if $(V),,@)
 TOP        := $(abspath .)
 B          := $(abspath $(BUILD))
 
@@ -30,6 +32,7 @@ include kernel/kernel.mk
 include user/user.mk
 -include ebpf/ebpf.mk
 include tests/tests.mk
+include $(wildcard tests/kernel/*.mk)
 
 all: deps
 	@$(MAKE) --no-print-directory build-all

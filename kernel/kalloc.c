@@ -21,12 +21,24 @@ static struct {
     uint64_t ram_end;
 } kmem;
 
+static void free_page(void *pa);
+
 void kalloc_init(uint64_t ram_end)
 {
     spin_init(&kmem.lock, "kmem");
     kmem.ram_end = ram_end;
     for (uint64_t p = PGROUNDUP((uint64_t)end); p + PGSIZE <= ram_end; p += PGSIZE)
-        kfree((void *)p);
+        free_page((void *)p);
+}
+
+static void free_page(void *pa)
+{
+    struct run *r = pa;
+    acquire(&kmem.lock);
+    r->next = kmem.free;
+    kmem.free = r;
+    kmem.nfree++;
+    release(&kmem.lock);
 }
 
 void kfree(void *pa)
@@ -34,14 +46,10 @@ void kfree(void *pa)
     uint64_t a = (uint64_t)pa;
     if (a % PGSIZE || a < (uint64_t)end || a >= kmem.ram_end)
         panic("kfree: bad page %p", pa);
-    /* Fill with junk so a use after free shows up quickly. */
+    /* Fill with junk so a use after free shows up quickly (not at boot:
+     * clearing all of RAM would cost a noticeable part of the boot time). */
     memset(pa, 0x5a, PGSIZE);
-    struct run *r = pa;
-    acquire(&kmem.lock);
-    r->next = kmem.free;
-    kmem.free = r;
-    kmem.nfree++;
-    release(&kmem.lock);
+    free_page(pa);
 }
 
 void *kalloc(void)

@@ -26,21 +26,25 @@ ALL_TARGETS += $(KERNEL_ELF)
 
 $(B)/kernel/%.c.o: kernel/%.c
 	@mkdir -p $(@D)
-	$(RV_CC) $(RV_CFLAGS) -Ikernel -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(RV_CC) $(RV_CFLAGS) -Ikernel -c $< -o $@
 
 $(B)/kernel/common/%.c.o: common/%.c
 	@mkdir -p $(@D)
-	$(RV_CC) $(RV_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(RV_CC) $(RV_CFLAGS) -c $< -o $@
 
 $(B)/kernel/%.S.o: kernel/%.S
 	@mkdir -p $(@D)
-	$(RV_CC) $(RV_CFLAGS) -Ikernel -DRAMDISK_PATH='"$(RAMDISK)"' -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(RV_CC) $(RV_CFLAGS) -Ikernel -DRAMDISK_PATH='"$(RAMDISK)"' -c $< -o $@
 
 # The ramdisk is assembled into the kernel image.
 $(B)/kernel/ramdisk.S.o: $(RAMDISK)
 
 $(KERNEL_ELF): $(KERNEL_OBJS) kernel/kernel.ld
-	$(RV_CC) $(RV_ARCH) -nostdlib -T kernel/kernel.ld -Wl,--no-warn-rwx-segments \
+	@echo "  LD      $@"
+	$(Q)$(RV_CC) $(RV_ARCH) -nostdlib -T kernel/kernel.ld -Wl,--no-warn-rwx-segments \
 		-o $@ $(KERNEL_OBJS) $(RV_LIBGCC)
 
 -include $(KERNEL_OBJS:.o=.d)

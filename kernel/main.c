@@ -59,8 +59,13 @@ void kmain(uint64_t hartid, const void *dtb)
                 dbgchan_echo_mode();
         }
     }
-    if (bootarg_get(boot.bootargs, "ktest", 0, 0))
+    char ktest[16];
+    if (bootarg_get(boot.bootargs, "ktest", ktest, sizeof ktest)) {
+        /* ktest=panic checks that a panic stops QEMU with a failure status. */
+        if (strcmp(ktest, "panic") == 0)
+            panic("requested by the boot argument ktest=panic");
         kernel_selftest();
+    }
 
     user_init(boot.bootargs);
     scheduler();

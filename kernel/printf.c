@@ -40,7 +40,7 @@ void printf(const char *fmt, ...)
 }
 
 /* A broken kernel invariant: say where, then stop the machine so that QEMU
- * exits instead of hanging a test (a debugger attached to the gdbstub still
+ * exits, with a failure status, instead of hanging a test (a debugger attached to the gdbstub still
  * sees the message on the console). */
 void panic(const char *fmt, ...)
 {
@@ -52,5 +52,5 @@ void panic(const char *fmt, ...)
     vformat(put_console, 0, fmt, ap);
     va_end(ap);
     printf("\n");
-    sbi_shutdown();
+    sbi_shutdown_failure();
 }

@@ -3,12 +3,14 @@
  * id, a6 = function id, arguments in a0..a5; a0 = error, a1 = value.
  */
 #include "sbi.h"
+#include <osdbg/memlayout.h>
 
 #define SBI_EXT_LEGACY_PUTCHAR 0x01
 #define SBI_EXT_TIME 0x54494D45 /* "TIME", chapter 6 */
 #define SBI_EXT_SRST 0x53525354 /* "SRST", chapter 10 */
 #define SRST_TYPE_SHUTDOWN 0
 #define SRST_REASON_NONE 0
+#define SRST_REASON_FAILURE 1
 
 struct sbiret {
     long error;
@@ -36,10 +38,24 @@ void sbi_console_putchar(int c)
 }
 
 /* System Reset extension: QEMU's virt machine powers off and exits with
- * status 0. */
+ * status 0 (OpenSBI drives the sifive_test "finisher" device). */
 void sbi_shutdown(void)
 {
     sbi_call(SBI_EXT_SRST, 0, SRST_TYPE_SHUTDOWN, SRST_REASON_NONE);
+    for (;;)
+        asm volatile("wfi");
+}
+
+/* Power off with a failure status, so that a kernel panic fails any test or
+ * script running the OS.  OpenSBI 1.1 reports every SRST shutdown to QEMU
+ * as a pass, whatever the reason, so write QEMU virt's test finisher
+ * directly (hw/misc/sifive_test.c: FAIL = 0x3333, exit code in bits 31:16;
+ * mapped in the kernel page table at the same address); SRST stays as the
+ * fallback for other machines. */
+void sbi_shutdown_failure(void)
+{
+    *(volatile uint32_t *)VIRT_TEST = 0x3333 | (1u << 16);
+    sbi_call(SBI_EXT_SRST, 0, SRST_TYPE_SHUTDOWN, SRST_REASON_FAILURE);
     for (;;)
         asm volatile("wfi");
 }

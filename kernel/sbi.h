@@ -6,6 +6,7 @@
 
 void sbi_set_timer(uint64_t stime_value);
 NORETURN void sbi_shutdown(void);
+NORETURN void sbi_shutdown_failure(void);
 void sbi_console_putchar(int c);
 
 #endif

@@ -25,5 +25,7 @@ void dbgchan_set_receiver(dbgchan_receiver fn);
 void dbgchan_echo_mode(void);
 /* PLIC interrupt for a virtio-mmio slot's irq. */
 void virtio_console_intr(int irq);
+/* Bytes dbgchan_send could not queue (transmit ring full for too long). */
+uint64_t dbgchan_dropped(void);
 
 #endif

@@ -29,6 +29,7 @@ void kvm_init(uint64_t ram_end)
     if (!kpt)
         panic("kvm_init: out of memory");
     int err = 0;
+    err |= kvm_map(kpt, VIRT_TEST, VIRT_TEST, PGSIZE, PTE_R | PTE_W);
     err |= kvm_map(kpt, PLIC, PLIC, PLIC_SIZE, PTE_R | PTE_W);
     err |= kvm_map(kpt, UART0, UART0, PGSIZE, PTE_R | PTE_W);
     err |= kvm_map(kpt, VIRTIO_MMIO_BASE, VIRTIO_MMIO_BASE, VIRTIO_MMIO_SLOTS * VIRTIO_MMIO_STRIDE,

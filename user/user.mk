@@ -19,24 +19,29 @@ ALL_TARGETS += $(USER_PROGS) $(RAMDISK)
 
 $(B)/user/lib/%.c.o: user/lib/%.c
 	@mkdir -p $(@D)
-	$(RV_CC) $(USER_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(RV_CC) $(USER_CFLAGS) -c $< -o $@
 
 $(B)/user/lib/%.S.o: user/lib/%.S
 	@mkdir -p $(@D)
-	$(RV_CC) $(USER_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(RV_CC) $(USER_CFLAGS) -c $< -o $@
 
 $(B)/user/lib/common/%.c.o: common/%.c
 	@mkdir -p $(@D)
-	$(RV_CC) $(USER_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(RV_CC) $(USER_CFLAGS) -c $< -o $@
 
 $(B)/user/%.o: user/%.c
 	@mkdir -p $(@D)
-	$(RV_CC) $(USER_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(RV_CC) $(USER_CFLAGS) -c $< -o $@
 
 # crt0 first on the command line is not required: user.ld places .text.entry
 # (only crt0 has it) at 0x10000.
 $(B)/user/%: $(B)/user/%.o $(USER_LIB_OBJS) user/user.ld
-	$(RV_CC) $(RV_ARCH) -nostdlib -T user/user.ld -Wl,--no-warn-rwx-segments \
+	@echo "  LD      $@"
+	$(Q)$(RV_CC) $(RV_ARCH) -nostdlib -T user/user.ld -Wl,--no-warn-rwx-segments \
 		-o $@ $< $(USER_LIB_OBJS) $(RV_LIBGCC)
 
 -include $(USER_LIB_OBJS:.o=.d) $(USER_PROGS:=.d)
@@ -49,4 +54,5 @@ $(RAMDISK): $(USER_ALL_PROGS) $(USER_DATA) user/user.mk
 	@for p in $(USER_ALL_PROGS); do $(RV_STRIP) -g -o $(B)/user/root/$$(basename $$p) $$p; done
 	@cp $(USER_DATA) $(B)/user/root/
 	@head -c 200 $(B)/user/hello >$(B)/user/root/truncated
-	cd $(B)/user/root && ls -1 | LC_ALL=C sort | cpio -o -H newc --quiet >$@.tmp && mv $@.tmp $@
+	@echo "  CPIO    $@"
+	$(Q)cd $(B)/user/root && ls -1 | LC_ALL=C sort | cpio -o -H newc --quiet >$@.tmp && mv $@.tmp $@

@@ -9,6 +9,7 @@
  * sign-extension.
  *
  * Kernel page table (one, shared by every kernel thread):
+ *   0x00100000  QEMU's test finisher (panic exits QEMU with a failure status)
  *   0x0c000000  PLIC
  *   0x10000000  UART (ns16550a)
  *   0x10001000  8 virtio-mmio slots, one page each
@@ -54,6 +55,8 @@
 #define VIRTIO_MMIO_SLOTS 8
 #define VIRTIO_MMIO_STRIDE 0x1000UL
 #define VIRTIO_MMIO_IRQ(slot) (1 + (slot))
+/* sifive_test "finisher": writing 0x3333 | code << 16 makes QEMU exit(code). */
+#define VIRT_TEST 0x100000UL
 #define PLIC 0x0c000000UL
 #define PLIC_SIZE 0x400000UL
 

@@ -1,0 +1,7 @@
+# Host-driven tests of the reference kernel (node:test, real QEMU).
+TEST_TARGETS += test-kernel-boot test-kernel-elf
+.PHONY: test-kernel-boot test-kernel-elf
+test-kernel-boot:
+	@scripts/run-suite.sh kernel-boot node --test --test-reporter=tap tests/kernel/boot.test.mjs
+test-kernel-elf:
+	@scripts/run-suite.sh kernel-elf node --test --test-reporter=tap tests/kernel/elf.test.mjs
