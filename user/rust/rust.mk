@@ -38,13 +38,15 @@ USER_RUST_PROGS  += $(RUST_PROG_ELFS)
 # lets a release compiler build them.  The programs themselves are stable Rust.
 $(RUST_LIBDIR)/libcore.rlib: $(RUST_CORE_SRC) $(RUST_RUSTC)
 	@mkdir -p $(@D)
-	RUSTC_BOOTSTRAP=1 $(RUST_RUSTC) --edition 2021 --crate-type lib --crate-name core \
+	@echo "  RUSTC   core (once, about 20 s)"
+	$(Q)RUSTC_BOOTSTRAP=1 $(RUST_RUSTC) --edition 2021 --crate-type lib --crate-name core \
 		$(RUST_CODEGEN) -O $(RUST_CORE_SRC) --out-dir $(@D)
 
 # Edition 2015 (no --edition), as its Cargo.toml says; the features are what
 # its build.rs would turn on for a -none target ("mem": memcpy and friends).
 $(RUST_LIBDIR)/libcompiler_builtins.rlib: $(RUST_CB_SRC) $(RUST_LIBDIR)/libcore.rlib
-	RUSTC_BOOTSTRAP=1 $(RUST_RUSTC) --crate-type lib --crate-name compiler_builtins \
+	@echo "  RUSTC   compiler_builtins"
+	$(Q)RUSTC_BOOTSTRAP=1 $(RUST_RUSTC) --crate-type lib --crate-name compiler_builtins \
 		$(RUST_CODEGEN) -O --cfg 'feature="compiler-builtins"' \
 		--cfg 'feature="unstable"' --cfg 'feature="mem"' \
 		-L $(@D) $(RUST_CB_SRC) --out-dir $(@D)
@@ -52,18 +54,21 @@ $(RUST_LIBDIR)/libcompiler_builtins.rlib: $(RUST_CB_SRC) $(RUST_LIBDIR)/libcore.
 # System call numbers come from the C header, never a copy.
 $(RUST_GEN)/syscall_nr.rs: include/osdbg/syscall_nr.h scripts/gen-rust-consts.sh
 	@mkdir -p $(@D)
-	scripts/gen-rust-consts.sh $< usize > $@.tmp && mv $@.tmp $@
+	@echo "  GEN     $@"
+	$(Q)scripts/gen-rust-consts.sh $< usize > $@.tmp && mv $@.tmp $@
 
 # A program and everything it needs in one static archive; rustc's dep-info
 # records the modules it read (ulib.rs, the generated constants).
 $(RUST_PROGS:%=$(RUST_DIR)/lib%.a): $(RUST_DIR)/lib%.a: user/rust/%.rs \
-		$(RUST_GEN)/syscall_nr.rs $(RUST_LIBDIR)/libcompiler_builtins.rlib
-	OSDBG_RUST_GEN=$(RUST_GEN) $(RUST_RUSTC) $(RUST_FLAGS) --crate-type staticlib \
+		$(RUST_GEN)/syscall_nr.rs $(RUST_LIBDIR)/libcompiler_builtins.rlib user/rust/rust.mk
+	@echo "  RUSTC   $<"
+	$(Q)OSDBG_RUST_GEN=$(RUST_GEN) $(RUST_RUSTC) $(RUST_FLAGS) --crate-type staticlib \
 		--crate-name $* --emit link,dep-info --out-dir $(@D) $<
 
 # -u _start pulls the entry out of the archive; --gc-sections drops the parts
 # of core the program does not use.
 $(RUST_PROG_ELFS): $(B)/user/%: $(RUST_DIR)/lib%.a user/user.ld
-	$(RV_PREFIX)ld -T user/user.ld -u _start --gc-sections -o $@ $<
+	@echo "  LD      $@"
+	$(Q)$(RV_PREFIX)ld -T user/user.ld -u _start --gc-sections -o $@ $<
 
 -include $(RUST_PROGS:%=$(RUST_DIR)/%.d)
