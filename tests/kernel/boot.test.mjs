@@ -60,6 +60,29 @@ test('fork/exec/wait exerciser passes', async () => {
   assert.ok(!out.includes('FAILED'), out);
 });
 
+test('the Rust program runs: rustdemo prints the sum of the first 10 Fibonacci numbers', async () => {
+  const { code, out } = await runOS('run=rustdemo');
+  assert.equal(code, 0);
+  assert.deepEqual(programLines(out), [
+    'rustdemo: hello from Rust (pid 2)',
+    'rustdemo: work(10) = 143', // 1+1+2+3+5+8+13+21+34+55
+    'init: all programs done, powering off',
+  ]);
+});
+
+test('the Rust program takes arguments from the shell', async () => {
+  const os = bootOS();
+  try {
+    await os.waitFor('$ ');
+    os.type('rustdemo 20\n');
+    await os.waitFor('rustdemo: work(20) = 17710\n'); // F(22) - 1
+    os.type('exit\n');
+    assert.equal((await os.waitExit(10000)).code, 0);
+  } finally {
+    os.stop();
+  }
+});
+
 test('in-kernel self-tests pass (ktest)', async () => {
   const { code, out } = await runOS('ktest run=hello');
   assert.equal(code, 0);

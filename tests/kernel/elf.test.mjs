@@ -14,9 +14,8 @@ const tool = (name, ...args) => execFileSync(`riscv64-unknown-elf-${name}`, args
 // plus the rest of user/, each with the source file its main lives in.
 const PROGRAMS = {
   sh: 'sh.c', hello: 'hello.c', matrix: 'matrix.c', forktest: 'forktest.c', init: 'init.c',
-  selftest: 'selftest.c', fault: 'fault.c', cat: 'cat.c', ls: 'ls.c',
+  selftest: 'selftest.c', fault: 'fault.c', cat: 'cat.c', ls: 'ls.c', rustdemo: 'rustdemo.rs',
 };
-if (fs.existsSync(path.join(BUILD, 'user', 'rustdemo'))) PROGRAMS.rustdemo = 'rustdemo.rs';
 
 for (const [prog, source] of Object.entries(PROGRAMS)) {
   test(`${prog}: rv64 ELF, _start at exactly 0x10000, DWARF lines for ${source}`, () => {
@@ -33,6 +32,11 @@ for (const [prog, source] of Object.entries(PROGRAMS)) {
     assert.ok(lines.includes(source), `line table mentions ${source}`);
   });
 }
+
+test('rustdemo: Rust functions keep their mangled names (rustdemo::work)', () => {
+  const syms = tool('nm', path.join(BUILD, 'user', 'rustdemo'));
+  assert.match(syms, / t _ZN8rustdemo4work17h[0-9a-f]{16}E\n/, 'legacy-mangled rustdemo::work, not inlined');
+});
 
 test('the ramdisk holds every program', () => {
   const list = execFileSync('cpio', ['-it', '--quiet'], { input: fs.readFileSync(path.join(BUILD, 'user', 'fs.cpio')), encoding: 'utf8' })
