@@ -31,6 +31,7 @@ deps:
 include kernel/kernel.mk
 include user/user.mk
 -include ebpf/ebpf.mk
+include $(wildcard adapter/*.mk)
 include tests/tests.mk
 include $(wildcard tests/kernel/*.mk)
 
