@@ -1,10 +1,5 @@
 /* Temporary: parts not written yet. */
 #include "ebpf_int.h"
-int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
-{
-    (void)opts;
-    return ebpfA_fail(vm, EBPF_ENOSYS, -1, "verifier not built");
-}
 int ebpf_load_elf(ebpf_vm *vm, const void *elf, size_t size, const char *name)
 {
     (void)elf, (void)size, (void)name;

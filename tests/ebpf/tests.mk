@@ -13,3 +13,9 @@ test-ebpf-interp: $(EBPF_TBIN)/test_interp
 	@scripts/run-suite.sh ebpf-interp $(EBPF_TBIN)/test_interp
 
 TEST_TARGETS += test-ebpf-interp
+
+.PHONY: test-ebpf-verifier
+test-ebpf-verifier: $(EBPF_TBIN)/test_verifier
+	@scripts/run-suite.sh ebpf-verifier $(EBPF_TBIN)/test_verifier
+
+TEST_TARGETS += test-ebpf-verifier

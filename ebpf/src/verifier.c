@@ -1,0 +1,744 @@
+/*
+ * verifier.c - drives the verifier: the control-flow pass (unreachable
+ * code, prune points), the path walk with its pending-branch stack, state
+ * pruning and loop detection, calls (helpers and local functions), exits,
+ * and the Linux-style log.  See verifier.h for the model.
+ */
+#include "verifier.h"
+
+int ebpfV_branch_decide(struct verifier *v, const struct ebpf_insn *in);
+void ebpfV_branch_refine(struct verifier *v, const struct ebpf_insn *in, struct vstate *st,
+                         bool taken);
+
+#define DEFAULT_LIMIT 1000000u
+
+/* ---- log and errors ---------------------------------------------------- */
+
+static void vlog(struct verifier *v, const char *fmt, va_list ap)
+{
+    if (!v->log || v->logpos + 1 >= v->logsz)
+        return;
+    int n = ebpfA_vsnprintf(v->log + v->logpos, v->logsz - v->logpos, fmt, ap);
+    if (n > 0)
+        v->logpos += (size_t)n < v->logsz - v->logpos ? (size_t)n : v->logsz - v->logpos - 1;
+}
+
+void ebpfV_log(struct verifier *v, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(v, fmt, ap);
+    va_end(ap);
+}
+
+/* Rejects the program: message to the log and to the VM's error buffer. */
+int ebpfV_err(struct verifier *v, const char *fmt, ...)
+{
+    char msg[160];
+    va_list ap;
+    va_start(ap, fmt);
+    ebpfA_vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    ebpfV_log(v, "%s\n", msg);
+    return ebpfA_fail(v->vm, EBPF_EACCES, (int)v->pc, "%s", msg);
+}
+
+struct vframe *ebpfV_frame(struct verifier *v)
+{
+    return &v->cur->frames[v->cur->nframes - 1];
+}
+
+static void log_reg(struct verifier *v, int i, const struct vreg *r)
+{
+    switch (r->type) {
+    case T_NOT_INIT:
+        return;
+    case T_SCALAR:
+        if (r->umin == r->umax)
+            ebpfV_log(v, " R%d=%lld", i, (long long)r->umin);
+        else
+            ebpfV_log(v, " R%d=scalar(smin=%lld,smax=%lld,umin=%llu,umax=%llu)", i,
+                      (long long)r->smin, (long long)r->smax, (unsigned long long)r->umin,
+                      (unsigned long long)r->umax);
+        return;
+    case T_STACK:
+        ebpfV_log(v, " R%d=fp%d", i, r->off);
+        return;
+    default:
+        ebpfV_log(v, " R%d=%s(", i, ebpfV_type_name(r->type));
+        if (r->type >= T_MAP_PTR && r->type <= T_MAP_VALUE_OR_NULL) {
+            ebpf_map *m = ebpf_map_by_fd(v->vm, r->map);
+            ebpfV_log(v, "map=%s,", m ? m->name : "?");
+        }
+        if (r->id)
+            ebpfV_log(v, "id=%u,", r->id);
+        if (r->type == T_MEM || r->type == T_MEM_OR_NULL)
+            ebpfV_log(v, "sz=%u,", r->size);
+        ebpfV_log(v, "off=%d", r->off);
+        if (r->smin || r->smax)
+            ebpfV_log(v, ",var=[%lld,%lld]", (long long)r->smin, (long long)r->smax);
+        ebpfV_log(v, ")");
+    }
+}
+
+static void log_state(struct verifier *v)
+{
+    struct vframe *f = ebpfV_frame(v);
+    ebpfV_log(v, "%u:", v->pc);
+    if (v->cur->nframes > 1)
+        ebpfV_log(v, " frame%u:", v->cur->nframes - 1);
+    for (int i = 0; i < BPF_NREGS; i++)
+        log_reg(v, i, &f->regs[i]);
+    for (int s = 0; s < VSLOTS; s++) {
+        if (f->stype[s * 8] == S_SPILL) {
+            char name[16];
+            ebpf_snprintf(name, sizeof(name), "fp%d", s * 8 - BPF_STACK_SIZE);
+            ebpfV_log(v, " %s=", name);
+            log_reg(v, 0, &f->spill[s]);
+        }
+    }
+    ebpfV_log(v, "\n");
+}
+
+static void log_insn(struct verifier *v)
+{
+    char text[96];
+    ebpf_disasm(v->insns, v->n, v->pc, text, sizeof(text));
+    ebpfV_log(v, "%u: (%02x) %s\n", v->pc, v->insns[v->pc].code, text);
+}
+
+/* ---- scratch memory ------------------------------------------------------ */
+
+static void *scratch(struct verifier *v, size_t size)
+{
+    uint8_t *p = (uint8_t *)(((uintptr_t)v->lo + 15) & ~(uintptr_t)15);
+    if (p + size > v->pend_top)
+        return NULL;
+    v->lo = p + size;
+    return p;
+}
+
+static size_t state_size(const struct vstate *st)
+{
+    return VSTATE_SIZE(st->nframes);
+}
+
+static int push_pending(struct verifier *v, uint32_t pc, struct vpending **out)
+{
+    size_t size = (offsetof(struct vpending, st) + state_size(v->cur) + 15) & ~(size_t)15;
+    if ((size_t)(v->pend_top - v->lo) < size)
+        return ebpfV_err(v, "verifier out of memory (%zu bytes of scratch)",
+                         (size_t)(v->hi - v->lo));
+    v->pend_top -= size;
+    struct vpending *p = (struct vpending *)v->pend_top;
+    p->pc = pc;
+    p->pathlen = v->pathlen;
+    p->size = (uint32_t)size;
+    ebpfA_memcpy(&p->st, v->cur, state_size(v->cur));
+    *out = p;
+    return 0;
+}
+
+static void drop_pending(struct verifier *v)
+{
+    v->pend_top += ((struct vpending *)v->pend_top)->size;
+}
+
+/* Resumes the newest pending branch; false when none is left. */
+static bool pop_pending(struct verifier *v)
+{
+    if (v->pend_top == v->hi)
+        return false;
+    struct vpending *p = (struct vpending *)v->pend_top;
+    ebpfA_memcpy(v->cur, &p->st, VSTATE_SIZE(p->st.nframes));
+    v->pc = p->pc;
+    v->pathlen = p->pathlen;
+    drop_pending(v);
+    return true;
+}
+
+/* ---- state pruning --------------------------------------------------------- */
+
+struct idmap {
+    uint32_t old[16], cur[16];
+    int n;
+};
+
+static bool id_match(struct idmap *m, uint32_t a, uint32_t b)
+{
+    for (int i = 0; i < m->n; i++)
+        if (m->old[i] == a)
+            return m->cur[i] == b;
+    if (m->n == 16)
+        return false;
+    m->old[m->n] = a;
+    m->cur[m->n++] = b;
+    return true;
+}
+
+static bool var_within(const struct vreg *o, const struct vreg *c)
+{
+    return c->smin >= o->smin && c->smax <= o->smax;
+}
+
+/* Is every value cur may hold also allowed by old? */
+static bool reg_covers(const struct vreg *o, const struct vreg *c, struct idmap *m)
+{
+    if (o->type == T_NOT_INIT)
+        return true;
+    if (o->type != c->type)
+        return false;
+    switch (o->type) {
+    case T_SCALAR:
+        return c->umin >= o->umin && c->umax <= o->umax && c->smin >= o->smin &&
+               c->smax <= o->smax;
+    case T_CTX:
+        return o->off == c->off && var_within(o, c);
+    case T_STACK:
+        return o->off == c->off && o->frame == c->frame && var_within(o, c);
+    case T_MAP_PTR:
+        return o->map == c->map;
+    case T_MAP_VALUE:
+        return o->map == c->map && o->off == c->off && var_within(o, c);
+    case T_MEM:
+        return o->size == c->size && o->off == c->off && var_within(o, c) &&
+               id_match(m, o->id, c->id);
+    case T_MAP_VALUE_OR_NULL:
+    case T_MEM_OR_NULL:
+        return o->map == c->map && o->size == c->size && o->off == c->off &&
+               var_within(o, c) && id_match(m, o->id, c->id);
+    }
+    return false;
+}
+
+static bool state_covers(const struct vstate *o, const struct vstate *c)
+{
+    struct idmap m;
+    m.n = 0;
+    if (o->nframes != c->nframes || o->nrefs != c->nrefs)
+        return false;
+    for (uint32_t fi = 0; fi < o->nframes; fi++) {
+        const struct vframe *of = &o->frames[fi], *cf = &c->frames[fi];
+        if (of->callsite != cf->callsite)
+            return false;
+        for (int i = 0; i < BPF_NREGS; i++)
+            if (!reg_covers(&of->regs[i], &cf->regs[i], &m))
+                return false;
+        for (int s = 0; s < VSLOTS; s++) {
+            for (int k = 0; k < 8; k++) {
+                uint8_t ot = of->stype[s * 8 + k], ct = cf->stype[s * 8 + k];
+                if (ot == S_INVALID || ot == ct)
+                    continue;
+                if (ot == S_MISC && ct == S_SPILL && cf->spill[s].type == T_SCALAR)
+                    continue;
+                return false;
+            }
+            if (of->stype[s * 8] == S_SPILL && !reg_covers(&of->spill[s], &cf->spill[s], &m))
+                return false;
+        }
+    }
+    for (uint32_t i = 0; i < o->nrefs; i++)
+        if (!id_match(&m, o->refs[i], c->refs[i]))
+            return false;
+    return true;
+}
+
+/* At a prune point: 1 if a remembered state covers the current one (walk
+ * no further), an error if that state is on the current path (the path
+ * can repeat forever), else remembers the current state. */
+static int prune(struct verifier *v)
+{
+    uint32_t pc = v->pc;
+    for (struct vsaved *s = v->saved[pc]; s; s = s->next) {
+        if (!state_covers(&s->st, v->cur))
+            continue;
+        if (s->pathpos < v->pathlen && v->path[s->pathpos] == s)
+            return ebpfV_err(v, "infinite loop detected at insn %u", pc);
+        if (v->level >= 2)
+            ebpfV_log(v, "%u: safe\n", pc);
+        return 1;
+    }
+    if (v->pathlen == v->pathcap)
+        return ebpfV_err(v, "program is too complex: path of %u states", v->pathlen);
+    struct vsaved *s = scratch(v, offsetof(struct vsaved, st) + state_size(v->cur));
+    if (!s)
+        return ebpfV_err(v, "verifier out of memory after %u states", v->total_states);
+    ebpfA_memcpy(&s->st, v->cur, state_size(v->cur));
+    s->next = v->saved[pc];
+    v->saved[pc] = s;
+    s->pathpos = v->pathlen;
+    v->path[v->pathlen++] = s;
+    v->total_states++;
+    return 0;
+}
+
+/* ---- control flow pass ------------------------------------------------- */
+
+static bool is_cond_jump(uint8_t c)
+{
+    uint8_t cls = BPF_CLASS(c), op = BPF_OP(c);
+    return (cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_JA && op != BPF_CALL &&
+           op != BPF_EXIT;
+}
+
+static uint32_t target_of(const struct ebpf_insn *in, uint32_t pc)
+{
+    if (in->code == (BPF_JMP32 | BPF_JA))
+        return pc + (uint32_t)in->imm + 1;
+    if (in->code == (BPF_JMP | BPF_CALL))
+        return pc + (uint32_t)in->imm + 1;
+    return pc + (uint32_t)(int32_t)in->off + 1;
+}
+
+static int check_cfg(struct verifier *v)
+{
+    const struct ebpf_insn *p = v->insns;
+    uint32_t *stack = scratch(v, v->n * sizeof(uint32_t) * 2 + 8);
+    uint32_t sp = 0;
+    if (!stack)
+        return ebpfV_err(v, "verifier out of memory");
+    for (uint32_t pc = 0; pc < v->n; pc++)
+        if (ebpfL_is_lddw(&p[pc]))
+            v->flags[++pc] |= F_SECOND;
+    stack[sp++] = 0;
+    v->flags[0] |= F_SEEN;
+    while (sp) {
+        uint32_t pc = stack[--sp], next[2], nn = 0;
+        const struct ebpf_insn *in = &p[pc];
+        uint8_t c = in->code;
+        if (c == (BPF_JMP | BPF_EXIT)) {
+            continue;
+        } else if (c == (BPF_JMP | BPF_JA) || c == (BPF_JMP32 | BPF_JA)) {
+            next[nn++] = target_of(in, pc);
+        } else if (is_cond_jump(c)) {
+            next[nn++] = pc + 1;
+            next[nn++] = target_of(in, pc);
+            v->flags[pc + 1] |= F_PRUNE;
+        } else if (c == (BPF_JMP | BPF_CALL) && in->src == BPF_PSEUDO_CALL) {
+            next[nn++] = pc + 1;
+            next[nn++] = target_of(in, pc);
+            v->flags[pc + 1] |= F_PRUNE;
+        } else {
+            next[nn++] = pc + (ebpfL_is_lddw(in) ? 2 : 1);
+        }
+        for (uint32_t i = 0; i < nn; i++) {
+            uint32_t t = next[i];
+            if (t >= v->n) /* the loader forbids it; be safe */
+                return ebpfV_err(v, "jump out of range from insn %u to %u", pc, t);
+            if (i == 1 || c == (BPF_JMP | BPF_JA) || c == (BPF_JMP32 | BPF_JA)) {
+                v->flags[t] |= F_PRUNE;
+                if (t <= pc && !(c == (BPF_JMP | BPF_CALL)))
+                    v->flags[t] |= F_LOOP;
+            }
+            if (!(v->flags[t] & F_SEEN)) {
+                v->flags[t] |= F_SEEN;
+                stack[sp++] = t;
+            }
+        }
+    }
+    for (uint32_t pc = 0; pc < v->n; pc++) {
+        if (!(v->flags[pc] & (F_SEEN | F_SECOND))) {
+            v->pc = pc;
+            return ebpfV_err(v, "unreachable insn %u", pc);
+        }
+    }
+    v->lo = (uint8_t *)stack; /* give the DFS stack back */
+    return 0;
+}
+
+/* ---- calls and exits ----------------------------------------------------- */
+
+/* After a function returns, pointers into its dead stack become numbers. */
+static void forget_dead_stack(struct vstate *st)
+{
+    for (uint32_t fi = 0; fi < st->nframes; fi++) {
+        struct vframe *f = &st->frames[fi];
+        for (int i = 0; i < BPF_NREGS; i++)
+            if (f->regs[i].type == T_STACK && f->regs[i].frame >= st->nframes)
+                ebpfV_mark_unknown(&f->regs[i]);
+        for (int s = 0; s < VSLOTS; s++)
+            if (f->stype[s * 8] == S_SPILL && f->spill[s].type == T_STACK &&
+                f->spill[s].frame >= st->nframes)
+                ebpfV_mark_unknown(&f->spill[s]);
+    }
+}
+
+static void release_mem(struct vstate *st, uint32_t id)
+{
+    for (uint32_t fi = 0; fi < st->nframes; fi++) {
+        struct vframe *f = &st->frames[fi];
+        for (int i = 0; i < BPF_NREGS; i++)
+            if (f->regs[i].type == T_MEM && f->regs[i].id == id)
+                ebpfV_mark_unknown(&f->regs[i]);
+        for (int s = 0; s < VSLOTS; s++)
+            if (f->stype[s * 8] == S_SPILL && f->spill[s].type == T_MEM && f->spill[s].id == id)
+                ebpfV_mark_unknown(&f->spill[s]);
+    }
+}
+
+static int check_helper(struct verifier *v, const struct ebpf_insn *in)
+{
+    uint32_t id = (uint32_t)in->imm;
+    struct vframe *f = ebpfV_frame(v);
+    if (id >= BPF_FUNC_MAX_ID || !v->vm->helpers[id].fn)
+        return ebpfV_err(v, "invalid func unknown#%d", in->imm);
+    const struct ebpf_helper_proto *pr = v->vm->helpers[id].proto;
+    if (!pr)
+        return ebpfV_err(v, "helper %u has no prototype", id);
+    ebpf_map *map = NULL;
+    uint64_t alloc_size = 0, uninit_size = 0;
+    uint32_t release = 0;
+    int uninit_reg = 0, r;
+    for (int i = 0; i < 5 && pr->args[i] != EBPF_ARG_NONE; i++) {
+        int regno = i + 1;
+        struct vreg *reg = &f->regs[regno];
+        uint8_t kind = pr->args[i];
+        if (reg->type == T_NOT_INIT)
+            return ebpfV_err(v, "R%d !read_ok", regno);
+        switch (kind) {
+        case EBPF_ARG_ANYTHING:
+        case EBPF_ARG_SIZE:
+        case EBPF_ARG_SIZE_OR_ZERO:
+            break;
+        case EBPF_ARG_MAP:
+            if (reg->type != T_MAP_PTR)
+                return ebpfV_err(v, "R%d type=%s expected=map_ptr", regno,
+                                 ebpfV_type_name(reg->type));
+            map = ebpf_map_by_fd(v->vm, reg->map);
+            break;
+        case EBPF_ARG_MAP_KEY:
+        case EBPF_ARG_MAP_VALUE:
+            if (!map)
+                return ebpfV_err(v, "helper %s: map argument missing", pr->name);
+            if ((r = ebpfV_check_region(v, regno,
+                                        kind == EBPF_ARG_MAP_KEY ? map->def.key_size
+                                                                 : map->def.value_size,
+                                        false, false)))
+                return r;
+            break;
+        case EBPF_ARG_MEM:
+        case EBPF_ARG_UNINIT_MEM: {
+            uint8_t sk = i < 4 ? pr->args[i + 1] : EBPF_ARG_NONE;
+            const struct vreg *sz = &f->regs[regno + 1];
+            if (sk != EBPF_ARG_SIZE && sk != EBPF_ARG_SIZE_OR_ZERO)
+                return ebpfV_err(v, "helper %s: memory argument without size", pr->name);
+            if (sz->type != T_SCALAR)
+                return ebpfV_err(v, "R%d type=%s expected=scalar", regno + 1,
+                                 ebpfV_type_name(sz->type));
+            if (sz->smin < 0)
+                return ebpfV_err(v, "R%d min value is negative, either use unsigned or "
+                                    "'var &= const'",
+                                 regno + 1);
+            if (sz->umin == 0 && sk == EBPF_ARG_SIZE)
+                return ebpfV_err(v, "R%d invalid zero-sized read", regno + 1);
+            if ((r = ebpfV_check_region(v, regno, sz->umax, kind == EBPF_ARG_UNINIT_MEM,
+                                        sk == EBPF_ARG_SIZE_OR_ZERO)))
+                return r;
+            if (kind == EBPF_ARG_UNINIT_MEM) {
+                uninit_reg = regno;
+                uninit_size = sz->umax;
+            }
+            break;
+        }
+        case EBPF_ARG_CTX:
+            if (reg->type != T_CTX || reg->off)
+                return ebpfV_err(v, "R%d type=%s expected=ctx", regno,
+                                 ebpfV_type_name(reg->type));
+            break;
+        case EBPF_ARG_ALLOC_SIZE:
+            if (!ebpfV_is_const(reg) || reg->umin == 0 || reg->umin > (1u << 29))
+                return ebpfV_err(v, "R%d is not a known constant size", regno);
+            alloc_size = reg->umin;
+            break;
+        case EBPF_ARG_ALLOC_MEM:
+            if (reg->type != T_MEM || reg->off || reg->smin || reg->smax)
+                return ebpfV_err(v, "R%d type=%s expected=alloc_mem", regno,
+                                 ebpfV_type_name(reg->type));
+            release = reg->id;
+            break;
+        default:
+            return ebpfV_err(v, "helper %s: bad prototype", pr->name);
+        }
+    }
+    if (uninit_reg)
+        ebpfV_mark_stack_written(v, &f->regs[uninit_reg], uninit_size);
+    if (release) {
+        struct vstate *st = v->cur;
+        uint32_t i = 0;
+        while (i < st->nrefs && st->refs[i] != release)
+            i++;
+        if (i == st->nrefs)
+            return ebpfV_err(v, "reference has not been acquired before");
+        st->refs[i] = st->refs[--st->nrefs];
+        release_mem(st, release);
+    }
+    for (int i = 1; i <= 5; i++)
+        f->regs[i].type = T_NOT_INIT;
+    struct vreg *r0 = &f->regs[0];
+    switch (pr->ret) {
+    case EBPF_RET_INTEGER:
+        ebpfV_mark_unknown(r0);
+        break;
+    case EBPF_RET_VOID:
+        ebpfA_memset(r0, 0, sizeof(*r0));
+        break;
+    case EBPF_RET_MAP_VALUE_OR_NULL:
+        if (!map)
+            return ebpfV_err(v, "helper %s returns a map value but takes no map", pr->name);
+        ebpfA_memset(r0, 0, sizeof(*r0));
+        r0->type = T_MAP_VALUE_OR_NULL;
+        r0->map = (uint16_t)map->fd;
+        r0->id = ++v->id_gen;
+        break;
+    case EBPF_RET_ALLOC_MEM_OR_NULL:
+        if (v->cur->nrefs == VMAX_REFS)
+            return ebpfV_err(v, "too many unreleased ring buffer records");
+        ebpfA_memset(r0, 0, sizeof(*r0));
+        r0->type = T_MEM_OR_NULL;
+        r0->size = (uint32_t)alloc_size;
+        r0->id = ++v->id_gen;
+        v->cur->refs[v->cur->nrefs++] = r0->id;
+        break;
+    }
+    return 0;
+}
+
+static int local_call(struct verifier *v, const struct ebpf_insn *in)
+{
+    struct vstate *st = v->cur;
+    if (st->nframes == BPF_MAX_FRAMES)
+        return ebpfV_err(v, "the call stack of %d frames is too deep", BPF_MAX_FRAMES + 1);
+    struct vframe *caller = &st->frames[st->nframes - 1];
+    struct vframe *callee = &st->frames[st->nframes];
+    ebpfA_memset(callee, 0, sizeof(*callee));
+    callee->callsite = v->pc;
+    for (int i = 1; i <= 5; i++)
+        callee->regs[i] = caller->regs[i];
+    callee->regs[BPF_REG_FP].type = T_STACK;
+    callee->regs[BPF_REG_FP].frame = (uint8_t)st->nframes;
+    st->nframes++;
+    v->pc = target_of(in, v->pc);
+    return 0;
+}
+
+/* 1: returned into the caller (v->pc set), 0: the program ended. */
+static int do_exit(struct verifier *v)
+{
+    struct vstate *st = v->cur;
+    struct vframe *f = ebpfV_frame(v);
+    if (f->regs[0].type == T_NOT_INIT)
+        return ebpfV_err(v, "R0 !read_ok");
+    if (st->nframes == 1) {
+        if (st->nrefs)
+            return ebpfV_err(v, "Unreleased reference id=%u", st->refs[0]);
+        if (f->regs[0].type != T_SCALAR)
+            return ebpfV_err(v, "R0 leaks addr as return value");
+        return 0;
+    }
+    struct vframe *caller = &st->frames[st->nframes - 2];
+    caller->regs[0] = f->regs[0];
+    for (int i = 1; i <= 5; i++)
+        caller->regs[i].type = T_NOT_INIT;
+    v->pc = f->callsite + 1;
+    st->nframes--;
+    forget_dead_stack(st);
+    return 1;
+}
+
+/* ---- the walk -------------------------------------------------------------- */
+
+static int cond_jump(struct verifier *v, const struct ebpf_insn *in, bool *dead)
+{
+    struct vframe *f = ebpfV_frame(v);
+    uint32_t target = target_of(in, v->pc);
+    *dead = false;
+    if (f->regs[in->dst].type == T_NOT_INIT)
+        return ebpfV_err(v, "R%d !read_ok", in->dst);
+    if (BPF_SRC(in->code) == BPF_X && f->regs[in->src].type == T_NOT_INIT)
+        return ebpfV_err(v, "R%d !read_ok", in->src);
+    int d = ebpfV_branch_decide(v, in);
+    if (d == 1) {
+        v->pc = target;
+        return 0;
+    }
+    if (d == 0) {
+        v->pc++;
+        return 0;
+    }
+    struct vpending *p = NULL;
+    int r = push_pending(v, target, &p);
+    if (r)
+        return r;
+    v->infeasible = false;
+    ebpfV_branch_refine(v, in, &p->st, true);
+    if (v->infeasible)
+        drop_pending(v);
+    v->infeasible = false;
+    ebpfV_branch_refine(v, in, v->cur, false);
+    if (v->infeasible)
+        *dead = true;
+    v->pc++;
+    return 0;
+}
+
+static int lddw(struct verifier *v, const struct ebpf_insn *in)
+{
+    struct vreg *d = &ebpfV_frame(v)->regs[in->dst];
+    if (in->dst == BPF_REG_FP)
+        return ebpfV_err(v, "frame pointer is read only");
+    switch (in->src) {
+    case 0:
+        ebpfV_mark_const(d, (uint32_t)in[0].imm | (uint64_t)(uint32_t)in[1].imm << 32);
+        return 0;
+    case BPF_PSEUDO_MAP_FD:
+    case BPF_PSEUDO_MAP_IDX:
+    case BPF_PSEUDO_MAP_VALUE:
+    case BPF_PSEUDO_MAP_IDX_VALUE:
+        if (!ebpf_map_by_fd(v->vm, in->imm))
+            return ebpfV_err(v, "fd %d is not pointing to valid bpf_map", in->imm);
+        ebpfA_memset(d, 0, sizeof(*d));
+        d->map = (uint16_t)in->imm;
+        if (in->src == BPF_PSEUDO_MAP_FD || in->src == BPF_PSEUDO_MAP_IDX) {
+            d->type = T_MAP_PTR;
+        } else {
+            d->type = T_MAP_VALUE;
+            d->off = in[1].imm;
+        }
+        return 0;
+    }
+    return ebpfV_err(v, "unsupported lddw source %d", in->src);
+}
+
+static int walk(struct verifier *v)
+{
+    for (;;) {
+        const struct ebpf_insn *in = &v->insns[v->pc];
+        int r = 0;
+        bool dead = false;
+        if (++v->processed > v->limit)
+            return ebpfV_err(v, "BPF program is too large. Processed %u insn", v->limit);
+        if (v->flags[v->pc] & F_PRUNE) {
+            r = prune(v);
+            if (r < 0)
+                return r;
+            if (r == 1)
+                goto next_path;
+        }
+        if (v->level >= 2)
+            log_state(v);
+        if (v->level >= 1)
+            log_insn(v);
+        switch (BPF_CLASS(in->code)) {
+        case BPF_ALU:
+        case BPF_ALU64:
+            r = ebpfV_alu(v, in);
+            v->pc++;
+            break;
+        case BPF_LDX:
+        case BPF_ST:
+        case BPF_STX:
+            r = ebpfV_mem(v, in);
+            v->pc++;
+            break;
+        case BPF_LD:
+            r = lddw(v, in);
+            v->pc += 2;
+            break;
+        default: /* jumps */
+            if (BPF_OP(in->code) == BPF_JA) {
+                v->pc = target_of(in, v->pc);
+            } else if (in->code == (BPF_JMP | BPF_CALL)) {
+                if (in->src == BPF_PSEUDO_CALL) {
+                    r = local_call(v, in);
+                } else {
+                    r = check_helper(v, in);
+                    v->pc++;
+                }
+            } else if (in->code == (BPF_JMP | BPF_EXIT)) {
+                r = do_exit(v);
+                if (r < 0)
+                    return r;
+                if (r == 0)
+                    goto next_path;
+                r = 0;
+            } else {
+                r = cond_jump(v, in, &dead);
+            }
+        }
+        if (r)
+            return r;
+        if (!dead)
+            continue;
+    next_path:
+        if (!pop_pending(v))
+            return 0;
+        if (v->level >= 1)
+            ebpfV_log(v, "from pending to %u\n", v->pc);
+    }
+}
+
+int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
+{
+    struct verifier vv, *v = &vv;
+    static const struct ebpf_verify_opts none;
+    if (!opts)
+        opts = &none;
+    ebpfA_memset(v, 0, sizeof(*v));
+    vm->err_insn = -1;
+    vm->verify_processed = 0;
+    if (!vm->insns)
+        return ebpfA_fail(vm, EBPF_EINVAL, -1, "no program loaded");
+    v->vm = vm;
+    v->insns = vm->insns;
+    v->n = vm->ninsns;
+    v->opts = opts;
+    v->log = opts->log;
+    v->logsz = opts->log_size;
+    v->level = opts->log_level;
+    v->limit = opts->insn_limit ? opts->insn_limit : DEFAULT_LIMIT;
+    if (v->log && v->logsz)
+        v->log[0] = 0;
+
+    size_t mark = vm->arena_used;
+    v->lo = vm->arena + ((vm->arena_used + 15) & ~(size_t)15);
+    v->hi = vm->arena + (vm->arena_size & ~(size_t)15);
+    v->pend_top = v->hi;
+    v->pathcap = 1u << 16;
+    v->saved = scratch(v, v->n * sizeof(*v->saved));
+    v->flags = scratch(v, v->n);
+    v->path = scratch(v, v->pathcap * sizeof(*v->path));
+    v->cur = scratch(v, sizeof(struct vstate));
+    int r;
+    if (v->lo > v->hi || !v->saved || !v->flags || !v->path || !v->cur) {
+        r = ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena too small for the verifier");
+        goto out;
+    }
+    ebpfA_memset(v->saved, 0, v->n * sizeof(*v->saved));
+    ebpfA_memset(v->flags, 0, v->n);
+    r = check_cfg(v);
+    if (r)
+        goto out;
+
+    struct vstate *st = v->cur;
+    ebpfA_memset(st, 0, VSTATE_SIZE(1));
+    st->nframes = 1;
+    st->frames[0].callsite = UINT32_MAX;
+    st->frames[0].regs[1].type = T_CTX;
+    st->frames[0].regs[BPF_REG_FP].type = T_STACK;
+    if (opts->r2_is_ctx_len)
+        ebpfV_mark_const(&st->frames[0].regs[2], opts->ctx_size);
+    v->pc = 0;
+    r = walk(v);
+    vm->verify_processed = v->processed;
+    ebpfV_log(v, "processed %u insns (limit %u) max_states_per_insn 0 total_states %u "
+                 "peak_states %u mark_read 0\n",
+              v->processed, v->limit, v->total_states, v->total_states);
+out:
+    vm->arena_used = mark;
+    return r;
+}
+
+uint32_t ebpf_verify_processed(const ebpf_vm *vm)
+{
+    return vm->verify_processed;
+}

@@ -1,0 +1,135 @@
+/*
+ * verifier.h - private types of the verifier (verifier.c drives the walk,
+ * vbounds.c does scalar range arithmetic, vmem.c checks memory accesses).
+ *
+ * The verifier walks every path of the program with an abstract state: for
+ * each register a type and, for scalars, unsigned and signed ranges; for
+ * each stack byte whether it is uninitialised, initialised data, or part of
+ * a spilled register.  States seen at branch targets are remembered; a new
+ * state that is covered by a remembered one ("state pruning") need not be
+ * walked again.  Being covered by a state on the current path means the
+ * path can repeat itself: an infinite loop.
+ */
+#ifndef EBPF_VERIFIER_H
+#define EBPF_VERIFIER_H
+
+#include "ebpf_int.h"
+
+enum vtype {
+    T_NOT_INIT = 0,
+    T_SCALAR,
+    T_CTX,
+    T_STACK,
+    T_MAP_PTR,
+    T_MAP_VALUE,
+    T_MAP_VALUE_OR_NULL,
+    T_MEM,
+    T_MEM_OR_NULL,
+};
+
+/* Pointers keep a fixed offset `off` plus, for map values and memory, a
+ * variable part whose signed range is [smin, smax] (umin/umax unused). */
+struct vreg {
+    uint8_t type;
+    uint8_t frame;  /* T_STACK: which frame's stack */
+    uint16_t map;   /* T_MAP_*: map fd */
+    uint32_t id;    /* *_OR_NULL and T_MEM: identity for null checks / release */
+    int32_t off;    /* pointer: fixed offset */
+    uint32_t size;  /* T_MEM: bytes */
+    uint64_t umin, umax;
+    int64_t smin, smax;
+};
+
+enum { S_INVALID = 0, S_MISC, S_SPILL };
+
+#define VSLOTS (BPF_STACK_SIZE / 8)
+
+struct vframe {
+    uint32_t callsite; /* pc of the call that made this frame */
+    uint32_t pad;
+    struct vreg regs[BPF_NREGS];
+    uint8_t stype[BPF_STACK_SIZE]; /* index 0 = byte at fp-512 */
+    struct vreg spill[VSLOTS];
+};
+
+#define VMAX_REFS 8
+
+struct vstate {
+    uint32_t nframes;
+    uint32_t nrefs;
+    uint32_t refs[VMAX_REFS]; /* ring buffer records not yet submitted */
+    struct vframe frames[BPF_MAX_FRAMES];
+};
+
+/* Size of a state holding n frames (states are stored truncated). */
+#define VSTATE_SIZE(n) (offsetof(struct vstate, frames) + (size_t)(n) * sizeof(struct vframe))
+
+/* A remembered state at a prune point. */
+struct vsaved {
+    struct vsaved *next; /* other states at the same instruction */
+    uint32_t pathpos;    /* index in the path array while it is an ancestor */
+    uint32_t pad;
+    struct vstate st;    /* truncated to st.nframes frames */
+};
+
+/* A branch still to walk, on the pending stack. */
+struct vpending {
+    uint32_t pc;
+    uint32_t pathlen;
+    uint32_t size; /* bytes of this record */
+    uint32_t pad;
+    struct vstate st;
+};
+
+struct verifier {
+    ebpf_vm *vm;
+    const struct ebpf_insn *insns;
+    uint32_t n;
+    const struct ebpf_verify_opts *opts;
+    /* scratch: [lo, hi) of the arena; saved states grow up, pending down */
+    uint8_t *lo, *hi;
+    uint8_t *pend_top; /* start of the newest pending record, == hi if none */
+    struct vsaved **saved; /* per instruction */
+    uint8_t *flags;        /* per instruction: F_* */
+    struct vsaved **path;
+    uint32_t pathlen, pathcap;
+    struct vstate *cur;
+    uint32_t pc;
+    uint32_t id_gen;
+    uint32_t processed, limit, total_states, since_saved;
+    char *log;
+    size_t logsz, logpos;
+    int level;
+    bool infeasible; /* set by range refinement when a branch cannot happen */
+};
+
+#define F_PRUNE   1 /* prune point: branch target or after a branch */
+#define F_LOOP    2 /* target of a backward jump: always remember states */
+#define F_SEEN    4 /* reached by the CFG walk */
+#define F_SECOND  8 /* second slot of lddw */
+
+/* verifier.c */
+int ebpfV_err(struct verifier *v, const char *fmt, ...);
+void ebpfV_log(struct verifier *v, const char *fmt, ...);
+struct vframe *ebpfV_frame(struct verifier *v);
+
+/* vbounds.c */
+void ebpfV_mark_unknown(struct vreg *r);
+void ebpfV_mark_const(struct vreg *r, uint64_t v);
+void ebpfV_mark_range(struct vreg *r, uint64_t umin, uint64_t umax);
+bool ebpfV_is_const(const struct vreg *r);
+void ebpfV_sync(struct verifier *v, struct vreg *r);
+int ebpfV_alu(struct verifier *v, const struct ebpf_insn *in);
+/* Decides a conditional jump: 1 taken, 0 not taken, -1 unknown; refines
+ * the registers of the taken (tr) and fall-through (fa) states. */
+int ebpfV_branch(struct verifier *v, const struct ebpf_insn *in, struct vstate *tr,
+                 struct vstate *fa);
+uint64_t ebpfV_eval_alu(uint8_t code, int16_t off, uint64_t a, uint64_t b);
+
+/* vmem.c */
+int ebpfV_mem(struct verifier *v, const struct ebpf_insn *in);
+int ebpfV_check_region(struct verifier *v, int regno, uint64_t size, bool write, bool zero_ok);
+void ebpfV_mark_stack_written(struct verifier *v, const struct vreg *ptr, uint64_t size);
+const char *ebpfV_type_name(uint8_t t);
+
+#endif /* EBPF_VERIFIER_H */

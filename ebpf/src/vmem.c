@@ -1,0 +1,224 @@
+/*
+ * vmem.c - the verifier's memory rules: every load, store and atomic, and
+ * every memory argument of a helper, must fall inside one region of known
+ * size: the context (read-only unless declared writable), the current
+ * function's or a caller's 512-byte stack (reads only of written bytes), a
+ * map value (value_size bytes) or a ring buffer record (its size).
+ */
+#include "verifier.h"
+
+#define VAR_LIMIT (1ll << 29)
+
+const char *ebpfV_type_name(uint8_t t)
+{
+    static const char *const names[] = {
+        "?", "scalar", "ctx", "fp", "map_ptr", "map_value", "map_value_or_null", "mem",
+        "mem_or_null"};
+    return t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
+}
+
+static uint32_t region_size(struct verifier *v, const struct vreg *p)
+{
+    if (p->type == T_MEM)
+        return p->size;
+    ebpf_map *m = ebpf_map_by_fd(v->vm, p->map);
+    return m ? m->def.value_size : 0;
+}
+
+/* Checks that [p + off, p + off + size) is inside p's region. */
+static int access_ok(struct verifier *v, int regno, const struct vreg *p, int64_t off,
+                     uint64_t size, bool write)
+{
+    int64_t o = (int64_t)p->off + off;
+    switch (p->type) {
+    case T_NOT_INIT:
+        return ebpfV_err(v, "R%d !read_ok", regno);
+    case T_CTX:
+        if (p->smin || p->smax)
+            return ebpfV_err(v, "R%d variable ctx access prohibited", regno);
+        if (o < 0 || (uint64_t)o + size > v->opts->ctx_size)
+            return ebpfV_err(v, "invalid bpf_context access off=%lld size=%llu", (long long)o,
+                             (unsigned long long)size);
+        if (write && !v->opts->ctx_writable)
+            return ebpfV_err(v, "cannot write into ctx");
+        return 0;
+    case T_STACK:
+        if (p->smin || p->smax)
+            return ebpfV_err(v, "R%d variable stack access prohibited", regno);
+        if (o < -BPF_STACK_SIZE || o + (int64_t)size > 0)
+            return ebpfV_err(v, "invalid stack off=%lld size=%llu", (long long)o,
+                             (unsigned long long)size);
+        return 0;
+    case T_MAP_VALUE:
+    case T_MEM: {
+        uint32_t lim = region_size(v, p);
+        if (p->smin < -VAR_LIMIT || p->smax > VAR_LIMIT)
+            return ebpfV_err(v, "R%d unbounded memory access, make sure to bounds check any such "
+                                "access",
+                             regno);
+        int64_t lo = o + p->smin, hi = o + p->smax + (int64_t)size;
+        if (lo < 0)
+            return ebpfV_err(v, "R%d min value is outside of the allowed memory range", regno);
+        if (hi > (int64_t)lim) {
+            if (p->type == T_MEM)
+                return ebpfV_err(v, "invalid access to memory, mem_size=%u off=%lld size=%llu",
+                                 lim, (long long)(o + p->smax), (unsigned long long)size);
+            return ebpfV_err(v, "invalid access to map value, value_size=%u off=%lld size=%llu",
+                             lim, (long long)(o + p->smax), (unsigned long long)size);
+        }
+        return 0;
+    }
+    }
+    return ebpfV_err(v, "R%d invalid mem access '%s'", regno, ebpfV_type_name(p->type));
+}
+
+static struct vframe *stack_frame(struct verifier *v, const struct vreg *p)
+{
+    return &v->cur->frames[p->frame];
+}
+
+static int stack_read_ok(struct verifier *v, const struct vreg *p, int64_t off, uint64_t size)
+{
+    struct vframe *f = stack_frame(v, p);
+    int64_t o = p->off + off;
+    for (uint64_t i = 0; i < size; i++)
+        if (f->stype[BPF_STACK_SIZE + o + (int64_t)i] == S_INVALID)
+            return ebpfV_err(v, "invalid read from stack off %lld+%llu size %llu", (long long)o,
+                             (unsigned long long)i, (unsigned long long)size);
+    return 0;
+}
+
+/* Bytes [o, o+size) become plain data; a spilled register they touch is
+ * lost (its other bytes become plain data too). */
+static void stack_scribble(struct vframe *f, int64_t o, uint64_t size)
+{
+    int64_t first = BPF_STACK_SIZE + o, last = first + (int64_t)size - 1;
+    for (int64_t s = first / 8; s <= last / 8; s++) {
+        if (f->stype[s * 8] != S_SPILL)
+            continue;
+        for (int k = 0; k < 8; k++)
+            f->stype[s * 8 + k] = S_MISC;
+        ebpfA_memset(&f->spill[s], 0, sizeof(f->spill[s]));
+    }
+    for (int64_t i = first; i <= last; i++)
+        f->stype[i] = S_MISC;
+}
+
+void ebpfV_mark_stack_written(struct verifier *v, const struct vreg *p, uint64_t size)
+{
+    if (p->type == T_STACK && size)
+        stack_scribble(stack_frame(v, p), p->off, size);
+}
+
+static void stack_spill(struct vframe *f, int64_t o, const struct vreg *val)
+{
+    int64_t s = (BPF_STACK_SIZE + o) / 8;
+    for (int k = 0; k < 8; k++)
+        f->stype[s * 8 + k] = S_SPILL;
+    f->spill[s] = *val;
+}
+
+/* Scalar read of `size` bytes (sign-extended when sx). */
+static void loaded_scalar(struct vreg *r, uint64_t size, bool sx)
+{
+    if (size == 8) {
+        ebpfV_mark_unknown(r);
+    } else if (!sx) {
+        ebpfV_mark_range(r, 0, (1ull << (8 * size)) - 1);
+    } else {
+        ebpfV_mark_unknown(r);
+        r->smin = -(1ll << (8 * size - 1));
+        r->smax = (1ll << (8 * size - 1)) - 1;
+        ebpfV_sync(NULL, r);
+    }
+}
+
+static const uint64_t sizes[4] = {4, 2, 1, 8};
+
+int ebpfV_mem(struct verifier *v, const struct ebpf_insn *in)
+{
+    struct vframe *f = ebpfV_frame(v);
+    uint8_t cls = BPF_CLASS(in->code);
+    uint64_t size = sizes[BPF_SIZE(in->code) >> 3];
+    int r;
+    if (cls == BPF_LDX) {
+        const struct vreg *p = &f->regs[in->src];
+        bool sx = BPF_MODE(in->code) == BPF_MEMSX;
+        if (in->dst == BPF_REG_FP)
+            return ebpfV_err(v, "frame pointer is read only");
+        if ((r = access_ok(v, in->src, p, in->off, size, false)))
+            return r;
+        struct vreg val;
+        loaded_scalar(&val, size, sx);
+        if (p->type == T_STACK) {
+            if ((r = stack_read_ok(v, p, in->off, size)))
+                return r;
+            struct vframe *sf = stack_frame(v, p);
+            int64_t idx = BPF_STACK_SIZE + p->off + in->off;
+            if (size == 8 && idx % 8 == 0 && sf->stype[idx] == S_SPILL)
+                val = sf->spill[idx / 8];
+        }
+        f->regs[in->dst] = val;
+        return 0;
+    }
+    const struct vreg *p = &f->regs[in->dst];
+    struct vreg val;
+    if (cls == BPF_ST) {
+        ebpfV_mark_const(&val, (uint64_t)(int64_t)in->imm);
+    } else {
+        if (f->regs[in->src].type == T_NOT_INIT)
+            return ebpfV_err(v, "R%d !read_ok", in->src);
+        val = f->regs[in->src];
+    }
+    if (BPF_MODE(in->code) == BPF_ATOMIC) {
+        bool fetch = in->imm & BPF_FETCH;
+        if (p->type == T_CTX)
+            return ebpfV_err(v, "BPF_ATOMIC stores into R%d ctx is not allowed", in->dst);
+        if (in->imm == BPF_CMPXCHG && f->regs[0].type == T_NOT_INIT)
+            return ebpfV_err(v, "R0 !read_ok");
+        if (fetch && in->imm != BPF_CMPXCHG && in->src == BPF_REG_FP)
+            return ebpfV_err(v, "frame pointer is read only");
+        if ((r = access_ok(v, in->dst, p, in->off, size, true)))
+            return r;
+        if (p->type == T_STACK) {
+            if ((r = stack_read_ok(v, p, in->off, size)))
+                return r;
+            stack_scribble(stack_frame(v, p), p->off + in->off, size);
+        }
+        struct vreg *out = in->imm == BPF_CMPXCHG ? &f->regs[0] : fetch ? &f->regs[in->src] : NULL;
+        if (out)
+            loaded_scalar(out, size, false);
+        return 0;
+    }
+    if ((r = access_ok(v, in->dst, p, in->off, size, true)))
+        return r;
+    if (p->type == T_STACK) {
+        struct vframe *sf = stack_frame(v, p);
+        int64_t o = p->off + in->off;
+        if (size == 8 && (BPF_STACK_SIZE + o) % 8 == 0)
+            stack_spill(sf, o, &val);
+        else
+            stack_scribble(sf, o, size);
+    }
+    return 0;
+}
+
+/* A helper's memory argument: R<regno> must point to `size` bytes it may
+ * read (stack bytes initialised) or write. */
+int ebpfV_check_region(struct verifier *v, int regno, uint64_t size, bool write, bool zero_ok)
+{
+    const struct vreg *p = &ebpfV_frame(v)->regs[regno];
+    if (size == 0) {
+        if (zero_ok)
+            return 0;
+        return ebpfV_err(v, "R%d invalid zero-sized access", regno);
+    }
+    if (size > (1u << 29))
+        return ebpfV_err(v, "R%d size %llu is too large", regno, (unsigned long long)size);
+    int r = access_ok(v, regno, p, 0, size, write);
+    if (r)
+        return r;
+    if (p->type == T_STACK && !write)
+        return stack_read_ok(v, p, 0, size);
+    return 0;
+}

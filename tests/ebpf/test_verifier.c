@@ -1,0 +1,369 @@
+/*
+ * test_verifier.c - accept/reject corpus for the verifier.  Every reject
+ * names the rule it breaks (a substring of the message the verifier must
+ * give); accepted programs are also run in the bounds-checked interpreter.
+ *
+ * Maps: fd 0 array (key 4, value 16, 4 entries), fd 1 hash (key 8,
+ * value 8), fd 2 ring buffer (4096 bytes).  Helpers: the map and ring
+ * buffer helpers, ktime_get_ns (5), trace_printk (6: mem, size) and
+ * probe_read_kernel (113: uninit mem, size, anything).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "insn_asm.h"
+
+struct vcase {
+    const char *name;
+    struct ebpf_insn prog[48];
+    unsigned n;
+    const char *reject; /* NULL: must be accepted */
+    unsigned ctx_size;
+    int ctx_writable;
+    unsigned insn_limit;
+    int load_error; /* the loader, not the verifier, refuses it */
+    unsigned max_processed;
+};
+
+#define ACCEPT(nm, ...)                                                                            \
+    {                                                                                              \
+        .name = nm, PROG(__VA_ARGS__), .ctx_size = 16                                              \
+    }
+#define REJECT(nm, why, ...)                                                                       \
+    {                                                                                              \
+        .name = nm, PROG(__VA_ARGS__), .reject = why, .ctx_size = 16                               \
+    }
+/* key 0 on the stack at fp-4, r2 = its address, r1 = map fd */
+#define LOOKUP(fd)                                                                                 \
+    ST(BPF_W, 10, -4, 0), MOV64_REG(2, 10), ALU64_IMM(BPF_ADD, 2, -4), LD_MAP(1, fd),            \
+        CALL(BPF_FUNC_map_lookup_elem)
+
+static const struct vcase cases[] = {
+    ACCEPT("return a constant", MOV64_IMM(0, 0), EXIT),
+    ACCEPT("ctx read inside ctx_size", LDX(BPF_W, 0, 1, 12), EXIT),
+    ACCEPT("stack write then read", ST(BPF_DW, 10, -8, 3), LDX(BPF_DW, 0, 10, -8), EXIT),
+    ACCEPT("stack byte writes then word read", ST(BPF_B, 10, -4, 1), ST(BPF_B, 10, -3, 1),
+           ST(BPF_H, 10, -2, 1), LDX(BPF_W, 0, 10, -4), EXIT),
+    ACCEPT("map lookup with NULL check", LOOKUP(0), JMP_IMM(BPF_JEQ, 0, 0, 2),
+           LDX(BPF_DW, 0, 0, 8), EXIT, MOV64_IMM(0, 0), EXIT),
+    ACCEPT("NULL check through a copy", LOOKUP(0), MOV64_REG(6, 0), JMP_IMM(BPF_JNE, 6, 0, 2),
+           MOV64_IMM(0, 0), EXIT, LDX(BPF_DW, 0, 0, 8), EXIT),
+    ACCEPT("masked index into map value", MOV64_REG(6, 1), LOOKUP(0), JMP_IMM(BPF_JEQ, 0, 0, 5),
+           LDX(BPF_W, 1, 6, 0), ALU64_IMM(BPF_AND, 1, 15), ALU64_REG(BPF_ADD, 0, 1),
+           LDX(BPF_B, 0, 0, 0), EXIT, MOV64_IMM(0, 0), EXIT),
+    ACCEPT("index bounded by a compare", MOV64_REG(6, 1), LOOKUP(0), JMP_IMM(BPF_JEQ, 0, 0, 5),
+           LDX(BPF_W, 1, 6, 0), JMP_IMM(BPF_JGE, 1, 9, 3), ALU64_REG(BPF_ADD, 0, 1),
+           LDX(BPF_DW, 0, 0, 0), EXIT, MOV64_IMM(0, 0), EXIT),
+    ACCEPT("bounded loop over constants", MOV64_IMM(0, 0), MOV64_IMM(1, 0),
+           ALU64_REG(BPF_ADD, 0, 1), ALU64_IMM(BPF_ADD, 1, 1), JMP_IMM(BPF_JLT, 1, 10, -3), EXIT),
+    ACCEPT("count-down loop", MOV64_IMM(1, 10), ALU64_IMM(BPF_SUB, 1, 1),
+           JMP_IMM(BPF_JNE, 1, 0, -2), MOV64_IMM(0, 0), EXIT),
+    ACCEPT("loop bounded by a masked ctx value", LDX(BPF_B, 2, 1, 0), ALU64_IMM(BPF_AND, 2, 15),
+           MOV64_IMM(0, 0), MOV64_IMM(1, 0), JMP_REG(BPF_JGE, 1, 2, 3), ALU64_IMM(BPF_ADD, 0, 2),
+           ALU64_IMM(BPF_ADD, 1, 1), JA(-4), EXIT),
+    ACCEPT("ring buffer reserve, write, submit", LD_MAP(1, 2), MOV64_IMM(2, 8), MOV64_IMM(3, 0),
+           CALL(BPF_FUNC_ringbuf_reserve), JMP_IMM(BPF_JEQ, 0, 0, 4), ST(BPF_DW, 0, 0, 7),
+           MOV64_REG(1, 0), MOV64_IMM(2, 0), CALL(BPF_FUNC_ringbuf_submit), MOV64_IMM(0, 0), EXIT),
+    ACCEPT("ring buffer output from stack", ST(BPF_DW, 10, -8, 1), LD_MAP(1, 2),
+           MOV64_REG(2, 10), ALU64_IMM(BPF_ADD, 2, -8), MOV64_IMM(3, 8), MOV64_IMM(4, 0),
+           CALL(BPF_FUNC_ringbuf_output), EXIT),
+    ACCEPT("callee writes caller stack through a pointer", MOV64_REG(1, 10),
+           ALU64_IMM(BPF_ADD, 1, -8), CALL_LOCAL(2), LDX(BPF_DW, 0, 10, -8), EXIT,
+           ST(BPF_DW, 1, 0, 42), MOV64_IMM(0, 0), EXIT),
+    ACCEPT("trace_printk of stack bytes", ST(BPF_DW, 10, -8, 0x6968), MOV64_REG(1, 10),
+           ALU64_IMM(BPF_ADD, 1, -8), MOV64_IMM(2, 8), CALL(BPF_FUNC_trace_printk), EXIT),
+    ACCEPT("probe_read initialises stack", MOV64_REG(1, 10), ALU64_IMM(BPF_ADD, 1, -16),
+           MOV64_IMM(2, 16), MOV64_IMM(3, 0), CALL(BPF_FUNC_probe_read_kernel),
+           LDX(BPF_DW, 0, 10, -16), EXIT),
+    ACCEPT("map update from stack key and value", ST(BPF_W, 10, -4, 1), ST(BPF_DW, 10, -24, 5),
+           ST(BPF_DW, 10, -16, 6), LD_MAP(1, 0), MOV64_REG(2, 10), ALU64_IMM(BPF_ADD, 2, -4),
+           MOV64_REG(3, 10), ALU64_IMM(BPF_ADD, 3, -24), MOV64_IMM(4, 0),
+           CALL(BPF_FUNC_map_update_elem), EXIT),
+    ACCEPT("spilled pointer keeps its type", STX(BPF_DW, 10, 1, -8), LDX(BPF_DW, 2, 10, -8),
+           LDX(BPF_W, 0, 2, 0), EXIT),
+    ACCEPT("atomics on the stack", ST(BPF_DW, 10, -8, 0), MOV64_IMM(1, 1),
+           ATOMIC(BPF_DW, 10, 1, -8, BPF_ADD | BPF_FETCH), LDX(BPF_DW, 0, 10, -8), EXIT),
+    ACCEPT("gotol skips an instruction", MOV64_IMM(0, 1), LDX(BPF_B, 2, 1, 0),
+           JMP_IMM(BPF_JEQ, 2, 0, 1), JA32(1), MOV64_IMM(0, 2), EXIT),
+    ACCEPT("pointer compared with NULL needs no branch", MOV64_REG(2, 10),
+           JMP_IMM(BPF_JNE, 2, 0, 1), EXIT, MOV64_IMM(0, 0), EXIT),
+    REJECT("unreachable code", "unreachable insn 2", MOV64_IMM(0, 0), EXIT, MOV64_IMM(0, 1), EXIT),
+    REJECT("read of an uninitialised register", "R2 !read_ok", MOV64_REG(0, 2), EXIT),
+    REJECT("missing r0 at exit", "R0 !read_ok", EXIT),
+    REJECT("r0 set on one path only", "R0 !read_ok", LDX(BPF_B, 2, 1, 0),
+           JMP_IMM(BPF_JEQ, 2, 0, 1), MOV64_IMM(0, 1), EXIT),
+    REJECT("write to r10", "frame pointer is read only", MOV64_IMM(10, 0), EXIT),
+    REJECT("load into r10", "frame pointer is read only", LDX(BPF_DW, 10, 1, 0), EXIT),
+    REJECT("stack below 512 bytes", "invalid stack off=-520", ST(BPF_DW, 10, -520, 0),
+           MOV64_IMM(0, 0), EXIT),
+    REJECT("stack above the frame", "invalid stack off=-4 size=8", ST(BPF_DW, 10, -4, 0),
+           MOV64_IMM(0, 0), EXIT),
+    REJECT("read of an unwritten stack slot", "invalid read from stack", LDX(BPF_DW, 0, 10, -8),
+           EXIT),
+    REJECT("read of a partly written slot", "invalid read from stack off -8+4",
+           ST(BPF_W, 10, -8, 0), LDX(BPF_DW, 0, 10, -8), EXIT),
+    REJECT("ctx read past ctx_size", "invalid bpf_context access off=16", LDX(BPF_W, 0, 1, 16),
+           EXIT),
+    REJECT("ctx at a negative offset", "invalid bpf_context access off=-4",
+           LDX(BPF_W, 0, 1, -4), EXIT),
+    REJECT("write to a read-only ctx", "cannot write into ctx", ST(BPF_W, 1, 0, 1),
+           MOV64_IMM(0, 0), EXIT),
+    REJECT("variable ctx offset", "variable ctx access", LDX(BPF_B, 2, 1, 0),
+           ALU64_IMM(BPF_AND, 2, 3), ALU64_REG(BPF_ADD, 1, 2), LDX(BPF_B, 0, 1, 0), EXIT),
+    REJECT("map value used without NULL check", "invalid mem access 'map_value_or_null'",
+           LOOKUP(0), LDX(BPF_DW, 0, 0, 0), EXIT),
+    REJECT("NULL branch dereferenced", "invalid mem access 'scalar'", LOOKUP(0),
+           JMP_IMM(BPF_JNE, 0, 0, 2), LDX(BPF_DW, 0, 0, 0), EXIT, MOV64_IMM(0, 0), EXIT),
+    REJECT("map value read past value_size", "invalid access to map value, value_size=16",
+           LOOKUP(0), JMP_IMM(BPF_JEQ, 0, 0, 2), LDX(BPF_DW, 0, 0, 9), EXIT, MOV64_IMM(0, 0),
+           EXIT),
+    REJECT("unbounded index into map value", "unbounded memory access", MOV64_REG(6, 1),
+           LOOKUP(0), JMP_IMM(BPF_JEQ, 0, 0, 4), LDX(BPF_DW, 1, 6, 0), ALU64_REG(BPF_ADD, 0, 1),
+           LDX(BPF_B, 0, 0, 0), EXIT, MOV64_IMM(0, 0), EXIT),
+    REJECT("index one past the end", "invalid access to map value", MOV64_REG(6, 1), LOOKUP(0),
+           JMP_IMM(BPF_JEQ, 0, 0, 5), LDX(BPF_W, 1, 6, 0), JMP_IMM(BPF_JGT, 1, 9, 3),
+           ALU64_REG(BPF_ADD, 0, 1), LDX(BPF_DW, 0, 0, 0), EXIT, MOV64_IMM(0, 0), EXIT),
+    REJECT("negative index", "min value is outside", MOV64_REG(6, 1), LOOKUP(0),
+           JMP_IMM(BPF_JEQ, 0, 0, 4), LDXSX(BPF_B, 1, 6, 0), ALU64_REG(BPF_ADD, 0, 1),
+           LDX(BPF_B, 0, 0, 0), EXIT, MOV64_IMM(0, 0), EXIT),
+    REJECT("32-bit compare does not bound a 64-bit index", "unbounded memory access",
+           MOV64_REG(6, 1), LOOKUP(0), JMP_IMM(BPF_JEQ, 0, 0, 5), LDX(BPF_DW, 1, 6, 0),
+           JMP32_IMM(BPF_JGE, 1, 8, 3), ALU64_REG(BPF_ADD, 0, 1), LDX(BPF_B, 0, 0, 0), EXIT,
+           MOV64_IMM(0, 0), EXIT),
+    REJECT("infinite loop", "infinite loop detected", LDX(BPF_B, 2, 1, 0),
+           JMP_IMM(BPF_JEQ, 2, 0, 1), JA(-1), MOV64_IMM(0, 0), EXIT),
+    REJECT("loop on an unknown value", "infinite loop detected", LDX(BPF_DW, 1, 1, 0),
+           ALU64_IMM(BPF_RSH, 1, 1), JMP_IMM(BPF_JNE, 1, 0, -2), MOV64_IMM(0, 0), EXIT),
+    REJECT("map pointer expected", "R1 type=scalar expected=map_ptr", MOV64_IMM(1, 0),
+           MOV64_REG(2, 10), CALL(BPF_FUNC_map_lookup_elem), MOV64_IMM(0, 0), EXIT),
+    REJECT("map key not initialised", "invalid read from stack", MOV64_REG(2, 10),
+           ALU64_IMM(BPF_ADD, 2, -4), LD_MAP(1, 0), CALL(BPF_FUNC_map_lookup_elem),
+           MOV64_IMM(0, 0), EXIT),
+    REJECT("map key outside the stack", "invalid stack off=-2 size=4", ST(BPF_H, 10, -2, 0),
+           MOV64_REG(2, 10), ALU64_IMM(BPF_ADD, 2, -2), LD_MAP(1, 0),
+           CALL(BPF_FUNC_map_lookup_elem), MOV64_IMM(0, 0), EXIT),
+    REJECT("unknown helper", "invalid func unknown#99", CALL(99), EXIT),
+    REJECT("r1-r5 clobbered by a call", "R1 !read_ok", CALL(BPF_FUNC_ktime_get_ns),
+           MOV64_REG(0, 1), EXIT),
+    REJECT("arithmetic on map_value_or_null", "null-check it first", LOOKUP(0),
+           ALU64_IMM(BPF_ADD, 0, 8), MOV64_IMM(0, 0), EXIT),
+    REJECT("ring buffer record never submitted", "Unreleased reference", LD_MAP(1, 2),
+           MOV64_IMM(2, 8), MOV64_IMM(3, 0), CALL(BPF_FUNC_ringbuf_reserve),
+           JMP_IMM(BPF_JEQ, 0, 0, 0), MOV64_IMM(0, 0), EXIT),
+    REJECT("write past a ring buffer record", "invalid access to memory, mem_size=8",
+           LD_MAP(1, 2), MOV64_IMM(2, 8), MOV64_IMM(3, 0), CALL(BPF_FUNC_ringbuf_reserve),
+           JMP_IMM(BPF_JEQ, 0, 0, 4), ST(BPF_DW, 0, 4, 7), MOV64_REG(1, 0), MOV64_IMM(2, 0),
+           CALL(BPF_FUNC_ringbuf_submit), MOV64_IMM(0, 0), EXIT),
+    REJECT("use after submit", "invalid mem access 'scalar'", LD_MAP(1, 2), MOV64_IMM(2, 8),
+           MOV64_IMM(3, 0), CALL(BPF_FUNC_ringbuf_reserve), JMP_IMM(BPF_JEQ, 0, 0, 5),
+           MOV64_REG(6, 0), MOV64_REG(1, 0), MOV64_IMM(2, 0), CALL(BPF_FUNC_ringbuf_submit),
+           ST(BPF_DW, 6, 0, 1), MOV64_IMM(0, 0), EXIT),
+    REJECT("reserve size not constant", "is not a known constant", LDX(BPF_B, 2, 1, 0),
+           LD_MAP(1, 2), MOV64_IMM(3, 0), CALL(BPF_FUNC_ringbuf_reserve), MOV64_IMM(0, 0), EXIT),
+    REJECT("helper size may be negative", "min value is negative", LDX(BPF_DW, 2, 1, 0),
+           MOV64_REG(1, 10), ALU64_IMM(BPF_ADD, 1, -8), ST(BPF_DW, 10, -8, 0),
+           CALL(BPF_FUNC_trace_printk), EXIT),
+    REJECT("helper size larger than the buffer", "invalid stack off=-8 size=9",
+           ST(BPF_DW, 10, -8, 0), MOV64_REG(1, 10), ALU64_IMM(BPF_ADD, 1, -8), MOV64_IMM(2, 9),
+           CALL(BPF_FUNC_trace_printk), EXIT),
+    REJECT("recursion too deep", "call stack of 9 frames is too deep", CALL_LOCAL(1), EXIT,
+           CALL_LOCAL(-1), EXIT),
+    REJECT("return a pointer", "R0 leaks addr", MOV64_REG(0, 10), EXIT),
+    REJECT("pointer to a dead frame", "invalid mem access 'scalar'", CALL_LOCAL(2),
+           LDX(BPF_DW, 0, 0, -8), EXIT, ST(BPF_DW, 10, -8, 1), MOV64_REG(0, 10),
+           ALU64_IMM(BPF_ADD, 0, 0), EXIT),
+    REJECT("shift by 64", "invalid shift 64", MOV64_IMM(0, 1), ALU64_IMM(BPF_LSH, 0, 64), EXIT),
+    REJECT("map pointer dereferenced", "invalid mem access 'map_ptr'", LD_MAP(1, 0),
+           LDX(BPF_DW, 0, 1, 0), EXIT),
+    REJECT("variable stack offset", "variable stack access", LDX(BPF_B, 2, 1, 0),
+           ALU64_IMM(BPF_AND, 2, 7), MOV64_REG(3, 10), ALU64_IMM(BPF_ADD, 3, -16),
+           ALU64_REG(BPF_ADD, 3, 2), ST(BPF_B, 3, 0, 0), MOV64_IMM(0, 0), EXIT),
+    REJECT("scalar dereferenced", "invalid mem access 'scalar'", MOV64_IMM(1, 4096),
+           LDX(BPF_DW, 0, 1, 0), EXIT),
+    REJECT("atomic on ctx", "BPF_ATOMIC stores into R1 ctx", MOV64_IMM(2, 1),
+           ATOMIC(BPF_DW, 1, 2, 0, BPF_ADD), MOV64_IMM(0, 0), EXIT),
+    {.name = "jump into the middle of lddw (loader)",
+     PROG(JA(1), LD64(0, 1), EXIT),
+     .reject = "middle of ldimm64",
+     .load_error = 1},
+    {.name = "unknown map fd (loader)",
+     PROG(LD_MAP(1, 7), MOV64_IMM(0, 0), EXIT),
+     .reject = "fd 7 is not pointing to valid bpf_map",
+     .load_error = 1},
+    {.name = "jump out of range (loader)",
+     PROG(JA(3), MOV64_IMM(0, 0), EXIT),
+     .reject = "jump out of range",
+     .load_error = 1},
+    {.name = "writable ctx accepts stores",
+     PROG(ST(BPF_W, 1, 4, 1), MOV64_IMM(0, 0), EXIT),
+     .ctx_size = 8,
+     .ctx_writable = 1},
+    {.name = "processing budget",
+     PROG(MOV64_IMM(1, 0), ALU64_IMM(BPF_ADD, 1, 1), JMP_IMM(BPF_JLT, 1, 100000, -2),
+          MOV64_IMM(0, 0), EXIT),
+     .reject = "BPF program is too large",
+     .insn_limit = 5000},
+};
+
+#define N_CASES (sizeof(cases) / sizeof(cases[0]))
+
+static uint64_t h_ktime(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ebpf_vm *vm)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
+    return 1;
+}
+static uint64_t h_printk(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ebpf_vm *vm)
+{
+    (void)a, (void)c, (void)d, (void)e, (void)vm;
+    return b;
+}
+static uint64_t h_probe(uint64_t dst, uint64_t n, uint64_t src, uint64_t d, uint64_t e,
+                        ebpf_vm *vm)
+{
+    (void)src, (void)d, (void)e, (void)vm;
+    memset((void *)(uintptr_t)dst, 0x11, n);
+    return 0;
+}
+static const struct ebpf_helper_proto p_ktime = {"ktime_get_ns", EBPF_RET_INTEGER, {0}};
+static const struct ebpf_helper_proto p_printk = {
+    "trace_printk", EBPF_RET_INTEGER, {EBPF_ARG_MEM, EBPF_ARG_SIZE}};
+static const struct ebpf_helper_proto p_probe = {
+    "probe_read_kernel", EBPF_RET_INTEGER,
+    {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE, EBPF_ARG_ANYTHING}};
+
+static char arena[64 << 20];
+static char err[256];
+static char vlog[1 << 16];
+
+static ebpf_vm *setup_vm(void)
+{
+    ebpf_vm *vm = ebpf_create(arena, sizeof(arena), err, sizeof(err));
+    assert_non_null(vm);
+    struct ebpf_map_def array = {BPF_MAP_TYPE_ARRAY, 4, 16, 4};
+    struct ebpf_map_def hash = {BPF_MAP_TYPE_HASH, 8, 8, 16};
+    struct ebpf_map_def rb = {BPF_MAP_TYPE_RINGBUF, 0, 0, 4096};
+    assert_non_null(ebpf_map_create(vm, &array, "array"));
+    assert_non_null(ebpf_map_create(vm, &hash, "hash"));
+    assert_non_null(ebpf_map_create(vm, &rb, "events"));
+    assert_int_equal(ebpf_register_map_helpers(vm), 0);
+    ebpf_register_helper(vm, BPF_FUNC_ktime_get_ns, h_ktime, &p_ktime);
+    ebpf_register_helper(vm, BPF_FUNC_trace_printk, h_printk, &p_printk);
+    ebpf_register_helper(vm, BPF_FUNC_probe_read_kernel, h_probe, &p_probe);
+    return vm;
+}
+
+static void test_case(void **state)
+{
+    const struct vcase *c = *state;
+    ebpf_vm *vm = setup_vm();
+    int r = ebpf_load(vm, c->prog, c->n);
+    if (c->load_error) {
+        assert_int_not_equal(r, 0);
+        if (!strstr(ebpf_error(vm), c->reject))
+            fail_msg("%s: load error '%s' does not name '%s'", c->name, ebpf_error(vm), c->reject);
+        return;
+    }
+    if (r)
+        fail_msg("%s: load failed: %s", c->name, ebpf_error(vm));
+    struct ebpf_verify_opts o = {.ctx_size = c->ctx_size,
+                                 .ctx_writable = (uint32_t)c->ctx_writable,
+                                 .log = vlog,
+                                 .log_size = sizeof(vlog),
+                                 .log_level = 1,
+                                 .insn_limit = c->insn_limit};
+    r = ebpf_verify(vm, &o);
+    if (!c->reject) {
+        if (r)
+            fail_msg("%s: rejected: %s\n%s", c->name, ebpf_error(vm), vlog);
+        /* What the verifier accepts must run cleanly when bounds-checked. */
+        uint8_t ctx[16] = {3, 0, 0, 0, 0, 0, 0, 0};
+        uint64_t r0;
+        ebpf_set_bounds_check(vm, 1);
+        if (ebpf_exec(vm, ctx, c->ctx_size, &r0))
+            fail_msg("%s: accepted but failed to run: %s", c->name, ebpf_error(vm));
+        return;
+    }
+    if (r == 0)
+        fail_msg("%s: accepted, but must be rejected for '%s'\n%s", c->name, c->reject, vlog);
+    if (!strstr(ebpf_error(vm), c->reject))
+        fail_msg("%s: rejected for '%s', expected '%s'\n%s", c->name, ebpf_error(vm), c->reject,
+                 vlog);
+}
+
+/* 20 two-way branches whose arms end in equal states: without pruning the
+ * walk would visit 2^20 paths. */
+static void test_pruning_keeps_walk_linear(void **state)
+{
+    (void)state;
+    struct ebpf_insn p[20 * 4 + 3];
+    unsigned n = 0;
+    p[n++] = (struct ebpf_insn)LDX(BPF_DW, 2, 1, 0);
+    for (int i = 0; i < 20; i++) {
+        p[n++] = (struct ebpf_insn)JMP_IMM(BPF_JGT, 2, i, 2);
+        p[n++] = (struct ebpf_insn)MOV64_IMM(3, 1);
+        p[n++] = (struct ebpf_insn)JA(1);
+        p[n++] = (struct ebpf_insn)MOV64_IMM(3, 1);
+    }
+    p[n++] = (struct ebpf_insn)MOV64_IMM(0, 0);
+    p[n++] = (struct ebpf_insn)EXIT;
+    ebpf_vm *vm = setup_vm();
+    assert_int_equal(ebpf_load(vm, p, n), 0);
+    struct ebpf_verify_opts o = {.ctx_size = 16};
+    if (ebpf_verify(vm, &o))
+        fail_msg("rejected: %s", ebpf_error(vm));
+    if (ebpf_verify_processed(vm) > 2000)
+        fail_msg("processed %u instructions: pruning did not work", ebpf_verify_processed(vm));
+}
+
+static void test_log_is_linux_style(void **state)
+{
+    (void)state;
+    struct ebpf_insn p[] = {MOV64_IMM(0, 0), LDX(BPF_W, 1, 1, 4), EXIT};
+    ebpf_vm *vm = setup_vm();
+    assert_int_equal(ebpf_load(vm, p, 3), 0);
+    struct ebpf_verify_opts o = {.ctx_size = 8, .log = vlog, .log_size = sizeof(vlog), .log_level = 2};
+    assert_int_equal(ebpf_verify(vm, &o), 0);
+    assert_non_null(strstr(vlog, "0: (b7) r0 = 0\n"));
+    assert_non_null(strstr(vlog, "1: (61) r1 = *(u32 *)(r1 +4)\n"));
+    assert_non_null(strstr(vlog, "2: (95) exit\n"));
+    assert_non_null(strstr(vlog, "R1=ctx(off=0) R10=fp0"));
+    assert_non_null(strstr(vlog, "processed 3 insns"));
+}
+
+static void test_error_names_insn(void **state)
+{
+    (void)state;
+    struct ebpf_insn p[] = {MOV64_IMM(0, 0), MOV64_IMM(1, 0), LDX(BPF_DW, 0, 1, 0), EXIT};
+    ebpf_vm *vm = setup_vm();
+    assert_int_equal(ebpf_load(vm, p, 4), 0);
+    struct ebpf_verify_opts o = {.ctx_size = 8};
+    assert_int_equal(ebpf_verify(vm, &o), -EBPF_EACCES);
+    assert_int_equal(ebpf_error_insn(vm), 2);
+    assert_string_equal(ebpf_error(vm), "insn 2: R1 invalid mem access 'scalar'");
+}
+
+int main(void)
+{
+    static const struct CMUnitTest fixed[] = {
+        cmocka_unit_test(test_pruning_keeps_walk_linear),
+        cmocka_unit_test(test_log_is_linux_style),
+        cmocka_unit_test(test_error_names_insn),
+    };
+    size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
+    struct CMUnitTest *tests = calloc(N_CASES + nfixed, sizeof(*tests));
+    for (size_t i = 0; i < N_CASES; i++) {
+        tests[i].name = cases[i].name;
+        tests[i].test_func = test_case;
+        tests[i].initial_state = (void *)&cases[i];
+    }
+    memcpy(tests + N_CASES, fixed, sizeof(fixed));
+    int r = _cmocka_run_group_tests("ebpf-verifier", tests, N_CASES + nfixed, NULL, NULL);
+    free(tests);
+    return r;
+}
