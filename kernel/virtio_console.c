@@ -14,6 +14,10 @@
  * the transmit ring only fills if the host stalls; then dbgchan_send polls
  * the used ring for a bounded time and drops what still does not fit.
  *
+ * Until a receiver is installed, received buffers are left in the used ring
+ * (at most QUEUE_SIZE * BUF_SIZE bytes; then QEMU stops reading the socket),
+ * so bytes the host sends while the kernel boots are not lost.
+ *
  * Locks: rx_lock covers queue 0 and the receiver call, tx_lock covers queue
  * 1.  The receiver runs with rx_lock held and may call dbgchan_send (echo),
  * so the order is always rx_lock, then tx_lock.
@@ -33,10 +37,10 @@
 #define VIRTIO_CONSOLE_F_MULTIPORT   1
 #define VIRTIO_CONSOLE_F_EMERG_WRITE 2
 
-#define RXQ 0
-#define TXQ 1
-#define QUEUE_SIZE 16                 /* entries per queue (device max may be larger) */
-#define BUF_SIZE (PGSIZE / QUEUE_SIZE) /* one page of buffers per queue */
+#define RXQ        0
+#define TXQ        1
+#define QUEUE_SIZE 16                    /* entries per queue (device max may be larger) */
+#define BUF_SIZE   (PGSIZE / QUEUE_SIZE) /* one page of buffers per queue */
 /* The legacy interface wants the used ring on a QueueAlign boundary and
  * the whole ring physically contiguous (4.2.4); Linux and the spec's
  * "usually page size" pick 4096, so a ring spans two pages.  kalloc() gives
@@ -61,6 +65,7 @@ static struct {
     struct spinlock rx_lock;
     struct spinlock tx_lock;
     volatile dbgchan_receiver receiver;
+    volatile bool receiver_set; /* until then received buffers are held */
     uint64_t rx_bytes;
     uint64_t tx_bytes;
     uint64_t tx_dropped;
@@ -92,8 +97,8 @@ static void notify(struct virtqueue *vq)
 static int setup_queue(int q)
 {
     reg_write(VIRTIO_MMIO_QUEUE_SEL, (uint32_t)q);
-    uint32_t in_use = con.legacy ? reg_read(VIRTIO_MMIO_QUEUE_PFN)
-                                 : reg_read(VIRTIO_MMIO_QUEUE_READY);
+    uint32_t in_use =
+        con.legacy ? reg_read(VIRTIO_MMIO_QUEUE_PFN) : reg_read(VIRTIO_MMIO_QUEUE_READY);
     if (in_use)
         return -1;
     uint32_t max = reg_read(VIRTIO_MMIO_QUEUE_NUM_MAX);
@@ -200,6 +205,10 @@ static int device_init(const char **why)
         rx_post((uint16_t)id);
     }
 
+    /* Enable the PLIC source before the device can interrupt: QEMU's PLIC
+     * may not re-evaluate a level already pending when only its enable bit
+     * changes, and such an interrupt would then never arrive. */
+    plic_enable(con.irq);
     set_status(VIRTIO_STATUS_DRIVER_OK); /* 8. */
     /* Only now may the device be notified (3.1.1). */
     notify(&con.vq[RXQ]);
@@ -250,7 +259,8 @@ int virtio_console_init(void)
             continue;
         }
         con.present = true;
-        plic_enable(con.irq);
+        /* Acknowledge what the device raised during setup. */
+        virtio_console_intr(con.irq);
         printf("[kernel] debug channel: virtio console at slot %d (%s)\n", slot,
                con.legacy ? "legacy" : "modern");
         return 0;
@@ -334,21 +344,6 @@ uint64_t dbgchan_dropped(void)
     return con.tx_dropped;
 }
 
-void dbgchan_set_receiver(dbgchan_receiver fn)
-{
-    con.receiver = fn;
-}
-
-static void echo(const uint8_t *data, size_t len)
-{
-    dbgchan_send(data, len);
-}
-
-void dbgchan_echo_mode(void)
-{
-    dbgchan_set_receiver(echo);
-}
-
 /* Deliver every filled receive buffer and post it again (5.3.6). */
 static void rx_drain(void)
 {
@@ -356,6 +351,8 @@ static void rx_drain(void)
     uint16_t id;
     uint32_t len;
     bool reposted = false;
+    if (!con.receiver_set)
+        return;
     acquire(&con.rx_lock);
     while (vq_pop_used(vq, &id, &len)) {
         if (len > BUF_SIZE)
@@ -370,6 +367,26 @@ static void rx_drain(void)
     if (reposted)
         notify(vq);
     release(&con.rx_lock);
+}
+
+/* Not from inside a receiver (rx_lock is held there). */
+void dbgchan_set_receiver(dbgchan_receiver fn)
+{
+    con.receiver = fn;
+    con.receiver_set = true;
+    /* Hand over what arrived before there was a receiver. */
+    if (con.present)
+        rx_drain();
+}
+
+static void echo(const uint8_t *data, size_t len)
+{
+    dbgchan_send(data, len);
+}
+
+void dbgchan_echo_mode(void)
+{
+    dbgchan_set_receiver(echo);
 }
 
 void virtio_console_intr(int irq)

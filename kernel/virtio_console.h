@@ -19,7 +19,9 @@ int virtio_console_init(void);
 bool dbgchan_present(void);
 /* Queue bytes for the host; returns bytes accepted (0 if absent). */
 size_t dbgchan_send(const void *data, size_t len);
-/* Install the function that receives host bytes (0 = drop them). */
+/* Install the function that receives host bytes (0 = drop them).  Until
+ * the first call, received bytes are held (up to 4 KiB, then the host
+ * waits) and handed to the first receiver.  Not callable from a receiver. */
 void dbgchan_set_receiver(dbgchan_receiver fn);
 /* Echo every received byte back to the host (bootarg dbgchan=echo). */
 void dbgchan_echo_mode(void);
