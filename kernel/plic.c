@@ -22,11 +22,14 @@ void plic_init(void)
     plic_enable(UART0_IRQ);
 }
 
+/* Enable first, then set the priority: QEMU's PLIC re-evaluates pending
+ * interrupts on a priority write, so a source that was already pending
+ * (a device that raised its line during probing) is delivered. */
 void plic_enable(int irq)
 {
-    *PRIORITY(irq) = 1;
     enabled_mask |= 1u << irq;
     *SENABLE(cpuid()) = enabled_mask;
+    *PRIORITY(irq) = 1;
 }
 
 void plic_init_hart(void)
