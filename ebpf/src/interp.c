@@ -201,11 +201,20 @@ static void atomic32(u32 *p, uint8_t op, u64 *src, u64 *r0)
     case BPF_XCHG:
         old = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
         break;
-    default: /* BPF_CMPXCHG */
-        old = (u32)*r0;
-        __atomic_compare_exchange_n(p, &old, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-        *r0 = old;
+    default: { /* BPF_CMPXCHG */
+        /* GCC 12 for RISC-V compares lr.w's sign-extended value with the
+         * "expected" register as it stands, without sign-extending it, so
+         * a CAS whose expected value has bit 31 set always failed (found
+         * by the JIT differential test).  The empty asm hides the value's
+         * origin and forces the sext.w. */
+        int64_t wide = (int64_t)(int32_t)*r0;
+        __asm__("" : "+r"(wide));
+        int32_t exp = (int32_t)wide;
+        __atomic_compare_exchange_n((int32_t *)p, &exp, (int32_t)v, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST);
+        *r0 = (u32)exp;
         return;
+    }
     }
     if (op & BPF_FETCH)
         *src = old;

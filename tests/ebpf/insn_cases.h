@@ -260,6 +260,8 @@ static const struct insn_case insn_cases[] = {
     MEM_CASE("atomic cmpxchg32 compares low half", 0x0000001100000007ull, M_TEN,
              LD64(0, 0xffffffff0000000aull), MOV64_IMM(2, 7), ST(BPF_W, 1, 4, 0x11),
              ATOMIC(BPF_W, 1, 2, 0, BPF_CMPXCHG), LDX(BPF_DW, 0, 1, 0), EXIT),
+    MEM_CASE("atomic cmpxchg32 expected value with bit 31 set", 7, M_W32, MOV32_IMM(0, -1),
+             MOV64_IMM(2, 7), ATOMIC(BPF_W, 1, 2, 0, BPF_CMPXCHG), LDX(BPF_W, 0, 1, 0), EXIT),
     MEM_CASE("atomic cmpxchg32 r0 zero-extended", 10, M_TEN, LD64(0, 0xffffffff0000000aull),
              MOV64_IMM(2, 7), ATOMIC(BPF_W, 1, 2, 0, BPF_CMPXCHG), EXIT),
     /* 4.3 jumps: 64-bit compare with sign-extended imm; JMP32 compares the

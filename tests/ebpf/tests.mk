@@ -19,3 +19,14 @@ test-ebpf-verifier: $(EBPF_TBIN)/test_verifier
 	@scripts/run-suite.sh ebpf-verifier $(EBPF_TBIN)/test_verifier
 
 TEST_TARGETS += test-ebpf-verifier
+
+# JIT: the runner is a static rv64 Linux program run under qemu-riscv64.
+$(EBPF_TBIN)/jit_runner-rv64: $(EBPF_TDIR)/jit_runner.c $(B)/ebpf/rv64-linux/libebpf.a $(wildcard $(EBPF_TDIR)/*.h)
+	@mkdir -p $(@D)
+	$(EBPF_RV_CC) $(EBPF_RV_CFLAGS) -I$(EBPF_TDIR) -static $< $(B)/ebpf/rv64-linux/libebpf.a -o $@
+
+.PHONY: test-ebpf-jit
+test-ebpf-jit: $(EBPF_TBIN)/jit_runner-rv64
+	@scripts/run-suite.sh ebpf-jit qemu-riscv64 $(EBPF_TBIN)/jit_runner-rv64
+
+TEST_TARGETS += test-ebpf-jit

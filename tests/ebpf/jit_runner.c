@@ -1,0 +1,296 @@
+/*
+ * jit_runner.c - the JIT suite, built as a static rv64 Linux program and
+ * run under qemu-riscv64 (Debian's qemu-user).
+ *
+ *  1. every row of insn_cases.h (expected values from RFC 9669) on the JIT;
+ *  2. lddw with every bit position;
+ *  3. differential testing: random structurally valid programs (forward
+ *     jumps only, so they end) on the interpreter and on the JIT; any
+ *     difference in r0 (which folds in every register and stack slot) is a
+ *     failure;
+ *  4. a branch whose target is farther than the 4 KiB B-type range.
+ * Prints "N passed, N failed" for scripts/run-suite.sh.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "insn_cases.h"
+
+static unsigned passed, failed;
+static char arena[8 << 20];
+static char err[256];
+static uint32_t *code;
+#define CODE_CAP (4u << 20)
+
+static void flush(void *start, size_t len)
+{
+    __builtin___clear_cache((char *)start, (char *)start + len);
+}
+
+static uint64_t test_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                            ebpf_vm *vm)
+{
+    (void)vm;
+    return r1 << 32 ^ r2 << 24 ^ r3 << 16 ^ r4 << 8 ^ r5;
+}
+
+static ebpf_vm *load(const struct ebpf_insn *p, unsigned n)
+{
+    ebpf_vm *vm = ebpf_create(arena, sizeof(arena), err, sizeof(err));
+    ebpf_register_helper(vm, TEST_HELPER_ID, test_helper, NULL);
+    ebpf_set_icache_flush(vm, flush);
+    if (ebpf_load(vm, p, n))
+        return NULL;
+    return vm;
+}
+
+/* 0 on success; r0 in *out. */
+static int run_jit(const struct ebpf_insn *p, unsigned n, uint8_t *mem, unsigned memlen,
+                   uint64_t *out)
+{
+    ebpf_vm *vm = load(p, n);
+    if (!vm || ebpf_jit_compile(vm, code, CODE_CAP, NULL))
+        return -1;
+    return ebpf_jit_exec(vm, memlen ? mem : NULL, memlen, out);
+}
+
+static int run_interp(const struct ebpf_insn *p, unsigned n, uint8_t *mem, unsigned memlen,
+                      uint64_t *out)
+{
+    ebpf_vm *vm = load(p, n);
+    if (!vm)
+        return -1;
+    ebpf_set_bounds_check(vm, 1);
+    return ebpf_exec(vm, memlen ? mem : NULL, memlen, out);
+}
+
+static void check(const char *what, int r, uint64_t got, uint64_t want)
+{
+    if (r == 0 && got == want) {
+        passed++;
+        return;
+    }
+    failed++;
+    printf("FAIL %s: r=%d got 0x%llx want 0x%llx %s\n", what, r, (unsigned long long)got,
+           (unsigned long long)want, r ? err : "");
+}
+
+static int ebpfL_is_lddw_pub(const struct ebpf_insn *in)
+{
+    return in->code == (BPF_LD | BPF_IMM | BPF_DW);
+}
+
+/* ---- random programs ---------------------------------------------------- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static int32_t rnd_imm(void)
+{
+    static const int32_t edge[] = {0, 1, -1, 2, 31, 32, 63, 64, 0x7fffffff, (int32_t)0x80000000,
+                                   0xffff, 0x8000, 255, -2048, 2047, 4096};
+    if (rnd() % 3 == 0)
+        return edge[rnd() % (sizeof(edge) / sizeof(edge[0]))];
+    return (int32_t)rnd();
+}
+
+/* Builds a program of about `len` slots into p; returns its size. */
+static unsigned gen(struct ebpf_insn *p, unsigned len)
+{
+    static const uint8_t alu_ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR,  BPF_AND,
+                                      BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR, BPF_MOV,
+                                      BPF_ARSH, BPF_END};
+    static const uint8_t jmp_ops[] = {BPF_JEQ, BPF_JGT,  BPF_JGE,  BPF_JSET, BPF_JNE, BPF_JSGT,
+                                      BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE};
+    unsigned n = 0;
+    for (int r = 0; r <= 9; r++) {
+        uint64_t v = rnd();
+        if (rnd() % 4 == 0)
+            v &= 0xff;
+        struct ebpf_insn l[2] = {LD64(r, v)};
+        p[n++] = l[0];
+        p[n++] = l[1];
+    }
+    for (int k = 1; k <= 8; k++)
+        p[n++] = (struct ebpf_insn)ST(BPF_DW, 10, -8 * k, rnd_imm());
+    unsigned body_end = n + len;
+    while (n < body_end) {
+        int d = (int)(rnd() % 10), s = (int)(rnd() % 10);
+        unsigned kind = rnd() % 16;
+        if (kind < 8) {
+            uint8_t op = alu_ops[rnd() % sizeof(alu_ops)];
+            uint8_t cls = rnd() % 2 ? BPF_ALU64 : BPF_ALU;
+            struct ebpf_insn in = INSN(cls | op | (rnd() % 2 ? BPF_X : BPF_K), d, s, 0, rnd_imm());
+            if (op == BPF_NEG)
+                in.code = cls | op;
+            if (op == BPF_END) {
+                static const int w[] = {16, 32, 64};
+                in.imm = w[rnd() % 3];
+                if (cls == BPF_ALU64)
+                    in.code = BPF_ALU64 | BPF_END;
+            }
+            if ((op == BPF_DIV || op == BPF_MOD) && rnd() % 2)
+                in.off = 1;
+            if (op == BPF_MOV && (in.code & BPF_X) && rnd() % 3 == 0) {
+                static const int w[] = {8, 16, 32};
+                in.off = (int16_t)w[rnd() % (cls == BPF_ALU64 ? 3 : 2)];
+            }
+            p[n++] = in;
+        } else if (kind < 10) {
+            uint8_t op = jmp_ops[rnd() % sizeof(jmp_ops)];
+            uint8_t cls = rnd() % 2 ? BPF_JMP : BPF_JMP32;
+            unsigned room = body_end - n - 1;
+            int16_t off = room ? (int16_t)(rnd() % (room < 8 ? room : 8)) : 0;
+            p[n++] = (struct ebpf_insn)INSN(cls | op | (rnd() % 2 ? BPF_X : BPF_K), d, s, off,
+                                            rnd_imm());
+        } else if (kind < 12) {
+            static const uint8_t sz[] = {BPF_B, BPF_H, BPF_W, BPF_DW};
+            /* inside the 64 initialised bytes: off in [-64, -5], off + 8 <= 0 */
+            int16_t off = (int16_t)(-8 * (int)(2 + rnd() % 7) + (int)(rnd() % 2 ? 0 : rnd() % 4));
+            uint8_t z = sz[rnd() % 4];
+            if (rnd() % 2)
+                p[n++] = (struct ebpf_insn)LDX(z, d, 10, off);
+            else if (z != BPF_DW && rnd() % 2)
+                p[n++] = (struct ebpf_insn)LDXSX(z, d, 10, off);
+            else if (rnd() % 2)
+                p[n++] = (struct ebpf_insn)STX(z, 10, s, off);
+            else
+                p[n++] = (struct ebpf_insn)ST(z, 10, off, rnd_imm());
+        } else if (kind < 14) {
+            static const int32_t aops[] = {BPF_ADD, BPF_OR, BPF_AND, BPF_XOR, BPF_ADD | BPF_FETCH,
+                                           BPF_OR | BPF_FETCH, BPF_AND | BPF_FETCH,
+                                           BPF_XOR | BPF_FETCH, BPF_XCHG, BPF_CMPXCHG};
+            bool dw = rnd() % 2;
+            int16_t off = (int16_t)(-8 * (int)(1 + rnd() % 8) + (dw ? 0 : 4 * (int)(rnd() % 2)));
+            p[n++] = (struct ebpf_insn)ATOMIC(dw ? BPF_DW : BPF_W, 10, s, off,
+                                              aops[rnd() % 10]);
+        } else if (kind == 14) {
+            p[n++] = (struct ebpf_insn)MOV64_IMM(d, rnd_imm());
+        } else {
+            /* r1-r5 are undefined after a call (RFC 9669 4.3.1): reset them */
+            p[n++] = (struct ebpf_insn)CALL(TEST_HELPER_ID);
+            for (int r = 1; r <= 5; r++)
+                p[n++] = (struct ebpf_insn)MOV64_IMM(r, r);
+        }
+    }
+    /* fold every register and stack slot into r0 */
+    for (int r = 1; r <= 9; r++)
+        p[n++] = (struct ebpf_insn)ALU64_REG(BPF_XOR, 0, r);
+    for (int k = 1; k <= 8; k++) {
+        p[n++] = (struct ebpf_insn)LDX(BPF_DW, 1, 10, -8 * k);
+        p[n++] = (struct ebpf_insn)ALU64_IMM(BPF_LSH, 0, 7);
+        p[n++] = (struct ebpf_insn)ALU64_REG(BPF_XOR, 0, 1);
+    }
+    p[n++] = (struct ebpf_insn)EXIT;
+    return n;
+}
+
+static void differential(unsigned count)
+{
+    static struct ebpf_insn p[400];
+    unsigned mism = 0;
+    for (unsigned i = 0; i < count; i++) {
+        unsigned n = gen(p, getenv("DIFF_LEN") ? (unsigned)atoi(getenv("DIFF_LEN"))
+                                               : 20 + (unsigned)(rnd() % 200));
+        uint64_t a = 0, b = 0;
+        int ra = run_interp(p, n, NULL, 0, &a);
+        int rb = run_jit(p, n, NULL, 0, &b);
+        if (ra || rb || a != b) {
+            if (getenv("DIFF_MIN")) { /* shrink: turn instructions into no-ops */
+                for (unsigned k = 28; k < n; k++) {
+                    struct ebpf_insn keep = p[k];
+                    if (keep.code == (BPF_JMP | BPF_EXIT) || keep.code == 0 ||
+                        (k && ebpfL_is_lddw_pub(&p[k - 1])))
+                        continue;
+                    p[k] = (struct ebpf_insn)MOV64_REG(0, 0);
+                    ra = run_interp(p, n, NULL, 0, &a);
+                    rb = run_jit(p, n, NULL, 0, &b);
+                    if (!ra && !rb && a == b)
+                        p[k] = keep;
+                }
+            }
+            if (mism++ < 5) {
+                printf("FAIL differential program %u (%u insns): interp r=%d 0x%llx, jit r=%d "
+                       "0x%llx %s\n",
+                       i, n, ra, (unsigned long long)a, rb, (unsigned long long)b, err);
+                for (unsigned k = 0; k < n; k++) {
+                    char t[96];
+                    ebpf_disasm(p, n, k, t, sizeof(t));
+                    printf("   %u: %s\n", k, t);
+                }
+            }
+        }
+    }
+    printf("differential: %u programs, %u mismatches\n", count, mism);
+    if (mism)
+        failed++;
+    else
+        passed++;
+}
+
+/* A conditional branch over ~12 KiB of code takes the long form. */
+static void far_branch(void)
+{
+    static struct ebpf_insn p[4000];
+    unsigned n = 0;
+    p[n++] = (struct ebpf_insn)MOV64_IMM(0, 1);
+    p[n++] = (struct ebpf_insn)MOV64_IMM(1, 5);
+    p[n++] = (struct ebpf_insn)JMP_IMM(BPF_JEQ, 1, 5, 3000);
+    for (int i = 0; i < 3000; i++)
+        p[n++] = (struct ebpf_insn)ALU64_IMM(BPF_ADD, 0, 1);
+    p[n++] = (struct ebpf_insn)EXIT; /* insn 3003: the target; falling through gives 3001 */
+    uint64_t r0 = 0;
+    int r = run_jit(p, n, NULL, 0, &r0);
+    check("far forward branch", r, r0, 1);
+    /* and a far backward branch that is taken once */
+    n = 0;
+    p[n++] = (struct ebpf_insn)MOV64_IMM(0, 0);
+    p[n++] = (struct ebpf_insn)MOV64_IMM(1, 2);
+    for (int i = 0; i < 2000; i++)
+        p[n++] = (struct ebpf_insn)ALU64_IMM(BPF_ADD, 0, 1);
+    p[n++] = (struct ebpf_insn)ALU64_IMM(BPF_SUB, 1, 1);
+    p[n++] = (struct ebpf_insn)JMP_IMM(BPF_JNE, 1, 0, -2002);
+    p[n++] = (struct ebpf_insn)EXIT;
+    r = run_jit(p, n, NULL, 0, &r0);
+    check("far backward branch", r, r0, 4000);
+}
+
+int main(void)
+{
+    code = mmap(NULL, CODE_CAP, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+                -1, 0);
+    if (code == MAP_FAILED) {
+        perror("mmap");
+        return 1;
+    }
+    for (unsigned i = 0; i < N_INSN_CASES; i++) {
+        const struct insn_case *c = &insn_cases[i];
+        uint64_t mem[2];
+        uint64_t r0 = 0;
+        memcpy(mem, c->mem, sizeof(mem));
+        int r = run_jit(c->prog, c->n, (uint8_t *)mem, c->memlen, &r0);
+        check(c->name, r, r0, c->expect);
+    }
+    for (int bit = 0; bit < 64; bit++) {
+        struct ebpf_insn p[] = {LD64(0, 1ull << bit), EXIT};
+        struct ebpf_insn q[] = {LD64(0, ~(1ull << bit)), EXIT};
+        uint64_t r0 = 0;
+        int r = run_jit(p, 3, NULL, 0, &r0);
+        check("lddw bit", r, r0, 1ull << bit);
+        r = run_jit(q, 3, NULL, 0, &r0);
+        check("lddw ~bit", r, r0, ~(1ull << bit));
+    }
+    far_branch();
+    differential(getenv("DIFF_N") ? (unsigned)atoi(getenv("DIFF_N")) : 10000);
+    printf("%u passed, %u failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
