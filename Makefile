@@ -33,7 +33,8 @@ include user/user.mk
 -include ebpf/ebpf.mk
 include $(wildcard adapter/*.mk)
 include tests/tests.mk
-include $(wildcard tests/kernel/*.mk)
+include tests/node.mk
+include $(wildcard tests/kernel/*.mk tests/adapter/*.mk)
 
 all: deps
 	@$(MAKE) --no-print-directory build-all

@@ -1,0 +1,36 @@
+/*
+ * The Debug Adapter Protocol transport (DAP specification, "Base
+ * Protocol"): messages framed by a "Content-Length: N\r\n\r\n" header,
+ * JSON bodies (jansson).  Requests are dispatched to the handler table in
+ * requests.c; a handler answers with dap_respond/dap_error, now or later.
+ */
+#ifndef ADAPTER_DAP_H
+#define ADAPTER_DAP_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+typedef void (*dap_handler)(json_t *req, json_t *args);
+
+struct dap_request_entry {
+    const char *command;
+    dap_handler fn;
+};
+
+/* Serve DAP on in_fd/out_fd with the given handler table (ending in {0}).
+ * log, if not 0, receives every message in both directions. */
+void dap_init(int in_fd, int out_fd, const struct dap_request_entry *table, FILE *log);
+/* A success response to req, with body (stolen; may be 0). */
+void dap_respond(json_t *req, json_t *body);
+/* A failure response with a message shown to the user. */
+void dap_error(json_t *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An event with body (stolen; may be 0). */
+void dap_event(const char *event, json_t *body);
+/* An output event: category "console", "stdout", "stderr" or "important". */
+void dap_output(const char *category, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Write a line to the adapter's own log (--log), if any. */
+void dap_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Called once the client's input ends. */
+void dap_on_close(void (*fn)(void));
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * osdbg: the host program.
+ *   osdbg dap [--port N] [--log FILE]   Debug Adapter on stdin/stdout, or on
+ *                                       127.0.0.1:N (N = 0: any free port,
+ *                                       printed on stderr)
+ */
+#include "dap.h"
+#include "loop.h"
+#include "requests.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: osdbg dap [--port N] [--log FILE]\n"
+               "  dap   serve the Debug Adapter Protocol on stdin/stdout (or 127.0.0.1:N)\n");
+}
+
+static void on_client_closed(void)
+{
+    loop_stop(0);
+}
+
+static int listen_once(int port)
+{
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 1) < 0) {
+        fprintf(stderr, "osdbg: cannot listen on 127.0.0.1:%d: %s\n", port, strerror(errno));
+        return -1;
+    }
+    socklen_t len = sizeof a;
+    getsockname(s, (struct sockaddr *)&a, &len);
+    fprintf(stderr, "osdbg: listening on 127.0.0.1:%d\n", ntohs(a.sin_port));
+    int c = accept4(s, 0, 0, SOCK_CLOEXEC);
+    close(s);
+    return c;
+}
+
+static int cmd_dap(int argc, char **argv)
+{
+    int port = -1;
+    FILE *log = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
+            char *end;
+            long p = strtol(argv[++i], &end, 10);
+            if (*end || p < 0 || p > 65535) {
+                fprintf(stderr, "osdbg: bad port %s\n", argv[i]);
+                return 2;
+            }
+            port = (int)p;
+        } else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
+            log = fopen(argv[++i], "a");
+            if (!log) {
+                fprintf(stderr, "osdbg: cannot open log %s: %s\n", argv[i], strerror(errno));
+                return 2;
+            }
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!log && getenv("OSDBG_DAP_LOG"))
+        log = fopen(getenv("OSDBG_DAP_LOG"), "a");
+    int in = 0, out = 1;
+    if (port >= 0) {
+        in = out = listen_once(port);
+        if (in < 0)
+            return 1;
+    }
+    dap_init(in, out, osdbg_requests, log);
+    dap_on_close(on_client_closed);
+    return loop_run();
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    if (argc >= 2 && strcmp(argv[1], "dap") == 0)
+        return cmd_dap(argc - 2, argv + 2);
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
+        usage(stdout);
+        return 0;
+    }
+    usage(stderr);
+    return 2;
+}

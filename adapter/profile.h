@@ -1,0 +1,41 @@
+/*
+ * A profile describes a teaching OS to the adapter, declaratively
+ * (a JSON file in profiles/, format in docs/profiles.md): where its kernel and user
+ * ELFs are, how to run it, and the GDB expressions that tell which process
+ * runs.  No code is OS-specific.
+ */
+#ifndef ADAPTER_PROFILE_H
+#define ADAPTER_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct profile {
+    char *path;          /* the profile file */
+    char *name;
+    char *root;          /* directory relative paths are resolved against */
+    char *kernel;        /* kernel ELF (absolute) */
+    char *gdb;           /* GDB binary */
+    char *qemu;          /* QEMU binary */
+    char **qemu_args;    /* machine arguments, 0-terminated */
+    char *user_dir;      /* directory of user program ELFs (absolute) */
+    char *user_pattern;  /* file name of program {name} in user_dir */
+    char *proc_name;     /* GDB expression: name of the running process */
+    char *proc_pid;      /* GDB expression: its pid */
+    bool kernel_identity_mapped; /* kernel VA == PA: read kernel data physically in user mode */
+    char *exec_symbol;   /* where exec has committed a new image */
+    char *exec_name;     /* ...expression for the new program's name there */
+    char *exec_satp;     /* ...and for its satp */
+    char *trap_entry;    /* C entry of traps from user mode */
+    char *trap_return;   /* where the kernel returns to user mode */
+    char *trapframe;     /* expression: kernel address of the current trap frame */
+    int tf_epc, tf_ra, tf_sp, tf_fp; /* byte offsets in the trap frame */
+};
+
+/* Load and check a profile.  Returns 0 with a message in err on failure. */
+struct profile *profile_load(const char *path, char *err, size_t errlen);
+void profile_free(struct profile *p);
+/* The ELF path of a user program, malloc'd. */
+char *profile_user_elf(const struct profile *p, const char *program);
+
+#endif

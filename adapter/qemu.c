@@ -1,0 +1,237 @@
+#include "qemu.h"
+#include "dap.h"
+#include "loop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static pid_t pid = -1;
+static int console_in = -1, console_out = -1;
+static char dir[PATH_MAX], gdb_sock[PATH_MAX + 16], side_sock[PATH_MAX + 16];
+static struct qemu_handlers handlers;
+
+const char *qemu_gdb_socket(void)
+{
+    return gdb_sock;
+}
+
+const char *qemu_side_socket(void)
+{
+    return side_sock;
+}
+
+pid_t qemu_pid(void)
+{
+    return pid;
+}
+
+bool qemu_running(void)
+{
+    return pid > 0;
+}
+
+static void cleanup_dir(void)
+{
+    if (!dir[0])
+        return;
+    unlink(gdb_sock);
+    unlink(side_sock);
+    rmdir(dir);
+    dir[0] = 0;
+}
+
+static void reap(void)
+{
+    int status = 0;
+    /* stdout closed: QEMU is exiting; give it a moment to finish. */
+    for (int i = 0; i < 100; i++) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid || (r < 0 && errno == ECHILD))
+            break;
+        usleep(5000);
+        if (i == 99) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+        }
+    }
+    pid = -1;
+    loop_unwatch(console_out);
+    close(console_out);
+    close(console_in);
+    console_in = console_out = -1;
+    cleanup_dir();
+    if (handlers.exited)
+        handlers.exited(status);
+}
+
+static void on_console(int fd, void *data)
+{
+    (void)data;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) {
+        reap();
+        return;
+    }
+    if (handlers.console)
+        handlers.console(buf, (size_t)n);
+}
+
+int qemu_start(const struct qemu_config *cfg, const struct qemu_handlers *h, char *err,
+               size_t errlen)
+{
+    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(dir, sizeof dir, "%s/osdbg-XXXXXX", tmp);
+    if (!mkdtemp(dir)) {
+        snprintf(err, errlen, "cannot create a socket directory in %s: %s", tmp, strerror(errno));
+        dir[0] = 0;
+        return -1;
+    }
+    snprintf(gdb_sock, sizeof gdb_sock, "%s/gdb.sock", dir);
+    snprintf(side_sock, sizeof side_sock, "%s/side.sock", dir);
+
+    const char *argv[96];
+    int n = 0;
+    char gdb_arg[PATH_MAX + 64], side_arg[PATH_MAX + 64];
+    snprintf(gdb_arg, sizeof gdb_arg, "unix:%s,server=on,wait=off", gdb_sock);
+    snprintf(side_arg, sizeof side_arg, "socket,id=osdbgside,path=%s,server=on,wait=off",
+             side_sock);
+    argv[n++] = cfg->binary;
+    for (int i = 0; cfg->args && cfg->args[i] && n < 64; i++)
+        argv[n++] = cfg->args[i];
+    argv[n++] = "-display";
+    argv[n++] = "none";
+    argv[n++] = "-monitor";
+    argv[n++] = "none";
+    argv[n++] = "-serial";
+    argv[n++] = "stdio";
+    argv[n++] = "-kernel";
+    argv[n++] = cfg->kernel;
+    if (cfg->append && cfg->append[0]) {
+        argv[n++] = "-append";
+        argv[n++] = cfg->append;
+    }
+    argv[n++] = "-gdb";
+    argv[n++] = gdb_arg;
+    argv[n++] = "-device";
+    argv[n++] = "virtio-serial-device";
+    argv[n++] = "-chardev";
+    argv[n++] = side_arg;
+    argv[n++] = "-device";
+    argv[n++] = "virtconsole,chardev=osdbgside";
+    if (cfg->freeze)
+        argv[n++] = "-S";
+    argv[n] = 0;
+
+    int in[2], out[2], status_pipe[2];
+    if (pipe(in) < 0 || pipe(out) < 0 || pipe2(status_pipe, O_CLOEXEC) < 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        cleanup_dir();
+        return -1;
+    }
+    pid_t child = fork();
+    if (child < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        cleanup_dir();
+        return -1;
+    }
+    if (child == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(out[1], 2);
+        close(in[0]);
+        close(in[1]);
+        close(out[0]);
+        close(out[1]);
+        close(status_pipe[0]);
+        setpgid(0, 0);
+        execvp(argv[0], (char *const *)argv);
+        int e = errno;
+        if (write(status_pipe[1], &e, sizeof e) < 0) {
+        }
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    close(status_pipe[1]);
+    int child_errno;
+    if (read(status_pipe[0], &child_errno, sizeof child_errno) == sizeof child_errno) {
+        close(status_pipe[0]);
+        waitpid(child, 0, 0);
+        close(in[1]);
+        close(out[0]);
+        cleanup_dir();
+        snprintf(err, errlen, "cannot run %s: %s", cfg->binary, strerror(child_errno));
+        return -1;
+    }
+    close(status_pipe[0]);
+    pid = child;
+    console_in = in[1];
+    console_out = out[0];
+    fcntl(console_in, F_SETFD, FD_CLOEXEC);
+    fcntl(console_out, F_SETFD, FD_CLOEXEC);
+    handlers = *h;
+    loop_watch(console_out, on_console, 0);
+
+    /* The gdbstub socket appears once QEMU has parsed its arguments; an
+     * argument error makes QEMU exit instead. */
+    for (int i = 0; i < 500; i++) {
+        struct stat st;
+        if (stat(gdb_sock, &st) == 0)
+            return 0;
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            char msg[512] = "";
+            ssize_t k = read(console_out, msg, sizeof msg - 1);
+            msg[k > 0 ? k : 0] = 0;
+            pid = -1;
+            loop_unwatch(console_out);
+            close(console_out);
+            close(console_in);
+            cleanup_dir();
+            snprintf(err, errlen, "QEMU exited at start (status %d): %s", WEXITSTATUS(status), msg);
+            return -1;
+        }
+        usleep(10000);
+    }
+    snprintf(err, errlen, "QEMU did not open its gdbstub socket within 5 s");
+    qemu_stop();
+    return -1;
+}
+
+void qemu_console_input(const char *text, size_t len)
+{
+    if (console_in < 0)
+        return;
+    while (len > 0) {
+        ssize_t n = write(console_in, text, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        text += n;
+        len -= (size_t)n;
+    }
+}
+
+void qemu_stop(void)
+{
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, 0, 0);
+        pid = -1;
+        loop_unwatch(console_out);
+        close(console_out);
+        close(console_in);
+        console_in = console_out = -1;
+    }
+    cleanup_dir();
+}

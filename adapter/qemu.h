@@ -1,0 +1,35 @@
+/* Starting and watching the QEMU that runs the debugged OS. */
+#ifndef ADAPTER_QEMU_H
+#define ADAPTER_QEMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct qemu_config {
+    const char *binary;      /* qemu-system-riscv64 */
+    const char *const *args; /* machine arguments from the profile, 0-terminated */
+    const char *kernel;      /* -kernel */
+    const char *append;      /* -append, or 0 */
+    bool freeze;             /* -S: wait for the debugger before the first instruction */
+};
+
+struct qemu_handlers {
+    void (*console)(const char *text, size_t len); /* bytes the OS wrote to its console */
+    void (*exited)(int status);                    /* QEMU is gone (status as from waitpid) */
+};
+
+/* Start QEMU with its gdbstub and the debug channel on fresh Unix sockets
+ * in a private temporary directory; the OS console is QEMU's stdio. */
+int qemu_start(const struct qemu_config *cfg, const struct qemu_handlers *h, char *err,
+               size_t errlen);
+const char *qemu_gdb_socket(void);
+const char *qemu_side_socket(void);
+pid_t qemu_pid(void);
+bool qemu_running(void);
+/* Type into the OS console. */
+void qemu_console_input(const char *text, size_t len);
+/* Kill QEMU (if running) and remove the socket directory. */
+void qemu_stop(void);
+
+#endif

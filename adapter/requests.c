@@ -1,0 +1,401 @@
+/*
+ * Session lifecycle and execution control: initialize, launch, attach,
+ * configurationDone, continue, pause, next/stepIn/stepOut, threads,
+ * terminate, disconnect, and the custom consoleInput.  The table at the
+ * end is the adapter's table of contents.
+ */
+#include "requests.h"
+#include "gdb.h"
+#include "loop.h"
+#include "qemu.h"
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void finish_session(void);
+
+static void req_initialize(json_t *req, json_t *args)
+{
+    json_t *l1 = json_object_get(args, "linesStartAt1");
+    S.client_lines_start_at1 = !json_is_false(l1);
+    S.supports_run_in_terminal = json_is_true(json_object_get(args, "supportsRunInTerminalRequest"));
+    dap_respond(req, json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
+                               "supportsConfigurationDoneRequest", 1,
+                               "supportsFunctionBreakpoints", 1,
+                               "supportsConditionalBreakpoints", 1,
+                               "supportsHitConditionalBreakpoints", 1,
+                               "supportsLogPoints", 1,
+                               "supportsInstructionBreakpoints", 1,
+                               "supportsSteppingGranularity", 1,
+                               "supportsEvaluateForHovers", 1,
+                               "supportsReadMemoryRequest", 1,
+                               "supportsTerminateRequest", 1));
+}
+
+/* Console bytes become "stdout" output events; JSON needs valid UTF-8, so
+ * anything else is shown as '?'. */
+static void on_console(const char *text, size_t len)
+{
+    char *clean = malloc(len + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\r')
+            continue;
+        clean[k++] = (c < 0x80 && (c >= 0x20 || c == '\n' || c == '\t' || c == '\b')) ? (char)c : '?';
+    }
+    clean[k] = 0;
+    if (k)
+        dap_event("output", json_pack("{s:s, s:s}", "category", "stdout", "output", clean));
+    free(clean);
+}
+
+static void on_qemu_exit(int status)
+{
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    dap_log("QEMU exited, status %d", code);
+    S.state = TARGET_EXITED;
+    dap_event("exited", json_pack("{s:i}", "exitCode", code));
+    finish_session();
+}
+
+static void on_gdb_async(struct mi_record *rec)
+{
+    if (rec->kind == MI_EXEC_ASYNC && rec->klass && strcmp(rec->klass, "stopped") == 0) {
+        inspect_reset();
+        session_on_stopped(rec);
+    } else if (rec->kind == MI_EXEC_ASYNC && rec->klass && strcmp(rec->klass, "running") == 0) {
+        S.state = TARGET_RUNNING;
+    }
+}
+
+static void on_gdb_stream(struct mi_record *rec)
+{
+    if (rec->text)
+        dap_log("gdb %s: %s", rec->kind == MI_LOG ? "log" : "console", rec->text);
+}
+
+static bool terminated_sent;
+
+static void finish_session(void)
+{
+    if (terminated_sent)
+        return;
+    terminated_sent = true;
+    gdb_stop();
+    qemu_stop();
+    dap_event("terminated", 0);
+}
+
+static void on_gdb_exit(void)
+{
+    if (S.state != TARGET_EXITED)
+        dap_output("stderr", "osdbg: GDB exited unexpectedly\n");
+    finish_session();
+}
+
+static const struct gdb_handlers gdb_h = {on_gdb_async, on_gdb_stream, on_gdb_exit};
+
+/* Common to launch and attach: GDB with the kernel's symbols, connected to
+ * the gdbstub at `target` (a Unix socket path or host:port). */
+static int connect_gdb(const char *target, char *err, size_t errlen)
+{
+    if (gdb_start(S.profile->gdb, &gdb_h, err, errlen) < 0)
+        return -1;
+    char *quoted;
+    /* mi-async must be on before connecting, or -exec-interrupt hangs. */
+    if (gdb_cmd(err, errlen, "-gdb-set mi-async on") < 0 ||
+        gdb_cmd(err, errlen, "-gdb-set pagination off") < 0 ||
+        gdb_cmd(err, errlen, "-gdb-set confirm off") < 0 ||
+        gdb_cmd(err, errlen, "-gdb-set breakpoint pending off") < 0)
+        return -1;
+    quoted = mi_quote(S.profile->kernel);
+    int r = gdb_cmd(err, errlen, "-file-exec-and-symbols %s", quoted);
+    free(quoted);
+    if (r < 0)
+        return -1;
+    /* GDB takes the target word literally (quotes included): no quoting. */
+    if (strpbrk(target, " \t\n\"")) {
+        snprintf(err, errlen, "the gdbstub address must not contain spaces or quotes: %s", target);
+        return -1;
+    }
+    r = gdb_cmd(err, errlen, "-target-select remote %s", target);
+    if (r < 0)
+        return -1;
+    /* Connecting reports a stop without a reason: it is not the user's. */
+    struct mi_record rec;
+    if (gdb_wait_stopped(&rec, 5000) == 0)
+        mi_record_free(&rec);
+    S.state = TARGET_STOPPED;
+    return 0;
+}
+
+static int load_profile(json_t *req, json_t *args)
+{
+    const char *path = json_string_value(json_object_get(args, "profile"));
+    if (!path) {
+        dap_error(req, "\"profile\" is required: the path of a profile such as profiles/osdbg-kernel.json");
+        return -1;
+    }
+    char err[512];
+    S.profile = profile_load(path, err, sizeof err);
+    if (!S.profile) {
+        dap_error(req, "%s", err);
+        return -1;
+    }
+    struct stat st;
+    if (stat(S.profile->kernel, &st) < 0) {
+        dap_error(req, "kernel ELF %s not found (build it first: make)", S.profile->kernel);
+        return -1;
+    }
+    S.kernel_di = debuginfo_open(S.profile->kernel, err, sizeof err);
+    if (!S.kernel_di)
+        dap_output("stderr", "osdbg: kernel debug info: %s\n", err);
+    S.kernel_base = 0x80000000ULL;
+    S.last_pid = -2;
+    return 0;
+}
+
+static void req_launch(json_t *req, json_t *args)
+{
+    if (S.profile) {
+        dap_error(req, "a session is already running");
+        return;
+    }
+    if (load_profile(req, args) < 0)
+        return;
+    S.stop_on_entry = json_is_true(json_object_get(args, "stopOnEntry"));
+    const char *boot = json_string_value(json_object_get(args, "bootArgs"));
+    struct qemu_config cfg = {
+        .binary = S.profile->qemu,
+        .args = (const char *const *)S.profile->qemu_args,
+        .kernel = S.profile->kernel,
+        .append = boot,
+        .freeze = true,
+    };
+    struct qemu_handlers qh = {on_console, on_qemu_exit};
+    char err[512];
+    if (qemu_start(&cfg, &qh, err, sizeof err) < 0) {
+        dap_error(req, "%s", err);
+        return;
+    }
+    S.launched = true;
+    if (connect_gdb(qemu_gdb_socket(), err, sizeof err) < 0) {
+        qemu_stop();
+        gdb_stop();
+        dap_error(req, "cannot connect GDB to QEMU: %s", err);
+        return;
+    }
+    dap_respond(req, 0);
+    dap_event("initialized", 0);
+    dap_output("console", "osdbg: %s; gdbstub %s, debug channel %s\n", S.profile->name,
+               qemu_gdb_socket(), qemu_side_socket());
+}
+
+/* attach {profile, target}: target is the gdbstub of an OS that is already
+ * running ("unix-socket-path" or "host:port"). */
+static void req_attach(json_t *req, json_t *args)
+{
+    if (S.profile) {
+        dap_error(req, "a session is already running");
+        return;
+    }
+    const char *target = json_string_value(json_object_get(args, "target"));
+    if (!target) {
+        dap_error(req, "\"target\" is required: the gdbstub's Unix socket path or host:port");
+        return;
+    }
+    if (load_profile(req, args) < 0)
+        return;
+    char err[512];
+    if (connect_gdb(target, err, sizeof err) < 0) {
+        gdb_stop();
+        dap_error(req, "cannot attach to %s: %s", target, err);
+        return;
+    }
+    S.stop_on_entry = json_is_true(json_object_get(args, "stopOnEntry"));
+    dap_respond(req, 0);
+    dap_event("initialized", 0);
+}
+
+static void req_configuration_done(json_t *req, json_t *args)
+{
+    (void)args;
+    S.configured = true;
+    exec_breakpoint_update();
+    dap_respond(req, 0);
+    if (S.stop_on_entry) {
+        aspace_identify();
+        dap_event("stopped", json_pack("{s:s, s:i, s:b}", "reason", "entry", "threadId", 1,
+                                       "allThreadsStopped", 1));
+        return;
+    }
+    char err[256];
+    if (session_resume("-exec-continue", err, sizeof err) < 0)
+        dap_output("stderr", "osdbg: cannot start the OS: %s\n", err);
+}
+
+/* The OS has no exceptions in the DAP sense: accept, set none. */
+static void req_set_exception_breakpoints(json_t *req, json_t *args)
+{
+    (void)args;
+    dap_respond(req, json_pack("{s:[]}", "breakpoints"));
+}
+
+static void req_threads(json_t *req, json_t *args)
+{
+    (void)args;
+    dap_respond(req, json_pack("{s:[{s:i, s:s}]}", "threads", "id", 1, "name", "hart 0"));
+}
+
+static void req_continue(json_t *req, json_t *args)
+{
+    (void)args;
+    char err[256];
+    if (S.state == TARGET_RUNNING) {
+        dap_respond(req, json_pack("{s:b}", "allThreadsContinued", 1));
+        return;
+    }
+    inspect_reset();
+    if (session_resume("-exec-continue", err, sizeof err) < 0) {
+        dap_error(req, "continue: %s", err);
+        return;
+    }
+    dap_respond(req, json_pack("{s:b}", "allThreadsContinued", 1));
+}
+
+static void req_pause(json_t *req, json_t *args)
+{
+    (void)args;
+    char err[256];
+    if (S.state != TARGET_RUNNING) {
+        dap_respond(req, 0);
+        return;
+    }
+    if (gdb_cmd(err, sizeof err, "-exec-interrupt") < 0) {
+        dap_error(req, "pause: %s", err);
+        return;
+    }
+    dap_respond(req, 0);
+}
+
+static void step(json_t *req, json_t *args, const char *line_cmd, const char *insn_cmd)
+{
+    if (S.state != TARGET_STOPPED) {
+        dap_error(req, "the OS is not stopped");
+        return;
+    }
+    const char *gran = json_string_value(json_object_get(args, "granularity"));
+    bool insn = gran && strcmp(gran, "instruction") == 0;
+    char err[256];
+    S.stepping = true;
+    S.step_pid = S.here.pid;
+    inspect_reset();
+    if (session_resume(insn ? insn_cmd : line_cmd, err, sizeof err) < 0) {
+        S.stepping = false;
+        dap_error(req, "%s", err);
+        return;
+    }
+    dap_respond(req, 0);
+}
+
+static void req_next(json_t *req, json_t *args)
+{
+    step(req, args, "-exec-next", "-exec-next-instruction");
+}
+
+static void req_step_in(json_t *req, json_t *args)
+{
+    step(req, args, "-exec-step", "-exec-step-instruction");
+}
+
+static void req_step_out(json_t *req, json_t *args)
+{
+    step(req, args, "-exec-finish", "-exec-finish");
+}
+
+static void req_terminate(json_t *req, json_t *args)
+{
+    (void)args;
+    dap_respond(req, 0);
+    if (S.launched && qemu_running()) {
+        qemu_stop();
+        dap_event("exited", json_pack("{s:i}", "exitCode", 137));
+    }
+    finish_session();
+}
+
+static void req_disconnect(json_t *req, json_t *args)
+{
+    json_t *t = json_object_get(args, "terminateDebuggee");
+    bool kill_it = S.launched ? !json_is_false(t) : json_is_true(t);
+    if (!kill_it && gdb_alive()) {
+        char err[256];
+        if (S.state == TARGET_RUNNING)
+            with_target_stopped(0, 0);
+        gdb_cmd(err, sizeof err, "-target-detach");
+    }
+    gdb_stop();
+    if (kill_it)
+        qemu_stop();
+    terminated_sent = true;
+    dap_respond(req, 0);
+    loop_stop(0);
+}
+
+/* Custom: type into the OS console {text}. */
+static void req_console_input(json_t *req, json_t *args)
+{
+    const char *text = json_string_value(json_object_get(args, "text"));
+    if (!text) {
+        dap_error(req, "consoleInput: \"text\" is required");
+        return;
+    }
+    if (!qemu_running()) {
+        dap_error(req, "consoleInput: the OS is not running under this adapter");
+        return;
+    }
+    qemu_console_input(text, strlen(text));
+    dap_respond(req, 0);
+}
+
+/* Custom: counters of stops the user never saw. */
+static void req_stats(json_t *req, json_t *args)
+{
+    (void)args;
+    dap_respond(req, json_pack("{s:I, s:I, s:I}", "filteredHits", (json_int_t)S.filtered_hits,
+                               "internalStops", (json_int_t)S.internal_stops, "userStops",
+                               (json_int_t)S.user_stops));
+}
+
+const struct dap_request_entry osdbg_requests[] = {
+    {"initialize", req_initialize},
+    {"launch", req_launch},
+    {"attach", req_attach},
+    {"configurationDone", req_configuration_done},
+    {"setBreakpoints", req_set_breakpoints},
+    {"setFunctionBreakpoints", req_set_function_breakpoints},
+    {"setInstructionBreakpoints", req_set_instruction_breakpoints},
+    {"setExceptionBreakpoints", req_set_exception_breakpoints},
+    {"threads", req_threads},
+    {"continue", req_continue},
+    {"pause", req_pause},
+    {"next", req_next},
+    {"stepIn", req_step_in},
+    {"stepOut", req_step_out},
+    {"stackTrace", req_stack_trace},
+    {"scopes", req_scopes},
+    {"variables", req_variables},
+    {"evaluate", req_evaluate},
+    {"readMemory", req_read_memory},
+    {"terminate", req_terminate},
+    {"disconnect", req_disconnect},
+    {"consoleInput", req_console_input},
+    {"osdbg/stats", req_stats},
+    {0, 0},
+};

@@ -1,0 +1,21 @@
+/* The DAP request handlers: requests.c (session lifecycle and execution
+ * control), breakpoints.c, inspect.c (stack, scopes, variables, evaluate,
+ * memory). */
+#ifndef ADAPTER_REQUESTS_H
+#define ADAPTER_REQUESTS_H
+
+#include "dap.h"
+
+extern const struct dap_request_entry osdbg_requests[];
+
+void req_set_breakpoints(json_t *req, json_t *args);
+void req_set_function_breakpoints(json_t *req, json_t *args);
+void req_set_instruction_breakpoints(json_t *req, json_t *args);
+void req_stack_trace(json_t *req, json_t *args);
+void req_scopes(json_t *req, json_t *args);
+void req_variables(json_t *req, json_t *args);
+void req_evaluate(json_t *req, json_t *args);
+void req_read_memory(json_t *req, json_t *args);
+void inspect_reset(void); /* forget variable references (at every resume) */
+
+#endif

@@ -1,0 +1,468 @@
+/*
+ * Following the OS across address spaces (issue: "Address spaces").
+ *
+ * QEMU's gdbstub breakpoints match the virtual PC in every address space,
+ * and all user programs share addresses, so a breakpoint of `hello` also
+ * fires when `matrix` runs the same address.  At every stop we read $priv,
+ * $satp and the running process (the profile's GDB expressions, read with
+ * QEMU's physical-memory mode in user mode because the user page table
+ * does not map the kernel), and a hit that belongs to another program is
+ * resumed silently.
+ */
+#include "session.h"
+#include "dap.h"
+#include "gdb.h"
+#include "qemu.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct session S;
+
+static struct {
+    char name[64];
+    struct debuginfo *di;
+    bool tried;
+} programs[64];
+static int nprograms = -1;
+static const char *program_names[64];
+
+static bool is_elf(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    unsigned char m[4] = {0};
+    size_t n = fread(m, 1, 4, f);
+    fclose(f);
+    return n == 4 && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F';
+}
+
+/* Find the user programs: ELF files in the profile's user directory. */
+static void scan_programs(void)
+{
+    if (nprograms >= 0)
+        return;
+    nprograms = 0;
+    if (!S.profile || !S.profile->user_dir)
+        return;
+    DIR *d = opendir(S.profile->user_dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) && nprograms < 64) {
+        if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof programs[0].name)
+            continue;
+        char *path = profile_user_elf(S.profile, e->d_name);
+        if (path && is_elf(path)) {
+            snprintf(programs[nprograms].name, sizeof programs[0].name, "%s", e->d_name);
+            program_names[nprograms] = programs[nprograms].name;
+            nprograms++;
+        }
+        free(path);
+    }
+    closedir(d);
+}
+
+int user_programs(const char ***names)
+{
+    scan_programs();
+    *names = program_names;
+    return nprograms;
+}
+
+struct debuginfo *user_debuginfo(const char *program)
+{
+    scan_programs();
+    for (int i = 0; i < nprograms; i++) {
+        if (strcmp(programs[i].name, program) != 0)
+            continue;
+        if (!programs[i].tried) {
+            programs[i].tried = true;
+            char err[256];
+            char *path = profile_user_elf(S.profile, program);
+            programs[i].di = debuginfo_open(path, err, sizeof err);
+            if (!programs[i].di)
+                dap_log("no debug info for %s: %s", program, err);
+            free(path);
+        }
+        return programs[i].di;
+    }
+    return 0;
+}
+
+bool program_seen(const char *program)
+{
+    for (int i = 0; i < S.nseen; i++)
+        if (strcmp(S.seen[i], program) == 0)
+            return true;
+    return false;
+}
+
+void mark_program_seen(const char *program)
+{
+    if (!program[0] || program_seen(program) || S.nseen == 32)
+        return;
+    snprintf(S.seen[S.nseen++], sizeof S.seen[0], "%s", program);
+    breakpoints_on_program_seen(program);
+}
+
+static bool eval_u64(const char *expr, uint64_t *out)
+{
+    char err[256];
+    char *v = gdb_eval(err, sizeof err, "%s", expr);
+    if (!v)
+        return false;
+    char *end;
+    unsigned long long x = strtoull(v, &end, 0);
+    bool ok = end != v;
+    free(v);
+    *out = x;
+    return ok;
+}
+
+/* GDB prints a char array as "name", '\000' <repeats 11 times>, or with
+ * the NULs inline ("ls\000\000..."): take the first quoted string up to
+ * its first NUL, decoding C escapes. */
+static void parse_c_string(const char *v, char *out, size_t n)
+{
+    out[0] = 0;
+    const char *q = strchr(v, '"');
+    if (!q)
+        return;
+    size_t k = 0;
+    for (q++; *q && *q != '"' && k + 1 < n; q++) {
+        char c = *q;
+        if (c == '\\' && q[1] >= '0' && q[1] <= '7') {
+            int val = 0, digits = 0;
+            while (digits < 3 && q[1] >= '0' && q[1] <= '7') {
+                val = val * 8 + (*++q - '0');
+                digits++;
+            }
+            if (val == 0)
+                break;
+            c = (char)val;
+        } else if (c == '\\' && q[1]) {
+            c = *++q;
+        }
+        out[k++] = c;
+    }
+    out[k] = 0;
+}
+
+void aspace_identify(void)
+{
+    struct aspace a = {.priv = -1, .pid = -1};
+    uint64_t v;
+    if (eval_u64("$priv", &v))
+        a.priv = (int)v;
+    if (eval_u64("(unsigned long)$satp", &v))
+        a.satp = v;
+    if (eval_u64("(unsigned long)$pc", &v))
+        a.pc = v;
+    if (S.profile && S.profile->proc_name) {
+        char err[256];
+        bool phys = a.priv == 0 && S.profile->kernel_identity_mapped;
+        if (phys)
+            gdb_console(0, err, sizeof err, "maint packet Qqemu.PhyMemMode:1");
+        char *name = gdb_eval(err, sizeof err, "%s", S.profile->proc_name);
+        if (name) {
+            parse_c_string(name, a.program, sizeof a.program);
+            free(name);
+        }
+        if (S.profile->proc_pid && eval_u64(S.profile->proc_pid, &v))
+            a.pid = (int)v;
+        if (phys)
+            gdb_console(0, err, sizeof err, "maint packet Qqemu.PhyMemMode:0");
+    }
+    S.here = a;
+}
+
+void aspace_sync_symbols(void)
+{
+    char err[256];
+    const char *want = S.here.priv == 0 ? S.here.program : "";
+    if (strcmp(want, S.user_symbols) == 0)
+        return;
+    if (S.user_symbols[0]) {
+        char *old = profile_user_elf(S.profile, S.user_symbols);
+        gdb_console(0, err, sizeof err, "remove-symbol-file %s", old);
+        free(old);
+        S.user_symbols[0] = 0;
+    }
+    if (want[0] && user_debuginfo(want)) {
+        char *path = profile_user_elf(S.profile, want);
+        if (gdb_console(0, err, sizeof err, "add-symbol-file %s", path) == 0)
+            snprintf(S.user_symbols, sizeof S.user_symbols, "%s", want);
+        else
+            dap_log("add-symbol-file %s: %s", path, err);
+        free(path);
+    }
+}
+
+int session_resume(const char *mi_command, char *err, size_t errlen)
+{
+    if (gdb_cmd(err, errlen, "%s", mi_command) < 0)
+        return -1;
+    S.state = TARGET_RUNNING;
+    return 0;
+}
+
+/* Let the target run again after a stop the user does not see. */
+static void resume_silently(void)
+{
+    char err[256];
+    if (session_resume("-exec-continue", err, sizeof err) < 0)
+        dap_output("stderr", "osdbg: cannot resume: %s\n", err);
+}
+
+int with_target_stopped(int (*fn)(void *), void *arg)
+{
+    if (S.state != TARGET_RUNNING)
+        return fn(arg);
+    char err[256];
+    if (gdb_cmd(err, sizeof err, "-exec-interrupt") < 0)
+        return -1;
+    struct mi_record rec;
+    if (gdb_wait_stopped(&rec, 5000) < 0)
+        return -1;
+    S.state = TARGET_STOPPED;
+    int r = fn(arg);
+    const char *reason = mi_str(rec.results, "reason");
+    if (reason && strcmp(reason, "signal-received") != 0) {
+        /* A real stop raced with our interrupt: report it, do not resume. */
+        session_on_stopped(&rec);
+    } else {
+        resume_silently();
+    }
+    mi_record_free(&rec);
+    return r;
+}
+
+static void send_stopped(const char *reason, const char *text, json_t *hit_ids)
+{
+    if (S.step_bp) {
+        char err[256];
+        gdb_cmd(err, sizeof err, "-break-delete %d", S.step_bp);
+        S.step_bp = 0;
+    }
+    char desc[160];
+    if (S.here.program[0])
+        snprintf(desc, sizeof desc, "%s/%d, %s mode", S.here.program, S.here.pid,
+                 S.here.priv == 0 ? "U" : S.here.priv == 1 ? "S" : "M");
+    else
+        snprintf(desc, sizeof desc, "%s mode", S.here.priv == 0 ? "U" : S.here.priv == 1 ? "S" : "M");
+    json_t *body = json_pack("{s:s, s:i, s:b, s:s}", "reason", reason, "threadId", 1,
+                             "allThreadsStopped", 1, "description", desc);
+    if (text)
+        json_object_set_new(body, "text", json_string(text));
+    if (hit_ids)
+        json_object_set_new(body, "hitBreakpointIds", hit_ids);
+    dap_event("stopped", body);
+    S.user_stops++;
+    if (S.here.pid != S.last_pid) {
+        dap_event("osdbg/addressSpace",
+                  json_pack("{s:s, s:i, s:s, s:I}", "program", S.here.program, "pid", S.here.pid,
+                            "mode", S.here.priv == 0 ? "U" : "S", "satp", (json_int_t)S.here.satp));
+        S.last_pid = S.here.pid;
+    }
+}
+
+/* Does a hit-condition ("N", ">= N", "% N", "== N", "> N") allow a stop at
+ * hit number `hits`? */
+static bool hit_condition_met(const char *cond, int hits)
+{
+    if (!cond || !*cond)
+        return true;
+    while (*cond == ' ')
+        cond++;
+    long n;
+    if (sscanf(cond, ">= %ld", &n) == 1)
+        return hits >= n;
+    if (sscanf(cond, "> %ld", &n) == 1)
+        return hits > n;
+    if (sscanf(cond, "%% %ld", &n) == 1)
+        return n > 0 && hits % n == 0;
+    if (sscanf(cond, "== %ld", &n) == 1 || sscanf(cond, "%ld", &n) == 1)
+        return hits == n;
+    return true;
+}
+
+/* Expand "{expr}" in a log message with GDB's values. */
+static char *format_log_message(const char *msg)
+{
+    size_t cap = strlen(msg) + 256, len = 0;
+    char *out = malloc(cap);
+    for (const char *p = msg; *p;) {
+        const char *open = strchr(p, '{'), *close = open ? strchr(open, '}') : 0;
+        size_t lit = open && close ? (size_t)(open - p) : strlen(p);
+        while (len + lit + 1 > cap)
+            out = realloc(out, cap *= 2);
+        memcpy(out + len, p, lit);
+        len += lit;
+        p += lit;
+        if (!(open && close))
+            break;
+        char expr[256];
+        snprintf(expr, sizeof expr, "%.*s", (int)(close - open - 1), open + 1);
+        char err[256];
+        char *v = gdb_eval(err, sizeof err, "%s", expr);
+        const char *val = v ? v : err;
+        size_t vl = strlen(val);
+        while (len + vl + 1 > cap)
+            out = realloc(out, cap *= 2);
+        memcpy(out + len, val, vl);
+        len += vl;
+        free(v);
+        p = close + 1;
+    }
+    out[len] = 0;
+    return out;
+}
+
+static bool condition_true(const char *cond)
+{
+    if (!cond || !*cond)
+        return true;
+    char err[256];
+    char *v = gdb_eval(err, sizeof err, "%s", cond);
+    if (!v) {
+        dap_output("stderr", "osdbg: breakpoint condition '%s': %s (stopping)\n", cond, err);
+        return true;
+    }
+    bool t = strcmp(v, "0") != 0 && strcmp(v, "false") != 0;
+    free(v);
+    return t;
+}
+
+static void on_exec_stop(void)
+{
+    char err[256];
+    char name[64] = "";
+    char *v = gdb_eval(err, sizeof err, "%s", S.profile->exec_name);
+    if (v) {
+        parse_c_string(v, name, sizeof name);
+        free(v);
+    }
+    S.internal_stops++;
+    if (name[0])
+        mark_program_seen(name);
+    exec_breakpoint_update();
+    resume_silently();
+}
+
+void session_on_stopped(struct mi_record *rec)
+{
+    S.state = TARGET_STOPPED;
+    const char *reason = mi_str(rec->results, "reason");
+    if (reason && (strcmp(reason, "exited") == 0 || strcmp(reason, "exited-normally") == 0 ||
+                   strcmp(reason, "exited-signalled") == 0)) {
+        S.state = TARGET_EXITED;
+        return;
+    }
+    int bkptno = 0;
+    const char *b = mi_str(rec->results, "bkptno");
+    if (b)
+        bkptno = atoi(b);
+    if (bkptno && bkptno == S.exec_bp) {
+        on_exec_stop();
+        return;
+    }
+    aspace_identify();
+    if (S.here.priv == 0 && S.here.program[0])
+        mark_program_seen(S.here.program);
+
+    if (bkptno && bkptno == S.step_bp) {
+        if (S.here.pid != S.step_pid) {
+            S.filtered_hits++;
+            resume_silently();
+            return;
+        }
+        char err[256];
+        gdb_cmd(err, sizeof err, "-break-delete %d", S.step_bp);
+        S.step_bp = 0;
+        S.stepping = false;
+        aspace_sync_symbols();
+        send_stopped("step", 0, 0);
+        return;
+    }
+
+    if (reason && strcmp(reason, "breakpoint-hit") == 0 && bkptno) {
+        struct bp_loc *loc;
+        struct bp *bp = breakpoint_by_gdb_number(bkptno, &loc);
+        if (bp) {
+            /* User breakpoints belong to their program; kernel ones to S-mode. */
+            bool mine = !loc->program[0]      ? S.here.priv != 0
+                        : loc->program[0] == '*' ? S.here.priv == 0
+                                                 : S.here.priv == 0 &&
+                                                       strcmp(loc->program, S.here.program) == 0;
+            if (!mine) {
+                S.filtered_hits++;
+                resume_silently();
+                return;
+            }
+            aspace_sync_symbols();
+            if (!condition_true(bp->condition)) {
+                resume_silently();
+                return;
+            }
+            bp->hits++;
+            if (!hit_condition_met(bp->hit_condition, bp->hits)) {
+                resume_silently();
+                return;
+            }
+            if (bp->log_message) {
+                char *text = format_log_message(bp->log_message);
+                dap_output("console", "%s\n", text);
+                free(text);
+                resume_silently();
+                return;
+            }
+            S.stepping = false;
+            send_stopped(bp->kind == BP_FUNCTION      ? "function breakpoint"
+                         : bp->kind == BP_INSTRUCTION ? "instruction breakpoint"
+                                                      : "breakpoint",
+                         0, json_pack("[i]", bp->id));
+            return;
+        }
+    }
+    aspace_sync_symbols();
+
+    if (S.stepping && reason &&
+        (strcmp(reason, "end-stepping-range") == 0 || strcmp(reason, "function-finished") == 0 ||
+         strcmp(reason, "location-reached") == 0)) {
+        /* A step that ended in another process (same code, same addresses,
+         * preempted in between) has not ended for the user's process:
+         * step again from here until it is back. */
+        if (S.step_pid >= 0 && S.here.pid >= 0 && S.here.pid != S.step_pid) {
+            char err[256];
+            struct mi_record b;
+            if (gdb_run(&b, err, sizeof err, "-break-insert *0x%llx",
+                        (unsigned long long)S.here.pc) == 0) {
+                const char *num = mi_str(b.results, "bkpt.number");
+                S.step_bp = num ? atoi(num) : 0;
+                mi_record_free(&b);
+            }
+            S.filtered_hits++;
+            resume_silently();
+            return;
+        }
+        S.stepping = false;
+        send_stopped("step", 0, 0);
+        return;
+    }
+    S.stepping = false;
+    if (reason && strcmp(reason, "signal-received") == 0) {
+        const char *sig = mi_str(rec->results, "signal-name");
+        send_stopped(sig && strcmp(sig, "SIGINT") == 0 ? "pause" : "exception", sig, 0);
+        return;
+    }
+    if (reason && strcmp(reason, "watchpoint-trigger") == 0) {
+        send_stopped("data breakpoint", 0, 0);
+        return;
+    }
+    send_stopped(reason ? (strcmp(reason, "breakpoint-hit") == 0 ? "breakpoint" : "pause") : "entry",
+                 0, 0);
+}

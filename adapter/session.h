@@ -1,0 +1,106 @@
+/*
+ * The state of one debug session: the profile, QEMU, GDB, the address
+ * space the OS was in at the last stop, the breakpoints, and the
+ * bookkeeping for stops the user never sees (breakpoints of other programs,
+ * internal exec stops).
+ */
+#ifndef ADAPTER_SESSION_H
+#define ADAPTER_SESSION_H
+
+#include "debuginfo.h"
+#include "mi_parse.h"
+#include "profile.h"
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum target_state { TARGET_NONE, TARGET_RUNNING, TARGET_STOPPED, TARGET_EXITED };
+
+/* Where the OS was at a stop. */
+struct aspace {
+    int priv;          /* 0 U, 1 S, 3 M (QEMU's $priv) */
+    uint64_t satp;
+    uint64_t pc;
+    int pid;           /* -1: no process (scheduler, boot) or unknown */
+    char program[64];  /* the running process's program, "" if none */
+};
+
+enum bp_kind { BP_SOURCE, BP_FUNCTION, BP_INSTRUCTION };
+
+/* One breakpoint as the client sees it.  A user breakpoint may stand for
+ * several GDB breakpoints (a line in a file linked into several programs). */
+struct bp {
+    enum bp_kind kind;
+    int id;                 /* DAP breakpoint id */
+    char *source;           /* BP_SOURCE: the client's path */
+    int line;               /* requested line */
+    int actual_line;
+    char *name;             /* BP_FUNCTION: as given; BP_INSTRUCTION: the reference */
+    char *condition, *hit_condition, *log_message;
+    bool verified;
+    char *message;          /* why not verified */
+    int hits;               /* hits in the right address space */
+    int nlocs;
+    struct bp_loc {
+        int gdb_number;
+        uint64_t addr;
+        char program[64];   /* "" = kernel, "*" = any user program */
+    } *locs;
+};
+
+struct session {
+    struct profile *profile;
+    struct debuginfo *kernel_di;
+    uint64_t kernel_base;    /* lowest kernel text address: below it is user space */
+    enum target_state state;
+    bool launched;           /* we started QEMU (terminate kills it) */
+    bool configured;         /* configurationDone seen */
+    bool stop_on_entry;
+    bool client_lines_start_at1;
+    bool supports_run_in_terminal;
+    struct aspace here;      /* at the last stop */
+    int last_pid;            /* for the address-space-changed event */
+    char user_symbols[64];   /* program whose symbols GDB has loaded, "" none */
+    struct bp *bps;
+    int nbps;
+    int next_bp_id;
+    int exec_bp;             /* GDB number of the internal exec breakpoint, 0 none */
+    char seen[32][64];       /* programs seen running (exec'd) */
+    int nseen;
+    /* counters (reported by the "osdbg/stats" custom request) */
+    long filtered_hits;      /* breakpoint hits in the wrong address space, resumed */
+    long internal_stops;     /* exec stops */
+    long user_stops;         /* stops reported to the client */
+    /* stepping */
+    bool stepping;
+    int step_pid;
+    int step_bp;             /* GDB breakpoint finishing a step in the right process, 0 none */
+};
+
+extern struct session S;
+
+/* Internal: run fn while the target is stopped (interrupting and resuming
+ * if it runs).  Returns fn's result. */
+int with_target_stopped(int (*fn)(void *), void *arg);
+/* Resume the target with -exec-continue (or a step command). */
+int session_resume(const char *mi_command, char *err, size_t errlen);
+/* Read priv/satp/pc and the current process into S.here. */
+void aspace_identify(void);
+/* Load the symbols of the program running now (user stop), drop others. */
+void aspace_sync_symbols(void);
+/* Handle a *stopped record from GDB. */
+void session_on_stopped(struct mi_record *rec);
+/* Debug info of a user program (cached), or 0. */
+struct debuginfo *user_debuginfo(const char *program);
+/* Every user program the profile knows (names), count returned. */
+int user_programs(const char ***names);
+bool program_seen(const char *program);
+void mark_program_seen(const char *program);
+
+/* breakpoints.c */
+void breakpoints_on_program_seen(const char *program);
+struct bp *breakpoint_by_gdb_number(int n, struct bp_loc **loc);
+void exec_breakpoint_update(void);
+void breakpoints_free_all(void);
+
+#endif

@@ -1,0 +1,5 @@
+# The debug adapter against the real QEMU and GDB (node:test + a real DAP client).
+TEST_TARGETS += test-adapter-dap
+.PHONY: test-adapter-dap
+test-adapter-dap: $(NODE_STAMP)
+	@scripts/run-suite.sh adapter-dap node --test --test-reporter=tap tests/adapter/dap.test.mjs

@@ -1,0 +1,206 @@
+// osdbg dap against the real QEMU and GDB, driven by a real DAP client
+// (@vscode/debugadapter-testsupport).  Line numbers are found in the
+// sources by their text, never hard-coded.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { ROOT, BUILD } from '../kernel/qemu.mjs';
+
+const OSDBG = path.join(BUILD, 'bin', 'osdbg');
+const PROFILE = path.join(ROOT, 'profiles', 'osdbg-kernel.json');
+const src = (rel) => path.join(ROOT, rel);
+const lineOf = (rel, text) => {
+  const i = fs.readFileSync(src(rel), 'utf8').split('\n').findIndex((l) => l.includes(text));
+  assert.ok(i >= 0, `${text} in ${rel}`);
+  return i + 1;
+};
+
+async function startSession(t, launchArgs, setup = async () => {}) {
+  const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  dc.defaultTimeout = 20000;
+  await dc.start();
+  t.after(() => dc.stop().catch(() => {}));
+  const output = [];
+  dc.on('output', (e) => output.push(e.body.output));
+  const initialized = dc.waitForEvent('initialized');
+  await dc.initializeRequest();
+  await dc.launchRequest({ type: 'osdbg', request: 'launch', profile: PROFILE, stopOnEntry: false, ...launchArgs });
+  await initialized;
+  await setup(dc);
+  await dc.configurationDoneRequest();
+  return { dc, output };
+}
+
+function waitStopped(dc, ms = 20000) {
+  return dc.waitForEvent('stopped', ms);
+}
+
+test('initialize reports what the adapter can do', async (t) => {
+  const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  await dc.start();
+  t.after(() => dc.stop().catch(() => {}));
+  const r = await dc.initializeRequest();
+  for (const cap of ['supportsConfigurationDoneRequest', 'supportsFunctionBreakpoints', 'supportsConditionalBreakpoints',
+    'supportsHitConditionalBreakpoints', 'supportsLogPoints', 'supportsInstructionBreakpoints', 'supportsTerminateRequest'])
+    assert.equal(r.body[cap], true, cap);
+});
+
+test('malformed DAP input gets an error response and the adapter stays alive', async () => {
+  const p = spawn(OSDBG, ['dap'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    const send = (s) => p.stdin.write(`Content-Length: ${Buffer.byteLength(s)}\r\n\r\n${s}`);
+    send('{not json');
+    send('{"seq":1,"type":"request"}');
+    send('{"seq":2,"type":"request","command":"noSuchCommand"}');
+    send('{"seq":3,"type":"request","command":"initialize","arguments":{"adapterID":"osdbg"}}');
+    const deadline = Date.now() + 5000;
+    while (!out.includes('"request_seq":3') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const msgs = out.split(/Content-Length: \d+\r\n\r\n/).filter(Boolean).map((s) => JSON.parse(s));
+    assert.equal(msgs.length, 4, out);
+    assert.deepEqual(msgs.map((m) => m.success), [false, false, false, true]);
+    assert.match(msgs[0].message, /malformed/);
+    assert.equal(msgs[1].request_seq, 1);
+    assert.match(msgs[2].message, /unsupported request 'noSuchCommand'/);
+    assert.equal(msgs[3].request_seq, 3);
+  } finally {
+    p.kill('SIGKILL');
+  }
+});
+
+test('launch with a missing profile fails with a clear message', async (t) => {
+  const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  await dc.start();
+  t.after(() => dc.stop().catch(() => {}));
+  await dc.initializeRequest();
+  await assert.rejects(dc.launchRequest({ profile: '/nonexistent/profile.json' }), /cannot load profile/);
+});
+
+test('kernel breakpoint in sys_write: stops in S mode serving hello, with the kernel stack', async (t) => {
+  const line = lineOf('kernel/sysfile.c', 'struct file *f = argfd(0, 0);\n    if (!f)\n'.split('\n')[0]);
+  // The first such line after "long sys_write".
+  const text = fs.readFileSync(src('kernel/sysfile.c'), 'utf8').split('\n');
+  const writeLine = text.findIndex((l, i) => i > text.findIndex((x) => x.startsWith('long sys_write')) && l.includes('argfd(0, 0)')) + 1;
+  assert.ok(writeLine > line - 1000);
+  const { dc } = await startSession(t, { bootArgs: 'run=hello' }, async (dc) => {
+    const r = await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') }, breakpoints: [{ line: writeLine }] });
+    assert.equal(r.body.breakpoints[0].verified, true);
+  });
+  const stop = await waitStopped(dc);
+  assert.equal(stop.body.reason, 'breakpoint');
+  assert.match(stop.body.description, /^hello\/\d+, S mode$/);
+  const st = await dc.stackTraceRequest({ threadId: 1 });
+  const names = st.body.stackFrames.map((f) => f.name);
+  assert.match(names[0], /^sys_write /);
+  assert.equal(st.body.stackFrames[0].source.name, 'sysfile.c');
+  assert.equal(st.body.stackFrames[0].line, writeLine);
+  assert.ok(names.some((n) => n.startsWith('syscall ')), names.join(','));
+  assert.ok(names.some((n) => n.startsWith('usertrap ')), names.join(','));
+  const scopes = await dc.scopesRequest({ frameId: st.body.stackFrames[0].id });
+  const regs = await dc.variablesRequest({ variablesReference: scopes.body.scopes[1].variablesReference });
+  const reg = Object.fromEntries(regs.body.variables.map((v) => [v.name, v.value]));
+  assert.match(reg.priv, /^1 \(S, supervisor\)/);
+  assert.match(reg.satp, /MODE=Sv39/);
+  assert.match(reg.sstatus, /SPP=U/, 'the trap came from user mode');
+  const locals = await dc.variablesRequest({ variablesReference: scopes.body.scopes[0].variablesReference });
+  assert.ok(locals.body.variables.some((v) => v.name === 'f'), JSON.stringify(locals.body.variables));
+});
+
+test('breakpoints in hello and matrix stop only in their own program (run=matrix,hello,matrix)', async (t) => {
+  const helloLine = lineOf('user/hello.c', 'int pid = getpid();');
+  const matrixLine = lineOf('user/matrix.c', 'long sum = work(N);');
+  const { dc } = await startSession(t, { bootArgs: 'run=matrix,hello,matrix' }, async (dc) => {
+    const h = await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') }, breakpoints: [{ line: helloLine }] });
+    const m = await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') }, breakpoints: [{ line: matrixLine }] });
+    assert.equal(h.body.breakpoints[0].verified, false, 'hello has not run yet');
+    assert.match(h.body.breakpoints[0].message, /hello has not run yet/);
+    assert.equal(m.body.breakpoints[0].verified, false);
+  });
+  const seen = [];
+  for (let i = 0; i < 3; i++) {
+    const stop = await waitStopped(dc);
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    const top = st.body.stackFrames[0];
+    seen.push(`${stop.body.description.split('/')[0]}:${top.source.name}:${top.line}`);
+    await dc.continueRequest({ threadId: 1 });
+  }
+  assert.deepEqual(seen, [`matrix:matrix.c:${matrixLine}`, `hello:hello.c:${helloLine}`, `matrix:matrix.c:${matrixLine}`]);
+  await dc.waitForEvent('terminated', 20000);
+});
+
+test('an instruction breakpoint at 0x10000 for hello stops once in run=matrix,hello,matrix', async (t) => {
+  const { dc } = await startSession(t, { bootArgs: 'run=matrix,hello,matrix' }, async (dc) => {
+    await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: 'hello!0x10000' }] });
+  });
+  const stop = await waitStopped(dc);
+  assert.equal(stop.body.reason, 'instruction breakpoint');
+  assert.match(stop.body.description, /^hello\/\d+, U mode$/);
+  const stopped = [];
+  dc.on('stopped', (e) => stopped.push(e));
+  await dc.continueRequest({ threadId: 1 });
+  await dc.waitForEvent('terminated', 20000);
+  assert.equal(stopped.length, 0, 'no other stop');
+});
+
+test('pause while the OS runs, then continue and finish', async (t) => {
+  const { dc } = await startSession(t, {});
+  await new Promise((r) => setTimeout(r, 500));
+  await dc.pauseRequest({ threadId: 1 });
+  const stop = await waitStopped(dc);
+  assert.equal(stop.body.reason, 'pause');
+  await dc.continueRequest({ threadId: 1 });
+  await dc.customRequest('consoleInput', { text: 'exit\n' });
+  await dc.waitForEvent('terminated', 20000);
+});
+
+test('a breakpoint set while the OS runs takes effect', async (t) => {
+  const helloLine = lineOf('user/hello.c', 'int pid = getpid();');
+  const { dc, output } = await startSession(t, {});
+  const deadline = Date.now() + 10000;
+  while (!output.join('').includes('$ ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const r = await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') }, breakpoints: [{ line: helloLine }] });
+  assert.equal(r.body.breakpoints.length, 1);
+  await dc.customRequest('consoleInput', { text: 'hello\n' });
+  const stop = await waitStopped(dc);
+  assert.match(stop.body.description, /^hello\/\d+, U mode$/);
+  await dc.continueRequest({ threadId: 1 });
+  await dc.customRequest('consoleInput', { text: 'exit\n' });
+  await dc.waitForEvent('terminated', 20000);
+});
+
+test('Rust: breakpoint by rustdemo!rustdemo::work', async (t) => {
+  const { dc } = await startSession(t, { bootArgs: 'run=rustdemo' }, async (dc) => {
+    const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'rustdemo!rustdemo::work' }] });
+    assert.ok(r.body.breakpoints[0].instructionReference, JSON.stringify(r.body));
+  });
+  const stop = await waitStopped(dc);
+  assert.equal(stop.body.reason, 'function breakpoint');
+  const st = await dc.stackTraceRequest({ threadId: 1 });
+  assert.match(st.body.stackFrames[0].name, /work/);
+  assert.equal(st.body.stackFrames[0].source.name, 'rustdemo.rs');
+});
+
+test('QEMU killed: terminated within 1 s', async (t) => {
+  const { dc } = await startSession(t, {});
+  await new Promise((r) => setTimeout(r, 300));
+  const pids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      return cmd.startsWith('qemu-system-riscv64') && cmd.includes('osdbg-');
+    } catch { return false; }
+  });
+  // The adapter's own QEMU is its child: find it among QEMUs with our socket dir.
+  const mine = pids.filter((p) => {
+    try { return fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(' ')[3] === String(dc['_adapterProcess']?.pid); } catch { return false; }
+  });
+  assert.equal(mine.length, 1, `one QEMU child of the adapter (${pids})`);
+  const t0 = Date.now();
+  const terminated = dc.waitForEvent('terminated', 1000);
+  process.kill(Number(mine[0]), 'SIGKILL');
+  await terminated;
+  assert.ok(Date.now() - t0 <= 1000);
+});
