@@ -9,7 +9,7 @@
 
 EBPF_DIR      := $(TOP)/ebpf
 EBPF_LIB_SRCS := $(addprefix $(EBPF_DIR)/src/,util.c load.c interp.c maps.c helpers.c disasm.c \
-                   verifier.c vbounds.c vmem.c jit_rv64.c stubs.c)
+                   verifier.c vbounds.c vmem.c jit_rv64.c elf.c btf.c)
 EBPF_INCLUDES := -I$(EBPF_DIR)/include -I$(TOP)/include
 EBPF_LIB_HDRS := $(wildcard $(EBPF_DIR)/src/*.h) $(EBPF_DIR)/include/ebpf.h $(TOP)/include/osdbg/bpf_ids.h
 
@@ -31,25 +31,29 @@ EBPF_OBJS = $(patsubst $(EBPF_DIR)/src/%.c,$(B)/ebpf/$(1)/%.o,$(EBPF_LIB_SRCS))
 
 $(B)/ebpf/host/%.o: $(EBPF_DIR)/src/%.c $(EBPF_LIB_HDRS)
 	@mkdir -p $(@D)
-	$(EBPF_HOST_CC) $(EBPF_HOST_CFLAGS) $(EBPF_LIB_FLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	@$(EBPF_HOST_CC) $(EBPF_HOST_CFLAGS) $(EBPF_LIB_FLAGS) -c $< -o $@
 $(B)/ebpf/asan/%.o: $(EBPF_DIR)/src/%.c $(EBPF_LIB_HDRS)
 	@mkdir -p $(@D)
-	$(EBPF_HOST_CC) $(EBPF_ASAN_CFLAGS) $(EBPF_LIB_FLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	@$(EBPF_HOST_CC) $(EBPF_ASAN_CFLAGS) $(EBPF_LIB_FLAGS) -c $< -o $@
 $(B)/ebpf/rv64-linux/%.o: $(EBPF_DIR)/src/%.c $(EBPF_LIB_HDRS)
 	@mkdir -p $(@D)
-	$(EBPF_RV_CC) $(EBPF_RV_CFLAGS) $(EBPF_LIB_FLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	@$(EBPF_RV_CC) $(EBPF_RV_CFLAGS) $(EBPF_LIB_FLAGS) -c $< -o $@
 $(B)/ebpf/rv64-kernel/%.o: $(EBPF_DIR)/src/%.c $(EBPF_LIB_HDRS)
 	@mkdir -p $(@D)
-	$(EBPF_KCC) $(EBPF_KCFLAGS) $(EBPF_LIB_FLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	@$(EBPF_KCC) $(EBPF_KCFLAGS) $(EBPF_LIB_FLAGS) -c $< -o $@
 
 $(B)/ebpf/host/libebpf.a: $(call EBPF_OBJS,host)
-	ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 $(B)/ebpf/asan/libebpf.a: $(call EBPF_OBJS,asan)
-	ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 $(B)/ebpf/rv64-linux/libebpf.a: $(call EBPF_OBJS,rv64-linux)
-	riscv64-linux-gnu-ar rcs $@ $^
+	@rm -f $@ && riscv64-linux-gnu-ar rcs $@ $^
 $(B)/ebpf/rv64-kernel/libebpf.a: $(call EBPF_OBJS,rv64-kernel)
-	riscv64-unknown-elf-ar rcs $@ $^
+	@rm -f $@ && riscv64-unknown-elf-ar rcs $@ $^
 
 $(B)/bin/ebpf-run: $(EBPF_DIR)/tools/ebpf_run.c $(B)/ebpf/host/libebpf.a
 	@mkdir -p $(@D)

@@ -30,3 +30,27 @@ test-ebpf-jit: $(EBPF_TBIN)/jit_runner-rv64
 	@scripts/run-suite.sh ebpf-jit qemu-riscv64 $(EBPF_TBIN)/jit_runner-rv64
 
 TEST_TARGETS += test-ebpf-jit
+
+# BPF objects compiled from C at test time (libbpf headers, riscv probes).
+EBPF_PROGS_DIR := $(B)/ebpf/progs
+EBPF_BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_riscv -I/usr/include/x86_64-linux-gnu \
+                   -I$(EBPF_TDIR)/progs -Wall -Werror
+$(EBPF_PROGS_DIR)/%.o: $(EBPF_TDIR)/progs/%.c $(wildcard $(EBPF_TDIR)/progs/*.h)
+	@mkdir -p $(@D)
+	clang $(EBPF_BPF_CFLAGS) -c $< -o $@
+
+$(EBPF_TBIN)/test_elf: $(EBPF_TDIR)/test_elf.c $(B)/ebpf/asan/libebpf.a
+	@mkdir -p $(@D)
+	$(EBPF_HOST_CC) $(EBPF_TEST_CFLAGS) -DPROG_DIR='"$(EBPF_PROGS_DIR)"' $< $(B)/ebpf/asan/libebpf.a -lcmocka -o $@
+
+.PHONY: test-ebpf-elf
+test-ebpf-elf: $(EBPF_TBIN)/test_elf $(EBPF_PROGS_DIR)/calls.o $(EBPF_PROGS_DIR)/probe.o
+	@scripts/run-suite.sh ebpf-elf $(EBPF_TBIN)/test_elf
+
+TEST_TARGETS += test-ebpf-elf
+
+.PHONY: test-ebpf-cli
+test-ebpf-cli: $(B)/bin/ebpf-run $(B)/bin/ebpf-run-rv64 $(EBPF_PROGS_DIR)/calls.o $(EBPF_PROGS_DIR)/probe.o
+	@scripts/run-suite.sh ebpf-cli $(EBPF_TDIR)/test_cli.sh $(B)/bin/ebpf-run $(EBPF_PROGS_DIR)
+
+TEST_TARGETS += test-ebpf-cli

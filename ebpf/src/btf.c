@@ -1,0 +1,252 @@
+/*
+ * btf.c - just enough BTF (Linux Documentation/bpf/btf.rst) to read
+ * BTF-defined maps: find DATASEC ".maps", and for each variable in it read
+ * the struct libbpf's __uint()/__type() macros produce:
+ *   __uint(name, N)  -> member `name`, type PTR -> ARRAY of N elements
+ *   __type(name, T)  -> member `name`, type PTR -> T (we need sizeof(T))
+ * Every offset is checked against the section: the input is untrusted.
+ */
+#include "elf_int.h"
+
+enum {
+    BTF_KIND_INT = 1, BTF_KIND_PTR, BTF_KIND_ARRAY, BTF_KIND_STRUCT, BTF_KIND_UNION,
+    BTF_KIND_ENUM, BTF_KIND_FWD, BTF_KIND_TYPEDEF, BTF_KIND_VOLATILE, BTF_KIND_CONST,
+    BTF_KIND_RESTRICT, BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_VAR, BTF_KIND_DATASEC,
+    BTF_KIND_FLOAT, BTF_KIND_DECL_TAG, BTF_KIND_TYPE_TAG, BTF_KIND_ENUM64
+};
+
+struct btf_type {
+    uint32_t name_off;
+    uint32_t info; /* vlen 0-15, kind 24-28 */
+    uint32_t size_or_type;
+};
+
+struct btf {
+    const uint8_t *types, *strs;
+    uint32_t types_len, strs_len;
+    const struct btf_type **index; /* by type id; [0] unused */
+    uint32_t n;
+};
+
+static uint32_t kind_of(const struct btf_type *t)
+{
+    return (t->info >> 24) & 0x1f;
+}
+
+static uint32_t vlen_of(const struct btf_type *t)
+{
+    return t->info & 0xffff;
+}
+
+/* Bytes after the common header for a type, or -1 if unknown. */
+static long extra_len(const struct btf_type *t)
+{
+    switch (kind_of(t)) {
+    case BTF_KIND_INT:
+    case BTF_KIND_VAR:
+    case BTF_KIND_DECL_TAG:
+        return 4;
+    case BTF_KIND_ARRAY:
+        return 12;
+    case BTF_KIND_STRUCT:
+    case BTF_KIND_UNION:
+    case BTF_KIND_DATASEC:
+    case BTF_KIND_ENUM64:
+        return 12l * vlen_of(t);
+    case BTF_KIND_ENUM:
+    case BTF_KIND_FUNC_PROTO:
+        return 8l * vlen_of(t);
+    case BTF_KIND_PTR:
+    case BTF_KIND_FWD:
+    case BTF_KIND_TYPEDEF:
+    case BTF_KIND_VOLATILE:
+    case BTF_KIND_CONST:
+    case BTF_KIND_RESTRICT:
+    case BTF_KIND_FUNC:
+    case BTF_KIND_FLOAT:
+    case BTF_KIND_TYPE_TAG:
+        return 0;
+    }
+    return -1;
+}
+
+static const char *btf_str(const struct btf *b, uint32_t off)
+{
+    if (off >= b->strs_len)
+        return NULL;
+    for (uint32_t i = off; i < b->strs_len; i++)
+        if (!b->strs[i])
+            return (const char *)b->strs + off;
+    return NULL;
+}
+
+static const struct btf_type *type_at(const struct btf *b, uint32_t id)
+{
+    return id && id < b->n ? b->index[id] : NULL;
+}
+
+/* Skips typedefs and qualifiers. */
+static const struct btf_type *resolve(const struct btf *b, uint32_t id)
+{
+    for (int depth = 0; depth < 32; depth++) {
+        const struct btf_type *t = type_at(b, id);
+        if (!t)
+            return NULL;
+        uint32_t k = kind_of(t);
+        if (k != BTF_KIND_TYPEDEF && k != BTF_KIND_VOLATILE && k != BTF_KIND_CONST &&
+            k != BTF_KIND_RESTRICT && k != BTF_KIND_TYPE_TAG)
+            return t;
+        id = t->size_or_type;
+    }
+    return NULL;
+}
+
+static bool type_size(const struct btf *b, uint32_t id, uint64_t *size, int depth)
+{
+    const struct btf_type *t = resolve(b, id);
+    if (!t || depth > 16)
+        return false;
+    switch (kind_of(t)) {
+    case BTF_KIND_INT:
+    case BTF_KIND_STRUCT:
+    case BTF_KIND_UNION:
+    case BTF_KIND_ENUM:
+    case BTF_KIND_ENUM64:
+    case BTF_KIND_FLOAT:
+    case BTF_KIND_DATASEC:
+        *size = t->size_or_type;
+        return true;
+    case BTF_KIND_PTR:
+        *size = 8;
+        return true;
+    case BTF_KIND_ARRAY: {
+        const uint32_t *a = (const uint32_t *)(t + 1);
+        uint64_t elem;
+        if (!type_size(b, a[0], &elem, depth + 1))
+            return false;
+        *size = elem * a[2];
+        return true;
+    }
+    }
+    return false;
+}
+
+/* __uint(): PTR -> ARRAY[N]: returns N. */
+static bool uint_member(const struct btf *b, uint32_t id, uint32_t *out)
+{
+    const struct btf_type *p = resolve(b, id);
+    if (!p || kind_of(p) != BTF_KIND_PTR)
+        return false;
+    const struct btf_type *a = resolve(b, p->size_or_type);
+    if (!a || kind_of(a) != BTF_KIND_ARRAY)
+        return false;
+    *out = ((const uint32_t *)(a + 1))[2];
+    return true;
+}
+
+static int parse_index(ebpf_vm *vm, struct btf *b, const uint8_t *sec, uint64_t len)
+{
+    if (len < 24)
+        return ebpfA_fail(vm, EBPF_EINVAL, -1, "BTF: section too small");
+    uint16_t magic;
+    uint32_t hdr_len, type_off, type_len, str_off, str_len;
+    ebpfA_memcpy(&magic, sec, 2);
+    ebpfA_memcpy(&hdr_len, sec + 4, 4);
+    ebpfA_memcpy(&type_off, sec + 8, 4);
+    ebpfA_memcpy(&type_len, sec + 12, 4);
+    ebpfA_memcpy(&str_off, sec + 16, 4);
+    ebpfA_memcpy(&str_len, sec + 20, 4);
+    if (magic != 0xeB9F)
+        return ebpfA_fail(vm, EBPF_EINVAL, -1, "BTF: bad magic 0x%x", magic);
+    if ((uint64_t)hdr_len + type_off + type_len > len || (uint64_t)hdr_len + str_off + str_len > len)
+        return ebpfA_fail(vm, EBPF_EINVAL, -1, "BTF: header out of range");
+    b->types = sec + hdr_len + type_off;
+    b->types_len = type_len;
+    b->strs = sec + hdr_len + str_off;
+    b->strs_len = str_len;
+    /* count, then index */
+    uint32_t n = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t off = 0, id = 1;
+        while (off + sizeof(struct btf_type) <= type_len) {
+            const struct btf_type *t = (const struct btf_type *)(b->types + off);
+            long extra = extra_len(t);
+            if (extra < 0 || off + sizeof(*t) + (uint64_t)extra > type_len)
+                return ebpfA_fail(vm, EBPF_EINVAL, -1, "BTF: bad type %u (kind %u)", id,
+                                  kind_of(t));
+            if (pass)
+                b->index[id] = t;
+            id++;
+            off += (uint32_t)(sizeof(*t) + (size_t)extra);
+        }
+        if (!pass) {
+            n = id;
+            b->index = ebpfA_alloc(vm, n * sizeof(*b->index));
+            if (!b->index)
+                return ebpfA_fail(vm, EBPF_ENOMEM, -1, "BTF: arena exhausted");
+        }
+    }
+    b->n = n;
+    return 0;
+}
+
+int ebpfE_btf_maps(ebpf_vm *vm, const uint8_t *sec, uint64_t len, struct elf_mapspec *specs,
+                   int *nspecs)
+{
+    struct btf b;
+    ebpfA_memset(&b, 0, sizeof(b));
+    int r = parse_index(vm, &b, sec, len);
+    if (r)
+        return r;
+    for (uint32_t id = 1; id < b.n; id++) {
+        const struct btf_type *t = b.index[id];
+        const char *name = btf_str(&b, t->name_off);
+        if (kind_of(t) != BTF_KIND_DATASEC || !name || ebpfA_strcmp(name, ".maps"))
+            continue;
+        const uint32_t *vs = (const uint32_t *)(t + 1); /* {type, offset, size} */
+        for (uint32_t i = 0; i < vlen_of(t); i++) {
+            const struct btf_type *var = type_at(&b, vs[3 * i]);
+            if (!var || kind_of(var) != BTF_KIND_VAR)
+                return ebpfA_fail(vm, EBPF_EINVAL, -1, "BTF: .maps entry %u is not a variable", i);
+            const struct btf_type *st = resolve(&b, var->size_or_type);
+            const char *vname = btf_str(&b, var->name_off);
+            if (!st || kind_of(st) != BTF_KIND_STRUCT || !vname)
+                return ebpfA_fail(vm, EBPF_EINVAL, -1, "BTF: map %u is not a struct", i);
+            if (*nspecs == EBPF_MAX_MAPS)
+                return ebpfA_fail(vm, EBPF_E2BIG, -1, "too many maps");
+            struct elf_mapspec *m = &specs[(*nspecs)++];
+            ebpfA_memset(m, 0, sizeof(*m));
+            ebpfA_strlcpy(m->name, vname, sizeof(m->name));
+            m->offset = vs[3 * i + 1];
+            const uint32_t *mem = (const uint32_t *)(st + 1); /* {name_off, type, offset} */
+            for (uint32_t k = 0; k < vlen_of(st); k++) {
+                const char *mname = btf_str(&b, mem[3 * k]);
+                uint32_t mtype = mem[3 * k + 1];
+                if (!mname)
+                    continue;
+                bool ok = true;
+                uint64_t sz = 0;
+                if (!ebpfA_strcmp(mname, "type"))
+                    ok = uint_member(&b, mtype, &m->def.type);
+                else if (!ebpfA_strcmp(mname, "max_entries"))
+                    ok = uint_member(&b, mtype, &m->def.max_entries);
+                else if (!ebpfA_strcmp(mname, "key_size"))
+                    ok = uint_member(&b, mtype, &m->def.key_size);
+                else if (!ebpfA_strcmp(mname, "value_size"))
+                    ok = uint_member(&b, mtype, &m->def.value_size);
+                else if (!ebpfA_strcmp(mname, "key") || !ebpfA_strcmp(mname, "value")) {
+                    const struct btf_type *p = resolve(&b, mtype);
+                    ok = p && kind_of(p) == BTF_KIND_PTR && type_size(&b, p->size_or_type, &sz, 0);
+                    if (ok && mname[0] == 'k')
+                        m->def.key_size = (uint32_t)sz;
+                    else if (ok)
+                        m->def.value_size = (uint32_t)sz;
+                }
+                if (!ok)
+                    return ebpfA_fail(vm, EBPF_EINVAL, -1, "BTF: map %s: bad member %s", m->name,
+                                      mname);
+            }
+        }
+    }
+    return 0;
+}
