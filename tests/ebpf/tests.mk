@@ -54,3 +54,9 @@ test-ebpf-cli: $(B)/bin/ebpf-run $(B)/bin/ebpf-run-rv64 $(EBPF_PROGS_DIR)/calls.
 	@scripts/run-suite.sh ebpf-cli $(EBPF_TDIR)/test_cli.sh $(B)/bin/ebpf-run $(EBPF_PROGS_DIR)
 
 TEST_TARGETS += test-ebpf-cli
+
+.PHONY: test-ebpf-maps
+test-ebpf-maps: $(EBPF_TBIN)/test_maps
+	@scripts/run-suite.sh ebpf-maps $(EBPF_TBIN)/test_maps
+
+TEST_TARGETS += test-ebpf-maps
