@@ -60,3 +60,18 @@ test-ebpf-maps: $(EBPF_TBIN)/test_maps
 	@scripts/run-suite.sh ebpf-maps $(EBPF_TBIN)/test_maps
 
 TEST_TARGETS += test-ebpf-maps
+
+# libFuzzer target: clang builds the library sources together with the target.
+EBPF_FUZZ_SECS ?= 25
+$(EBPF_TBIN)/fuzz_ebpf: $(EBPF_TDIR)/fuzz_ebpf.c $(EBPF_LIB_SRCS) $(EBPF_LIB_HDRS)
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    $(EBPF_INCLUDES) -Wall -Wextra -Werror -Wno-initializer-overrides \
+	    $(EBPF_TDIR)/fuzz_ebpf.c $(EBPF_LIB_SRCS) -o $@
+
+.PHONY: test-ebpf-fuzz
+test-ebpf-fuzz: $(EBPF_TBIN)/fuzz_ebpf
+	@cd $(EBPF_TBIN) && $(TOP)/scripts/run-suite.sh ebpf-fuzz $(EBPF_TDIR)/run_fuzz.sh \
+	    $(EBPF_TBIN)/fuzz_ebpf $(EBPF_FUZZ_SECS) $(B)/ebpf/fuzz-corpus
+
+TEST_TARGETS += test-ebpf-fuzz
