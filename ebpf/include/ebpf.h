@@ -166,6 +166,9 @@ void ebpf_set_insn_budget(ebpf_vm *vm, uint64_t limit);
 /* Interpreter: r1 = ctx, r2 = ctx_len; *ret = r0 at exit. */
 int ebpf_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret);
 
+/* Instructions executed by the last bounds-checked ebpf_exec(). */
+uint64_t ebpf_executed(const ebpf_vm *vm);
+
 /* RV64 JIT.  Translates the loaded program into code[0..cap); *len is the
  * size used.  The embedder makes it executable and supplies an instruction
  * cache flush (fence.i or a syscall), called after code is written. */

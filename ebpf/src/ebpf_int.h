@@ -105,6 +105,7 @@ struct ebpf_vm {
     ebpf_icache_flush_fn flush;
 
     uint32_t verify_processed;
+    uint64_t executed; /* instructions run by the last bounds-checked run */
 };
 
 /* util.c */

@@ -277,3 +277,8 @@ int ebpf_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
         *ret = r0;
     return r;
 }
+
+uint64_t ebpf_executed(const ebpf_vm *vm)
+{
+    return vm->executed;
+}

@@ -79,6 +79,9 @@ static int INTERP_NAME(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
     int depth = 0;
     uint64_t left = vm->budget ? vm->budget : UINT64_MAX;
     uintptr_t addr;
+#if INTERP_CHECKED
+    uint64_t executed = 0;
+#endif
 
     reg[0] = reg[3] = reg[4] = reg[5] = 0;
     reg[6] = reg[7] = reg[8] = reg[9] = 0;
@@ -89,7 +92,12 @@ static int INTERP_NAME(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
 #define D      reg[ip->dst]
 #define S      reg[ip->src]
 #define IMM    ip->imm
-#define NEXT   goto *tbl[(++ip)->code]
+#if INTERP_CHECKED
+#define COUNT executed++, /* the checked loop also counts instructions */
+#else
+#define COUNT
+#endif
+#define NEXT   goto *(COUNT tbl[(++ip)->code])
 #define PC     ((uint32_t)(ip - code))
 #if INTERP_CHECKED
 #define CHECK(n, w)                                                                                \
@@ -107,10 +115,10 @@ static int INTERP_NAME(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
         if ((uint32_t)ip->off <= PC && --left == 0)                                                \
             goto budget;                                                                           \
         ip = code + ip->off;                                                                       \
-        goto *tbl[ip->code];                                                                       \
+        goto *(COUNT tbl[ip->code]);                                                               \
     } while (0)
 
-    goto *tbl[ip->code];
+    goto *(COUNT tbl[ip->code]);
 
 #define ALU(name, OP)                                                                              \
     name##64k : D = D OP IMM;                                                                      \
@@ -286,7 +294,7 @@ call:
             f->saved[i] = reg[6 + i];
         reg[BPF_REG_FP] -= BPF_STACK_SIZE;
         ip = code + ip->off;
-        goto *tbl[ip->code];
+        goto *(COUNT tbl[ip->code]);
     } else {
         const struct ebpf_helper_slot *h = &vm->helpers[ip->imm < BPF_FUNC_MAX_ID ? ip->imm : 0];
         if (ip->imm >= BPF_FUNC_MAX_ID || !h->fn) {
@@ -299,13 +307,16 @@ call:
 exit:
     if (depth == 0) {
         *ret = reg[0];
+#if INTERP_CHECKED
+        vm->executed = executed;
+#endif
         return 0;
     } else {
         struct frame *f = &frames[--depth];
         for (int i = 0; i < 5; i++)
             reg[6 + i] = f->saved[i];
         ip = f->ret;
-        goto *tbl[ip->code];
+        goto *(COUNT tbl[ip->code]);
     }
 
 bad:
@@ -327,4 +338,5 @@ fault:
 #undef PC
 #undef CHECK
 #undef JUMP
+#undef COUNT
 }

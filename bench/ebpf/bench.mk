@@ -1,0 +1,22 @@
+# eBPF benchmarks (issue 4): `make bench` runs bench-ebpf.
+EBPF_BDIR := $(TOP)/bench/ebpf
+EBPF_BOUT := $(B)/ebpf/bench
+
+$(EBPF_BOUT)/kernels.o: $(EBPF_BDIR)/kernels.c
+	@mkdir -p $(@D)
+	clang -O2 -g -target bpf -I/usr/include/x86_64-linux-gnu -c $< -o $@
+$(EBPF_BOUT)/bench: $(EBPF_BDIR)/bench.c $(B)/ebpf/host/libebpf.a
+	@mkdir -p $(@D)
+	$(EBPF_HOST_CC) $(EBPF_HOST_CFLAGS) $< $(B)/ebpf/host/libebpf.a -o $@
+$(EBPF_BOUT)/bench-rv64: $(EBPF_BDIR)/bench.c $(EBPF_BDIR)/kernels.c $(B)/ebpf/rv64-linux/libebpf.a
+	@mkdir -p $(@D)
+	$(EBPF_RV_CC) $(EBPF_RV_CFLAGS) -static $(EBPF_BDIR)/bench.c $(EBPF_BDIR)/kernels.c \
+	    $(B)/ebpf/rv64-linux/libebpf.a -o $@
+
+.PHONY: bench-ebpf
+bench-ebpf: $(EBPF_BOUT)/bench $(EBPF_BOUT)/bench-rv64 $(EBPF_BOUT)/kernels.o
+	@$(EBPF_BOUT)/bench $(EBPF_BOUT)/kernels.o
+	@echo
+	@qemu-riscv64 $(EBPF_BOUT)/bench-rv64 $(EBPF_BOUT)/kernels.o
+
+BENCH_TARGETS += bench-ebpf
