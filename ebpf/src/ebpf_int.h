@@ -28,10 +28,11 @@
  * no arithmetic on operands it could have done at load time.
  */
 struct ebpf_dinsn {
+    const void *h; /* interpreter handler (direct threading), set lazily */
     uint8_t code;
     uint8_t dst;
     uint8_t src;
-    uint8_t aux;  /* atomic op for BPF_ATOMIC, movsx width for BPF_MOV */
+    uint8_t aux;  /* atomic op, movsx width / signedness, 1 on backward jumps */
     int32_t off;  /* memory offset, or jump/call target index */
     uint64_t imm; /* operand for K forms, lddw value, helper id */
 };
@@ -88,6 +89,7 @@ struct ebpf_vm {
     struct ebpf_insn *insns; /* the program as loaded, lddw resolved */
     uint32_t ninsns;
     struct ebpf_dinsn *code; /* pre-decoded copy for the interpreter */
+    int threaded;            /* which interpreter loop filled code[].h */
     struct ebpf_func funcs[EBPF_MAX_FUNCS];
     uint32_t nfuncs;
     char license[EBPF_NAME_LEN];

@@ -11,6 +11,8 @@
  */
 static int INTERP_NAME(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
 {
+    /* Direct threading: each decoded instruction holds its handler's
+     * address, filled in for whichever loop (checked or not) runs. */
     static const void *const tbl[256] = {
         [0 ... 255] = &&bad,
 #define ALU_ENTRY(OP, name)                                                                        \
@@ -72,8 +74,13 @@ static int INTERP_NAME(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
         [BPF_STX | BPF_ATOMIC | BPF_W] = &&atomic32,
         [BPF_STX | BPF_ATOMIC | BPF_DW] = &&atomic64,
     };
-    const struct ebpf_dinsn *const code = vm->code;
+    struct ebpf_dinsn *const code = vm->code;
     const struct ebpf_dinsn *ip = code;
+    if (vm->threaded != INTERP_CHECKED + 1) {
+        for (uint32_t i = 0; i < vm->ninsns; i++)
+            code[i].h = tbl[code[i].code];
+        vm->threaded = INTERP_CHECKED + 1;
+    }
     uint64_t reg[BPF_NREGS];
     struct frame frames[BPF_MAX_FRAMES];
     int depth = 0;
@@ -97,7 +104,7 @@ static int INTERP_NAME(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
 #else
 #define COUNT
 #endif
-#define NEXT   goto *(COUNT tbl[(++ip)->code])
+#define NEXT   goto *(COUNT (++ip)->h)
 #define PC     ((uint32_t)(ip - code))
 #if INTERP_CHECKED
 #define CHECK(n, w)                                                                                \
@@ -112,13 +119,13 @@ static int INTERP_NAME(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
  * unverified programs; verified ones always terminate). */
 #define JUMP                                                                                       \
     do {                                                                                           \
-        if ((uint32_t)ip->off <= PC && --left == 0)                                                \
+        if (ip->aux && --left == 0)                                                                \
             goto budget;                                                                           \
         ip = code + ip->off;                                                                       \
-        goto *(COUNT tbl[ip->code]);                                                               \
+        goto *(COUNT ip->h);                                                                       \
     } while (0)
 
-    goto *(COUNT tbl[ip->code]);
+    goto *(COUNT ip->h);
 
 #define ALU(name, OP)                                                                              \
     name##64k : D = D OP IMM;                                                                      \
@@ -294,7 +301,7 @@ call:
             f->saved[i] = reg[6 + i];
         reg[BPF_REG_FP] -= BPF_STACK_SIZE;
         ip = code + ip->off;
-        goto *(COUNT tbl[ip->code]);
+        goto *(COUNT ip->h);
     } else {
         const struct ebpf_helper_slot *h = &vm->helpers[ip->imm < BPF_FUNC_MAX_ID ? ip->imm : 0];
         if (ip->imm >= BPF_FUNC_MAX_ID || !h->fn) {
@@ -316,7 +323,7 @@ exit:
         for (int i = 0; i < 5; i++)
             reg[6 + i] = f->saved[i];
         ip = f->ret;
-        goto *(COUNT tbl[ip->code]);
+        goto *(COUNT ip->h);
     }
 
 bad:

@@ -275,6 +275,7 @@ static int decode(ebpf_vm *vm)
             d->aux = (uint8_t)in->imm;
         } else if (is_jump(in->code)) {
             d->off = (int32_t)jump_target(in, pc);
+            d->aux = d->off <= (int32_t)pc; /* backward: counts against the budget */
         } else if (in->code == (BPF_JMP | BPF_CALL) && in->src == BPF_PSEUDO_CALL) {
             d->off = (int32_t)(pc + in->imm + 1);
         } else if (in->code == (BPF_JMP | BPF_CALL)) {
