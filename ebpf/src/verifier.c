@@ -225,6 +225,13 @@ static bool state_covers(const struct vstate *o, const struct vstate *c)
             if (!reg_covers(&of->regs[i], &cf->regs[i], &m))
                 return false;
         for (int s = 0; s < VSLOTS; s++) {
+            uint64_t ow, cw;
+            ebpfA_memcpy(&ow, &of->stype[s * 8], 8);
+            ebpfA_memcpy(&cw, &cf->stype[s * 8], 8);
+            if (ow == 0) /* all invalid in old: anything goes */
+                continue;
+            if (ow == cw && of->stype[s * 8] != S_SPILL)
+                continue;
             for (int k = 0; k < 8; k++) {
                 uint8_t ot = of->stype[s * 8 + k], ct = cf->stype[s * 8 + k];
                 if (ot == S_INVALID || ot == ct)
