@@ -219,6 +219,50 @@ static void bswap(struct jit *j, int d, int bits)
     mv(j, d, T2);
 }
 
+/* Immediate forms (addi, andi, slli, ...) when the constant fits: one
+ * instruction instead of li + op.  Returns false to take the general path. */
+static bool alu_imm(struct jit *j, const struct ebpf_dinsn *in, bool is64, int d)
+{
+    int64_t imm = (int64_t)in->imm; /* sign-extended, as ALU64 uses it */
+    uint32_t opi = is64 ? OPI : OPI32;
+    switch (BPF_OP(in->code)) {
+    case BPF_ADD:
+        if (!fits12(imm))
+            return false;
+        emit(j, i_type((int32_t)imm, d, 0, d, opi));
+        break;
+    case BPF_SUB:
+        if (!fits12(-imm))
+            return false;
+        emit(j, i_type((int32_t)-imm, d, 0, d, opi));
+        break;
+    case BPF_AND:
+    case BPF_OR:
+    case BPF_XOR:
+        /* the 12-bit immediate is sign-extended like BPF's: exact for
+         * ALU64, and the low 32 bits are right for ALU (zero-extended below) */
+        if (!fits12(imm))
+            return false;
+        emit(j, i_type((int32_t)imm, d, BPF_OP(in->code) == BPF_AND ? 7
+                                        : BPF_OP(in->code) == BPF_OR ? 6 : 4, d, OPI));
+        break;
+    case BPF_LSH:
+    case BPF_RSH:
+    case BPF_ARSH: {
+        int sh = (int)(in->imm & (is64 ? 63 : 31)); /* RFC 9669: counts are masked */
+        uint32_t f3 = BPF_OP(in->code) == BPF_LSH ? 1 : 5;
+        int32_t hi = BPF_OP(in->code) == BPF_ARSH ? 0x400 : 0;
+        emit(j, i_type(hi | sh, d, f3, d, opi));
+        break;
+    }
+    default:
+        return false;
+    }
+    if (!is64)
+        zext32(j, d);
+    return true;
+}
+
 static void alu(struct jit *j, const struct ebpf_dinsn *in)
 {
     bool is64 = BPF_CLASS(in->code) == BPF_ALU64;
@@ -227,6 +271,8 @@ static void alu(struct jit *j, const struct ebpf_dinsn *in)
     int64_t imm = is64 ? (int64_t)in->imm : (int64_t)(uint32_t)in->imm;
     uint32_t opc = is64 ? OP : OP32;
 
+    if (BPF_SRC(in->code) == BPF_K && alu_imm(j, in, is64, d))
+        return;
     if (BPF_SRC(in->code) == BPF_X) {
         s = regmap[in->src];
     } else {
