@@ -5,9 +5,10 @@
  *  1. every row of insn_cases.h (expected values from RFC 9669) on the JIT;
  *  2. lddw with every bit position;
  *  3. differential testing: random structurally valid programs (forward
- *     jumps only, so they end) on the interpreter and on the JIT; any
- *     difference in r0 (which folds in every register and stack slot) is a
- *     failure;
+ *     jumps only, so they end; every other one with a local function it
+ *     calls) on the interpreter and on the JIT; any difference in r0 (which
+ *     folds in every register and stack slot) is a failure.  DIFF_N,
+ *     DIFF_LEN and DIFF_MIN (shrink failures) help when one shows up;
  *  4. a branch whose target is farther than the 4 KiB B-type range.
  * Prints "N passed, N failed" for scripts/run-suite.sh.
  */
@@ -78,7 +79,7 @@ static void check(const char *what, int r, uint64_t got, uint64_t want)
            (unsigned long long)want, r ? err : "");
 }
 
-static int ebpfL_is_lddw_pub(const struct ebpf_insn *in)
+static int is_lddw(const struct ebpf_insn *in)
 {
     return in->code == (BPF_LD | BPF_IMM | BPF_DW);
 }
@@ -103,29 +104,22 @@ static int32_t rnd_imm(void)
     return (int32_t)rnd();
 }
 
-/* Builds a program of about `len` slots into p; returns its size. */
-static unsigned gen(struct ebpf_insn *p, unsigned len)
+static const uint8_t alu_ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR,  BPF_AND,
+                                  BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR, BPF_MOV,
+                                  BPF_ARSH, BPF_END};
+static const uint8_t jmp_ops[] = {BPF_JEQ, BPF_JGT,  BPF_JGE,  BPF_JSET, BPF_JNE, BPF_JSGT,
+                                  BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE};
+
+/* Random straight-line code with forward jumps into p[n..n+len); when
+ * calls is set, some instructions are local calls whose offsets are
+ * patched later (their indices go to sites[]).  Returns the new n. */
+static unsigned body(struct ebpf_insn *p, unsigned n, unsigned len, bool calls,
+                     unsigned *sites, unsigned *nsites)
 {
-    static const uint8_t alu_ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR,  BPF_AND,
-                                      BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR, BPF_MOV,
-                                      BPF_ARSH, BPF_END};
-    static const uint8_t jmp_ops[] = {BPF_JEQ, BPF_JGT,  BPF_JGE,  BPF_JSET, BPF_JNE, BPF_JSGT,
-                                      BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE};
-    unsigned n = 0;
-    for (int r = 0; r <= 9; r++) {
-        uint64_t v = rnd();
-        if (rnd() % 4 == 0)
-            v &= 0xff;
-        struct ebpf_insn l[2] = {LD64(r, v)};
-        p[n++] = l[0];
-        p[n++] = l[1];
-    }
-    for (int k = 1; k <= 8; k++)
-        p[n++] = (struct ebpf_insn)ST(BPF_DW, 10, -8 * k, rnd_imm());
     unsigned body_end = n + len;
     while (n < body_end) {
         int d = (int)(rnd() % 10), s = (int)(rnd() % 10);
-        unsigned kind = rnd() % 16;
+        unsigned kind = rnd() % 17;
         if (kind < 8) {
             uint8_t op = alu_ops[rnd() % sizeof(alu_ops)];
             uint8_t cls = rnd() % 2 ? BPF_ALU64 : BPF_ALU;
@@ -176,13 +170,30 @@ static unsigned gen(struct ebpf_insn *p, unsigned len)
         } else if (kind == 14) {
             p[n++] = (struct ebpf_insn)MOV64_IMM(d, rnd_imm());
         } else {
-            /* r1-r5 are undefined after a call (RFC 9669 4.3.1): reset them */
-            p[n++] = (struct ebpf_insn)CALL(TEST_HELPER_ID);
+            /* r1-r5 are undefined after a call (RFC 9669 4.3): reset them */
+            if (kind == 16 && calls) {
+                sites[(*nsites)++] = n;
+                p[n++] = (struct ebpf_insn)CALL_LOCAL(0);
+            } else {
+                p[n++] = (struct ebpf_insn)CALL(TEST_HELPER_ID);
+            }
             for (int r = 1; r <= 5; r++)
                 p[n++] = (struct ebpf_insn)MOV64_IMM(r, r);
         }
     }
-    /* fold every register and stack slot into r0 */
+    return n;
+}
+
+static unsigned init_stack(struct ebpf_insn *p, unsigned n)
+{
+    for (int k = 1; k <= 8; k++)
+        p[n++] = (struct ebpf_insn)ST(BPF_DW, 10, -8 * k, rnd_imm());
+    return n;
+}
+
+/* r0 = a fold of every register and stack slot; exit. */
+static unsigned fold(struct ebpf_insn *p, unsigned n)
+{
     for (int r = 1; r <= 9; r++)
         p[n++] = (struct ebpf_insn)ALU64_REG(BPF_XOR, 0, r);
     for (int k = 1; k <= 8; k++) {
@@ -194,13 +205,41 @@ static unsigned gen(struct ebpf_insn *p, unsigned len)
     return n;
 }
 
+/* A random program of about `len` body slots; with_sub adds a local
+ * function (its own stack frame) that the body calls. */
+static unsigned gen(struct ebpf_insn *p, unsigned len, bool with_sub)
+{
+    unsigned n = 0, sites[256], nsites = 0;
+    for (int r = 0; r <= 9; r++) {
+        uint64_t v = rnd();
+        if (rnd() % 4 == 0)
+            v &= 0xff;
+        struct ebpf_insn l[2] = {LD64(r, v)};
+        p[n++] = l[0];
+        p[n++] = l[1];
+    }
+    n = init_stack(p, n);
+    n = body(p, n, len, with_sub, sites, &nsites);
+    n = fold(p, n);
+    if (!with_sub)
+        return n;
+    unsigned sub = n;
+    n = init_stack(p, n);
+    n = body(p, n, 10 + (unsigned)(rnd() % 40), false, NULL, NULL);
+    n = fold(p, n);
+    for (unsigned i = 0; i < nsites; i++)
+        p[sites[i]].imm = (int32_t)(sub - sites[i] - 1);
+    return n;
+}
+
 static void differential(unsigned count)
 {
-    static struct ebpf_insn p[400];
+    static struct ebpf_insn p[1200];
     unsigned mism = 0;
     for (unsigned i = 0; i < count; i++) {
         unsigned n = gen(p, getenv("DIFF_LEN") ? (unsigned)atoi(getenv("DIFF_LEN"))
-                                               : 20 + (unsigned)(rnd() % 200));
+                                               : 20 + (unsigned)(rnd() % 200),
+                         i % 2);
         uint64_t a = 0, b = 0;
         int ra = run_interp(p, n, NULL, 0, &a);
         int rb = run_jit(p, n, NULL, 0, &b);
@@ -209,7 +248,7 @@ static void differential(unsigned count)
                 for (unsigned k = 28; k < n; k++) {
                     struct ebpf_insn keep = p[k];
                     if (keep.code == (BPF_JMP | BPF_EXIT) || keep.code == 0 ||
-                        (k && ebpfL_is_lddw_pub(&p[k - 1])))
+                        (k && is_lddw(&p[k - 1])))
                         continue;
                     p[k] = (struct ebpf_insn)MOV64_REG(0, 0);
                     ra = run_interp(p, n, NULL, 0, &a);

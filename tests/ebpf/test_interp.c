@@ -168,12 +168,29 @@ static void test_bounds_checked_faults(void **state)
     expect_run_error(deep, 2, 0, "call depth");
 }
 
+/* The bounds-checked loop counts what it executes (used by benchmarks). */
+static void test_executed_count(void **state)
+{
+    (void)state;
+    /* 2 movs, 10 x (add, sub, jne), exit */
+    struct ebpf_insn p[] = {MOV64_IMM(0, 0), MOV64_IMM(1, 10), ALU64_REG(BPF_ADD, 0, 1),
+                            ALU64_IMM(BPF_SUB, 1, 1), JMP_IMM(BPF_JNE, 1, 0, -3), EXIT};
+    ebpf_vm *vm = new_vm();
+    uint64_t r0;
+    assert_int_equal(ebpf_load(vm, p, 6), 0);
+    ebpf_set_bounds_check(vm, 1);
+    assert_int_equal(ebpf_exec(vm, NULL, 0, &r0), 0);
+    assert_int_equal(r0, 55);
+    assert_int_equal(ebpf_executed(vm), 33);
+}
+
 int main(void)
 {
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_lddw_every_bit),
         cmocka_unit_test(test_load_rejects),
         cmocka_unit_test(test_bounds_checked_faults),
+        cmocka_unit_test(test_executed_count),
     };
     size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
     struct CMUnitTest *tests = calloc(N_INSN_CASES + nfixed, sizeof(*tests));
