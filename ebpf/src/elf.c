@@ -107,6 +107,12 @@ static const uint8_t *sec_data(const struct elf *e, uint32_t i)
     return e->data + e->sh[i].offset;
 }
 
+/* Section i has bytes in the file (all such were range-checked). */
+static bool has_data(const struct elf *e, uint32_t i)
+{
+    return i > 0 && i < e->nsh && e->sh[i].type != SHT_NOBITS && e->sh[i].type != 0;
+}
+
 static int find_sec(const struct elf *e, const char *name)
 {
     for (uint32_t i = 1; i < e->nsh; i++) {
@@ -136,14 +142,14 @@ static int parse_headers(struct elf *e)
         if (e->sh[i].type != SHT_NOBITS && e->sh[i].type != 0 &&
             !range_ok(e, e->sh[i].offset, e->sh[i].size))
             return bad(e, "section out of range");
-    if (h->shstrndx >= e->nsh)
+    if (!has_data(e, h->shstrndx))
         return bad(e, "bad section name table");
     e->shstr = (const char *)sec_data(e, h->shstrndx);
     e->shstr_len = e->sh[h->shstrndx].size;
     for (uint32_t i = 1; i < e->nsh; i++) {
         if (e->sh[i].type != SHT_SYMTAB)
             continue;
-        if (e->sh[i].link >= e->nsh || (e->sh[i].offset & 7))
+        if (!has_data(e, e->sh[i].link) || (e->sh[i].offset & 7))
             return bad(e, "bad symbol table");
         e->syms = (const struct sym *)sec_data(e, i);
         e->nsyms = (uint32_t)(e->sh[i].size / sizeof(struct sym));
@@ -176,12 +182,14 @@ static int legacy_maps(struct elf *e)
     int s = e->maps_sec = find_sec(e, "maps");
     if (s < 0)
         return 0;
+    if (!has_data(e, (uint32_t)s))
+        return bad(e, "legacy maps section has no data");
     for (uint32_t i = 0; i < e->nsyms; i++) {
         const struct sym *y = &e->syms[i];
         if (y->shndx != s || (y->info & 0xf) == STT_SECTION)
             continue;
         const char *n = sym_name(e, y);
-        if (!n || y->value + 16 > e->sh[s].size)
+        if (!n || y->value > e->sh[s].size || e->sh[s].size - y->value < 16)
             return bad(e, "bad legacy map symbol");
         struct ebpf_map_def d;
         ebpfA_memcpy(&d, sec_data(e, (uint32_t)s) + y->value, 16);
@@ -198,8 +206,10 @@ static int btf_maps(struct elf *e)
     int b = find_sec(e, ".BTF");
     if (s < 0)
         return 0;
-    if (b < 0)
+    if (b < 0 || !has_data(e, (uint32_t)b))
         return bad(e, ".maps without .BTF (compile with -g)");
+    if (e->sh[b].offset & 3)
+        return bad(e, "misaligned .BTF");
     int first = e->nspecs;
     size_t mark = e->vm->arena_used;
     int r = ebpfE_btf_maps(e->vm, sec_data(e, (uint32_t)b), e->sh[b].size, e->specs, &e->nspecs);
@@ -305,7 +315,7 @@ static int place(struct linker *l, uint32_t s, uint32_t start, uint32_t end)
     struct elf *e = l->e;
     if (l->nplaced == MAX_PLACED)
         return bad(e, "too many functions");
-    if ((uint64_t)end * 8 > e->sh[s].size || start >= end)
+    if (!has_data(e, s) || (uint64_t)end * 8 > e->sh[s].size || start >= end)
         return bad(e, "function out of its section");
     if (l->n + (end - start) > l->cap)
         return bad(e, "program too large");
@@ -422,7 +432,7 @@ int ebpf_load_elf(ebpf_vm *vm, const void *data, size_t size, const char *name)
     if (!r)
         r = global_maps(e);
     int lic = find_sec(e, "license");
-    if (!r && lic >= 0)
+    if (!r && lic >= 0 && has_data(e, (uint32_t)lic) && e->sh[lic].size)
         ebpfA_strlcpy(vm->license, (const char *)sec_data(e, (uint32_t)lic),
                       e->sh[lic].size + 1 < sizeof(vm->license) ? e->sh[lic].size + 1
                                                                 : sizeof(vm->license));
@@ -430,14 +440,14 @@ int ebpf_load_elf(ebpf_vm *vm, const void *data, size_t size, const char *name)
     uint32_t ps = 0, pstart = 0, pend = 0;
     if (!r) {
         int s = find_sec(e, name);
-        if (s > 0 && (e->sh[s].flags & 4 /* SHF_EXECINSTR */)) {
+        if (s > 0 && has_data(e, (uint32_t)s) && (e->sh[s].flags & 4 /* SHF_EXECINSTR */)) {
             ps = (uint32_t)s;
             pend = (uint32_t)(e->sh[s].size / 8);
         } else {
             for (uint32_t i = 0; i < e->nsyms; i++) {
                 const char *n = sym_name(e, &e->syms[i]);
                 if ((e->syms[i].info & 0xf) == STT_FUNC && n && !ebpfA_strcmp(n, name) &&
-                    e->syms[i].shndx < e->nsh) {
+                    has_data(e, e->syms[i].shndx)) {
                     ps = e->syms[i].shndx;
                     pstart = (uint32_t)(e->syms[i].value / 8);
                     pend = (uint32_t)((e->syms[i].value + e->syms[i].size) / 8);

@@ -63,7 +63,7 @@ static ebpf_vm *setup(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 8 || size > 8 * 512)
+    if (size < 8 || size > 8192)
         return 0;
     struct ebpf_insn *p = malloc(size / 8 * 8);
     memcpy(p, data, size / 8 * 8);
@@ -90,7 +90,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *copy = aligned_alloc(16, (size + 15) & ~(size_t)15);
     memcpy(copy, data, size);
     vm = ebpf_create(arena, sizeof(arena), err, sizeof(err));
-    ebpf_load_elf(vm, copy, size, "main");
+    if (ebpf_load_elf(vm, copy, size, "main") == 0 ||
+        ebpf_load_elf(vm, copy, size, "kprobe/do_sys_open") == 0) {
+        struct ebpf_verify_opts o = {.ctx_size = 256, .insn_limit = 20000};
+        ebpf_verify(vm, &o);
+    }
     free(copy);
     return 0;
 }

@@ -69,9 +69,16 @@ $(EBPF_TBIN)/fuzz_ebpf: $(EBPF_TDIR)/fuzz_ebpf.c $(EBPF_LIB_SRCS) $(EBPF_LIB_HDR
 	    $(EBPF_INCLUDES) -Wall -Wextra -Werror -Wno-initializer-overrides \
 	    $(EBPF_TDIR)/fuzz_ebpf.c $(EBPF_LIB_SRCS) -o $@
 
+$(EBPF_TBIN)/fuzz_seeds: $(EBPF_TDIR)/fuzz_seeds.c $(wildcard $(EBPF_TDIR)/*.h)
+	@mkdir -p $(@D)
+	$(EBPF_HOST_CC) $(EBPF_HOST_CFLAGS) -I$(EBPF_TDIR) $< -o $@
+
 .PHONY: test-ebpf-fuzz
-test-ebpf-fuzz: $(EBPF_TBIN)/fuzz_ebpf
+test-ebpf-fuzz: $(EBPF_TBIN)/fuzz_ebpf $(EBPF_TBIN)/fuzz_seeds $(EBPF_PROGS_DIR)/calls.o $(EBPF_PROGS_DIR)/probe.o
+	@rm -rf $(B)/ebpf/fuzz-seeds && mkdir -p $(B)/ebpf/fuzz-seeds
+	@$(EBPF_TBIN)/fuzz_seeds $(B)/ebpf/fuzz-seeds
+	@cp $(EBPF_PROGS_DIR)/calls.o $(EBPF_PROGS_DIR)/probe.o $(B)/ebpf/fuzz-seeds/
 	@cd $(EBPF_TBIN) && $(TOP)/scripts/run-suite.sh ebpf-fuzz $(EBPF_TDIR)/run_fuzz.sh \
-	    $(EBPF_TBIN)/fuzz_ebpf $(EBPF_FUZZ_SECS) $(B)/ebpf/fuzz-corpus
+	    $(EBPF_TBIN)/fuzz_ebpf $(EBPF_FUZZ_SECS) $(B)/ebpf/fuzz-corpus $(B)/ebpf/fuzz-seeds
 
 TEST_TARGETS += test-ebpf-fuzz
