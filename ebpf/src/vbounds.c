@@ -296,6 +296,8 @@ static void scalar_alu(const struct ebpf_insn *in, struct vreg *d, const struct 
         low32(d, &a);
         low32(s, &b);
     }
+    if ((op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH) && ebpfV_is_const(&b))
+        ebpfV_mark_const(&b, b.umin & (is64 ? 63 : 31)); /* counts are masked */
     if ((ebpfV_is_const(&a) || op == BPF_MOV) && ebpfV_is_const(&b)) {
         ebpfV_mark_const(d, ebpfV_eval_alu(in->code, in->off, a.umin, b.umin));
         return;
