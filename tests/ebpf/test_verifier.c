@@ -352,12 +352,126 @@ static void test_error_names_insn(void **state)
     assert_string_equal(ebpf_error(vm), "insn 2: R1 invalid mem access 'scalar'");
 }
 
+/* ---- soundness: random programs the verifier accepts never fault -------- */
+
+static uint64_t rng = 0x243f6a8885a308d3ull;
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static unsigned gen_mem_program(struct ebpf_insn *p)
+{
+    static const uint8_t ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_AND, BPF_RSH, BPF_MOD,
+                                  BPF_LSH, BPF_OR,  BPF_ARSH, BPF_DIV};
+    static const uint8_t jops[] = {BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE, BPF_JSGT,
+                                   BPF_JSLT, BPF_JEQ, BPF_JNE};
+    static const uint8_t sizes[] = {BPF_B, BPF_H, BPF_W, BPF_DW};
+    static const int scal[] = {1, 2, 3, 4, 5, 8, 9};
+    unsigned n = 0;
+    struct ebpf_insn head[] = {MOV64_REG(6, 1), LOOKUP(0), JMP_IMM(BPF_JNE, 0, 0, 2),
+                               MOV64_IMM(0, 0), EXIT, MOV64_REG(7, 0)};
+    for (unsigned i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+        p[n++] = head[i];
+    for (int r = 0; r < 7; r++) /* scalars start as unknown bytes of ctx */
+        p[n++] = (struct ebpf_insn)LDX(BPF_B, scal[r], 6, r);
+    for (int k = 1; k <= 5; k++)
+        p[n++] = (struct ebpf_insn)ST(BPF_DW, 10, -8 * k, k);
+    unsigned end = n + 6 + (unsigned)(rnd() % 16);
+    while (n < end) {
+        int x = scal[rnd() % 7], y = scal[rnd() % 7];
+        int16_t off = (int16_t)((int)(rnd() % 14) - 2);
+        unsigned what = rnd() % 12;
+        if (what >= 9) { /* masks keep indices small, as real programs do */
+            p[n++] = (struct ebpf_insn)ALU64_IMM(BPF_AND, x, (int32_t)(rnd() % 16));
+            continue;
+        }
+        switch (what) {
+        case 0:
+            p[n++] = (struct ebpf_insn)LDX(sizes[rnd() % 4], x, 6, off);
+            break;
+        case 1:
+            p[n++] = (struct ebpf_insn)INSN((rnd() % 2 ? BPF_ALU64 : BPF_ALU) | ops[rnd() % 10] |
+                                                (rnd() % 3 ? BPF_K : BPF_X),
+                                            x, y, 0, (int32_t)(rnd() % 40) - 4);
+            break;
+        case 2: {
+            unsigned room = end - n - 1;
+            p[n++] = (struct ebpf_insn)INSN((rnd() % 2 ? BPF_JMP : BPF_JMP32) | jops[rnd() % 8] |
+                                                (rnd() % 3 ? BPF_K : BPF_X),
+                                            x, y, (int16_t)(room ? rnd() % (room < 3 ? room : 3) : 0),
+                                            (int32_t)(rnd() % 40) - 4);
+            break;
+        }
+        case 3:
+            p[n++] = (struct ebpf_insn)ALU64_REG(rnd() % 4 ? BPF_ADD : BPF_SUB, 7, x);
+            break;
+        case 4:
+            p[n++] = (struct ebpf_insn)LDX(sizes[rnd() % 4], x, 7, off);
+            break;
+        case 5:
+            p[n++] = (struct ebpf_insn)STX(sizes[rnd() % 4], 7, x, off);
+            break;
+        case 6:
+            p[n++] = (struct ebpf_insn)STX(sizes[rnd() % 4], 10, x, (int16_t)(-(int)(rnd() % 48)));
+            break;
+        case 7:
+            p[n++] = (struct ebpf_insn)LDX(sizes[rnd() % 4], x, 10, (int16_t)(-(int)(rnd() % 48)));
+            break;
+        default:
+            p[n++] = (struct ebpf_insn)MOV64_REG(7, 0);
+        }
+    }
+    p[n++] = (struct ebpf_insn)MOV64_IMM(0, 0);
+    p[n++] = (struct ebpf_insn)EXIT;
+    return n;
+}
+
+static void test_random_accepted_programs_are_safe(void **state)
+{
+    (void)state;
+    static struct ebpf_insn p[96];
+    unsigned accepted = 0, total = 20000;
+    for (unsigned i = 0; i < total; i++) {
+        unsigned n = gen_mem_program(p);
+        ebpf_vm *vm = setup_vm();
+        assert_int_equal(ebpf_load(vm, p, n), 0);
+        struct ebpf_verify_opts o = {.ctx_size = 16};
+        if (ebpf_verify(vm, &o))
+            continue;
+        accepted++;
+        ebpf_set_bounds_check(vm, 1);
+        ebpf_set_insn_budget(vm, 100000);
+        for (int run = 0; run < 16; run++) {
+            uint8_t ctx[16];
+            for (int b = 0; b < 16; b++)
+                ctx[b] = (uint8_t)(run < 2 ? (run ? 0xff : 0) : rnd());
+            uint64_t r0;
+            if (ebpf_exec(vm, ctx, sizeof(ctx), &r0) == -EBPF_EFAULT) {
+                for (unsigned k = 0; k < n; k++) {
+                    char t[96];
+                    ebpf_disasm(p, n, k, t, sizeof(t));
+                    print_error("  %u: %s\n", k, t);
+                }
+                fail_msg("accepted program %u faulted: %s", i, ebpf_error(vm));
+            }
+        }
+    }
+    print_message("%u of %u random programs accepted, all ran inside their regions\n", accepted,
+                  total);
+    assert_true(accepted > total / 50); /* enough to mean something */
+}
+
 int main(void)
 {
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_pruning_keeps_walk_linear),
         cmocka_unit_test(test_log_is_linux_style),
         cmocka_unit_test(test_error_names_insn),
+        cmocka_unit_test(test_random_accepted_programs_are_safe),
     };
     size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
     struct CMUnitTest *tests = calloc(N_CASES + nfixed, sizeof(*tests));
