@@ -98,6 +98,10 @@ int ebpf_register_helper(ebpf_vm *vm, uint32_t id, ebpf_helper_fn fn,
                          const struct ebpf_helper_proto *proto);
 /* Map and ring buffer helpers (ids 1, 2, 3, 130-134) implemented by the library. */
 int ebpf_register_map_helpers(ebpf_vm *vm);
+/* Linux's prototype for helper `id` (ktime_get_ns, trace_printk,
+ * get_current_comm, probe_read_*, ...), for embedders that implement the
+ * helper; NULL if the library does not know it. */
+const struct ebpf_helper_proto *ebpf_linux_proto(uint32_t id);
 
 /* ---- maps ------------------------------------------------------------- */
 
@@ -138,12 +142,14 @@ const struct ebpf_insn *ebpf_insns(const ebpf_vm *vm, uint32_t *count);
 const char *ebpf_license(const ebpf_vm *vm);
 
 /* Verifier.  ctx_size: bytes of the context r1 points to; ctx_writable: whether
- * the program may store to it.  The log (may be NULL) gets a Linux-style
+ * the program may store to it (optionally only a field range).  The log (may be NULL) gets a Linux-style
  * trace: level 1 the failing path's last instructions and a summary, level 2
  * every processed instruction with its register state. */
 struct ebpf_verify_opts {
     uint32_t ctx_size;
-    uint32_t ctx_writable;
+    uint32_t ctx_writable; /* stores allowed in [wr_off, wr_off + wr_len), or the
+                              whole context when wr_len is 0 */
+    uint32_t ctx_wr_off, ctx_wr_len;
     char *log;
     size_t log_size;
     int log_level;

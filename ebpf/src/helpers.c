@@ -195,3 +195,82 @@ int ebpf_register_map_helpers(ebpf_vm *vm)
     r |= ebpf_register_helper(vm, BPF_FUNC_ringbuf_query, h_rb_query, &p_rb_query);
     return r ? -EBPF_EINVAL : 0;
 }
+
+/* ---- Linux prototypes of the helpers embedders implement ---------------- */
+
+static const struct ebpf_helper_proto p_noargs[] = {
+    {"ktime_get_ns", EBPF_RET_INTEGER, {0}},
+    {"get_prandom_u32", EBPF_RET_INTEGER, {0}},
+    {"get_smp_processor_id", EBPF_RET_INTEGER, {0}},
+    {"get_current_pid_tgid", EBPF_RET_INTEGER, {0}},
+    {"get_current_uid_gid", EBPF_RET_INTEGER, {0}},
+};
+/* as Linux: the up to three format arguments are not checked (may be unset) */
+static const struct ebpf_helper_proto p_trace_printk = {
+    "trace_printk", EBPF_RET_INTEGER, {EBPF_ARG_MEM, EBPF_ARG_SIZE}};
+static const struct ebpf_helper_proto p_comm = {
+    "get_current_comm", EBPF_RET_INTEGER, {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE}};
+/* probe_read*(dst, size, unsafe_ptr): the helper checks unsafe_ptr itself */
+static const struct ebpf_helper_proto p_probe[] = {
+    {"probe_read", EBPF_RET_INTEGER,
+     {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING}},
+    {"probe_read_str", EBPF_RET_INTEGER,
+     {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING}},
+    {"probe_read_user", EBPF_RET_INTEGER,
+     {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING}},
+    {"probe_read_kernel", EBPF_RET_INTEGER,
+     {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING}},
+    {"probe_read_user_str", EBPF_RET_INTEGER,
+     {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING}},
+    {"probe_read_kernel_str", EBPF_RET_INTEGER,
+     {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING}},
+};
+
+const struct ebpf_helper_proto *ebpf_linux_proto(uint32_t id)
+{
+    switch (id) {
+    case BPF_FUNC_map_lookup_elem:
+        return &p_lookup;
+    case BPF_FUNC_map_update_elem:
+        return &p_update;
+    case BPF_FUNC_map_delete_elem:
+        return &p_delete;
+    case BPF_FUNC_ringbuf_output:
+        return &p_rb_output;
+    case BPF_FUNC_ringbuf_reserve:
+        return &p_rb_reserve;
+    case BPF_FUNC_ringbuf_submit:
+        return &p_rb_submit;
+    case BPF_FUNC_ringbuf_discard:
+        return &p_rb_discard;
+    case BPF_FUNC_ringbuf_query:
+        return &p_rb_query;
+    case BPF_FUNC_ktime_get_ns:
+        return &p_noargs[0];
+    case BPF_FUNC_get_prandom_u32:
+        return &p_noargs[1];
+    case BPF_FUNC_get_smp_processor_id:
+        return &p_noargs[2];
+    case BPF_FUNC_get_current_pid_tgid:
+        return &p_noargs[3];
+    case BPF_FUNC_get_current_uid_gid:
+        return &p_noargs[4];
+    case BPF_FUNC_trace_printk:
+        return &p_trace_printk;
+    case BPF_FUNC_get_current_comm:
+        return &p_comm;
+    case BPF_FUNC_probe_read:
+        return &p_probe[0];
+    case BPF_FUNC_probe_read_str:
+        return &p_probe[1];
+    case BPF_FUNC_probe_read_user:
+        return &p_probe[2];
+    case BPF_FUNC_probe_read_kernel:
+        return &p_probe[3];
+    case BPF_FUNC_probe_read_user_str:
+        return &p_probe[4];
+    case BPF_FUNC_probe_read_kernel_str:
+        return &p_probe[5];
+    }
+    return NULL;
+}

@@ -134,6 +134,7 @@ static int push_pending(struct verifier *v, uint32_t pc, struct vpending **out)
     p->pc = pc;
     p->pathlen = v->pathlen;
     p->size = (uint32_t)size;
+    p->from = v->pc;
     ebpfA_memcpy(&p->st, v->cur, state_size(v->cur));
     *out = p;
     return 0;
@@ -153,6 +154,7 @@ static bool pop_pending(struct verifier *v)
     ebpfA_memcpy(v->cur, &p->st, VSTATE_SIZE(p->st.nframes));
     v->pc = p->pc;
     v->pathlen = p->pathlen;
+    v->from = p->from;
     drop_pending(v);
     return true;
 }
@@ -680,7 +682,7 @@ static int walk(struct verifier *v)
         if (!pop_pending(v))
             return 0;
         if (v->level >= 1)
-            ebpfV_log(v, "from pending to %u\n", v->pc);
+            ebpfV_log(v, "from %u to %u:\n", v->from, v->pc);
     }
 }
 

@@ -77,7 +77,7 @@ struct vpending {
     uint32_t pc;
     uint32_t pathlen;
     uint32_t size; /* bytes of this record */
-    uint32_t pad;
+    uint32_t from; /* the branch that pushed it (for the log) */
     struct vstate st;
 };
 
@@ -101,6 +101,7 @@ struct verifier {
     size_t logsz, logpos;
     int level;
     bool infeasible; /* set by range refinement when a branch cannot happen */
+    uint32_t from;   /* branch the current path was resumed from */
 };
 
 #define F_PRUNE   1 /* prune point: branch target or after a branch */

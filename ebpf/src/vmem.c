@@ -39,8 +39,12 @@ static int access_ok(struct verifier *v, int regno, const struct vreg *p, int64_
         if (o < 0 || (uint64_t)o + size > v->opts->ctx_size)
             return ebpfV_err(v, "invalid bpf_context access off=%lld size=%llu", (long long)o,
                              (unsigned long long)size);
-        if (write && !v->opts->ctx_writable)
-            return ebpfV_err(v, "cannot write into ctx");
+        if (write && (!v->opts->ctx_writable ||
+                      (v->opts->ctx_wr_len &&
+                       (o < v->opts->ctx_wr_off ||
+                        (uint64_t)o + size > (uint64_t)v->opts->ctx_wr_off + v->opts->ctx_wr_len))))
+            return ebpfV_err(v, "cannot write into ctx off=%lld size=%llu", (long long)o,
+                             (unsigned long long)size);
         return 0;
     case T_STACK:
         if (p->smin || p->smax)

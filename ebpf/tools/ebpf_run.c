@@ -111,13 +111,6 @@ static uint64_t h_printk(uint64_t fmt, uint64_t len, uint64_t c, uint64_t d, uin
     return len;
 }
 
-static const struct ebpf_helper_proto p_ktime = {"ktime_get_ns", EBPF_RET_INTEGER, {0}};
-static const struct ebpf_helper_proto p_cpu = {"get_smp_processor_id", EBPF_RET_INTEGER, {0}};
-static const struct ebpf_helper_proto p_pid = {"get_current_pid_tgid", EBPF_RET_INTEGER, {0}};
-static const struct ebpf_helper_proto p_printk = {
-    "trace_printk", EBPF_RET_INTEGER, {EBPF_ARG_MEM, EBPF_ARG_SIZE, EBPF_ARG_ANYTHING,
-                                       EBPF_ARG_ANYTHING, EBPF_ARG_ANYTHING}};
-
 #if defined(__riscv)
 static void flush(void *start, size_t len)
 {
@@ -182,10 +175,14 @@ int main(int argc, char **argv)
     if (!vm)
         return die("create", err);
     ebpf_register_map_helpers(vm);
-    ebpf_register_helper(vm, BPF_FUNC_ktime_get_ns, h_ktime, &p_ktime);
-    ebpf_register_helper(vm, BPF_FUNC_get_smp_processor_id, h_cpu, &p_cpu);
-    ebpf_register_helper(vm, BPF_FUNC_get_current_pid_tgid, h_pid, &p_pid);
-    ebpf_register_helper(vm, BPF_FUNC_trace_printk, h_printk, &p_printk);
+    ebpf_register_helper(vm, BPF_FUNC_ktime_get_ns, h_ktime,
+                         ebpf_linux_proto(BPF_FUNC_ktime_get_ns));
+    ebpf_register_helper(vm, BPF_FUNC_get_smp_processor_id, h_cpu,
+                         ebpf_linux_proto(BPF_FUNC_get_smp_processor_id));
+    ebpf_register_helper(vm, BPF_FUNC_get_current_pid_tgid, h_pid,
+                         ebpf_linux_proto(BPF_FUNC_get_current_pid_tgid));
+    ebpf_register_helper(vm, BPF_FUNC_trace_printk, h_printk,
+                         ebpf_linux_proto(BPF_FUNC_trace_printk));
 
     int r;
     if (elf) {

@@ -26,6 +26,7 @@ struct vcase {
     const char *reject; /* NULL: must be accepted */
     unsigned ctx_size;
     int ctx_writable;
+    unsigned ctx_wr_off, ctx_wr_len;
     unsigned insn_limit;
     int load_error; /* the loader, not the verifier, refuses it */
     unsigned max_processed;
@@ -81,6 +82,13 @@ static const struct vcase cases[] = {
     ACCEPT("probe_read initialises stack", MOV64_REG(1, 10), ALU64_IMM(BPF_ADD, 1, -16),
            MOV64_IMM(2, 16), MOV64_IMM(3, 0), CALL(BPF_FUNC_probe_read_kernel),
            LDX(BPF_DW, 0, 10, -16), EXIT),
+    ACCEPT("get_current_comm fills a stack buffer", MOV64_REG(1, 10), ALU64_IMM(BPF_ADD, 1, -16),
+           MOV64_IMM(2, 16), CALL(BPF_FUNC_get_current_comm), LDX(BPF_DW, 0, 10, -8), EXIT),
+    REJECT("get_current_comm into a too small buffer", "invalid stack off=-8 size=16",
+           MOV64_REG(1, 10), ALU64_IMM(BPF_ADD, 1, -8), MOV64_IMM(2, 16),
+           CALL(BPF_FUNC_get_current_comm), MOV64_IMM(0, 0), EXIT),
+    REJECT("trace_printk of zero bytes", "invalid zero-sized read", MOV64_REG(1, 10),
+           MOV64_IMM(2, 0), CALL(BPF_FUNC_trace_printk), EXIT),
     ACCEPT("map update from stack key and value", ST(BPF_W, 10, -4, 1), ST(BPF_DW, 10, -24, 5),
            ST(BPF_DW, 10, -16, 6), LD_MAP(1, 0), MOV64_REG(2, 10), ALU64_IMM(BPF_ADD, 2, -4),
            MOV64_REG(3, 10), ALU64_IMM(BPF_ADD, 3, -24), MOV64_IMM(4, 0),
@@ -208,6 +216,26 @@ static const struct vcase cases[] = {
      PROG(ST(BPF_W, 1, 4, 1), MOV64_IMM(0, 0), EXIT),
      .ctx_size = 8,
      .ctx_writable = 1},
+    {.name = "store inside the writable ctx field",
+     PROG(ST(BPF_W, 1, 8, 1), MOV64_IMM(0, 0), EXIT),
+     .ctx_size = 16,
+     .ctx_writable = 1,
+     .ctx_wr_off = 8,
+     .ctx_wr_len = 8},
+    {.name = "store outside the writable ctx field",
+     PROG(ST(BPF_W, 1, 4, 1), MOV64_IMM(0, 0), EXIT),
+     .reject = "cannot write into ctx off=4 size=4",
+     .ctx_size = 16,
+     .ctx_writable = 1,
+     .ctx_wr_off = 8,
+     .ctx_wr_len = 8},
+    {.name = "store straddling the writable ctx field",
+     PROG(ST(BPF_W, 1, 6, 1), MOV64_IMM(0, 0), EXIT),
+     .reject = "cannot write into ctx off=6 size=4",
+     .ctx_size = 16,
+     .ctx_writable = 1,
+     .ctx_wr_off = 8,
+     .ctx_wr_len = 8},
     {.name = "processing budget",
      PROG(MOV64_IMM(1, 0), ALU64_IMM(BPF_ADD, 1, 1), JMP_IMM(BPF_JLT, 1, 100000, -2),
           MOV64_IMM(0, 0), EXIT),
@@ -234,13 +262,6 @@ static uint64_t h_probe(uint64_t dst, uint64_t n, uint64_t src, uint64_t d, uint
     memset((void *)(uintptr_t)dst, 0x11, n);
     return 0;
 }
-static const struct ebpf_helper_proto p_ktime = {"ktime_get_ns", EBPF_RET_INTEGER, {0}};
-static const struct ebpf_helper_proto p_printk = {
-    "trace_printk", EBPF_RET_INTEGER, {EBPF_ARG_MEM, EBPF_ARG_SIZE}};
-static const struct ebpf_helper_proto p_probe = {
-    "probe_read_kernel", EBPF_RET_INTEGER,
-    {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE, EBPF_ARG_ANYTHING}};
-
 static char arena[64 << 20];
 static char err[256];
 static char vlog[1 << 16];
@@ -256,9 +277,15 @@ static ebpf_vm *setup_vm(void)
     assert_non_null(ebpf_map_create(vm, &hash, "hash"));
     assert_non_null(ebpf_map_create(vm, &rb, "events"));
     assert_int_equal(ebpf_register_map_helpers(vm), 0);
-    ebpf_register_helper(vm, BPF_FUNC_ktime_get_ns, h_ktime, &p_ktime);
-    ebpf_register_helper(vm, BPF_FUNC_trace_printk, h_printk, &p_printk);
-    ebpf_register_helper(vm, BPF_FUNC_probe_read_kernel, h_probe, &p_probe);
+    /* the library's Linux prototypes, as embedders use them */
+    ebpf_register_helper(vm, BPF_FUNC_ktime_get_ns, h_ktime,
+                         ebpf_linux_proto(BPF_FUNC_ktime_get_ns));
+    ebpf_register_helper(vm, BPF_FUNC_trace_printk, h_printk,
+                         ebpf_linux_proto(BPF_FUNC_trace_printk));
+    ebpf_register_helper(vm, BPF_FUNC_probe_read_kernel, h_probe,
+                         ebpf_linux_proto(BPF_FUNC_probe_read_kernel));
+    ebpf_register_helper(vm, BPF_FUNC_get_current_comm, h_probe,
+                         ebpf_linux_proto(BPF_FUNC_get_current_comm));
     return vm;
 }
 
@@ -277,6 +304,8 @@ static void test_case(void **state)
         fail_msg("%s: load failed: %s", c->name, ebpf_error(vm));
     struct ebpf_verify_opts o = {.ctx_size = c->ctx_size,
                                  .ctx_writable = (uint32_t)c->ctx_writable,
+                                 .ctx_wr_off = c->ctx_wr_off,
+                                 .ctx_wr_len = c->ctx_wr_len,
                                  .log = vlog,
                                  .log_size = sizeof(vlog),
                                  .log_level = 1,
@@ -323,6 +352,27 @@ static void test_pruning_keeps_walk_linear(void **state)
         fail_msg("rejected: %s", ebpf_error(vm));
     if (ebpf_verify_processed(vm) > 2000)
         fail_msg("processed %u instructions: pruning did not work", ebpf_verify_processed(vm));
+}
+
+static void test_linux_prototypes(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t id;
+        const char *name;
+    } known[] = {{1, "map_lookup_elem"},       {2, "map_update_elem"},
+                 {3, "map_delete_elem"},       {5, "ktime_get_ns"},
+                 {6, "trace_printk"},          {8, "get_smp_processor_id"},
+                 {14, "get_current_pid_tgid"}, {16, "get_current_comm"},
+                 {112, "probe_read_user"},     {113, "probe_read_kernel"},
+                 {114, "probe_read_user_str"}, {130, "ringbuf_output"},
+                 {131, "ringbuf_reserve"},     {132, "ringbuf_submit"}};
+    for (unsigned i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        const struct ebpf_helper_proto *p = ebpf_linux_proto(known[i].id);
+        assert_non_null(p);
+        assert_string_equal(p->name, known[i].name);
+    }
+    assert_null(ebpf_linux_proto(9999));
 }
 
 static void test_log_is_linux_style(void **state)
@@ -470,6 +520,7 @@ int main(void)
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_pruning_keeps_walk_linear),
         cmocka_unit_test(test_log_is_linux_style),
+        cmocka_unit_test(test_linux_prototypes),
         cmocka_unit_test(test_error_names_insn),
         cmocka_unit_test(test_random_accepted_programs_are_safe),
     };
