@@ -138,6 +138,10 @@ int ebpf_load(ebpf_vm *vm, const struct ebpf_insn *insns, uint32_t count);
  * symbol such as "main") from an ELF object built with clang -target bpf.
  * Creates its maps (legacy "maps", BTF ".maps", .rodata/.data/.bss). */
 int ebpf_load_elf(ebpf_vm *vm, const void *elf, size_t size, const char *name);
+/* Lists the programs of an object: executable sections other than .text,
+ * then global functions in .text.  Returns their number or an error. */
+int ebpf_elf_programs(ebpf_vm *vm, const void *elf, size_t size,
+                      void (*fn)(const char *name, void *arg), void *arg);
 const struct ebpf_insn *ebpf_insns(const ebpf_vm *vm, uint32_t *count);
 const char *ebpf_license(const ebpf_vm *vm);
 

@@ -496,3 +496,42 @@ fail:
     vm->arena_used = mark;
     return r;
 }
+
+/* Calls fn for every program of the object: each executable section other
+ * than .text (e.g. "kprobe/do_sys_open"), then each global function in
+ * .text (e.g. "main").  Returns how many, or a negative error. */
+int ebpf_elf_programs(ebpf_vm *vm, const void *data, size_t size,
+                      void (*fn)(const char *name, void *arg), void *arg)
+{
+    size_t mark = vm->arena_used;
+    struct elf *e = ebpfA_alloc(vm, sizeof(struct elf));
+    int count = 0;
+    if (!e)
+        return ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena exhausted");
+    e->vm = vm;
+    e->data = data;
+    e->size = size;
+    int r = parse_headers(e);
+    if (r) {
+        vm->arena_used = mark;
+        return r;
+    }
+    int text = find_sec(e, ".text");
+    for (uint32_t i = 1; i < e->nsh; i++) {
+        const char *n = sec_name(e, i);
+        if (n && has_data(e, i) && (e->sh[i].flags & 4) && (int)i != text && e->sh[i].size) {
+            fn(n, arg);
+            count++;
+        }
+    }
+    for (uint32_t i = 0; text > 0 && i < e->nsyms; i++) {
+        const struct sym *y = &e->syms[i];
+        const char *n = sym_name(e, y);
+        if (n && y->shndx == text && (y->info & 0xf) == STT_FUNC && (y->info >> 4) == 1) {
+            fn(n, arg);
+            count++;
+        }
+    }
+    vm->arena_used = mark;
+    return count;
+}

@@ -156,6 +156,30 @@ static void test_program_by_function_name(void **state)
     free(obj);
 }
 
+static void collect(const char *name, void *arg)
+{
+    char *out = arg;
+    strcat(out, name);
+    strcat(out, ";");
+}
+
+static void test_list_programs(void **state)
+{
+    (void)state;
+    size_t len;
+    char names[256] = "";
+    void *obj = slurp("probe.o", &len);
+    ebpf_vm *vm = new_vm();
+    assert_int_equal(ebpf_elf_programs(vm, obj, len, collect, names), 1);
+    assert_string_equal(names, "kprobe/do_sys_open;"); /* scale() is static */
+    free(obj);
+    names[0] = 0;
+    obj = slurp("calls.o", &len);
+    assert_int_equal(ebpf_elf_programs(vm, obj, len, collect, names), 1);
+    assert_string_equal(names, "main;");
+    free(obj);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -186,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_main_with_subprograms),
         cmocka_unit_test(test_kprobe_maps_globals),
         cmocka_unit_test(test_program_by_function_name),
+        cmocka_unit_test(test_list_programs),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("ebpf-elf", tests, NULL, NULL);
