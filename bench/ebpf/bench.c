@@ -188,8 +188,8 @@ int main(int argc, char **argv)
     size_t len;
     void *obj = slurp(argv[1], &len);
 #if defined(__riscv)
-    jit_buf = mmap(NULL, 1 << 22, PROT_READ | PROT_WRITE | PROT_EXEC,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    jit_buf =
+        mmap(NULL, 1 << 22, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     printf("rv64 under qemu-riscv64: interpreter vs JIT vs native (gcc -O2), median of 3\n");
     printf("  %-13s %11s %10s %9s %10s %9s %11s\n", "kernel", "insns", "interp ms", "jit ms",
            "native ms", "jit/int", "jit/native");
@@ -244,7 +244,8 @@ int main(int argc, char **argv)
     }
     qsort(nspi, NK, sizeof(double), cmp_double);
 #if defined(__riscv)
-    printf("  median JIT speed-up over the interpreter: %.1fx\n", (nspi[NK / 2 - 1] + nspi[NK / 2]) / 2);
+    printf("  median JIT speed-up over the interpreter: %.1fx\n",
+           (nspi[NK / 2 - 1] + nspi[NK / 2]) / 2);
 #else
     printf("  median interpreter cost: %.2f ns/insn\n", (nspi[NK / 2 - 1] + nspi[NK / 2]) / 2);
     bench_verifier();

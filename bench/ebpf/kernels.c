@@ -79,14 +79,30 @@ KERNEL("switch") __u64 k_switch(__u64 *ctx)
     __u64 n = ctx[0], acc = 1;
     for (__u64 i = 0; i < n; i++) {
         switch ((i ^ acc) & 7) {
-        case 0: acc += 3; break;
-        case 1: acc ^= i; break;
-        case 2: acc *= 5; break;
-        case 3: acc -= i; break;
-        case 4: acc = (acc << 3) | 1; break;
-        case 5: acc >>= 1; break;
-        case 6: acc += i * 7; break;
-        default: acc ^= 0x5555; break;
+        case 0:
+            acc += 3;
+            break;
+        case 1:
+            acc ^= i;
+            break;
+        case 2:
+            acc *= 5;
+            break;
+        case 3:
+            acc -= i;
+            break;
+        case 4:
+            acc = (acc << 3) | 1;
+            break;
+        case 5:
+            acc >>= 1;
+            break;
+        case 6:
+            acc += i * 7;
+            break;
+        default:
+            acc ^= 0x5555;
+            break;
         }
     }
     return acc;
@@ -97,12 +113,29 @@ KERNEL("log2") __u64 k_log2(__u64 *ctx)
     __u64 n = ctx[0], sum = 0;
     for (__u64 i = 1; i <= n; i++) {
         __u64 v = i * 0x9e3779b97f4a7c15ull, r = 0;
-        if (v >> 32) { v >>= 32; r += 32; }
-        if (v >> 16) { v >>= 16; r += 16; }
-        if (v >> 8) { v >>= 8; r += 8; }
-        if (v >> 4) { v >>= 4; r += 4; }
-        if (v >> 2) { v >>= 2; r += 2; }
-        if (v >> 1) { r += 1; }
+        if (v >> 32) {
+            v >>= 32;
+            r += 32;
+        }
+        if (v >> 16) {
+            v >>= 16;
+            r += 16;
+        }
+        if (v >> 8) {
+            v >>= 8;
+            r += 8;
+        }
+        if (v >> 4) {
+            v >>= 4;
+            r += 4;
+        }
+        if (v >> 2) {
+            v >>= 2;
+            r += 2;
+        }
+        if (v >> 1) {
+            r += 1;
+        }
         sum += r;
     }
     return sum;

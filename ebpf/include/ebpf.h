@@ -39,15 +39,15 @@ typedef struct ebpf_map ebpf_map;
 /* Error codes (negated on return). */
 enum {
     EBPF_OK = 0,
-    EBPF_EINVAL = 1,  /* malformed program or argument */
-    EBPF_ENOMEM = 2,  /* arena exhausted */
-    EBPF_EACCES = 3,  /* verifier rejected the program */
-    EBPF_EFAULT = 4,  /* runtime memory access outside every region */
-    EBPF_ENOENT = 5,  /* no such map element / helper / section */
-    EBPF_EEXIST = 6,  /* element exists (BPF_NOEXIST) */
-    EBPF_E2BIG = 7,   /* map full, program too large */
-    EBPF_ENOSYS = 8,  /* feature not available (e.g. JIT on this target) */
-    EBPF_ELOOP = 9,   /* run exceeded its instruction budget */
+    EBPF_EINVAL = 1, /* malformed program or argument */
+    EBPF_ENOMEM = 2, /* arena exhausted */
+    EBPF_EACCES = 3, /* verifier rejected the program */
+    EBPF_EFAULT = 4, /* runtime memory access outside every region */
+    EBPF_ENOENT = 5, /* no such map element / helper / section */
+    EBPF_EEXIST = 6, /* element exists (BPF_NOEXIST) */
+    EBPF_E2BIG = 7,  /* map full, program too large */
+    EBPF_ENOSYS = 8, /* feature not available (e.g. JIT on this target) */
+    EBPF_ELOOP = 9,  /* run exceeded its instruction budget */
 };
 
 /* ---- VM life cycle ---------------------------------------------------- */
@@ -64,25 +64,25 @@ void *ebpf_user(const ebpf_vm *vm);
 
 /* Argument kinds of a helper prototype (checked by the verifier). */
 enum ebpf_arg {
-    EBPF_ARG_NONE = 0,       /* unused argument */
-    EBPF_ARG_ANYTHING,       /* any initialised value */
-    EBPF_ARG_MAP,            /* map pointer from lddw */
-    EBPF_ARG_MAP_KEY,        /* pointer to key_size readable bytes */
-    EBPF_ARG_MAP_VALUE,      /* pointer to value_size readable bytes */
-    EBPF_ARG_MEM,            /* pointer to readable bytes, size in next arg */
-    EBPF_ARG_UNINIT_MEM,     /* pointer to writable bytes, size in next arg */
-    EBPF_ARG_SIZE,           /* size of the previous memory argument, > 0 */
-    EBPF_ARG_SIZE_OR_ZERO,   /* same, may be 0 */
-    EBPF_ARG_CTX,            /* the context pointer */
-    EBPF_ARG_ALLOC_SIZE,     /* constant size of a ring buffer reservation */
-    EBPF_ARG_ALLOC_MEM,      /* record returned by ringbuf_reserve */
+    EBPF_ARG_NONE = 0,     /* unused argument */
+    EBPF_ARG_ANYTHING,     /* any initialised value */
+    EBPF_ARG_MAP,          /* map pointer from lddw */
+    EBPF_ARG_MAP_KEY,      /* pointer to key_size readable bytes */
+    EBPF_ARG_MAP_VALUE,    /* pointer to value_size readable bytes */
+    EBPF_ARG_MEM,          /* pointer to readable bytes, size in next arg */
+    EBPF_ARG_UNINIT_MEM,   /* pointer to writable bytes, size in next arg */
+    EBPF_ARG_SIZE,         /* size of the previous memory argument, > 0 */
+    EBPF_ARG_SIZE_OR_ZERO, /* same, may be 0 */
+    EBPF_ARG_CTX,          /* the context pointer */
+    EBPF_ARG_ALLOC_SIZE,   /* constant size of a ring buffer reservation */
+    EBPF_ARG_ALLOC_MEM,    /* record returned by ringbuf_reserve */
 };
 
 enum ebpf_ret {
-    EBPF_RET_INTEGER = 0,          /* scalar */
-    EBPF_RET_VOID,                 /* r0 undefined after the call */
-    EBPF_RET_MAP_VALUE_OR_NULL,    /* value of the map in r1, or NULL */
-    EBPF_RET_ALLOC_MEM_OR_NULL,    /* ring buffer record of r2 bytes, or NULL */
+    EBPF_RET_INTEGER = 0,       /* scalar */
+    EBPF_RET_VOID,              /* r0 undefined after the call */
+    EBPF_RET_MAP_VALUE_OR_NULL, /* value of the map in r1, or NULL */
+    EBPF_RET_ALLOC_MEM_OR_NULL, /* ring buffer record of r2 bytes, or NULL */
 };
 
 struct ebpf_helper_proto {
@@ -91,8 +91,8 @@ struct ebpf_helper_proto {
     uint8_t args[5]; /* enum ebpf_arg, for r1..r5 */
 };
 
-typedef uint64_t (*ebpf_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-                                   uint64_t r5, ebpf_vm *vm);
+typedef uint64_t (*ebpf_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                                   ebpf_vm *vm);
 
 int ebpf_register_helper(ebpf_vm *vm, uint32_t id, ebpf_helper_fn fn,
                          const struct ebpf_helper_proto *proto);
@@ -146,9 +146,9 @@ const struct ebpf_insn *ebpf_insns(const ebpf_vm *vm, uint32_t *count);
 const char *ebpf_license(const ebpf_vm *vm);
 
 /* Verifier.  ctx_size: bytes of the context r1 points to; ctx_writable: whether
- * the program may store to it (optionally only a field range).  The log (may be NULL) gets a Linux-style
- * trace: level 1 the failing path's last instructions and a summary, level 2
- * every processed instruction with its register state. */
+ * the program may store to it (optionally only a field range).  The log (may be NULL) gets a
+ * Linux-style trace: level 1 the failing path's last instructions and a summary, level 2 every
+ * processed instruction with its register state. */
 struct ebpf_verify_opts {
     uint32_t ctx_size;
     uint32_t ctx_writable; /* stores allowed in [wr_off, wr_off + wr_len), or the
@@ -191,8 +191,7 @@ int ebpf_jit_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret);
 /* ---- tools ------------------------------------------------------------ */
 
 /* Linux-style text of instruction pc ("r0 = *(u32 *)(r1 +4)"). */
-int ebpf_disasm(const struct ebpf_insn *insns, uint32_t count, uint32_t pc, char *buf,
-                size_t len);
+int ebpf_disasm(const struct ebpf_insn *insns, uint32_t count, uint32_t pc, char *buf, size_t len);
 /* snprintf subset used by the library: %d %i %u %x %s %c %% with l/ll/z. */
 int ebpf_snprintf(char *buf, size_t len, const char *fmt, ...);
 

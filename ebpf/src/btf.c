@@ -9,10 +9,25 @@
 #include "elf_int.h"
 
 enum {
-    BTF_KIND_INT = 1, BTF_KIND_PTR, BTF_KIND_ARRAY, BTF_KIND_STRUCT, BTF_KIND_UNION,
-    BTF_KIND_ENUM, BTF_KIND_FWD, BTF_KIND_TYPEDEF, BTF_KIND_VOLATILE, BTF_KIND_CONST,
-    BTF_KIND_RESTRICT, BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_VAR, BTF_KIND_DATASEC,
-    BTF_KIND_FLOAT, BTF_KIND_DECL_TAG, BTF_KIND_TYPE_TAG, BTF_KIND_ENUM64
+    BTF_KIND_INT = 1,
+    BTF_KIND_PTR,
+    BTF_KIND_ARRAY,
+    BTF_KIND_STRUCT,
+    BTF_KIND_UNION,
+    BTF_KIND_ENUM,
+    BTF_KIND_FWD,
+    BTF_KIND_TYPEDEF,
+    BTF_KIND_VOLATILE,
+    BTF_KIND_CONST,
+    BTF_KIND_RESTRICT,
+    BTF_KIND_FUNC,
+    BTF_KIND_FUNC_PROTO,
+    BTF_KIND_VAR,
+    BTF_KIND_DATASEC,
+    BTF_KIND_FLOAT,
+    BTF_KIND_DECL_TAG,
+    BTF_KIND_TYPE_TAG,
+    BTF_KIND_ENUM64
 };
 
 struct btf_type {
@@ -158,7 +173,8 @@ static int parse_index(ebpf_vm *vm, struct btf *b, const uint8_t *sec, uint64_t 
     ebpfA_memcpy(&str_len, sec + 20, 4);
     if (magic != 0xeB9F)
         return ebpfA_fail(vm, EBPF_EINVAL, -1, "BTF: bad magic 0x%x", magic);
-    if ((uint64_t)hdr_len + type_off + type_len > len || (uint64_t)hdr_len + str_off + str_len > len)
+    if ((uint64_t)hdr_len + type_off + type_len > len ||
+        (uint64_t)hdr_len + str_off + str_len > len)
         return ebpfA_fail(vm, EBPF_EINVAL, -1, "BTF: header out of range");
     b->types = sec + hdr_len + type_off;
     b->types_len = type_len;

@@ -4,12 +4,10 @@
  */
 #include "ebpf_int.h"
 
-static const char *const alu_ops[16] = {
-    "+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=", "neg", "%=", "^=", "=", "s>>=", "end",
-    "?", "?"};
-static const char *const jmp_ops[16] = {
-    "goto", "==", ">", ">=", "&", "!=", "s>", "s>=", "call", "exit", "<", "<=", "s<", "s<=",
-    "?", "?"};
+static const char *const alu_ops[16] = {"+=",  "-=", "*=", "/=", "|=",   "&=",  "<<=", ">>=",
+                                        "neg", "%=", "^=", "=",  "s>>=", "end", "?",   "?"};
+static const char *const jmp_ops[16] = {"goto", "==",   ">", ">=", "&",  "!=",  "s>", "s>=",
+                                        "call", "exit", "<", "<=", "s<", "s<=", "?",  "?"};
 static const char *const size_names[4] = {"u32", "u16", "u8", "u64"};
 static const char *const ssize_names[4] = {"s32", "s16", "s8", "s64"};
 
@@ -86,9 +84,10 @@ int ebpf_disasm(const struct ebpf_insn *insns, uint32_t count, uint32_t pc, char
         }
         break;
     case BPF_LDX:
-        return ebpf_snprintf(buf, len, "r%d = *(%s *)(r%d %s%d)", d,
-                             (BPF_MODE(c) == BPF_MEMSX ? ssize_names : size_names)[BPF_SIZE(c) >> 3],
-                             s, in->off >= 0 ? "+" : "", in->off);
+        return ebpf_snprintf(
+            buf, len, "r%d = *(%s *)(r%d %s%d)", d,
+            (BPF_MODE(c) == BPF_MEMSX ? ssize_names : size_names)[BPF_SIZE(c) >> 3], s,
+            in->off >= 0 ? "+" : "", in->off);
     case BPF_ST:
         return ebpf_snprintf(buf, len, "*(%s *)(r%d %s%d) = %d", size_names[BPF_SIZE(c) >> 3], d,
                              in->off >= 0 ? "+" : "", in->off, in->imm);

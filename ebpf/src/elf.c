@@ -126,8 +126,8 @@ static int find_sec(const struct elf *e, const char *name)
 static int parse_headers(struct elf *e)
 {
     const struct ehdr *h = (const struct ehdr *)e->data;
-    if (e->size < sizeof(*h) || h->ident[0] != 0x7f || h->ident[1] != 'E' ||
-        h->ident[2] != 'L' || h->ident[3] != 'F')
+    if (e->size < sizeof(*h) || h->ident[0] != 0x7f || h->ident[1] != 'E' || h->ident[2] != 'L' ||
+        h->ident[3] != 'F')
         return bad(e, "not an ELF file");
     if (h->ident[4] != 2 || h->ident[5] != 1)
         return bad(e, "not ELF-64 little endian");
@@ -381,7 +381,8 @@ static int relocate(struct linker *l, int pi)
                 return bad(e, "relocation symbol out of range");
             y = &e->syms[symi];
         }
-        if (in->code == (BPF_JMP | BPF_CALL) && (in->src == BPF_PSEUDO_CALL || type == R_BPF_64_32)) {
+        if (in->code == (BPF_JMP | BPF_CALL) &&
+            (in->src == BPF_PSEUDO_CALL || type == R_BPF_64_32)) {
             /* target = symbol's instruction + imm + 1 (libbpf's rule); an
              * unrelocated local call is relative within its section */
             int64_t t = y ? (int64_t)(y->value / 8) + in->imm + 1 : (int64_t)idx + in->imm + 1;

@@ -20,8 +20,7 @@ bool ebpfH_mem_ok(ebpf_vm *vm, uint64_t addr, uint64_t len, int write)
 {
     if (!vm->bounds_check)
         return true;
-    return ebpfI_access_ok(vm, (uintptr_t)addr, (size_t)len, write, vm->run_ctx,
-                           vm->run_ctx_len);
+    return ebpfI_access_ok(vm, (uintptr_t)addr, (size_t)len, write, vm->run_ctx, vm->run_ctx_len);
 }
 
 /* A map argument is the address of a struct ebpf_map (lddw with
@@ -212,17 +211,23 @@ static const struct ebpf_helper_proto p_comm = {
     "get_current_comm", EBPF_RET_INTEGER, {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE}};
 /* probe_read*(dst, size, unsafe_ptr): the helper checks unsafe_ptr itself */
 static const struct ebpf_helper_proto p_probe[] = {
-    {"probe_read", EBPF_RET_INTEGER,
+    {"probe_read",
+     EBPF_RET_INTEGER,
      {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING}},
-    {"probe_read_str", EBPF_RET_INTEGER,
+    {"probe_read_str",
+     EBPF_RET_INTEGER,
      {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING}},
-    {"probe_read_user", EBPF_RET_INTEGER,
+    {"probe_read_user",
+     EBPF_RET_INTEGER,
      {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING}},
-    {"probe_read_kernel", EBPF_RET_INTEGER,
+    {"probe_read_kernel",
+     EBPF_RET_INTEGER,
      {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING}},
-    {"probe_read_user_str", EBPF_RET_INTEGER,
+    {"probe_read_user_str",
+     EBPF_RET_INTEGER,
      {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING}},
-    {"probe_read_kernel_str", EBPF_RET_INTEGER,
+    {"probe_read_kernel_str",
+     EBPF_RET_INTEGER,
      {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING}},
 };
 

@@ -272,7 +272,8 @@ int ebpf_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
         return ebpfA_fail(vm, EBPF_EINVAL, -1, "no program loaded");
     vm->run_ctx = ctx;
     vm->run_ctx_len = ctx_len;
-    int r = vm->bounds_check ? run_checked(vm, ctx, ctx_len, &r0) : run_unchecked(vm, ctx, ctx_len, &r0);
+    int r = vm->bounds_check ? run_checked(vm, ctx, ctx_len, &r0)
+                             : run_unchecked(vm, ctx, ctx_len, &r0);
     if (ret)
         *ret = r0;
     return r;

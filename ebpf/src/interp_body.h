@@ -17,7 +17,7 @@ static int INTERP_NAME(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
         [0 ... 255] = &&bad,
 #define ALU_ENTRY(OP, name)                                                                        \
     [BPF_ALU64 | OP | BPF_K] = &&name##64k, [BPF_ALU64 | OP | BPF_X] = &&name##64x,                \
-    [BPF_ALU | OP | BPF_K] = &&name##32k, [BPF_ALU | OP | BPF_X] = &&name##32x
+                      [BPF_ALU | OP | BPF_K] = &&name##32k, [BPF_ALU | OP | BPF_X] = &&name##32x
         ALU_ENTRY(BPF_ADD, add),
         ALU_ENTRY(BPF_SUB, sub),
         ALU_ENTRY(BPF_MUL, mul),
@@ -38,7 +38,7 @@ static int INTERP_NAME(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
         [BPF_ALU64 | BPF_END] = &&bswap,
 #define JMP_ENTRY(OP, name)                                                                        \
     [BPF_JMP | OP | BPF_K] = &&name##64k, [BPF_JMP | OP | BPF_X] = &&name##64x,                    \
-    [BPF_JMP32 | OP | BPF_K] = &&name##32k, [BPF_JMP32 | OP | BPF_X] = &&name##32x
+                    [BPF_JMP32 | OP | BPF_K] = &&name##32k, [BPF_JMP32 | OP | BPF_X] = &&name##32x
         JMP_ENTRY(BPF_JEQ, jeq),
         JMP_ENTRY(BPF_JGT, jgt),
         JMP_ENTRY(BPF_JGE, jge),
@@ -96,16 +96,16 @@ static int INTERP_NAME(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
     reg[2] = ctx_len;
     reg[BPF_REG_FP] = (uint64_t)(uintptr_t)(vm->stack + BPF_MAX_FRAMES * BPF_STACK_SIZE);
 
-#define D      reg[ip->dst]
-#define S      reg[ip->src]
-#define IMM    ip->imm
+#define D   reg[ip->dst]
+#define S   reg[ip->src]
+#define IMM ip->imm
 #if INTERP_CHECKED
 #define COUNT executed++, /* the checked loop also counts instructions */
 #else
 #define COUNT
 #endif
-#define NEXT   goto *(COUNT (++ip)->h)
-#define PC     ((uint32_t)(ip - code))
+#define NEXT goto *(COUNT(++ip)->h)
+#define PC   ((uint32_t)(ip - code))
 #if INTERP_CHECKED
 #define CHECK(n, w)                                                                                \
     do {                                                                                           \
@@ -247,7 +247,8 @@ lddw:
     NEXT;
 
 #define LOAD(name, T, base, n)                                                                     \
-    name : addr = (uintptr_t)(base + (int64_t)ip->off);                                            \
+    name:                                                                                          \
+    addr = (uintptr_t)(base + (int64_t)ip->off);                                                   \
     CHECK(n, 0);                                                                                   \
     D = (uint64_t)(T)load##n(addr);                                                                \
     NEXT;
@@ -260,7 +261,8 @@ lddw:
     LOAD(ldxsw, int32_t, S, 4)
 #undef LOAD
 #define STORE(name, VAL, n)                                                                        \
-    name : addr = (uintptr_t)(D + (int64_t)ip->off);                                               \
+    name:                                                                                          \
+    addr = (uintptr_t)(D + (int64_t)ip->off);                                                      \
     CHECK(n, 1);                                                                                   \
     store##n(addr, VAL);                                                                           \
     NEXT;

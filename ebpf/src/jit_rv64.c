@@ -22,8 +22,22 @@
 #include "ebpf_int.h"
 
 enum {
-    ZERO = 0, RA = 1, SP = 2, T0 = 5, T1 = 6, T2 = 7, S1 = 9, A0 = 10, A2 = 12, A5 = 15,
-    S2 = 18, S3 = 19, S4 = 20, S5 = 21, S6 = 22, T3 = 28
+    ZERO = 0,
+    RA = 1,
+    SP = 2,
+    T0 = 5,
+    T1 = 6,
+    T2 = 7,
+    S1 = 9,
+    A0 = 10,
+    A2 = 12,
+    A5 = 15,
+    S2 = 18,
+    S3 = 19,
+    S4 = 20,
+    S5 = 21,
+    S6 = 22,
+    T3 = 28
 };
 
 static const uint8_t regmap[BPF_NREGS] = {A5, A0, 11, 12, 13, 14, S1, S2, S3, S4, S5};
@@ -37,10 +51,10 @@ struct jit {
     size_t cap;    /* in instructions */
     size_t n;      /* instructions emitted so far */
     int err;
-    uint32_t *off;  /* native offset (in instructions) of each BPF insn */
-    uint32_t *epi;  /* epilogue offset of each function */
-    uint8_t *far;   /* per BPF insn: its jump uses the long form */
-    int pass;       /* 0: all long, 1: choose, 2: emit */
+    uint32_t *off; /* native offset (in instructions) of each BPF insn */
+    uint32_t *epi; /* epilogue offset of each function */
+    uint8_t *far;  /* per BPF insn: its jump uses the long form */
+    int pass;      /* 0: all long, 1: choose, 2: emit */
 };
 
 static void emit(struct jit *j, uint32_t insn)
@@ -87,12 +101,12 @@ static uint32_t j_type(int32_t imm, int rd)
            ((u >> 12) & 0xff) << 12 | (uint32_t)rd << 7 | 0x6f;
 }
 
-#define OP     0x33
-#define OP32   0x3b
-#define OPI    0x13
-#define OPI32  0x1b
-#define LOAD   0x03
-#define AMO    0x2f
+#define OP    0x33
+#define OP32  0x3b
+#define OPI   0x13
+#define OPI32 0x1b
+#define LOAD  0x03
+#define AMO   0x2f
 
 static bool fits12(int64_t v)
 {
@@ -243,8 +257,11 @@ static bool alu_imm(struct jit *j, const struct ebpf_dinsn *in, bool is64, int d
          * ALU64, and the low 32 bits are right for ALU (zero-extended below) */
         if (!fits12(imm))
             return false;
-        emit(j, i_type((int32_t)imm, d, BPF_OP(in->code) == BPF_AND ? 7
-                                        : BPF_OP(in->code) == BPF_OR ? 6 : 4, d, OPI));
+        emit(j, i_type((int32_t)imm, d,
+                       BPF_OP(in->code) == BPF_AND  ? 7
+                       : BPF_OP(in->code) == BPF_OR ? 6
+                                                    : 4,
+                       d, OPI));
         break;
     case BPF_LSH:
     case BPF_RSH:
@@ -300,10 +317,10 @@ static void alu(struct jit *j, const struct ebpf_dinsn *in)
             else
                 zext32(j, T2);
         }
-        emit(j, b_type(12, ZERO, T2, 0));                                  /* beqz t2, +12 */
-        emit(j, r_type(1, T2, d, in->aux ? 4 : 5, d, opc));                /* div[u][w] */
-        emit(j, j_type(8, ZERO));                                          /* j +8 */
-        addi(j, d, ZERO, 0);                                               /* li d, 0 */
+        emit(j, b_type(12, ZERO, T2, 0));                   /* beqz t2, +12 */
+        emit(j, r_type(1, T2, d, in->aux ? 4 : 5, d, opc)); /* div[u][w] */
+        emit(j, j_type(8, ZERO));                           /* j +8 */
+        addi(j, d, ZERO, 0);                                /* li d, 0 */
         break;
     case BPF_MOD:
         /* rem[u][w] by zero yields the dividend, as BPF requires */
@@ -357,7 +374,7 @@ static void alu(struct jit *j, const struct ebpf_dinsn *in)
         zext32(j, d);
 }
 
-static const uint32_t load_f3[4] = {6, 5, 4, 3};  /* lwu lhu lbu ld by BPF size */
+static const uint32_t load_f3[4] = {6, 5, 4, 3};   /* lwu lhu lbu ld by BPF size */
 static const uint32_t loadsx_f3[4] = {2, 1, 0, 3}; /* lw lh lb */
 static const uint32_t store_f3[4] = {2, 1, 0, 3};  /* sw sh sb sd */
 
@@ -454,8 +471,9 @@ static void cond(struct jit *j, uint32_t pc, const struct ebpf_dinsn *in)
         b = ZERO;
     } else {
         b = T1;
-        li(j, T1, is32 ? (sgn ? (int64_t)(int32_t)in->imm : (int64_t)(uint32_t)in->imm)
-                       : (int64_t)in->imm);
+        li(j, T1,
+           is32 ? (sgn ? (int64_t)(int32_t)in->imm : (int64_t)(uint32_t)in->imm)
+                : (int64_t)in->imm);
     }
     if (is32) {
         /* compare 32-bit values, extended the way the comparison reads them */
@@ -643,7 +661,7 @@ int ebpf_jit_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
     if (!vm->jit_code)
         return ebpfA_fail(vm, EBPF_EINVAL, -1, "program is not compiled");
 #if defined(__riscv) && __riscv_xlen == 64
-    typedef uint64_t (*entry_fn)(uint64_t r1, uint64_t r2, ebpf_vm *vm);
+    typedef uint64_t (*entry_fn)(uint64_t r1, uint64_t r2, ebpf_vm * vm);
     entry_fn fn;
     void *p = vm->jit_code;
     ebpfA_memcpy(&fn, &p, sizeof(fn));

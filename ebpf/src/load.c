@@ -148,7 +148,8 @@ static int find_funcs(ebpf_vm *vm, const struct ebpf_insn *p, uint32_t n)
             continue;
         int64_t t = (int64_t)pc + p[pc].imm + 1;
         if (t < 0 || t >= n)
-            return ebpfA_fail(vm, EBPF_EINVAL, (int)pc, "call to pc %lld out of range", (long long)t);
+            return ebpfA_fail(vm, EBPF_EINVAL, (int)pc, "call to pc %lld out of range",
+                              (long long)t);
         uint32_t i = 0;
         while (i < vm->nfuncs && vm->funcs[i].start < t)
             i++;
@@ -225,8 +226,8 @@ static int check_structure(ebpf_vm *vm, const struct ebpf_insn *p, uint32_t n)
         if (is_jump(p[pc].code)) {
             int64_t t = jump_target(&p[pc], pc);
             if (t < 0 || t >= n)
-                return ebpfA_fail(vm, EBPF_EINVAL, (int)pc, "jump out of range from insn %u to %lld",
-                                  pc, (long long)t);
+                return ebpfA_fail(vm, EBPF_EINVAL, (int)pc,
+                                  "jump out of range from insn %u to %lld", pc, (long long)t);
             if (t < vm->funcs[f].start || t >= vm->funcs[f].end)
                 return ebpfA_fail(vm, EBPF_EINVAL, (int)pc, "jump out of function to insn %lld",
                                   (long long)t);
@@ -242,8 +243,8 @@ static int check_structure(ebpf_vm *vm, const struct ebpf_insn *p, uint32_t n)
         uint32_t last = vm->funcs[i].end - 1;
         uint8_t c = p[last].code;
         bool lddw_tail = last > 0 && ebpfL_is_lddw(&p[last - 1]) && c == 0;
-        if (lddw_tail || (c != (BPF_JMP | BPF_EXIT) && c != (BPF_JMP | BPF_JA) &&
-                          c != (BPF_JMP32 | BPF_JA)))
+        if (lddw_tail ||
+            (c != (BPF_JMP | BPF_EXIT) && c != (BPF_JMP | BPF_JA) && c != (BPF_JMP32 | BPF_JA)))
             return ebpfA_fail(vm, EBPF_EINVAL, (int)last, "last insn is not an exit or jmp");
     }
     return 0;

@@ -63,8 +63,7 @@ static int setup(ebpf_vm *vm, ebpf_map *m)
         m->data = ebpfA_alloc(vm, m->data_len);
         break;
     default:
-        return ebpfA_fail(vm, EBPF_EINVAL, -1, "map %s: unsupported map type %u", m->name,
-                          d->type);
+        return ebpfA_fail(vm, EBPF_EINVAL, -1, "map %s: unsupported map type %u", m->name, d->type);
     }
     if (!m->data)
         return ebpfA_fail(vm, EBPF_ENOMEM, -1, "map %s: arena exhausted", m->name);

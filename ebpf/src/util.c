@@ -151,9 +151,9 @@ int ebpfA_vsnprintf(char *buf, size_t len, const char *fmt, va_list ap)
         }
         case 'u':
         case 'x': {
-            uint64_t v = lng >= 2  ? va_arg(ap, unsigned long long)
-                         : lng     ? va_arg(ap, unsigned long)
-                                   : va_arg(ap, unsigned);
+            uint64_t v = lng >= 2 ? va_arg(ap, unsigned long long)
+                         : lng    ? va_arg(ap, unsigned long)
+                                  : va_arg(ap, unsigned);
             put_num(&o, v, *fmt == 'x' ? 16 : 10, false, width, pad);
             break;
         }

@@ -173,7 +173,8 @@ uint64_t ebpfV_eval_alu(uint8_t code, int16_t off, uint64_t a, uint64_t b)
         r = a >> (b & (uint64_t)sh);
         break;
     case BPF_ARSH:
-        r = is64 ? (uint64_t)((int64_t)a >> (b & 63)) : (uint64_t)(uint32_t)((int32_t)a >> (b & 31));
+        r = is64 ? (uint64_t)((int64_t)a >> (b & 63))
+                 : (uint64_t)(uint32_t)((int32_t)a >> (b & 31));
         break;
     case BPF_NEG:
         r = 0 - a;
@@ -319,7 +320,8 @@ static void scalar_alu(const struct ebpf_insn *in, struct vreg *d, const struct 
             ebpfV_sync(NULL, &out);
         } else
             ebpfV_mark_range(&out, 0, U32_MAX);
-    } else if (op == BPF_NEG || (op == BPF_ARSH && !is64) || ((op == BPF_DIV || op == BPF_MOD) && in->off)) {
+    } else if (op == BPF_NEG || (op == BPF_ARSH && !is64) ||
+               ((op == BPF_DIV || op == BPF_MOD) && in->off)) {
         ebpfV_mark_unknown(&out);
     } else {
         range_op(op, in->off, &a, &b, &out);
@@ -341,8 +343,8 @@ static int ptr_arith(struct verifier *v, int dregno, struct vreg *d, const struc
                      const struct vreg *s, int sign)
 {
     if (p->type == T_MAP_VALUE_OR_NULL || p->type == T_MEM_OR_NULL)
-        return ebpfV_err(v, "R%d pointer arithmetic on %s prohibited, null-check it first",
-                         dregno, ebpfV_type_name(p->type));
+        return ebpfV_err(v, "R%d pointer arithmetic on %s prohibited, null-check it first", dregno,
+                         ebpfV_type_name(p->type));
     if (p->type == T_MAP_PTR)
         return ebpfV_err(v, "R%d pointer arithmetic on map_ptr prohibited", dregno);
     struct vreg r = *p;

@@ -192,8 +192,7 @@ static bool reg_covers(const struct vreg *o, const struct vreg *c, struct idmap 
         return false;
     switch (o->type) {
     case T_SCALAR:
-        return c->umin >= o->umin && c->umax <= o->umax && c->smin >= o->smin &&
-               c->smax <= o->smax;
+        return c->umin >= o->umin && c->umax <= o->umax && c->smin >= o->smin && c->smax <= o->smax;
     case T_CTX:
         return o->off == c->off && var_within(o, c);
     case T_STACK:
@@ -207,8 +206,8 @@ static bool reg_covers(const struct vreg *o, const struct vreg *c, struct idmap 
                id_match(m, o->id, c->id);
     case T_MAP_VALUE_OR_NULL:
     case T_MEM_OR_NULL:
-        return o->map == c->map && o->size == c->size && o->off == c->off &&
-               var_within(o, c) && id_match(m, o->id, c->id);
+        return o->map == c->map && o->size == c->size && o->off == c->off && var_within(o, c) &&
+               id_match(m, o->id, c->id);
     }
     return false;
 }
@@ -286,8 +285,7 @@ static int prune(struct verifier *v)
 static bool is_cond_jump(uint8_t c)
 {
     uint8_t cls = BPF_CLASS(c), op = BPF_OP(c);
-    return (cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_JA && op != BPF_CALL &&
-           op != BPF_EXIT;
+    return (cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_JA && op != BPF_CALL && op != BPF_EXIT;
 }
 
 static uint32_t target_of(const struct ebpf_insn *in, uint32_t pc)
@@ -419,10 +417,9 @@ static int check_helper(struct verifier *v, const struct ebpf_insn *in)
         case EBPF_ARG_MAP_VALUE:
             if (!map)
                 return ebpfV_err(v, "helper %s: map argument missing", pr->name);
-            if ((r = ebpfV_check_region(v, regno,
-                                        kind == EBPF_ARG_MAP_KEY ? map->def.key_size
-                                                                 : map->def.value_size,
-                                        false, false)))
+            if ((r = ebpfV_check_region(
+                     v, regno, kind == EBPF_ARG_MAP_KEY ? map->def.key_size : map->def.value_size,
+                     false, false)))
                 return r;
             break;
         case EBPF_ARG_MEM:
@@ -435,8 +432,9 @@ static int check_helper(struct verifier *v, const struct ebpf_insn *in)
                 return ebpfV_err(v, "R%d type=%s expected=scalar", regno + 1,
                                  ebpfV_type_name(sz->type));
             if (sz->smin < 0)
-                return ebpfV_err(v, "R%d min value is negative, either use unsigned or "
-                                    "'var &= const'",
+                return ebpfV_err(v,
+                                 "R%d min value is negative, either use unsigned or "
+                                 "'var &= const'",
                                  regno + 1);
             if (sz->umin == 0 && sk == EBPF_ARG_SIZE)
                 return ebpfV_err(v, "R%d invalid zero-sized read", regno + 1);
@@ -451,8 +449,7 @@ static int check_helper(struct verifier *v, const struct ebpf_insn *in)
         }
         case EBPF_ARG_CTX:
             if (reg->type != T_CTX || reg->off)
-                return ebpfV_err(v, "R%d type=%s expected=ctx", regno,
-                                 ebpfV_type_name(reg->type));
+                return ebpfV_err(v, "R%d type=%s expected=ctx", regno, ebpfV_type_name(reg->type));
             break;
         case EBPF_ARG_ALLOC_SIZE:
             if (!ebpfV_is_const(reg) || reg->umin == 0 || reg->umin > (1u << 29))
@@ -739,8 +736,9 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
     v->pc = 0;
     r = walk(v);
     vm->verify_processed = v->processed;
-    ebpfV_log(v, "processed %u insns (limit %u) max_states_per_insn 0 total_states %u "
-                 "peak_states %u mark_read 0\n",
+    ebpfV_log(v,
+              "processed %u insns (limit %u) max_states_per_insn 0 total_states %u "
+              "peak_states %u mark_read 0\n",
               v->processed, v->limit, v->total_states, v->total_states);
 out:
     vm->arena_used = mark;

@@ -31,11 +31,11 @@ enum vtype {
  * variable part whose signed range is [smin, smax] (umin/umax unused). */
 struct vreg {
     uint8_t type;
-    uint8_t frame;  /* T_STACK: which frame's stack */
-    uint16_t map;   /* T_MAP_*: map fd */
-    uint32_t id;    /* *_OR_NULL and T_MEM: identity for null checks / release */
-    int32_t off;    /* pointer: fixed offset */
-    uint32_t size;  /* T_MEM: bytes */
+    uint8_t frame; /* T_STACK: which frame's stack */
+    uint16_t map;  /* T_MAP_*: map fd */
+    uint32_t id;   /* *_OR_NULL and T_MEM: identity for null checks / release */
+    int32_t off;   /* pointer: fixed offset */
+    uint32_t size; /* T_MEM: bytes */
     uint64_t umin, umax;
     int64_t smin, smax;
 };
@@ -69,7 +69,7 @@ struct vsaved {
     struct vsaved *next; /* other states at the same instruction */
     uint32_t pathpos;    /* index in the path array while it is an ancestor */
     uint32_t pad;
-    struct vstate st;    /* truncated to st.nframes frames */
+    struct vstate st; /* truncated to st.nframes frames */
 };
 
 /* A branch still to walk, on the pending stack. */
@@ -88,7 +88,7 @@ struct verifier {
     const struct ebpf_verify_opts *opts;
     /* scratch: [lo, hi) of the arena; saved states grow up, pending down */
     uint8_t *lo, *hi;
-    uint8_t *pend_top; /* start of the newest pending record, == hi if none */
+    uint8_t *pend_top;     /* start of the newest pending record, == hi if none */
     struct vsaved **saved; /* per instruction */
     uint8_t *flags;        /* per instruction: F_* */
     struct vsaved **path;
@@ -104,10 +104,10 @@ struct verifier {
     uint32_t from;   /* branch the current path was resumed from */
 };
 
-#define F_PRUNE   1 /* prune point: branch target or after a branch */
-#define F_LOOP    2 /* target of a backward jump: always remember states */
-#define F_SEEN    4 /* reached by the CFG walk */
-#define F_SECOND  8 /* second slot of lddw */
+#define F_PRUNE  1 /* prune point: branch target or after a branch */
+#define F_LOOP   2 /* target of a backward jump: always remember states */
+#define F_SEEN   4 /* reached by the CFG walk */
+#define F_SECOND 8 /* second slot of lddw */
 
 /* verifier.c */
 int ebpfV_err(struct verifier *v, const char *fmt, ...);

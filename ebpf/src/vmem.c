@@ -12,8 +12,8 @@
 const char *ebpfV_type_name(uint8_t t)
 {
     static const char *const names[] = {
-        "?", "scalar", "ctx", "fp", "map_ptr", "map_value", "map_value_or_null", "mem",
-        "mem_or_null"};
+        "?",   "scalar",     "ctx", "fp", "map_ptr", "map_value", "map_value_or_null",
+        "mem", "mem_or_null"};
     return t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }
 
@@ -57,16 +57,17 @@ static int access_ok(struct verifier *v, int regno, const struct vreg *p, int64_
     case T_MEM: {
         uint32_t lim = region_size(v, p);
         if (p->smin < -VAR_LIMIT || p->smax > VAR_LIMIT)
-            return ebpfV_err(v, "R%d unbounded memory access, make sure to bounds check any such "
-                                "access",
+            return ebpfV_err(v,
+                             "R%d unbounded memory access, make sure to bounds check any such "
+                             "access",
                              regno);
         int64_t lo = o + p->smin, hi = o + p->smax + (int64_t)size;
         if (lo < 0)
             return ebpfV_err(v, "R%d min value is outside of the allowed memory range", regno);
         if (hi > (int64_t)lim) {
             if (p->type == T_MEM)
-                return ebpfV_err(v, "invalid access to memory, mem_size=%u off=%lld size=%llu",
-                                 lim, (long long)(o + p->smax), (unsigned long long)size);
+                return ebpfV_err(v, "invalid access to memory, mem_size=%u off=%lld size=%llu", lim,
+                                 (long long)(o + p->smax), (unsigned long long)size);
             return ebpfV_err(v, "invalid access to map value, value_size=%u off=%lld size=%llu",
                              lim, (long long)(o + p->smax), (unsigned long long)size);
         }

@@ -217,8 +217,8 @@ int main(int argc, char **argv)
     if (jit) {
 #if defined(__riscv)
         size_t cap = 1u << 22;
-        void *code = mmap(NULL, cap, PROT_READ | PROT_WRITE | PROT_EXEC,
-                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void *code =
+            mmap(NULL, cap, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (code == MAP_FAILED)
             return die("jit", strerror(errno));
         size_t used;

@@ -82,11 +82,11 @@
 #define BPF_CMPXCHG (0xf0 | BPF_FETCH)
 
 /* RFC 9669 5.4: src_reg of the 64-bit immediate load. */
-#define BPF_PSEUDO_MAP_FD     1 /* imm = map fd: dst = map pointer */
-#define BPF_PSEUDO_MAP_IDX    5 /* imm = map index: dst = map pointer */
-#define BPF_PSEUDO_MAP_VALUE  2 /* imm = map fd, next imm = offset: dst = value address */
-#define BPF_PSEUDO_VAR_ADDR   3 /* imm = variable index (not supported) */
-#define BPF_PSEUDO_CODE_ADDR  4 /* imm = instruction offset (not supported) */
+#define BPF_PSEUDO_MAP_FD        1 /* imm = map fd: dst = map pointer */
+#define BPF_PSEUDO_MAP_IDX       5 /* imm = map index: dst = map pointer */
+#define BPF_PSEUDO_MAP_VALUE     2 /* imm = map fd, next imm = offset: dst = value address */
+#define BPF_PSEUDO_VAR_ADDR      3 /* imm = variable index (not supported) */
+#define BPF_PSEUDO_CODE_ADDR     4 /* imm = instruction offset (not supported) */
 #define BPF_PSEUDO_MAP_IDX_VALUE 6
 
 /* RFC 9669 4.3.1: src_reg of CALL. */
@@ -141,14 +141,14 @@
 #define BPF_RINGBUF_HDR_SZ      8
 
 /* bpf(2) commands (uapi enum bpf_cmd) and sizeof(union bpf_attr). */
-#define BPF_MAP_CREATE         0
-#define BPF_MAP_LOOKUP_ELEM    1
-#define BPF_MAP_UPDATE_ELEM    2
-#define BPF_MAP_DELETE_ELEM    3
-#define BPF_MAP_GET_NEXT_KEY   4
-#define BPF_PROG_LOAD          5
-#define BPF_LINK_CREATE        28
-#define BPF_ATTR_SIZE          144
+#define BPF_MAP_CREATE       0
+#define BPF_MAP_LOOKUP_ELEM  1
+#define BPF_MAP_UPDATE_ELEM  2
+#define BPF_MAP_DELETE_ELEM  3
+#define BPF_MAP_GET_NEXT_KEY 4
+#define BPF_PROG_LOAD        5
+#define BPF_LINK_CREATE      28
+#define BPF_ATTR_SIZE        144
 
 /* Linux program types used by osdbg (uapi enum bpf_prog_type). */
 #define BPF_PROG_TYPE_KPROBE 2

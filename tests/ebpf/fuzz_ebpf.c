@@ -23,8 +23,7 @@ static uint64_t h_ktime(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t
     (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
     return 12345;
 }
-static uint64_t h_probe(uint64_t dst, uint64_t n, uint64_t src, uint64_t d, uint64_t e,
-                        ebpf_vm *vm)
+static uint64_t h_probe(uint64_t dst, uint64_t n, uint64_t src, uint64_t d, uint64_t e, ebpf_vm *vm)
 {
     (void)src, (void)d, (void)e, (void)vm;
     memset((void *)(uintptr_t)dst, 0x5a, n);
@@ -40,8 +39,7 @@ static uint64_t h_printk(uint64_t p, uint64_t n, uint64_t c, uint64_t d, uint64_
 }
 static const struct ebpf_helper_proto p_ktime = {"ktime_get_ns", EBPF_RET_INTEGER, {0}};
 static const struct ebpf_helper_proto p_probe = {
-    "probe_read_kernel", EBPF_RET_INTEGER,
-    {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE, EBPF_ARG_ANYTHING}};
+    "probe_read_kernel", EBPF_RET_INTEGER, {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE, EBPF_ARG_ANYTHING}};
 static const struct ebpf_helper_proto p_printk = {
     "trace_printk", EBPF_RET_INTEGER, {EBPF_ARG_MEM, EBPF_ARG_SIZE_OR_ZERO}};
 
@@ -69,9 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(p, data, size / 8 * 8);
     ebpf_vm *vm = setup();
     if (ebpf_load(vm, p, (uint32_t)(size / 8)) == 0) {
-        struct ebpf_verify_opts o = {.ctx_size = CTX_SIZE,
-                                     .ctx_writable = data[0] & 1,
-                                     .insn_limit = 20000};
+        struct ebpf_verify_opts o = {
+            .ctx_size = CTX_SIZE, .ctx_writable = data[0] & 1, .insn_limit = 20000};
         if (ebpf_verify(vm, &o) == 0) {
             uint8_t *ctx = malloc(CTX_SIZE);
             memset(ctx, 0x33, CTX_SIZE);

@@ -35,11 +35,26 @@ struct insn_case {
 #define JCASE(nm, a, b, jinsn, taken)                                                              \
     R0_IS(nm, taken, MOV64_IMM(0, 0), LD64(1, a), LD64(2, b), jinsn, EXIT, MOV64_IMM(0, 1), EXIT)
 
-#define M0 {0}
-#define M_SEQ {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
-#define M_SIGN {0x80, 0x80, 0x00, 0x80, 0x00, 0x00, 0x00, 0x80, 0x7f, 0xff}
-#define M_TEN {10, 0, 0, 0, 0, 0, 0, 0}
-#define M_W32 {0xff, 0xff, 0xff, 0xff, 0x11, 0, 0, 0}
+#define M0                                                                                         \
+    {                                                                                              \
+        0                                                                                          \
+    }
+#define M_SEQ                                                                                      \
+    {                                                                                              \
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16                                      \
+    }
+#define M_SIGN                                                                                     \
+    {                                                                                              \
+        0x80, 0x80, 0x00, 0x80, 0x00, 0x00, 0x00, 0x80, 0x7f, 0xff                                 \
+    }
+#define M_TEN                                                                                      \
+    {                                                                                              \
+        10, 0, 0, 0, 0, 0, 0, 0                                                                    \
+    }
+#define M_W32                                                                                      \
+    {                                                                                              \
+        0xff, 0xff, 0xff, 0xff, 0x11, 0, 0, 0                                                      \
+    }
 
 static const struct insn_case insn_cases[] = {
     /* ---- 4.1 arithmetic: 64-bit uses the sign-extended imm, 32-bit
@@ -58,7 +73,8 @@ static const struct insn_case insn_cases[] = {
           ALU32_REG(BPF_ADD, 0, 1), EXIT),
     R0_IS("add64 reg", 0xc00000003ull, LD64(0, 0x500000001ull), LD64(1, 0x700000002ull),
           ALU64_REG(BPF_ADD, 0, 1), EXIT),
-    R0_IS("sub64 underflow", 0xfffffffffffffffeull, MOV64_IMM(0, 3), ALU64_IMM(BPF_SUB, 0, 5), EXIT),
+    R0_IS("sub64 underflow", 0xfffffffffffffffeull, MOV64_IMM(0, 3), ALU64_IMM(BPF_SUB, 0, 5),
+          EXIT),
     R0_IS("sub32 underflow", 0xfffffffeull, MOV64_IMM(0, 3), ALU32_IMM(BPF_SUB, 0, 5), EXIT),
     R0_IS("sub64 reg", 0x100000000ull, LD64(0, 0x100000005ull), MOV64_IMM(1, 5),
           ALU64_REG(BPF_SUB, 0, 1), EXIT),
@@ -104,9 +120,10 @@ static const struct insn_case insn_cases[] = {
           SALU64_REG(BPF_MOD, 0, 1), EXIT),
     R0_IS("smod64 by 0 keeps dst", 0xfffffffffffffff9ull, MOV64_IMM(0, -7),
           SALU64_IMM(BPF_MOD, 0, 0), EXIT),
-    R0_IS("smod32 sign follows dividend", 0xffffffffull, MOV32_IMM(0, -7), SALU32_IMM(BPF_MOD, 0, 2),
+    R0_IS("smod32 sign follows dividend", 0xffffffffull, MOV32_IMM(0, -7),
+          SALU32_IMM(BPF_MOD, 0, 2), EXIT),
+    R0_IS("smod32 INT_MIN % -1 is 0", 0, MOV32_IMM(0, 0x80000000), SALU32_IMM(BPF_MOD, 0, -1),
           EXIT),
-    R0_IS("smod32 INT_MIN % -1 is 0", 0, MOV32_IMM(0, 0x80000000), SALU32_IMM(BPF_MOD, 0, -1), EXIT),
     R0_IS("smod32 by 0 keeps low half", 0xfffffff9ull, MOV64_IMM(0, -7), MOV64_IMM(1, 0),
           SALU32_REG(BPF_MOD, 0, 1), EXIT),
     R0_IS("or64 imm sign-extends", 0xffffffff80000000ull, MOV64_IMM(0, 0),
@@ -138,13 +155,14 @@ static const struct insn_case insn_cases[] = {
     R0_IS("rsh64 logical", 1, LD64(0, 0x8000000000000000ull), ALU64_IMM(BPF_RSH, 0, 63), EXIT),
     R0_IS("rsh64 reg count masked", 0x0800000000000000ull, LD64(0, 0x8000000000000000ull),
           MOV64_IMM(1, 68), ALU64_REG(BPF_RSH, 0, 1), EXIT),
-    R0_IS("rsh32 uses low half", 1, LD64(0, 0xffffffff80000000ull), ALU32_IMM(BPF_RSH, 0, 31), EXIT),
+    R0_IS("rsh32 uses low half", 1, LD64(0, 0xffffffff80000000ull), ALU32_IMM(BPF_RSH, 0, 31),
+          EXIT),
     R0_IS("rsh32 reg count masked", 0x08000000ull, MOV32_IMM(0, 0x80000000), MOV64_IMM(1, 36),
           ALU32_REG(BPF_RSH, 0, 1), EXIT),
     R0_IS("arsh64 fills sign", 0xffffffffffffffffull, LD64(0, 0x8000000000000000ull),
           ALU64_IMM(BPF_ARSH, 0, 63), EXIT),
-    R0_IS("arsh64 positive", 0x0400000000000000ull, LD64(0, 0x4000000000000000ull),
-          MOV64_IMM(1, 4), ALU64_REG(BPF_ARSH, 0, 1), EXIT),
+    R0_IS("arsh64 positive", 0x0400000000000000ull, LD64(0, 0x4000000000000000ull), MOV64_IMM(1, 4),
+          ALU64_REG(BPF_ARSH, 0, 1), EXIT),
     R0_IS("arsh32 sign of bit 31, zero-extended", 0xffffffffull, MOV32_IMM(0, 0x80000000),
           ALU32_IMM(BPF_ARSH, 0, 31), EXIT),
     R0_IS("arsh32 by 4", 0xf8000000ull, LD64(0, 0x80000000ull), ALU32_IMM(BPF_ARSH, 0, 4), EXIT),
@@ -250,8 +268,9 @@ static const struct insn_case insn_cases[] = {
              ALU64_REG(BPF_ADD, 0, 3), EXIT),
     MEM_CASE("atomic add32 wraps, upper word untouched", 0x1100000000ull, M_W32, MOV64_IMM(2, 1),
              ATOMIC(BPF_W, 1, 2, 0, BPF_ADD), LDX(BPF_DW, 0, 1, 0), EXIT),
-    MEM_CASE("atomic fetch_add32 zero-extends old", 0xffffffffull, M_W32, LD64(2, 0xabcd00000001ull),
-             ATOMIC(BPF_W, 1, 2, 0, BPF_ADD | BPF_FETCH), MOV64_REG(0, 2), EXIT),
+    MEM_CASE("atomic fetch_add32 zero-extends old", 0xffffffffull, M_W32,
+             LD64(2, 0xabcd00000001ull), ATOMIC(BPF_W, 1, 2, 0, BPF_ADD | BPF_FETCH),
+             MOV64_REG(0, 2), EXIT),
     MEM_CASE("atomic xchg32", 0xffffffffull, M_W32, LD64(2, 0x700000007ull),
              ATOMIC(BPF_W, 1, 2, 0, BPF_XCHG), LDX(BPF_W, 3, 1, 0), JMP_IMM(BPF_JNE, 3, 7, 1),
              MOV64_REG(0, 2), EXIT),
@@ -316,8 +335,8 @@ static const struct insn_case insn_cases[] = {
     R0_IS("helper call passes r1-r5", 0x102030405ull, MOV64_IMM(1, 1), MOV64_IMM(2, 2),
           MOV64_IMM(3, 3), MOV64_IMM(4, 4), MOV64_IMM(5, 5), CALL(TEST_HELPER_ID), EXIT),
     R0_IS("helper call keeps r6-r9", 0x10, MOV64_IMM(6, 0x10), MOV64_IMM(1, 0), MOV64_IMM(2, 0),
-          MOV64_IMM(3, 0), MOV64_IMM(4, 0), MOV64_IMM(5, 0), CALL(TEST_HELPER_ID),
-          MOV64_REG(0, 6), EXIT),
+          MOV64_IMM(3, 0), MOV64_IMM(4, 0), MOV64_IMM(5, 0), CALL(TEST_HELPER_ID), MOV64_REG(0, 6),
+          EXIT),
     R0_IS("local call returns r0", 42, MOV64_IMM(1, 40), CALL_LOCAL(1), EXIT, MOV64_REG(0, 1),
           ALU64_IMM(BPF_ADD, 0, 2), EXIT),
     R0_IS("local call preserves r6-r9", 0x1234 + 1, MOV64_IMM(6, 0x1000), MOV64_IMM(7, 0x200),
@@ -327,9 +346,8 @@ static const struct insn_case insn_cases[] = {
           EXIT),
     R0_IS("local call has its own stack frame", 0x55, ST(BPF_DW, 10, -8, 0x55), CALL_LOCAL(2),
           LDX(BPF_DW, 0, 10, -8), EXIT, ST(BPF_DW, 10, -8, 0x66), MOV64_IMM(0, 0), EXIT),
-    R0_IS("callee reads caller stack via pointer", 0x77, ST(BPF_DW, 10, -8, 0x77),
-          MOV64_REG(1, 10), ALU64_IMM(BPF_ADD, 1, -8), CALL_LOCAL(1), EXIT,
-          LDX(BPF_DW, 0, 1, 0), EXIT),
+    R0_IS("callee reads caller stack via pointer", 0x77, ST(BPF_DW, 10, -8, 0x77), MOV64_REG(1, 10),
+          ALU64_IMM(BPF_ADD, 1, -8), CALL_LOCAL(1), EXIT, LDX(BPF_DW, 0, 1, 0), EXIT),
     R0_IS("nested local calls", 6, MOV64_IMM(1, 1), CALL_LOCAL(1), EXIT, ALU64_IMM(BPF_ADD, 1, 2),
           CALL_LOCAL(1), EXIT, MOV64_REG(0, 1), ALU64_IMM(BPF_ADD, 0, 3), EXIT),
     R0_IS("recursion depth 5", 5, MOV64_IMM(1, 5), CALL_LOCAL(1), EXIT, MOV64_IMM(0, 0),

@@ -97,24 +97,24 @@ static uint64_t rnd(void)
 
 static int32_t rnd_imm(void)
 {
-    static const int32_t edge[] = {0, 1, -1, 2, 31, 32, 63, 64, 0x7fffffff, (int32_t)0x80000000,
-                                   0xffff, 0x8000, 255, -2048, 2047, 4096};
+    static const int32_t edge[] = {
+        0,      1,      -1,  2,     31,   32,  63, 64, 0x7fffffff, (int32_t)0x80000000,
+        0xffff, 0x8000, 255, -2048, 2047, 4096};
     if (rnd() % 3 == 0)
         return edge[rnd() % (sizeof(edge) / sizeof(edge[0]))];
     return (int32_t)rnd();
 }
 
-static const uint8_t alu_ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR,  BPF_AND,
-                                  BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR, BPF_MOV,
-                                  BPF_ARSH, BPF_END};
-static const uint8_t jmp_ops[] = {BPF_JEQ, BPF_JGT,  BPF_JGE,  BPF_JSET, BPF_JNE, BPF_JSGT,
+static const uint8_t alu_ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR,  BPF_AND,  BPF_LSH,
+                                  BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR, BPF_MOV, BPF_ARSH, BPF_END};
+static const uint8_t jmp_ops[] = {BPF_JEQ,  BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT,
                                   BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE};
 
 /* Random straight-line code with forward jumps into p[n..n+len); when
  * calls is set, some instructions are local calls whose offsets are
  * patched later (their indices go to sites[]).  Returns the new n. */
-static unsigned body(struct ebpf_insn *p, unsigned n, unsigned len, bool calls,
-                     unsigned *sites, unsigned *nsites)
+static unsigned body(struct ebpf_insn *p, unsigned n, unsigned len, bool calls, unsigned *sites,
+                     unsigned *nsites)
 {
     unsigned body_end = n + len;
     while (n < body_end) {
@@ -160,13 +160,19 @@ static unsigned body(struct ebpf_insn *p, unsigned n, unsigned len, bool calls,
             else
                 p[n++] = (struct ebpf_insn)ST(z, 10, off, rnd_imm());
         } else if (kind < 14) {
-            static const int32_t aops[] = {BPF_ADD, BPF_OR, BPF_AND, BPF_XOR, BPF_ADD | BPF_FETCH,
-                                           BPF_OR | BPF_FETCH, BPF_AND | BPF_FETCH,
-                                           BPF_XOR | BPF_FETCH, BPF_XCHG, BPF_CMPXCHG};
+            static const int32_t aops[] = {BPF_ADD,
+                                           BPF_OR,
+                                           BPF_AND,
+                                           BPF_XOR,
+                                           BPF_ADD | BPF_FETCH,
+                                           BPF_OR | BPF_FETCH,
+                                           BPF_AND | BPF_FETCH,
+                                           BPF_XOR | BPF_FETCH,
+                                           BPF_XCHG,
+                                           BPF_CMPXCHG};
             bool dw = rnd() % 2;
             int16_t off = (int16_t)(-8 * (int)(1 + rnd() % 8) + (dw ? 0 : 4 * (int)(rnd() % 2)));
-            p[n++] = (struct ebpf_insn)ATOMIC(dw ? BPF_DW : BPF_W, 10, s, off,
-                                              aops[rnd() % 10]);
+            p[n++] = (struct ebpf_insn)ATOMIC(dw ? BPF_DW : BPF_W, 10, s, off, aops[rnd() % 10]);
         } else if (kind == 14) {
             p[n++] = (struct ebpf_insn)MOV64_IMM(d, rnd_imm());
         } else {
@@ -237,8 +243,9 @@ static void differential(unsigned count)
     static struct ebpf_insn p[1200];
     unsigned mism = 0;
     for (unsigned i = 0; i < count; i++) {
-        unsigned n = gen(p, getenv("DIFF_LEN") ? (unsigned)atoi(getenv("DIFF_LEN"))
-                                               : 20 + (unsigned)(rnd() % 200),
+        unsigned n = gen(p,
+                         getenv("DIFF_LEN") ? (unsigned)atoi(getenv("DIFF_LEN"))
+                                            : 20 + (unsigned)(rnd() % 200),
                          i % 2);
         uint64_t a = 0, b = 0;
         int ra = run_interp(p, n, NULL, 0, &a);
@@ -305,8 +312,8 @@ static void far_branch(void)
 
 int main(void)
 {
-    code = mmap(NULL, CODE_CAP, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
-                -1, 0);
+    code = mmap(NULL, CODE_CAP, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                0);
     if (code == MAP_FAILED) {
         perror("mmap");
         return 1;

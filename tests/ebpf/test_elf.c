@@ -48,8 +48,8 @@ static ebpf_vm *new_vm(void)
 
 static void verify(ebpf_vm *vm, uint32_t ctx_size)
 {
-    struct ebpf_verify_opts o = {.ctx_size = ctx_size, .log = vlog, .log_size = sizeof(vlog),
-                                 .log_level = 1};
+    struct ebpf_verify_opts o = {
+        .ctx_size = ctx_size, .log = vlog, .log_size = sizeof(vlog), .log_level = 1};
     if (ebpf_verify(vm, &o))
         fail_msg("verifier rejected: %s\n%s", ebpf_error(vm), vlog);
 }

@@ -21,10 +21,11 @@ static uint64_t test_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, 
     return r1 << 32 ^ r2 << 24 ^ r3 << 16 ^ r4 << 8 ^ r5;
 }
 
-static const struct ebpf_helper_proto test_proto = {
-    "test_mix", EBPF_RET_INTEGER,
-    {EBPF_ARG_ANYTHING, EBPF_ARG_ANYTHING, EBPF_ARG_ANYTHING, EBPF_ARG_ANYTHING,
-     EBPF_ARG_ANYTHING}};
+static const struct ebpf_helper_proto test_proto = {"test_mix",
+                                                    EBPF_RET_INTEGER,
+                                                    {EBPF_ARG_ANYTHING, EBPF_ARG_ANYTHING,
+                                                     EBPF_ARG_ANYTHING, EBPF_ARG_ANYTHING,
+                                                     EBPF_ARG_ANYTHING}};
 
 static char arena[1 << 20];
 static char err[256];
@@ -103,7 +104,8 @@ static void test_load_rejects(void **state)
     expect_load_error(jump_back, 2, 0, "jump out of range");
     struct ebpf_insn into_lddw[] = {JA(1), LD64(0, 1), EXIT};
     expect_load_error(into_lddw, 4, 0, "middle of ldimm64");
-    struct ebpf_insn lddw_last[] = {MOV64_IMM(0, 0), EXIT, INSN(BPF_LD | BPF_DW | BPF_IMM, 0, 0, 0, 1)};
+    struct ebpf_insn lddw_last[] = {MOV64_IMM(0, 0), EXIT,
+                                    INSN(BPF_LD | BPF_DW | BPF_IMM, 0, 0, 0, 1)};
     expect_load_error(lddw_last, 3, 2, "invalid lddw");
     struct ebpf_insn bad_op[] = {INSN(0xff, 0, 0, 0, 0), EXIT};
     expect_load_error(bad_op, 2, 0, "unknown opcode");
@@ -173,8 +175,9 @@ static void test_executed_count(void **state)
 {
     (void)state;
     /* 2 movs, 10 x (add, sub, jne), exit */
-    struct ebpf_insn p[] = {MOV64_IMM(0, 0), MOV64_IMM(1, 10), ALU64_REG(BPF_ADD, 0, 1),
-                            ALU64_IMM(BPF_SUB, 1, 1), JMP_IMM(BPF_JNE, 1, 0, -3), EXIT};
+    struct ebpf_insn p[] = {
+        MOV64_IMM(0, 0),          MOV64_IMM(1, 10),           ALU64_REG(BPF_ADD, 0, 1),
+        ALU64_IMM(BPF_SUB, 1, 1), JMP_IMM(BPF_JNE, 1, 0, -3), EXIT};
     ebpf_vm *vm = new_vm();
     uint64_t r0;
     assert_int_equal(ebpf_load(vm, p, 6), 0);

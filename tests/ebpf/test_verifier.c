@@ -42,7 +42,7 @@ struct vcase {
     }
 /* key 0 on the stack at fp-4, r2 = its address, r1 = map fd */
 #define LOOKUP(fd)                                                                                 \
-    ST(BPF_W, 10, -4, 0), MOV64_REG(2, 10), ALU64_IMM(BPF_ADD, 2, -4), LD_MAP(1, fd),            \
+    ST(BPF_W, 10, -4, 0), MOV64_REG(2, 10), ALU64_IMM(BPF_ADD, 2, -4), LD_MAP(1, fd),              \
         CALL(BPF_FUNC_map_lookup_elem)
 
 static const struct vcase cases[] = {
@@ -51,8 +51,8 @@ static const struct vcase cases[] = {
     ACCEPT("stack write then read", ST(BPF_DW, 10, -8, 3), LDX(BPF_DW, 0, 10, -8), EXIT),
     ACCEPT("stack byte writes then word read", ST(BPF_B, 10, -4, 1), ST(BPF_B, 10, -3, 1),
            ST(BPF_H, 10, -2, 1), LDX(BPF_W, 0, 10, -4), EXIT),
-    ACCEPT("map lookup with NULL check", LOOKUP(0), JMP_IMM(BPF_JEQ, 0, 0, 2),
-           LDX(BPF_DW, 0, 0, 8), EXIT, MOV64_IMM(0, 0), EXIT),
+    ACCEPT("map lookup with NULL check", LOOKUP(0), JMP_IMM(BPF_JEQ, 0, 0, 2), LDX(BPF_DW, 0, 0, 8),
+           EXIT, MOV64_IMM(0, 0), EXIT),
     ACCEPT("NULL check through a copy", LOOKUP(0), MOV64_REG(6, 0), JMP_IMM(BPF_JNE, 6, 0, 2),
            MOV64_IMM(0, 0), EXIT, LDX(BPF_DW, 0, 0, 8), EXIT),
     ACCEPT("masked index into map value", MOV64_REG(6, 1), LOOKUP(0), JMP_IMM(BPF_JEQ, 0, 0, 5),
@@ -71,8 +71,8 @@ static const struct vcase cases[] = {
     ACCEPT("ring buffer reserve, write, submit", LD_MAP(1, 2), MOV64_IMM(2, 8), MOV64_IMM(3, 0),
            CALL(BPF_FUNC_ringbuf_reserve), JMP_IMM(BPF_JEQ, 0, 0, 4), ST(BPF_DW, 0, 0, 7),
            MOV64_REG(1, 0), MOV64_IMM(2, 0), CALL(BPF_FUNC_ringbuf_submit), MOV64_IMM(0, 0), EXIT),
-    ACCEPT("ring buffer output from stack", ST(BPF_DW, 10, -8, 1), LD_MAP(1, 2),
-           MOV64_REG(2, 10), ALU64_IMM(BPF_ADD, 2, -8), MOV64_IMM(3, 8), MOV64_IMM(4, 0),
+    ACCEPT("ring buffer output from stack", ST(BPF_DW, 10, -8, 1), LD_MAP(1, 2), MOV64_REG(2, 10),
+           ALU64_IMM(BPF_ADD, 2, -8), MOV64_IMM(3, 8), MOV64_IMM(4, 0),
            CALL(BPF_FUNC_ringbuf_output), EXIT),
     ACCEPT("callee writes caller stack through a pointer", MOV64_REG(1, 10),
            ALU64_IMM(BPF_ADD, 1, -8), CALL_LOCAL(2), LDX(BPF_DW, 0, 10, -8), EXIT,
@@ -104,8 +104,8 @@ static const struct vcase cases[] = {
     REJECT("unreachable code", "unreachable insn 2", MOV64_IMM(0, 0), EXIT, MOV64_IMM(0, 1), EXIT),
     REJECT("read of an uninitialised register", "R2 !read_ok", MOV64_REG(0, 2), EXIT),
     REJECT("missing r0 at exit", "R0 !read_ok", EXIT),
-    REJECT("r0 set on one path only", "R0 !read_ok", LDX(BPF_B, 2, 1, 0),
-           JMP_IMM(BPF_JEQ, 2, 0, 1), MOV64_IMM(0, 1), EXIT),
+    REJECT("r0 set on one path only", "R0 !read_ok", LDX(BPF_B, 2, 1, 0), JMP_IMM(BPF_JEQ, 2, 0, 1),
+           MOV64_IMM(0, 1), EXIT),
     REJECT("write to r10", "frame pointer is read only", MOV64_IMM(10, 0), EXIT),
     REJECT("load into r10", "frame pointer is read only", LDX(BPF_DW, 10, 1, 0), EXIT),
     REJECT("stack below 512 bytes", "invalid stack off=-520", ST(BPF_DW, 10, -520, 0),
@@ -118,21 +118,20 @@ static const struct vcase cases[] = {
            ST(BPF_W, 10, -8, 0), LDX(BPF_DW, 0, 10, -8), EXIT),
     REJECT("ctx read past ctx_size", "invalid bpf_context access off=16", LDX(BPF_W, 0, 1, 16),
            EXIT),
-    REJECT("ctx at a negative offset", "invalid bpf_context access off=-4",
-           LDX(BPF_W, 0, 1, -4), EXIT),
-    REJECT("write to a read-only ctx", "cannot write into ctx", ST(BPF_W, 1, 0, 1),
-           MOV64_IMM(0, 0), EXIT),
+    REJECT("ctx at a negative offset", "invalid bpf_context access off=-4", LDX(BPF_W, 0, 1, -4),
+           EXIT),
+    REJECT("write to a read-only ctx", "cannot write into ctx", ST(BPF_W, 1, 0, 1), MOV64_IMM(0, 0),
+           EXIT),
     REJECT("variable ctx offset", "variable ctx access", LDX(BPF_B, 2, 1, 0),
            ALU64_IMM(BPF_AND, 2, 3), ALU64_REG(BPF_ADD, 1, 2), LDX(BPF_B, 0, 1, 0), EXIT),
-    REJECT("map value used without NULL check", "invalid mem access 'map_value_or_null'",
-           LOOKUP(0), LDX(BPF_DW, 0, 0, 0), EXIT),
+    REJECT("map value used without NULL check", "invalid mem access 'map_value_or_null'", LOOKUP(0),
+           LDX(BPF_DW, 0, 0, 0), EXIT),
     REJECT("NULL branch dereferenced", "invalid mem access 'scalar'", LOOKUP(0),
            JMP_IMM(BPF_JNE, 0, 0, 2), LDX(BPF_DW, 0, 0, 0), EXIT, MOV64_IMM(0, 0), EXIT),
     REJECT("map value read past value_size", "invalid access to map value, value_size=16",
-           LOOKUP(0), JMP_IMM(BPF_JEQ, 0, 0, 2), LDX(BPF_DW, 0, 0, 9), EXIT, MOV64_IMM(0, 0),
-           EXIT),
-    REJECT("unbounded index into map value", "unbounded memory access", MOV64_REG(6, 1),
-           LOOKUP(0), JMP_IMM(BPF_JEQ, 0, 0, 4), LDX(BPF_DW, 1, 6, 0), ALU64_REG(BPF_ADD, 0, 1),
+           LOOKUP(0), JMP_IMM(BPF_JEQ, 0, 0, 2), LDX(BPF_DW, 0, 0, 9), EXIT, MOV64_IMM(0, 0), EXIT),
+    REJECT("unbounded index into map value", "unbounded memory access", MOV64_REG(6, 1), LOOKUP(0),
+           JMP_IMM(BPF_JEQ, 0, 0, 4), LDX(BPF_DW, 1, 6, 0), ALU64_REG(BPF_ADD, 0, 1),
            LDX(BPF_B, 0, 0, 0), EXIT, MOV64_IMM(0, 0), EXIT),
     REJECT("index one past the end", "invalid access to map value", MOV64_REG(6, 1), LOOKUP(0),
            JMP_IMM(BPF_JEQ, 0, 0, 5), LDX(BPF_W, 1, 6, 0), JMP_IMM(BPF_JGT, 1, 9, 3),
@@ -155,21 +154,21 @@ static const struct vcase cases[] = {
     REJECT("map pointer expected", "R1 type=scalar expected=map_ptr", MOV64_IMM(1, 0),
            MOV64_REG(2, 10), CALL(BPF_FUNC_map_lookup_elem), MOV64_IMM(0, 0), EXIT),
     REJECT("map key not initialised", "invalid read from stack", MOV64_REG(2, 10),
-           ALU64_IMM(BPF_ADD, 2, -4), LD_MAP(1, 0), CALL(BPF_FUNC_map_lookup_elem),
-           MOV64_IMM(0, 0), EXIT),
+           ALU64_IMM(BPF_ADD, 2, -4), LD_MAP(1, 0), CALL(BPF_FUNC_map_lookup_elem), MOV64_IMM(0, 0),
+           EXIT),
     REJECT("map key outside the stack", "invalid stack off=-2 size=4", ST(BPF_H, 10, -2, 0),
            MOV64_REG(2, 10), ALU64_IMM(BPF_ADD, 2, -2), LD_MAP(1, 0),
            CALL(BPF_FUNC_map_lookup_elem), MOV64_IMM(0, 0), EXIT),
     REJECT("unknown helper", "invalid func unknown#99", CALL(99), EXIT),
-    REJECT("r1-r5 clobbered by a call", "R1 !read_ok", CALL(BPF_FUNC_ktime_get_ns),
-           MOV64_REG(0, 1), EXIT),
+    REJECT("r1-r5 clobbered by a call", "R1 !read_ok", CALL(BPF_FUNC_ktime_get_ns), MOV64_REG(0, 1),
+           EXIT),
     REJECT("arithmetic on map_value_or_null", "null-check it first", LOOKUP(0),
            ALU64_IMM(BPF_ADD, 0, 8), MOV64_IMM(0, 0), EXIT),
     REJECT("ring buffer record never submitted", "Unreleased reference", LD_MAP(1, 2),
            MOV64_IMM(2, 8), MOV64_IMM(3, 0), CALL(BPF_FUNC_ringbuf_reserve),
            JMP_IMM(BPF_JEQ, 0, 0, 0), MOV64_IMM(0, 0), EXIT),
-    REJECT("write past a ring buffer record", "invalid access to memory, mem_size=8",
-           LD_MAP(1, 2), MOV64_IMM(2, 8), MOV64_IMM(3, 0), CALL(BPF_FUNC_ringbuf_reserve),
+    REJECT("write past a ring buffer record", "invalid access to memory, mem_size=8", LD_MAP(1, 2),
+           MOV64_IMM(2, 8), MOV64_IMM(3, 0), CALL(BPF_FUNC_ringbuf_reserve),
            JMP_IMM(BPF_JEQ, 0, 0, 4), ST(BPF_DW, 0, 4, 7), MOV64_REG(1, 0), MOV64_IMM(2, 0),
            CALL(BPF_FUNC_ringbuf_submit), MOV64_IMM(0, 0), EXIT),
     REJECT("use after submit", "invalid mem access 'scalar'", LD_MAP(1, 2), MOV64_IMM(2, 8),
@@ -255,8 +254,7 @@ static uint64_t h_printk(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_
     (void)a, (void)c, (void)d, (void)e, (void)vm;
     return b;
 }
-static uint64_t h_probe(uint64_t dst, uint64_t n, uint64_t src, uint64_t d, uint64_t e,
-                        ebpf_vm *vm)
+static uint64_t h_probe(uint64_t dst, uint64_t n, uint64_t src, uint64_t d, uint64_t e, ebpf_vm *vm)
 {
     (void)src, (void)d, (void)e, (void)vm;
     memset((void *)(uintptr_t)dst, 0x11, n);
@@ -360,13 +358,12 @@ static void test_linux_prototypes(void **state)
     static const struct {
         uint32_t id;
         const char *name;
-    } known[] = {{1, "map_lookup_elem"},       {2, "map_update_elem"},
-                 {3, "map_delete_elem"},       {5, "ktime_get_ns"},
-                 {6, "trace_printk"},          {8, "get_smp_processor_id"},
-                 {14, "get_current_pid_tgid"}, {16, "get_current_comm"},
-                 {112, "probe_read_user"},     {113, "probe_read_kernel"},
-                 {114, "probe_read_user_str"}, {130, "ringbuf_output"},
-                 {131, "ringbuf_reserve"},     {132, "ringbuf_submit"}};
+    } known[] = {
+        {1, "map_lookup_elem"},       {2, "map_update_elem"},       {3, "map_delete_elem"},
+        {5, "ktime_get_ns"},          {6, "trace_printk"},          {8, "get_smp_processor_id"},
+        {14, "get_current_pid_tgid"}, {16, "get_current_comm"},     {112, "probe_read_user"},
+        {113, "probe_read_kernel"},   {114, "probe_read_user_str"}, {130, "ringbuf_output"},
+        {131, "ringbuf_reserve"},     {132, "ringbuf_submit"}};
     for (unsigned i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
         const struct ebpf_helper_proto *p = ebpf_linux_proto(known[i].id);
         assert_non_null(p);
@@ -381,7 +378,8 @@ static void test_log_is_linux_style(void **state)
     struct ebpf_insn p[] = {MOV64_IMM(0, 0), LDX(BPF_W, 1, 1, 4), EXIT};
     ebpf_vm *vm = setup_vm();
     assert_int_equal(ebpf_load(vm, p, 3), 0);
-    struct ebpf_verify_opts o = {.ctx_size = 8, .log = vlog, .log_size = sizeof(vlog), .log_level = 2};
+    struct ebpf_verify_opts o = {
+        .ctx_size = 8, .log = vlog, .log_size = sizeof(vlog), .log_level = 2};
     assert_int_equal(ebpf_verify(vm, &o), 0);
     assert_non_null(strstr(vlog, "0: (b7) r0 = 0\n"));
     assert_non_null(strstr(vlog, "1: (61) r1 = *(u32 *)(r1 +4)\n"));
@@ -415,15 +413,15 @@ static uint64_t rnd(void)
 
 static unsigned gen_mem_program(struct ebpf_insn *p)
 {
-    static const uint8_t ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_AND, BPF_RSH, BPF_MOD,
-                                  BPF_LSH, BPF_OR,  BPF_ARSH, BPF_DIV};
-    static const uint8_t jops[] = {BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE, BPF_JSGT,
-                                   BPF_JSLT, BPF_JEQ, BPF_JNE};
+    static const uint8_t ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_AND,  BPF_RSH,
+                                  BPF_MOD, BPF_LSH, BPF_OR,  BPF_ARSH, BPF_DIV};
+    static const uint8_t jops[] = {BPF_JGT,  BPF_JGE,  BPF_JLT, BPF_JLE,
+                                   BPF_JSGT, BPF_JSLT, BPF_JEQ, BPF_JNE};
     static const uint8_t sizes[] = {BPF_B, BPF_H, BPF_W, BPF_DW};
     static const int scal[] = {1, 2, 3, 4, 5, 8, 9};
     unsigned n = 0;
     struct ebpf_insn head[] = {MOV64_REG(6, 1), LOOKUP(0), JMP_IMM(BPF_JNE, 0, 0, 2),
-                               MOV64_IMM(0, 0), EXIT, MOV64_REG(7, 0)};
+                               MOV64_IMM(0, 0), EXIT,      MOV64_REG(7, 0)};
     for (unsigned i = 0; i < sizeof(head) / sizeof(head[0]); i++)
         p[n++] = head[i];
     for (int r = 0; r < 7; r++) /* scalars start as unknown bytes of ctx */
@@ -450,10 +448,10 @@ static unsigned gen_mem_program(struct ebpf_insn *p)
             break;
         case 2: {
             unsigned room = end - n - 1;
-            p[n++] = (struct ebpf_insn)INSN((rnd() % 2 ? BPF_JMP : BPF_JMP32) | jops[rnd() % 8] |
-                                                (rnd() % 3 ? BPF_K : BPF_X),
-                                            x, y, (int16_t)(room ? rnd() % (room < 3 ? room : 3) : 0),
-                                            (int32_t)(rnd() % 40) - 4);
+            p[n++] = (struct ebpf_insn)INSN(
+                (rnd() % 2 ? BPF_JMP : BPF_JMP32) | jops[rnd() % 8] | (rnd() % 3 ? BPF_K : BPF_X),
+                x, y, (int16_t)(room ? rnd() % (room < 3 ? room : 3) : 0),
+                (int32_t)(rnd() % 40) - 4);
             break;
         }
         case 3:
