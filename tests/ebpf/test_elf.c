@@ -170,13 +170,39 @@ static void test_list_programs(void **state)
     char names[256] = "";
     void *obj = slurp("probe.o", &len);
     ebpf_vm *vm = new_vm();
-    assert_int_equal(ebpf_elf_programs(vm, obj, len, collect, names), 1);
-    assert_string_equal(names, "kprobe/do_sys_open;"); /* scale() is static */
+    assert_int_equal(ebpf_elf_programs(vm, obj, len, collect, names), 3);
+    /* in section order; scale() in .text is static, so not a program */
+    assert_string_equal(names, "kprobe/do_sys_open;kretprobe/do_sys_open;uprobe/libc:malloc;");
     free(obj);
     names[0] = 0;
     obj = slurp("calls.o", &len);
     assert_int_equal(ebpf_elf_programs(vm, obj, len, collect, names), 1);
     assert_string_equal(names, "main;");
+    free(obj);
+}
+
+/* kretprobe reads the return value (a0), uprobe the first two arguments. */
+static void test_kretprobe_and_uprobe(void **state)
+{
+    (void)state;
+    size_t len;
+    void *obj = slurp("probe.o", &len);
+    struct regs ctx = {{0}};
+    ctx.r[A0] = 40;
+    ctx.r[A0 + 1] = 50;
+    uint64_t r0;
+    ebpf_vm *vm = new_vm();
+    if (ebpf_load_elf(vm, obj, len, "kretprobe/do_sys_open"))
+        fail_msg("load: %s", ebpf_error(vm));
+    verify(vm, sizeof(struct regs));
+    assert_int_equal(ebpf_exec(vm, &ctx, sizeof(ctx), &r0), 0);
+    assert_int_equal(r0, 41);
+    vm = new_vm();
+    if (ebpf_load_elf(vm, obj, len, "uprobe/libc:malloc"))
+        fail_msg("load: %s", ebpf_error(vm));
+    verify(vm, sizeof(struct regs));
+    assert_int_equal(ebpf_exec(vm, &ctx, sizeof(ctx), &r0), 0);
+    assert_int_equal(r0, 10);
     free(obj);
 }
 
@@ -211,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_kprobe_maps_globals),
         cmocka_unit_test(test_program_by_function_name),
         cmocka_unit_test(test_list_programs),
+        cmocka_unit_test(test_kretprobe_and_uprobe),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("ebpf-elf", tests, NULL, NULL);

@@ -80,4 +80,16 @@ int count_open(struct pt_regs *ctx)
     return (int)(arg * multiplier);
 }
 
+SEC("kretprobe/do_sys_open")
+int ret_open(struct pt_regs *ctx)
+{
+    return (int)PT_REGS_RC(ctx) + 1;
+}
+
+SEC("uprobe/libc:malloc")
+int on_malloc(struct pt_regs *ctx)
+{
+    return (int)(PT_REGS_PARM2(ctx) - PT_REGS_PARM1(ctx));
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
