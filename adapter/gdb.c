@@ -111,14 +111,23 @@ static int take_lines(long want, struct mi_record *found)
     return got;
 }
 
+/* Read what GDB has written.  The pipe is non-blocking: gdb_run() may
+ * already have consumed what poll() reported.  Returns false if GDB is gone. */
+static bool read_gdb(void)
+{
+    long n = buf_read_fd(&inbuf, from_gdb);
+    if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+        return true;
+    gdb_died();
+    return false;
+}
+
 static void on_gdb_output(int fd, void *data)
 {
+    (void)fd;
     (void)data;
-    if (buf_read_fd(&inbuf, fd) <= 0) {
-        gdb_died();
-        return;
-    }
-    take_lines(-1, 0);
+    if (read_gdb())
+        take_lines(-1, 0);
 }
 
 int gdb_start(const char *gdb_path, const struct gdb_handlers *h, char *err, size_t errlen)
@@ -173,6 +182,7 @@ int gdb_start(const char *gdb_path, const struct gdb_handlers *h, char *err, siz
     from_gdb = out[0];
     fcntl(to_gdb, F_SETFD, FD_CLOEXEC);
     fcntl(from_gdb, F_SETFD, FD_CLOEXEC);
+    fcntl(from_gdb, F_SETFL, O_NONBLOCK);
     handlers = *h;
     loop_watch(from_gdb, on_gdb_output, 0);
     return 0;
@@ -226,9 +236,8 @@ static int vrun(struct mi_record *rec, char *err, size_t errlen, const char *fmt
             snprintf(err, errlen, "poll: %s", strerror(errno));
             return -1;
         }
-        if (r > 0 && buf_read_fd(&inbuf, from_gdb) <= 0) {
+        if (r > 0 && !read_gdb()) {
             snprintf(err, errlen, "GDB exited");
-            gdb_died();
             return -1;
         }
     }
@@ -342,10 +351,8 @@ int gdb_wait_stopped(struct mi_record *rec, long ms)
         struct pollfd p = {.fd = from_gdb, .events = POLLIN};
         int r = poll(&p, 1, (int)left);
         if (r > 0) {
-            if (buf_read_fd(&inbuf, from_gdb) <= 0) {
-                gdb_died();
+            if (!read_gdb())
                 return -1;
-            }
             take_lines(-1, 0);
         }
     }

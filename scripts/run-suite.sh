@@ -17,6 +17,12 @@ pass=0 fail=0
 if grep -qE '^# (pass|fail) [0-9]+' "$log"; then
     pass=$(grep -E '^# pass [0-9]+' "$log" | tail -1 | awk '{print $3}')
     fail=$(grep -E '^# fail [0-9]+' "$log" | tail -1 | awk '{print $3}')
+    # A test cancelled by its time limit is a failure too, and so is every
+    # top-level "not ok" whatever the totals say.
+    cancelled=$(grep -E '^# cancelled [0-9]+' "$log" | tail -1 | awk '{print $3}')
+    notok=$(grep -cE '^not ok ' "$log")
+    fail=$((${fail:-0} + ${cancelled:-0}))
+    [ "$notok" -gt "$fail" ] && fail=$notok
 elif grep -qE '^\[  (PASSED|FAILED)  \] [0-9]+ test' "$log"; then
     pass=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | awk '{s+=$4} END{print s+0}')
     fail=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$log" | awk '{s+=$4} END{print s+0}')

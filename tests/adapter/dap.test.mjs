@@ -1,13 +1,16 @@
 // osdbg dap against the real QEMU and GDB, driven by a real DAP client
 // (@vscode/debugadapter-testsupport).  Line numbers are found in the
 // sources by their text, never hard-coded.
-import { test } from 'node:test';
+import { test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
+
+// Every test has a time limit: a hang fails the test instead of the CI run.
+const test = (name, fn) => nodeTest(name, { timeout: 90000 }, fn);
 
 const OSDBG = path.join(BUILD, 'bin', 'osdbg');
 const PROFILE = path.join(ROOT, 'profiles', 'osdbg-kernel.json');
