@@ -251,6 +251,8 @@ static bool state_covers(const struct vstate *o, const struct vstate *c)
     return true;
 }
 
+static void forget_dead_regs(struct verifier *v, struct vstate *st, uint32_t pc);
+
 /* At a prune point: 1 if a remembered state covers the current one (walk
  * no further), an error if that state is on the current path (the path
  * can repeat forever), else remembers the current state. */
@@ -272,6 +274,7 @@ static int prune(struct verifier *v)
     if (!s)
         return ebpfV_err(v, "verifier out of memory after %u states", v->total_states);
     ebpfA_memcpy(&s->st, v->cur, state_size(v->cur));
+    forget_dead_regs(v, &s->st, pc);
     s->next = v->saved[pc];
     v->saved[pc] = s;
     s->pathpos = v->pathlen;
@@ -351,6 +354,110 @@ static int check_cfg(struct verifier *v)
     }
     v->lo = (uint8_t *)stack; /* give the DFS stack back */
     return 0;
+}
+
+/* ---- register liveness ----------------------------------------------------
+ *
+ * live[pc] = registers whose value at pc may be read before being written.
+ * Remembered states forget dead registers, so states that differ only in
+ * values nobody reads still prune each other (Linux does the same with its
+ * read marks).  Backward dataflow inside each function: a local call reads
+ * r1-r5 and writes r0-r5; r6-r9 flow through it.
+ */
+#define R(i)    (1u << (i))
+#define ARGS    (R(1) | R(2) | R(3) | R(4) | R(5))
+
+static void use_def(const struct ebpf_insn *in, uint16_t *use, uint16_t *def)
+{
+    uint8_t c = in->code, cls = BPF_CLASS(c), op = BPF_OP(c);
+    *use = *def = 0;
+    switch (cls) {
+    case BPF_ALU:
+    case BPF_ALU64:
+        *def = (uint16_t)R(in->dst);
+        if (op != BPF_MOV)
+            *use |= (uint16_t)R(in->dst);
+        if (BPF_SRC(c) == BPF_X && op != BPF_END && op != BPF_NEG)
+            *use |= (uint16_t)R(in->src);
+        return;
+    case BPF_LD:
+        *def = (uint16_t)R(in->dst);
+        return;
+    case BPF_LDX:
+        *use = (uint16_t)R(in->src);
+        *def = (uint16_t)R(in->dst);
+        return;
+    case BPF_ST:
+        *use = (uint16_t)R(in->dst);
+        return;
+    case BPF_STX:
+        *use = (uint16_t)(R(in->dst) | R(in->src));
+        if (BPF_MODE(c) == BPF_ATOMIC) {
+            if (in->imm == BPF_CMPXCHG) {
+                *use |= R(0);
+                *def = R(0);
+            } else if (in->imm & BPF_FETCH) {
+                *def = (uint16_t)R(in->src);
+            }
+        }
+        return;
+    }
+    if (op == BPF_EXIT) {
+        *use = R(0);
+    } else if (op == BPF_CALL) {
+        *use = ARGS;
+        *def = R(0) | ARGS;
+    } else if (op != BPF_JA) {
+        *use = (uint16_t)R(in->dst);
+        if (BPF_SRC(c) == BPF_X)
+            *use |= (uint16_t)R(in->src);
+    }
+}
+
+static void compute_liveness(struct verifier *v)
+{
+    const struct ebpf_insn *p = v->insns;
+    bool changed = true;
+    while (changed) {
+        changed = false;
+        for (uint32_t k = v->n; k-- > 0;) {
+            if (v->flags[k] & F_SECOND)
+                continue;
+            const struct ebpf_insn *in = &p[k];
+            uint8_t c = in->code;
+            uint16_t use, def, out = 0;
+            use_def(in, &use, &def);
+            if (c == (BPF_JMP | BPF_JA) || c == (BPF_JMP32 | BPF_JA)) {
+                out = v->live[target_of(in, k)];
+            } else if (c != (BPF_JMP | BPF_EXIT)) {
+                uint32_t next = k + (ebpfL_is_lddw(in) ? 2 : 1);
+                if (next < v->n)
+                    out = v->live[next];
+                if (is_cond_jump(c))
+                    out |= v->live[target_of(in, k)];
+            }
+            uint16_t in_set = (uint16_t)(use | (out & ~def));
+            if (in_set != v->live[k]) {
+                v->live[k] = in_set;
+                changed = true;
+            }
+        }
+    }
+}
+
+/* Clears the registers a remembered state at pc will never read. */
+static void forget_dead_regs(struct verifier *v, struct vstate *st, uint32_t pc)
+{
+    for (uint32_t fi = 0; fi < st->nframes; fi++) {
+        struct vframe *f = &st->frames[fi];
+        /* caller frames resume after their call: r0-r5 are rewritten then */
+        uint16_t live = fi + 1 == st->nframes ? v->live[pc]
+                                               : (uint16_t)(v->live[st->frames[fi + 1].callsite + 1] &
+                                                            ~(R(0) | ARGS));
+        for (int i = 0; i < BPF_REG_FP; i++)
+            if (!(live & R(i)))
+                ebpfA_memset(&f->regs[i], 0, sizeof(f->regs[i]));
+    }
 }
 
 /* ---- calls and exits ----------------------------------------------------- */
@@ -712,10 +819,11 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
     v->pathcap = 1u << 16;
     v->saved = scratch(v, v->n * sizeof(*v->saved));
     v->flags = scratch(v, v->n);
+    v->live = scratch(v, v->n * sizeof(uint16_t));
     v->path = scratch(v, v->pathcap * sizeof(*v->path));
     v->cur = scratch(v, sizeof(struct vstate));
     int r;
-    if (v->lo > v->hi || !v->saved || !v->flags || !v->path || !v->cur) {
+    if (v->lo > v->hi || !v->saved || !v->flags || !v->live || !v->path || !v->cur) {
         r = ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena too small for the verifier");
         goto out;
     }
@@ -724,6 +832,8 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
     r = check_cfg(v);
     if (r)
         goto out;
+    ebpfA_memset(v->live, 0, v->n * sizeof(uint16_t));
+    compute_liveness(v);
 
     struct vstate *st = v->cur;
     ebpfA_memset(st, 0, VSTATE_SIZE(1));

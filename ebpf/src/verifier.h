@@ -91,6 +91,7 @@ struct verifier {
     uint8_t *pend_top;     /* start of the newest pending record, == hi if none */
     struct vsaved **saved; /* per instruction */
     uint8_t *flags;        /* per instruction: F_* */
+    uint16_t *live;        /* per instruction: registers live on entry (bit i = ri) */
     struct vsaved **path;
     uint32_t pathlen, pathcap;
     struct vstate *cur;

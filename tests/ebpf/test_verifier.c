@@ -372,6 +372,33 @@ static void test_linux_prototypes(void **state)
     assert_null(ebpf_linux_proto(9999));
 }
 
+/* Eight two-way branches whose arms leave different values in a register
+ * of their own that nobody reads afterwards: 2^8 states unless liveness
+ * lets pruning ignore the dead registers. */
+static void test_pruning_ignores_dead_registers(void **state)
+{
+    (void)state;
+    struct ebpf_insn p[8 * 4 + 3];
+    unsigned n = 0;
+    p[n++] = (struct ebpf_insn)LDX(BPF_DW, 1, 1, 0);
+    for (int i = 0; i < 8; i++) {
+        p[n++] = (struct ebpf_insn)JMP_IMM(BPF_JSET, 1, 1 << i, 2);
+        p[n++] = (struct ebpf_insn)MOV64_IMM(2 + i, 1);
+        p[n++] = (struct ebpf_insn)JA(1);
+        p[n++] = (struct ebpf_insn)MOV64_IMM(2 + i, 2);
+    }
+    p[n++] = (struct ebpf_insn)MOV64_IMM(0, 0);
+    p[n++] = (struct ebpf_insn)EXIT;
+    ebpf_vm *vm = setup_vm();
+    assert_int_equal(ebpf_load(vm, p, n), 0);
+    struct ebpf_verify_opts o = {.ctx_size = 16};
+    if (ebpf_verify(vm, &o))
+        fail_msg("rejected: %s", ebpf_error(vm));
+    if (ebpf_verify_processed(vm) > 100)
+        fail_msg("processed %u instructions: dead registers defeated pruning",
+                 ebpf_verify_processed(vm));
+}
+
 static void test_log_is_linux_style(void **state)
 {
     (void)state;
@@ -517,6 +544,7 @@ int main(void)
 {
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_pruning_keeps_walk_linear),
+        cmocka_unit_test(test_pruning_ignores_dead_registers),
         cmocka_unit_test(test_log_is_linux_style),
         cmocka_unit_test(test_linux_prototypes),
         cmocka_unit_test(test_error_names_insn),
