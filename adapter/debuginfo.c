@@ -725,3 +725,124 @@ int debuginfo_function_addr(struct debuginfo *di, const char *name, bool after, 
     *addr = after ? after_prologue(di, found) : found->addr;
     return 0;
 }
+
+/* ---- call-frame information ---- */
+
+/* Evaluate the small DWARF expressions libdw produces for CFA and register
+ * rules (DWARF 5 §2.5, §6.4.1): bregN, bregx, call_frame_cfa, constants, plus,
+ * minus, plus_uconst, stack_value.  *is_value tells whether the result is
+ * the value itself (DW_OP_stack_value) or the address holding it. */
+static int eval_cfi_ops(const Dwarf_Op *ops, size_t nops, const uint64_t regs[32], uint64_t cfa,
+                        uint64_t *out, bool *is_value)
+{
+    uint64_t stack[8];
+    int sp = 0;
+    *is_value = false;
+    for (size_t i = 0; i < nops; i++) {
+        uint8_t op = ops[i].atom;
+        if (op >= DW_OP_breg0 && op <= DW_OP_breg31) {
+            if (sp == 8)
+                return -1;
+            stack[sp++] = regs[op - DW_OP_breg0] + (uint64_t)(int64_t)ops[i].number;
+        } else if (op == DW_OP_bregx) {
+            if (sp == 8 || ops[i].number >= 32)
+                return -1;
+            stack[sp++] = regs[ops[i].number] + (uint64_t)(int64_t)ops[i].number2;
+        } else if (op >= DW_OP_lit0 && op <= DW_OP_lit31) {
+            if (sp == 8)
+                return -1;
+            stack[sp++] = op - DW_OP_lit0;
+        } else if (op == DW_OP_call_frame_cfa) {
+            if (sp == 8)
+                return -1;
+            stack[sp++] = cfa;
+        } else if (op == DW_OP_consts || op == DW_OP_constu || op == DW_OP_const1s ||
+                   op == DW_OP_const1u || op == DW_OP_const2s || op == DW_OP_const2u ||
+                   op == DW_OP_const4s || op == DW_OP_const4u || op == DW_OP_const8s ||
+                   op == DW_OP_const8u) {
+            if (sp == 8)
+                return -1;
+            stack[sp++] = ops[i].number;
+        } else if (op == DW_OP_plus_uconst) {
+            if (sp < 1)
+                return -1;
+            stack[sp - 1] += ops[i].number;
+        } else if (op == DW_OP_plus || op == DW_OP_minus) {
+            if (sp < 2)
+                return -1;
+            uint64_t b = stack[--sp];
+            stack[sp - 1] = op == DW_OP_plus ? stack[sp - 1] + b : stack[sp - 1] - b;
+        } else if (op == DW_OP_stack_value) {
+            *is_value = true;
+        } else {
+            return -1; /* not produced for the code we debug */
+        }
+    }
+    if (sp < 1)
+        return -1;
+    *out = stack[sp - 1];
+    return 0;
+}
+
+static Dwarf_CFI *cfi_for(struct debuginfo *di)
+{
+    Dwarf_CFI *cfi = di->dw ? dwarf_getcfi(di->dw) : 0;
+    if (!cfi && di->elf)
+        cfi = dwarf_getcfi_elf(di->elf);
+    return cfi;
+}
+
+int debuginfo_unwind(struct debuginfo *di, uint64_t regs[32], uint64_t *pc, bool innermost,
+                     int (*read)(void *ctx, uint64_t addr, uint64_t *val), void *ctx)
+{
+    Dwarf_CFI *cfi = cfi_for(di);
+    if (!cfi)
+        return -1;
+    /* An outer frame's pc is a return address: look up the call itself. */
+    Dwarf_Frame *frame;
+    if (dwarf_cfi_addrframe(cfi, innermost ? *pc : *pc - 1, &frame) != 0)
+        return -1;
+    Dwarf_Op *ops;
+    size_t nops;
+    uint64_t cfa;
+    bool is_value;
+    if (dwarf_frame_cfa(frame, &ops, &nops) != 0 ||
+        eval_cfi_ops(ops, nops, regs, 0, &cfa, &is_value) < 0) {
+        free(frame);
+        return -1;
+    }
+    Dwarf_Addr start, end;
+    bool signalp;
+    int ra_col = dwarf_frame_info(frame, &start, &end, &signalp);
+    uint64_t caller[32];
+    memcpy(caller, regs, sizeof caller);
+    for (int r = 1; r < 32; r++) {
+        Dwarf_Op mem[3];
+        if (dwarf_frame_register(frame, r, mem, &ops, &nops) != 0) {
+            free(frame);
+            return -1;
+        }
+        if (nops == 0) {
+            /* undefined (ops == 0) or same value: keep the register */
+            continue;
+        }
+        uint64_t v;
+        if (eval_cfi_ops(ops, nops, regs, cfa, &v, &is_value) < 0) {
+            free(frame);
+            return -1;
+        }
+        if (!is_value && read(ctx, v, &v) < 0) {
+            free(frame);
+            return -1;
+        }
+        caller[r] = v;
+    }
+    free(frame);
+    caller[2] = cfa; /* the caller's sp is this frame's CFA */
+    uint64_t ret = ra_col >= 0 && ra_col < 32 ? caller[ra_col] : caller[1];
+    if (ret == *pc && caller[2] == regs[2])
+        return -1; /* no progress */
+    memcpy(regs, caller, sizeof caller);
+    *pc = ret;
+    return 0;
+}

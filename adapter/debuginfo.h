@@ -59,4 +59,13 @@ char *debuginfo_demangle(const char *name);
  * returns the count. */
 int debuginfo_sources(struct debuginfo *di, const char ***files);
 
+/* One step of unwinding with the file's DWARF call-frame information:
+ * regs holds x0..x31 of a frame whose pc is *pc; on return they and *pc
+ * are the caller's (RISC-V DWARF register numbers: xN is N).  innermost:
+ * *pc is where the frame stopped (not a return address).  read fetches 8
+ * bytes of the program's memory.  Returns 0, or -1 at the outermost frame,
+ * without CFI, or when a read fails. */
+int debuginfo_unwind(struct debuginfo *di, uint64_t regs[32], uint64_t *pc, bool innermost,
+                     int (*read)(void *ctx, uint64_t addr, uint64_t *val), void *ctx);
+
 #endif

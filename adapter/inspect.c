@@ -8,6 +8,7 @@
 #include "gdb.h"
 #include "requests.h"
 #include "session.h"
+#include "xstack.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,16 @@ void req_stack_trace(json_t *req, json_t *args)
             json_object_set_new(jf, "instructionPointerReference", json_string(addr));
         json_array_append_new(frames, jf);
     }
+    /* Below the kernel's frames, the user program it is serving. */
+    json_t *user = xstack_user_frames(stack, (int)total + 1);
+    if (json_array_size(user) && (levels <= 0 || (int)json_array_size(frames) < levels)) {
+        json_array_append_new(frames, json_pack("{s:i, s:s, s:i, s:i, s:s}", "id", (int)total + 1000,
+                                                "name", "── trap from user mode ──", "line", 0,
+                                                "column", 0, "presentationHint", "label"));
+        json_array_extend(frames, user);
+    }
+    total += json_array_size(user) ? json_array_size(user) + 1 : 0;
+    json_decref(user);
     mi_record_free(&rec);
     dap_respond(req, json_pack("{s:o, s:i}", "stackFrames", frames, "totalFrames", (int)total));
 }

@@ -94,6 +94,7 @@ struct profile *profile_load(const char *path, char *err, size_t errlen)
     p->user_pattern = get_str(j, "userPrograms.file", "{name}");
     p->proc_name = get_str(j, "process.name", 0);
     p->proc_pid = get_str(j, "process.pid", 0);
+    p->proc_pagetable = get_str(j, "process.pageTable", 0);
     json_t *idm = json_object_get(json_object_get(j, "process"), "kernelIdentityMapped");
     p->kernel_identity_mapped = json_is_true(idm);
     p->exec_symbol = get_str(j, "exec.symbol", 0);
@@ -131,7 +132,7 @@ void profile_free(struct profile *p)
         return;
     char **strs[] = {&p->path,        &p->name,         &p->root,         &p->kernel,
                      &p->gdb,         &p->qemu,         &p->user_dir,     &p->user_pattern,
-                     &p->proc_name,   &p->proc_pid,     &p->exec_symbol,  &p->exec_name,
+                     &p->proc_name,   &p->proc_pid,     &p->proc_pagetable,     &p->exec_symbol,  &p->exec_name,
                      &p->exec_satp,   &p->trap_entry,   &p->trap_return,  &p->trapframe};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);

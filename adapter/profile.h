@@ -22,6 +22,7 @@ struct profile {
     char *user_pattern;  /* file name of program {name} in user_dir */
     char *proc_name;     /* GDB expression: name of the running process */
     char *proc_pid;      /* GDB expression: its pid */
+    char *proc_pagetable; /* GDB expression: physical address of its Sv39 root table */
     bool kernel_identity_mapped; /* kernel VA == PA: read kernel data physically in user mode */
     char *exec_symbol;   /* where exec has committed a new image */
     char *exec_name;     /* ...expression for the new program's name there */

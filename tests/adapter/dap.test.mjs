@@ -103,6 +103,20 @@ test('kernel breakpoint in sys_write: stops in S mode serving hello, with the ke
   assert.equal(st.body.stackFrames[0].line, writeLine);
   assert.ok(names.some((n) => n.startsWith('syscall ')), names.join(','));
   assert.ok(names.some((n) => n.startsWith('usertrap ')), names.join(','));
+  // The cross-privilege stack: below the kernel's frames, hello's own, from
+  // the trap frame, with hello's sources.
+  const label = names.indexOf('── trap from user mode ──');
+  assert.ok(label > 0, names.join(','));
+  const user = st.body.stackFrames.slice(label + 1);
+  assert.ok(user.every((f) => f.name.endsWith(' [hello]')), names.join(','));
+  // user/lib/syscall.c: the ecall is in syscall3(), called by write().
+  assert.equal(user[0].name, 'syscall3 [hello]');
+  assert.equal(user[0].source.name, 'syscall.c');
+  assert.equal(user[1].name, 'write [hello]');
+  const helloMain = user.find((f) => f.name === 'main [hello]');
+  assert.ok(helloMain, names.join(','));
+  assert.equal(helloMain.source.name, 'hello.c');
+  assert.equal(helloMain.line, lineOf('user/hello.c', 'printf("Hello, world!'));
   const scopes = await dc.scopesRequest({ frameId: st.body.stackFrames[0].id });
   const regs = await dc.variablesRequest({ variablesReference: scopes.body.scopes[1].variablesReference });
   const reg = Object.fromEntries(regs.body.variables.map((v) => [v.name, v.value]));

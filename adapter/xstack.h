@@ -1,0 +1,17 @@
+/*
+ * The cross-privilege call stack: stopped in the kernel while it serves a
+ * trap from user space, the user program's frames continue below the
+ * kernel's, unwound from the registers saved in the trap frame with that
+ * program's own debug information.
+ */
+#ifndef ADAPTER_XSTACK_H
+#define ADAPTER_XSTACK_H
+
+#include <jansson.h>
+
+/* DAP stack frames of the trapped user program (ids from first_id on),
+ * or an empty array when the stop is not inside a trap from user mode.
+ * kernel_frames is GDB's -stack-list-frames "stack" array. */
+json_t *xstack_user_frames(json_t *kernel_frames, int first_id);
+
+#endif
