@@ -312,12 +312,75 @@ static void req_pause(json_t *req, json_t *args)
     dap_respond(req, 0);
 }
 
+/* The instruction at pc is a RISC-V ecall (0x00000073)? */
+static bool at_ecall(void)
+{
+    char err[256];
+    char *v = gdb_eval(err, sizeof err, "*(unsigned int *)$pc");
+    bool yes = v && strtoul(v, 0, 0) == 0x73;
+    free(v);
+    return yes;
+}
+
+/* Is the current kernel frame the trap entry itself, or one the trap path
+ * (trap entry -> system call dispatch) called directly? */
+static bool on_trap_path(void)
+{
+    char err[256];
+    struct mi_record rec;
+    if (!S.profile->trap_entry || gdb_run(&rec, err, sizeof err, "-stack-list-frames 0 1") < 0)
+        return false;
+    json_t *stack = json_object_get(rec.results, "stack");
+    const char *self = mi_str(json_array_get(stack, 0), "func");
+    const char *caller = mi_str(json_array_get(stack, 1), "func");
+    const char *entry = S.profile->trap_entry;
+    bool yes = (self && strcmp(self, entry) == 0) ||
+               (caller && (strcmp(caller, entry) == 0 || strcmp(caller, "syscall") == 0));
+    mi_record_free(&rec);
+    return yes;
+}
+
+/* Stepping across the border between user and kernel:
+ *  - stepIn at an ecall stops at the kernel's trap entry for this process's
+ *    system call (GDB would step over it: its RISC-V single-step is a
+ *    breakpoint at pc + 4);
+ *  - stepOut from a function the trap path called (a system call handler)
+ *    returns to the user instruction after the ecall, in the same process. */
+static bool step_across(json_t *req, const char *line_cmd)
+{
+    char err[256];
+    if (S.here.priv == 0 && strcmp(line_cmd, "-exec-step") == 0 && S.profile->trap_entry &&
+        at_ecall()) {
+        if (step_until(S.profile->trap_entry, 1, true, err, sizeof err) < 0)
+            dap_error(req, "stepIn: %s", err);
+        else
+            dap_respond(req, 0);
+        return true;
+    }
+    if (S.here.priv == 1 && strcmp(line_cmd, "-exec-finish") == 0 && S.profile->trap_return &&
+        S.profile->trapframe && S.profile->tf_epc >= 0 && S.here.pid >= 0 && on_trap_path()) {
+        /* First to the kernel's return to user mode, for this process; then
+         * session.c goes on to the user pc the trap frame holds there. */
+        if (step_until(S.profile->trap_return, 1, false, err, sizeof err) < 0) {
+            dap_error(req, "stepOut: %s", err);
+        } else {
+            S.step_then_user = true;
+            dap_respond(req, 0);
+        }
+        return true;
+    }
+    return false;
+}
+
 static void step(json_t *req, json_t *args, const char *line_cmd, const char *insn_cmd)
 {
     if (S.state != TARGET_STOPPED) {
         dap_error(req, "the OS is not stopped");
         return;
     }
+    inspect_reset();
+    if (step_across(req, line_cmd))
+        return;
     const char *gran = json_string_value(json_object_get(args, "granularity"));
     bool insn = gran && strcmp(gran, "instruction") == 0;
     char err[256];

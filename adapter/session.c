@@ -15,6 +15,7 @@
 #include "qemu.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,19 @@ void mark_program_seen(const char *program)
     breakpoints_on_program_seen(program);
 }
 
+static bool eval_u64(const char *expr, uint64_t *out);
+
+static bool eval_u64_fmt(uint64_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool eval_u64_fmt(uint64_t *out, const char *fmt, ...)
+{
+    char expr[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(expr, sizeof expr, fmt, ap);
+    va_end(ap);
+    return eval_u64(expr, out);
+}
+
 static bool eval_u64(const char *expr, uint64_t *out)
 {
     char err[256];
@@ -200,6 +214,22 @@ void aspace_sync_symbols(void)
             dap_log("add-symbol-file %s: %s", path, err);
         free(path);
     }
+}
+
+int step_until(const char *location, int priv, bool needs_ecall, char *err, size_t errlen)
+{
+    struct mi_record b;
+    if (gdb_run(&b, err, errlen, "-break-insert %s", location) < 0)
+        return -1;
+    const char *num = mi_str(b.results, "bkpt.number");
+    S.step_bp = num ? atoi(num) : 0;
+    mi_record_free(&b);
+    S.step_bp_priv = priv;
+    S.step_needs_ecall = needs_ecall;
+    S.step_then_user = false;
+    S.stepping = true;
+    S.step_pid = S.here.pid;
+    return session_resume("-exec-continue", err, errlen);
 }
 
 int session_resume(const char *mi_command, char *err, size_t errlen)
@@ -382,10 +412,32 @@ void session_on_stopped(struct mi_record *rec)
         mark_program_seen(S.here.program);
 
     if (bkptno && bkptno == S.step_bp) {
-        if (S.here.pid != S.step_pid) {
+        uint64_t scause = 0;
+        bool wrong_trap = S.step_needs_ecall &&
+                          (!eval_u64("(unsigned long)$scause", &scause) || scause != 8);
+        if (S.here.pid != S.step_pid || wrong_trap ||
+            (S.step_bp_priv >= 0 && S.here.priv != S.step_bp_priv)) {
             S.filtered_hits++;
             resume_silently();
             return;
+        }
+        S.step_needs_ecall = false;
+        if (S.step_then_user) {
+            /* At the kernel's return to user mode the trap frame holds the
+             * final user pc (after the ecall): finish there. */
+            S.step_then_user = false;
+            char err[256], loc[64];
+            uint64_t tf, epc;
+            gdb_cmd(err, sizeof err, "-break-delete %d", S.step_bp);
+            S.step_bp = 0;
+            if (eval_u64(S.profile->trapframe, &tf) &&
+                eval_u64_fmt(&epc, "*(unsigned long *)0x%llx",
+                             (unsigned long long)(tf + (uint64_t)S.profile->tf_epc))) {
+                snprintf(loc, sizeof loc, "*0x%llx", (unsigned long long)epc);
+                if (step_until(loc, 0, false, err, sizeof err) == 0)
+                    return;
+            }
+            dap_output("stderr", "osdbg: stepOut: cannot find the return address in user mode\n");
         }
         char err[256];
         gdb_cmd(err, sizeof err, "-break-delete %d", S.step_bp);
@@ -450,6 +502,7 @@ void session_on_stopped(struct mi_record *rec)
                         (unsigned long long)S.here.pc) == 0) {
                 const char *num = mi_str(b.results, "bkpt.number");
                 S.step_bp = num ? atoi(num) : 0;
+                S.step_bp_priv = S.here.priv;
                 mi_record_free(&b);
             }
             S.filtered_hits++;

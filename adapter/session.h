@@ -75,6 +75,9 @@ struct session {
     bool stepping;
     int step_pid;
     int step_bp;             /* GDB breakpoint finishing a step in the right process, 0 none */
+    int step_bp_priv;        /* the privilege the step must end in (-1 any) */
+    bool step_needs_ecall;   /* stepIn at ecall: only a stop with scause = ecall counts */
+    bool step_then_user;     /* stepOut: at the return-to-user point, go on to the user pc */
 };
 
 extern struct session S;
@@ -82,6 +85,10 @@ extern struct session S;
 /* Internal: run fn while the target is stopped (interrupting and resuming
  * if it runs).  Returns fn's result. */
 int with_target_stopped(int (*fn)(void *), void *arg);
+/* Run until location (a GDB location) is reached by the process that is
+ * current now, in privilege priv (-1: any); with needs_ecall, only when
+ * that stop is a system call trap (scause 8).  Reported as a step. */
+int step_until(const char *location, int priv, bool needs_ecall, char *err, size_t errlen);
 /* Resume the target with -exec-continue (or a step command). */
 int session_resume(const char *mi_command, char *err, size_t errlen);
 /* Read priv/satp/pc and the current process into S.here. */

@@ -55,6 +55,11 @@ uservec:
         sd x31, TF_REG(31)(a0)
         csrr t0, sscratch
         sd t0, TF_REG(10)(a0)
+        // The trapped pc too, here rather than in usertrap(): the trap frame
+        // is then complete from the first instruction of the trap on, for
+        // the debugger's cross-privilege stack.
+        csrr t0, sepc
+        sd t0, TF_EPC(a0)
 
         ld sp, TF_KERNEL_SP(a0)
         ld tp, TF_KERNEL_HARTID(a0)

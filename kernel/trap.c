@@ -89,8 +89,7 @@ void usertrap(void)
 
     struct proc *p = myproc();
     uint64_t scause = csr_read(scause);
-    p->trapframe->epc = csr_read(sepc);
-    int which = 0;
+    int which = 0; /* uservec saved sepc in p->trapframe->epc */
 
     if (scause == EXC_ECALL_U) {
         if (proc_killed(p))

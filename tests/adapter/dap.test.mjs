@@ -3,7 +3,7 @@
 // sources by their text, never hard-coded.
 import { test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -220,4 +220,34 @@ test('QEMU killed: terminated within 1 s', async (t) => {
   process.kill(Number(mine[0]), 'SIGKILL');
   await terminated;
   assert.ok(Date.now() - t0 <= 1000);
+});
+
+test('step from user into the system call and back out', async (t) => {
+  // The ecall in hello's syscall stub, found by an independent tool.
+  const dis = execFileSync('riscv64-unknown-elf-objdump', ['-d', path.join(BUILD, 'user', 'hello')], { encoding: 'utf8' });
+  const stub = dis.slice(dis.indexOf('<syscall3>:'));
+  const ecall = stub.match(/^\s+([0-9a-f]+):\s+00000073\s+ecall/m);
+  assert.ok(ecall, 'ecall in syscall3');
+  const ecallAddr = parseInt(ecall[1], 16);
+  const { dc } = await startSession(t, { bootArgs: 'run=hello' }, async (dc) => {
+    await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: `hello!0x${ecallAddr.toString(16)}` }] });
+  });
+  let stop = await waitStopped(dc);
+  assert.match(stop.body.description, /^hello\/(\d+), U mode$/);
+  const pid = stop.body.description.match(/\/(\d+),/)[1];
+  // stepIn at the ecall enters the kernel's trap handler for this process.
+  await dc.stepInRequest({ threadId: 1 });
+  stop = await waitStopped(dc);
+  assert.equal(stop.body.reason, 'step');
+  assert.equal(stop.body.description, `hello/${pid}, S mode`);
+  let st = await dc.stackTraceRequest({ threadId: 1 });
+  assert.match(st.body.stackFrames[0].name, /^usertrap \[kernel\]$/);
+  // stepOut from the trap path returns to the instruction after the ecall.
+  await dc.stepOutRequest({ threadId: 1 });
+  stop = await waitStopped(dc);
+  assert.equal(stop.body.reason, 'step');
+  assert.equal(stop.body.description, `hello/${pid}, U mode`);
+  st = await dc.stackTraceRequest({ threadId: 1 });
+  assert.equal(parseInt(st.body.stackFrames[0].instructionPointerReference, 16), ecallAddr + 4);
+  assert.match(st.body.stackFrames[0].name, /^syscall3 \[hello\]$/);
 });
