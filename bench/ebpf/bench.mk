@@ -1,4 +1,7 @@
 # eBPF benchmarks (issue 4): `make bench` runs bench-ebpf.
+# Included by ebpf/ebpf.mk and possibly by the top-level Makefile: only once.
+ifndef EBPF_BENCH_MK
+EBPF_BENCH_MK := 1
 EBPF_BDIR := $(TOP)/bench/ebpf
 EBPF_BOUT := $(B)/ebpf/bench
 
@@ -20,3 +23,5 @@ bench-ebpf: $(EBPF_BOUT)/bench $(EBPF_BOUT)/bench-rv64 $(EBPF_BOUT)/kernels.o
 	@qemu-riscv64 $(EBPF_BOUT)/bench-rv64 $(EBPF_BOUT)/kernels.o
 
 BENCH_TARGETS += bench-ebpf
+
+endif

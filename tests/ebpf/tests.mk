@@ -1,5 +1,8 @@
 # eBPF runtime test suites (issue 4).  Test binaries use the ASan/UBSan build
 # of the library; the JIT suite runs an rv64 build under qemu-riscv64.
+# Included by ebpf/ebpf.mk and possibly by the top-level Makefile: only once.
+ifndef EBPF_TESTS_MK
+EBPF_TESTS_MK := 1
 EBPF_TDIR := $(TOP)/tests/ebpf
 EBPF_TBIN := $(B)/ebpf/tests
 EBPF_TEST_CFLAGS := $(EBPF_ASAN_CFLAGS) -I$(EBPF_TDIR)
@@ -82,3 +85,5 @@ test-ebpf-fuzz: $(EBPF_TBIN)/fuzz_ebpf $(EBPF_TBIN)/fuzz_seeds $(EBPF_PROGS_DIR)
 	    $(EBPF_TBIN)/fuzz_ebpf $(EBPF_FUZZ_SECS) $(B)/ebpf/fuzz-corpus $(B)/ebpf/fuzz-seeds
 
 TEST_TARGETS += test-ebpf-fuzz
+
+endif
