@@ -325,6 +325,12 @@ long ebpf_ringbuf_consume(ebpf_map *m, void *buf, size_t len)
         if (h & BPF_RINGBUF_BUSY_BIT)
             return 0; /* oldest record not committed yet */
         uint32_t n = h & ~BPF_RINGBUF_DISCARD_BIT;
+        if (round8((uint64_t)n + BPF_RINGBUF_HDR_SZ) > m->def.max_entries - (m->cons_pos & mask)) {
+            /* A header no reservation wrote (an unverified program scribbled
+             * on the ring): drop everything rather than read past the end. */
+            m->cons_pos = m->prod_pos;
+            return -EBPF_EFAULT;
+        }
         m->cons_pos += round8(n + BPF_RINGBUF_HDR_SZ);
         if (h & BPF_RINGBUF_DISCARD_BIT)
             continue;

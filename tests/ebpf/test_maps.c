@@ -156,6 +156,29 @@ static void test_ringbuf(void **state)
     assert_int_equal(ebpf_ringbuf_consume(m, &got, 8), 0);
 }
 
+/* An unverified program can write anywhere in the ring, even over a
+ * header; the reader must not follow a forged length out of the ring. */
+static void test_ringbuf_forged_header(void **state)
+{
+    (void)state;
+    ebpf_vm *vm = new_vm();
+    struct ebpf_map_def d = {BPF_MAP_TYPE_RINGBUF, 0, 0, 64};
+    ebpf_map *m = ebpf_map_create(vm, &d, "rb");
+    assert_non_null(m);
+    /* reserve and submit one 8-byte record, then forge its header */
+    struct ebpf_insn p[] = {
+        LD_MAP(1, 0),  MOV64_IMM(2, 8), MOV64_IMM(3, 0), CALL(BPF_FUNC_ringbuf_reserve),
+        JMP_IMM(BPF_JEQ, 0, 0, 5), MOV64_REG(6, 0), MOV64_REG(1, 0), MOV64_IMM(2, 0),
+        CALL(BPF_FUNC_ringbuf_submit), ST(BPF_W, 6, -8, 0x7fffff), MOV64_IMM(0, 0), EXIT};
+    assert_int_equal(ebpf_load(vm, p, sizeof(p) / sizeof(p[0])), 0);
+    uint64_t r0;
+    ebpf_set_bounds_check(vm, 1);
+    assert_int_equal(ebpf_exec(vm, NULL, 0, &r0), 0); /* the store stays inside the map */
+    char buf[4096];
+    assert_int_equal(ebpf_ringbuf_consume(m, buf, sizeof(buf)), -EBPF_EFAULT);
+    assert_int_equal(ebpf_ringbuf_consume(m, buf, sizeof(buf)), 0);
+}
+
 static void test_update_errors_seen_by_programs(void **state)
 {
     (void)state;
@@ -232,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_array),
         cmocka_unit_test(test_hash),
         cmocka_unit_test(test_ringbuf),
+        cmocka_unit_test(test_ringbuf_forged_header),
         cmocka_unit_test(test_update_errors_seen_by_programs),
         cmocka_unit_test(test_bad_definitions),
     };
