@@ -667,7 +667,12 @@ int ebpf_jit_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
     ebpfA_memcpy(&fn, &p, sizeof(fn));
     vm->run_ctx = ctx;
     vm->run_ctx_len = ctx_len;
+    /* Compiled code is trusted (verified): its stack is the native one, so
+     * the helpers' bounds-checked-mode pointer checks must be off. */
+    int checked = vm->bounds_check;
+    vm->bounds_check = 0;
     uint64_t r0 = fn((uint64_t)(uintptr_t)ctx, ctx_len, vm);
+    vm->bounds_check = checked;
     if (ret)
         *ret = r0;
     return 0;

@@ -310,6 +310,47 @@ static void far_branch(void)
     check("far backward branch", r, r0, 4000);
 }
 
+/* Map and ring buffer helpers called from compiled code. */
+static void jit_maps(void)
+{
+    ebpf_vm *vm = ebpf_create(arena, sizeof(arena), err, sizeof(err));
+    struct ebpf_map_def a = {BPF_MAP_TYPE_ARRAY, 4, 8, 4}, rb = {BPF_MAP_TYPE_RINGBUF, 0, 0, 256};
+    ebpf_map *arr = ebpf_map_create(vm, &a, "arr"), *ring = ebpf_map_create(vm, &rb, "rb");
+    ebpf_register_map_helpers(vm);
+    ebpf_set_icache_flush(vm, flush);
+    /* v = lookup(arr, 2); *v += 5; reserve 8; *rec = *v; submit; return *v */
+    struct ebpf_insn p[] = {
+        MOV64_IMM(6, 0),          ST(BPF_W, 10, -4, 2),      MOV64_REG(2, 10),
+        ALU64_IMM(BPF_ADD, 2, -4), LD_MAP(1, 0),             CALL(BPF_FUNC_map_lookup_elem),
+        JMP_IMM(BPF_JEQ, 0, 0, 13),
+        LDX(BPF_DW, 6, 0, 0),     ALU64_IMM(BPF_ADD, 6, 5),  STX(BPF_DW, 0, 6, 0),
+        LD_MAP(1, 1),             MOV64_IMM(2, 8),           MOV64_IMM(3, 0),
+        CALL(BPF_FUNC_ringbuf_reserve), JMP_IMM(BPF_JEQ, 0, 0, 4), STX(BPF_DW, 0, 6, 0),
+        MOV64_REG(1, 0),          MOV64_IMM(2, 0),           CALL(BPF_FUNC_ringbuf_submit),
+        MOV64_REG(0, 6),          EXIT};
+    uint64_t r0 = 0;
+    int r = ebpf_load(vm, p, sizeof(p) / sizeof(p[0]));
+    struct ebpf_verify_opts o = {0};
+    if (!r)
+        r = ebpf_verify(vm, &o);
+    ebpf_set_bounds_check(vm, 1); /* must not get in the compiled code's way */
+    if (!r)
+        r = ebpf_jit_compile(vm, code, CODE_CAP, NULL);
+    if (r)
+        check("jit map program", r, 0, 0);
+    for (int i = 1; !r && i <= 2; i++) {
+        r = ebpf_jit_exec(vm, NULL, 0, &r0);
+        check("jit map helpers", r, r0, 5u * (unsigned)i);
+    }
+    uint32_t k = 2;
+    uint64_t *v = ebpf_map_lookup(arr, &k), rec = 0;
+    check("jit map value", v ? 0 : -1, v ? *v : 0, 10);
+    long n1 = ebpf_ringbuf_consume(ring, &rec, 8);
+    check("jit ringbuf record 1", n1 == 8 ? 0 : -1, rec, 5);
+    long n2 = ebpf_ringbuf_consume(ring, &rec, 8);
+    check("jit ringbuf record 2", n2 == 8 ? 0 : -1, rec, 10);
+}
+
 int main(void)
 {
     code = mmap(NULL, CODE_CAP, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1,
@@ -336,6 +377,7 @@ int main(void)
         check("lddw ~bit", r, r0, ~(1ull << bit));
     }
     far_branch();
+    jit_maps();
     differential(getenv("DIFF_N") ? (unsigned)atoi(getenv("DIFF_N")) : 10000);
     printf("%u passed, %u failed\n", passed, failed);
     return failed ? 1 : 0;
