@@ -70,6 +70,7 @@ static void add_loc(struct bp *b, uint64_t addr, const char *program)
     struct bp_loc *l = &b->locs[b->nlocs++];
     l->gdb_number = n;
     l->addr = addr;
+    l->enabled = true;
     snprintf(l->program, sizeof l->program, "%s", program ? program : "");
 }
 
@@ -102,7 +103,7 @@ static void decide_verified(struct bp *b)
     b->verified = false;
     free(b->message);
     char msg[160];
-    snprintf(msg, sizeof msg, "armed; %s has not run yet", b->locs[0].program);
+    snprintf(msg, sizeof msg, "%s has not run yet; armed when it starts", b->locs[0].program);
     b->message = strdup(msg);
 }
 
@@ -135,32 +136,6 @@ void breakpoints_on_program_seen(const char *program)
                 break;
             }
         }
-    }
-}
-
-/* The exec breakpoint is armed only while some breakpoint waits for its
- * program to run: otherwise exec costs no stop at all. */
-void exec_breakpoint_update(void)
-{
-    if (!S.profile || !S.profile->exec_symbol)
-        return;
-    bool needed = false;
-    for (int i = 0; i < S.nbps && !needed; i++)
-        if (!S.bps[i].verified && S.bps[i].nlocs)
-            needed = true;
-    char err[256];
-    if (needed && !S.exec_bp && S.state != TARGET_NONE) {
-        struct mi_record rec;
-        if (gdb_run(&rec, err, sizeof err, "-break-insert %s", S.profile->exec_symbol) == 0) {
-            const char *num = mi_str(rec.results, "bkpt.number");
-            S.exec_bp = num ? atoi(num) : 0;
-            mi_record_free(&rec);
-        } else {
-            dap_log("cannot arm the exec breakpoint at %s: %s", S.profile->exec_symbol, err);
-        }
-    } else if (!needed && S.exec_bp) {
-        gdb_cmd(err, sizeof err, "-break-delete %d", S.exec_bp);
-        S.exec_bp = 0;
     }
 }
 
@@ -257,7 +232,7 @@ static int do_set_breakpoints(void *p)
         decide_verified(b);
         json_array_append_new(out, bp_json(b));
     }
-    exec_breakpoint_update();
+    hooks_update();
     dap_respond(a->req, json_pack("{s:o}", "breakpoints", out));
     return 0;
 }
@@ -310,7 +285,7 @@ static int do_set_function_breakpoints(void *p)
         decide_verified(b);
         json_array_append_new(out, bp_json(b));
     }
-    exec_breakpoint_update();
+    hooks_update();
     dap_respond(a->req, json_pack("{s:o}", "breakpoints", out));
     return 0;
 }
@@ -358,7 +333,7 @@ static int do_set_instruction_breakpoints(void *p)
         decide_verified(b);
         json_array_append_new(out, bp_json(b));
     }
-    exec_breakpoint_update();
+    hooks_update();
     dap_respond(a->req, json_pack("{s:o}", "breakpoints", out));
     return 0;
 }

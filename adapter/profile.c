@@ -100,6 +100,8 @@ struct profile *profile_load(const char *path, char *err, size_t errlen)
     p->exec_symbol = get_str(j, "exec.symbol", 0);
     p->exec_name = get_str(j, "exec.name", 0);
     p->exec_satp = get_str(j, "exec.satp", 0);
+    p->exit_symbol = get_str(j, "exit.symbol", 0);
+    p->exit_pid = get_str(j, "exit.pid", 0);
     p->trap_entry = get_str(j, "trap.entry", 0);
     p->trap_return = get_str(j, "trap.return", 0);
     p->trapframe = get_str(j, "trap.frame", 0);
@@ -133,7 +135,7 @@ void profile_free(struct profile *p)
     char **strs[] = {&p->path,        &p->name,         &p->root,         &p->kernel,
                      &p->gdb,         &p->qemu,         &p->user_dir,     &p->user_pattern,
                      &p->proc_name,   &p->proc_pid,     &p->proc_pagetable,     &p->exec_symbol,  &p->exec_name,
-                     &p->exec_satp,   &p->trap_entry,   &p->trap_return,  &p->trapframe};
+                     &p->exec_satp,   &p->exit_symbol,  &p->exit_pid,   &p->trap_entry,   &p->trap_return,  &p->trapframe};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (char **a = p->qemu_args; a && *a; a++)

@@ -27,6 +27,8 @@ struct profile {
     char *exec_symbol;   /* where exec has committed a new image */
     char *exec_name;     /* ...expression for the new program's name there */
     char *exec_satp;     /* ...and for its satp */
+    char *exit_symbol;   /* where a process ends */
+    char *exit_pid;      /* ...expression for its pid there */
     char *trap_entry;    /* C entry of traps from user mode */
     char *trap_return;   /* where the kernel returns to user mode */
     char *trapframe;     /* expression: kernel address of the current trap frame */

@@ -233,7 +233,7 @@ static void req_configuration_done(json_t *req, json_t *args)
 {
     (void)args;
     S.configured = true;
-    exec_breakpoint_update();
+    hooks_update();
     dap_respond(req, 0);
     if (S.stop_on_entry) {
         aspace_identify();

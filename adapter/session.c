@@ -237,6 +237,7 @@ int session_resume(const char *mi_command, char *err, size_t errlen)
     if (gdb_cmd(err, errlen, "%s", mi_command) < 0)
         return -1;
     S.state = TARGET_RUNNING;
+    S.has_run = true;
     return 0;
 }
 
@@ -374,22 +375,6 @@ static bool condition_true(const char *cond)
     return t;
 }
 
-static void on_exec_stop(void)
-{
-    char err[256];
-    char name[64] = "";
-    char *v = gdb_eval(err, sizeof err, "%s", S.profile->exec_name);
-    if (v) {
-        parse_c_string(v, name, sizeof name);
-        free(v);
-    }
-    S.internal_stops++;
-    if (name[0])
-        mark_program_seen(name);
-    exec_breakpoint_update();
-    resume_silently();
-}
-
 void session_on_stopped(struct mi_record *rec)
 {
     S.state = TARGET_STOPPED;
@@ -403,13 +388,13 @@ void session_on_stopped(struct mi_record *rec)
     const char *b = mi_str(rec->results, "bkptno");
     if (b)
         bkptno = atoi(b);
-    if (bkptno && bkptno == S.exec_bp) {
-        on_exec_stop();
+    if (hooks_handle_stop(bkptno))
         return;
-    }
     aspace_identify();
-    if (S.here.priv == 0 && S.here.program[0])
+    if (S.here.program[0]) {
+        live_set(S.here.pid, S.here.program);
         mark_program_seen(S.here.program);
+    }
 
     if (bkptno && bkptno == S.step_bp) {
         uint64_t scause = 0;

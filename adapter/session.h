@@ -45,6 +45,7 @@ struct bp {
         int gdb_number;
         uint64_t addr;
         char program[64];   /* "" = kernel, "*" = any user program */
+        bool enabled;       /* armed in GDB now */
     } *locs;
 };
 
@@ -65,6 +66,10 @@ struct session {
     int nbps;
     int next_bp_id;
     int exec_bp;             /* GDB number of the internal exec breakpoint, 0 none */
+    int exit_bp;             /* ... and of the exit breakpoint */
+    bool hooks_armed;        /* exec/exit breakpoints in place (liveness.c) */
+    bool tracking_complete;  /* ...since before the OS's first instruction */
+    bool has_run;            /* the OS has been resumed at least once */
     char seen[32][64];       /* programs seen running (exec'd) */
     int nseen;
     /* counters (reported by the "osdbg/stats" custom request) */
@@ -107,7 +112,12 @@ void mark_program_seen(const char *program);
 /* breakpoints.c */
 void breakpoints_on_program_seen(const char *program);
 struct bp *breakpoint_by_gdb_number(int n, struct bp_loc **loc);
-void exec_breakpoint_update(void);
+
+/* liveness.c: which programs have a process; arming of user breakpoints */
+void hooks_update(void);
+bool hooks_handle_stop(int bkptno);
+bool program_live(const char *program);
+void live_set(int pid, const char *program);
 void breakpoints_free_all(void);
 
 #endif

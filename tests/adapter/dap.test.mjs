@@ -251,3 +251,18 @@ test('step from user into the system call and back out', async (t) => {
   assert.equal(parseInt(st.body.stackFrames[0].instructionPointerReference, 16), ecallAddr + 4);
   assert.match(st.body.stackFrames[0].name, /^syscall3 \[hello\]$/);
 });
+
+test('breakpoints of a program that is not running cost no stop (run=matrix with breakpoints in hello)', async (t) => {
+  // Every line of hello.c: hello's code shares its addresses with matrix's.
+  const lines = fs.readFileSync(src('user/hello.c'), 'utf8').split('\n').map((_, i) => ({ line: i + 1 }));
+  const stopped = [];
+  const { dc } = await startSession(t, { bootArgs: 'run=matrix' }, async (dc) => {
+    dc.on('stopped', (e) => stopped.push(e));
+    await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') }, breakpoints: lines });
+  });
+  await dc.waitForEvent('terminated', 20000);
+  const stats = await dc.customRequest('osdbg/stats', {});
+  assert.equal(stopped.length, 0);
+  assert.equal(stats.body.filteredHits, 0, 'no hit of hello\'s breakpoints in matrix reached GDB');
+  assert.ok(stats.body.internalStops <= 4, `exec/exit stops only (${stats.body.internalStops})`);
+});
