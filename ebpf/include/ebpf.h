@@ -112,9 +112,13 @@ struct ebpf_map_def {
     uint32_t max_entries; /* ring buffer: data size in bytes, a power of 2 */
 };
 
-/* Creates a map in the arena; its fd is its index (0, 1, ...). */
+/* Creates a map in the arena; its fd is its index in the VM (0, 1, ...). */
 ebpf_map *ebpf_map_create(ebpf_vm *vm, const struct ebpf_map_def *def, const char *name);
 ebpf_map *ebpf_map_by_fd(ebpf_vm *vm, int fd);
+/* Makes another VM's map usable in vm (returns its fd here).  The ELF loader
+ * reuses maps of the same name, so sharing a VM's maps before loading a
+ * second program of the same object makes both programs use one map. */
+int ebpf_map_share(ebpf_vm *vm, ebpf_map *map);
 ebpf_map *ebpf_map_by_name(ebpf_vm *vm, const char *name);
 int ebpf_map_count(const ebpf_vm *vm);
 int ebpf_map_fd(const ebpf_map *map);

@@ -127,6 +127,7 @@ bool ebpfL_is_lddw(const struct ebpf_insn *in);
 int ebpfL_func_of(const ebpf_vm *vm, uint32_t pc);
 
 /* maps.c */
+int ebpfM_index(const ebpf_vm *vm, const ebpf_map *map); /* fd in vm, or -1 */
 bool ebpfM_contains(const ebpf_map *map, uintptr_t addr, size_t len);
 void *ebpfM_ringbuf_reserve(ebpf_map *map, uint64_t size);
 void ebpfM_ringbuf_commit(void *rec, bool discard);

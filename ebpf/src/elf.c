@@ -268,7 +268,7 @@ static int create_maps(struct elf *e)
             if (m->init)
                 ebpfA_memcpy(map->data, m->init, m->init_len);
         }
-        m->fd = map->fd;
+        m->fd = ebpfM_index(e->vm, map);
     }
     return 0;
 }

@@ -99,6 +99,28 @@ ebpf_map *ebpf_map_by_fd(ebpf_vm *vm, int fd)
     return fd >= 0 && fd < vm->nmaps ? vm->maps[fd] : NULL;
 }
 
+/* A map created by another VM becomes usable here too (programs in several
+ * VMs sharing one map, as the programs of one object do).  Its fd in this VM
+ * is returned; the map keeps living in the arena of the VM that created it. */
+int ebpf_map_share(ebpf_vm *vm, ebpf_map *map)
+{
+    int fd = ebpfM_index(vm, map);
+    if (fd >= 0)
+        return fd;
+    if (vm->nmaps == EBPF_MAX_MAPS)
+        return ebpfA_fail(vm, EBPF_E2BIG, -1, "too many maps");
+    vm->maps[vm->nmaps] = map;
+    return vm->nmaps++;
+}
+
+int ebpfM_index(const ebpf_vm *vm, const ebpf_map *map)
+{
+    for (int i = 0; i < vm->nmaps; i++)
+        if (vm->maps[i] == map)
+            return i;
+    return -1;
+}
+
 ebpf_map *ebpf_map_by_name(ebpf_vm *vm, const char *name)
 {
     for (int i = 0; i < vm->nmaps; i++)

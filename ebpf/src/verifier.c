@@ -600,7 +600,7 @@ static int check_helper(struct verifier *v, const struct ebpf_insn *in)
             return ebpfV_err(v, "helper %s returns a map value but takes no map", pr->name);
         ebpfA_memset(r0, 0, sizeof(*r0));
         r0->type = T_MAP_VALUE_OR_NULL;
-        r0->map = (uint16_t)map->fd;
+        r0->map = (uint16_t)ebpfM_index(v->vm, map);
         r0->id = ++v->id_gen;
         break;
     case EBPF_RET_ALLOC_MEM_OR_NULL:

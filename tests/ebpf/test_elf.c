@@ -206,6 +206,42 @@ static void test_kretprobe_and_uprobe(void **state)
     free(obj);
 }
 
+/* Two VMs, one map: the second VM shares the first one's maps before
+ * loading the same object, as the kernel does for programs of one object. */
+static char arena2[16 << 20];
+static void test_shared_maps(void **state)
+{
+    (void)state;
+    size_t len;
+    void *obj = slurp("probe.o", &len);
+    ebpf_vm *a = new_vm();
+    if (ebpf_load_elf(a, obj, len, "kprobe/do_sys_open"))
+        fail_msg("load: %s", ebpf_error(a));
+    char err2[256];
+    ebpf_vm *b = ebpf_create(arena2, sizeof(arena2), err2, sizeof(err2));
+    assert_int_equal(ebpf_register_map_helpers(b), 0);
+    ebpf_register_helper(b, BPF_FUNC_get_current_pid_tgid, h_pid, &p_pid);
+    /* share in reverse order: fds differ between the VMs */
+    for (int fd = ebpf_map_count(a) - 1; fd >= 0; fd--)
+        assert_true(ebpf_map_share(b, ebpf_map_by_fd(a, fd)) >= 0);
+    if (ebpf_load_elf(b, obj, len, "count_open"))
+        fail_msg("load: %s", err2);
+    assert_int_equal(ebpf_map_count(b), ebpf_map_count(a)); /* nothing new created */
+    verify(b, sizeof(struct regs));
+    struct regs ctx = {{0}};
+    ctx.r[A0] = 9;
+    uint64_t r0;
+    assert_int_equal(ebpf_exec(a, &ctx, sizeof(ctx), &r0), 0);
+    assert_int_equal(ebpf_exec(b, &ctx, sizeof(ctx), &r0), 0);
+    uint64_t key = 9, *v = ebpf_map_lookup(ebpf_map_by_name(a, "counts"), &key);
+    assert_non_null(v);
+    assert_int_equal(*v, 2);
+    uint32_t k0 = 0;
+    uint64_t *calls = ebpf_map_lookup(ebpf_map_by_name(a, ".data"), &k0);
+    assert_int_equal(*calls, 102);
+    free(obj);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -237,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_kprobe_maps_globals),
         cmocka_unit_test(test_program_by_function_name),
         cmocka_unit_test(test_list_programs),
+        cmocka_unit_test(test_shared_maps),
         cmocka_unit_test(test_kretprobe_and_uprobe),
         cmocka_unit_test(test_errors),
     };
