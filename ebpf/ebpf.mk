@@ -6,6 +6,8 @@
 #   $(B)/ebpf/rv64-kernel/libebpf.a the kernel's flags: proves it is freestanding
 #
 # The kernel compiles $(EBPF_LIB_SRCS) itself with $(EBPF_INCLUDES).
+# Binaries are linked to a temporary name and renamed, so a suite running
+# while another make rebuilds them never sees half a file.
 
 EBPF_DIR      := $(TOP)/ebpf
 EBPF_LIB_SRCS := $(addprefix $(EBPF_DIR)/src/,util.c load.c interp.c maps.c helpers.c disasm.c \
@@ -47,20 +49,20 @@ $(B)/ebpf/rv64-kernel/%.o: $(EBPF_DIR)/src/%.c $(EBPF_LIB_HDRS)
 	@$(EBPF_KCC) $(EBPF_KCFLAGS) $(EBPF_LIB_FLAGS) -c $< -o $@
 
 $(B)/ebpf/host/libebpf.a: $(call EBPF_OBJS,host)
-	@rm -f $@ && ar rcs $@ $^
+	@rm -f $@.tmp && ar rcs $@.tmp $^ && mv -f $@.tmp $@
 $(B)/ebpf/asan/libebpf.a: $(call EBPF_OBJS,asan)
-	@rm -f $@ && ar rcs $@ $^
+	@rm -f $@.tmp && ar rcs $@.tmp $^ && mv -f $@.tmp $@
 $(B)/ebpf/rv64-linux/libebpf.a: $(call EBPF_OBJS,rv64-linux)
-	@rm -f $@ && riscv64-linux-gnu-ar rcs $@ $^
+	@rm -f $@.tmp && riscv64-linux-gnu-ar rcs $@.tmp $^ && mv -f $@.tmp $@
 $(B)/ebpf/rv64-kernel/libebpf.a: $(call EBPF_OBJS,rv64-kernel)
-	@rm -f $@ && riscv64-unknown-elf-ar rcs $@ $^
+	@rm -f $@.tmp && riscv64-unknown-elf-ar rcs $@.tmp $^ && mv -f $@.tmp $@
 
 $(B)/bin/ebpf-run: $(EBPF_DIR)/tools/ebpf_run.c $(B)/ebpf/host/libebpf.a
 	@mkdir -p $(@D)
-	$(EBPF_HOST_CC) $(EBPF_HOST_CFLAGS) $< $(B)/ebpf/host/libebpf.a -o $@
+	$(EBPF_HOST_CC) $(EBPF_HOST_CFLAGS) $< $(B)/ebpf/host/libebpf.a -o $@.tmp && mv -f $@.tmp $@
 $(B)/bin/ebpf-run-rv64: $(EBPF_DIR)/tools/ebpf_run.c $(B)/ebpf/rv64-linux/libebpf.a
 	@mkdir -p $(@D)
-	$(EBPF_RV_CC) $(EBPF_RV_CFLAGS) -static $< $(B)/ebpf/rv64-linux/libebpf.a -o $@
+	$(EBPF_RV_CC) $(EBPF_RV_CFLAGS) -static $< $(B)/ebpf/rv64-linux/libebpf.a -o $@.tmp && mv -f $@.tmp $@
 
 .PHONY: ebpf ebpf-kernel-check
 ebpf: $(B)/bin/ebpf-run $(B)/bin/ebpf-run-rv64 $(B)/ebpf/rv64-kernel/libebpf.a
