@@ -23,6 +23,30 @@ static struct varobj {
 } *varobjs;
 static int nvarobjs;
 
+static char *path_expr;
+
+/* Children of a varobj are named "<parent>.<child>"; GDB tells the C
+ * expression of one with -var-info-path-expression.  For a Locals scope
+ * the name is the expression. */
+const char *inspect_varobj_expression(int ref, const char *name)
+{
+    free(path_expr);
+    path_expr = 0;
+    if (ref >= 4 && ref < VAROBJ_BASE && ref % 4 == SCOPE_LOCALS)
+        return path_expr = strdup(name);
+    if (ref < VAROBJ_BASE || ref - VAROBJ_BASE >= nvarobjs)
+        return 0;
+    char err[256], child[512];
+    struct mi_record rec;
+    snprintf(child, sizeof child, "%s.%s", varobjs[ref - VAROBJ_BASE].name, name);
+    if (gdb_run(&rec, err, sizeof err, "-var-info-path-expression %s", child) < 0)
+        return 0;
+    const char *e = mi_str(rec.results, "path_expr");
+    path_expr = e ? strdup(e) : 0;
+    mi_record_free(&rec);
+    return path_expr;
+}
+
 void inspect_reset(void)
 {
     char err[256];
@@ -130,8 +154,12 @@ static json_t *varobj_variable(const char *display, const char *expr, int level)
     char *q = mi_quote(expr);
     int r = gdb_run(&rec, err, sizeof err, "-var-create --thread 1 --frame %d - * %s", level, q);
     free(q);
-    if (r < 0)
+    if (r < 0) {
+        /* -var-create only says it failed; the evaluator says why. */
+        char *v = gdb_eval(err, sizeof err, "%s", expr);
+        free(v);
         return json_pack("{s:s, s:s, s:i}", "name", display, "value", err, "variablesReference", 0);
+    }
     const char *name = mi_str(rec.results, "name");
     const char *value = mi_str(rec.results, "value");
     const char *type = mi_str(rec.results, "type");

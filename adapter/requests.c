@@ -24,7 +24,8 @@ static void req_initialize(json_t *req, json_t *args)
     json_t *l1 = json_object_get(args, "linesStartAt1");
     S.client_lines_start_at1 = !json_is_false(l1);
     S.supports_run_in_terminal = json_is_true(json_object_get(args, "supportsRunInTerminalRequest"));
-    dap_respond(req, json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
+    dap_respond(req, json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, "
+                               "s:b, s:b}",
                                "supportsConfigurationDoneRequest", 1,
                                "supportsFunctionBreakpoints", 1,
                                "supportsConditionalBreakpoints", 1,
@@ -34,7 +35,13 @@ static void req_initialize(json_t *req, json_t *args)
                                "supportsSteppingGranularity", 1,
                                "supportsEvaluateForHovers", 1,
                                "supportsReadMemoryRequest", 1,
-                               "supportsTerminateRequest", 1));
+                               "supportsTerminateRequest", 1,
+                               "supportsWriteMemoryRequest", 1,
+                               "supportsDisassembleRequest", 1,
+                               "supportsSetVariable", 1,
+                               "supportsDataBreakpoints", 1,
+                               "supportsLoadedSourcesRequest", 1,
+                               "supportsModulesRequest", 1));
 }
 
 /* Console bytes become "stdout" output events; JSON needs valid UTF-8, so
@@ -484,6 +491,13 @@ const struct dap_request_entry osdbg_requests[] = {
     {"variables", req_variables},
     {"evaluate", req_evaluate},
     {"readMemory", req_read_memory},
+    {"writeMemory", req_write_memory},
+    {"disassemble", req_disassemble},
+    {"setVariable", req_set_variable},
+    {"dataBreakpointInfo", req_data_breakpoint_info},
+    {"setDataBreakpoints", req_set_data_breakpoints},
+    {"loadedSources", req_loaded_sources},
+    {"modules", req_modules},
     {"terminate", req_terminate},
     {"disconnect", req_disconnect},
     {"consoleInput", req_console_input},

@@ -266,3 +266,51 @@ test('breakpoints of a program that is not running cost no stop (run=matrix with
   assert.equal(stats.body.filteredHits, 0, 'no hit of hello\'s breakpoints in matrix reached GDB');
   assert.ok(stats.body.internalStops <= 4, `exec/exit stops only (${stats.body.internalStops})`);
 });
+
+test('inspect and change a stopped program: evaluate, setVariable, memory, disassemble, watchpoint, sources, modules', async (t) => {
+  const workLine = lineOf('user/matrix.c', 'long acc = 0;');
+  const { dc } = await startSession(t, { bootArgs: 'run=matrix' }, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') }, breakpoints: [{ line: workLine }] });
+  });
+  await waitStopped(dc);
+  const st = await dc.stackTraceRequest({ threadId: 1 });
+  const frameId = st.body.stackFrames[0].id;
+  // evaluate in the watch/hover context and in the GDB console (repl)
+  const n = await dc.evaluateRequest({ expression: 'n', frameId, context: 'watch' });
+  assert.equal(n.body.result, '8', 'work(N) with N = 8');
+  const repl = await dc.evaluateRequest({ expression: 'print n * 2', frameId, context: 'repl' });
+  assert.match(repl.body.result, /= 16/);
+  await assert.rejects(dc.evaluateRequest({ expression: 'no_such_variable', frameId, context: 'watch' }), /No symbol/);
+  // setVariable on a local, seen by a later evaluate
+  const scopes = await dc.scopesRequest({ frameId });
+  const locals = scopes.body.scopes[0].variablesReference;
+  const set = await dc.setVariableRequest({ variablesReference: locals, name: 'sum', value: '1000' });
+  assert.equal(set.body.value, '1000');
+  assert.equal((await dc.evaluateRequest({ expression: 'sum', frameId, context: 'watch' })).body.result, '1000');
+  // memory: write 8 bytes into a[0][0] and read them back
+  const addr = (await dc.evaluateRequest({ expression: '(unsigned long)&a[0][0]', frameId, context: 'watch' })).body.result;
+  const ref = '0x' + BigInt(addr).toString(16);
+  await dc.customRequest('writeMemory', { memoryReference: ref, data: Buffer.from([7, 0, 0, 0, 0, 0, 0, 0]).toString('base64') });
+  assert.equal((await dc.evaluateRequest({ expression: 'a[0][0]', frameId, context: 'watch' })).body.result, '7');
+  const mem = await dc.customRequest('readMemory', { memoryReference: ref, count: 8 });
+  assert.deepEqual([...Buffer.from(mem.body.data, 'base64')], [7, 0, 0, 0, 0, 0, 0, 0]);
+  // disassemble at the pc
+  const pc = st.body.stackFrames[0].instructionPointerReference;
+  const dis = await dc.customRequest('disassemble', { memoryReference: pc, instructionCount: 4 });
+  assert.equal(dis.body.instructions.length, 4);
+  assert.equal(BigInt(dis.body.instructions[0].address), BigInt(pc));
+  // a watchpoint on c[0][0]: the next write stops with reason "data breakpoint"
+  const info = await dc.customRequest('dataBreakpointInfo', { name: 'c[0][0]' });
+  const wp = await dc.customRequest('setDataBreakpoints', { breakpoints: [{ dataId: info.body.dataId, accessType: 'write' }] });
+  assert.equal(wp.body.breakpoints[0].verified, true, JSON.stringify(wp.body));
+  await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') }, breakpoints: [] });
+  await dc.continueRequest({ threadId: 1 });
+  const stop = await waitStopped(dc);
+  assert.equal(stop.body.reason, 'data breakpoint');
+  await dc.customRequest('setDataBreakpoints', { breakpoints: [] });
+  // loaded sources and modules
+  const sources = (await dc.customRequest('loadedSources', {})).body.sources.map((s) => s.path);
+  assert.ok(sources.includes(src('kernel/sysfile.c')) && sources.includes(src('user/matrix.c')));
+  const modules = (await dc.customRequest('modules', {})).body.modules;
+  assert.ok(modules.some((m) => m.name === 'kernel') && modules.some((m) => m.name === 'matrix' && m.symbolStatus === 'running'));
+});
