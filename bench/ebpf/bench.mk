@@ -7,14 +7,14 @@ EBPF_BOUT := $(B)/ebpf/bench
 
 $(EBPF_BOUT)/kernels.o: $(EBPF_BDIR)/kernels.c
 	@mkdir -p $(@D)
-	clang -O2 -g -target bpf -I/usr/include/x86_64-linux-gnu -c $< -o $@
+	clang -O2 -g -target bpf -I/usr/include/x86_64-linux-gnu -c $< -o $@.tmp && mv -f $@.tmp $@
 $(EBPF_BOUT)/bench: $(EBPF_BDIR)/bench.c $(B)/ebpf/host/libebpf.a
 	@mkdir -p $(@D)
-	$(EBPF_HOST_CC) $(EBPF_HOST_CFLAGS) $< $(B)/ebpf/host/libebpf.a -o $@
+	$(EBPF_HOST_CC) $(EBPF_HOST_CFLAGS) $< $(B)/ebpf/host/libebpf.a -o $@.tmp && mv -f $@.tmp $@
 $(EBPF_BOUT)/bench-rv64: $(EBPF_BDIR)/bench.c $(EBPF_BDIR)/kernels.c $(B)/ebpf/rv64-linux/libebpf.a
 	@mkdir -p $(@D)
 	$(EBPF_RV_CC) $(EBPF_RV_CFLAGS) -static $(EBPF_BDIR)/bench.c $(EBPF_BDIR)/kernels.c \
-	    $(B)/ebpf/rv64-linux/libebpf.a -o $@
+	    $(B)/ebpf/rv64-linux/libebpf.a -o $@.tmp && mv -f $@.tmp $@
 
 .PHONY: bench-ebpf
 bench-ebpf: $(EBPF_BOUT)/bench $(EBPF_BOUT)/bench-rv64 $(EBPF_BOUT)/kernels.o

@@ -9,7 +9,7 @@ EBPF_TEST_CFLAGS := $(EBPF_ASAN_CFLAGS) -I$(EBPF_TDIR)
 
 $(EBPF_TBIN)/%: $(EBPF_TDIR)/%.c $(B)/ebpf/asan/libebpf.a $(wildcard $(EBPF_TDIR)/*.h)
 	@mkdir -p $(@D)
-	$(EBPF_HOST_CC) $(EBPF_TEST_CFLAGS) $< $(B)/ebpf/asan/libebpf.a -lcmocka -o $@
+	$(EBPF_HOST_CC) $(EBPF_TEST_CFLAGS) $< $(B)/ebpf/asan/libebpf.a -lcmocka -o $@.tmp && mv -f $@.tmp $@
 
 .PHONY: test-ebpf-interp
 test-ebpf-interp: $(EBPF_TBIN)/test_interp
@@ -26,7 +26,7 @@ TEST_TARGETS += test-ebpf-verifier
 # JIT: the runner is a static rv64 Linux program run under qemu-riscv64.
 $(EBPF_TBIN)/jit_runner-rv64: $(EBPF_TDIR)/jit_runner.c $(B)/ebpf/rv64-linux/libebpf.a $(wildcard $(EBPF_TDIR)/*.h)
 	@mkdir -p $(@D)
-	$(EBPF_RV_CC) $(EBPF_RV_CFLAGS) -I$(EBPF_TDIR) -static $< $(B)/ebpf/rv64-linux/libebpf.a -o $@
+	$(EBPF_RV_CC) $(EBPF_RV_CFLAGS) -I$(EBPF_TDIR) -static $< $(B)/ebpf/rv64-linux/libebpf.a -o $@.tmp && mv -f $@.tmp $@
 
 .PHONY: test-ebpf-jit
 test-ebpf-jit: $(EBPF_TBIN)/jit_runner-rv64
@@ -40,11 +40,11 @@ EBPF_BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_riscv -I/usr/include/x86_6
                    -I$(EBPF_TDIR)/progs -Wall -Werror
 $(EBPF_PROGS_DIR)/%.o: $(EBPF_TDIR)/progs/%.c $(wildcard $(EBPF_TDIR)/progs/*.h)
 	@mkdir -p $(@D)
-	clang $(EBPF_BPF_CFLAGS) -c $< -o $@
+	clang $(EBPF_BPF_CFLAGS) -c $< -o $@.tmp && mv -f $@.tmp $@
 
 $(EBPF_TBIN)/test_elf: $(EBPF_TDIR)/test_elf.c $(B)/ebpf/asan/libebpf.a
 	@mkdir -p $(@D)
-	$(EBPF_HOST_CC) $(EBPF_TEST_CFLAGS) -DPROG_DIR='"$(EBPF_PROGS_DIR)"' $< $(B)/ebpf/asan/libebpf.a -lcmocka -o $@
+	$(EBPF_HOST_CC) $(EBPF_TEST_CFLAGS) -DPROG_DIR='"$(EBPF_PROGS_DIR)"' $< $(B)/ebpf/asan/libebpf.a -lcmocka -o $@.tmp && mv -f $@.tmp $@
 
 .PHONY: test-ebpf-elf
 test-ebpf-elf: $(EBPF_TBIN)/test_elf $(EBPF_PROGS_DIR)/calls.o $(EBPF_PROGS_DIR)/probe.o
@@ -70,11 +70,11 @@ $(EBPF_TBIN)/fuzz_ebpf: $(EBPF_TDIR)/fuzz_ebpf.c $(EBPF_LIB_SRCS) $(EBPF_LIB_HDR
 	@mkdir -p $(@D)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    $(EBPF_INCLUDES) -Wall -Wextra -Werror -Wno-initializer-overrides \
-	    $(EBPF_TDIR)/fuzz_ebpf.c $(EBPF_LIB_SRCS) -o $@
+	    $(EBPF_TDIR)/fuzz_ebpf.c $(EBPF_LIB_SRCS) -o $@.tmp && mv -f $@.tmp $@
 
 $(EBPF_TBIN)/fuzz_seeds: $(EBPF_TDIR)/fuzz_seeds.c $(wildcard $(EBPF_TDIR)/*.h)
 	@mkdir -p $(@D)
-	$(EBPF_HOST_CC) $(EBPF_HOST_CFLAGS) -I$(EBPF_TDIR) $< -o $@
+	$(EBPF_HOST_CC) $(EBPF_HOST_CFLAGS) -I$(EBPF_TDIR) $< -o $@.tmp && mv -f $@.tmp $@
 
 .PHONY: test-ebpf-fuzz
 test-ebpf-fuzz: $(EBPF_TBIN)/fuzz_ebpf $(EBPF_TBIN)/fuzz_seeds $(EBPF_PROGS_DIR)/calls.o $(EBPF_PROGS_DIR)/probe.o
