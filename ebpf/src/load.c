@@ -188,8 +188,11 @@ static uint64_t resolve_lddw(ebpf_vm *vm, const struct ebpf_insn *in, uint32_t p
         m = ebpf_map_by_fd(vm, in->imm);
         if (!m)
             break;
-        if (m->def.type != BPF_MAP_TYPE_ARRAY || (uint32_t)in[1].imm >= m->data_len) {
-            *err = ebpfA_fail(vm, EBPF_EINVAL, (int)pc, "invalid map value offset %u",
+        /* as Linux: direct value access only into a one-element array */
+        if (m->def.type != BPF_MAP_TYPE_ARRAY || m->def.max_entries != 1 ||
+            (uint32_t)in[1].imm >= m->def.value_size) {
+            *err = ebpfA_fail(vm, EBPF_EINVAL, (int)pc,
+                              "invalid direct value access: map %s, offset %u", m->name,
                               (uint32_t)in[1].imm);
             return 0;
         }

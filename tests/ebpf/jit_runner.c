@@ -349,6 +349,27 @@ static void jit_maps(void)
     check("jit ringbuf record 1", n1 == 8 ? 0 : -1, rec, 5);
     long n2 = ebpf_ringbuf_consume(ring, &rec, 8);
     check("jit ringbuf record 2", n2 == 8 ? 0 : -1, rec, 10);
+
+    /* lddw BPF_PSEUDO_MAP_VALUE (how globals are reached: a one-element
+     * array); add 1 to the u64 at byte 8 through the direct pointer */
+    ebpf_vm *vm2 = ebpf_create(arena + (4 << 20), sizeof(arena) - (4 << 20), err, sizeof(err));
+    struct ebpf_map_def g = {BPF_MAP_TYPE_ARRAY, 4, 16, 1};
+    ebpf_map *glob = ebpf_map_create(vm2, &g, ".data");
+    k = 0;
+    v = ebpf_map_lookup(glob, &k);
+    v[1] = 10;
+    struct ebpf_insn q[] = {LD_MAP_VALUE(1, 0, 8), LDX(BPF_DW, 0, 1, 0), ALU64_IMM(BPF_ADD, 0, 1),
+                            STX(BPF_DW, 1, 0, 0), EXIT};
+    r = ebpf_load(vm2, q, sizeof(q) / sizeof(q[0]));
+    if (!r)
+        r = ebpf_verify(vm2, &o);
+    if (!r)
+        r = ebpf_jit_compile(vm2, code, CODE_CAP, NULL);
+    if (!r)
+        r = ebpf_jit_exec(vm2, NULL, 0, &r0);
+    check("jit lddw map value", r, r0, 11);
+    v++;
+    check("jit store through map value", 0, *v, 11);
 }
 
 int main(void)

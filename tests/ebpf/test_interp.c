@@ -129,6 +129,14 @@ static void test_load_rejects(void **state)
     expect_load_error(legacy, 2, 0, "legacy");
     struct ebpf_insn nomap[] = {LD_MAP(1, 3), MOV64_IMM(0, 0), EXIT};
     expect_load_error(nomap, 4, 0, "valid bpf_map");
+    {
+        ebpf_vm *vm = new_vm();
+        struct ebpf_map_def d = {BPF_MAP_TYPE_ARRAY, 4, 8, 2};
+        assert_non_null(ebpf_map_create(vm, &d, "two"));
+        struct ebpf_insn direct[] = {LD_MAP_VALUE(1, 0, 0), MOV64_IMM(0, 0), EXIT};
+        assert_int_not_equal(ebpf_load(vm, direct, 4), 0); /* not a one-element array */
+        assert_non_null(strstr(ebpf_error(vm), "invalid direct value access"));
+    }
 }
 
 static void expect_run_error(const struct ebpf_insn *p, unsigned n, int insn, const char *what)
