@@ -168,6 +168,21 @@ static void remove_bps(enum bp_kind kind, const char *source)
     S.nbps = keep;
 }
 
+void breakpoints_reinsert(void)
+{
+    char err[256];
+    for (int i = 0; i < S.nbps; i++) {
+        struct bp *b = &S.bps[i];
+        for (int k = 0; k < b->nlocs; k++) {
+            int n = insert_at(b->locs[k].addr, err, sizeof err);
+            b->locs[k].gdb_number = n > 0 ? n : 0;
+            b->locs[k].enabled = true;
+        }
+        b->hits = 0;
+    }
+    hooks_update();
+}
+
 void breakpoints_free_all(void)
 {
     for (int i = 0; i < S.nbps; i++)

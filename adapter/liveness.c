@@ -56,6 +56,11 @@ void live_set(int pid, const char *program)
     }
 }
 
+void live_clear(void)
+{
+    nlive = 0;
+}
+
 static void live_remove(int pid)
 {
     for (int i = 0; i < nlive; i++) {

@@ -25,7 +25,7 @@ static void req_initialize(json_t *req, json_t *args)
     S.client_lines_start_at1 = !json_is_false(l1);
     S.supports_run_in_terminal = json_is_true(json_object_get(args, "supportsRunInTerminalRequest"));
     dap_respond(req, json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, "
-                               "s:b, s:b}",
+                               "s:b, s:b, s:b}",
                                "supportsConfigurationDoneRequest", 1,
                                "supportsFunctionBreakpoints", 1,
                                "supportsConditionalBreakpoints", 1,
@@ -41,7 +41,8 @@ static void req_initialize(json_t *req, json_t *args)
                                "supportsSetVariable", 1,
                                "supportsDataBreakpoints", 1,
                                "supportsLoadedSourcesRequest", 1,
-                               "supportsModulesRequest", 1));
+                               "supportsModulesRequest", 1,
+                               "supportsRestartRequest", 1));
 }
 
 /* Console bytes become "stdout" output events; JSON needs valid UTF-8, so
@@ -174,6 +175,30 @@ static int load_profile(json_t *req, json_t *args)
     return 0;
 }
 
+static char *boot_args; /* kept for restart */
+
+/* QEMU frozen before its first instruction, and GDB connected to it. */
+static int start_machine(char *err, size_t errlen)
+{
+    struct qemu_config cfg = {
+        .binary = S.profile->qemu,
+        .args = (const char *const *)S.profile->qemu_args,
+        .kernel = S.profile->kernel,
+        .append = boot_args,
+        .freeze = true,
+    };
+    struct qemu_handlers qh = {on_console, on_qemu_exit};
+    if (qemu_start(&cfg, &qh, err, errlen) < 0)
+        return -1;
+    S.launched = true;
+    if (connect_gdb(qemu_gdb_socket(), err, errlen) < 0) {
+        qemu_stop();
+        gdb_stop();
+        return -1;
+    }
+    return 0;
+}
+
 static void req_launch(json_t *req, json_t *args)
 {
     if (S.profile) {
@@ -184,30 +209,50 @@ static void req_launch(json_t *req, json_t *args)
         return;
     S.stop_on_entry = json_is_true(json_object_get(args, "stopOnEntry"));
     const char *boot = json_string_value(json_object_get(args, "bootArgs"));
-    struct qemu_config cfg = {
-        .binary = S.profile->qemu,
-        .args = (const char *const *)S.profile->qemu_args,
-        .kernel = S.profile->kernel,
-        .append = boot,
-        .freeze = true,
-    };
-    struct qemu_handlers qh = {on_console, on_qemu_exit};
+    free(boot_args);
+    boot_args = boot ? strdup(boot) : 0;
     char err[512];
-    if (qemu_start(&cfg, &qh, err, sizeof err) < 0) {
-        dap_error(req, "%s", err);
-        return;
-    }
-    S.launched = true;
-    if (connect_gdb(qemu_gdb_socket(), err, sizeof err) < 0) {
-        qemu_stop();
-        gdb_stop();
-        dap_error(req, "cannot connect GDB to QEMU: %s", err);
+    if (start_machine(err, sizeof err) < 0) {
+        dap_error(req, "cannot start the OS: %s", err);
         return;
     }
     dap_respond(req, 0);
     dap_event("initialized", 0);
+    dap_event("module", json_pack("{s:s, s:{s:s, s:s, s:s}}", "reason", "new", "module", "id",
+                                  "kernel", "name", "kernel", "path", S.profile->kernel));
     dap_output("console", "osdbg: %s; gdbstub %s, debug channel %s\n", S.profile->name,
                qemu_gdb_socket(), qemu_side_socket());
+}
+
+/* restart: a fresh machine with the same arguments and the same
+ * breakpoints, then on as after configurationDone. */
+static void req_restart(json_t *req, json_t *args)
+{
+    (void)args;
+    if (!S.profile || !S.launched) {
+        dap_error(req, "restart: only a launched session can be restarted");
+        return;
+    }
+    gdb_stop();
+    qemu_stop();
+    S.state = TARGET_NONE;
+    inspect_reset();
+    session_reset_for_restart();
+    char err[512];
+    if (start_machine(err, sizeof err) < 0) {
+        dap_error(req, "restart: %s", err);
+        finish_session();
+        return;
+    }
+    breakpoints_reinsert();
+    dap_respond(req, 0);
+    if (S.stop_on_entry) {
+        aspace_identify();
+        dap_event("stopped", json_pack("{s:s, s:i, s:b}", "reason", "entry", "threadId", 1,
+                                       "allThreadsStopped", 1));
+    } else if (session_resume("-exec-continue", err, sizeof err) < 0) {
+        dap_output("stderr", "osdbg: cannot start the OS: %s\n", err);
+    }
 }
 
 /* attach {profile, target}: target is the gdbstub of an OS that is already
@@ -499,6 +544,7 @@ const struct dap_request_entry osdbg_requests[] = {
     {"loadedSources", req_loaded_sources},
     {"modules", req_modules},
     {"terminate", req_terminate},
+    {"restart", req_restart},
     {"disconnect", req_disconnect},
     {"consoleInput", req_console_input},
     {"osdbg/stats", req_stats},

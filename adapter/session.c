@@ -94,6 +94,18 @@ struct debuginfo *user_debuginfo(const char *program)
     return 0;
 }
 
+void session_reset_for_restart(void)
+{
+    S.nseen = 0;
+    S.exec_bp = S.exit_bp = 0;
+    S.hooks_armed = S.tracking_complete = S.has_run = false;
+    S.stepping = false;
+    S.step_bp = 0;
+    S.user_symbols[0] = 0;
+    S.last_pid = -2;
+    live_clear();
+}
+
 bool program_seen(const char *program)
 {
     for (int i = 0; i < S.nseen; i++)

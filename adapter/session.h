@@ -119,5 +119,10 @@ bool hooks_handle_stop(int bkptno);
 bool program_live(const char *program);
 void live_set(int pid, const char *program);
 void breakpoints_free_all(void);
+/* After a restart: insert every breakpoint location into the new GDB. */
+void breakpoints_reinsert(void);
+/* Forget what the last machine taught us (liveness, seen programs, hooks). */
+void session_reset_for_restart(void);
+void live_clear(void);
 
 #endif

@@ -5,6 +5,7 @@ import { test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
@@ -313,4 +314,102 @@ test('inspect and change a stopped program: evaluate, setVariable, memory, disas
   assert.ok(sources.includes(src('kernel/sysfile.c')) && sources.includes(src('user/matrix.c')));
   const modules = (await dc.customRequest('modules', {})).body.modules;
   assert.ok(modules.some((m) => m.name === 'kernel') && modules.some((m) => m.name === 'matrix' && m.symbolStatus === 'running'));
+});
+
+test('conditions, hit conditions and log messages on breakpoints', async (t) => {
+  const line = lineOf('user/matrix.c', 'long acc = 0;');
+  const logLine = lineOf('user/matrix.c', 'c[i][j] = acc;');
+  const { dc, output } = await startSession(t, { bootArgs: 'run=matrix' }, async (dc) => {
+    await dc.setBreakpointsRequest({
+      source: { path: src('user/matrix.c') },
+      breakpoints: [
+        { line, condition: 'i == 2 && j == 3', hitCondition: '2' },
+        { line: logLine, logMessage: 'c[{i}][{j}] = {acc}' },
+      ],
+    });
+  });
+  // The condition holds once per (i, j) = (2, 3) only; "hit 2" of it never
+  // comes, so no stop happens at all...
+  await dc.waitForEvent('terminated', 30000);
+  const text = output.join('');
+  // ...while the log point printed all 64 products, each with its values:
+  // c = 2a (b = 2I), a[i][j] = i + j.
+  const logs = text.split('\n').filter((l) => /^c\[\d+\]\[\d+\] = /.test(l));
+  assert.equal(logs.length, 64, text);
+  assert.ok(logs.includes('c[2][3] = 10'));
+  assert.ok(logs.includes('c[7][7] = 28'));
+});
+
+test('a condition that holds stops exactly there', async (t) => {
+  const line = lineOf('user/matrix.c', 'long acc = 0;');
+  const { dc } = await startSession(t, { bootArgs: 'run=matrix' }, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') }, breakpoints: [{ line, condition: 'i == 2 && j == 3' }] });
+  });
+  const stop = await waitStopped(dc);
+  const frameId = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0].id;
+  assert.equal((await dc.evaluateRequest({ expression: 'i * 10 + j', frameId, context: 'watch' })).body.result, '23');
+  assert.deepEqual(stop.body.hitBreakpointIds.length, 1);
+});
+
+test('attach to a running gdbstub, stop in hello, detach and let the OS finish', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-attach-'));
+  const sock = path.join(dir, 'gdb.sock');
+  const qemu = spawn('qemu-system-riscv64', ['-machine', 'virt', '-bios', 'default', '-m', '128M', '-display', 'none',
+    '-monitor', 'none', '-serial', 'stdio', '-kernel', path.join(BUILD, 'kernel', 'kernel.elf'), '-append', 'run=hello',
+    '-gdb', `unix:${sock},server=on,wait=off`, '-S'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => { qemu.kill('SIGKILL'); fs.rmSync(dir, { recursive: true, force: true }); });
+  let out = '';
+  qemu.stdout.on('data', (d) => { out += d; });
+  const exited = new Promise((r) => qemu.on('exit', (code) => r(code)));
+  while (!fs.existsSync(sock)) await new Promise((r) => setTimeout(r, 20));
+  const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  dc.defaultTimeout = 20000;
+  await dc.start();
+  // After our own disconnect the adapter has exited: stopping the client
+  // again would write to a closed pipe.
+  let disconnected = false;
+  t.after(() => (disconnected ? undefined : dc.stop().catch(() => {})));
+  const initialized = dc.waitForEvent('initialized');
+  await dc.initializeRequest();
+  await dc.attachRequest({ type: 'osdbg', request: 'attach', profile: PROFILE, target: sock });
+  await initialized;
+  await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') }, breakpoints: [{ line: lineOf('user/hello.c', 'int pid = getpid();') }] });
+  await dc.configurationDoneRequest();
+  const stop = await waitStopped(dc);
+  assert.match(stop.body.description, /^hello\/\d+, U mode$/);
+  await dc.disconnectRequest({ terminateDebuggee: false });
+  disconnected = true;
+  let timer;
+  const code = await Promise.race([exited, new Promise((r) => { timer = setTimeout(() => r('timeout'), 15000); })]);
+  clearTimeout(timer);
+  assert.equal(code, 0, `the OS ran on to its end after the detach\n${out}`);
+  assert.match(out.replace(/\r/g, ''), /Hello, world! \(pid \d+\)\n/);
+});
+
+test('restart: a fresh machine with the same breakpoints', async (t) => {
+  const line = lineOf('user/hello.c', 'int pid = getpid();');
+  const { dc } = await startSession(t, { bootArgs: 'run=hello' }, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') }, breakpoints: [{ line }] });
+  });
+  await waitStopped(dc);
+  const stopped = waitStopped(dc);
+  await dc.customRequest('restart', {});
+  const stop = await stopped;
+  assert.match(stop.body.description, /^hello\/2, U mode$/, 'hello is pid 2 again: a new machine');
+  await dc.continueRequest({ threadId: 1 });
+  await dc.waitForEvent('terminated', 20000);
+});
+
+test('--log writes the DAP traffic and the GDB/MI dialogue to a file', async () => {
+  const log = path.join(os.tmpdir(), `osdbg-log-${process.pid}.txt`);
+  fs.rmSync(log, { force: true });
+  const p = spawn(OSDBG, ['dap', '--log', log], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const body = '{"seq":1,"type":"request","command":"initialize","arguments":{"adapterID":"osdbg"}}';
+  p.stdin.write(`Content-Length: ${body.length}\r\n\r\n${body}`);
+  p.stdin.end();
+  await new Promise((r) => p.on('exit', r));
+  const text = fs.readFileSync(log, 'utf8');
+  fs.rmSync(log, { force: true });
+  assert.match(text, /-> \{"seq":1,"type":"request","command":"initialize"/);
+  assert.match(text, /<- \{"type":"response","request_seq":1,"success":true/);
 });
