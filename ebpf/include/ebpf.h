@@ -115,6 +115,9 @@ struct ebpf_map_def {
 /* Creates a map in the arena; its fd is its index in the VM (0, 1, ...). */
 ebpf_map *ebpf_map_create(ebpf_vm *vm, const struct ebpf_map_def *def, const char *name);
 ebpf_map *ebpf_map_by_fd(ebpf_vm *vm, int fd);
+/* From now on the verifier refuses program stores into the map's values
+ * (Linux BPF_F_RDONLY_PROG; the ELF loader freezes .rodata). */
+void ebpf_map_freeze(ebpf_map *map);
 /* Makes another VM's map usable in vm (returns its fd here).  The ELF loader
  * reuses maps of the same name, so sharing a VM's maps before loading a
  * second program of the same object makes both programs use one map. */

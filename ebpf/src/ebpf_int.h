@@ -52,6 +52,7 @@ struct ebpf_map {
     struct ebpf_map_def def;
     char name[EBPF_NAME_LEN];
     int fd;
+    int prog_rdonly; /* programs may only read values (.rodata) */
     ebpf_vm *vm;
     uint8_t *data;   /* array values, hash entries or ring buffer data */
     size_t data_len; /* bytes at data */

@@ -267,6 +267,8 @@ static int create_maps(struct elf *e)
                 return -EBPF_EINVAL;
             if (m->init)
                 ebpfA_memcpy(map->data, m->init, m->init_len);
+            if (m->offset == UINT64_MAX && !ebpfA_strncmp(m->name, ".rodata", 7))
+                ebpf_map_freeze(map);
         }
         m->fd = ebpfM_index(e->vm, map);
     }

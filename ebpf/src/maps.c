@@ -129,6 +129,11 @@ ebpf_map *ebpf_map_by_name(ebpf_vm *vm, const char *name)
     return NULL;
 }
 
+void ebpf_map_freeze(ebpf_map *map)
+{
+    map->prog_rdonly = 1;
+}
+
 int ebpf_map_count(const ebpf_vm *vm)
 {
     return vm->nmaps;

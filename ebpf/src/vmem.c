@@ -56,6 +56,12 @@ static int access_ok(struct verifier *v, int regno, const struct vreg *p, int64_
     case T_MAP_VALUE:
     case T_MEM: {
         uint32_t lim = region_size(v, p);
+        if (write && p->type == T_MAP_VALUE) {
+            ebpf_map *m = ebpf_map_by_fd(v->vm, p->map);
+            if (m && m->prog_rdonly)
+                return ebpfV_err(v, "write into map forbidden, value_size=%u off=%lld size=%llu",
+                                 lim, (long long)o, (unsigned long long)size);
+        }
         if (p->smin < -VAR_LIMIT || p->smax > VAR_LIMIT)
             return ebpfV_err(v,
                              "R%d unbounded memory access, make sure to bounds check any such "

@@ -242,6 +242,36 @@ static void test_shared_maps(void **state)
     free(obj);
 }
 
+/* .rodata is frozen: the verifier refuses stores into it. */
+static void test_rodata_is_read_only(void **state)
+{
+    (void)state;
+    size_t len;
+    void *obj = slurp("probe.o", &len);
+    ebpf_vm *vm = new_vm();
+    if (ebpf_load_elf(vm, obj, len, "kprobe/do_sys_open"))
+        fail_msg("load: %s", ebpf_error(vm));
+    free(obj);
+    ebpf_vm *vm2 = ebpf_create(arena2, sizeof(arena2), err, sizeof(err));
+    int ro = ebpf_map_share(vm2, ebpf_map_by_name(vm, ".rodata"));
+    int rw = ebpf_map_share(vm2, ebpf_map_by_name(vm, ".data"));
+    struct ebpf_insn p[] = {
+        {.code = BPF_LD | BPF_DW | BPF_IMM, .dst = 1, .src = BPF_PSEUDO_MAP_VALUE, .imm = rw},
+        {.imm = 0},
+        {.code = BPF_ST | BPF_MEM | BPF_DW, .dst = 1, .imm = 1},
+        {.code = BPF_LD | BPF_DW | BPF_IMM, .dst = 1, .src = BPF_PSEUDO_MAP_VALUE, .imm = ro},
+        {.imm = 0},
+        {.code = BPF_LDX | BPF_MEM | BPF_DW, .dst = 0, .src = 1},
+        {.code = BPF_ST | BPF_MEM | BPF_DW, .dst = 1, .imm = 1},
+        {.code = BPF_JMP | BPF_EXIT},
+    };
+    assert_int_equal(ebpf_load(vm2, p, 8), 0);
+    struct ebpf_verify_opts o = {0};
+    assert_int_equal(ebpf_verify(vm2, &o), -EBPF_EACCES);
+    assert_int_equal(ebpf_error_insn(vm2), 6); /* the .data store and the load passed */
+    assert_non_null(strstr(ebpf_error(vm2), "write into map forbidden"));
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -274,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_program_by_function_name),
         cmocka_unit_test(test_list_programs),
         cmocka_unit_test(test_shared_maps),
+        cmocka_unit_test(test_rodata_is_read_only),
         cmocka_unit_test(test_kretprobe_and_uprobe),
         cmocka_unit_test(test_errors),
     };
