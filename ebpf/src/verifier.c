@@ -519,6 +519,9 @@ static int check_helper(struct verifier *v, const struct ebpf_insn *in)
                 return ebpfV_err(v, "R%d type=%s expected=map_ptr", regno,
                                  ebpfV_type_name(reg->type));
             map = ebpf_map_by_fd(v->vm, reg->map);
+            if (map && map->prog_rdonly &&
+                (id == BPF_FUNC_map_update_elem || id == BPF_FUNC_map_delete_elem))
+                return ebpfV_err(v, "write into map forbidden (map %s is frozen)", map->name);
             break;
         case EBPF_ARG_MAP_KEY:
         case EBPF_ARG_MAP_VALUE:

@@ -270,6 +270,27 @@ static void test_rodata_is_read_only(void **state)
     assert_int_equal(ebpf_verify(vm2, &o), -EBPF_EACCES);
     assert_int_equal(ebpf_error_insn(vm2), 6); /* the .data store and the load passed */
     assert_non_null(strstr(ebpf_error(vm2), "write into map forbidden"));
+
+    /* nor may helpers update it */
+    ebpf_vm *vm3 = ebpf_create(arena2, sizeof(arena2), err, sizeof(err));
+    ebpf_register_map_helpers(vm3);
+    ro = ebpf_map_share(vm3, ebpf_map_by_name(vm, ".rodata"));
+    struct ebpf_insn q[] = {
+        {.code = BPF_ST | BPF_MEM | BPF_W, .dst = 10, .off = -4, .imm = 0},
+        {.code = BPF_ST | BPF_MEM | BPF_DW, .dst = 10, .off = -16, .imm = 0},
+        {.code = BPF_LD | BPF_DW | BPF_IMM, .dst = 1, .src = BPF_PSEUDO_MAP_FD, .imm = ro},
+        {.imm = 0},
+        {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst = 2, .src = 10},
+        {.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst = 2, .imm = -4},
+        {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst = 3, .src = 10},
+        {.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst = 3, .imm = -16},
+        {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst = 4, .imm = 0},
+        {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_update_elem},
+        {.code = BPF_JMP | BPF_EXIT},
+    };
+    assert_int_equal(ebpf_load(vm3, q, 11), 0);
+    assert_int_equal(ebpf_verify(vm3, &o), -EBPF_EACCES);
+    assert_non_null(strstr(ebpf_error(vm3), "map .rodata is frozen"));
 }
 
 static void test_errors(void **state)
