@@ -94,6 +94,14 @@ void dap_event(const char *event, json_t *body)
     send_message(msg);
 }
 
+void dap_reverse_request(const char *command, json_t *arguments)
+{
+    json_t *msg = json_pack("{s:s, s:s}", "type", "request", "command", command);
+    if (arguments)
+        json_object_set_new(msg, "arguments", arguments);
+    send_message(msg);
+}
+
 void dap_output(const char *category, const char *fmt, ...)
 {
     va_list ap;
@@ -125,6 +133,14 @@ static void dispatch(const char *text, size_t len)
     }
     const char *type = json_string_value(json_object_get(msg, "type"));
     const char *command = json_string_value(json_object_get(msg, "command"));
+    if (type && strcmp(type, "response") == 0) {
+        /* The answer to one of our reverse requests: nothing to do. */
+        if (!json_is_true(json_object_get(msg, "success")))
+            dap_log("client refused %s: %s", command ? command : "?",
+                    json_string_value(json_object_get(msg, "message")));
+        json_decref(msg);
+        return;
+    }
     if (!type || strcmp(type, "request") != 0 || !command ||
         !json_is_integer(json_object_get(msg, "seq"))) {
         dap_error(msg, "malformed DAP request: needs \"type\":\"request\", an integer \"seq\" and "

@@ -28,6 +28,9 @@ void dap_error(json_t *req, const char *fmt, ...) __attribute__((format(printf, 
 void dap_event(const char *event, json_t *body);
 /* An output event: category "console", "stdout", "stderr" or "important". */
 void dap_output(const char *category, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A request from the adapter to the client (a "reverse request", e.g.
+ * runInTerminal); its response is only logged. */
+void dap_reverse_request(const char *command, json_t *arguments);
 /* Write a line to the adapter's own log (--log), if any. */
 void dap_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Called once the client's input ends. */

@@ -4,6 +4,7 @@
  *                                       127.0.0.1:N (N = 0: any free port,
  *                                       printed on stderr)
  */
+#include "console.h"
 #include "dap.h"
 #include "loop.h"
 #include "requests.h"
@@ -21,7 +22,10 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: osdbg dap [--port N] [--log FILE]\n"
-               "  dap   serve the Debug Adapter Protocol on stdin/stdout (or 127.0.0.1:N)\n");
+               "       osdbg console SOCKET\n"
+               "  dap      serve the Debug Adapter Protocol on stdin/stdout (or 127.0.0.1:N)\n"
+               "  console  be a terminal on the OS console of a debug session (the socket is\n"
+               "           printed when the session starts; the editor runs this for you)\n");
 }
 
 static void on_client_closed(void)
@@ -90,6 +94,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (argc >= 2 && strcmp(argv[1], "dap") == 0)
         return cmd_dap(argc - 2, argv + 2);
+    if (argc == 3 && strcmp(argv[1], "console") == 0)
+        return console_client_main(argv[2]);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
         usage(stdout);
         return 0;

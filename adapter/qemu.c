@@ -23,6 +23,11 @@ const char *qemu_gdb_socket(void)
     return gdb_sock;
 }
 
+const char *qemu_socket_dir(void)
+{
+    return dir;
+}
+
 const char *qemu_side_socket(void)
 {
     return side_sock;
@@ -44,6 +49,9 @@ static void cleanup_dir(void)
         return;
     unlink(gdb_sock);
     unlink(side_sock);
+    char console[PATH_MAX + 16];
+    snprintf(console, sizeof console, "%s/console.sock", dir);
+    unlink(console);
     rmdir(dir);
     dir[0] = 0;
 }

@@ -25,6 +25,8 @@ int qemu_start(const struct qemu_config *cfg, const struct qemu_handlers *h, cha
                size_t errlen);
 const char *qemu_gdb_socket(void);
 const char *qemu_side_socket(void);
+/* The session's private directory (sockets live there). */
+const char *qemu_socket_dir(void);
 pid_t qemu_pid(void);
 bool qemu_running(void);
 /* Type into the OS console. */

@@ -5,6 +5,7 @@
  * end is the adapter's table of contents.
  */
 #include "requests.h"
+#include "console.h"
 #include "gdb.h"
 #include "loop.h"
 #include "qemu.h"
@@ -58,6 +59,9 @@ static void on_console(const char *text, size_t len)
         clean[k++] = (c < 0x80 && (c >= 0x20 || c == '\n' || c == '\t' || c == '\b')) ? (char)c : '?';
     }
     clean[k] = 0;
+    /* With a terminal attached (runInTerminal), it shows the console. */
+    if (console_relay_output(text, len))
+        k = 0;
     if (k)
         dap_event("output", json_pack("{s:s, s:s}", "category", "stdout", "output", clean));
     free(clean);
@@ -103,6 +107,7 @@ static void finish_session(void)
     terminated_sent = true;
     gdb_stop();
     qemu_stop();
+    console_relay_stop();
     dap_event("terminated", 0);
 }
 
@@ -199,6 +204,30 @@ static int start_machine(char *err, size_t errlen)
     return 0;
 }
 
+/* The console relay for terminals, and a terminal on it when the editor
+ * can give us one (DAP runInTerminal). */
+static void open_console_terminal(void)
+{
+    char console[4200], err[256];
+    snprintf(console, sizeof console, "%s/console.sock", qemu_socket_dir());
+    if (console_relay_start(console, err, sizeof err) < 0) {
+        dap_output("stderr", "osdbg: no console terminal: %s\n", err);
+        console[0] = 0;
+    }
+    dap_output("console", "osdbg: %s; gdbstub %s, debug channel %s, console %s\n",
+               S.profile->name, qemu_gdb_socket(), qemu_side_socket(), console);
+    if (S.supports_run_in_terminal && console[0]) {
+        char self[4096];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        self[n > 0 ? n : 0] = 0;
+        if (n > 0)
+            dap_reverse_request("runInTerminal",
+                                json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "kind", "integrated",
+                                          "title", "OS console", "cwd", S.profile->root, "args",
+                                          self, "console", console));
+    }
+}
+
 static void req_launch(json_t *req, json_t *args)
 {
     if (S.profile) {
@@ -220,8 +249,7 @@ static void req_launch(json_t *req, json_t *args)
     dap_event("initialized", 0);
     dap_event("module", json_pack("{s:s, s:{s:s, s:s, s:s}}", "reason", "new", "module", "id",
                                   "kernel", "name", "kernel", "path", S.profile->kernel));
-    dap_output("console", "osdbg: %s; gdbstub %s, debug channel %s\n", S.profile->name,
-               qemu_gdb_socket(), qemu_side_socket());
+    open_console_terminal();
 }
 
 /* restart: a fresh machine with the same arguments and the same
@@ -234,6 +262,7 @@ static void req_restart(json_t *req, json_t *args)
         return;
     }
     gdb_stop();
+    console_relay_stop();
     qemu_stop();
     S.state = TARGET_NONE;
     inspect_reset();
@@ -246,6 +275,7 @@ static void req_restart(json_t *req, json_t *args)
     }
     breakpoints_reinsert();
     dap_respond(req, 0);
+    open_console_terminal();
     if (S.stop_on_entry) {
         aspace_identify();
         dap_event("stopped", json_pack("{s:s, s:i, s:b}", "reason", "entry", "threadId", 1,

@@ -413,3 +413,56 @@ test('--log writes the DAP traffic and the GDB/MI dialogue to a file', async () 
   assert.match(text, /-> \{"seq":1,"type":"request","command":"initialize"/);
   assert.match(text, /<- \{"type":"response","request_seq":1,"success":true/);
 });
+
+test('the OS console as a terminal: runInTerminal asks for `osdbg console`, which talks to the shell', async () => {
+  // A raw client that says it supports runInTerminal.
+  const p = spawn(OSDBG, ['dap'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let term;
+  try {
+    let buf = '';
+    const msgs = [];
+    p.stdout.on('data', (d) => {
+      buf += d;
+      for (;;) {
+        const m = buf.match(/^Content-Length: (\d+)\r\n\r\n/);
+        if (!m || buf.length < m[0].length + Number(m[1])) break;
+        msgs.push(JSON.parse(buf.slice(m[0].length, m[0].length + Number(m[1]))));
+        buf = buf.slice(m[0].length + Number(m[1]));
+      }
+    });
+    let seq = 1;
+    const send = (command, args) => {
+      const s = JSON.stringify({ seq: seq++, type: 'request', command, arguments: args });
+      p.stdin.write(`Content-Length: ${Buffer.byteLength(s)}\r\n\r\n${s}`);
+    };
+    const waitFor = async (pred, what) => {
+      const deadline = Date.now() + 15000;
+      while (Date.now() < deadline) {
+        const m = msgs.find(pred);
+        if (m) return m;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`no ${what}: ${JSON.stringify(msgs.map((m) => m.command || m.event))}`);
+    };
+    send('initialize', { adapterID: 'osdbg', supportsRunInTerminalRequest: true });
+    send('launch', { profile: PROFILE });
+    const rit = await waitFor((m) => m.type === 'request' && m.command === 'runInTerminal', 'runInTerminal');
+    assert.equal(rit.arguments.args[0], OSDBG);
+    assert.equal(rit.arguments.args[1], 'console');
+    send('configurationDone', {});
+    // Be the editor's terminal: run what it asked for.
+    term = spawn(rit.arguments.args[0], rit.arguments.args.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+    let screen = '';
+    term.stdout.on('data', (d) => { screen += d; });
+    const deadline = Date.now() + 15000;
+    while (!screen.includes('$ ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    term.stdin.write('hello from the terminal\n');
+    while (!screen.includes('hello: argument 3 is terminal') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.match(screen, /hello: argument 3 is terminal/);
+    term.stdin.write('exit\n');
+    await waitFor((m) => m.type === 'event' && m.event === 'terminated', 'terminated');
+  } finally {
+    term?.kill('SIGKILL');
+    p.kill('SIGKILL');
+  }
+});
