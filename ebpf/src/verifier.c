@@ -2,7 +2,8 @@
  * verifier.c - drives the verifier: the control-flow pass (unreachable
  * code, prune points), the path walk with its pending-branch stack, state
  * pruning and loop detection, calls (helpers and local functions), exits,
- * and the Linux-style log.  See verifier.h for the model.
+ * and the Linux-style log (the control-flow and liveness passes are in
+ * vcfg.c).  See verifier.h for the model.
  */
 #include "verifier.h"
 
@@ -109,7 +110,7 @@ static void log_insn(struct verifier *v)
 
 /* ---- scratch memory ------------------------------------------------------ */
 
-static void *scratch(struct verifier *v, size_t size)
+void *ebpfV_scratch(struct verifier *v, size_t size)
 {
     uint8_t *p = (uint8_t *)(((uintptr_t)v->lo + 15) & ~(uintptr_t)15);
     if (p + size > v->pend_top)
@@ -251,8 +252,6 @@ static bool state_covers(const struct vstate *o, const struct vstate *c)
     return true;
 }
 
-static void forget_dead_regs(struct verifier *v, struct vstate *st, uint32_t pc);
-
 /* At a prune point: 1 if a remembered state covers the current one (walk
  * no further), an error if that state is on the current path (the path
  * can repeat forever), else remembers the current state. */
@@ -270,194 +269,17 @@ static int prune(struct verifier *v)
     }
     if (v->pathlen == v->pathcap)
         return ebpfV_err(v, "program is too complex: path of %u states", v->pathlen);
-    struct vsaved *s = scratch(v, offsetof(struct vsaved, st) + state_size(v->cur));
+    struct vsaved *s = ebpfV_scratch(v, offsetof(struct vsaved, st) + state_size(v->cur));
     if (!s)
         return ebpfV_err(v, "verifier out of memory after %u states", v->total_states);
     ebpfA_memcpy(&s->st, v->cur, state_size(v->cur));
-    forget_dead_regs(v, &s->st, pc);
+    ebpfV_forget_dead(v, &s->st, pc);
     s->next = v->saved[pc];
     v->saved[pc] = s;
     s->pathpos = v->pathlen;
     v->path[v->pathlen++] = s;
     v->total_states++;
     return 0;
-}
-
-/* ---- control flow pass ------------------------------------------------- */
-
-static bool is_cond_jump(uint8_t c)
-{
-    uint8_t cls = BPF_CLASS(c), op = BPF_OP(c);
-    return (cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_JA && op != BPF_CALL && op != BPF_EXIT;
-}
-
-static uint32_t target_of(const struct ebpf_insn *in, uint32_t pc)
-{
-    if (in->code == (BPF_JMP32 | BPF_JA))
-        return pc + (uint32_t)in->imm + 1;
-    if (in->code == (BPF_JMP | BPF_CALL))
-        return pc + (uint32_t)in->imm + 1;
-    return pc + (uint32_t)(int32_t)in->off + 1;
-}
-
-static int check_cfg(struct verifier *v)
-{
-    const struct ebpf_insn *p = v->insns;
-    uint32_t *stack = scratch(v, v->n * sizeof(uint32_t) * 2 + 8);
-    uint32_t sp = 0;
-    if (!stack)
-        return ebpfV_err(v, "verifier out of memory");
-    for (uint32_t pc = 0; pc < v->n; pc++)
-        if (ebpfL_is_lddw(&p[pc]))
-            v->flags[++pc] |= F_SECOND;
-    stack[sp++] = 0;
-    v->flags[0] |= F_SEEN;
-    while (sp) {
-        uint32_t pc = stack[--sp], next[2], nn = 0;
-        const struct ebpf_insn *in = &p[pc];
-        uint8_t c = in->code;
-        if (c == (BPF_JMP | BPF_EXIT)) {
-            continue;
-        } else if (c == (BPF_JMP | BPF_JA) || c == (BPF_JMP32 | BPF_JA)) {
-            next[nn++] = target_of(in, pc);
-        } else if (is_cond_jump(c)) {
-            next[nn++] = pc + 1;
-            next[nn++] = target_of(in, pc);
-            v->flags[pc + 1] |= F_PRUNE;
-        } else if (c == (BPF_JMP | BPF_CALL) && in->src == BPF_PSEUDO_CALL) {
-            next[nn++] = pc + 1;
-            next[nn++] = target_of(in, pc);
-            v->flags[pc + 1] |= F_PRUNE;
-        } else {
-            next[nn++] = pc + (ebpfL_is_lddw(in) ? 2 : 1);
-        }
-        for (uint32_t i = 0; i < nn; i++) {
-            uint32_t t = next[i];
-            if (t >= v->n) /* the loader forbids it; be safe */
-                return ebpfV_err(v, "jump out of range from insn %u to %u", pc, t);
-            if (i == 1 || c == (BPF_JMP | BPF_JA) || c == (BPF_JMP32 | BPF_JA)) {
-                v->flags[t] |= F_PRUNE;
-                if (t <= pc && !(c == (BPF_JMP | BPF_CALL)))
-                    v->flags[t] |= F_LOOP;
-            }
-            if (!(v->flags[t] & F_SEEN)) {
-                v->flags[t] |= F_SEEN;
-                stack[sp++] = t;
-            }
-        }
-    }
-    for (uint32_t pc = 0; pc < v->n; pc++) {
-        if (!(v->flags[pc] & (F_SEEN | F_SECOND))) {
-            v->pc = pc;
-            return ebpfV_err(v, "unreachable insn %u", pc);
-        }
-    }
-    v->lo = (uint8_t *)stack; /* give the DFS stack back */
-    return 0;
-}
-
-/* ---- register liveness ----------------------------------------------------
- *
- * live[pc] = registers whose value at pc may be read before being written.
- * Remembered states forget dead registers, so states that differ only in
- * values nobody reads still prune each other (Linux does the same with its
- * read marks).  Backward dataflow inside each function: a local call reads
- * r1-r5 and writes r0-r5; r6-r9 flow through it.
- */
-#define R(i)    (1u << (i))
-#define ARGS    (R(1) | R(2) | R(3) | R(4) | R(5))
-
-static void use_def(const struct ebpf_insn *in, uint16_t *use, uint16_t *def)
-{
-    uint8_t c = in->code, cls = BPF_CLASS(c), op = BPF_OP(c);
-    *use = *def = 0;
-    switch (cls) {
-    case BPF_ALU:
-    case BPF_ALU64:
-        *def = (uint16_t)R(in->dst);
-        if (op != BPF_MOV)
-            *use |= (uint16_t)R(in->dst);
-        if (BPF_SRC(c) == BPF_X && op != BPF_END && op != BPF_NEG)
-            *use |= (uint16_t)R(in->src);
-        return;
-    case BPF_LD:
-        *def = (uint16_t)R(in->dst);
-        return;
-    case BPF_LDX:
-        *use = (uint16_t)R(in->src);
-        *def = (uint16_t)R(in->dst);
-        return;
-    case BPF_ST:
-        *use = (uint16_t)R(in->dst);
-        return;
-    case BPF_STX:
-        *use = (uint16_t)(R(in->dst) | R(in->src));
-        if (BPF_MODE(c) == BPF_ATOMIC) {
-            if (in->imm == BPF_CMPXCHG) {
-                *use |= R(0);
-                *def = R(0);
-            } else if (in->imm & BPF_FETCH) {
-                *def = (uint16_t)R(in->src);
-            }
-        }
-        return;
-    }
-    if (op == BPF_EXIT) {
-        *use = R(0);
-    } else if (op == BPF_CALL) {
-        *use = ARGS;
-        *def = R(0) | ARGS;
-    } else if (op != BPF_JA) {
-        *use = (uint16_t)R(in->dst);
-        if (BPF_SRC(c) == BPF_X)
-            *use |= (uint16_t)R(in->src);
-    }
-}
-
-static void compute_liveness(struct verifier *v)
-{
-    const struct ebpf_insn *p = v->insns;
-    bool changed = true;
-    while (changed) {
-        changed = false;
-        for (uint32_t k = v->n; k-- > 0;) {
-            if (v->flags[k] & F_SECOND)
-                continue;
-            const struct ebpf_insn *in = &p[k];
-            uint8_t c = in->code;
-            uint16_t use, def, out = 0;
-            use_def(in, &use, &def);
-            if (c == (BPF_JMP | BPF_JA) || c == (BPF_JMP32 | BPF_JA)) {
-                out = v->live[target_of(in, k)];
-            } else if (c != (BPF_JMP | BPF_EXIT)) {
-                uint32_t next = k + (ebpfL_is_lddw(in) ? 2 : 1);
-                if (next < v->n)
-                    out = v->live[next];
-                if (is_cond_jump(c))
-                    out |= v->live[target_of(in, k)];
-            }
-            uint16_t in_set = (uint16_t)(use | (out & ~def));
-            if (in_set != v->live[k]) {
-                v->live[k] = in_set;
-                changed = true;
-            }
-        }
-    }
-}
-
-/* Clears the registers a remembered state at pc will never read. */
-static void forget_dead_regs(struct verifier *v, struct vstate *st, uint32_t pc)
-{
-    for (uint32_t fi = 0; fi < st->nframes; fi++) {
-        struct vframe *f = &st->frames[fi];
-        /* caller frames resume after their call: r0-r5 are rewritten then */
-        uint16_t live = fi + 1 == st->nframes ? v->live[pc]
-                                               : (uint16_t)(v->live[st->frames[fi + 1].callsite + 1] &
-                                                            ~(R(0) | ARGS));
-        for (int i = 0; i < BPF_REG_FP; i++)
-            if (!(live & R(i)))
-                ebpfA_memset(&f->regs[i], 0, sizeof(f->regs[i]));
-    }
 }
 
 /* ---- calls and exits ----------------------------------------------------- */
@@ -633,7 +455,7 @@ static int local_call(struct verifier *v, const struct ebpf_insn *in)
     callee->regs[BPF_REG_FP].type = T_STACK;
     callee->regs[BPF_REG_FP].frame = (uint8_t)st->nframes;
     st->nframes++;
-    v->pc = target_of(in, v->pc);
+    v->pc = ebpfV_target(in, v->pc);
     return 0;
 }
 
@@ -666,7 +488,7 @@ static int do_exit(struct verifier *v)
 static int cond_jump(struct verifier *v, const struct ebpf_insn *in, bool *dead)
 {
     struct vframe *f = ebpfV_frame(v);
-    uint32_t target = target_of(in, v->pc);
+    uint32_t target = ebpfV_target(in, v->pc);
     *dead = false;
     if (f->regs[in->dst].type == T_NOT_INIT)
         return ebpfV_err(v, "R%d !read_ok", in->dst);
@@ -762,7 +584,7 @@ static int walk(struct verifier *v)
             break;
         default: /* jumps */
             if (BPF_OP(in->code) == BPF_JA) {
-                v->pc = target_of(in, v->pc);
+                v->pc = ebpfV_target(in, v->pc);
             } else if (in->code == (BPF_JMP | BPF_CALL)) {
                 if (in->src == BPF_PSEUDO_CALL) {
                     r = local_call(v, in);
@@ -820,11 +642,11 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
     v->hi = vm->arena + (vm->arena_size & ~(size_t)15);
     v->pend_top = v->hi;
     v->pathcap = 1u << 16;
-    v->saved = scratch(v, v->n * sizeof(*v->saved));
-    v->flags = scratch(v, v->n);
-    v->live = scratch(v, v->n * sizeof(uint16_t));
-    v->path = scratch(v, v->pathcap * sizeof(*v->path));
-    v->cur = scratch(v, sizeof(struct vstate));
+    v->saved = ebpfV_scratch(v, v->n * sizeof(*v->saved));
+    v->flags = ebpfV_scratch(v, v->n);
+    v->live = ebpfV_scratch(v, v->n * sizeof(uint16_t));
+    v->path = ebpfV_scratch(v, v->pathcap * sizeof(*v->path));
+    v->cur = ebpfV_scratch(v, sizeof(struct vstate));
     int r;
     if (v->lo > v->hi || !v->saved || !v->flags || !v->live || !v->path || !v->cur) {
         r = ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena too small for the verifier");
@@ -832,11 +654,11 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
     }
     ebpfA_memset(v->saved, 0, v->n * sizeof(*v->saved));
     ebpfA_memset(v->flags, 0, v->n);
-    r = check_cfg(v);
+    r = ebpfV_check_cfg(v);
     if (r)
         goto out;
     ebpfA_memset(v->live, 0, v->n * sizeof(uint16_t));
-    compute_liveness(v);
+    ebpfV_liveness(v);
 
     struct vstate *st = v->cur;
     ebpfA_memset(st, 0, VSTATE_SIZE(1));

@@ -1,6 +1,7 @@
 /*
  * verifier.h - private types of the verifier (verifier.c drives the walk,
- * vbounds.c does scalar range arithmetic, vmem.c checks memory accesses).
+ * vcfg.c the control-flow passes, vbounds.c does scalar range arithmetic,
+ * vmem.c checks memory accesses).
  *
  * The verifier walks every path of the program with an abstract state: for
  * each register a type and, for scalars, unsigned and signed ranges; for
@@ -114,6 +115,16 @@ struct verifier {
 int ebpfV_err(struct verifier *v, const char *fmt, ...);
 void ebpfV_log(struct verifier *v, const char *fmt, ...);
 struct vframe *ebpfV_frame(struct verifier *v);
+
+/* verifier.c */
+void *ebpfV_scratch(struct verifier *v, size_t size);
+
+/* vcfg.c */
+bool ebpfV_is_cond_jump(uint8_t code);
+uint32_t ebpfV_target(const struct ebpf_insn *in, uint32_t pc);
+int ebpfV_check_cfg(struct verifier *v);
+void ebpfV_liveness(struct verifier *v);
+void ebpfV_forget_dead(struct verifier *v, struct vstate *st, uint32_t pc);
 
 /* vbounds.c */
 void ebpfV_mark_unknown(struct vreg *r);

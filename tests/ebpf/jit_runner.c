@@ -319,15 +319,27 @@ static void jit_maps(void)
     ebpf_register_map_helpers(vm);
     ebpf_set_icache_flush(vm, flush);
     /* v = lookup(arr, 2); *v += 5; reserve 8; *rec = *v; submit; return *v */
-    struct ebpf_insn p[] = {
-        MOV64_IMM(6, 0),          ST(BPF_W, 10, -4, 2),      MOV64_REG(2, 10),
-        ALU64_IMM(BPF_ADD, 2, -4), LD_MAP(1, 0),             CALL(BPF_FUNC_map_lookup_elem),
-        JMP_IMM(BPF_JEQ, 0, 0, 13),
-        LDX(BPF_DW, 6, 0, 0),     ALU64_IMM(BPF_ADD, 6, 5),  STX(BPF_DW, 0, 6, 0),
-        LD_MAP(1, 1),             MOV64_IMM(2, 8),           MOV64_IMM(3, 0),
-        CALL(BPF_FUNC_ringbuf_reserve), JMP_IMM(BPF_JEQ, 0, 0, 4), STX(BPF_DW, 0, 6, 0),
-        MOV64_REG(1, 0),          MOV64_IMM(2, 0),           CALL(BPF_FUNC_ringbuf_submit),
-        MOV64_REG(0, 6),          EXIT};
+    struct ebpf_insn p[] = {MOV64_IMM(6, 0),
+                            ST(BPF_W, 10, -4, 2),
+                            MOV64_REG(2, 10),
+                            ALU64_IMM(BPF_ADD, 2, -4),
+                            LD_MAP(1, 0),
+                            CALL(BPF_FUNC_map_lookup_elem),
+                            JMP_IMM(BPF_JEQ, 0, 0, 13),
+                            LDX(BPF_DW, 6, 0, 0),
+                            ALU64_IMM(BPF_ADD, 6, 5),
+                            STX(BPF_DW, 0, 6, 0),
+                            LD_MAP(1, 1),
+                            MOV64_IMM(2, 8),
+                            MOV64_IMM(3, 0),
+                            CALL(BPF_FUNC_ringbuf_reserve),
+                            JMP_IMM(BPF_JEQ, 0, 0, 4),
+                            STX(BPF_DW, 0, 6, 0),
+                            MOV64_REG(1, 0),
+                            MOV64_IMM(2, 0),
+                            CALL(BPF_FUNC_ringbuf_submit),
+                            MOV64_REG(0, 6),
+                            EXIT};
     uint64_t r0 = 0;
     int r = ebpf_load(vm, p, sizeof(p) / sizeof(p[0]));
     struct ebpf_verify_opts o = {0};

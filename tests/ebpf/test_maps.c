@@ -166,10 +166,18 @@ static void test_ringbuf_forged_header(void **state)
     ebpf_map *m = ebpf_map_create(vm, &d, "rb");
     assert_non_null(m);
     /* reserve and submit one 8-byte record, then forge its header */
-    struct ebpf_insn p[] = {
-        LD_MAP(1, 0),  MOV64_IMM(2, 8), MOV64_IMM(3, 0), CALL(BPF_FUNC_ringbuf_reserve),
-        JMP_IMM(BPF_JEQ, 0, 0, 5), MOV64_REG(6, 0), MOV64_REG(1, 0), MOV64_IMM(2, 0),
-        CALL(BPF_FUNC_ringbuf_submit), ST(BPF_W, 6, -8, 0x7fffff), MOV64_IMM(0, 0), EXIT};
+    struct ebpf_insn p[] = {LD_MAP(1, 0),
+                            MOV64_IMM(2, 8),
+                            MOV64_IMM(3, 0),
+                            CALL(BPF_FUNC_ringbuf_reserve),
+                            JMP_IMM(BPF_JEQ, 0, 0, 5),
+                            MOV64_REG(6, 0),
+                            MOV64_REG(1, 0),
+                            MOV64_IMM(2, 0),
+                            CALL(BPF_FUNC_ringbuf_submit),
+                            ST(BPF_W, 6, -8, 0x7fffff),
+                            MOV64_IMM(0, 0),
+                            EXIT};
     assert_int_equal(ebpf_load(vm, p, sizeof(p) / sizeof(p[0])), 0);
     uint64_t r0;
     ebpf_set_bounds_check(vm, 1);

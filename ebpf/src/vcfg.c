@@ -1,0 +1,183 @@
+/*
+ * vcfg.c - the verifier's passes over the control-flow graph, before the
+ * path walk: reachability (unreachable code is an error), prune points
+ * (branch targets and fall-throughs), and register liveness.
+ */
+#include "verifier.h"
+
+/* ---- control flow pass ------------------------------------------------- */
+
+bool ebpfV_is_cond_jump(uint8_t c)
+{
+    uint8_t cls = BPF_CLASS(c), op = BPF_OP(c);
+    return (cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_JA && op != BPF_CALL && op != BPF_EXIT;
+}
+
+uint32_t ebpfV_target(const struct ebpf_insn *in, uint32_t pc)
+{
+    if (in->code == (BPF_JMP32 | BPF_JA))
+        return pc + (uint32_t)in->imm + 1;
+    if (in->code == (BPF_JMP | BPF_CALL))
+        return pc + (uint32_t)in->imm + 1;
+    return pc + (uint32_t)(int32_t)in->off + 1;
+}
+
+int ebpfV_check_cfg(struct verifier *v)
+{
+    const struct ebpf_insn *p = v->insns;
+    uint32_t *stack = ebpfV_scratch(v, v->n * sizeof(uint32_t) * 2 + 8);
+    uint32_t sp = 0;
+    if (!stack)
+        return ebpfV_err(v, "verifier out of memory");
+    for (uint32_t pc = 0; pc < v->n; pc++)
+        if (ebpfL_is_lddw(&p[pc]))
+            v->flags[++pc] |= F_SECOND;
+    stack[sp++] = 0;
+    v->flags[0] |= F_SEEN;
+    while (sp) {
+        uint32_t pc = stack[--sp], next[2], nn = 0;
+        const struct ebpf_insn *in = &p[pc];
+        uint8_t c = in->code;
+        if (c == (BPF_JMP | BPF_EXIT)) {
+            continue;
+        } else if (c == (BPF_JMP | BPF_JA) || c == (BPF_JMP32 | BPF_JA)) {
+            next[nn++] = ebpfV_target(in, pc);
+        } else if (ebpfV_is_cond_jump(c)) {
+            next[nn++] = pc + 1;
+            next[nn++] = ebpfV_target(in, pc);
+            v->flags[pc + 1] |= F_PRUNE;
+        } else if (c == (BPF_JMP | BPF_CALL) && in->src == BPF_PSEUDO_CALL) {
+            next[nn++] = pc + 1;
+            next[nn++] = ebpfV_target(in, pc);
+            v->flags[pc + 1] |= F_PRUNE;
+        } else {
+            next[nn++] = pc + (ebpfL_is_lddw(in) ? 2 : 1);
+        }
+        for (uint32_t i = 0; i < nn; i++) {
+            uint32_t t = next[i];
+            if (t >= v->n) /* the loader forbids it; be safe */
+                return ebpfV_err(v, "jump out of range from insn %u to %u", pc, t);
+            if (i == 1 || c == (BPF_JMP | BPF_JA) || c == (BPF_JMP32 | BPF_JA)) {
+                v->flags[t] |= F_PRUNE;
+                if (t <= pc && !(c == (BPF_JMP | BPF_CALL)))
+                    v->flags[t] |= F_LOOP;
+            }
+            if (!(v->flags[t] & F_SEEN)) {
+                v->flags[t] |= F_SEEN;
+                stack[sp++] = t;
+            }
+        }
+    }
+    for (uint32_t pc = 0; pc < v->n; pc++) {
+        if (!(v->flags[pc] & (F_SEEN | F_SECOND))) {
+            v->pc = pc;
+            return ebpfV_err(v, "unreachable insn %u", pc);
+        }
+    }
+    v->lo = (uint8_t *)stack; /* give the DFS stack back */
+    return 0;
+}
+
+/* ---- register liveness ----------------------------------------------------
+ *
+ * live[pc] = registers whose value at pc may be read before being written.
+ * Remembered states forget dead registers, so states that differ only in
+ * values nobody reads still prune each other (Linux does the same with its
+ * read marks).  Backward dataflow inside each function: a local call reads
+ * r1-r5 and writes r0-r5; r6-r9 flow through it.
+ */
+#define R(i) (1u << (i))
+#define ARGS (R(1) | R(2) | R(3) | R(4) | R(5))
+
+static void use_def(const struct ebpf_insn *in, uint16_t *use, uint16_t *def)
+{
+    uint8_t c = in->code, cls = BPF_CLASS(c), op = BPF_OP(c);
+    *use = *def = 0;
+    switch (cls) {
+    case BPF_ALU:
+    case BPF_ALU64:
+        *def = (uint16_t)R(in->dst);
+        if (op != BPF_MOV)
+            *use |= (uint16_t)R(in->dst);
+        if (BPF_SRC(c) == BPF_X && op != BPF_END && op != BPF_NEG)
+            *use |= (uint16_t)R(in->src);
+        return;
+    case BPF_LD:
+        *def = (uint16_t)R(in->dst);
+        return;
+    case BPF_LDX:
+        *use = (uint16_t)R(in->src);
+        *def = (uint16_t)R(in->dst);
+        return;
+    case BPF_ST:
+        *use = (uint16_t)R(in->dst);
+        return;
+    case BPF_STX:
+        *use = (uint16_t)(R(in->dst) | R(in->src));
+        if (BPF_MODE(c) == BPF_ATOMIC) {
+            if (in->imm == BPF_CMPXCHG) {
+                *use |= R(0);
+                *def = R(0);
+            } else if (in->imm & BPF_FETCH) {
+                *def = (uint16_t)R(in->src);
+            }
+        }
+        return;
+    }
+    if (op == BPF_EXIT) {
+        *use = R(0);
+    } else if (op == BPF_CALL) {
+        *use = ARGS;
+        *def = R(0) | ARGS;
+    } else if (op != BPF_JA) {
+        *use = (uint16_t)R(in->dst);
+        if (BPF_SRC(c) == BPF_X)
+            *use |= (uint16_t)R(in->src);
+    }
+}
+
+void ebpfV_liveness(struct verifier *v)
+{
+    const struct ebpf_insn *p = v->insns;
+    bool changed = true;
+    while (changed) {
+        changed = false;
+        for (uint32_t k = v->n; k-- > 0;) {
+            if (v->flags[k] & F_SECOND)
+                continue;
+            const struct ebpf_insn *in = &p[k];
+            uint8_t c = in->code;
+            uint16_t use, def, out = 0;
+            use_def(in, &use, &def);
+            if (c == (BPF_JMP | BPF_JA) || c == (BPF_JMP32 | BPF_JA)) {
+                out = v->live[ebpfV_target(in, k)];
+            } else if (c != (BPF_JMP | BPF_EXIT)) {
+                uint32_t next = k + (ebpfL_is_lddw(in) ? 2 : 1);
+                if (next < v->n)
+                    out = v->live[next];
+                if (ebpfV_is_cond_jump(c))
+                    out |= v->live[ebpfV_target(in, k)];
+            }
+            uint16_t in_set = (uint16_t)(use | (out & ~def));
+            if (in_set != v->live[k]) {
+                v->live[k] = in_set;
+                changed = true;
+            }
+        }
+    }
+}
+
+/* Clears the registers a remembered state at pc will never read. */
+void ebpfV_forget_dead(struct verifier *v, struct vstate *st, uint32_t pc)
+{
+    for (uint32_t fi = 0; fi < st->nframes; fi++) {
+        struct vframe *f = &st->frames[fi];
+        /* caller frames resume after their call: r0-r5 are rewritten then */
+        uint16_t live = fi + 1 == st->nframes
+                            ? v->live[pc]
+                            : (uint16_t)(v->live[st->frames[fi + 1].callsite + 1] & ~(R(0) | ARGS));
+        for (int i = 0; i < BPF_REG_FP; i++)
+            if (!(live & R(i)))
+                ebpfA_memset(&f->regs[i], 0, sizeof(f->regs[i]));
+    }
+}
