@@ -86,4 +86,16 @@ test-ebpf-fuzz: $(EBPF_TBIN)/fuzz_ebpf $(EBPF_TBIN)/fuzz_seeds $(EBPF_PROGS_DIR)
 
 TEST_TARGETS += test-ebpf-fuzz
 
+# The kernel-flavoured library (no libc at all) running under qemu-riscv64.
+$(EBPF_TBIN)/freestanding-rv64: $(EBPF_TDIR)/freestanding.c $(B)/ebpf/rv64-kernel/libebpf.a $(wildcard $(EBPF_TDIR)/*.h)
+	@mkdir -p $(@D)
+	$(EBPF_KCC) $(EBPF_KCFLAGS) -I$(EBPF_TDIR) -static -Wl,-e,_start -Wl,--no-relax -Wl,--no-warn-rwx-segments \
+	    $< $(B)/ebpf/rv64-kernel/libebpf.a -o $@.tmp && mv -f $@.tmp $@
+
+.PHONY: test-ebpf-freestanding
+test-ebpf-freestanding: $(EBPF_TBIN)/freestanding-rv64
+	@scripts/run-suite.sh ebpf-freestanding qemu-riscv64 $(EBPF_TBIN)/freestanding-rv64
+
+TEST_TARGETS += test-ebpf-freestanding
+
 endif
