@@ -55,6 +55,12 @@ struct jit {
     uint32_t *epi; /* epilogue offset of each function */
     uint8_t *far;  /* per BPF insn: its jump uses the long form */
     int pass;      /* 0: all long, 1: choose, 2: emit */
+    /* 64-bit constants too costly to build inline live in a pool after the
+     * code, loaded with auipc + ld (always two instructions, so the pool
+     * never changes the layout) */
+    uint64_t *pool;
+    uint32_t npool;
+    uint32_t pool_off; /* where the pool starts (previous pass's layout) */
 };
 
 static void emit(struct jit *j, uint32_t insn)
@@ -172,6 +178,40 @@ static void li(struct jit *j, int rd, int64_t v)
     slli(j, rd, rd, shift);
     if (lo)
         addi(j, rd, rd, lo);
+}
+
+/* Instructions li() needs for v (mirrors its recursion). */
+static int li_len(int64_t v)
+{
+    if (fits12(v))
+        return 1;
+    if (v == (int32_t)v) {
+        int32_t lo = (int32_t)((uint32_t)v << 20) >> 20;
+        return lo ? 2 : 1;
+    }
+    int32_t lo = (int32_t)((uint64_t)v << 52 >> 52);
+    if (lo & 0x800)
+        lo -= 0x1000;
+    int64_t hi = (int64_t)((uint64_t)v - (uint64_t)(int64_t)lo) >> 12;
+    while (!(hi & 1))
+        hi >>= 1;
+    return li_len(hi) + 1 + (lo != 0);
+}
+
+/* rd = v: inline when short, else from the constant pool. */
+static void load_const(struct jit *j, int rd, int64_t v)
+{
+    if (li_len(v) <= 3) {
+        li(j, rd, v);
+        return;
+    }
+    uint32_t idx = j->npool++;
+    j->pool[idx] = (uint64_t)v;
+    int64_t d = ((int64_t)(j->pool_off + 2 * idx) - (int64_t)j->n) * 4;
+    int32_t lo = (int32_t)((uint32_t)d << 20) >> 20;
+    uint32_t hi = (uint32_t)((d - lo) >> 12) & 0xfffff;
+    emit(j, hi << 12 | (uint32_t)rd << 7 | 0x17);    /* auipc rd, hi */
+    emit(j, i_type(lo, rd, 3, rd, LOAD));            /* ld rd, lo(rd) */
 }
 
 /* ---- control flow ------------------------------------------------------ */
@@ -563,6 +603,7 @@ static void one_pass(struct jit *j)
 {
     ebpf_vm *vm = j->vm;
     j->n = 0;
+    j->npool = 0;
     for (uint32_t f = 0; f < vm->nfuncs; f++) {
         for (uint32_t pc = vm->funcs[f].start; pc < vm->funcs[f].end; pc++) {
             const struct ebpf_dinsn *in = &vm->code[pc];
@@ -585,7 +626,7 @@ static void one_pass(struct jit *j)
                     mem(j, in);
                 break;
             case BPF_LD:
-                li(j, regmap[in->dst], (int64_t)in->imm);
+                load_const(j, regmap[in->dst], (int64_t)in->imm);
                 j->off[++pc] = (uint32_t)j->n;
                 break;
             default:
@@ -615,6 +656,16 @@ static void one_pass(struct jit *j)
         j->epi[f] = (uint32_t)j->n;
         epilogue(j);
     }
+    /* the pool: 8-byte aligned (the code buffer is), after a padding nop */
+    if (j->npool) {
+        if (j->n & 1)
+            addi(j, ZERO, ZERO, 0);
+        j->pool_off = (uint32_t)j->n;
+        for (uint32_t i = 0; i < j->npool; i++) {
+            emit(j, (uint32_t)j->pool[i]);
+            emit(j, (uint32_t)(j->pool[i] >> 32));
+        }
+    }
 }
 
 int ebpf_jit_compile(ebpf_vm *vm, void *code, size_t cap, size_t *len)
@@ -629,7 +680,12 @@ int ebpf_jit_compile(ebpf_vm *vm, void *code, size_t cap, size_t *len)
     j.off = ebpfA_alloc(vm, (vm->ninsns + 1) * sizeof(uint32_t));
     j.epi = ebpfA_alloc(vm, vm->nfuncs * sizeof(uint32_t));
     j.far = ebpfA_alloc(vm, vm->ninsns);
-    if (!j.off || !j.epi || !j.far) {
+    j.pool = ebpfA_alloc(vm, (vm->ninsns / 2 + 1) * sizeof(uint64_t));
+    if ((uintptr_t)code & 7) {
+        vm->arena_used = mark;
+        return ebpfA_fail(vm, EBPF_EINVAL, -1, "JIT buffer must be 8-byte aligned");
+    }
+    if (!j.off || !j.epi || !j.far || !j.pool) {
         vm->arena_used = mark;
         return ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena too small for the JIT");
     }
