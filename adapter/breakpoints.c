@@ -131,8 +131,8 @@ void breakpoints_on_program_seen(const char *program)
         for (int k = 0; k < b->nlocs; k++) {
             if (strcmp(b->locs[k].program, program) == 0) {
                 decide_verified(b);
-                dap_event("breakpoint", json_pack("{s:s, s:o}", "reason", "changed", "breakpoint",
-                                                  bp_json(b)));
+                dap_event("breakpoint",
+                          json_pack("{s:s, s:o}", "reason", "changed", "breakpoint", bp_json(b)));
                 break;
             }
         }

@@ -80,9 +80,9 @@ void dap_error(json_t *req, const char *fmt, ...)
     const char *cmd = req ? json_string_value(json_object_get(req, "command")) : 0;
     json_t *msg = json_pack("{s:s, s:I, s:b, s:s, s:s}", "type", "response", "request_seq", rseq,
                             "success", 0, "command", cmd ? cmd : "unknown", "message", text);
-    json_object_set_new(msg, "body",
-                        json_pack("{s:{s:i, s:s, s:b}}", "error", "id", 1, "format", text,
-                                  "showUser", 1));
+    json_object_set_new(
+        msg, "body",
+        json_pack("{s:{s:i, s:s, s:b}}", "error", "id", 1, "format", text, "showUser", 1));
     send_message(msg);
 }
 

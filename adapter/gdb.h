@@ -34,7 +34,8 @@ int gdb_cmd(char *err, size_t errlen, const char *fmt, ...) __attribute__((forma
 int gdb_console(char **out, char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Evaluate an expression; returns a malloc'd value string or 0 (err set). */
-char *gdb_eval(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+char *gdb_eval(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Wait for the next *stopped record (queued or new); returns 0 with *rec
  * filled (caller frees), or -1 after ms milliseconds. */
 int gdb_wait_stopped(struct mi_record *rec, long ms);

@@ -14,13 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VAROBJ_BASE 1000000
-#define SCOPE_LOCALS 1
+#define VAROBJ_BASE     1000000
+#define SCOPE_LOCALS    1
 #define SCOPE_REGISTERS 2
 
 static struct varobj {
     char *name; /* GDB's varobj name */
-} *varobjs;
+} * varobjs;
 static int nvarobjs;
 
 static char *path_expr;
@@ -121,9 +121,10 @@ void req_stack_trace(json_t *req, json_t *args)
     /* Below the kernel's frames, the user program it is serving. */
     json_t *user = xstack_user_frames(stack, (int)total + 1);
     if (json_array_size(user) && (levels <= 0 || (int)json_array_size(frames) < levels)) {
-        json_array_append_new(frames, json_pack("{s:i, s:s, s:i, s:i, s:s}", "id", (int)total + 1000,
-                                                "name", "── trap from user mode ──", "line", 0,
-                                                "column", 0, "presentationHint", "label"));
+        json_array_append_new(frames,
+                              json_pack("{s:i, s:s, s:i, s:i, s:s}", "id", (int)total + 1000,
+                                        "name", "── trap from user mode ──", "line", 0, "column", 0,
+                                        "presentationHint", "label"));
         json_array_extend(frames, user);
     }
     total += json_array_size(user) ? json_array_size(user) + 1 : 0;
@@ -139,8 +140,8 @@ void req_scopes(json_t *req, json_t *args)
         dap_error(req, "scopes: unknown frameId");
         return;
     }
-    dap_respond(req, json_pack("{s:[{s:s, s:i, s:b, s:s}, {s:s, s:i, s:b, s:s}]}", "scopes",
-                               "name", "Locals", "variablesReference", frame * 4 + SCOPE_LOCALS,
+    dap_respond(req, json_pack("{s:[{s:s, s:i, s:b, s:s}, {s:s, s:i, s:b, s:s}]}", "scopes", "name",
+                               "Locals", "variablesReference", frame * 4 + SCOPE_LOCALS,
                                "expensive", 0, "presentationHint", "locals", "name", "Registers",
                                "variablesReference", frame * 4 + SCOPE_REGISTERS, "expensive", 0,
                                "presentationHint", "registers"));
@@ -201,12 +202,12 @@ static void locals(json_t *req, int level)
 
 /* The registers a kernel developer looks at first, then the privilege
  * state (QEMU's $priv and the supervisor CSRs), with decoded fields. */
-static const char *const gprs[] = {"pc", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1",
-                                   "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3",
-                                   "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4",
-                                   "t5", "t6"};
-static const char *const csrs[] = {"priv", "satp", "sstatus", "scause", "sepc", "stval", "stvec",
-                                   "sscratch", "sie", "sip"};
+static const char *const gprs[] = {"pc", "ra", "sp",  "gp",  "tp", "t0", "t1", "t2",
+                                   "s0", "s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
+                                   "a6", "a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
+                                   "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+static const char *const csrs[] = {"priv",  "satp",  "sstatus",  "scause", "sepc",
+                                   "stval", "stvec", "sscratch", "sie",    "sip"};
 
 static bool read_reg(const char *name, unsigned long long *v)
 {
@@ -227,12 +228,20 @@ static json_t *reg_var(const char *name, const char *value)
 static void describe_csr(const char *name, unsigned long long v, char *out, size_t n)
 {
     if (strcmp(name, "priv") == 0) {
-        snprintf(out, n, "%llu (%s)", v, v == 0 ? "U, user" : v == 1 ? "S, supervisor" : v == 3 ? "M, machine" : "?");
+        snprintf(out, n, "%llu (%s)", v,
+                 v == 0   ? "U, user"
+                 : v == 1 ? "S, supervisor"
+                 : v == 3 ? "M, machine"
+                          : "?");
     } else if (strcmp(name, "satp") == 0) {
         /* RISC-V privileged spec 4.1.11: MODE[63:60] ASID[59:44] PPN[43:0] */
         unsigned long long mode = v >> 60, asid = (v >> 44) & 0xffff, ppn = v & ((1ULL << 44) - 1);
         snprintf(out, n, "0x%llx (MODE=%s, ASID=%llu, root page table at 0x%llx)", v,
-                 mode == 8 ? "Sv39" : mode == 9 ? "Sv48" : mode == 0 ? "Bare" : "?", asid, ppn << 12);
+                 mode == 8   ? "Sv39"
+                 : mode == 9 ? "Sv48"
+                 : mode == 0 ? "Bare"
+                             : "?",
+                 asid, ppn << 12);
     } else if (strcmp(name, "sstatus") == 0) {
         /* 4.1.1: SIE bit 1, SPIE bit 5, SPP bit 8, SUM bit 18 */
         snprintf(out, n, "0x%llx (SIE=%llu SPIE=%llu SPP=%s SUM=%llu)", v, (v >> 1) & 1,
@@ -240,11 +249,24 @@ static void describe_csr(const char *name, unsigned long long v, char *out, size
     } else if (strcmp(name, "scause") == 0) {
         bool intr = v >> 63;
         unsigned long long code = v & ~(1ULL << 63);
-        static const char *exc[] = {"instruction misaligned", "instruction access fault", "illegal instruction",
-                                    "breakpoint", "load misaligned", "load access fault", "store misaligned",
-                                    "store access fault", "ecall from U", "ecall from S", "?", "?",
-                                    "instruction page fault", "load page fault", "?", "store page fault"};
-        static const char *irq[] = {"?", "S software", "?", "?", "?", "S timer", "?", "?", "?", "S external"};
+        static const char *exc[] = {"instruction misaligned",
+                                    "instruction access fault",
+                                    "illegal instruction",
+                                    "breakpoint",
+                                    "load misaligned",
+                                    "load access fault",
+                                    "store misaligned",
+                                    "store access fault",
+                                    "ecall from U",
+                                    "ecall from S",
+                                    "?",
+                                    "?",
+                                    "instruction page fault",
+                                    "load page fault",
+                                    "?",
+                                    "store page fault"};
+        static const char *irq[] = {"?",       "S software", "?", "?", "?",
+                                    "S timer", "?",          "?", "?", "S external"};
         const char *what = intr ? (code < 10 ? irq[code] : "?") : (code < 16 ? exc[code] : "?");
         snprintf(out, n, "0x%llx (%s %llu: %s)", v, intr ? "interrupt" : "exception", code, what);
     } else {
@@ -279,7 +301,8 @@ static void children(json_t *req, int idx)
 {
     char err[256];
     struct mi_record rec;
-    if (gdb_run(&rec, err, sizeof err, "-var-list-children --all-values %s", varobjs[idx].name) < 0) {
+    if (gdb_run(&rec, err, sizeof err, "-var-list-children --all-values %s", varobjs[idx].name) <
+        0) {
         dap_error(req, "variables: %s", err);
         return;
     }
@@ -341,7 +364,8 @@ void req_evaluate(json_t *req, json_t *args)
             dap_error(req, "%s", err);
             return;
         }
-        dap_respond(req, json_pack("{s:s, s:i}", "result", out ? out : "", "variablesReference", 0));
+        dap_respond(req,
+                    json_pack("{s:s, s:i}", "result", out ? out : "", "variablesReference", 0));
         free(out);
         return;
     }
@@ -376,8 +400,8 @@ void req_read_memory(json_t *req, json_t *args)
     unsigned long long addr = strtoull(ref, 0, 0) + (unsigned long long)offset;
     char err[256];
     struct mi_record rec;
-    if (count == 0 ||
-        gdb_run(&rec, err, sizeof err, "-data-read-memory-bytes 0x%llx %lld", addr, (long long)count) < 0) {
+    if (count == 0 || gdb_run(&rec, err, sizeof err, "-data-read-memory-bytes 0x%llx %lld", addr,
+                              (long long)count) < 0) {
         dap_respond(req, json_pack("{s:s, s:i}", "address", ref, "unreadableBytes", (int)count));
         return;
     }
@@ -394,7 +418,8 @@ void req_read_memory(json_t *req, json_t *args)
     char *b64 = malloc(4 * (n / 3 + 1) + 1);
     size_t k = 0;
     for (size_t i = 0; i < n; i += 3) {
-        unsigned v = bytes[i] << 16 | (i + 1 < n ? bytes[i + 1] << 8 : 0) | (i + 2 < n ? bytes[i + 2] : 0);
+        unsigned v =
+            bytes[i] << 16 | (i + 1 < n ? bytes[i + 1] << 8 : 0) | (i + 2 < n ? bytes[i + 2] : 0);
         b64[k++] = tbl[(v >> 18) & 63];
         b64[k++] = tbl[(v >> 12) & 63];
         b64[k++] = i + 1 < n ? tbl[(v >> 6) & 63] : '=';

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_WATCH 32
+#define MAX_WATCH  32
 #define MAX_TIMERS 64
 
 static struct watch {

@@ -114,8 +114,8 @@ void req_disassemble(json_t *req, json_t *args)
             const char *text = mi_str(in, "inst");
             const char *opcodes = mi_str(in, "opcodes");
             const char *func = mi_str(in, "func-name");
-            json_t *ji = json_pack("{s:s, s:s}", "address", a ? a : "?", "instruction",
-                                   text ? text : "?");
+            json_t *ji =
+                json_pack("{s:s, s:s}", "address", a ? a : "?", "instruction", text ? text : "?");
             if (opcodes)
                 json_object_set_new(ji, "instructionBytes", json_string(opcodes));
             if (func)
@@ -220,8 +220,8 @@ static int do_set_data_breakpoints(void *p)
         const char *num = mi_str(wpt, "number");
         if (num)
             watch_numbers[nwatch++] = atoi(num);
-        json_array_append_new(out, json_pack("{s:b, s:i}", "verified", 1, "id",
-                                             num ? 100000 + atoi(num) : 0));
+        json_array_append_new(
+            out, json_pack("{s:b, s:i}", "verified", 1, "id", num ? 100000 + atoi(num) : 0));
         mi_record_free(&rec);
     }
     dap_respond(a->req, json_pack("{s:o}", "breakpoints", out));
@@ -244,8 +244,8 @@ static json_t *sources_of(struct debuginfo *di, json_t *seen)
             continue;
         json_object_set_new(seen, files[i], json_true());
         const char *base = strrchr(files[i], '/');
-        json_array_append_new(out, json_pack("{s:s, s:s}", "name", base ? base + 1 : files[i],
-                                             "path", files[i]));
+        json_array_append_new(
+            out, json_pack("{s:s, s:s}", "name", base ? base + 1 : files[i], "path", files[i]));
     }
     return out;
 }
@@ -275,10 +275,11 @@ void req_modules(json_t *req, json_t *args)
     int np = user_programs(&names);
     for (int i = 0; i < np; i++) {
         char *path = profile_user_elf(S.profile, names[i]);
-        json_array_append_new(
-            mods, json_pack("{s:s, s:s, s:s, s:s}", "id", names[i], "name", names[i], "path", path,
-                            "symbolStatus", program_live(names[i]) ? "running" : "not running"));
+        json_array_append_new(mods, json_pack("{s:s, s:s, s:s, s:s}", "id", names[i], "name",
+                                              names[i], "path", path, "symbolStatus",
+                                              program_live(names[i]) ? "running" : "not running"));
         free(path);
     }
-    dap_respond(req, json_pack("{s:o, s:i}", "modules", mods, "totalModules", (int)json_array_size(mods)));
+    dap_respond(
+        req, json_pack("{s:o, s:i}", "modules", mods, "totalModules", (int)json_array_size(mods)));
 }

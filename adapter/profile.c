@@ -132,10 +132,11 @@ void profile_free(struct profile *p)
 {
     if (!p)
         return;
-    char **strs[] = {&p->path,        &p->name,         &p->root,         &p->kernel,
-                     &p->gdb,         &p->qemu,         &p->user_dir,     &p->user_pattern,
-                     &p->proc_name,   &p->proc_pid,     &p->proc_pagetable,     &p->exec_symbol,  &p->exec_name,
-                     &p->exec_satp,   &p->exit_symbol,  &p->exit_pid,   &p->trap_entry,   &p->trap_return,  &p->trapframe};
+    char **strs[] = {&p->path,       &p->name,        &p->root,           &p->kernel,
+                     &p->gdb,        &p->qemu,        &p->user_dir,       &p->user_pattern,
+                     &p->proc_name,  &p->proc_pid,    &p->proc_pagetable, &p->exec_symbol,
+                     &p->exec_name,  &p->exec_satp,   &p->exit_symbol,    &p->exit_pid,
+                     &p->trap_entry, &p->trap_return, &p->trapframe};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (char **a = p->qemu_args; a && *a; a++)

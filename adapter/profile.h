@@ -11,27 +11,27 @@
 #include <stddef.h>
 
 struct profile {
-    char *path;          /* the profile file */
+    char *path; /* the profile file */
     char *name;
-    char *root;          /* directory relative paths are resolved against */
-    char *kernel;        /* kernel ELF (absolute) */
-    char *gdb;           /* GDB binary */
-    char *qemu;          /* QEMU binary */
-    char **qemu_args;    /* machine arguments, 0-terminated */
-    char *user_dir;      /* directory of user program ELFs (absolute) */
-    char *user_pattern;  /* file name of program {name} in user_dir */
-    char *proc_name;     /* GDB expression: name of the running process */
-    char *proc_pid;      /* GDB expression: its pid */
-    char *proc_pagetable; /* GDB expression: physical address of its Sv39 root table */
-    bool kernel_identity_mapped; /* kernel VA == PA: read kernel data physically in user mode */
-    char *exec_symbol;   /* where exec has committed a new image */
-    char *exec_name;     /* ...expression for the new program's name there */
-    char *exec_satp;     /* ...and for its satp */
-    char *exit_symbol;   /* where a process ends */
-    char *exit_pid;      /* ...expression for its pid there */
-    char *trap_entry;    /* C entry of traps from user mode */
-    char *trap_return;   /* where the kernel returns to user mode */
-    char *trapframe;     /* expression: kernel address of the current trap frame */
+    char *root;                      /* directory relative paths are resolved against */
+    char *kernel;                    /* kernel ELF (absolute) */
+    char *gdb;                       /* GDB binary */
+    char *qemu;                      /* QEMU binary */
+    char **qemu_args;                /* machine arguments, 0-terminated */
+    char *user_dir;                  /* directory of user program ELFs (absolute) */
+    char *user_pattern;              /* file name of program {name} in user_dir */
+    char *proc_name;                 /* GDB expression: name of the running process */
+    char *proc_pid;                  /* GDB expression: its pid */
+    char *proc_pagetable;            /* GDB expression: physical address of its Sv39 root table */
+    bool kernel_identity_mapped;     /* kernel VA == PA: read kernel data physically in user mode */
+    char *exec_symbol;               /* where exec has committed a new image */
+    char *exec_name;                 /* ...expression for the new program's name there */
+    char *exec_satp;                 /* ...and for its satp */
+    char *exit_symbol;               /* where a process ends */
+    char *exit_pid;                  /* ...expression for its pid there */
+    char *trap_entry;                /* C entry of traps from user mode */
+    char *trap_return;               /* where the kernel returns to user mode */
+    char *trapframe;                 /* expression: kernel address of the current trap frame */
     int tf_epc, tf_ra, tf_sp, tf_fp; /* byte offsets in the trap frame */
 };
 

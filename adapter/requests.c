@@ -24,26 +24,20 @@ static void req_initialize(json_t *req, json_t *args)
 {
     json_t *l1 = json_object_get(args, "linesStartAt1");
     S.client_lines_start_at1 = !json_is_false(l1);
-    S.supports_run_in_terminal = json_is_true(json_object_get(args, "supportsRunInTerminalRequest"));
-    dap_respond(req, json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, "
-                               "s:b, s:b, s:b}",
-                               "supportsConfigurationDoneRequest", 1,
-                               "supportsFunctionBreakpoints", 1,
-                               "supportsConditionalBreakpoints", 1,
-                               "supportsHitConditionalBreakpoints", 1,
-                               "supportsLogPoints", 1,
-                               "supportsInstructionBreakpoints", 1,
-                               "supportsSteppingGranularity", 1,
-                               "supportsEvaluateForHovers", 1,
-                               "supportsReadMemoryRequest", 1,
-                               "supportsTerminateRequest", 1,
-                               "supportsWriteMemoryRequest", 1,
-                               "supportsDisassembleRequest", 1,
-                               "supportsSetVariable", 1,
-                               "supportsDataBreakpoints", 1,
-                               "supportsLoadedSourcesRequest", 1,
-                               "supportsModulesRequest", 1,
-                               "supportsRestartRequest", 1));
+    S.supports_run_in_terminal =
+        json_is_true(json_object_get(args, "supportsRunInTerminalRequest"));
+    dap_respond(req,
+                json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, "
+                          "s:b, s:b, s:b}",
+                          "supportsConfigurationDoneRequest", 1, "supportsFunctionBreakpoints", 1,
+                          "supportsConditionalBreakpoints", 1, "supportsHitConditionalBreakpoints",
+                          1, "supportsLogPoints", 1, "supportsInstructionBreakpoints", 1,
+                          "supportsSteppingGranularity", 1, "supportsEvaluateForHovers", 1,
+                          "supportsReadMemoryRequest", 1, "supportsTerminateRequest", 1,
+                          "supportsWriteMemoryRequest", 1, "supportsDisassembleRequest", 1,
+                          "supportsSetVariable", 1, "supportsDataBreakpoints", 1,
+                          "supportsLoadedSourcesRequest", 1, "supportsModulesRequest", 1,
+                          "supportsRestartRequest", 1));
 }
 
 /* Console bytes become "stdout" output events; JSON needs valid UTF-8, so
@@ -56,7 +50,8 @@ static void on_console(const char *text, size_t len)
         unsigned char c = (unsigned char)text[i];
         if (c == '\r')
             continue;
-        clean[k++] = (c < 0x80 && (c >= 0x20 || c == '\n' || c == '\t' || c == '\b')) ? (char)c : '?';
+        clean[k++] =
+            (c < 0x80 && (c >= 0x20 || c == '\n' || c == '\t' || c == '\b')) ? (char)c : '?';
     }
     clean[k] = 0;
     /* With a terminal attached (runInTerminal), it shows the console. */
@@ -158,7 +153,9 @@ static int load_profile(json_t *req, json_t *args)
 {
     const char *path = json_string_value(json_object_get(args, "profile"));
     if (!path) {
-        dap_error(req, "\"profile\" is required: the path of a profile such as profiles/osdbg-kernel.json");
+        dap_error(
+            req,
+            "\"profile\" is required: the path of a profile such as profiles/osdbg-kernel.json");
         return -1;
     }
     char err[512];
@@ -214,8 +211,8 @@ static void open_console_terminal(void)
         dap_output("stderr", "osdbg: no console terminal: %s\n", err);
         console[0] = 0;
     }
-    dap_output("console", "osdbg: %s; gdbstub %s, debug channel %s, console %s\n",
-               S.profile->name, qemu_gdb_socket(), qemu_side_socket(), console);
+    dap_output("console", "osdbg: %s; gdbstub %s, debug channel %s, console %s\n", S.profile->name,
+               qemu_gdb_socket(), qemu_side_socket(), console);
     if (S.supports_run_in_terminal && console[0]) {
         char self[4096];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);

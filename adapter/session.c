@@ -301,9 +301,14 @@ static void send_stopped(const char *reason, const char *text, json_t *hit_ids)
     char desc[160];
     if (S.here.program[0])
         snprintf(desc, sizeof desc, "%s/%d, %s mode", S.here.program, S.here.pid,
-                 S.here.priv == 0 ? "U" : S.here.priv == 1 ? "S" : "M");
+                 S.here.priv == 0   ? "U"
+                 : S.here.priv == 1 ? "S"
+                                    : "M");
     else
-        snprintf(desc, sizeof desc, "%s mode", S.here.priv == 0 ? "U" : S.here.priv == 1 ? "S" : "M");
+        snprintf(desc, sizeof desc, "%s mode",
+                 S.here.priv == 0   ? "U"
+                 : S.here.priv == 1 ? "S"
+                                    : "M");
     json_t *body = json_pack("{s:s, s:i, s:b, s:s}", "reason", reason, "threadId", 1,
                              "allThreadsStopped", 1, "description", desc);
     if (text)
@@ -410,8 +415,8 @@ void session_on_stopped(struct mi_record *rec)
 
     if (bkptno && bkptno == S.step_bp) {
         uint64_t scause = 0;
-        bool wrong_trap = S.step_needs_ecall &&
-                          (!eval_u64("(unsigned long)$scause", &scause) || scause != 8);
+        bool wrong_trap =
+            S.step_needs_ecall && (!eval_u64("(unsigned long)$scause", &scause) || scause != 8);
         if (S.here.pid != S.step_pid || wrong_trap ||
             (S.step_bp_priv >= 0 && S.here.priv != S.step_bp_priv)) {
             S.filtered_hits++;
@@ -450,10 +455,10 @@ void session_on_stopped(struct mi_record *rec)
         struct bp *bp = breakpoint_by_gdb_number(bkptno, &loc);
         if (bp) {
             /* User breakpoints belong to their program; kernel ones to S-mode. */
-            bool mine = !loc->program[0]      ? S.here.priv != 0
-                        : loc->program[0] == '*' ? S.here.priv == 0
-                                                 : S.here.priv == 0 &&
-                                                       strcmp(loc->program, S.here.program) == 0;
+            bool mine = !loc->program[0] ? S.here.priv != 0
+                        : loc->program[0] == '*'
+                            ? S.here.priv == 0
+                            : S.here.priv == 0 && strcmp(loc->program, S.here.program) == 0;
             if (!mine) {
                 S.filtered_hits++;
                 resume_silently();
@@ -520,6 +525,6 @@ void session_on_stopped(struct mi_record *rec)
         send_stopped("data breakpoint", 0, 0);
         return;
     }
-    send_stopped(reason ? (strcmp(reason, "breakpoint-hit") == 0 ? "breakpoint" : "pause") : "entry",
-                 0, 0);
+    send_stopped(
+        reason ? (strcmp(reason, "breakpoint-hit") == 0 ? "breakpoint" : "pause") : "entry", 0, 0);
 }

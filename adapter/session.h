@@ -18,11 +18,11 @@ enum target_state { TARGET_NONE, TARGET_RUNNING, TARGET_STOPPED, TARGET_EXITED }
 
 /* Where the OS was at a stop. */
 struct aspace {
-    int priv;          /* 0 U, 1 S, 3 M (QEMU's $priv) */
+    int priv; /* 0 U, 1 S, 3 M (QEMU's $priv) */
     uint64_t satp;
     uint64_t pc;
-    int pid;           /* -1: no process (scheduler, boot) or unknown */
-    char program[64];  /* the running process's program, "" if none */
+    int pid;          /* -1: no process (scheduler, boot) or unknown */
+    char program[64]; /* the running process's program, "" if none */
 };
 
 enum bp_kind { BP_SOURCE, BP_FUNCTION, BP_INSTRUCTION };
@@ -31,58 +31,58 @@ enum bp_kind { BP_SOURCE, BP_FUNCTION, BP_INSTRUCTION };
  * several GDB breakpoints (a line in a file linked into several programs). */
 struct bp {
     enum bp_kind kind;
-    int id;                 /* DAP breakpoint id */
-    char *source;           /* BP_SOURCE: the client's path */
-    int line;               /* requested line */
+    int id;       /* DAP breakpoint id */
+    char *source; /* BP_SOURCE: the client's path */
+    int line;     /* requested line */
     int actual_line;
-    char *name;             /* BP_FUNCTION: as given; BP_INSTRUCTION: the reference */
+    char *name; /* BP_FUNCTION: as given; BP_INSTRUCTION: the reference */
     char *condition, *hit_condition, *log_message;
     bool verified;
-    char *message;          /* why not verified */
-    int hits;               /* hits in the right address space */
+    char *message; /* why not verified */
+    int hits;      /* hits in the right address space */
     int nlocs;
     struct bp_loc {
         int gdb_number;
         uint64_t addr;
-        char program[64];   /* "" = kernel, "*" = any user program */
-        bool enabled;       /* armed in GDB now */
-    } *locs;
+        char program[64]; /* "" = kernel, "*" = any user program */
+        bool enabled;     /* armed in GDB now */
+    } * locs;
 };
 
 struct session {
     struct profile *profile;
     struct debuginfo *kernel_di;
-    uint64_t kernel_base;    /* lowest kernel text address: below it is user space */
+    uint64_t kernel_base; /* lowest kernel text address: below it is user space */
     enum target_state state;
-    bool launched;           /* we started QEMU (terminate kills it) */
-    bool configured;         /* configurationDone seen */
+    bool launched;   /* we started QEMU (terminate kills it) */
+    bool configured; /* configurationDone seen */
     bool stop_on_entry;
     bool client_lines_start_at1;
     bool supports_run_in_terminal;
-    struct aspace here;      /* at the last stop */
-    int last_pid;            /* for the address-space-changed event */
-    char user_symbols[64];   /* program whose symbols GDB has loaded, "" none */
+    struct aspace here;    /* at the last stop */
+    int last_pid;          /* for the address-space-changed event */
+    char user_symbols[64]; /* program whose symbols GDB has loaded, "" none */
     struct bp *bps;
     int nbps;
     int next_bp_id;
-    int exec_bp;             /* GDB number of the internal exec breakpoint, 0 none */
-    int exit_bp;             /* ... and of the exit breakpoint */
-    bool hooks_armed;        /* exec/exit breakpoints in place (liveness.c) */
-    bool tracking_complete;  /* ...since before the OS's first instruction */
-    bool has_run;            /* the OS has been resumed at least once */
-    char seen[32][64];       /* programs seen running (exec'd) */
+    int exec_bp;            /* GDB number of the internal exec breakpoint, 0 none */
+    int exit_bp;            /* ... and of the exit breakpoint */
+    bool hooks_armed;       /* exec/exit breakpoints in place (liveness.c) */
+    bool tracking_complete; /* ...since before the OS's first instruction */
+    bool has_run;           /* the OS has been resumed at least once */
+    char seen[32][64];      /* programs seen running (exec'd) */
     int nseen;
     /* counters (reported by the "osdbg/stats" custom request) */
-    long filtered_hits;      /* breakpoint hits in the wrong address space, resumed */
-    long internal_stops;     /* exec stops */
-    long user_stops;         /* stops reported to the client */
+    long filtered_hits;  /* breakpoint hits in the wrong address space, resumed */
+    long internal_stops; /* exec stops */
+    long user_stops;     /* stops reported to the client */
     /* stepping */
     bool stepping;
     int step_pid;
-    int step_bp;             /* GDB breakpoint finishing a step in the right process, 0 none */
-    int step_bp_priv;        /* the privilege the step must end in (-1 any) */
-    bool step_needs_ecall;   /* stepIn at ecall: only a stop with scause = ecall counts */
-    bool step_then_user;     /* stepOut: at the return-to-user point, go on to the user pc */
+    int step_bp;           /* GDB breakpoint finishing a step in the right process, 0 none */
+    int step_bp_priv;      /* the privilege the step must end in (-1 any) */
+    bool step_needs_ecall; /* stepIn at ecall: only a stop with scause = ecall counts */
+    bool step_then_user;   /* stepOut: at the return-to-user point, go on to the user pc */
 };
 
 extern struct session S;

@@ -120,8 +120,9 @@ json_t *xstack_user_frames(json_t *kernel_frames, int first_id)
                                ip, "presentationHint", "normal");
         if (file) {
             const char *base = strrchr(file, '/');
-            json_object_set_new(jf, "source",
-                                json_pack("{s:s, s:s}", "name", base ? base + 1 : file, "path", file));
+            json_object_set_new(
+                jf, "source",
+                json_pack("{s:s, s:s}", "name", base ? base + 1 : file, "path", file));
         }
         json_array_append_new(out, jf);
         if (!func || strcmp(func, "_start") == 0)

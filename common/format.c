@@ -100,7 +100,6 @@ int vformat(void (*put)(void *arg, char c), void *arg, const char *fmt, va_list 
     return count;
 }
 
-
 struct bufout {
     char *buf;
     size_t size, len;

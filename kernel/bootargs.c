@@ -12,8 +12,7 @@ bool bootarg_get(const char *cmdline, const char *key, char *value, size_t size)
         while (*s && *s != ' ')
             s++;
         size_t wlen = (size_t)(s - word);
-        if (wlen >= klen && strncmp(word, key, klen) == 0 &&
-            (wlen == klen || word[klen] == '=')) {
+        if (wlen >= klen && strncmp(word, key, klen) == 0 && (wlen == klen || word[klen] == '=')) {
             if (value && size) {
                 size_t vlen = wlen > klen ? wlen - klen - 1 : 0;
                 if (vlen >= size)

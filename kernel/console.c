@@ -11,7 +11,7 @@
 #include "param.h"
 #include <osdbg/errno.h>
 
-#define CTRL(x) ((x) - '@')
+#define CTRL(x)   ((x) - '@')
 #define BACKSPACE 0x100
 
 static struct {

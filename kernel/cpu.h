@@ -14,11 +14,11 @@ struct context {
 
 struct cpu {
     int hartid;
-    struct proc *proc;       /* process running on this hart, or 0 */
-    struct context context;  /* the scheduler loop's registers */
-    int noff;                /* depth of push_off() nesting */
-    int intena;              /* were interrupts on before the first push_off? */
-    uint64_t ticks;          /* timer interrupts taken on this hart */
+    struct proc *proc;      /* process running on this hart, or 0 */
+    struct context context; /* the scheduler loop's registers */
+    int noff;               /* depth of push_off() nesting */
+    int intena;             /* were interrupts on before the first push_off? */
+    uint64_t ticks;         /* timer interrupts taken on this hart */
 };
 
 extern struct cpu cpus[NCPU];

@@ -5,8 +5,8 @@
 #include "types.h"
 
 struct boot_info {
-    char bootargs[256];  /* /chosen/bootargs (QEMU -append), "" if absent */
-    uint64_t ram_base;   /* first /memory node's reg, 0 if absent */
+    char bootargs[256]; /* /chosen/bootargs (QEMU -append), "" if absent */
+    uint64_t ram_base;  /* first /memory node's reg, 0 if absent */
     uint64_t ram_size;
 };
 

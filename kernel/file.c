@@ -153,10 +153,19 @@ long file_stat(struct file *f, uint64_t dst)
 {
     struct ustat st = {0};
     switch (f->type) {
-    case FILE_CONSOLE: st.type = T_DEVICE; break;
-    case FILE_DIR: st.type = T_DIR; st.size = (uint64_t)ramfs_count(); break;
-    case FILE_RAMFS: st.type = T_FILE; st.size = f->rf->size; break;
-    default: return -EBADF;
+    case FILE_CONSOLE:
+        st.type = T_DEVICE;
+        break;
+    case FILE_DIR:
+        st.type = T_DIR;
+        st.size = (uint64_t)ramfs_count();
+        break;
+    case FILE_RAMFS:
+        st.type = T_FILE;
+        st.size = f->rf->size;
+        break;
+    default:
+        return -EBADF;
     }
     if (copyout(myproc()->pagetable, dst, &st, sizeof st) < 0)
         return -EFAULT;

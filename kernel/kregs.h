@@ -7,9 +7,9 @@
 #ifndef KERNEL_KREGS_H
 #define KERNEL_KREGS_H
 
-#define KREGS_PC 0
-#define KREGS_X(n) (8 * (n)) /* xN for 1 <= N <= 31 */
-#define KREGS_SIZE 256
+#define KREGS_PC    0
+#define KREGS_X(n)  (8 * (n)) /* xN for 1 <= N <= 31 */
+#define KREGS_SIZE  256
 #define KREGS_FRAME 272 /* stack bytes kernelvec reserves: frame + sstatus + pad */
 
 #ifndef __ASSEMBLER__

@@ -9,11 +9,11 @@
 #include "types.h"
 #include <osdbg/memlayout.h>
 
-#define S_CONTEXT(hart) (2 * (hart) + 1)
-#define PRIORITY(irq) ((volatile uint32_t *)(PLIC + 4 * (irq)))
-#define SENABLE(hart) ((volatile uint32_t *)(PLIC + 0x2000 + 0x80 * S_CONTEXT(hart)))
+#define S_CONTEXT(hart)  (2 * (hart) + 1)
+#define PRIORITY(irq)    ((volatile uint32_t *)(PLIC + 4 * (irq)))
+#define SENABLE(hart)    ((volatile uint32_t *)(PLIC + 0x2000 + 0x80 * S_CONTEXT(hart)))
 #define STHRESHOLD(hart) ((volatile uint32_t *)(PLIC + 0x200000 + 0x1000 * S_CONTEXT(hart)))
-#define SCLAIM(hart) ((volatile uint32_t *)(PLIC + 0x200004 + 0x1000 * S_CONTEXT(hart)))
+#define SCLAIM(hart)     ((volatile uint32_t *)(PLIC + 0x200004 + 0x1000 * S_CONTEXT(hart)))
 
 static uint32_t enabled_mask;
 

@@ -57,8 +57,8 @@ void proc_init(void)
         uint64_t va = KSTACK(i);
         for (int k = 0; k < KSTACK_PAGES; k++) {
             void *pa = kalloc();
-            if (!pa || kvm_map(kernel_pagetable, va + k * PGSIZE, (uint64_t)pa, PGSIZE,
-                               PTE_R | PTE_W) < 0)
+            if (!pa ||
+                kvm_map(kernel_pagetable, va + k * PGSIZE, (uint64_t)pa, PGSIZE, PTE_R | PTE_W) < 0)
                 panic("proc_init: no memory for kernel stacks");
         }
         p->kstack = va + KSTACK_PAGES * PGSIZE;
@@ -268,8 +268,8 @@ int wait(int pid, uint64_t status_addr)
             if (q->state != ZOMBIE)
                 continue;
             int child_pid = q->pid;
-            if (status_addr && copyout(me->pagetable, status_addr, &q->xstatus,
-                                       sizeof q->xstatus) < 0) {
+            if (status_addr &&
+                copyout(me->pagetable, status_addr, &q->xstatus, sizeof q->xstatus) < 0) {
                 release(&ptable.lock);
                 return -EFAULT;
             }
@@ -449,8 +449,8 @@ int sleep_ticks(uint64_t n)
 void proc_dump(void)
 {
     static const char *names[] = {
-        [UNUSED] = "unused", [USED] = "used",         [SLEEPING] = "sleep",
-        [RUNNABLE] = "runble", [RUNNING] = "run",    [ZOMBIE] = "zombie",
+        [UNUSED] = "unused",   [USED] = "used",   [SLEEPING] = "sleep",
+        [RUNNABLE] = "runble", [RUNNING] = "run", [ZOMBIE] = "zombie",
     };
     printf("\n");
     for (struct proc *p = ptable.proc; p < &ptable.proc[NPROC]; p++) {

@@ -22,17 +22,17 @@ struct proc {
     enum procstate state;
     int pid;
     struct proc *parent;
-    void *chan;          /* what a SLEEPING process waits for */
+    void *chan; /* what a SLEEPING process waits for */
     bool killed;
-    int xstatus;         /* exit status for the parent's wait() */
+    int xstatus; /* exit status for the parent's wait() */
 
-    uint64_t kstack;     /* top of this slot's kernel stack (kernel VA) */
-    uint64_t sz;         /* user image + heap end: [USER_BASE, sz) */
+    uint64_t kstack; /* top of this slot's kernel stack (kernel VA) */
+    uint64_t sz;     /* user image + heap end: [USER_BASE, sz) */
     pagetable_t pagetable;
     struct trapframe *trapframe; /* kernel address of the page at TRAPFRAME */
     struct context context;      /* swtch() here to run the process */
     struct file *ofile[NOFILE];
-    char name[PROC_NAME_LEN];    /* program name (comm), set by exec */
+    char name[PROC_NAME_LEN]; /* program name (comm), set by exec */
 };
 
 void proc_init(void);

@@ -14,13 +14,13 @@ extern const uint8_t ramdisk_start[], ramdisk_end[]; /* ramdisk.S */
 static struct ramfs_file files[RAMFS_MAX_FILES];
 static int nfiles;
 
-#define CPIO_HDR 110
+#define CPIO_HDR      110
 #define CPIO_FIELD(i) (6 + 8 * (i)) /* offset of the i-th hex field */
-#define F_MODE 1
-#define F_FILESIZE 6
-#define F_NAMESIZE 11
-#define S_IFMT 0170000
-#define S_IFREG 0100000
+#define F_MODE        1
+#define F_FILESIZE    6
+#define F_NAMESIZE    11
+#define S_IFMT        0170000
+#define S_IFREG       0100000
 
 static int hex_field(const uint8_t *h, int i, uint64_t *out)
 {
@@ -93,8 +93,8 @@ int ramfs_parse(const uint8_t *archive, uint64_t size, struct ramfs_file *out, i
 
 int ramfs_init(void)
 {
-    int n = ramfs_parse(ramdisk_start, (uint64_t)(ramdisk_end - ramdisk_start), files,
-                        RAMFS_MAX_FILES);
+    int n =
+        ramfs_parse(ramdisk_start, (uint64_t)(ramdisk_end - ramdisk_start), files, RAMFS_MAX_FILES);
     if (n < 0) {
         printf("[kernel] ramfs: malformed archive, no files\n");
         nfiles = 0;

@@ -9,7 +9,7 @@
 #include "types.h"
 
 #define RAMFS_MAX_FILES 64
-#define RAMFS_NAME_LEN 32
+#define RAMFS_NAME_LEN  32
 
 struct ramfs_file {
     char name[RAMFS_NAME_LEN];

@@ -6,11 +6,11 @@
 #include <osdbg/memlayout.h>
 
 #define SBI_EXT_LEGACY_PUTCHAR 0x01
-#define SBI_EXT_TIME 0x54494D45 /* "TIME", chapter 6 */
-#define SBI_EXT_SRST 0x53525354 /* "SRST", chapter 10 */
-#define SRST_TYPE_SHUTDOWN 0
-#define SRST_REASON_NONE 0
-#define SRST_REASON_FAILURE 1
+#define SBI_EXT_TIME           0x54494D45 /* "TIME", chapter 6 */
+#define SBI_EXT_SRST           0x53525354 /* "SRST", chapter 10 */
+#define SRST_TYPE_SHUTDOWN     0
+#define SRST_REASON_NONE       0
+#define SRST_REASON_FAILURE    1
 
 struct sbiret {
     long error;

@@ -29,9 +29,9 @@ static void check(bool ok, const char *what)
 static uint64_t cpio_member(uint8_t *buf, const char *name, uint32_t mode, const char *data)
 {
     uint64_t namesize = strlen(name) + 1, filesize = strlen(data);
-    int n = snprintf((char *)buf, 111,
-                     "070701%08x%08x%08x%08x%08x%08x%08lx%08x%08x%08x%08x%08lx%08x", 1, mode, 0, 0,
-                     1, 0, filesize, 0, 0, 0, 0, namesize, 0);
+    int n =
+        snprintf((char *)buf, 111, "070701%08x%08x%08x%08x%08x%08x%08lx%08x%08x%08x%08x%08lx%08x",
+                 1, mode, 0, 0, 1, 0, filesize, 0, 0, 0, 0, namesize, 0);
     uint64_t off = (uint64_t)n;
     memcpy(buf + off, name, namesize);
     off = (off + namesize + 3) & ~3UL;
@@ -50,7 +50,8 @@ static void test_ramfs(void)
     check(got == 1 && strcmp(out[0].name, "hello.txt") == 0 && out[0].size == 8 &&
               memcmp(out[0].data, "hi there", 8) == 0,
           "cpio: one regular file is found with its name, size and bytes");
-    check(ramfs_parse(arch, n - 120, out, 4) == -1, "cpio: archive cut before the trailer is rejected");
+    check(ramfs_parse(arch, n - 120, out, 4) == -1,
+          "cpio: archive cut before the trailer is rejected");
     check(ramfs_parse(arch, 50, out, 4) == -1, "cpio: truncated header is rejected");
     arch[0] = 'X';
     check(ramfs_parse(arch, n, out, 4) == -1, "cpio: bad magic is rejected");

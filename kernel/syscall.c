@@ -15,12 +15,18 @@ uint64_t argraw(int n)
 {
     struct trapframe *tf = myproc()->trapframe;
     switch (n) {
-    case 0: return tf->a0;
-    case 1: return tf->a1;
-    case 2: return tf->a2;
-    case 3: return tf->a3;
-    case 4: return tf->a4;
-    case 5: return tf->a5;
+    case 0:
+        return tf->a0;
+    case 1:
+        return tf->a1;
+    case 2:
+        return tf->a2;
+    case 3:
+        return tf->a3;
+    case 4:
+        return tf->a4;
+    case 5:
+        return tf->a5;
     }
     panic("argraw: %d", n);
 }
@@ -40,14 +46,22 @@ struct syscall_entry {
 };
 
 static const struct syscall_entry syscalls[] = {
-    {SYS_open, "open", sys_open},       {SYS_close, "close", sys_close},
-    {SYS_read, "read", sys_read},       {SYS_write, "write", sys_write},
-    {SYS_fstat, "fstat", sys_fstat},    {SYS_exit, "exit", sys_exit},
-    {SYS_sleep, "sleep", sys_sleep},    {SYS_yield, "yield", sys_yield},
-    {SYS_kill, "kill", sys_kill},       {SYS_uptime, "uptime", sys_uptime},
-    {SYS_getpid, "getpid", sys_getpid}, {SYS_getppid, "getppid", sys_getppid},
-    {SYS_sbrk, "sbrk", sys_sbrk},       {SYS_fork, "fork", sys_fork},
-    {SYS_exec, "exec", sys_exec},       {SYS_wait, "wait", sys_wait},
+    {SYS_open, "open", sys_open},
+    {SYS_close, "close", sys_close},
+    {SYS_read, "read", sys_read},
+    {SYS_write, "write", sys_write},
+    {SYS_fstat, "fstat", sys_fstat},
+    {SYS_exit, "exit", sys_exit},
+    {SYS_sleep, "sleep", sys_sleep},
+    {SYS_yield, "yield", sys_yield},
+    {SYS_kill, "kill", sys_kill},
+    {SYS_uptime, "uptime", sys_uptime},
+    {SYS_getpid, "getpid", sys_getpid},
+    {SYS_getppid, "getppid", sys_getppid},
+    {SYS_sbrk, "sbrk", sys_sbrk},
+    {SYS_fork, "fork", sys_fork},
+    {SYS_exec, "exec", sys_exec},
+    {SYS_wait, "wait", sys_wait},
     {SYS_shutdown, "shutdown", sys_shutdown},
 };
 

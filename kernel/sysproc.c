@@ -67,7 +67,8 @@ long sys_sbrk(void)
     long n = (long)argraw(0);
     uint64_t old = p->sz;
     if (n > 0) {
-        if (n > (long)(USTACK_BOTTOM - PGSIZE) || !uvm_alloc(p->pagetable, old, old + n, PTE_R | PTE_W))
+        if (n > (long)(USTACK_BOTTOM - PGSIZE) ||
+            !uvm_alloc(p->pagetable, old, old + n, PTE_R | PTE_W))
             return -ENOMEM;
         p->sz = old + n;
     } else if (n < 0) {

@@ -37,18 +37,30 @@ void trap_init_hart(void)
 const char *trap_cause_name(uint64_t scause)
 {
     switch (scause) {
-    case EXC_INST_MISALIGNED: return "instruction address misaligned";
-    case EXC_INST_ACCESS: return "instruction access fault";
-    case EXC_ILLEGAL_INST: return "illegal instruction";
-    case EXC_BREAKPOINT: return "breakpoint";
-    case 4: return "load address misaligned";
-    case EXC_LOAD_ACCESS: return "load access fault";
-    case 6: return "store address misaligned";
-    case EXC_STORE_ACCESS: return "store access fault";
-    case EXC_INST_PAGE_FAULT: return "instruction page fault";
-    case EXC_LOAD_PAGE_FAULT: return "load page fault";
-    case EXC_STORE_PAGE_FAULT: return "store page fault";
-    default: return "unknown exception";
+    case EXC_INST_MISALIGNED:
+        return "instruction address misaligned";
+    case EXC_INST_ACCESS:
+        return "instruction access fault";
+    case EXC_ILLEGAL_INST:
+        return "illegal instruction";
+    case EXC_BREAKPOINT:
+        return "breakpoint";
+    case 4:
+        return "load address misaligned";
+    case EXC_LOAD_ACCESS:
+        return "load access fault";
+    case 6:
+        return "store address misaligned";
+    case EXC_STORE_ACCESS:
+        return "store access fault";
+    case EXC_INST_PAGE_FAULT:
+        return "instruction page fault";
+    case EXC_LOAD_PAGE_FAULT:
+        return "load page fault";
+    case EXC_STORE_PAGE_FAULT:
+        return "store page fault";
+    default:
+        return "unknown exception";
     }
 }
 

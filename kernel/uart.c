@@ -10,20 +10,20 @@
 #include <osdbg/memlayout.h>
 #include "types.h"
 
-#define REG(r) ((volatile uint8_t *)(UART0 + (r)))
-#define RHR 0 /* receive holding register (read) */
-#define THR 0 /* transmit holding register (write) */
-#define IER 1 /* interrupt enable */
-#define IER_RX_ENABLE (1 << 0)
-#define FCR 2 /* FIFO control */
+#define REG(r)          ((volatile uint8_t *)(UART0 + (r)))
+#define RHR             0 /* receive holding register (read) */
+#define THR             0 /* transmit holding register (write) */
+#define IER             1 /* interrupt enable */
+#define IER_RX_ENABLE   (1 << 0)
+#define FCR             2 /* FIFO control */
 #define FCR_FIFO_ENABLE (1 << 0)
-#define FCR_FIFO_CLEAR (3 << 1)
-#define LCR 3 /* line control */
-#define LCR_EIGHT_BITS (3 << 0)
-#define LCR_BAUD_LATCH (1 << 7)
-#define LSR 5 /* line status */
-#define LSR_RX_READY (1 << 0)
-#define LSR_TX_IDLE (1 << 5)
+#define FCR_FIFO_CLEAR  (3 << 1)
+#define LCR             3 /* line control */
+#define LCR_EIGHT_BITS  (3 << 0)
+#define LCR_BAUD_LATCH  (1 << 7)
+#define LSR             5 /* line status */
+#define LSR_RX_READY    (1 << 0)
+#define LSR_TX_IDLE     (1 << 5)
 
 void uart_init(void)
 {

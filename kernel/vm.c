@@ -12,7 +12,7 @@
 
 pagetable_t kernel_pagetable;
 
-extern char etext[];      /* end of kernel text (kernel.ld) */
+extern char etext[];       /* end of kernel text (kernel.ld) */
 extern char _trampoline[]; /* trampoline.S */
 
 int kvm_map(pagetable_t pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t perm)
@@ -160,8 +160,8 @@ static int copy_range(pagetable_t from, pagetable_t to, uint64_t start, uint64_t
         if (!mem)
             return -1;
         memcpy(mem, (void *)PTE2PA(*pte), PGSIZE);
-        if (mappages(to, a, PGSIZE, (uint64_t)mem, PTE_FLAGS(*pte) & (PTE_R | PTE_W | PTE_X | PTE_U)) <
-            0) {
+        if (mappages(to, a, PGSIZE, (uint64_t)mem,
+                     PTE_FLAGS(*pte) & (PTE_R | PTE_W | PTE_X | PTE_U)) < 0) {
             kfree(mem);
             return -1;
         }

@@ -52,7 +52,8 @@ static void test_exec_errors(void)
     check(exec("truncated", argv) == -ENOEXEC, "exec of a truncated ELF fails with ENOEXEC");
     check(exec("no-such-program", argv) == -ENOENT, "exec of a missing file fails with ENOENT");
     check(exec((char *)8, argv) == -EFAULT, "exec with a bad path pointer fails with EFAULT");
-    check(exec("hello", (char **)addr_8) == -EFAULT, "exec with a bad argv pointer fails with EFAULT");
+    check(exec("hello", (char **)addr_8) == -EFAULT,
+          "exec with a bad argv pointer fails with EFAULT");
     char *bad_arg[] = {"hello", (char *)0x3000, 0};
     check(exec("hello", bad_arg) == -EFAULT, "exec with a bad argument string fails with EFAULT");
     char *many[40];
@@ -75,13 +76,14 @@ static void test_bad_pointers(void)
           "read into read-only program text fails with EFAULT");
     close(fd);
     check(open((char *)0x7, O_RDONLY) == -EFAULT, "open with a bad path pointer fails with EFAULT");
-    check(fstat(0, (struct ustat *)addr_0x10) == -EFAULT, "fstat into address 0x10 fails with EFAULT");
+    check(fstat(0, (struct ustat *)addr_0x10) == -EFAULT,
+          "fstat into address 0x10 fails with EFAULT");
 }
 
 static void test_files(void)
 {
-    static const char motd[] =
-        "Welcome to the osdbg reference OS.\nType `ls` to see the programs, `help` for the shell.\n";
+    static const char motd[] = "Welcome to the osdbg reference OS.\nType `ls` to see the programs, "
+                               "`help` for the shell.\n";
     int fd = open("/motd", O_RDONLY);
     check(fd >= 3, "open of an existing file returns a new descriptor");
     char buf[256];
@@ -159,7 +161,8 @@ static void sleep_forever(void)
 static void test_processes(void)
 {
     check(in_child(store_null) == -1, "a child storing to address 0 is killed (status -1)");
-    check(in_child(overflow_stack) == -1, "a child overflowing its stack hits the guard page and is killed");
+    check(in_child(overflow_stack) == -1,
+          "a child overflowing its stack hits the guard page and is killed");
     check(in_child(exec_kernel_addr) == -1, "a child jumping into kernel memory is killed");
     check(wait(-1, 0) == -ECHILD, "wait with no children fails with ECHILD");
 
@@ -175,8 +178,10 @@ static void test_processes(void)
     pid = fork();
     if (pid == 0)
         exit(7);
-    check(wait(pid, (int *)addr_0x10) == -EFAULT, "wait with a bad status pointer fails with EFAULT");
-    check(wait(pid, &status) == pid && status == 7, "the child is still there to be reaped after that");
+    check(wait(pid, (int *)addr_0x10) == -EFAULT,
+          "wait with a bad status pointer fails with EFAULT");
+    check(wait(pid, &status) == pid && status == 7,
+          "the child is still there to be reaped after that");
 
     long t0 = uptime_ms();
     sleep_ms(100);

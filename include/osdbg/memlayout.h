@@ -29,19 +29,19 @@
 #ifndef OSDBG_MEMLAYOUT_H
 #define OSDBG_MEMLAYOUT_H
 
-#define PGSIZE 4096
+#define PGSIZE  4096
 #define PGSHIFT 12
 
-#define MAXVA (1UL << 38)
+#define MAXVA      (1UL << 38)
 #define TRAMPOLINE (MAXVA - PGSIZE)
-#define TRAPFRAME (TRAMPOLINE - PGSIZE)
+#define TRAPFRAME  (TRAMPOLINE - PGSIZE)
 
 /* Every user program is linked here, entry point first (rCore-Tutorial-v3). */
 #define USER_BASE 0x10000UL
 
 /* User stack: below the trap frame, with one unmapped guard page between. */
-#define USTACK_PAGES 8
-#define USTACK_TOP (TRAPFRAME - PGSIZE)
+#define USTACK_PAGES  8
+#define USTACK_TOP    (TRAPFRAME - PGSIZE)
 #define USTACK_BOTTOM (USTACK_TOP - USTACK_PAGES * PGSIZE)
 
 /* Kernel stacks: two pages each, one guard page below each. */
@@ -49,21 +49,21 @@
 #define KSTACK(slot) (TRAMPOLINE - ((slot) + 1) * (KSTACK_PAGES + 1) * PGSIZE)
 
 /* QEMU virt machine devices (hw/riscv/virt.c). */
-#define UART0 0x10000000UL
-#define UART0_IRQ 10
-#define VIRTIO_MMIO_BASE 0x10001000UL
-#define VIRTIO_MMIO_SLOTS 8
-#define VIRTIO_MMIO_STRIDE 0x1000UL
+#define UART0                 0x10000000UL
+#define UART0_IRQ             10
+#define VIRTIO_MMIO_BASE      0x10001000UL
+#define VIRTIO_MMIO_SLOTS     8
+#define VIRTIO_MMIO_STRIDE    0x1000UL
 #define VIRTIO_MMIO_IRQ(slot) (1 + (slot))
 /* sifive_test "finisher": writing 0x3333 | code << 16 makes QEMU exit(code). */
 #define VIRT_TEST 0x100000UL
-#define PLIC 0x0c000000UL
+#define PLIC      0x0c000000UL
 #define PLIC_SIZE 0x400000UL
 
 /* Where OpenSBI enters the kernel, and the RAM the kernel assumes when the
  * device tree does not say (QEMU virt default: 128 MiB from 0x80000000). */
-#define KERNBASE 0x80200000UL
-#define RAMBASE 0x80000000UL
+#define KERNBASE         0x80200000UL
+#define RAMBASE          0x80000000UL
 #define RAM_DEFAULT_SIZE (128UL * 1024 * 1024)
 
 #endif

@@ -13,12 +13,12 @@
 #ifndef OSDBG_TRAPFRAME_H
 #define OSDBG_TRAPFRAME_H
 
-#define TF_KERNEL_SATP   0   /* kernel page table (satp value) */
-#define TF_KERNEL_SP     8   /* top of this process's kernel stack */
-#define TF_KERNEL_TRAP   16  /* address of usertrap() */
-#define TF_EPC           24  /* saved user program counter (sepc) */
-#define TF_KERNEL_HARTID 32  /* hart id (tp) of the kernel side */
-#define TF_REG(n)        (40 + 8 * ((n) - 1)) /* general register xN, 1 <= N <= 31 */
+#define TF_KERNEL_SATP   0                  /* kernel page table (satp value) */
+#define TF_KERNEL_SP     8                  /* top of this process's kernel stack */
+#define TF_KERNEL_TRAP   16                 /* address of usertrap() */
+#define TF_EPC           24                 /* saved user program counter (sepc) */
+#define TF_KERNEL_HARTID 32                 /* hart id (tp) of the kernel side */
+#define TF_REG(n)        (40 + 8 * ((n)-1)) /* general register xN, 1 <= N <= 31 */
 #define TF_SIZE          TF_REG(32)
 
 #ifndef __ASSEMBLER__

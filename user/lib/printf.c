@@ -56,20 +56,35 @@ int printf(const char *fmt, ...)
 const char *strerror(long err)
 {
     switch (err < 0 ? -err : err) {
-    case ENOENT: return "no such file";
-    case ENOEXEC: return "not an executable";
-    case ENOMEM: return "out of memory";
-    case EFAULT: return "bad address";
-    case EBADF: return "bad file descriptor";
-    case ECHILD: return "no child processes";
-    case EAGAIN: return "no free process slot";
-    case EINVAL: return "invalid argument";
-    case E2BIG: return "argument list too long";
-    case EMFILE: return "too many open files";
-    case EPERM: return "read-only file system";
-    case ESRCH: return "no such process";
-    case ENOSYS: return "no such system call";
-    case EINTR: return "interrupted";
-    default: return "error";
+    case ENOENT:
+        return "no such file";
+    case ENOEXEC:
+        return "not an executable";
+    case ENOMEM:
+        return "out of memory";
+    case EFAULT:
+        return "bad address";
+    case EBADF:
+        return "bad file descriptor";
+    case ECHILD:
+        return "no child processes";
+    case EAGAIN:
+        return "no free process slot";
+    case EINVAL:
+        return "invalid argument";
+    case E2BIG:
+        return "argument list too long";
+    case EMFILE:
+        return "too many open files";
+    case EPERM:
+        return "read-only file system";
+    case ESRCH:
+        return "no such process";
+    case ENOSYS:
+        return "no such system call";
+    case EINTR:
+        return "interrupted";
+    default:
+        return "error";
     }
 }

@@ -15,20 +15,62 @@ static long syscall3(long num, long a0, long a1, long a2)
     return r_a0;
 }
 
-long read(int fd, void *buf, size_t n) { return syscall3(SYS_read, fd, (long)buf, (long)n); }
-long write(int fd, const void *buf, size_t n) { return syscall3(SYS_write, fd, (long)buf, (long)n); }
-int open(const char *path, int flags) { return (int)syscall3(SYS_open, (long)path, flags, 0); }
-int close(int fd) { return (int)syscall3(SYS_close, fd, 0, 0); }
-int fstat(int fd, struct ustat *st) { return (int)syscall3(SYS_fstat, fd, (long)st, 0); }
-int fork(void) { return (int)syscall3(SYS_fork, 0, 0, 0); }
-int exec(const char *path, char *const argv[]) { return (int)syscall3(SYS_exec, (long)path, (long)argv, 0); }
-int wait(int pid, int *status) { return (int)syscall3(SYS_wait, pid, (long)status, 0); }
-int getpid(void) { return (int)syscall3(SYS_getpid, 0, 0, 0); }
-int getppid(void) { return (int)syscall3(SYS_getppid, 0, 0, 0); }
-int kill(int pid) { return (int)syscall3(SYS_kill, pid, 0, 0); }
-int yield(void) { return (int)syscall3(SYS_yield, 0, 0, 0); }
-int sleep_ms(long ms) { return (int)syscall3(SYS_sleep, ms, 0, 0); }
-long uptime_ms(void) { return syscall3(SYS_uptime, 0, 0, 0); }
+long read(int fd, void *buf, size_t n)
+{
+    return syscall3(SYS_read, fd, (long)buf, (long)n);
+}
+long write(int fd, const void *buf, size_t n)
+{
+    return syscall3(SYS_write, fd, (long)buf, (long)n);
+}
+int open(const char *path, int flags)
+{
+    return (int)syscall3(SYS_open, (long)path, flags, 0);
+}
+int close(int fd)
+{
+    return (int)syscall3(SYS_close, fd, 0, 0);
+}
+int fstat(int fd, struct ustat *st)
+{
+    return (int)syscall3(SYS_fstat, fd, (long)st, 0);
+}
+int fork(void)
+{
+    return (int)syscall3(SYS_fork, 0, 0, 0);
+}
+int exec(const char *path, char *const argv[])
+{
+    return (int)syscall3(SYS_exec, (long)path, (long)argv, 0);
+}
+int wait(int pid, int *status)
+{
+    return (int)syscall3(SYS_wait, pid, (long)status, 0);
+}
+int getpid(void)
+{
+    return (int)syscall3(SYS_getpid, 0, 0, 0);
+}
+int getppid(void)
+{
+    return (int)syscall3(SYS_getppid, 0, 0, 0);
+}
+int kill(int pid)
+{
+    return (int)syscall3(SYS_kill, pid, 0, 0);
+}
+int yield(void)
+{
+    return (int)syscall3(SYS_yield, 0, 0, 0);
+}
+int sleep_ms(long ms)
+{
+    return (int)syscall3(SYS_sleep, ms, 0, 0);
+}
+long uptime_ms(void)
+{
+    return syscall3(SYS_uptime, 0, 0, 0);
+}
 
 void *sbrk(long increment)
 {
