@@ -119,6 +119,10 @@ void mark_program_seen(const char *program)
     if (!program[0] || program_seen(program) || S.nseen == 32)
         return;
     snprintf(S.seen[S.nseen++], sizeof S.seen[0], "%s", program);
+    char *path = profile_user_elf(S.profile, program);
+    dap_event("module", json_pack("{s:s, s:{s:s, s:s, s:s}}", "reason", "new", "module", "id",
+                                  program, "name", program, "path", path ? path : ""));
+    free(path);
     breakpoints_on_program_seen(program);
 }
 

@@ -466,3 +466,30 @@ test('the OS console as a terminal: runInTerminal asks for `osdbg console`, whic
     p.kill('SIGKILL');
   }
 });
+
+test('GDB killed: the user is told and the session ends', async (t) => {
+  const { dc, output } = await startSession(t, {});
+  await new Promise((r) => setTimeout(r, 300));
+  const adapterPid = String(dc['_adapterProcess']?.pid);
+  const gdb = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).find((d) => {
+    try {
+      return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').startsWith('gdb-multiarch') &&
+        fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(' ')[3] === adapterPid;
+    } catch { return false; }
+  });
+  assert.ok(gdb, 'the adapter runs one GDB');
+  const terminated = dc.waitForEvent('terminated', 2000);
+  process.kill(Number(gdb), 'SIGKILL');
+  await terminated;
+  assert.match(output.join(''), /GDB exited unexpectedly/);
+});
+
+test('a user program announces itself as a module when it first runs', async (t) => {
+  const modules = [];
+  const { dc } = await startSession(t, { bootArgs: 'run=hello' }, async (dc) => {
+    dc.on('module', (e) => modules.push(e.body.module.name));
+    await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') }, breakpoints: [{ line: lineOf('user/hello.c', 'int pid = getpid();') }] });
+  });
+  await waitStopped(dc);
+  assert.ok(modules.includes('hello'), modules.join(','));
+});
