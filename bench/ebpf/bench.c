@@ -154,11 +154,13 @@ __attribute__((unused)) static void bench_verifier(void)
 {
     static struct ebpf_insn p[10000];
     printf("\nverifier time vs program size (median of 7):\n");
-    printf("  %-8s %10s %12s %12s\n", "insns", "processed", "time (ms)", "us/insn");
+    printf("  %-8s %10s %12s %12s %12s\n", "insns", "processed", "time (ms)", "us/insn",
+           "scratch KiB");
     for (unsigned size = 100; size <= 10000; size *= 10) {
         unsigned n = synth(p, size);
         double t[7];
         uint32_t processed = 0;
+        size_t scratch = 0;
         for (int r = 0; r < 7; r++) {
             ebpf_vm *vm = ebpf_create(arena, sizeof(arena), err, sizeof(err));
             if (ebpf_load(vm, p, n)) {
@@ -173,9 +175,11 @@ __attribute__((unused)) static void bench_verifier(void)
             }
             t[r] = now() - t0;
             processed = ebpf_verify_processed(vm);
+            scratch = ebpf_verify_scratch(vm);
         }
         qsort(t, 7, sizeof(double), cmp_double);
-        printf("  %-8u %10u %12.3f %12.3f\n", n, processed, t[3] * 1e3, t[3] * 1e6 / n);
+        printf("  %-8u %10u %12.3f %12.3f %12zu\n", n, processed, t[3] * 1e3, t[3] * 1e6 / n,
+               scratch / 1024);
     }
 }
 

@@ -170,6 +170,8 @@ struct ebpf_verify_opts {
 int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts);
 /* Statistics of the last ebpf_verify(). */
 uint32_t ebpf_verify_processed(const ebpf_vm *vm);
+/* Peak arena bytes the last ebpf_verify() used as scratch (given back). */
+size_t ebpf_verify_scratch(const ebpf_vm *vm);
 
 /* ---- execution -------------------------------------------------------- */
 

@@ -108,6 +108,7 @@ struct ebpf_vm {
     ebpf_icache_flush_fn flush;
 
     uint32_t verify_processed;
+    size_t verify_scratch; /* peak scratch bytes of the last verification */
     uint64_t executed; /* instructions run by the last bounds-checked run */
 };
 

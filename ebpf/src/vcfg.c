@@ -167,17 +167,13 @@ void ebpfV_liveness(struct verifier *v)
     }
 }
 
-/* Clears the registers a remembered state at pc will never read. */
-void ebpfV_forget_dead(struct verifier *v, struct vstate *st, uint32_t pc)
+/* Registers of frame fi of st that may still be read, the state being at
+ * pc: the innermost frame's live set at pc; a caller frame resumes after its
+ * call, where r0-r5 are rewritten. */
+uint16_t ebpfV_live_regs(const struct verifier *v, const struct vstate *st, uint32_t fi,
+                         uint32_t pc)
 {
-    for (uint32_t fi = 0; fi < st->nframes; fi++) {
-        struct vframe *f = &st->frames[fi];
-        /* caller frames resume after their call: r0-r5 are rewritten then */
-        uint16_t live = fi + 1 == st->nframes
-                            ? v->live[pc]
-                            : (uint16_t)(v->live[st->frames[fi + 1].callsite + 1] & ~(R(0) | ARGS));
-        for (int i = 0; i < BPF_REG_FP; i++)
-            if (!(live & R(i)))
-                ebpfA_memset(&f->regs[i], 0, sizeof(f->regs[i]));
-    }
+    if (fi + 1 == st->nframes)
+        return v->live[pc];
+    return (uint16_t)(v->live[st->frames[fi + 1].callsite + 1] & ~(R(0) | ARGS));
 }

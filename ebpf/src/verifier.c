@@ -131,9 +131,11 @@ static int push_pending(struct verifier *v, uint32_t pc, struct vpending **out)
         return ebpfV_err(v, "verifier out of memory (%zu bytes of scratch)",
                          (size_t)(v->hi - v->lo));
     v->pend_top -= size;
+    if ((size_t)(v->hi - v->pend_top) > v->pend_peak)
+        v->pend_peak = (size_t)(v->hi - v->pend_top);
     struct vpending *p = (struct vpending *)v->pend_top;
     p->pc = pc;
-    p->pathlen = v->pathlen;
+    p->tip = v->tip;
     p->size = (uint32_t)size;
     p->from = v->pc;
     ebpfA_memcpy(&p->st, v->cur, state_size(v->cur));
@@ -154,7 +156,7 @@ static bool pop_pending(struct verifier *v)
     struct vpending *p = (struct vpending *)v->pend_top;
     ebpfA_memcpy(v->cur, &p->st, VSTATE_SIZE(p->st.nframes));
     v->pc = p->pc;
-    v->pathlen = p->pathlen;
+    v->tip = p->tip;
     v->from = p->from;
     drop_pending(v);
     return true;
@@ -213,36 +215,100 @@ static bool reg_covers(const struct vreg *o, const struct vreg *c, struct idmap 
     return false;
 }
 
-static bool state_covers(const struct vstate *o, const struct vstate *c)
+static uint32_t frame_depth(const struct vframe *f)
+{
+    uint32_t s = 0;
+    while (s < VSLOTS) {
+        uint64_t w;
+        ebpfA_memcpy(&w, &f->stype[s * 8], 8);
+        if (w)
+            break;
+        s++;
+    }
+    return VSLOTS - s;
+}
+
+static size_t pframe_size(uint32_t depth)
+{
+    return sizeof(struct vpframe) + depth * (8 + sizeof(struct vreg));
+}
+
+/* Remembers the current state at pc (packed, dead registers dropped). */
+static struct vsaved *remember(struct verifier *v, uint32_t pc)
+{
+    const struct vstate *st = v->cur;
+    uint32_t depth[BPF_MAX_FRAMES];
+    size_t size = sizeof(struct vsaved);
+    for (uint32_t fi = 0; fi < st->nframes; fi++) {
+        depth[fi] = frame_depth(&st->frames[fi]);
+        size += pframe_size(depth[fi]);
+    }
+    struct vsaved *s = ebpfV_scratch(v, size);
+    if (!s)
+        return NULL;
+    s->nframes = st->nframes;
+    s->nrefs = st->nrefs;
+    ebpfA_memcpy(s->refs, st->refs, sizeof(s->refs));
+    uint8_t *p = (uint8_t *)(s + 1);
+    for (uint32_t fi = 0; fi < st->nframes; fi++) {
+        const struct vframe *f = &st->frames[fi];
+        struct vpframe *pf = (struct vpframe *)p;
+        uint32_t d = depth[fi], base = VSLOTS - d;
+        uint16_t live = ebpfV_live_regs(v, st, fi, pc);
+        pf->callsite = f->callsite;
+        pf->depth = d;
+        for (int i = 0; i < BPF_NREGS; i++) {
+            if (i == BPF_REG_FP || (live & (1u << i)))
+                pf->regs[i] = f->regs[i];
+            else
+                ebpfA_memset(&pf->regs[i], 0, sizeof(pf->regs[i]));
+        }
+        uint8_t *stype = (uint8_t *)(pf + 1);
+        ebpfA_memcpy(stype, &f->stype[base * 8], d * 8);
+        ebpfA_memcpy(stype + d * 8, &f->spill[base], d * sizeof(struct vreg));
+        p += pframe_size(d);
+    }
+    return s;
+}
+
+/* Does remembered state o allow every value the current state c holds? */
+static bool state_covers(const struct vsaved *o, const struct vstate *c)
 {
     struct idmap m;
     m.n = 0;
     if (o->nframes != c->nframes || o->nrefs != c->nrefs)
         return false;
+    const uint8_t *p = (const uint8_t *)(o + 1);
     for (uint32_t fi = 0; fi < o->nframes; fi++) {
-        const struct vframe *of = &o->frames[fi], *cf = &c->frames[fi];
+        const struct vpframe *of = (const struct vpframe *)p;
+        const struct vframe *cf = &c->frames[fi];
+        uint32_t d = of->depth, base = VSLOTS - d;
+        const uint8_t *ostype = (const uint8_t *)(of + 1);
+        const struct vreg *ospill = (const struct vreg *)(ostype + d * 8);
+        p += pframe_size(d);
         if (of->callsite != cf->callsite)
             return false;
         for (int i = 0; i < BPF_NREGS; i++)
             if (!reg_covers(&of->regs[i], &cf->regs[i], &m))
                 return false;
-        for (int s = 0; s < VSLOTS; s++) {
+        for (uint32_t k = 0; k < d; k++) {
+            uint32_t s = base + k;
             uint64_t ow, cw;
-            ebpfA_memcpy(&ow, &of->stype[s * 8], 8);
+            ebpfA_memcpy(&ow, &ostype[k * 8], 8);
             ebpfA_memcpy(&cw, &cf->stype[s * 8], 8);
             if (ow == 0) /* all invalid in old: anything goes */
                 continue;
-            if (ow == cw && of->stype[s * 8] != S_SPILL)
+            if (ow == cw && ostype[k * 8] != S_SPILL)
                 continue;
-            for (int k = 0; k < 8; k++) {
-                uint8_t ot = of->stype[s * 8 + k], ct = cf->stype[s * 8 + k];
+            for (int b = 0; b < 8; b++) {
+                uint8_t ot = ostype[k * 8 + b], ct = cf->stype[s * 8 + b];
                 if (ot == S_INVALID || ot == ct)
                     continue;
                 if (ot == S_MISC && ct == S_SPILL && cf->spill[s].type == T_SCALAR)
                     continue;
                 return false;
             }
-            if (of->stype[s * 8] == S_SPILL && !reg_covers(&of->spill[s], &cf->spill[s], &m))
+            if (ostype[k * 8] == S_SPILL && !reg_covers(&ospill[k], &cf->spill[s], &m))
                 return false;
         }
     }
@@ -254,30 +320,28 @@ static bool state_covers(const struct vstate *o, const struct vstate *c)
 
 /* At a prune point: 1 if a remembered state covers the current one (walk
  * no further), an error if that state is on the current path (the path
- * can repeat forever), else remembers the current state. */
+ * can repeat forever), else remembers the current state.  Ancestry is
+ * checked by walking parent links, which only happens on a match. */
 static int prune(struct verifier *v)
 {
     uint32_t pc = v->pc;
     for (struct vsaved *s = v->saved[pc]; s; s = s->next) {
-        if (!state_covers(&s->st, v->cur))
+        if (!state_covers(s, v->cur))
             continue;
-        if (s->pathpos < v->pathlen && v->path[s->pathpos] == s)
-            return ebpfV_err(v, "infinite loop detected at insn %u", pc);
+        for (const struct vsaved *a = v->tip; a; a = a->parent)
+            if (a == s)
+                return ebpfV_err(v, "infinite loop detected at insn %u", pc);
         if (v->level >= 2)
             ebpfV_log(v, "%u: safe\n", pc);
         return 1;
     }
-    if (v->pathlen == v->pathcap)
-        return ebpfV_err(v, "program is too complex: path of %u states", v->pathlen);
-    struct vsaved *s = ebpfV_scratch(v, offsetof(struct vsaved, st) + state_size(v->cur));
+    struct vsaved *s = remember(v, pc);
     if (!s)
         return ebpfV_err(v, "verifier out of memory after %u states", v->total_states);
-    ebpfA_memcpy(&s->st, v->cur, state_size(v->cur));
-    ebpfV_forget_dead(v, &s->st, pc);
     s->next = v->saved[pc];
     v->saved[pc] = s;
-    s->pathpos = v->pathlen;
-    v->path[v->pathlen++] = s;
+    s->parent = v->tip;
+    v->tip = s;
     v->total_states++;
     return 0;
 }
@@ -641,14 +705,12 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
     v->lo = vm->arena + ((vm->arena_used + 15) & ~(size_t)15);
     v->hi = vm->arena + (vm->arena_size & ~(size_t)15);
     v->pend_top = v->hi;
-    v->pathcap = 1u << 16;
     v->saved = ebpfV_scratch(v, v->n * sizeof(*v->saved));
     v->flags = ebpfV_scratch(v, v->n);
     v->live = ebpfV_scratch(v, v->n * sizeof(uint16_t));
-    v->path = ebpfV_scratch(v, v->pathcap * sizeof(*v->path));
     v->cur = ebpfV_scratch(v, sizeof(struct vstate));
     int r;
-    if (v->lo > v->hi || !v->saved || !v->flags || !v->live || !v->path || !v->cur) {
+    if (v->lo > v->hi || !v->saved || !v->flags || !v->live || !v->cur) {
         r = ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena too small for the verifier");
         goto out;
     }
@@ -671,6 +733,7 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
     v->pc = 0;
     r = walk(v);
     vm->verify_processed = v->processed;
+    vm->verify_scratch = (size_t)(v->lo - (vm->arena + mark)) + v->pend_peak;
     ebpfV_log(v,
               "processed %u insns (limit %u) max_states_per_insn 0 total_states %u "
               "peak_states %u mark_read 0\n",
@@ -678,6 +741,11 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
 out:
     vm->arena_used = mark;
     return r;
+}
+
+size_t ebpf_verify_scratch(const ebpf_vm *vm)
+{
+    return vm->verify_scratch;
 }
 
 uint32_t ebpf_verify_processed(const ebpf_vm *vm)

@@ -65,19 +65,34 @@ struct vstate {
 /* Size of a state holding n frames (states are stored truncated). */
 #define VSTATE_SIZE(n) (offsetof(struct vstate, frames) + (size_t)(n) * sizeof(struct vframe))
 
-/* A remembered state at a prune point. */
+/*
+ * A remembered state at a prune point, packed: only what can matter is
+ * kept.  Each frame stores its live registers (dead ones as NOT_INIT) and
+ * only the `depth` 8-byte stack slots nearest the frame pointer that were
+ * ever written (deeper ones are all uninitialised, which covers anything).
+ * Remembered states are only compared against, never resumed.
+ */
+struct vpframe {
+    uint32_t callsite;
+    uint32_t depth; /* stack slots stored, counted from fp-8 downwards */
+    struct vreg regs[BPF_NREGS];
+    /* then uint8_t stype[depth * 8] (slot VSLOTS-depth first), then
+     * struct vreg spill[depth] */
+};
+
 struct vsaved {
-    struct vsaved *next; /* other states at the same instruction */
-    uint32_t pathpos;    /* index in the path array while it is an ancestor */
-    uint32_t pad;
-    struct vstate st; /* truncated to st.nframes frames */
+    struct vsaved *next;   /* other states at the same instruction */
+    struct vsaved *parent; /* the state remembered before it on its path */
+    uint32_t nframes, nrefs;
+    uint32_t refs[VMAX_REFS];
+    /* then nframes packed frames */
 };
 
 /* A branch still to walk, on the pending stack. */
 struct vpending {
     uint32_t pc;
-    uint32_t pathlen;
     uint32_t size; /* bytes of this record */
+    struct vsaved *tip; /* the path's newest remembered state */
     uint32_t from; /* the branch that pushed it (for the log) */
     struct vstate st;
 };
@@ -90,11 +105,11 @@ struct verifier {
     /* scratch: [lo, hi) of the arena; saved states grow up, pending down */
     uint8_t *lo, *hi;
     uint8_t *pend_top;     /* start of the newest pending record, == hi if none */
+    size_t pend_peak;      /* most bytes the pending stack ever held */
     struct vsaved **saved; /* per instruction */
     uint8_t *flags;        /* per instruction: F_* */
     uint16_t *live;        /* per instruction: registers live on entry (bit i = ri) */
-    struct vsaved **path;
-    uint32_t pathlen, pathcap;
+    struct vsaved *tip; /* newest remembered state on the current path */
     struct vstate *cur;
     uint32_t pc;
     uint32_t id_gen;
@@ -124,7 +139,8 @@ bool ebpfV_is_cond_jump(uint8_t code);
 uint32_t ebpfV_target(const struct ebpf_insn *in, uint32_t pc);
 int ebpfV_check_cfg(struct verifier *v);
 void ebpfV_liveness(struct verifier *v);
-void ebpfV_forget_dead(struct verifier *v, struct vstate *st, uint32_t pc);
+uint16_t ebpfV_live_regs(const struct verifier *v, const struct vstate *st, uint32_t fi,
+                         uint32_t pc);
 
 /* vbounds.c */
 void ebpfV_mark_unknown(struct vreg *r);
