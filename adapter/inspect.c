@@ -351,13 +351,12 @@ void req_evaluate(json_t *req, json_t *args)
         dap_error(req, "evaluate: \"expression\" is required");
         return;
     }
-    if (!target_stopped(req))
-        return;
     json_t *jframe = json_object_get(args, "frameId");
     int level = json_is_integer(jframe) ? (int)json_integer_value(jframe) - 1 : 0;
     char err[512];
+    /* The debug console is GDB's command line, usable while the OS runs
+     * too (GDB refuses what needs a stopped target, with its message). */
     if (context && strcmp(context, "repl") == 0) {
-        /* The debug console is GDB's command line. */
         char *out = 0;
         if (gdb_console(&out, err, sizeof err, "%s", expr) < 0) {
             free(out);

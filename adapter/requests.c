@@ -83,6 +83,14 @@ static void on_gdb_async(struct mi_record *rec)
         inspect_reset();
         session_on_stopped(rec);
     } else if (rec->kind == MI_EXEC_ASYNC && rec->klass && strcmp(rec->klass, "running") == 0) {
+        /* Resumed by someone else (a "continue" typed in the GDB console):
+         * tell the client, whose view would otherwise stay "stopped". */
+        if (!S.expect_running && S.state == TARGET_STOPPED) {
+            inspect_reset();
+            dap_event("continued",
+                      json_pack("{s:i, s:b}", "threadId", 1, "allThreadsContinued", 1));
+        }
+        S.expect_running = false;
         S.state = TARGET_RUNNING;
     }
 }

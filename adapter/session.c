@@ -254,6 +254,7 @@ int session_resume(const char *mi_command, char *err, size_t errlen)
         return -1;
     S.state = TARGET_RUNNING;
     S.has_run = true;
+    S.expect_running = true;
     return 0;
 }
 

@@ -70,6 +70,7 @@ struct session {
     bool hooks_armed;       /* exec/exit breakpoints in place (liveness.c) */
     bool tracking_complete; /* ...since before the OS's first instruction */
     bool has_run;           /* the OS has been resumed at least once */
+    bool expect_running;    /* we resumed it: *running needs no continued event */
     char seen[32][64];      /* programs seen running (exec'd) */
     int nseen;
     /* counters (reported by the "osdbg/stats" custom request) */

@@ -32,7 +32,8 @@ void uart_init(void)
     *REG(0) = 3;
     *REG(1) = 0;
     *REG(LCR) = LCR_EIGHT_BITS;
-    *REG(FCR) = FCR_FIFO_ENABLE | FCR_FIFO_CLEAR;
+    /* No FIFO clear: keys typed while the machine boots stay queued. */
+    *REG(FCR) = FCR_FIFO_ENABLE;
     *REG(IER) = IER_RX_ENABLE;
 }
 

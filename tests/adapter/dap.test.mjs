@@ -493,3 +493,24 @@ test('a user program announces itself as a module when it first runs', async (t)
   await waitStopped(dc);
   assert.ok(modules.includes('hello'), modules.join(','));
 });
+
+test('the debug console is GDB: a typed `continue` sends a continued event; commands work while the OS runs', async (t) => {
+  const line = lineOf('user/hello.c', 'int pid = getpid();');
+  const { dc, output } = await startSession(t, {}, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') }, breakpoints: [{ line }] });
+  });
+  const info = await dc.evaluateRequest({ expression: 'info breakpoints', context: 'repl' });
+  assert.match(info.body.result, /breakpoint/, 'GDB commands answer while the OS runs');
+  // Type at the prompt (keys typed before the firmware set up the UART are lost).
+  const deadline = Date.now() + 10000;
+  while (!output.join('').includes('$ ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await dc.customRequest('consoleInput', { text: 'hello\n' });
+  const stop = await waitStopped(dc);
+  const frameId = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0].id;
+  assert.match(stop.body.description, /^hello\//);
+  const continued = dc.waitForEvent('continued', 5000);
+  await dc.evaluateRequest({ expression: 'continue', frameId, context: 'repl' });
+  await continued;
+  await dc.customRequest('consoleInput', { text: 'exit\n' });
+  await dc.waitForEvent('terminated', 20000);
+});
