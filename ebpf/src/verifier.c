@@ -136,6 +136,7 @@ static int push_pending(struct verifier *v, uint32_t pc, struct vpending **out)
     struct vpending *p = (struct vpending *)v->pend_top;
     p->pc = pc;
     p->tip = v->tip;
+    p->pathlen = v->pathlen;
     p->size = (uint32_t)size;
     p->from = v->pc;
     ebpfA_memcpy(&p->st, v->cur, state_size(v->cur));
@@ -157,6 +158,7 @@ static bool pop_pending(struct verifier *v)
     ebpfA_memcpy(v->cur, &p->st, VSTATE_SIZE(p->st.nframes));
     v->pc = p->pc;
     v->tip = p->tip;
+    v->pathlen = p->pathlen;
     v->from = p->from;
     drop_pending(v);
     return true;
@@ -318,19 +320,29 @@ static bool state_covers(const struct vsaved *o, const struct vstate *c)
     return true;
 }
 
+/* Is s remembered on the current path?  O(1) through the path array; states
+ * remembered after the array filled up are found along the parent links. */
+static bool on_path(const struct verifier *v, const struct vsaved *s)
+{
+    if (s->pathpos != UINT32_MAX)
+        return s->pathpos < v->pathlen && v->path[s->pathpos] == s;
+    for (const struct vsaved *a = v->tip; a; a = a->parent)
+        if (a == s)
+            return true;
+    return false;
+}
+
 /* At a prune point: 1 if a remembered state covers the current one (walk
  * no further), an error if that state is on the current path (the path
- * can repeat forever), else remembers the current state.  Ancestry is
- * checked by walking parent links, which only happens on a match. */
+ * can repeat forever), else remembers the current state. */
 static int prune(struct verifier *v)
 {
     uint32_t pc = v->pc;
     for (struct vsaved *s = v->saved[pc]; s; s = s->next) {
         if (!state_covers(s, v->cur))
             continue;
-        for (const struct vsaved *a = v->tip; a; a = a->parent)
-            if (a == s)
-                return ebpfV_err(v, "infinite loop detected at insn %u", pc);
+        if (on_path(v, s))
+            return ebpfV_err(v, "infinite loop detected at insn %u", pc);
         if (v->level >= 2)
             ebpfV_log(v, "%u: safe\n", pc);
         return 1;
@@ -342,6 +354,11 @@ static int prune(struct verifier *v)
     v->saved[pc] = s;
     s->parent = v->tip;
     v->tip = s;
+    s->pathpos = UINT32_MAX;
+    if (v->pathlen < v->pathcap) {
+        s->pathpos = v->pathlen;
+        v->path[v->pathlen++] = s;
+    }
     v->total_states++;
     return 0;
 }
@@ -709,8 +726,10 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
     v->flags = ebpfV_scratch(v, v->n);
     v->live = ebpfV_scratch(v, v->n * sizeof(uint16_t));
     v->cur = ebpfV_scratch(v, sizeof(struct vstate));
+    v->pathcap = v->n * 2 + 1024;
+    v->path = ebpfV_scratch(v, v->pathcap * sizeof(*v->path));
     int r;
-    if (v->lo > v->hi || !v->saved || !v->flags || !v->live || !v->cur) {
+    if (v->lo > v->hi || !v->saved || !v->flags || !v->live || !v->cur || !v->path) {
         r = ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena too small for the verifier");
         goto out;
     }

@@ -83,6 +83,7 @@ struct vpframe {
 struct vsaved {
     struct vsaved *next;   /* other states at the same instruction */
     struct vsaved *parent; /* the state remembered before it on its path */
+    uint32_t pathpos;      /* its index in v->path, UINT32_MAX if it did not fit */
     uint32_t nframes, nrefs;
     uint32_t refs[VMAX_REFS];
     /* then nframes packed frames */
@@ -93,6 +94,7 @@ struct vpending {
     uint32_t pc;
     uint32_t size; /* bytes of this record */
     struct vsaved *tip; /* the path's newest remembered state */
+    uint32_t pathlen;
     uint32_t from; /* the branch that pushed it (for the log) */
     struct vstate st;
 };
@@ -109,7 +111,9 @@ struct verifier {
     struct vsaved **saved; /* per instruction */
     uint8_t *flags;        /* per instruction: F_* */
     uint16_t *live;        /* per instruction: registers live on entry (bit i = ri) */
-    struct vsaved *tip; /* newest remembered state on the current path */
+    struct vsaved *tip;    /* newest remembered state on the current path */
+    struct vsaved **path;  /* the current path's remembered states, in order */
+    uint32_t pathlen, pathcap;
     struct vstate *cur;
     uint32_t pc;
     uint32_t id_gen;
