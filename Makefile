@@ -35,6 +35,8 @@ include $(wildcard adapter/*.mk)
 include tests/tests.mk
 include tests/node.mk
 include $(wildcard tests/kernel/*.mk tests/adapter/*.mk)
+# Benchmark fragments, except those a part already includes (ebpf/ebpf.mk: bench/ebpf/bench.mk).
+include $(filter-out $(patsubst $(TOP)/%,%,$(MAKEFILE_LIST)),$(wildcard bench/*/*.mk))
 
 all: deps
 	@$(MAKE) --no-print-directory build-all
