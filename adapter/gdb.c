@@ -241,6 +241,10 @@ static int vrun(struct mi_record *rec, char *err, size_t errlen, const char *fmt
             return -1;
         }
     }
+    /* Lines that came in the same read after our result (a *running, a
+     * *stopped) must not wait in inbuf for the next poll wake-up, which
+     * may never come: queue them now. */
+    take_lines(-1, 0);
     const char *k = found.klass ? found.klass : "";
     if (strcmp(k, "done") == 0 || strcmp(k, "running") == 0 || strcmp(k, "connected") == 0) {
         if (rec)

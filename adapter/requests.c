@@ -71,15 +71,9 @@ static void on_qemu_exit(int status)
     finish_session();
 }
 
-static long pause_timer;
-
 static void on_gdb_async(struct mi_record *rec)
 {
     if (rec->kind == MI_EXEC_ASYNC && rec->klass && strcmp(rec->klass, "stopped") == 0) {
-        if (pause_timer) {
-            loop_cancel(pause_timer);
-            pause_timer = 0;
-        }
         inspect_reset();
         session_on_stopped(rec);
     } else if (rec->kind == MI_EXEC_ASYNC && rec->klass && strcmp(rec->klass, "running") == 0) {
@@ -136,6 +130,9 @@ static int connect_gdb(const char *target, char *err, size_t errlen)
         gdb_cmd(err, errlen, "-gdb-set confirm off") < 0 ||
         gdb_cmd(err, errlen, "-gdb-set breakpoint pending off") < 0)
         return -1;
+    /* For debugging the adapter: OSDBG_GDB_DEBUG=1 logs the remote protocol. */
+    if (getenv("OSDBG_GDB_DEBUG"))
+        gdb_console(0, err, errlen, "set debug remote 1");
     quoted = mi_quote(S.profile->kernel);
     int r = gdb_cmd(err, errlen, "-file-exec-and-symbols %s", quoted);
     free(quoted);
@@ -362,26 +359,6 @@ static void req_continue(json_t *req, json_t *args)
     dap_respond(req, json_pack("{s:b}", "allThreadsContinued", 1));
 }
 
-/* QEMU now and then drops an interrupt that arrives while the hart sleeps
- * in wfi (GDB answers ^done but no stop follows): repeat it until the
- * target stops. */
-static int pause_retries;
-
-static void pause_again(void *data)
-{
-    (void)data;
-    char err[256];
-    pause_timer = 0;
-    if (S.state != TARGET_RUNNING || !gdb_alive())
-        return;
-    if (++pause_retries > 20) {
-        dap_output("stderr", "osdbg: the OS does not stop (interrupt ignored 20 times)\n");
-        return;
-    }
-    gdb_cmd(err, sizeof err, "-exec-interrupt");
-    pause_timer = loop_timer(300, pause_again, 0);
-}
-
 static void req_pause(json_t *req, json_t *args)
 {
     (void)args;
@@ -394,8 +371,6 @@ static void req_pause(json_t *req, json_t *args)
         dap_error(req, "pause: %s", err);
         return;
     }
-    pause_retries = 0;
-    pause_timer = loop_timer(300, pause_again, 0);
     dap_respond(req, 0);
 }
 

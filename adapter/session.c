@@ -272,16 +272,7 @@ int with_target_stopped(int (*fn)(void *), void *arg)
         return fn(arg);
     char err[256];
     struct mi_record rec;
-    /* QEMU now and then drops an interrupt that arrives while the hart
-     * sleeps in wfi (GDB answers ^done, no stop follows): ask again. */
-    int tries;
-    for (tries = 0; tries < 10; tries++) {
-        if (gdb_cmd(err, sizeof err, "-exec-interrupt") < 0)
-            return -1;
-        if (gdb_wait_stopped(&rec, 300) == 0)
-            break;
-    }
-    if (tries == 10)
+    if (gdb_cmd(err, sizeof err, "-exec-interrupt") < 0 || gdb_wait_stopped(&rec, 5000) < 0)
         return -1;
     S.state = TARGET_STOPPED;
     int r = fn(arg);
