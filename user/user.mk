@@ -44,6 +44,9 @@ $(B)/user/%: $(B)/user/%.o $(USER_LIB_OBJS) user/user.ld
 	$(Q)$(RV_CC) $(RV_ARCH) -nostdlib -T user/user.ld -Wl,--no-warn-rwx-segments \
 		-o $@ $< $(USER_LIB_OBJS) $(RV_LIBGCC)
 
+# Keep the objects (make would delete them as intermediates).
+.SECONDARY: $(USER_PROGS:=.o)
+
 -include $(USER_LIB_OBJS:.o=.d) $(USER_PROGS:=.d)
 
 # The ramdisk: programs without their debug sections (the debugger reads the
