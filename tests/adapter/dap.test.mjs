@@ -514,3 +514,20 @@ test('the debug console is GDB: a typed `continue` sends a continued event; comm
   await dc.customRequest('consoleInput', { text: 'exit\n' });
   await dc.waitForEvent('terminated', 20000);
 });
+
+test('Rust: breakpoint by source line in rustdemo.rs, with Rust locals', async (t) => {
+  const line = lineOf('user/rust/rustdemo.rs', 'sum += fib.cur;');
+  const { dc } = await startSession(t, { bootArgs: 'run=rustdemo' }, async (dc) => {
+    const r = await dc.setBreakpointsRequest({ source: { path: src('user/rust/rustdemo.rs') }, breakpoints: [{ line }] });
+    assert.equal(r.body.breakpoints[0].line, line);
+  });
+  const stop = await waitStopped(dc);
+  assert.match(stop.body.description, /^rustdemo\/\d+, U mode$/);
+  const st = await dc.stackTraceRequest({ threadId: 1 });
+  assert.equal(st.body.stackFrames[0].source.name, 'rustdemo.rs');
+  assert.equal(st.body.stackFrames[0].line, line);
+  assert.match(st.body.stackFrames[0].name, /^rustdemo::work \[rustdemo\]$/);
+  const frameId = st.body.stackFrames[0].id;
+  assert.equal((await dc.evaluateRequest({ expression: 'n', frameId, context: 'watch' })).body.result, '10');
+  assert.equal((await dc.evaluateRequest({ expression: 'i', frameId, context: 'watch' })).body.result, '0');
+});
