@@ -19,6 +19,8 @@ packages=(
     libclang-rt-14-dev
     # host program libraries and unit tests
     build-essential pkg-config libjansson-dev libelf-dev libdw-dev libiberty-dev libcmocka-dev
+    # the VS Code extension's .vsix; code-server's native modules (make ide); the browser e2e test
+    zip libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev ripgrep chromium
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

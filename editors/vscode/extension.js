@@ -1,0 +1,316 @@
+// osdbg VS Code extension: starts the osdbg debug adapter for "osdbg"
+// sessions and shows what the adapter knows about address spaces.
+//
+// Plain JavaScript (CommonJS, no build step).  Everything the views show
+// comes from the adapter's DAP messages, read with a DebugAdapterTracker:
+//   stopped                 description "hello/3, U mode" -> current space
+//   osdbg/addressSpace      {program, pid, mode, satp} (custom event, sent
+//                           when the running process changed since the last stop)
+//   setBreakpoints response, breakpoint events -> each breakpoint's state
+'use strict';
+
+const vscode = require('vscode');
+const fs = require('fs');
+const path = require('path');
+
+const TYPE = 'osdbg';
+
+// Where the adapter binary is: the osdbg.adapterPath setting, else the
+// project's build output in the session's workspace folder.
+function adapterPath(folder) {
+  const configured = vscode.workspace.getConfiguration('osdbg', folder).get('adapterPath');
+  if (configured) return configured;
+  if (!folder) return 'osdbg';
+  return path.join(folder.uri.fsPath, 'build', 'bin', 'osdbg');
+}
+
+class AdapterFactory {
+  createDebugAdapterDescriptor(session) {
+    const folder = session.workspaceFolder;
+    const bin = adapterPath(folder);
+    if (path.isAbsolute(bin) && !fs.existsSync(bin))
+      throw new Error(`osdbg adapter not found at ${bin}: build it first (make), or set osdbg.adapterPath`);
+    const args = ['dap'];
+    const log = vscode.workspace.getConfiguration('osdbg', folder).get('dapLog');
+    if (log) args.push('--log', log);
+    const options = folder ? { cwd: folder.uri.fsPath } : undefined;
+    return new vscode.DebugAdapterExecutable(bin, args, options);
+  }
+}
+
+// F5 without a launch.json: boot the reference OS to its shell.  Relative
+// profile paths are taken from the workspace folder, like make does.
+class ConfigurationProvider {
+  resolveDebugConfiguration(folder, config) {
+    if (!config.type && !config.request && !config.name) {
+      if (!folder) return undefined;
+      config = {
+        type: TYPE,
+        request: 'launch',
+        name: 'osdbg: boot the reference OS',
+        profile: path.join(folder.uri.fsPath, 'profiles', 'osdbg-kernel.json'),
+        bootArgs: '',
+        stopOnEntry: false,
+      };
+    }
+    if (folder && typeof config.profile === 'string' && !path.isAbsolute(config.profile)
+        && !config.profile.startsWith('${'))
+      config.profile = path.join(folder.uri.fsPath, config.profile);
+    return config;
+  }
+}
+
+// ---- Address spaces ------------------------------------------------------
+
+// Model shared by all sessions (normally there is one).
+class AddressSpaces {
+  constructor() {
+    this.session = undefined; // name of the session the data belongs to
+    this.running = false;
+    this.ended = false;
+    this.current = undefined; // {program, pid, mode, satp?, reason}
+    this.seen = new Map(); // "program/pid" -> {program, pid, satp, stops}
+    this.breakpoints = new Map(); // DAP id -> {path, line, verified, message, address}
+    this.pending = new Map(); // setBreakpoints request seq -> source path
+    this.emitter = new vscode.EventEmitter();
+    this.onDidChange = this.emitter.event;
+  }
+
+  reset(session) {
+    this.session = session.name;
+    this.running = true;
+    this.ended = false;
+    this.current = undefined;
+    this.seen.clear();
+    this.breakpoints.clear();
+    this.pending.clear();
+    this.emitter.fire();
+  }
+
+  // One DAP message from the adapter or to it.
+  fromClient(m) {
+    if (m.type === 'request' && m.command === 'setBreakpoints')
+      this.pending.set(m.seq, m.arguments && m.arguments.source && m.arguments.source.path);
+  }
+
+  fromAdapter(m) {
+    if (m.type === 'response' && m.command === 'setBreakpoints') {
+      const source = this.pending.get(m.request_seq);
+      this.pending.delete(m.request_seq);
+      if (!m.success || !source) return;
+      for (const [id, b] of this.breakpoints) if (b.path === source) this.breakpoints.delete(id);
+      for (const b of (m.body && m.body.breakpoints) || []) this.noteBreakpoint(b, source);
+      this.emitter.fire();
+    } else if (m.type === 'event') {
+      this.fromEvent(m.event, m.body || {});
+    }
+  }
+
+  noteBreakpoint(b, source) {
+    if (b.id === undefined) return;
+    const old = this.breakpoints.get(b.id) || {};
+    this.breakpoints.set(b.id, {
+      path: (b.source && b.source.path) || old.path || source,
+      line: b.line || old.line,
+      verified: !!b.verified,
+      message: b.message,
+      address: b.instructionReference || old.address,
+    });
+  }
+
+  fromEvent(event, body) {
+    switch (event) {
+      case 'stopped': {
+        this.running = false;
+        // "hello/3, U mode" or "S mode" (no process known yet).
+        const d = /^(?:(.+)\/(-?\d+), )?([USM]) mode$/.exec(body.description || '');
+        if (d) {
+          const satp = this.current && this.current.program === d[1] && this.current.pid === Number(d[2])
+            ? this.current.satp : undefined;
+          this.current = { program: d[1], pid: d[2] === undefined ? undefined : Number(d[2]), mode: d[3], satp };
+          this.see(this.current, 1);
+        }
+        this.current = Object.assign({}, this.current, { reason: body.reason });
+        break;
+      }
+      case 'osdbg/addressSpace':
+        this.current = Object.assign({}, this.current, {
+          program: body.program, pid: body.pid, mode: body.mode, satp: body.satp,
+        });
+        this.see(this.current, 0);
+        break;
+      case 'continued':
+        this.running = true;
+        break;
+      case 'breakpoint':
+        if (body.breakpoint) this.noteBreakpoint(body.breakpoint);
+        break;
+      case 'terminated':
+      case 'exited':
+        this.running = false;
+        this.ended = true;
+        break;
+      default:
+        return;
+    }
+    this.emitter.fire();
+  }
+
+  // The exact satp of an address space, from GDB's text of $satp (decimal,
+  // possibly negative, or hex).
+  setSatp(program, pid, text) {
+    let v;
+    try {
+      v = BigInt(String(text).trim().split(/\s/)[0]) & 0xffffffffffffffffn;
+    } catch {
+      return;
+    }
+    const satp = `0x${v.toString(16)}`;
+    if (this.current && this.current.program === program && this.current.pid === pid) this.current.satp = satp;
+    const s = this.seen.get(`${program}/${pid}`);
+    if (s) s.satp = satp;
+    this.emitter.fire();
+  }
+
+  // Remember an address space; `stops` counts the stops seen in it.
+  see(cur, stops) {
+    if (!cur.program) return;
+    const key = `${cur.program}/${cur.pid}`;
+    const s = this.seen.get(key) || { program: cur.program, pid: cur.pid, stops: 0 };
+    if (cur.satp !== undefined) s.satp = cur.satp;
+    s.stops += stops;
+    this.seen.set(key, s);
+  }
+}
+
+// satp as a hex string.  A 64-bit satp sent as a JSON number (Sv39 sets bit
+// 63) is not exact in JavaScript: show it only when it is exact.
+function hex(n) {
+  if (typeof n === 'string') return n;
+  if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) return `0x${n.toString(16)}`;
+  return undefined;
+}
+const satpText = (n) => (hex(n) ? `satp ${hex(n)}` : undefined);
+const modeName = (m) => ({ U: 'U mode (user)', S: 'S mode (kernel)', M: 'M mode (firmware)' })[m] || `${m} mode`;
+
+function item(label, opts = {}) {
+  const t = new vscode.TreeItem(label, opts.children ? vscode.TreeItemCollapsibleState.Expanded
+    : vscode.TreeItemCollapsibleState.None);
+  if (opts.description !== undefined) t.description = opts.description;
+  if (opts.tooltip) t.tooltip = opts.tooltip;
+  if (opts.icon) t.iconPath = new vscode.ThemeIcon(opts.icon);
+  if (opts.command) t.command = opts.command;
+  t.children = opts.children;
+  return t;
+}
+
+class AddressSpacesView {
+  constructor(model) {
+    this.model = model;
+    this.emitter = new vscode.EventEmitter();
+    this.onDidChangeTreeData = this.emitter.event;
+    model.onDidChange(() => this.emitter.fire());
+  }
+
+  getTreeItem(t) {
+    return t;
+  }
+
+  getChildren(t) {
+    if (t) return t.children || [];
+    const m = this.model;
+    if (!m.session) return [];
+    const out = [];
+    const c = m.current;
+    if (m.ended) {
+      out.push(item('Session ended', { description: c && c.program ? `last stop in ${c.program}/${c.pid}` : m.session, icon: 'debug-stop' }));
+    } else if (m.running) {
+      out.push(item('Running', { description: c && c.program ? `last stop in ${c.program}/${c.pid}` : m.session, icon: 'debug-start' }));
+    } else if (c && c.mode) {
+      const who = c.program ? `${c.program}/${c.pid}` : 'no process yet';
+      out.push(item(`Now: ${who}`, {
+        description: [modeName(c.mode), satpText(c.satp)].filter(Boolean).join(', '),
+        tooltip: `Stopped (${c.reason || 'stop'}) in ${who}, ${modeName(c.mode)}`,
+        icon: c.mode === 'U' ? 'account' : 'server-process',
+      }));
+    } else {
+      out.push(item(m.session, { description: 'starting', icon: 'loading~spin' }));
+    }
+    const seen = [...m.seen.values()].map((s) => item(`${s.program}/${s.pid}`, {
+      description: [satpText(s.satp), `${s.stops} stop${s.stops === 1 ? '' : 's'}`].filter(Boolean).join(', '),
+      icon: 'symbol-namespace',
+    }));
+    out.push(item('Address spaces seen', { children: seen.length ? seen : [item('none yet', { icon: 'info' })] }));
+    const bySource = new Map();
+    for (const b of m.breakpoints.values()) {
+      const key = b.path || '(function or instruction breakpoints)';
+      if (!bySource.has(key)) bySource.set(key, []);
+      bySource.get(key).push(b);
+    }
+    const groups = [...bySource].map(([file, bps]) => item(path.basename(file), {
+      tooltip: file,
+      icon: 'file-code',
+      children: bps.sort((a, b) => (a.line || 0) - (b.line || 0)).map((b) => item(b.line ? `line ${b.line}` : String(b.address), {
+        description: b.verified ? `armed${b.address ? ` at ${b.address}` : ''}` : b.message || 'not armed',
+        tooltip: b.message,
+        icon: b.verified ? 'debug-breakpoint' : 'debug-breakpoint-unverified',
+        command: b.line && b.path ? {
+          command: 'vscode.open',
+          title: 'Open',
+          arguments: [vscode.Uri.file(b.path), { selection: new vscode.Range(b.line - 1, 0, b.line - 1, 0) }],
+        } : undefined,
+      })),
+    }));
+    out.push(item('Breakpoints', { children: groups.length ? groups : [item('none set', { icon: 'info' })] }));
+    return out;
+  }
+}
+
+// The eBPF view has no data source yet: its welcome text (package.json) says so.
+class EmptyView {
+  getTreeItem(t) {
+    return t;
+  }
+
+  getChildren() {
+    return [];
+  }
+}
+
+function activate(context) {
+  const model = new AddressSpaces();
+  const sub = (d) => context.subscriptions.push(d);
+  sub(vscode.debug.registerDebugAdapterDescriptorFactory(TYPE, new AdapterFactory()));
+  sub(vscode.debug.registerDebugConfigurationProvider(TYPE, new ConfigurationProvider()));
+  sub(vscode.debug.registerDebugAdapterTrackerFactory(TYPE, {
+    createDebugAdapterTracker(session) {
+      model.reset(session);
+      return {
+        onWillReceiveMessage: (m) => model.fromClient(m),
+        onDidSendMessage: (m) => {
+          model.fromAdapter(m);
+          // The event's satp is a JSON number, inexact for Sv39 values:
+          // ask GDB for the register's text instead.
+          const b = m.type === 'event' && m.event === 'osdbg/addressSpace' && m.body;
+          if (b && b.program && hex(b.satp) === undefined) {
+            session.customRequest('evaluate', { expression: '$satp', context: 'watch' })
+              .then((r) => model.setSatp(b.program, b.pid, r.result), () => {});
+          }
+        },
+        onExit: () => model.fromEvent('terminated', {}),
+      };
+    },
+  }));
+  sub(vscode.window.registerTreeDataProvider('osdbg.addressSpaces', new AddressSpacesView(model)));
+  sub(vscode.window.registerTreeDataProvider('osdbg.ebpf', new EmptyView()));
+  sub(vscode.commands.registerCommand('osdbg.consoleInput', async () => {
+    const s = vscode.debug.activeDebugSession;
+    if (!s || s.type !== TYPE) return;
+    const text = await vscode.window.showInputBox({ prompt: 'Text for the OS console (Enter is sent too)' });
+    if (text !== undefined) await s.customRequest('consoleInput', { text: `${text}\n` });
+  }));
+}
+
+function deactivate() {}
+
+module.exports = { activate, deactivate };

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# ide.sh: the browser IDE (code-server = VS Code in the browser) with the
+# osdbg extension, on the project's own source tree.  Used by `make ide`.
+#
+#   scripts/ide.sh                install if needed, then serve (foreground)
+#   scripts/ide.sh --install      install code-server and the extension only
+#   scripts/ide.sh --port N       serve on 127.0.0.1:N (default: a free port)
+#   scripts/ide.sh --auth none    no password (it only listens on 127.0.0.1)
+#   scripts/ide.sh --user-data D  VS Code's user data (settings, state) in D
+#                                 (default build/ide/user-data; the e2e test
+#                                 uses a fresh one)
+#
+# Everything lives in $IDE (build/ide): code-server itself, its user data,
+# its extensions and the XDG config/data/cache folders, so nothing is written
+# into the home directory.  It serves on loopback only; when serving, the
+# script execs code-server, so its pid is code-server's pid.
+#
+# code-server's npm postinstall downloads binaries from GitHub, which fails
+# without network access beyond the npm registry.  So the package is
+# installed with --ignore-scripts and its native modules are built here,
+# against the machine's node headers (/usr/include/node).
+set -euo pipefail
+
+VERSION=4.100.3 # the newest code-server that runs on node 20
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+IDE=$BUILD/ide
+VSIX=$BUILD/vscode/osdbg.vsix
+PREFIX=$IDE/code-server
+CS=$PREFIX/node_modules/code-server
+STAMP=$IDE/.installed-$VERSION
+
+install_only=0 port= auth=password user_data=
+while [ $# -gt 0 ]; do
+    case $1 in
+    --install) install_only=1 ;;
+    --port) port=$2; shift ;;
+    --auth) auth=$2; shift ;;
+    --user-data) user_data=$2; shift ;;
+    *) echo "usage: $0 [--install] [--port N] [--auth password|none] [--user-data DIR]" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+log() { echo "ide.sh: $*" >&2; }
+
+# npm's own node-gyp builds the native modules.
+node_gyp() {
+    node "$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js" "$@"
+}
+
+install_code_server() {
+    [ -f "$STAMP" ] && [ -f "$CS/out/node/entry.js" ] && return 0
+    local t0=$SECONDS
+    log "installing code-server $VERSION into $PREFIX (once; about 300 MB)"
+    rm -rf "$PREFIX" "$STAMP"
+    mkdir -p "$PREFIX"
+    local npm_quiet=(--no-audit --no-fund --loglevel=error)
+    (cd "$PREFIX" && echo '{"private":true}' >package.json &&
+        npm install "${npm_quiet[@]}" --ignore-scripts "code-server@$VERSION" >&2)
+    (cd "$CS/lib/vscode" && npm install "${npm_quiet[@]}" --omit=dev --ignore-scripts >&2)
+    (cd "$CS/lib/vscode/extensions" && npm install "${npm_quiet[@]}" --omit=dev --ignore-scripts >&2)
+    local m
+    for m in node-pty @vscode/spdlog native-watchdog kerberos; do
+        log "building $m"
+        (cd "$CS/lib/vscode/node_modules/$m" && node_gyp rebuild --nodedir=/usr >/dev/null 2>"$IDE/build-$(basename $m).log") ||
+            { log "building $m failed, see $IDE/build-$(basename $m).log"; exit 1; }
+    done
+    log "building argon2"
+    # npm hoists argon2 next to code-server: let node find it.
+    local argon2
+    argon2=$(dirname "$(cd "$CS" && node -p 'require.resolve("argon2/package.json")')")
+    (cd "$argon2" &&
+        npm_config_node_gyp="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js" \
+            npx --no-install node-pre-gyp rebuild --build-from-source --nodedir=/usr >/dev/null 2>"$IDE/build-argon2.log") ||
+        { log "building argon2 failed, see $IDE/build-argon2.log"; exit 1; }
+    # Debian's ripgrep instead of the one @vscode/ripgrep downloads.
+    mkdir -p "$CS/lib/vscode/node_modules/@vscode/ripgrep/bin"
+    cp /usr/bin/rg "$CS/lib/vscode/node_modules/@vscode/ripgrep/bin/rg"
+    # Links code-server's own build would have made.
+    ln -sfn node_modules "$CS/lib/vscode/node_modules.asar"
+    ln -sfn code-linux.sh "$CS/lib/vscode/bin/remote-cli/code-server"
+    ln -sfn browser-linux.sh "$CS/lib/vscode/bin/helpers/browser.sh"
+    touch "$STAMP"
+    log "code-server $VERSION installed in $((SECONDS - t0)) s"
+}
+
+export XDG_CONFIG_HOME=$IDE/xdg/config XDG_DATA_HOME=$IDE/xdg/data XDG_CACHE_HOME=$IDE/xdg/cache
+USER_DATA=${user_data:-$IDE/user-data}
+EXTENSIONS=$IDE/extensions
+code_server() {
+    node "$CS/out/node/entry.js" --user-data-dir "$USER_DATA" --extensions-dir "$EXTENSIONS" "$@"
+}
+
+# Reinstall the extension whenever the .vsix is newer than the last install.
+install_extension() {
+    [ -f "$VSIX" ] || { log "$VSIX is missing: run make first"; exit 1; }
+    local stamp=$IDE/.extension-installed
+    [ -f "$stamp" ] && [ "$stamp" -nt "$VSIX" ] && return 0
+    log "installing the osdbg extension"
+    code_server --install-extension "$VSIX" --force >&2
+    touch "$stamp"
+}
+
+# The workspace is the project itself; F5 needs a launch configuration.
+prepare_workspace() {
+    mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$USER_DATA/User"
+    # (The project commits one; this is for a tree where it was removed.)
+    if [ ! -f "$TOP/.vscode/launch.json" ]; then
+        mkdir -p "$TOP/.vscode"
+        cat >"$TOP/.vscode/launch.json" <<'EOF'
+{
+  "version": "0.2.0",
+  "configurations": [
+    {
+      "type": "osdbg",
+      "request": "launch",
+      "name": "osdbg: boot the reference OS (run=hello)",
+      "profile": "${workspaceFolder}/profiles/osdbg-kernel.json",
+      "bootArgs": "run=hello",
+      "stopOnEntry": false
+    }
+  ]
+}
+EOF
+    fi
+    # Quiet first start: no welcome page, no trust prompt, nothing phones home.
+    [ -f "$USER_DATA/User/settings.json" ] || cat >"$USER_DATA/User/settings.json" <<'EOF'
+{
+  "workbench.startupEditor": "none",
+  "workbench.tips.enabled": false,
+  "security.workspace.trust.enabled": false,
+  "telemetry.telemetryLevel": "off",
+  "extensions.autoCheckUpdates": false,
+  "extensions.autoUpdate": false,
+  "update.mode": "none"
+}
+EOF
+}
+
+free_port() {
+    node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+mkdir -p "$IDE"
+install_code_server
+install_extension
+prepare_workspace
+[ "$install_only" = 1 ] && exit 0
+
+port=${port:-$(free_port)}
+args=(--bind-addr "127.0.0.1:$port" --disable-telemetry --disable-update-check --disable-workspace-trust
+    --disable-getting-started-override --ignore-last-opened)
+if [ "$auth" = none ]; then
+    args+=(--auth none)
+    note="no password: it listens on 127.0.0.1 only, but anyone logged in to this machine can open it"
+else
+    # A fresh password per start, kept out of the command line (PASSWORD).
+    PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+    export PASSWORD
+    args+=(--auth password)
+    note="password: $PASSWORD"
+fi
+echo "osdbg IDE: http://127.0.0.1:$port/?folder=$TOP"
+echo "osdbg IDE: $note"
+echo "osdbg IDE: F5 boots the reference OS under the debugger; Ctrl-C here stops the IDE"
+exec node "$CS/out/node/entry.js" --user-data-dir "$USER_DATA" --extensions-dir "$EXTENSIONS" \
+    "${args[@]}" "$TOP"

@@ -1,0 +1,13 @@
+# The browser IDE end to end: code-server with the osdbg extension, driven
+# in headless Chromium (tests/ide/ide.test.mjs).  code-server is installed
+# once into build/ide by scripts/ide.sh (about 300 MB, 1-2 minutes).
+IDE_STAMP := $(B)/ide/.installed-4.100.3
+
+$(IDE_STAMP):
+	@echo "  IDE     $(B)/ide (code-server)"
+	$(Q)BUILD=$(B) scripts/ide.sh --install
+
+TEST_TARGETS += test-ide
+.PHONY: test-ide
+test-ide: $(NODE_STAMP) $(IDE_STAMP) $(VSIX) $(OSDBG) $(KERNEL_ELF)
+	@scripts/run-suite.sh ide node --test --test-reporter=tap tests/ide/ide.test.mjs

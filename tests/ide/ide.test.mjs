@@ -1,0 +1,216 @@
+// The browser IDE end to end: code-server (scripts/ide.sh) with the osdbg
+// extension, driven in Debian's headless Chromium by playwright-core.
+// A user's path: open hello.c and the kernel's write handler, set
+// breakpoints, F5, see the stop in hello (Call Stack, Registers), continue
+// to the kernel stop with hello's frames below the kernel's, then let the OS
+// finish and read its console in the Debug Console.  Screenshots go to
+// build/ide/e2e-*.png.  The server (its whole process group) and the browser
+// are stopped by pid in after().
+import { test as nodeTest, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { ROOT, BUILD } from '../kernel/qemu.mjs';
+
+const test = (name, fn) => nodeTest(name, { timeout: 60000 }, fn);
+const IDE = path.join(BUILD, 'ide');
+const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+  '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
+
+const lineOf = (rel, text, after = '') => {
+  const lines = fs.readFileSync(path.join(ROOT, rel), 'utf8').split('\n');
+  const from = after ? lines.findIndex((l) => l.startsWith(after)) : 0;
+  const i = lines.findIndex((l, k) => k > from && l.includes(text));
+  assert.ok(from >= 0 && i >= 0, `${text} in ${rel}`);
+  return i + 1;
+};
+const HELLO_LINE = lineOf('user/hello.c', 'int pid = getpid();');
+const WRITE_LINE = lineOf('kernel/sysfile.c', 'argfd(0, 0)', 'long sys_write');
+
+let server; // scripts/ide.sh, exec'd into code-server, leader of its own process group
+let serverLog = '';
+let context; // the browser
+let page;
+const profileDir = path.join(IDE, `test-chromium-${process.pid}`);
+const userData = path.join(IDE, `test-user-data-${process.pid}`);
+
+// Every live descendant of a process, from /proc (ppid is the field after
+// the parenthesized command name).  QEMU and GDB run in their own process
+// groups, so killing the server's group alone could leave them behind.
+function descendants(root) {
+  const children = new Map();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(d));
+    } catch { /* exited meanwhile */ }
+  }
+  const out = [];
+  for (let todo = [root]; todo.length;) for (const c of children.get(todo.pop()) ?? []) { out.push(c); todo.push(c); }
+  return out;
+}
+
+function stopServer() {
+  if (!server || server.exitCode !== null || server.signalCode !== null) return Promise.resolve();
+  const pids = descendants(server.pid);
+  const gone = new Promise((r) => server.once('exit', r));
+  const kill = (sig) => {
+    for (const p of pids) try { process.kill(p, sig); } catch { /* already gone */ }
+    try { process.kill(-server.pid, sig); } catch { /* already gone */ }
+  };
+  kill('SIGTERM');
+  const hard = setTimeout(() => kill('SIGKILL'), 3000);
+  return gone.finally(() => clearTimeout(hard));
+}
+
+async function startServer() {
+  // detached: its own process group, so code-server's helpers (extension
+  // host, terminals, the debug adapter, QEMU, GDB) can be stopped together.
+  // A fresh user data folder: no breakpoints, editors or layout from an
+  // earlier run (F9 would toggle an old breakpoint off).  The terminal's DOM
+  // renderer makes its text readable from the page.
+  fs.rmSync(userData, { recursive: true, force: true });
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'security.workspace.trust.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'terminal.integrated.gpuAcceleration': 'off',
+  }, null, 2));
+  server = spawn(path.join(ROOT, 'scripts', 'ide.sh'), ['--auth', 'none', '--user-data', userData], {
+    detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BUILD },
+  });
+  server.stdout.on('data', (d) => { serverLog += d; });
+  server.stderr.on('data', (d) => { serverLog += d; });
+  const deadline = Date.now() + 240000; // installs code-server first if needed
+  let url;
+  while (Date.now() < deadline && server.exitCode === null) {
+    url ??= /osdbg IDE: (http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(serverLog)?.[1];
+    if (url) {
+      const ok = await fetch(url).then((r) => r.ok, () => false);
+      if (ok) return url;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the IDE server did not come up\n${serverLog}`);
+}
+
+// Run a command from the command palette by its title.
+async function command(title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+// Quick-open a file, go to a line and toggle a breakpoint there (F9).  Each
+// step waits for its effect: the quick input closed, the editor focused, the
+// cursor on the line (status bar), the breakpoint glyph.
+async function breakpointAt(rel, line) {
+  const quickInput = page.locator('.quick-input-widget');
+  const input = quickInput.locator('input');
+  await page.keyboard.press('Control+P');
+  await input.waitFor();
+  await input.fill(rel);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(rel) }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await quickInput.waitFor({ state: 'hidden' });
+  await page.locator(`.tab.active[data-resource-name="${path.basename(rel)}"]`).waitFor();
+  await page.locator('.monaco-editor.focused').waitFor();
+  await page.keyboard.press('Control+G');
+  await input.waitFor();
+  await input.fill(`:${line}`);
+  await page.keyboard.press('Enter');
+  await quickInput.waitFor({ state: 'hidden' });
+  await page.locator('.statusbar-item', { hasText: `Ln ${line},` }).first().waitFor();
+  await page.locator('.monaco-editor.focused').waitFor();
+  await page.keyboard.press('F9');
+  await page.locator('.monaco-editor .codicon-debug-breakpoint, .monaco-editor .codicon-debug-breakpoint-unverified')
+    .first().waitFor();
+}
+
+const callStack = () => page.locator('.debug-call-stack');
+const frames = () => callStack().locator('.stack-frame .file-name, .stack-frame .label');
+
+before(async () => {
+  const url = await startServer();
+  fs.rmSync(profileDir, { recursive: true, force: true });
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1600, height: 1000 },
+  });
+  page = context.pages()[0] ?? await context.newPage();
+  page.setDefaultTimeout(30000);
+  await page.goto(url);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+  // The explorer lists the project once the workspace is open.
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'kernel' }).first().waitFor({ timeout: 60000 });
+});
+
+after(async () => {
+  if (page) await page.screenshot({ path: path.join(IDE, 'e2e-last.png') }).catch(() => {});
+  await context?.close().catch(() => {});
+  await stopServer();
+  fs.rmSync(profileDir, { recursive: true, force: true });
+  fs.rmSync(userData, { recursive: true, force: true });
+});
+
+test('breakpoints in hello.c and the kernel write handler are set from the editor', async () => {
+  await breakpointAt('user/hello.c', HELLO_LINE);
+  await breakpointAt('kernel/sysfile.c', WRITE_LINE);
+});
+
+test('F5 boots the OS (run=hello) and stops in hello: main [hello] in the Call Stack, Registers in Variables', async () => {
+  await page.keyboard.press('F5');
+  await frames().filter({ hasText: 'main [hello]' }).first().waitFor({ timeout: 45000 });
+  await page.locator('.tab.active[data-resource-name="hello.c"]').waitFor();
+  // The current line is highlighted in the editor.
+  await page.locator('.monaco-editor .debug-top-stack-frame-line').first().waitFor();
+  // The stop's description heads the Call Stack.
+  await page.locator('.pane-header', { hasText: /Call Stack/i }).filter({ hasText: /hello\/\d+, U mode/ }).waitFor();
+  // Registers: the CSRs come last, after the 32 general registers.  End
+  // focuses the last row, ArrowUp walks back (scrolling) to priv.
+  const variables = page.locator('.debug-variables');
+  await variables.getByText('Registers', { exact: true }).click();
+  await variables.locator('[aria-label^="pc, value"]').waitFor();
+  await page.keyboard.press('End');
+  const priv = variables.locator('[aria-label^="priv, value"]');
+  for (let i = 0; i < 20 && !(await priv.count()); i++) await page.keyboard.press('ArrowUp');
+  assert.match(await priv.getAttribute('aria-label'), /^priv, value 0 \(U, user\)/);
+  // The extension's Address Spaces view follows the stop.
+  await page.locator('.pane-header', { hasText: 'Address Spaces' }).click();
+  await page.locator('.pane-body').getByText(/Now: hello\/\d+/).first().waitFor();
+  await page.screenshot({ path: path.join(IDE, 'e2e-hello.png') });
+});
+
+test('continue: stops in sys_write in S mode with hello\'s frames below the kernel\'s', async () => {
+  await page.keyboard.press('F5');
+  await frames().filter({ hasText: /^sys_write/ }).first().waitFor({ timeout: 30000 });
+  await page.locator('.tab.active[data-resource-name="sysfile.c"]').waitFor();
+  await page.locator('.pane-header', { hasText: /Call Stack/i }).filter({ hasText: /hello\/\d+, S mode/ }).waitFor();
+  await page.locator('.pane-body').getByText(/Now: hello\/\d+/).first().waitFor();
+  assert.match(await page.locator('.pane-body .monaco-list-row', { hasText: /Now: hello/ }).first().innerText(), /S mode \(kernel\)/);
+  const names = await frames().allInnerTexts();
+  const k = names.findIndex((n) => n.startsWith('sys_write'));
+  const u = names.findIndex((n) => n.includes('[hello]'));
+  assert.ok(k >= 0 && u > k, `kernel frames, then hello's: ${names.join(' | ')}`);
+  await page.screenshot({ path: path.join(IDE, 'e2e-sys_write.png') });
+});
+
+test('without breakpoints the OS runs to the end; its console is in the "OS console" terminal', async () => {
+  await command('Remove All Breakpoints');
+  await page.keyboard.press('F5');
+  // The adapter asked for a terminal (DAP runInTerminal) that shows the OS
+  // console; the DOM renderer (settings above) puts its text in the page.
+  await page.locator('.xterm-rows').getByText(/Hello, world! \(pid \d+\)/).first().waitFor({ timeout: 30000 });
+  // run=hello powers the machine off: the session ends by itself.
+  await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30000 });
+  await page.screenshot({ path: path.join(IDE, 'e2e-console.png') });
+});
