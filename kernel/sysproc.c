@@ -72,7 +72,7 @@ long sys_sbrk(void)
             return -ENOMEM;
         p->sz = old + n;
     } else if (n < 0) {
-        if ((uint64_t)-n > old - USER_BASE)
+        if (n < -(long)(old - USER_BASE)) /* no negation: n may be LONG_MIN */
             return -EINVAL;
         p->sz = uvm_dealloc(p->pagetable, old, old + n);
     }

@@ -123,6 +123,8 @@ static void test_memory(void)
     check(p[0] == 1 && p[8191] == 2, "memory from sbrk is usable");
     check((long)sbrk(-8192) == (long)old + 8192 && sbrk(0) == old, "sbrk can shrink the heap");
     check((long)sbrk(1L << 40) == -ENOMEM, "an impossible sbrk fails with ENOMEM");
+    check((long)sbrk(-9223372036854775807L - 1) == -EINVAL,
+          "sbrk of the most negative increment fails with EINVAL");
     char *q = malloc(1000);
     check(q != 0, "malloc works on top of sbrk");
     free(q);
