@@ -11,7 +11,8 @@ int ebpfV_branch_decide(struct verifier *v, const struct ebpf_insn *in);
 void ebpfV_branch_refine(struct verifier *v, const struct ebpf_insn *in, struct vstate *st,
                          bool taken);
 
-#define DEFAULT_LIMIT 1000000u
+#define DEFAULT_LIMIT       1000000u
+#define MAX_STATES_PER_INSN 64
 
 /* ---- log and errors ---------------------------------------------------- */
 
@@ -337,8 +338,8 @@ static bool on_path(const struct verifier *v, const struct vsaved *s)
  * can repeat forever), else remembers the current state. */
 static int prune(struct verifier *v)
 {
-    uint32_t pc = v->pc;
-    for (struct vsaved *s = v->saved[pc]; s; s = s->next) {
+    uint32_t pc = v->pc, count = 0;
+    for (struct vsaved *s = v->saved[pc]; s; s = s->next, count++) {
         if (!state_covers(s, v->cur))
             continue;
         if (on_path(v, s))
@@ -347,6 +348,14 @@ static int prune(struct verifier *v)
             ebpfV_log(v, "%u: safe\n", pc);
         return 1;
     }
+    /* Past a few dozen states at one instruction, comparing costs more than
+     * pruning saves (a loop whose state never repeats would go quadratic):
+     * stop remembering there.  Sound: fewer remembered states only means
+     * less pruning, and a loop that never ends still hits the budget. */
+    if (count >= MAX_STATES_PER_INSN)
+        return 0;
+    if (count + 1 > v->max_states)
+        v->max_states = count + 1;
     struct vsaved *s = remember(v, pc);
     if (!s)
         return ebpfV_err(v, "verifier out of memory after %u states", v->total_states);
@@ -754,9 +763,9 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
     vm->verify_processed = v->processed;
     vm->verify_scratch = (size_t)(v->lo - (vm->arena + mark)) + v->pend_peak;
     ebpfV_log(v,
-              "processed %u insns (limit %u) max_states_per_insn 0 total_states %u "
+              "processed %u insns (limit %u) max_states_per_insn %u total_states %u "
               "peak_states %u mark_read 0\n",
-              v->processed, v->limit, v->total_states, v->total_states);
+              v->processed, v->limit, v->max_states, v->total_states, v->total_states);
 out:
     vm->arena_used = mark;
     return r;

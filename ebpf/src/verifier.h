@@ -117,7 +117,7 @@ struct verifier {
     struct vstate *cur;
     uint32_t pc;
     uint32_t id_gen;
-    uint32_t processed, limit, total_states, since_saved;
+    uint32_t processed, limit, total_states, max_states;
     char *log;
     size_t logsz, logpos;
     int level;

@@ -406,6 +406,23 @@ static void test_pruning_ignores_dead_registers(void **state)
                  ebpf_verify_processed(vm));
 }
 
+/* A loop whose state never repeats (a pointer walking backwards) keeps at
+ * most 64 states at its header, so the walk stays linear until the budget
+ * stops it (it was quadratic: found by the fuzzer). */
+static void test_states_per_insn_capped(void **state)
+{
+    (void)state;
+    struct ebpf_insn p[] = {MOV64_IMM(0, 0), ALU64_IMM(BPF_SUB, 1, 1), JMP_IMM(BPF_JNE, 1, 0, -3),
+                            EXIT};
+    ebpf_vm *vm = setup_vm();
+    assert_int_equal(ebpf_load(vm, p, 4), 0);
+    struct ebpf_verify_opts o = {.ctx_size = 16, .insn_limit = 100000, .log = vlog,
+                                 .log_size = sizeof(vlog), .log_level = 0};
+    assert_int_equal(ebpf_verify(vm, &o), -EBPF_EACCES);
+    assert_non_null(strstr(ebpf_error(vm), "BPF program is too large"));
+    assert_non_null(strstr(vlog, "max_states_per_insn 64 total_states 64"));
+}
+
 static void test_log_is_linux_style(void **state)
 {
     (void)state;
@@ -552,6 +569,7 @@ int main(void)
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_pruning_keeps_walk_linear),
         cmocka_unit_test(test_pruning_ignores_dead_registers),
+        cmocka_unit_test(test_states_per_insn_capped),
         cmocka_unit_test(test_log_is_linux_style),
         cmocka_unit_test(test_linux_prototypes),
         cmocka_unit_test(test_error_names_insn),
