@@ -138,6 +138,8 @@ test('breakpoints in hello and matrix stop only in their own program (run=matrix
     assert.match(h.body.breakpoints[0].message, /hello has not run yet/);
     assert.equal(m.body.breakpoints[0].verified, false);
   });
+  // When matrix first runs, its breakpoint is verified through a breakpoint event.
+  const verified = dc.waitForEvent('breakpoint', 20000);
   const seen = [];
   for (let i = 0; i < 3; i++) {
     const stop = await waitStopped(dc);
@@ -147,6 +149,10 @@ test('breakpoints in hello and matrix stop only in their own program (run=matrix
     await dc.continueRequest({ threadId: 1 });
   }
   assert.deepEqual(seen, [`matrix:matrix.c:${matrixLine}`, `hello:hello.c:${helloLine}`, `matrix:matrix.c:${matrixLine}`]);
+  const ev = await verified;
+  assert.equal(ev.body.reason, 'changed');
+  assert.equal(ev.body.breakpoint.verified, true);
+  assert.equal(ev.body.breakpoint.line, matrixLine);
   await dc.waitForEvent('terminated', 20000);
 });
 
