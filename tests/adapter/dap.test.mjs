@@ -537,3 +537,22 @@ test('Rust: breakpoint by source line in rustdemo.rs, with Rust locals', async (
   assert.equal((await dc.evaluateRequest({ expression: 'n', frameId, context: 'watch' })).body.result, '10');
   assert.equal((await dc.evaluateRequest({ expression: 'i', frameId, context: 'watch' })).body.result, '0');
 });
+
+test('steps stay in their process when two processes run the same code (twins)', async (t) => {
+  const line = lineOf('user/twins.c', 'total += i % 7;');
+  const { dc } = await startSession(t, { bootArgs: 'run=twins' }, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src('user/twins.c') }, breakpoints: [{ line }] });
+  });
+  const first = await waitStopped(dc);
+  const where = first.body.description;
+  assert.match(where, /^twins\/\d+, U mode$/);
+  await dc.setBreakpointsRequest({ source: { path: src('user/twins.c') }, breakpoints: [] });
+  for (let i = 0; i < 30; i++) {
+    await dc.nextRequest({ threadId: 1 });
+    const stop = await waitStopped(dc);
+    assert.equal(stop.body.reason, 'step');
+    assert.equal(stop.body.description, where, `step ${i} stayed in the same process`);
+  }
+  const stats = await dc.customRequest('osdbg/stats', {});
+  console.log(`# steps that landed in the other twin and were carried on: ${stats.body.filteredHits}`);
+});
