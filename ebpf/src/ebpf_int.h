@@ -109,7 +109,7 @@ struct ebpf_vm {
 
     uint32_t verify_processed;
     size_t verify_scratch; /* peak scratch bytes of the last verification */
-    uint64_t executed; /* instructions run by the last bounds-checked run */
+    uint64_t executed;     /* instructions run by the last bounds-checked run */
 };
 
 /* util.c */

@@ -210,8 +210,8 @@ static void load_const(struct jit *j, int rd, int64_t v)
     int64_t d = ((int64_t)(j->pool_off + 2 * idx) - (int64_t)j->n) * 4;
     int32_t lo = (int32_t)((uint32_t)d << 20) >> 20;
     uint32_t hi = (uint32_t)((d - lo) >> 12) & 0xfffff;
-    emit(j, hi << 12 | (uint32_t)rd << 7 | 0x17);    /* auipc rd, hi */
-    emit(j, i_type(lo, rd, 3, rd, LOAD));            /* ld rd, lo(rd) */
+    emit(j, hi << 12 | (uint32_t)rd << 7 | 0x17); /* auipc rd, hi */
+    emit(j, i_type(lo, rd, 3, rd, LOAD));         /* ld rd, lo(rd) */
 }
 
 /* ---- control flow ------------------------------------------------------ */

@@ -92,7 +92,7 @@ struct vsaved {
 /* A branch still to walk, on the pending stack. */
 struct vpending {
     uint32_t pc;
-    uint32_t size; /* bytes of this record */
+    uint32_t size;      /* bytes of this record */
     struct vsaved *tip; /* the path's newest remembered state */
     uint32_t pathlen;
     uint32_t from; /* the branch that pushed it (for the log) */

@@ -71,8 +71,8 @@ void _start(void)
 {
     char line[160];
     unsigned passed = 0, failed = 0;
-    void *code = (void *)sys(222 /* mmap */, 0, 1 << 20, 7 /* rwx */, 0x22 /* private|anon */,
-                             -1, 0);
+    void *code =
+        (void *)sys(222 /* mmap */, 0, 1 << 20, 7 /* rwx */, 0x22 /* private|anon */, -1, 0);
     for (unsigned i = 0; i < N_INSN_CASES; i++) {
         for (int jit = 0; jit < 2; jit++) {
             uint64_t r0 = 0;

@@ -416,8 +416,11 @@ static void test_states_per_insn_capped(void **state)
                             EXIT};
     ebpf_vm *vm = setup_vm();
     assert_int_equal(ebpf_load(vm, p, 4), 0);
-    struct ebpf_verify_opts o = {.ctx_size = 16, .insn_limit = 100000, .log = vlog,
-                                 .log_size = sizeof(vlog), .log_level = 0};
+    struct ebpf_verify_opts o = {.ctx_size = 16,
+                                 .insn_limit = 100000,
+                                 .log = vlog,
+                                 .log_size = sizeof(vlog),
+                                 .log_level = 0};
     assert_int_equal(ebpf_verify(vm, &o), -EBPF_EACCES);
     assert_non_null(strstr(ebpf_error(vm), "BPF program is too large"));
     assert_non_null(strstr(vlog, "max_states_per_insn 64 total_states 64"));

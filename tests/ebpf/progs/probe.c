@@ -14,11 +14,16 @@ struct {
     __type(value, __u64);
 } counts SEC(".maps");
 
+struct stat_value {
+    __u64 hits;
+    __u64 last;
+};
+
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
     __uint(max_entries, 4);
     __type(key, __u32);
-    __type(value, struct { __u64 hits; __u64 last; });
+    __type(value, struct stat_value);
 } stats SEC(".maps");
 
 struct {
@@ -60,7 +65,7 @@ int count_open(struct pt_regs *ctx)
     else
         bpf_map_update_elem(&counts, &arg, &one, BPF_NOEXIST);
 
-    struct { __u64 hits; __u64 last; } *s = bpf_map_lookup_elem(&stats, &k0);
+    struct stat_value *s = bpf_map_lookup_elem(&stats, &k0);
     if (s) {
         s->hits++;
         s->last = arg;
