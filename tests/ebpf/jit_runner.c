@@ -21,7 +21,7 @@
 #include "insn_cases.h"
 
 static unsigned passed, failed;
-static char arena[8 << 20];
+static char arena[24 << 20];
 static char err[256];
 static uint32_t *code;
 #define CODE_CAP (4u << 20)
@@ -310,6 +310,37 @@ static void far_branch(void)
     check("far backward branch", r, r0, 4000);
 }
 
+/* Jumps and calls beyond jal's +-1 MiB reach: gotol and a local call over
+ * 300,000 instructions (1.2 MB of code) take the auipc + jalr form. */
+static void far_jal(void)
+{
+    enum { FILL = 300000 };
+    static struct ebpf_insn p[FILL + 8];
+    unsigned n = 0;
+    p[n++] = (struct ebpf_insn)MOV64_IMM(0, 1);
+    p[n++] = (struct ebpf_insn)JA32(FILL);
+    for (int i = 0; i < FILL; i++)
+        p[n++] = (struct ebpf_insn)ALU64_IMM(BPF_ADD, 0, 1);
+    p[n++] = (struct ebpf_insn)EXIT;
+    uint64_t r0 = 0;
+    int r = run_jit(p, n, NULL, 0, &r0);
+    check("gotol beyond 1 MiB", r, r0, 1);
+
+    n = 0;
+    p[n++] = (struct ebpf_insn)MOV64_IMM(1, 41);
+    p[n++] = (struct ebpf_insn)CALL_LOCAL(FILL + 1);
+    p[n++] = (struct ebpf_insn)EXIT;
+    for (int i = 0; i < FILL - 1; i++)
+        p[n++] = (struct ebpf_insn)ALU64_IMM(BPF_ADD, 0, 1);
+    p[n++] = (struct ebpf_insn)EXIT;
+    /* the callee, 300,001 instructions after the call */
+    p[n++] = (struct ebpf_insn)MOV64_REG(0, 1);
+    p[n++] = (struct ebpf_insn)ALU64_IMM(BPF_ADD, 0, 1);
+    p[n++] = (struct ebpf_insn)EXIT;
+    r = run_jit(p, n, NULL, 0, &r0);
+    check("local call beyond 1 MiB", r, r0, 42);
+}
+
 /* Map and ring buffer helpers called from compiled code. */
 static void jit_maps(void)
 {
@@ -410,6 +441,7 @@ int main(void)
         check("lddw ~bit", r, r0, ~(1ull << bit));
     }
     far_branch();
+    far_jal();
     jit_maps();
     differential(getenv("DIFF_N") ? (unsigned)atoi(getenv("DIFF_N")) : 10000);
     printf("%u passed, %u failed\n", passed, failed);
