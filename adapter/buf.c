@@ -29,17 +29,32 @@ void buf_append(struct buf *b, const void *data, size_t len)
     b->data[b->len] = 0;
 }
 
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(0, 0, fmt, ap2);
+    va_end(ap2);
+    reserve(b, (size_t)n);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
 void buf_printf(struct buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(0, 0, fmt, ap);
+    buf_vprintf(b, fmt, ap);
     va_end(ap);
-    reserve(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
+}
+
+char *xvasprintf(const char *fmt, va_list ap)
+{
+    struct buf b = {0};
+    buf_vprintf(&b, fmt, ap);
+    if (!b.data)
+        buf_append(&b, "", 0);
+    return b.data;
 }
 
 void buf_consume(struct buf *b, size_t n)

@@ -106,11 +106,7 @@ void dap_output(const char *category, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(0, 0, fmt, ap);
-    va_end(ap);
-    char *text = malloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(text, (size_t)n + 1, fmt, ap);
+    char *text = xvasprintf(fmt, ap);
     va_end(ap);
     dap_event("output", json_pack("{s:s, s:s}", "category", category, "output", text));
     free(text);

@@ -2,6 +2,7 @@
 #include "buf.h"
 #include "dap.h"
 #include "loop.h"
+#include "spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -132,56 +133,11 @@ static void on_gdb_output(int fd, void *data)
 
 int gdb_start(const char *gdb_path, const struct gdb_handlers *h, char *err, size_t errlen)
 {
-    int in[2], out[2];
-    if (pipe(in) < 0 || pipe(out) < 0) {
-        snprintf(err, errlen, "pipe: %s", strerror(errno));
+    const char *argv[] = {gdb_path, "--interpreter=mi3", "-nx", "-q", 0};
+    pid_t pid = spawn_piped(argv, &to_gdb, &from_gdb, err, errlen);
+    if (pid < 0)
         return -1;
-    }
-    /* Learn about exec failures through a close-on-exec pipe. */
-    int status_pipe[2];
-    if (pipe2(status_pipe, O_CLOEXEC) < 0) {
-        snprintf(err, errlen, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
-        return -1;
-    }
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        dup2(out[1], 2);
-        close(in[0]);
-        close(in[1]);
-        close(out[0]);
-        close(out[1]);
-        close(status_pipe[0]);
-        setpgid(0, 0); /* Ctrl-C in the terminal must not reach GDB */
-        execlp(gdb_path, gdb_path, "--interpreter=mi3", "-nx", "-q", (char *)0);
-        int e = errno;
-        if (write(status_pipe[1], &e, sizeof e) < 0) {
-        }
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    close(status_pipe[1]);
-    int child_errno = 0;
-    if (read(status_pipe[0], &child_errno, sizeof child_errno) == sizeof child_errno) {
-        close(status_pipe[0]);
-        waitpid(pid, 0, 0);
-        close(in[1]);
-        close(out[0]);
-        snprintf(err, errlen, "cannot run %s: %s", gdb_path, strerror(child_errno));
-        return -1;
-    }
-    close(status_pipe[0]);
     gdb_pid = pid;
-    to_gdb = in[1];
-    from_gdb = out[0];
-    fcntl(to_gdb, F_SETFD, FD_CLOEXEC);
-    fcntl(from_gdb, F_SETFD, FD_CLOEXEC);
     fcntl(from_gdb, F_SETFL, O_NONBLOCK);
     handlers = *h;
     loop_watch(from_gdb, on_gdb_output, 0);
@@ -197,14 +153,7 @@ static int vrun(struct mi_record *rec, char *err, size_t errlen, const char *fmt
     long token = next_token++;
     struct buf cmd = {0};
     buf_printf(&cmd, "%ld", token);
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(0, 0, fmt, ap2);
-    va_end(ap2);
-    char *text = malloc((size_t)n + 1);
-    vsnprintf(text, (size_t)n + 1, fmt, ap);
-    buf_append(&cmd, text, (size_t)n);
-    free(text);
+    buf_vprintf(&cmd, fmt, ap);
     dap_log("gdb< %s", cmd.data);
     buf_append(&cmd, "\n", 1);
     size_t off = 0;
@@ -281,11 +230,7 @@ int gdb_console(char **out, char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(0, 0, fmt, ap);
-    va_end(ap);
-    char *line = malloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(line, (size_t)n + 1, fmt, ap);
+    char *line = xvasprintf(fmt, ap);
     va_end(ap);
     char *quoted = mi_quote(line);
     free(line);
@@ -315,11 +260,7 @@ char *gdb_eval(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(0, 0, fmt, ap);
-    va_end(ap);
-    char *expr = malloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(expr, (size_t)n + 1, fmt, ap);
+    char *expr = xvasprintf(fmt, ap);
     va_end(ap);
     char *quoted = mi_quote(expr);
     free(expr);

@@ -1,6 +1,7 @@
 #include "qemu.h"
 #include "dap.h"
 #include "loop.h"
+#include "spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -139,53 +140,12 @@ int qemu_start(const struct qemu_config *cfg, const struct qemu_handlers *h, cha
         argv[n++] = "-S";
     argv[n] = 0;
 
-    int in[2], out[2], status_pipe[2];
-    if (pipe(in) < 0 || pipe(out) < 0 || pipe2(status_pipe, O_CLOEXEC) < 0) {
-        snprintf(err, errlen, "pipe: %s", strerror(errno));
-        cleanup_dir();
-        return -1;
-    }
-    pid_t child = fork();
+    pid_t child = spawn_piped(argv, &console_in, &console_out, err, errlen);
     if (child < 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
         cleanup_dir();
         return -1;
     }
-    if (child == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        dup2(out[1], 2);
-        close(in[0]);
-        close(in[1]);
-        close(out[0]);
-        close(out[1]);
-        close(status_pipe[0]);
-        setpgid(0, 0);
-        execvp(argv[0], (char *const *)argv);
-        int e = errno;
-        if (write(status_pipe[1], &e, sizeof e) < 0) {
-        }
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    close(status_pipe[1]);
-    int child_errno;
-    if (read(status_pipe[0], &child_errno, sizeof child_errno) == sizeof child_errno) {
-        close(status_pipe[0]);
-        waitpid(child, 0, 0);
-        close(in[1]);
-        close(out[0]);
-        cleanup_dir();
-        snprintf(err, errlen, "cannot run %s: %s", cfg->binary, strerror(child_errno));
-        return -1;
-    }
-    close(status_pipe[0]);
     pid = child;
-    console_in = in[1];
-    console_out = out[0];
-    fcntl(console_in, F_SETFD, FD_CLOEXEC);
-    fcntl(console_out, F_SETFD, FD_CLOEXEC);
     handlers = *h;
     loop_watch(console_out, on_console, 0);
 

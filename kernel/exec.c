@@ -33,25 +33,6 @@ static uint64_t pte_perm(uint32_t pflags)
     return perm;
 }
 
-/* Copy len bytes to user address va of pt (pages already mapped). */
-static int load_bytes(pagetable_t pt, uint64_t va, const uint8_t *src, uint64_t len)
-{
-    while (len > 0) {
-        uint64_t va0 = PGROUNDDOWN(va);
-        uint64_t pa = walkaddr(pt, va0);
-        if (!pa)
-            return -1;
-        uint64_t n = PGSIZE - (va - va0);
-        if (n > len)
-            n = len;
-        memcpy((void *)(pa + (va - va0)), src, n);
-        va += n;
-        src += n;
-        len -= n;
-    }
-    return 0;
-}
-
 /* Map and fill one PT_LOAD segment.  Pages shared with an earlier segment
  * get the union of both permissions. */
 static int load_segment(pagetable_t pt, const struct elf64_phdr *ph, const uint8_t *file)
@@ -65,7 +46,7 @@ static int load_segment(pagetable_t pt, const struct elf64_phdr *ph, const uint8
         else if (uvm_alloc_range(pt, a, a + PGSIZE, perm) < 0)
             return -1;
     }
-    return load_bytes(pt, ph->vaddr, file + ph->off, ph->filesz);
+    return uvm_fill(pt, ph->vaddr, file + ph->off, ph->filesz);
 }
 
 /* Is the header table of this ELF image something we can load? */

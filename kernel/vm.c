@@ -211,13 +211,15 @@ void uvm_clear_user(pagetable_t pt, uint64_t va)
         *pte &= ~PTE_U;
 }
 
-int copyout(pagetable_t pt, uint64_t dstva, const void *src, uint64_t len)
+/* Copy into user pages whose PTEs have all of `need` (and V). */
+static int copy_to_user(pagetable_t pt, uint64_t dstva, const void *src, uint64_t len,
+                        uint64_t need)
 {
     const char *s = src;
     while (len > 0) {
         uint64_t va0 = PGROUNDDOWN(dstva);
         pte_t *pte = walk(pt, va0, false);
-        if (!pte || (*pte & (PTE_V | PTE_U | PTE_W)) != (PTE_V | PTE_U | PTE_W))
+        if (!pte || (*pte & (PTE_V | need)) != (PTE_V | need))
             return -1;
         uint64_t n = PGSIZE - (dstva - va0);
         if (n > len)
@@ -228,6 +230,16 @@ int copyout(pagetable_t pt, uint64_t dstva, const void *src, uint64_t len)
         dstva = va0 + PGSIZE;
     }
     return 0;
+}
+
+int copyout(pagetable_t pt, uint64_t dstva, const void *src, uint64_t len)
+{
+    return copy_to_user(pt, dstva, src, len, PTE_U | PTE_W);
+}
+
+int uvm_fill(pagetable_t pt, uint64_t dstva, const void *src, uint64_t len)
+{
+    return copy_to_user(pt, dstva, src, len, PTE_U);
 }
 
 int copyin(pagetable_t pt, void *dst, uint64_t srcva, uint64_t len)

@@ -33,6 +33,8 @@ void uvm_free(pagetable_t pt, uint64_t sz);
 void uvm_clear_user(pagetable_t pt, uint64_t va);
 
 int copyout(pagetable_t pt, uint64_t dstva, const void *src, uint64_t len);
+/* Like copyout, into read-only user pages too (exec filling a new image). */
+int uvm_fill(pagetable_t pt, uint64_t dstva, const void *src, uint64_t len);
 int copyin(pagetable_t pt, void *dst, uint64_t srcva, uint64_t len);
 /* Copy a NUL-terminated string of at most max bytes (NUL included).
  * Returns its length, or -1 (bad address / too long). */
