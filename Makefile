@@ -31,6 +31,7 @@ deps:
 include kernel/kernel.mk
 include user/user.mk
 -include ebpf/ebpf.mk
+include $(wildcard probes/*.mk)
 include $(wildcard sidestub/*.mk)
 include $(wildcard adapter/*.mk)
 include $(wildcard editors/vscode/*.mk)

@@ -1,0 +1,60 @@
+/*
+ * internal.h - bit helpers shared by the engine's source files.  Not part
+ * of the public interface.
+ */
+#ifndef RVPROBE_INTERNAL_H
+#define RVPROBE_INTERNAL_H
+
+#include "rvprobe.h"
+
+/* Bits hi..lo of x (hi - lo < 31). */
+static inline uint32_t rvp_bits(uint32_t x, unsigned hi, unsigned lo)
+{
+    return (x >> lo) & ((1u << (hi - lo + 1)) - 1);
+}
+
+static inline uint32_t rvp_bit(uint32_t x, unsigned n)
+{
+    return (x >> n) & 1;
+}
+
+/* v (less than 2^width) sign-extended from `width` bits. */
+static inline int64_t rvp_sext(uint64_t v, unsigned width)
+{
+    uint64_t m = 1ull << (width - 1);
+    return (int64_t)((v ^ m) - m);
+}
+
+static inline void rvp_copy(void *dst, const void *src, unsigned n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    while (n--)
+        *d++ = *s++;
+}
+
+/* Byte loops: the library may not call memset/memcpy (build with
+   -fno-tree-loop-distribute-patterns so GCC does not turn them back into calls). */
+static inline void rvp_zero(void *dst, unsigned n)
+{
+    uint8_t *d = dst;
+    while (n--)
+        *d++ = 0;
+}
+
+/* Little-endian loads and stores, byte by byte (no alignment assumed). */
+static inline uint32_t rvp_le(const uint8_t *p, unsigned n)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < n; i++)
+        v |= (uint32_t)p[i] << (8 * i);
+    return v;
+}
+
+static inline void rvp_put_le(uint8_t *p, uint32_t v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+#endif
