@@ -8,6 +8,7 @@
 #include "dap.h"
 #include "loop.h"
 #include "requests.h"
+#include "run.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,9 +24,12 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: osdbg dap [--port N] [--log FILE]\n"
                "       osdbg console SOCKET\n"
+               "       osdbg run [--profile P] [--gdb SOCK] [--side SOCK] [bootargs...]\n"
                "  dap      serve the Debug Adapter Protocol on stdin/stdout (or 127.0.0.1:N)\n"
                "  console  be a terminal on the OS console of a debug session (the socket is\n"
-               "           printed when the session starts; the editor runs this for you)\n");
+               "           printed when the session starts; the editor runs this for you)\n"
+               "  run      boot the OS on this terminal with its gdbstub and debug channel on\n"
+               "           Unix sockets (default build/qemu-gdb.sock, build/dbgchan.sock)\n");
 }
 
 static void on_client_closed(void)
@@ -96,6 +100,8 @@ int main(int argc, char **argv)
         return cmd_dap(argc - 2, argv + 2);
     if (argc == 3 && strcmp(argv[1], "console") == 0)
         return console_client_main(argv[2]);
+    if (argc >= 2 && strcmp(argv[1], "run") == 0)
+        return run_main(argc - 2, argv + 2);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
         usage(stdout);
         return 0;

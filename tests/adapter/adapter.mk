@@ -3,3 +3,8 @@ TEST_TARGETS += test-adapter-dap
 .PHONY: test-adapter-dap
 test-adapter-dap: $(NODE_STAMP)
 	@scripts/run-suite.sh adapter-dap node --test --test-reporter=tap tests/adapter/dap.test.mjs
+
+TEST_TARGETS += test-adapter-run
+.PHONY: test-adapter-run
+test-adapter-run:
+	@scripts/run-suite.sh adapter-run node --test --test-reporter=tap tests/adapter/run.test.mjs
