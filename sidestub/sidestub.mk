@@ -84,3 +84,16 @@ test-sidestub-fuzz: $(SIDESTUB_TBIN)/fuzz_rx
 	    $(SIDESTUB_TDIR)/fuzz_rx.dict
 
 TEST_TARGETS += test-sidestub-unit test-sidestub-fuzz
+
+# The kernel-flavoured library (no libc at all) running under qemu-riscv64.
+$(SIDESTUB_TBIN)/freestanding-rv64: $(SIDESTUB_TDIR)/freestanding.c $(B)/sidestub/rv64-kernel/libsidestub.a
+	@mkdir -p $(@D)
+	$(Q)riscv64-unknown-elf-gcc $(SIDESTUB_KCFLAGS) -static -Wl,-e,_start -Wl,--no-relax \
+	    -Wl,--no-warn-rwx-segments $< $(B)/sidestub/rv64-kernel/libsidestub.a \
+	    -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
+
+.PHONY: test-sidestub-freestanding
+test-sidestub-freestanding: $(SIDESTUB_TBIN)/freestanding-rv64
+	@scripts/run-suite.sh sidestub-freestanding qemu-riscv64 $(SIDESTUB_TBIN)/freestanding-rv64
+
+TEST_TARGETS += test-sidestub-freestanding
