@@ -1,7 +1,7 @@
 /*
  * vcfg.c - the verifier's passes over the control-flow graph, before the
  * path walk: reachability (unreachable code is an error), prune points
- * (branch targets and fall-throughs), and register liveness.
+ * (branch targets and fall-throughs), and register and stack-slot liveness.
  */
 #include "verifier.h"
 
@@ -136,6 +136,41 @@ static void use_def(const struct ebpf_insn *in, uint16_t *use, uint16_t *def)
     }
 }
 
+/* Stack slots (bit s = bytes [8s, 8s+8) of the frame, slot 63 at fp-8) an
+ * instruction reads and fully overwrites.  Only fp-relative accesses are
+ * understood; a load through any other pointer, an atomic, or a call (its
+ * arguments may point into the stack) counts as reading every slot. */
+#define ALL_SLOTS (~0ull)
+
+static uint64_t slot_bits(int32_t off, uint32_t size)
+{
+    int64_t lo = (int64_t)BPF_STACK_SIZE + off, hi = lo + size - 1;
+    if (lo < 0 || hi >= BPF_STACK_SIZE)
+        return 0; /* the walk rejects it */
+    uint64_t bits = 0;
+    for (int64_t s = lo / 8; s <= hi / 8; s++)
+        bits |= 1ull << s;
+    return bits;
+}
+
+static void stack_use_def(const struct ebpf_insn *in, uint64_t *use, uint64_t *def)
+{
+    static const uint32_t sizes[4] = {4, 2, 1, 8};
+    uint8_t c = in->code, cls = BPF_CLASS(c);
+    uint32_t size = sizes[BPF_SIZE(c) >> 3];
+    *use = *def = 0;
+    if (cls == BPF_LDX) {
+        *use = in->src == BPF_REG_FP ? slot_bits(in->off, size) : ALL_SLOTS;
+    } else if (cls == BPF_STX && BPF_MODE(c) == BPF_ATOMIC) {
+        *use = in->dst == BPF_REG_FP ? slot_bits(in->off, size) : ALL_SLOTS;
+    } else if ((cls == BPF_ST || cls == BPF_STX) && in->dst == BPF_REG_FP && size == 8 &&
+               ((BPF_STACK_SIZE + in->off) & 7) == 0) {
+        *def = slot_bits(in->off, 8);
+    } else if (c == (BPF_JMP | BPF_CALL)) {
+        *use = ALL_SLOTS;
+    }
+}
+
 void ebpfV_liveness(struct verifier *v)
 {
     const struct ebpf_insn *p = v->insns;
@@ -148,23 +183,41 @@ void ebpfV_liveness(struct verifier *v)
             const struct ebpf_insn *in = &p[k];
             uint8_t c = in->code;
             uint16_t use, def, out = 0;
+            uint64_t suse, sdef, sout = 0; /* exit: the frame's stack dies */
             use_def(in, &use, &def);
+            stack_use_def(in, &suse, &sdef);
             if (c == (BPF_JMP | BPF_JA) || c == (BPF_JMP32 | BPF_JA)) {
                 out = v->live[ebpfV_target(in, k)];
+                sout = v->live_slots[ebpfV_target(in, k)];
             } else if (c != (BPF_JMP | BPF_EXIT)) {
                 uint32_t next = k + (ebpfL_is_lddw(in) ? 2 : 1);
-                if (next < v->n)
+                if (next < v->n) {
                     out = v->live[next];
-                if (ebpfV_is_cond_jump(c))
+                    sout = v->live_slots[next];
+                }
+                if (ebpfV_is_cond_jump(c)) {
                     out |= v->live[ebpfV_target(in, k)];
+                    sout |= v->live_slots[ebpfV_target(in, k)];
+                }
             }
             uint16_t in_set = (uint16_t)(use | (out & ~def));
-            if (in_set != v->live[k]) {
+            uint64_t sin = suse | (sout & ~sdef);
+            if (in_set != v->live[k] || sin != v->live_slots[k]) {
                 v->live[k] = in_set;
+                v->live_slots[k] = sin;
                 changed = true;
             }
         }
     }
+}
+
+/* Stack slots of frame fi that may still be read: the innermost frame's
+ * live set at pc; callers keep every slot (their callee may read them
+ * through pointer arguments). */
+uint64_t ebpfV_live_slots(const struct verifier *v, const struct vstate *st, uint32_t fi,
+                          uint32_t pc)
+{
+    return fi + 1 == st->nframes ? v->live_slots[pc] : ALL_SLOTS;
 }
 
 /* Registers of frame fi of st that may still be read, the state being at

@@ -218,13 +218,14 @@ static bool reg_covers(const struct vreg *o, const struct vreg *c, struct idmap 
     return false;
 }
 
-static uint32_t frame_depth(const struct vframe *f)
+/* Slots to keep: from the deepest live, written slot up to fp-8. */
+static uint32_t frame_depth(const struct vframe *f, uint64_t live)
 {
     uint32_t s = 0;
     while (s < VSLOTS) {
         uint64_t w;
         ebpfA_memcpy(&w, &f->stype[s * 8], 8);
-        if (w)
+        if (w && (live & (1ull << s)))
             break;
         s++;
     }
@@ -242,8 +243,10 @@ static struct vsaved *remember(struct verifier *v, uint32_t pc)
     const struct vstate *st = v->cur;
     uint32_t depth[BPF_MAX_FRAMES];
     size_t size = sizeof(struct vsaved);
+    uint64_t slots[BPF_MAX_FRAMES];
     for (uint32_t fi = 0; fi < st->nframes; fi++) {
-        depth[fi] = frame_depth(&st->frames[fi]);
+        slots[fi] = ebpfV_live_slots(v, st, fi, pc);
+        depth[fi] = frame_depth(&st->frames[fi], slots[fi]);
         size += pframe_size(depth[fi]);
     }
     struct vsaved *s = ebpfV_scratch(v, size);
@@ -269,6 +272,9 @@ static struct vsaved *remember(struct verifier *v, uint32_t pc)
         uint8_t *stype = (uint8_t *)(pf + 1);
         ebpfA_memcpy(stype, &f->stype[base * 8], d * 8);
         ebpfA_memcpy(stype + d * 8, &f->spill[base], d * sizeof(struct vreg));
+        for (uint32_t k = 0; k < d; k++) /* dead slots: as if never written */
+            if (!(slots[fi] & (1ull << (base + k))))
+                ebpfA_memset(&stype[k * 8], 0, 8);
         p += pframe_size(d);
     }
     return s;
@@ -734,11 +740,13 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
     v->saved = ebpfV_scratch(v, v->n * sizeof(*v->saved));
     v->flags = ebpfV_scratch(v, v->n);
     v->live = ebpfV_scratch(v, v->n * sizeof(uint16_t));
+    v->live_slots = ebpfV_scratch(v, v->n * sizeof(uint64_t));
     v->cur = ebpfV_scratch(v, sizeof(struct vstate));
     v->pathcap = v->n * 2 + 1024;
     v->path = ebpfV_scratch(v, v->pathcap * sizeof(*v->path));
     int r;
-    if (v->lo > v->hi || !v->saved || !v->flags || !v->live || !v->cur || !v->path) {
+    if (v->lo > v->hi || !v->saved || !v->flags || !v->live || !v->live_slots || !v->cur ||
+        !v->path) {
         r = ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena too small for the verifier");
         goto out;
     }
@@ -748,6 +756,7 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
     if (r)
         goto out;
     ebpfA_memset(v->live, 0, v->n * sizeof(uint16_t));
+    ebpfA_memset(v->live_slots, 0, v->n * sizeof(uint64_t));
     ebpfV_liveness(v);
 
     struct vstate *st = v->cur;

@@ -111,6 +111,7 @@ struct verifier {
     struct vsaved **saved; /* per instruction */
     uint8_t *flags;        /* per instruction: F_* */
     uint16_t *live;        /* per instruction: registers live on entry (bit i = ri) */
+    uint64_t *live_slots;  /* per instruction: stack slots live on entry (bit s = slot s) */
     struct vsaved *tip;    /* newest remembered state on the current path */
     struct vsaved **path;  /* the current path's remembered states, in order */
     uint32_t pathlen, pathcap;
@@ -145,6 +146,8 @@ int ebpfV_check_cfg(struct verifier *v);
 void ebpfV_liveness(struct verifier *v);
 uint16_t ebpfV_live_regs(const struct verifier *v, const struct vstate *st, uint32_t fi,
                          uint32_t pc);
+uint64_t ebpfV_live_slots(const struct verifier *v, const struct vstate *st, uint32_t fi,
+                          uint32_t pc);
 
 /* vbounds.c */
 void ebpfV_mark_unknown(struct vreg *r);

@@ -406,6 +406,32 @@ static void test_pruning_ignores_dead_registers(void **state)
                  ebpf_verify_processed(vm));
 }
 
+/* Same with stack slots: each arm stores a different constant into a slot
+ * of its own that is never read again. */
+static void test_pruning_ignores_dead_stack_slots(void **state)
+{
+    (void)state;
+    struct ebpf_insn p[8 * 4 + 3];
+    unsigned n = 0;
+    p[n++] = (struct ebpf_insn)LDX(BPF_DW, 1, 1, 0);
+    for (int i = 0; i < 8; i++) {
+        p[n++] = (struct ebpf_insn)JMP_IMM(BPF_JSET, 1, 1 << i, 2);
+        p[n++] = (struct ebpf_insn)ST(BPF_DW, 10, -8 * (i + 1), 1);
+        p[n++] = (struct ebpf_insn)JA(1);
+        p[n++] = (struct ebpf_insn)ST(BPF_DW, 10, -8 * (i + 1), 2);
+    }
+    p[n++] = (struct ebpf_insn)MOV64_IMM(0, 0);
+    p[n++] = (struct ebpf_insn)EXIT;
+    ebpf_vm *vm = setup_vm();
+    assert_int_equal(ebpf_load(vm, p, n), 0);
+    struct ebpf_verify_opts o = {.ctx_size = 16};
+    if (ebpf_verify(vm, &o))
+        fail_msg("rejected: %s", ebpf_error(vm));
+    if (ebpf_verify_processed(vm) > 100)
+        fail_msg("processed %u instructions: dead stack slots defeated pruning",
+                 ebpf_verify_processed(vm));
+}
+
 /* A loop whose state never repeats (a pointer walking backwards) keeps at
  * most 64 states at its header, so the walk stays linear until the budget
  * stops it (it was quadratic: found by the fuzzer). */
@@ -572,6 +598,7 @@ int main(void)
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_pruning_keeps_walk_linear),
         cmocka_unit_test(test_pruning_ignores_dead_registers),
+        cmocka_unit_test(test_pruning_ignores_dead_stack_slots),
         cmocka_unit_test(test_states_per_insn_capped),
         cmocka_unit_test(test_log_is_linux_style),
         cmocka_unit_test(test_linux_prototypes),
