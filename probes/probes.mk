@@ -77,9 +77,22 @@ $(RVPROBE_TBIN)/xcheck-rv64: $(RVPROBE_TDIR)/xcheck.c $(B)/probes/rv64-linux/lib
 test-probes-xcheck: $(RVPROBE_TBIN)/xcheck-rv64
 	@scripts/run-suite.sh probes-xcheck qemu-riscv64 $(RVPROBE_TBIN)/xcheck-rv64
 
+# End to end on the emulated hart: real text patched, slots executed, kretprobe
+# returns through the trampoline; SIGTRAP's frame is the trap frame.
+$(RVPROBE_TBIN)/e2e-rv64: $(RVPROBE_TDIR)/e2e.c $(RVPROBE_TDIR)/e2e_funcs.S \
+                          $(B)/probes/rv64-linux/librvprobe.a
+	@mkdir -p $(@D)
+	$(RVPROBE_RV_CC) $(RVPROBE_RV_CFLAGS) -static -Wl,--no-relax -Wl,--no-warn-rwx-segments \
+	    $(RVPROBE_TDIR)/e2e.c $(RVPROBE_TDIR)/e2e_funcs.S $(B)/probes/rv64-linux/librvprobe.a \
+	    -o $@.tmp && mv -f $@.tmp $@
+
+.PHONY: test-probes-e2e
+test-probes-e2e: $(RVPROBE_TBIN)/e2e-rv64
+	@scripts/run-suite.sh probes-e2e qemu-riscv64 $(RVPROBE_TBIN)/e2e-rv64
+
 # The kernel-flag library references nothing outside itself.
 .PHONY: test-probes-freestanding
 test-probes-freestanding: $(B)/probes/rv64-kernel/librvprobe.a
 	@scripts/run-suite.sh probes-freestanding $(RVPROBE_TDIR)/check_freestanding.sh $<
 
-TEST_TARGETS += test-probes-unit test-probes-xcheck test-probes-freestanding
+TEST_TARGETS += test-probes-unit test-probes-xcheck test-probes-e2e test-probes-freestanding

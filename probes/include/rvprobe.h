@@ -310,6 +310,8 @@ enum rvprobe_hit_kind {
     RVPROBE_HIT_SLOT_RETURN, /* the break after a slot; pc = probe addr + len */
     RVPROBE_HIT_RETURN,      /* a kretprobe return at the trampoline; pc = the real ra */
     RVPROBE_HIT_SKIPPED,     /* probe hit; the pre handler set pc itself */
+    RVPROBE_HIT_RETRY,       /* the break of a probe disarmed meanwhile: pc unchanged, the
+                                original instruction is back; re-execute it */
 };
 
 struct rvprobe_hit {

@@ -374,6 +374,17 @@ int rvprobe_on_break(struct rvprobe_table *t, uint64_t space, struct rvprobe_reg
             goto out;
         }
     }
+    for (unsigned i = 0; i < t->nprobes; i++) {
+        struct rvprobe *p = &t->probes[i];
+        if (p->state == RVPROBE_DISARMED && p->def.space == space && p->def.addr == pc) {
+            /* this hart took the break just before another one restored the
+               original bytes: run the instruction again */
+            hit->kind = RVPROBE_HIT_RETRY;
+            hit->id = (int)i;
+            ret = 1;
+            goto out;
+        }
+    }
     const struct rvprobe_port *port = t->port;
     if (port->trampoline && port->current_task) {
         uint64_t tramp = port->trampoline(port->ctx, space);
