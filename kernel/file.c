@@ -74,6 +74,18 @@ struct file *file_open_path(const char *path, int flags, long *err)
     return f;
 }
 
+struct file *file_open_bpf(enum file_type type, int id, long *err)
+{
+    struct file *f = file_alloc(type);
+    if (!f) {
+        *err = -ENFILE;
+        return 0;
+    }
+    f->bpf_id = id;
+    *err = 0;
+    return f;
+}
+
 struct file *file_dup(struct file *f)
 {
     acquire(&ftable.lock);

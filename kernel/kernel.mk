@@ -12,7 +12,7 @@ RV_ARCH     := -misa-spec=2.2 -march=rv64imac -mabi=lp64 -mcmodel=medany
 OPT         ?= -O0
 RV_CFLAGS   := $(RV_ARCH) -ffreestanding -fno-builtin -nostdlib -fno-common \
                -fno-omit-frame-pointer -fno-stack-protector -fno-pie -g $(OPT) \
-               -Wall -Wextra -Werror -MMD -MP -I$(TOP)/include -I$(TOP)/common
+               -Wall -Wextra -Werror -MMD -MP -I$(TOP)/include -I$(TOP)/common -I$(TOP)/ebpf/include
 RV_LIBGCC    = $(shell $(RV_CC) $(RV_ARCH) -print-libgcc-file-name)
 
 KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S)
@@ -42,10 +42,13 @@ $(B)/kernel/%.S.o: kernel/%.S
 # The ramdisk is assembled into the kernel image.
 $(B)/kernel/ramdisk.S.o: $(RAMDISK)
 
-$(KERNEL_ELF): $(KERNEL_OBJS) kernel/kernel.ld
+# The eBPF runtime, built freestanding with the kernel's flags (ebpf/ebpf.mk).
+KERNEL_EBPF := $(B)/ebpf/rv64-kernel/libebpf.a
+
+$(KERNEL_ELF): $(KERNEL_OBJS) $(KERNEL_EBPF) kernel/kernel.ld
 	@echo "  LD      $@"
 	$(Q)$(RV_CC) $(RV_ARCH) -nostdlib -T kernel/kernel.ld -Wl,--no-warn-rwx-segments \
-		-o $@ $(KERNEL_OBJS) $(RV_LIBGCC)
+		-o $@ $(KERNEL_OBJS) $(KERNEL_EBPF) $(RV_LIBGCC)
 
 -include $(KERNEL_OBJS:.o=.d)
 

@@ -5,6 +5,7 @@
 #include "syscall.h"
 #include "printf.h"
 #include "proc.h"
+#include "bpf.h"
 #include "sysfuncs.h"
 #include "vm.h"
 #include "param.h"
@@ -62,7 +63,7 @@ static const struct syscall_entry syscalls[] = {
     {SYS_fork, "fork", sys_fork},
     {SYS_exec, "exec", sys_exec},
     {SYS_wait, "wait", sys_wait},
-    {SYS_shutdown, "shutdown", sys_shutdown},
+    {SYS_shutdown, "shutdown", sys_shutdown}, {SYS_bpf, "bpf", sys_bpf},
 };
 
 void syscall(void)

@@ -147,6 +147,7 @@
 #define BPF_MAP_DELETE_ELEM  3
 #define BPF_MAP_GET_NEXT_KEY 4
 #define BPF_PROG_LOAD        5
+#define BPF_PROG_TEST_RUN    10
 #define BPF_LINK_CREATE      28
 #define BPF_ATTR_SIZE        144
 

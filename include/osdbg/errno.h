@@ -17,6 +17,7 @@
 #define ECHILD       10
 #define EAGAIN       11
 #define ENOMEM       12
+#define EACCES       13
 #define EFAULT       14
 #define EBUSY        16
 #define EEXIST       17
@@ -26,7 +27,7 @@
 #define ENFILE       23
 #define EMFILE       24
 #define ENOSPC       28
-#define ENOSYS       38
 #define ENAMETOOLONG 36
+#define ENOSYS       38
 
 #endif

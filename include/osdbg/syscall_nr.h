@@ -30,6 +30,7 @@
 #define SYS_fork     220  /* fork() (Linux: clone without flags) */
 #define SYS_exec     221  /* exec(path, argv) (Linux: execve without envp) */
 #define SYS_wait     260  /* wait(pid or -1, int *status) -> pid (Linux: wait4) */
+#define SYS_bpf      280  /* bpf(cmd, union bpf_attr *, size): a Linux-compatible subset */
 #define SYS_shutdown 1000 /* power the machine off through SBI (osdbg-only) */
 
 #endif

@@ -83,6 +83,16 @@ test('the Rust program takes arguments from the shell', async () => {
   }
 });
 
+test('the bpf() system call: maps, program load with the verifier log, test runs, errors', async () => {
+  const { code, out } = await runOS('run=bpftest', 60000);
+  assert.equal(code, 0);
+  const m = out.match(/^bpftest: (\d+) passed, (\d+) failed$/m);
+  assert.ok(m, out);
+  assert.equal(Number(m[2]), 0, out.split('\n').filter((l) => l.includes('FAIL')).join('\n'));
+  assert.ok(Number(m[1]) >= 30);
+  assert.match(out, /the verifier said:\n.*R2/s, 'the log names the uninitialised register');
+});
+
 test('in-kernel self-tests pass (ktest)', async () => {
   const { code, out } = await runOS('ktest run=hello');
   assert.equal(code, 0);

@@ -72,6 +72,11 @@ long uptime_ms(void)
     return syscall3(SYS_uptime, 0, 0, 0);
 }
 
+long bpf(int cmd, void *attr, unsigned long size)
+{
+    return syscall3(SYS_bpf, cmd, (long)attr, (long)size);
+}
+
 void *sbrk(long increment)
 {
     return (void *)syscall3(SYS_sbrk, increment, 0, 0);

@@ -30,6 +30,9 @@ int sleep_ms(long ms);
 long uptime_ms(void);
 void *sbrk(long increment);
 void shutdown(void) __attribute__((noreturn));
+/* bpf(cmd, attr, size): Linux's commands and union bpf_attr layouts
+ * (include/osdbg/bpf_attr.h); returns a descriptor, 0 or -errno. */
+long bpf(int cmd, void *attr, unsigned long size);
 
 /* output */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

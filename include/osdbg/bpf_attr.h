@@ -1,0 +1,72 @@
+/*
+ * The parts of Linux's `union bpf_attr` (include/uapi/linux/bpf.h) that
+ * the reference kernel's bpf() system call understands, with Linux's field
+ * offsets, so that a program written against Linux's layout works
+ * unchanged.  Command numbers are in osdbg/bpf_ids.h.  Pointers are u64.
+ */
+#ifndef OSDBG_BPF_ATTR_H
+#define OSDBG_BPF_ATTR_H
+
+#include <stdint.h>
+
+#include "osdbg/bpf_ids.h"
+
+#define BPF_OBJ_NAME_LEN 16
+
+struct bpf_attr_map_create { /* BPF_MAP_CREATE */
+    uint32_t map_type;
+    uint32_t key_size;
+    uint32_t value_size;
+    uint32_t max_entries;
+    uint32_t map_flags;
+    uint32_t inner_map_fd;
+    uint32_t numa_node;
+    char map_name[BPF_OBJ_NAME_LEN];
+};
+
+struct bpf_attr_map_elem { /* BPF_MAP_{LOOKUP,UPDATE,DELETE}_ELEM, BPF_MAP_GET_NEXT_KEY */
+    uint32_t map_fd;
+    uint32_t pad;
+    uint64_t key;
+    uint64_t value; /* next_key for BPF_MAP_GET_NEXT_KEY */
+    uint64_t flags;
+};
+
+struct bpf_attr_prog_load { /* BPF_PROG_LOAD */
+    uint32_t prog_type;
+    uint32_t insn_cnt;
+    uint64_t insns;
+    uint64_t license;
+    uint32_t log_level;
+    uint32_t log_size;
+    uint64_t log_buf;
+    uint32_t kern_version;
+    uint32_t prog_flags;
+    char prog_name[BPF_OBJ_NAME_LEN];
+};
+
+struct bpf_attr_test_run { /* BPF_PROG_TEST_RUN */
+    uint32_t prog_fd;
+    uint32_t retval;
+    uint32_t data_size_in;
+    uint32_t data_size_out;
+    uint64_t data_in;
+    uint64_t data_out;
+    uint32_t repeat;
+    uint32_t duration;
+    uint32_t ctx_size_in;
+    uint32_t ctx_size_out;
+    uint64_t ctx_in;
+    uint64_t ctx_out;
+};
+
+/* Linux's offsets, checked where the layouts are used. */
+#define BPF_ATTR_CHECK_LAYOUT()                                                                    \
+    _Static_assert(__builtin_offsetof(struct bpf_attr_map_create, map_name) == 28, "bpf_attr");   \
+    _Static_assert(__builtin_offsetof(struct bpf_attr_map_elem, flags) == 24, "bpf_attr");        \
+    _Static_assert(__builtin_offsetof(struct bpf_attr_prog_load, log_buf) == 32, "bpf_attr");     \
+    _Static_assert(__builtin_offsetof(struct bpf_attr_prog_load, prog_name) == 48, "bpf_attr");   \
+    _Static_assert(__builtin_offsetof(struct bpf_attr_test_run, ctx_in) == 48, "bpf_attr");       \
+    _Static_assert(sizeof(struct bpf_attr_test_run) <= BPF_ATTR_SIZE, "bpf_attr")
+
+#endif

@@ -1,0 +1,423 @@
+/*
+ * bpf(cmd, attr, size): Linux's command numbers and union bpf_attr
+ * layouts (include/osdbg/bpf_attr.h), on the freestanding eBPF runtime
+ * (ebpf/).  Every bad input returns an errno; nothing a program passes
+ * can panic the kernel: attributes are copied in with copyin, sizes are
+ * bounded, programs are verified before they can run and run with the
+ * runtime's bounds checks on.
+ *
+ * Memory: the runtime allocates nothing itself.  All maps live in one VM
+ * (the "map VM") whose arena is static; each program gets a VM of its own
+ * from a fixed pool and reaches maps through ebpf_map_share().  Maps and
+ * programs live until the machine stops (the runtime's arenas do not free
+ * single objects); closing a descriptor only drops the process's reference.
+ */
+#include "bpf.h"
+#include "cpu.h"
+#include "file.h"
+#include "kstring.h"
+#include "param.h"
+#include "printf.h"
+#include "proc.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "syscall.h"
+#include "vm.h"
+#include <ebpf.h>
+#include <osdbg/bpf_attr.h>
+#include <osdbg/errno.h>
+
+BPF_ATTR_CHECK_LAYOUT();
+
+#define MAP_ARENA_SIZE  (512 * 1024)
+#define PROG_ARENA_SIZE (192 * 1024)
+#define MAX_PROGS       8
+#define MAX_INSNS       4096
+#define MAX_LOG         (64 * 1024)
+#define MAX_KEY_VALUE   1024 /* bytes of a key or value passed through bpf() */
+#define CTX_SIZE        256  /* struct pt_regs: pc, x1..x31 */
+
+static struct spinlock bpf_lock;
+static bool initialised;
+static uint8_t map_arena[MAP_ARENA_SIZE] __attribute__((aligned(16)));
+static ebpf_vm *map_vm;
+static char map_err[128];
+
+static struct prog {
+    bool used;
+    ebpf_vm *vm;
+    char name[BPF_OBJ_NAME_LEN];
+    char err[128];
+    uint8_t arena[PROG_ARENA_SIZE] __attribute__((aligned(16)));
+} progs[MAX_PROGS];
+
+static struct ebpf_insn insn_buf[MAX_INSNS];
+static char log_buf[MAX_LOG];
+
+static long errno_of(int ebpf_err)
+{
+    switch (-ebpf_err) {
+    case EBPF_EINVAL: return -EINVAL;
+    case EBPF_ENOMEM: return -ENOMEM;
+    case EBPF_EACCES: return -EACCES;
+    case EBPF_EFAULT: return -EFAULT;
+    case EBPF_ENOENT: return -ENOENT;
+    case EBPF_EEXIST: return -EEXIST;
+    case EBPF_E2BIG: return -E2BIG;
+    case EBPF_ENOSYS: return -ENOSYS;
+    default: return -EINVAL;
+    }
+}
+
+static void bpf_init(void)
+{
+    if (initialised)
+        return;
+    spin_init(&bpf_lock, "bpf");
+    map_vm = ebpf_create(map_arena, sizeof map_arena, map_err, sizeof map_err);
+    if (!map_vm)
+        panic("bpf: cannot create the map VM: %s", map_err);
+    initialised = true;
+}
+
+/* A descriptor of the current process for a new kernel object. */
+static long install_fd(enum file_type type, int id)
+{
+    struct proc *p = myproc();
+    int fd;
+    for (fd = 0; fd < NOFILE; fd++)
+        if (!p->ofile[fd])
+            break;
+    if (fd == NOFILE)
+        return -EMFILE;
+    long err;
+    struct file *f = file_open_bpf(type, id, &err);
+    if (!f)
+        return err;
+    p->ofile[fd] = f;
+    return fd;
+}
+
+static struct file *fd_of(uint32_t fd, enum file_type type)
+{
+    if (fd >= NOFILE)
+        return 0;
+    struct file *f = myproc()->ofile[fd];
+    return f && f->type == type ? f : 0;
+}
+
+/* ---- helpers the kernel provides to programs ---- */
+
+static uint64_t h_ktime_get_ns(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
+                               ebpf_vm *vm)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
+    return r_time() * (1000000000UL / TIMEBASE_HZ);
+}
+
+static uint64_t h_smp_processor_id(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
+                                   ebpf_vm *vm)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
+    return (uint64_t)cpuid();
+}
+
+static uint64_t h_pid_tgid(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
+                           ebpf_vm *vm)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
+    struct proc *p = myproc();
+    uint64_t pid = p ? (uint64_t)p->pid : 0;
+    return pid << 32 | pid; /* one thread per process: tgid == pid */
+}
+
+static uint64_t h_current_comm(uint64_t buf, uint64_t size, uint64_t c, uint64_t d, uint64_t e,
+                               ebpf_vm *vm)
+{
+    (void)c, (void)d, (void)e, (void)vm;
+    struct proc *p = myproc();
+    char *dst = (char *)buf;
+    if (!size)
+        return (uint64_t)-EINVAL;
+    strlcpy(dst, p ? p->name : "", size);
+    return 0;
+}
+
+/* Every page of [addr, addr+len) readable in the kernel page table? */
+static bool kernel_readable(uint64_t addr, uint64_t len)
+{
+    if (addr + len < addr)
+        return false;
+    for (uint64_t a = PGROUNDDOWN(addr); a < addr + len; a += PGSIZE) {
+        pte_t *pte = walk(kernel_pagetable, a, false);
+        if (!pte || !(*pte & PTE_V) || !(*pte & PTE_R))
+            return false;
+    }
+    return true;
+}
+
+static uint64_t h_probe_read_kernel(uint64_t dst, uint64_t size, uint64_t src, uint64_t d,
+                                    uint64_t e, ebpf_vm *vm)
+{
+    (void)d, (void)e, (void)vm;
+    if (!kernel_readable(src, size)) {
+        memset((void *)dst, 0, size);
+        return (uint64_t)-EFAULT;
+    }
+    memmove((void *)dst, (const void *)src, size);
+    return 0;
+}
+
+static uint64_t h_probe_read_user(uint64_t dst, uint64_t size, uint64_t src, uint64_t d,
+                                  uint64_t e, ebpf_vm *vm)
+{
+    (void)d, (void)e, (void)vm;
+    struct proc *p = myproc();
+    if (!p || copyin(p->pagetable, (void *)dst, src, size) < 0) {
+        memset((void *)dst, 0, size);
+        return (uint64_t)-EFAULT;
+    }
+    return 0;
+}
+
+static void register_helpers(ebpf_vm *vm)
+{
+    ebpf_register_map_helpers(vm);
+    static const struct {
+        uint32_t id;
+        ebpf_helper_fn fn;
+    } table[] = {
+        {BPF_FUNC_ktime_get_ns, h_ktime_get_ns},
+        {BPF_FUNC_get_smp_processor_id, h_smp_processor_id},
+        {BPF_FUNC_get_current_pid_tgid, h_pid_tgid},
+        {BPF_FUNC_get_current_comm, h_current_comm},
+        {BPF_FUNC_probe_read_kernel, h_probe_read_kernel},
+        {BPF_FUNC_probe_read_user, h_probe_read_user},
+    };
+    for (size_t i = 0; i < NELEM(table); i++) {
+        const struct ebpf_helper_proto *proto = ebpf_linux_proto(table[i].id);
+        if (proto)
+            ebpf_register_helper(vm, table[i].id, table[i].fn, proto);
+    }
+}
+
+/* ---- commands ---- */
+
+static long map_create(uint64_t uattr, uint64_t size)
+{
+    struct bpf_attr_map_create a = {0};
+    if (copyin(myproc()->pagetable, &a, uattr, size < sizeof a ? size : sizeof a) < 0)
+        return -EFAULT;
+    if (a.map_flags || a.inner_map_fd)
+        return -EINVAL; /* no flags supported */
+    if (a.map_type != BPF_MAP_TYPE_ARRAY && a.map_type != BPF_MAP_TYPE_HASH &&
+        a.map_type != BPF_MAP_TYPE_RINGBUF)
+        return -EINVAL;
+    if (a.map_type != BPF_MAP_TYPE_RINGBUF &&
+        (a.key_size == 0 || a.value_size == 0 || a.key_size > MAX_KEY_VALUE ||
+         a.value_size > MAX_KEY_VALUE || a.max_entries == 0))
+        return -EINVAL;
+    char name[BPF_OBJ_NAME_LEN];
+    memcpy(name, a.map_name, sizeof name);
+    name[sizeof name - 1] = 0;
+    struct ebpf_map_def def = {a.map_type, a.key_size, a.value_size, a.max_entries};
+    acquire(&bpf_lock);
+    ebpf_map *m = ebpf_map_create(map_vm, &def, name[0] ? name : "map");
+    int id = m ? ebpf_map_fd(m) : -1;
+    release(&bpf_lock);
+    if (!m)
+        return strncmp(map_err, "arena", 5) == 0 ? -ENOMEM : -EINVAL;
+    return install_fd(FILE_BPF_MAP, id);
+}
+
+static long map_elem(int cmd, uint64_t uattr, uint64_t size)
+{
+    struct bpf_attr_map_elem a = {0};
+    pagetable_t pt = myproc()->pagetable;
+    if (copyin(pt, &a, uattr, size < sizeof a ? size : sizeof a) < 0)
+        return -EFAULT;
+    struct file *f = fd_of(a.map_fd, FILE_BPF_MAP);
+    if (!f)
+        return -EBADF;
+    ebpf_map *m = ebpf_map_by_fd(map_vm, f->bpf_id);
+    const struct ebpf_map_def *def = ebpf_map_def(m);
+    if (def->type == BPF_MAP_TYPE_RINGBUF)
+        return -EINVAL; /* ring buffers are read by consumers, not by key */
+    static uint8_t key[MAX_KEY_VALUE], val[MAX_KEY_VALUE];
+    bool have_key = !(cmd == BPF_MAP_GET_NEXT_KEY && a.key == 0);
+    if (have_key && copyin(pt, key, a.key, def->key_size) < 0)
+        return -EFAULT;
+    if (cmd == BPF_MAP_UPDATE_ELEM && copyin(pt, val, a.value, def->value_size) < 0)
+        return -EFAULT;
+    int er = 0; /* the runtime's result */
+    acquire(&bpf_lock);
+    switch (cmd) {
+    case BPF_MAP_LOOKUP_ELEM: {
+        void *v = ebpf_map_lookup(m, key);
+        if (v)
+            memcpy(val, v, def->value_size);
+        else
+            er = -EBPF_ENOENT;
+        break;
+    }
+    case BPF_MAP_UPDATE_ELEM:
+        er = a.flags > BPF_EXIST ? -EBPF_EINVAL : ebpf_map_update(m, key, val, a.flags);
+        break;
+    case BPF_MAP_DELETE_ELEM: er = ebpf_map_delete(m, key); break;
+    case BPF_MAP_GET_NEXT_KEY: er = ebpf_map_get_next_key(m, have_key ? key : 0, val); break;
+    }
+    release(&bpf_lock);
+    if (er < 0)
+        return errno_of(er);
+    if (cmd == BPF_MAP_LOOKUP_ELEM && copyout(pt, a.value, val, def->value_size) < 0)
+        return -EFAULT;
+    if (cmd == BPF_MAP_GET_NEXT_KEY && copyout(pt, a.value, val, def->key_size) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+/* lddw with a map pseudo source names a map by the process's descriptor:
+ * make it the program VM's index of that map. */
+static long resolve_map_fds(ebpf_vm *vm, struct ebpf_insn *insns, uint32_t n)
+{
+    for (uint32_t i = 0; i + 1 < n; i++) {
+        if (insns[i].code != (BPF_LD | BPF_DW | BPF_IMM))
+            continue;
+        if (insns[i].src == BPF_PSEUDO_MAP_FD || insns[i].src == BPF_PSEUDO_MAP_VALUE) {
+            struct file *f = fd_of((uint32_t)insns[i].imm, FILE_BPF_MAP);
+            if (!f)
+                return -EBADF;
+            int idx = ebpf_map_share(vm, ebpf_map_by_fd(map_vm, f->bpf_id));
+            if (idx < 0)
+                return errno_of(idx);
+            insns[i].imm = idx;
+        }
+        i++; /* the second half of lddw */
+    }
+    return 0;
+}
+
+static long prog_load(uint64_t uattr, uint64_t size)
+{
+    struct bpf_attr_prog_load a = {0};
+    pagetable_t pt = myproc()->pagetable;
+    if (copyin(pt, &a, uattr, size < sizeof a ? size : sizeof a) < 0)
+        return -EFAULT;
+    if (a.insn_cnt == 0)
+        return -EINVAL;
+    if (a.insn_cnt > MAX_INSNS)
+        return -E2BIG;
+    if (a.log_level > 2 || (a.log_buf && a.log_size < 128) || a.log_size > (1u << 24))
+        return -EINVAL;
+    if (copyin(pt, insn_buf, a.insns, (uint64_t)a.insn_cnt * sizeof insn_buf[0]) < 0)
+        return -EFAULT;
+    int slot;
+    for (slot = 0; slot < MAX_PROGS; slot++)
+        if (!progs[slot].used)
+            break;
+    if (slot == MAX_PROGS)
+        return -ENOSPC;
+    struct prog *p = &progs[slot];
+    p->vm = ebpf_create(p->arena, sizeof p->arena, p->err, sizeof p->err);
+    if (!p->vm)
+        return -ENOMEM;
+    register_helpers(p->vm);
+    ebpf_set_bounds_check(p->vm, 1);
+    ebpf_set_insn_budget(p->vm, 1000000);
+    long r = resolve_map_fds(p->vm, insn_buf, a.insn_cnt);
+    bool loaded = false;
+    if (r == 0) {
+        int lr = ebpf_load(p->vm, insn_buf, a.insn_cnt);
+        if (lr < 0)
+            r = errno_of(lr);
+        else
+            loaded = true;
+    }
+    size_t logsz = a.log_size < MAX_LOG ? a.log_size : MAX_LOG;
+    log_buf[0] = 0;
+    if (r == 0) {
+        struct ebpf_verify_opts opts = {
+            .ctx_size = CTX_SIZE,
+            .log = a.log_buf ? log_buf : 0,
+            .log_size = a.log_buf ? logsz : 0,
+            .log_level = (int)a.log_level,
+        };
+        int v = ebpf_verify(p->vm, &opts);
+        if (v < 0)
+            r = errno_of(v);
+    } else if (a.log_buf && !loaded) {
+        /* A structural error: the loader's message is the log. */
+        snprintf(log_buf, logsz, "%s\n", ebpf_error(p->vm));
+    }
+    if (a.log_buf && logsz && copyout(pt, a.log_buf, log_buf, strnlen(log_buf, logsz - 1) + 1) < 0)
+        r = r ? r : -EFAULT;
+    if (r < 0)
+        return r; /* the slot stays free: its arena is simply reused */
+    memcpy(p->name, a.prog_name, sizeof p->name);
+    p->name[sizeof p->name - 1] = 0;
+    p->used = true;
+    long fd = install_fd(FILE_BPF_PROG, slot);
+    if (fd < 0)
+        p->used = false;
+    return fd;
+}
+
+int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret)
+{
+    if (id < 0 || id >= MAX_PROGS || !progs[id].used)
+        return -EBADF;
+    acquire(&bpf_lock);
+    int r = ebpf_exec(progs[id].vm, ctx, ctx_len, ret);
+    release(&bpf_lock);
+    return r < 0 ? (int)errno_of(r) : 0;
+}
+
+static long prog_test_run(uint64_t uattr, uint64_t size)
+{
+    struct bpf_attr_test_run a = {0};
+    pagetable_t pt = myproc()->pagetable;
+    if (copyin(pt, &a, uattr, size < sizeof a ? size : sizeof a) < 0)
+        return -EFAULT;
+    struct file *f = fd_of(a.prog_fd, FILE_BPF_PROG);
+    if (!f)
+        return -EBADF;
+    if (a.ctx_size_in > CTX_SIZE || a.data_size_in || a.repeat > 1000000)
+        return -EINVAL;
+    uint64_t ctx[CTX_SIZE / 8] = {0};
+    if (a.ctx_size_in && copyin(pt, ctx, a.ctx_in, a.ctx_size_in) < 0)
+        return -EFAULT;
+    uint64_t ret = 0, t0 = r_time();
+    uint32_t repeat = a.repeat ? a.repeat : 1;
+    for (uint32_t i = 0; i < repeat; i++) {
+        int r = bpf_prog_run(f->bpf_id, ctx, sizeof ctx, &ret);
+        if (r < 0)
+            return r;
+    }
+    a.retval = (uint32_t)ret;
+    a.duration = (uint32_t)((r_time() - t0) * (1000000000UL / TIMEBASE_HZ) / repeat);
+    a.ctx_size_out = a.ctx_out ? CTX_SIZE : 0;
+    if (a.ctx_out && copyout(pt, a.ctx_out, ctx, CTX_SIZE) < 0)
+        return -EFAULT;
+    if (copyout(pt, uattr, &a, size < sizeof a ? size : sizeof a) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+long sys_bpf(void)
+{
+    int cmd = (int)argraw(0);
+    uint64_t uattr = argraw(1), size = argraw(2);
+    if (size == 0 || size > 4096)
+        return -EINVAL;
+    bpf_init();
+    switch (cmd) {
+    case BPF_MAP_CREATE: return map_create(uattr, size);
+    case BPF_MAP_LOOKUP_ELEM:
+    case BPF_MAP_UPDATE_ELEM:
+    case BPF_MAP_DELETE_ELEM:
+    case BPF_MAP_GET_NEXT_KEY: return map_elem(cmd, uattr, size);
+    case BPF_PROG_LOAD: return prog_load(uattr, size);
+    case BPF_PROG_TEST_RUN: return prog_test_run(uattr, size);
+    default: return -EINVAL;
+    }
+}
