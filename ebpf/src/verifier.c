@@ -50,24 +50,42 @@ struct vframe *ebpfV_frame(struct verifier *v)
     return &v->cur->frames[v->cur->nframes - 1];
 }
 
-static void log_reg(struct verifier *v, int i, const struct vreg *r)
+/* " name=value" in Linux's notation: 5, scalar(umax=255), fp-8, ctx(off=0),
+ * map_value(map=counts,off=0) ... */
+static void log_reg(struct verifier *v, const char *name, const struct vreg *r)
 {
     switch (r->type) {
     case T_NOT_INIT:
         return;
-    case T_SCALAR:
-        if (r->umin == r->umax)
-            ebpfV_log(v, " R%d=%lld", i, (long long)r->umin);
-        else
-            ebpfV_log(v, " R%d=scalar(smin=%lld,smax=%lld,umin=%llu,umax=%llu)", i,
-                      (long long)r->smin, (long long)r->smax, (unsigned long long)r->umin,
-                      (unsigned long long)r->umax);
+    case T_SCALAR: {
+        if (r->umin == r->umax) {
+            ebpfV_log(v, " %s=%lld", name, (long long)r->umin);
+            return;
+        }
+        const char *sep = "";
+        ebpfV_log(v, " %s=scalar(", name);
+        if (r->smin != -0x7fffffffffffffffll - 1) {
+            ebpfV_log(v, "smin=%lld", (long long)r->smin);
+            sep = ",";
+        }
+        if (r->smax != 0x7fffffffffffffffll) {
+            ebpfV_log(v, "%ssmax=%lld", sep, (long long)r->smax);
+            sep = ",";
+        }
+        if (r->umin) {
+            ebpfV_log(v, "%sumin=%llu", sep, (unsigned long long)r->umin);
+            sep = ",";
+        }
+        if (r->umax != ~0ull)
+            ebpfV_log(v, "%sumax=%llu", sep, (unsigned long long)r->umax);
+        ebpfV_log(v, ")");
         return;
+    }
     case T_STACK:
-        ebpfV_log(v, " R%d=fp%d", i, r->off);
+        ebpfV_log(v, " %s=fp%d", name, r->off);
         return;
     default:
-        ebpfV_log(v, " R%d=%s(", i, ebpfV_type_name(r->type));
+        ebpfV_log(v, " %s=%s(", name, ebpfV_type_name(r->type));
         if (r->type >= T_MAP_PTR && r->type <= T_MAP_VALUE_OR_NULL) {
             ebpf_map *m = ebpf_map_by_fd(v->vm, r->map);
             ebpfV_log(v, "map=%s,", m ? m->name : "?");
@@ -83,20 +101,33 @@ static void log_reg(struct verifier *v, int i, const struct vreg *r)
     }
 }
 
+/* Registers, then stack slots: spills by value, data bytes as 'm'. */
 static void log_state(struct verifier *v)
 {
     struct vframe *f = ebpfV_frame(v);
+    char name[16];
     ebpfV_log(v, "%u:", v->pc);
     if (v->cur->nframes > 1)
         ebpfV_log(v, " frame%u:", v->cur->nframes - 1);
-    for (int i = 0; i < BPF_NREGS; i++)
-        log_reg(v, i, &f->regs[i]);
-    for (int s = 0; s < VSLOTS; s++) {
-        if (f->stype[s * 8] == S_SPILL) {
-            char name[16];
-            ebpf_snprintf(name, sizeof(name), "fp%d", s * 8 - BPF_STACK_SIZE);
-            ebpfV_log(v, " %s=", name);
-            log_reg(v, 0, &f->spill[s]);
+    for (int i = 0; i < BPF_NREGS; i++) {
+        ebpf_snprintf(name, sizeof(name), "R%d", i);
+        log_reg(v, name, &f->regs[i]);
+    }
+    for (int s = VSLOTS - 1; s >= 0; s--) {
+        const uint8_t *t = &f->stype[s * 8];
+        ebpf_snprintf(name, sizeof(name), "fp%d", s * 8 - BPF_STACK_SIZE);
+        if (t[0] == S_SPILL) {
+            log_reg(v, name, &f->spill[s]);
+        } else {
+            char bytes[9];
+            bool any = false;
+            for (int k = 0; k < 8; k++) {
+                bytes[k] = t[k] == S_MISC ? 'm' : '?';
+                any |= t[k] != S_INVALID;
+            }
+            bytes[8] = 0;
+            if (any)
+                ebpfV_log(v, " %s=%s", name, bytes);
         }
     }
     ebpfV_log(v, "\n");
