@@ -51,10 +51,11 @@ struct jit {
     size_t cap;    /* in instructions */
     size_t n;      /* instructions emitted so far */
     int err;
-    uint32_t *off; /* native offset (in instructions) of each BPF insn */
-    uint32_t *epi; /* epilogue offset of each function */
-    uint8_t *far;  /* per BPF insn: its jump uses the long form */
-    int pass;      /* 0: all long, 1: choose, 2: emit */
+    uint32_t *off;   /* native offset (in instructions) of each BPF insn */
+    uint32_t *epi;   /* epilogue offset of each function */
+    uint8_t *far;    /* per BPF insn: its jump uses the long form */
+    uint8_t *target; /* per BPF insn: something jumps or calls to it */
+    int pass;        /* 0: all long, 1: choose, 2: emit */
     /* 64-bit constants too costly to build inline live in a pool after the
      * code, loaded with auipc + ld (always two instructions, so the pool
      * never changes the layout) */
@@ -414,6 +415,60 @@ static void alu(struct jit *j, const struct ebpf_dinsn *in)
         zext32(j, d);
 }
 
+/* `mov d, s; op d, z` as one three-operand instruction `op d, s, z` (BPF
+ * is two-operand, so clang emits this pair for every a = b + c).  Returns
+ * false when next is not such an op. */
+static bool fused_alu(struct jit *j, const struct ebpf_dinsn *mov, const struct ebpf_dinsn *next)
+{
+    static const struct {
+        uint8_t op, f7, f3;
+    } x[] = {{BPF_ADD, 0, 0}, {BPF_SUB, 0x20, 0}, {BPF_MUL, 1, 0},
+             {BPF_AND, 0, 7}, {BPF_OR, 0, 6},     {BPF_XOR, 0, 4},
+             {BPF_LSH, 0, 1}, {BPF_RSH, 0, 5},    {BPF_ARSH, 0x20, 5}};
+    if (BPF_CLASS(next->code) != BPF_ALU64 || next->dst != mov->dst || next->aux)
+        return false;
+    int d = regmap[mov->dst], src = regmap[mov->src];
+    uint8_t op = BPF_OP(next->code);
+    if (BPF_SRC(next->code) == BPF_X) {
+        int z = next->src == mov->dst ? src : regmap[next->src];
+        for (unsigned i = 0; i < sizeof(x) / sizeof(x[0]); i++) {
+            if (x[i].op == op) {
+                emit(j, r_type(x[i].f7, z, src, x[i].f3, d, OP));
+                return true;
+            }
+        }
+        return false;
+    }
+    int64_t imm = (int64_t)next->imm;
+    switch (op) {
+    case BPF_ADD:
+    case BPF_AND:
+    case BPF_OR:
+    case BPF_XOR:
+        if (!fits12(imm))
+            return false;
+        emit(j, i_type((int32_t)imm, src,
+                       op == BPF_ADD   ? 0
+                       : op == BPF_AND ? 7
+                       : op == BPF_OR  ? 6
+                                       : 4,
+                       d, OPI));
+        return true;
+    case BPF_SUB:
+        if (!fits12(-imm))
+            return false;
+        emit(j, i_type((int32_t)-imm, src, 0, d, OPI));
+        return true;
+    case BPF_LSH:
+    case BPF_RSH:
+    case BPF_ARSH:
+        emit(j, i_type((op == BPF_ARSH ? 0x400 : 0) | (int32_t)(imm & 63), src,
+                       op == BPF_LSH ? 1 : 5, d, OPI));
+        return true;
+    }
+    return false;
+}
+
 static const uint32_t load_f3[4] = {6, 5, 4, 3};   /* lwu lhu lbu ld by BPF size */
 static const uint32_t loadsx_f3[4] = {2, 1, 0, 3}; /* lw lh lb */
 static const uint32_t store_f3[4] = {2, 1, 0, 3};  /* sw sh sb sd */
@@ -423,9 +478,12 @@ static int address(struct jit *j, int reg, int32_t *off)
 {
     if (fits12(*off))
         return reg;
-    li(j, T0, *off);
+    /* lui t0, hi; add t0, t0, reg; the low 12 bits go in the access */
+    int32_t lo = (int32_t)((uint32_t)*off << 20) >> 20;
+    uint32_t hi = (uint32_t)((*off - lo) >> 12) & 0xfffff;
+    emit(j, hi << 12 | (uint32_t)T0 << 7 | 0x37);
     emit(j, r_type(0, reg, T0, 0, T0, OP));
-    *off = 0;
+    *off = lo;
     return T0;
 }
 
@@ -499,10 +557,38 @@ static void atomic(struct jit *j, const struct ebpf_dinsn *in)
 }
 
 /* branch funct3: beq 0, bne 1, blt 4, bge 5, bltu 6, bgeu 7 */
-static void cond(struct jit *j, uint32_t pc, const struct ebpf_dinsn *in)
+static uint8_t inverse(uint8_t op)
+{
+    switch (op) {
+    case BPF_JEQ:
+        return BPF_JNE;
+    case BPF_JNE:
+        return BPF_JEQ;
+    case BPF_JGT:
+        return BPF_JLE;
+    case BPF_JLE:
+        return BPF_JGT;
+    case BPF_JGE:
+        return BPF_JLT;
+    case BPF_JLT:
+        return BPF_JGE;
+    case BPF_JSGT:
+        return BPF_JSLE;
+    case BPF_JSLE:
+        return BPF_JSGT;
+    case BPF_JSGE:
+        return BPF_JSLT;
+    case BPF_JSLT:
+        return BPF_JSGE;
+    }
+    return 0; /* JSET has no inverse branch */
+}
+
+/* if (cond) goto `to`; with invert, if (!cond). */
+static void cond(struct jit *j, uint32_t pc, const struct ebpf_dinsn *in, bool invert, uint32_t to)
 {
     bool is32 = BPF_CLASS(in->code) == BPF_JMP32;
-    uint8_t op = BPF_OP(in->code);
+    uint8_t op = invert ? inverse(BPF_OP(in->code)) : BPF_OP(in->code);
     bool sgn = op == BPF_JSGT || op == BPF_JSGE || op == BPF_JSLT || op == BPF_JSLE;
     int a = regmap[in->dst], b;
     if (BPF_SRC(in->code) == BPF_X) {
@@ -534,7 +620,6 @@ static void cond(struct jit *j, uint32_t pc, const struct ebpf_dinsn *in)
         }
         a = T2;
     }
-    uint32_t to = j->off[in->off];
     switch (op) {
     case BPF_JEQ:
         branch(j, pc, 0, a, b, to);
@@ -610,9 +695,17 @@ static void one_pass(struct jit *j)
             j->off[pc] = (uint32_t)j->n;
             if (pc == vm->funcs[f].start)
                 prologue(j, f == 0);
+            const struct ebpf_dinsn *next = pc + 1 < vm->funcs[f].end ? in + 1 : NULL;
+            /* peepholes over a pair whose second instruction nothing jumps to */
+            bool pair = next && !j->target[pc + 1];
             switch (BPF_CLASS(in->code)) {
             case BPF_ALU:
             case BPF_ALU64:
+                if (pair && in->code == (BPF_ALU64 | BPF_MOV | BPF_X) && !in->aux &&
+                    fused_alu(j, in, next)) {
+                    j->off[++pc] = (uint32_t)j->n;
+                    break;
+                }
                 alu(j, in);
                 break;
             case BPF_LDX:
@@ -648,8 +741,14 @@ static void one_pass(struct jit *j)
                     li(j, T1, (int64_t)(uintptr_t)h->fn);
                     emit(j, i_type(0, T1, 0, RA, 0x67)); /* jalr ra, 0(t1) */
                     mv(j, A5, A0);
+                } else if (pair && (uint32_t)in->off == pc + 2 && inverse(BPF_OP(in->code)) &&
+                           (next->code == (BPF_JMP | BPF_JA) ||
+                            next->code == (BPF_JMP32 | BPF_JA))) {
+                    /* "if c goto +1; goto L" becomes "if !c goto L" */
+                    cond(j, pc, in, true, j->off[next->off]);
+                    j->off[++pc] = (uint32_t)j->n;
                 } else {
-                    cond(j, pc, in);
+                    cond(j, pc, in, false, j->off[in->off]);
                 }
             }
         }
@@ -681,11 +780,27 @@ int ebpf_jit_compile(ebpf_vm *vm, void *code, size_t cap, size_t *len)
     j.epi = ebpfA_alloc(vm, vm->nfuncs * sizeof(uint32_t));
     j.far = ebpfA_alloc(vm, vm->ninsns);
     j.pool = ebpfA_alloc(vm, (vm->ninsns / 2 + 1) * sizeof(uint64_t));
+    j.target = ebpfA_alloc(vm, vm->ninsns + 1);
+    if (j.target) {
+        for (uint32_t pc = 0; pc < vm->ninsns; pc++) {
+            const struct ebpf_dinsn *d = &vm->code[pc];
+            uint8_t cls = BPF_CLASS(d->code), op = BPF_OP(d->code);
+            if (ebpfL_is_lddw((const struct ebpf_insn *)&vm->insns[pc])) {
+                pc++;
+                continue;
+            }
+            if ((cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_EXIT &&
+                (op != BPF_CALL || d->src == BPF_PSEUDO_CALL) && (uint32_t)d->off < vm->ninsns)
+                j.target[d->off] = 1;
+        }
+        for (uint32_t f = 0; f < vm->nfuncs; f++)
+            j.target[vm->funcs[f].start] = 1;
+    }
     if ((uintptr_t)code & 7) {
         vm->arena_used = mark;
         return ebpfA_fail(vm, EBPF_EINVAL, -1, "JIT buffer must be 8-byte aligned");
     }
-    if (!j.off || !j.epi || !j.far || !j.pool) {
+    if (!j.off || !j.epi || !j.far || !j.pool || !j.target) {
         vm->arena_used = mark;
         return ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena too small for the JIT");
     }

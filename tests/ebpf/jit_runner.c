@@ -174,7 +174,37 @@ static unsigned body(struct ebpf_insn *p, unsigned n, unsigned len, bool calls, 
             int16_t off = (int16_t)(-8 * (int)(1 + rnd() % 8) + (dw ? 0 : 4 * (int)(rnd() % 2)));
             p[n++] = (struct ebpf_insn)ATOMIC(dw ? BPF_DW : BPF_W, 10, s, off, aops[rnd() % 10]);
         } else if (kind == 14) {
-            p[n++] = (struct ebpf_insn)MOV64_IMM(d, rnd_imm());
+            unsigned room = body_end - n;
+            switch (rnd() % 4) {
+            case 0:
+                p[n++] = (struct ebpf_insn)MOV64_IMM(d, rnd_imm());
+                break;
+            case 1: /* mov + op: the JIT fuses the pair */
+                if (room < 2)
+                    break;
+                p[n++] = (struct ebpf_insn)MOV64_REG(d, s);
+                p[n++] = (struct ebpf_insn)INSN(BPF_ALU64 | alu_ops[rnd() % 8] |
+                                                    (rnd() % 2 ? BPF_X : BPF_K),
+                                                d, (int)(rnd() % 10), 0, rnd_imm());
+                break;
+            case 2: /* if c goto +1; goto L: the JIT inverts the branch */
+                if (room < 3)
+                    break;
+                p[n] = (struct ebpf_insn)INSN((rnd() % 2 ? BPF_JMP : BPF_JMP32) |
+                                                  jmp_ops[rnd() % sizeof(jmp_ops)] |
+                                                  (rnd() % 2 ? BPF_X : BPF_K),
+                                              d, s, 1, rnd_imm());
+                n++;
+                p[n] = rnd() % 2 ? (struct ebpf_insn)JA((int16_t)(rnd() % (room - 2)))
+                                 : (struct ebpf_insn)JA32((int32_t)(rnd() % (room - 2)));
+                n++;
+                break;
+            default:
+                if (room < 2)
+                    break;
+                p[n] = (struct ebpf_insn)JA((int16_t)(rnd() % (room - 1)));
+                n++;
+            }
         } else {
             /* r1-r5 are undefined after a call (RFC 9669 4.3): reset them */
             if (kind == 16 && calls) {
