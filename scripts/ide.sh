@@ -71,7 +71,7 @@ install_code_server() {
     local argon2
     argon2=$(dirname "$(cd "$CS" && node -p 'require.resolve("argon2/package.json")')")
     (cd "$argon2" &&
-        npm_config_node_gyp="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js" \
+        npm_config_node_gyp="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js" npm_config_nodedir=/usr \
             npx --no-install node-pre-gyp rebuild --build-from-source --nodedir=/usr >/dev/null 2>"$IDE/build-argon2.log") ||
         { log "building argon2 failed, see $IDE/build-argon2.log"; exit 1; }
     # Debian's ripgrep instead of the one @vscode/ripgrep downloads.

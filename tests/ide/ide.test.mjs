@@ -35,6 +35,7 @@ let context; // the browser
 let page;
 const profileDir = path.join(IDE, `test-chromium-${process.pid}`);
 const userData = path.join(IDE, `test-user-data-${process.pid}`);
+const xdg = path.join(IDE, `test-xdg-${process.pid}`); // Chromium's crash reports and dconf, not in ~
 
 // Every live descendant of a process, from /proc (ppid is the field after
 // the parenthesized command name).  QEMU and GDB run in their own process
@@ -145,6 +146,7 @@ before(async () => {
   fs.rmSync(profileDir, { recursive: true, force: true });
   context = await chromium.launchPersistentContext(profileDir, {
     executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1600, height: 1000 },
+    env: { ...process.env, XDG_CONFIG_HOME: `${xdg}/config`, XDG_DATA_HOME: `${xdg}/data`, XDG_CACHE_HOME: `${xdg}/cache` },
   });
   page = context.pages()[0] ?? await context.newPage();
   page.setDefaultTimeout(30000);
@@ -160,6 +162,7 @@ after(async () => {
   await stopServer();
   fs.rmSync(profileDir, { recursive: true, force: true });
   fs.rmSync(userData, { recursive: true, force: true });
+  fs.rmSync(xdg, { recursive: true, force: true });
 });
 
 test('breakpoints in hello.c and the kernel write handler are set from the editor', async () => {
