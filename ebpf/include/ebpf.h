@@ -153,9 +153,10 @@ const struct ebpf_insn *ebpf_insns(const ebpf_vm *vm, uint32_t *count);
 const char *ebpf_license(const ebpf_vm *vm);
 
 /* Verifier.  ctx_size: bytes of the context r1 points to; ctx_writable: whether
- * the program may store to it (optionally only a field range).  The log (may be NULL) gets a
- * Linux-style trace: level 1 the failing path's last instructions and a summary, level 2 every
- * processed instruction with its register state. */
+ * the program may store to it (optionally only a field range).  The log (may
+ * be NULL) gets a Linux-style trace: level 0 the error and a summary line,
+ * level 1 also every processed instruction, level 2 also the register and
+ * stack state before each.  A program may be verified more than once. */
 struct ebpf_verify_opts {
     uint32_t ctx_size;
     uint32_t ctx_writable; /* stores allowed in [wr_off, wr_off + wr_len), or the
@@ -188,9 +189,11 @@ int ebpf_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret);
 /* Instructions executed by the last bounds-checked ebpf_exec(). */
 uint64_t ebpf_executed(const ebpf_vm *vm);
 
-/* RV64 JIT.  Translates the loaded program into code[0..cap); *len is the
- * size used.  The embedder makes it executable and supplies an instruction
- * cache flush (fence.i or a syscall), called after code is written. */
+/* RV64 JIT.  Translates the loaded program into code[0..cap) (8-byte
+ * aligned); *len is the size used.  The embedder makes it executable and
+ * supplies an instruction cache flush (fence.i or a syscall), called after
+ * code is written.  Helper addresses are bound now: register helpers first.
+ * Compiled code is not bounds-checked: verify first. */
 typedef void (*ebpf_icache_flush_fn)(void *start, size_t len);
 int ebpf_jit_compile(ebpf_vm *vm, void *code, size_t cap, size_t *len);
 void ebpf_set_icache_flush(ebpf_vm *vm, ebpf_icache_flush_fn fn);
