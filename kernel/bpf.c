@@ -57,23 +57,35 @@ static char log_buf[MAX_LOG];
 static long errno_of(int ebpf_err)
 {
     switch (-ebpf_err) {
-    case EBPF_EINVAL: return -EINVAL;
-    case EBPF_ENOMEM: return -ENOMEM;
-    case EBPF_EACCES: return -EACCES;
-    case EBPF_EFAULT: return -EFAULT;
-    case EBPF_ENOENT: return -ENOENT;
-    case EBPF_EEXIST: return -EEXIST;
-    case EBPF_E2BIG: return -E2BIG;
-    case EBPF_ENOSYS: return -ENOSYS;
-    default: return -EINVAL;
+    case EBPF_EINVAL:
+        return -EINVAL;
+    case EBPF_ENOMEM:
+        return -ENOMEM;
+    case EBPF_EACCES:
+        return -EACCES;
+    case EBPF_EFAULT:
+        return -EFAULT;
+    case EBPF_ENOENT:
+        return -ENOENT;
+    case EBPF_EEXIST:
+        return -EEXIST;
+    case EBPF_E2BIG:
+        return -E2BIG;
+    case EBPF_ENOSYS:
+        return -ENOSYS;
+    default:
+        return -EINVAL;
     }
 }
 
-static void bpf_init(void)
+static struct spinlock syscall_lock;
+
+void bpf_init(void)
 {
     if (initialised)
         return;
     spin_init(&bpf_lock, "bpf");
+    spin_init(&syscall_lock, "bpf syscall");
     map_vm = ebpf_create(map_arena, sizeof map_arena, map_err, sizeof map_err);
     if (!map_vm)
         panic("bpf: cannot create the map VM: %s", map_err);
@@ -122,8 +134,7 @@ static uint64_t h_smp_processor_id(uint64_t a, uint64_t b, uint64_t c, uint64_t 
     return (uint64_t)cpuid();
 }
 
-static uint64_t h_pid_tgid(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
-                           ebpf_vm *vm)
+static uint64_t h_pid_tgid(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ebpf_vm *vm)
 {
     (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
     struct proc *p = myproc();
@@ -168,8 +179,8 @@ static uint64_t h_probe_read_kernel(uint64_t dst, uint64_t size, uint64_t src, u
     return 0;
 }
 
-static uint64_t h_probe_read_user(uint64_t dst, uint64_t size, uint64_t src, uint64_t d,
-                                  uint64_t e, ebpf_vm *vm)
+static uint64_t h_probe_read_user(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e,
+                                  ebpf_vm *vm)
 {
     (void)d, (void)e, (void)vm;
     struct proc *p = myproc();
@@ -263,8 +274,12 @@ static long map_elem(int cmd, uint64_t uattr, uint64_t size)
     case BPF_MAP_UPDATE_ELEM:
         er = a.flags > BPF_EXIST ? -EBPF_EINVAL : ebpf_map_update(m, key, val, a.flags);
         break;
-    case BPF_MAP_DELETE_ELEM: er = ebpf_map_delete(m, key); break;
-    case BPF_MAP_GET_NEXT_KEY: er = ebpf_map_get_next_key(m, have_key ? key : 0, val); break;
+    case BPF_MAP_DELETE_ELEM:
+        er = ebpf_map_delete(m, key);
+        break;
+    case BPF_MAP_GET_NEXT_KEY:
+        er = ebpf_map_get_next_key(m, have_key ? key : 0, val);
+        break;
     }
     release(&bpf_lock);
     if (er < 0)
@@ -403,21 +418,47 @@ static long prog_test_run(uint64_t uattr, uint64_t size)
     return 0;
 }
 
+/* One bpf() call at a time: the commands share static buffers (program
+ * text, log, keys), and a process in a system call can be preempted by the
+ * timer.  A sleeping lock, so waiting processes do not spin. */
+static bool syscall_busy;
+
+static long bpf_command(int cmd, uint64_t uattr, uint64_t size);
+
 long sys_bpf(void)
 {
     int cmd = (int)argraw(0);
     uint64_t uattr = argraw(1), size = argraw(2);
     if (size == 0 || size > 4096)
         return -EINVAL;
-    bpf_init();
+    acquire(&syscall_lock);
+    while (syscall_busy)
+        sleep(&syscall_busy, &syscall_lock);
+    syscall_busy = true;
+    release(&syscall_lock);
+    long r = bpf_command(cmd, uattr, size);
+    acquire(&syscall_lock);
+    syscall_busy = false;
+    wakeup(&syscall_busy);
+    release(&syscall_lock);
+    return r;
+}
+
+static long bpf_command(int cmd, uint64_t uattr, uint64_t size)
+{
     switch (cmd) {
-    case BPF_MAP_CREATE: return map_create(uattr, size);
+    case BPF_MAP_CREATE:
+        return map_create(uattr, size);
     case BPF_MAP_LOOKUP_ELEM:
     case BPF_MAP_UPDATE_ELEM:
     case BPF_MAP_DELETE_ELEM:
-    case BPF_MAP_GET_NEXT_KEY: return map_elem(cmd, uattr, size);
-    case BPF_PROG_LOAD: return prog_load(uattr, size);
-    case BPF_PROG_TEST_RUN: return prog_test_run(uattr, size);
-    default: return -EINVAL;
+    case BPF_MAP_GET_NEXT_KEY:
+        return map_elem(cmd, uattr, size);
+    case BPF_PROG_LOAD:
+        return prog_load(uattr, size);
+    case BPF_PROG_TEST_RUN:
+        return prog_test_run(uattr, size);
+    default:
+        return -EINVAL;
     }
 }

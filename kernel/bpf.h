@@ -9,6 +9,7 @@
 
 #include "types.h"
 
+void bpf_init(void);
 long sys_bpf(void);
 /* Run loaded program `id` on a pt_regs-layout context (for probes). */
 int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret);

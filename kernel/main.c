@@ -4,6 +4,7 @@
  * process and the scheduler.
  */
 #include "bootargs.h"
+#include "bpf.h"
 #include "console.h"
 #include "fdt.h"
 #include "file.h"
@@ -47,6 +48,7 @@ void kmain(uint64_t hartid, const void *dtb)
     plic_init();
     plic_init_hart();
     file_init();
+    bpf_init();
     int nfiles = ramfs_init();
     printf("[kernel] %lu MiB RAM, %lu free pages, %d files in the ramdisk\n",
            (ram_end - RAMBASE) >> 20, kalloc_free_pages(), nfiles);
