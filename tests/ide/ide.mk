@@ -1,7 +1,7 @@
 # The browser IDE end to end: code-server with the osdbg extension, driven
 # in headless Chromium (tests/ide/ide.test.mjs).  code-server is installed
 # once into build/ide by scripts/ide.sh (about 300 MB, 1-2 minutes).
-IDE_STAMP := $(B)/ide/.installed-4.100.3
+IDE_STAMP := $(B)/ide/.installed-$(shell sed -n "s/^VERSION=\([0-9.]*\).*/\1/p" scripts/ide.sh)
 
 $(IDE_STAMP):
 	@echo "  IDE     $(B)/ide (code-server)"
