@@ -51,7 +51,8 @@ test('osdbg run with a missing profile says so', { timeout: 20000 }, async () =>
   const r = spawn(OSDBG, ['run', '--profile', '/nonexistent.json']);
   let err = '';
   r.stderr.on('data', (d) => { err += d; });
-  const code = await new Promise((res) => r.on('exit', res));
+  // 'close', not 'exit': stderr may still hold the message when the process exits.
+  const code = await new Promise((res) => r.on('close', res));
   assert.equal(code, 1);
   assert.match(err, /cannot load profile \/nonexistent.json/);
 });
