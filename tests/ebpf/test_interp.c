@@ -5,6 +5,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +179,41 @@ static void test_bounds_checked_faults(void **state)
     expect_run_error(deep, 2, 0, "call depth");
 }
 
+/* The table exercises every valid opcode: each ALU/ALU64 operation and
+ * jump in both source forms, every load/store/atomic size and mode. */
+static void test_table_covers_every_opcode(void **state)
+{
+    (void)state;
+    static int seen[256];
+    for (unsigned i = 0; i < N_INSN_CASES; i++)
+        for (unsigned k = 0; k < insn_cases[i].n; k++) {
+            seen[insn_cases[i].prog[k].code] = 1;
+            if (insn_cases[i].prog[k].code == (BPF_LD | BPF_IMM | BPF_DW))
+                k++;
+        }
+    int nvalid = 0;
+    for (int code = 0; code < 256; code++) {
+        struct ebpf_insn p[2] = {{.code = (uint8_t)code, .imm = 16}, EXIT};
+        if (code == (BPF_LD | BPF_IMM | BPF_DW) || BPF_CLASS(code) == BPF_ST ||
+            BPF_CLASS(code) == BPF_STX || BPF_CLASS(code) == BPF_LDX)
+            p[0].dst = 10;
+        if (code == (BPF_STX | BPF_ATOMIC | BPF_W) || code == (BPF_STX | BPF_ATOMIC | BPF_DW))
+            p[0].imm = BPF_ADD;
+        if (code == (BPF_JMP32 | BPF_JA)) /* gotol +0 */
+            p[0].imm = 0;
+        ebpf_vm *vm = new_vm();
+        bool valid = ebpf_load(vm, p, code == (BPF_LD | BPF_IMM | BPF_DW) ? 1 : 2) == 0 ||
+                     code == (BPF_LD | BPF_IMM | BPF_DW);
+        if (valid && !seen[code])
+            fail_msg("opcode 0x%02x is valid but no table case uses it", code);
+        nvalid += valid;
+    }
+    /* RFC 9669: ALU 13 ops x 2 sources - NEG X + le/be = 27; ALU64 25 + bswap = 26;
+     * JMP ja + 11 x 2 + call + exit = 25; JMP32 11 x 2 + gotol = 23; lddw; 7 loads;
+     * 4 + 4 stores; 2 atomic sizes */
+    assert_int_equal(nvalid, 27 + 26 + 25 + 23 + 1 + 7 + 8 + 2);
+}
+
 /* The bounds-checked loop counts what it executes (used by benchmarks). */
 static void test_executed_count(void **state)
 {
@@ -202,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_load_rejects),
         cmocka_unit_test(test_bounds_checked_faults),
         cmocka_unit_test(test_executed_count),
+        cmocka_unit_test(test_table_covers_every_opcode),
     };
     size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
     struct CMUnitTest *tests = calloc(N_INSN_CASES + nfixed, sizeof(*tests));
