@@ -261,6 +261,9 @@ static int create_maps(struct elf *e)
     for (int i = 0; i < e->nspecs; i++) {
         struct elf_mapspec *m = &e->specs[i];
         ebpf_map *map = ebpf_map_by_name(e->vm, m->name);
+        if (map && ebpfA_memcmp(&map->def, &m->def, sizeof(m->def)))
+            return ebpfA_fail(e->vm, EBPF_EINVAL, -1,
+                              "ELF: map %s already exists with another definition", m->name);
         if (!map) {
             map = ebpf_map_create(e->vm, &m->def, m->name);
             if (!map)

@@ -293,6 +293,20 @@ static void test_rodata_is_read_only(void **state)
     assert_non_null(strstr(ebpf_error(vm3), "map .rodata is frozen"));
 }
 
+/* A shared map must match the object's definition of the same name. */
+static void test_shared_map_mismatch(void **state)
+{
+    (void)state;
+    size_t len;
+    void *obj = slurp("probe.o", &len);
+    ebpf_vm *vm = new_vm();
+    struct ebpf_map_def wrong = {BPF_MAP_TYPE_HASH, 8, 8, 32}; /* probe.o says 64 */
+    assert_non_null(ebpf_map_create(vm, &wrong, "counts"));
+    assert_int_equal(ebpf_load_elf(vm, obj, len, "kprobe/do_sys_open"), -EBPF_EINVAL);
+    assert_non_null(strstr(ebpf_error(vm), "map counts already exists with another definition"));
+    free(obj);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -325,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_program_by_function_name),
         cmocka_unit_test(test_list_programs),
         cmocka_unit_test(test_shared_maps),
+        cmocka_unit_test(test_shared_map_mismatch),
         cmocka_unit_test(test_rodata_is_read_only),
         cmocka_unit_test(test_kretprobe_and_uprobe),
         cmocka_unit_test(test_errors),
