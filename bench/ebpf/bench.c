@@ -199,7 +199,7 @@ int main(int argc, char **argv)
            "native ms", "jit/int", "jit/native");
 #else
     printf("host interpreter (x86-64), median of 5\n");
-    printf("  %-13s %11s %10s %9s\n", "kernel", "insns", "ms", "ns/insn");
+    printf("  %-13s %11s %10s %9s %14s\n", "kernel", "insns", "ms", "ns/insn", "checked ns/insn");
 #endif
     double nspi[NK];
     int bad = 0;
@@ -238,8 +238,12 @@ int main(int argc, char **argv)
         double ti = timed(vm, 0, NULL, k->n, &got, 5);
         bad |= got != want;
         nspi[i] = ti * 1e9 / (double)insns;
-        printf("  %-13s %11llu %10.2f %9.2f\n", k->name, (unsigned long long)insns, ti * 1e3,
-               nspi[i]);
+        ebpf_set_bounds_check(vm, 1);
+        double tc = timed(vm, 0, NULL, k->n, &got, 5);
+        ebpf_set_bounds_check(vm, 0);
+        bad |= got != want;
+        printf("  %-13s %11llu %10.2f %9.2f %14.2f\n", k->name, (unsigned long long)insns,
+               ti * 1e3, nspi[i], tc * 1e9 / (double)insns);
 #endif
         if (bad) {
             fprintf(stderr, "%s: engines disagree\n", k->name);
