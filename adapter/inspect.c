@@ -100,6 +100,18 @@ void req_stack_trace(json_t *req, json_t *args)
     json_t *stack = json_object_get(rec.results, "stack");
     json_t *frames = json_array();
     size_t total = json_array_size(stack);
+    /* Below the trap entry GDB finds only the trampoline (unknown to it):
+     * the trapped program's own frames take its place (xstack.c). */
+    json_t *user = xstack_user_frames(stack, 0);
+    if (json_array_size(user) && S.profile->trap_entry) {
+        for (size_t i = 0; i < total; i++) {
+            const char *func = mi_str(json_array_get(stack, i), "func");
+            if (func && strcmp(func, S.profile->trap_entry) == 0) {
+                total = i + 1;
+                break;
+            }
+        }
+    }
     const char *label = S.here.priv == 0 && S.here.program[0] ? S.here.program : "kernel";
     for (size_t i = (size_t)start; i < total && (levels <= 0 || (int)(i - start) < levels); i++) {
         json_t *f = json_array_get(stack, i);
@@ -118,8 +130,10 @@ void req_stack_trace(json_t *req, json_t *args)
             json_object_set_new(jf, "instructionPointerReference", json_string(addr));
         json_array_append_new(frames, jf);
     }
-    /* Below the kernel's frames, the user program it is serving. */
-    json_t *user = xstack_user_frames(stack, (int)total + 1);
+    /* Below the kernel's frames, the user program it is serving (ids after
+     * the kernel's). */
+    for (size_t i = 0; i < json_array_size(user); i++)
+        json_object_set_new(json_array_get(user, i), "id", json_integer((json_int_t)(total + 1 + i)));
     if (json_array_size(user) && (levels <= 0 || (int)json_array_size(frames) < levels)) {
         json_array_append_new(frames,
                               json_pack("{s:i, s:s, s:i, s:i, s:s}", "id", (int)total + 1000,

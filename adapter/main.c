@@ -9,9 +9,11 @@
 #include "loop.h"
 #include "requests.h"
 #include "run.h"
+#include "session.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +37,25 @@ static void usage(FILE *f)
 static void on_client_closed(void)
 {
     loop_stop(0);
+}
+
+/* SIGTERM/SIGINT/SIGHUP: leave through the loop so that QEMU and GDB are
+ * stopped (the self-pipe makes the signal an event of the loop). */
+static int signal_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    char c = (char)sig;
+    if (write(signal_pipe[1], &c, 1) < 0) {
+    }
+}
+
+static void on_signal_event(int fd, void *data)
+{
+    (void)data;
+    char c;
+    if (read(fd, &c, 1) > 0)
+        loop_stop(128 + c);
 }
 
 static int listen_once(int port)
@@ -90,7 +111,16 @@ static int cmd_dap(int argc, char **argv)
     }
     dap_init(in, out, osdbg_requests, log);
     dap_on_close(on_client_closed);
-    return loop_run();
+    if (pipe2(signal_pipe, O_CLOEXEC) == 0) {
+        loop_watch(signal_pipe[0], on_signal_event, 0);
+        struct sigaction sa = {.sa_handler = on_signal};
+        sigaction(SIGTERM, &sa, 0);
+        sigaction(SIGINT, &sa, 0);
+        sigaction(SIGHUP, &sa, 0);
+    }
+    int code = loop_run();
+    session_shutdown(); /* whatever ended the loop: no QEMU or GDB left behind */
+    return code;
 }
 
 int main(int argc, char **argv)

@@ -94,6 +94,13 @@ struct debuginfo *user_debuginfo(const char *program)
     return 0;
 }
 
+void session_shutdown(void)
+{
+    gdb_stop();
+    if (S.launched)
+        qemu_stop();
+}
+
 void session_reset_for_restart(void)
 {
     S.nseen = 0;
@@ -314,9 +321,12 @@ static void send_stopped(const char *reason, const char *text, json_t *hit_ids)
     dap_event("stopped", body);
     S.user_stops++;
     if (S.here.pid != S.last_pid) {
+        /* satp as hex text: JSON numbers lose an Sv39 satp's low bits. */
+        char satp[24];
+        snprintf(satp, sizeof satp, "0x%llx", (unsigned long long)S.here.satp);
         dap_event("osdbg/addressSpace",
-                  json_pack("{s:s, s:i, s:s, s:I}", "program", S.here.program, "pid", S.here.pid,
-                            "mode", S.here.priv == 0 ? "U" : "S", "satp", (json_int_t)S.here.satp));
+                  json_pack("{s:s, s:i, s:s, s:s}", "program", S.here.program, "pid", S.here.pid,
+                            "mode", S.here.priv == 0 ? "U" : "S", "satp", satp));
         S.last_pid = S.here.pid;
     }
 }

@@ -122,6 +122,8 @@ void live_set(int pid, const char *program);
 void breakpoints_free_all(void);
 /* After a restart: insert every breakpoint location into the new GDB. */
 void breakpoints_reinsert(void);
+/* Stop QEMU (if launched) and GDB: the adapter is leaving. */
+void session_shutdown(void);
 /* Forget what the last machine taught us (liveness, seen programs, hooks). */
 void session_reset_for_restart(void);
 void live_clear(void);

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +28,11 @@ pid_t spawn_piped(const char *const argv[], int *to_child, int *from_child, char
         dup2(out[1], 1);
         dup2(out[1], 2);
         setpgid(0, 0); /* Ctrl-C in the adapter's terminal is not for the child */
+        /* The child must not outlive the adapter, however the adapter ends
+         * (even SIGKILL): a leftover QEMU keeps its sockets and CPU. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() == 1)
+            _exit(127); /* the adapter died already */
         execvp(argv[0], (char *const *)argv);
         /* The status pipe closes on a successful exec; an errno means failure. */
         int e = errno;

@@ -108,6 +108,7 @@ test('kernel breakpoint in sys_write: stops in S mode serving hello, with the ke
   // the trap frame, with hello's sources.
   const label = names.indexOf('── trap from user mode ──');
   assert.ok(label > 0, names.join(','));
+  assert.match(names[label - 1], /^usertrap \[kernel\]$/, 'the kernel stack ends at the trap entry (no trampoline "??")');
   const user = st.body.stackFrames.slice(label + 1);
   assert.ok(user.every((f) => f.name.endsWith(' [hello]')), names.join(','));
   // user/lib/syscall.c: the ecall is in syscall3(), called by write().
@@ -556,3 +557,37 @@ test('steps stay in their process when two processes run the same code (twins)',
   const stats = await dc.customRequest('osdbg/stats', {});
   console.log(`# steps that landed in the other twin and were carried on: ${stats.body.filteredHits}`);
 });
+
+for (const sig of ['SIGTERM', 'SIGKILL']) {
+  test(`the adapter killed with ${sig} leaves no QEMU or GDB behind`, async (t) => {
+    // A raw client: the test-support client dies on writes to a killed adapter.
+    const adapter = spawn(OSDBG, ['dap'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    t.after(() => adapter.kill('SIGKILL'));
+    let out = '';
+    adapter.stdout.on('data', (d) => { out += d; });
+    adapter.stdin.on('error', () => {});
+    let seq = 1;
+    const send = (command, args) => {
+      const m = JSON.stringify({ seq: seq++, type: 'request', command, arguments: args });
+      adapter.stdin.write(`Content-Length: ${Buffer.byteLength(m)}\r\n\r\n${m}`);
+    };
+    send('initialize', { adapterID: 'osdbg' });
+    send('launch', { profile: PROFILE });
+    send('configurationDone', {});
+    const children = () => fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+      try { return fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(' ')[3] === String(adapter.pid); } catch { return false; }
+    });
+    let deadline = Date.now() + 10000;
+    while ((children().length < 2 || !out.includes('"configurationDone"')) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    const kids = children();
+    assert.equal(kids.length, 2, 'QEMU and GDB run as children of the adapter');
+    adapter.kill(sig);
+    const alive = () => kids.filter((k) => {
+      try { return !/\) Z /.test(fs.readFileSync(`/proc/${k}/stat`, 'utf8')); } catch { return false; }
+    });
+    deadline = Date.now() + 3000;
+    while (alive().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(alive(), [], 'QEMU and GDB are gone');
+  });
+}
