@@ -12,7 +12,7 @@ RV_ARCH     := -misa-spec=2.2 -march=rv64imac -mabi=lp64 -mcmodel=medany
 OPT         ?= -O0
 RV_CFLAGS   := $(RV_ARCH) -ffreestanding -fno-builtin -nostdlib -fno-common \
                -fno-omit-frame-pointer -fno-stack-protector -fno-pie -g $(OPT) \
-               -Wall -Wextra -Werror -MMD -MP -I$(TOP)/include -I$(TOP)/common -I$(TOP)/ebpf/include
+               -Wall -Wextra -Werror -MMD -MP -I$(TOP)/include -I$(TOP)/common -I$(TOP)/ebpf/include -I$(TOP)/probes/include
 RV_LIBGCC    = $(shell $(RV_CC) $(RV_ARCH) -print-libgcc-file-name)
 
 KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S)
@@ -44,11 +44,13 @@ $(B)/kernel/ramdisk.S.o: $(RAMDISK)
 
 # The eBPF runtime, built freestanding with the kernel's flags (ebpf/ebpf.mk).
 KERNEL_EBPF := $(B)/ebpf/rv64-kernel/libebpf.a
+# The probe engine, likewise (probes/probes.mk).
+KERNEL_RVPROBE := $(B)/probes/rv64-kernel/librvprobe.a
 
-$(KERNEL_ELF): $(KERNEL_OBJS) $(KERNEL_EBPF) kernel/kernel.ld
+$(KERNEL_ELF): $(KERNEL_OBJS) $(KERNEL_EBPF) $(KERNEL_RVPROBE) kernel/kernel.ld
 	@echo "  LD      $@"
 	$(Q)$(RV_CC) $(RV_ARCH) -nostdlib -T kernel/kernel.ld -Wl,--no-warn-rwx-segments \
-		-o $@ $(KERNEL_OBJS) $(KERNEL_EBPF) $(RV_LIBGCC)
+		-o $@ $(KERNEL_OBJS) $(KERNEL_EBPF) $(KERNEL_RVPROBE) $(RV_LIBGCC)
 
 -include $(KERNEL_OBJS:.o=.d)
 

@@ -9,6 +9,7 @@
 #include "fdt.h"
 #include "file.h"
 #include "kalloc.h"
+#include "kprobe.h"
 #include "kstring.h"
 #include "plic.h"
 #include "printf.h"
@@ -49,6 +50,7 @@ void kmain(uint64_t hartid, const void *dtb)
     plic_init_hart();
     file_init();
     bpf_init();
+    kprobe_init();
     int nfiles = ramfs_init();
     printf("[kernel] %lu MiB RAM, %lu free pages, %d files in the ramdisk\n",
            (ram_end - RAMBASE) >> 20, kalloc_free_pages(), nfiles);

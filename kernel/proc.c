@@ -14,8 +14,6 @@
 #include <osdbg/memlayout.h>
 #include <osdbg/errno.h>
 
-struct cpu cpus[NCPU];
-
 static struct {
     struct spinlock lock;
     struct proc proc[NPROC];
@@ -27,24 +25,6 @@ static struct proc *initproc;
 static char init_cmdline[BOOTARGS_LEN];
 
 extern void swtch(struct context *old, struct context *new);
-
-int cpuid(void)
-{
-    return (int)r_tp();
-}
-
-struct cpu *mycpu(void)
-{
-    return &cpus[cpuid()];
-}
-
-struct proc *myproc(void)
-{
-    push_off();
-    struct proc *p = mycpu()->proc;
-    pop_off();
-    return p;
-}
 
 /* Give every slot its kernel stack (with a guard page below, unmapped) in the
  * kernel page table. */

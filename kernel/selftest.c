@@ -129,5 +129,6 @@ void kernel_selftest(void)
     test_copy();
     test_bootargs();
     test_format();
+    kprobe_selftest(check);
     printf("ktest: %d passed, %d failed\n", passed, failed);
 }

@@ -5,4 +5,8 @@
 /* Prints one line per check and a closing "ktest: N passed, N failed". */
 void kernel_selftest(void);
 
+#include "types.h"
+/* kprobe_selftest.c, run by kernel_selftest with its check(). */
+void kprobe_selftest(void (*check)(bool ok, const char *what));
+
 #endif

@@ -9,6 +9,7 @@
  * where the kernel leaves for user mode.
  */
 #include "trap.h"
+#include "kprobe.h"
 #include "plic.h"
 #include "printf.h"
 #include "proc.h"
@@ -159,6 +160,11 @@ void kerneltrap(struct kregs *regs)
         panic("kerneltrap: not from supervisor mode");
     if (intr_get())
         panic("kerneltrap: interrupts enabled");
+    /* A probe's breakpoint: the engine ran its handler and set regs->pc. */
+    if (scause == EXC_BREAKPOINT && kprobe_on_break(regs)) {
+        csr_write(sstatus, sstatus);
+        return;
+    }
     int which = devintr(scause);
     if (which == 0)
         panic("kernel trap: %s (scause 0x%lx) at pc 0x%lx, address 0x%lx", trap_cause_name(scause),

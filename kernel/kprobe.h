@@ -1,0 +1,35 @@
+/*
+ * Kernel probes: the OS-independent probe engine (probes/, rvprobe_*) with
+ * the reference kernel as its port.  A kprobe runs a handler when a kernel
+ * instruction executes; a kretprobe when a kernel function returns.
+ * Neither stops the kernel.
+ */
+#ifndef KERNEL_KPROBE_H
+#define KERNEL_KPROBE_H
+
+#define KPROBE_NSLOTS    32
+#define KPROBE_SLOT_SIZE 8 /* RVPROBE_SLOT_SIZE */
+#define KPROBE_MAX       32
+
+#ifndef __ASSEMBLER__
+#include "kregs.h"
+#include "types.h"
+#include <rvprobe.h>
+
+void kprobe_init(void);
+/* Arm a probe (kind RVPROBE_KPROBE or RVPROBE_KRETPROBE) at addr, an
+ * instruction of the kernel function starting at func.  Returns the probe
+ * id, or a negative error with the reason in *why. */
+int kprobe_arm(int kind, uint64_t func, uint64_t addr, rvprobe_pre_fn pre, rvprobe_ret_fn ret,
+               void *arg, const char **why);
+/* Restore the original instruction exactly and free the probe. */
+int kprobe_disarm(int id);
+const struct rvprobe *kprobe_get(int id);
+/* From kerneltrap() on a breakpoint exception: 1 if it was a probe's. */
+int kprobe_on_break(struct kregs *regs);
+/* Is addr inside code that must never be probed (the trap path, the probe
+ * engine, the eBPF runtime, the console)?  The reason, or 0. */
+const char *kprobe_forbidden(uint64_t addr);
+#endif
+
+#endif
