@@ -12,7 +12,7 @@ RV_ARCH     := -misa-spec=2.2 -march=rv64imac -mabi=lp64 -mcmodel=medany
 OPT         ?= -O0
 RV_CFLAGS   := $(RV_ARCH) -ffreestanding -fno-builtin -nostdlib -fno-common \
                -fno-omit-frame-pointer -fno-stack-protector -fno-pie -g $(OPT) \
-               -Wall -Wextra -Werror -MMD -MP -I$(TOP)/include -I$(TOP)/common -I$(TOP)/ebpf/include -I$(TOP)/probes/include
+               -Wall -Wextra -Werror -MMD -MP -I$(TOP)/include -I$(TOP)/common -I$(TOP)/ebpf/include -I$(TOP)/probes/include -I$(TOP)/sidestub/include
 RV_LIBGCC    = $(shell $(RV_CC) $(RV_ARCH) -print-libgcc-file-name)
 
 KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S)
@@ -46,11 +46,26 @@ $(B)/kernel/ramdisk.S.o: $(RAMDISK)
 KERNEL_EBPF := $(B)/ebpf/rv64-kernel/libebpf.a
 # The probe engine, likewise (probes/probes.mk).
 KERNEL_RVPROBE := $(B)/probes/rv64-kernel/librvprobe.a
+# The side-stub protocol core, likewise (sidestub/sidestub.mk).
+KERNEL_SIDESTUB := $(B)/sidestub/rv64-kernel/libsidestub.a
+KERNEL_LIBS := $(KERNEL_EBPF) $(KERNEL_RVPROBE) $(KERNEL_SIDESTUB)
 
-$(KERNEL_ELF): $(KERNEL_OBJS) $(KERNEL_EBPF) $(KERNEL_RVPROBE) kernel/kernel.ld
+KERNEL_LINK = $(RV_CC) $(RV_ARCH) -nostdlib -T kernel/kernel.ld -Wl,--no-warn-rwx-segments
+
+# Two links: the first gives the function addresses, the second adds their
+# table (kernel/ksyms.c) in .rodata, after the code, so no code moves.
+$(KERNEL_ELF): $(KERNEL_OBJS) $(KERNEL_LIBS) kernel/kernel.ld scripts/gen-ksyms.sh
 	@echo "  LD      $@"
-	$(Q)$(RV_CC) $(RV_ARCH) -nostdlib -T kernel/kernel.ld -Wl,--no-warn-rwx-segments \
-		-o $@ $(KERNEL_OBJS) $(KERNEL_EBPF) $(KERNEL_RVPROBE) $(RV_LIBGCC)
+	$(Q)scripts/gen-ksyms.sh /dev/null true >$(B)/kernel/ksyms_empty.S
+	$(Q)$(RV_CC) $(RV_ARCH) -c $(B)/kernel/ksyms_empty.S -o $(B)/kernel/ksyms_empty.o
+	$(Q)$(KERNEL_LINK) -o $@.pass1 $(KERNEL_OBJS) $(B)/kernel/ksyms_empty.o $(KERNEL_LIBS) $(RV_LIBGCC)
+	$(Q)scripts/gen-ksyms.sh $@.pass1 $(RV_PREFIX)nm >$(B)/kernel/ksyms_data.S
+	$(Q)$(RV_CC) $(RV_ARCH) -c $(B)/kernel/ksyms_data.S -o $(B)/kernel/ksyms_data.o
+	$(Q)$(KERNEL_LINK) -o $@ $(KERNEL_OBJS) $(B)/kernel/ksyms_data.o $(KERNEL_LIBS) $(RV_LIBGCC)
+	$(Q)$(RV_PREFIX)nm -n $@.pass1 | grep -i ' t ' >$@.text1
+	$(Q)$(RV_PREFIX)nm -n $@ | grep -i ' t ' >$@.text2
+	$(Q)cmp -s $@.text1 $@.text2 || { echo "kernel.mk: the symbol table moved code"; rm -f $@; exit 1; }
+	@rm -f $@.pass1 $@.text1 $@.text2
 
 -include $(KERNEL_OBJS:.o=.d)
 

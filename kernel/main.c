@@ -16,6 +16,7 @@
 #include "proc.h"
 #include "ramfs.h"
 #include "selftest.h"
+#include "sidestub_server.h"
 #include "trap.h"
 #include "uart.h"
 #include "virtio_console.h"
@@ -56,12 +57,12 @@ void kmain(uint64_t hartid, const void *dtb)
            (ram_end - RAMBASE) >> 20, kalloc_free_pages(), nfiles);
 
     if (virtio_console_init() == 0) {
-        if (bootarg_get(boot.bootargs, "dbgchan", 0, 0)) {
-            char mode[16];
-            bootarg_get(boot.bootargs, "dbgchan", mode, sizeof mode);
-            if (strcmp(mode, "echo") == 0)
-                dbgchan_echo_mode();
-        }
+        char mode[16] = "";
+        bootarg_get(boot.bootargs, "dbgchan", mode, sizeof mode);
+        if (strcmp(mode, "echo") == 0)
+            dbgchan_echo_mode(); /* the channel's own test */
+        else
+            sidestub_init();
     }
     char ktest[16];
     if (bootarg_get(boot.bootargs, "ktest", ktest, sizeof ktest)) {

@@ -14,6 +14,7 @@
 #include "printf.h"
 #include "proc.h"
 #include "riscv.h"
+#include "sidestub_server.h"
 #include "sbi.h"
 #include "syscall.h"
 #include "uart.h"
@@ -83,8 +84,10 @@ static int devintr(uint64_t scause)
         return 1;
     }
     case IRQ_S_TIMER:
-        if (cpuid() == 0)
+        if (cpuid() == 0) {
             clock_tick();
+            sidestub_tick();
+        }
         timer_arm();
         return 2;
     default:

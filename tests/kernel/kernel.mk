@@ -5,3 +5,8 @@ test-kernel-boot:
 	@scripts/run-suite.sh kernel-boot node --test --test-reporter=tap tests/kernel/boot.test.mjs
 test-kernel-elf:
 	@scripts/run-suite.sh kernel-elf node --test --test-reporter=tap tests/kernel/elf.test.mjs
+
+TEST_TARGETS += test-kernel-sidestub
+.PHONY: test-kernel-sidestub
+test-kernel-sidestub:
+	@scripts/run-suite.sh kernel-sidestub node --test --test-reporter=tap tests/kernel/sidestub.test.mjs

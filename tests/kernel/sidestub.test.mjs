@@ -1,0 +1,143 @@
+// The side-stub inside the kernel, driven over the virtio-console socket
+// the way `osdbg trace` will: framing per the GDB remote protocol
+// (checksum = sum of the payload bytes modulo 256, '}' escapes), kprobes
+// attached with vTR, events as '%vTE' notifications while the OS runs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { bootOS, KERNEL } from './qemu.mjs';
+
+const hex2 = (n) => n.toString(16).padStart(2, '0');
+const frame = (start, payload) => {
+  const esc = [];
+  for (const b of Buffer.from(payload, 'latin1')) {
+    if ([0x23, 0x24, 0x7d, 0x2a, 0x25].includes(b)) esc.push(0x7d, b ^ 0x20);
+    else esc.push(b);
+  }
+  const sum = esc.reduce((a, b) => (a + b) & 0xff, 0);
+  return Buffer.concat([Buffer.from(start), Buffer.from(esc), Buffer.from(`#${hex2(sum)}`)]);
+};
+
+// Splits the byte stream into acks and frames (unescaped payloads).
+function parser() {
+  let buf = Buffer.alloc(0);
+  const items = [];
+  return {
+    items,
+    feed(d) {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        if (!buf.length) return;
+        const c = String.fromCharCode(buf[0]);
+        if (c === '+' || c === '-') { items.push({ ack: c }); buf = buf.subarray(1); continue; }
+        if (c !== '$' && c !== '%') { buf = buf.subarray(1); continue; }
+        const end = buf.indexOf(0x23, 1);
+        if (end < 0 || buf.length < end + 3) return;
+        const raw = buf.subarray(1, end);
+        const sum = raw.reduce((a, b) => (a + b) & 0xff, 0);
+        const ok = parseInt(buf.subarray(end + 1, end + 3).toString(), 16) === sum;
+        const out = [];
+        for (let i = 0; i < raw.length; i++) out.push(raw[i] === 0x7d ? raw[++i] ^ 0x20 : raw[i]);
+        items.push({ start: c, ok, payload: Buffer.from(out) });
+        buf = buf.subarray(end + 3);
+      }
+    },
+  };
+}
+
+const symbol = (name) => {
+  const line = execFileSync('riscv64-unknown-elf-nm', [KERNEL], { encoding: 'utf8' }).split('\n')
+    .find((l) => l.endsWith(` ${name}`));
+  return BigInt(`0x${line.split(' ')[0]}`);
+};
+
+test('side-stub: qSupported, vTR on sys_write, one register event per write, errors, detach', { timeout: 90000 }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-side-'));
+  const sock = path.join(dir, 'side.sock');
+  const osys = bootOS({ args: ['-device', 'virtio-serial-device', '-chardev', `socket,id=side,path=${sock},server=on,wait=off`,
+    '-device', 'virtconsole,chardev=side'] });
+  t.after(() => { osys.stop(); fs.rmSync(dir, { recursive: true, force: true }); });
+  await osys.waitFor('[kernel] side-stub: listening on the debug channel');
+  await osys.waitFor('$ ');
+  const p = parser();
+  const s = net.createConnection(sock);
+  t.after(() => s.destroy());
+  s.on('data', (d) => p.feed(d));
+  await new Promise((r) => s.on('connect', r));
+  const until = async (pred, what, ms = 10000) => {
+    const deadline = Date.now() + ms;
+    while (!pred() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(pred(), `${what}: ${JSON.stringify(p.items.map((i) => i.ack || `${i.start}${i.payload}`.slice(0, 60)))}`);
+  };
+  // One request, its '+', its reply (acknowledged by us).
+  const request = async (payload) => {
+    const before = p.items.filter((i) => i.start === '$').length;
+    s.write(frame('$', payload));
+    await until(() => p.items.filter((i) => i.start === '$').length > before, `reply to ${payload}`);
+    s.write('+');
+    return p.items.filter((i) => i.start === '$')[before].payload.toString('latin1');
+  };
+
+  const sup = await request('qSupported');
+  assert.match(sup, /osdbg-trace\+/);
+  assert.match(sup, /PacketSize=1000/);
+  assert.match(sup, /TimeFreq=989680/, 'QEMU virt rdtime: 10 MHz');
+
+  const write = symbol('sys_write');
+  const ok = await request(`vTR${write.toString(16)}`);
+  const m = ok.match(/^OK([0-9a-f]+)$/);
+  assert.ok(m, ok);
+  const id = parseInt(m[1], 16);
+
+  assert.equal(await request(`vTR${(write + 1n).toString(16)}`), 'E02', 'inside an instruction');
+  assert.equal(await request('vTR1234'), 'E02', 'not in a kernel function');
+  assert.equal(await request(`vTR${symbol('kerneltrap').toString(16)}`), 'E05', 'the trap path');
+  assert.equal(await request('vTRxyz'), 'E02', 'not an address');
+  assert.equal(await request('vTUhello:10000'), 'E0a', 'uprobes are not there yet');
+  assert.equal(await request('qNoSuchThing'), '', 'unknown packets get the empty reply');
+  // A corrupted packet is answered '-'.
+  const naks = p.items.filter((i) => i.ack === '-').length;
+  s.write('$vTStat#00');
+  await until(() => p.items.filter((i) => i.ack === '-').length > naks, 'nak for a bad checksum');
+
+  osys.type('hello\n');
+  await osys.waitFor(/Hello, world! \(pid (\d+)\)/);
+  const pid = Number(osys.output().match(/Hello, world! \(pid (\d+)\)/)[1]);
+  await until(() => p.items.some((i) => i.start === '%' && i.payload.includes(`,hello;R`)), 'an event from hello', 5000);
+  await new Promise((r) => setTimeout(r, 300));
+  const events = p.items.filter((i) => i.start === '%').map((i) => {
+    const sep = i.payload.indexOf(0x3b); // ';'
+    const head = i.payload.subarray(0, sep).toString('latin1');
+    const [probe, seq, , , epid, comm] = head.slice('vTE:'.length).split(',');
+    const regs = i.payload.subarray(sep + 2);
+    return { ok: i.ok, probe: parseInt(probe, 16), seq: parseInt(seq, 16), pid: parseInt(epid, 16), comm,
+      type: String.fromCharCode(i.payload[sep + 1]), pc: regs.readBigUInt64LE(0), len: regs.length };
+  });
+  const fromHello = events.filter((e) => e.comm === 'hello');
+  assert.equal(fromHello.length, 1, 'hello makes exactly one write');
+  assert.equal(fromHello[0].pid, pid);
+  for (const e of events) {
+    assert.ok(e.ok, 'checksum');
+    assert.equal(e.probe, id);
+    assert.equal(e.type, 'R');
+    assert.equal(e.len, 256, 'struct user_regs_struct');
+    assert.equal(e.pc, write, 'pc is the probed instruction');
+  }
+  assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i), 'sequence numbers without gaps');
+
+  const stat = await request('vTStat');
+  assert.match(stat, new RegExp(`events=${events.length.toString(16)};dropped=0;`));
+  assert.equal(await request(`vTDetach:${id.toString(16)}`), 'OK');
+  assert.equal(await request(`vTDetach:${id.toString(16)}`), 'E04', 'already detached');
+  const n = p.items.filter((i) => i.start === '%').length;
+  osys.type('hello\n');
+  await osys.waitFor(/Hello, world![^\n]*\n[\s\S]*Hello, world!/);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(p.items.filter((i) => i.start === '%').length, n, 'no events after detach');
+  osys.type('exit\n');
+  assert.equal((await osys.waitExit(10000)).code, 0);
+});
