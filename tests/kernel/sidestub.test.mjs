@@ -141,3 +141,46 @@ test('side-stub: qSupported, vTR on sys_write, one register event per write, err
   osys.type('exit\n');
   assert.equal((await osys.waitExit(10000)).code, 0);
 });
+
+test('side-stub: a flood of events - every sequence number is either received or counted as dropped', { timeout: 90000 }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-side-'));
+  const sock = path.join(dir, 'side.sock');
+  const osys = bootOS({ args: ['-device', 'virtio-serial-device', '-chardev', `socket,id=side,path=${sock},server=on,wait=off`,
+    '-device', 'virtconsole,chardev=side'] });
+  t.after(() => { osys.stop(); fs.rmSync(dir, { recursive: true, force: true }); });
+  await osys.waitFor('$ ');
+  const p = parser();
+  const s = net.createConnection(sock);
+  t.after(() => s.destroy());
+  s.on('data', (d) => p.feed(d));
+  await new Promise((r) => s.on('connect', r));
+  const replies = () => p.items.filter((i) => i.start === '$');
+  const request = async (payload) => {
+    const before = replies().length;
+    s.write(frame('$', payload));
+    const deadline = Date.now() + 10000;
+    while (replies().length <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    s.write('+');
+    return replies()[before].payload.toString('latin1');
+  };
+  assert.match(await request(`vTR${symbol('sys_getpid').toString(16)}`), /^OK/);
+  osys.type('sysbench 3000\n');
+  await osys.waitFor(/sysbench: 3000 getpid\(\) calls/);
+  await new Promise((r) => setTimeout(r, 500)); // the ring drains at 16 events per tick
+  const stat = await request('vTStat');
+  const field = (name) => parseInt(stat.match(new RegExp(`${name}=([0-9a-f]+)`))[1], 16);
+  const seqs = p.items.filter((i) => i.start === '%' && i.ok)
+    .map((i) => parseInt(i.payload.toString('latin1').split(',')[1], 16));
+  const produced = field('events');
+  const dropped = field('dropped');
+  console.log(`# ${produced} events, ${seqs.length} received, ${dropped} dropped in the kernel`);
+  assert.ok(produced >= 3000, 'one event per getpid at least');
+  assert.ok(dropped > 0, 'a flood this size overflows the ring (so the test means something)');
+  assert.equal(seqs.length + dropped, produced, 'received + dropped = produced');
+  const sorted = [...seqs].sort((a, b) => a - b);
+  assert.deepEqual(seqs, sorted, 'events arrive in order');
+  assert.equal(new Set(seqs).size, seqs.length, 'no duplicates');
+  assert.ok(sorted[sorted.length - 1] < produced);
+  osys.type('exit\n');
+  assert.equal((await osys.waitExit(10000)).code, 0);
+});
