@@ -197,6 +197,8 @@ uint64_t ebpf_executed(const ebpf_vm *vm);
 typedef void (*ebpf_icache_flush_fn)(void *start, size_t len);
 int ebpf_jit_compile(ebpf_vm *vm, void *code, size_t cap, size_t *len);
 void ebpf_set_icache_flush(ebpf_vm *vm, ebpf_icache_flush_fn fn);
+/* Compressed (C extension) encodings where they exist: on by default. */
+void ebpf_jit_set_rvc(ebpf_vm *vm, int on);
 /* Runs compiled code (only on an rv64 build). */
 int ebpf_jit_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret);
 

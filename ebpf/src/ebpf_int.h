@@ -106,6 +106,7 @@ struct ebpf_vm {
     uint32_t *jit_code; /* compiled code, filled by ebpf_jit_compile */
     size_t jit_len;
     ebpf_icache_flush_fn flush;
+    int jit_no_rvc; /* JIT: 32-bit encodings only */
 
     uint32_t verify_processed;
     size_t verify_scratch; /* peak scratch bytes of the last verification */

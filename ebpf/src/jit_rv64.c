@@ -1,5 +1,6 @@
 /*
- * jit_rv64.c - translate a loaded program into RV64IMA machine code.
+ * jit_rv64.c - translate a loaded program into RV64IMAC machine code
+ * (arithmetic is in jit_rv64_alu.c, 16-bit RVC forms in rv64_rvc.c).
  *
  * Register map (BPF -> RISC-V, LP64 calling convention):
  *   r0 a5   r1-r5 a0-a4 (helper arguments stay in place)
@@ -17,153 +18,93 @@
  *   - branches reach +-4 KiB: farther targets use an inverted branch over
  *     auipc+jalr.  Sizes are settled in three passes (all long, then short
  *     where the long layout proves it fits, then the final emission).
+ * Code is counted in halfwords: instructions with a 16-bit RVC form use it,
+ * except where a size must not change (branches, pc-relative pairs, the
+ * fixed-offset sequences), which are always 32-bit.
  * Like ubpf's JIT, an error is sticky: once set nothing more is emitted.
  */
-#include "ebpf_int.h"
+#include "jit_rv64.h"
 
-enum {
-    ZERO = 0,
-    RA = 1,
-    SP = 2,
-    T0 = 5,
-    T1 = 6,
-    T2 = 7,
-    S1 = 9,
-    A0 = 10,
-    A2 = 12,
-    A5 = 15,
-    S2 = 18,
-    S3 = 19,
-    S4 = 20,
-    S5 = 21,
-    S6 = 22,
-    T3 = 28
-};
+const uint8_t ebpfJ_regmap[BPF_NREGS] = {A5, A0, 11, 12, 13, 14, S1, S2, S3, S4, S5};
 
-static const uint8_t regmap[BPF_NREGS] = {A5, A0, 11, 12, 13, 14, S1, S2, S3, S4, S5};
-
-#define FRAME     (64 + BPF_STACK_SIZE)
-#define NEAR_JUMP 3500 /* bytes: safely inside a B-type branch's +-4096 */
-
-struct jit {
-    ebpf_vm *vm;
-    uint32_t *buf; /* NULL while sizing */
-    size_t cap;    /* in instructions */
-    size_t n;      /* instructions emitted so far */
-    int err;
-    uint32_t *off;   /* native offset (in instructions) of each BPF insn */
-    uint32_t *epi;   /* epilogue offset of each function */
-    uint8_t *far;    /* per BPF insn: its jump uses the long form */
-    uint8_t *target; /* per BPF insn: something jumps or calls to it */
-    int pass;        /* 0: all long, 1: choose, 2: emit */
-    /* 64-bit constants too costly to build inline live in a pool after the
-     * code, loaded with auipc + ld (always two instructions, so the pool
-     * never changes the layout) */
-    uint64_t *pool;
-    uint32_t npool;
-    uint32_t pool_off; /* where the pool starts (previous pass's layout) */
-};
-
-static void emit(struct jit *j, uint32_t insn)
+/* Appends one halfword (code is counted in 2-byte units because of RVC). */
+static void put16(struct jit *j, uint16_t h)
 {
     if (j->err)
         return;
     if (j->buf) {
         if (j->n >= j->cap) {
             j->err = ebpfA_fail(j->vm, EBPF_E2BIG, -1, "JIT buffer of %zu bytes is too small",
-                                j->cap * 4);
+                                j->cap * 2);
             return;
         }
-        j->buf[j->n] = insn;
+        j->buf[j->n] = h;
     }
     j->n++;
 }
 
-/* ---- encoders ---------------------------------------------------------- */
-
-static uint32_t r_type(uint32_t f7, int rs2, int rs1, uint32_t f3, int rd, uint32_t op)
+/* A 32-bit instruction exactly as given: for branches, jumps, pc-relative
+ * pairs, data and the fixed-offset sequences, whose sizes must not change. */
+void ebpfJ_emit_raw(struct jit *j, uint32_t insn)
 {
-    return f7 << 25 | (uint32_t)rs2 << 20 | (uint32_t)rs1 << 15 | f3 << 12 | (uint32_t)rd << 7 | op;
-}
-static uint32_t i_type(int32_t imm, int rs1, uint32_t f3, int rd, uint32_t op)
-{
-    return ((uint32_t)imm & 0xfff) << 20 | (uint32_t)rs1 << 15 | f3 << 12 | (uint32_t)rd << 7 | op;
-}
-static uint32_t s_type(int32_t imm, int rs2, int rs1, uint32_t f3)
-{
-    uint32_t u = (uint32_t)imm;
-    return ((u >> 5) & 0x7f) << 25 | (uint32_t)rs2 << 20 | (uint32_t)rs1 << 15 | f3 << 12 |
-           (u & 0x1f) << 7 | 0x23;
-}
-static uint32_t b_type(int32_t imm, int rs2, int rs1, uint32_t f3)
-{
-    uint32_t u = (uint32_t)imm;
-    return ((u >> 12) & 1) << 31 | ((u >> 5) & 0x3f) << 25 | (uint32_t)rs2 << 20 |
-           (uint32_t)rs1 << 15 | f3 << 12 | ((u >> 1) & 0xf) << 8 | ((u >> 11) & 1) << 7 | 0x63;
-}
-static uint32_t j_type(int32_t imm, int rd)
-{
-    uint32_t u = (uint32_t)imm;
-    return ((u >> 20) & 1) << 31 | ((u >> 1) & 0x3ff) << 21 | ((u >> 11) & 1) << 20 |
-           ((u >> 12) & 0xff) << 12 | (uint32_t)rd << 7 | 0x6f;
+    put16(j, (uint16_t)insn);
+    put16(j, (uint16_t)(insn >> 16));
 }
 
-#define OP    0x33
-#define OP32  0x3b
-#define OPI   0x13
-#define OPI32 0x1b
-#define LOAD  0x03
-#define AMO   0x2f
-
-static bool fits12(int64_t v)
+/* A 32-bit instruction, in its 16-bit RVC form when it has one. */
+void ebpfJ_emit(struct jit *j, uint32_t insn)
 {
-    return v >= -2048 && v <= 2047;
+    uint16_t c = j->rvc ? ebpfJ_compress(insn) : 0;
+    if (c)
+        put16(j, c);
+    else
+        ebpfJ_emit_raw(j, insn);
 }
 
-static void addi(struct jit *j, int rd, int rs, int32_t imm)
+void ebpfJ_addi(struct jit *j, int rd, int rs, int32_t imm)
 {
-    emit(j, i_type(imm, rs, 0, rd, OPI));
+    ebpfJ_emit(j, i_type(imm, rs, 0, rd, OPI));
 }
-static void mv(struct jit *j, int rd, int rs)
+void ebpfJ_mv(struct jit *j, int rd, int rs)
 {
     if (rd != rs)
-        addi(j, rd, rs, 0);
+        ebpfJ_addi(j, rd, rs, 0);
 }
-static void slli(struct jit *j, int rd, int rs, int sh)
+void ebpfJ_slli(struct jit *j, int rd, int rs, int sh)
 {
-    emit(j, i_type(sh & 63, rs, 1, rd, OPI));
+    ebpfJ_emit(j, i_type(sh & 63, rs, 1, rd, OPI));
 }
-static void srli(struct jit *j, int rd, int rs, int sh)
+void ebpfJ_srli(struct jit *j, int rd, int rs, int sh)
 {
-    emit(j, i_type(sh & 63, rs, 5, rd, OPI));
+    ebpfJ_emit(j, i_type(sh & 63, rs, 5, rd, OPI));
 }
-static void srai(struct jit *j, int rd, int rs, int sh)
+void ebpfJ_srai(struct jit *j, int rd, int rs, int sh)
 {
-    emit(j, i_type(0x400 | (sh & 63), rs, 5, rd, OPI));
+    ebpfJ_emit(j, i_type(0x400 | (sh & 63), rs, 5, rd, OPI));
 }
-static void zext32(struct jit *j, int rd)
+void ebpfJ_zext32(struct jit *j, int rd)
 {
-    slli(j, rd, rd, 32);
-    srli(j, rd, rd, 32);
+    ebpfJ_slli(j, rd, rd, 32);
+    ebpfJ_srli(j, rd, rd, 32);
 }
-static void sext32(struct jit *j, int rd, int rs)
+void ebpfJ_sext32(struct jit *j, int rd, int rs)
 {
-    emit(j, i_type(0, rs, 0, rd, OPI32)); /* addiw rd, rs, 0 */
+    ebpfJ_emit(j, i_type(0, rs, 0, rd, OPI32)); /* addiw rd, rs, 0 */
 }
 
 /* Loads any 64-bit constant (the usual lui/addiw, then shifts). */
-static void li(struct jit *j, int rd, int64_t v)
+void ebpfJ_li(struct jit *j, int rd, int64_t v)
 {
     if (fits12(v)) {
-        addi(j, rd, ZERO, (int32_t)v);
+        ebpfJ_addi(j, rd, ZERO, (int32_t)v);
         return;
     }
     if (v == (int32_t)v) {
         int32_t lo = (int32_t)((uint32_t)v << 20) >> 20;
         uint32_t hi = (uint32_t)(((uint64_t)v - (uint64_t)(int64_t)lo) >> 12) & 0xfffff;
-        emit(j, hi << 12 | (uint32_t)rd << 7 | 0x37); /* lui */
+        ebpfJ_emit(j, hi << 12 | (uint32_t)rd << 7 | 0x37); /* lui */
         if (lo)
-            emit(j, i_type(lo, rd, 0, rd, OPI32)); /* addiw */
+            ebpfJ_emit(j, i_type(lo, rd, 0, rd, OPI32)); /* addiw */
         return;
     }
     int32_t lo = (int32_t)((uint64_t)v << 52 >> 52);
@@ -175,13 +116,13 @@ static void li(struct jit *j, int rd, int64_t v)
         hi >>= 1;
         shift++;
     }
-    li(j, rd, hi);
-    slli(j, rd, rd, shift);
+    ebpfJ_li(j, rd, hi);
+    ebpfJ_slli(j, rd, rd, shift);
     if (lo)
-        addi(j, rd, rd, lo);
+        ebpfJ_addi(j, rd, rd, lo);
 }
 
-/* Instructions li() needs for v (mirrors its recursion). */
+/* Instructions ebpfJ_li() needs for v (mirrors its recursion). */
 static int li_len(int64_t v)
 {
     if (fits12(v))
@@ -203,16 +144,16 @@ static int li_len(int64_t v)
 static void load_const(struct jit *j, int rd, int64_t v)
 {
     if (li_len(v) <= 3) {
-        li(j, rd, v);
+        ebpfJ_li(j, rd, v);
         return;
     }
     uint32_t idx = j->npool++;
     j->pool[idx] = (uint64_t)v;
-    int64_t d = ((int64_t)(j->pool_off + 2 * idx) - (int64_t)j->n) * 4;
+    int64_t d = ((int64_t)(j->pool_off + 4 * idx) - (int64_t)j->n) * 2;
     int32_t lo = (int32_t)((uint32_t)d << 20) >> 20;
     uint32_t hi = (uint32_t)((d - lo) >> 12) & 0xfffff;
-    emit(j, hi << 12 | (uint32_t)rd << 7 | 0x17); /* auipc rd, hi */
-    emit(j, i_type(lo, rd, 3, rd, LOAD));         /* ld rd, lo(rd) */
+    ebpfJ_emit_raw(j, hi << 12 | (uint32_t)rd << 7 | 0x17); /* auipc rd, hi */
+    ebpfJ_emit_raw(j, i_type(lo, rd, 3, rd, LOAD));         /* ld rd, lo(rd) */
 }
 
 /* ---- control flow ------------------------------------------------------ */
@@ -220,7 +161,7 @@ static void load_const(struct jit *j, int rd, int64_t v)
 /* Distance in bytes from the current position to native offset `to`. */
 static int64_t dist(struct jit *j, uint32_t to)
 {
-    return ((int64_t)to - (int64_t)j->n) * 4;
+    return ((int64_t)to - (int64_t)j->n) * 2;
 }
 
 /* auipc rd, hi; jalr link, lo(rd) to native offset `to`. */
@@ -229,8 +170,8 @@ static void far_jump(struct jit *j, int link, uint32_t to)
     int64_t d = dist(j, to);
     int32_t lo = (int32_t)((uint32_t)d << 20) >> 20;
     uint32_t hi = (uint32_t)((d - lo) >> 12) & 0xfffff;
-    emit(j, hi << 12 | (uint32_t)T3 << 7 | 0x17);
-    emit(j, i_type(lo, T3, 0, link, 0x67));
+    ebpfJ_emit_raw(j, hi << 12 | (uint32_t)T3 << 7 | 0x17);
+    ebpfJ_emit_raw(j, i_type(lo, T3, 0, link, 0x67));
 }
 
 /* Unconditional jump (link = RA for calls) to native offset `to`. */
@@ -242,7 +183,7 @@ static void jump(struct jit *j, uint32_t pc, int link, uint32_t to)
             j->far[pc] = 1;
         far_jump(j, link, to);
     } else {
-        emit(j, j_type((int32_t)d, link));
+        ebpfJ_emit_raw(j, j_type((int32_t)d, link));
     }
 }
 
@@ -253,221 +194,14 @@ static void branch(struct jit *j, uint32_t pc, uint32_t f3, int rs1, int rs2, ui
     if (j->pass == 1)
         j->far[pc] = d < -NEAR_JUMP || d > NEAR_JUMP;
     if (j->pass == 0 || j->far[pc]) {
-        emit(j, b_type(12, rs2, rs1, f3 ^ 1)); /* inverted: skip the far jump */
+        ebpfJ_emit_raw(j, b_type(12, rs2, rs1, f3 ^ 1)); /* inverted: skip the far jump */
         far_jump(j, ZERO, to);
     } else {
-        emit(j, b_type((int32_t)d, rs2, rs1, f3));
+        ebpfJ_emit_raw(j, b_type((int32_t)d, rs2, rs1, f3));
     }
 }
 
 /* ---- instructions ------------------------------------------------------- */
-
-static void bswap(struct jit *j, int d, int bits)
-{
-    addi(j, T2, ZERO, 0);
-    for (int i = 0; i < bits / 8; i++) {
-        srli(j, T1, d, 8 * i);
-        emit(j, i_type(0xff, T1, 7, T1, OPI)); /* andi */
-        slli(j, T1, T1, bits - 8 - 8 * i);
-        emit(j, r_type(0, T1, T2, 6, T2, OP)); /* or */
-    }
-    mv(j, d, T2);
-}
-
-/* Immediate forms (addi, andi, slli, ...) when the constant fits: one
- * instruction instead of li + op.  Returns false to take the general path. */
-static bool alu_imm(struct jit *j, const struct ebpf_dinsn *in, bool is64, int d)
-{
-    int64_t imm = (int64_t)in->imm; /* sign-extended, as ALU64 uses it */
-    uint32_t opi = is64 ? OPI : OPI32;
-    switch (BPF_OP(in->code)) {
-    case BPF_ADD:
-        if (!fits12(imm))
-            return false;
-        emit(j, i_type((int32_t)imm, d, 0, d, opi));
-        break;
-    case BPF_SUB:
-        if (!fits12(-imm))
-            return false;
-        emit(j, i_type((int32_t)-imm, d, 0, d, opi));
-        break;
-    case BPF_AND:
-    case BPF_OR:
-    case BPF_XOR:
-        /* the 12-bit immediate is sign-extended like BPF's: exact for
-         * ALU64, and the low 32 bits are right for ALU (zero-extended below) */
-        if (!fits12(imm))
-            return false;
-        emit(j, i_type((int32_t)imm, d,
-                       BPF_OP(in->code) == BPF_AND  ? 7
-                       : BPF_OP(in->code) == BPF_OR ? 6
-                                                    : 4,
-                       d, OPI));
-        break;
-    case BPF_LSH:
-    case BPF_RSH:
-    case BPF_ARSH: {
-        int sh = (int)(in->imm & (is64 ? 63 : 31)); /* RFC 9669: counts are masked */
-        uint32_t f3 = BPF_OP(in->code) == BPF_LSH ? 1 : 5;
-        int32_t hi = BPF_OP(in->code) == BPF_ARSH ? 0x400 : 0;
-        emit(j, i_type(hi | sh, d, f3, d, opi));
-        break;
-    }
-    default:
-        return false;
-    }
-    if (!is64)
-        zext32(j, d);
-    return true;
-}
-
-static void alu(struct jit *j, const struct ebpf_dinsn *in)
-{
-    bool is64 = BPF_CLASS(in->code) == BPF_ALU64;
-    uint8_t op = BPF_OP(in->code);
-    int d = regmap[in->dst], s;
-    int64_t imm = is64 ? (int64_t)in->imm : (int64_t)(uint32_t)in->imm;
-    uint32_t opc = is64 ? OP : OP32;
-
-    if (BPF_SRC(in->code) == BPF_K && alu_imm(j, in, is64, d))
-        return;
-    if (BPF_SRC(in->code) == BPF_X) {
-        s = regmap[in->src];
-    } else {
-        s = T1;
-        if (op != BPF_MOV && op != BPF_NEG && op != BPF_END)
-            li(j, T1, is64 ? imm : (int64_t)(int32_t)in->imm);
-    }
-    switch (op) {
-    case BPF_ADD:
-        emit(j, r_type(0, s, d, 0, d, opc));
-        break;
-    case BPF_SUB:
-        emit(j, r_type(0x20, s, d, 0, d, opc));
-        break;
-    case BPF_MUL:
-        emit(j, r_type(1, s, d, 0, d, opc));
-        break;
-    case BPF_DIV:
-        /* divisor into t2 (32-bit: its low half, extended as the op reads
-         * it); zero divisor -> 0 */
-        mv(j, T2, s);
-        if (!is64) {
-            if (in->aux)
-                sext32(j, T2, T2);
-            else
-                zext32(j, T2);
-        }
-        emit(j, b_type(12, ZERO, T2, 0));                   /* beqz t2, +12 */
-        emit(j, r_type(1, T2, d, in->aux ? 4 : 5, d, opc)); /* div[u][w] */
-        emit(j, j_type(8, ZERO));                           /* j +8 */
-        addi(j, d, ZERO, 0);                                /* li d, 0 */
-        break;
-    case BPF_MOD:
-        /* rem[u][w] by zero yields the dividend, as BPF requires */
-        emit(j, r_type(1, s, d, in->aux ? 6 : 7, d, opc));
-        break;
-    case BPF_OR:
-        emit(j, r_type(0, s, d, 6, d, OP));
-        break;
-    case BPF_AND:
-        emit(j, r_type(0, s, d, 7, d, OP));
-        break;
-    case BPF_XOR:
-        emit(j, r_type(0, s, d, 4, d, OP));
-        break;
-    case BPF_LSH:
-        emit(j, r_type(0, s, d, 1, d, opc));
-        break;
-    case BPF_RSH:
-        emit(j, r_type(0, s, d, 5, d, opc));
-        break;
-    case BPF_ARSH:
-        emit(j, r_type(0x20, s, d, 5, d, opc));
-        break;
-    case BPF_NEG:
-        emit(j, r_type(0x20, d, ZERO, 0, d, opc));
-        break;
-    case BPF_MOV:
-        if (BPF_SRC(in->code) == BPF_K) {
-            li(j, d, imm);
-            return; /* already exact, 32-bit form zero-extended by li */
-        }
-        if (in->aux == 32) {
-            sext32(j, d, s);
-        } else if (in->aux) {
-            slli(j, d, s, 64 - in->aux);
-            srai(j, d, d, 64 - in->aux);
-        } else {
-            mv(j, d, s);
-        }
-        break;
-    case BPF_END:
-        if (is64 || BPF_SRC(in->code) == BPF_TO_BE) {
-            bswap(j, d, (int)in->imm);
-        } else if (in->imm < 64) {
-            slli(j, d, d, 64 - (int)in->imm);
-            srli(j, d, d, 64 - (int)in->imm);
-        }
-        return;
-    }
-    if (!is64)
-        zext32(j, d);
-}
-
-/* `mov d, s; op d, z` as one three-operand instruction `op d, s, z` (BPF
- * is two-operand, so clang emits this pair for every a = b + c).  Returns
- * false when next is not such an op. */
-static bool fused_alu(struct jit *j, const struct ebpf_dinsn *mov, const struct ebpf_dinsn *next)
-{
-    static const struct {
-        uint8_t op, f7, f3;
-    } x[] = {{BPF_ADD, 0, 0}, {BPF_SUB, 0x20, 0}, {BPF_MUL, 1, 0},
-             {BPF_AND, 0, 7}, {BPF_OR, 0, 6},     {BPF_XOR, 0, 4},
-             {BPF_LSH, 0, 1}, {BPF_RSH, 0, 5},    {BPF_ARSH, 0x20, 5}};
-    if (BPF_CLASS(next->code) != BPF_ALU64 || next->dst != mov->dst || next->aux)
-        return false;
-    int d = regmap[mov->dst], src = regmap[mov->src];
-    uint8_t op = BPF_OP(next->code);
-    if (BPF_SRC(next->code) == BPF_X) {
-        int z = next->src == mov->dst ? src : regmap[next->src];
-        for (unsigned i = 0; i < sizeof(x) / sizeof(x[0]); i++) {
-            if (x[i].op == op) {
-                emit(j, r_type(x[i].f7, z, src, x[i].f3, d, OP));
-                return true;
-            }
-        }
-        return false;
-    }
-    int64_t imm = (int64_t)next->imm;
-    switch (op) {
-    case BPF_ADD:
-    case BPF_AND:
-    case BPF_OR:
-    case BPF_XOR:
-        if (!fits12(imm))
-            return false;
-        emit(j, i_type((int32_t)imm, src,
-                       op == BPF_ADD   ? 0
-                       : op == BPF_AND ? 7
-                       : op == BPF_OR  ? 6
-                                       : 4,
-                       d, OPI));
-        return true;
-    case BPF_SUB:
-        if (!fits12(-imm))
-            return false;
-        emit(j, i_type((int32_t)-imm, src, 0, d, OPI));
-        return true;
-    case BPF_LSH:
-    case BPF_RSH:
-    case BPF_ARSH:
-        emit(j, i_type((op == BPF_ARSH ? 0x400 : 0) | (int32_t)(imm & 63), src,
-                       op == BPF_LSH ? 1 : 5, d, OPI));
-        return true;
-    }
-    return false;
-}
 
 static const uint32_t load_f3[4] = {6, 5, 4, 3};   /* lwu lhu lbu ld by BPF size */
 static const uint32_t loadsx_f3[4] = {2, 1, 0, 3}; /* lw lh lb */
@@ -481,8 +215,8 @@ static int address(struct jit *j, int reg, int32_t *off)
     /* lui t0, hi; add t0, t0, reg; the low 12 bits go in the access */
     int32_t lo = (int32_t)((uint32_t)*off << 20) >> 20;
     uint32_t hi = (uint32_t)((*off - lo) >> 12) & 0xfffff;
-    emit(j, hi << 12 | (uint32_t)T0 << 7 | 0x37);
-    emit(j, r_type(0, reg, T0, 0, T0, OP));
+    ebpfJ_emit(j, hi << 12 | (uint32_t)T0 << 7 | 0x37);
+    ebpfJ_emit(j, r_type(0, reg, T0, 0, T0, OP));
     *off = lo;
     return T0;
 }
@@ -493,43 +227,44 @@ static void mem(struct jit *j, const struct ebpf_dinsn *in)
     int sz = BPF_SIZE(in->code) >> 3;
     int32_t off = in->off;
     if (cls == BPF_LDX) {
-        int base = address(j, regmap[in->src], &off);
+        int base = address(j, ebpfJ_regmap[in->src], &off);
         uint32_t f3 = BPF_MODE(in->code) == BPF_MEMSX ? loadsx_f3[sz] : load_f3[sz];
-        emit(j, i_type(off, base, f3, regmap[in->dst], LOAD));
+        ebpfJ_emit(j, i_type(off, base, f3, ebpfJ_regmap[in->dst], LOAD));
         return;
     }
     int val;
     if (cls == BPF_ST) {
-        li(j, T1, (int64_t)in->imm);
+        ebpfJ_li(j, T1, (int64_t)in->imm);
         val = T1;
     } else {
-        val = regmap[in->src];
+        val = ebpfJ_regmap[in->src];
     }
-    int base = address(j, regmap[in->dst], &off);
-    emit(j, s_type(off, val, base, store_f3[sz]));
+    int base = address(j, ebpfJ_regmap[in->dst], &off);
+    ebpfJ_emit(j, s_type(off, val, base, store_f3[sz]));
 }
 
 static void atomic(struct jit *j, const struct ebpf_dinsn *in)
 {
     bool dw = BPF_SIZE(in->code) == BPF_DW;
     uint32_t f3 = dw ? 3 : 2, aqrl = 3u << 25;
-    int s = regmap[in->src];
-    li(j, T0, in->off);
-    emit(j, r_type(0, regmap[in->dst], T0, 0, T0, OP)); /* t0 = address */
+    int s = ebpfJ_regmap[in->src];
+    ebpfJ_li(j, T0, in->off);
+    ebpfJ_emit(j, r_type(0, ebpfJ_regmap[in->dst], T0, 0, T0, OP)); /* t0 = address */
     if (in->aux == BPF_CMPXCHG) {
         /* loop: lr t1; bne t1, expected, out; sc t3, src; bnez t3, loop */
         if (dw)
-            mv(j, T2, A5);
+            ebpfJ_mv(j, T2, A5);
         else
-            sext32(j, T2, A5); /* lr.w sign-extends what it loads */
-        emit(j, 0x02u << 27 | aqrl | (uint32_t)T0 << 15 | f3 << 12 | (uint32_t)T1 << 7 | AMO);
-        emit(j, b_type(12, T2, T1, 1));
-        emit(j, 0x03u << 27 | aqrl | (uint32_t)s << 20 | (uint32_t)T0 << 15 | f3 << 12 |
-                    (uint32_t)T3 << 7 | AMO);
-        emit(j, b_type(-12, ZERO, T3, 1));
-        mv(j, A5, T1);
+            ebpfJ_sext32(j, T2, A5); /* lr.w sign-extends what it loads */
+        ebpfJ_emit_raw(j, 0x02u << 27 | aqrl | (uint32_t)T0 << 15 | f3 << 12 | (uint32_t)T1 << 7 |
+                              AMO);
+        ebpfJ_emit_raw(j, b_type(12, T2, T1, 1));
+        ebpfJ_emit_raw(j, 0x03u << 27 | aqrl | (uint32_t)s << 20 | (uint32_t)T0 << 15 | f3 << 12 |
+                              (uint32_t)T3 << 7 | AMO);
+        ebpfJ_emit_raw(j, b_type(-12, ZERO, T3, 1));
+        ebpfJ_mv(j, A5, T1);
         if (!dw)
-            zext32(j, A5);
+            ebpfJ_zext32(j, A5);
         return;
     }
     uint32_t f5;
@@ -550,10 +285,10 @@ static void atomic(struct jit *j, const struct ebpf_dinsn *in)
         f5 = 0x01;
     }
     int rd = in->aux & BPF_FETCH ? s : ZERO;
-    emit(j, f5 << 27 | aqrl | (uint32_t)s << 20 | (uint32_t)T0 << 15 | f3 << 12 |
-                (uint32_t)rd << 7 | AMO);
+    ebpfJ_emit(j, f5 << 27 | aqrl | (uint32_t)s << 20 | (uint32_t)T0 << 15 | f3 << 12 |
+                      (uint32_t)rd << 7 | AMO);
     if (rd != ZERO && !dw)
-        zext32(j, rd);
+        ebpfJ_zext32(j, rd);
 }
 
 /* branch funct3: beq 0, bne 1, blt 4, bge 5, bltu 6, bgeu 7 */
@@ -590,31 +325,31 @@ static void cond(struct jit *j, uint32_t pc, const struct ebpf_dinsn *in, bool i
     bool is32 = BPF_CLASS(in->code) == BPF_JMP32;
     uint8_t op = invert ? inverse(BPF_OP(in->code)) : BPF_OP(in->code);
     bool sgn = op == BPF_JSGT || op == BPF_JSGE || op == BPF_JSLT || op == BPF_JSLE;
-    int a = regmap[in->dst], b;
+    int a = ebpfJ_regmap[in->dst], b;
     if (BPF_SRC(in->code) == BPF_X) {
-        b = regmap[in->src];
+        b = ebpfJ_regmap[in->src];
     } else if (in->imm == 0) {
         b = ZERO;
     } else {
         b = T1;
-        li(j, T1,
-           is32 ? (sgn ? (int64_t)(int32_t)in->imm : (int64_t)(uint32_t)in->imm)
-                : (int64_t)in->imm);
+        ebpfJ_li(j, T1,
+                 is32 ? (sgn ? (int64_t)(int32_t)in->imm : (int64_t)(uint32_t)in->imm)
+                      : (int64_t)in->imm);
     }
     if (is32) {
         /* compare 32-bit values, extended the way the comparison reads them */
         if (sgn) {
-            sext32(j, T2, a);
+            ebpfJ_sext32(j, T2, a);
             if (b != ZERO && b != T1) {
-                sext32(j, T3, b);
+                ebpfJ_sext32(j, T3, b);
                 b = T3;
             }
         } else {
-            mv(j, T2, a);
-            zext32(j, T2);
+            ebpfJ_mv(j, T2, a);
+            ebpfJ_zext32(j, T2);
             if (b != ZERO && b != T1) {
-                mv(j, T3, b);
-                zext32(j, T3);
+                ebpfJ_mv(j, T3, b);
+                ebpfJ_zext32(j, T3);
                 b = T3;
             }
         }
@@ -652,7 +387,7 @@ static void cond(struct jit *j, uint32_t pc, const struct ebpf_dinsn *in, bool i
         branch(j, pc, 5, b, a, to);
         break;
     case BPF_JSET:
-        emit(j, r_type(0, b, a, 7, T1, OP)); /* and t1, a, b */
+        ebpfJ_emit(j, r_type(0, b, a, 7, T1, OP)); /* and t1, a, b */
         branch(j, pc, 1, T1, ZERO, to);
         break;
     }
@@ -662,26 +397,26 @@ static const int saved[7] = {RA, S1, S2, S3, S4, S5, S6};
 
 static void prologue(struct jit *j, bool main)
 {
-    addi(j, SP, SP, -FRAME);
+    ebpfJ_addi(j, SP, SP, -FRAME);
     for (int i = 0; i < 7; i++)
-        emit(j, s_type(8 * i, saved[i], SP, 3));
-    addi(j, S5, SP, FRAME);
+        ebpfJ_emit(j, s_type(8 * i, saved[i], SP, 3));
+    ebpfJ_addi(j, S5, SP, FRAME);
     if (main) {
-        mv(j, S6, A2); /* the vm */
-        addi(j, A2, ZERO, 0);
-        addi(j, 13, ZERO, 0);
-        addi(j, 14, ZERO, 0);
-        addi(j, A5, ZERO, 0);
+        ebpfJ_mv(j, S6, A2); /* the vm */
+        ebpfJ_addi(j, A2, ZERO, 0);
+        ebpfJ_addi(j, 13, ZERO, 0);
+        ebpfJ_addi(j, 14, ZERO, 0);
+        ebpfJ_addi(j, A5, ZERO, 0);
     }
 }
 
 static void epilogue(struct jit *j)
 {
-    mv(j, A0, A5);
+    ebpfJ_mv(j, A0, A5);
     for (int i = 0; i < 7; i++)
-        emit(j, i_type(8 * i, SP, 3, saved[i], LOAD));
-    addi(j, SP, SP, FRAME);
-    emit(j, i_type(0, RA, 0, ZERO, 0x67)); /* ret */
+        ebpfJ_emit(j, i_type(8 * i, SP, 3, saved[i], LOAD));
+    ebpfJ_addi(j, SP, SP, FRAME);
+    ebpfJ_emit(j, i_type(0, RA, 0, ZERO, 0x67)); /* ret */
 }
 
 static void one_pass(struct jit *j)
@@ -702,11 +437,11 @@ static void one_pass(struct jit *j)
             case BPF_ALU:
             case BPF_ALU64:
                 if (pair && in->code == (BPF_ALU64 | BPF_MOV | BPF_X) && !in->aux &&
-                    fused_alu(j, in, next)) {
+                    ebpfJ_fused_alu(j, in, next)) {
                     j->off[++pc] = (uint32_t)j->n;
                     break;
                 }
-                alu(j, in);
+                ebpfJ_alu(j, in);
                 break;
             case BPF_LDX:
             case BPF_ST:
@@ -719,7 +454,7 @@ static void one_pass(struct jit *j)
                     mem(j, in);
                 break;
             case BPF_LD:
-                load_const(j, regmap[in->dst], (int64_t)in->imm);
+                load_const(j, ebpfJ_regmap[in->dst], (int64_t)in->imm);
                 j->off[++pc] = (uint32_t)j->n;
                 break;
             default:
@@ -737,10 +472,10 @@ static void one_pass(struct jit *j)
                                             (uint32_t)in->imm);
                         return;
                     }
-                    mv(j, A5, S6); /* 6th argument: the vm */
-                    li(j, T1, (int64_t)(uintptr_t)h->fn);
-                    emit(j, i_type(0, T1, 0, RA, 0x67)); /* jalr ra, 0(t1) */
-                    mv(j, A5, A0);
+                    ebpfJ_mv(j, A5, S6); /* 6th argument: the vm */
+                    ebpfJ_li(j, T1, (int64_t)(uintptr_t)h->fn);
+                    ebpfJ_emit(j, i_type(0, T1, 0, RA, 0x67)); /* jalr ra, 0(t1) */
+                    ebpfJ_mv(j, A5, A0);
                 } else if (pair && (uint32_t)in->off == pc + 2 && inverse(BPF_OP(in->code)) &&
                            (next->code == (BPF_JMP | BPF_JA) ||
                             next->code == (BPF_JMP32 | BPF_JA))) {
@@ -757,12 +492,12 @@ static void one_pass(struct jit *j)
     }
     /* the pool: 8-byte aligned (the code buffer is), after a padding nop */
     if (j->npool) {
-        if (j->n & 1)
-            addi(j, ZERO, ZERO, 0);
+        while (j->n & 3) /* to 8 bytes; never executed */
+            put16(j, 0);
         j->pool_off = (uint32_t)j->n;
         for (uint32_t i = 0; i < j->npool; i++) {
-            emit(j, (uint32_t)j->pool[i]);
-            emit(j, (uint32_t)(j->pool[i] >> 32));
+            ebpfJ_emit_raw(j, (uint32_t)j->pool[i]);
+            ebpfJ_emit_raw(j, (uint32_t)(j->pool[i] >> 32));
         }
     }
 }
@@ -776,6 +511,7 @@ int ebpf_jit_compile(ebpf_vm *vm, void *code, size_t cap, size_t *len)
     size_t mark = vm->arena_used;
     ebpfA_memset(&j, 0, sizeof(j));
     j.vm = vm;
+    j.rvc = !vm->jit_no_rvc;
     j.off = ebpfA_alloc(vm, (vm->ninsns + 1) * sizeof(uint32_t));
     j.epi = ebpfA_alloc(vm, vm->nfuncs * sizeof(uint32_t));
     j.far = ebpfA_alloc(vm, vm->ninsns);
@@ -811,7 +547,7 @@ int ebpf_jit_compile(ebpf_vm *vm, void *code, size_t cap, size_t *len)
         one_pass(&j);
     if (!j.err) {
         j.buf = code;
-        j.cap = cap / 4;
+        j.cap = cap / 2;
         j.pass = 2;
         one_pass(&j);
     }
@@ -819,12 +555,17 @@ int ebpf_jit_compile(ebpf_vm *vm, void *code, size_t cap, size_t *len)
     if (j.err)
         return j.err;
     vm->jit_code = code;
-    vm->jit_len = j.n * 4;
+    vm->jit_len = j.n * 2;
     if (len)
         *len = vm->jit_len;
     if (vm->flush)
         vm->flush(code, vm->jit_len);
     return 0;
+}
+
+void ebpf_jit_set_rvc(ebpf_vm *vm, int on)
+{
+    vm->jit_no_rvc = !on;
 }
 
 int ebpf_jit_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)

@@ -24,6 +24,7 @@ static unsigned passed, failed;
 static char arena[24 << 20];
 static char err[256];
 static uint32_t *code;
+static int rvc = 1; /* compressed encodings (the default), or 32-bit only */
 #define CODE_CAP (4u << 20)
 
 static void flush(void *start, size_t len)
@@ -43,6 +44,7 @@ static ebpf_vm *load(const struct ebpf_insn *p, unsigned n)
     ebpf_vm *vm = ebpf_create(arena, sizeof(arena), err, sizeof(err));
     ebpf_register_helper(vm, TEST_HELPER_ID, test_helper, NULL);
     ebpf_set_icache_flush(vm, flush);
+    ebpf_jit_set_rvc(vm, rvc);
     if (ebpf_load(vm, p, n))
         return NULL;
     return vm;
@@ -453,23 +455,28 @@ int main(void)
         perror("mmap");
         return 1;
     }
-    for (unsigned i = 0; i < N_INSN_CASES; i++) {
-        const struct insn_case *c = &insn_cases[i];
-        uint64_t mem[2];
-        uint64_t r0 = 0;
-        memcpy(mem, c->mem, sizeof(mem));
-        int r = run_jit(c->prog, c->n, (uint8_t *)mem, c->memlen, &r0);
-        check(c->name, r, r0, c->expect);
+    for (rvc = 0; rvc < 2; rvc++) { /* 32-bit only, then with RVC */
+        for (unsigned i = 0; i < N_INSN_CASES; i++) {
+            const struct insn_case *c = &insn_cases[i];
+            uint64_t mem[2];
+            uint64_t r0 = 0;
+            memcpy(mem, c->mem, sizeof(mem));
+            int r = run_jit(c->prog, c->n, (uint8_t *)mem, c->memlen, &r0);
+            check(c->name, r, r0, c->expect);
+        }
+        for (int bit = 0; bit < 64; bit++) {
+            struct ebpf_insn p[] = {LD64(0, 1ull << bit), EXIT};
+            struct ebpf_insn q[] = {LD64(0, ~(1ull << bit)), EXIT};
+            uint64_t r0 = 0;
+            int r = run_jit(p, 3, NULL, 0, &r0);
+            check("lddw bit", r, r0, 1ull << bit);
+            r = run_jit(q, 3, NULL, 0, &r0);
+            check("lddw ~bit", r, r0, ~(1ull << bit));
+        }
     }
-    for (int bit = 0; bit < 64; bit++) {
-        struct ebpf_insn p[] = {LD64(0, 1ull << bit), EXIT};
-        struct ebpf_insn q[] = {LD64(0, ~(1ull << bit)), EXIT};
-        uint64_t r0 = 0;
-        int r = run_jit(p, 3, NULL, 0, &r0);
-        check("lddw bit", r, r0, 1ull << bit);
-        r = run_jit(q, 3, NULL, 0, &r0);
-        check("lddw ~bit", r, r0, ~(1ull << bit));
-    }
+    rvc = 0;
+    differential(1000);
+    rvc = 1;
     far_branch();
     far_jal();
     jit_maps();
