@@ -5,7 +5,9 @@
  * is run twice: in the bounds-checked interpreter, where an out-of-region
  * access is a verifier bug (we trap), and in the trusted interpreter under
  * ASan with the context in its own malloc'd block, so any stray access
- * shows up as an ASan report.  The ELF loader gets the same bytes too.
+ * shows up as an ASan report.  The JIT compiles every loadable program
+ * (without running it: that needs rv64).  The ELF loader gets the same
+ * bytes too.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -67,6 +69,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(p, data, size / 8 * 8);
     ebpf_vm *vm = setup();
     if (ebpf_load(vm, p, (uint32_t)(size / 8)) == 0) {
+        /* the JIT must translate any loadable program without misbehaving
+         * (the code is only run on rv64, by the JIT suite) */
+        static uint64_t code[1 << 14];
+        size_t len;
+        ebpf_register_helper(vm, 200, h_ktime, &p_ktime);
+        ebpf_jit_set_rvc(vm, data[0] & 2);
+        ebpf_jit_compile(vm, code, sizeof(code), &len);
         struct ebpf_verify_opts o = {
             .ctx_size = CTX_SIZE, .ctx_writable = data[0] & 1, .insn_limit = 20000};
         if (ebpf_verify(vm, &o) == 0) {
