@@ -6,7 +6,7 @@
  * runs with interrupts off on one hart, so the ring needs no lock.
  *
  * Implemented: qSupported, vTR (a kprobe with the built-in "registers"
- * program: every hit sends the trapped registers), vTDetach, vTStat.  The
+ * program: every hit sends the trapped registers), vTDetach, vTList, vTStat.  The
  * other packets of the protocol are answered E0a ("not supported by this
  * OS yet") until the kernel gains uprobes and object upload.
  */
@@ -119,6 +119,36 @@ static size_t stats(char *out)
                             dbgchan_dropped());
 }
 
+/* vTList[:<after>]: the probes this server armed, in pages that fit a reply. */
+static size_t list(const struct ss_request *req, char *out)
+{
+    size_t n = 1;
+    out[0] = SS_REPLY_LAST;
+    for (int id = req->has_after ? (int)req->id + 1 : 0; id < KPROBE_MAX; id++) {
+        if (!traced[id])
+            continue;
+        const struct rvprobe *p = kprobe_get(id);
+        struct ss_probe_info info = {
+            .id = (uint32_t)id,
+            .kind = SS_KPROBE,
+            .hits = p->hits,
+            .prog = {"registers", 9},
+            .addr = p->def.addr,
+        };
+        char item[128];
+        size_t k = ss_probe_info_format(&info, item, sizeof item);
+        if (n + 1 + k >= REPLY_MAX - 1) {
+            out[0] = SS_REPLY_MORE; /* the host asks again after the last id */
+            break;
+        }
+        if (n > 1)
+            out[n++] = ';';
+        memcpy(out + n, item, k);
+        n += k;
+    }
+    return n;
+}
+
 static void on_packet(void *ctx, struct ss_link *l, const uint8_t *data, size_t len)
 {
     (void)ctx;
@@ -146,6 +176,9 @@ static void on_packet(void *ctx, struct ss_link *l, const uint8_t *data, size_t 
             break;
         case SS_CMD_STAT:
             n = stats(out);
+            break;
+        case SS_CMD_LIST:
+            n = list(&req, out);
             break;
         case SS_CMD_UNKNOWN:
             n = 0;

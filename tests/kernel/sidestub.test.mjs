@@ -131,8 +131,11 @@ test('side-stub: qSupported, vTR on sys_write, one register event per write, err
 
   const stat = await request('vTStat');
   assert.match(stat, new RegExp(`events=${events.length.toString(16)};dropped=0;`));
+  assert.equal(await request('vTList'), `l${id.toString(16)},kprobe,${events.length.toString(16)},registers,${write.toString(16)}`,
+    'the probe with its hit count');
   assert.equal(await request(`vTDetach:${id.toString(16)}`), 'OK');
   assert.equal(await request(`vTDetach:${id.toString(16)}`), 'E04', 'already detached');
+  assert.equal(await request('vTList'), 'l', 'no probes left');
   const n = p.items.filter((i) => i.start === '%').length;
   osys.type('hello\n');
   await osys.waitFor(/Hello, world![^\n]*\n[\s\S]*Hello, world!/);
