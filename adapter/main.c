@@ -10,6 +10,7 @@
 #include "requests.h"
 #include "run.h"
 #include "session.h"
+#include "trace.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,11 +28,13 @@ static void usage(FILE *f)
     fprintf(f, "usage: osdbg dap [--port N] [--log FILE]\n"
                "       osdbg console SOCKET\n"
                "       osdbg run [--profile P] [--gdb SOCK] [--side SOCK] [bootargs...]\n"
+               "       osdbg trace [--socket PATH] [--duration S] kprobe <symbol|address>...\n"
                "  dap      serve the Debug Adapter Protocol on stdin/stdout (or 127.0.0.1:N)\n"
                "  console  be a terminal on the OS console of a debug session (the socket is\n"
                "           printed when the session starts; the editor runs this for you)\n"
                "  run      boot the OS on this terminal with its gdbstub and debug channel on\n"
-               "           Unix sockets (default build/qemu-gdb.sock, build/dbgchan.sock)\n");
+               "           Unix sockets (default build/qemu-gdb.sock, build/dbgchan.sock)\n"
+               "  trace    kprobes on a running OS (its debug channel socket), one line per hit\n");
 }
 
 static void on_client_closed(void)
@@ -132,6 +135,8 @@ int main(int argc, char **argv)
         return console_client_main(argv[2]);
     if (argc >= 2 && strcmp(argv[1], "run") == 0)
         return run_main(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "trace") == 0)
+        return trace_main(argc - 2, argv + 2);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
         usage(stdout);
         return 0;

@@ -8,3 +8,8 @@ TEST_TARGETS += test-adapter-run
 .PHONY: test-adapter-run
 test-adapter-run:
 	@scripts/run-suite.sh adapter-run node --test --test-reporter=tap tests/adapter/run.test.mjs
+
+TEST_TARGETS += test-adapter-trace
+.PHONY: test-adapter-trace
+test-adapter-trace:
+	@scripts/run-suite.sh adapter-trace node --test --test-reporter=tap tests/adapter/trace.test.mjs

@@ -1,0 +1,188 @@
+#include "sideclient.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+struct side_client {
+    int fd;
+    struct ss_rx rx;
+    uint8_t rxbuf[SS_PACKET_SIZE * 2];
+    side_event_fn on_event;
+    void *arg;
+    struct ss_seq seq;
+    uint64_t events, lost, time_hz;
+    /* the reply being waited for */
+    bool want_reply, got_reply;
+    char *reply;
+    size_t reply_cap, reply_len;
+    uint8_t framed[SS_FRAME_MAX(SS_PACKET_SIZE)]; /* the request in flight */
+    size_t framed_len;
+    unsigned naks;
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void send_all(struct side_client *c, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+static void handle(struct side_client *c, const struct ss_rx_event *ev)
+{
+    if (ev->ack)
+        send_all(c, &ev->ack, 1); /* '+' or '-' for the kernel's packet */
+    if (ev->kind == SS_RX_NAK && c->want_reply && !c->got_reply && c->naks++ < 5) {
+        /* The kernel saw a bad checksum: send the request again. */
+        send_all(c, c->framed, c->framed_len);
+    } else if (ev->kind == SS_RX_PACKET && c->want_reply && !c->got_reply) {
+        size_t n = ev->len < c->reply_cap - 1 ? ev->len : c->reply_cap - 1;
+        memcpy(c->reply, ev->data, n);
+        c->reply[n] = 0;
+        c->reply_len = n;
+        c->got_reply = true;
+    } else if (ev->kind == SS_RX_NOTIFY) {
+        struct ss_event e;
+        if (ss_event_decode(ev->data, ev->len, &e) == 0) {
+            uint64_t lost = ss_seq_track(&c->seq, e.seq);
+            c->events++;
+            c->lost += lost;
+            if (c->on_event)
+                c->on_event(&e, lost, c->arg);
+        }
+    }
+}
+
+/* Read what there is (waiting up to ms); -1 when the connection ended. */
+static int pump(struct side_client *c, long ms)
+{
+    struct pollfd p = {.fd = c->fd, .events = POLLIN};
+    int r = poll(&p, 1, (int)ms);
+    if (r <= 0)
+        return r < 0 && errno != EINTR ? -1 : 0;
+    uint8_t buf[8192];
+    ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+    if (n <= 0)
+        return -1;
+    size_t off = 0;
+    while (off < (size_t)n) {
+        struct ss_rx_event ev;
+        off += ss_rx_feed(&c->rx, buf + off, (size_t)n - off, &ev);
+        if (ev.kind != SS_RX_NONE)
+            handle(c, &ev);
+    }
+    return 1;
+}
+
+int side_poll(struct side_client *c, long ms)
+{
+    return pump(c, ms) < 0 ? -1 : 0;
+}
+
+long side_request(struct side_client *c, const char *payload, char *reply, size_t cap, long ms,
+                  char *err, size_t errlen)
+{
+    c->framed_len = ss_frame('$', payload, strlen(payload), c->framed, sizeof c->framed);
+    if (!c->framed_len) {
+        snprintf(err, errlen, "request too long");
+        return -1;
+    }
+    c->want_reply = true;
+    c->got_reply = false;
+    c->naks = 0;
+    c->reply = reply;
+    c->reply_cap = cap;
+    /* No resend on silence: a request that arrived twice would act twice
+     * (two probes); only a '-' makes us send it again. */
+    send_all(c, c->framed, c->framed_len);
+    long long deadline = now_ms() + ms;
+    while (!c->got_reply) {
+        long long left = deadline - now_ms();
+        if (left <= 0) {
+            snprintf(err, errlen, "no reply to %s within %ld ms", payload, ms);
+            c->want_reply = false;
+            return -1;
+        }
+        if (pump(c, left < 100 ? left : 100) < 0) {
+            snprintf(err, errlen, "the side channel closed");
+            c->want_reply = false;
+            return -1;
+        }
+    }
+    c->want_reply = false;
+    return (long)c->reply_len;
+}
+
+struct side_client *side_connect(const char *path, side_event_fn on_event, void *arg, char *err,
+                                 size_t errlen)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof a.sun_path) {
+        snprintf(err, errlen, "socket path too long: %s", path);
+        return 0;
+    }
+    strcpy(a.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        snprintf(err, errlen, "cannot connect to %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    struct side_client *c = calloc(1, sizeof *c);
+    c->fd = fd;
+    c->on_event = on_event;
+    c->arg = arg;
+    ss_rx_init(&c->rx, c->rxbuf, sizeof c->rxbuf);
+    ss_seq_init(&c->seq);
+    char reply[256];
+    long n = side_request(c, SS_PKT_SUPPORTED, reply, sizeof reply, 3000, err, errlen);
+    struct ss_features f;
+    if (n < 0 || !ss_supported_parse(reply, (size_t)n, &f) || !f.trace) {
+        if (n >= 0)
+            snprintf(err, errlen, "%s is not an osdbg side-stub (qSupported: %s)", path, reply);
+        side_close(c);
+        return 0;
+    }
+    c->time_hz = f.time_hz;
+    return c;
+}
+
+void side_close(struct side_client *c)
+{
+    if (!c)
+        return;
+    close(c->fd);
+    free(c);
+}
+
+void side_counts(const struct side_client *c, uint64_t *events, uint64_t *lost)
+{
+    *events = c->events;
+    *lost = c->lost;
+}
+
+uint64_t side_time_hz(const struct side_client *c)
+{
+    return c->time_hz;
+}

@@ -1,0 +1,32 @@
+/*
+ * The host end of the side-stub protocol (docs/side-stub-protocol.md): a
+ * connection to the kernel's side-stub over the debug channel's Unix
+ * socket, requests with their replies, and events as they come.
+ */
+#ifndef ADAPTER_SIDECLIENT_H
+#define ADAPTER_SIDECLIENT_H
+
+#include <sidestub.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct side_client;
+typedef void (*side_event_fn)(const struct ss_event *ev, uint64_t lost_before, void *arg);
+
+/* Connect and check the far end is a side-stub (qSupported: osdbg-trace+).
+ * 0 with a message in err on failure. */
+struct side_client *side_connect(const char *path, side_event_fn on_event, void *arg, char *err,
+                                 size_t errlen);
+void side_close(struct side_client *c);
+/* Send a request, wait (up to ms) for its reply; events meanwhile go to the
+ * callback.  Returns the reply length (reply NUL-terminated), or -1 (err). */
+long side_request(struct side_client *c, const char *payload, char *reply, size_t cap, long ms,
+                  char *err, size_t errlen);
+/* Wait up to ms for events; -1 if the connection ended. */
+int side_poll(struct side_client *c, long ms);
+/* Events seen and events lost (sequence gaps). */
+void side_counts(const struct side_client *c, uint64_t *events, uint64_t *lost);
+/* Timer ticks per second of event timestamps (from qSupported), 0 unknown. */
+uint64_t side_time_hz(const struct side_client *c);
+
+#endif
