@@ -37,7 +37,7 @@ include $(wildcard adapter/*.mk)
 include $(wildcard editors/vscode/*.mk)
 include tests/tests.mk
 include tests/node.mk
-include $(wildcard tests/kernel/*.mk tests/adapter/*.mk tests/ide/*.mk)
+include $(wildcard tests/kernel/*.mk tests/adapter/*.mk tests/bpf/*.mk tests/ide/*.mk)
 # Benchmark fragments, except those a part already includes (ebpf/ebpf.mk: bench/ebpf/bench.mk).
 include $(filter-out $(patsubst $(TOP)/%,%,$(MAKEFILE_LIST)),$(wildcard bench/*/*.mk))
 

@@ -15,6 +15,8 @@
 #include "bpf.h"
 #include "cpu.h"
 #include "file.h"
+#include "kprobe.h"
+#include "ksyms.h"
 #include "kstring.h"
 #include "param.h"
 #include "printf.h"
@@ -377,6 +379,117 @@ static long prog_load(uint64_t uattr, uint64_t size)
     return fd;
 }
 
+/* ---- links: programs attached to kprobes (BPF_LINK_CREATE, kprobe_multi) ---- */
+
+#define MAX_LINKS       8
+#define MAX_LINK_PROBES 8
+
+static struct link {
+    bool used;
+    int prog;
+    int nprobes;
+    int probes[MAX_LINK_PROBES];
+    uint64_t missed; /* hits while the runtime was busy (a probe inside a program's run) */
+} links[MAX_LINKS];
+
+static void run_linked(int link_id, struct rvprobe_regs *regs)
+{
+    struct link *l = &links[link_id];
+    /* A probe in code a program itself runs (a helper's copyin, say) must
+     * not re-enter the runtime: count it and go on. */
+    if (holding(&bpf_lock)) {
+        l->missed++;
+        return;
+    }
+    uint64_t ret;
+    bpf_prog_run(l->prog, regs, sizeof *regs, &ret);
+}
+
+static int on_kprobe(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
+{
+    (void)p;
+    run_linked((int)(uint64_t)arg, regs);
+    return 0;
+}
+
+static void on_kretprobe(struct rvprobe *p, struct rvprobe_regs *regs, uint64_t sp, void *arg)
+{
+    (void)p;
+    (void)sp;
+    run_linked((int)(uint64_t)arg, regs);
+}
+
+void bpf_link_release(int id)
+{
+    if (id < 0 || id >= MAX_LINKS || !links[id].used)
+        return;
+    for (int i = 0; i < links[id].nprobes; i++)
+        kprobe_disarm(links[id].probes[i]);
+    links[id].used = false;
+}
+
+static long link_create(uint64_t uattr, uint64_t size)
+{
+    struct bpf_attr_link_create a = {0};
+    pagetable_t pt = myproc()->pagetable;
+    if (copyin(pt, &a, uattr, size < sizeof a ? size : sizeof a) < 0)
+        return -EFAULT;
+    struct file *pf = fd_of(a.prog_fd, FILE_BPF_PROG);
+    if (!pf)
+        return -EBADF;
+    if (a.attach_type != BPF_TRACE_KPROBE_MULTI || a.flags || a.kprobe_multi.cookies ||
+        (a.kprobe_multi.flags & ~BPF_F_KPROBE_MULTI_RETURN))
+        return -EINVAL;
+    uint32_t cnt = a.kprobe_multi.cnt;
+    if (cnt == 0 || cnt > MAX_LINK_PROBES || !(a.kprobe_multi.syms || a.kprobe_multi.addrs) ||
+        (a.kprobe_multi.syms && a.kprobe_multi.addrs))
+        return -EINVAL;
+    uint64_t addrs[MAX_LINK_PROBES];
+    for (uint32_t i = 0; i < cnt; i++) {
+        if (a.kprobe_multi.addrs) {
+            if (copyin(pt, &addrs[i], a.kprobe_multi.addrs + 8 * i, 8) < 0)
+                return -EFAULT;
+        } else {
+            uint64_t uname;
+            char name[64];
+            if (copyin(pt, &uname, a.kprobe_multi.syms + 8 * i, 8) < 0 ||
+                copyinstr(pt, name, uname, sizeof name) < 0)
+                return -EFAULT;
+            if (!(addrs[i] = ksym_lookup(name)))
+                return -ENOENT;
+        }
+    }
+    int id;
+    for (id = 0; id < MAX_LINKS; id++)
+        if (!links[id].used)
+            break;
+    if (id == MAX_LINKS)
+        return -ENOSPC;
+    struct link *l = &links[id];
+    *l = (struct link){.used = true, .prog = pf->bpf_id};
+    bool ret = a.kprobe_multi.flags & BPF_F_KPROBE_MULTI_RETURN;
+    for (uint32_t i = 0; i < cnt; i++) {
+        uint64_t func = ksym_func_start(addrs[i]);
+        const char *why;
+        int p = func ? kprobe_arm(ret ? RVPROBE_KRETPROBE : RVPROBE_KPROBE, func, addrs[i],
+                                  ret ? 0 : on_kprobe, ret ? on_kretprobe : 0, (void *)(uint64_t)id,
+                                  &why)
+                     : RVPROBE_ERANGE;
+        if (p < 0) {
+            bpf_link_release(id);
+            return p == RVPROBE_EREFUSED ? -EACCES
+                   : p == RVPROBE_ENOSPC ? -ENOSPC
+                   : p == RVPROBE_EEXIST ? -EBUSY
+                                         : -EINVAL;
+        }
+        l->probes[l->nprobes++] = p;
+    }
+    long fd = install_fd(FILE_BPF_LINK, id);
+    if (fd < 0)
+        bpf_link_release(id);
+    return fd;
+}
+
 int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret)
 {
     if (id < 0 || id >= MAX_PROGS || !progs[id].used)
@@ -458,6 +571,8 @@ static long bpf_command(int cmd, uint64_t uattr, uint64_t size)
         return prog_load(uattr, size);
     case BPF_PROG_TEST_RUN:
         return prog_test_run(uattr, size);
+    case BPF_LINK_CREATE:
+        return link_create(uattr, size);
     default:
         return -EINVAL;
     }

@@ -11,6 +11,8 @@
 
 void bpf_init(void);
 long sys_bpf(void);
+/* The last descriptor of a link is closed: detach its probes. */
+void bpf_link_release(int id);
 /* Run loaded program `id` on a pt_regs-layout context (for probes). */
 int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret);
 

@@ -3,6 +3,7 @@
  * line, which is all `ls` needs from a flat read-only file system.
  */
 #include "file.h"
+#include "bpf.h"
 #include "console.h"
 #include "kstring.h"
 #include "param.h"
@@ -101,9 +102,15 @@ void file_close(struct file *f)
     acquire(&ftable.lock);
     if (f->ref < 1)
         panic("file_close: free file");
-    if (--f->ref == 0)
+    bool link = false;
+    int id = f->bpf_id;
+    if (--f->ref == 0) {
+        link = f->type == FILE_BPF_LINK;
         f->type = FILE_NONE;
+    }
     release(&ftable.lock);
+    if (link)
+        bpf_link_release(id); /* the last descriptor of a link: detach */
 }
 
 /* The directory listing as text: "name\n" for every file, read from off. */

@@ -5,14 +5,22 @@
 #include "types.h"
 #include "ramfs.h"
 
-enum file_type { FILE_NONE, FILE_CONSOLE, FILE_RAMFS, FILE_DIR, FILE_BPF_MAP, FILE_BPF_PROG };
+enum file_type {
+    FILE_NONE,
+    FILE_CONSOLE,
+    FILE_RAMFS,
+    FILE_DIR,
+    FILE_BPF_MAP,
+    FILE_BPF_PROG,
+    FILE_BPF_LINK, /* closing it detaches the probes */
+};
 
 struct file {
     enum file_type type;
     int ref;
     uint64_t off;
     const struct ramfs_file *rf; /* FILE_RAMFS */
-    int bpf_id;                  /* FILE_BPF_MAP, FILE_BPF_PROG: the object's index */
+    int bpf_id;                  /* FILE_BPF_*: the object's index */
 };
 
 void file_init(void);

@@ -1,10 +1,12 @@
 #include "ksyms.h"
+#include "kstring.h"
 
 /* Sorted function start addresses, then the end of the text (generated
  * ksyms_data.S; the first link uses an empty table of the same shape, so
  * that the code is the same in both links). */
 extern const uint64_t ksym_addrs[];
 extern const uint64_t ksym_count;
+extern const char ksym_names[]; /* the functions' names, NUL-separated, same order */
 
 uint64_t ksym_func_start(uint64_t addr)
 {
@@ -20,4 +22,16 @@ uint64_t ksym_func_start(uint64_t addr)
             hi = mid;
     }
     return ksym_addrs[lo];
+}
+
+uint64_t ksym_lookup(const char *name)
+{
+    const char *s = ksym_names;
+    /* The last address is the end of the text and has no name. */
+    for (uint64_t i = 0; i + 1 < ksym_count && *s; i++) {
+        if (strcmp(s, name) == 0)
+            return ksym_addrs[i];
+        s += strlen(s) + 1;
+    }
+    return 0;
 }

@@ -13,5 +13,7 @@
 /* Start of the kernel function containing addr, or 0 if addr is not in a
  * known function. */
 uint64_t ksym_func_start(uint64_t addr);
+/* Address of the kernel function called name, or 0. */
+uint64_t ksym_lookup(const char *name);
 
 #endif

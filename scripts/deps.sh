@@ -15,6 +15,8 @@ packages=(
     qemu-system-misc opensbi gdb-multiarch
     # eBPF toolchain and the JIT's tests under user-mode emulation
     clang lld llvm qemu-user gcc-riscv64-linux-gnu libbpf-dev
+    # Linux uapi headers: tests/bpf compares the bpf() layouts with linux/bpf.h
+    linux-libc-dev
     # libFuzzer and the sanitizer runtimes for clang (only Recommended by clang)
     libclang-rt-14-dev
     # host program libraries and unit tests

@@ -146,15 +146,15 @@ static void test_programs(void)
     /* Count runs in an array map: value[0] += 1. */
     long m = map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1);
     struct insn counter[] = {
-        ST_W(10, -4, 0),             /* key = 0 on the stack */
-        LD_MAP_FD(1, (int32_t)m),    /* r1 = map */
+        ST_W(10, -4, 0),          /* key = 0 on the stack */
+        LD_MAP_FD(1, (int32_t)m), /* r1 = map */
         MOV64_REG(2, 10),
-        ADD64_IMM(2, -4),            /* r2 = &key */
+        ADD64_IMM(2, -4), /* r2 = &key */
         CALL(BPF_FUNC_map_lookup_elem),
-        JEQ_IMM(0, 0, 3),            /* NULL: skip to exit */
+        JEQ_IMM(0, 0, 3), /* NULL: skip to exit */
         LDX_DW(1, 0, 0),
         ADD64_IMM(1, 1),
-        STX_DW(0, 1, 0),             /* *value += 1 */
+        STX_DW(0, 1, 0), /* *value += 1 */
         MOV64_IMM(0, 0),
         EXIT(),
     };
@@ -172,9 +172,13 @@ static void test_programs(void)
     check(prog_load(uninit, 2) == -EACCES && log[0] != 0,
           "reading an uninitialised register is rejected (EACCES) with a log");
     printf("bpftest: the verifier said:\n%s", log);
-    static const struct insn no_null_check[] = {
-        ST_W(10, -4, 0), LD_MAP_FD(1, 0), MOV64_REG(2, 10), ADD64_IMM(2, -4),
-        CALL(BPF_FUNC_map_lookup_elem), LDX_DW(0, 0, 0), EXIT()};
+    static const struct insn no_null_check[] = {ST_W(10, -4, 0),
+                                                LD_MAP_FD(1, 0),
+                                                MOV64_REG(2, 10),
+                                                ADD64_IMM(2, -4),
+                                                CALL(BPF_FUNC_map_lookup_elem),
+                                                LDX_DW(0, 0, 0),
+                                                EXIT()};
     struct insn nn[sizeof no_null_check / sizeof no_null_check[0]];
     memcpy(nn, no_null_check, sizeof nn);
     nn[1].imm = (int32_t)m;
@@ -192,10 +196,81 @@ static void test_programs(void)
     check(test_run(1, 0, &ret) == -EBADF, "test run of a descriptor that is no program: EBADF");
 }
 
+static long link_kprobe(long prog, const char *sym, uint32_t flags)
+{
+    const char *syms[1] = {sym};
+    struct bpf_attr_link_create a = {0};
+    a.prog_fd = (uint32_t)prog;
+    a.attach_type = BPF_TRACE_KPROBE_MULTI;
+    a.kprobe_multi.flags = flags;
+    a.kprobe_multi.cnt = 1;
+    a.kprobe_multi.syms = (uint64_t)syms;
+    return bpf(BPF_LINK_CREATE, &a, sizeof a);
+}
+
+/* A program attached to a kernel function runs at every call, while the
+ * system runs on. */
+static void test_links(void)
+{
+    long m = map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1);
+    struct insn counter[] = {
+        ST_W(10, -4, 0),
+        LD_MAP_FD(1, (int32_t)m),
+        MOV64_REG(2, 10),
+        ADD64_IMM(2, -4),
+        CALL(BPF_FUNC_map_lookup_elem),
+        JEQ_IMM(0, 0, 3),
+        LDX_DW(1, 0, 0),
+        ADD64_IMM(1, 1),
+        STX_DW(0, 1, 0),
+        MOV64_IMM(0, 0),
+        EXIT(),
+    };
+    long c = prog_load(counter, sizeof counter / sizeof counter[0]);
+    uint32_t key = 0;
+    uint64_t value = 0;
+    long link = link_kprobe(c, "sys_getpid", 0);
+    check(link >= 3, "BPF_LINK_CREATE (kprobe_multi on sys_getpid by name) gives a descriptor");
+    for (int i = 0; i < 10; i++)
+        getpid();
+    elem(BPF_MAP_LOOKUP_ELEM, m, &key, &value, 0);
+    check(value == 10, "the attached program ran once per getpid() (10 calls)");
+    close((int)link);
+    for (int i = 0; i < 5; i++)
+        getpid();
+    elem(BPF_MAP_LOOKUP_ELEM, m, &key, &value, 0);
+    check(value == 10, "closing the link detaches the probe");
+
+    /* At return: store the return value (a0 of pt_regs) in the map. */
+    struct insn store_ret[] = {
+        LDX_DW(6, 1, PT_REGS_A0), ST_W(10, -4, 0),
+        LD_MAP_FD(1, (int32_t)m), MOV64_REG(2, 10),
+        ADD64_IMM(2, -4),         CALL(BPF_FUNC_map_lookup_elem),
+        JEQ_IMM(0, 0, 1),         STX_DW(0, 6, 0),
+        MOV64_IMM(0, 0),          EXIT(),
+    };
+    long r = prog_load(store_ret, sizeof store_ret / sizeof store_ret[0]);
+    long rl = link_kprobe(r, "sys_getpid", BPF_F_KPROBE_MULTI_RETURN);
+    int pid = getpid();
+    elem(BPF_MAP_LOOKUP_ELEM, m, &key, &value, 0);
+    check(rl >= 3 && value == (uint64_t)pid,
+          "a kretprobe link sees sys_getpid's return value (the pid)");
+    close((int)rl);
+
+    check(link_kprobe(c, "no_such_function", 0) == -ENOENT, "an unknown kernel function: ENOENT");
+    check(link_kprobe(c, "kerneltrap", 0) == -EACCES, "the trap path: EACCES");
+    check(link_kprobe(1, "sys_getpid", 0) == -EBADF, "a descriptor that is no program: EBADF");
+    struct bpf_attr_link_create bad = {0};
+    bad.prog_fd = (uint32_t)c;
+    bad.attach_type = 7;
+    check(bpf(BPF_LINK_CREATE, &bad, sizeof bad) == -EINVAL, "an unsupported attach type: EINVAL");
+}
+
 int main(void)
 {
     test_maps();
     test_programs();
+    test_links();
     printf("bpftest: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -60,6 +60,23 @@ struct bpf_attr_test_run { /* BPF_PROG_TEST_RUN */
     uint64_t ctx_out;
 };
 
+struct bpf_attr_link_create { /* BPF_LINK_CREATE */
+    uint32_t prog_fd;
+    uint32_t target_fd;
+    uint32_t attach_type; /* BPF_TRACE_KPROBE_MULTI */
+    uint32_t flags;
+    struct {
+        uint32_t flags; /* BPF_F_KPROBE_MULTI_RETURN: a kretprobe */
+        uint32_t cnt;
+        uint64_t syms;    /* const char *[cnt]: kernel function names, or 0 */
+        uint64_t addrs;   /* uint64_t[cnt]: kernel addresses, when syms is 0 */
+        uint64_t cookies; /* unused, must be 0 */
+    } kprobe_multi;
+};
+
+#define BPF_TRACE_KPROBE_MULTI    42       /* uapi enum bpf_attach_type */
+#define BPF_F_KPROBE_MULTI_RETURN (1u << 0)
+
 /* Linux's offsets, checked where the layouts are used. */
 #define BPF_ATTR_CHECK_LAYOUT()                                                                    \
     _Static_assert(__builtin_offsetof(struct bpf_attr_map_create, map_name) == 28, "bpf_attr");   \
@@ -67,6 +84,8 @@ struct bpf_attr_test_run { /* BPF_PROG_TEST_RUN */
     _Static_assert(__builtin_offsetof(struct bpf_attr_prog_load, log_buf) == 32, "bpf_attr");     \
     _Static_assert(__builtin_offsetof(struct bpf_attr_prog_load, prog_name) == 48, "bpf_attr");   \
     _Static_assert(__builtin_offsetof(struct bpf_attr_test_run, ctx_in) == 48, "bpf_attr");       \
+    _Static_assert(__builtin_offsetof(struct bpf_attr_link_create, kprobe_multi.addrs) == 32,     \
+                   "bpf_attr");                                                                    \
     _Static_assert(sizeof(struct bpf_attr_test_run) <= BPF_ATTR_SIZE, "bpf_attr")
 
 #endif
