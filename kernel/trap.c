@@ -32,6 +32,8 @@ static void timer_arm(void)
 void trap_init_hart(void)
 {
     csr_write(stvec, (uint64_t)kernelvec);
+    /* User programs may read cycle, time and instret (benchmarks). */
+    csr_write(scounteren, 0x7);
     csr_set(sie, SIE_SEIE | SIE_STIE | SIE_SSIE);
     timer_arm();
 }

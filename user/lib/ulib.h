@@ -52,6 +52,8 @@ void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 long atol(const char *s);
+/* Parse hex digits, with or without 0x. */
+unsigned long strtoul_hex(const char *s);
 /* Read a line from fd into buf (at most size-1 bytes, '\n' kept).
  * Returns its length, 0 at end of input. */
 long getline_fd(int fd, char *buf, size_t size);

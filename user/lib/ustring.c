@@ -31,6 +31,22 @@ long atol(const char *s)
     return sign * v;
 }
 
+unsigned long strtoul_hex(const char *s)
+{
+    unsigned long v = 0;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        s += 2;
+    for (;; s++) {
+        int d = *s >= '0' && *s <= '9'   ? *s - '0'
+                : *s >= 'a' && *s <= 'f' ? *s - 'a' + 10
+                : *s >= 'A' && *s <= 'F' ? *s - 'A' + 10
+                                         : -1;
+        if (d < 0)
+            return v;
+        v = v * 16 + (unsigned long)d;
+    }
+}
+
 long getline_fd(int fd, char *buf, size_t size)
 {
     size_t n = 0;

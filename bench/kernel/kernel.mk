@@ -1,0 +1,5 @@
+# Kernel benchmarks.
+BENCH_TARGETS += bench-kprobe
+.PHONY: bench-kprobe
+bench-kprobe:
+	@node bench/kernel/probebench.mjs
