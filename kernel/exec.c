@@ -11,6 +11,7 @@
 #include "printf.h"
 #include "proc.h"
 #include "ramfs.h"
+#include "uprobe.h"
 #include "vm.h"
 #include <osdbg/errno.h>
 #include <osdbg/memlayout.h>
@@ -156,6 +157,7 @@ long kexec(const char *path, const char *const argv[])
     p->trapframe->a0 = (uint64_t)argc;
     p->trapframe->a1 = uargv;
     proc_freepagetable(old, oldsz);
+    uprobe_exec(p); /* arm the uprobes of the new program */
     exec_commit(p, MAKE_SATP(pt));
     return argc; /* becomes a0: main's argc */
 

@@ -10,6 +10,7 @@
 #include "kstring.h"
 #include "printf.h"
 #include "trap.h"
+#include "uprobe.h"
 #include "vm.h"
 #include <osdbg/memlayout.h>
 #include <osdbg/errno.h>
@@ -69,6 +70,7 @@ void proc_freepagetable(pagetable_t pt, uint64_t sz)
 {
     unmappages(pt, TRAMPOLINE, 1, false);
     unmappages(pt, TRAPFRAME, 1, false);
+    unmappages(pt, UPROBE_SLOTS, 1, true); /* the uprobe slot page, if any */
     uvm_free(pt, sz);
 }
 
@@ -111,6 +113,7 @@ static struct proc *alloc_proc(void)
 /* Release everything a slot holds.  ptable.lock held. */
 static void free_proc(struct proc *p)
 {
+    uprobe_free(p);
     if (p->pagetable)
         proc_freepagetable(p->pagetable, p->sz);
     if (p->trapframe)
@@ -194,6 +197,7 @@ int fork(void)
         return -ENOMEM;
     }
     child->sz = parent->sz;
+    uprobe_fork(parent, child);
     *child->trapframe = *parent->trapframe;
     child->trapframe->a0 = 0; /* fork returns 0 in the child */
     for (int fd = 0; fd < NOFILE; fd++)
@@ -438,4 +442,19 @@ void proc_dump(void)
             continue;
         printf("%d %s %s\n", p->pid, names[p->state], p->name);
     }
+}
+
+/* Walking the process table (no lock: for the probe code, which runs with
+ * interrupts off on the only hart). */
+struct proc *proc_first(void)
+{
+    return proc_next(ptable.proc - 1);
+}
+
+struct proc *proc_next(struct proc *p)
+{
+    for (p++; p < &ptable.proc[NPROC]; p++)
+        if (p->state != UNUSED && p->state != ZOMBIE)
+            return p;
+    return 0;
 }

@@ -33,6 +33,7 @@ struct proc {
     struct context context;      /* swtch() here to run the process */
     struct file *ofile[NOFILE];
     char name[PROC_NAME_LEN]; /* program name (comm), set by exec */
+    uint64_t uprobe_slots[8]; /* used 8-byte slots of the page at UPROBE_SLOTS */
 };
 
 void proc_init(void);
@@ -52,6 +53,9 @@ void proc_set_killed(struct proc *p);
 pagetable_t proc_pagetable(struct proc *p);
 void proc_freepagetable(pagetable_t pt, uint64_t sz);
 void proc_dump(void);
+/* Live processes, for the probe code. */
+struct proc *proc_first(void);
+struct proc *proc_next(struct proc *p);
 int sleep_ticks(uint64_t n);
 uint64_t ticks_now(void);
 void clock_tick(void);

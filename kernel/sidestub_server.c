@@ -6,7 +6,8 @@
  * runs with interrupts off on one hart, so the ring needs no lock.
  *
  * Implemented: qSupported, vTR (a kprobe with the built-in "registers"
- * program: every hit sends the trapped registers), vTDetach, vTList, vTStat.  The
+ * program: every hit sends the trapped registers), vTU (the same on a user
+ * program, in every process running it), vTDetach, vTList, vTStat.  The
  * other packets of the protocol are answered E0a ("not supported by this
  * OS yet") until the kernel gains uprobes and object upload.
  */
@@ -15,11 +16,13 @@
 #include "kprobe.h"
 #include "kstring.h"
 #include "ksyms.h"
+#include "uprobe.h"
 #include "param.h"
 #include "printf.h"
 #include "proc.h"
 #include "riscv.h"
 #include "virtio_console.h"
+#include <osdbg/memlayout.h>
 #include <sidestub.h>
 
 #define EV_RING   64 /* events waiting for the channel */
@@ -44,6 +47,9 @@ static uint32_t ring_head, ring_tail; /* head: next to send; tail: next free */
 static uint64_t next_seq, produced, dropped;
 
 static bool traced[KPROBE_MAX]; /* probes this server armed (vTR) */
+
+/* Ids of uprobes (vTU) in the protocol: after the kprobes' ids. */
+#define UPROBE_ID_BASE 0x100
 
 static uint64_t now(void)
 {
@@ -110,6 +116,33 @@ static size_t trace_kernel(uint64_t addr, char *out)
     return ss_reply_ok_id(out, REPLY_MAX, (uint32_t)got);
 }
 
+static size_t trace_user(const struct ss_request *req, char *out)
+{
+    char program[PROC_NAME_LEN];
+    if (req->name.n >= sizeof program)
+        return reply_err(out, SS_ERR_NOENT); /* longer than any process name */
+    memcpy(program, req->name.p, req->name.n);
+    program[req->name.n] = 0;
+    if (req->addr < USER_BASE || req->addr >= MAXVA)
+        return reply_err(out, SS_ERR_ADDR);
+    /* Every event of this probe carries its protocol id: the handler's arg. */
+    int id;
+    for (id = 0; id < UPROBE_MAX_SPECS; id++) {
+        const char *pr;
+        uint64_t a;
+        if (!uprobe_info(id, &pr, &a))
+            break;
+    }
+    int got = uprobe_attach(program, req->addr, on_hit, (void *)(uint64_t)(UPROBE_ID_BASE + id));
+    if (got == RVPROBE_EREFUSED)
+        return reply_err(out, SS_ERR_REFUSED);
+    if (got == RVPROBE_ENOSPC)
+        return reply_err(out, SS_ERR_NOMEM);
+    if (got < 0)
+        return reply_err(out, SS_ERR_FAULT);
+    return ss_reply_ok_id(out, REPLY_MAX, (uint32_t)(UPROBE_ID_BASE + got));
+}
+
 static size_t stats(char *out)
 {
     return (size_t)snprintf(out, REPLY_MAX, "%s=%lx;%s=%lx;%s=%lx;%s=%lx;%s=%lx", SS_STAT_EVENTS,
@@ -146,6 +179,31 @@ static size_t list(const struct ss_request *req, char *out)
         memcpy(out + n, item, k);
         n += k;
     }
+    for (int id = 0; id < UPROBE_MAX_SPECS && out[0] == SS_REPLY_LAST; id++) {
+        const char *program;
+        uint64_t addr;
+        uint32_t pid = UPROBE_ID_BASE + (uint32_t)id;
+        if ((req->has_after && pid <= req->id) || !uprobe_info(id, &program, &addr))
+            continue;
+        struct ss_probe_info info = {
+            .id = pid,
+            .kind = SS_UPROBE,
+            .hits = uprobe_hits(id),
+            .prog = {"registers", 9},
+            .name = {program, strlen(program)},
+            .addr = addr,
+        };
+        char item[160];
+        size_t k = ss_probe_info_format(&info, item, sizeof item);
+        if (n + 1 + k >= REPLY_MAX - 1) {
+            out[0] = SS_REPLY_MORE;
+            break;
+        }
+        if (n > 1)
+            out[n++] = ';';
+        memcpy(out + n, item, k);
+        n += k;
+    }
     return n;
 }
 
@@ -166,8 +224,14 @@ static void on_packet(void *ctx, struct ss_link *l, const uint8_t *data, size_t 
         case SS_CMD_TRACE_K:
             n = trace_kernel(req.addr, out);
             break;
+        case SS_CMD_TRACE_U:
+            n = trace_user(&req, out);
+            break;
         case SS_CMD_DETACH:
-            if (req.id < KPROBE_MAX && traced[req.id] && kprobe_disarm((int)req.id) == 0) {
+            if (req.id >= UPROBE_ID_BASE && req.id < UPROBE_ID_BASE + UPROBE_MAX_SPECS &&
+                uprobe_detach((int)(req.id - UPROBE_ID_BASE)) == 0) {
+                n = ss_reply_ok(out, sizeof out);
+            } else if (req.id < KPROBE_MAX && traced[req.id] && kprobe_disarm((int)req.id) == 0) {
                 traced[req.id] = false;
                 n = ss_reply_ok(out, sizeof out);
             } else {

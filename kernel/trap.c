@@ -15,6 +15,7 @@
 #include "proc.h"
 #include "riscv.h"
 #include "sidestub_server.h"
+#include "uprobe.h"
 #include "sbi.h"
 #include "syscall.h"
 #include "uart.h"
@@ -117,6 +118,8 @@ void usertrap(void)
         syscall();
     } else if ((which = devintr(scause)) != 0) {
         /* handled */
+    } else if (scause == EXC_BREAKPOINT && uprobe_on_break(p)) {
+        /* a uprobe: its handler ran, the trap frame says where to go on */
     } else {
         /* The program did something wrong: kill it, keep the system up. */
         printf("[kernel] pid %d (%s) killed: %s at pc 0x%lx, address 0x%lx\n", p->pid, p->name,

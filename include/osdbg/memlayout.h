@@ -22,6 +22,7 @@
  * User page table (one per process):
  *   0x10000     program image: _start is exactly here (USER_BASE)
  *   ...         heap (sbrk) after the image
+ *   UPROBE_SLOTS  uprobe slot page (only in traced processes), guard pages around
  *   USTACK_TOP  user stack, USTACK_PAGES pages, guard page below
  *   TRAPFRAME   this process's trap frame (struct trapframe)
  *   TRAMPOLINE  the same trampoline page as in the kernel table
@@ -43,6 +44,10 @@
 #define USTACK_PAGES  8
 #define USTACK_TOP    (TRAPFRAME - PGSIZE)
 #define USTACK_BOTTOM (USTACK_TOP - USTACK_PAGES * PGSIZE)
+
+/* The uprobe slot page (kernel/uprobe.c): user R-X, below the stack's guard
+ * page with a guard page of its own; mapped only in traced processes. */
+#define UPROBE_SLOTS (USTACK_BOTTOM - 2 * PGSIZE)
 
 /* Kernel stacks: two pages each, one guard page below each. */
 #define KSTACK_PAGES 2

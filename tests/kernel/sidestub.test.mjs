@@ -49,6 +49,12 @@ function parser() {
   };
 }
 
+const userSymbol = (prog, name) => {
+  const line = execFileSync('riscv64-unknown-elf-nm', [path.join(path.dirname(KERNEL), '..', 'user', prog)], { encoding: 'utf8' })
+    .split('\n').find((l) => l.endsWith(` ${name}`));
+  return BigInt(`0x${line.split(' ')[0]}`);
+};
+
 const symbol = (name) => {
   const line = execFileSync('riscv64-unknown-elf-nm', [KERNEL], { encoding: 'utf8' }).split('\n')
     .find((l) => l.endsWith(` ${name}`));
@@ -97,7 +103,6 @@ test('side-stub: qSupported, vTR on sys_write, one register event per write, err
   assert.equal(await request('vTR1234'), 'E02', 'not in a kernel function');
   assert.equal(await request(`vTR${symbol('kerneltrap').toString(16)}`), 'E05', 'the trap path');
   assert.equal(await request('vTRxyz'), 'E02', 'not an address');
-  assert.equal(await request('vTUhello:10000'), 'E0a', 'uprobes are not there yet');
   assert.equal(await request('qNoSuchThing'), '', 'unknown packets get the empty reply');
   // A corrupted packet is answered '-'.
   const naks = p.items.filter((i) => i.ack === '-').length;
@@ -186,4 +191,61 @@ test('side-stub: a flood of events - every sequence number is either received or
   assert.ok(sorted[sorted.length - 1] < produced);
   osys.type('exit\n');
   assert.equal((await osys.waitExit(10000)).code, 0);
+});
+
+test('side-stub: uprobes - vTU fires only in the named program, in processes running now and exec\'d later', { timeout: 90000 }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-side-'));
+  const sock = path.join(dir, 'side.sock');
+  const osys = bootOS({ args: ['-device', 'virtio-serial-device', '-chardev', `socket,id=side,path=${sock},server=on,wait=off`,
+    '-device', 'virtconsole,chardev=side'] });
+  t.after(() => { osys.stop(); fs.rmSync(dir, { recursive: true, force: true }); });
+  await osys.waitFor('$ ');
+  const p = parser();
+  const s = net.createConnection(sock);
+  t.after(() => s.destroy());
+  s.on('data', (d) => p.feed(d));
+  await new Promise((r) => s.on('connect', r));
+  const replies = () => p.items.filter((i) => i.start === '$');
+  const request = async (payload) => {
+    const before = replies().length;
+    s.write(frame('$', payload));
+    const deadline = Date.now() + 10000;
+    while (replies().length <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    s.write('+');
+    return replies()[before].payload.toString('latin1');
+  };
+  const events = () => p.items.filter((i) => i.start === '%').map((i) => {
+    const sep = i.payload.indexOf(0x3b);
+    const [probe, , , , pid, comm] = i.payload.subarray(4, sep).toString('latin1').split(',');
+    return { probe: parseInt(probe, 16), pid: parseInt(pid, 16), comm, pc: i.payload.subarray(sep + 2).readBigUInt64LE(0) };
+  });
+  // hello's main and matrix's work() start at the same address (every program is linked at 0x10000).
+  const helloMain = userSymbol('hello', 'main');
+  assert.equal(helloMain, userSymbol('matrix', 'work'), 'the test needs colliding addresses');
+  const h = (await request(`vTUhello:${helloMain.toString(16)}`)).match(/^OK([0-9a-f]+)$/);
+  assert.ok(h, 'vTU hello');
+  // sh is running now: a probe on its input loop fires in the running shell.
+  const sl = (await request(`vTUsh:${userSymbol('sh', 'getline_fd').toString(16)}`)).match(/^OK([0-9a-f]+)$/);
+  assert.ok(sl, 'vTU sh');
+  osys.type('matrix\n');
+  await osys.waitFor('matrix: 8x8 product checksum 896');
+  osys.type('hello\n');
+  await osys.waitFor(/Hello, world! \(pid \d+\)/);
+  await new Promise((r) => setTimeout(r, 400));
+  const ev = events();
+  const helloEvents = ev.filter((e) => e.probe === parseInt(h[1], 16));
+  assert.deepEqual(helloEvents.map((e) => e.comm), ['hello'], 'one hit, in hello, none in matrix at the same address');
+  assert.equal(helloEvents[0].pc, helloMain);
+  assert.ok(ev.some((e) => e.probe === parseInt(sl[1], 16) && e.comm === 'sh'), 'the shell that was already running is traced');
+  assert.ok(ev.every((e) => e.comm !== 'matrix'), 'matrix never hits');
+  assert.match(await request('vTList'), new RegExp(`${h[1]},uprobe,1,registers,hello:${helloMain.toString(16)}`));
+  assert.equal(await request(`vTDetach:${h[1]}`), 'OK');
+  assert.equal(await request(`vTDetach:${sl[1]}`), 'OK');
+  const n = events().length;
+  osys.type('hello\n');
+  await osys.waitFor(/Hello, world![^\n]*\n[\s\S]*Hello, world!/);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(events().length, n, 'no events after detach');
+  osys.type('exit\n');
+  assert.equal((await osys.waitExit(10000)).code, 0, 'the detached programs still ran correctly');
 });

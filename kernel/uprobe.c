@@ -1,0 +1,253 @@
+/*
+ * The probe engine's port for processes: each process is a space (its
+ * struct proc's address).  Text is patched through the process's page
+ * table (the pages are user R-X; the kernel writes their physical frames),
+ * then fence.i.  Out-of-line slots live in a per-process page at
+ * UPROBE_SLOTS, mapped user R-X on first use.
+ *
+ * A uprobe "spec" (program, address) stands for the per-process probes:
+ * every probe entry's arg is its spec, so one spec's hits, detach and
+ * listing cover all its processes.
+ */
+#include "uprobe.h"
+#include "kalloc.h"
+#include "kstring.h"
+#include "printf.h"
+#include "proc.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "vm.h"
+#include <osdbg/memlayout.h>
+
+#define UPROBE_MAX 64
+
+static struct rvprobe probes[UPROBE_MAX];
+static struct rvprobe_table table;
+static bool ready;
+
+static struct spec {
+    bool used;
+    char program[PROC_NAME_LEN];
+    uint64_t addr;
+    rvprobe_pre_fn pre;
+    void *arg;
+    uint64_t hits;
+} specs[UPROBE_MAX_SPECS];
+
+static struct proc *space_proc(uint64_t space)
+{
+    return (struct proc *)space;
+}
+
+static int port_read(void *ctx, uint64_t space, uint64_t addr, void *buf, unsigned n)
+{
+    (void)ctx;
+    return copyin(space_proc(space)->pagetable, buf, addr, n);
+}
+
+static int port_write_text(void *ctx, uint64_t space, uint64_t addr, const void *bytes, unsigned n)
+{
+    (void)ctx;
+    if (uvm_fill(space_proc(space)->pagetable, addr, bytes, n) < 0)
+        return -1;
+    asm volatile("fence.i" ::: "memory");
+    return 0;
+}
+
+static int port_slot_alloc(void *ctx, uint64_t space, unsigned size, uint64_t *addr)
+{
+    (void)ctx;
+    struct proc *p = space_proc(space);
+    if (size > RVPROBE_SLOT_SIZE)
+        return -1;
+    if (!walkaddr(p->pagetable, UPROBE_SLOTS)) {
+        void *page = kalloc();
+        if (!page)
+            return -1;
+        if (mappages(p->pagetable, UPROBE_SLOTS, PGSIZE, (uint64_t)page, PTE_R | PTE_X | PTE_U) <
+            0) {
+            kfree(page);
+            return -1;
+        }
+        memset(p->uprobe_slots, 0, sizeof p->uprobe_slots);
+    }
+    for (int i = 0; i < PGSIZE / RVPROBE_SLOT_SIZE; i++) {
+        if (!(p->uprobe_slots[i / 64] & (1ULL << (i % 64)))) {
+            p->uprobe_slots[i / 64] |= 1ULL << (i % 64);
+            *addr = UPROBE_SLOTS + (uint64_t)i * RVPROBE_SLOT_SIZE;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static void port_slot_free(void *ctx, uint64_t space, uint64_t addr)
+{
+    (void)ctx;
+    uint64_t i = (addr - UPROBE_SLOTS) / RVPROBE_SLOT_SIZE;
+    if (i < PGSIZE / RVPROBE_SLOT_SIZE)
+        space_proc(space)->uprobe_slots[i / 64] &= ~(1ULL << (i % 64));
+}
+
+static uint64_t port_current_task(void *ctx)
+{
+    (void)ctx;
+    return (uint64_t)myproc();
+}
+
+static void port_lock(void *ctx)
+{
+    (void)ctx;
+    push_off();
+}
+
+static void port_unlock(void *ctx)
+{
+    (void)ctx;
+    pop_off();
+}
+
+static const struct rvprobe_port port = {
+    .read = port_read,
+    .write_text = port_write_text,
+    .slot_alloc = port_slot_alloc,
+    .slot_free = port_slot_free,
+    .current_task = port_current_task,
+    .lock = port_lock,
+    .unlock = port_unlock,
+};
+
+static void init(void)
+{
+    if (!ready && rvprobe_table_init(&table, &port, 64, probes, UPROBE_MAX) == 0)
+        ready = true;
+}
+
+/* Every hit counts for its spec, then the spec's handler runs. */
+static int on_hit(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
+{
+    struct spec *s = arg;
+    s->hits++;
+    return s->pre ? s->pre(p, regs, s->arg) : 0;
+}
+
+static int arm_in(struct proc *p, struct spec *s)
+{
+    struct rvprobe_def def = {
+        .kind = RVPROBE_KPROBE, /* an entry probe; the space makes it a uprobe */
+        .space = (uint64_t)p,
+        .func_start = s->addr, /* no symbols in the kernel: the host gives instruction starts */
+        .addr = s->addr,
+        .pre = on_hit,
+        .arg = s,
+    };
+    return rvprobe_arm(&table, &def);
+}
+
+int uprobe_attach(const char *program, uint64_t addr, rvprobe_pre_fn pre, void *arg)
+{
+    init();
+    int id;
+    for (id = 0; id < UPROBE_MAX_SPECS; id++)
+        if (!specs[id].used)
+            break;
+    if (id == UPROBE_MAX_SPECS)
+        return RVPROBE_ENOSPC;
+    struct spec *s = &specs[id];
+    *s = (struct spec){.used = true, .addr = addr, .pre = pre, .arg = arg};
+    strlcpy(s->program, program, sizeof s->program);
+    /* Arm in every process of the program now. */
+    int err = 0;
+    for (struct proc *p = proc_first(); p; p = proc_next(p)) {
+        if (strcmp(p->name, s->program) == 0 && p->pagetable) {
+            int r = arm_in(p, s);
+            if (r < 0 && r != RVPROBE_EEXIST)
+                err = r;
+        }
+    }
+    if (err < 0) {
+        uprobe_detach(id);
+        return err;
+    }
+    return id;
+}
+
+int uprobe_detach(int id)
+{
+    if (id < 0 || id >= UPROBE_MAX_SPECS || !specs[id].used)
+        return RVPROBE_EINVAL;
+    for (int i = 0; i < UPROBE_MAX; i++) {
+        if (probes[i].state != RVPROBE_FREE && probes[i].def.arg == &specs[id]) {
+            rvprobe_disarm(&table, i);
+            rvprobe_release(&table, i);
+        }
+    }
+    specs[id].used = false;
+    return 0;
+}
+
+uint64_t uprobe_hits(int id)
+{
+    return id >= 0 && id < UPROBE_MAX_SPECS && specs[id].used ? specs[id].hits : 0;
+}
+
+bool uprobe_info(int id, const char **program, uint64_t *addr)
+{
+    if (id < 0 || id >= UPROBE_MAX_SPECS || !specs[id].used)
+        return false;
+    *program = specs[id].program;
+    *addr = specs[id].addr;
+    return true;
+}
+
+void uprobe_exec(struct proc *p)
+{
+    if (!ready)
+        return;
+    /* The old image and its slot page are gone with the old page table. */
+    rvprobe_space_gone(&table, (uint64_t)p);
+    memset(p->uprobe_slots, 0, sizeof p->uprobe_slots);
+    for (int id = 0; id < UPROBE_MAX_SPECS; id++)
+        if (specs[id].used && strcmp(specs[id].program, p->name) == 0)
+            arm_in(p, &specs[id]);
+}
+
+void uprobe_fork(struct proc *parent, struct proc *child)
+{
+    if (!ready)
+        return;
+    memset(child->uprobe_slots, 0, sizeof child->uprobe_slots);
+    /* The child's text is a copy with the breaks in it: put the original
+     * bytes back, then arm the child like any process of the program. */
+    for (int i = 0; i < UPROBE_MAX; i++) {
+        struct rvprobe *pr = &probes[i];
+        if (pr->state != RVPROBE_ARMED || pr->def.space != (uint64_t)parent)
+            continue;
+        uvm_fill(child->pagetable, pr->def.addr, pr->orig, pr->insn.len);
+        arm_in(child, (struct spec *)pr->def.arg);
+    }
+    asm volatile("fence.i" ::: "memory");
+}
+
+void uprobe_free(struct proc *p)
+{
+    if (ready)
+        rvprobe_space_gone(&table, (uint64_t)p);
+}
+
+int uprobe_on_break(struct proc *p)
+{
+    if (!ready)
+        return 0;
+    /* The trap frame holds x1..x31 in order (include/osdbg/trapframe.h),
+     * as struct rvprobe_regs does after its pc. */
+    struct rvprobe_regs regs;
+    regs.pc = p->trapframe->epc;
+    memcpy(&regs.ra, &p->trapframe->ra, 31 * sizeof(uint64_t));
+    struct rvprobe_hit hit;
+    if (rvprobe_on_break(&table, (uint64_t)p, &regs, &hit) != 1)
+        return 0;
+    p->trapframe->epc = regs.pc;
+    memcpy(&p->trapframe->ra, &regs.ra, 31 * sizeof(uint64_t));
+    return 1;
+}

@@ -1,0 +1,36 @@
+/*
+ * User-space probes: the probe engine (probes/) with a process's address
+ * space as its space.  A uprobe names a program and an instruction address;
+ * it is armed in every process running that program now and in every later
+ * exec of it, and in children forked from them.  The kernel touches the
+ * process's memory only through its page table.
+ */
+#ifndef KERNEL_UPROBE_H
+#define KERNEL_UPROBE_H
+
+#include "types.h"
+#include <rvprobe.h>
+
+struct proc;
+
+#define UPROBE_MAX_SPECS 16
+
+/* Trace `addr` in every process of `program`.  The handler gets arg.
+ * Returns a uprobe id (>= 0) or a negative RVPROBE_* error. */
+int uprobe_attach(const char *program, uint64_t addr, rvprobe_pre_fn pre, void *arg);
+int uprobe_detach(int id);
+/* Hits so far, for listings; and the probe's program and address. */
+uint64_t uprobe_hits(int id);
+bool uprobe_info(int id, const char **program, uint64_t *addr);
+
+/* Process life: exec has committed a new image (old space gone, arm for the
+ * new program); fork has copied the parent (arm in the child); the process
+ * is freed. */
+void uprobe_exec(struct proc *p);
+void uprobe_fork(struct proc *parent, struct proc *child);
+void uprobe_free(struct proc *p);
+/* A breakpoint trap from user mode: 1 if it was a uprobe's (the trap frame
+ * now holds where to continue). */
+int uprobe_on_break(struct proc *p);
+
+#endif
