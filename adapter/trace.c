@@ -1,11 +1,13 @@
 /*
  * osdbg trace [--socket PATH] [--profile P] [--duration S] kprobe <symbol|address>...
+ * osdbg trace [...] uprobe <program>:<symbol|address>...
  *
  * Attach to a running OS's side-stub (its debug channel, e.g. the socket
  * `osdbg run` or `make run` made), put kprobes with the built-in registers
  * program on kernel functions or addresses, print one line per hit while
  * the OS keeps running, and detach everything on Ctrl-C or after the
- * duration.  Symbols come from the profile's kernel ELF.
+ * duration.  Symbols come from the profile's kernel ELF, or the user
+ * program's own ELF (demangled Rust and C++ names work: rustdemo:rustdemo::work).
  */
 #include "debuginfo.h"
 #include "profile.h"
@@ -69,8 +71,10 @@ static void print_event(const struct ss_event *ev, uint64_t lost, void *arg)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: osdbg trace [--socket PATH] [--profile P] [--duration SECONDS] "
-                    "kprobe <symbol|address>...\n");
+    fprintf(
+        stderr,
+        "usage: osdbg trace [--socket PATH] [--profile P] [--duration SECONDS]\n"
+        "                   kprobe <symbol|address>... | uprobe <program>:<symbol|address>...\n");
 }
 
 int trace_main(int argc, char **argv)
@@ -97,7 +101,8 @@ int trace_main(int argc, char **argv)
             return 2;
         }
     }
-    if (i + 2 > argc || strcmp(argv[i], "kprobe") != 0) {
+    bool user = i < argc && strcmp(argv[i], "uprobe") == 0;
+    if (i + 2 > argc || (!user && strcmp(argv[i], "kprobe") != 0)) {
         usage();
         return 2;
     }
@@ -107,22 +112,41 @@ int trace_main(int argc, char **argv)
     if (prof)
         st.kernel = debuginfo_open(prof->kernel, err, sizeof err);
 
-    /* Where to probe: addresses as given, symbols from the kernel's ELF. */
+    /* Where to probe: addresses as given, symbols from the kernel's or the
+     * program's ELF. */
     uint64_t addrs[MAX_PROBES];
+    char programs[MAX_PROBES][64];
     int n = 0;
     for (int a = i + 1; a < argc && n < MAX_PROBES; a++) {
+        const char *what = argv[a];
+        struct debuginfo *di = st.kernel;
+        programs[n][0] = 0;
+        if (user) {
+            const char *colon = strchr(what, ':');
+            if (!colon || colon == what || (size_t)(colon - what) >= sizeof programs[n]) {
+                fprintf(stderr, "osdbg trace: uprobe wants <program>:<symbol|address>, not %s\n",
+                        what);
+                return 2;
+            }
+            snprintf(programs[n], sizeof programs[n], "%.*s", (int)(colon - what), what);
+            what = colon + 1;
+            char *elf = prof ? profile_user_elf(prof, programs[n]) : 0;
+            di = elf ? debuginfo_open(elf, err, sizeof err) : 0;
+            free(elf);
+        }
         char *end;
-        unsigned long long v = strtoull(argv[a], &end, 0);
-        if (end != argv[a] && *end == 0) {
+        unsigned long long v = strtoull(what, &end, 0);
+        if (end != what && *end == 0) {
             addrs[n++] = v;
-        } else if (st.kernel &&
-                   debuginfo_function_addr(st.kernel, argv[a], false, &addrs[n]) == 0) {
+        } else if (di && debuginfo_function_addr(di, what, false, &addrs[n]) == 0) {
             n++;
         } else {
-            fprintf(stderr, "osdbg trace: no kernel function %s%s\n", argv[a],
-                    st.kernel ? "" : " (no kernel symbols: give an address or --profile)");
+            fprintf(stderr, "osdbg trace: no function %s in %s\n", what,
+                    user ? programs[n] : "the kernel");
             return 1;
         }
+        if (user && di)
+            debuginfo_close(di);
     }
 
     struct side_client *c = side_connect(socket_path, print_event, &st, err, sizeof err);
@@ -134,8 +158,12 @@ int trace_main(int argc, char **argv)
     int ids[MAX_PROBES], nids = 0;
     int status = 0;
     for (int p = 0; p < n; p++) {
-        char req[64], reply[256];
-        snprintf(req, sizeof req, "%s%llx", SS_PKT_TRACE_K, (unsigned long long)addrs[p]);
+        char req[128], reply[256];
+        if (user)
+            snprintf(req, sizeof req, "%s%s:%llx", SS_PKT_TRACE_U, programs[p],
+                     (unsigned long long)addrs[p]);
+        else
+            snprintf(req, sizeof req, "%s%llx", SS_PKT_TRACE_K, (unsigned long long)addrs[p]);
         long r = side_request(c, req, reply, sizeof reply, 3000, err, sizeof err);
         if (r < 0 || strncmp(reply, "OK", 2) != 0) {
             fprintf(stderr, "osdbg trace: cannot probe 0x%llx: %s\n", (unsigned long long)addrs[p],

@@ -49,10 +49,31 @@ test('osdbg trace kprobe sys_write: one line per write of hello, then detach', {
   assert.equal(await run.closed, 0);
 });
 
+test('osdbg trace uprobe rustdemo:rustdemo::work (a demangled Rust name): one line per call', { timeout: 90000 }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-trace-'));
+  const side = path.join(dir, 'side.sock');
+  const run = proc(['run', '--gdb', path.join(dir, 'gdb.sock'), '--side', side]);
+  t.after(() => { run.p.kill('SIGKILL'); fs.rmSync(dir, { recursive: true, force: true }); });
+  await until(() => run.out.includes('$ '), () => `shell prompt\n${run.out}${run.err}`);
+  const tr = proc(['trace', '--socket', side, '--duration', '3', 'uprobe', 'rustdemo:rustdemo::work']);
+  t.after(() => tr.p.kill('SIGKILL'));
+  await until(() => tr.err.includes('tracing'), () => `trace started\n${tr.err}`);
+  run.p.stdin.write('rustdemo\n');
+  await until(() => /work\(10\) = 143/.test(run.out), () => run.out);
+  run.p.stdin.write('hello\n'); // another program at the same addresses: no line
+  await until(() => /Hello, world!/.test(run.out), () => run.out);
+  assert.equal(await tr.closed, 0, tr.err);
+  const lines = tr.out.split('\n').filter(Boolean);
+  assert.equal(lines.length, 1, tr.out);
+  assert.match(lines[0], / rustdemo\/\d+ /);
+  run.p.stdin.write('exit\n');
+  assert.equal(await run.closed, 0);
+});
+
 test('osdbg trace: unknown symbol, and no side-stub at the socket', { timeout: 30000 }, async () => {
   const a = proc(['trace', '--socket', '/nonexistent.sock', 'kprobe', 'no_such_function_xyz']);
   assert.equal(await a.closed, 1);
-  assert.match(a.err, /no kernel function no_such_function_xyz/);
+  assert.match(a.err, /no function no_such_function_xyz in the kernel/);
   const b = proc(['trace', '--socket', '/nonexistent.sock', 'kprobe', 'sys_write']);
   assert.equal(await b.closed, 1);
   assert.match(b.err, /cannot connect to \/nonexistent.sock/);
