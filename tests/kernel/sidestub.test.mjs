@@ -104,6 +104,15 @@ test('side-stub: qSupported, vTR on sys_write, one register event per write, err
   assert.equal(await request(`vTR${symbol('kerneltrap').toString(16)}`), 'E05', 'the trap path');
   assert.equal(await request('vTRxyz'), 'E02', 'not an address');
   assert.equal(await request('qNoSuchThing'), '', 'unknown packets get the empty reply');
+  // A reply we refuse with '-' is sent again (the kernel's retransmission).
+  const before = p.items.filter((i) => i.start === '$').length;
+  s.write(frame('$', 'vTStat'));
+  await until(() => p.items.filter((i) => i.start === '$').length > before, 'the vTStat reply');
+  s.write('-');
+  await until(() => p.items.filter((i) => i.start === '$').length > before + 1, 'the reply sent again after our -');
+  const again = p.items.filter((i) => i.start === '$').slice(before, before + 2).map((i) => i.payload.toString('latin1'));
+  assert.equal(again[0], again[1], 'the same reply twice');
+  s.write('+');
   // A corrupted packet is answered '-'.
   const naks = p.items.filter((i) => i.ack === '-').length;
   s.write('$vTStat#00');
