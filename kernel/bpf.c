@@ -17,6 +17,7 @@
 #include "file.h"
 #include "kprobe.h"
 #include "ksyms.h"
+#include "uprobe.h"
 #include "kstring.h"
 #include "param.h"
 #include "printf.h"
@@ -28,6 +29,7 @@
 #include <ebpf.h>
 #include <osdbg/bpf_attr.h>
 #include <osdbg/errno.h>
+#include <osdbg/memlayout.h>
 
 BPF_ATTR_CHECK_LAYOUT();
 
@@ -386,6 +388,7 @@ static long prog_load(uint64_t uattr, uint64_t size)
 
 static struct link {
     bool used;
+    bool user; /* probes are uprobe specs (uprobe.c), else kprobe ids */
     int prog;
     int nprobes;
     int probes[MAX_LINK_PROBES];
@@ -423,9 +426,59 @@ void bpf_link_release(int id)
 {
     if (id < 0 || id >= MAX_LINKS || !links[id].used)
         return;
-    for (int i = 0; i < links[id].nprobes; i++)
-        kprobe_disarm(links[id].probes[i]);
+    for (int i = 0; i < links[id].nprobes; i++) {
+        if (links[id].user)
+            uprobe_detach(links[id].probes[i]);
+        else
+            kprobe_disarm(links[id].probes[i]);
+    }
     links[id].used = false;
+}
+
+static long alloc_link(void)
+{
+    for (int id = 0; id < MAX_LINKS; id++)
+        if (!links[id].used)
+            return id;
+    return -ENOSPC;
+}
+
+/* uprobe_multi: a program's instructions, in every process of it. */
+static long link_uprobes(const struct bpf_attr_link_create *a, int prog)
+{
+    pagetable_t pt = myproc()->pagetable;
+    uint32_t cnt = a->uprobe_multi.cnt;
+    if (a->flags || a->uprobe_multi.flags || a->uprobe_multi.pid || a->uprobe_multi.cookies ||
+        a->uprobe_multi.ref_ctr_offsets || cnt == 0 || cnt > MAX_LINK_PROBES ||
+        !a->uprobe_multi.path || !a->uprobe_multi.offsets)
+        return -EINVAL; /* uretprobes and per-pid probes: not yet */
+    char program[PROC_NAME_LEN];
+    if (copyinstr(pt, program, a->uprobe_multi.path, sizeof program) < 0)
+        return -EFAULT;
+    uint64_t addrs[MAX_LINK_PROBES];
+    if (copyin(pt, addrs, a->uprobe_multi.offsets, 8 * (uint64_t)cnt) < 0)
+        return -EFAULT;
+    long id = alloc_link();
+    if (id < 0)
+        return id;
+    struct link *l = &links[id];
+    *l = (struct link){.used = true, .user = true, .prog = prog};
+    for (uint32_t i = 0; i < cnt; i++) {
+        if (addrs[i] < USER_BASE || addrs[i] >= MAXVA) {
+            bpf_link_release((int)id);
+            return -EINVAL;
+        }
+        int s = uprobe_attach(program, addrs[i], on_kprobe, (void *)(uint64_t)id);
+        if (s < 0) {
+            bpf_link_release((int)id);
+            return s == RVPROBE_ENOSPC ? -ENOSPC : s == RVPROBE_EREFUSED ? -EACCES : -EINVAL;
+        }
+        l->probes[l->nprobes++] = s;
+    }
+    long fd = install_fd(FILE_BPF_LINK, (int)id);
+    if (fd < 0)
+        bpf_link_release((int)id);
+    return fd;
 }
 
 static long link_create(uint64_t uattr, uint64_t size)
@@ -437,6 +490,8 @@ static long link_create(uint64_t uattr, uint64_t size)
     struct file *pf = fd_of(a.prog_fd, FILE_BPF_PROG);
     if (!pf)
         return -EBADF;
+    if (a.attach_type == BPF_TRACE_UPROBE_MULTI)
+        return link_uprobes(&a, pf->bpf_id);
     if (a.attach_type != BPF_TRACE_KPROBE_MULTI || a.flags || a.kprobe_multi.cookies ||
         (a.kprobe_multi.flags & ~BPF_F_KPROBE_MULTI_RETURN))
         return -EINVAL;

@@ -266,11 +266,70 @@ static void test_links(void)
     check(bpf(BPF_LINK_CREATE, &bad, sizeof bad) == -EINVAL, "an unsupported attach type: EINVAL");
 }
 
+/* A function of this program for a uprobe to watch. */
+__attribute__((noinline)) int uprobe_target(int x)
+{
+    return x + 1;
+}
+
+/* uprobe_multi: this very program, in this process and in a forked child. */
+static void test_uprobe_link(void)
+{
+    long m = map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1);
+    struct insn counter[] = {
+        ST_W(10, -4, 0),
+        LD_MAP_FD(1, (int32_t)m),
+        MOV64_REG(2, 10),
+        ADD64_IMM(2, -4),
+        CALL(BPF_FUNC_map_lookup_elem),
+        JEQ_IMM(0, 0, 3),
+        LDX_DW(1, 0, 0),
+        ADD64_IMM(1, 1),
+        STX_DW(0, 1, 0),
+        MOV64_IMM(0, 0),
+        EXIT(),
+    };
+    long c = prog_load(counter, sizeof counter / sizeof counter[0]);
+    uint64_t addr = (uint64_t)uprobe_target;
+    struct bpf_attr_link_create a = {0};
+    a.prog_fd = (uint32_t)c;
+    a.attach_type = BPF_TRACE_UPROBE_MULTI;
+    a.uprobe_multi.path = (uint64_t) "bpftest";
+    a.uprobe_multi.offsets = (uint64_t)&addr;
+    a.uprobe_multi.cnt = 1;
+    long link = bpf(BPF_LINK_CREATE, &a, sizeof a);
+    check(link >= 3,
+          "BPF_LINK_CREATE (uprobe_multi on this program's uprobe_target) gives a descriptor");
+    int sum = 0;
+    for (int i = 0; i < 3; i++)
+        sum += uprobe_target(i);
+    check(sum == 6, "the probed user function still computes its result");
+    int pid = fork();
+    if (pid == 0) {
+        uprobe_target(10);
+        uprobe_target(11);
+        exit(uprobe_target(0) == 1 ? 0 : 1);
+    }
+    int status = -1;
+    wait(pid, &status);
+    uint32_t key = 0;
+    uint64_t value = 0;
+    elem(BPF_MAP_LOOKUP_ELEM, m, &key, &value, 0);
+    check(status == 0 && value == 6, "3 calls here + 3 in a forked child = 6 hits");
+    close((int)link);
+    uprobe_target(1);
+    elem(BPF_MAP_LOOKUP_ELEM, m, &key, &value, 0);
+    check(value == 6, "closing the uprobe link detaches it");
+    a.uprobe_multi.flags = BPF_F_UPROBE_MULTI_RETURN;
+    check(bpf(BPF_LINK_CREATE, &a, sizeof a) == -EINVAL, "uretprobes: EINVAL (not yet)");
+}
+
 int main(void)
 {
     test_maps();
     test_programs();
     test_links();
+    test_uprobe_link();
     printf("bpftest: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

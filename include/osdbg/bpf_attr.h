@@ -63,19 +63,33 @@ struct bpf_attr_test_run { /* BPF_PROG_TEST_RUN */
 struct bpf_attr_link_create { /* BPF_LINK_CREATE */
     uint32_t prog_fd;
     uint32_t target_fd;
-    uint32_t attach_type; /* BPF_TRACE_KPROBE_MULTI */
+    uint32_t attach_type; /* BPF_TRACE_KPROBE_MULTI or BPF_TRACE_UPROBE_MULTI */
     uint32_t flags;
-    struct {
-        uint32_t flags; /* BPF_F_KPROBE_MULTI_RETURN: a kretprobe */
-        uint32_t cnt;
-        uint64_t syms;    /* const char *[cnt]: kernel function names, or 0 */
-        uint64_t addrs;   /* uint64_t[cnt]: kernel addresses, when syms is 0 */
-        uint64_t cookies; /* unused, must be 0 */
-    } kprobe_multi;
+    union {
+        struct {
+            uint32_t flags; /* BPF_F_KPROBE_MULTI_RETURN: a kretprobe */
+            uint32_t cnt;
+            uint64_t syms;    /* const char *[cnt]: kernel function names, or 0 */
+            uint64_t addrs;   /* uint64_t[cnt]: kernel addresses, when syms is 0 */
+            uint64_t cookies; /* unused, must be 0 */
+        } kprobe_multi;
+        struct {
+            uint64_t path;    /* const char *: the program's name in the file system */
+            uint64_t offsets; /* uint64_t[cnt]: virtual addresses in the program (osdbg:
+                                 programs are static ELFs at 0x10000, not file offsets) */
+            uint64_t ref_ctr_offsets; /* unused, must be 0 */
+            uint64_t cookies;         /* unused, must be 0 */
+            uint32_t cnt;
+            uint32_t flags; /* BPF_F_UPROBE_MULTI_RETURN: not supported yet */
+            uint32_t pid;   /* 0: every process of the program */
+        } uprobe_multi;
+    };
 };
 
 #define BPF_TRACE_KPROBE_MULTI    42       /* uapi enum bpf_attach_type */
 #define BPF_F_KPROBE_MULTI_RETURN (1u << 0)
+#define BPF_TRACE_UPROBE_MULTI    48       /* uapi enum bpf_attach_type (Linux 6.6) */
+#define BPF_F_UPROBE_MULTI_RETURN (1u << 0)
 
 /* Linux's offsets, checked where the layouts are used. */
 #define BPF_ATTR_CHECK_LAYOUT()                                                                    \
