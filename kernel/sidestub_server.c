@@ -25,8 +25,8 @@
 #include <osdbg/memlayout.h>
 #include <sidestub.h>
 
-#define EV_RING   64 /* events waiting for the channel */
-#define EV_DRAIN  16 /* events sent per timer tick at most */
+#define EV_RING   256 /* events waiting for the channel */
+#define EV_DRAIN  64  /* events sent per timer tick at most */
 #define REPLY_MAX 512
 
 static struct ss_link link;

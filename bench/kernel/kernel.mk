@@ -3,3 +3,8 @@ BENCH_TARGETS += bench-kprobe
 .PHONY: bench-kprobe
 bench-kprobe:
 	@node bench/kernel/probebench.mjs
+
+BENCH_TARGETS += bench-sidestub
+.PHONY: bench-sidestub
+bench-sidestub:
+	@node bench/kernel/sidestub.bench.mjs

@@ -1,0 +1,69 @@
+// make bench-sidestub: events per second the side-stub delivers to the host
+// (a kprobe with the built-in registers program on sys_getpid while
+// `sysbench` makes getpid calls as fast as it can), and how many the kernel
+// had to drop, in one run.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { bootOS, BUILD, KERNEL } from '../../tests/kernel/qemu.mjs';
+
+const N = Number(process.env.BENCH_SIDESTUB_CALLS ?? 20000);
+const sum = (b) => b.reduce((a, x) => (a + x) & 0xff, 0);
+const frame = (payload) => {
+  const b = Buffer.from(payload, 'latin1');
+  return Buffer.concat([Buffer.from('$'), b, Buffer.from(`#${sum(b).toString(16).padStart(2, '0')}`)]);
+};
+const addr = execFileSync('riscv64-unknown-elf-nm', [KERNEL], { encoding: 'utf8' }).split('\n')
+  .find((l) => l.endsWith(' sys_getpid')).split(' ')[0];
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-bench-'));
+const sock = path.join(dir, 'side.sock');
+const osys = bootOS({ args: ['-device', 'virtio-serial-device', '-chardev', `socket,id=side,path=${sock},server=on,wait=off`,
+  '-device', 'virtconsole,chardev=side'] });
+try {
+  await osys.waitFor('$ ', 60000);
+  const s = net.createConnection(sock);
+  await new Promise((r) => s.on('connect', r));
+  let text = '';
+  let events = 0;
+  let first = 0, last = 0;
+  s.on('data', (d) => {
+    const now = performance.now();
+    const str = d.toString('latin1');
+    const n = str.split('%vTE:').length - 1;
+    if (n && !first) first = now;
+    if (n) last = now;
+    events += n;
+    text += str.includes('$') ? str : '';
+  });
+  const reply = async (payload) => {
+    const mark = text.length;
+    s.write(frame(payload));
+    const deadline = Date.now() + 10000;
+    while (!/\$[^#]*#/.test(text.slice(mark)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    s.write('+');
+    return text.slice(mark).match(/\$([^#]*)#/)[1];
+  };
+  const ok = await reply(`vTR${addr}`);
+  if (!ok.startsWith('OK')) throw new Error(`vTR: ${ok}`);
+  osys.type(`sysbench ${N}\n`);
+  await osys.waitFor(new RegExp(`sysbench: ${N} getpid\\(\\) calls \\(pid \\d+\\) in (\\d+) ms`), 120000);
+  const ms = Number(osys.output().match(new RegExp(`sysbench: ${N} getpid\\(\\) calls \\(pid \\d+\\) in (\\d+) ms`))[1]);
+  await new Promise((r) => setTimeout(r, 1500)); // let the ring drain
+  const stat = await reply('vTStat');
+  const field = (n) => parseInt(stat.match(new RegExp(`${n}=([0-9a-f]+)`))[1], 16);
+  const produced = field('events'), dropped = field('dropped'), chan = field('chan_dropped');
+  const secs = (last - first) / 1000;
+  console.log(`side-stub event throughput (kprobe on sys_getpid, ${N} calls in ${ms} ms of guest time)`);
+  console.log(`  produced                ${produced}  (${Math.round(produced / (ms / 1000))}/s offered)`);
+  console.log(`  received by the host    ${events}  (${Math.round(events / secs)}/s sustained)`);
+  console.log(`  dropped in the kernel   ${dropped}   channel bytes dropped ${chan}`);
+  fs.mkdirSync(path.join(BUILD, 'bench'), { recursive: true });
+  fs.writeFileSync(path.join(BUILD, 'bench', 'sidestub.json'), JSON.stringify({ produced, received: events, dropped, chan, perSecond: events / secs }, null, 2));
+  s.destroy();
+} finally {
+  osys.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
