@@ -8,6 +8,7 @@
 #include "gdb.h"
 #include "requests.h"
 #include "session.h"
+#include "tracecmd.h"
 #include "xstack.h"
 
 #include <stdio.h>
@@ -133,7 +134,8 @@ void req_stack_trace(json_t *req, json_t *args)
     /* Below the kernel's frames, the user program it is serving (ids after
      * the kernel's). */
     for (size_t i = 0; i < json_array_size(user); i++)
-        json_object_set_new(json_array_get(user, i), "id", json_integer((json_int_t)(total + 1 + i)));
+        json_object_set_new(json_array_get(user, i), "id",
+                            json_integer((json_int_t)(total + 1 + i)));
     if (json_array_size(user) && (levels <= 0 || (int)json_array_size(frames) < levels)) {
         json_array_append_new(frames,
                               json_pack("{s:i, s:s, s:i, s:i, s:s}", "id", (int)total + 1000,
@@ -370,6 +372,10 @@ void req_evaluate(json_t *req, json_t *args)
     char err[512];
     /* The debug console is GDB's command line, usable while the OS runs
      * too (GDB refuses what needs a stopped target, with its message). */
+    if (context && strcmp(context, "repl") == 0 && tracecmd_is(expr)) {
+        tracecmd_run(req, expr);
+        return;
+    }
     if (context && strcmp(context, "repl") == 0) {
         char *out = 0;
         if (gdb_console(&out, err, sizeof err, "%s", expr) < 0) {

@@ -10,6 +10,7 @@
 #include "loop.h"
 #include "qemu.h"
 #include "session.h"
+#include "tracecmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,7 @@ static void finish_session(void)
     if (terminated_sent)
         return;
     terminated_sent = true;
+    tracecmd_close();
     gdb_stop();
     qemu_stop();
     console_relay_stop();
@@ -263,6 +265,7 @@ static void req_restart(json_t *req, json_t *args)
         dap_error(req, "restart: only a launched session can be restarted");
         return;
     }
+    tracecmd_close();
     gdb_stop();
     console_relay_stop();
     qemu_stop();

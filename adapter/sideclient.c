@@ -186,3 +186,8 @@ uint64_t side_time_hz(const struct side_client *c)
 {
     return c->time_hz;
 }
+
+int side_fd_of(const struct side_client *c)
+{
+    return c->fd;
+}

@@ -18,6 +18,8 @@ typedef void (*side_event_fn)(const struct ss_event *ev, uint64_t lost_before, v
 struct side_client *side_connect(const char *path, side_event_fn on_event, void *arg, char *err,
                                  size_t errlen);
 void side_close(struct side_client *c);
+/* The socket, for an event loop to watch. */
+int side_fd_of(const struct side_client *c);
 /* Send a request, wait (up to ms) for its reply; events meanwhile go to the
  * callback.  Returns the reply length (reply NUL-terminated), or -1 (err). */
 long side_request(struct side_client *c, const char *payload, char *reply, size_t cap, long ms,

@@ -591,3 +591,39 @@ for (const sig of ['SIGTERM', 'SIGKILL']) {
     assert.deepEqual(alive(), [], 'QEMU and GDB are gone');
   });
 }
+
+test('trace in the debug console: eBPF probes whose hits print while the OS runs, no stop', async (t) => {
+  const { dc, output } = await startSession(t, {});
+  const stopped = [];
+  dc.on('stopped', (e) => stopped.push(e));
+  const deadline = Date.now() + 15000;
+  while (!output.join('').includes('$ ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const k = await dc.evaluateRequest({ expression: 'trace kprobe sys_write', context: 'repl' });
+  const kid = k.body.result.match(/^probe (\d+) attached/)[1];
+  const accLine = lineOf('user/matrix.c', 'c[i][j] = acc;');
+  const u = await dc.evaluateRequest({ expression: `trace uprobe matrix:matrix.c:${accLine}`, context: 'repl' });
+  const uid = u.body.result.match(/^probe (\d+) attached/)[1];
+  await dc.customRequest('consoleInput', { text: 'hello\n' });
+  const until = async (pred, what) => {
+    const end = Date.now() + 15000;
+    while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(pred(), `${what}\n${output.join('')}`);
+  };
+  await until(() => output.join('').includes(`[trace ${kid}] hello/`), 'a sys_write hit from hello');
+  assert.match(output.join(''), new RegExp(`\\[trace ${kid}\\] hello/\\d+ sys_write sysfile.c:\\d+ pc=0x`));
+  await dc.customRequest('consoleInput', { text: 'matrix\n' });
+  await until(() => output.join('').includes('checksum 896'), 'matrix ran');
+  await new Promise((r) => setTimeout(r, 500));
+  // Console output (the OS's prompt has no newline) may share a line with a trace line.
+  const lines = output.join('').split(`[trace ${uid}] `).slice(1).filter((l) => l.startsWith('matrix/'));
+  assert.equal(lines.length, 64, 'the line runs once per element of the 8x8 product');
+  assert.match(lines[0], new RegExp(`work matrix.c:${accLine} `));
+  const list = await dc.evaluateRequest({ expression: 'trace list', context: 'repl' });
+  assert.match(list.body.result, new RegExp(`${Number(uid).toString(16)},uprobe,40,registers,matrix:`));
+  assert.equal((await dc.evaluateRequest({ expression: `trace detach ${kid}`, context: 'repl' })).body.result, 'OK');
+  assert.equal((await dc.evaluateRequest({ expression: `trace detach ${uid}`, context: 'repl' })).body.result, 'OK');
+  assert.equal(stopped.length, 0, 'tracing never stopped the OS');
+  await assert.rejects(dc.evaluateRequest({ expression: 'trace kprobe no_such_function_xyz', context: 'repl' }), /no kernel function/);
+  await dc.customRequest('consoleInput', { text: 'exit\n' });
+  await dc.waitForEvent('terminated', 20000);
+});

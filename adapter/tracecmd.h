@@ -1,0 +1,16 @@
+/* The debug console's `trace` commands: eBPF probes from the editor through
+ * the kernel's side-stub, without stopping the OS (tracecmd.c). */
+#ifndef ADAPTER_TRACECMD_H
+#define ADAPTER_TRACECMD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/* Is this debug-console line a trace command? */
+bool tracecmd_is(const char *line);
+/* Run it; answers req (a DAP evaluate request). */
+void tracecmd_run(json_t *req, const char *line);
+/* The session ends: close the side channel. */
+void tracecmd_close(void);
+
+#endif
