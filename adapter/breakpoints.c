@@ -12,6 +12,7 @@
 #include "gdb.h"
 #include "requests.h"
 #include "session.h"
+#include "tracecmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +61,8 @@ static int insert_at(uint64_t addr, char *err, size_t errlen)
 static void add_loc(struct bp *b, uint64_t addr, const char *program)
 {
     char err[256];
-    int n = insert_at(addr, err, sizeof err);
+    /* An eBPF logpoint needs no GDB breakpoint: the OS runs a probe. */
+    int n = b->ebpf ? 0 : insert_at(addr, err, sizeof err);
     if (n < 0) {
         free(b->message);
         b->message = strdup(err);
@@ -78,7 +80,8 @@ static void delete_locs(struct bp *b)
 {
     char err[256];
     for (int k = 0; k < b->nlocs; k++)
-        gdb_cmd(err, sizeof err, "-break-delete %d", b->locs[k].gdb_number);
+        if (b->locs[k].gdb_number > 0)
+            gdb_cmd(err, sizeof err, "-break-delete %d", b->locs[k].gdb_number);
     b->nlocs = 0;
 }
 
@@ -159,6 +162,8 @@ static void remove_bps(enum bp_kind kind, const char *source)
     for (int i = 0; i < S.nbps; i++) {
         struct bp *b = &S.bps[i];
         if (b->kind == kind && (!source || (b->source && strcmp(b->source, source) == 0))) {
+            if (b->ebpf)
+                logpoint_detach(b);
             delete_locs(b);
             free_bp(b);
         } else {
@@ -243,8 +248,23 @@ static int do_set_breakpoints(void *p)
         struct bp *b = new_bp(BP_SOURCE, spec);
         b->source = strdup(path);
         b->line = json_is_integer(jl) ? (int)json_integer_value(jl) : 0;
+        /* Logpoints run as probes in the OS when the message allows it. */
+        const char *why = 0;
+        b->ebpf = b->log_message && S.launched && !b->condition && !b->hit_condition &&
+                  logpoint_ebpf_ok(b->log_message, &why);
+        for (int k = 0; k < 8; k++)
+            b->probe_ids[k] = -1;
+        if (b->log_message && !b->ebpf && S.launched)
+            dap_output("console", "osdbg: logpoint at %s:%d runs as a GDB stop-print-resume: %s\n",
+                       path, b->line, why ? why : "conditions are evaluated by GDB");
         resolve_source(b);
         decide_verified(b);
+        if (b->ebpf && b->nlocs) {
+            free(b->message);
+            b->message = strdup("eBPF logpoint: prints without stopping the OS");
+            b->verified = true;
+            logpoint_attach(b);
+        }
         json_array_append_new(out, bp_json(b));
     }
     hooks_update();

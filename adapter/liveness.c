@@ -75,7 +75,7 @@ static bool any_user_breakpoint(void)
 {
     for (int i = 0; i < S.nbps; i++)
         for (int k = 0; k < S.bps[i].nlocs; k++)
-            if (S.bps[i].locs[k].program[0])
+            if (S.bps[i].locs[k].program[0] && !S.bps[i].ebpf)
                 return true;
     return false;
 }
@@ -128,6 +128,8 @@ void hooks_update(void)
     for (int i = 0; i < S.nbps; i++) {
         for (int k = 0; k < S.bps[i].nlocs; k++) {
             struct bp_loc *l = &S.bps[i].locs[k];
+            if (l->gdb_number <= 0)
+                continue; /* an eBPF logpoint: no GDB breakpoint */
             bool want = loc_wanted(l);
             if (want != l->enabled &&
                 gdb_cmd(err, sizeof err, want ? "-break-enable %d" : "-break-disable %d",

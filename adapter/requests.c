@@ -329,8 +329,14 @@ static void req_configuration_done(json_t *req, json_t *args)
         return;
     }
     char err[256];
+    /* eBPF logpoints: the kernel waits at boot until they are attached. */
+    bool logpoints = S.launched && logpoints_wanted();
+    if (logpoints)
+        gdb_cmd(err, sizeof err, "-gdb-set var sidestub_wait_ms=5000");
     if (session_resume("-exec-continue", err, sizeof err) < 0)
         dap_output("stderr", "osdbg: cannot start the OS: %s\n", err);
+    else if (logpoints)
+        logpoints_start();
 }
 
 /* The OS has no exceptions in the DAP sense: accept, set none. */

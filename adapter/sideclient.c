@@ -133,8 +133,8 @@ long side_request(struct side_client *c, const char *payload, char *reply, size_
     return (long)c->reply_len;
 }
 
-struct side_client *side_connect(const char *path, side_event_fn on_event, void *arg, char *err,
-                                 size_t errlen)
+struct side_client *side_connect(const char *path, side_event_fn on_event, void *arg, long ms,
+                                 char *err, size_t errlen)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     if (strlen(path) >= sizeof a.sun_path) {
@@ -156,7 +156,7 @@ struct side_client *side_connect(const char *path, side_event_fn on_event, void 
     ss_rx_init(&c->rx, c->rxbuf, sizeof c->rxbuf);
     ss_seq_init(&c->seq);
     char reply[256];
-    long n = side_request(c, SS_PKT_SUPPORTED, reply, sizeof reply, 3000, err, errlen);
+    long n = side_request(c, SS_PKT_SUPPORTED, reply, sizeof reply, ms, err, errlen);
     struct ss_features f;
     if (n < 0 || !ss_supported_parse(reply, (size_t)n, &f) || !f.trace) {
         if (n >= 0)

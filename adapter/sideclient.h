@@ -13,10 +13,11 @@
 struct side_client;
 typedef void (*side_event_fn)(const struct ss_event *ev, uint64_t lost_before, void *arg);
 
-/* Connect and check the far end is a side-stub (qSupported: osdbg-trace+).
+/* Connect and check the far end is a side-stub (qSupported: osdbg-trace+,
+ * answered within ms).
  * 0 with a message in err on failure. */
-struct side_client *side_connect(const char *path, side_event_fn on_event, void *arg, char *err,
-                                 size_t errlen);
+struct side_client *side_connect(const char *path, side_event_fn on_event, void *arg, long ms,
+                                 char *err, size_t errlen);
 void side_close(struct side_client *c);
 /* The socket, for an event loop to watch. */
 int side_fd_of(const struct side_client *c);

@@ -149,7 +149,7 @@ int trace_main(int argc, char **argv)
             debuginfo_close(di);
     }
 
-    struct side_client *c = side_connect(socket_path, print_event, &st, err, sizeof err);
+    struct side_client *c = side_connect(socket_path, print_event, &st, 3000, err, sizeof err);
     if (!c) {
         fprintf(stderr, "osdbg trace: %s\n", err);
         return 1;

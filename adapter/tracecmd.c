@@ -15,6 +15,8 @@
 #include "session.h"
 #include "sideclient.h"
 
+#include <jansson.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,8 @@ bool tracecmd_is(const char *line)
 {
     return strncmp(line, "trace ", 6) == 0 || strcmp(line, "trace") == 0;
 }
+
+static bool logpoint_event(const struct ss_event *ev, const uint64_t r[32]);
 
 static void on_event(const struct ss_event *ev, uint64_t lost, void *arg)
 {
@@ -39,6 +43,8 @@ static void on_event(const struct ss_event *ev, uint64_t lost, void *arg)
     }
     uint64_t r[32];
     memcpy(r, ev->data, sizeof r);
+    if (logpoint_event(ev, r))
+        return;
     const char *func = 0;
     struct debuginfo *di = r[0] >= S.kernel_base ? S.kernel_di : user_debuginfo(ev->comm);
     const char *file = 0;
@@ -70,7 +76,7 @@ static bool connect_side(char *err, size_t errlen)
         snprintf(err, errlen, "no side channel: trace needs a launched OS");
         return false;
     }
-    side = side_connect(qemu_side_socket(), on_event, 0, err, errlen);
+    side = side_connect(qemu_side_socket(), on_event, 0, 3000, err, errlen);
     if (!side)
         return false;
     side_fd = side_fd_of(side);
@@ -178,4 +184,175 @@ void tracecmd_run(json_t *req, const char *line)
         return;
     }
     respond_text(req, reply);
+}
+
+/* ---- logpoints as probes ---- */
+
+static const char *const reg_names[32] = {"pc", "ra", "sp",  "gp",  "tp", "t0", "t1", "t2",
+                                          "s0", "s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
+                                          "a6", "a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
+                                          "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+
+static int reg_index(const char *name, size_t n)
+{
+    for (int i = 0; i < 32; i++)
+        if (strlen(reg_names[i]) == n && strncmp(reg_names[i], name, n) == 0)
+            return i;
+    if (n == 2 && strncmp(name, "fp", 2) == 0)
+        return 8;
+    return -1;
+}
+
+bool logpoint_ebpf_ok(const char *msg, const char **why)
+{
+    static char reason[160];
+    for (const char *p = strchr(msg, '{'); p; p = strchr(p + 1, '{')) {
+        const char *end = strchr(p, '}');
+        if (!end)
+            break;
+        size_t n = (size_t)(end - p - 1);
+        const char *name = p + 1;
+        if (reg_index(name, n) >= 0 || (n == 3 && !strncmp(name, "pid", 3)) ||
+            (n == 4 && !strncmp(name, "comm", 4)) || (n == 4 && !strncmp(name, "time", 4)))
+            continue;
+        snprintf(reason, sizeof reason,
+                 "{%.*s} needs GDB (probes give registers, pid, comm and time for now)", (int)n,
+                 name);
+        *why = reason;
+        return false;
+    }
+    return true;
+}
+
+static bool logpoints_pending;
+
+bool logpoints_wanted(void)
+{
+    for (int i = 0; i < S.nbps; i++)
+        if (S.bps[i].ebpf)
+            return true;
+    return false;
+}
+
+void logpoint_attach(struct bp *b)
+{
+    if (!side || S.state != TARGET_RUNNING) {
+        logpoints_pending = true; /* logpoints_start or the next run attaches it */
+        return;
+    }
+    char err[256], reply[64], packet[128];
+    for (int k = 0; k < b->nlocs && k < 8; k++) {
+        if (b->probe_ids[k] >= 0)
+            continue;
+        if (b->locs[k].program[0])
+            snprintf(packet, sizeof packet, "vTU%s:%llx", b->locs[k].program,
+                     (unsigned long long)b->locs[k].addr);
+        else
+            snprintf(packet, sizeof packet, "vTR%llx", (unsigned long long)b->locs[k].addr);
+        if (side_request(side, packet, reply, sizeof reply, 3000, err, sizeof err) < 0 ||
+            strncmp(reply, "OK", 2) != 0) {
+            dap_output("stderr", "osdbg: logpoint at %s:%d: %s\n", b->source, b->line,
+                       reply[0] == 'E' ? reply : err);
+            continue;
+        }
+        b->probe_ids[k] = (int)strtol(reply + 2, 0, 16);
+    }
+}
+
+void logpoint_detach(struct bp *b)
+{
+    char err[256], reply[64], packet[64];
+    for (int k = 0; k < 8; k++) {
+        if (b->probe_ids[k] < 0 || !side)
+            continue;
+        snprintf(packet, sizeof packet, "vTDetach:%x", b->probe_ids[k]);
+        side_request(side, packet, reply, sizeof reply, 3000, err, sizeof err);
+        b->probe_ids[k] = -1;
+    }
+}
+
+static void attach_pending(void)
+{
+    for (int i = 0; i < S.nbps; i++)
+        if (S.bps[i].ebpf)
+            logpoint_attach(&S.bps[i]);
+    logpoints_pending = false;
+}
+
+static int start_tries;
+
+static void try_start(void *data)
+{
+    (void)data;
+    char err[256], reply[64];
+    if (!side) {
+        if (!qemu_running() || ++start_tries > 100) {
+            dap_output("stderr", "osdbg: the side-stub did not answer; eBPF logpoints are off\n");
+            return;
+        }
+        side = side_connect(qemu_side_socket(), on_event, 0, 200, err, sizeof err);
+        if (!side) {
+            loop_timer(50, try_start, 0);
+            return;
+        }
+        side_fd = side_fd_of(side);
+        loop_watch(side_fd, on_side_readable, 0);
+    }
+    attach_pending();
+    side_request(side, "vTGo", reply, sizeof reply, 3000, err, sizeof err);
+}
+
+void logpoints_start(void)
+{
+    start_tries = 0;
+    try_start(0);
+}
+
+/* A logpoint's hit: the message with the probe's registers in it. */
+static bool logpoint_event(const struct ss_event *ev, const uint64_t r[32])
+{
+    for (int i = 0; i < S.nbps; i++) {
+        struct bp *b = &S.bps[i];
+        if (!b->ebpf)
+            continue;
+        for (int k = 0; k < 8; k++) {
+            if (b->probe_ids[k] != (int)ev->probe)
+                continue;
+            char out[1024];
+            size_t n = 0;
+            for (const char *p = b->log_message; *p && n + 1 < sizeof out;) {
+                const char *end = *p == '{' ? strchr(p, '}') : 0;
+                if (!end) {
+                    out[n++] = *p++;
+                    continue;
+                }
+                const char *name = p + 1;
+                size_t len = (size_t)(end - name);
+                int reg = reg_index(name, len);
+                int w;
+                if (reg >= 0)
+                    w = snprintf(out + n, sizeof out - n, "0x%llx", (unsigned long long)r[reg]);
+                else if (len == 3 && !strncmp(name, "pid", 3))
+                    w = snprintf(out + n, sizeof out - n, "%u", ev->pid);
+                else if (len == 4 && !strncmp(name, "comm", 4))
+                    w = snprintf(out + n, sizeof out - n, "%s", ev->comm);
+                else
+                    w = snprintf(out + n, sizeof out - n, "%llu", (unsigned long long)ev->time);
+                n += w > 0 && (size_t)w < sizeof out - n ? (size_t)w : 0;
+                p = end + 1;
+            }
+            out[n] = 0;
+            json_t *body = json_pack("{s:s, s:s, s:{s:s}, s:i}", "category", "console", "output",
+                                     "", "source", "path", b->source, "line", b->line);
+            char *text = malloc(n + 2);
+            memcpy(text, out, n);
+            text[n] = '\n';
+            text[n + 1] = 0;
+            json_object_set_new(body, "output", json_string(text));
+            free(text);
+            dap_event("output", body);
+            return true;
+        }
+    }
+    return false;
 }

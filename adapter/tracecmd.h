@@ -10,6 +10,18 @@
 bool tracecmd_is(const char *line);
 /* Run it; answers req (a DAP evaluate request). */
 void tracecmd_run(json_t *req, const char *line);
+struct bp;
+/* Can this log message be printed from the probe's registers alone?  If
+ * not, *why says which part needs GDB. */
+bool logpoint_ebpf_ok(const char *msg, const char **why);
+/* Attach an eBPF logpoint's probes now if the side channel is up (else at
+ * logpoints_start), and detach them. */
+void logpoint_attach(struct bp *b);
+void logpoint_detach(struct bp *b);
+/* After the first continue: connect to the side-stub (the kernel waits
+ * for us at boot when asked), attach pending logpoints, let it go on. */
+void logpoints_start(void);
+bool logpoints_wanted(void);
 /* The session ends: close the side channel. */
 void tracecmd_close(void);
 

@@ -72,6 +72,7 @@ void kmain(uint64_t hartid, const void *dtb)
         kernel_selftest();
     }
 
+    sidestub_wait();
     user_init(boot.bootargs);
     scheduler();
 }

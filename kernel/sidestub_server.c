@@ -20,6 +20,7 @@
 #include "param.h"
 #include "printf.h"
 #include "proc.h"
+#include "types.h"
 #include "riscv.h"
 #include "virtio_console.h"
 #include <osdbg/memlayout.h>
@@ -207,13 +208,30 @@ static size_t list(const struct ss_request *req, char *out)
     return n;
 }
 
+/* vTGo: the host has set its probes; a boot held by sidestub_wait goes on. */
+#define SS_CMD_GO SS_CMD_USER
+static volatile bool go;
+/* The debugger sets this (through GDB, before the first instruction) when
+ * it wants its probes in place before init runs.  In .data, not .bss: the
+ * boot code clears .bss after the debugger wrote it. */
+__attribute__((section(".data"))) volatile uint64_t sidestub_wait_ms;
+
+static int parse_go(const char *args, size_t n, struct ss_request *req)
+{
+    (void)args;
+    (void)req;
+    return n ? -SS_ERR_SYNTAX : 0;
+}
+
+static const struct ss_cmd_desc extra_cmds[] = {{"vTGo", SS_CMD_GO, parse_go}};
+
 static void on_packet(void *ctx, struct ss_link *l, const uint8_t *data, size_t len)
 {
     (void)ctx;
     static char out[REPLY_MAX];
     struct ss_request req;
     size_t n;
-    int r = ss_parse_request(data, len, 0, 0, &req);
+    int r = ss_parse_request(data, len, extra_cmds, NELEM(extra_cmds), &req);
     if (r < 0) {
         n = reply_err(out, -r);
     } else {
@@ -223,6 +241,10 @@ static void on_packet(void *ctx, struct ss_link *l, const uint8_t *data, size_t 
             break;
         case SS_CMD_TRACE_K:
             n = trace_kernel(req.addr, out);
+            break;
+        case SS_CMD_GO:
+            go = true;
+            n = ss_reply_ok(out, sizeof out);
             break;
         case SS_CMD_TRACE_U:
             n = trace_user(&req, out);
@@ -282,6 +304,26 @@ void sidestub_init(void)
     dbgchan_set_receiver(on_bytes);
     running = true;
     printf("[kernel] side-stub: listening on the debug channel\n");
+}
+
+void sidestub_wait(void)
+{
+    if (!running || !sidestub_wait_ms)
+        return;
+    printf("[kernel] side-stub: waiting up to %lu ms for the debugger's probes\n",
+           (uint64_t)sidestub_wait_ms);
+    uint64_t deadline = ticks_now() + sidestub_wait_ms * TICK_HZ / 1000;
+    intr_on();
+    while (!go && ticks_now() < deadline)
+        asm volatile("wfi");
+    intr_off();
+}
+
+/* Before the machine powers off: the events still in the ring go out. */
+void sidestub_flush(void)
+{
+    for (int i = 0; running && ring_head != ring_tail && i < EV_RING; i++)
+        sidestub_tick();
 }
 
 void sidestub_tick(void)

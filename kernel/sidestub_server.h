@@ -8,8 +8,13 @@
 #define KERNEL_SIDESTUB_SERVER_H
 
 void sidestub_init(void);
+/* If the debugger asked for it (sidestub_wait_ms), wait at boot until it
+ * sends vTGo or the time is up, so its probes are in place before init. */
+void sidestub_wait(void);
 /* From the timer interrupt: send queued events, retransmit unacknowledged
  * replies. */
 void sidestub_tick(void);
+/* Send every queued event now (before power-off). */
+void sidestub_flush(void);
 
 #endif

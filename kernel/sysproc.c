@@ -6,6 +6,8 @@
 #include "printf.h"
 #include "proc.h"
 #include "sbi.h"
+#include "sidestub_server.h"
+#include "spinlock.h"
 #include "syscall.h"
 #include "vm.h"
 #include <osdbg/errno.h>
@@ -136,6 +138,9 @@ long sys_exec(void)
 
 long sys_shutdown(void)
 {
+    push_off();
+    sidestub_flush(); /* tracing events still queued */
+    pop_off();
     printf("[kernel] power off\n");
     sbi_shutdown();
 }

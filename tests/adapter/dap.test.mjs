@@ -627,3 +627,30 @@ test('trace in the debug console: eBPF probes whose hits print while the OS runs
   await dc.customRequest('consoleInput', { text: 'exit\n' });
   await dc.waitForEvent('terminated', 20000);
 });
+
+test('eBPF logpoints: one line per write from the kernel handler, a user logpoint with an argument register, no stop', async (t) => {
+  const writeLine = lineOf('kernel/sysfile.c', 'return file_write(f, argraw(1), (long)argraw(2));');
+  const workLine = lineOf('user/matrix.c', 'long sum = 0;');
+  const helloLine = lineOf('user/hello.c', 'int pid = getpid();');
+  const stopped = [];
+  const { dc, output } = await startSession(t, { bootArgs: 'run=matrix,hello' }, async (dc) => {
+    dc.on('stopped', (e) => stopped.push(e));
+    const k = await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') },
+      breakpoints: [{ line: writeLine, logMessage: 'write by {comm}/{pid}' }] });
+    assert.match(k.body.breakpoints[0].message, /eBPF logpoint/);
+    await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') },
+      breakpoints: [{ line: workLine, logMessage: 'work(n = {a0}) in {comm}' }] });
+    await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') },
+      breakpoints: [{ line: helloLine, logMessage: 'hello main pc={pc}' }] });
+  });
+  await dc.waitForEvent('terminated', 30000);
+  const text = output.join('');
+  const writes = text.split('write by ').slice(1).map((s) => s.split('\n')[0]);
+  // The writes of the run: matrix's one line, hello's one line, init's closing line.
+  assert.deepEqual(writes.map((w) => w.split('/')[0]), ['matrix', 'hello', 'init'], text);
+  assert.match(text, /work\(n = 0x8\) in matrix\n/, 'N = 8 is in a0 at work()');
+  assert.equal(text.split('hello main pc=').length - 1, 1, 'hello\'s logpoint once, never in matrix');
+  assert.equal(stopped.length, 0, 'logpoints never stopped the OS');
+  const stats = await dc.customRequest('osdbg/stats', {});
+  assert.equal(stats.body.filteredHits + stats.body.userStops, 0, 'no GDB stop at all');
+});
