@@ -5,10 +5,18 @@
 USER_LIB_SRCS := $(wildcard user/lib/*.c) user/lib/crt0.S
 USER_LIB_OBJS := $(patsubst user/lib/%,$(B)/user/lib/%.o,$(USER_LIB_SRCS)) \
                  $(patsubst common/%,$(B)/user/lib/common/%.o,$(wildcard common/*.c))
-USER_C_PROGS  := init sh hello matrix forktest selftest fault cat ls sysbench twins bpftest probebench
+USER_C_PROGS  := init sh hello matrix forktest selftest fault cat ls sysbench twins bpftest probebench \
+                 bpfload
 USER_PROGS    := $(addprefix $(B)/user/,$(USER_C_PROGS))
 USER_CFLAGS    = $(RV_CFLAGS) -Iuser/lib
 USER_DATA     := $(wildcard user/files/*)
+# eBPF objects for bpfload, compiled as libbpf users do (clang -target bpf).
+USER_BPF_OBJS := $(patsubst user/bpf/%.bpf.c,$(B)/user/bpf/%.bpf.o,$(wildcard user/bpf/*.bpf.c))
+
+$(B)/user/bpf/%.bpf.o: user/bpf/%.bpf.c
+	@mkdir -p $(@D)
+	@echo "  CLANG   $<"
+	$(Q)clang -O2 -g -target bpf -I/usr/include/$(shell gcc -print-multiarch) -c $< -o $@
 
 # The Rust program(s) add themselves to USER_RUST_PROGS.
 USER_RUST_PROGS :=
@@ -52,10 +60,10 @@ $(B)/user/%: $(B)/user/%.o $(USER_LIB_OBJS) user/user.ld
 # The ramdisk: programs without their debug sections (the debugger reads the
 # full ELFs in build/user/), the data files, and two deliberately broken
 # executables for the exec tests: a text file and a truncated ELF.
-$(RAMDISK): $(USER_ALL_PROGS) $(USER_DATA) user/user.mk
+$(RAMDISK): $(USER_ALL_PROGS) $(USER_DATA) $(USER_BPF_OBJS) user/user.mk
 	@rm -rf $(B)/user/root && mkdir -p $(B)/user/root
 	@for p in $(USER_ALL_PROGS); do $(RV_STRIP) -g -o $(B)/user/root/$$(basename $$p) $$p; done
-	@cp $(USER_DATA) $(B)/user/root/
+	@cp $(USER_DATA) $(USER_BPF_OBJS) $(B)/user/root/
 	@head -c 200 $(B)/user/hello >$(B)/user/root/truncated
 	@echo "  CPIO    $@"
 	$(Q)cd $(B)/user/root && ls -1 | LC_ALL=C sort | cpio -o -H newc --quiet >$@.tmp && mv $@.tmp $@

@@ -93,6 +93,22 @@ test('the bpf() system call: maps, program load with the verifier log, test runs
   assert.match(out, /the verifier said:\n.*R2/s, 'the log names the uninitialised register');
 });
 
+test('bpfload: an eBPF ELF object from the file system (clang -target bpf), attached, its map read back', async () => {
+  const os = bootOS();
+  try {
+    await os.waitFor('$ ');
+    os.type('bpfload getpid_count.bpf.o 25\n');
+    await os.waitFor('bpfload: kprobe/sys_getpid (');
+    await os.waitFor(/bpfload: map calls\[0\] = (\d+)\n/);
+    const n = Number(os.output().match(/bpfload: map calls\[0\] = (\d+)\n/)[1]);
+    assert.equal(n, 25, 'bpfload itself made 25 getpid calls while attached, and nothing else did');
+    os.type('exit\n');
+    assert.equal((await os.waitExit(10000)).code, 0);
+  } finally {
+    os.stop();
+  }
+});
+
 test('in-kernel self-tests pass (ktest)', async () => {
   const { code, out } = await runOS('ktest run=hello');
   assert.equal(code, 0);

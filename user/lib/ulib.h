@@ -47,6 +47,8 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 char *strcpy(char *dst, const char *src);
+/* Copies at most size-1 bytes and always NUL-terminates (size > 0). */
+size_t strlcpy(char *dst, const char *src, size_t size);
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
