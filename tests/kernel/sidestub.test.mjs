@@ -159,7 +159,9 @@ test('side-stub: qSupported, vTR on sys_write, one register event per write, err
   assert.equal((await osys.waitExit(10000)).code, 0);
 });
 
-test('side-stub: a flood of events - every sequence number is either received or counted as dropped', { timeout: 90000 }, async (t) => {
+// The OS at its shell prompt with the debug channel on a fresh socket, a
+// connection to the side-stub, and request(payload) -> reply (acknowledged).
+async function sideSession(t) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-side-'));
   const sock = path.join(dir, 'side.sock');
   const osys = bootOS({ args: ['-device', 'virtio-serial-device', '-chardev', `socket,id=side,path=${sock},server=on,wait=off`,
@@ -180,6 +182,11 @@ test('side-stub: a flood of events - every sequence number is either received or
     s.write('+');
     return replies()[before].payload.toString('latin1');
   };
+  return { osys, p, s, request };
+}
+
+test('side-stub: a flood of events - every sequence number is either received or counted as dropped', { timeout: 90000 }, async (t) => {
+  const { osys, p, request } = await sideSession(t);
   assert.match(await request(`vTR${symbol('sys_getpid').toString(16)}`), /^OK/);
   osys.type('sysbench 20000\n');
   await osys.waitFor(/sysbench: 20000 getpid\(\) calls/, 60000);
@@ -203,26 +210,7 @@ test('side-stub: a flood of events - every sequence number is either received or
 });
 
 test('side-stub: uprobes - vTU fires only in the named program, in processes running now and exec\'d later', { timeout: 90000 }, async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-side-'));
-  const sock = path.join(dir, 'side.sock');
-  const osys = bootOS({ args: ['-device', 'virtio-serial-device', '-chardev', `socket,id=side,path=${sock},server=on,wait=off`,
-    '-device', 'virtconsole,chardev=side'] });
-  t.after(() => { osys.stop(); fs.rmSync(dir, { recursive: true, force: true }); });
-  await osys.waitFor('$ ');
-  const p = parser();
-  const s = net.createConnection(sock);
-  t.after(() => s.destroy());
-  s.on('data', (d) => p.feed(d));
-  await new Promise((r) => s.on('connect', r));
-  const replies = () => p.items.filter((i) => i.start === '$');
-  const request = async (payload) => {
-    const before = replies().length;
-    s.write(frame('$', payload));
-    const deadline = Date.now() + 10000;
-    while (replies().length <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    s.write('+');
-    return replies()[before].payload.toString('latin1');
-  };
+  const { osys, p, request } = await sideSession(t);
   const events = () => p.items.filter((i) => i.start === '%').map((i) => {
     const sep = i.payload.indexOf(0x3b);
     const [probe, , , , pid, comm] = i.payload.subarray(4, sep).toString('latin1').split(',');
