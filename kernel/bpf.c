@@ -195,6 +195,66 @@ static uint64_t h_probe_read_user(uint64_t dst, uint64_t size, uint64_t src, uin
     return 0;
 }
 
+/* bpf_trace_printk(fmt, fmt_size, a1, a2, a3): the text goes to whoever
+ * listens (the side-stub sends it to the host as a 'T' event). */
+static void (*printk_hook)(const char *text, size_t len);
+
+void bpf_set_printk_hook(void (*fn)(const char *text, size_t len))
+{
+    printk_hook = fn;
+}
+
+static uint64_t h_trace_printk(uint64_t fmt, uint64_t size, uint64_t a1, uint64_t a2, uint64_t a3,
+                               ebpf_vm *vm)
+{
+    (void)vm;
+    const char *f = (const char *)fmt;
+    uint64_t args[3] = {a1, a2, a3};
+    char out[256];
+    size_t n = 0;
+    int next = 0;
+    for (uint64_t i = 0; i < size && f[i] && n + 24 < sizeof out; i++) {
+        if (f[i] != '%' || i + 1 >= size) {
+            out[n++] = f[i];
+            continue;
+        }
+        uint64_t j = i + 1;
+        int longs = 0;
+        while (j < size && f[j] == 'l')
+            longs++, j++;
+        char conv = j < size ? f[j] : 0;
+        uint64_t v = next < 3 ? args[next] : 0;
+        int w = 0;
+        switch (conv) {
+        case 'd':
+            w = snprintf(out + n, sizeof out - n, "%ld", longs ? (long)v : (long)(int)v);
+            break;
+        case 'u':
+            w = snprintf(out + n, sizeof out - n, "%lu", longs ? v : (uint64_t)(uint32_t)v);
+            break;
+        case 'x':
+            w = snprintf(out + n, sizeof out - n, "%lx", longs ? v : (uint64_t)(uint32_t)v);
+            break;
+        case 'p':
+            w = snprintf(out + n, sizeof out - n, "0x%lx", v);
+            break;
+        case '%':
+            out[n++] = '%';
+            i = j;
+            continue;
+        default:
+            out[n++] = '%';
+            continue; /* not a conversion we know: printed as is */
+        }
+        next++;
+        n += w > 0 ? (size_t)w : 0;
+        i = j;
+    }
+    if (printk_hook)
+        printk_hook(out, n);
+    return n;
+}
+
 static void register_helpers(ebpf_vm *vm)
 {
     ebpf_register_map_helpers(vm);
@@ -208,6 +268,7 @@ static void register_helpers(ebpf_vm *vm)
         {BPF_FUNC_get_current_comm, h_current_comm},
         {BPF_FUNC_probe_read_kernel, h_probe_read_kernel},
         {BPF_FUNC_probe_read_user, h_probe_read_user},
+        {BPF_FUNC_trace_printk, h_trace_printk},
     };
     for (size_t i = 0; i < NELEM(table); i++) {
         const struct ebpf_helper_proto *proto = ebpf_linux_proto(table[i].id);
@@ -543,6 +604,86 @@ static long link_create(uint64_t uattr, uint64_t size)
     if (fd < 0)
         bpf_link_release(id);
     return fd;
+}
+
+int bpf_load_object(const void *elf, size_t size, const char *name, char *log, size_t logsz)
+{
+    int slot;
+    for (slot = 0; slot < MAX_PROGS; slot++)
+        if (!progs[slot].used)
+            break;
+    if (slot == MAX_PROGS)
+        return -ENOSPC;
+    struct prog *p = &progs[slot];
+    acquire(&bpf_lock);
+    p->vm = ebpf_create(p->arena, sizeof p->arena, p->err, sizeof p->err);
+    long r = p->vm ? 0 : -ENOMEM;
+    if (r == 0) {
+        register_helpers(p->vm);
+        ebpf_set_bounds_check(p->vm, 1);
+        ebpf_set_insn_budget(p->vm, 1000000);
+        int lr = ebpf_load_elf(p->vm, elf, size, name);
+        if (lr < 0) {
+            snprintf(log, logsz, "%s", ebpf_error(p->vm));
+            r = errno_of(lr);
+        }
+    }
+    if (r == 0) {
+        struct ebpf_verify_opts opts = {
+            .ctx_size = CTX_SIZE, .log = log, .log_size = logsz, .log_level = 1};
+        int v = ebpf_verify(p->vm, &opts);
+        if (v < 0)
+            r = errno_of(v);
+    }
+    release(&bpf_lock);
+    if (r < 0)
+        return (int)r;
+    strlcpy(p->name, name, sizeof p->name);
+    p->used = true;
+    return slot;
+}
+
+void bpf_prog_unload(int id)
+{
+    if (id >= 0 && id < MAX_PROGS)
+        progs[id].used = false;
+}
+
+int bpf_prog_map_next(int id, const char *map_name, const void *key, void *next_key, void *value,
+                      uint32_t *key_size, uint32_t *value_size)
+{
+    if (id < 0 || id >= MAX_PROGS || !progs[id].used)
+        return -EBADF;
+    ebpf_vm *vm = progs[id].vm;
+    ebpf_map *m = 0;
+    if (map_name && map_name[0])
+        m = ebpf_map_by_name(vm, map_name);
+    else if (ebpf_map_count(vm) > 0)
+        m = ebpf_map_by_fd(vm, 0);
+    if (!m)
+        return -ENOENT;
+    const struct ebpf_map_def *d = ebpf_map_def(m);
+    if (d->type == BPF_MAP_TYPE_RINGBUF)
+        return -EINVAL;
+    *key_size = d->key_size;
+    *value_size = d->value_size;
+    acquire(&bpf_lock);
+    int r = ebpf_map_get_next_key(m, key, next_key);
+    void *v = r == 0 ? ebpf_map_lookup(m, next_key) : 0;
+    if (v)
+        memcpy(value, v, d->value_size);
+    release(&bpf_lock);
+    return r < 0 ? (int)errno_of(r) : 0;
+}
+
+/* From a probe handler: run program `id`, unless the runtime is busy (a
+ * probe inside a program's own run). */
+int bpf_prog_run_probe(int id, void *ctx, uint64_t ctx_len)
+{
+    if (holding(&bpf_lock))
+        return -EBUSY;
+    uint64_t ret;
+    return bpf_prog_run(id, ctx, ctx_len, &ret);
 }
 
 int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret)

@@ -15,5 +15,18 @@ long sys_bpf(void);
 void bpf_link_release(int id);
 /* Run loaded program `id` on a pt_regs-layout context (for probes). */
 int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret);
+/* The same from a probe handler: -EBUSY if the runtime is already running. */
+int bpf_prog_run_probe(int id, void *ctx, uint64_t ctx_len);
+/* Load program `name` of an eBPF ELF object (its maps created with it),
+ * verified for a pt_regs context.  Returns the program id or -errno, with
+ * the loader's or verifier's message in log. */
+int bpf_load_object(const void *elf, size_t size, const char *name, char *log, size_t logsz);
+void bpf_prog_unload(int id);
+/* Walk a map of program id (by name, or its first map): the key after key
+ * (0: the first) and its value.  0, -ENOENT after the last, or -errno. */
+int bpf_prog_map_next(int id, const char *map_name, const void *key, void *next_key, void *value,
+                      uint32_t *key_size, uint32_t *value_size);
+/* Where bpf_trace_printk's text goes. */
+void bpf_set_printk_hook(void (*fn)(const char *text, size_t len));
 
 #endif

@@ -13,6 +13,7 @@
  */
 #include "sidestub_server.h"
 #include "cpu.h"
+#include "bpf.h"
 #include "kprobe.h"
 #include "kstring.h"
 #include "ksyms.h"
@@ -23,6 +24,7 @@
 #include "types.h"
 #include "riscv.h"
 #include "virtio_console.h"
+#include <osdbg/errno.h>
 #include <osdbg/memlayout.h>
 #include <sidestub.h>
 
@@ -42,7 +44,9 @@ static struct event {
     uint64_t seq, time;
     uint32_t hart, pid;
     char comm[SS_COMM_MAX + 1];
-    struct rvprobe_regs regs;
+    char type; /* SS_EVT_REGS, SS_EVT_TEXT */
+    uint16_t len;
+    uint8_t data[256]; /* the registers (struct rvprobe_regs) or printk text */
 } ring[EV_RING];
 static uint32_t ring_head, ring_tail; /* head: next to send; tail: next free */
 static uint64_t next_seq, produced, dropped;
@@ -63,26 +67,87 @@ static void chan_write(void *ctx, const void *data, size_t len)
     dbgchan_send(data, len);
 }
 
-/* The built-in "registers" program: one event with the trapped registers. */
-static int on_hit(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
+/* Queue one event (probe handlers; never blocks, never sends). */
+static void emit(uint32_t probe, char type, const void *data, size_t len)
 {
-    (void)p;
     uint64_t seq = next_seq++;
     produced++;
     if (ring_tail - ring_head == EV_RING) {
         dropped++; /* the host sees the gap in the sequence numbers */
-        return 0;
+        return;
     }
     struct event *e = &ring[ring_tail++ % EV_RING];
     struct proc *cur = myproc();
-    e->probe = (uint32_t)(uint64_t)arg;
+    e->probe = probe;
     e->seq = seq;
     e->time = r_time();
     e->hart = (uint32_t)cpuid();
     e->pid = cur ? (uint32_t)cur->pid : 0;
     strlcpy(e->comm, cur ? cur->name : "", sizeof e->comm);
-    e->regs = *regs;
+    e->type = type;
+    e->len = (uint16_t)(len < sizeof e->data ? len : sizeof e->data);
+    memcpy(e->data, data, e->len);
+}
+
+/* The built-in "registers" program: one event with the trapped registers. */
+static int on_hit(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
+{
+    (void)p;
+    emit((uint32_t)(uint64_t)arg, SS_EVT_REGS, regs, sizeof *regs);
     return 0;
+}
+
+/* ---- eBPF objects uploaded by the host (vTObj*, vTAttach, vTMap) ---- */
+
+#define NOBJ       2
+#define OBJ_MAX    (64 * 1024)
+#define MAX_ATTACH 8
+
+static struct object {
+    bool used, complete;
+    uint32_t size, received;
+    uint8_t data[OBJ_MAX] __attribute__((aligned(16))); /* the ELF loader reads it in place */
+} objects[NOBJ];
+
+/* Attached object programs: protocol probe id -> program. */
+static struct attached {
+    bool used;
+    uint32_t probe; /* protocol id */
+    int prog;       /* bpf.c program id */
+    bool user;      /* a uprobe spec, else a kprobe id */
+    int handle;     /* kprobe id or uprobe spec */
+} attached[MAX_ATTACH];
+
+static uint32_t running_probe; /* the probe whose program runs now (for printk) */
+
+static void on_printk(const char *text, size_t len)
+{
+    emit(running_probe, SS_EVT_TEXT, text, len);
+}
+
+static void run_object(uint32_t probe, struct rvprobe_regs *regs)
+{
+    for (int i = 0; i < MAX_ATTACH; i++) {
+        if (attached[i].used && attached[i].probe == probe) {
+            running_probe = probe;
+            bpf_prog_run_probe(attached[i].prog, regs, sizeof *regs);
+            return;
+        }
+    }
+}
+
+static int on_object_hit(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
+{
+    (void)p;
+    run_object((uint32_t)(uint64_t)arg, regs);
+    return 0;
+}
+
+static void on_object_return(struct rvprobe *p, struct rvprobe_regs *regs, uint64_t sp, void *arg)
+{
+    (void)p;
+    (void)sp;
+    run_object((uint32_t)(uint64_t)arg, regs);
 }
 
 static size_t reply_err(char *out, int code)
@@ -142,6 +207,171 @@ static size_t trace_user(const struct ss_request *req, char *out)
     if (got < 0)
         return reply_err(out, SS_ERR_FAULT);
     return ss_reply_ok_id(out, REPLY_MAX, (uint32_t)(UPROBE_ID_BASE + got));
+}
+
+static size_t obj_new(const struct ss_request *req, char *out)
+{
+    if (req->size == 0 || req->size > OBJ_MAX)
+        return reply_err(out, SS_ERR_RANGE);
+    for (int i = 0; i < NOBJ; i++) {
+        if (!objects[i].used) {
+            objects[i].used = true;
+            objects[i].size = req->size;
+            objects[i].received = 0;
+            return ss_reply_ok_id(out, REPLY_MAX, (uint32_t)i);
+        }
+    }
+    return reply_err(out, SS_ERR_NOMEM);
+}
+
+static size_t obj_data(const struct ss_request *req, char *out)
+{
+    if (req->obj >= NOBJ || !objects[req->obj].used)
+        return reply_err(out, SS_ERR_NOENT);
+    struct object *o = &objects[req->obj];
+    if (req->off > o->size || req->len > o->size - req->off)
+        return reply_err(out, SS_ERR_RANGE);
+    memcpy(o->data + req->off, req->data, req->len);
+    if (req->off + req->len > o->received)
+        o->received = (uint32_t)(req->off + req->len);
+    return ss_reply_ok(out, REPLY_MAX);
+}
+
+static size_t obj_free(const struct ss_request *req, char *out)
+{
+    if (req->obj >= NOBJ || !objects[req->obj].used)
+        return reply_err(out, SS_ERR_NOENT);
+    objects[req->obj].used = false; /* loaded programs keep their own copy */
+    return ss_reply_ok(out, REPLY_MAX);
+}
+
+/* vTAttach:<obj>,<kind>,<prog>,<target>: load the program from the object
+ * (with its maps), verify it, and attach it. */
+static size_t attach(const struct ss_request *req, char *out)
+{
+    if (req->obj >= NOBJ || !objects[req->obj].used)
+        return reply_err(out, SS_ERR_NOENT);
+    struct object *o = &objects[req->obj];
+    if (o->received < o->size)
+        return reply_err(out, SS_ERR_BUSY); /* not all of it uploaded */
+    int slot;
+    for (slot = 0; slot < MAX_ATTACH; slot++)
+        if (!attached[slot].used)
+            break;
+    if (slot == MAX_ATTACH)
+        return reply_err(out, SS_ERR_NOMEM);
+    char name[SS_NAME_MAX + 1];
+    size_t n = req->prog.n < SS_NAME_MAX ? req->prog.n : SS_NAME_MAX;
+    memcpy(name, req->prog.p, n);
+    name[n] = 0;
+    static char log[512];
+    int prog = bpf_load_object(o->data, o->size, name, log, sizeof log);
+    if (prog < 0) {
+        printf("[kernel] side-stub: %s rejected: %s\n", name, log);
+        return reply_err(out, prog == -ENOSPC ? SS_ERR_NOMEM : SS_ERR_BADOBJ);
+    }
+    struct attached *a = &attached[slot];
+    *a = (struct attached){.used = true, .prog = prog};
+    int got;
+    const char *why;
+    if (req->kind == SS_KPROBE || req->kind == SS_KRETPROBE) {
+        uint64_t func = ksym_func_start(req->addr);
+        int id;
+        for (id = 0; id < KPROBE_MAX; id++)
+            if (!kprobe_get(id) || kprobe_get(id)->state == RVPROBE_FREE)
+                break;
+        bool ret = req->kind == SS_KRETPROBE;
+        got = !func ? RVPROBE_ERANGE
+                    : kprobe_arm(ret ? RVPROBE_KRETPROBE : RVPROBE_KPROBE, func,
+                                 ret ? func : req->addr, ret ? 0 : on_object_hit,
+                                 ret ? on_object_return : 0, (void *)(uint64_t)id, &why);
+        if (got >= 0) {
+            traced[got] = true;
+            a->probe = (uint32_t)got;
+            a->handle = got;
+        }
+    } else if (req->kind == SS_UPROBE) {
+        char program[PROC_NAME_LEN];
+        size_t k = req->name.n < sizeof program - 1 ? req->name.n : sizeof program - 1;
+        memcpy(program, req->name.p, k);
+        program[k] = 0;
+        int spec;
+        for (spec = 0; spec < UPROBE_MAX_SPECS; spec++) {
+            const char *pr;
+            uint64_t ad;
+            if (!uprobe_info(spec, &pr, &ad))
+                break;
+        }
+        got = uprobe_attach(program, req->addr, on_object_hit,
+                            (void *)(uint64_t)(UPROBE_ID_BASE + spec));
+        if (got >= 0) {
+            a->user = true;
+            a->handle = got;
+            a->probe = UPROBE_ID_BASE + (uint32_t)got;
+        }
+    } else {
+        got = RVPROBE_EINVAL;
+        bpf_prog_unload(prog);
+        a->used = false;
+        return reply_err(out, SS_ERR_KIND); /* uretprobes: not yet */
+    }
+    if (got < 0) {
+        bpf_prog_unload(prog);
+        a->used = false;
+        return reply_err(out, got == RVPROBE_EREFUSED ? SS_ERR_REFUSED : SS_ERR_ADDR);
+    }
+    return ss_reply_ok_id(out, REPLY_MAX, a->probe);
+}
+
+/* An attached object's entry for a protocol probe id, or 0. */
+static struct attached *attached_by_probe(uint32_t probe)
+{
+    for (int i = 0; i < MAX_ATTACH; i++)
+        if (attached[i].used && attached[i].probe == probe)
+            return &attached[i];
+    return 0;
+}
+
+/* vTMap:<id>[,<map>[,<after-key>]]: a page of <hexkey>=<hexvalue> items. */
+static size_t map_read(const struct ss_request *req, char *out)
+{
+    struct attached *a = attached_by_probe(req->id);
+    if (!a)
+        return reply_err(out, SS_ERR_NOENT);
+    char map[SS_NAME_MAX + 1];
+    size_t mn = req->prog.n < SS_NAME_MAX ? req->prog.n : SS_NAME_MAX;
+    memcpy(map, req->prog.p, mn);
+    map[mn] = 0;
+    static uint8_t key[256], next[256], value[256];
+    bool have = false;
+    if (req->key.n) {
+        size_t k = ss_hex_decode(req->key.p, req->key.n, key, sizeof key);
+        if (k == (size_t)-1)
+            return reply_err(out, SS_ERR_SYNTAX);
+        have = true;
+    }
+    size_t n = 1;
+    out[0] = SS_REPLY_LAST;
+    for (;;) {
+        uint32_t ks, vs;
+        int r = bpf_prog_map_next(a->prog, map, have ? key : 0, next, value, &ks, &vs);
+        if (r == -ENOENT && (have || n > 1))
+            break; /* past the last key */
+        if (r < 0)
+            return reply_err(out, r == -ENOENT ? SS_ERR_NOENT : SS_ERR_SYNTAX);
+        if (ks > 100 || vs > 100 || n + 2 * (ks + vs) + 3 >= REPLY_MAX - 1) {
+            out[0] = SS_REPLY_MORE; /* the host asks again after the last key */
+            break;
+        }
+        if (n > 1)
+            out[n++] = ';';
+        n += ss_hex_encode(next, ks, out + n, REPLY_MAX - n);
+        out[n++] = '=';
+        n += ss_hex_encode(value, vs, out + n, REPLY_MAX - n);
+        memcpy(key, next, ks);
+        have = true;
+    }
+    return n;
 }
 
 static size_t stats(char *out)
@@ -242,6 +472,21 @@ static void on_packet(void *ctx, struct ss_link *l, const uint8_t *data, size_t 
         case SS_CMD_TRACE_K:
             n = trace_kernel(req.addr, out);
             break;
+        case SS_CMD_OBJ_NEW:
+            n = obj_new(&req, out);
+            break;
+        case SS_CMD_OBJ_DATA:
+            n = obj_data(&req, out);
+            break;
+        case SS_CMD_OBJ_FREE:
+            n = obj_free(&req, out);
+            break;
+        case SS_CMD_ATTACH:
+            n = attach(&req, out);
+            break;
+        case SS_CMD_MAP:
+            n = map_read(&req, out);
+            break;
         case SS_CMD_GO:
             go = true;
             n = ss_reply_ok(out, sizeof out);
@@ -250,8 +495,17 @@ static void on_packet(void *ctx, struct ss_link *l, const uint8_t *data, size_t 
             n = trace_user(&req, out);
             break;
         case SS_CMD_DETACH:
-            if (req.id >= UPROBE_ID_BASE && req.id < UPROBE_ID_BASE + UPROBE_MAX_SPECS &&
-                uprobe_detach((int)(req.id - UPROBE_ID_BASE)) == 0) {
+            if (attached_by_probe(req.id)) {
+                struct attached *a = attached_by_probe(req.id);
+                if (a->user)
+                    uprobe_detach(a->handle);
+                else
+                    kprobe_disarm(a->handle), traced[a->handle] = false;
+                bpf_prog_unload(a->prog);
+                a->used = false;
+                n = ss_reply_ok(out, sizeof out);
+            } else if (req.id >= UPROBE_ID_BASE && req.id < UPROBE_ID_BASE + UPROBE_MAX_SPECS &&
+                       uprobe_detach((int)(req.id - UPROBE_ID_BASE)) == 0) {
                 n = ss_reply_ok(out, sizeof out);
             } else if (req.id < KPROBE_MAX && traced[req.id] && kprobe_disarm((int)req.id) == 0) {
                 traced[req.id] = false;
@@ -301,6 +555,7 @@ void sidestub_init(void)
         .max_retries = 5,
     };
     ss_link_init(&link, &cfg);
+    bpf_set_printk_hook(on_printk);
     dbgchan_set_receiver(on_bytes);
     running = true;
     printf("[kernel] side-stub: listening on the debug channel\n");
@@ -339,9 +594,9 @@ void sidestub_tick(void)
             .time = e->time,
             .hart = e->hart,
             .pid = e->pid,
-            .type = SS_EVT_REGS,
-            .data = (const uint8_t *)&e->regs,
-            .len = sizeof e->regs,
+            .type = e->type,
+            .data = e->data,
+            .len = e->len,
         };
         memcpy(ev.comm, e->comm, sizeof ev.comm);
         size_t n = ss_event_frame(&ev, scratch, sizeof scratch, nbuf, sizeof nbuf);

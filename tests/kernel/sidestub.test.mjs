@@ -246,3 +246,42 @@ test('side-stub: uprobes - vTU fires only in the named program, in processes run
   osys.type('exit\n');
   assert.equal((await osys.waitExit(10000)).code, 0, 'the detached programs still ran correctly');
 });
+
+test('side-stub: upload an eBPF object (clang -target bpf), attach it, read its map and its printk', { timeout: 90000 }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-obj-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const objPath = path.join(dir, 'count_getpid.bpf.o');
+  const here = path.dirname(new URL(import.meta.url).pathname);
+  const multiarch = execFileSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).trim();
+  execFileSync('clang', ['-O2', '-g', '-target', 'bpf', `-I/usr/include/${multiarch}`, '-c',
+    path.join(here, 'bpf', 'count_getpid.bpf.c'), '-o', objPath]);
+  const obj = fs.readFileSync(objPath);
+  const { osys, p, request } = await sideSession(t);
+  const created = (await request(`vTObjNew:${obj.length.toString(16)}`)).match(/^OK([0-9a-f]+)$/);
+  assert.ok(created, 'an object id');
+  const oid = created[1];
+  // Chunks of raw bytes (escaped by the framing), the last one short.
+  for (let off = 0; off < obj.length; off += 1000) {
+    const chunk = obj.subarray(off, Math.min(off + 1000, obj.length));
+    assert.equal(await request(`vTObjData:${oid},${off.toString(16)}:` + chunk.toString('latin1')), 'OK');
+  }
+  const attachReply = await request(`vTAttach:${oid},kprobe,kprobe/sys_getpid,${symbol('sys_getpid').toString(16)}`);
+  const at = attachReply.match(/^OK([0-9a-f]+)$/);
+  assert.ok(at, `attached: ${attachReply}\n${osys.output().split('\n').filter((l) => l.includes('side-stub')).join('\n')}`);
+  assert.equal(await request(`vTAttach:${oid},kprobe,no/such_program,${symbol('sys_getpid').toString(16)}`), 'E07',
+    'a program the object does not have');
+  osys.type('sysbench 50\n');
+  await osys.waitFor(/sysbench: 50 getpid\(\) calls/);
+  await new Promise((r) => setTimeout(r, 300));
+  const map = await request(`vTMap:${at[1]}`);
+  // key 0 (4 bytes) = 50 (8 bytes, little-endian)
+  assert.equal(map, 'l00000000=3200000000000000', 'the object\'s map counted every getpid');
+  const texts = p.items.filter((i) => i.start === '%' && i.payload.includes(';T'))
+    .map((i) => i.payload.toString('latin1').split(';T')[1]);
+  assert.equal(texts.length, 1, 'one printk');
+  assert.match(texts[0], /^third getpid, pid \d+$/);
+  assert.equal(await request(`vTDetach:${at[1]}`), 'OK');
+  assert.equal(await request(`vTObjFree:${oid}`), 'OK');
+  osys.type('exit\n');
+  assert.equal((await osys.waitExit(10000)).code, 0);
+});
