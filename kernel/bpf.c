@@ -676,6 +676,22 @@ int bpf_prog_map_next(int id, const char *map_name, const void *key, void *next_
     return r < 0 ? (int)errno_of(r) : 0;
 }
 
+long bpf_prog_ringbuf_consume(int id, void *buf, size_t len)
+{
+    if (id < 0 || id >= MAX_PROGS || !progs[id].used)
+        return -EBADF;
+    ebpf_vm *vm = progs[id].vm;
+    for (int fd = 0; fd < ebpf_map_count(vm); fd++) {
+        ebpf_map *m = ebpf_map_by_fd(vm, fd);
+        if (!m || ebpf_map_def(m)->type != BPF_MAP_TYPE_RINGBUF)
+            continue;
+        long n = ebpf_ringbuf_consume(m, buf, len);
+        if (n > 0)
+            return n;
+    }
+    return 0;
+}
+
 /* From a probe handler: run program `id`, unless the runtime is busy (a
  * probe inside a program's own run). */
 int bpf_prog_run_probe(int id, void *ctx, uint64_t ctx_len)

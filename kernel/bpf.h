@@ -26,6 +26,8 @@ void bpf_prog_unload(int id);
  * (0: the first) and its value.  0, -ENOENT after the last, or -errno. */
 int bpf_prog_map_next(int id, const char *map_name, const void *key, void *next_key, void *value,
                       uint32_t *key_size, uint32_t *value_size);
+/* The next record of any ring buffer of program id: its size, 0 if none. */
+long bpf_prog_ringbuf_consume(int id, void *buf, size_t len);
 /* Where bpf_trace_printk's text goes. */
 void bpf_set_printk_hook(void (*fn)(const char *text, size_t len));
 

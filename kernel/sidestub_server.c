@@ -586,6 +586,16 @@ void sidestub_tick(void)
     if (!running)
         return;
     ss_link_poll(&link, now());
+    /* Ring-buffer records of attached programs become D events. */
+    for (int i = 0; i < MAX_ATTACH; i++) {
+        static uint8_t rec[256];
+        for (int k = 0; attached[i].used && k < EV_DRAIN; k++) {
+            long n = bpf_prog_ringbuf_consume(attached[i].prog, rec, sizeof rec);
+            if (n <= 0)
+                break;
+            emit(attached[i].probe, SS_EVT_DATA, rec, (size_t)n);
+        }
+    }
     for (int i = 0; i < EV_DRAIN && ring_head != ring_tail; i++) {
         struct event *e = &ring[ring_head++ % EV_RING];
         struct ss_event ev = {

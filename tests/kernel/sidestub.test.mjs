@@ -280,6 +280,10 @@ test('side-stub: upload an eBPF object (clang -target bpf), attach it, read its 
     .map((i) => i.payload.toString('latin1').split(';T')[1]);
   assert.equal(texts.length, 1, 'one printk');
   assert.match(texts[0], /^third getpid, pid \d+$/);
+  // Every call's ring-buffer record (the count, 8 bytes) as a D event, in order.
+  const records = p.items.filter((i) => i.start === '%' && i.payload.includes(';D'))
+    .map((i) => { const b = i.payload.subarray(i.payload.indexOf(';D') + 2); return b.length === 8 ? Number(b.readBigUInt64LE(0)) : -1; });
+  assert.deepEqual(records, Array.from({ length: 50 }, (_, k) => k + 1));
   assert.equal(await request(`vTDetach:${at[1]}`), 'OK');
   assert.equal(await request(`vTObjFree:${oid}`), 'OK');
   osys.type('exit\n');

@@ -1,5 +1,5 @@
-/* Uploaded by tests/kernel/sidestub.test.mjs: BTF-defined map, .rodata
- * format string, bpf_printk, compiled at test time with clang -target bpf. */
+/* Uploaded by tests/kernel/sidestub.test.mjs: BTF-defined maps, a ring
+ * buffer, a .rodata format string, bpf_printk, compiled at test time with clang -target bpf. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -10,6 +10,11 @@ struct {
     __type(value, __u64);
 } calls SEC(".maps");
 
+struct {
+    __uint(type, BPF_MAP_TYPE_RINGBUF);
+    __uint(max_entries, 4096);
+} events SEC(".maps");
+
 SEC("kprobe/sys_getpid")
 int count_getpid(void *ctx)
 {
@@ -17,6 +22,7 @@ int count_getpid(void *ctx)
     __u64 *v = bpf_map_lookup_elem(&calls, &key);
     if (v) {
         __u64 n = __sync_fetch_and_add(v, 1) + 1;
+        bpf_ringbuf_output(&events, &n, sizeof n, 0);
         if (n == 3)
             bpf_printk("third getpid, pid %d", (int)(bpf_get_current_pid_tgid() >> 32));
     }
