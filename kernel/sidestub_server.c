@@ -112,10 +112,11 @@ static struct object {
 /* Attached object programs: protocol probe id -> program. */
 static struct attached {
     bool used;
-    uint32_t probe; /* protocol id */
-    int prog;       /* bpf.c program id */
-    bool user;      /* a uprobe spec, else a kprobe id */
-    int handle;     /* kprobe id or uprobe spec */
+    uint32_t probe;             /* protocol id */
+    int prog;                   /* bpf.c program id */
+    bool user;                  /* a uprobe spec, else a kprobe id */
+    int handle;                 /* kprobe id or uprobe spec */
+    char name[SS_NAME_MAX + 1]; /* the program's name in its object */
 } attached[MAX_ATTACH];
 
 static uint32_t running_probe; /* the probe whose program runs now (for printk) */
@@ -272,6 +273,7 @@ static size_t attach(const struct ss_request *req, char *out)
     }
     struct attached *a = &attached[slot];
     *a = (struct attached){.used = true, .prog = prog};
+    memcpy(a->name, name, sizeof a->name);
     int got;
     const char *why;
     if (req->kind == SS_KPROBE || req->kind == SS_KRETPROBE) {
@@ -399,6 +401,11 @@ static size_t list(const struct ss_request *req, char *out)
             .prog = {"registers", 9},
             .addr = p->def.addr,
         };
+        struct attached *att = attached_by_probe((uint32_t)id);
+        if (att) {
+            info.prog = (struct ss_str){att->name, strlen(att->name)};
+            info.kind = p->def.kind == RVPROBE_KRETPROBE ? SS_KRETPROBE : SS_KPROBE;
+        }
         char item[128];
         size_t k = ss_probe_info_format(&info, item, sizeof item);
         if (n + 1 + k >= REPLY_MAX - 1) {
@@ -424,6 +431,9 @@ static size_t list(const struct ss_request *req, char *out)
             .name = {program, strlen(program)},
             .addr = addr,
         };
+        struct attached *att = attached_by_probe(pid);
+        if (att)
+            info.prog = (struct ss_str){att->name, strlen(att->name)};
         char item[160];
         size_t k = ss_probe_info_format(&info, item, sizeof item);
         if (n + 1 + k >= REPLY_MAX - 1) {

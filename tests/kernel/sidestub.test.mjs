@@ -276,6 +276,7 @@ test('side-stub: upload an eBPF object (clang -target bpf), attach it, read its 
   const map = await request(`vTMap:${at[1]}`);
   // key 0 (4 bytes) = 50 (8 bytes, little-endian)
   assert.equal(map, 'l00000000=3200000000000000', 'the object\'s map counted every getpid');
+  assert.match(await request('vTList'), new RegExp(`^l${at[1]},kprobe,32,kprobe/sys_getpid,`), 'listed with its program and 50 hits');
   const texts = p.items.filter((i) => i.start === '%' && i.payload.includes(';T'))
     .map((i) => i.payload.toString('latin1').split(';T')[1]);
   assert.equal(texts.length, 1, 'one printk');
