@@ -252,6 +252,7 @@ int step_until(const char *location, int priv, bool needs_ecall, char *err, size
     S.step_then_user = false;
     S.stepping = true;
     S.step_pid = S.here.pid;
+    S.step_origin = S.here.pc;
     return session_resume("-exec-continue", err, errlen);
 }
 
@@ -453,6 +454,17 @@ void session_on_stopped(struct mi_record *rec)
         S.stepping = false;
         aspace_sync_symbols();
         send_stopped("step", 0, 0);
+        return;
+    }
+
+    /* A run-to-breakpoint step (stepIn at ecall, stepOut to user) that is
+     * back at its own starting instruction in its own process - an interrupt
+     * came first and returned there - meets the user's breakpoint on that
+     * instruction again: that is not a new stop. */
+    if (S.step_bp && reason && strcmp(reason, "breakpoint-hit") == 0 && bkptno &&
+        S.here.pc == S.step_origin && S.here.pid == S.step_pid) {
+        S.filtered_hits++;
+        resume_silently();
         return;
     }
 

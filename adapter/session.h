@@ -83,6 +83,7 @@ struct session {
     bool stepping;
     int step_pid;
     int step_bp;           /* GDB breakpoint finishing a step in the right process, 0 none */
+    uint64_t step_origin;  /* pc where a run-to-breakpoint step started */
     int step_bp_priv;      /* the privilege the step must end in (-1 any) */
     bool step_needs_ecall; /* stepIn at ecall: only a stop with scause = ecall counts */
     bool step_then_user;   /* stepOut: at the return-to-user point, go on to the user pc */
