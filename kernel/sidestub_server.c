@@ -7,9 +7,11 @@
  *
  * Implemented: qSupported, vTR (a kprobe with the built-in "registers"
  * program: every hit sends the trapped registers), vTU (the same on a user
- * program, in every process running it), vTDetach, vTList, vTStat.  The
- * other packets of the protocol are answered E0a ("not supported by this
- * OS yet") until the kernel gains uprobes and object upload.
+ * program, in every process running it), vTObjNew/vTObjData/vTObjFree and
+ * vTAttach (a clang-built eBPF object run as a kprobe, kretprobe or uprobe;
+ * its printk text and ring-buffer records become events), vTMap, vTGo,
+ * vTDetach, vTList, vTStat.  Other kinds are answered SS_ERR_KIND;
+ * uretprobes are not implemented yet.
  */
 #include "sidestub_server.h"
 #include "cpu.h"
