@@ -145,4 +145,34 @@ ebpf_map *ebpfH_map_arg(ebpf_vm *vm, uint64_t p);
 bool ebpfI_access_ok(ebpf_vm *vm, uintptr_t addr, size_t len, int write, void *ctx,
                      uint64_t ctx_len);
 
+/* The jump that is taken exactly when `op` is not (RFC 9669 section 4.4);
+ * 0 for JSET, whose negation is no single eBPF jump.  The JIT branches
+ * around, the verifier narrows the fall-through path with it. */
+static inline uint8_t ebpf_jmp_negate(uint8_t op)
+{
+    switch (op) {
+    case BPF_JEQ:
+        return BPF_JNE;
+    case BPF_JNE:
+        return BPF_JEQ;
+    case BPF_JGT:
+        return BPF_JLE;
+    case BPF_JLE:
+        return BPF_JGT;
+    case BPF_JGE:
+        return BPF_JLT;
+    case BPF_JLT:
+        return BPF_JGE;
+    case BPF_JSGT:
+        return BPF_JSLE;
+    case BPF_JSLE:
+        return BPF_JSGT;
+    case BPF_JSGE:
+        return BPF_JSLT;
+    case BPF_JSLT:
+        return BPF_JSGE;
+    }
+    return 0;
+}
+
 #endif /* EBPF_INT_H */

@@ -292,38 +292,11 @@ static void atomic(struct jit *j, const struct ebpf_dinsn *in)
 }
 
 /* branch funct3: beq 0, bne 1, blt 4, bge 5, bltu 6, bgeu 7 */
-static uint8_t inverse(uint8_t op)
-{
-    switch (op) {
-    case BPF_JEQ:
-        return BPF_JNE;
-    case BPF_JNE:
-        return BPF_JEQ;
-    case BPF_JGT:
-        return BPF_JLE;
-    case BPF_JLE:
-        return BPF_JGT;
-    case BPF_JGE:
-        return BPF_JLT;
-    case BPF_JLT:
-        return BPF_JGE;
-    case BPF_JSGT:
-        return BPF_JSLE;
-    case BPF_JSLE:
-        return BPF_JSGT;
-    case BPF_JSGE:
-        return BPF_JSLT;
-    case BPF_JSLT:
-        return BPF_JSGE;
-    }
-    return 0; /* JSET has no inverse branch */
-}
-
 /* if (cond) goto `to`; with invert, if (!cond). */
 static void cond(struct jit *j, uint32_t pc, const struct ebpf_dinsn *in, bool invert, uint32_t to)
 {
     bool is32 = BPF_CLASS(in->code) == BPF_JMP32;
-    uint8_t op = invert ? inverse(BPF_OP(in->code)) : BPF_OP(in->code);
+    uint8_t op = invert ? ebpf_jmp_negate(BPF_OP(in->code)) : BPF_OP(in->code);
     bool sgn = op == BPF_JSGT || op == BPF_JSGE || op == BPF_JSLT || op == BPF_JSLE;
     int a = ebpfJ_regmap[in->dst], b;
     if (BPF_SRC(in->code) == BPF_X) {
@@ -476,7 +449,8 @@ static void one_pass(struct jit *j)
                     ebpfJ_li(j, T1, (int64_t)(uintptr_t)h->fn);
                     ebpfJ_emit(j, i_type(0, T1, 0, RA, 0x67)); /* jalr ra, 0(t1) */
                     ebpfJ_mv(j, A5, A0);
-                } else if (pair && (uint32_t)in->off == pc + 2 && inverse(BPF_OP(in->code)) &&
+                } else if (pair && (uint32_t)in->off == pc + 2 &&
+                           ebpf_jmp_negate(BPF_OP(in->code)) &&
                            (next->code == (BPF_JMP | BPF_JA) ||
                             next->code == (BPF_JMP32 | BPF_JA))) {
                     /* "if c goto +1; goto L" becomes "if !c goto L" */

@@ -439,33 +439,6 @@ int ebpfV_alu(struct verifier *v, const struct ebpf_insn *in)
 
 /* ---- conditional jumps ----------------------------------------------- */
 
-static uint8_t negate(uint8_t op)
-{
-    switch (op) {
-    case BPF_JEQ:
-        return BPF_JNE;
-    case BPF_JNE:
-        return BPF_JEQ;
-    case BPF_JGT:
-        return BPF_JLE;
-    case BPF_JLE:
-        return BPF_JGT;
-    case BPF_JGE:
-        return BPF_JLT;
-    case BPF_JLT:
-        return BPF_JGE;
-    case BPF_JSGT:
-        return BPF_JSLE;
-    case BPF_JSLE:
-        return BPF_JSGT;
-    case BPF_JSGE:
-        return BPF_JSLT;
-    case BPF_JSLT:
-        return BPF_JSGE;
-    }
-    return 0; /* JSET: nothing to learn */
-}
-
 static bool is_signed(uint8_t op)
 {
     return op == BPF_JSGT || op == BPF_JSGE || op == BPF_JSLT || op == BPF_JSLE;
@@ -665,7 +638,7 @@ void ebpfV_branch_refine(struct verifier *v, const struct ebpf_insn *in, struct 
     bool is32 = BPF_CLASS(in->code) == BPF_JMP32;
     jump_src(st, in, &b);
     if (!taken)
-        op = negate(op);
+        op = ebpf_jmp_negate(op);
     if (!op)
         return;
     if ((a->type == T_MAP_VALUE_OR_NULL || a->type == T_MEM_OR_NULL) && !is32 &&
