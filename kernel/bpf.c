@@ -279,10 +279,17 @@ static void register_helpers(ebpf_vm *vm)
 
 /* ---- commands ---- */
 
+/* bpf(2) attributes are unions of which a caller passes only the prefix it
+ * knows; the rest of our copy stays zero (Linux: bpf_check_uarg_tail_zero). */
+static int attr_copyin(void *a, uint64_t asize, uint64_t uattr, uint64_t size)
+{
+    return copyin(myproc()->pagetable, a, uattr, size < asize ? size : asize);
+}
+
 static long map_create(uint64_t uattr, uint64_t size)
 {
     struct bpf_attr_map_create a = {0};
-    if (copyin(myproc()->pagetable, &a, uattr, size < sizeof a ? size : sizeof a) < 0)
+    if (attr_copyin(&a, sizeof a, uattr, size) < 0)
         return -EFAULT;
     if (a.map_flags || a.inner_map_fd)
         return -EINVAL; /* no flags supported */
@@ -310,7 +317,7 @@ static long map_elem(int cmd, uint64_t uattr, uint64_t size)
 {
     struct bpf_attr_map_elem a = {0};
     pagetable_t pt = myproc()->pagetable;
-    if (copyin(pt, &a, uattr, size < sizeof a ? size : sizeof a) < 0)
+    if (attr_copyin(&a, sizeof a, uattr, size) < 0)
         return -EFAULT;
     struct file *f = fd_of(a.map_fd, FILE_BPF_MAP);
     if (!f)
@@ -381,7 +388,7 @@ static long prog_load(uint64_t uattr, uint64_t size)
 {
     struct bpf_attr_prog_load a = {0};
     pagetable_t pt = myproc()->pagetable;
-    if (copyin(pt, &a, uattr, size < sizeof a ? size : sizeof a) < 0)
+    if (attr_copyin(&a, sizeof a, uattr, size) < 0)
         return -EFAULT;
     if (a.insn_cnt == 0)
         return -EINVAL;
@@ -546,7 +553,7 @@ static long link_create(uint64_t uattr, uint64_t size)
 {
     struct bpf_attr_link_create a = {0};
     pagetable_t pt = myproc()->pagetable;
-    if (copyin(pt, &a, uattr, size < sizeof a ? size : sizeof a) < 0)
+    if (attr_copyin(&a, sizeof a, uattr, size) < 0)
         return -EFAULT;
     struct file *pf = fd_of(a.prog_fd, FILE_BPF_PROG);
     if (!pf)
@@ -716,7 +723,7 @@ static long prog_test_run(uint64_t uattr, uint64_t size)
 {
     struct bpf_attr_test_run a = {0};
     pagetable_t pt = myproc()->pagetable;
-    if (copyin(pt, &a, uattr, size < sizeof a ? size : sizeof a) < 0)
+    if (attr_copyin(&a, sizeof a, uattr, size) < 0)
         return -EFAULT;
     struct file *f = fd_of(a.prog_fd, FILE_BPF_PROG);
     if (!f)
