@@ -35,7 +35,7 @@ BPF_ATTR_CHECK_LAYOUT();
 
 #define MAP_ARENA_SIZE  (512 * 1024)
 #define PROG_ARENA_SIZE (192 * 1024)
-#define MAX_PROGS       8
+#define MAX_PROGS       12
 #define MAX_INSNS       4096
 #define MAX_LOG         (64 * 1024)
 #define MAX_KEY_VALUE   1024 /* bytes of a key or value passed through bpf() */
@@ -49,6 +49,9 @@ static char map_err[128];
 
 static struct prog {
     bool used;
+    bool unloading; /* unloaded, kept while other programs use its maps */
+    int maps_from;  /* the program whose maps this one shares, or -1 */
+    int borrowers;  /* programs sharing this one's maps (they live in its arena) */
     ebpf_vm *vm;
     char name[BPF_OBJ_NAME_LEN];
     char err[128];
@@ -154,6 +157,7 @@ static uint64_t h_current_comm(uint64_t buf, uint64_t size, uint64_t c, uint64_t
     char *dst = (char *)buf;
     if (!size)
         return (uint64_t)-EINVAL;
+    memset(dst, 0, size); /* zero-padded, as Linux's strscpy_pad */
     strlcpy(dst, p ? p->name : "", size);
     return 0;
 }
@@ -443,6 +447,9 @@ static long prog_load(uint64_t uattr, uint64_t size)
     memcpy(p->name, a.prog_name, sizeof p->name);
     p->name[sizeof p->name - 1] = 0;
     p->used = true;
+    p->unloading = false;
+    p->maps_from = -1;
+    p->borrowers = 0;
     long fd = install_fd(FILE_BPF_PROG, slot);
     if (fd < 0)
         p->used = false;
@@ -613,7 +620,8 @@ static long link_create(uint64_t uattr, uint64_t size)
     return fd;
 }
 
-int bpf_load_object(const void *elf, size_t size, const char *name, char *log, size_t logsz)
+int bpf_load_object(const void *elf, size_t size, const char *name, int share_maps_of, char *log,
+                    size_t logsz)
 {
     int slot;
     for (slot = 0; slot < MAX_PROGS; slot++)
@@ -621,6 +629,7 @@ int bpf_load_object(const void *elf, size_t size, const char *name, char *log, s
             break;
     if (slot == MAX_PROGS)
         return -ENOSPC;
+    bool share = share_maps_of >= 0 && share_maps_of < MAX_PROGS && progs[share_maps_of].used;
     struct prog *p = &progs[slot];
     acquire(&bpf_lock);
     p->vm = ebpf_create(p->arena, sizeof p->arena, p->err, sizeof p->err);
@@ -629,7 +638,13 @@ int bpf_load_object(const void *elf, size_t size, const char *name, char *log, s
         register_helpers(p->vm);
         ebpf_set_bounds_check(p->vm, 1);
         ebpf_set_insn_budget(p->vm, 1000000);
-        int lr = ebpf_load_elf(p->vm, elf, size, name);
+        /* The ELF loader reuses maps of the same name: the programs of one
+         * object (a kprobe and its kretprobe) see the same maps, as with libbpf. */
+        ebpf_vm *owner = share ? progs[share_maps_of].vm : 0;
+        for (int fd = 0; owner && r == 0 && fd < ebpf_map_count(owner); fd++)
+            if (ebpf_map_share(p->vm, ebpf_map_by_fd(owner, fd)) < 0)
+                r = -ENOSPC;
+        int lr = r == 0 ? ebpf_load_elf(p->vm, elf, size, name) : 0;
         if (lr < 0) {
             snprintf(log, logsz, "%s", ebpf_error(p->vm));
             r = errno_of(lr);
@@ -647,13 +662,36 @@ int bpf_load_object(const void *elf, size_t size, const char *name, char *log, s
         return (int)r;
     strlcpy(p->name, name, sizeof p->name);
     p->used = true;
+    p->unloading = false;
+    p->borrowers = 0;
+    p->maps_from = share ? share_maps_of : -1;
+    if (share)
+        progs[share_maps_of].borrowers++;
     return slot;
+}
+
+/* A program's slot (and arena) is reused only when no other program still
+ * uses the maps that live in it. */
+static void prog_release(int id)
+{
+    struct prog *p = &progs[id];
+    if (!p->unloading || p->borrowers > 0)
+        return;
+    p->used = false;
+    int owner = p->maps_from;
+    p->maps_from = -1;
+    if (owner >= 0) {
+        progs[owner].borrowers--;
+        prog_release(owner);
+    }
 }
 
 void bpf_prog_unload(int id)
 {
-    if (id >= 0 && id < MAX_PROGS)
-        progs[id].used = false;
+    if (id >= 0 && id < MAX_PROGS && progs[id].used) {
+        progs[id].unloading = true;
+        prog_release(id);
+    }
 }
 
 int bpf_prog_map_next(int id, const char *map_name, const void *key, void *next_key, void *value,

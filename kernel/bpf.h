@@ -17,10 +17,12 @@ void bpf_link_release(int id);
 int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret);
 /* The same from a probe handler: -EBUSY if the runtime is already running. */
 int bpf_prog_run_probe(int id, void *ctx, uint64_t ctx_len);
-/* Load program `name` of an eBPF ELF object (its maps created with it),
- * verified for a pt_regs context.  Returns the program id or -errno, with
- * the loader's or verifier's message in log. */
-int bpf_load_object(const void *elf, size_t size, const char *name, char *log, size_t logsz);
+/* Load program `name` of an eBPF ELF object (its maps created with it, or
+ * shared with program share_maps_of, loaded earlier from the same object;
+ * -1: new maps), verified for a pt_regs context.  Returns the program id or
+ * -errno, with the loader's or verifier's message in log. */
+int bpf_load_object(const void *elf, size_t size, const char *name, int share_maps_of, char *log,
+                    size_t logsz);
 void bpf_prog_unload(int id);
 /* Walk a map of program id (by name, or its first map): the key after key
  * (0: the first) and its value.  0, -ENOENT after the last, or -errno. */

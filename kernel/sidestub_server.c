@@ -103,11 +103,12 @@ static int on_hit(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
 
 #define NOBJ       2
 #define OBJ_MAX    (64 * 1024)
-#define MAX_ATTACH 8
+#define MAX_ATTACH 16
 
 static struct object {
     bool used, complete;
     uint32_t size, received;
+    int maps_prog; /* the first program attached from it: its maps are the object's, or -1 */
     uint8_t data[OBJ_MAX] __attribute__((aligned(16))); /* the ELF loader reads it in place */
 } objects[NOBJ];
 
@@ -116,6 +117,8 @@ static struct attached {
     bool used;
     uint32_t probe;             /* protocol id */
     int prog;                   /* bpf.c program id */
+    int entry_prog;             /* kretprobe: the program run at the entry, or -1 */
+    int obj;                    /* the object it came from */
     bool user;                  /* a uprobe spec, else a kprobe id */
     int handle;                 /* kprobe id or uprobe spec */
     char name[SS_NAME_MAX + 1]; /* the program's name in its object */
@@ -128,12 +131,14 @@ static void on_printk(const char *text, size_t len)
     emit(running_probe, SS_EVT_TEXT, text, len);
 }
 
-static void run_object(uint32_t probe, struct rvprobe_regs *regs)
+static void run_object(uint32_t probe, struct rvprobe_regs *regs, bool entry)
 {
     for (int i = 0; i < MAX_ATTACH; i++) {
         if (attached[i].used && attached[i].probe == probe) {
+            int prog = entry && attached[i].entry_prog >= 0 ? attached[i].entry_prog
+                                                            : attached[i].prog;
             running_probe = probe;
-            bpf_prog_run_probe(attached[i].prog, regs, sizeof *regs);
+            bpf_prog_run_probe(prog, regs, sizeof *regs);
             return;
         }
     }
@@ -142,7 +147,7 @@ static void run_object(uint32_t probe, struct rvprobe_regs *regs)
 static int on_object_hit(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
 {
     (void)p;
-    run_object((uint32_t)(uint64_t)arg, regs);
+    run_object((uint32_t)(uint64_t)arg, regs, true);
     return 0;
 }
 
@@ -150,7 +155,7 @@ static void on_object_return(struct rvprobe *p, struct rvprobe_regs *regs, uint6
 {
     (void)p;
     (void)sp;
-    run_object((uint32_t)(uint64_t)arg, regs);
+    run_object((uint32_t)(uint64_t)arg, regs, false);
 }
 
 static size_t reply_err(char *out, int code)
@@ -221,6 +226,7 @@ static size_t obj_new(const struct ss_request *req, char *out)
             objects[i].used = true;
             objects[i].size = req->size;
             objects[i].received = 0;
+            objects[i].maps_prog = -1;
             return ss_reply_ok_id(out, REPLY_MAX, (uint32_t)i);
         }
     }
@@ -268,13 +274,29 @@ static size_t attach(const struct ss_request *req, char *out)
     memcpy(name, req->prog.p, n);
     name[n] = 0;
     static char log[512];
-    int prog = bpf_load_object(o->data, o->size, name, log, sizeof log);
+    int prog = bpf_load_object(o->data, o->size, name, o->maps_prog, log, sizeof log);
     if (prog < 0) {
         printf("[kernel] side-stub: %s rejected: %s\n", name, log);
         return reply_err(out, prog == -ENOSPC ? SS_ERR_NOMEM : SS_ERR_BADOBJ);
     }
+    int entry = -1;
+    if (req->entry.n) { /* a kretprobe's entry program, sharing the maps */
+        n = req->entry.n < SS_NAME_MAX ? req->entry.n : SS_NAME_MAX;
+        char ename[SS_NAME_MAX + 1];
+        memcpy(ename, req->entry.p, n);
+        ename[n] = 0;
+        entry = bpf_load_object(o->data, o->size, ename, o->maps_prog >= 0 ? o->maps_prog : prog,
+                                log, sizeof log);
+        if (entry < 0) {
+            printf("[kernel] side-stub: %s rejected: %s\n", ename, log);
+            bpf_prog_unload(prog);
+            return reply_err(out, entry == -ENOSPC ? SS_ERR_NOMEM
+                                  : entry == -ENOENT ? SS_ERR_NOENT
+                                                     : SS_ERR_BADOBJ);
+        }
+    }
     struct attached *a = &attached[slot];
-    *a = (struct attached){.used = true, .prog = prog};
+    *a = (struct attached){.used = true, .prog = prog, .entry_prog = entry, .obj = (int)req->obj};
     memcpy(a->name, name, sizeof a->name);
     int got;
     const char *why;
@@ -287,7 +309,7 @@ static size_t attach(const struct ss_request *req, char *out)
         bool ret = req->kind == SS_KRETPROBE;
         got = !func ? RVPROBE_ERANGE
                     : kprobe_arm(ret ? RVPROBE_KRETPROBE : RVPROBE_KPROBE, func,
-                                 ret ? func : req->addr, ret ? 0 : on_object_hit,
+                                 ret ? func : req->addr, !ret || entry >= 0 ? on_object_hit : 0,
                                  ret ? on_object_return : 0, (void *)(uint64_t)id, &why);
         if (got >= 0) {
             traced[got] = true;
@@ -315,16 +337,31 @@ static size_t attach(const struct ss_request *req, char *out)
         }
     } else {
         got = RVPROBE_EINVAL;
+        bpf_prog_unload(entry);
         bpf_prog_unload(prog);
         a->used = false;
         return reply_err(out, SS_ERR_KIND); /* uretprobes: not yet */
     }
     if (got < 0) {
+        bpf_prog_unload(entry);
         bpf_prog_unload(prog);
         a->used = false;
         return reply_err(out, got == RVPROBE_EREFUSED ? SS_ERR_REFUSED : SS_ERR_ADDR);
     }
+    if (o->maps_prog < 0)
+        o->maps_prog = prog; /* later programs of the object share its maps */
     return ss_reply_ok_id(out, REPLY_MAX, a->probe);
+}
+
+/* The last probe of an object is gone: the next attach starts with new maps
+ * (bpf.c has freed or will free the old ones). */
+static void forget_maps(int obj)
+{
+    for (int i = 0; i < MAX_ATTACH; i++)
+        if (attached[i].used && attached[i].obj == obj)
+            return;
+    if (obj >= 0 && obj < NOBJ)
+        objects[obj].maps_prog = -1;
 }
 
 /* An attached object's entry for a protocol probe id, or 0. */
@@ -513,8 +550,10 @@ static void on_packet(void *ctx, struct ss_link *l, const uint8_t *data, size_t 
                     uprobe_detach(a->handle);
                 else
                     kprobe_disarm(a->handle), traced[a->handle] = false;
+                bpf_prog_unload(a->entry_prog);
                 bpf_prog_unload(a->prog);
                 a->used = false;
+                forget_maps(a->obj);
                 n = ss_reply_ok(out, sizeof out);
             } else if (req.id >= UPROBE_ID_BASE && req.id < UPROBE_ID_BASE + UPROBE_MAX_SPECS &&
                        uprobe_detach((int)(req.id - UPROBE_ID_BASE)) == 0) {

@@ -182,6 +182,7 @@ struct ss_request {
     bool has_after;      /* vTList:<after> given */
     struct ss_str name;  /* user program (vTU, u*probe attach) */
     struct ss_str prog;  /* ELF program name (attach) or map name (vTMap) */
+    struct ss_str entry; /* kretprobe attach: program run at the function's entry, or empty */
     struct ss_str key;   /* vTMap after-key (hex digits), qSupported features */
     const uint8_t *data; /* vTObjData bytes */
     size_t len;

@@ -640,6 +640,17 @@ static void other_packets_parse(void **state)
     assert_int_equal(r.kind, SS_URETPROBE);
     assert_memory_equal(r.name.p, "matrix", r.name.n);
     assert_int_equal(r.addr, 0x1097e);
+    /* A kretprobe may name the program run at the function's entry. */
+    assert_int_equal(parse("vTAttach:2,kretprobe,lat_ret,80201234,lat_entry", &r), 0);
+    assert_int_equal(r.kind, SS_KRETPROBE);
+    assert_int_equal(r.addr, 0x80201234);
+    assert_int_equal(r.entry.n, 9);
+    assert_memory_equal(r.entry.p, "lat_entry", 9);
+    assert_int_equal(parse("vTAttach:2,kretprobe,lat_ret,80201234", &r), 0);
+    assert_int_equal(r.entry.n, 0);
+    assert_int_equal(parse("vTAttach:2,kretprobe,lat_ret,80201234,", &r), -SS_ERR_NAME);
+    assert_int_equal(parse("vTAttach:2,kretprobe,lat_ret,,entry", &r), -SS_ERR_ADDR);
+    assert_int_equal(parse("vTAttach:2,kprobe,p,80201234,entry", &r), -SS_ERR_ADDR);
     assert_int_equal(parse("vTAttach:2,kprobe,p,matrix:10", &r), -SS_ERR_ADDR);
     assert_int_equal(parse("vTAttach:2,uprobe,p,10", &r), -SS_ERR_SYNTAX);
     assert_int_equal(parse("vTAttach:2,fprobe,p,10", &r), -SS_ERR_KIND);
@@ -691,7 +702,7 @@ static void other_packets_parse(void **state)
 static void requests_round_trip(void **state)
 {
     (void)state;
-    struct ss_request in[12];
+    struct ss_request in[13];
     memset(in, 0, sizeof in);
     in[0].cmd = SS_CMD_SUPPORTED;
     in[1].cmd = SS_CMD_TRACE_K, in[1].addr = 0xffffffff80200000ull;
@@ -713,6 +724,9 @@ static void requests_round_trip(void **state)
     in[10].cmd = SS_CMD_STAT;
     in[11].cmd = SS_CMD_ATTACH, in[11].obj = 1, in[11].kind = SS_KRETPROBE;
     in[11].prog = (struct ss_str){"ret", 3}, in[11].addr = 0x80201234;
+    in[12].cmd = SS_CMD_ATTACH, in[12].obj = 1, in[12].kind = SS_KRETPROBE;
+    in[12].prog = (struct ss_str){"ret", 3}, in[12].addr = 0x80201234;
+    in[12].entry = (struct ss_str){"entry", 5};
     for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
         char buf[256];
         uint8_t frame[600], rxbuf[256];
@@ -739,6 +753,9 @@ static void requests_round_trip(void **state)
         assert_int_equal(out.name.n, in[i].name.n);
         assert_int_equal(out.prog.n, in[i].prog.n);
         assert_int_equal(out.key.n, in[i].key.n);
+        assert_int_equal(out.entry.n, in[i].entry.n);
+        if (in[i].entry.n)
+            assert_memory_equal(out.entry.p, in[i].entry.p, in[i].entry.n);
         assert_int_equal(out.len, in[i].len);
         if (in[i].len)
             assert_memory_equal(out.data, in[i].data, in[i].len);
