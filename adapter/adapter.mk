@@ -1,7 +1,7 @@
 # osdbg, the host program: build/bin/osdbg.
 ADAPTER_CC      := gcc
 ADAPTER_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O2 -MMD -MP -I$(TOP)/adapter \
-                   -I$(TOP)/include -I$(TOP)/sidestub/include $(shell pkg-config --cflags jansson 2>/dev/null)
+                   -I$(TOP)/include -I$(TOP)/sidestub/include -I$(TOP)/ebpf/include $(shell pkg-config --cflags jansson 2>/dev/null)
 ADAPTER_LIBS    := $(shell pkg-config --libs jansson 2>/dev/null) -ldw -lelf -liberty
 ADAPTER_SRCS    := $(wildcard adapter/*.c)
 ADAPTER_OBJS    := $(patsubst adapter/%.c,$(B)/adapter/%.o,$(ADAPTER_SRCS))
@@ -14,8 +14,9 @@ $(B)/adapter/%.o: adapter/%.c
 	@echo "  CC      $<"
 	$(Q)$(ADAPTER_CC) $(ADAPTER_CFLAGS) -c $< -o $@
 
-# The side-stub protocol core, host build (sidestub/sidestub.mk).
-ADAPTER_SIDESTUB := $(B)/sidestub/host/libsidestub.a
+# The side-stub protocol core, host build (sidestub/sidestub.mk), and the
+# eBPF runtime's host build: osdbg verifies programs before uploading them.
+ADAPTER_SIDESTUB := $(B)/sidestub/host/libsidestub.a $(B)/ebpf/host/libebpf.a
 
 $(OSDBG): $(ADAPTER_OBJS) $(ADAPTER_SIDESTUB)
 	@mkdir -p $(@D)

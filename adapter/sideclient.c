@@ -102,7 +102,13 @@ int side_poll(struct side_client *c, long ms)
 long side_request(struct side_client *c, const char *payload, char *reply, size_t cap, long ms,
                   char *err, size_t errlen)
 {
-    c->framed_len = ss_frame('$', payload, strlen(payload), c->framed, sizeof c->framed);
+    return side_request_bin(c, payload, strlen(payload), reply, cap, ms, err, errlen);
+}
+
+long side_request_bin(struct side_client *c, const void *payload, size_t len, char *reply,
+                      size_t cap, long ms, char *err, size_t errlen)
+{
+    c->framed_len = ss_frame('$', payload, len, c->framed, sizeof c->framed);
     if (!c->framed_len) {
         snprintf(err, errlen, "request too long");
         return -1;
@@ -119,7 +125,10 @@ long side_request(struct side_client *c, const char *payload, char *reply, size_
     while (!c->got_reply) {
         long long left = deadline - now_ms();
         if (left <= 0) {
-            snprintf(err, errlen, "no reply to %s within %ld ms", payload, ms);
+            const char *colon = memchr(payload, ':', len);
+            snprintf(err, errlen, "no reply to %.*s within %ld ms",
+                     (int)(colon ? (size_t)(colon - (const char *)payload) : len),
+                     (const char *)payload, ms);
             c->want_reply = false;
             return -1;
         }
@@ -190,4 +199,36 @@ uint64_t side_time_hz(const struct side_client *c)
 int side_fd_of(const struct side_client *c)
 {
     return c->fd;
+}
+
+/* vTObjNew, then chunks that fit a packet even if every byte is escaped
+ * (docs/side-stub-protocol.md, "Uploading an eBPF object"). */
+int side_upload(struct side_client *c, const void *obj, size_t len, uint32_t *id, char *err,
+                size_t errlen)
+{
+    char req[64], reply[64];
+    snprintf(req, sizeof req, "%s%zx", SS_PKT_OBJ_NEW, len);
+    if (side_request(c, req, reply, sizeof reply, 3000, err, errlen) < 0)
+        return -1;
+    if (strncmp(reply, SS_REPLY_OK, 2) != 0 || !reply[2]) {
+        snprintf(err, errlen, "the kernel has no room for a %zu-byte object (%s)", len, reply);
+        return -1;
+    }
+    *id = (uint32_t)strtoul(reply + 2, 0, 16);
+    enum { CHUNK = 1800 };
+    static uint8_t packet[64 + CHUNK];
+    for (size_t off = 0; off < len; off += CHUNK) {
+        size_t n = len - off < CHUNK ? len - off : CHUNK;
+        int h = snprintf((char *)packet, 64, "%s%x,%zx:", SS_PKT_OBJ_DATA, *id, off);
+        memcpy(packet + h, (const uint8_t *)obj + off, n);
+        if (side_request_bin(c, packet, (size_t)h + n, reply, sizeof reply, 3000, err, errlen) < 0)
+            return -1;
+        if (strcmp(reply, SS_REPLY_OK) != 0) {
+            snprintf(err, errlen, "upload of the object refused (%s)", reply);
+            snprintf(req, sizeof req, "%s%x", SS_PKT_OBJ_FREE, *id);
+            side_request(c, req, reply, sizeof reply, 3000, err, errlen);
+            return -1;
+        }
+    }
+    return 0;
 }

@@ -25,6 +25,13 @@ int side_fd_of(const struct side_client *c);
  * callback.  Returns the reply length (reply NUL-terminated), or -1 (err). */
 long side_request(struct side_client *c, const char *payload, char *reply, size_t cap, long ms,
                   char *err, size_t errlen);
+/* The same with a binary payload of len bytes. */
+long side_request_bin(struct side_client *c, const void *payload, size_t len, char *reply,
+                      size_t cap, long ms, char *err, size_t errlen);
+/* Upload an eBPF ELF object (vTObjNew + vTObjData chunks): its id in *id.
+ * 0, or -1 with a message (the object is freed on failure). */
+int side_upload(struct side_client *c, const void *obj, size_t len, uint32_t *id, char *err,
+                size_t errlen);
 /* Wait up to ms for events; -1 if the connection ended. */
 int side_poll(struct side_client *c, long ms);
 /* Events seen and events lost (sequence gaps). */

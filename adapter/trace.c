@@ -1,17 +1,23 @@
 /*
- * osdbg trace [--socket PATH] [--profile P] [--duration S] kprobe <symbol|address>...
- * osdbg trace [...] uprobe <program>:<symbol|address>...
+ * osdbg trace [--socket PATH] [--profile P] [--duration S] [--hist]
+ *             kprobe|kretprobe <symbol|address|file:line>... [program]
+ * osdbg trace [...] uprobe <program>:<symbol|address|file:line>... [program]
  *
  * Attach to a running OS's side-stub (its debug channel, e.g. the socket
- * `osdbg run` or `make run` made), put kprobes with the built-in registers
- * program on kernel functions or addresses, print one line per hit while
- * the OS keeps running, and detach everything on Ctrl-C or after the
- * duration.  Symbols come from the profile's kernel ELF, or the user
- * program's own ELF (demangled Rust and C++ names work: rustdemo:rustdemo::work).
+ * `osdbg run` or `make run` made), put probes on kernel or user functions
+ * with a built-in program (registers, args, count, latency) or the user's
+ * .bpf.c, print one line per hit while the OS keeps running, and detach
+ * everything on Ctrl-C or after the duration.  --hist (latency) prints the
+ * log2 histogram of the function's durations at the end, like bpftrace's
+ * hist(); count probes print their per-process counts.  Symbols come from
+ * the profile's kernel ELF or the user program's own ELF (demangled Rust
+ * and C++ names work: rustdemo:rustdemo::work).
  */
+#include "builtins.h"
 #include "debuginfo.h"
 #include "profile.h"
 #include "sideclient.h"
+#include "tprobe.h"
 #include "trace.h"
 
 #include <libgen.h>
@@ -34,11 +40,37 @@ static void on_sigint(int sig)
 }
 
 struct trace_state {
+    struct profile *prof;
     struct debuginfo *kernel;
+    struct debuginfo *users[MAX_PROBES];
+    char user_names[MAX_PROBES][64];
+    int nusers;
+    struct tprobe probes[MAX_PROBES];
+    int nprobes;
     uint64_t time_hz;
     uint64_t first_time;
     bool have_first;
 };
+
+static struct debuginfo *di_for(void *ctx, const char *program)
+{
+    struct trace_state *t = ctx;
+    if (!program[0])
+        return t->kernel;
+    for (int i = 0; i < t->nusers; i++)
+        if (!strcmp(t->user_names[i], program))
+            return t->users[i];
+    if (t->nusers == MAX_PROBES || !t->prof)
+        return 0;
+    char err[256], *elf = profile_user_elf(t->prof, program);
+    struct debuginfo *di = elf ? debuginfo_open(elf, err, sizeof err) : 0;
+    free(elf);
+    if (di) {
+        snprintf(t->user_names[t->nusers], sizeof t->user_names[0], "%s", program);
+        t->users[t->nusers++] = di;
+    }
+    return di;
+}
 
 static void print_event(const struct ss_event *ev, uint64_t lost, void *arg)
 {
@@ -50,31 +82,32 @@ static void print_event(const struct ss_event *ev, uint64_t lost, void *arg)
         t->have_first = true;
     }
     double secs = t->time_hz ? (double)(ev->time - t->first_time) / (double)t->time_hz : 0;
-    printf("%10.6f %s/%u probe %u", secs, ev->comm[0] ? ev->comm : "-", ev->pid, ev->probe);
-    if (ev->type == SS_EVT_REGS && ev->len >= 256) {
-        uint64_t r[32];
-        memcpy(r, ev->data, sizeof r);
-        const char *func = t->kernel ? debuginfo_function_at(t->kernel, r[0]) : 0;
-        printf(" pc=0x%llx", (unsigned long long)r[0]);
-        if (func)
-            printf(" <%s>", func);
-        /* pt_regs: pc, x1..x31; ra = x1, sp = x2, a0..a2 = x10..x12 */
-        printf(" ra=0x%llx sp=0x%llx a0=0x%llx a1=0x%llx a2=0x%llx", (unsigned long long)r[1],
-               (unsigned long long)r[2], (unsigned long long)r[10], (unsigned long long)r[11],
-               (unsigned long long)r[12]);
-    } else {
-        printf(" %c %zu bytes", ev->type, ev->len);
+    for (int i = 0; i < t->nprobes; i++) {
+        if (t->probes[i].id != (int)ev->probe)
+            continue;
+        char *line = tprobe_format(&t->probes[i], ev, secs);
+        if (line)
+            printf("%s probe %u\n", line, ev->probe);
+        free(line);
+        fflush(stdout);
+        return;
     }
-    printf("\n");
-    fflush(stdout);
 }
 
 static void usage(void)
 {
-    fprintf(
-        stderr,
-        "usage: osdbg trace [--socket PATH] [--profile P] [--duration SECONDS]\n"
-        "                   kprobe <symbol|address>... | uprobe <program>:<symbol|address>...\n");
+    fprintf(stderr,
+            "usage: osdbg trace [--socket PATH] [--profile P] [--duration SECONDS] [--hist]\n"
+            "                   kprobe|kretprobe <symbol|address|file:line>... [program]\n"
+            "                   uprobe <program>:<symbol|address|file:line>... [program]\n"
+            "  program: registers (default), args, count, latency (--hist), or a .bpf.c file\n");
+}
+
+static bool is_program_word(const char *w)
+{
+    size_t n = strlen(w);
+    return builtin_by_name(w) != BUILTIN_NONE || (n > 2 && !strcmp(w + n - 2, ".c")) ||
+           (n > 2 && !strcmp(w + n - 2, ".o"));
 }
 
 int trace_main(int argc, char **argv)
@@ -88,6 +121,7 @@ int trace_main(int argc, char **argv)
     snprintf(def_profile, sizeof def_profile, "%s/../../profiles/osdbg-kernel.json", bin);
     const char *socket_path = def_socket, *profile_path = def_profile;
     double duration = 0;
+    bool hist = false;
     int i = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
@@ -96,86 +130,64 @@ int trace_main(int argc, char **argv)
             profile_path = argv[++i];
         else if (strcmp(argv[i], "--duration") == 0 && i + 1 < argc)
             duration = atof(argv[++i]);
+        else if (strcmp(argv[i], "--hist") == 0)
+            hist = true;
         else {
             usage();
             return 2;
         }
     }
-    bool user = i < argc && strcmp(argv[i], "uprobe") == 0;
-    if (i + 2 > argc || (!user && strcmp(argv[i], "kprobe") != 0)) {
+    if (i + 2 > argc) {
         usage();
         return 2;
     }
-    char err[512];
+    const char *kind = argv[i];
+    int last = argc;
+    const char *program = hist ? "latency" : 0;
+    if (last - i > 2 && is_program_word(argv[last - 1]))
+        program = argv[--last];
+    if (hist && strcmp(program, "latency") != 0) {
+        fprintf(stderr, "osdbg trace: --hist shows the latency program's histogram, not %s's\n",
+                program);
+        return 2;
+    }
+    char err[1024];
     struct trace_state st = {0};
-    struct profile *prof = profile_load(profile_path, err, sizeof err);
-    if (prof)
-        st.kernel = debuginfo_open(prof->kernel, err, sizeof err);
-
-    /* Where to probe: addresses as given, symbols from the kernel's or the
-     * program's ELF. */
-    uint64_t addrs[MAX_PROBES];
-    char programs[MAX_PROBES][64];
-    int n = 0;
-    for (int a = i + 1; a < argc && n < MAX_PROBES; a++) {
-        const char *what = argv[a];
-        struct debuginfo *di = st.kernel;
-        programs[n][0] = 0;
-        if (user) {
-            const char *colon = strchr(what, ':');
-            if (!colon || colon == what || (size_t)(colon - what) >= sizeof programs[n]) {
-                fprintf(stderr, "osdbg trace: uprobe wants <program>:<symbol|address>, not %s\n",
-                        what);
-                return 2;
-            }
-            snprintf(programs[n], sizeof programs[n], "%.*s", (int)(colon - what), what);
-            what = colon + 1;
-            char *elf = prof ? profile_user_elf(prof, programs[n]) : 0;
-            di = elf ? debuginfo_open(elf, err, sizeof err) : 0;
-            free(elf);
-        }
-        char *end;
-        unsigned long long v = strtoull(what, &end, 0);
-        if (end != what && *end == 0) {
-            addrs[n++] = v;
-        } else if (di && debuginfo_function_addr(di, what, false, &addrs[n]) == 0) {
-            n++;
-        } else {
-            fprintf(stderr, "osdbg trace: no function %s in %s\n", what,
-                    user ? programs[n] : "the kernel");
-            return 1;
-        }
-        if (user && di)
-            debuginfo_close(di);
-    }
-
-    struct side_client *c = side_connect(socket_path, print_event, &st, 3000, err, sizeof err);
-    if (!c) {
-        fprintf(stderr, "osdbg trace: %s\n", err);
-        return 1;
-    }
-    st.time_hz = side_time_hz(c);
-    int ids[MAX_PROBES], nids = 0;
+    st.prof = profile_load(profile_path, err, sizeof err);
+    if (st.prof)
+        st.kernel = debuginfo_open(st.prof->kernel, err, sizeof err);
     int status = 0;
-    for (int p = 0; p < n; p++) {
-        char req[128], reply[256];
-        if (user)
-            snprintf(req, sizeof req, "%s%s:%llx", SS_PKT_TRACE_U, programs[p],
-                     (unsigned long long)addrs[p]);
-        else
-            snprintf(req, sizeof req, "%s%llx", SS_PKT_TRACE_K, (unsigned long long)addrs[p]);
-        long r = side_request(c, req, reply, sizeof reply, 3000, err, sizeof err);
-        if (r < 0 || strncmp(reply, "OK", 2) != 0) {
-            fprintf(stderr, "osdbg trace: cannot probe 0x%llx: %s\n", (unsigned long long)addrs[p],
-                    r < 0 ? err : reply);
+    for (int a = i + 1; a < last && st.nprobes < MAX_PROBES; a++) {
+        if (tprobe_parse(&st.probes[st.nprobes], kind, argv[a], program, di_for, &st, err,
+                         sizeof err) < 0) {
+            fprintf(stderr, "osdbg trace: %s\n", err);
+            status = strstr(err, "wants") || strstr(err, "unknown") ? 2 : 1;
+            break;
+        }
+        st.nprobes++;
+    }
+    struct side_client *c = 0;
+    if (!status) {
+        c = side_connect(socket_path, print_event, &st, 3000, err, sizeof err);
+        if (!c) {
+            fprintf(stderr, "osdbg trace: %s\n", err);
+            status = 1;
+        }
+    }
+    if (c)
+        st.time_hz = side_time_hz(c);
+    for (int p = 0; c && !status && p < st.nprobes; p++) {
+        char what[400];
+        tprobe_describe(&st.probes[p], what, sizeof what);
+        if (tprobe_attach(c, &st.probes[p], err, sizeof err) < 0) {
+            fprintf(stderr, "osdbg trace: cannot attach %s: %s\n", what, err);
             status = 1;
             break;
         }
-        ids[nids++] = (int)strtol(reply + 2, 0, 16);
-        fprintf(stderr, "osdbg trace: probe %d at 0x%llx\n", ids[nids - 1],
-                (unsigned long long)addrs[p]);
+        fprintf(stderr, "osdbg trace: probe %d: %s at 0x%llx\n", st.probes[p].id, what,
+                (unsigned long long)st.probes[p].addr);
     }
-    if (!status) {
+    if (c && !status) {
         struct sigaction sa = {.sa_handler = on_sigint};
         sigaction(SIGINT, &sa, 0);
         sigaction(SIGTERM, &sa, 0);
@@ -196,21 +208,35 @@ int trace_main(int argc, char **argv)
                 break;
         }
     }
-    /* Leave the OS as it was. */
-    for (int p = 0; p < nids && status == 0; p++) {
-        char req[64], reply[64];
-        snprintf(req, sizeof req, "vTDetach:%x", ids[p]);
-        if (side_request(c, req, reply, sizeof reply, 3000, err, sizeof err) < 0 ||
-            strcmp(reply, "OK") != 0)
-            fprintf(stderr, "osdbg trace: detach of probe %d: %s\n", ids[p], reply);
+    /* What the maps hold, then leave the OS as it was. */
+    for (int p = 0; c && status == 0 && p < st.nprobes; p++) {
+        struct tprobe *t = &st.probes[p];
+        if (t->id < 0 || (t->builtin != BUILTIN_LATENCY && t->builtin != BUILTIN_COUNT))
+            continue;
+        char *text = tprobe_map_text(c, t, err, sizeof err);
+        if (text) {
+            printf("@%s[%s]:\n%s", t->builtin == BUILTIN_LATENCY ? "latency_ns" : "count",
+                   t->target, text);
+            free(text);
+        } else {
+            fprintf(stderr, "osdbg trace: probe %d: %s\n", t->id, err);
+        }
     }
-    uint64_t events, lost;
-    side_counts(c, &events, &lost);
-    fprintf(stderr, "osdbg trace: %llu events, %llu lost\n", (unsigned long long)events,
-            (unsigned long long)lost);
-    side_close(c);
+    for (int p = 0; c && p < st.nprobes; p++)
+        if (st.probes[p].id >= 0 && tprobe_detach(c, &st.probes[p], err, sizeof err) < 0)
+            fprintf(stderr, "osdbg trace: detach of probe %d: %s\n", st.probes[p].id, err);
+    if (c) {
+        uint64_t events, lost;
+        side_counts(c, &events, &lost);
+        fprintf(stderr, "osdbg trace: %llu events, %llu lost\n", (unsigned long long)events,
+                (unsigned long long)lost);
+        side_close(c);
+    }
+    for (int u = 0; u < st.nusers; u++)
+        debuginfo_close(st.users[u]);
     if (st.kernel)
         debuginfo_close(st.kernel);
-    profile_free(prof);
+    profile_free(st.prof);
+    fflush(stdout);
     return status;
 }

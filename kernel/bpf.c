@@ -652,7 +652,7 @@ int bpf_load_object(const void *elf, size_t size, const char *name, int share_ma
     }
     if (r == 0) {
         struct ebpf_verify_opts opts = {
-            .ctx_size = CTX_SIZE, .log = log, .log_size = logsz, .log_level = 1};
+            .ctx_size = CTX_SIZE, .log = log, .log_size = logsz, .log_level = 0};
         int v = ebpf_verify(p->vm, &opts);
         if (v < 0)
             r = errno_of(v);

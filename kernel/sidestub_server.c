@@ -139,6 +139,15 @@ static void run_object(uint32_t probe, struct rvprobe_regs *regs, bool entry)
                                                             : attached[i].prog;
             running_probe = probe;
             bpf_prog_run_probe(prog, regs, sizeof *regs);
+            /* Its ring-buffer records become events now, while the process
+             * that hit the probe is current: they carry its pid and comm. */
+            static uint8_t rec[256];
+            for (int k = 0; k < 4; k++) {
+                long n = bpf_prog_ringbuf_consume(attached[i].prog, rec, sizeof rec);
+                if (n <= 0)
+                    break;
+                emit(probe, SS_EVT_DATA, rec, (size_t)n);
+            }
             return;
         }
     }
