@@ -211,14 +211,17 @@ int trace_main(int argc, char **argv)
     /* What the maps hold, then leave the OS as it was. */
     for (int p = 0; c && status == 0 && p < st.nprobes; p++) {
         struct tprobe *t = &st.probes[p];
-        if (t->id < 0 || (t->builtin != BUILTIN_LATENCY && t->builtin != BUILTIN_COUNT))
+        if (t->id < 0 || t->builtin == BUILTIN_REGISTERS || t->builtin == BUILTIN_ARGS)
             continue;
         char *text = tprobe_map_text(c, t, err, sizeof err);
         if (text) {
-            printf("@%s[%s]:\n%s", t->builtin == BUILTIN_LATENCY ? "latency_ns" : "count",
+            printf("@%s[%s]:\n%s",
+                   t->builtin == BUILTIN_LATENCY ? "latency_ns"
+                   : t->builtin == BUILTIN_COUNT ? "count"
+                                                 : "map",
                    t->target, text);
             free(text);
-        } else {
+        } else if (t->builtin != BUILTIN_NONE) { /* a user's object may have no map */
             fprintf(stderr, "osdbg trace: probe %d: %s\n", t->id, err);
         }
     }

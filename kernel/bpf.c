@@ -242,6 +242,15 @@ static uint64_t h_trace_printk(uint64_t fmt, uint64_t size, uint64_t a1, uint64_
         case 'p':
             w = snprintf(out + n, sizeof out - n, "0x%lx", v);
             break;
+        case 's': /* a kernel string (the program's stack, a map value): read with care */
+            for (int k = 0; k < 64 && n + 24 < sizeof out && kernel_readable(v + (uint64_t)k, 1);
+                 k++) {
+                char c = *(const char *)(v + (uint64_t)k);
+                if (!c)
+                    break;
+                out[n++] = c >= 32 && c < 127 ? c : '?';
+            }
+            break;
         case '%':
             out[n++] = '%';
             i = j;

@@ -1,0 +1,71 @@
+/*
+ * bpf_tracing.h - the probe context for osdbg's RISC-V kernels, compatible
+ * with libbpf's PT_REGS_* accessors.  A kprobe's, kretprobe's or uprobe's
+ * context is struct pt_regs in the layout of Linux riscv's struct
+ * user_regs_struct (arch/riscv/include/uapi/asm/ptrace.h): pc, then x1..x31
+ * by ABI name.  Arguments follow the RISC-V integer calling convention
+ * (psABI: a0..a7), the return value is in a0.
+ */
+#ifndef OSDBG_BPF_TRACING_H
+#define OSDBG_BPF_TRACING_H
+
+#include "bpf_helpers.h"
+
+struct pt_regs {
+    unsigned long pc, ra, sp, gp, tp, t0, t1, t2, s0, s1, a0, a1, a2, a3, a4, a5, a6, a7, s2, s3,
+        s4, s5, s6, s7, s8, s9, s10, s11, t3, t4, t5, t6;
+};
+
+#define PT_REGS_PARM1(x) ((x)->a0)
+#define PT_REGS_PARM2(x) ((x)->a1)
+#define PT_REGS_PARM3(x) ((x)->a2)
+#define PT_REGS_PARM4(x) ((x)->a3)
+#define PT_REGS_PARM5(x) ((x)->a4)
+#define PT_REGS_PARM6(x) ((x)->a5)
+#define PT_REGS_PARM7(x) ((x)->a6)
+#define PT_REGS_PARM8(x) ((x)->a7)
+#define PT_REGS_RET(x)   ((x)->ra)
+#define PT_REGS_FP(x)    ((x)->s0)
+#define PT_REGS_RC(x)    ((x)->a0)
+#define PT_REGS_SP(x)    ((x)->sp)
+#define PT_REGS_IP(x)    ((x)->pc)
+
+/* BPF_KPROBE(name, a, b, ...): a program whose parameters are the probed
+ * function's first arguments (up to six), as with libbpf:
+ *     SEC("kprobe/sys_write") int BPF_KPROBE(on_write, long fd) { ... }
+ * BPF_KRETPROBE(name, ret) gives the return value. */
+#define ___osdbg_nth(_1, _2, _3, _4, _5, _6, _7, N, ...) N
+#define ___osdbg_count(...) ___osdbg_nth(_, ##__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0)
+#define ___osdbg_cat2(a, b) a##b
+#define ___osdbg_cat(a, b)  ___osdbg_cat2(a, b)
+#define ___osdbg_args0()
+#define ___osdbg_args1(a)                   , (void *)PT_REGS_PARM1(ctx)
+#define ___osdbg_args2(a, b)                ___osdbg_args1(a), (void *)PT_REGS_PARM2(ctx)
+#define ___osdbg_args3(a, b, c)             ___osdbg_args2(a, b), (void *)PT_REGS_PARM3(ctx)
+#define ___osdbg_args4(a, b, c, d)          ___osdbg_args3(a, b, c), (void *)PT_REGS_PARM4(ctx)
+#define ___osdbg_args5(a, b, c, d, e)       ___osdbg_args4(a, b, c, d), (void *)PT_REGS_PARM5(ctx)
+#define ___osdbg_args6(a, b, c, d, e, f)    ___osdbg_args5(a, b, c, d, e), (void *)PT_REGS_PARM6(ctx)
+#define ___osdbg_args(...) ___osdbg_cat(___osdbg_args, ___osdbg_count(__VA_ARGS__))(__VA_ARGS__)
+
+#define BPF_KPROBE(name, args...)                                                              \
+    name(struct pt_regs *ctx);                                                                 \
+    static __always_inline int ____##name(struct pt_regs *ctx, ##args);                       \
+    int name(struct pt_regs *ctx)                                                              \
+    {                                                                                          \
+        return ____##name(ctx ___osdbg_args(args));                                            \
+    }                                                                                          \
+    static __always_inline int ____##name(struct pt_regs *ctx, ##args)
+
+#define BPF_KRETPROBE(name, args...)                                                           \
+    name(struct pt_regs *ctx);                                                                 \
+    static __always_inline int ____##name(struct pt_regs *ctx, ##args);                        \
+    int name(struct pt_regs *ctx)                                                              \
+    {                                                                                          \
+        return ____##name(ctx, (void *)PT_REGS_RC(ctx));                                       \
+    }                                                                                          \
+    static __always_inline int ____##name(struct pt_regs *ctx, ##args)
+
+#define BPF_UPROBE    BPF_KPROBE
+#define BPF_URETPROBE BPF_KRETPROBE
+
+#endif
