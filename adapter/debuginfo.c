@@ -59,6 +59,7 @@ struct debuginfo {
     int *byaddr;           /* row indices sorted by address */
     struct di_func *funcs; /* sorted by address */
     int nfuncs;
+    Dwarf_CFI *eh_cfi; /* .eh_frame CFI handed out by debuginfo_cfi, or 0 */
 };
 
 /* ---- paths ---- */
@@ -514,6 +515,8 @@ void debuginfo_close(struct debuginfo *di)
         free(di->funcs[i].base);
     }
     free(di->funcs);
+    if (di->eh_cfi)
+        dwarf_cfi_end(di->eh_cfi);
     if (di->dw)
         dwarf_end(di->dw);
     if (di->elf)
@@ -527,6 +530,21 @@ void debuginfo_close(struct debuginfo *di)
 const char *debuginfo_path(const struct debuginfo *di)
 {
     return di->path;
+}
+
+Dwarf *debuginfo_dwarf(struct debuginfo *di)
+{
+    return di->dw;
+}
+
+/* libdw caches the .debug_frame CFI in the Dwarf session; a CFI read from
+ * .eh_frame is the caller's, so di keeps the one it hands out. */
+Dwarf_CFI *debuginfo_cfi(struct debuginfo *di)
+{
+    Dwarf_CFI *cfi = di->dw ? dwarf_getcfi(di->dw) : 0;
+    if (!cfi && !di->eh_cfi && di->elf)
+        di->eh_cfi = dwarf_getcfi_elf(di->elf);
+    return cfi ? cfi : di->eh_cfi;
 }
 
 int debuginfo_sources(struct debuginfo *di, const char ***files)

@@ -68,4 +68,10 @@ int debuginfo_sources(struct debuginfo *di, const char ***files);
 int debuginfo_unwind(struct debuginfo *di, uint64_t regs[32], uint64_t *pc, bool innermost,
                      int (*read)(void *ctx, uint64_t addr, uint64_t *val), void *ctx);
 
+/* The libdw handles behind di, for readers of other DWARF sections
+ * (varloc.c): the Dwarf session, and the call-frame information
+ * (.debug_frame, else .eh_frame) or 0.  Both are owned by di. */
+struct Dwarf *debuginfo_dwarf(struct debuginfo *di);
+struct Dwarf_CFI_s *debuginfo_cfi(struct debuginfo *di);
+
 #endif

@@ -1,0 +1,530 @@
+/*
+ * Variable locations for logpoints: see varloc.h for the contract.
+ *
+ * The lookup follows DWARF 5: the scopes at pc (§3.4 lexical blocks,
+ * §3.3 subprograms, §3.3.8 inlined subroutines) are searched innermost
+ * first for a DW_TAG_variable or DW_TAG_formal_parameter of that name; its
+ * DW_AT_location (§2.6, possibly a location list) must be one register
+ * (DW_OP_regN) or one register-relative address (DW_OP_bregN,
+ * DW_OP_fbreg).  DW_OP_fbreg is relative to the function's DW_AT_frame_base
+ * (§3.3.5), itself a register, a register plus offset, or the canonical
+ * frame address (DW_OP_call_frame_cfa), whose rule at pc the call-frame
+ * information gives (§6.4; libdw hands it out as "register + offset").
+ */
+#include "varloc.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The failure reason: always one line, always returns -1. */
+static int fail(char *why, size_t whylen, const char *fmt, ...)
+{
+    if (why && whylen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, whylen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* DWARF 5 §7.7.1 names of the operations a reason may mention. */
+static const char *op_name(unsigned op, char *buf, size_t len)
+{
+    static const struct {
+        unsigned op;
+        const char *name;
+    } names[] = {
+        {DW_OP_addr, "DW_OP_addr"},
+        {DW_OP_deref, "DW_OP_deref"},
+        {DW_OP_plus_uconst, "DW_OP_plus_uconst"},
+        {DW_OP_plus, "DW_OP_plus"},
+        {DW_OP_minus, "DW_OP_minus"},
+        {DW_OP_piece, "DW_OP_piece"},
+        {DW_OP_bit_piece, "DW_OP_bit_piece"},
+        {DW_OP_stack_value, "DW_OP_stack_value"},
+        {DW_OP_implicit_value, "DW_OP_implicit_value"},
+        {DW_OP_implicit_pointer, "DW_OP_implicit_pointer"},
+        {DW_OP_GNU_implicit_pointer, "DW_OP_GNU_implicit_pointer"},
+        {DW_OP_entry_value, "DW_OP_entry_value"},
+        {DW_OP_GNU_entry_value, "DW_OP_GNU_entry_value"},
+        {DW_OP_call_frame_cfa, "DW_OP_call_frame_cfa"},
+        {DW_OP_fbreg, "DW_OP_fbreg"},
+        {DW_OP_regx, "DW_OP_regx"},
+        {DW_OP_bregx, "DW_OP_bregx"},
+        {DW_OP_form_tls_address, "DW_OP_form_tls_address"},
+        {DW_OP_GNU_push_tls_address, "DW_OP_GNU_push_tls_address"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].op == op)
+            return names[i].name;
+    if (op >= DW_OP_lit0 && op <= DW_OP_lit31)
+        snprintf(buf, len, "DW_OP_lit%u", op - DW_OP_lit0);
+    else if (op >= DW_OP_reg0 && op <= DW_OP_reg31)
+        snprintf(buf, len, "DW_OP_reg%u", op - DW_OP_reg0);
+    else if (op >= DW_OP_breg0 && op <= DW_OP_breg31)
+        snprintf(buf, len, "DW_OP_breg%u", op - DW_OP_breg0);
+    else
+        snprintf(buf, len, "DW_OP_0x%02x", op);
+    return buf;
+}
+
+/* One operation that names a register (regN/regx) or a register-relative
+ * address (bregN/bregx): its register and offset.  Returns 1 for a
+ * register, 2 for an address, 0 for anything else. */
+static int reg_op(const Dwarf_Op *op, int *reg, int64_t *off)
+{
+    uint8_t a = op->atom;
+    *off = 0;
+    if (a >= DW_OP_reg0 && a <= DW_OP_reg31) {
+        *reg = a - DW_OP_reg0;
+        return 1;
+    }
+    if (a == DW_OP_regx) {
+        *reg = op->number < 1024 ? (int)op->number : 1024;
+        return 1;
+    }
+    if (a >= DW_OP_breg0 && a <= DW_OP_breg31) {
+        *reg = a - DW_OP_breg0;
+        *off = (int64_t)op->number;
+        return 2;
+    }
+    if (a == DW_OP_bregx) {
+        *reg = op->number < 1024 ? (int)op->number : 1024;
+        *off = (int64_t)op->number2;
+        return 2;
+    }
+    return 0;
+}
+
+/* ---- types ---- */
+
+static bool type_of(Dwarf_Die *die, Dwarf_Die *type)
+{
+    Dwarf_Attribute attr;
+    return dwarf_formref_die(dwarf_attr_integrate(die, DW_AT_type, &attr), type) != 0;
+}
+
+/* Append s to the string in buf, cutting it at len - 1 characters. */
+static void append(char *buf, size_t len, const char *s)
+{
+    size_t used = strlen(buf);
+    while (*s && used + 1 < len)
+        buf[used++] = *s++;
+    buf[used] = 0;
+}
+
+/* Append a type's name as a programmer would write it to buf: the DIE's
+ * own name if it has one (base types, typedefs, Rust's "&T" and
+ * "*const T"), else built from the type it qualifies or points to
+ * ("const char *"). */
+static void type_name(Dwarf_Die *t, char *buf, size_t len, int depth)
+{
+    const char *name = dwarf_diename(t);
+    if (name) {
+        append(buf, len, name);
+        return;
+    }
+    int tag = dwarf_tag(t);
+    if (tag == DW_TAG_const_type)
+        append(buf, len, "const ");
+    else if (tag == DW_TAG_volatile_type)
+        append(buf, len, "volatile ");
+    Dwarf_Die inner;
+    if (depth < 8 && type_of(t, &inner))
+        type_name(&inner, buf, len, depth + 1);
+    else
+        append(buf, len,
+               tag == DW_TAG_pointer_type || tag == DW_TAG_const_type || tag == DW_TAG_volatile_type
+                   ? "void"
+                   : "?");
+    if (tag == DW_TAG_pointer_type)
+        append(buf, len, " *");
+    else if (tag == DW_TAG_reference_type)
+        append(buf, len, " &");
+}
+
+/* What a type that cannot be read is, for the refusal. */
+static const char *type_kind(int tag)
+{
+    switch (tag) {
+    case DW_TAG_structure_type:
+        return "struct";
+    case DW_TAG_union_type:
+        return "union";
+    case DW_TAG_class_type:
+        return "class";
+    case DW_TAG_array_type:
+        return "array";
+    case DW_TAG_subroutine_type:
+        return "function";
+    case DW_TAG_base_type:
+        return "float";
+    default:
+        return "value of unsupported type";
+    }
+}
+
+/* Signedness of an integer base type, from DW_AT_encoding (§5.1).  Returns
+ * 1 for signed, 0 for unsigned, -1 if it is not an integer. */
+static int int_encoding(Dwarf_Die *base)
+{
+    Dwarf_Attribute attr;
+    Dwarf_Word enc;
+    if (dwarf_formudata(dwarf_attr(base, DW_AT_encoding, &attr), &enc) != 0)
+        return -1;
+    switch (enc) {
+    case DW_ATE_signed:
+    case DW_ATE_signed_char:
+        return 1;
+    case DW_ATE_unsigned:
+    case DW_ATE_unsigned_char:
+    case DW_ATE_boolean:
+    case DW_ATE_UTF: /* Rust char */
+        return 0;
+    default:
+        return -1; /* float, complex, decimal... */
+    }
+}
+
+/* Fill out's size, is_signed, is_pointer and type_name from var's type;
+ * -1 if it is not an integer or pointer of 1, 2, 4 or 8 bytes. */
+static int describe_type(Dwarf_Die *var, const char *name, struct varloc *out, char *why,
+                         size_t whylen)
+{
+    Dwarf_Die declared, t;
+    if (!type_of(var, &declared))
+        return fail(why, whylen, "%s has no type", name);
+    out->type_name[0] = 0;
+    type_name(&declared, out->type_name, sizeof out->type_name, 0);
+    if (dwarf_peel_type(&declared, &t) != 0)
+        return fail(why, whylen, "%s has type void", name);
+    int tag = dwarf_tag(&t);
+    Dwarf_Word size = 0;
+    bool integer = false;
+    out->is_signed = false;
+    out->is_pointer = false;
+    if (tag == DW_TAG_pointer_type || tag == DW_TAG_reference_type ||
+        tag == DW_TAG_rvalue_reference_type) {
+        /* Without DW_AT_byte_size a pointer is as wide as an address. */
+        int s = dwarf_bytesize(&t);
+        uint8_t addr_size = 8;
+        Dwarf_Die cu;
+        if (s <= 0 && dwarf_diecu(&t, &cu, &addr_size, 0))
+            s = addr_size;
+        size = s > 0 ? (Dwarf_Word)s : 0;
+        out->is_pointer = integer = true;
+    } else if (tag == DW_TAG_base_type) {
+        int sign = int_encoding(&t);
+        integer = sign >= 0;
+        out->is_signed = sign == 1;
+        int s = dwarf_bytesize(&t);
+        size = s > 0 ? (Dwarf_Word)s : 0;
+    } else if (tag == DW_TAG_enumeration_type) {
+        /* Signed if the underlying type (DWARF 3+ DW_AT_type) is. */
+        Dwarf_Die under, base;
+        out->is_signed =
+            type_of(&t, &under) && dwarf_peel_type(&under, &base) == 0 && int_encoding(&base) == 1;
+        int s = dwarf_bytesize(&t);
+        size = s > 0 ? (Dwarf_Word)s : 0;
+        integer = true;
+    } else if (dwarf_aggregate_size(&t, &size) != 0) {
+        size = 0;
+    }
+    if (!integer)
+        return fail(why, whylen, "%s is a %s (%" PRIu64 " bytes): only integers and pointers", name,
+                    type_kind(tag), (uint64_t)size);
+    if (size != 1 && size != 2 && size != 4 && size != 8)
+        return fail(why, whylen,
+                    "%s is a %s of %" PRIu64 " bytes: only integers and pointers of 1, 2, 4 "
+                    "or 8 bytes",
+                    name, out->type_name, (uint64_t)size);
+    out->size = (int)size;
+    return 0;
+}
+
+/* ---- scopes ---- */
+
+static bool is_var(Dwarf_Die *die)
+{
+    int tag = dwarf_tag(die);
+    return tag == DW_TAG_variable || tag == DW_TAG_formal_parameter;
+}
+
+/* The variable or parameter called name among scope's own children. */
+static bool find_in_scope(Dwarf_Die *scope, const char *name, Dwarf_Die *var)
+{
+    if (dwarf_child(scope, var) != 0)
+        return false;
+    do {
+        Dwarf_Attribute attr;
+        const char *n = dwarf_formstring(dwarf_attr_integrate(var, DW_AT_name, &attr));
+        if (n && strcmp(n, name) == 0 && is_var(var))
+            return true;
+    } while (dwarf_siblingof(var, var) == 0);
+    return false;
+}
+
+struct func_search {
+    Dwarf_Addr pc;
+    Dwarf_Die found;
+    bool ok;
+};
+
+static int func_cb(Dwarf_Die *die, void *arg)
+{
+    struct func_search *s = arg;
+    /* Concrete code only: abstract instances of inline functions have no
+     * pc. */
+    if (!s->ok && dwarf_haspc(die, s->pc) == 1) {
+        s->found = *die;
+        s->ok = true;
+    }
+    return s->ok ? DWARF_CB_ABORT : DWARF_CB_OK;
+}
+
+/* The scopes at pc, outermost first: the out-of-line function whose code
+ * contains pc, then the lexical blocks, inlined copies and (GNU C) nested
+ * functions inside it that contain pc.  Returns their number, 0 if no
+ * function contains pc.
+ *
+ * Not dwarf_getscopes: it prunes every DIE without addresses, so it never
+ * reaches a Rust function (inside DW_TAG_namespace DIEs); dwarf_getfuncs
+ * looks inside namespaces. */
+static int scopes_at(Dwarf_Die *cudie, uint64_t pc, Dwarf_Die *scopes, int max)
+{
+    struct func_search s = {.pc = pc};
+    dwarf_getfuncs(cudie, func_cb, &s, 0);
+    if (!s.ok)
+        return 0;
+    int n = 0;
+    scopes[n++] = s.found;
+    Dwarf_Die child;
+    bool deeper = true;
+    while (deeper && n < max && dwarf_child(&scopes[n - 1], &child) == 0) {
+        deeper = false;
+        do {
+            int tag = dwarf_tag(&child);
+            if ((tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine ||
+                 tag == DW_TAG_subprogram) &&
+                dwarf_haspc(&child, pc) == 1) {
+                scopes[n++] = child;
+                deeper = true;
+                break;
+            }
+        } while (dwarf_siblingof(&child, &child) == 0);
+    }
+    return n;
+}
+
+/* ---- locations ---- */
+
+/* The frame base of fn at pc (§3.3.5) as register + offset: from
+ * DW_OP_regN the register's value itself, from DW_OP_bregN k that plus k,
+ * from DW_OP_call_frame_cfa the CFA rule of the call-frame information. */
+static int frame_base(struct debuginfo *di, Dwarf_Die *fn, uint64_t pc, const char *name, int *reg,
+                      int64_t *off, char *why, size_t whylen)
+{
+    Dwarf_Attribute attr;
+    Dwarf_Op *ops;
+    size_t nops;
+    char buf[24];
+    if (!dwarf_attr(fn, DW_AT_frame_base, &attr) ||
+        dwarf_getlocation_addr(&attr, pc, &ops, &nops, 1) != 1 || nops == 0)
+        return fail(why, whylen, "%s's frame base is not known at 0x%" PRIx64, name, pc);
+    if (nops == 1 && reg_op(&ops[0], reg, off))
+        return 0;
+    if (nops != 1 || ops[0].atom != DW_OP_call_frame_cfa)
+        return fail(why, whylen, "%s's frame base %s is not supported", name,
+                    op_name(ops[nops > 1].atom, buf, sizeof buf));
+
+    Dwarf_CFI *cfi = debuginfo_cfi(di);
+    Dwarf_Frame *frame;
+    if (!cfi || dwarf_cfi_addrframe(cfi, pc, &frame) != 0)
+        return fail(why, whylen, "no call-frame information at 0x%" PRIx64 " for %s", pc, name);
+    Dwarf_Op *cfa;
+    size_t ncfa;
+    int kind = 0;
+    if (dwarf_frame_cfa(frame, &cfa, &ncfa) == 0 && ncfa == 1)
+        kind = reg_op(&cfa[0], reg, off);
+    free(frame);
+    if (kind != 2)
+        return fail(why, whylen, "the CFA at 0x%" PRIx64 " is not a register plus offset", pc);
+    return 0;
+}
+
+/* Which argument register holds parameter param at fn's entry, by the
+ * RISC-V psABI integer calling convention (RISC-V ELF psABI, "Integer
+ * Calling Convention"): scalars of at most XLEN bits take the argument
+ * registers a0..a7 (x10..x17) in order, and a return value that is an
+ * aggregate larger than 2*XLEN is returned through memory whose address is
+ * passed in a0 as an implicit first argument.  Arguments past a7 are on the
+ * stack, the first at sp+0, one XLEN-aligned slot each.  Counting stops
+ * (-1) at an earlier parameter that is not a scalar of at most 8 bytes:
+ * floats (which may go to fa0..fa7) and aggregates (which may take two
+ * registers or be passed by reference) are not followed here. */
+static int entry_slot(Dwarf_Die *fn, Dwarf_Die *param, const char *name, char *why, size_t whylen)
+{
+    int slot = 0;
+    Dwarf_Die ret;
+    Dwarf_Word rsize;
+    if (type_of(fn, &ret) && dwarf_peel_type(&ret, &ret) == 0 &&
+        (dwarf_tag(&ret) == DW_TAG_structure_type || dwarf_tag(&ret) == DW_TAG_union_type ||
+         dwarf_tag(&ret) == DW_TAG_class_type || dwarf_tag(&ret) == DW_TAG_array_type) &&
+        dwarf_aggregate_size(&ret, &rsize) == 0 && rsize > 16)
+        slot = 1;
+    Dwarf_Die child;
+    if (dwarf_child(fn, &child) != 0)
+        return fail(why, whylen, "%s is not a parameter of its function", name);
+    do {
+        if (dwarf_tag(&child) != DW_TAG_formal_parameter)
+            continue;
+        if (dwarf_dieoffset(&child) == dwarf_dieoffset(param))
+            return slot;
+        struct varloc tmp;
+        Dwarf_Attribute attr;
+        const char *other = dwarf_formstring(dwarf_attr_integrate(&child, DW_AT_name, &attr));
+        if (describe_type(&child, other ? other : "?", &tmp, 0, 0) != 0)
+            return fail(why, whylen,
+                        "%s's register at the function's entry is not known: parameter %s "
+                        "before it is not an integer or pointer",
+                        name, other ? other : "?");
+        slot++;
+    } while (dwarf_siblingof(&child, &child) == 0);
+    return fail(why, whylen, "%s is not a parameter of its function", name);
+}
+
+/* var's location at pc, from its DW_AT_location, into out's kind, reg and
+ * offset. */
+static int locate(struct debuginfo *di, Dwarf_Die *var, Dwarf_Die *fn, bool have_fn, uint64_t pc,
+                  const char *name, struct varloc *out, char *why, size_t whylen)
+{
+    Dwarf_Attribute attr;
+    Dwarf_Op *ops;
+    size_t nops;
+    char buf[24];
+    if (!dwarf_attr_integrate(var, DW_AT_location, &attr)) {
+        if (dwarf_hasattr_integrate(var, DW_AT_const_value))
+            return fail(why, whylen, "%s is a constant with no location", name);
+        return fail(why, whylen, "%s is optimized out here", name);
+    }
+    int n = dwarf_getlocation_addr(&attr, pc, &ops, &nops, 1);
+    if (n < 0)
+        return fail(why, whylen, "%s's location cannot be read: %s", name, dwarf_errmsg(-1));
+    if (n == 0 || nops == 0)
+        return fail(why, whylen, "%s is optimized out here", name);
+    if (nops > 1) {
+        /* Report the operation that makes it more than one place. */
+        size_t i = 1;
+        for (size_t j = 0; j < nops; j++)
+            if (ops[j].atom == DW_OP_piece || ops[j].atom == DW_OP_bit_piece) {
+                i = j;
+                break;
+            }
+        return fail(why, whylen, "%s's location %s is not supported", name,
+                    op_name(ops[i].atom, buf, sizeof buf));
+    }
+    int reg;
+    int64_t off;
+    int kind = reg_op(&ops[0], &reg, &off);
+    if (kind == 1) {
+        out->kind = VARLOC_REG;
+        out->reg = reg;
+        out->offset = 0;
+    } else if (kind == 2) {
+        out->kind = VARLOC_MEM;
+        out->reg = reg;
+        out->offset = off;
+    } else if (ops[0].atom == DW_OP_fbreg) {
+        int fbreg;
+        int64_t fboff;
+        if (!have_fn)
+            return fail(why, whylen, "%s's frame base: no function at 0x%" PRIx64, name, pc);
+        if (frame_base(di, fn, pc, name, &fbreg, &fboff, why, whylen) != 0)
+            return -1;
+        out->kind = VARLOC_MEM;
+        out->reg = fbreg;
+        out->offset = fboff + (int64_t)ops[0].number;
+    } else if (ops[0].atom == DW_OP_addr) {
+        return fail(why, whylen,
+                    "%s is a static variable at 0x%" PRIx64 ": only locals and parameters", name,
+                    (uint64_t)ops[0].number);
+    } else {
+        return fail(why, whylen, "%s's location %s is not supported", name,
+                    op_name(ops[0].atom, buf, sizeof buf));
+    }
+    /* x0 reads as zero and pt_regs slot 0 is the pc; DWARF numbers 32..63
+     * are the floating-point registers (psABI "DWARF Register Numbers"). */
+    if (out->reg <= 0 || out->reg >= 32)
+        return fail(why, whylen, "%s is %s register %d: only x1..x31", name,
+                    out->kind == VARLOC_REG ? "in" : "relative to", out->reg);
+    return 0;
+}
+
+int varloc_find(struct debuginfo *di, uint64_t pc, const char *name, struct varloc *out, char *why,
+                size_t whylen)
+{
+    Dwarf *dw = debuginfo_dwarf(di);
+    Dwarf_Die cudie;
+    if (why && whylen)
+        why[0] = 0;
+    if (!dw || !dwarf_addrdie(dw, pc, &cudie))
+        return fail(why, whylen, "no debug information at 0x%" PRIx64, pc);
+    Dwarf_Die scopes[32];
+    int nscopes = scopes_at(&cudie, pc, scopes, 32);
+    /* Innermost first.  The search ends at the function the code belongs to
+     * (an inlined copy is one): its caller's locals are not in scope. */
+    Dwarf_Die var, fn;
+    int found = -1, fnscope = -1;
+    for (int i = nscopes - 1; i >= 0 && fnscope < 0; i--) {
+        if (found < 0 && find_in_scope(&scopes[i], name, &var))
+            found = i;
+        if (dwarf_tag(&scopes[i]) != DW_TAG_lexical_block)
+            fnscope = i;
+    }
+    if (found < 0) {
+        if (find_in_scope(&cudie, name, &var))
+            return fail(why, whylen, "%s is a global variable: only locals and parameters", name);
+        return fail(why, whylen, "no variable %s at 0x%" PRIx64, name, pc);
+    }
+    /* The frame base is the innermost out-of-line function's. */
+    bool have_fn = false;
+    for (int i = nscopes - 1; i >= 0 && !have_fn; i--)
+        if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram) {
+            fn = scopes[i];
+            have_fn = true;
+        }
+
+    memset(out, 0, sizeof *out);
+    if (describe_type(&var, name, out, why, whylen) != 0)
+        return -1;
+
+    Dwarf_Addr entry;
+    if (have_fn && found == fnscope && dwarf_tag(&scopes[found]) == DW_TAG_subprogram &&
+        dwarf_entrypc(&fn, &entry) == 0 && entry == pc) {
+        /* Before the prologue runs, the DWARF location (a slot in a frame
+         * that does not exist yet) is wrong: the parameter is still where
+         * the caller put it. */
+        if (dwarf_tag(&var) != DW_TAG_formal_parameter)
+            return fail(why, whylen, "%s is not yet set at the function's entry 0x%" PRIx64, name,
+                        pc);
+        int slot = entry_slot(&fn, &var, name, why, whylen);
+        if (slot < 0)
+            return -1;
+        if (slot < 8) {
+            out->kind = VARLOC_REG;
+            out->reg = 10 + slot; /* a0 is x10 */
+        } else {
+            out->kind = VARLOC_MEM;
+            out->reg = 2; /* sp */
+            out->offset = 8 * (slot - 8);
+        }
+        return 0;
+    }
+    return locate(di, &var, &fn, have_fn, pc, name, out, why, whylen);
+}

@@ -1,0 +1,50 @@
+/*
+ * Where a named C or Rust variable or parameter lives at one pc, in a form
+ * an eBPF program can read from a probe's saved registers (Linux riscv
+ * pt_regs: slot 0 is the pc, slot N is xN): either the value is in a
+ * register, or it is in memory at register + offset.  Read from the
+ * program's DWARF (DWARF 5 §2.6 locations, §3.3.5 frame base) and, for a
+ * frame base of DW_OP_call_frame_cfa, its call-frame information (§6.4).
+ */
+#ifndef ADAPTER_VARLOC_H
+#define ADAPTER_VARLOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "debuginfo.h"
+
+enum varloc_kind { VARLOC_REG, VARLOC_MEM };
+
+struct varloc {
+    enum varloc_kind kind;
+    /* RISC-V register number xN (1..31): REG = the value itself is in the
+     * low size bytes of xN; MEM = the base register of its address. */
+    int reg;
+    int64_t offset;     /* MEM: the value is in memory at xN + offset */
+    int size;           /* bytes of the value: 1, 2, 4 or 8 */
+    bool is_signed;     /* signed integer base type (int, long, i32, signed char...) */
+    bool is_pointer;    /* pointer/reference type (print in hex) */
+    char type_name[64]; /* as declared ("int", "u64", "size_t", "char *", "&str") */
+};
+
+/* Find variable or parameter `name` visible at pc: the innermost lexical
+ * block first, then the enclosing ones, the function's (or inlined copy's)
+ * locals and parameters, and last the compilation unit (whose globals are
+ * refused: they have no register to be relative to).  Only integers
+ * (including bool, char, enums) and pointers of 1, 2, 4 or 8 bytes.
+ *
+ * At the function's entry pc a parameter is reported in its argument
+ * register a0..a7, since the prologue has not stored it yet; between the
+ * entry and the store that follows the prologue the DWARF location (and so
+ * the answer) names a stack slot that is not written yet.
+ *
+ * Returns 0 and fills *out, or -1 with a one-line reason in why, e.g.
+ * "no variable n at 0x10008", "n is optimized out here",
+ * "n is a struct (24 bytes): only integers and pointers",
+ * "n's location DW_OP_piece is not supported". */
+int varloc_find(struct debuginfo *di, uint64_t pc, const char *name, struct varloc *out, char *why,
+                size_t whylen);
+
+#endif
