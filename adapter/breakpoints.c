@@ -27,6 +27,7 @@ static void free_bp(struct bp *b)
     free(b->log_message);
     free(b->message);
     free(b->locs);
+    logpoint_forget(b);
 }
 
 static char *dup_or_null(const char *s)
@@ -248,16 +249,24 @@ static int do_set_breakpoints(void *p)
         struct bp *b = new_bp(BP_SOURCE, spec);
         b->source = strdup(path);
         b->line = json_is_integer(jl) ? (int)json_integer_value(jl) : 0;
-        /* Logpoints run as probes in the OS when the message allows it. */
-        const char *why = 0;
-        b->ebpf = b->log_message && S.launched && !b->condition && !b->hit_condition &&
-                  logpoint_ebpf_ok(b->log_message, &why);
+        /* Logpoints run as eBPF probes in the OS when their message and
+         * conditions compile (logprog.c); else GDB stops, prints, resumes. */
         for (int k = 0; k < 8; k++)
             b->probe_ids[k] = -1;
-        if (b->log_message && !b->ebpf && S.launched)
-            dap_output("console", "osdbg: logpoint at %s:%d runs as a GDB stop-print-resume: %s\n",
-                       path, b->line, why ? why : "conditions are evaluated by GDB");
+        b->ebpf = b->log_message && S.launched && !S.gdb_logpoints; /* no GDB breakpoints yet */
+        if (b->log_message && S.launched && S.gdb_logpoints)
+            dap_output("console", "osdbg: logpoint at %s:%d runs as a GDB stop-print-resume: "
+                                  "the launch configuration says ebpfLogpoints: false\n",
+                       path, b->line);
         resolve_source(b);
+        const char *why = 0;
+        if (b->ebpf && b->nlocs && !logpoint_compile(b, &why)) {
+            b->ebpf = false;
+            b->nlocs = 0;
+            resolve_source(b); /* again, with GDB breakpoints */
+            dap_output("console", "osdbg: logpoint at %s:%d runs as a GDB stop-print-resume: %s\n",
+                       path, b->line, why);
+        }
         decide_verified(b);
         if (b->ebpf && b->nlocs) {
             free(b->message);

@@ -241,6 +241,7 @@ static void req_launch(json_t *req, json_t *args)
     if (load_profile(req, args) < 0)
         return;
     S.stop_on_entry = json_is_true(json_object_get(args, "stopOnEntry"));
+    S.gdb_logpoints = json_is_false(json_object_get(args, "ebpfLogpoints"));
     const char *boot = json_string_value(json_object_get(args, "bootArgs"));
     free(boot_args);
     boot_args = boot ? strdup(boot) : 0;
@@ -527,6 +528,12 @@ static void req_console_input(json_t *req, json_t *args)
 }
 
 /* Custom: counters of stops the user never saw. */
+/* osdbg/trace, osdbg/traceList, osdbg/traceDetach, osdbg/traceMap */
+static void req_trace(json_t *req, json_t *args)
+{
+    tracecmd_request(req, json_string_value(json_object_get(req, "command")), args);
+}
+
 static void req_stats(json_t *req, json_t *args)
 {
     (void)args;
@@ -567,5 +574,9 @@ const struct dap_request_entry osdbg_requests[] = {
     {"disconnect", req_disconnect},
     {"consoleInput", req_console_input},
     {"osdbg/stats", req_stats},
+    {"osdbg/trace", req_trace},
+    {"osdbg/traceList", req_trace},
+    {"osdbg/traceDetach", req_trace},
+    {"osdbg/traceMap", req_trace},
     {0, 0},
 };

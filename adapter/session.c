@@ -494,7 +494,16 @@ void session_on_stopped(struct mi_record *rec)
             }
             if (bp->log_message) {
                 char *text = format_log_message(bp->log_message);
-                dap_output("console", "%s\n", text);
+                size_t n = strlen(text);
+                text = realloc(text, n + 2);
+                memcpy(text + n, "\n", 2);
+                /* With its source line, as the eBPF logpoints' output. */
+                json_t *body = json_pack("{s:s, s:s}", "category", "console", "output", text);
+                if (bp->source)
+                    json_object_set_new(body, "source", json_pack("{s:s}", "path", bp->source));
+                if (bp->line)
+                    json_object_set_new(body, "line", json_integer(bp->line));
+                dap_event("output", body);
                 free(text);
                 resume_silently();
                 return;

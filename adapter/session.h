@@ -42,6 +42,7 @@ struct bp {
     int hits;         /* hits in the right address space */
     bool ebpf;        /* a logpoint run by probes in the OS (no GDB breakpoint) */
     int probe_ids[8]; /* ...their side-stub probe ids, -1 while not attached */
+    struct logprog *lprogs[8]; /* ...their programs, one per location */
     int nlocs;
     struct bp_loc {
         int gdb_number;
@@ -59,6 +60,7 @@ struct session {
     bool launched;   /* we started QEMU (terminate kills it) */
     bool configured; /* configurationDone seen */
     bool stop_on_entry;
+    bool gdb_logpoints; /* launch key ebpfLogpoints: false (all logpoints stop in GDB) */
     bool client_lines_start_at1;
     bool supports_run_in_terminal;
     struct aspace here;    /* at the last stop */

@@ -170,6 +170,11 @@ struct side_client *side_connect(const char *path, side_event_fn on_event, void 
     if (n < 0 || !ss_supported_parse(reply, (size_t)n, &f) || !f.trace) {
         if (n >= 0)
             snprintf(err, errlen, "%s is not an osdbg side-stub (qSupported: %s)", path, reply);
+        else if (strstr(err, "no reply"))
+            snprintf(err, errlen,
+                     "%s does not answer: the OS is stopped or still booting, or another osdbg "
+                     "holds its side channel (QEMU serves one client at a time)",
+                     path);
         side_close(c);
         return 0;
     }

@@ -158,9 +158,9 @@ void tprobe_describe(const struct tprobe *t, char *out, size_t cap)
              t->builtin == BUILTIN_NONE ? t->path : builtin_name(t->builtin));
 }
 
-static int upload_and_attach(struct side_client *c, struct tprobe *t, const uint8_t *elf,
-                             size_t len, const char *prog, const char *entry, char *err,
-                             size_t errlen)
+int tprobe_attach_object(struct side_client *c, int kind, const char *user_program, uint64_t addr,
+                         const uint8_t *elf, size_t len, const char *prog, const char *entry,
+                         int *id, char *err, size_t errlen)
 {
     char verr[1024];
     if (bpfobj_verify(elf, len, prog, verr, sizeof verr) < 0 ||
@@ -172,14 +172,14 @@ static int upload_and_attach(struct side_client *c, struct tprobe *t, const uint
     if (side_upload(c, elf, len, &obj, err, errlen) < 0)
         return -1;
     char req[400], reply[128];
-    int kind = entry ? SS_KRETPROBE : t->kind;
     if (kind == SS_UPROBE)
         snprintf(req, sizeof req, "%s%x,%s,%s,%s:%llx", SS_PKT_ATTACH, obj, kind_name(kind), prog,
-                 t->program, (unsigned long long)t->addr);
+                 user_program, (unsigned long long)addr);
     else
         snprintf(req, sizeof req, "%s%x,%s,%s,%llx%s%s", SS_PKT_ATTACH, obj, kind_name(kind), prog,
-                 (unsigned long long)t->addr, entry ? "," : "", entry ? entry : "");
+                 (unsigned long long)addr, entry ? "," : "", entry ? entry : "");
     long r = side_request(c, req, reply, sizeof reply, REQ_MS, err, errlen);
+    /* The kernel keeps what it loaded: the upload's memory is not needed. */
     char freq[64], freply[32], ferr[64];
     snprintf(freq, sizeof freq, "%s%x", SS_PKT_OBJ_FREE, obj);
     side_request(c, freq, freply, sizeof freply, REQ_MS, ferr, sizeof ferr);
@@ -189,8 +189,16 @@ static int upload_and_attach(struct side_client *c, struct tprobe *t, const uint
         snprintf(err, errlen, "%s (%s)", tprobe_reply_reason(reply), reply);
         return -1;
     }
-    t->id = (int)strtol(reply + 2, 0, 16);
+    *id = (int)strtol(reply + 2, 0, 16);
     return 0;
+}
+
+static int upload_and_attach(struct side_client *c, struct tprobe *t, const uint8_t *elf,
+                             size_t len, const char *prog, const char *entry, char *err,
+                             size_t errlen)
+{
+    return tprobe_attach_object(c, entry ? SS_KRETPROBE : t->kind, t->program, t->addr, elf, len,
+                                prog, entry, &t->id, err, errlen);
 }
 
 int tprobe_attach(struct side_client *c, struct tprobe *t, char *err, size_t errlen)
@@ -307,12 +315,21 @@ char *tprobe_format(const struct tprobe *t, const struct ss_event *ev, double se
         if (t->kind == SS_KRETPROBE)
             appendf(&out, &n, &cap, " %s returned a0=0x%llx (to 0x%llx)", func,
                     (unsigned long long)r[10], (unsigned long long)r[0]);
-        else
+        else {
+            const char *file = 0;
+            int line = 0;
+            if (t->di && debuginfo_addr_to_line(t->di, r[0], &file, &line) == 0) {
+                const char *base = strrchr(file, '/');
+                appendf(&out, &n, &cap, " %s %s:%d", func, base ? base + 1 : file, line);
+                func = "";
+            }
             appendf(&out, &n, &cap,
-                    " %s pc=0x%llx ra=0x%llx sp=0x%llx a0=0x%llx a1=0x%llx a2=0x%llx", func,
+                    "%s%s pc=0x%llx ra=0x%llx sp=0x%llx a0=0x%llx a1=0x%llx a2=0x%llx",
+                    func[0] ? " " : "", func,
                     (unsigned long long)r[0], (unsigned long long)r[1], (unsigned long long)r[2],
                     (unsigned long long)r[10], (unsigned long long)r[11],
                     (unsigned long long)r[12]);
+        }
     } else if (ev->type == SS_EVT_DATA && t->builtin == BUILTIN_ARGS &&
                ev->len >= BUILTIN_RECORD_ARGS) {
         uint64_t a[8];

@@ -40,6 +40,12 @@ int tprobe_parse(struct tprobe *t, const char *kind, const char *target, const c
 /* Attach (upload the program first unless the kernel's own registers
  * program serves).  0, or -1 with the reason. */
 int tprobe_attach(struct side_client *c, struct tprobe *t, char *err, size_t errlen);
+/* Verify an object here, upload it, attach program prog (and a kretprobe's
+ * entry program) at addr of the kernel or of user_program; *id is the probe.
+ * 0, or -1 with the reason. */
+int tprobe_attach_object(struct side_client *c, int kind, const char *user_program, uint64_t addr,
+                         const uint8_t *elf, size_t len, const char *prog, const char *entry,
+                         int *id, char *err, size_t errlen);
 int tprobe_detach(struct side_client *c, struct tprobe *t, char *err, size_t errlen);
 /* One event of this probe as a line (malloc'd, no newline), or 0 if it
  * says nothing (count and latency probes only fill maps). */

@@ -1,19 +1,36 @@
 /*
- * `trace` in the debug console (issue: eBPF from the editor):
- *   trace kprobe <symbol|address|file:line>
- *   trace uprobe <program>:<symbol|address|file:line>
- *   trace list | trace detach <id>
- * Probes run the kernel's built-in registers program; their hits arrive as
- * events on the side channel and become console output while the OS keeps
- * running.  The side channel is watched by the adapter's event loop.
+ * eBPF from the editor (issue 6): the debug console's `trace` commands,
+ * their custom requests, and logpoints compiled to eBPF, all through the
+ * kernel's side-stub while the OS keeps running.
+ *
+ *   trace kprobe <symbol|address|file:line> [registers|args|count|latency|prog.bpf.c]
+ *   trace kretprobe <symbol|address> [registers|count|prog.bpf.c]
+ *   trace uprobe <program>:<symbol|address|file:line> [...]
+ *   trace list | trace detach <id>|all | trace map <id>
+ *
+ * Custom requests (the VS Code extension's eBPF view uses them):
+ *   osdbg/trace       {command: "kprobe sys_write count"} or
+ *                     {function, source, builtin?}        -> {text, ids}
+ *   osdbg/traceList   -> {probes: [{id, kind, hits, program, target, latency}], events, lost, dropped}
+ *   osdbg/traceDetach {id}
+ *   osdbg/traceMap    {id, map?} -> {text, entries?, histogram?: {unit, total, buckets}}
+ * and the event osdbg/traceChanged after every attach or detach.
+ *
+ * The side channel is a socket the adapter's event loop watches; events
+ * become DAP output events (a logpoint's carry its source and line).
  */
 #include "tracecmd.h"
+#include "bpfgen.h"
 #include "dap.h"
 #include "debuginfo.h"
+#include "logprog.h"
 #include "loop.h"
 #include "qemu.h"
 #include "session.h"
 #include "sideclient.h"
+#include "tprobe.h"
+
+#include <osdbg/sidestub_proto.h>
 
 #include <jansson.h>
 
@@ -21,43 +38,56 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define MAX_TRACES 32
+
 static struct side_client *side;
 static int side_fd = -1;
+static struct tprobe traces[MAX_TRACES]; /* the console's probes */
+static int ntraces;
+static uint64_t first_time;
+static bool have_first_time;
 
 bool tracecmd_is(const char *line)
 {
     return strncmp(line, "trace ", 6) == 0 || strcmp(line, "trace") == 0;
 }
 
-static bool logpoint_event(const struct ss_event *ev, const uint64_t r[32]);
+static void changed(void)
+{
+    dap_event("osdbg/traceChanged", json_object());
+}
+
+static double seconds_of(const struct ss_event *ev)
+{
+    if (!have_first_time) {
+        first_time = ev->time;
+        have_first_time = true;
+    }
+    uint64_t hz = side ? side_time_hz(side) : 0;
+    return hz ? (double)(ev->time - first_time) / (double)hz : 0;
+}
+
+static bool logpoint_event(const struct ss_event *ev);
 
 static void on_event(const struct ss_event *ev, uint64_t lost, void *arg)
 {
     (void)arg;
     if (lost)
         dap_output("console", "[trace] %llu events lost\n", (unsigned long long)lost);
-    if (ev->type != SS_EVT_REGS || ev->len < 256) {
-        dap_output("console", "[trace %u] %s/%u: %c event of %zu bytes\n", ev->probe, ev->comm,
-                   ev->pid, ev->type, ev->len);
+    if (logpoint_event(ev))
+        return;
+    double secs = seconds_of(ev);
+    for (int i = 0; i < ntraces; i++) {
+        if (traces[i].id != (int)ev->probe)
+            continue;
+        char *line = tprobe_format(&traces[i], ev, secs);
+        if (line)
+            dap_output("console", "[trace %u]%s\n", ev->probe, line + 10); /* no time column */
+        free(line);
         return;
     }
-    uint64_t r[32];
-    memcpy(r, ev->data, sizeof r);
-    if (logpoint_event(ev, r))
-        return;
-    const char *func = 0;
-    struct debuginfo *di = r[0] >= S.kernel_base ? S.kernel_di : user_debuginfo(ev->comm);
-    const char *file = 0;
-    int line = 0;
-    if (di) {
-        func = debuginfo_function_at(di, r[0]);
-        debuginfo_addr_to_line(di, r[0], &file, &line);
-    }
-    const char *base = file ? strrchr(file, '/') : 0;
-    dap_output("console", "[trace %u] %s/%u %s%s%s:%d pc=0x%llx a0=0x%llx a1=0x%llx a2=0x%llx\n",
-               ev->probe, ev->comm[0] ? ev->comm : "-", ev->pid, func ? func : "?", func ? " " : "",
-               base ? base + 1 : "?", line, (unsigned long long)r[0], (unsigned long long)r[10],
-               (unsigned long long)r[11], (unsigned long long)r[12]);
+    dap_output("console", "[trace %u] %s/%u: %c event of %zu bytes\n", ev->probe, ev->comm,
+               ev->pid, ev->type, ev->len);
 }
 
 static void on_side_readable(int fd, void *data)
@@ -91,137 +121,427 @@ void tracecmd_close(void)
         side_close(side);
         side = 0;
     }
+    ntraces = 0;
+    have_first_time = false;
 }
 
-/* A symbol, an address or file:line in one ELF; 0 if not found. */
-static uint64_t resolve(struct debuginfo *di, const char *what)
+static struct debuginfo *di_for(void *ctx, const char *program)
 {
-    char *end;
-    unsigned long long v = strtoull(what, &end, 0);
-    if (end != what && *end == 0)
-        return v;
-    uint64_t addr;
-    if (di && debuginfo_function_addr(di, what, false, &addr) == 0)
-        return addr;
-    const char *colon = strrchr(what, ':');
-    if (di && colon && colon[1]) {
-        char file[512];
-        snprintf(file, sizeof file, "%.*s", (int)(colon - what), what);
-        uint64_t addrs[4];
-        int actual;
-        if (debuginfo_line_to_addrs(di, file, atoi(colon + 1), addrs, 4, &actual) > 0)
-            return addrs[0];
+    (void)ctx;
+    return program[0] ? user_debuginfo(program) : S.kernel_di;
+}
+
+static struct tprobe *trace_by_id(int id)
+{
+    for (int i = 0; i < ntraces; i++)
+        if (traces[i].id == id)
+            return &traces[i];
+    return 0;
+}
+
+/* ---- the commands (shared by evaluate and the custom requests) ---- */
+
+/* Attach; *text says what happened.  0 or -1 (text is the error). */
+static int cmd_attach(const char *kind, const char *target, const char *prog, char *text,
+                      size_t cap, int *id)
+{
+    char err[1024];
+    if (ntraces == MAX_TRACES) {
+        snprintf(text, cap, "trace: %d probes already; detach some", MAX_TRACES);
+        return -1;
+    }
+    struct tprobe *t = &traces[ntraces];
+    if (tprobe_parse(t, kind, target, prog, di_for, 0, err, sizeof err) < 0 ||
+        tprobe_attach(side, t, err, sizeof err) < 0) {
+        snprintf(text, cap, "trace: %s", err);
+        return -1;
+    }
+    ntraces++;
+    *id = t->id;
+    char what[400];
+    tprobe_describe(t, what, sizeof what);
+    snprintf(text, cap, "probe %d attached: %s at 0x%llx%s%s; %s", t->id, what,
+             (unsigned long long)t->addr, t->func[0] ? " in " : "", t->func,
+             t->builtin == BUILTIN_COUNT || t->builtin == BUILTIN_LATENCY
+                 ? "`trace map` shows what it gathered"
+                 : "its hits appear here while the OS runs");
+    changed();
+    return 0;
+}
+
+static int cmd_detach(int id, char *text, size_t cap)
+{
+    char err[256];
+    struct tprobe *t = trace_by_id(id);
+    struct tprobe any = {.id = id};
+    if (tprobe_detach(side, t ? t : &any, err, sizeof err) < 0) {
+        snprintf(text, cap, "trace: detach %d: %s", id, err);
+        return -1;
+    }
+    if (t) {
+        *t = traces[--ntraces];
+    }
+    snprintf(text, cap, "probe %d detached", id);
+    changed();
+    return 0;
+}
+
+/* One vTList item: id,kind,hits,prog,target. */
+struct list_item {
+    int id;
+    char kind[16], prog[64], target[128];
+    unsigned long long hits;
+};
+
+static int list_probes(struct list_item *items, int max, char *err, size_t errlen)
+{
+    int n = 0;
+    char req[64] = SS_PKT_LIST;
+    static char reply[SS_PACKET_SIZE + 1];
+    for (int pages = 0; pages < 100; pages++) {
+        if (side_request(side, req, reply, sizeof reply, 3000, err, errlen) < 0)
+            return -1;
+        if (reply[0] != SS_REPLY_MORE && reply[0] != SS_REPLY_LAST) {
+            snprintf(err, errlen, "vTList: %.200s", reply);
+            return -1;
+        }
+        for (char *item = reply + 1; *item && n < max;) {
+            char *end = strchr(item, ';');
+            if (end)
+                *end = 0;
+            struct list_item *it = &items[n];
+            memset(it, 0, sizeof *it);
+            unsigned id;
+            if (sscanf(item, "%x,%15[^,],%llx,%63[^,],%127s", &id, it->kind, &it->hits, it->prog,
+                       it->target) == 5) {
+                it->id = (int)id;
+                n++;
+            }
+            item = end ? end + 1 : item + strlen(item);
+        }
+        if (reply[0] == SS_REPLY_LAST || n == 0)
+            break;
+        snprintf(req, sizeof req, "%s:%x", SS_PKT_LIST, (unsigned)items[n - 1].id);
+    }
+    return n;
+}
+
+/* What the user calls the probe's target and program (the kernel only
+ * knows addresses and ELF program names). */
+static void describe_item(const struct list_item *it, const char **program, char *target,
+                          size_t cap, bool *latency)
+{
+    *latency = false;
+    *program = it->prog;
+    snprintf(target, cap, "%s", it->target);
+    struct tprobe *t = trace_by_id(it->id);
+    if (t) {
+        *program = t->builtin == BUILTIN_NONE ? t->path : builtin_name(t->builtin);
+        snprintf(target, cap, "%s", t->target);
+        *latency = t->builtin == BUILTIN_LATENCY;
+        return;
+    }
+    for (int i = 0; i < S.nbps; i++) {
+        struct bp *b = &S.bps[i];
+        for (int k = 0; b->ebpf && k < b->nlocs && k < 8; k++) {
+            if (b->probe_ids[k] == it->id) {
+                *program = "logpoint";
+                const char *base = b->source ? strrchr(b->source, '/') : 0;
+                snprintf(target, cap, "%s:%d", base ? base + 1 : b->source, b->line);
+                return;
+            }
+        }
+    }
+}
+
+static uint64_t stat_value(const char *reply, const char *name)
+{
+    const char *p = strstr(reply, name);
+    return p && p[strlen(name)] == '=' ? strtoull(p + strlen(name) + 1, 0, 16) : 0;
+}
+
+static int cmd_list(json_t **out, char *text, size_t cap)
+{
+    char err[256];
+    static struct list_item items[64];
+    int n = list_probes(items, 64, err, sizeof err);
+    if (n < 0) {
+        snprintf(text, cap, "trace: %s", err);
+        return -1;
+    }
+    char stat[256] = "";
+    side_request(side, SS_PKT_STAT, stat, sizeof stat, 3000, err, sizeof err);
+    uint64_t events, lost;
+    side_counts(side, &events, &lost);
+    json_t *probes = json_array();
+    size_t len = 0;
+    len += (size_t)snprintf(text + len, cap - len, "%-4s %-10s %-10s %-10s %s\n", "id", "kind",
+                            "hits", "program", "target");
+    for (int i = 0; i < n; i++) {
+        const char *program;
+        char target[200];
+        bool latency;
+        describe_item(&items[i], &program, target, sizeof target, &latency);
+        json_array_append_new(probes, json_pack("{s:i, s:s, s:I, s:s, s:s, s:b}", "id",
+                                                items[i].id, "kind", items[i].kind, "hits",
+                                                (json_int_t)items[i].hits, "program", program,
+                                                "target", target, "latency", latency));
+        if (len < cap)
+            len += (size_t)snprintf(text + len, cap - len, "%-4d %-10s %-10llu %-10s %s\n",
+                                    items[i].id, items[i].kind, items[i].hits, program, target);
+    }
+    if (len < cap)
+        snprintf(text + len, cap - len,
+                 "%d probe%s; %llu events received, %llu lost on the way, %llu dropped in the "
+                 "kernel",
+                 n, n == 1 ? "" : "s", (unsigned long long)events, (unsigned long long)lost,
+                 (unsigned long long)stat_value(stat, SS_STAT_DROPPED));
+    *out = json_pack("{s:o, s:I, s:I, s:I}", "probes", probes, "events", (json_int_t)events,
+                     "lost", (json_int_t)lost, "dropped",
+                     (json_int_t)stat_value(stat, SS_STAT_DROPPED));
+    return 0;
+}
+
+static int cmd_map(int id, json_t **out, char *text, size_t cap)
+{
+    char err[256];
+    struct tprobe *t = trace_by_id(id);
+    if (!t) {
+        snprintf(text, cap, "trace: no probe %d set from here", id);
+        return -1;
+    }
+    char *map = tprobe_map_text(side, t, err, sizeof err);
+    if (!map) {
+        snprintf(text, cap, "trace: %s", err);
+        return -1;
+    }
+    snprintf(text, cap, "%s", map);
+    free(map);
+    *out = json_object();
+    if (t->builtin == BUILTIN_LATENCY) {
+        uint64_t b[BUILTIN_HIST_BUCKETS];
+        if (tprobe_hist(side, t, b, err, sizeof err) == 0) {
+            json_t *buckets = json_array();
+            uint64_t total = 0;
+            for (int i = 0; i < BUILTIN_HIST_BUCKETS; i++) {
+                total += b[i];
+                if (b[i])
+                    json_array_append_new(
+                        buckets, json_pack("{s:I, s:I, s:I}", "low",
+                                           (json_int_t)(i ? 1ull << (i - 1) : 0), "high",
+                                           (json_int_t)(i ? 1ull << i : 1), "count",
+                                           (json_int_t)b[i]));
+            }
+            json_object_set_new(*out, "histogram",
+                                json_pack("{s:s, s:I, s:o}", "unit", "ns", "total",
+                                          (json_int_t)total, "buckets", buckets));
+        }
     }
     return 0;
 }
 
-static void respond_text(json_t *req, const char *text)
+static const char *usage_text =
+    "usage: trace kprobe <symbol|address|file:line> [registers|args|count|latency|prog.bpf.c]\n"
+    "       trace kretprobe <symbol> [registers|count|prog.bpf.c]\n"
+    "       trace uprobe <program>:<symbol|address|file:line> [...]\n"
+    "       trace list | trace detach <id>|all | trace map <id>";
+
+static void respond_text(json_t *req, const char *text, json_t *extra)
 {
-    dap_respond(req, json_pack("{s:s, s:i}", "result", text, "variablesReference", 0));
+    json_t *body = json_pack("{s:s, s:i}", "result", text, "variablesReference", 0);
+    if (extra)
+        json_object_update(body, extra);
+    json_decref(extra);
+    dap_respond(req, body);
+}
+
+static bool ready(json_t *req)
+{
+    char err[512];
+    if (S.state == TARGET_STOPPED) {
+        dap_error(req, "trace: the OS is stopped; probes are set while it runs (continue first)");
+        return false;
+    }
+    if (!connect_side(err, sizeof err)) {
+        dap_error(req, "trace: %s", err);
+        return false;
+    }
+    return true;
+}
+
+/* The words after "trace": run them; text gets the answer.  -1: an error. */
+static int run_words(const char *line, char *text, size_t cap, json_t **extra)
+{
+    char cmd[32] = "", a[512] = "", b[512] = "";
+    int nw = sscanf(line, "%31s %511s %511s", cmd, a, b);
+    *extra = 0;
+    if (nw < 1) {
+        snprintf(text, cap, "%s", usage_text);
+        return -1;
+    }
+    if (!strcmp(cmd, "kprobe") || !strcmp(cmd, "kretprobe") || !strcmp(cmd, "uprobe")) {
+        if (nw < 2) {
+            snprintf(text, cap, "%s", usage_text);
+            return -1;
+        }
+        int id;
+        if (cmd_attach(cmd, a, nw > 2 ? b : 0, text, cap, &id) < 0)
+            return -1;
+        *extra = json_pack("{s:[i]}", "ids", id);
+        return 0;
+    }
+    if (!strcmp(cmd, "list"))
+        return cmd_list(extra, text, cap);
+    if (!strcmp(cmd, "detach") && !strcmp(a, "all")) {
+        size_t len = 0;
+        while (ntraces && len < cap) {
+            if (cmd_detach(traces[0].id, text + len, cap - len) < 0)
+                return -1;
+            len += strlen(text + len);
+            if (len + 1 < cap)
+                text[len++] = '\n';
+        }
+        if (!len)
+            snprintf(text, cap, "no probes set from here");
+        else
+            text[len - 1] = 0;
+        return 0;
+    }
+    if ((!strcmp(cmd, "detach") || !strcmp(cmd, "map")) && nw >= 2) {
+        char *end;
+        long id = strtol(a, &end, 0);
+        if (*end || id < 0) {
+            snprintf(text, cap, "trace %s wants a probe id (trace list shows them)", cmd);
+            return -1;
+        }
+        return !strcmp(cmd, "map") ? cmd_map((int)id, extra, text, cap)
+                                   : cmd_detach((int)id, text, cap);
+    }
+    snprintf(text, cap, "trace: unknown command %s\n%s", cmd, usage_text);
+    return -1;
 }
 
 void tracecmd_run(json_t *req, const char *line)
 {
-    char err[512], reply[1024], cmd[600], what[512] = "";
-    if (S.state == TARGET_STOPPED) {
-        dap_error(req, "trace: the OS is stopped; probes are set while it runs (continue first)");
+    if (!ready(req))
+        return;
+    static char text[16384];
+    json_t *extra;
+    const char *words = line + 5; /* after "trace" */
+    if (run_words(words, text, sizeof text, &extra) < 0) {
+        json_decref(extra);
+        dap_error(req, "%s", text);
         return;
     }
-    if (sscanf(line, "trace %15s %511s", cmd, what) < 1) {
-        dap_error(req, "usage: trace kprobe <symbol|address|file:line> | trace uprobe "
-                       "<program>:<symbol|address|file:line> | trace list | trace detach <id>");
-        return;
-    }
-    if (!connect_side(err, sizeof err)) {
-        dap_error(req, "trace: %s", err);
-        return;
-    }
-    char packet[600];
-    if (strcmp(cmd, "kprobe") == 0) {
-        uint64_t addr = resolve(S.kernel_di, what);
-        if (!addr) {
-            dap_error(req, "trace: no kernel function or line %s", what);
-            return;
-        }
-        snprintf(packet, sizeof packet, "vTR%llx", (unsigned long long)addr);
-    } else if (strcmp(cmd, "uprobe") == 0) {
-        char *colon = strchr(what, ':');
-        if (!colon) {
-            dap_error(req, "trace uprobe wants <program>:<symbol|address|file:line>");
-            return;
-        }
-        *colon = 0;
-        uint64_t addr = resolve(user_debuginfo(what), colon + 1);
-        if (!addr) {
-            dap_error(req, "trace: nothing called %s in %s", colon + 1, what);
-            return;
-        }
-        snprintf(packet, sizeof packet, "vTU%s:%llx", what, (unsigned long long)addr);
-    } else if (strcmp(cmd, "list") == 0) {
-        snprintf(packet, sizeof packet, "vTList");
-    } else if (strcmp(cmd, "detach") == 0) {
-        snprintf(packet, sizeof packet, "vTDetach:%lx", strtoul(what, 0, 0));
-    } else {
-        dap_error(req, "trace: unknown command %s", cmd);
-        return;
-    }
-    if (side_request(side, packet, reply, sizeof reply, 3000, err, sizeof err) < 0) {
-        dap_error(req, "trace: %s", err);
-        return;
-    }
-    if (reply[0] == 'E') {
-        dap_error(req, "trace: the kernel refused (%s: %s)", reply,
-                  strcmp(reply, "E05") == 0   ? "not probeable"
-                  : strcmp(reply, "E02") == 0 ? "not an instruction of a kernel function"
-                                              : "see docs/side-stub-protocol.md");
-        return;
-    }
-    if (strncmp(reply, "OK", 2) == 0 && reply[2]) {
-        char text[256];
-        snprintf(text, sizeof text, "probe %ld attached; its hits appear here while the OS runs",
-                 strtol(reply + 2, 0, 16));
-        respond_text(req, text);
-        return;
-    }
-    respond_text(req, reply);
+    respond_text(req, text, extra);
 }
 
-/* ---- logpoints as probes ---- */
-
-static const char *const reg_names[32] = {"pc", "ra", "sp",  "gp",  "tp", "t0", "t1", "t2",
-                                          "s0", "s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
-                                          "a6", "a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
-                                          "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
-
-static int reg_index(const char *name, size_t n)
+/* {function, source}: the kernel's function if the source is the
+ * kernel's, else the user program's whose ELF has that source. */
+static int function_target(const char *function, const char *source, char *kind, size_t kcap,
+                           char *target, size_t tcap)
 {
-    for (int i = 0; i < 32; i++)
-        if (strlen(reg_names[i]) == n && strncmp(reg_names[i], name, n) == 0)
-            return i;
-    if (n == 2 && strncmp(name, "fp", 2) == 0)
-        return 8;
+    if (!source || (S.kernel_di && debuginfo_has_source(S.kernel_di, source))) {
+        snprintf(kind, kcap, "kprobe");
+        snprintf(target, tcap, "%s", function);
+        return 0;
+    }
+    const char **names;
+    int np = user_programs(&names);
+    for (int i = 0; i < np; i++) {
+        struct debuginfo *di = user_debuginfo(names[i]);
+        if (di && debuginfo_has_source(di, source)) {
+            snprintf(kind, kcap, "uprobe");
+            snprintf(target, tcap, "%s:%s", names[i], function);
+            return 0;
+        }
+    }
     return -1;
 }
 
-bool logpoint_ebpf_ok(const char *msg, const char **why)
+void tracecmd_request(json_t *req, const char *command, json_t *args)
 {
-    static char reason[160];
-    for (const char *p = strchr(msg, '{'); p; p = strchr(p + 1, '{')) {
-        const char *end = strchr(p, '}');
-        if (!end)
-            break;
-        size_t n = (size_t)(end - p - 1);
-        const char *name = p + 1;
-        if (reg_index(name, n) >= 0 || (n == 3 && !strncmp(name, "pid", 3)) ||
-            (n == 4 && !strncmp(name, "comm", 4)) || (n == 4 && !strncmp(name, "time", 4)))
-            continue;
-        snprintf(reason, sizeof reason,
-                 "{%.*s} needs GDB (probes give registers, pid, comm and time for now)", (int)n,
-                 name);
-        *why = reason;
-        return false;
+    if (!ready(req))
+        return;
+    static char text[16384];
+    json_t *extra = 0;
+    int rc;
+    if (!strcmp(command, "osdbg/trace")) {
+        const char *words = json_string_value(json_object_get(args, "command"));
+        const char *function = json_string_value(json_object_get(args, "function"));
+        char line[1200];
+        if (words) {
+            snprintf(line, sizeof line, "%s", words);
+        } else if (function) {
+            const char *source = json_string_value(json_object_get(args, "source"));
+            const char *builtin = json_string_value(json_object_get(args, "builtin"));
+            char kind[16], target[600];
+            if (function_target(function, source, kind, sizeof kind, target, sizeof target) < 0) {
+                dap_error(req, "trace: %s is not a source of the kernel or of a user program",
+                          source);
+                return;
+            }
+            snprintf(line, sizeof line, "%s %s %s", kind, target, builtin ? builtin : "");
+        } else {
+            dap_error(req, "osdbg/trace wants command, or function and source");
+            return;
+        }
+        rc = run_words(line, text, sizeof text, &extra);
+    } else if (!strcmp(command, "osdbg/traceList")) {
+        rc = cmd_list(&extra, text, sizeof text);
+    } else if (!strcmp(command, "osdbg/traceDetach")) {
+        rc = cmd_detach((int)json_integer_value(json_object_get(args, "id")), text, sizeof text);
+    } else {
+        rc = cmd_map((int)json_integer_value(json_object_get(args, "id")), &extra, text,
+                     sizeof text);
+    }
+    if (rc < 0) {
+        json_decref(extra);
+        dap_error(req, "%s", text);
+        return;
+    }
+    json_t *body = json_pack("{s:s}", "text", text);
+    if (extra)
+        json_object_update(body, extra);
+    json_decref(extra);
+    if (!json_object_get(body, "ids"))
+        json_object_set_new(body, "ids", json_array());
+    dap_respond(req, body);
+}
+
+/* ---- logpoints compiled to eBPF ---- */
+
+bool logpoint_compile(struct bp *b, const char **why)
+{
+    static char reason[400];
+    for (int k = 0; k < b->nlocs && k < 8; k++) {
+        struct logprog *lp = calloc(1, sizeof *lp);
+        struct logprog_site site = {
+            .di = b->locs[k].program[0] ? user_debuginfo(b->locs[k].program) : S.kernel_di,
+            .pc = b->locs[k].addr,
+            .user = b->locs[k].program[0] != 0,
+        };
+        if (logprog_compile(lp, b->log_message, b->condition, b->hit_condition, &site, reason,
+                            sizeof reason) < 0) {
+            free(lp);
+            logpoint_forget(b);
+            *why = reason;
+            return false;
+        }
+        b->lprogs[k] = lp;
     }
     return true;
+}
+
+void logpoint_forget(struct bp *b)
+{
+    for (int k = 0; k < 8; k++) {
+        if (b->lprogs[k]) {
+            logprog_free(b->lprogs[k]);
+            free(b->lprogs[k]);
+            b->lprogs[k] = 0;
+        }
+    }
 }
 
 static bool logpoints_pending;
@@ -240,23 +560,28 @@ void logpoint_attach(struct bp *b)
         logpoints_pending = true; /* logpoints_start or the next run attaches it */
         return;
     }
-    char err[256], reply[64], packet[128];
+    char err[1024];
+    bool any = false;
     for (int k = 0; k < b->nlocs && k < 8; k++) {
-        if (b->probe_ids[k] >= 0)
+        if (b->probe_ids[k] >= 0 || !b->lprogs[k])
             continue;
-        if (b->locs[k].program[0])
-            snprintf(packet, sizeof packet, "vTU%s:%llx", b->locs[k].program,
-                     (unsigned long long)b->locs[k].addr);
-        else
-            snprintf(packet, sizeof packet, "vTR%llx", (unsigned long long)b->locs[k].addr);
-        if (side_request(side, packet, reply, sizeof reply, 3000, err, sizeof err) < 0 ||
-            strncmp(reply, "OK", 2) != 0) {
-            dap_output("stderr", "osdbg: logpoint at %s:%d: %s\n", b->source, b->line,
-                       reply[0] == 'E' ? reply : err);
-            continue;
+        uint8_t *elf = 0;
+        size_t len;
+        const struct bp_loc *l = &b->locs[k];
+        if (bpfgen_object(&b->lprogs[k]->gen, &elf, &len, err, sizeof err) < 0 ||
+            tprobe_attach_object(side, l->program[0] ? SS_UPROBE : SS_KPROBE, l->program, l->addr,
+                                 elf, len, LOGPROG_NAME, 0, &b->probe_ids[k], err,
+                                 sizeof err) < 0) {
+            dap_output("stderr", "osdbg: logpoint at %s:%d: %s\n", b->source, b->line, err);
+            b->probe_ids[k] = -1;
+        } else {
+            any = true;
         }
-        b->probe_ids[k] = (int)strtol(reply + 2, 0, 16);
+        if (elf)
+            free(elf);
     }
+    if (any)
+        changed();
 }
 
 void logpoint_detach(struct bp *b)
@@ -265,10 +590,11 @@ void logpoint_detach(struct bp *b)
     for (int k = 0; k < 8; k++) {
         if (b->probe_ids[k] < 0 || !side)
             continue;
-        snprintf(packet, sizeof packet, "vTDetach:%x", b->probe_ids[k]);
+        snprintf(packet, sizeof packet, "%s%x", SS_PKT_DETACH, b->probe_ids[k]);
         side_request(side, packet, reply, sizeof reply, 3000, err, sizeof err);
         b->probe_ids[k] = -1;
     }
+    logpoint_forget(b);
 }
 
 static void attach_pending(void)
@@ -308,47 +634,27 @@ void logpoints_start(void)
     try_start(0);
 }
 
-/* A logpoint's hit: the message with the probe's registers in it. */
-static bool logpoint_event(const struct ss_event *ev, const uint64_t r[32])
+/* A logpoint's hit: its record becomes the message, with the source line. */
+static bool logpoint_event(const struct ss_event *ev)
 {
     for (int i = 0; i < S.nbps; i++) {
         struct bp *b = &S.bps[i];
         if (!b->ebpf)
             continue;
         for (int k = 0; k < 8; k++) {
-            if (b->probe_ids[k] != (int)ev->probe)
+            if (b->probe_ids[k] != (int)ev->probe || !b->lprogs[k])
                 continue;
-            char out[1024];
-            size_t n = 0;
-            for (const char *p = b->log_message; *p && n + 1 < sizeof out;) {
-                const char *end = *p == '{' ? strchr(p, '}') : 0;
-                if (!end) {
-                    out[n++] = *p++;
-                    continue;
-                }
-                const char *name = p + 1;
-                size_t len = (size_t)(end - name);
-                int reg = reg_index(name, len);
-                int w;
-                if (reg >= 0)
-                    w = snprintf(out + n, sizeof out - n, "0x%llx", (unsigned long long)r[reg]);
-                else if (len == 3 && !strncmp(name, "pid", 3))
-                    w = snprintf(out + n, sizeof out - n, "%u", ev->pid);
-                else if (len == 4 && !strncmp(name, "comm", 4))
-                    w = snprintf(out + n, sizeof out - n, "%s", ev->comm);
-                else
-                    w = snprintf(out + n, sizeof out - n, "%llu", (unsigned long long)ev->time);
-                n += w > 0 && (size_t)w < sizeof out - n ? (size_t)w : 0;
-                p = end + 1;
-            }
-            out[n] = 0;
-            json_t *body = json_pack("{s:s, s:s, s:{s:s}, s:i}", "category", "console", "output",
-                                     "", "source", "path", b->source, "line", b->line);
-            char *text = malloc(n + 2);
-            memcpy(text, out, n);
+            if (ev->type != SS_EVT_DATA)
+                return true;
+            char *text = logprog_format(b->lprogs[k], ev->data, ev->len, ev->pid, ev->comm,
+                                        seconds_of(ev));
+            size_t n = strlen(text);
+            text = realloc(text, n + 2);
             text[n] = '\n';
             text[n + 1] = 0;
-            json_object_set_new(body, "output", json_string(text));
+            json_t *body =
+                json_pack("{s:s, s:s, s:{s:s}, s:i}", "category", "console", "output", text,
+                          "source", "path", b->source, "line", b->line);
             free(text);
             dap_event("output", body);
             return true;

@@ -10,10 +10,15 @@
 bool tracecmd_is(const char *line);
 /* Run it; answers req (a DAP evaluate request). */
 void tracecmd_run(json_t *req, const char *line);
+/* The custom requests osdbg/trace, osdbg/traceList, osdbg/traceDetach,
+ * osdbg/traceMap (tracecmd.c says what they take and answer). */
+void tracecmd_request(json_t *req, const char *command, json_t *args);
 struct bp;
-/* Can this log message be printed from the probe's registers alone?  If
- * not, *why says which part needs GDB. */
-bool logpoint_ebpf_ok(const char *msg, const char **why);
+/* Compile a logpoint (message, condition, hit condition) to one eBPF
+ * program per location.  false, with *why, if part of it needs GDB. */
+bool logpoint_compile(struct bp *b, const char **why);
+/* Free the compiled programs. */
+void logpoint_forget(struct bp *b);
 /* Attach an eBPF logpoint's probes now if the side channel is up (else at
  * logpoints_start), and detach them. */
 void logpoint_attach(struct bp *b);

@@ -15,6 +15,7 @@
 #include "bpf.h"
 #include "cpu.h"
 #include "file.h"
+#include "kalloc.h"
 #include "kprobe.h"
 #include "ksyms.h"
 #include "uprobe.h"
@@ -52,6 +53,7 @@ static struct prog {
     bool unloading; /* unloaded, kept while other programs use its maps */
     int maps_from;  /* the program whose maps this one shares, or -1 */
     int borrowers;  /* programs sharing this one's maps (they live in its arena) */
+    void *jit;      /* its compiled code (a page mapped R-X), or 0: interpreted */
     ebpf_vm *vm;
     char name[BPF_OBJ_NAME_LEN];
     char err[128];
@@ -459,6 +461,7 @@ static long prog_load(uint64_t uattr, uint64_t size)
     p->unloading = false;
     p->maps_from = -1;
     p->borrowers = 0;
+    p->jit = 0;
     long fd = install_fd(FILE_BPF_PROG, slot);
     if (fd < 0)
         p->used = false;
@@ -629,6 +632,52 @@ static long link_create(uint64_t uattr, uint64_t size)
     return fd;
 }
 
+/* ---- the JIT for probe programs ----
+ * Compiled code gets a page of its own, written while the page is mapped
+ * R-W, then mapped R-X (never writable and executable at once).  The
+ * kernel runs on one hart, so a local sfence.vma is enough (riscv-privileged
+ * 4.2.1: SFENCE.VMA orders the page-table update for this hart). */
+
+static void icache_flush(void *start, size_t len)
+{
+    (void)start, (void)len;
+    asm volatile("fence.i" ::: "memory");
+}
+
+static void set_page_exec(void *page, bool exec)
+{
+    pte_t *pte = walk(kernel_pagetable, (uint64_t)page, false);
+    *pte = exec ? (*pte & ~PTE_W) | PTE_X : (*pte & ~PTE_X) | PTE_W;
+    sfence_vma();
+    asm volatile("fence.i" ::: "memory");
+}
+
+/* Compile a verified program; it stays interpreted if that fails (no page,
+ * code larger than a page). */
+static void jit_compile(struct prog *p)
+{
+    void *page = kalloc();
+    if (!page)
+        return;
+    size_t len;
+    ebpf_set_icache_flush(p->vm, icache_flush);
+    if (ebpf_jit_compile(p->vm, page, PGSIZE, &len) < 0) {
+        kfree(page);
+        return;
+    }
+    set_page_exec(page, true);
+    p->jit = page;
+}
+
+static void jit_free(struct prog *p)
+{
+    if (p->jit) {
+        set_page_exec(p->jit, false);
+        kfree(p->jit);
+        p->jit = 0;
+    }
+}
+
 int bpf_load_object(const void *elf, size_t size, const char *name, int share_maps_of, char *log,
                     size_t logsz)
 {
@@ -674,6 +723,7 @@ int bpf_load_object(const void *elf, size_t size, const char *name, int share_ma
     p->unloading = false;
     p->borrowers = 0;
     p->maps_from = share ? share_maps_of : -1;
+    jit_compile(p);
     if (share)
         progs[share_maps_of].borrowers++;
     return slot;
@@ -686,6 +736,7 @@ static void prog_release(int id)
     struct prog *p = &progs[id];
     if (!p->unloading || p->borrowers > 0)
         return;
+    jit_free(p);
     p->used = false;
     int owner = p->maps_from;
     p->maps_from = -1;
@@ -761,7 +812,8 @@ int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret)
     if (id < 0 || id >= MAX_PROGS || !progs[id].used)
         return -EBADF;
     acquire(&bpf_lock);
-    int r = ebpf_exec(progs[id].vm, ctx, ctx_len, ret);
+    int r = progs[id].jit ? ebpf_jit_exec(progs[id].vm, ctx, ctx_len, ret)
+                          : ebpf_exec(progs[id].vm, ctx, ctx_len, ret);
     release(&bpf_lock);
     return r < 0 ? (int)errno_of(r) : 0;
 }

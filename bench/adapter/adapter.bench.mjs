@@ -13,6 +13,13 @@
 //      and only `sysbench` (1000 getpid calls) runs, next to the same run
 //      without breakpoints (osdbg/stats: filteredHits + internalStops).
 //   4. adapter peak RSS (VmHWM) at the end of the step benchmark.
+//   5. logpoints (issue 6): the same getpid loop (sysbench N, typed at the
+//      shell) with a logpoint in the kernel's sys_getpid run as eBPF, then as
+//      GDB stop-print-resume (launch key ebpfLogpoints: false), and without
+//      one: hits per second in the guest of each and their ratio; and the
+//      latency from Enter typed (consoleInput) to the output event of a
+//      logpoint on the shell's next prompt write (an upper bound of hit ->
+//      output event: it includes the shell waking up).
 // The summary is printed and written to build/bench/adapter.json.
 // Line numbers are found in the sources by their text, never hard-coded.
 import { createRequire } from 'node:module';
@@ -30,7 +37,7 @@ const OUT = path.join(BUILD, 'bench', 'adapter.json');
 const LAUNCH_RUNS = Number(process.env.BENCH_LAUNCH_RUNS ?? 5);
 const STEPS = Number(process.env.BENCH_STEPS ?? 50);
 const SYSCALLS = 1000; // sysbench's default count (run= passes no arguments)
-const DEADLINE_MS = 170000; // the whole run stays under ~3 minutes
+const DEADLINE_MS = 300000; // the whole run stays under ~5 minutes
 const RUN_TIMEOUT_MS = 40000; // one sysbench session
 
 const src = (rel) => path.join(ROOT, rel);
@@ -284,6 +291,107 @@ async function benchFalseHits() {
   return results;
 }
 
+// ---- 5. eBPF logpoints vs GDB logpoints ---------------------------------------
+
+const EBPF_CALLS = Number(process.env.BENCH_EBPF_CALLS ?? 2000);
+const GDB_CALLS = Number(process.env.BENCH_GDB_CALLS ?? 200);
+const LATENCY_KEYS = 20;
+
+async function shellSession(launchExtra, setup) {
+  const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  dc.defaultTimeout = 30000;
+  await dc.start();
+  live.add(dc);
+  const output = [];
+  dc.on('output', (e) => output.push({ t: now(), ...e.body }));
+  const initialized = dc.waitForEvent('initialized');
+  await dc.initializeRequest();
+  await dc.launchRequest({ type: 'osdbg', request: 'launch', profile: PROFILE, bootArgs: '', stopOnEntry: false, ...launchExtra });
+  await initialized;
+  await setup(dc);
+  await dc.configurationDoneRequest();
+  const text = () => output.map((o) => o.output).join('');
+  const deadline = now() + 20000;
+  while (!text().includes('$ ') && now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  if (!text().includes('$ ')) throw new Error('no shell prompt');
+  return { dc, output, text };
+}
+
+/* sysbench n at the shell with a logpoint in sys_getpid (or none). */
+async function logpointRun(kind, n) {
+  const line = lineOf('kernel/sysproc.c', 'return', 'long sys_getpid');
+  let stops = 0;
+  const { dc, output, text } = await shellSession(kind === 'gdb' ? { ebpfLogpoints: false } : {}, async (dc) => {
+    dc.on('stopped', () => { stops++; });
+    if (kind !== 'none')
+      await dc.setBreakpointsRequest({ source: { path: src('kernel/sysproc.c') }, breakpoints: [{ line, logMessage: 'getpid hit' }] });
+  });
+  try {
+    const t0 = now();
+    await dc.customRequest('consoleInput', { text: `sysbench ${n}\n` });
+    const re = /sysbench: (\d+) getpid\(\) calls \(pid \d+\) in (\d+) ms/;
+    const deadline = now() + 120000;
+    while (!re.test(text()) && now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const m = text().match(re);
+    if (!m) throw new Error(`${kind}: sysbench did not finish`);
+    await new Promise((r) => setTimeout(r, 300)); // the last events drain
+    const hostMs = now() - t0;
+    const lines = output.filter((o) => o.line === line && o.output === 'getpid hit\n').length;
+    const lostText = text().match(/\[trace\] \d+ events lost/g) ?? [];
+    const lost = lostText.reduce((a, l) => a + Number(l.match(/\d+/)[0]), 0);
+    const guestMs = Number(m[2]);
+    return { kind, calls: Number(m[1]), guestMs, hostMs: +hostMs.toFixed(0), linesPrinted: lines, lost,
+      stops, hitsPerSecond: guestMs ? Math.round((Number(m[1]) * 1000) / guestMs) : null };
+  } finally {
+    await stopSession(dc);
+  }
+}
+
+/* Enter typed -> the shell's next prompt, a write that a logpoint with a
+ * condition (comm == "sh") in sys_write reports: the time from the key to
+ * the output event, which includes the shell waking up and writing. */
+async function logpointLatency() {
+  const line = lineOf('kernel/sysfile.c', 'return file_write(f, argraw(1), (long)argraw(2));');
+  const { dc, output } = await shellSession({}, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') },
+      breakpoints: [{ line, logMessage: 'prompt by {comm}', condition: 'comm == "sh"' }] });
+  });
+  try {
+    const lat = [];
+    for (let i = 0; i < LATENCY_KEYS; i++) {
+      const seen = output.length;
+      const t0 = now();
+      await dc.customRequest('consoleInput', { text: '\n' });
+      const deadline = t0 + 5000;
+      let hit;
+      while (!(hit = output.slice(seen).find((o) => o.line === line && o.output === 'prompt by sh\n')) && now() < deadline)
+        await new Promise((r) => setImmediate(r));
+      if (!hit) throw new Error('no logpoint output for the prompt');
+      lat.push(hit.t - t0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return { keys: LATENCY_KEYS, p50Ms: +percentile(lat, 50).toFixed(2), p95Ms: +percentile(lat, 95).toFixed(2),
+      maxMs: +Math.max(...lat).toFixed(2) };
+  } finally {
+    await stopSession(dc);
+  }
+}
+
+async function benchLogpoints() {
+  const none = await logpointRun('none', EBPF_CALLS);
+  const ebpf = await logpointRun('ebpf', EBPF_CALLS);
+  const gdb = await logpointRun('gdb', GDB_CALLS);
+  for (const r of [none, ebpf, gdb])
+    console.log(`   ${r.kind.padEnd(5)} ${r.calls} getpid in ${r.guestMs} ms in the guest -> ${r.hitsPerSecond ?? '>' + r.calls * 1000} calls/s;` +
+      ` ${r.linesPrinted} lines printed, ${r.lost} lost, ${r.stops} stops; ${r.hostMs} ms on the host`);
+  const ratio = ebpf.hitsPerSecond && gdb.hitsPerSecond ? +(ebpf.hitsPerSecond / gdb.hitsPerSecond).toFixed(0) : null;
+  console.log(`   eBPF / GDB logpoint hits per second: ${ratio}x`);
+  const latency = await measure('logpoint latency', logpointLatency);
+  if (!latency.error)
+    console.log(`   Enter typed -> the shell's prompt write reported by a logpoint: p50 ${latency.p50Ms} ms, p95 ${latency.p95Ms} ms, max ${latency.maxMs} ms (${latency.keys} keys)`);
+  return { none, ebpf, gdb, ratio, latency };
+}
+
 // ---- the run ----------------------------------------------------------------
 
 /* The adapter measured: the commit, and whether adapter/ or profiles/ had
@@ -355,6 +463,9 @@ async function main() {
   console.log('\n4. adapter peak RSS at the end of the step benchmark');
   if (!step.error) console.log(`   VmHWM ${mb(step.vmHWMkB)} (VmRSS ${mb(step.vmRSSkB)})`);
 
+  console.log(`\n5. a logpoint in sys_getpid: eBPF (sysbench ${EBPF_CALLS}) vs GDB stop-print-resume (sysbench ${GDB_CALLS})`);
+  const logpoints = await measure('logpoints', benchLogpoints);
+
   // (filteredHits + internalStops) per 1000 syscalls, and what they were:
   // filtered hits scale with the syscalls, exec/exit stops with the processes.
   const perK = (h) => or(h, (x) => (x.hung ? `hung after ${x.filteredHits} filtered + ${x.internalStops} exec/exit`
@@ -368,11 +479,13 @@ async function main() {
     ['GDB stops/1000 syscalls, hello.c + hello!printf/write/getpid', perK(hits[1]), '0'],
     ['GDB stops/1000 syscalls, + all hello syscall stubs', perK(hits[2]), '0'],
     ['adapter VmHWM', or(step, (x) => mb(x.vmHWMkB)), '<= 15 MB'],
+    ['eBPF / GDB logpoint hits per second', or(logpoints, (x) => `${x.ratio}x (${x.ebpf.hitsPerSecond} vs ${x.gdb.hitsPerSecond}/s)`), '>= 100x'],
+    ['logpoint hit -> DAP output event, p50', or(logpoints, (x) => or(x.latency, (l) => `${l.p50Ms} ms`)), ''],
   ];
   console.log('\nsummary');
   printTable(summary);
 
-  const result = { machine: m, launch, step, falseHits: hits, failures, wallMs: +(now() - started).toFixed(0) };
+  const result = { machine: m, launch, step, falseHits: hits, logpoints, failures, wallMs: +(now() - started).toFixed(0) };
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`\nwritten to ${path.relative(ROOT, OUT)} (${(result.wallMs / 1000).toFixed(0)} s)`);

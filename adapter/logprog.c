@@ -1,0 +1,720 @@
+/*
+ * Logpoint messages, conditions and hit conditions compiled to eBPF
+ * (logprog.h).  The program's context is the probe's struct pt_regs
+ * (Linux riscv: slot 0 pc, slot N register xN), r6 keeps it across helper
+ * calls.  Values go to 8-byte stack slots below r10, the record to the
+ * ring buffer "events", the hit count to the array "hits".
+ *
+ * Stack frame (512 bytes, RFC 9669 section 4.3):
+ *   fp-8*(1+i)          record slot i (i < LOGPROG_MAX_SLOTS)
+ *   fp-136 .. fp-8*33   temporaries of conditions
+ *   fp-280 .. fp-264    comm buffer (16 bytes) of comm comparisons
+ *   fp-288              the hits map's key
+ */
+#include "logprog.h"
+#include "debuginfo.h"
+#include "varloc.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SLOT_OFF(i)  ((int16_t)(-8 * ((i) + 1)))
+#define TEMP_FIRST   LOGPROG_MAX_SLOTS
+#define TEMP_MAX     16
+#define COMM_OFF     (-280)
+#define KEY_OFF      (-288)
+#define RINGBUF_SIZE (16 * 1024)
+
+/* ---- registers ---- */
+
+static const char *const reg_names[32] = {"pc", "ra", "sp",  "gp",  "tp", "t0", "t1", "t2",
+                                          "s0", "s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
+                                          "a6", "a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
+                                          "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+
+int logprog_reg_index(const char *name, size_t n)
+{
+    for (int i = 0; i < 32; i++)
+        if (strlen(reg_names[i]) == n && strncmp(reg_names[i], name, n) == 0)
+            return i;
+    if (n == 2 && strncmp(name, "fp", 2) == 0)
+        return 8;
+    if (n >= 2 && n <= 3 && name[0] == 'x' && isdigit((unsigned char)name[1])) {
+        int v = atoi(name + 1);
+        if ((n == 2 || isdigit((unsigned char)name[2])) && v >= 1 && v < 32)
+            return v;
+    }
+    return -1;
+}
+
+/* ---- expressions ---- */
+
+enum xkind { X_REG, X_VAR, X_CONST, X_DEREF, X_PID, X_COMM, X_TIME };
+
+struct xnode {
+    enum xkind k;
+    int reg;
+    struct varloc vl;
+    int64_t c;
+    struct xnode *inner;
+    int64_t off;
+    int size;
+    bool is_signed, hex;
+};
+
+struct parser {
+    const char *s, *p;
+    const struct logprog_site *site;
+    char *why;
+    size_t whylen;
+    bool failed;
+};
+
+static void fail(struct parser *ps, const char *fmt, ...)
+{
+    if (ps->failed)
+        return;
+    ps->failed = true;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ps->why, ps->whylen, fmt, ap);
+    va_end(ap);
+}
+
+static void skip_ws(struct parser *ps)
+{
+    while (isspace((unsigned char)*ps->p))
+        ps->p++;
+}
+
+static bool eat(struct parser *ps, const char *tok)
+{
+    skip_ws(ps);
+    size_t n = strlen(tok);
+    if (strncmp(ps->p, tok, n) == 0) {
+        ps->p += n;
+        return true;
+    }
+    return false;
+}
+
+static size_t ident(struct parser *ps, char *out, size_t cap)
+{
+    skip_ws(ps);
+    const char *q = ps->p;
+    if (!isalpha((unsigned char)*q) && *q != '_')
+        return 0;
+    while (isalnum((unsigned char)*q) || *q == '_')
+        q++;
+    size_t n = (size_t)(q - ps->p);
+    if (n >= cap)
+        return 0;
+    memcpy(out, ps->p, n);
+    out[n] = 0;
+    ps->p = q;
+    return n;
+}
+
+static bool number(struct parser *ps, int64_t *v)
+{
+    skip_ws(ps);
+    const char *q = ps->p;
+    bool neg = *q == '-';
+    if (neg)
+        q++;
+    if (!isdigit((unsigned char)*q))
+        return false;
+    char *end;
+    unsigned long long u = strtoull(q, &end, 0);
+    if (isalnum((unsigned char)*end) || *end == '_')
+        return false;
+    *v = neg ? -(int64_t)u : (int64_t)u;
+    ps->p = end;
+    return true;
+}
+
+static struct xnode *node(enum xkind k)
+{
+    struct xnode *x = calloc(1, sizeof *x);
+    x->k = k;
+    x->size = 8;
+    return x;
+}
+
+static void free_node(struct xnode *x)
+{
+    if (x) {
+        free_node(x->inner);
+        free(x);
+    }
+}
+
+/* Cast names: size and print. */
+static bool cast_type(const char *name, int *size, bool *is_signed, bool *hex)
+{
+    static const struct {
+        const char *name;
+        int size;
+        bool is_signed, hex;
+    } types[] = {
+        {"u8", 1, false, false},   {"u16", 2, false, false},     {"u32", 4, false, false},
+        {"u64", 8, false, false},  {"s8", 1, true, false},       {"s16", 2, true, false},
+        {"s32", 4, true, false},   {"s64", 8, true, false},      {"i8", 1, true, false},
+        {"i16", 2, true, false},   {"i32", 4, true, false},      {"i64", 8, true, false},
+        {"int", 4, true, false},   {"unsigned", 4, false, false}, {"long", 8, true, false},
+        {"ulong", 8, false, false}, {"char", 1, true, false},    {"ptr", 8, false, true},
+        {"void", 8, false, true},
+    };
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        if (strcmp(types[i].name, name) == 0) {
+            *size = types[i].size;
+            *is_signed = types[i].is_signed;
+            *hex = types[i].hex;
+            return true;
+        }
+    }
+    return false;
+}
+
+static struct xnode *parse_value(struct parser *ps);
+
+/* After '*': an optional cast "(type*)", then "(E [+-] k)" or a name. */
+static struct xnode *parse_deref(struct parser *ps)
+{
+    struct xnode *x = node(X_DEREF);
+    x->hex = true;
+    const char *save = ps->p;
+    char name[64];
+    if (eat(ps, "(") && ident(ps, name, sizeof name)) {
+        int size;
+        bool sg, hex;
+        if (cast_type(name, &size, &sg, &hex) && eat(ps, "*") && eat(ps, ")")) {
+            x->size = size;
+            x->is_signed = sg;
+            x->hex = hex;
+        } else {
+            ps->p = save;
+        }
+    } else {
+        ps->p = save;
+    }
+    if (eat(ps, "(")) {
+        x->inner = parse_value(ps);
+        int64_t k;
+        if (eat(ps, "+")) {
+            if (!number(ps, &k))
+                fail(ps, "a number must follow + in a dereference");
+            x->off = k;
+        } else if (eat(ps, "-")) {
+            if (!number(ps, &k))
+                fail(ps, "a number must follow - in a dereference");
+            x->off = -k;
+        }
+        if (!eat(ps, ")"))
+            fail(ps, "missing ) in a dereference");
+    } else {
+        x->inner = parse_value(ps);
+    }
+    return x;
+}
+
+static struct xnode *parse_value(struct parser *ps)
+{
+    if (ps->failed)
+        return node(X_CONST);
+    if (eat(ps, "*"))
+        return parse_deref(ps);
+    if (eat(ps, "(")) {
+        struct xnode *x = parse_value(ps);
+        if (!eat(ps, ")"))
+            fail(ps, "missing )");
+        return x;
+    }
+    int64_t v;
+    if (number(ps, &v)) {
+        struct xnode *x = node(X_CONST);
+        x->c = v;
+        x->is_signed = v < 0;
+        return x;
+    }
+    char name[128];
+    if (!ident(ps, name, sizeof name)) {
+        fail(ps, "cannot read an expression at \"%.20s\"", ps->p);
+        return node(X_CONST);
+    }
+    if (!strcmp(name, "pid"))
+        return node(X_PID);
+    if (!strcmp(name, "comm"))
+        return node(X_COMM);
+    if (!strcmp(name, "time"))
+        return node(X_TIME);
+    int reg = logprog_reg_index(name, strlen(name));
+    if (reg >= 0) {
+        struct xnode *x = node(X_REG);
+        x->reg = reg;
+        x->hex = true;
+        return x;
+    }
+    if (!strcmp(name, "zero") || !strcmp(name, "x0"))
+        return node(X_CONST);
+    struct xnode *x = node(X_VAR);
+    char why[200];
+    if (!ps->site->di ||
+        varloc_find(ps->site->di, ps->site->pc, name, &x->vl, why, sizeof why) < 0) {
+        fail(ps, "{%s}: %s", name, ps->site->di ? why : "no debug information here");
+        return x;
+    }
+    x->size = x->vl.size;
+    x->is_signed = x->vl.is_signed;
+    x->hex = x->vl.is_pointer;
+    return x;
+}
+
+/* ---- code ---- */
+
+struct emitter {
+    struct bpfgen *g;
+    int32_t read_helper;
+    int ntemps;
+    int fails[64]; /* jumps to the program's end: condition false */
+    int nfails;
+};
+
+/* Read size bytes from the address in r3 into the slot at off (zero first:
+ * a failed read leaves zeros, and the verifier wants initialised stack). */
+static void emit_read(struct emitter *e, int16_t off, int size)
+{
+    bpfgen_st_imm(e->g, BPF_DW, R10, off, 0);
+    bpfgen_mov_reg(e->g, R1, R10);
+    bpfgen_alu_imm(e->g, BPF_ADD, R1, off);
+    bpfgen_mov_imm(e->g, R2, size);
+    bpfgen_call(e->g, e->read_helper);
+}
+
+/* The value of x, zero-extended to 64 bits, into the stack slot at off. */
+static void emit_value(struct emitter *e, const struct xnode *x, int16_t off)
+{
+    struct bpfgen *g = e->g;
+    switch (x->k) {
+    case X_REG:
+        bpfgen_ldx(g, BPF_DW, R0, R6, (int16_t)(8 * x->reg));
+        bpfgen_stx(g, BPF_DW, R10, off, R0);
+        break;
+    case X_VAR:
+        if (x->vl.kind == VARLOC_REG) {
+            bpfgen_ldx(g, BPF_DW, R0, R6, (int16_t)(8 * x->vl.reg));
+            if (x->size < 8) { /* only the variable's bytes */
+                bpfgen_alu_imm(g, BPF_LSH, R0, 64 - 8 * x->size);
+                bpfgen_alu_imm(g, BPF_RSH, R0, 64 - 8 * x->size);
+            }
+            bpfgen_stx(g, BPF_DW, R10, off, R0);
+        } else {
+            bpfgen_ldx(g, BPF_DW, R3, R6, (int16_t)(8 * x->vl.reg));
+            if (x->vl.offset)
+                bpfgen_alu_imm(g, BPF_ADD, R3, (int32_t)x->vl.offset);
+            emit_read(e, off, x->size);
+        }
+        break;
+    case X_DEREF:
+        emit_value(e, x->inner, off);
+        bpfgen_ldx(g, BPF_DW, R3, R10, off);
+        if (x->off)
+            bpfgen_alu_imm(g, BPF_ADD, R3, (int32_t)x->off);
+        emit_read(e, off, x->size);
+        break;
+    case X_PID:
+        bpfgen_call(g, BPF_FUNC_get_current_pid_tgid);
+        bpfgen_alu_imm(g, BPF_LSH, R0, 32); /* the low half is the thread id */
+        bpfgen_alu_imm(g, BPF_RSH, R0, 32);
+        bpfgen_stx(g, BPF_DW, R10, off, R0);
+        break;
+    case X_TIME:
+        bpfgen_call(g, BPF_FUNC_ktime_get_ns);
+        bpfgen_stx(g, BPF_DW, R10, off, R0);
+        break;
+    case X_CONST:
+    case X_COMM:
+        bpfgen_ld_imm64(g, R0, (uint64_t)x->c);
+        bpfgen_stx(g, BPF_DW, R10, off, R0);
+        break;
+    }
+}
+
+/* Load the slot into reg, sign-extended when the value is signed and short. */
+static void load_operand(struct emitter *e, const struct xnode *x, int reg, int16_t off)
+{
+    bpfgen_ldx(e->g, BPF_DW, reg, R10, off);
+    if (x->is_signed && x->size < 8) {
+        bpfgen_alu_imm(e->g, BPF_LSH, reg, 64 - 8 * x->size);
+        bpfgen_alu_imm(e->g, BPF_ARSH, reg, 64 - 8 * x->size);
+    }
+}
+
+static bool check_value(struct parser *ps, const struct xnode *x, bool in_condition)
+{
+    if (x->k == X_COMM && !in_condition)
+        return true;
+    if (x->k == X_COMM) {
+        fail(ps, "comm can only be compared with a string (comm == \"name\")");
+        return false;
+    }
+    if (x->k == X_TIME && in_condition) {
+        fail(ps, "time cannot be used in a condition");
+        return false;
+    }
+    if (x->k == X_DEREF || x->k == X_VAR)
+        return x->inner ? check_value(ps, x->inner, true) : true;
+    return true;
+}
+
+/* comm == "name": the current comm (16 bytes, zero padded) against the
+ * string as two 64-bit words.  Result (0/1) in r0. */
+static void emit_comm_compare(struct emitter *e, const char *want, bool equal)
+{
+    struct bpfgen *g = e->g;
+    uint8_t buf[16] = {0};
+    memcpy(buf, want, strlen(want) < 15 ? strlen(want) : 15);
+    uint64_t w0, w1;
+    memcpy(&w0, buf, 8);
+    memcpy(&w1, buf + 8, 8);
+    bpfgen_st_imm(g, BPF_DW, R10, COMM_OFF, 0);
+    bpfgen_st_imm(g, BPF_DW, R10, COMM_OFF + 8, 0);
+    bpfgen_mov_reg(g, R1, R10);
+    bpfgen_alu_imm(g, BPF_ADD, R1, COMM_OFF);
+    bpfgen_mov_imm(g, R2, 16);
+    bpfgen_call(g, BPF_FUNC_get_current_comm);
+    bpfgen_mov_imm(g, R0, equal ? 0 : 1);
+    bpfgen_ldx(g, BPF_DW, R1, R10, COMM_OFF);
+    bpfgen_ld_imm64(g, R2, w0);
+    int j1 = bpfgen_jmp_reg(g, BPF_JNE, R1, R2);
+    bpfgen_ldx(g, BPF_DW, R1, R10, COMM_OFF + 8);
+    bpfgen_ld_imm64(g, R2, w1);
+    int j2 = bpfgen_jmp_reg(g, BPF_JNE, R1, R2);
+    bpfgen_mov_imm(g, R0, equal ? 1 : 0);
+    bpfgen_land(g, j1);
+    bpfgen_land(g, j2);
+}
+
+/* One comparison; its truth (0/1) ends in r0. */
+static void compare(struct parser *ps, struct emitter *e)
+{
+    struct bpfgen *g = e->g;
+    skip_ws(ps);
+    struct xnode *a = parse_value(ps);
+    static const struct {
+        const char *tok;
+        uint8_t op, sop;
+    } ops[] = {{"==", BPF_JEQ, BPF_JEQ}, {"!=", BPF_JNE, BPF_JNE},  {"<=", BPF_JLE, BPF_JSLE},
+               {">=", BPF_JGE, BPF_JSGE}, {"<", BPF_JLT, BPF_JSLT}, {">", BPF_JGT, BPF_JSGT}};
+    int op = -1;
+    for (int i = 0; i < 6 && !ps->failed; i++) {
+        if (eat(ps, ops[i].tok)) {
+            op = i;
+            break;
+        }
+    }
+    if (a->k == X_COMM) {
+        skip_ws(ps);
+        if (op < 0 || op > 1 || *ps->p != '"') {
+            fail(ps, "comm can only be compared with == or != and a \"string\"");
+            free_node(a);
+            return;
+        }
+        const char *start = ++ps->p, *end = strchr(start, '"');
+        if (!end || end - start > 15) {
+            fail(ps, "a process name is a quoted string of at most 15 bytes");
+            free_node(a);
+            return;
+        }
+        char want[16];
+        snprintf(want, sizeof want, "%.*s", (int)(end - start), start);
+        ps->p = end + 1;
+        emit_comm_compare(e, want, op == 0);
+        free_node(a);
+        return;
+    }
+    struct xnode *b = 0;
+    if (op >= 0)
+        b = parse_value(ps);
+    if (ps->failed || !check_value(ps, a, true) || (b && !check_value(ps, b, true))) {
+        free_node(a);
+        free_node(b);
+        return;
+    }
+    if (e->ntemps + 2 > TEMP_MAX) {
+        fail(ps, "condition too long");
+        free_node(a);
+        free_node(b);
+        return;
+    }
+    int16_t ta = SLOT_OFF(TEMP_FIRST + e->ntemps++), tb = SLOT_OFF(TEMP_FIRST + e->ntemps++);
+    emit_value(e, a, ta);
+    if (b)
+        emit_value(e, b, tb);
+    load_operand(e, a, R1, ta);
+    if (b)
+        load_operand(e, b, R2, tb);
+    else
+        bpfgen_mov_imm(g, R2, 0);
+    bool sg = a->is_signed || (b && b->is_signed);
+    uint8_t jop = op < 0 ? BPF_JNE : sg ? ops[op].sop : ops[op].op;
+    bpfgen_mov_imm(g, R0, 1);
+    int j = bpfgen_jmp_reg(g, jop, R1, R2);
+    bpfgen_mov_imm(g, R0, 0);
+    bpfgen_land(g, j);
+    free_node(a);
+    free_node(b);
+}
+
+/* cond := and ('||' and)* ; and := cmp ('&&' cmp)*.  Every comparison is
+ * evaluated (reads cannot fault: probe_read returns an error instead);
+ * r8 accumulates the &&, r9 the ||.  False: jump to the end. */
+static void emit_condition(struct parser *ps, struct emitter *e)
+{
+    struct bpfgen *g = e->g;
+    bpfgen_mov_imm(g, R9, 0);
+    do {
+        bpfgen_mov_imm(g, R8, 1);
+        do {
+            compare(ps, e);
+            bpfgen_alu_reg(g, BPF_AND, R8, R0);
+        } while (!ps->failed && eat(ps, "&&"));
+        bpfgen_alu_reg(g, BPF_OR, R9, R8);
+    } while (!ps->failed && eat(ps, "||"));
+    skip_ws(ps);
+    if (!ps->failed && *ps->p)
+        fail(ps, "unexpected \"%.20s\" in the condition", ps->p);
+    e->fails[e->nfails++] = bpfgen_jmp_imm(g, BPF_JEQ, R9, 0);
+}
+
+/* "N", "== N", ">= N", "> N", "% N" (as the adapter's GDB logpoints read
+ * them: a plain number is the N-th hit only). */
+static int parse_hit_condition(const char *s, uint8_t *op, int64_t *n)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    struct parser ps = {.s = s, .p = s};
+    if (eat(&ps, ">="))
+        *op = BPF_JGE;
+    else if (eat(&ps, ">"))
+        *op = BPF_JGT;
+    else if (eat(&ps, "<="))
+        *op = BPF_JLE;
+    else if (eat(&ps, "<"))
+        *op = BPF_JLT;
+    else if (eat(&ps, "%"))
+        *op = BPF_MOD;
+    else if (eat(&ps, "=="))
+        *op = BPF_JEQ;
+    else
+        *op = BPF_JEQ;
+    if (!number(&ps, n) || *n < 0 || *n > INT32_MAX || (*op == BPF_MOD && *n == 0))
+        return -1;
+    skip_ws(&ps);
+    return *ps.p ? -1 : 0;
+}
+
+/* Count the hit in hits[0]; go on only when the hit condition holds. */
+static void emit_hit_condition(struct emitter *e, int map, uint8_t op, int64_t n)
+{
+    struct bpfgen *g = e->g;
+    bpfgen_st_imm(g, BPF_W, R10, KEY_OFF, 0);
+    bpfgen_ld_map(g, R1, map);
+    bpfgen_mov_reg(g, R2, R10);
+    bpfgen_alu_imm(g, BPF_ADD, R2, KEY_OFF);
+    bpfgen_call(g, BPF_FUNC_map_lookup_elem);
+    e->fails[e->nfails++] = bpfgen_jmp_imm(g, BPF_JEQ, R0, 0);
+    bpfgen_mov_imm(g, R1, 1);
+    bpfgen_atomic_add64(g, R0, 0, R1);
+    bpfgen_ldx(g, BPF_DW, R7, R0, 0);
+    if (op == BPF_MOD) {
+        bpfgen_alu_imm(g, BPF_MOD, R7, (int32_t)n);
+        e->fails[e->nfails++] = bpfgen_jmp_imm(g, BPF_JNE, R7, 0);
+        return;
+    }
+    /* Go on if (hits op n): jump over the fail jump. */
+    int ok = bpfgen_jmp_imm(g, op, R7, (int32_t)n);
+    e->fails[e->nfails++] = bpfgen_ja(g);
+    bpfgen_land(g, ok);
+}
+
+static void add_seg(struct logprog *lp, enum logprog_seg_kind k, const char *text, size_t n,
+                    int slot, int size)
+{
+    if (lp->nsegs == LOGPROG_MAX_SEGS)
+        return;
+    struct logprog_seg *s = &lp->segs[lp->nsegs++];
+    s->kind = k;
+    s->text = text ? strndup(text, n) : 0;
+    s->slot = slot;
+    s->size = size;
+}
+
+int logprog_compile(struct logprog *lp, const char *message, const char *condition,
+                    const char *hit_condition, const struct logprog_site *site, char *why,
+                    size_t whylen)
+{
+    memset(lp, 0, sizeof *lp);
+    bpfgen_init(&lp->gen);
+    struct bpfgen *g = &lp->gen;
+    int events = bpfgen_map(g, "events", BPF_MAP_TYPE_RINGBUF, 0, 0, RINGBUF_SIZE);
+    int hits = bpfgen_map(g, "hits", BPF_MAP_TYPE_ARRAY, 4, 8, 1);
+    char section[BPFGEN_NAME_MAX];
+    snprintf(section, sizeof section, "%s/%s", site->user ? "uprobe" : "kprobe", LOGPROG_NAME);
+    bpfgen_prog(g, LOGPROG_NAME, section);
+    struct emitter e = {
+        .g = g,
+        .read_helper = site->user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel};
+    struct parser ps = {.site = site, .why = why, .whylen = whylen};
+    bpfgen_mov_reg(g, R6, R1);
+
+    if (condition && *condition) {
+        ps.s = ps.p = condition;
+        emit_condition(&ps, &e);
+        if (ps.failed) {
+            char inner[256];
+            snprintf(inner, sizeof inner, "%s", why);
+            snprintf(why, whylen, "condition: %s", inner);
+            logprog_free(lp);
+            return -1;
+        }
+    }
+    if (hit_condition && *hit_condition) {
+        uint8_t op;
+        int64_t n;
+        if (parse_hit_condition(hit_condition, &op, &n) < 0) {
+            snprintf(why, whylen, "hit condition \"%s\": want N, == N, >= N, > N, <= N, < N or %% N",
+                     hit_condition);
+            logprog_free(lp);
+            return -1;
+        }
+        emit_hit_condition(&e, hits, op, n);
+    }
+
+    /* The message: text, and values in record slots. */
+    for (const char *p = message; *p;) {
+        const char *open = strchr(p, '{');
+        const char *close = open ? strchr(open, '}') : 0;
+        if (!open || !close) {
+            add_seg(lp, LP_TEXT, p, strlen(p), 0, 0);
+            break;
+        }
+        if (open > p)
+            add_seg(lp, LP_TEXT, p, (size_t)(open - p), 0, 0);
+        char expr[256];
+        snprintf(expr, sizeof expr, "%.*s", (int)(close - open - 1), open + 1);
+        ps.s = ps.p = expr;
+        struct xnode *x = parse_value(&ps);
+        skip_ws(&ps);
+        if (!ps.failed && *ps.p)
+            fail(&ps, "{%s}: unexpected \"%s\"", expr, ps.p);
+        check_value(&ps, x, false);
+        if (ps.failed) {
+            free_node(x);
+            logprog_free(lp);
+            return -1;
+        }
+        if (x->k == X_PID || x->k == X_COMM || x->k == X_TIME) {
+            add_seg(lp, x->k == X_PID ? LP_PID : x->k == X_COMM ? LP_COMM : LP_TIME, 0, 0, 0, 0);
+        } else if (lp->nslots == LOGPROG_MAX_SLOTS) {
+            free_node(x);
+            snprintf(why, whylen, "more than %d values in one message", LOGPROG_MAX_SLOTS);
+            logprog_free(lp);
+            return -1;
+        } else {
+            int slot = lp->nslots++;
+            emit_value(&e, x, SLOT_OFF(slot));
+            add_seg(lp, x->hex ? LP_HEX : x->is_signed ? LP_SIGNED : LP_UNSIGNED, 0, 0, slot,
+                    x->size);
+        }
+        free_node(x);
+        p = close + 1;
+    }
+
+    /* The record: slots 0..n-1 are at descending addresses; output them
+     * from the lowest address, so the record holds them in reverse. */
+    int n = lp->nslots ? lp->nslots : 1;
+    if (!lp->nslots)
+        bpfgen_st_imm(g, BPF_DW, R10, SLOT_OFF(0), 0);
+    bpfgen_ld_map(g, R1, events);
+    bpfgen_mov_reg(g, R2, R10);
+    bpfgen_alu_imm(g, BPF_ADD, R2, SLOT_OFF(n - 1));
+    bpfgen_mov_imm(g, R3, 8 * n);
+    bpfgen_mov_imm(g, R4, 0);
+    bpfgen_call(g, BPF_FUNC_ringbuf_output);
+    for (int i = 0; i < e.nfails; i++)
+        bpfgen_land(g, e.fails[i]);
+    bpfgen_mov_imm(g, R0, 0);
+    bpfgen_exit(g);
+    if (g->overflow) {
+        snprintf(why, whylen, "the message needs a program larger than %d instructions",
+                 BPFGEN_MAX_INSNS);
+        logprog_free(lp);
+        return -1;
+    }
+    return 0;
+}
+
+char *logprog_format(const struct logprog *lp, const void *data, size_t len, uint32_t pid,
+                     const char *comm, double seconds)
+{
+    size_t cap = 256, n = 0;
+    char *out = malloc(cap);
+    int nrec = lp->nslots ? lp->nslots : 1;
+    for (int i = 0; i < lp->nsegs; i++) {
+        const struct logprog_seg *s = &lp->segs[i];
+        char num[64];
+        const char *piece = num;
+        uint64_t v = 0;
+        if (s->kind == LP_HEX || s->kind == LP_SIGNED || s->kind == LP_UNSIGNED) {
+            size_t at = (size_t)(nrec - 1 - s->slot) * 8; /* reversed, see above */
+            if (at + 8 <= len)
+                memcpy(&v, (const uint8_t *)data + at, 8);
+        }
+        switch (s->kind) {
+        case LP_TEXT:
+            piece = s->text;
+            break;
+        case LP_HEX:
+            snprintf(num, sizeof num, "0x%llx", (unsigned long long)v);
+            break;
+        case LP_SIGNED: {
+            int shift = 64 - 8 * s->size;
+            int64_t sv = shift > 0 && shift < 64 ? (int64_t)(v << shift) >> shift : (int64_t)v;
+            snprintf(num, sizeof num, "%lld", (long long)sv);
+            break;
+        }
+        case LP_UNSIGNED:
+            snprintf(num, sizeof num, "%llu", (unsigned long long)v);
+            break;
+        case LP_PID:
+            snprintf(num, sizeof num, "%u", pid);
+            break;
+        case LP_COMM:
+            piece = comm;
+            break;
+        case LP_TIME:
+            snprintf(num, sizeof num, "%.6f", seconds);
+            break;
+        }
+        size_t k = strlen(piece);
+        if (n + k + 1 > cap) {
+            cap = (n + k + 1) * 2;
+            out = realloc(out, cap);
+        }
+        memcpy(out + n, piece, k);
+        n += k;
+    }
+    out[n] = 0;
+    return out;
+}
+
+void logprog_free(struct logprog *lp)
+{
+    for (int i = 0; i < lp->nsegs; i++)
+        free(lp->segs[i].text);
+    lp->nsegs = 0;
+}

@@ -1,0 +1,465 @@
+/*
+ * The programs the adapter generates (logpoints: adapter/logprog.c; the
+ * built-ins: adapter/builtins.c) as ELF objects (adapter/bpfgen.c), loaded,
+ * verified and run by the project's eBPF runtime on the host, with helpers
+ * that read host memory: the registers of a fake probe hit point at buffers
+ * of this test, so every expected value is written here by hand.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfgen.h"
+#include "bpfobj.h"
+#include "builtins.h"
+#include "debuginfo.h"
+#include "logprog.h"
+#include "varloc.h"
+
+#include <ebpf.h>
+#include <osdbg/sidestub_proto.h>
+
+#ifndef OSDBG_BUILD
+#define OSDBG_BUILD "build"
+#endif
+
+/* pt_regs slots */
+enum { PC = 0, RA = 1, SP = 2, S0 = 8, A0 = 10, A1 = 11, A2 = 12 };
+
+/* ---- the host's helpers ---- */
+
+static uint64_t now_ns, pid = 7;
+static const char *comm = "hello";
+
+static uint64_t h_ktime(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ebpf_vm *vm)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
+    return now_ns;
+}
+
+static uint64_t h_pid(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ebpf_vm *vm)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
+    return pid << 32 | pid;
+}
+
+static uint64_t h_comm(uint64_t buf, uint64_t size, uint64_t c, uint64_t d, uint64_t e,
+                       ebpf_vm *vm)
+{
+    (void)c, (void)d, (void)e, (void)vm;
+    memset((void *)buf, 0, size);
+    strncpy((char *)buf, comm, size - 1);
+    return 0;
+}
+
+static uint64_t h_read(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e,
+                       ebpf_vm *vm)
+{
+    (void)d, (void)e, (void)vm;
+    memcpy((void *)dst, (const void *)src, size);
+    return 0;
+}
+
+struct runner {
+    void *arena;
+    ebpf_vm *vm;
+    char err[256];
+};
+
+static void load(struct runner *r, const struct bpfgen *g, const char *prog, struct runner *share)
+{
+    uint8_t *elf;
+    size_t len;
+    char err[256];
+    if (bpfgen_object(g, &elf, &len, err, sizeof err) < 0)
+        fail_msg("object: %s", err);
+    /* The adapter's own check before upload (the kernel's helper set). */
+    if (bpfobj_verify(elf, len, prog, err, sizeof err) < 0)
+        fail_msg("bpfobj_verify %s: %s", prog, err);
+    r->arena = malloc(4u << 20);
+    r->vm = ebpf_create(r->arena, 4u << 20, r->err, sizeof r->err);
+    assert_non_null(r->vm);
+    ebpf_register_map_helpers(r->vm);
+    ebpf_register_helper(r->vm, BPF_FUNC_ktime_get_ns, h_ktime,
+                         ebpf_linux_proto(BPF_FUNC_ktime_get_ns));
+    ebpf_register_helper(r->vm, BPF_FUNC_get_current_pid_tgid, h_pid,
+                         ebpf_linux_proto(BPF_FUNC_get_current_pid_tgid));
+    ebpf_register_helper(r->vm, BPF_FUNC_get_current_comm, h_comm,
+                         ebpf_linux_proto(BPF_FUNC_get_current_comm));
+    ebpf_register_helper(r->vm, BPF_FUNC_probe_read_kernel, h_read,
+                         ebpf_linux_proto(BPF_FUNC_probe_read_kernel));
+    ebpf_register_helper(r->vm, BPF_FUNC_probe_read_user, h_read,
+                         ebpf_linux_proto(BPF_FUNC_probe_read_user));
+    for (int fd = 0; share && fd < ebpf_map_count(share->vm); fd++)
+        ebpf_map_share(r->vm, ebpf_map_by_fd(share->vm, fd));
+    if (ebpf_load_elf(r->vm, elf, len, prog) < 0)
+        fail_msg("load %s: %s", prog, ebpf_error(r->vm));
+    struct ebpf_verify_opts opts = {.ctx_size = 256};
+    if (ebpf_verify(r->vm, &opts) < 0)
+        fail_msg("verify %s: %s", prog, ebpf_error(r->vm));
+    free(elf);
+}
+
+static void run(struct runner *r, uint64_t regs[32])
+{
+    uint64_t ret;
+    if (ebpf_exec(r->vm, regs, 256, &ret) < 0)
+        fail_msg("exec: %s", ebpf_error(r->vm));
+    assert_int_equal(ret, 0);
+}
+
+/* The next ring-buffer record, or 0 bytes. */
+static long record(struct runner *r, uint8_t *buf, size_t cap)
+{
+    ebpf_map *m = ebpf_map_by_name(r->vm, "events");
+    assert_non_null(m);
+    return ebpf_ringbuf_consume(m, buf, cap);
+}
+
+static void done(struct runner *r)
+{
+    free(r->arena);
+}
+
+/* ---- logpoints ---- */
+
+static const struct logprog_site kernel_site = {.di = 0, .pc = 0x80200000, .user = false};
+
+/* Compile msg (+ conditions), run it on regs, and return the printed line
+ * (malloc'd) or 0 if the program sent no record. */
+static char *hit(struct logprog *lp, struct runner *r, uint64_t regs[32])
+{
+    run(r, regs);
+    uint8_t buf[512];
+    long n = record(r, buf, sizeof buf);
+    if (n <= 0)
+        return 0;
+    return logprog_format(lp, buf, (size_t)n, (uint32_t)pid, comm, 1.5);
+}
+
+static char *once(const char *msg, const char *cond, const char *hitc, uint64_t regs[32])
+{
+    struct logprog lp;
+    char why[256];
+    if (logprog_compile(&lp, msg, cond, hitc, &kernel_site, why, sizeof why) < 0)
+        fail_msg("compile \"%s\": %s", msg, why);
+    struct runner r;
+    load(&r, &lp.gen, LOGPROG_NAME, 0);
+    char *line = hit(&lp, &r, regs);
+    done(&r);
+    logprog_free(&lp);
+    return line;
+}
+
+static void expect(const char *msg, const char *cond, uint64_t regs[32], const char *want)
+{
+    char *line = once(msg, cond, 0, regs);
+    if (!want) {
+        if (line)
+            fail_msg("\"%s\" if %s: printed \"%s\", wanted nothing", msg, cond, line);
+        return;
+    }
+    if (!line)
+        fail_msg("\"%s\" if %s: nothing printed, wanted \"%s\"", msg, cond ? cond : "-", want);
+    assert_string_equal(line, want);
+    free(line);
+}
+
+static void test_registers_and_header_fields(void **state)
+{
+    (void)state;
+    uint64_t regs[32] = {0};
+    regs[A0] = 0x1234;
+    regs[SP] = 0x3fffffce00;
+    regs[PC] = 0x80201000;
+    regs[31] = 0xabc; /* t6 = x31 */
+    expect("a0={a0} sp={sp}", 0, regs, "a0=0x1234 sp=0x3fffffce00");
+    expect("{pc} {x31} {t6} {x10}", 0, regs, "0x80201000 0xabc 0xabc 0x1234");
+    expect("{comm}/{pid} at {time}s", 0, regs, "hello/7 at 1.500000s");
+    expect("no values at all", 0, regs, "no values at all");
+    expect("", 0, regs, "");
+}
+
+static void test_dereferences(void **state)
+{
+    (void)state;
+    struct {
+        int32_t a, b;
+        uint64_t c;
+        int8_t d;
+        uint8_t e;
+    } s = {-5, 77, 0x1122334455667788ull, -1, 200};
+    uint64_t regs[32] = {0};
+    regs[A1] = (uint64_t)(uintptr_t)&s;
+    regs[A2] = (uint64_t)(uintptr_t)&s + 100;
+    expect("{*(int*)(a1)} {*(u32*)(a1+4)} {*(a1+8)}", 0, regs, "-5 77 0x1122334455667788");
+    expect("{*(s8*)(a1+16)} {*(u8*)(a1+17)} {*(char*)(a1+16)}", 0, regs, "-1 200 -1");
+    expect("{*(u32*)(a2-96)}", 0, regs, "77");
+    expect("{*(ptr*)(a1+8)} {*(unsigned*)a1}", 0, regs, "0x1122334455667788 4294967291");
+    /* Two levels: a pointer to the struct, itself in memory. */
+    void *p = &s;
+    regs[A0] = (uint64_t)(uintptr_t)&p;
+    expect("{*(u32*)(*(a0)+4)}", 0, regs, "77");
+}
+
+static void test_conditions(void **state)
+{
+    (void)state;
+    int32_t minus = -3;
+    uint64_t regs[32] = {0};
+    regs[A0] = 3;
+    regs[A1] = (uint64_t)(uintptr_t)&minus;
+    expect("x", "a0 == 3", regs, "x");
+    expect("x", "a0 != 3", regs, 0);
+    expect("x", "a0 > 2 && a0 < 4", regs, "x");
+    expect("x", "a0 > 2 && a0 < 3", regs, 0);
+    expect("x", "a0 == 1 || a0 == 3", regs, "x");
+    expect("x", "a0 == 1 || a0 == 2", regs, 0);
+    expect("x", "a0 == 9 || a0 >= 3 && a0 <= 3", regs, "x"); /* && binds tighter */
+    expect("x", "*(int*)(a1) < 0", regs, "x");                /* signed compare */
+    expect("x", "*(u32*)(a1) < 0", regs, 0);                  /* unsigned: never */
+    expect("x", "*(int*)(a1) == -3", regs, "x");
+    expect("x", "a0", regs, "x"); /* not zero */
+    expect("x", "a2", regs, 0);
+    expect("x", "pid == 7", regs, "x");
+    expect("x", "pid == 8", regs, 0);
+    expect("x", "comm == \"hello\"", regs, "x");
+    expect("x", "comm == \"hell\"", regs, 0);
+    expect("x", "comm != \"matrix\"", regs, "x");
+    expect("x", "comm == \"hello\" && a0 == 4", regs, 0);
+}
+
+static void test_hit_conditions(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cond;
+        const char *fires; /* which of hits 1..6 print */
+    } cases[] = {
+        {"3", "001000"},  {"== 3", "001000"}, {">= 4", "000111"}, {"> 4", "000011"},
+        {"% 2", "010101"}, {"<= 2", "110000"}, {"< 2", "100000"},
+    };
+    uint64_t regs[32] = {0};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        struct logprog lp;
+        char why[256];
+        if (logprog_compile(&lp, "hit", 0, cases[c].cond, &kernel_site, why, sizeof why) < 0)
+            fail_msg("%s: %s", cases[c].cond, why);
+        struct runner r;
+        load(&r, &lp.gen, LOGPROG_NAME, 0);
+        char got[7] = {0};
+        for (int i = 0; i < 6; i++) {
+            char *line = hit(&lp, &r, regs);
+            got[i] = line ? '1' : '0';
+            free(line);
+        }
+        if (strcmp(got, cases[c].fires) != 0)
+            fail_msg("hitCondition \"%s\": hits printed %s, want %s", cases[c].cond, got,
+                     cases[c].fires);
+        done(&r);
+        logprog_free(&lp);
+    }
+    /* A condition and a hit condition: only hits that pass the condition count. */
+    struct logprog lp;
+    char why[256];
+    assert_int_equal(logprog_compile(&lp, "x", "a0 == 1", "2", &kernel_site, why, sizeof why), 0);
+    struct runner r;
+    load(&r, &lp.gen, LOGPROG_NAME, 0);
+    int printed = 0;
+    for (int i = 0; i < 6; i++) {
+        regs[A0] = (uint64_t)(i % 2); /* a0 == 1 on hits 2, 4, 6 */
+        char *line = hit(&lp, &r, regs);
+        printed += line != 0;
+        if (line)
+            assert_int_equal(i, 3); /* the second hit with a0 == 1 */
+        free(line);
+    }
+    assert_int_equal(printed, 1);
+    done(&r);
+    logprog_free(&lp);
+}
+
+static void test_what_cannot_compile(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *msg, *cond, *hitc, *why;
+    } cases[] = {
+        {"{nosuch}", 0, 0, "nosuch"},
+        {"{a0 + 1}", 0, 0, "unexpected"},
+        {"{*(a0+)}", 0, 0, "number"},
+        {"x", "comm == 3", 0, "comm"},
+        {"x", "comm == \"a-name-longer-than-15\"", 0, "15 bytes"},
+        {"x", "time > 5", 0, "time"},
+        {"x", "a0 ==", 0, "expression"},
+        {"x", 0, "every other", "hit condition"},
+        {"x", 0, "% 0", "hit condition"},
+        {"{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}", 0, 0, "16"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct logprog lp;
+        char why[256] = "";
+        int rc = logprog_compile(&lp, cases[i].msg, cases[i].cond, cases[i].hitc, &kernel_site, why,
+                                 sizeof why);
+        if (rc == 0)
+            fail_msg("\"%s\" / %s / %s compiled", cases[i].msg, cases[i].cond, cases[i].hitc);
+        if (!strstr(why, cases[i].why))
+            fail_msg("\"%s\": reason \"%s\" lacks \"%s\"", cases[i].msg, why, cases[i].why);
+    }
+}
+
+/* A parameter by name: matrix's work(int n), at its first line of code. */
+static void test_parameter_by_name(void **state)
+{
+    (void)state;
+    char err[256];
+    struct debuginfo *di = debuginfo_open(OSDBG_BUILD "/user/matrix", err, sizeof err);
+    if (!di)
+        fail_msg("%s", err);
+    uint64_t addrs[4];
+    int actual;
+    /* user/matrix.c: line 11 is "long sum = 0;", after the prologue stored n. */
+    assert_true(debuginfo_line_to_addrs(di, "matrix.c", 11, addrs, 4, &actual) > 0);
+    struct logprog_site site = {.di = di, .pc = addrs[0], .user = true};
+    struct varloc vl;
+    assert_int_equal(varloc_find(di, addrs[0], "n", &vl, err, sizeof err), 0);
+    /* Put n = -42 where the program will look: a frame this test owns. */
+    static uint8_t frame[4096];
+    uint64_t regs[32] = {0};
+    int32_t value = -42;
+    if (vl.kind == VARLOC_MEM) {
+        regs[vl.reg] = (uint64_t)(uintptr_t)(frame + 2048);
+        memcpy(frame + 2048 + vl.offset, &value, sizeof value);
+    } else {
+        regs[vl.reg] = (uint64_t)(uint32_t)value;
+    }
+    struct logprog lp;
+    assert_int_equal(logprog_compile(&lp, "work(n={n})", "n < 0", 0, &site, err, sizeof err), 0);
+    struct runner r;
+    load(&r, &lp.gen, LOGPROG_NAME, 0);
+    char *line = hit(&lp, &r, regs);
+    assert_non_null(line);
+    assert_string_equal(line, "work(n=-42)");
+    free(line);
+    done(&r);
+    logprog_free(&lp);
+    debuginfo_close(di);
+}
+
+/* ---- built-ins ---- */
+
+static void test_builtin_registers_and_args(void **state)
+{
+    (void)state;
+    struct bpfgen g;
+    uint64_t regs[32];
+    for (int i = 0; i < 32; i++)
+        regs[i] = 0x1000 + (uint64_t)i;
+    builtin_generate(&g, BUILTIN_REGISTERS, SS_KRETPROBE);
+    struct runner r;
+    load(&r, &g, BUILTIN_ENTRY_PROG, 0);
+    run(&r, regs);
+    uint64_t rec[64];
+    assert_int_equal(record(&r, (uint8_t *)rec, sizeof rec), 256);
+    assert_memory_equal(rec, regs, 256);
+    done(&r);
+    builtin_generate(&g, BUILTIN_ARGS, SS_UPROBE);
+    load(&r, &g, BUILTIN_ENTRY_PROG, 0);
+    run(&r, regs);
+    assert_int_equal(record(&r, (uint8_t *)rec, sizeof rec), 64);
+    assert_memory_equal(rec, regs + 10, 64); /* a0..a7 */
+    done(&r);
+}
+
+static void test_builtin_count(void **state)
+{
+    (void)state;
+    struct bpfgen g;
+    builtin_generate(&g, BUILTIN_COUNT, SS_KPROBE);
+    struct runner r;
+    load(&r, &g, BUILTIN_ENTRY_PROG, 0);
+    uint64_t regs[32] = {0};
+    pid = 7;
+    for (int i = 0; i < 3; i++)
+        run(&r, regs);
+    pid = 9;
+    run(&r, regs);
+    pid = 7;
+    ebpf_map *m = ebpf_map_by_name(r.vm, BUILTIN_COUNT_MAP);
+    assert_non_null(m);
+    uint32_t k7 = 7, k9 = 9, k8 = 8;
+    uint64_t *v7 = ebpf_map_lookup(m, &k7), *v9 = ebpf_map_lookup(m, &k9);
+    assert_non_null(v7);
+    assert_non_null(v9);
+    assert_int_equal(*v7, 3);
+    assert_int_equal(*v9, 1);
+    assert_null(ebpf_map_lookup(m, &k8));
+    done(&r);
+}
+
+static void test_builtin_latency(void **state)
+{
+    (void)state;
+    struct bpfgen g;
+    builtin_generate(&g, BUILTIN_LATENCY, SS_KPROBE);
+    /* As the kernel does: the return program first, the entry program
+     * sharing its maps. */
+    struct runner ret, entry;
+    load(&ret, &g, BUILTIN_RETURN_PROG, 0);
+    load(&entry, &g, BUILTIN_ENTRY_PROG, &ret);
+    uint64_t regs[32] = {0};
+    /* Durations and their log2 buckets, worked out by hand:
+     * 0 -> 0; 1 -> 1 [1,2); 5 -> 3 [4,8); 5000 -> 13 [4096,8192);
+     * 8192 -> 14 [8192,16384); 2^40 + 3 -> 41. */
+    static const struct {
+        uint64_t d;
+        uint32_t bucket;
+    } cases[] = {{0, 0}, {1, 1}, {5, 3}, {5000, 13}, {8191, 13}, {8192, 14}, {(1ull << 40) + 3, 41}};
+    uint64_t want[BUILTIN_HIST_BUCKETS] = {0};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        now_ns = 1000000;
+        run(&entry, regs);
+        now_ns += cases[i].d;
+        run(&ret, regs);
+        want[cases[i].bucket]++;
+    }
+    /* A return without an entry (attached while the function ran): ignored. */
+    run(&ret, regs);
+    ebpf_map *hist = ebpf_map_by_name(ret.vm, BUILTIN_HIST_MAP);
+    assert_non_null(hist);
+    for (uint32_t b = 0; b < BUILTIN_HIST_BUCKETS; b++) {
+        uint64_t *v = ebpf_map_lookup(hist, &b);
+        assert_non_null(v);
+        if (*v != want[b])
+            fail_msg("bucket %u: %llu, want %llu", b, (unsigned long long)*v,
+                     (unsigned long long)want[b]);
+    }
+    done(&entry);
+    done(&ret);
+    char *text = builtin_hist_text(want, "ns");
+    assert_non_null(strstr(text, "7 samples (ns)"));
+    assert_non_null(strstr(text, "[4096, 8192)"));
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_registers_and_header_fields),
+        cmocka_unit_test(test_dereferences),
+        cmocka_unit_test(test_conditions),
+        cmocka_unit_test(test_hit_conditions),
+        cmocka_unit_test(test_what_cannot_compile),
+        cmocka_unit_test(test_parameter_by_name),
+        cmocka_unit_test(test_builtin_registers_and_args),
+        cmocka_unit_test(test_builtin_count),
+        cmocka_unit_test(test_builtin_latency),
+    };
+    return cmocka_run_group_tests(tests, 0, 0);
+}
