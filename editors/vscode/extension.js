@@ -1,5 +1,6 @@
 // osdbg VS Code extension: starts the osdbg debug adapter for "osdbg"
-// sessions and shows what the adapter knows about address spaces.
+// sessions and shows what the adapter knows about address spaces (the eBPF
+// view, histograms and editor commands are in ebpf.js).
 //
 // Plain JavaScript (CommonJS, no build step).  Everything the views show
 // comes from the adapter's DAP messages, read with a DebugAdapterTracker:
@@ -12,6 +13,7 @@
 const vscode = require('vscode');
 const fs = require('fs');
 const path = require('path');
+const { activateEbpf } = require('./ebpf');
 
 const TYPE = 'osdbg';
 
@@ -266,29 +268,21 @@ class AddressSpacesView {
   }
 }
 
-// The eBPF view has no data source yet: its welcome text (package.json) says so.
-class EmptyView {
-  getTreeItem(t) {
-    return t;
-  }
-
-  getChildren() {
-    return [];
-  }
-}
-
 function activate(context) {
   const model = new AddressSpaces();
   const sub = (d) => context.subscriptions.push(d);
+  const ebpf = activateEbpf(context, model);
   sub(vscode.debug.registerDebugAdapterDescriptorFactory(TYPE, new AdapterFactory()));
   sub(vscode.debug.registerDebugConfigurationProvider(TYPE, new ConfigurationProvider()));
   sub(vscode.debug.registerDebugAdapterTrackerFactory(TYPE, {
     createDebugAdapterTracker(session) {
       model.reset(session);
+      ebpf.sessionStarted(session);
       return {
         onWillReceiveMessage: (m) => model.fromClient(m),
         onDidSendMessage: (m) => {
           model.fromAdapter(m);
+          ebpf.fromAdapter(m);
           // The event's satp is a JSON number, inexact for Sv39 values:
           // ask GDB for the register's text instead.
           const b = m.type === 'event' && m.event === 'osdbg/addressSpace' && m.body;
@@ -297,12 +291,14 @@ function activate(context) {
               .then((r) => model.setSatp(b.program, b.pid, r.result), () => {});
           }
         },
-        onExit: () => model.fromEvent('terminated', {}),
+        onExit: () => {
+          model.fromEvent('terminated', {});
+          ebpf.sessionEnded(session);
+        },
       };
     },
   }));
   sub(vscode.window.registerTreeDataProvider('osdbg.addressSpaces', new AddressSpacesView(model)));
-  sub(vscode.window.registerTreeDataProvider('osdbg.ebpf', new EmptyView()));
   sub(vscode.commands.registerCommand('osdbg.consoleInput', async () => {
     const s = vscode.debug.activeDebugSession;
     if (!s || s.type !== TYPE) return;
