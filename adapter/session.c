@@ -10,6 +10,7 @@
  * resumed silently.
  */
 #include "session.h"
+#include "tracecmd.h"
 #include "dap.h"
 #include "gdb.h"
 #include "qemu.h"
@@ -263,6 +264,7 @@ int session_resume(const char *mi_command, char *err, size_t errlen)
     S.state = TARGET_RUNNING;
     S.has_run = true;
     S.expect_running = true;
+    logpoints_resumed(); /* eBPF logpoints set while it was stopped */
     return 0;
 }
 

@@ -25,6 +25,7 @@ struct side_client {
     uint8_t framed[SS_FRAME_MAX(SS_PACKET_SIZE)]; /* the request in flight */
     size_t framed_len;
     unsigned naks;
+    unsigned late; /* replies still owed to requests that timed out: dropped when they come */
 };
 
 static long long now_ms(void)
@@ -55,6 +56,10 @@ static void handle(struct side_client *c, const struct ss_rx_event *ev)
     if (ev->kind == SS_RX_NAK && c->want_reply && !c->got_reply && c->naks++ < 5) {
         /* The kernel saw a bad checksum: send the request again. */
         send_all(c, c->framed, c->framed_len);
+    } else if (ev->kind == SS_RX_PACKET && c->late) {
+        /* A request gave up waiting (the OS was stopped); its reply must
+         * not be taken for the answer to a later one. */
+        c->late--;
     } else if (ev->kind == SS_RX_PACKET && c->want_reply && !c->got_reply) {
         size_t n = ev->len < c->reply_cap - 1 ? ev->len : c->reply_cap - 1;
         memcpy(c->reply, ev->data, n);
@@ -130,6 +135,7 @@ long side_request_bin(struct side_client *c, const void *payload, size_t len, ch
                      (int)(colon ? (size_t)(colon - (const char *)payload) : len),
                      (const char *)payload, ms);
             c->want_reply = false;
+            c->late++;
             return -1;
         }
         if (pump(c, left < 100 ? left : 100) < 0) {

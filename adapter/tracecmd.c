@@ -45,6 +45,10 @@ static int side_fd = -1;
 static struct tprobe traces[MAX_TRACES]; /* the console's probes */
 static int ntraces;
 static uint64_t first_time;
+/* Probes of removed logpoints, detached when the OS runs (the side-stub
+ * answers only then). */
+static int doomed[64];
+static int ndoomed;
 static bool have_first_time;
 
 bool tracecmd_is(const char *line)
@@ -116,6 +120,7 @@ static bool connect_side(char *err, size_t errlen)
 
 void tracecmd_close(void)
 {
+    ndoomed = 0;
     if (side) {
         loop_unwatch(side_fd);
         side_close(side);
@@ -138,6 +143,8 @@ static struct tprobe *trace_by_id(int id)
             return &traces[i];
     return 0;
 }
+
+static void attach_pending_soon(void *data);
 
 /* ---- the commands (shared by evaluate and the custom requests) ---- */
 
@@ -366,6 +373,8 @@ static bool ready(json_t *req)
         dap_error(req, "trace: %s", err);
         return false;
     }
+    /* Logpoint changes made while the OS was stopped come first. */
+    attach_pending_soon(0);
     return true;
 }
 
@@ -584,17 +593,30 @@ void logpoint_attach(struct bp *b)
         changed();
 }
 
-void logpoint_detach(struct bp *b)
+
+static void detach_doomed(void)
 {
     char err[256], reply[64], packet[64];
+    for (int i = 0; i < ndoomed && side; i++) {
+        snprintf(packet, sizeof packet, "%s%x", SS_PKT_DETACH, doomed[i]);
+        if (side_request(side, packet, reply, sizeof reply, 3000, err, sizeof err) < 0)
+            dap_output("stderr", "osdbg: detaching logpoint probe %d: %s\n", doomed[i], err);
+    }
+    if (ndoomed)
+        changed();
+    ndoomed = 0;
+}
+
+void logpoint_detach(struct bp *b)
+{
     for (int k = 0; k < 8; k++) {
-        if (b->probe_ids[k] < 0 || !side)
-            continue;
-        snprintf(packet, sizeof packet, "%s%x", SS_PKT_DETACH, b->probe_ids[k]);
-        side_request(side, packet, reply, sizeof reply, 3000, err, sizeof err);
+        if (b->probe_ids[k] >= 0 && side && ndoomed < (int)(sizeof doomed / sizeof doomed[0]))
+            doomed[ndoomed++] = b->probe_ids[k];
         b->probe_ids[k] = -1;
     }
     logpoint_forget(b);
+    if (S.state == TARGET_RUNNING)
+        detach_doomed();
 }
 
 static void attach_pending(void)
@@ -603,6 +625,24 @@ static void attach_pending(void)
         if (S.bps[i].ebpf)
             logpoint_attach(&S.bps[i]);
     logpoints_pending = false;
+}
+
+static void attach_pending_soon(void *data)
+{
+    (void)data;
+    if (side && S.state == TARGET_RUNNING) {
+        detach_doomed();
+        if (logpoints_pending)
+            attach_pending();
+    }
+}
+
+void logpoints_resumed(void)
+{
+    /* From the event loop, once the OS runs again (the side-stub answers
+     * only then); before the first run logpoints_start does it. */
+    if ((logpoints_pending || ndoomed) && side)
+        loop_timer(1, attach_pending_soon, 0);
 }
 
 static int start_tries;

@@ -27,6 +27,8 @@ void logpoint_detach(struct bp *b);
  * for us at boot when asked), attach pending logpoints, let it go on. */
 void logpoints_start(void);
 bool logpoints_wanted(void);
+/* The OS runs again: attach logpoints set while it was stopped. */
+void logpoints_resumed(void);
 /* The session ends: close the side channel. */
 void tracecmd_close(void);
 

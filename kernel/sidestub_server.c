@@ -355,7 +355,10 @@ static size_t attach(const struct ss_request *req, char *out)
         bpf_prog_unload(entry);
         bpf_prog_unload(prog);
         a->used = false;
-        return reply_err(out, got == RVPROBE_EREFUSED ? SS_ERR_REFUSED : SS_ERR_ADDR);
+        return reply_err(out, got == RVPROBE_EREFUSED ? SS_ERR_REFUSED
+                              : got == RVPROBE_EEXIST ? SS_ERR_BUSY
+                              : got == RVPROBE_ENOSPC ? SS_ERR_NOMEM
+                                                      : SS_ERR_ADDR);
     }
     if (o->maps_prog < 0)
         o->maps_prog = prog; /* later programs of the object share its maps */

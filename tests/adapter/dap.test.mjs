@@ -660,3 +660,83 @@ test('eBPF logpoints: one line per write from the kernel handler, a user logpoin
   const stats = await dc.customRequest('osdbg/stats', {});
   assert.equal(stats.body.filteredHits + stats.body.userStops, 0, 'no GDB stop at all');
 });
+
+/* A kernel function's address and size (nm) and its bytes in the ELF file
+ * (objcopy): what the code must be again after every probe is detached. */
+function kernelFunction(name) {
+  const elf = path.join(BUILD, 'kernel', 'kernel.elf');
+  const line = execFileSync('riscv64-unknown-elf-nm', ['-S', elf], { encoding: 'utf8' })
+    .split('\n').find((l) => l.endsWith(` ${name}`) && / [tT] /.test(l));
+  const [addr, size] = line.split(' ').slice(0, 2).map((h) => parseInt(h, 16));
+  const bin = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-text-')), 'text.bin');
+  execFileSync('riscv64-unknown-elf-objcopy', ['-O', 'binary', '--only-section=.text', elf, bin]);
+  const bytes = fs.readFileSync(bin).subarray(addr - 0x80200000, addr - 0x80200000 + size);
+  fs.rmSync(path.dirname(bin), { recursive: true, force: true });
+  return { addr, size, bytes: [...bytes] };
+}
+
+test('probes of every kind and eBPF logpoints leave the kernel code byte-identical after detach', async (t) => {
+  const { dc, output } = await startSession(t, {});
+  const text = () => output.join('');
+  const until = async (pred, what) => {
+    const end = Date.now() + 15000;
+    while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(pred(), `${what}\n${text()}`);
+  };
+  await until(() => text().includes('$ '), 'shell prompt');
+  const fns = ['sys_getpid', 'sys_write', 'sys_read'].map(kernelFunction);
+  const read = async (f) => [...Buffer.from((await dc.customRequest('readMemory',
+    { memoryReference: `0x${f.addr.toString(16)}`, count: f.size })).body.data, 'base64')];
+  const writeLine = lineOf('kernel/sysfile.c', 'return file_write(f, argraw(1), (long)argraw(2));');
+
+  const lat = await dc.customRequest('osdbg/trace', { command: 'kprobe sys_getpid latency' });
+  await dc.evaluateRequest({ expression: 'trace kretprobe sys_write', context: 'repl' });
+  await dc.evaluateRequest({ expression: 'trace kprobe sys_read count', context: 'repl' });
+  // One probe per address: a second one where the kretprobe sits is refused, with the reason.
+  await assert.rejects(dc.evaluateRequest({ expression: 'trace kprobe sys_write', context: 'repl' }), /already a probe there|busy/);
+  await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') },
+    breakpoints: [{ line: writeLine, logMessage: 'write of {*(u8*)(a1)} bytes', condition: 'comm == "sysbench"' }] });
+  await dc.customRequest('consoleInput', { text: 'sysbench 5\n' });
+  await until(() => /sysbench: 5 getpid/.test(text()), 'sysbench ran');
+  await new Promise((r) => setTimeout(r, 300));
+  const hist = await dc.customRequest('osdbg/traceMap', { id: lat.body.ids[0] });
+  assert.equal(hist.body.histogram.total, 5, hist.body.text);
+  const listed = await dc.customRequest('osdbg/traceList', {});
+  assert.equal(listed.body.probes.length, 4, listed.body.text + text());
+
+  // While attached, the pristine bytes are not there (the check can fail).
+  const stopped = dc.waitForEvent('stopped');
+  await dc.pauseRequest({ threadId: 1 });
+  await stopped;
+  for (const f of fns) assert.notDeepEqual(await read(f), f.bytes, 'a probe patches the code');
+  await dc.continueRequest({ threadId: 1 });
+
+  await dc.evaluateRequest({ expression: 'trace detach all', context: 'repl' });
+  await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') }, breakpoints: [] });
+  assert.deepEqual((await dc.customRequest('osdbg/traceList', {})).body.probes, []);
+  const stopped2 = dc.waitForEvent('stopped');
+  await dc.pauseRequest({ threadId: 1 });
+  await stopped2;
+  for (const f of fns) assert.deepEqual(await read(f), f.bytes, `${f.addr.toString(16)}: restored`);
+  await dc.continueRequest({ threadId: 1 });
+  await dc.customRequest('consoleInput', { text: 'exit\n' });
+  await dc.waitForEvent('terminated', 20000);
+});
+
+test('a logpoint that cannot run as eBPF falls back to GDB with a one-line notice, and still prints', async (t) => {
+  const logLine = lineOf('user/matrix.c', 'c[i][j] = acc;');
+  const stopped = [];
+  const { dc, output } = await startSession(t, { bootArgs: 'run=matrix' }, async (dc) => {
+    dc.on('stopped', (e) => stopped.push(e));
+    const r = await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') },
+      breakpoints: [{ line: logLine, logMessage: 'a={a[i][j]}' }] });
+    assert.equal(r.body.breakpoints[0].verified, false); // matrix has not run yet
+  });
+  await dc.waitForEvent('terminated', 30000);
+  const text = output.join('');
+  assert.match(text, /osdbg: logpoint at .*matrix\.c:\d+ runs as a GDB stop-print-resume: \{a\}: a is a global variable: only locals and parameters\n/);
+  const logs = text.split('\n').filter((l) => /^a=\d+$/.test(l));
+  assert.equal(logs.length, 64, text);
+  assert.ok(logs.includes('a=14'), 'a[7][7] = 7 + 7');
+  assert.equal(stopped.length, 0);
+});
