@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -80,9 +81,13 @@ void dap_error(json_t *req, const char *fmt, ...)
     const char *cmd = req ? json_string_value(json_object_get(req, "command")) : 0;
     json_t *msg = json_pack("{s:s, s:I, s:b, s:s, s:s}", "type", "response", "request_seq", rseq,
                             "success", 0, "command", cmd ? cmd : "unknown", "message", text);
+    /* The editor shows standard requests' errors to the user; our own
+     * osdbg requests come from the extension's views, which show them
+     * their own way (a periodic refresh must not pop up a notification). */
+    bool show = !cmd || strncmp(cmd, "osdbg/", 6) != 0;
     json_object_set_new(
         msg, "body",
-        json_pack("{s:{s:i, s:s, s:b}}", "error", "id", 1, "format", text, "showUser", 1));
+        json_pack("{s:{s:i, s:s, s:b}}", "error", "id", 1, "format", text, "showUser", show));
     send_message(msg);
 }
 
