@@ -30,8 +30,8 @@
 #include <osdbg/memlayout.h>
 #include <sidestub.h>
 
-#define EV_RING   256 /* events waiting for the channel */
-#define EV_DRAIN  64  /* events sent per timer tick at most */
+#define EV_RING   1024 /* events waiting for the channel (a burst of logpoint hits) */
+#define EV_DRAIN  128 /* events sent per timer tick at most */
 #define REPLY_MAX 512
 
 static struct ss_link link;
@@ -659,6 +659,10 @@ void sidestub_tick(void)
             emit(attached[i].probe, SS_EVT_DATA, rec, (size_t)n);
         }
     }
+    /* Frames go out in batches that fill the channel's buffers: one
+     * notification of the device per batch, not per event. */
+    static uint8_t batch[4096];
+    size_t batched = 0;
     for (int i = 0; i < EV_DRAIN && ring_head != ring_tail; i++) {
         struct event *e = &ring[ring_head++ % EV_RING];
         struct ss_event ev = {
@@ -673,7 +677,17 @@ void sidestub_tick(void)
         };
         memcpy(ev.comm, e->comm, sizeof ev.comm);
         size_t n = ss_event_frame(&ev, scratch, sizeof scratch, nbuf, sizeof nbuf);
-        if (n)
+        if (n && batched + n > sizeof batch) {
+            dbgchan_send(batch, batched);
+            batched = 0;
+        }
+        if (n && n > sizeof batch) {
             dbgchan_send(nbuf, n);
+        } else if (n) {
+            memcpy(batch + batched, nbuf, n);
+            batched += n;
+        }
     }
+    if (batched)
+        dbgchan_send(batch, batched);
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bpfgen.h"
 #include "bpfobj.h"
@@ -448,6 +449,52 @@ static void test_builtin_latency(void **state)
     free(text);
 }
 
+/* The object as another ELF reader sees it (LLVM's, which knows BPF):
+ * sections, symbols and the map relocations of both latency programs. */
+static void test_object_read_by_llvm(void **state)
+{
+    (void)state;
+    struct bpfgen g;
+    builtin_generate(&g, BUILTIN_LATENCY, SS_KPROBE);
+    uint8_t *elf;
+    size_t len;
+    char err[256];
+    assert_int_equal(bpfgen_object(&g, &elf, &len, err, sizeof err), 0);
+    char path[] = "/tmp/osdbg-bpfgen-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, elf, len), (ssize_t)len);
+    close(fd);
+    free(elf);
+    char cmd[512], out[16384];
+    snprintf(cmd, sizeof cmd, "llvm-objdump -h -t -r %s 2>&1", path);
+    FILE *p = popen(cmd, "r");
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    assert_int_equal(pclose(p), 0);
+    unlink(path);
+    if (!strstr(out, "file format elf64-bpf"))
+        fail_msg("%s", out);
+    static const char *const want[] = {
+        "kprobe/osdbg_entry", "kretprobe/osdbg_return", "maps", "license",
+        "RELOCATION RECORDS FOR [kprobe/osdbg_entry]", "RELOCATION RECORDS FOR [kretprobe/osdbg_return]",
+        " F kprobe/osdbg_entry", " O maps"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(out, want[i]))
+            fail_msg("llvm-objdump does not show \"%s\"", want[i]);
+    /* Relocation lines: "<offset> R_BPF_64_64 <spaces> <map>"; the entry
+     * program names start once, the return program start twice and hist. */
+    int start = 0, hist = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(0, "\n")) {
+        if (!strstr(line, "R_BPF_64_64"))
+            continue;
+        start += strstr(line, " start") != 0;
+        hist += strstr(line, " hist") != 0;
+    }
+    assert_int_equal(start, 3);
+    assert_int_equal(hist, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_builtin_registers_and_args),
         cmocka_unit_test(test_builtin_count),
         cmocka_unit_test(test_builtin_latency),
+        cmocka_unit_test(test_object_read_by_llvm),
     };
     return cmocka_run_group_tests(tests, 0, 0);
 }
