@@ -72,14 +72,18 @@ static double seconds_of(const struct ss_event *ev)
 }
 
 static bool logpoint_event(const struct ss_event *ev);
+static void flush_logpoint_lines(void);
 
 static void on_event(const struct ss_event *ev, uint64_t lost, void *arg)
 {
     (void)arg;
-    if (lost)
+    if (lost) {
+        flush_logpoint_lines();
         dap_output("console", "[trace] %llu events lost\n", (unsigned long long)lost);
+    }
     if (logpoint_event(ev))
         return;
+    flush_logpoint_lines(); /* in the order the events came */
     double secs = seconds_of(ev);
     for (int i = 0; i < ntraces; i++) {
         if (traces[i].id != (int)ev->probe)
@@ -100,6 +104,7 @@ static void on_side_readable(int fd, void *data)
     (void)data;
     if (side && side_poll(side, 0) < 0)
         tracecmd_close();
+    flush_logpoint_lines();
 }
 
 static bool connect_side(char *err, size_t errlen)
@@ -120,6 +125,7 @@ static bool connect_side(char *err, size_t errlen)
 
 void tracecmd_close(void)
 {
+    flush_logpoint_lines();
     ndoomed = 0;
     if (side) {
         loop_unwatch(side_fd);
@@ -675,6 +681,30 @@ void logpoints_start(void)
 }
 
 /* A logpoint's hit: its record becomes the message, with the source line. */
+/* Lines of one logpoint that arrive together go out as one output event
+ * (the text has several lines, the source line is theirs): a burst of hits
+ * is a few messages to the editor, not thousands. */
+static struct {
+    int bp_id;
+    char *text;
+    size_t len, cap;
+    char *source;
+    int line;
+} pend = {.bp_id = -1};
+
+static void flush_logpoint_lines(void)
+{
+    if (pend.bp_id < 0 || !pend.len)
+        return;
+    json_t *body = json_pack("{s:s, s:s%, s:{s:s}, s:i}", "category", "console", "output",
+                             pend.text, pend.len, "source", "path", pend.source, "line", pend.line);
+    dap_event("output", body);
+    pend.len = 0;
+    pend.bp_id = -1;
+    free(pend.source);
+    pend.source = 0;
+}
+
 static bool logpoint_event(const struct ss_event *ev)
 {
     for (int i = 0; i < S.nbps; i++) {
@@ -688,15 +718,22 @@ static bool logpoint_event(const struct ss_event *ev)
                 return true;
             char *text = logprog_format(b->lprogs[k], ev->data, ev->len, ev->pid, ev->comm,
                                         seconds_of(ev));
+            if (pend.bp_id != b->id || pend.len > 60000)
+                flush_logpoint_lines();
+            if (pend.bp_id < 0) {
+                pend.bp_id = b->id;
+                pend.source = strdup(b->source ? b->source : "");
+                pend.line = b->line;
+            }
             size_t n = strlen(text);
-            text = realloc(text, n + 2);
-            text[n] = '\n';
-            text[n + 1] = 0;
-            json_t *body =
-                json_pack("{s:s, s:s, s:{s:s}, s:i}", "category", "console", "output", text,
-                          "source", "path", b->source, "line", b->line);
+            if (pend.len + n + 2 > pend.cap) {
+                pend.cap = (pend.len + n + 2) * 2;
+                pend.text = realloc(pend.text, pend.cap);
+            }
+            memcpy(pend.text + pend.len, text, n);
+            pend.len += n;
+            pend.text[pend.len++] = '\n';
             free(text);
-            dap_event("output", body);
             return true;
         }
     }
