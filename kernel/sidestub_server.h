@@ -14,6 +14,10 @@ void sidestub_wait(void);
 /* From the timer interrupt: send queued events, retransmit unacknowledged
  * replies. */
 void sidestub_tick(void);
+/* On the way back to user mode (interrupts off): send queued events if
+ * some wait and the last send was at least a millisecond ago, so an event
+ * reaches the host well before the next timer tick. */
+void sidestub_poll(void);
 /* Send every queued event now (before power-off). */
 void sidestub_flush(void);
 

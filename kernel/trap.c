@@ -131,6 +131,7 @@ void usertrap(void)
         exit(-1);
     if (which == 2)
         yield();
+    sidestub_poll();
     usertrapret();
 }
 
