@@ -32,6 +32,8 @@
 
 #define EV_RING   1024 /* events waiting for the channel (a burst of logpoint hits) */
 #define EV_DRAIN  128 /* events sent per timer tick at most */
+#define EV_POLL   16  /* ... and on a return to user mode (sidestub_poll) */
+#define SEND_SLACK 256 /* the debug channel's buffer size (virtio_console.c BUF_SIZE) */
 #define REPLY_MAX 512
 
 static struct ss_link link;
@@ -645,14 +647,17 @@ void sidestub_flush(void)
 }
 
 static uint64_t last_send;
+static void drain(int max);
 
 void sidestub_poll(void)
 {
     if (!running || ring_head == ring_tail) /* the common case: nothing, no cost */
         return;
     push_off(); /* the timer's sidestub_tick must not interrupt this one */
-    if (now() - last_send >= TIMEBASE_HZ / 1000)
-        sidestub_tick();
+    if (now() - last_send >= TIMEBASE_HZ / 1000) {
+        last_send = now();
+        drain(EV_POLL);
+    }
     pop_off();
 }
 
@@ -672,12 +677,24 @@ void sidestub_tick(void)
             emit(attached[i].probe, SS_EVT_DATA, rec, (size_t)n);
         }
     }
+    drain(EV_DRAIN);
+}
+
+/* Send up to max queued events. */
+static void drain(int max)
+{
     /* Frames go out in batches that fill the channel's buffers: one
-     * notification of the device per batch, not per event. */
+     * notification of the device per batch, not per event.  Only whole
+     * frames that fit the channel now are taken from the ring: when the host
+     * does not read, events wait in the ring (and the ring's overflow is
+     * counted), never cut in the middle of a frame. */
     static uint8_t batch[4096];
-    size_t batched = 0;
-    for (int i = 0; i < EV_DRAIN && ring_head != ring_tail; i++) {
-        struct event *e = &ring[ring_head++ % EV_RING];
+    size_t batched = 0, room = dbgchan_room();
+    /* Two sends may each leave a buffer partly empty (dbgchan_send cuts
+     * what it is given into the channel's fixed-size buffers). */
+    room = room > 2 * SEND_SLACK ? room - 2 * SEND_SLACK : 0;
+    for (int i = 0; i < max && ring_head != ring_tail; i++) {
+        struct event *e = &ring[ring_head % EV_RING];
         struct ss_event ev = {
             .probe = e->probe,
             .seq = e->seq,
@@ -690,16 +707,22 @@ void sidestub_tick(void)
         };
         memcpy(ev.comm, e->comm, sizeof ev.comm);
         size_t n = ss_event_frame(&ev, scratch, sizeof scratch, nbuf, sizeof nbuf);
-        if (n && batched + n > sizeof batch) {
+        if (n > room)
+            break; /* the channel is full: later */
+        ring_head++;
+        if (!n)
+            continue;
+        if (batched + n > sizeof batch) {
             dbgchan_send(batch, batched);
             batched = 0;
         }
-        if (n && n > sizeof batch) {
+        if (n > sizeof batch) {
             dbgchan_send(nbuf, n);
-        } else if (n) {
+        } else {
             memcpy(batch + batched, nbuf, n);
             batched += n;
         }
+        room -= n;
     }
     if (batched)
         dbgchan_send(batch, batched);

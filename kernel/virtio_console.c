@@ -339,6 +339,17 @@ size_t dbgchan_send(const void *data, size_t len)
     return done;
 }
 
+size_t dbgchan_room(void)
+{
+    if (!con.present)
+        return 0;
+    acquire(&con.tx_lock);
+    tx_reclaim();
+    size_t room = (size_t)con.vq[TXQ].nfree * BUF_SIZE;
+    release(&con.tx_lock);
+    return room;
+}
+
 uint64_t dbgchan_dropped(void)
 {
     return con.tx_dropped;

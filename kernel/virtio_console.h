@@ -28,6 +28,8 @@ void dbgchan_echo_mode(void);
 /* PLIC interrupt for a virtio-mmio slot's irq. */
 void virtio_console_intr(int irq);
 /* Bytes dbgchan_send could not queue (transmit ring full for too long). */
+/* Bytes dbgchan_send can take now without waiting for the host. */
+size_t dbgchan_room(void);
 uint64_t dbgchan_dropped(void);
 
 #endif
