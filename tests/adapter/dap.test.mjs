@@ -740,3 +740,20 @@ test('a logpoint that cannot run as eBPF falls back to GDB with a one-line notic
   assert.ok(logs.includes('a=14'), 'a[7][7] = 7 + 7');
   assert.equal(stopped.length, 0);
 });
+
+test('an eBPF logpoint in Rust: locals and a parameter by name, a condition evaluated in the OS', async (t) => {
+  const line = lineOf('user/rust/rustdemo.rs', 'sum += fib.cur;');
+  const stopped = [];
+  const { dc, output } = await startSession(t, { bootArgs: 'run=rustdemo' }, async (dc) => {
+    dc.on('stopped', (e) => stopped.push(e));
+    const r = await dc.setBreakpointsRequest({ source: { path: src('user/rust/rustdemo.rs') },
+      breakpoints: [{ line, logMessage: 'rust i={i} sum={sum} n={n}', condition: 'i == 9 || i == 0' }] });
+    assert.match(r.body.breakpoints[0].message, /eBPF logpoint/);
+  });
+  await dc.waitForEvent('terminated', 30000);
+  const lines = output.join('').split('\n').filter((l) => l.startsWith('rust i='));
+  // Before the first and the tenth addition: the sum of the first 0 and 9
+  // Fibonacci numbers 1, 1, 2, 3, 5, 8, 13, 21, 34.
+  assert.deepEqual(lines, ['rust i=0 sum=0 n=10', 'rust i=9 sum=88 n=10']);
+  assert.equal(stopped.length, 0);
+});
