@@ -113,6 +113,19 @@ long side_request(struct side_client *c, const char *payload, char *reply, size_
 long side_request_bin(struct side_client *c, const void *payload, size_t len, char *reply,
                       size_t cap, long ms, char *err, size_t errlen)
 {
+    /* One request at a time: while an earlier one's reply is still owed
+     * (it timed out, the OS was stopped), wait for it first.  A second
+     * request on top would be answered after the first, and a side-stub
+     * with one reply in flight may have to drop it. */
+    long long until = now_ms() + ms;
+    while (c->late && now_ms() < until)
+        if (pump(c, 50) < 0)
+            break;
+    if (c->late) {
+        snprintf(err, errlen, "the side-stub still owes the answer to an earlier request "
+                              "(is the OS stopped?)");
+        return -1;
+    }
     c->framed_len = ss_frame('$', payload, len, c->framed, sizeof c->framed);
     if (!c->framed_len) {
         snprintf(err, errlen, "request too long");

@@ -518,6 +518,10 @@ static int parse_go(const char *args, size_t n, struct ss_request *req)
 
 static const struct ss_cmd_desc extra_cmds[] = {{"vTGo", SS_CMD_GO, parse_go}};
 
+static char pending[REPLY_MAX];
+static size_t npending;
+static bool pending_empty;
+
 static void on_packet(void *ctx, struct ss_link *l, const uint8_t *data, size_t len)
 {
     (void)ctx;
@@ -593,12 +597,28 @@ static void on_packet(void *ctx, struct ss_link *l, const uint8_t *data, size_t 
             break;
         }
     }
-    ss_link_send(l, out, n, now());
+    if (ss_link_send(l, out, n, now()) == SS_LINK_BUSY && !npending) {
+        /* The previous reply is not acknowledged yet (the host sent two
+         * requests in a row): this one goes out after it. */
+        memcpy(pending, out, n);
+        npending = n ? n : 1;
+        pending_empty = n == 0;
+    }
+}
+
+/* A reply that waited for the one in flight. */
+static void send_pending(void)
+{
+    if (npending && link.txlen == 0) {
+        ss_link_send(&link, pending, pending_empty ? 0 : npending, now());
+        npending = 0;
+    }
 }
 
 static void on_bytes(const uint8_t *data, size_t len)
 {
     ss_link_input(&link, data, len, now());
+    send_pending();
 }
 
 static const struct ss_link_ops ops = {
@@ -667,6 +687,7 @@ void sidestub_tick(void)
         return;
     last_send = now();
     ss_link_poll(&link, now());
+    send_pending();
     /* Ring-buffer records of attached programs become D events. */
     for (int i = 0; i < MAX_ATTACH; i++) {
         static uint8_t rec[256];

@@ -303,3 +303,21 @@ test('side-stub: upload an eBPF object (clang -target bpf), attach it, read its 
   osys.type('exit\n');
   assert.equal((await osys.waitExit(10000)).code, 0);
 });
+
+test('side-stub: two requests in a row - the second reply waits for the first one\'s ack, none is lost', { timeout: 90000 }, async (t) => {
+  const { osys, p, s } = await sideSession(t);
+  const replies = () => p.items.filter((i) => i.start === '$');
+  const before = replies().length;
+  s.write(frame('$', 'vTStat') + frame('$', 'vTList')); // no ack of the first reply yet
+  const deadline = Date.now() + 10000;
+  while (replies().length < before + 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(replies().length, before + 1, 'one reply in flight at a time');
+  assert.match(replies()[before].payload.toString('latin1'), /^events=/);
+  s.write('+');
+  while (replies().length < before + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  s.write('+');
+  assert.equal(replies()[before + 1]?.payload.toString('latin1'), 'l', 'the second reply, after the ack');
+  osys.type('exit\n');
+  assert.equal((await osys.waitExit(10000)).code, 0);
+});
