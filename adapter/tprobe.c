@@ -373,6 +373,25 @@ static size_t unhex(const char *s, size_t n, uint8_t *out, size_t cap)
 typedef void (*map_item_fn)(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
                             void *arg);
 
+/* The <hexkey>=<hexvalue>;... items of a vTMap page, each to fn; the last
+ * key (hex) in after, to ask for the next page. */
+static void map_items(const char *items, map_item_fn fn, void *arg, char *after, size_t aftercap)
+{
+    for (const char *item = items; *item;) {
+        const char *end = strchr(item, ';');
+        size_t len = end ? (size_t)(end - item) : strlen(item);
+        const char *eq = memchr(item, '=', len);
+        if (eq) {
+            uint8_t key[128], val[128];
+            size_t kl = unhex(item, (size_t)(eq - item), key, sizeof key);
+            size_t vl = unhex(eq + 1, len - (size_t)(eq - item) - 1, val, sizeof val);
+            fn(key, kl, val, vl, arg);
+            snprintf(after, aftercap, "%.*s", (int)(eq - item), item);
+        }
+        item += len + (end ? 1 : 0);
+    }
+}
+
 /* Every item of a probe's map, page by page (vTMap). */
 static int read_map(struct side_client *c, int id, const char *map, map_item_fn fn, void *arg,
                     char *err, size_t errlen)
@@ -390,19 +409,7 @@ static int read_map(struct side_client *c, int id, const char *map, map_item_fn 
             snprintf(err, errlen, "map %s: %s (%s)", map, tprobe_reply_reason(reply), reply);
             return -1;
         }
-        for (char *item = reply + 1; *item;) {
-            char *end = strchr(item, ';');
-            size_t len = end ? (size_t)(end - item) : strlen(item);
-            char *eq = memchr(item, '=', len);
-            if (eq) {
-                uint8_t key[128], val[128];
-                size_t kl = unhex(item, (size_t)(eq - item), key, sizeof key);
-                size_t vl = unhex(eq + 1, len - (size_t)(eq - item) - 1, val, sizeof val);
-                fn(key, kl, val, vl, arg);
-                snprintf(after, sizeof after, "%.*s", (int)(eq - item), item);
-            }
-            item += len + (end ? 1 : 0);
-        }
+        map_items(reply + 1, fn, arg, after, sizeof after);
         if (reply[0] == SS_REPLY_LAST)
             return 0;
     }
@@ -490,18 +497,8 @@ char *tprobe_map_text(struct side_client *c, const struct tprobe *t, char *err, 
             free(tx.out);
             return 0;
         }
-        for (char *item = reply + 1; *item;) {
-            char *end = strchr(item, ';');
-            size_t len = end ? (size_t)(end - item) : strlen(item);
-            char *eq = memchr(item, '=', len);
-            if (eq) {
-                uint8_t key[128], val[128];
-                size_t kl = unhex(item, (size_t)(eq - item), key, sizeof key);
-                size_t vl = unhex(eq + 1, len - (size_t)(eq - item) - 1, val, sizeof val);
-                on_text_item(key, kl, val, vl, &tx);
-            }
-            item += len + (end ? 1 : 0);
-        }
+        char last[600];
+        map_items(reply + 1, on_text_item, &tx, last, sizeof last);
         if (reply[0] == SS_REPLY_MORE)
             appendf(&tx.out, &tx.n, &tx.cap, "...\n");
         return tx.out;
