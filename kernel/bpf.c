@@ -399,6 +399,8 @@ static long resolve_map_fds(ebpf_vm *vm, struct ebpf_insn *insns, uint32_t n)
     return 0;
 }
 
+static void jit_compile(struct prog *p);
+
 static long prog_load(uint64_t uattr, uint64_t size)
 {
     struct bpf_attr_prog_load a = {0};
@@ -462,6 +464,7 @@ static long prog_load(uint64_t uattr, uint64_t size)
     p->maps_from = -1;
     p->borrowers = 0;
     p->jit = 0;
+    jit_compile(p);
     long fd = install_fd(FILE_BPF_PROG, slot);
     if (fd < 0)
         p->used = false;
