@@ -311,6 +311,9 @@ static void emit_value(struct emitter *e, const struct xnode *x, int16_t off)
                 bpfgen_alu_imm(g, BPF_RSH, R0, 64 - 8 * x->size);
             }
             bpfgen_stx(g, BPF_DW, R10, off, R0);
+        } else if (x->vl.kind == VARLOC_ADDR) { /* a global: a fixed address */
+            bpfgen_ld_imm64(g, R3, x->vl.addr);
+            emit_read(e, off, x->size);
         } else {
             bpfgen_ldx(g, BPF_DW, R3, R6, (int16_t)(8 * x->vl.reg));
             if (x->vl.offset)

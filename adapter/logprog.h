@@ -10,7 +10,8 @@
  * In {...} and in conditions:
  *   registers   pc ra sp gp tp t0-t6 s0-s11 fp a0-a7 x0-x31 (hex)
  *   variables   parameters and locals by name where DWARF says where they
- *               are at the probe's address (varloc.c; C and Rust), printed by type
+ *               are at the probe's address, and globals (varloc.c; C and
+ *               Rust), printed by type
  *   *(E+k) *(E-k) *E   8 bytes at E+k (hex); a cast picks the size and
  *               print: *(u32*)(a0+8), *(int*)(sp+16): u8..u64, s8..s64,
  *               i8..i64, int, unsigned, long, ulong, char, ptr

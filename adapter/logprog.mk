@@ -19,5 +19,5 @@ ALL_TARGETS += $(B)/tests/test_logprog
 
 TEST_TARGETS += test-adapter-logprog
 .PHONY: test-adapter-logprog
-test-adapter-logprog: $(B)/tests/test_logprog $(B)/user/matrix
+test-adapter-logprog: $(B)/tests/test_logprog $(B)/user/matrix $(KERNEL_ELF)
 	@scripts/run-suite.sh adapter-logprog $(B)/tests/test_logprog

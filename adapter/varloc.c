@@ -257,6 +257,12 @@ static bool is_var(Dwarf_Die *die)
 }
 
 /* The variable or parameter called name among scope's own children. */
+/* A definition (with a place), not a declaration (extern). */
+static bool has_location(Dwarf_Die *var)
+{
+    return dwarf_hasattr_integrate(var, DW_AT_location);
+}
+
 static bool find_in_scope(Dwarf_Die *scope, const char *name, Dwarf_Die *var)
 {
     if (dwarf_child(scope, var) != 0)
@@ -451,9 +457,11 @@ static int locate(struct debuginfo *di, Dwarf_Die *var, Dwarf_Die *fn, bool have
         out->reg = fbreg;
         out->offset = fboff + (int64_t)ops[0].number;
     } else if (ops[0].atom == DW_OP_addr) {
-        return fail(why, whylen,
-                    "%s is a static variable at 0x%" PRIx64 ": only locals and parameters", name,
-                    (uint64_t)ops[0].number);
+        /* A global or static variable: the same address in every process
+         * of the program (or in the kernel). */
+        out->kind = VARLOC_ADDR;
+        out->addr = (uint64_t)ops[0].number;
+        return 0;
     } else {
         return fail(why, whylen, "%s's location %s is not supported", name,
                     op_name(ops[0].atom, buf, sizeof buf));
@@ -488,9 +496,23 @@ int varloc_find(struct debuginfo *di, uint64_t pc, const char *name, struct varl
             fnscope = i;
     }
     if (found < 0) {
-        if (find_in_scope(&cudie, name, &var))
-            return fail(why, whylen, "%s is a global variable: only locals and parameters", name);
-        return fail(why, whylen, "no variable %s at 0x%" PRIx64, name, pc);
+        /* A global: this unit's first, then any unit's definition. */
+        bool global = find_in_scope(&cudie, name, &var) && has_location(&var);
+        Dwarf_Off off = 0, next;
+        size_t hsize;
+        Dwarf_Die cu;
+        while (!global && dwarf_nextcu(dw, off, &next, &hsize, 0, 0, 0) == 0) {
+            if (dwarf_offdie(dw, off + hsize, &cu) && find_in_scope(&cu, name, &var) &&
+                has_location(&var))
+                global = true;
+            off = next;
+        }
+        if (!global)
+            return fail(why, whylen, "no variable %s at 0x%" PRIx64, name, pc);
+        memset(out, 0, sizeof *out);
+        if (describe_type(&var, name, out, why, whylen) != 0)
+            return -1;
+        return locate(di, &var, 0, false, pc, name, out, why, whylen);
     }
     /* The frame base is the innermost out-of-line function's. */
     bool have_fn = false;

@@ -15,7 +15,7 @@
 
 #include "debuginfo.h"
 
-enum varloc_kind { VARLOC_REG, VARLOC_MEM };
+enum varloc_kind { VARLOC_REG, VARLOC_MEM, VARLOC_ADDR };
 
 struct varloc {
     enum varloc_kind kind;
@@ -23,6 +23,7 @@ struct varloc {
      * low size bytes of xN; MEM = the base register of its address. */
     int reg;
     int64_t offset;     /* MEM: the value is in memory at xN + offset */
+    uint64_t addr;      /* ADDR: a global or static variable, at this address */
     int size;           /* bytes of the value: 1, 2, 4 or 8 */
     bool is_signed;     /* signed integer base type (int, long, i32, signed char...) */
     bool is_pointer;    /* pointer/reference type (print in hex) */
@@ -31,8 +32,8 @@ struct varloc {
 
 /* Find variable or parameter `name` visible at pc: the innermost lexical
  * block first, then the enclosing ones, the function's (or inlined copy's)
- * locals and parameters, and last the compilation unit (whose globals are
- * refused: they have no register to be relative to).  Only integers
+ * locals and parameters, then the compilation unit's globals, then the
+ * globals of every other unit (VARLOC_ADDR: a fixed address).  Only integers
  * (including bool, char, enums) and pointers of 1, 2, 4 or 8 bytes.
  *
  * At the function's entry pc a parameter is reported in its argument

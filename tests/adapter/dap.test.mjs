@@ -734,7 +734,7 @@ test('a logpoint that cannot run as eBPF falls back to GDB with a one-line notic
   });
   await dc.waitForEvent('terminated', 30000);
   const text = output.join('');
-  assert.match(text, /osdbg: logpoint at .*matrix\.c:\d+ runs as a GDB stop-print-resume: \{a\}: a is a global variable: only locals and parameters\n/);
+  assert.match(text, /osdbg: logpoint at .*matrix\.c:\d+ runs as a GDB stop-print-resume: \{a\}: a is an? \w+ \(512 bytes\): only integers and pointers\n/);
   const logs = text.split('\n').filter((l) => /^a=\d+$/.test(l));
   assert.equal(logs.length, 64, text);
   assert.ok(logs.includes('a=14'), 'a[7][7] = 7 + 7');

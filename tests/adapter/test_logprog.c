@@ -59,11 +59,22 @@ static uint64_t h_comm(uint64_t buf, uint64_t size, uint64_t c, uint64_t d, uint
     return 0;
 }
 
+/* Memory of the probed program that is not this test's: one address range
+ * the test maps to a buffer of its own (a kernel global, say). */
+static struct {
+    uint64_t addr;
+    uint8_t *host;
+    size_t len;
+} foreign;
+
 static uint64_t h_read(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e,
                        ebpf_vm *vm)
 {
     (void)d, (void)e, (void)vm;
-    memcpy((void *)dst, (const void *)src, size);
+    if (foreign.len && src >= foreign.addr && src + size <= foreign.addr + foreign.len)
+        memcpy((void *)dst, foreign.host + (src - foreign.addr), size);
+    else
+        memcpy((void *)dst, (const void *)src, size);
     return 0;
 }
 
@@ -353,6 +364,43 @@ static void test_parameter_by_name(void **state)
     debuginfo_close(di);
 }
 
+/* A global by name: the kernel's initproc (proc.c), from a logpoint in
+ * another file's function; the program reads it at its fixed address. */
+static void test_global_by_name(void **state)
+{
+    (void)state;
+    char err[256];
+    struct debuginfo *di = debuginfo_open(OSDBG_BUILD "/kernel/kernel.elf", err, sizeof err);
+    if (!di)
+        fail_msg("%s", err);
+    uint64_t pc;
+    assert_int_equal(debuginfo_function_addr(di, "sys_getpid", true, &pc), 0);
+    struct varloc vl;
+    assert_int_equal(varloc_find(di, pc, "initproc", &vl, err, sizeof err), 0);
+    static uint64_t value = 0x80401230;
+    foreign.addr = vl.addr;
+    foreign.host = (uint8_t *)&value;
+    foreign.len = sizeof value;
+    struct logprog_site site = {.di = di, .pc = pc, .user = false};
+    struct logprog lp;
+    assert_int_equal(logprog_compile(&lp, "init is {initproc}", "initproc != 0", 0, &site, err,
+                                     sizeof err),
+                     0);
+    struct runner r;
+    load(&r, &lp.gen, LOGPROG_NAME, 0);
+    uint64_t regs[32] = {0};
+    char *line = hit(&lp, &r, regs);
+    assert_non_null(line);
+    assert_string_equal(line, "init is 0x80401230");
+    free(line);
+    value = 0;
+    assert_null(hit(&lp, &r, regs)); /* the condition reads it too */
+    foreign.len = 0;
+    done(&r);
+    logprog_free(&lp);
+    debuginfo_close(di);
+}
+
 /* ---- built-ins ---- */
 
 static void test_builtin_registers_and_args(void **state)
@@ -504,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_hit_conditions),
         cmocka_unit_test(test_what_cannot_compile),
         cmocka_unit_test(test_parameter_by_name),
+        cmocka_unit_test(test_global_by_name),
         cmocka_unit_test(test_builtin_registers_and_args),
         cmocka_unit_test(test_builtin_count),
         cmocka_unit_test(test_builtin_latency),
