@@ -63,6 +63,7 @@ struct xnode {
     int64_t off;
     int size;
     bool is_signed, hex;
+    bool typed; /* vl describes the value's type (a variable or a member) */
 };
 
 struct parser {
@@ -270,6 +271,28 @@ static struct xnode *parse_value(struct parser *ps)
     x->size = x->vl.size;
     x->is_signed = x->vl.is_signed;
     x->hex = x->vl.is_pointer;
+    x->typed = true;
+    /* p->member->member: each a read at the pointer plus the member's
+     * offset, typed by the member (DWARF). */
+    while (!ps->failed && eat(ps, "->")) {
+        char member[128];
+        if (!ident(ps, member, sizeof member)) {
+            fail(ps, "a member name must follow ->");
+            break;
+        }
+        struct xnode *d = node(X_DEREF);
+        d->inner = x;
+        x = d;
+        if (varloc_member(ps->site->di, &d->inner->vl, member, &d->vl, why, sizeof why) < 0) {
+            fail(ps, "{%s->%s}: %s", name, member, why);
+            break;
+        }
+        d->off = d->vl.offset;
+        d->size = d->vl.size;
+        d->is_signed = d->vl.is_signed;
+        d->hex = d->vl.is_pointer;
+        d->typed = true;
+    }
     return x;
 }
 

@@ -12,6 +12,7 @@
  *   variables   parameters and locals by name where DWARF says where they
  *               are at the probe's address, and globals (varloc.c; C and
  *               Rust), printed by type
+ *   p->m->n     members through pointers (structs and unions, by DWARF)
  *   *(E+k) *(E-k) *E   8 bytes at E+k (hex); a cast picks the size and
  *               print: *(u32*)(a0+8), *(int*)(sp+16): u8..u64, s8..s64,
  *               i8..i64, int, unsigned, long, ulong, char, ptr

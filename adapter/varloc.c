@@ -204,6 +204,7 @@ static int describe_type(Dwarf_Die *var, const char *name, struct varloc *out, c
     type_name(&declared, out->type_name, sizeof out->type_name, 0);
     if (dwarf_peel_type(&declared, &t) != 0)
         return fail(why, whylen, "%s has type void", name);
+    out->type_die = dwarf_dieoffset(&t);
     int tag = dwarf_tag(&t);
     Dwarf_Word size = 0;
     bool integer = false;
@@ -549,4 +550,88 @@ int varloc_find(struct debuginfo *di, uint64_t pc, const char *name, struct varl
         return 0;
     }
     return locate(di, &var, &fn, have_fn, pc, name, out, why, whylen);
+}
+
+/* The member named `member` of struct/union type st (anonymous members
+ * searched too); its byte offset added to *off. */
+static bool find_member(Dwarf_Die *st, const char *member, Dwarf_Die *out, Dwarf_Word *off)
+{
+    Dwarf_Die m;
+    if (dwarf_child(st, &m) != 0)
+        return false;
+    do {
+        if (dwarf_tag(&m) != DW_TAG_member)
+            continue;
+        Dwarf_Attribute attr;
+        Dwarf_Word here = 0;
+        if (dwarf_attr(&m, DW_AT_data_member_location, &attr))
+            dwarf_formudata(&attr, &here); /* a constant (DWARF 3+), or 0 in a union */
+        const char *n = dwarf_diename(&m);
+        if (n && strcmp(n, member) == 0) {
+            *out = m;
+            *off += here;
+            return true;
+        }
+        Dwarf_Die mt, peeled;
+        if (!n && type_of(&m, &mt) && dwarf_peel_type(&mt, &peeled) == 0 &&
+            (dwarf_tag(&peeled) == DW_TAG_structure_type || dwarf_tag(&peeled) == DW_TAG_union_type)) {
+            Dwarf_Word inner = *off + here;
+            if (find_member(&peeled, member, out, &inner)) {
+                *off = inner;
+                return true;
+            }
+        }
+    } while (dwarf_siblingof(&m, &m) == 0);
+    return false;
+}
+
+int varloc_member(struct debuginfo *di, const struct varloc *base, const char *member,
+                  struct varloc *out, char *why, size_t whylen)
+{
+    Dwarf *dw = debuginfo_dwarf(di);
+    Dwarf_Die ptr, pointee, st;
+    if (!dw || !base->is_pointer || !dwarf_offdie(dw, base->type_die, &ptr))
+        return fail(why, whylen, "->%s: not a pointer", member);
+    if (!type_of(&ptr, &pointee) || dwarf_peel_type(&pointee, &st) != 0 ||
+        (dwarf_tag(&st) != DW_TAG_structure_type && dwarf_tag(&st) != DW_TAG_union_type &&
+         dwarf_tag(&st) != DW_TAG_class_type))
+        return fail(why, whylen, "->%s: %s does not point to a struct", member, base->type_name);
+    /* A declaration only (struct defined in another unit): find it there. */
+    Dwarf_Attribute attr;
+    if (dwarf_hasattr(&st, DW_AT_declaration)) {
+        const char *tag_name = dwarf_diename(&st);
+        bool found = false;
+        Dwarf_Off off = 0, next;
+        size_t hsize;
+        Dwarf_Die cu, c;
+        while (!found && tag_name && dwarf_nextcu(dw, off, &next, &hsize, 0, 0, 0) == 0) {
+            if (dwarf_offdie(dw, off + hsize, &cu) && dwarf_child(&cu, &c) == 0) {
+                do {
+                    const char *n = dwarf_diename(&c);
+                    if (dwarf_tag(&c) == dwarf_tag(&st) && n && !strcmp(n, tag_name) &&
+                        !dwarf_hasattr(&c, DW_AT_declaration)) {
+                        st = c;
+                        found = true;
+                        break;
+                    }
+                } while (dwarf_siblingof(&c, &c) == 0);
+            }
+            off = next;
+        }
+        if (!found)
+            return fail(why, whylen, "->%s: struct %s is only declared", member,
+                        tag_name ? tag_name : "?");
+    }
+    (void)attr;
+    Dwarf_Die m;
+    Dwarf_Word off = 0;
+    if (!find_member(&st, member, &m, &off))
+        return fail(why, whylen, "%s has no member %s", base->type_name, member);
+    memset(out, 0, sizeof *out);
+    if (describe_type(&m, member, out, why, whylen) != 0)
+        return -1;
+    out->kind = VARLOC_MEM;
+    out->reg = -1;
+    out->offset = (int64_t)off;
+    return 0;
 }

@@ -28,6 +28,7 @@ struct varloc {
     bool is_signed;     /* signed integer base type (int, long, i32, signed char...) */
     bool is_pointer;    /* pointer/reference type (print in hex) */
     char type_name[64]; /* as declared ("int", "u64", "size_t", "char *", "&str") */
+    uint64_t type_die;  /* the type's DWARF entry (offset), for varloc_member */
 };
 
 /* Find variable or parameter `name` visible at pc: the innermost lexical
@@ -47,5 +48,14 @@ struct varloc {
  * "n's location DW_OP_piece is not supported". */
 int varloc_find(struct debuginfo *di, uint64_t pc, const char *name, struct varloc *out, char *why,
                 size_t whylen);
+
+/* Member `member` of the struct or union a pointer variable (or member)
+ * points to: base is what varloc_find or varloc_member gave for the
+ * pointer.  On success out->kind is VARLOC_MEM with reg -1 and offset the
+ * member's offset in the pointed-to struct, and out's type fields are the
+ * member's.  -1 with a reason if base is not a pointer to a struct or union
+ * with that member, or the member is not an integer or pointer. */
+int varloc_member(struct debuginfo *di, const struct varloc *base, const char *member,
+                  struct varloc *out, char *why, size_t whylen);
 
 #endif

@@ -401,6 +401,74 @@ static void test_global_by_name(void **state)
     debuginfo_close(di);
 }
 
+/* GDB's answer to `print EXPR` as a number (an independent offset). */
+static long gdb_long(const char *elf, const char *expr)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "gdb-multiarch -nx -batch -ex 'print (long)(%s)' %s 2>&1", expr, elf);
+    FILE *p = popen(cmd, "r");
+    char out[512] = "";
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    pclose(p);
+    const char *eq = strstr(out, "= ");
+    if (!eq)
+        fail_msg("gdb: %s", out);
+    return strtol(eq + 2, 0, 0);
+}
+
+/* Members through a pointer: file_write(struct file *f, ...) in the
+ * kernel, {f->ref} and {f->off} at offsets GDB gives, in a struct file
+ * this test owns. */
+static void test_members_through_pointers(void **state)
+{
+    (void)state;
+    const char *elf = OSDBG_BUILD "/kernel/kernel.elf";
+    char err[256];
+    struct debuginfo *di = debuginfo_open(elf, err, sizeof err);
+    if (!di)
+        fail_msg("%s", err);
+    uint64_t pc;
+    assert_int_equal(debuginfo_function_addr(di, "file_write", true, &pc), 0);
+    struct varloc f;
+    assert_int_equal(varloc_find(di, pc, "f", &f, err, sizeof err), 0);
+    long ref_off = gdb_long(elf, "&((struct file *)0)->ref");
+    long off_off = gdb_long(elf, "&((struct file *)0)->off");
+    static uint8_t file[64];
+    int32_t ref = 3;
+    uint64_t off = 0x1234;
+    memcpy(file + ref_off, &ref, sizeof ref);
+    memcpy(file + off_off, &off, sizeof off);
+    /* f itself: in a register, or in a frame this test owns. */
+    static uint8_t frame[4096];
+    uint64_t regs[32] = {0}, fp = (uint64_t)(uintptr_t)file;
+    if (f.kind == VARLOC_MEM) {
+        regs[f.reg] = (uint64_t)(uintptr_t)(frame + 2048);
+        memcpy(frame + 2048 + f.offset, &fp, sizeof fp);
+    } else {
+        regs[f.reg] = fp;
+    }
+    struct logprog_site site = {.di = di, .pc = pc, .user = false};
+    struct logprog lp;
+    assert_int_equal(logprog_compile(&lp, "ref={f->ref} off={f->off}", "f->ref > 2", 0, &site, err,
+                                     sizeof err),
+                     0);
+    struct runner r;
+    load(&r, &lp.gen, LOGPROG_NAME, 0);
+    char *line = hit(&lp, &r, regs);
+    assert_non_null(line);
+    assert_string_equal(line, "ref=3 off=4660");
+    free(line);
+    done(&r);
+    logprog_free(&lp);
+    /* Not a member, not a pointer: refused with the reason. */
+    assert_int_equal(logprog_compile(&lp, "{f->nosuch}", 0, 0, &site, err, sizeof err), -1);
+    assert_non_null(strstr(err, "has no member nosuch"));
+    assert_int_equal(logprog_compile(&lp, "{f->ref->x}", 0, 0, &site, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a pointer"));
+    debuginfo_close(di);
+}
+
 /* ---- built-ins ---- */
 
 static void test_builtin_registers_and_args(void **state)
@@ -553,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_what_cannot_compile),
         cmocka_unit_test(test_parameter_by_name),
         cmocka_unit_test(test_global_by_name),
+        cmocka_unit_test(test_members_through_pointers),
         cmocka_unit_test(test_builtin_registers_and_args),
         cmocka_unit_test(test_builtin_count),
         cmocka_unit_test(test_builtin_latency),
