@@ -504,11 +504,15 @@ void tracecmd_request(json_t *req, const char *command, json_t *args)
         rc = run_words(line, text, sizeof text, &extra);
     } else if (!strcmp(command, "osdbg/traceList")) {
         rc = cmd_list(&extra, text, sizeof text);
-    } else if (!strcmp(command, "osdbg/traceDetach")) {
-        rc = cmd_detach((int)json_integer_value(json_object_get(args, "id")), text, sizeof text);
     } else {
-        rc = cmd_map((int)json_integer_value(json_object_get(args, "id")), &extra, text,
-                     sizeof text);
+        json_t *id = json_object_get(args, "id");
+        if (!json_is_integer(id) || json_integer_value(id) < 0) {
+            dap_error(req, "%s wants the probe's id (a number, as osdbg/traceList gives)", command);
+            return;
+        }
+        rc = !strcmp(command, "osdbg/traceDetach")
+                 ? cmd_detach((int)json_integer_value(id), text, sizeof text)
+                 : cmd_map((int)json_integer_value(id), &extra, text, sizeof text);
     }
     if (rc < 0) {
         json_decref(extra);

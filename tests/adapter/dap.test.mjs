@@ -627,6 +627,9 @@ test('trace in the debug console: eBPF probes whose hits print while the OS runs
   assert.equal((await dc.evaluateRequest({ expression: `trace detach ${kid}`, context: 'repl' })).body.result, `probe ${kid} detached`);
   assert.equal((await dc.evaluateRequest({ expression: `trace detach ${uid}`, context: 'repl' })).body.result, `probe ${uid} detached`);
   assert.deepEqual((await dc.customRequest('osdbg/traceList', {})).body.probes, []);
+  await assert.rejects(dc.customRequest('osdbg/traceDetach', {}), /wants the probe's id/);
+  await assert.rejects(dc.customRequest('osdbg/traceMap', { id: 'x' }), /wants the probe's id/);
+  await assert.rejects(dc.customRequest('osdbg/traceDetach', { id: 99 }), /detach 99: .*no such probe/);
   assert.equal(stopped.length, 0, 'tracing never stopped the OS');
   await assert.rejects(dc.evaluateRequest({ expression: 'trace kprobe no_such_function_xyz', context: 'repl' }), /no function no_such_function_xyz in the kernel/);
   await dc.customRequest('consoleInput', { text: 'exit\n' });
