@@ -3,11 +3,11 @@
  * project's own loader and verifier (ebpf/) to check them before upload.
  */
 #include "bpfobj.h"
+#include "paths.h"
 
 #include <ebpf.h>
 
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,19 +23,9 @@
 
 const char *bpfobj_top(void)
 {
-    static char top[PATH_MAX];
-    if (!top[0]) {
-        char exe[PATH_MAX];
-        ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        exe[k > 0 ? k : 0] = 0;
-        /* build/bin/osdbg -> the directory above build */
-        snprintf(top, sizeof top, "%s/../..", dirname(exe));
-        char *real = realpath(top, 0);
-        if (real) {
-            snprintf(top, sizeof top, "%s", real);
-            free(real);
-        }
-    }
+    static char build[PATH_MAX], top[PATH_MAX];
+    if (!top[0])
+        osdbg_locate(build, top, sizeof top);
     return top;
 }
 
@@ -112,6 +102,18 @@ int bpfobj_compile(const char *path, uint8_t **elf, size_t *len, char *err, size
     unlink(out);
     unlink(log);
     return result;
+}
+
+int bpfobj_load(const char *path, uint8_t **elf, size_t *len, char *err, size_t errlen)
+{
+    size_t n = strlen(path);
+    if (n < 2 || strcmp(path + n - 2, ".o") != 0)
+        return bpfobj_compile(path, elf, len, err, errlen);
+    if (!(*elf = slurp(path, len))) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 struct pick {

@@ -17,6 +17,9 @@ const char *bpfobj_top(void);
 /* clang -O2 -g -target bpf -I<top>/include -c path: the object in *elf
  * (malloc'd).  0, or -1 with clang's first error lines in err. */
 int bpfobj_compile(const char *path, uint8_t **elf, size_t *len, char *err, size_t errlen);
+/* A user's program: a built object (path ends in .o) as it is, a source
+ * (.c) through bpfobj_compile.  0, or -1 with the reason. */
+int bpfobj_load(const char *path, uint8_t **elf, size_t *len, char *err, size_t errlen);
 /* The object's first program whose section starts with prefix ("kprobe",
  * "kretprobe", "uprobe"), else its first program.  0 or -1 (err). */
 int bpfobj_pick_program(const uint8_t *elf, size_t len, const char *prefix, char *name,

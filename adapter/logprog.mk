@@ -2,7 +2,8 @@
 # ELF objects) and their unit tests: the generated objects are loaded,
 # verified and run by the project's runtime (ebpf/, host ASan build).
 LOGPROG_TEST_SRCS := tests/adapter/test_logprog.c adapter/logprog.c adapter/bpfgen.c \
-                     adapter/builtins.c adapter/bpfobj.c adapter/varloc.c adapter/debuginfo.c
+                     adapter/builtins.c adapter/bpfobj.c adapter/paths.c adapter/varloc.c \
+                     adapter/debuginfo.c
 LOGPROG_TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
                        -fno-omit-frame-pointer -fsanitize=address,undefined \
                        -fno-sanitize-recover=undefined -Iadapter -Iinclude -Isidestub/include \

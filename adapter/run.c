@@ -8,34 +8,21 @@
  * terminal is the OS console (Ctrl-A X quits).
  */
 #include "run.h"
+#include "paths.h"
 #include "profile.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* build/bin/osdbg -> build/ and the source root above it. */
-static void locate(char *build, char *root, size_t n)
-{
-    char exe[PATH_MAX];
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    exe[k > 0 ? k : 0] = 0;
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s", exe);
-    char *bin = dirname(tmp);
-    snprintf(build, n, "%s/..", bin);
-    snprintf(root, n, "%s/../..", bin);
-}
-
 int run_main(int argc, char **argv)
 {
     char build[PATH_MAX], root[PATH_MAX], def_profile[PATH_MAX + 32], def_gdb[PATH_MAX + 32],
         def_side[PATH_MAX + 32];
-    locate(build, root, sizeof build);
+    osdbg_locate(build, root, sizeof build);
     snprintf(def_profile, sizeof def_profile, "%s/profiles/osdbg-kernel.json", root);
     snprintf(def_gdb, sizeof def_gdb, "%s/qemu-gdb.sock", build);
     snprintf(def_side, sizeof def_side, "%s/dbgchan.sock", build);

@@ -74,6 +74,11 @@ static bool ends_with(const char *s, const char *tail)
     return n >= k && strcmp(s + n - k, tail) == 0;
 }
 
+bool tprobe_names_program(const char *word)
+{
+    return builtin_by_name(word) != BUILTIN_NONE || ends_with(word, ".c") || ends_with(word, ".o");
+}
+
 int tprobe_parse(struct tprobe *t, const char *kind, const char *target, const char *prog,
                  tprobe_di_fn di_for, void *ctx, char *err, size_t errlen)
 {
@@ -121,12 +126,13 @@ int tprobe_parse(struct tprobe *t, const char *kind, const char *target, const c
     snprintf(t->func, sizeof t->func, "%s", func ? func : "");
     t->builtin = BUILTIN_REGISTERS;
     if (prog && *prog) {
-        if (ends_with(prog, ".c") || ends_with(prog, ".o") || strchr(prog, '/')) {
+        if (builtin_by_name(prog) == BUILTIN_NONE && tprobe_names_program(prog)) {
             t->builtin = BUILTIN_NONE;
             snprintf(t->path, sizeof t->path, "%s", prog);
         } else if ((t->builtin = builtin_by_name(prog)) == BUILTIN_NONE) {
             snprintf(err, errlen,
-                     "unknown program %s: registers, args, count, latency or a .bpf.c file", prog);
+                     "unknown program %s: registers, args, count, latency, a .bpf.c or a .o file",
+                     prog);
             return -1;
         }
     }
@@ -224,25 +230,8 @@ int tprobe_attach(struct side_client *c, struct tprobe *t, char *err, size_t err
         uint8_t *elf = 0;
         size_t len = 0;
         int rc = -1;
-        if (ends_with(t->path, ".o")) {
-            FILE *f = fopen(t->path, "rb");
-            if (f) {
-                fseek(f, 0, SEEK_END);
-                len = (size_t)ftell(f);
-                fseek(f, 0, SEEK_SET);
-                elf = malloc(len ? len : 1);
-                if (fread(elf, 1, len, f) != len)
-                    len = 0;
-                fclose(f);
-            }
-            if (!len) {
-                snprintf(err, errlen, "cannot read %s", t->path);
-                free(elf);
-                return -1;
-            }
-        } else if (bpfobj_compile(t->path, &elf, &len, err, errlen) < 0) {
+        if (bpfobj_load(t->path, &elf, &len, err, errlen) < 0)
             return -1;
-        }
         if (bpfobj_pick_program(elf, len, kind_name(t->kind), t->progname, sizeof t->progname, err,
                                 errlen) == 0)
             rc = upload_and_attach(c, t, elf, len, t->progname, 0, err, errlen);
@@ -306,7 +295,9 @@ char *tprobe_format(const struct tprobe *t, const struct ss_event *ev, double se
     size_t n = 0, cap = 256;
     char *out = malloc(cap);
     out[0] = 0;
-    appendf(&out, &n, &cap, "%10.6f %s/%u", secs, ev->comm[0] ? ev->comm : "-", ev->pid);
+    if (secs >= 0)
+        appendf(&out, &n, &cap, "%10.6f ", secs);
+    appendf(&out, &n, &cap, "%s/%u", ev->comm[0] ? ev->comm : "-", ev->pid);
     const char *func = t->func[0] ? t->func : "?";
     if ((ev->type == SS_EVT_REGS || (ev->type == SS_EVT_DATA && t->builtin == BUILTIN_REGISTERS)) &&
         ev->len >= BUILTIN_RECORD_REGS) {

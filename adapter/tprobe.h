@@ -34,6 +34,9 @@ struct tprobe {
     struct debuginfo *di;      /* of the probed code (not owned) */
 };
 
+/* Does this word name a program (a built-in, a .c or a .o file) rather
+ * than a probe target? */
+bool tprobe_names_program(const char *word);
 /* Fill t from the words (kind, target, optional program).  0, or -1 (err). */
 int tprobe_parse(struct tprobe *t, const char *kind, const char *target, const char *prog,
                  tprobe_di_fn di_for, void *ctx, char *err, size_t errlen);
@@ -47,8 +50,9 @@ int tprobe_attach_object(struct side_client *c, int kind, const char *user_progr
                          const uint8_t *elf, size_t len, const char *prog, const char *entry,
                          int *id, char *err, size_t errlen);
 int tprobe_detach(struct side_client *c, struct tprobe *t, char *err, size_t errlen);
-/* One event of this probe as a line (malloc'd, no newline), or 0 if it
- * says nothing (count and latency probes only fill maps). */
+/* One event of this probe as a line (malloc'd, no newline), starting with
+ * the seconds since the first event unless secs < 0, or 0 if it says
+ * nothing (count and latency probes only fill maps). */
 char *tprobe_format(const struct tprobe *t, const struct ss_event *ev, double secs);
 /* The latency histogram's buckets (zeros where none).  0 or -1 (err). */
 int tprobe_hist(struct side_client *c, const struct tprobe *t,

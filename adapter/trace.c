@@ -15,19 +15,18 @@
  */
 #include "builtins.h"
 #include "debuginfo.h"
+#include "paths.h"
 #include "profile.h"
 #include "sideclient.h"
 #include "tprobe.h"
 #include "trace.h"
 
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #define MAX_PROBES 16
 
@@ -103,22 +102,12 @@ static void usage(void)
             "  program: registers (default), args, count, latency (--hist), or a .bpf.c file\n");
 }
 
-static bool is_program_word(const char *w)
-{
-    size_t n = strlen(w);
-    return builtin_by_name(w) != BUILTIN_NONE || (n > 2 && !strcmp(w + n - 2, ".c")) ||
-           (n > 2 && !strcmp(w + n - 2, ".o"));
-}
-
 int trace_main(int argc, char **argv)
 {
-    char exe[PATH_MAX], tmp[PATH_MAX], def_socket[PATH_MAX + 32], def_profile[PATH_MAX + 32];
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    exe[k > 0 ? k : 0] = 0;
-    snprintf(tmp, sizeof tmp, "%s", exe);
-    char *bin = dirname(tmp);
-    snprintf(def_socket, sizeof def_socket, "%s/../dbgchan.sock", bin);
-    snprintf(def_profile, sizeof def_profile, "%s/../../profiles/osdbg-kernel.json", bin);
+    char build[PATH_MAX], root[PATH_MAX], def_socket[PATH_MAX + 32], def_profile[PATH_MAX + 32];
+    osdbg_locate(build, root, sizeof build);
+    snprintf(def_socket, sizeof def_socket, "%s/dbgchan.sock", build);
+    snprintf(def_profile, sizeof def_profile, "%s/profiles/osdbg-kernel.json", root);
     const char *socket_path = def_socket, *profile_path = def_profile;
     double duration = 0;
     bool hist = false;
@@ -144,7 +133,7 @@ int trace_main(int argc, char **argv)
     const char *kind = argv[i];
     int last = argc;
     const char *program = hist ? "latency" : 0;
-    if (last - i > 2 && is_program_word(argv[last - 1]))
+    if (last - i > 2 && tprobe_names_program(argv[last - 1]))
         program = argv[--last];
     if (hist && strcmp(program, "latency") != 0) {
         fprintf(stderr, "osdbg trace: --hist shows the latency program's histogram, not %s's\n",

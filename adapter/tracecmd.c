@@ -84,13 +84,13 @@ static void on_event(const struct ss_event *ev, uint64_t lost, void *arg)
     if (logpoint_event(ev))
         return;
     flush_logpoint_lines(); /* in the order the events came */
-    double secs = seconds_of(ev);
+    (void)seconds_of(ev); /* {time} counts from the first event of any probe */
     for (int i = 0; i < ntraces; i++) {
         if (traces[i].id != (int)ev->probe)
             continue;
-        char *line = tprobe_format(&traces[i], ev, secs);
+        char *line = tprobe_format(&traces[i], ev, -1);
         if (line)
-            dap_output("console", "[trace %u]%s\n", ev->probe, line + 10); /* no time column */
+            dap_output("console", "[trace %u] %s\n", ev->probe, line);
         free(line);
         return;
     }
