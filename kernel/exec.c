@@ -54,8 +54,8 @@ static int load_segment(pagetable_t pt, const struct elf64_phdr *ph, const uint8
 static long check_elf(const uint8_t *data, uint64_t size, uint64_t *image_end)
 {
     const struct elf64_ehdr *eh = (const void *)data;
-    if (size < sizeof *eh || eh->magic != ELF_MAGIC || eh->class != ELFCLASS64 ||
-        eh->data != ELFDATA2LSB || eh->type != ET_EXEC || eh->machine != EM_RISCV)
+    if (size < sizeof *eh || !elf64_magic_ok(eh->ident) || eh->ident[EI_CLASS] != ELFCLASS64 ||
+        eh->ident[EI_DATA] != ELFDATA2LSB || eh->type != ET_EXEC || eh->machine != EM_RISCV)
         return -ENOEXEC;
     if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum == 0 || eh->phoff > size ||
         (size - eh->phoff) / sizeof(struct elf64_phdr) < eh->phnum)

@@ -9,34 +9,8 @@
  */
 #include "ulib.h"
 #include <osdbg/bpf_attr.h>
+#include <osdbg/elf64.h>
 
-#define SHT_SYMTAB  2
-#define SHT_REL     9
-#define R_BPF_64_64 1
-
-struct ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct shdr {
-    uint32_t name, type;
-    uint64_t flags, addr, offset, size;
-    uint32_t link, info;
-    uint64_t addralign, entsize;
-};
-struct sym {
-    uint32_t name;
-    uint8_t info, other;
-    uint16_t shndx;
-    uint64_t value, size;
-};
-struct rel {
-    uint64_t offset, info;
-};
 struct map_def {
     uint32_t type, key_size, value_size, max_entries, flags;
 };
@@ -55,15 +29,15 @@ static int fail(const char *what)
     return 1;
 }
 
-static const struct shdr *section(int i)
+static const struct elf64_shdr *section(int i)
 {
-    const struct ehdr *eh = (const void *)obj;
-    return (const struct shdr *)(obj + eh->shoff) + i;
+    const struct elf64_ehdr *eh = (const void *)obj;
+    return (const struct elf64_shdr *)(obj + eh->shoff) + i;
 }
 
 static const char *secname(int i)
 {
-    const struct ehdr *eh = (const void *)obj;
+    const struct elf64_ehdr *eh = (const void *)obj;
     return (const char *)obj + section(eh->shstrndx)->offset + section(i)->name;
 }
 
@@ -80,9 +54,9 @@ int main(int argc, char *argv[])
     if (!obj || read(fd, obj, (size_t)obj_size) != obj_size)
         return fail("cannot read the object");
     close(fd);
-    const struct ehdr *eh = (const void *)obj;
-    if (obj_size < (long)sizeof *eh || memcmp(eh->ident, "\177ELF", 4) != 0 || eh->machine != 247 ||
-        eh->shoff + (uint64_t)eh->shnum * sizeof(struct shdr) > (uint64_t)obj_size)
+    const struct elf64_ehdr *eh = (const void *)obj;
+    if (obj_size < (long)sizeof *eh || !elf64_magic_ok(eh->ident) || eh->machine != EM_BPF_MACHINE ||
+        eh->shoff + (uint64_t)eh->shnum * sizeof(struct elf64_shdr) > (uint64_t)obj_size)
         return fail("not an eBPF ELF object");
 
     int maps = -1, prog = -1, symtab = -1, relsec = -1;
@@ -100,8 +74,8 @@ int main(int argc, char *argv[])
             relsec = i;
     if (prog < 0 || symtab < 0)
         return fail("no kprobe/ program or no symbol table");
-    const struct sym *syms = (const void *)(obj + section(symtab)->offset);
-    int nsyms = (int)(section(symtab)->size / sizeof(struct sym));
+    const struct elf64_sym *syms = (const void *)(obj + section(symtab)->offset);
+    int nsyms = (int)(section(symtab)->size / sizeof(struct elf64_sym));
     const char *strtab = (const char *)obj + section((int)section(symtab)->link)->offset;
 
     /* Maps: one BPF_MAP_CREATE per symbol in the maps section. */
@@ -124,7 +98,7 @@ int main(int argc, char *argv[])
     struct insn *insns = malloc(section(prog)->size);
     memcpy(insns, obj + section(prog)->offset, section(prog)->size);
     if (relsec >= 0) {
-        const struct rel *r = (const void *)(obj + section(relsec)->offset);
+        const struct elf64_rel *r = (const void *)(obj + section(relsec)->offset);
         for (uint64_t k = 0; k < section(relsec)->size / sizeof *r; k++) {
             int symi = (int)(r[k].info >> 32);
             if ((r[k].info & 0xffffffff) != R_BPF_64_64 || r[k].offset / 8 >= ninsns)

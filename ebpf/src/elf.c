@@ -14,49 +14,19 @@
  * The input is untrusted: every offset is checked against the file.
  */
 #include "elf_int.h"
+#include "osdbg/elf64.h"
 
-struct ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct shdr {
-    uint32_t name, type;
-    uint64_t flags, addr, offset, size;
-    uint32_t link, info;
-    uint64_t addralign, entsize;
-};
-struct sym {
-    uint32_t name;
-    uint8_t info, other;
-    uint16_t shndx;
-    uint64_t value, size;
-};
-struct rel {
-    uint64_t offset, info;
-};
-
-#define SHT_PROGBITS 1
-#define SHT_SYMTAB   2
-#define SHT_NOBITS   8
-#define SHT_REL      9
-#define STT_OBJECT   1
-#define STT_FUNC     2
-#define STT_SECTION  3
 #define MAX_PLACED   64
 
 struct elf {
     ebpf_vm *vm;
     const uint8_t *data;
     uint64_t size;
-    const struct shdr *sh;
+    const struct elf64_shdr *sh;
     uint32_t nsh;
     const char *shstr;
     uint64_t shstr_len;
-    const struct sym *syms;
+    const struct elf64_sym *syms;
     uint32_t nsyms;
     const char *str;
     uint64_t str_len;
@@ -97,7 +67,7 @@ static const char *sec_name(const struct elf *e, uint32_t i)
     return i < e->nsh ? str_at(e->shstr, e->shstr_len, e->sh[i].name) : NULL;
 }
 
-static const char *sym_name(const struct elf *e, const struct sym *s)
+static const char *sym_name(const struct elf *e, const struct elf64_sym *s)
 {
     return str_at(e->str, e->str_len, s->name);
 }
@@ -125,18 +95,17 @@ static int find_sec(const struct elf *e, const char *name)
 
 static int parse_headers(struct elf *e)
 {
-    const struct ehdr *h = (const struct ehdr *)e->data;
-    if (e->size < sizeof(*h) || h->ident[0] != 0x7f || h->ident[1] != 'E' || h->ident[2] != 'L' ||
-        h->ident[3] != 'F')
+    const struct elf64_ehdr *h = (const struct elf64_ehdr *)e->data;
+    if (e->size < sizeof(*h) || !elf64_magic_ok(h->ident))
         return bad(e, "not an ELF file");
-    if (h->ident[4] != 2 || h->ident[5] != 1)
+    if (h->ident[EI_CLASS] != ELFCLASS64 || h->ident[EI_DATA] != ELFDATA2LSB)
         return bad(e, "not ELF-64 little endian");
     if (h->machine != EM_BPF_MACHINE)
         return bad(e, "not a BPF object (e_machine)");
-    if (h->shentsize != sizeof(struct shdr) || ((uintptr_t)e->data & 7) ||
-        !range_ok(e, h->shoff, (uint64_t)h->shnum * sizeof(struct shdr)) || (h->shoff & 7))
+    if (h->shentsize != sizeof(struct elf64_shdr) || ((uintptr_t)e->data & 7) ||
+        !range_ok(e, h->shoff, (uint64_t)h->shnum * sizeof(struct elf64_shdr)) || (h->shoff & 7))
         return bad(e, "bad section header table");
-    e->sh = (const struct shdr *)(e->data + h->shoff);
+    e->sh = (const struct elf64_shdr *)(e->data + h->shoff);
     e->nsh = h->shnum;
     for (uint32_t i = 0; i < e->nsh; i++)
         if (e->sh[i].type != SHT_NOBITS && e->sh[i].type != 0 &&
@@ -151,8 +120,8 @@ static int parse_headers(struct elf *e)
             continue;
         if (!has_data(e, e->sh[i].link) || (e->sh[i].offset & 7))
             return bad(e, "bad symbol table");
-        e->syms = (const struct sym *)sec_data(e, i);
-        e->nsyms = (uint32_t)(e->sh[i].size / sizeof(struct sym));
+        e->syms = (const struct elf64_sym *)sec_data(e, i);
+        e->nsyms = (uint32_t)(e->sh[i].size / sizeof(struct elf64_sym));
         e->str = (const char *)sec_data(e, e->sh[i].link);
         e->str_len = e->sh[e->sh[i].link].size;
     }
@@ -185,7 +154,7 @@ static int legacy_maps(struct elf *e)
     if (!has_data(e, (uint32_t)s))
         return bad(e, "legacy maps section has no data");
     for (uint32_t i = 0; i < e->nsyms; i++) {
-        const struct sym *y = &e->syms[i];
+        const struct elf64_sym *y = &e->syms[i];
         if (y->shndx != s || (y->info & 0xf) == STT_SECTION)
             continue;
         const char *n = sym_name(e, y);
@@ -279,7 +248,7 @@ static int create_maps(struct elf *e)
 }
 
 /* The map a relocation's symbol names: a map symbol, or a global section. */
-static struct elf_mapspec *map_for(struct elf *e, const struct sym *y)
+static struct elf_mapspec *map_for(struct elf *e, const struct elf64_sym *y)
 {
     for (int i = 0; i < e->nspecs; i++) {
         struct elf_mapspec *m = &e->specs[i];
@@ -295,7 +264,7 @@ static struct elf_mapspec *map_for(struct elf *e, const struct sym *y)
 static bool func_at(const struct elf *e, uint32_t s, uint32_t idx, uint32_t *start, uint32_t *end)
 {
     for (uint32_t i = 0; i < e->nsyms; i++) {
-        const struct sym *y = &e->syms[i];
+        const struct elf64_sym *y = &e->syms[i];
         if (y->shndx != s || (y->info & 0xf) != STT_FUNC || (y->value & 7) || (y->size & 7))
             continue;
         if (idx * 8ull >= y->value && idx * 8ull < y->value + y->size) {
@@ -353,12 +322,12 @@ static int placed_base(struct linker *l, uint32_t s, uint32_t idx, int64_t *out)
     return 0;
 }
 
-static const struct rel *find_rel(const struct elf *e, uint32_t shndx, uint64_t idx)
+static const struct elf64_rel *find_rel(const struct elf *e, uint32_t shndx, uint64_t idx)
 {
     for (uint32_t rs = 1; rs < e->nsh; rs++) {
         if (e->sh[rs].type != SHT_REL || e->sh[rs].info != shndx || (e->sh[rs].offset & 7))
             continue;
-        const struct rel *rel = (const struct rel *)sec_data(e, rs);
+        const struct elf64_rel *rel = (const struct elf64_rel *)sec_data(e, rs);
         uint64_t nrel = e->sh[rs].size / sizeof(*rel);
         for (uint64_t k = 0; k < nrel; k++)
             if (rel[k].offset == idx * 8)
@@ -376,8 +345,8 @@ static int relocate(struct linker *l, int pi)
     for (uint32_t idx = p.start; idx < p.end; idx++) {
         uint32_t at = p.base + (idx - p.start);
         struct ebpf_insn *in = &l->out[at];
-        const struct rel *rel = find_rel(e, p.shndx, idx);
-        const struct sym *y = NULL;
+        const struct elf64_rel *rel = find_rel(e, p.shndx, idx);
+        const struct elf64_sym *y = NULL;
         uint32_t type = 0;
         if (rel) {
             uint32_t symi = (uint32_t)(rel->info >> 32);
@@ -446,7 +415,7 @@ int ebpf_load_elf(ebpf_vm *vm, const void *data, size_t size, const char *name)
     uint32_t ps = 0, pstart = 0, pend = 0;
     if (!r) {
         int s = find_sec(e, name);
-        if (s > 0 && has_data(e, (uint32_t)s) && (e->sh[s].flags & 4 /* SHF_EXECINSTR */)) {
+        if (s > 0 && has_data(e, (uint32_t)s) && (e->sh[s].flags & SHF_EXECINSTR)) {
             ps = (uint32_t)s;
             pend = (uint32_t)(e->sh[s].size / 8);
         } else {
@@ -531,7 +500,7 @@ int ebpf_elf_programs(ebpf_vm *vm, const void *data, size_t size,
         }
     }
     for (uint32_t i = 0; text > 0 && i < e->nsyms; i++) {
-        const struct sym *y = &e->syms[i];
+        const struct elf64_sym *y = &e->syms[i];
         const char *n = sym_name(e, y);
         if (n && y->shndx == text && (y->info & 0xf) == STT_FUNC && (y->info >> 4) == 1) {
             fn(n, arg);
