@@ -63,7 +63,6 @@ struct xnode {
     int64_t off;
     int size;
     bool is_signed, hex;
-    bool typed; /* vl describes the value's type (a variable or a member) */
 };
 
 struct parser {
@@ -271,7 +270,6 @@ static struct xnode *parse_value(struct parser *ps)
     x->size = x->vl.size;
     x->is_signed = x->vl.is_signed;
     x->hex = x->vl.is_pointer;
-    x->typed = true;
     /* p->member->member: each a read at the pointer plus the member's
      * offset, typed by the member (DWARF). */
     while (!ps->failed && eat(ps, "->")) {
@@ -291,7 +289,6 @@ static struct xnode *parse_value(struct parser *ps)
         d->size = d->vl.size;
         d->is_signed = d->vl.is_signed;
         d->hex = d->vl.is_pointer;
-        d->typed = true;
     }
     return x;
 }
