@@ -597,7 +597,6 @@ int varloc_member(struct debuginfo *di, const struct varloc *base, const char *m
          dwarf_tag(&st) != DW_TAG_class_type))
         return fail(why, whylen, "->%s: %s does not point to a struct", member, base->type_name);
     /* A declaration only (struct defined in another unit): find it there. */
-    Dwarf_Attribute attr;
     if (dwarf_hasattr(&st, DW_AT_declaration)) {
         const char *tag_name = dwarf_diename(&st);
         bool found = false;
@@ -622,7 +621,6 @@ int varloc_member(struct debuginfo *di, const struct varloc *base, const char *m
             return fail(why, whylen, "->%s: struct %s is only declared", member,
                         tag_name ? tag_name : "?");
     }
-    (void)attr;
     Dwarf_Die m;
     Dwarf_Word off = 0;
     if (!find_member(&st, member, &m, &off))
