@@ -356,7 +356,7 @@ test('Detach, then a latency probe from the eBPF view\'s + button; "Show histogr
   // The webview: an iframe holding the page's own iframe.
   const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
   await view.locator('svg rect.bar').first().waitFor({ timeout: 15000 });
-  assert.match(await view.locator('body').innerText(), /total [1-9]\d*[\s\S]*\[\d+K?, \d+K?\) ns/);
+  assert.match(await view.locator('body').innerText(), /total [1-9]\d*[\s\S]*\[\d+[KMG]?, \d+[KMG]?\) ns/);
   await page.screenshot({ path: path.join(IDE, 'e2e-ebpf-histogram.png') });
 });
 
