@@ -192,34 +192,93 @@ static int int_encoding(Dwarf_Die *base)
     }
 }
 
-/* Fill out's size, is_signed, is_pointer and type_name from var's type;
- * -1 if it is not an integer or pointer of 1, 2, 4 or 8 bytes. */
-static int describe_type(Dwarf_Die *var, const char *name, struct varloc *out, char *why,
-                         size_t whylen)
+/* A C char (DW_ATE_signed_char / unsigned_char, one byte): what a char *
+ * or char[N] is made of, so it prints as text. */
+static bool is_char(Dwarf_Die *declared)
 {
-    Dwarf_Die declared, t;
-    if (!type_of(var, &declared))
-        return fail(why, whylen, "%s has no type", name);
+    Dwarf_Die t;
+    Dwarf_Attribute attr;
+    Dwarf_Word enc;
+    if (dwarf_peel_type(declared, &t) != 0 || dwarf_tag(&t) != DW_TAG_base_type ||
+        dwarf_bytesize(&t) != 1 || dwarf_formudata(dwarf_attr(&t, DW_AT_encoding, &attr), &enc) != 0)
+        return false;
+    return enc == DW_ATE_signed_char || enc == DW_ATE_unsigned_char;
+}
+
+/* Bytes of a (declared) type, 0 if unknown or void. */
+static uint64_t type_bytes(Dwarf_Die *declared)
+{
+    Dwarf_Die t;
+    Dwarf_Word size;
+    if (dwarf_peel_type(declared, &t) != 0)
+        return 0;
+    if (dwarf_tag(&t) == DW_TAG_pointer_type || dwarf_tag(&t) == DW_TAG_reference_type ||
+        dwarf_tag(&t) == DW_TAG_rvalue_reference_type)
+        return dwarf_bytesize(&t) > 0 ? (uint64_t)dwarf_bytesize(&t) : 8;
+    return dwarf_aggregate_size(&t, &size) == 0 ? size : 0;
+}
+
+/* The element counts of array type arr, outermost first (§5.5: one
+ * DW_TAG_subrange_type per dimension, DW_AT_count or DW_AT_upper_bound with
+ * C's and Rust's lower bound 0; an unknown count is 0). */
+static int array_dims(Dwarf_Die *arr, uint64_t *counts, int max)
+{
+    Dwarf_Die sub;
+    int n = 0;
+    if (dwarf_child(arr, &sub) != 0)
+        return 0;
+    do {
+        if (dwarf_tag(&sub) != DW_TAG_subrange_type || n == max)
+            continue;
+        Dwarf_Attribute attr;
+        Dwarf_Word v = 0;
+        if (dwarf_formudata(dwarf_attr(&sub, DW_AT_count, &attr), &v) == 0)
+            counts[n++] = v;
+        else if (dwarf_formudata(dwarf_attr(&sub, DW_AT_upper_bound, &attr), &v) == 0)
+            counts[n++] = v + 1;
+        else
+            counts[n++] = 0; /* char s[]: flexible or extern */
+    } while (dwarf_siblingof(&sub, &sub) == 0);
+    return n;
+}
+
+#define MAX_DIMS 8
+
+/* Fill out's type fields from a declared type: size, sign, pointer, shape,
+ * string, element size, type name.  dims_used > 0 describes what indexing
+ * an array type dims_used times leaves (long a[8][8] indexed once: long[8]).
+ * -1 if the type cannot be read by a logpoint at all (floats, functions,
+ * integers of odd sizes). */
+static int describe(Dwarf_Die *declared, int dims_used, const char *name, struct varloc *out,
+                    char *why, size_t whylen)
+{
+    Dwarf_Die t;
     out->type_name[0] = 0;
-    type_name(&declared, out->type_name, sizeof out->type_name, 0);
-    if (dwarf_peel_type(&declared, &t) != 0)
+    type_name(declared, out->type_name, sizeof out->type_name, 0);
+    if (dwarf_peel_type(declared, &t) != 0)
         return fail(why, whylen, "%s has type void", name);
     out->type_die = dwarf_dieoffset(&t);
+    out->dims_used = dims_used;
+    out->shape = VARLOC_SCALAR;
+    out->is_signed = out->is_pointer = out->is_string = false;
+    out->elem_size = out->count = 0;
     int tag = dwarf_tag(&t);
     Dwarf_Word size = 0;
     bool integer = false;
-    out->is_signed = false;
-    out->is_pointer = false;
     if (tag == DW_TAG_pointer_type || tag == DW_TAG_reference_type ||
         tag == DW_TAG_rvalue_reference_type) {
         /* Without DW_AT_byte_size a pointer is as wide as an address. */
         int s = dwarf_bytesize(&t);
         uint8_t addr_size = 8;
-        Dwarf_Die cu;
+        Dwarf_Die cu, pointee;
         if (s <= 0 && dwarf_diecu(&t, &cu, &addr_size, 0))
             s = addr_size;
         size = s > 0 ? (Dwarf_Word)s : 0;
         out->is_pointer = integer = true;
+        if (type_of(&t, &pointee)) {
+            out->elem_size = type_bytes(&pointee);
+            out->is_string = tag == DW_TAG_pointer_type && is_char(&pointee);
+        }
     } else if (tag == DW_TAG_base_type) {
         int sign = int_encoding(&t);
         integer = sign >= 0;
@@ -234,12 +293,39 @@ static int describe_type(Dwarf_Die *var, const char *name, struct varloc *out, c
         int s = dwarf_bytesize(&t);
         size = s > 0 ? (Dwarf_Word)s : 0;
         integer = true;
-    } else if (dwarf_aggregate_size(&t, &size) != 0) {
-        size = 0;
+    } else if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
+               tag == DW_TAG_class_type) {
+        out->shape = VARLOC_STRUCT;
+        out->size = dwarf_aggregate_size(&t, &size) == 0 ? (int64_t)size : 0;
+        return 0;
+    } else if (tag == DW_TAG_array_type) {
+        uint64_t counts[MAX_DIMS];
+        int ndims = array_dims(&t, counts, MAX_DIMS);
+        Dwarf_Die elem;
+        if (ndims == 0 || dims_used >= ndims || !type_of(&t, &elem))
+            return fail(why, whylen, "%s is an array of unknown shape", name);
+        uint64_t stride = type_bytes(&elem);
+        for (int i = dims_used + 1; i < ndims; i++)
+            stride *= counts[i];
+        out->shape = VARLOC_ARRAY;
+        out->count = counts[dims_used];
+        out->elem_size = stride;
+        out->size = (int64_t)(stride * out->count);
+        out->is_string = dims_used == ndims - 1 && is_char(&elem);
+        if (dims_used > 0) { /* the name of what is left: "long [8]" */
+            out->type_name[0] = 0;
+            type_name(&elem, out->type_name, sizeof out->type_name, 0);
+            for (int i = dims_used; i < ndims; i++) {
+                char dim[32];
+                snprintf(dim, sizeof dim, "%s[%" PRIu64 "]", i == dims_used ? " " : "", counts[i]);
+                append(out->type_name, sizeof out->type_name, dim);
+            }
+        }
+        return 0;
     }
     if (!integer)
-        return fail(why, whylen, "%s is a %s (%" PRIu64 " bytes): only integers and pointers", name,
-                    type_kind(tag), (uint64_t)size);
+        return fail(why, whylen, "%s is a %s: only integers, pointers, structs and arrays", name,
+                    type_kind(tag));
     if (size != 1 && size != 2 && size != 4 && size != 8)
         return fail(why, whylen,
                     "%s is a %s of %" PRIu64 " bytes: only integers and pointers of 1, 2, 4 "
@@ -249,7 +335,15 @@ static int describe_type(Dwarf_Die *var, const char *name, struct varloc *out, c
     return 0;
 }
 
-/* ---- scopes ---- */
+/* The type of a variable, parameter or member. */
+static int describe_type(Dwarf_Die *var, const char *name, struct varloc *out, char *why,
+                         size_t whylen)
+{
+    Dwarf_Die declared;
+    if (!type_of(var, &declared))
+        return fail(why, whylen, "%s has no type", name);
+    return describe(&declared, 0, name, out, why, whylen);
+}
 
 static bool is_var(Dwarf_Die *die)
 {
@@ -475,6 +569,18 @@ static int locate(struct debuginfo *di, Dwarf_Die *var, Dwarf_Die *fn, bool have
     return 0;
 }
 
+/* A struct or array is reached through its address: one held in
+ * registers (DW_OP_regN) has none. */
+static int in_memory(int located, const char *name, const struct varloc *out, char *why,
+                     size_t whylen)
+{
+    if (located == 0 && out->shape != VARLOC_SCALAR && out->kind == VARLOC_REG)
+        return fail(why, whylen, "%s is a%s %s in registers: only in memory", name,
+                    out->shape == VARLOC_ARRAY ? "n" : "",
+                    out->shape == VARLOC_STRUCT ? "struct" : "array");
+    return located;
+}
+
 int varloc_find(struct debuginfo *di, uint64_t pc, const char *name, struct varloc *out, char *why,
                 size_t whylen)
 {
@@ -513,7 +619,8 @@ int varloc_find(struct debuginfo *di, uint64_t pc, const char *name, struct varl
         memset(out, 0, sizeof *out);
         if (describe_type(&var, name, out, why, whylen) != 0)
             return -1;
-        return locate(di, &var, 0, false, pc, name, out, why, whylen);
+        return in_memory(locate(di, &var, 0, false, pc, name, out, why, whylen), name, out, why,
+                         whylen);
     }
     /* The frame base is the innermost out-of-line function's. */
     bool have_fn = false;
@@ -536,6 +643,9 @@ int varloc_find(struct debuginfo *di, uint64_t pc, const char *name, struct varl
         if (dwarf_tag(&var) != DW_TAG_formal_parameter)
             return fail(why, whylen, "%s is not yet set at the function's entry 0x%" PRIx64, name,
                         pc);
+        if (out->shape != VARLOC_SCALAR) /* in registers, or behind a hidden pointer */
+            return fail(why, whylen, "%s is a %s parameter: not readable at the entry 0x%" PRIx64,
+                        name, out->shape == VARLOC_STRUCT ? "struct" : "array", pc);
         int slot = entry_slot(&fn, &var, name, why, whylen);
         if (slot < 0)
             return -1;
@@ -549,7 +659,8 @@ int varloc_find(struct debuginfo *di, uint64_t pc, const char *name, struct varl
         }
         return 0;
     }
-    return locate(di, &var, &fn, have_fn, pc, name, out, why, whylen);
+    return in_memory(locate(di, &var, &fn, have_fn, pc, name, out, why, whylen), name, out, why,
+                     whylen);
 }
 
 /* The member named `member` of struct/union type st (anonymous members
@@ -589,13 +700,18 @@ int varloc_member(struct debuginfo *di, const struct varloc *base, const char *m
                   struct varloc *out, char *why, size_t whylen)
 {
     Dwarf *dw = debuginfo_dwarf(di);
-    Dwarf_Die ptr, pointee, st;
-    if (!dw || !base->is_pointer || !dwarf_offdie(dw, base->type_die, &ptr))
-        return fail(why, whylen, "->%s: not a pointer", member);
-    if (!type_of(&ptr, &pointee) || dwarf_peel_type(&pointee, &st) != 0 ||
-        (dwarf_tag(&st) != DW_TAG_structure_type && dwarf_tag(&st) != DW_TAG_union_type &&
-         dwarf_tag(&st) != DW_TAG_class_type))
-        return fail(why, whylen, "->%s: %s does not point to a struct", member, base->type_name);
+    Dwarf_Die bt, pointee, st;
+    if (!dw || !dwarf_offdie(dw, base->type_die, &bt))
+        return fail(why, whylen, "%s: no type", member);
+    if (base->shape == VARLOC_STRUCT) {
+        st = bt;
+    } else if (!base->is_pointer) {
+        return fail(why, whylen, "%s is not a struct or a pointer to one", base->type_name);
+    } else if (!type_of(&bt, &pointee) || dwarf_peel_type(&pointee, &st) != 0 ||
+               (dwarf_tag(&st) != DW_TAG_structure_type && dwarf_tag(&st) != DW_TAG_union_type &&
+                dwarf_tag(&st) != DW_TAG_class_type)) {
+        return fail(why, whylen, "%s does not point to a struct", base->type_name);
+    }
     /* A declaration only (struct defined in another unit): find it there. */
     if (dwarf_hasattr(&st, DW_AT_declaration)) {
         const char *tag_name = dwarf_diename(&st);
@@ -618,13 +734,14 @@ int varloc_member(struct debuginfo *di, const struct varloc *base, const char *m
             off = next;
         }
         if (!found)
-            return fail(why, whylen, "->%s: struct %s is only declared", member,
-                        tag_name ? tag_name : "?");
+            return fail(why, whylen, "struct %s is only declared", tag_name ? tag_name : "?");
     }
     Dwarf_Die m;
     Dwarf_Word off = 0;
     if (!find_member(&st, member, &m, &off))
         return fail(why, whylen, "%s has no member %s", base->type_name, member);
+    if (dwarf_hasattr(&m, DW_AT_bit_size))
+        return fail(why, whylen, "%s is a bit-field", member);
     memset(out, 0, sizeof *out);
     if (describe_type(&m, member, out, why, whylen) != 0)
         return -1;
@@ -632,4 +749,29 @@ int varloc_member(struct debuginfo *di, const struct varloc *base, const char *m
     out->reg = -1;
     out->offset = (int64_t)off;
     return 0;
+}
+
+int varloc_index(struct debuginfo *di, const struct varloc *base, struct varloc *out, char *why,
+                 size_t whylen)
+{
+    Dwarf *dw = debuginfo_dwarf(di);
+    Dwarf_Die bt, elem;
+    if (!dw || !dwarf_offdie(dw, base->type_die, &bt))
+        return fail(why, whylen, "no type");
+    if (base->shape != VARLOC_ARRAY && !base->is_pointer)
+        return fail(why, whylen, "%s is not an array or a pointer", base->type_name);
+    if (base->elem_size == 0)
+        return fail(why, whylen, "%s: elements of unknown size", base->type_name);
+    memset(out, 0, sizeof *out);
+    int r;
+    uint64_t counts[MAX_DIMS];
+    if (base->shape == VARLOC_ARRAY && base->dims_used + 1 < array_dims(&bt, counts, MAX_DIMS))
+        r = describe(&bt, base->dims_used + 1, "the element", out, why, whylen);
+    else if (type_of(&bt, &elem))
+        r = describe(&elem, 0, "the element", out, why, whylen);
+    else
+        return fail(why, whylen, "%s: elements of no type", base->type_name);
+    out->kind = VARLOC_MEM;
+    out->reg = -1;
+    return r;
 }

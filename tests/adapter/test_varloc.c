@@ -210,6 +210,10 @@ static void objdump_cfa(const char *elf, uint64_t pc, int *reg, int64_t *off)
     bool in = false, found = false;
     char *save;
     for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(0, "\n", &save)) {
+        if (strstr(l, " CIE ")) { /* a new unit's CIE: no FDE's rows follow */
+            in = false;
+            continue;
+        }
         char *p = strstr(l, " FDE ");
         if (p) {
             p = strstr(p, "pc=");
@@ -467,18 +471,38 @@ static void test_unknown_name_says_which_and_where(void **state)
     assert_null(strchr(why, '\n'));
 }
 
-static void test_global_array_is_refused_as_array(void **state)
+/* matrix.c: static long a[N][N], a global (GDB: static storage).  Its
+ * address, its shape after zero, one and two indexings, from GDB. */
+static void test_global_two_dimensional_array(void **state)
 {
-    /* matrix.c: static long a[N][N], a global (GDB: static storage). */
     const char *elf = elf_path("user/matrix");
-    char *out = run(GDB " -ex 'info address a' %s 2>&1", elf);
-    assert_non_null(strstr(out, "static storage at address"));
-    free(out);
-    struct varloc v;
-    char why[256] = "";
-    assert_int_equal(varloc_find(*state, gdb_break(elf, "work"), "a", &v, why, sizeof why), -1);
-    if (!strstr(why, "a is a") || !strstr(why, "only integers and pointers"))
-        fail_msg("%s", why);
+    uint64_t addr = gdb_number(elf, "info address a", "static storage at address ", 16);
+    struct varloc v = find_ok(*state, gdb_break(elf, "work"), "a");
+    assert_int_equal(v.kind, VARLOC_ADDR);
+    assert_int_equal(v.addr, addr);
+    assert_int_equal(v.shape, VARLOC_ARRAY);
+    assert_int_equal(v.size, gdb_print(elf, "sizeof(a)"));
+    assert_int_equal(v.elem_size, gdb_print(elf, "sizeof(a[0])"));
+    assert_int_equal(v.count, gdb_print(elf, "sizeof(a) / sizeof(a[0])"));
+    assert_false(v.is_string);
+
+    struct varloc row, cell;
+    char why[256] = "", type[64];
+    assert_int_equal(varloc_index(*state, &v, &row, why, sizeof why), 0);
+    assert_int_equal(row.shape, VARLOC_ARRAY);
+    assert_int_equal(row.size, gdb_print(elf, "sizeof(a[0])"));
+    assert_int_equal(row.elem_size, gdb_print(elf, "sizeof(a[0][0])"));
+    assert_int_equal(row.count, gdb_print(elf, "sizeof(a[0]) / sizeof(a[0][0])"));
+    /* GDB's whatis says "long [8]", DWARF's base type name is "long int". */
+    snprintf(type, sizeof type, " [%lld]", gdb_print(elf, "sizeof(a[0]) / sizeof(a[0][0])"));
+    assert_non_null(strstr(row.type_name, type));
+
+    assert_int_equal(varloc_index(*state, &row, &cell, why, sizeof why), 0);
+    assert_int_equal(cell.shape, VARLOC_SCALAR);
+    assert_int_equal(cell.size, gdb_print(elf, "sizeof(a[0][0])"));
+    assert_int_equal(cell.is_signed, gdb_print(elf, "(__typeof__(a[0][0]))-1 < 0"));
+    assert_int_equal(varloc_index(*state, &cell, &row, why, sizeof why), -1);
+    assert_non_null(strstr(why, "not an array or a pointer"));
 }
 
 static void test_local_at_entry_is_refused(void **state)
@@ -544,18 +568,43 @@ static void test_rust_block_locals_in_loop(void **state)
     expect_mem(*state, elf, pc, "n");
 }
 
-static void test_rust_struct_is_refused_with_its_size(void **state)
+/* GDB's "ptype/o TYPE": the offset of one member, the first number of its line. */
+static long gdb_member_offset(const char *elf, const char *type, const char *member)
+{
+    char *out = run(GDB " -ex 'ptype/o %s' %s 2>&1", type, elf);
+    char key[64];
+    snprintf(key, sizeof key, " %s;", member); /* "u64 cur;" (GDB shows it as C) */
+    for (char *line = strtok(out, "\n"); line; line = strtok(0, "\n")) {
+        char *open = strstr(line, "/*");
+        if (open && strstr(line, key)) {
+            long off = strtol(open + 2, 0, 10);
+            free(out);
+            return off;
+        }
+    }
+    fail_msg("ptype/o %s has no member %s", type, member);
+    return -1;
+}
+
+/* let mut fib = Fib { prev: 0, cur: 1 }: a struct in the frame; fib.cur at
+ * the offset GDB's ptype/o gives (rustc may reorder fields). */
+static void test_rust_struct_and_its_member(void **state)
 {
     const char *elf = elf_path("user/rustdemo");
     uint64_t pc = gdb_break(elf, "rustdemo.rs:45");
     struct gdb_sym sym;
     assert_true(gdb_scope(elf, pc, "fib", &sym));
-    struct varloc v;
-    char why[256] = "", size[32];
-    assert_int_equal(varloc_find(*state, pc, "fib", &v, why, sizeof why), -1);
-    snprintf(size, sizeof size, "(%d bytes)", sym.length);
-    assert_non_null(strstr(why, "fib is a struct"));
-    assert_non_null(strstr(why, size));
+    struct varloc v = expect_mem(*state, elf, pc, "fib");
+    assert_int_equal(v.shape, VARLOC_STRUCT);
+    assert_int_equal(v.size, sym.length);
+    struct varloc cur;
+    char why[256] = "";
+    assert_int_equal(varloc_member(*state, &v, "cur", &cur, why, sizeof why), 0);
+    assert_int_equal(cur.offset, gdb_member_offset(elf, "rustdemo::Fib", "cur"));
+    assert_int_equal(cur.size, 8);
+    assert_false(cur.is_signed);
+    assert_int_equal(varloc_member(*state, &v, "nosuch", &cur, why, sizeof why), -1);
+    assert_non_null(strstr(why, "no member nosuch"));
 }
 
 static void test_rust_reference_is_a_pointer(void **state)
@@ -609,6 +658,70 @@ static void test_kernel_global_by_address(void **state)
     assert_true(v.is_pointer);
 }
 
+/* kexec(const char *path, const char *const argv[]): path is text, argv[i]
+ * a pointer to text, 8 bytes apart. */
+static void test_kernel_strings(void **state)
+{
+    const char *elf = elf_path("kernel/kernel.elf");
+    uint64_t pc = gdb_break(elf, "kexec");
+    struct varloc path = expect_mem(*state, elf, pc, "path");
+    assert_int_equal(path.shape, VARLOC_SCALAR);
+    assert_true(path.is_pointer && path.is_string);
+    struct varloc argv = expect_mem(*state, elf, pc, "argv");
+    assert_true(argv.is_pointer);
+    assert_false(argv.is_string); /* a pointer to pointers */
+    struct varloc arg;
+    char why[256] = "";
+    assert_int_equal(varloc_index(*state, &argv, &arg, why, sizeof why), 0);
+    assert_int_equal(argv.elem_size, gdb_print(elf, "sizeof(const char *)"));
+    assert_true(arg.is_pointer && arg.is_string);
+}
+
+/* sys_exec's char path[MAXPATH]: an array of char on the stack is text. */
+static void test_kernel_char_array_local(void **state)
+{
+    const char *elf = elf_path("kernel/kernel.elf");
+    uint64_t pc = gdb_break(elf, "sys_exec");
+    struct varloc v = expect_mem(*state, elf, pc, "path");
+    assert_int_equal(v.shape, VARLOC_ARRAY);
+    assert_true(v.is_string);
+    assert_int_equal(v.elem_size, 1);
+    struct gdb_sym sym = expected(elf, pc, "path");
+    assert_int_equal(v.size, sym.length);
+    assert_int_equal(v.count, sym.length); /* one byte each */
+}
+
+/* initproc->name (char[16], text) and initproc->context.ra (a struct
+ * member, then a member of it) at the offsets C gives. */
+static void test_kernel_members_of_struct_proc(void **state)
+{
+    const char *elf = elf_path("kernel/kernel.elf");
+    struct varloc p = find_ok(*state, gdb_break(elf, "sys_getpid"), "initproc");
+    struct varloc name, ctx, ra, pt;
+    char why[256] = "";
+    assert_int_equal(varloc_member(*state, &p, "name", &name, why, sizeof why), 0);
+    assert_int_equal(name.offset, gdb_print(elf, "(long)&((struct proc *)0)->name"));
+    assert_int_equal(name.shape, VARLOC_ARRAY);
+    assert_int_equal(name.count, gdb_print(elf, "sizeof(((struct proc *)0)->name)"));
+    assert_true(name.is_string);
+
+    assert_int_equal(varloc_member(*state, &p, "context", &ctx, why, sizeof why), 0);
+    assert_int_equal(ctx.shape, VARLOC_STRUCT);
+    assert_int_equal(ctx.offset, gdb_print(elf, "(long)&((struct proc *)0)->context"));
+    assert_int_equal(ctx.size, gdb_print(elf, "sizeof(struct context)"));
+    assert_int_equal(varloc_member(*state, &ctx, "ra", &ra, why, sizeof why), 0);
+    assert_int_equal(ra.offset, gdb_print(elf, "(long)&((struct context *)0)->ra"));
+    assert_int_equal(ra.size, 8);
+
+    /* pagetable_t is a typedef of a pointer to 8-byte entries: p->pagetable[i]. */
+    assert_int_equal(varloc_member(*state, &p, "pagetable", &pt, why, sizeof why), 0);
+    assert_true(pt.is_pointer);
+    assert_int_equal(pt.elem_size, gdb_print(elf, "sizeof(*((struct proc *)0)->pagetable)"));
+    /* A member of something that is not a struct. */
+    assert_int_equal(varloc_member(*state, &ra, "x", &pt, why, sizeof why), -1);
+    assert_non_null(strstr(why, "not a struct"));
+}
+
 int main(void)
 {
     const struct CMUnitTest matrix_tests[] = {
@@ -618,20 +731,23 @@ int main(void)
         cmocka_unit_test(test_matrix_block_locals_at_inner_loop),
         cmocka_unit_test(test_block_local_outside_its_block_is_not_found),
         cmocka_unit_test(test_unknown_name_says_which_and_where),
-        cmocka_unit_test(test_global_array_is_refused_as_array),
+        cmocka_unit_test(test_global_two_dimensional_array),
         cmocka_unit_test(test_local_at_entry_is_refused),
     };
     const struct CMUnitTest rust_tests[] = {
         cmocka_unit_test(test_rust_param_is_frame_register_relative),
         cmocka_unit_test(test_rust_param_at_entry_is_a0),
         cmocka_unit_test(test_rust_block_locals_in_loop),
-        cmocka_unit_test(test_rust_struct_is_refused_with_its_size),
+        cmocka_unit_test(test_rust_struct_and_its_member),
         cmocka_unit_test(test_rust_reference_is_a_pointer),
     };
     const struct CMUnitTest kernel_tests[] = {
         cmocka_unit_test(test_kernel_param_and_local),
         cmocka_unit_test(test_kernel_pointer_param),
         cmocka_unit_test(test_kernel_global_by_address),
+        cmocka_unit_test(test_kernel_strings),
+        cmocka_unit_test(test_kernel_char_array_local),
+        cmocka_unit_test(test_kernel_members_of_struct_proc),
     };
     int failed = 0;
     failed += cmocka_run_group_tests_name("varloc matrix", matrix_tests, open_matrix, close_di);
