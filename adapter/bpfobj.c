@@ -182,7 +182,7 @@ int bpfobj_verify(const uint8_t *elf, size_t len, const char *name, char *err, s
     static const uint32_t kernel_helpers[] = {
         BPF_FUNC_ktime_get_ns,      BPF_FUNC_get_smp_processor_id, BPF_FUNC_get_current_pid_tgid,
         BPF_FUNC_get_current_comm,  BPF_FUNC_probe_read_kernel,    BPF_FUNC_probe_read_user,
-        BPF_FUNC_trace_printk,
+        BPF_FUNC_trace_printk,      BPF_FUNC_probe_read_kernel_str, BPF_FUNC_probe_read_user_str,
     };
     for (size_t i = 0; i < sizeof kernel_helpers / sizeof kernel_helpers[0]; i++)
         ebpf_register_helper(vm, kernel_helpers[i], stub, ebpf_linux_proto(kernel_helpers[i]));

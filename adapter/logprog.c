@@ -6,10 +6,12 @@
  * ring buffer "events", the hit count to the array "hits".
  *
  * Stack frame (512 bytes, RFC 9669 section 4.3):
- *   fp-8*(1+i)          record slot i (i < LOGPROG_MAX_SLOTS)
- *   fp-136 .. fp-8*33   temporaries of conditions
- *   fp-280 .. fp-264    comm buffer (16 bytes) of comm comparisons
- *   fp-288              the hits map's key
+ *   fp-8*(1+i)          record slot i (i < LOGPROG_MAX_SLOTS = 32); a string
+ *                       takes LOGPROG_STR_SLOTS slots, its text from the
+ *                       lowest address up
+ *   fp-264 .. fp-384    temporaries (conditions, indexes, string addresses)
+ *   fp-408 .. fp-385    text compared with a "string" (comm, char *, char[])
+ *   fp-416              the hits map's key
  */
 #include "logprog.h"
 #include "debuginfo.h"
@@ -24,8 +26,9 @@
 #define SLOT_OFF(i)  ((int16_t)(-8 * ((i) + 1)))
 #define TEMP_FIRST   LOGPROG_MAX_SLOTS
 #define TEMP_MAX     16
-#define COMM_OFF     (-280)
-#define KEY_OFF      (-288)
+#define TEXT_OFF     (-408) /* 24 bytes: 16 and the byte that tells a longer text */
+#define TEXT_READ    24
+#define KEY_OFF      (-416)
 #define RINGBUF_SIZE (16 * 1024)
 
 /* ---- registers ---- */
@@ -54,13 +57,20 @@ int logprog_reg_index(const char *name, size_t n)
 
 enum xkind { X_REG, X_VAR, X_CONST, X_DEREF, X_PID, X_COMM, X_TIME };
 
+/* A value.  X_DEREF reads size bytes at inner's value + off (+ index *
+ * stride); with addr_only it is that address instead, for what is only
+ * reached into (a struct or array member: its value is where it starts).
+ * typed: vl holds the DWARF type (variables, members, elements), so
+ * members, elements and text can be asked of it. */
 struct xnode {
     enum xkind k;
     int reg;
     struct varloc vl;
+    bool typed;
     int64_t c;
-    struct xnode *inner;
-    int64_t off;
+    struct xnode *inner, *index;
+    int64_t off, stride;
+    bool addr_only;
     int size;
     bool is_signed, hex;
 };
@@ -148,6 +158,7 @@ static void free_node(struct xnode *x)
 {
     if (x) {
         free_node(x->inner);
+        free_node(x->index);
         free(x);
     }
 }
@@ -180,6 +191,7 @@ static bool cast_type(const char *name, int *size, bool *is_signed, bool *hex)
 }
 
 static struct xnode *parse_value(struct parser *ps);
+static struct xnode *parse_postfix(struct parser *ps, struct xnode *x, const char *name);
 
 /* After '*': an optional cast "(type*)", then "(E [+-] k)" or a name. */
 static struct xnode *parse_deref(struct parser *ps)
@@ -267,38 +279,98 @@ static struct xnode *parse_value(struct parser *ps)
         fail(ps, "{%s}: %s", name, ps->site->di ? why : "no debug information here");
         return x;
     }
-    x->size = x->vl.size;
+    x->typed = true;
+    x->size = x->vl.shape == VARLOC_SCALAR ? x->vl.size : 8;
     x->is_signed = x->vl.is_signed;
     x->hex = x->vl.is_pointer;
-    /* p->member->member: each a read at the pointer plus the member's
-     * offset, typed by the member (DWARF). */
-    while (!ps->failed && eat(ps, "->")) {
-        char member[128];
-        if (!ident(ps, member, sizeof member)) {
-            fail(ps, "a member name must follow ->");
-            break;
+    return parse_postfix(ps, x, name);
+}
+
+/* What p->m, s.m or a[i] reaches, typed by el: read it (a number, a
+ * pointer), or only compute where it is (a struct, an array). */
+static struct xnode *reach(struct xnode *inner, const struct varloc *el, int64_t off)
+{
+    struct xnode *d = node(X_DEREF);
+    d->inner = inner;
+    d->vl = *el;
+    d->typed = true;
+    d->off = off;
+    d->addr_only = el->shape != VARLOC_SCALAR;
+    d->size = el->shape == VARLOC_SCALAR ? el->size : 8;
+    d->is_signed = el->is_signed;
+    d->hex = el->is_pointer;
+    return d;
+}
+
+/* After a typed value: ->member (through a pointer), .member (of a struct
+ * in memory) and [index] (of an array or a pointer), in any sequence, each
+ * typed by DWARF.  name: the expression so far, for the reasons. */
+static struct xnode *parse_postfix(struct parser *ps, struct xnode *x, const char *name)
+{
+    char so_far[256], why[200];
+    snprintf(so_far, sizeof so_far, "%s", name);
+    for (;;) {
+        if (ps->failed)
+            return x;
+        bool arrow = eat(ps, "->");
+        if (arrow || eat(ps, ".")) {
+            char member[128];
+            if (!ident(ps, member, sizeof member)) {
+                fail(ps, "{%s}: a member name must follow %s", so_far, arrow ? "->" : ".");
+                return x;
+            }
+            struct varloc m;
+            if (arrow && !x->vl.is_pointer) {
+                fail(ps, "{%s->%s}: %s is not a pointer (use .)", so_far, member, so_far);
+                return x;
+            }
+            if (!arrow && x->vl.shape != VARLOC_STRUCT) {
+                fail(ps, "{%s.%s}: %s is not a struct%s", so_far, member, so_far,
+                     x->vl.is_pointer ? " (use ->)" : "");
+                return x;
+            }
+            if (varloc_member(ps->site->di, &x->vl, member, &m, why, sizeof why) < 0) {
+                fail(ps, "{%s%s%s}: %s", so_far, arrow ? "->" : ".", member, why);
+                return x;
+            }
+            x = reach(x, &m, m.offset);
+            size_t used = strlen(so_far);
+            snprintf(so_far + used, sizeof so_far - used, "%s%s", arrow ? "->" : ".", member);
+        } else if (eat(ps, "[")) {
+            struct xnode *index = parse_value(ps);
+            if (!ps->failed && !eat(ps, "]"))
+                fail(ps, "{%s[...}: missing ]", so_far);
+            struct varloc el;
+            if (!ps->failed && varloc_index(ps->site->di, &x->vl, &el, why, sizeof why) < 0)
+                fail(ps, "{%s[...]}: %s", so_far, why);
+            if (ps->failed) {
+                free_node(index);
+                return x;
+            }
+            int64_t stride = (int64_t)x->vl.elem_size;
+            if (index->k == X_CONST) { /* a[3]: a fixed offset */
+                x = reach(x, &el, index->c * stride);
+                free_node(index);
+            } else {
+                x = reach(x, &el, 0);
+                x->index = index;
+                x->stride = stride;
+            }
+            size_t used = strlen(so_far);
+            snprintf(so_far + used, sizeof so_far - used, "[]");
+        } else {
+            return x;
         }
-        struct xnode *d = node(X_DEREF);
-        d->inner = x;
-        x = d;
-        if (varloc_member(ps->site->di, &d->inner->vl, member, &d->vl, why, sizeof why) < 0) {
-            fail(ps, "{%s->%s}: %s", name, member, why);
-            break;
-        }
-        d->off = d->vl.offset;
-        d->size = d->vl.size;
-        d->is_signed = d->vl.is_signed;
-        d->hex = d->vl.is_pointer;
     }
-    return x;
 }
 
 /* ---- code ---- */
 
 struct emitter {
     struct bpfgen *g;
-    int32_t read_helper;
+    int32_t read_helper, read_str_helper;
     int ntemps;
+    bool too_many_temps;
     int fails[64]; /* jumps to the program's end: condition false */
     int nfails;
 };
@@ -314,7 +386,34 @@ static void emit_read(struct emitter *e, int16_t off, int size)
     bpfgen_call(e->g, e->read_helper);
 }
 
-/* The value of x, zero-extended to 64 bits, into the stack slot at off. */
+/* Load the slot into reg, sign-extended when the value is signed and short. */
+static void load_operand(struct emitter *e, const struct xnode *x, int reg, int16_t off)
+{
+    bpfgen_ldx(e->g, BPF_DW, reg, R10, off);
+    if (x->is_signed && x->size < 8) {
+        bpfgen_alu_imm(e->g, BPF_LSH, reg, 64 - 8 * x->size);
+        bpfgen_alu_imm(e->g, BPF_ARSH, reg, 64 - 8 * x->size);
+    }
+}
+
+/* A temporary slot. */
+static int16_t temp(struct emitter *e)
+{
+    if (e->ntemps == TEMP_MAX) {
+        e->too_many_temps = true;
+        return SLOT_OFF(TEMP_FIRST + TEMP_MAX - 1); /* keep emitting; compile refuses */
+    }
+    return SLOT_OFF(TEMP_FIRST + e->ntemps++);
+}
+
+/* Is x text: a char * or a char array? */
+static bool is_text(const struct xnode *x)
+{
+    return x->typed && x->vl.is_string;
+}
+
+/* The value of x, zero-extended to 64 bits, into the stack slot at off.
+ * The value of a struct or an array is its address. */
 static void emit_value(struct emitter *e, const struct xnode *x, int16_t off)
 {
     struct bpfgen *g = e->g;
@@ -324,7 +423,15 @@ static void emit_value(struct emitter *e, const struct xnode *x, int16_t off)
         bpfgen_stx(g, BPF_DW, R10, off, R0);
         break;
     case X_VAR:
-        if (x->vl.kind == VARLOC_REG) {
+        if (x->vl.shape != VARLOC_SCALAR) { /* in memory (varloc_find): its address */
+            if (x->vl.kind == VARLOC_ADDR) {
+                bpfgen_ld_imm64(g, R0, x->vl.addr);
+            } else {
+                bpfgen_ldx(g, BPF_DW, R0, R6, (int16_t)(8 * x->vl.reg));
+                bpfgen_alu_imm(g, BPF_ADD, R0, (int32_t)x->vl.offset);
+            }
+            bpfgen_stx(g, BPF_DW, R10, off, R0);
+        } else if (x->vl.kind == VARLOC_REG) {
             bpfgen_ldx(g, BPF_DW, R0, R6, (int16_t)(8 * x->vl.reg));
             if (x->size < 8) { /* only the variable's bytes */
                 bpfgen_alu_imm(g, BPF_LSH, R0, 64 - 8 * x->size);
@@ -341,13 +448,27 @@ static void emit_value(struct emitter *e, const struct xnode *x, int16_t off)
             emit_read(e, off, x->size);
         }
         break;
-    case X_DEREF:
+    case X_DEREF: {
         emit_value(e, x->inner, off);
+        int16_t t = 0;
+        if (x->index) {
+            t = temp(e);
+            emit_value(e, x->index, t);
+        }
         bpfgen_ldx(g, BPF_DW, R3, R10, off);
+        if (x->index) { /* + index * stride, the index signed by its type */
+            load_operand(e, x->index, R0, t);
+            bpfgen_alu_imm(g, BPF_MUL, R0, (int32_t)x->stride);
+            bpfgen_alu_reg(g, BPF_ADD, R3, R0);
+        }
         if (x->off)
             bpfgen_alu_imm(g, BPF_ADD, R3, (int32_t)x->off);
-        emit_read(e, off, x->size);
+        if (x->addr_only)
+            bpfgen_stx(g, BPF_DW, R10, off, R3);
+        else
+            emit_read(e, off, x->size);
         break;
+    }
     case X_PID:
         bpfgen_call(g, BPF_FUNC_get_current_pid_tgid);
         bpfgen_alu_imm(g, BPF_LSH, R0, 32); /* the low half is the thread id */
@@ -366,54 +487,69 @@ static void emit_value(struct emitter *e, const struct xnode *x, int16_t off)
     }
 }
 
-/* Load the slot into reg, sign-extended when the value is signed and short. */
-static void load_operand(struct emitter *e, const struct xnode *x, int reg, int16_t off)
-{
-    bpfgen_ldx(e->g, BPF_DW, reg, R10, off);
-    if (x->is_signed && x->size < 8) {
-        bpfgen_alu_imm(e->g, BPF_LSH, reg, 64 - 8 * x->size);
-        bpfgen_alu_imm(e->g, BPF_ARSH, reg, 64 - 8 * x->size);
-    }
-}
+/* How a value is used: printed, as a number (conditions, indexes), or
+ * only reached into (the pointer of ->, the struct of ., the array of []). */
+enum use { USE_MESSAGE, USE_NUMBER, USE_BASE };
 
-static bool check_value(struct parser *ps, const struct xnode *x, bool in_condition)
+static bool check_value(struct parser *ps, const struct xnode *x, enum use use)
 {
-    if (x->k == X_COMM && !in_condition)
+    if (x->k == X_COMM && use == USE_MESSAGE)
         return true;
     if (x->k == X_COMM) {
         fail(ps, "comm can only be compared with a string (comm == \"name\")");
         return false;
     }
-    if (x->k == X_TIME && in_condition) {
+    if (x->k == X_TIME && use != USE_MESSAGE) {
         fail(ps, "time cannot be used in a condition");
         return false;
     }
+    if (use != USE_BASE && x->typed && x->vl.shape != VARLOC_SCALAR &&
+        !(use == USE_MESSAGE && x->vl.is_string)) {
+        fail(ps, "a %s of %d bytes: print its members or elements", x->vl.type_name, x->vl.size);
+        return false;
+    }
+    if (x->index && !check_value(ps, x->index, USE_NUMBER))
+        return false;
     if (x->k == X_DEREF || x->k == X_VAR)
-        return x->inner ? check_value(ps, x->inner, true) : true;
+        return x->inner ? check_value(ps, x->inner, USE_BASE) : true;
     return true;
 }
 
-/* comm == "name": the current comm (16 bytes, zero padded) against the
- * string as two 64-bit words.  Result (0/1) in r0. */
-static void emit_comm_compare(struct emitter *e, const char *want, bool equal)
+/* comm == "name", or text == "name": the current comm (16 bytes, zero
+ * padded), or the text x is (read with its NUL into zeroed bytes, one more
+ * than 16 so that a longer text differs), against the string as two 64-bit
+ * words.  Result (0/1) in r0. */
+static void emit_text_compare(struct emitter *e, const struct xnode *x, const char *want,
+                              bool equal)
 {
     struct bpfgen *g = e->g;
+    int16_t t = 0;
+    if (x) {
+        t = temp(e);
+        emit_value(e, x, t);
+    }
     uint8_t buf[16] = {0};
     memcpy(buf, want, strlen(want) < 15 ? strlen(want) : 15);
     uint64_t w0, w1;
     memcpy(&w0, buf, 8);
     memcpy(&w1, buf + 8, 8);
-    bpfgen_st_imm(g, BPF_DW, R10, COMM_OFF, 0);
-    bpfgen_st_imm(g, BPF_DW, R10, COMM_OFF + 8, 0);
+    for (int i = 0; i < TEXT_READ; i += 8)
+        bpfgen_st_imm(g, BPF_DW, R10, (int16_t)(TEXT_OFF + i), 0);
     bpfgen_mov_reg(g, R1, R10);
-    bpfgen_alu_imm(g, BPF_ADD, R1, COMM_OFF);
-    bpfgen_mov_imm(g, R2, 16);
-    bpfgen_call(g, BPF_FUNC_get_current_comm);
+    bpfgen_alu_imm(g, BPF_ADD, R1, TEXT_OFF);
+    if (x) {
+        bpfgen_mov_imm(g, R2, TEXT_READ);
+        bpfgen_ldx(g, BPF_DW, R3, R10, t);
+        bpfgen_call(g, e->read_str_helper);
+    } else {
+        bpfgen_mov_imm(g, R2, 16);
+        bpfgen_call(g, BPF_FUNC_get_current_comm);
+    }
     bpfgen_mov_imm(g, R0, equal ? 0 : 1);
-    bpfgen_ldx(g, BPF_DW, R1, R10, COMM_OFF);
+    bpfgen_ldx(g, BPF_DW, R1, R10, TEXT_OFF);
     bpfgen_ld_imm64(g, R2, w0);
     int j1 = bpfgen_jmp_reg(g, BPF_JNE, R1, R2);
-    bpfgen_ldx(g, BPF_DW, R1, R10, COMM_OFF + 8);
+    bpfgen_ldx(g, BPF_DW, R1, R10, TEXT_OFF + 8);
     bpfgen_ld_imm64(g, R2, w1);
     int j2 = bpfgen_jmp_reg(g, BPF_JNE, R1, R2);
     bpfgen_mov_imm(g, R0, equal ? 1 : 0);
@@ -439,41 +575,40 @@ static void compare(struct parser *ps, struct emitter *e)
             break;
         }
     }
-    if (a->k == X_COMM) {
-        skip_ws(ps);
+    skip_ws(ps);
+    if (a->k == X_COMM || (is_text(a) && *ps->p == '"')) {
         if (op < 0 || op > 1 || *ps->p != '"') {
             fail(ps, "comm can only be compared with == or != and a \"string\"");
             free_node(a);
             return;
         }
+        if (a->k != X_COMM && !check_value(ps, a, USE_BASE)) {
+            free_node(a);
+            return;
+        }
         const char *start = ++ps->p, *end = strchr(start, '"');
         if (!end || end - start > 15) {
-            fail(ps, "a process name is a quoted string of at most 15 bytes");
+            fail(ps, "%s is compared with a quoted string of at most 15 bytes",
+                 a->k == X_COMM ? "a process name" : "text");
             free_node(a);
             return;
         }
         char want[16];
         snprintf(want, sizeof want, "%.*s", (int)(end - start), start);
         ps->p = end + 1;
-        emit_comm_compare(e, want, op == 0);
+        emit_text_compare(e, a->k == X_COMM ? 0 : a, want, op == 0);
         free_node(a);
         return;
     }
     struct xnode *b = 0;
     if (op >= 0)
         b = parse_value(ps);
-    if (ps->failed || !check_value(ps, a, true) || (b && !check_value(ps, b, true))) {
+    if (ps->failed || !check_value(ps, a, USE_NUMBER) || (b && !check_value(ps, b, USE_NUMBER))) {
         free_node(a);
         free_node(b);
         return;
     }
-    if (e->ntemps + 2 > TEMP_MAX) {
-        fail(ps, "condition too long");
-        free_node(a);
-        free_node(b);
-        return;
-    }
-    int16_t ta = SLOT_OFF(TEMP_FIRST + e->ntemps++), tb = SLOT_OFF(TEMP_FIRST + e->ntemps++);
+    int16_t ta = temp(e), tb = temp(e);
     emit_value(e, a, ta);
     if (b)
         emit_value(e, b, tb);
@@ -564,16 +699,35 @@ static void emit_hit_condition(struct emitter *e, int map, uint8_t op, int64_t n
     bpfgen_land(g, ok);
 }
 
-static void add_seg(struct logprog *lp, enum logprog_seg_kind k, const char *text, size_t n,
-                    int slot, int size)
+static struct logprog_seg *add_seg(struct logprog *lp, enum logprog_seg_kind k, const char *text,
+                                   size_t n, int slot, int size)
 {
+    static struct logprog_seg spare;
     if (lp->nsegs == LOGPROG_MAX_SEGS)
-        return;
+        return &spare;
     struct logprog_seg *s = &lp->segs[lp->nsegs++];
     s->kind = k;
     s->text = text ? strndup(text, n) : 0;
     s->slot = slot;
     s->size = size;
+    s->cut = false;
+    return s;
+}
+
+/* The text x is (a char *'s, a char array's) into the record: zeroed slots,
+ * then at most bytes - 1 bytes and a NUL (bpf_probe_read_*_str). */
+static void emit_text(struct emitter *e, const struct xnode *x, int16_t dst, int bytes)
+{
+    struct bpfgen *g = e->g;
+    int16_t t = temp(e);
+    emit_value(e, x, t);
+    for (int i = 0; i < bytes; i += 8)
+        bpfgen_st_imm(g, BPF_DW, R10, (int16_t)(dst + i), 0);
+    bpfgen_mov_reg(g, R1, R10);
+    bpfgen_alu_imm(g, BPF_ADD, R1, dst);
+    bpfgen_mov_imm(g, R2, bytes);
+    bpfgen_ldx(g, BPF_DW, R3, R10, t);
+    bpfgen_call(g, e->read_str_helper);
 }
 
 int logprog_compile(struct logprog *lp, const char *message, const char *condition,
@@ -590,7 +744,9 @@ int logprog_compile(struct logprog *lp, const char *message, const char *conditi
     bpfgen_prog(g, LOGPROG_NAME, section);
     struct emitter e = {
         .g = g,
-        .read_helper = site->user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel};
+        .read_helper = site->user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel,
+        .read_str_helper =
+            site->user ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_kernel_str};
     struct parser ps = {.site = site, .why = why, .whylen = whylen};
     bpfgen_mov_reg(g, R6, R1);
 
@@ -634,19 +790,36 @@ int logprog_compile(struct logprog *lp, const char *message, const char *conditi
         skip_ws(&ps);
         if (!ps.failed && *ps.p)
             fail(&ps, "{%s}: unexpected \"%s\"", expr, ps.p);
-        check_value(&ps, x, false);
+        check_value(&ps, x, USE_MESSAGE);
         if (ps.failed) {
             free_node(x);
             logprog_free(lp);
             return -1;
         }
+        /* Text: a char array's own length and its NUL, else up to
+         * LOGPROG_STR_SLOTS slots (a longer one is cut, and says so). */
+        int bytes = 8, slots = 1;
+        bool cut = false;
+        if (is_text(x)) {
+            uint64_t own = x->vl.shape == VARLOC_ARRAY && x->vl.count ? x->vl.count + 1 : 0;
+            bytes = own && own <= 8 * LOGPROG_STR_SLOTS ? (int)own : 8 * LOGPROG_STR_SLOTS;
+            cut = !own || own > 8 * LOGPROG_STR_SLOTS;
+            slots = (bytes + 7) / 8;
+        }
         if (x->k == X_PID || x->k == X_COMM || x->k == X_TIME) {
             add_seg(lp, x->k == X_PID ? LP_PID : x->k == X_COMM ? LP_COMM : LP_TIME, 0, 0, 0, 0);
-        } else if (lp->nslots == LOGPROG_MAX_SLOTS) {
+        } else if (lp->nslots + slots > LOGPROG_MAX_SLOTS) {
             free_node(x);
-            snprintf(why, whylen, "more than %d values in one message", LOGPROG_MAX_SLOTS);
+            snprintf(why, whylen, "the values of one message take more than %d bytes",
+                     8 * LOGPROG_MAX_SLOTS);
             logprog_free(lp);
             return -1;
+        } else if (is_text(x)) {
+            int slot = lp->nslots;
+            lp->nslots += slots;
+            /* The text starts at the lowest address of its slots. */
+            emit_text(&e, x, SLOT_OFF(slot + slots - 1), bytes);
+            add_seg(lp, LP_TEXT_VALUE, 0, 0, slot, bytes)->cut = cut;
         } else {
             int slot = lp->nslots++;
             emit_value(&e, x, SLOT_OFF(slot));
@@ -672,6 +845,12 @@ int logprog_compile(struct logprog *lp, const char *message, const char *conditi
         bpfgen_land(g, e.fails[i]);
     bpfgen_mov_imm(g, R0, 0);
     bpfgen_exit(g);
+    if (e.too_many_temps) {
+        snprintf(why, whylen, "the message and condition need more than %d temporary values",
+                 TEMP_MAX);
+        logprog_free(lp);
+        return -1;
+    }
     if (g->overflow) {
         snprintf(why, whylen, "the message needs a program larger than %d instructions",
                  BPFGEN_MAX_INSNS);
@@ -697,10 +876,33 @@ char *logprog_format(const struct logprog *lp, const void *data, size_t len, uin
             if (at + 8 <= len)
                 memcpy(&v, (const uint8_t *)data + at, 8);
         }
+        char text[8 * LOGPROG_STR_SLOTS * 4 + 8];
         switch (s->kind) {
         case LP_TEXT:
             piece = s->text;
             break;
+        case LP_TEXT_VALUE: {
+            /* The slots from slot + slots - 1 (lowest address, so first in
+             * the reversed record) on; printable ASCII, else C escapes. */
+            int slots = (s->size + 7) / 8;
+            size_t at = (size_t)(nrec - (s->slot + slots)) * 8, k = 0;
+            const uint8_t *b = (const uint8_t *)data + at;
+            int i = 0;
+            for (; i < s->size && at + (size_t)i < len && b[i]; i++) {
+                uint8_t c = b[i];
+                if (c >= 32 && c < 127)
+                    text[k++] = (char)c;
+                else if (c == '\n')
+                    k += (size_t)snprintf(text + k, sizeof text - k, "\\n");
+                else
+                    k += (size_t)snprintf(text + k, sizeof text - k, "\\x%02x", c);
+            }
+            text[k] = 0;
+            if (s->cut && i == s->size - 1) /* as long as it could be: there may be more */
+                snprintf(text + k, sizeof text - k, "...");
+            piece = text;
+            break;
+        }
         case LP_HEX:
             snprintf(num, sizeof num, "0x%llx", (unsigned long long)v);
             break;

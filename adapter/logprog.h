@@ -13,6 +13,10 @@
  *               are at the probe's address, and globals (varloc.c; C and
  *               Rust), printed by type
  *   p->m->n     members through pointers (structs and unions, by DWARF)
+ *   s.m  a[i]   members of structs and elements of arrays in memory, and
+ *               p[i] through pointers; i a number or any value above
+ *   text        a char * or char array prints as text (up to 63 bytes, or
+ *               the array's length); conditions compare it: name == "sh"
  *   *(E+k) *(E-k) *E   8 bytes at E+k (hex); a cast picks the size and
  *               print: *(u32*)(a0+8), *(int*)(sp+16): u8..u64, s8..s64,
  *               i8..i64, int, unsigned, long, ulong, char, ptr
@@ -25,22 +29,38 @@
 
 #include "bpfgen.h"
 
+#include <osdbg/sidestub_proto.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct debuginfo;
 
-#define LOGPROG_MAX_SEGS  32
-#define LOGPROG_MAX_SLOTS 16
+#define LOGPROG_MAX_SEGS 32
+/* The record is one event's data (the side-stub sends at most
+ * SS_EVENT_DATA_MAX bytes): 8-byte slots; a text takes up to
+ * LOGPROG_STR_SLOTS of them (63 characters and its NUL). */
+#define LOGPROG_MAX_SLOTS (SS_EVENT_DATA_MAX / 8)
+#define LOGPROG_STR_SLOTS 8
 
-enum logprog_seg_kind { LP_TEXT, LP_HEX, LP_SIGNED, LP_UNSIGNED, LP_PID, LP_COMM, LP_TIME };
+enum logprog_seg_kind {
+    LP_TEXT,       /* the message's own text */
+    LP_HEX,        /* a value: pointers, registers, raw reads */
+    LP_SIGNED,     /* a value of a signed type */
+    LP_UNSIGNED,   /* a value of an unsigned type */
+    LP_TEXT_VALUE, /* a char * or char array, printed as text */
+    LP_PID,
+    LP_COMM,
+    LP_TIME,
+};
 
 struct logprog_seg {
     enum logprog_seg_kind kind;
     char *text; /* LP_TEXT */
-    int slot;   /* value slot in the record (LP_HEX, LP_SIGNED, LP_UNSIGNED) */
-    int size;   /* bytes of the value (sign extension of LP_SIGNED) */
+    int slot;   /* first value slot in the record (values, LP_TEXT_VALUE) */
+    int size;   /* bytes of the value (sign extension of LP_SIGNED); of LP_TEXT_VALUE's room */
+    bool cut;   /* LP_TEXT_VALUE: the text may go on past the room ("...") */
 };
 
 struct logprog {

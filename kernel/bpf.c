@@ -201,6 +201,63 @@ static uint64_t h_probe_read_user(uint64_t dst, uint64_t size, uint64_t src, uin
     return 0;
 }
 
+/* bpf_probe_read_{user,kernel}_str, as Linux: at most size - 1 bytes up to
+ * and with the NUL, which is always written; returns the length with the
+ * NUL (size when cut short), or -EFAULT with dst zeroed when a byte before
+ * the NUL cannot be read.  user: that process's page table, else kernel
+ * memory.  One page-table walk per page, not per byte. */
+static uint64_t read_str(char *dst, uint64_t size, uint64_t src, pagetable_t user)
+{
+    if (size == 0)
+        return (uint64_t)-EINVAL;
+    uint64_t i = 0;
+    while (i + 1 < size) {
+        uint64_t va = src + i, page = PGROUNDDOWN(va);
+        const char *from;
+        if (va < src) /* wrapped around the address space */
+            goto fault;
+        if (user) {
+            uint64_t pa = walkaddr(user, page);
+            if (!pa)
+                goto fault;
+            from = (const char *)(pa + (va - page));
+        } else {
+            if (!kernel_readable(va, 1))
+                goto fault;
+            from = (const char *)va;
+        }
+        for (uint64_t n = PGSIZE - (va - page); n > 0 && i + 1 < size; n--, i++) {
+            dst[i] = *from++;
+            if (!dst[i])
+                return i + 1;
+        }
+    }
+    dst[size - 1] = 0;
+    return size;
+fault:
+    memset(dst, 0, size);
+    return (uint64_t)-EFAULT;
+}
+
+static uint64_t h_probe_read_kernel_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t d,
+                                        uint64_t e, ebpf_vm *vm)
+{
+    (void)d, (void)e, (void)vm;
+    return read_str((char *)dst, size, src, 0);
+}
+
+static uint64_t h_probe_read_user_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t d,
+                                      uint64_t e, ebpf_vm *vm)
+{
+    (void)d, (void)e, (void)vm;
+    struct proc *p = myproc();
+    if (!p) {
+        memset((void *)dst, 0, size);
+        return (uint64_t)-EFAULT;
+    }
+    return read_str((char *)dst, size, src, p->pagetable);
+}
+
 /* bpf_trace_printk(fmt, fmt_size, a1, a2, a3): the text goes to whoever
  * listens (the side-stub sends it to the host as a 'T' event). */
 static void (*printk_hook)(const char *text, size_t len);
@@ -283,6 +340,8 @@ static void register_helpers(ebpf_vm *vm)
         {BPF_FUNC_get_current_comm, h_current_comm},
         {BPF_FUNC_probe_read_kernel, h_probe_read_kernel},
         {BPF_FUNC_probe_read_user, h_probe_read_user},
+        {BPF_FUNC_probe_read_kernel_str, h_probe_read_kernel_str},
+        {BPF_FUNC_probe_read_user_str, h_probe_read_user_str},
         {BPF_FUNC_trace_printk, h_trace_printk},
     };
     for (size_t i = 0; i < NELEM(table); i++) {

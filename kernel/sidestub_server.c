@@ -50,7 +50,7 @@ static struct event {
     char comm[SS_COMM_MAX + 1];
     char type; /* SS_EVT_REGS, SS_EVT_TEXT */
     uint16_t len;
-    uint8_t data[256]; /* the registers (struct rvprobe_regs) or printk text */
+    uint8_t data[SS_EVENT_DATA_MAX]; /* the registers (struct rvprobe_regs) or printk text */
 } ring[EV_RING];
 static uint32_t ring_head, ring_tail; /* head: next to send; tail: next free */
 static uint64_t next_seq, produced, dropped;
@@ -143,7 +143,7 @@ static void run_object(uint32_t probe, struct rvprobe_regs *regs, bool entry)
             bpf_prog_run_probe(prog, regs, sizeof *regs);
             /* Its ring-buffer records become events now, while the process
              * that hit the probe is current: they carry its pid and comm. */
-            static uint8_t rec[256];
+            static uint8_t rec[SS_EVENT_DATA_MAX];
             for (int k = 0; k < 4; k++) {
                 long n = bpf_prog_ringbuf_consume(attached[i].prog, rec, sizeof rec);
                 if (n <= 0)
@@ -690,7 +690,7 @@ void sidestub_tick(void)
     send_pending();
     /* Ring-buffer records of attached programs become D events. */
     for (int i = 0; i < MAX_ATTACH; i++) {
-        static uint8_t rec[256];
+        static uint8_t rec[SS_EVENT_DATA_MAX];
         for (int k = 0; attached[i].used && k < EV_DRAIN; k++) {
             long n = bpf_prog_ringbuf_consume(attached[i].prog, rec, sizeof rec);
             if (n <= 0)

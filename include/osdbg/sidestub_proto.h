@@ -78,6 +78,7 @@ enum { SS_KPROBE = 0, SS_KRETPROBE = 1, SS_UPROBE = 2, SS_URETPROBE = 3, SS_NKIN
 /* ---- limits ----------------------------------------------------------------- */
 #define SS_NAME_MAX    63 /* program path, ELF program name, map name (bytes) */
 #define SS_COMM_MAX    16 /* process name in events, like Linux TASK_COMM_LEN */
+#define SS_EVENT_DATA_MAX 256 /* bytes of one event's data: registers, printk text, a record */
 #define SS_ADDR_DIGITS 16 /* hex digits in an address, after an optional 0x */
 #define SS_NUM_DIGITS  8  /* hex digits in ids, sizes, offsets, pids, harts */
 

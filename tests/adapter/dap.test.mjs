@@ -16,8 +16,9 @@ const test = (name, fn) => nodeTest(name, { timeout: 90000 }, fn);
 const OSDBG = path.join(BUILD, 'bin', 'osdbg');
 const PROFILE = path.join(ROOT, 'profiles', 'osdbg-kernel.json');
 const src = (rel) => path.join(ROOT, rel);
-const lineOf = (rel, text) => {
-  const i = fs.readFileSync(src(rel), 'utf8').split('\n').findIndex((l) => l.includes(text));
+/* The 1-based line of the first line holding text (after line `after`). */
+const lineOf = (rel, text, after = 0) => {
+  const i = fs.readFileSync(src(rel), 'utf8').split('\n').findIndex((l, n) => n >= after && l.includes(text));
   assert.ok(i >= 0, `${text} in ${rel}`);
   return i + 1;
 };
@@ -636,9 +637,13 @@ test('trace in the debug console: eBPF probes whose hits print while the OS runs
   await dc.waitForEvent('terminated', 20000);
 });
 
-test('eBPF logpoints: one line per write from the kernel handler, a user logpoint with an argument register, no stop', async (t) => {
+test('eBPF logpoints: one line per write from the kernel handler, a user logpoint with an argument register, text, members and array elements, no stop', async (t) => {
   const writeLine = lineOf('kernel/sysfile.c', 'return file_write(f, argraw(1), (long)argraw(2));');
+  const execLine = lineOf('kernel/sysproc.c', 'err = kexec(path, argv);');
+  const execSeenLine = lineOf('kernel/sysproc.c', 'struct proc *p = myproc();',
+    lineOf('kernel/sysproc.c', 'long sys_exec(void)'));
   const workLine = lineOf('user/matrix.c', 'long sum = 0;');
+  const cellLine = lineOf('user/matrix.c', 'c[i][j] = acc;');
   const helloLine = lineOf('user/hello.c', 'int pid = getpid();');
   const stopped = [];
   const { dc, output } = await startSession(t, { bootArgs: 'run=matrix,hello' }, async (dc) => {
@@ -646,10 +651,17 @@ test('eBPF logpoints: one line per write from the kernel handler, a user logpoin
     const k = await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') },
       breakpoints: [{ line: writeLine, logMessage: 'write by {comm}/{pid}' }] });
     assert.match(k.body.breakpoints[0].message, /eBPF logpoint/);
-    await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') },
-      breakpoints: [{ line: workLine, logMessage: 'work(n = {n}, a0 = {a0}) in {comm}' }] });
+    const e = await dc.setBreakpointsRequest({ source: { path: src('kernel/sysproc.c') },
+      breakpoints: [{ line: execSeenLine, logMessage: 'exec of hello seen', condition: 'path == "hello"' },
+        { line: execLine, logMessage: 'exec {path} [{argv[0]}] by {p->name}/{comm}' }] });
+    for (const b of e.body.breakpoints) assert.match(b.message, /eBPF logpoint/);
+    const m = await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') },
+      breakpoints: [{ line: workLine, logMessage: 'work(n = {n}, a0 = {a0}) in {comm}' },
+        { line: cellLine, logMessage: 'c[{i}][{j}] = {acc} = 2 * {a[i][j]}, b={b[j][j]}',
+          condition: 'i == 3 && j == 5 || i == 7 && j == 7' }] });
+    for (const b of m.body.breakpoints) assert.match(b.message, /eBPF logpoint/);
     await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') },
-      breakpoints: [{ line: helloLine, logMessage: 'hello main pc={pc}' }] });
+      breakpoints: [{ line: helloLine, logMessage: 'hello main pc={pc} {argc} {argv[0]}' }] });
   });
   await dc.waitForEvent('terminated', 30000);
   const text = output.join('');
@@ -658,7 +670,17 @@ test('eBPF logpoints: one line per write from the kernel handler, a user logpoin
   assert.deepEqual(writes.map((w) => w.split('/')[0]), ['matrix', 'hello', 'init'], text);
   // n by name (DWARF: a stack slot at this line), printed as the int it is.
   assert.match(text, /work\(n = 8, a0 = 0x[0-9a-f]+\) in matrix\n/);
+  // Text: a char array (path), an element of an array of pointers (argv),
+  // a member of struct proc (name) that is the event's comm.
+  const execs = [...text.matchAll(/exec (\S+) \[(\S+)\] by (\S+)\/(\S+)\n/g)];
+  assert.deepEqual(execs.map((x) => [x[1], x[2]]), [['matrix', 'matrix'], ['hello', 'hello']], text);
+  for (const x of execs) assert.equal(x[3], x[4], 'p->name is the comm');
+  assert.equal(text.split('exec of hello seen\n').length - 1, 1, 'a text condition');
+  // matrix: b = 2I so c = 2a, a[i][j] = i + j (user/matrix.c).
+  const cells = text.split('\n').filter((l) => l.startsWith('c['));
+  assert.deepEqual(cells, ['c[3][5] = 16 = 2 * 8, b=2', 'c[7][7] = 28 = 2 * 14, b=2']);
   assert.equal(text.split('hello main pc=').length - 1, 1, 'hello\'s logpoint once, never in matrix');
+  assert.match(text, /hello main pc=0x[0-9a-f]+ 1 hello\n/, 'user memory read as text');
   assert.equal(stopped.length, 0, 'logpoints never stopped the OS');
   const stats = await dc.customRequest('osdbg/stats', {});
   assert.equal(stats.body.filteredHits + stats.body.userStops, 0, 'no GDB stop at all');
@@ -732,12 +754,12 @@ test('a logpoint that cannot run as eBPF falls back to GDB with a one-line notic
   const { dc, output } = await startSession(t, { bootArgs: 'run=matrix' }, async (dc) => {
     dc.on('stopped', (e) => stopped.push(e));
     const r = await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') },
-      breakpoints: [{ line: logLine, logMessage: 'a={a[i][j]}' }] });
+      breakpoints: [{ line: logLine, logMessage: 'a={a[i][j] + 0}' }] });
     assert.equal(r.body.breakpoints[0].verified, false); // matrix has not run yet
   });
   await dc.waitForEvent('terminated', 30000);
   const text = output.join('');
-  assert.match(text, /osdbg: logpoint at .*matrix\.c:\d+ runs as a GDB stop-print-resume: \{a\}: a is an? \w+ \(512 bytes\): only integers and pointers\n/);
+  assert.match(text, /osdbg: logpoint at .*matrix\.c:\d+ runs as a GDB stop-print-resume: \{a\[i\]\[j\] \+ 0\}: unexpected "\+ 0"\n/);
   const logs = text.split('\n').filter((l) => /^a=\d+$/.test(l));
   assert.equal(logs.length, 64, text);
   assert.ok(logs.includes('a=14'), 'a[7][7] = 7 + 7');
@@ -750,13 +772,14 @@ test('an eBPF logpoint in Rust: locals and a parameter by name, a condition eval
   const { dc, output } = await startSession(t, { bootArgs: 'run=rustdemo' }, async (dc) => {
     dc.on('stopped', (e) => stopped.push(e));
     const r = await dc.setBreakpointsRequest({ source: { path: src('user/rust/rustdemo.rs') },
-      breakpoints: [{ line, logMessage: 'rust i={i} sum={sum} n={n}', condition: 'i == 9 || i == 0' }] });
+      breakpoints: [{ line, logMessage: 'rust i={i} sum={sum} n={n} cur={fib.cur}', condition: 'i == 9 || i == 0' }] });
     assert.match(r.body.breakpoints[0].message, /eBPF logpoint/);
   });
   await dc.waitForEvent('terminated', 30000);
   const lines = output.join('').split('\n').filter((l) => l.startsWith('rust i='));
   // Before the first and the tenth addition: the sum of the first 0 and 9
   // Fibonacci numbers 1, 1, 2, 3, 5, 8, 13, 21, 34.
-  assert.deepEqual(lines, ['rust i=0 sum=0 n=10', 'rust i=9 sum=88 n=10']);
+  // fib.cur, a member of a struct in the frame: the (i+1)-th Fibonacci number.
+  assert.deepEqual(lines, ['rust i=0 sum=0 n=10 cur=1', 'rust i=9 sum=88 n=10 cur=55']);
   assert.equal(stopped.length, 0);
 });

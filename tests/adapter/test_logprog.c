@@ -78,6 +78,23 @@ static uint64_t h_read(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, ui
     return 0;
 }
 
+/* bpf_probe_read_*_str as Linux: at most size - 1 bytes and a NUL; the
+ * length with the NUL.  (No faults here: every address is the test's.) */
+static uint64_t h_read_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e,
+                           ebpf_vm *vm)
+{
+    (void)d, (void)e, (void)vm;
+    const char *from = (const char *)src;
+    if (foreign.len && src >= foreign.addr && src < foreign.addr + foreign.len)
+        from = (const char *)foreign.host + (src - foreign.addr);
+    char *to = (char *)dst;
+    uint64_t i = 0;
+    for (; i + 1 < size && from[i]; i++)
+        to[i] = from[i];
+    to[i] = 0;
+    return i + 1;
+}
+
 struct runner {
     void *arena;
     ebpf_vm *vm;
@@ -108,6 +125,10 @@ static void load(struct runner *r, const struct bpfgen *g, const char *prog, str
                          ebpf_linux_proto(BPF_FUNC_probe_read_kernel));
     ebpf_register_helper(r->vm, BPF_FUNC_probe_read_user, h_read,
                          ebpf_linux_proto(BPF_FUNC_probe_read_user));
+    ebpf_register_helper(r->vm, BPF_FUNC_probe_read_kernel_str, h_read_str,
+                         ebpf_linux_proto(BPF_FUNC_probe_read_kernel_str));
+    ebpf_register_helper(r->vm, BPF_FUNC_probe_read_user_str, h_read_str,
+                         ebpf_linux_proto(BPF_FUNC_probe_read_user_str));
     for (int fd = 0; share && fd < ebpf_map_count(share->vm); fd++)
         ebpf_map_share(r->vm, ebpf_map_by_fd(share->vm, fd));
     if (ebpf_load_elf(r->vm, elf, len, prog) < 0)
@@ -312,7 +333,10 @@ static void test_what_cannot_compile(void **state)
         {"x", "a0 ==", 0, "expression"},
         {"x", 0, "every other", "hit condition"},
         {"x", 0, "% 0", "hit condition"},
-        {"{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}", 0, 0, "16"},
+        {"{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}"
+         "{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}{a0}",
+         0, 0, "256 bytes"},
+        {"x", "a0[1] == 2", 0, "unexpected"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct logprog lp;
@@ -469,6 +493,210 @@ static void test_members_through_pointers(void **state)
     debuginfo_close(di);
 }
 
+/* Put value (bytes) where varloc says a variable is, in a frame the test
+ * owns or in a register. */
+static void place(uint64_t regs[32], uint8_t *frame, const struct varloc *v, const void *value,
+                  size_t bytes)
+{
+    if (v->kind == VARLOC_MEM) {
+        regs[v->reg] = (uint64_t)(uintptr_t)(frame + 2048);
+        memcpy(frame + 2048 + v->offset, value, bytes);
+    } else {
+        assert_int_equal(v->kind, VARLOC_REG);
+        memcpy(&regs[v->reg], value, bytes);
+    }
+}
+
+/* kexec(const char *path, const char *const argv[]): text through a
+ * pointer and through an element of an array of pointers, printed and
+ * compared. */
+static void test_text_of_exec(void **state)
+{
+    (void)state;
+    char err[256];
+    struct debuginfo *di = debuginfo_open(OSDBG_BUILD "/kernel/kernel.elf", err, sizeof err);
+    if (!di)
+        fail_msg("%s", err);
+    uint64_t pc;
+    assert_int_equal(debuginfo_function_addr(di, "kexec", true, &pc), 0);
+    struct varloc path, argv;
+    assert_int_equal(varloc_find(di, pc, "path", &path, err, sizeof err), 0);
+    assert_int_equal(varloc_find(di, pc, "argv", &argv, err, sizeof err), 0);
+    static uint8_t frame[4096];
+    static const char *args[] = {"hello", "tab\there", 0};
+    static char longer[100];
+    memset(longer, 'x', sizeof longer - 1);
+    uint64_t regs[32] = {0};
+    const char *p = "/bin/hello";
+    const char **a = args;
+    place(regs, frame, &path, &p, 8);
+    place(regs, frame, &argv, &a, 8);
+    struct logprog_site site = {.di = di, .pc = pc, .user = false};
+    struct logprog lp;
+    assert_int_equal(logprog_compile(&lp, "exec {path}: {argv[0]} {argv[1]}", "argv[0] == \"hello\"",
+                                     0, &site, err, sizeof err),
+                     0);
+    struct runner r;
+    load(&r, &lp.gen, LOGPROG_NAME, 0);
+    char *line = hit(&lp, &r, regs);
+    assert_non_null(line);
+    assert_string_equal(line, "exec /bin/hello: hello tab\\x09here");
+    free(line);
+    args[0] = "hello-world"; /* longer than the string it is compared with */
+    assert_null(hit(&lp, &r, regs));
+    args[0] = "hell";
+    assert_null(hit(&lp, &r, regs));
+    args[0] = "hello";
+    /* 99 bytes of text: the first 63 and "..." */
+    p = longer;
+    place(regs, frame, &path, &p, 8);
+    line = hit(&lp, &r, regs);
+    char want[128];
+    snprintf(want, sizeof want, "exec %.63s...: hello tab\\x09here", longer);
+    assert_string_equal(line, want);
+    free(line);
+    done(&r);
+    logprog_free(&lp);
+    /* A 16-byte name is compared whole: its 15 first bytes are not equal. */
+    args[0] = "abcdefghijklmnop";
+    assert_int_equal(logprog_compile(&lp, "x", "argv[0] != \"abcdefghijklmno\"", 0, &site, err,
+                                     sizeof err),
+                     0);
+    load(&r, &lp.gen, LOGPROG_NAME, 0);
+    line = hit(&lp, &r, regs);
+    assert_non_null(line);
+    free(line);
+    done(&r);
+    logprog_free(&lp);
+    debuginfo_close(di);
+}
+
+/* initproc->name (char[16]: its own length, no "...") and
+ * initproc->context.ra (a member of a struct member), at offsets GDB gives,
+ * in a struct proc this test owns. */
+static void test_struct_members_and_char_arrays(void **state)
+{
+    (void)state;
+    const char *elf = OSDBG_BUILD "/kernel/kernel.elf";
+    char err[256];
+    struct debuginfo *di = debuginfo_open(elf, err, sizeof err);
+    if (!di)
+        fail_msg("%s", err);
+    uint64_t pc;
+    assert_int_equal(debuginfo_function_addr(di, "sys_getpid", true, &pc), 0);
+    struct varloc vl;
+    assert_int_equal(varloc_find(di, pc, "initproc", &vl, err, sizeof err), 0);
+    long name_off = gdb_long(elf, "&((struct proc *)0)->name");
+    long name_len = gdb_long(elf, "sizeof(((struct proc *)0)->name)");
+    long ra_off = gdb_long(elf, "&((struct proc *)0)->context.ra");
+    static uint8_t proc[4096];
+    uint64_t ra = 0x80201234; /* a uint64: printed in decimal, 2149585460 */
+    memcpy(proc + ra_off, &ra, sizeof ra);
+    memset(proc + name_off, 'n', (size_t)name_len); /* no NUL: all of it, not more */
+    proc[name_off + name_len] = 'X';
+    static uint64_t initproc;
+    initproc = (uint64_t)(uintptr_t)proc;
+    foreign.addr = vl.addr;
+    foreign.host = (uint8_t *)&initproc;
+    foreign.len = sizeof initproc;
+    struct logprog_site site = {.di = di, .pc = pc, .user = false};
+    struct logprog lp;
+    assert_int_equal(logprog_compile(&lp, "{initproc->name} ra={initproc->context.ra}", 0, 0, &site,
+                                     err, sizeof err),
+                     0);
+    struct runner r;
+    load(&r, &lp.gen, LOGPROG_NAME, 0);
+    uint64_t regs[32] = {0};
+    char *line = hit(&lp, &r, regs);
+    char want[128];
+    snprintf(want, sizeof want, "%.*s ra=2149585460", (int)name_len,
+             "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn");
+    assert_string_equal(line, want);
+    free(line);
+    done(&r);
+    logprog_free(&lp);
+    memcpy(proc + name_off, "sh", 3);
+    assert_int_equal(logprog_compile(&lp, "{initproc->name}", "initproc->name == \"sh\"", 0, &site,
+                                     err, sizeof err),
+                     0);
+    load(&r, &lp.gen, LOGPROG_NAME, 0);
+    line = hit(&lp, &r, regs);
+    assert_string_equal(line, "sh");
+    free(line);
+    done(&r);
+    logprog_free(&lp);
+    foreign.len = 0;
+    /* A whole struct, and . where -> is meant: refused with the reason. */
+    assert_int_equal(logprog_compile(&lp, "{initproc->context}", 0, 0, &site, err, sizeof err), -1);
+    assert_non_null(strstr(err, "members"));
+    assert_int_equal(logprog_compile(&lp, "{initproc.name}", 0, 0, &site, err, sizeof err), -1);
+    assert_non_null(strstr(err, "use ->"));
+    assert_int_equal(logprog_compile(&lp, "x", "initproc->name > 3", 0, &site, err, sizeof err), -1);
+    debuginfo_close(di);
+}
+
+/* matrix.c's global long c[N][N] by locals i and j at "c[i][j] = acc;":
+ * c[i][j], c[i][7], c[7][7] from a c of this test's own. */
+static void test_array_elements_by_index(void **state)
+{
+    (void)state;
+    char err[256];
+    struct debuginfo *di = debuginfo_open(OSDBG_BUILD "/user/matrix", err, sizeof err);
+    if (!di)
+        fail_msg("%s", err);
+    uint64_t addrs[4];
+    int actual;
+    FILE *f = fopen("user/matrix.c", "r");
+    assert_non_null(f);
+    char text[256];
+    int line_no = 0, want_line = 0;
+    while (fgets(text, sizeof text, f)) {
+        line_no++;
+        if (strstr(text, "c[i][j] = acc;"))
+            want_line = line_no;
+    }
+    fclose(f);
+    assert_true(want_line > 0);
+    assert_true(debuginfo_line_to_addrs(di, "matrix.c", want_line, addrs, 4, &actual) > 0);
+    uint64_t pc = addrs[0];
+    struct varloc c, i, j;
+    assert_int_equal(varloc_find(di, pc, "c", &c, err, sizeof err), 0);
+    assert_int_equal(varloc_find(di, pc, "i", &i, err, sizeof err), 0);
+    assert_int_equal(varloc_find(di, pc, "j", &j, err, sizeof err), 0);
+    static long host_c[8][8];
+    for (int y = 0; y < 8; y++)
+        for (int x = 0; x < 8; x++)
+            host_c[y][x] = 100 * y + x - 50;
+    foreign.addr = c.addr;
+    foreign.host = (uint8_t *)host_c;
+    foreign.len = sizeof host_c;
+    static uint8_t frame[4096];
+    uint64_t regs[32] = {0};
+    int32_t iv = 2, jv = 5;
+    place(regs, frame, &i, &iv, sizeof iv);
+    place(regs, frame, &j, &jv, sizeof jv);
+    struct logprog_site site = {.di = di, .pc = pc, .user = true};
+    struct logprog lp;
+    assert_int_equal(logprog_compile(&lp, "{c[i][j]} {c[i][7]} {c[7][7]} {c[0][0]}", "c[i][j] > 0",
+                                     0, &site, err, sizeof err),
+                     0);
+    struct runner r;
+    load(&r, &lp.gen, LOGPROG_NAME, 0);
+    char *line = hit(&lp, &r, regs);
+    assert_string_equal(line, "155 157 657 -50"); /* 100 i + j - 50 */
+    free(line);
+    iv = 0; /* c[0][5] = -45: the condition is false */
+    place(regs, frame, &i, &iv, sizeof iv);
+    assert_null(hit(&lp, &r, regs));
+    done(&r);
+    logprog_free(&lp);
+    foreign.len = 0;
+    /* A row is an array: refused as a value. */
+    assert_int_equal(logprog_compile(&lp, "{c[i]}", 0, 0, &site, err, sizeof err), -1);
+    assert_non_null(strstr(err, "[8]"));
+    debuginfo_close(di);
+}
+
 /* ---- built-ins ---- */
 
 static void test_builtin_registers_and_args(void **state)
@@ -622,6 +850,9 @@ int main(void)
         cmocka_unit_test(test_parameter_by_name),
         cmocka_unit_test(test_global_by_name),
         cmocka_unit_test(test_members_through_pointers),
+        cmocka_unit_test(test_text_of_exec),
+        cmocka_unit_test(test_struct_members_and_char_arrays),
+        cmocka_unit_test(test_array_elements_by_index),
         cmocka_unit_test(test_builtin_registers_and_args),
         cmocka_unit_test(test_builtin_count),
         cmocka_unit_test(test_builtin_latency),
