@@ -597,10 +597,11 @@ static long link_uprobes(const struct bpf_attr_link_create *a, int prog)
 {
     pagetable_t pt = myproc()->pagetable;
     uint32_t cnt = a->uprobe_multi.cnt;
-    if (a->flags || a->uprobe_multi.flags || a->uprobe_multi.pid || a->uprobe_multi.cookies ||
-        a->uprobe_multi.ref_ctr_offsets || cnt == 0 || cnt > MAX_LINK_PROBES ||
-        !a->uprobe_multi.path || !a->uprobe_multi.offsets)
-        return -EINVAL; /* uretprobes and per-pid probes: not yet */
+    if (a->flags || (a->uprobe_multi.flags & ~BPF_F_UPROBE_MULTI_RETURN) || a->uprobe_multi.pid ||
+        a->uprobe_multi.cookies || a->uprobe_multi.ref_ctr_offsets || cnt == 0 ||
+        cnt > MAX_LINK_PROBES || !a->uprobe_multi.path || !a->uprobe_multi.offsets)
+        return -EINVAL; /* per-pid probes, cookies, reference counters: not supported */
+    bool ret = a->uprobe_multi.flags & BPF_F_UPROBE_MULTI_RETURN;
     char program[PROC_NAME_LEN];
     if (copyinstr(pt, program, a->uprobe_multi.path, sizeof program) < 0)
         return -EFAULT;
@@ -617,7 +618,9 @@ static long link_uprobes(const struct bpf_attr_link_create *a, int prog)
             bpf_link_release((int)id);
             return -EINVAL;
         }
-        int s = uprobe_attach(program, addrs[i], on_kprobe, (void *)(uint64_t)id);
+        int s = uprobe_attach_kind(program, addrs[i], ret ? RVPROBE_KRETPROBE : RVPROBE_KPROBE,
+                                   ret ? 0 : on_kprobe, ret ? on_kretprobe : 0,
+                                   (void *)(uint64_t)id);
         if (s < 0) {
             bpf_link_release((int)id);
             return s == RVPROBE_ENOSPC ? -ENOSPC : s == RVPROBE_EREFUSED ? -EACCES : -EINVAL;

@@ -8,10 +8,9 @@
  * Implemented: qSupported, vTR (a kprobe with the built-in "registers"
  * program: every hit sends the trapped registers), vTU (the same on a user
  * program, in every process running it), vTObjNew/vTObjData/vTObjFree and
- * vTAttach (a clang-built eBPF object run as a kprobe, kretprobe or uprobe;
- * its printk text and ring-buffer records become events), vTMap, vTGo,
- * vTDetach, vTList, vTStat.  Other kinds are answered SS_ERR_KIND;
- * uretprobes are not implemented yet.
+ * vTAttach (a clang-built eBPF object run as a kprobe, kretprobe, uprobe or
+ * uretprobe; its printk text and ring-buffer records become events), vTMap,
+ * vTGo, vTDetach, vTList, vTStat.  Other kinds are answered SS_ERR_KIND.
  */
 #include "sidestub_server.h"
 #include "cpu.h"
@@ -327,7 +326,7 @@ static size_t attach(const struct ss_request *req, char *out)
             a->probe = (uint32_t)got;
             a->handle = got;
         }
-    } else if (req->kind == SS_UPROBE) {
+    } else if (req->kind == SS_UPROBE || req->kind == SS_URETPROBE) {
         char program[PROC_NAME_LEN];
         size_t k = req->name.n < sizeof program - 1 ? req->name.n : sizeof program - 1;
         memcpy(program, req->name.p, k);
@@ -339,8 +338,11 @@ static size_t attach(const struct ss_request *req, char *out)
             if (!uprobe_info(spec, &pr, &ad))
                 break;
         }
-        got = uprobe_attach(program, req->addr, on_object_hit,
-                            (void *)(uint64_t)(UPROBE_ID_BASE + spec));
+        bool ret = req->kind == SS_URETPROBE;
+        got = uprobe_attach_kind(program, req->addr, ret ? RVPROBE_KRETPROBE : RVPROBE_KPROBE,
+                                 !ret || entry >= 0 ? on_object_hit : 0,
+                                 ret ? on_object_return : 0,
+                                 (void *)(uint64_t)(UPROBE_ID_BASE + spec));
         if (got >= 0) {
             a->user = true;
             a->handle = got;
@@ -351,7 +353,7 @@ static size_t attach(const struct ss_request *req, char *out)
         bpf_prog_unload(entry);
         bpf_prog_unload(prog);
         a->used = false;
-        return reply_err(out, SS_ERR_KIND); /* uretprobes: not yet */
+        return reply_err(out, SS_ERR_KIND);
     }
     if (got < 0) {
         bpf_prog_unload(entry);
@@ -478,7 +480,7 @@ static size_t list(const struct ss_request *req, char *out)
             continue;
         struct ss_probe_info info = {
             .id = pid,
-            .kind = SS_UPROBE,
+            .kind = uprobe_kind(id) == RVPROBE_KRETPROBE ? SS_URETPROBE : SS_UPROBE,
             .hits = uprobe_hits(id),
             .prog = {"registers", 9},
             .name = {program, strlen(program)},

@@ -8,6 +8,11 @@
  * A uprobe "spec" (program, address) stands for the per-process probes:
  * every probe entry's arg is its spec, so one spec's hits, detach and
  * listing cover all its processes.
+ *
+ * Uretprobes are the engine's return probes in a process's space: slot 0
+ * of the slot page is the space's return trampoline (an ebreak the hijacked
+ * ra points to).  A fork copies the parent's stack, return addresses
+ * included, so the child gets copies of the parent's instances in flight.
  */
 #include "uprobe.h"
 #include "kalloc.h"
@@ -20,6 +25,8 @@
 #include <osdbg/memlayout.h>
 
 #define UPROBE_MAX 64
+#define URETPROBE_INSTANCES 16 /* calls of one probed function in flight per process */
+#define RET_TRAMPOLINE UPROBE_SLOTS /* slot 0 */
 
 static struct rvprobe probes[UPROBE_MAX];
 static struct rvprobe_table table;
@@ -29,10 +36,15 @@ static struct spec {
     bool used;
     char program[PROC_NAME_LEN];
     uint64_t addr;
+    uint8_t kind; /* RVPROBE_KPROBE, or RVPROBE_KRETPROBE for a uretprobe */
     rvprobe_pre_fn pre;
+    rvprobe_ret_fn ret;
     void *arg;
     uint64_t hits;
 } specs[UPROBE_MAX_SPECS];
+
+/* Instances of uretprobes in flight: one pool per table entry in use. */
+static struct rvprobe_ri ri_pools[UPROBE_MAX][URETPROBE_INSTANCES];
 
 static struct proc *space_proc(uint64_t space)
 {
@@ -54,23 +66,34 @@ static int port_write_text(void *ctx, uint64_t space, uint64_t addr, const void 
     return 0;
 }
 
+/* The process's slot page, mapped user R-X on first use, its slot 0 the
+ * return trampoline.  0 or -1. */
+static int slot_page(struct proc *p)
+{
+    if (walkaddr(p->pagetable, UPROBE_SLOTS))
+        return 0;
+    uint8_t *page = kalloc();
+    if (!page)
+        return -1;
+    memset(page, 0, PGSIZE);
+    uint32_t ebreak = RVPROBE_EBREAK;
+    memcpy(page + (RET_TRAMPOLINE - UPROBE_SLOTS), &ebreak, sizeof ebreak);
+    if (mappages(p->pagetable, UPROBE_SLOTS, PGSIZE, (uint64_t)page, PTE_R | PTE_X | PTE_U) < 0) {
+        kfree(page);
+        return -1;
+    }
+    asm volatile("fence.i" ::: "memory");
+    memset(p->uprobe_slots, 0, sizeof p->uprobe_slots);
+    p->uprobe_slots[0] = 1; /* the trampoline */
+    return 0;
+}
+
 static int port_slot_alloc(void *ctx, uint64_t space, unsigned size, uint64_t *addr)
 {
     (void)ctx;
     struct proc *p = space_proc(space);
-    if (size > RVPROBE_SLOT_SIZE)
+    if (size > RVPROBE_SLOT_SIZE || slot_page(p) < 0)
         return -1;
-    if (!walkaddr(p->pagetable, UPROBE_SLOTS)) {
-        void *page = kalloc();
-        if (!page)
-            return -1;
-        if (mappages(p->pagetable, UPROBE_SLOTS, PGSIZE, (uint64_t)page, PTE_R | PTE_X | PTE_U) <
-            0) {
-            kfree(page);
-            return -1;
-        }
-        memset(p->uprobe_slots, 0, sizeof p->uprobe_slots);
-    }
     for (int i = 0; i < PGSIZE / RVPROBE_SLOT_SIZE; i++) {
         if (!(p->uprobe_slots[i / 64] & (1ULL << (i % 64)))) {
             p->uprobe_slots[i / 64] |= 1ULL << (i % 64);
@@ -85,7 +108,7 @@ static void port_slot_free(void *ctx, uint64_t space, uint64_t addr)
 {
     (void)ctx;
     uint64_t i = (addr - UPROBE_SLOTS) / RVPROBE_SLOT_SIZE;
-    if (i < PGSIZE / RVPROBE_SLOT_SIZE)
+    if (i > 0 && i < PGSIZE / RVPROBE_SLOT_SIZE) /* never the trampoline */
         space_proc(space)->uprobe_slots[i / 64] &= ~(1ULL << (i % 64));
 }
 
@@ -93,6 +116,15 @@ static uint64_t port_current_task(void *ctx)
 {
     (void)ctx;
     return (uint64_t)myproc();
+}
+
+static uint64_t port_trampoline(void *ctx, uint64_t space)
+{
+    (void)ctx;
+    struct proc *p = space_proc(space);
+    return space != RVPROBE_KERNEL_SPACE && p->pagetable && walkaddr(p->pagetable, UPROBE_SLOTS)
+               ? RET_TRAMPOLINE
+               : 0;
 }
 
 static void port_lock(void *ctx)
@@ -113,6 +145,7 @@ static const struct rvprobe_port port = {
     .slot_alloc = port_slot_alloc,
     .slot_free = port_slot_free,
     .current_task = port_current_task,
+    .trampoline = port_trampoline,
     .lock = port_lock,
     .unlock = port_unlock,
 };
@@ -131,20 +164,57 @@ static int on_hit(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
     return s->pre ? s->pre(p, regs, s->arg) : 0;
 }
 
+static void on_return(struct rvprobe *p, struct rvprobe_regs *regs, uint64_t sp, void *arg)
+{
+    struct spec *s = arg;
+    if (s->ret)
+        s->ret(p, regs, sp, s->arg);
+}
+
+/* A pool no table entry uses. */
+static struct rvprobe_ri *free_pool(void)
+{
+    for (int r = 0; r < UPROBE_MAX; r++) {
+        bool taken = false;
+        for (int i = 0; i < UPROBE_MAX && !taken; i++)
+            taken = probes[i].state != RVPROBE_FREE && probes[i].def.pool == ri_pools[r];
+        if (!taken) {
+            memset(ri_pools[r], 0, sizeof ri_pools[r]);
+            return ri_pools[r];
+        }
+    }
+    return 0;
+}
+
 static int arm_in(struct proc *p, struct spec *s)
 {
     struct rvprobe_def def = {
-        .kind = RVPROBE_KPROBE, /* an entry probe; the space makes it a uprobe */
+        .kind = s->kind, /* the space makes it a uprobe or a uretprobe */
         .space = (uint64_t)p,
         .func_start = s->addr, /* no symbols in the kernel: the host gives instruction starts */
         .addr = s->addr,
         .pre = on_hit,
         .arg = s,
     };
+    if (s->kind == RVPROBE_KRETPROBE) {
+        def.ret = on_return;
+        def.pool = free_pool();
+        def.pool_size = URETPROBE_INSTANCES;
+        if (!def.pool)
+            return RVPROBE_ENOSPC;
+        if (slot_page(p) < 0)
+            return RVPROBE_EPORT;
+    }
     return rvprobe_arm(&table, &def);
 }
 
 int uprobe_attach(const char *program, uint64_t addr, rvprobe_pre_fn pre, void *arg)
+{
+    return uprobe_attach_kind(program, addr, RVPROBE_KPROBE, pre, 0, arg);
+}
+
+int uprobe_attach_kind(const char *program, uint64_t addr, int kind, rvprobe_pre_fn pre,
+                       rvprobe_ret_fn ret, void *arg)
 {
     init();
     int id;
@@ -154,7 +224,8 @@ int uprobe_attach(const char *program, uint64_t addr, rvprobe_pre_fn pre, void *
     if (id == UPROBE_MAX_SPECS)
         return RVPROBE_ENOSPC;
     struct spec *s = &specs[id];
-    *s = (struct spec){.used = true, .addr = addr, .pre = pre, .arg = arg};
+    *s = (struct spec){
+        .used = true, .addr = addr, .kind = (uint8_t)kind, .pre = pre, .ret = ret, .arg = arg};
     strlcpy(s->program, program, sizeof s->program);
     /* Arm in every process of the program now. */
     int err = 0;
@@ -179,7 +250,14 @@ int uprobe_detach(int id)
     for (int i = 0; i < UPROBE_MAX; i++) {
         if (probes[i].state != RVPROBE_FREE && probes[i].def.arg == &specs[id]) {
             rvprobe_disarm(&table, i);
-            rvprobe_release(&table, i);
+            if (rvprobe_release(&table, i) == RVPROBE_EBUSY) {
+                /* Returns still in flight find their way back through the
+                 * disarmed entry (uprobe_on_break releases it after the
+                 * last); the spec may be reused, so they run no handler. */
+                probes[i].def.pre = 0;
+                probes[i].def.ret = 0;
+                probes[i].def.arg = 0;
+            }
         }
     }
     specs[id].used = false;
@@ -224,7 +302,18 @@ void uprobe_fork(struct proc *parent, struct proc *child)
         if (pr->state != RVPROBE_ARMED || pr->def.space != (uint64_t)parent)
             continue;
         uvm_fill(child->pagetable, pr->def.addr, pr->orig, pr->insn.len);
-        arm_in(child, (struct spec *)pr->def.arg);
+        int id = arm_in(child, (struct spec *)pr->def.arg);
+        if (id < 0 || pr->def.kind != RVPROBE_KRETPROBE)
+            continue;
+        /* The child returns through the same frames: its own instances. */
+        struct rvprobe_ri *to = probes[id].def.pool;
+        for (unsigned j = 0, k = 0; j < pr->def.pool_size && k < URETPROBE_INSTANCES; j++) {
+            struct rvprobe_ri ri = pr->def.pool[j];
+            if (!ri.used || ri.task != (uint64_t)parent)
+                continue;
+            ri.task = ri.space = (uint64_t)child;
+            to[k++] = ri;
+        }
     }
     asm volatile("fence.i" ::: "memory");
 }
@@ -249,5 +338,12 @@ int uprobe_on_break(struct proc *p)
         return 0;
     p->trapframe->epc = regs.pc;
     memcpy(&p->trapframe->ra, &regs.ra, 31 * sizeof(uint64_t));
+    if (hit.kind == RVPROBE_HIT_RETURN && probes[hit.id].state == RVPROBE_DISARMED)
+        rvprobe_release(&table, hit.id); /* detached: free after its last return */
     return 1;
+}
+
+int uprobe_kind(int id)
+{
+    return id >= 0 && id < UPROBE_MAX_SPECS && specs[id].used ? specs[id].kind : 0;
 }

@@ -18,6 +18,12 @@ struct proc;
 /* Trace `addr` in every process of `program`.  The handler gets arg.
  * Returns a uprobe id (>= 0) or a negative RVPROBE_* error. */
 int uprobe_attach(const char *program, uint64_t addr, rvprobe_pre_fn pre, void *arg);
+/* The same for a uretprobe too: kind RVPROBE_KRETPROBE at a function's first
+ * instruction; pre (may be null) runs at its entry, ret at each return. */
+int uprobe_attach_kind(const char *program, uint64_t addr, int kind, rvprobe_pre_fn pre,
+                       rvprobe_ret_fn ret, void *arg);
+/* RVPROBE_KPROBE or RVPROBE_KRETPROBE, for listings. */
+int uprobe_kind(int id);
 int uprobe_detach(int id);
 /* Hits so far, for listings; and the probe's program and address. */
 uint64_t uprobe_hits(int id);

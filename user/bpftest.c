@@ -29,6 +29,7 @@ struct insn {
 #define MOV64_IMM(d, i)     INSN(0xb7, d, 0, 0, i)
 #define MOV64_REG(d, s)     INSN(0xbf, d, s, 0, 0)
 #define ADD64_IMM(d, i)     INSN(0x07, d, 0, 0, i)
+#define ADD64_REG(d, s)     INSN(0x0f, d, s, 0, 0)
 #define LDX_DW(d, s, o)     INSN(0x79, d, s, o, 0)
 #define STX_DW(d, s, o)     INSN(0x7b, d, s, o, 0)
 #define ST_W(d, o, i)       INSN(0x62, d, 0, o, i)
@@ -320,8 +321,69 @@ static void test_uprobe_link(void)
     uprobe_target(1);
     elem(BPF_MAP_LOOKUP_ELEM, m, &key, &value, 0);
     check(value == 6, "closing the uprobe link detaches it");
+    a.uprobe_multi.pid = 1;
+    check(bpf(BPF_LINK_CREATE, &a, sizeof a) == -EINVAL, "per-pid uprobes: EINVAL");
+}
+
+/* Forks inside itself: the child returns through the same frames. */
+__attribute__((noinline)) int fork_inside(void)
+{
+    int pid = fork();
+    if (pid < 0)
+        return -1;
+    return pid == 0 ? 1000 : 2000;
+}
+
+/* uprobe_multi with BPF_F_UPROBE_MULTI_RETURN: a program that adds the
+ * return value (ctx->a0 at the return) to a map; in this process, and in
+ * a child forked while the probed function runs. */
+static void test_uretprobe_link(void)
+{
+    long m = map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1);
+    struct insn sum_a0[] = {
+        MOV64_REG(6, 1),
+        ST_W(10, -4, 0),
+        LD_MAP_FD(1, (int32_t)m),
+        MOV64_REG(2, 10),
+        ADD64_IMM(2, -4),
+        CALL(BPF_FUNC_map_lookup_elem),
+        JEQ_IMM(0, 0, 4),
+        LDX_DW(1, 0, 0),
+        LDX_DW(2, 6, PT_REGS_A0),
+        ADD64_REG(1, 2),
+        STX_DW(0, 1, 0),
+        MOV64_IMM(0, 0),
+        EXIT(),
+    };
+    long c = prog_load(sum_a0, sizeof sum_a0 / sizeof sum_a0[0]);
+    uint64_t addrs[2] = {(uint64_t)uprobe_target, (uint64_t)fork_inside};
+    struct bpf_attr_link_create a = {0};
+    a.prog_fd = (uint32_t)c;
+    a.attach_type = BPF_TRACE_UPROBE_MULTI;
+    a.uprobe_multi.path = (uint64_t) "bpftest";
+    a.uprobe_multi.offsets = (uint64_t)addrs;
+    a.uprobe_multi.cnt = 2;
     a.uprobe_multi.flags = BPF_F_UPROBE_MULTI_RETURN;
-    check(bpf(BPF_LINK_CREATE, &a, sizeof a) == -EINVAL, "uretprobes: EINVAL (not yet)");
+    long link = bpf(BPF_LINK_CREATE, &a, sizeof a);
+    check(link >= 3, "BPF_LINK_CREATE (uprobe_multi, BPF_F_UPROBE_MULTI_RETURN) gives a descriptor");
+    int sum = uprobe_target(1) + uprobe_target(2) + uprobe_target(3);
+    check(sum == 9, "functions with a uretprobe return their results to the right place");
+    uint32_t key = 0;
+    uint64_t value = 0;
+    elem(BPF_MAP_LOOKUP_ELEM, m, &key, &value, 0);
+    check(value == 9, "the uretprobe saw the return values 2 + 3 + 4");
+    int r = fork_inside();
+    if (r == 1000)
+        exit(0); /* the child came back through the trampoline with its own record */
+    int status = -1;
+    wait(-1, &status);
+    elem(BPF_MAP_LOOKUP_ELEM, m, &key, &value, 0);
+    check(r == 2000 && status == 0 && value == 9 + 2000 + 1000,
+          "a child forked inside a uretprobed function returns from it too (2000 + 1000)");
+    close((int)link);
+    uprobe_target(5);
+    elem(BPF_MAP_LOOKUP_ELEM, m, &key, &value, 0);
+    check(value == 3009, "closing the uretprobe link detaches it");
 }
 
 int main(void)
@@ -330,6 +392,7 @@ int main(void)
     test_programs();
     test_links();
     test_uprobe_link();
+    test_uretprobe_link();
     printf("bpftest: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

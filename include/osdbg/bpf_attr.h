@@ -80,7 +80,7 @@ struct bpf_attr_link_create { /* BPF_LINK_CREATE */
             uint64_t ref_ctr_offsets; /* unused, must be 0 */
             uint64_t cookies;         /* unused, must be 0 */
             uint32_t cnt;
-            uint32_t flags; /* BPF_F_UPROBE_MULTI_RETURN: not supported yet */
+            uint32_t flags; /* BPF_F_UPROBE_MULTI_RETURN: a uretprobe */
             uint32_t pid;   /* 0: every process of the program */
         } uprobe_multi;
     };
