@@ -33,9 +33,10 @@ const char *builtin_name(enum builtin_kind k)
 
 static const char *section_of(int probe_kind, const char *prog, char *buf, size_t cap)
 {
-    const char *kind = probe_kind == SS_KRETPROBE ? "kretprobe"
-                       : probe_kind == SS_UPROBE  ? "uprobe"
-                                                  : "kprobe";
+    const char *kind = probe_kind == SS_KRETPROBE   ? "kretprobe"
+                       : probe_kind == SS_UPROBE    ? "uprobe"
+                       : probe_kind == SS_URETPROBE ? "uretprobe"
+                                                    : "kprobe";
     snprintf(buf, cap, "%s/%s", kind, prog);
     return buf;
 }
@@ -183,7 +184,8 @@ void builtin_generate(struct bpfgen *g, enum builtin_kind k, int probe_kind)
         bpfgen_prog(g, BUILTIN_ENTRY_PROG, section_of(probe_kind, BUILTIN_ENTRY_PROG, sec, sizeof sec));
         emit_latency_entry(g, start);
         bpfgen_prog(g, BUILTIN_RETURN_PROG,
-                    section_of(SS_KRETPROBE, BUILTIN_RETURN_PROG, sec, sizeof sec));
+                    section_of(probe_kind == SS_UPROBE ? SS_URETPROBE : SS_KRETPROBE,
+                               BUILTIN_RETURN_PROG, sec, sizeof sec));
         emit_latency_return(g, start, hist);
         break;
     }

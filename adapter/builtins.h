@@ -30,7 +30,7 @@ enum builtin_kind { BUILTIN_NONE = -1, BUILTIN_REGISTERS, BUILTIN_ARGS, BUILTIN_
 enum builtin_kind builtin_by_name(const char *name);
 const char *builtin_name(enum builtin_kind k);
 /* Generate the object of a built-in for a probe of this kind (SS_KPROBE,
- * SS_KRETPROBE, SS_UPROBE); latency always has both programs. */
+ * SS_KRETPROBE, SS_UPROBE, SS_URETPROBE); latency always has both programs. */
 void builtin_generate(struct bpfgen *g, enum builtin_kind k, int probe_kind);
 /* Format a hist map: buckets[64] -> lines of "[lo, hi) count |@@@@|". */
 char *builtin_hist_text(const uint64_t buckets[BUILTIN_HIST_BUCKETS], const char *unit);

@@ -17,9 +17,22 @@
 
 static const char *kind_name(int kind)
 {
-    return kind == SS_KRETPROBE ? SS_KIND_KRETPROBE
-           : kind == SS_UPROBE  ? SS_KIND_UPROBE
-                                : SS_KIND_KPROBE;
+    return kind == SS_KRETPROBE   ? SS_KIND_KRETPROBE
+           : kind == SS_UPROBE    ? SS_KIND_UPROBE
+           : kind == SS_URETPROBE ? SS_KIND_URETPROBE
+                                  : SS_KIND_KPROBE;
+}
+
+/* A return probe: kretprobe or uretprobe. */
+static bool is_return(int kind)
+{
+    return kind == SS_KRETPROBE || kind == SS_URETPROBE;
+}
+
+/* In a user program: uprobe or uretprobe. */
+static bool is_user(int kind)
+{
+    return kind == SS_UPROBE || kind == SS_URETPROBE;
 }
 
 const char *tprobe_reply_reason(const char *reply)
@@ -90,8 +103,10 @@ int tprobe_parse(struct tprobe *t, const char *kind, const char *target, const c
         t->kind = SS_KRETPROBE;
     else if (!strcmp(kind, "uprobe"))
         t->kind = SS_UPROBE;
+    else if (!strcmp(kind, "uretprobe"))
+        t->kind = SS_URETPROBE;
     else {
-        snprintf(err, errlen, "unknown probe kind %s (kprobe, kretprobe, uprobe)", kind);
+        snprintf(err, errlen, "unknown probe kind %s (kprobe, kretprobe, uprobe, uretprobe)", kind);
         return -1;
     }
     if (!target || !*target) {
@@ -100,10 +115,10 @@ int tprobe_parse(struct tprobe *t, const char *kind, const char *target, const c
     }
     snprintf(t->target, sizeof t->target, "%s", target);
     const char *what = target;
-    if (t->kind == SS_UPROBE) {
+    if (is_user(t->kind)) {
         const char *colon = strchr(target, ':');
         if (!colon || colon == target || (size_t)(colon - target) >= sizeof t->program) {
-            snprintf(err, errlen, "uprobe wants <program>:<symbol|address|file:line>, not %s",
+            snprintf(err, errlen, "%s wants <program>:<symbol|address|file:line>, not %s", kind,
                      target);
             return -1;
         }
@@ -111,7 +126,7 @@ int tprobe_parse(struct tprobe *t, const char *kind, const char *target, const c
         what = colon + 1;
     }
     t->di = di_for ? di_for(ctx, t->program) : 0;
-    if (t->kind == SS_UPROBE && !t->di) {
+    if (is_user(t->kind) && !t->di) {
         snprintf(err, errlen, "no user program %s with debug information", t->program);
         return -1;
     }
@@ -138,20 +153,19 @@ int tprobe_parse(struct tprobe *t, const char *kind, const char *target, const c
     }
     bool at_entry = t->di ? debuginfo_function_addr(t->di, what, false, &(uint64_t){0}) == 0
                           : !is_line;
-    if ((t->kind == SS_KRETPROBE || t->builtin == BUILTIN_LATENCY) && (is_line || !at_entry)) {
+    if ((is_return(t->kind) || t->builtin == BUILTIN_LATENCY) && (is_line || !at_entry)) {
         if (!(!is_line && t->func[0])) {
             snprintf(err, errlen, "%s wants a function, not a line or an address inside one",
-                     t->kind == SS_KRETPROBE ? "kretprobe" : "latency");
+                     is_return(t->kind) ? kind : "latency");
             return -1;
         }
     }
-    if (t->builtin == BUILTIN_LATENCY && t->kind != SS_KPROBE) {
-        snprintf(err, errlen, "latency measures kernel functions (kprobe <function> latency): %s",
-                 t->kind == SS_UPROBE ? "return probes in user programs are not implemented"
-                                      : "it sets its own return probe");
+    if (t->builtin == BUILTIN_LATENCY && is_return(t->kind)) {
+        snprintf(err, errlen, "latency sets its own return probe: use kprobe <function> latency "
+                              "or uprobe <program>:<function> latency");
         return -1;
     }
-    if (t->builtin == BUILTIN_ARGS && t->kind == SS_KRETPROBE) {
+    if (t->builtin == BUILTIN_ARGS && is_return(t->kind)) {
         snprintf(err, errlen, "args at a return make no sense: use registers (a0 is the result)");
         return -1;
     }
@@ -178,9 +192,9 @@ int tprobe_attach_object(struct side_client *c, int kind, const char *user_progr
     if (side_upload(c, elf, len, &obj, err, errlen) < 0)
         return -1;
     char req[400], reply[128];
-    if (kind == SS_UPROBE)
-        snprintf(req, sizeof req, "%s%x,%s,%s,%s:%llx", SS_PKT_ATTACH, obj, kind_name(kind), prog,
-                 user_program, (unsigned long long)addr);
+    if (is_user(kind))
+        snprintf(req, sizeof req, "%s%x,%s,%s,%s:%llx%s%s", SS_PKT_ATTACH, obj, kind_name(kind),
+                 prog, user_program, (unsigned long long)addr, entry ? "," : "", entry ? entry : "");
     else
         snprintf(req, sizeof req, "%s%x,%s,%s,%llx%s%s", SS_PKT_ATTACH, obj, kind_name(kind), prog,
                  (unsigned long long)addr, entry ? "," : "", entry ? entry : "");
@@ -203,14 +217,16 @@ static int upload_and_attach(struct side_client *c, struct tprobe *t, const uint
                              size_t len, const char *prog, const char *entry, char *err,
                              size_t errlen)
 {
-    return tprobe_attach_object(c, entry ? SS_KRETPROBE : t->kind, t->program, t->addr, elf, len,
-                                prog, entry, &t->id, err, errlen);
+    /* An entry program (latency) comes with the matching return probe. */
+    int kind = !entry ? t->kind : is_user(t->kind) ? SS_URETPROBE : SS_KRETPROBE;
+    return tprobe_attach_object(c, kind, t->program, t->addr, elf, len, prog, entry, &t->id, err,
+                                errlen);
 }
 
 int tprobe_attach(struct side_client *c, struct tprobe *t, char *err, size_t errlen)
 {
     char req[256], reply[128];
-    if (t->builtin == BUILTIN_REGISTERS && t->kind != SS_KRETPROBE) {
+    if (t->builtin == BUILTIN_REGISTERS && !is_return(t->kind)) {
         /* The kernel's own registers program: no upload. */
         if (t->kind == SS_UPROBE)
             snprintf(req, sizeof req, "%s%s:%llx", SS_PKT_TRACE_U, t->program,
@@ -303,7 +319,7 @@ char *tprobe_format(const struct tprobe *t, const struct ss_event *ev, double se
         ev->len >= BUILTIN_RECORD_REGS) {
         uint64_t r[32];
         memcpy(r, ev->data, sizeof r);
-        if (t->kind == SS_KRETPROBE)
+        if (is_return(t->kind))
             appendf(&out, &n, &cap, " %s returned a0=0x%llx (to 0x%llx)", func,
                     (unsigned long long)r[10], (unsigned long long)r[0]);
         else {

@@ -1,7 +1,7 @@
 /*
  * osdbg trace [--socket PATH] [--profile P] [--duration S] [--hist]
  *             kprobe|kretprobe <symbol|address|file:line>... [program]
- * osdbg trace [...] uprobe <program>:<symbol|address|file:line>... [program]
+ * osdbg trace [...] uprobe|uretprobe <program>:<symbol|address|file:line>... [program]
  *
  * Attach to a running OS's side-stub (its debug channel, e.g. the socket
  * `osdbg run` or `make run` made), put probes on kernel or user functions
@@ -98,7 +98,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: osdbg trace [--socket PATH] [--profile P] [--duration SECONDS] [--hist]\n"
             "                   kprobe|kretprobe <symbol|address|file:line>... [program]\n"
-            "                   uprobe <program>:<symbol|address|file:line>... [program]\n"
+            "                   uprobe|uretprobe <program>:<symbol|address|file:line>... [program]\n"
             "  program: registers (default), args, count, latency (--hist), or a .bpf.c file\n");
 }
 

@@ -5,7 +5,8 @@
  *
  *   trace kprobe <symbol|address|file:line> [registers|args|count|latency|prog.bpf.c]
  *   trace kretprobe <symbol|address> [registers|count|prog.bpf.c]
- *   trace uprobe <program>:<symbol|address|file:line> [...]
+ *   trace uprobe <program>:<symbol|address|file:line> [...|latency]
+ *   trace uretprobe <program>:<symbol> [registers|count|prog.bpf.c]
  *   trace list | trace detach <id>|all | trace map <id>
  *
  * Custom requests (the VS Code extension's eBPF view uses them):
@@ -357,6 +358,7 @@ static const char *usage_text =
     "usage: trace kprobe <symbol|address|file:line> [registers|args|count|latency|prog.bpf.c]\n"
     "       trace kretprobe <symbol> [registers|count|prog.bpf.c]\n"
     "       trace uprobe <program>:<symbol|address|file:line> [...]\n"
+    "       trace uretprobe <program>:<symbol> [registers|count|prog.bpf.c]\n"
     "       trace list | trace detach <id>|all | trace map <id>";
 
 static void respond_text(json_t *req, const char *text, json_t *extra)
@@ -394,7 +396,8 @@ static int run_words(const char *line, char *text, size_t cap, json_t **extra)
         snprintf(text, cap, "%s", usage_text);
         return -1;
     }
-    if (!strcmp(cmd, "kprobe") || !strcmp(cmd, "kretprobe") || !strcmp(cmd, "uprobe")) {
+    if (!strcmp(cmd, "kprobe") || !strcmp(cmd, "kretprobe") || !strcmp(cmd, "uprobe") ||
+        !strcmp(cmd, "uretprobe")) {
         if (nw < 2) {
             snprintf(text, cap, "%s", usage_text);
             return -1;

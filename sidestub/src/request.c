@@ -163,9 +163,10 @@ static int parse_attach(const char *s, size_t n, struct ss_request *req)
     int err = ss_check_name(req->prog.p, req->prog.n);
     if (err)
         return err;
-    if (req->kind == SS_KRETPROBE) {
-        /* <addr>[,<entry-prog>]: a kretprobe's entry handler, as Linux's */
-        size_t i = find(s, n, ',');
+    size_t i = n;
+    if (req->kind == SS_KRETPROBE || req->kind == SS_URETPROBE) {
+        /* <target>[,<entry-prog>]: a return probe's entry handler, as Linux's */
+        i = find(s, n, ',');
         if (i < n) {
             req->entry.p = s + i + 1;
             req->entry.n = n - i - 1;
@@ -173,11 +174,10 @@ static int parse_attach(const char *s, size_t n, struct ss_request *req)
             if (err)
                 return err;
         }
-        return ss_parse_addr(s, i, &req->addr);
     }
-    if (req->kind == SS_KPROBE)
-        return ss_parse_addr(s, n, &req->addr);
-    return parse_user_target(s, n, req);
+    if (req->kind == SS_KPROBE || req->kind == SS_KRETPROBE)
+        return ss_parse_addr(s, i, &req->addr);
+    return parse_user_target(s, i, req);
 }
 
 static int parse_list(const char *s, size_t n, struct ss_request *req)
@@ -326,7 +326,7 @@ size_t ss_build_request(const struct ss_request *r, char *out, size_t cap)
             ss_out_byte(&o, ':');
         }
         ss_out_hex(&o, r->addr);
-        if (r->kind == SS_KRETPROBE && r->entry.n) {
+        if ((r->kind == SS_KRETPROBE || r->kind == SS_URETPROBE) && r->entry.n) {
             ss_out_byte(&o, ',');
             out_name(&o, r->entry);
         }

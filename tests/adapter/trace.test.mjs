@@ -143,6 +143,31 @@ test('osdbg trace: count per process, a kretprobe\'s return value, and a user .b
   assert.equal(await run.closed, 0);
 });
 
+test('osdbg trace: a uretprobe\'s return value in a user program, and the latency histogram of a user function', { timeout: 120000 }, async (t) => {
+  const { run, side } = await bootedOS(t);
+  const ret = await traced(t, side, ['--duration', '3', 'uretprobe', 'matrix:work']);
+  run.p.stdin.write('matrix\n');
+  await until(() => /product checksum (\d+)/.test(run.out), () => run.out);
+  assert.equal(await ret.closed, 0, ret.err);
+  const sum = Number(run.out.match(/product checksum (\d+)/)[1]); // work()'s result, as matrix prints it
+  const rets = ret.out.split('\n').filter((l) => l.includes('work returned'));
+  assert.equal(rets.length, 1, ret.out);
+  assert.match(rets[0], new RegExp(` matrix/\\d+ work returned a0=0x${sum.toString(16)} \\(to 0x[0-9a-f]+\\)`));
+  assert.match(run.out, /matrix: 8x8 product checksum/, 'the program went on after the return');
+
+  // rustdemo 10 calls Fib::step 10 times: 10 samples, from an entry program
+  // and a uretprobe that share the start times.
+  const hist = await traced(t, side, ['--duration', '3', '--hist', 'uprobe', 'rustdemo:rustdemo::Fib::step', 'latency']);
+  run.p.stdin.write('rustdemo 10\n');
+  await until(() => /work\(10\) = 143/.test(run.out), () => run.out);
+  assert.equal(await hist.closed, 0, hist.err);
+  assert.match(hist.out, /@latency_ns\[rustdemo:rustdemo::Fib::step\]:\n10 samples \(ns\)\n/, hist.out);
+  const buckets = [...hist.out.matchAll(/^\[(\d+[KMG]?), (\d+[KMG]?)\) +(\d+) \|[@ ]+\|$/gm)];
+  assert.equal(buckets.reduce((a, m) => a + Number(m[3]), 0), 10, hist.out);
+  run.p.stdin.write('exit\n');
+  assert.equal(await run.closed, 0);
+});
+
 test('osdbg trace: programs that cannot be built or loaded are refused with the reason', { timeout: 90000 }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-bpfc-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -648,6 +648,13 @@ static void other_packets_parse(void **state)
     assert_memory_equal(r.entry.p, "lat_entry", 9);
     assert_int_equal(parse("vTAttach:2,kretprobe,lat_ret,80201234", &r), 0);
     assert_int_equal(r.entry.n, 0);
+    /* So may a uretprobe. */
+    assert_int_equal(parse("vTAttach:2,uretprobe,lat_ret,matrix:1097e,lat_entry", &r), 0);
+    assert_int_equal(r.kind, SS_URETPROBE);
+    assert_memory_equal(r.name.p, "matrix", r.name.n);
+    assert_int_equal(r.addr, 0x1097e);
+    assert_memory_equal(r.entry.p, "lat_entry", r.entry.n);
+    assert_int_equal(parse("vTAttach:2,uprobe,p,matrix:10,entry", &r), -SS_ERR_ADDR);
     assert_int_equal(parse("vTAttach:2,kretprobe,lat_ret,80201234,", &r), -SS_ERR_NAME);
     assert_int_equal(parse("vTAttach:2,kretprobe,lat_ret,,entry", &r), -SS_ERR_ADDR);
     assert_int_equal(parse("vTAttach:2,kprobe,p,80201234,entry", &r), -SS_ERR_ADDR);
@@ -702,7 +709,7 @@ static void other_packets_parse(void **state)
 static void requests_round_trip(void **state)
 {
     (void)state;
-    struct ss_request in[13];
+    struct ss_request in[14];
     memset(in, 0, sizeof in);
     in[0].cmd = SS_CMD_SUPPORTED;
     in[1].cmd = SS_CMD_TRACE_K, in[1].addr = 0xffffffff80200000ull;
@@ -727,6 +734,9 @@ static void requests_round_trip(void **state)
     in[12].cmd = SS_CMD_ATTACH, in[12].obj = 1, in[12].kind = SS_KRETPROBE;
     in[12].prog = (struct ss_str){"ret", 3}, in[12].addr = 0x80201234;
     in[12].entry = (struct ss_str){"entry", 5};
+    in[13].cmd = SS_CMD_ATTACH, in[13].obj = 1, in[13].kind = SS_URETPROBE;
+    in[13].prog = (struct ss_str){"ret", 3}, in[13].addr = 0x1097e;
+    in[13].name = (struct ss_str){"matrix", 6}, in[13].entry = (struct ss_str){"entry", 5};
     for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
         char buf[256];
         uint8_t frame[600], rxbuf[256];
