@@ -55,7 +55,7 @@ int logprog_reg_index(const char *name, size_t n)
 
 /* ---- expressions ---- */
 
-enum xkind { X_REG, X_VAR, X_CONST, X_DEREF, X_PID, X_COMM, X_TIME };
+enum xkind { X_REG, X_VAR, X_CONST, X_DEREF, X_BINOP, X_CAST, X_PID, X_COMM, X_TIME };
 
 /* A value.  X_DEREF reads size bytes at inner's value + off (+ index *
  * stride); with addr_only it is that address instead, for what is only
@@ -70,6 +70,8 @@ struct xnode {
     int64_t c;
     struct xnode *inner, *index;
     int64_t off, stride;
+    struct xnode *rhs; /* X_BINOP: inner op rhs (rhs times stride for pointer + n) */
+    uint8_t op;
     bool addr_only;
     int size;
     bool is_signed, hex;
@@ -159,6 +161,7 @@ static void free_node(struct xnode *x)
     if (x) {
         free_node(x->inner);
         free_node(x->index);
+        free_node(x->rhs);
         free(x);
     }
 }
@@ -191,7 +194,9 @@ static bool cast_type(const char *name, int *size, bool *is_signed, bool *hex)
 }
 
 static struct xnode *parse_value(struct parser *ps);
+static struct xnode *parse_expr(struct parser *ps);
 static struct xnode *parse_postfix(struct parser *ps, struct xnode *x, const char *name);
+static struct xnode *reach(struct xnode *inner, const struct varloc *el, int64_t off);
 
 /* After '*': an optional cast "(type*)", then "(E [+-] k)" or a name. */
 static struct xnode *parse_deref(struct parser *ps)
@@ -213,6 +218,7 @@ static struct xnode *parse_deref(struct parser *ps)
     } else {
         ps->p = save;
     }
+    bool cast = ps->p != save;
     if (eat(ps, "(")) {
         x->inner = parse_value(ps);
         int64_t k;
@@ -230,6 +236,22 @@ static struct xnode *parse_deref(struct parser *ps)
     } else {
         x->inner = parse_value(ps);
     }
+    /* A typed pointer, as in C: *(p + k) steps by what p points to and,
+     * without a cast, is that (p[k]); registers and void * step by bytes. */
+    const struct xnode *in = x->inner;
+    struct varloc el;
+    if (!ps->failed && in->typed && in->vl.is_pointer && in->vl.elem_size) {
+        int64_t k = x->off, stride = (int64_t)in->vl.elem_size;
+        char why[200];
+        if (cast) {
+            x->off = k * stride;
+        } else if (varloc_index(ps->site->di, &in->vl, &el, why, sizeof why) == 0) {
+            struct xnode *inner = x->inner;
+            x->inner = 0;
+            free_node(x);
+            return reach(inner, &el, k * stride);
+        }
+    }
     return x;
 }
 
@@ -240,10 +262,33 @@ static struct xnode *parse_value(struct parser *ps)
     if (eat(ps, "*"))
         return parse_deref(ps);
     if (eat(ps, "(")) {
-        struct xnode *x = parse_value(ps);
+        /* (type)E: a C cast to one of the cast names, else a group */
+        const char *save = ps->p;
+        char tname[32];
+        int size;
+        bool sg, hex;
+        if (ident(ps, tname, sizeof tname) && cast_type(tname, &size, &sg, &hex) && eat(ps, ")")) {
+            struct xnode *c = node(X_CAST);
+            c->inner = parse_value(ps);
+            c->size = size;
+            c->is_signed = sg;
+            c->hex = hex;
+            return c;
+        }
+        ps->p = save;
+        struct xnode *x = parse_expr(ps);
         if (!eat(ps, ")"))
             fail(ps, "missing )");
         return x;
+    }
+    skip_ws(ps);
+    const char *digits = ps->p + (*ps->p == '-');
+    size_t nd = strspn(digits, "0123456789");
+    if (nd && (digits[nd] == '.' || digits[nd] == 'e' || digits[nd] == 'E') &&
+        strncmp(digits, "0x", 2) != 0) {
+        fail(ps, "floating point (%.*s) is not supported in eBPF",
+             (int)strspn(ps->p, "-0123456789.eE"), ps->p);
+        return node(X_CONST);
     }
     int64_t v;
     if (number(ps, &v)) {
@@ -337,7 +382,7 @@ static struct xnode *parse_postfix(struct parser *ps, struct xnode *x, const cha
             size_t used = strlen(so_far);
             snprintf(so_far + used, sizeof so_far - used, "%s%s", arrow ? "->" : ".", member);
         } else if (eat(ps, "[")) {
-            struct xnode *index = parse_value(ps);
+            struct xnode *index = parse_expr(ps);
             if (!ps->failed && !eat(ps, "]"))
                 fail(ps, "{%s[...}: missing ]", so_far);
             struct varloc el;
@@ -362,6 +407,63 @@ static struct xnode *parse_postfix(struct parser *ps, struct xnode *x, const cha
             return x;
         }
     }
+}
+
+/* Binary operators of C, by C's precedence (higher binds tighter).  A
+ * token must not be the start of a longer one: & of &&, | of ||, - of ->,
+ * < and > of comparisons. */
+static const struct binop {
+    const char *tok;
+    uint8_t op;
+    int prec;
+    const char *not_before;
+} binops[] = {
+    {"*", BPF_MUL, 6, ""},   {"/", BPF_DIV, 6, ""},   {"%", BPF_MOD, 6, ""},
+    {"+", BPF_ADD, 5, ""},   {"-", BPF_SUB, 5, ">"},  {"<<", BPF_LSH, 4, "="},
+    {">>", BPF_RSH, 4, "="}, {"&", BPF_AND, 3, "&"},  {"^", BPF_XOR, 2, ""},
+    {"|", BPF_OR, 1, "|"},
+};
+
+static const struct binop *next_binop(struct parser *ps, int min_prec)
+{
+    skip_ws(ps);
+    for (size_t i = 0; i < sizeof binops / sizeof binops[0]; i++) {
+        size_t n = strlen(binops[i].tok);
+        if (binops[i].prec >= min_prec && strncmp(ps->p, binops[i].tok, n) == 0 &&
+            (!ps->p[n] || !strchr(binops[i].not_before, ps->p[n]) || !*binops[i].not_before))
+            return &binops[i];
+    }
+    return 0;
+}
+
+/* Precedence climbing over values.  A typed pointer plus or minus a number
+ * steps by what it points to, as in C; everything else is 64-bit integer
+ * arithmetic, signed if a side is (division, remainder, >>). */
+static struct xnode *parse_binary(struct parser *ps, int min_prec)
+{
+    struct xnode *x = parse_value(ps);
+    const struct binop *b;
+    while (!ps->failed && (b = next_binop(ps, min_prec))) {
+        ps->p += strlen(b->tok);
+        struct xnode *rhs = parse_binary(ps, b->prec + 1);
+        struct xnode *n = node(X_BINOP);
+        n->inner = x;
+        n->rhs = rhs;
+        n->op = b->op;
+        n->is_signed = x->is_signed || rhs->is_signed;
+        n->hex = x->hex;
+        n->stride = 1;
+        if ((b->op == BPF_ADD || b->op == BPF_SUB) && x->typed && x->vl.is_pointer &&
+            !(rhs->typed && rhs->vl.is_pointer) && x->vl.elem_size > 1)
+            n->stride = (int64_t)x->vl.elem_size;
+        x = n;
+    }
+    return x;
+}
+
+static struct xnode *parse_expr(struct parser *ps)
+{
+    return parse_binary(ps, 1);
 }
 
 /* ---- code ---- */
@@ -469,6 +571,31 @@ static void emit_value(struct emitter *e, const struct xnode *x, int16_t off)
             emit_read(e, off, x->size);
         break;
     }
+    case X_BINOP: {
+        emit_value(e, x->inner, off);
+        int16_t t = temp(e);
+        emit_value(e, x->rhs, t);
+        load_operand(e, x->inner, R1, off);
+        load_operand(e, x->rhs, R2, t);
+        if (x->stride > 1)
+            bpfgen_alu_imm(g, BPF_MUL, R2, (int32_t)x->stride);
+        bool sg = x->is_signed;
+        if (sg && (x->op == BPF_DIV || x->op == BPF_MOD)) /* sdiv, smod: offset 1 (RFC 9669 4.1) */
+            bpfgen_insn(g, BPF_ALU64 | x->op | BPF_X, R1, R2, 1, 0);
+        else
+            bpfgen_alu_reg(g, sg && x->op == BPF_RSH ? BPF_ARSH : x->op, R1, R2);
+        bpfgen_stx(g, BPF_DW, R10, off, R1);
+        break;
+    }
+    case X_CAST: /* keep the low size bytes, sign- or zero-extended */
+        emit_value(e, x->inner, off);
+        bpfgen_ldx(g, BPF_DW, R0, R10, off);
+        if (x->size < 8) {
+            bpfgen_alu_imm(g, BPF_LSH, R0, 64 - 8 * x->size);
+            bpfgen_alu_imm(g, x->is_signed ? BPF_ARSH : BPF_RSH, R0, 64 - 8 * x->size);
+        }
+        bpfgen_stx(g, BPF_DW, R10, off, R0);
+        break;
     case X_PID:
         bpfgen_call(g, BPF_FUNC_get_current_pid_tgid);
         bpfgen_alu_imm(g, BPF_LSH, R0, 32); /* the low half is the thread id */
@@ -510,6 +637,10 @@ static bool check_value(struct parser *ps, const struct xnode *x, enum use use)
     }
     if (x->index && !check_value(ps, x->index, USE_NUMBER))
         return false;
+    if (x->k == X_BINOP)
+        return check_value(ps, x->inner, USE_NUMBER) && check_value(ps, x->rhs, USE_NUMBER);
+    if (x->k == X_CAST)
+        return check_value(ps, x->inner, USE_NUMBER);
     if (x->k == X_DEREF || x->k == X_VAR)
         return x->inner ? check_value(ps, x->inner, USE_BASE) : true;
     return true;
@@ -562,7 +693,7 @@ static void compare(struct parser *ps, struct emitter *e)
 {
     struct bpfgen *g = e->g;
     skip_ws(ps);
-    struct xnode *a = parse_value(ps);
+    struct xnode *a = parse_expr(ps);
     static const struct {
         const char *tok;
         uint8_t op, sop;
@@ -602,7 +733,7 @@ static void compare(struct parser *ps, struct emitter *e)
     }
     struct xnode *b = 0;
     if (op >= 0)
-        b = parse_value(ps);
+        b = parse_expr(ps);
     if (ps->failed || !check_value(ps, a, USE_NUMBER) || (b && !check_value(ps, b, USE_NUMBER))) {
         free_node(a);
         free_node(b);
@@ -786,11 +917,16 @@ int logprog_compile(struct logprog *lp, const char *message, const char *conditi
         char expr[256];
         snprintf(expr, sizeof expr, "%.*s", (int)(close - open - 1), open + 1);
         ps.s = ps.p = expr;
-        struct xnode *x = parse_value(&ps);
+        struct xnode *x = parse_expr(&ps);
         skip_ws(&ps);
         if (!ps.failed && *ps.p)
             fail(&ps, "{%s}: unexpected \"%s\"", expr, ps.p);
         check_value(&ps, x, USE_MESSAGE);
+        if (ps.failed && why[0] != '{') { /* say which value */
+            char inner[256];
+            snprintf(inner, sizeof inner, "%s", why);
+            snprintf(why, whylen, "{%s}: %s", expr, inner);
+        }
         if (ps.failed) {
             free_node(x);
             logprog_free(lp);

@@ -19,7 +19,11 @@
  *               the array's length); conditions compare it: name == "sh"
  *   *(E+k) *(E-k) *E   8 bytes at E+k (hex); a cast picks the size and
  *               print: *(u32*)(a0+8), *(int*)(sp+16): u8..u64, s8..s64,
- *               i8..i64, int, unsigned, long, ulong, char, ptr
+ *               i8..i64, int, unsigned, long, ulong, char, ptr.  E a typed
+ *               pointer: k steps by what it points to, and without a cast
+ *               *(p+k) is p[k], as in C
+ *   E op E      C's * / % + - << >> & ^ | with C's precedence, on 64-bit
+ *               values (signed if a side is); (E) groups
  *   pid comm time   from the event (in conditions: pid, comm == "name")
  * Conditions: comparisons (== != < <= > >=) of those and integers, joined
  * by && and ||; a lone operand means "not zero".

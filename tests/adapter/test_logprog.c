@@ -318,6 +318,31 @@ static void test_hit_conditions(void **state)
     logprog_free(&lp);
 }
 
+/* C's operators and precedence on 64-bit values: unsigned for registers,
+ * signed for signed casts (division, remainder and >> too). */
+static void test_arithmetic(void **state)
+{
+    (void)state;
+    int64_t minus9 = -9;
+    uint64_t regs[32] = {0};
+    regs[A0] = 100;
+    regs[A1] = 7;
+    regs[SP] = (uint64_t)(uintptr_t)&minus9;
+    expect("{a0 + 1} {a0 - 2 * 3} {(a0 + 2) * 3} {a0 / a1} {a0 % a1}", 0, regs,
+           "0x65 0x5e 0x132 0xe 0x2");
+    expect("{a0 & 0xf | 0x100} {a0 ^ 1} {a0 << 4 >> 2} {1 + 2 * 3 - 4 / 2}", 0, regs,
+           "0x104 0x65 0x190 5");
+    expect("{*(s64*)(sp) / 2} {*(s64*)(sp) % 4} {*(s64*)(sp) >> 1} {*(s64*)(sp) * a1}", 0, regs,
+           "-4 -1 -5 -63");
+    expect("even", "a0 % 2 == 0 && a0 / 10 == 10", regs, "even");
+    expect("odd", "a0 % 2 == 1", regs, 0);
+    expect("{a0 / 0} {a0 % 0}", 0, regs, "0x0 0x64"); /* RFC 9669: x / 0 = 0, x % 0 = x */
+    /* C casts: the low bytes, sign- or zero-extended, printed by the type. */
+    regs[A2] = 0x1234567890abcdefull;
+    expect("{(u8)a2} {(s8)a2} {(int)a2} {(u16)(a2 >> 8)} {(ptr)a0} {(long)(a1 - a0)}", 0, regs,
+           "239 -17 -1867788817 43981 0x64 -93");
+}
+
 static void test_what_cannot_compile(void **state)
 {
     (void)state;
@@ -325,7 +350,9 @@ static void test_what_cannot_compile(void **state)
         const char *msg, *cond, *hitc, *why;
     } cases[] = {
         {"{nosuch}", 0, 0, "nosuch"},
-        {"{a0 + 1}", 0, 0, "unexpected"},
+        {"{a0 = 1}", 0, 0, "unexpected"},
+        {"{a0 + 0.5}", 0, 0, "floating point"},
+        {"{a0 +}", 0, 0, "expression"},
         {"{*(a0+)}", 0, 0, "number"},
         {"x", "comm == 3", 0, "comm"},
         {"x", "comm == \"a-name-longer-than-15\"", 0, "15 bytes"},
@@ -553,6 +580,18 @@ static void test_text_of_exec(void **state)
     line = hit(&lp, &r, regs);
     char want[128];
     snprintf(want, sizeof want, "exec %.63s...: hello tab\\x09here", longer);
+    assert_string_equal(line, want);
+    free(line);
+    done(&r);
+    logprog_free(&lp);
+    /* C's pointer arithmetic on typed pointers: *(argv + 1) is argv[1], and
+     * argv + 1 is 8 bytes on. */
+    assert_int_equal(logprog_compile(&lp, "{*(argv + 1)} {*argv} {argv + 1}", 0, 0, &site, err,
+                                     sizeof err),
+                     0);
+    load(&r, &lp.gen, LOGPROG_NAME, 0);
+    line = hit(&lp, &r, regs);
+    snprintf(want, sizeof want, "tab\\x09here hello 0x%llx", (unsigned long long)(uintptr_t)(args + 1));
     assert_string_equal(line, want);
     free(line);
     done(&r);
@@ -846,6 +885,7 @@ int main(void)
         cmocka_unit_test(test_dereferences),
         cmocka_unit_test(test_conditions),
         cmocka_unit_test(test_hit_conditions),
+        cmocka_unit_test(test_arithmetic),
         cmocka_unit_test(test_what_cannot_compile),
         cmocka_unit_test(test_parameter_by_name),
         cmocka_unit_test(test_global_by_name),
