@@ -58,13 +58,20 @@ install_code_server() {
     local npm_quiet=(--no-audit --no-fund --loglevel=error)
     (cd "$PREFIX" && echo '{"private":true}' >package.json &&
         npm install "${npm_quiet[@]}" --ignore-scripts "code-server@$VERSION" >&2)
-    (cd "$CS/lib/vscode" && npm install "${npm_quiet[@]}" --omit=dev --ignore-scripts >&2)
-    (cd "$CS/lib/vscode/extensions" && npm install "${npm_quiet[@]}" --omit=dev --ignore-scripts >&2)
-    local m
+    # The two dependency trees, then the five native modules, are independent:
+    # each group runs at once (the time is mostly waiting on the registry and
+    # on the C++ compiler, one per core).
+    (cd "$CS/lib/vscode" && npm install "${npm_quiet[@]}" --omit=dev --ignore-scripts >&2) &
+    local vscode_pid=$!
+    (cd "$CS/lib/vscode/extensions" && npm install "${npm_quiet[@]}" --omit=dev --ignore-scripts >&2) &
+    local ext_pid=$!
+    wait "$vscode_pid" || { log "npm install in lib/vscode failed"; exit 1; }
+    wait "$ext_pid" || { log "npm install in lib/vscode/extensions failed"; exit 1; }
+    local m pids=() names=()
     for m in node-pty @vscode/spdlog native-watchdog kerberos; do
         log "building $m"
-        (cd "$CS/lib/vscode/node_modules/$m" && node_gyp rebuild --nodedir=/usr >/dev/null 2>"$IDE/build-$(basename $m).log") ||
-            { log "building $m failed, see $IDE/build-$(basename $m).log"; exit 1; }
+        (cd "$CS/lib/vscode/node_modules/$m" && node_gyp rebuild --nodedir=/usr >/dev/null 2>"$IDE/build-$(basename $m).log") &
+        pids+=($!) names+=("$(basename $m)")
     done
     log "building argon2"
     # npm hoists argon2 next to code-server: let node find it.
@@ -72,8 +79,13 @@ install_code_server() {
     argon2=$(dirname "$(cd "$CS" && node -p 'require.resolve("argon2/package.json")')")
     (cd "$argon2" &&
         npm_config_node_gyp="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js" npm_config_nodedir=/usr \
-            npx --no-install node-pre-gyp rebuild --build-from-source --nodedir=/usr >/dev/null 2>"$IDE/build-argon2.log") ||
-        { log "building argon2 failed, see $IDE/build-argon2.log"; exit 1; }
+            npx --no-install node-pre-gyp rebuild --build-from-source --nodedir=/usr >/dev/null 2>"$IDE/build-argon2.log") &
+    pids+=($!) names+=(argon2)
+    local i failed=0
+    for i in "${!pids[@]}"; do
+        wait "${pids[$i]}" || { log "building ${names[$i]} failed, see $IDE/build-${names[$i]}.log"; failed=1; }
+    done
+    [ "$failed" = 0 ] || exit 1
     # Debian's ripgrep instead of the one @vscode/ripgrep downloads.
     mkdir -p "$CS/lib/vscode/node_modules/@vscode/ripgrep/bin"
     cp /usr/bin/rg "$CS/lib/vscode/node_modules/@vscode/ripgrep/bin/rg"
