@@ -7,20 +7,14 @@
 
 struct cpu cpus[NCPU];
 
-int cpuid(void)
-{
-    return (int)r_tp();
-}
-
-struct cpu *mycpu(void)
-{
-    return &cpus[cpuid()];
-}
-
+/* With interrupts off, so that a tick cannot move this thread to another
+ * hart between reading tp and reading that hart's proc.  intr_save() rather
+ * than push_off(): nothing nests inside, and this runs several times on
+ * every trap. */
 struct proc *myproc(void)
 {
-    push_off();
+    int on = intr_save();
     struct proc *p = mycpu()->proc;
-    pop_off();
+    intr_restore(on);
     return p;
 }

@@ -5,6 +5,7 @@
 
 #include "types.h"
 #include "param.h"
+#include "riscv.h"
 
 /* Callee-saved registers for kernel context switches (swtch.S). */
 struct context {
@@ -23,7 +24,16 @@ struct cpu {
 
 extern struct cpu cpus[NCPU];
 
-int cpuid(void);
-struct cpu *mycpu(void);
+/* This hart's id and state.  Inlined even in the -O0 build: every lock,
+ * push_off() and myproc() asks, dozens of times per trap. */
+RISCV_INLINE int cpuid(void)
+{
+    return (int)r_tp();
+}
+
+RISCV_INLINE struct cpu *mycpu(void)
+{
+    return &cpus[r_tp()];
+}
 
 #endif
