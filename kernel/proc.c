@@ -291,12 +291,13 @@ int kill(int pid)
     return -ESRCH;
 }
 
+/* Without the lock: the flag is one byte, written under the lock, and reads
+ * atomically on its own, so the lock ordered nothing a caller could use
+ * (the answer may be stale the moment it is returned either way).  usertrap
+ * asks twice per trap. */
 bool proc_killed(struct proc *p)
 {
-    acquire(&ptable.lock);
-    bool k = p->killed;
-    release(&ptable.lock);
-    return k;
+    return __atomic_load_n(&p->killed, __ATOMIC_ACQUIRE);
 }
 
 void proc_set_killed(struct proc *p)
