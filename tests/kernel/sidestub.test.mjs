@@ -321,3 +321,68 @@ test('side-stub: two requests in a row - the second reply waits for the first on
   osys.type('exit\n');
   assert.equal((await osys.waitExit(10000)).code, 0);
 });
+
+/* Every kernel function a probe may patch (the linker script keeps the
+ * probe machinery itself in [noprobe_start, noprobe_end)): nm's text
+ * symbols from noprobe_end to the user/kernel trampoline page. */
+function probeableFunctions() {
+  const lines = execFileSync('riscv64-unknown-elf-nm', ['-n', KERNEL], { encoding: 'utf8' }).split('\n')
+    .map((l) => l.split(' ')).filter((f) => f.length === 3);
+  const at = (name) => BigInt(`0x${lines.find((f) => f[2] === name)[0]}`);
+  const from = at('noprobe_end');
+  const to = at('_trampoline');
+  return lines.filter((f) => /^[tT]$/.test(f[1]) && BigInt(`0x${f[0]}`) >= from && BigInt(`0x${f[0]}`) < to && f[2] !== 'noprobe_end')
+    .map((f) => ({ name: f[2], addr: BigInt(`0x${f[0]}`) }));
+}
+
+test('side-stub: every probeable kernel function carries a kprobe, then a kretprobe, while the OS forks, execs, reads and writes', { timeout: 300000 }, async (t) => {
+  const fns = probeableFunctions();
+  assert.ok(fns.length > 80, `${fns.length} functions`);
+  const obj = buildObject(t, 'returns');
+  const { osys, p, request } = await sideSession(t);
+  const oid = await upload(request, obj);
+  let runs = 0;
+  const work = async () => {
+    runs++;
+    osys.type('forktest\n');
+    await osys.waitFor(new RegExp(`(forktest: OK[\\s\\S]*){${runs}}`), 60000);
+    osys.type('matrix\n');
+    await osys.waitFor(new RegExp(`(product checksum 896[\\s\\S]*){${runs}}`), 60000);
+    osys.type('cat motd\n');
+    osys.type('hello\n');
+    await osys.waitFor(new RegExp(`(Hello, world![\\s\\S]*){${runs}}`), 60000);
+  };
+  const refused = [];
+  const batches = (n) => Array.from({ length: Math.ceil(fns.length / n) }, (_, i) => fns.slice(i * n, i * n + n));
+  // Kprobes with the kernel's registers program, 24 at a time (the table holds 32).
+  for (const batch of batches(24)) {
+    const ids = [];
+    for (const f of batch) {
+      const r = await request(`vTR${f.addr.toString(16)}`);
+      if (r.startsWith('OK')) ids.push(r.slice(2));
+      else refused.push(`kprobe ${f.name}: ${r}`);
+    }
+    await work();
+    for (const id of ids) assert.equal(await request(`vTDetach:${id}`), 'OK');
+  }
+  // Kretprobes of one uploaded program, 10 at a time (each attachment loads
+  // the program again: the kernel has room for 12 programs, MAX_PROGS).
+  for (const batch of batches(10)) {
+    const ids = [];
+    for (const f of batch) {
+      const r = await request(`vTAttach:${oid},kretprobe,on_return,${f.addr.toString(16)}`);
+      if (r.startsWith('OK')) ids.push(r.slice(2));
+      else refused.push(`kretprobe ${f.name}: ${r}`);
+    }
+    await work();
+    for (const id of ids) assert.equal(await request(`vTDetach:${id}`), 'OK');
+  }
+  console.log(`# ${fns.length} functions, ${2 * fns.length - refused.length} probes attached; refused: ${refused.join('; ') || 'none'}`);
+  assert.ok(refused.length < fns.length / 10, refused.join('\n'));
+  assert.ok(p.items.some((i) => i.start === '%'), 'events arrived');
+  assert.doesNotMatch(osys.output(), /panic|killed/);
+  // The OS is as it was: a last run with no probe at all.
+  await work();
+  osys.type('exit\n');
+  assert.equal((await osys.waitExit(20000)).code, 0);
+});
