@@ -386,3 +386,44 @@ test('side-stub: every probeable kernel function carries a kprobe, then a kretpr
   osys.type('exit\n');
   assert.equal((await osys.waitExit(20000)).code, 0);
 });
+
+test('side-stub: every function of forktest carries a uprobe, then a uretprobe, in every process it forks; it still passes', { timeout: 300000 }, async (t) => {
+  const prog = path.join(path.dirname(KERNEL), '..', 'user', 'forktest');
+  const fns = execFileSync('riscv64-unknown-elf-nm', ['-n', prog], { encoding: 'utf8' }).split('\n')
+    .map((l) => l.split(' ')).filter((f) => f.length === 3 && /^[tT]$/.test(f[1]))
+    .map((f) => ({ name: f[2], addr: BigInt(`0x${f[0]}`) }));
+  assert.ok(fns.length > 30, `${fns.length} functions`);
+  const obj = buildObject(t, 'returns');
+  const { osys, request } = await sideSession(t);
+  const oid = await upload(request, obj);
+  let runs = 0;
+  const work = async () => {
+    runs++;
+    osys.type('forktest\n');
+    await osys.waitFor(new RegExp(`(forktest: (OK|FAILED)[\\s\\S]*){${runs}}`), 60000);
+  };
+  const refused = [];
+  const batches = (n) => Array.from({ length: Math.ceil(fns.length / n) }, (_, i) => fns.slice(i * n, i * n + n));
+  for (const kind of ['uprobe', 'uretprobe']) {
+    // forktest runs in up to NCHILD + 1 processes at once, each with its own
+    // probes: 6 programs' probes at a time fit the kernel's uprobe table.
+    for (const batch of batches(6)) {
+      const ids = [];
+      for (const f of batch) {
+        const r = kind === 'uprobe' ? await request(`vTUforktest:${f.addr.toString(16)}`)
+          : await request(`vTAttach:${oid},uretprobe,on_return,forktest:${f.addr.toString(16)}`);
+        if (r.startsWith('OK')) ids.push(r.slice(2));
+        else refused.push(`${kind} ${f.name}: ${r}`);
+      }
+      await work();
+      for (const id of ids) assert.equal(await request(`vTDetach:${id}`), 'OK');
+    }
+  }
+  console.log(`# ${fns.length} functions, ${2 * fns.length - refused.length} probes attached; refused: ${refused.join('; ') || 'none'}`);
+  const out = osys.output();
+  assert.equal((out.match(/forktest: OK/g) || []).length, runs, out.slice(-3000));
+  assert.doesNotMatch(out, /panic|killed|FAILED/);
+  assert.ok(refused.length < fns.length / 10, refused.join('\n'));
+  osys.type('exit\n');
+  assert.equal((await osys.waitExit(20000)).code, 0);
+});
