@@ -135,6 +135,14 @@ enum rvprobe_class rvprobe_decode(uint32_t insn, unsigned len, unsigned xlen,
 int rvprobe_simulate(uint32_t insn, unsigned len, struct rvprobe_regs *regs);
 /* The same for a hart of the given XLEN (32: values wrap to 32 bits). */
 int rvprobe_simulate_xlen(uint32_t insn, unsigned len, unsigned xlen, struct rvprobe_regs *regs);
+/*
+ * The same for an instruction rvprobe_decode already classified SIMULATE
+ * with the same XLEN (the table decodes once, when it arms a probe, so a hit
+ * does not decode again).  RVPROBE_EREFUSED (regs untouched) for any other
+ * class or XLEN.
+ */
+int rvprobe_simulate_insn(const struct rvprobe_insn *insn, unsigned xlen,
+                          struct rvprobe_regs *regs);
 
 /* Slot: the displaced instruction followed by a break, at most this long. */
 #define RVPROBE_SLOT_SIZE 8
@@ -270,6 +278,7 @@ struct rvprobe_table {
     unsigned nprobes;
     uint64_t ri_seq;
     const char *reason; /* reason of the last refused arm */
+    unsigned live_end;  /* entries from here on are all FREE (bounds the scans) */
 };
 
 /* Prepares a table over the caller's array (zeroed here).  0 or RVPROBE_EINVAL. */

@@ -32,11 +32,12 @@ void rvprobe_reg_set(struct rvprobe_regs *r, unsigned n, uint64_t v)
     rvp_copy((uint8_t *)r + 8 * n, &v, 8);
 }
 
-int rvprobe_simulate_xlen(uint32_t insn, unsigned len, unsigned xlen, struct rvprobe_regs *regs)
+int rvprobe_simulate_insn(const struct rvprobe_insn *insn, unsigned xlen,
+                          struct rvprobe_regs *regs)
 {
-    struct rvprobe_insn d;
-    if (!regs || rvprobe_decode(insn, len, xlen, &d) != RVPROBE_SIMULATE)
+    if (!insn || !regs || insn->cls != RVPROBE_SIMULATE || (xlen != 32 && xlen != 64))
         return RVPROBE_EREFUSED;
+    const struct rvprobe_insn d = *insn;
 
     /* RV32 values live zero-extended in 64-bit slots; signed compares look
        at them as 32-bit two's complement. */
@@ -46,7 +47,7 @@ int rvprobe_simulate_xlen(uint32_t insn, unsigned len, unsigned xlen, struct rvp
     uint64_t b = rvprobe_reg_get(regs, d.rs2) & mask;
     int64_t sa = xlen == 32 ? rvp_sext(a, 32) : (int64_t)a;
     int64_t sb = xlen == 32 ? rvp_sext(b, 32) : (int64_t)b;
-    uint64_t link = (pc + len) & mask;
+    uint64_t link = (pc + d.len) & mask;
     uint64_t taken = (pc + (uint64_t)d.imm) & mask;
     uint64_t next = link;
     int cond = 0;
@@ -98,6 +99,14 @@ int rvprobe_simulate_xlen(uint32_t insn, unsigned len, unsigned xlen, struct rvp
         next = taken;
     regs->pc = next;
     return 0;
+}
+
+int rvprobe_simulate_xlen(uint32_t insn, unsigned len, unsigned xlen, struct rvprobe_regs *regs)
+{
+    struct rvprobe_insn d;
+    if (!regs || rvprobe_decode(insn, len, xlen, &d) != RVPROBE_SIMULATE)
+        return RVPROBE_EREFUSED;
+    return rvprobe_simulate_insn(&d, xlen, regs);
 }
 
 int rvprobe_simulate(uint32_t insn, unsigned len, struct rvprobe_regs *regs)

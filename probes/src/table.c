@@ -3,7 +3,7 @@
  *
  * A hit on an armed probe goes one of two ways:
  *
- *   SIMULATE  break at addr -> handlers -> rvprobe_simulate -> pc = result
+ *   SIMULATE  break at addr -> handlers -> rvprobe_simulate_insn -> pc = result
  *             (one trap)
  *   STEP      break at addr -> handlers -> pc = slot
  *             slot: <insn> <ebreak> -> break at slot+len -> pc = addr+len
@@ -34,6 +34,16 @@ static void unlock(struct rvprobe_table *t)
         t->port->unlock(t->port->ctx);
 }
 
+/* Entries from t->live_end on are all FREE: the scans of a hit (and the
+   others that look for used entries) stop there, so a table with a few
+   probes costs a few comparisons per break rather than one per entry.
+   Called whenever an entry becomes FREE. */
+static void shrink_live(struct rvprobe_table *t)
+{
+    while (t->live_end > 0 && t->probes[t->live_end - 1].state == RVPROBE_FREE)
+        t->live_end--;
+}
+
 static int valid_id(const struct rvprobe_table *t, int id)
 {
     return t && id >= 0 && (unsigned)id < t->nprobes;
@@ -53,7 +63,7 @@ int rvprobe_table_init(struct rvprobe_table *t, const struct rvprobe_port *port,
 
 static int armed_at(const struct rvprobe_table *t, uint64_t space, uint64_t addr)
 {
-    for (unsigned i = 0; i < t->nprobes; i++) {
+    for (unsigned i = 0; i < t->live_end; i++) {
         const struct rvprobe *p = &t->probes[i];
         if (p->state == RVPROBE_ARMED && p->def.space == space && p->def.addr == addr)
             return (int)i;
@@ -181,6 +191,8 @@ int rvprobe_arm(struct rvprobe_table *t, const struct rvprobe_def *def)
        hit it the moment write_text returns. */
     uint8_t brk[4];
     rvprobe_break_bytes(len, brk);
+    if ((unsigned)id >= t->live_end)
+        t->live_end = (unsigned)id + 1;
     p->state = RVPROBE_ARMED;
     if (port->write_text(port->ctx, def->space, def->addr, brk, len) < 0) {
         err = RVPROBE_EPORT;
@@ -195,6 +207,7 @@ fail:
     const char *why = p->reason;
     rvp_zero(p, sizeof *p);
     p->reason = why; /* kept so the embedder can show it */
+    shrink_live(t);
 out:
     unlock(t);
     return err;
@@ -231,6 +244,7 @@ static void free_entry(struct rvprobe_table *t, struct rvprobe *p)
     if (p->slot && t->port->slot_free)
         t->port->slot_free(t->port->ctx, p->def.space, p->slot);
     rvp_zero(p, sizeof *p);
+    shrink_live(t);
 }
 
 int rvprobe_release(struct rvprobe_table *t, int id)
@@ -255,7 +269,7 @@ void rvprobe_task_gone(struct rvprobe_table *t, uint64_t task)
     if (!t)
         return;
     lock(t);
-    for (unsigned i = 0; i < t->nprobes; i++) {
+    for (unsigned i = 0; i < t->live_end; i++) {
         struct rvprobe *p = &t->probes[i];
         if (p->state == RVPROBE_FREE || p->def.kind != RVPROBE_KRETPROBE)
             continue;
@@ -271,7 +285,7 @@ void rvprobe_space_gone(struct rvprobe_table *t, uint64_t space)
     if (!t || space == RVPROBE_KERNEL_SPACE)
         return;
     lock(t);
-    for (unsigned i = 0; i < t->nprobes; i++) {
+    for (unsigned i = 0; i < t->live_end; i++) {
         struct rvprobe *p = &t->probes[i];
         if (p->state != RVPROBE_FREE && p->def.space == space)
             free_entry(t, p); /* nothing to restore: the memory is gone */
@@ -285,7 +299,7 @@ static struct rvprobe_ri *find_return(struct rvprobe_table *t, uint64_t space, u
 {
     struct rvprobe_ri *best = 0;
     int best_sp = 0;
-    for (unsigned i = 0; i < t->nprobes; i++) {
+    for (unsigned i = 0; i < t->live_end; i++) {
         struct rvprobe *p = &t->probes[i];
         if (p->state == RVPROBE_FREE || p->def.kind != RVPROBE_KRETPROBE || p->def.space != space)
             continue;
@@ -334,7 +348,7 @@ static int hit_probe(struct rvprobe_table *t, struct rvprobe *p, struct rvprobe_
     if (p->def.kind == RVPROBE_KRETPROBE)
         hijack(t, p, regs);
     if (p->insn.cls == RVPROBE_SIMULATE) {
-        rvprobe_simulate_xlen(p->insn.raw, p->insn.len, t->xlen, regs);
+        rvprobe_simulate_insn(&p->insn, t->xlen, regs); /* decoded when armed */
         hit->kind = RVPROBE_HIT_SIMULATED;
     } else {
         regs->pc = p->slot;
@@ -362,7 +376,7 @@ int rvprobe_on_break(struct rvprobe_table *t, uint64_t space, struct rvprobe_reg
         ret = hit_probe(t, &t->probes[id], regs, hit);
         goto out;
     }
-    for (unsigned i = 0; i < t->nprobes; i++) {
+    for (unsigned i = 0; i < t->live_end; i++) {
         struct rvprobe *p = &t->probes[i];
         if (p->state != RVPROBE_FREE && p->slot && p->def.space == space &&
             pc == p->slot + p->insn.len) {
@@ -374,7 +388,7 @@ int rvprobe_on_break(struct rvprobe_table *t, uint64_t space, struct rvprobe_reg
             goto out;
         }
     }
-    for (unsigned i = 0; i < t->nprobes; i++) {
+    for (unsigned i = 0; i < t->live_end; i++) {
         struct rvprobe *p = &t->probes[i];
         if (p->state == RVPROBE_DISARMED && p->def.space == space && p->def.addr == pc) {
             /* this hart took the break just before another one restored the
@@ -418,7 +432,7 @@ uint64_t rvprobe_fixup_pc(const struct rvprobe_table *t, uint64_t space, uint64_
 {
     if (!t)
         return pc;
-    for (unsigned i = 0; i < t->nprobes; i++) {
+    for (unsigned i = 0; i < t->live_end; i++) {
         const struct rvprobe *p = &t->probes[i];
         if (p->state != RVPROBE_FREE && p->slot && p->def.space == space && pc >= p->slot &&
             pc < p->slot + p->slot_size)

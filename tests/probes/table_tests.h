@@ -429,6 +429,55 @@ static void test_table_pre_skip(void **state)
     assert_int_equal(pool[0].used + pool[1].used, 0);
 }
 
+/* Scans stop at live_end: it follows the last used entry down as entries
+   are freed, and a hit beyond a freed hole still resolves. */
+static void test_table_live_end(void **state)
+{
+    (void)state;
+    struct rvprobe_def beq = kprobe(0, F, 6), beqz = kprobe(0, F, 10), sd = kprobe(0, F, 2);
+    assert_int_equal(tab.live_end, 0);
+    assert_int_equal(rvprobe_arm(&tab, &beq), 0);
+    assert_int_equal(rvprobe_arm(&tab, &beqz), 1);
+    assert_int_equal(rvprobe_arm(&tab, &sd), 2);
+    assert_int_equal(tab.live_end, 3);
+    uint64_t slot = probes[2].slot;
+
+    assert_int_equal(rvprobe_disarm(&tab, 0), 0);
+    assert_int_equal(rvprobe_release(&tab, 0), 0);
+    assert_int_equal(tab.live_end, 3); /* a hole, not the end */
+    struct rvprobe_regs r = {.pc = F + 6};
+    struct rvprobe_hit h;
+    assert_int_equal(hit(0, &r, &h), 0);
+    r.pc = slot + 4;
+    assert_int_equal(hit(0, &r, &h), 1);
+    assert_int_equal(h.kind, RVPROBE_HIT_SLOT_RETURN);
+    assert_int_equal(h.id, 2);
+    assert_int_equal(rvprobe_fixup_pc(&tab, 0, slot), F + 2);
+
+    assert_int_equal(rvprobe_disarm(&tab, 2), 0);
+    assert_int_equal(tab.live_end, 3); /* disarmed: its slot may still be in use */
+    assert_int_equal(rvprobe_release(&tab, 2), 0);
+    assert_int_equal(tab.live_end, 2);
+    assert_int_equal(rvprobe_disarm(&tab, 1), 0);
+    assert_int_equal(rvprobe_release(&tab, 1), 0);
+    assert_int_equal(tab.live_end, 0);
+    r.pc = F + 10;
+    assert_int_equal(hit(0, &r, &h), 0);
+
+    struct rvprobe_def csrr = kprobe(0, F, 14);
+    assert_int_equal(rvprobe_arm(&tab, &csrr), RVPROBE_EREFUSED);
+    assert_int_equal(tab.live_end, 0); /* a refused arm leaves nothing behind */
+    assert_int_equal(rvprobe_arm(&tab, &beqz), 0);
+    struct rvprobe_def u = kprobe(1, UF, 10);
+    assert_int_equal(rvprobe_arm(&tab, &u), 1);
+    assert_int_equal(tab.live_end, 2);
+    rvprobe_space_gone(&tab, 1);
+    assert_int_equal(tab.live_end, 1);
+    r = (struct rvprobe_regs){.pc = F + 10, .a0 = 0};
+    assert_int_equal(hit(0, &r, &h), 1);
+    assert_int_equal(r.pc, F + 14); /* c.beqz taken */
+}
+
 static void test_table_init_errors(void **state)
 {
     (void)state;
@@ -450,5 +499,6 @@ static const struct CMUnitTest table_tests[] = {
     cmocka_unit_test_setup(test_table_kretprobe, table_setup),
     cmocka_unit_test_setup(test_table_kretprobe_tasks, table_setup),
     cmocka_unit_test_setup(test_table_pre_skip, table_setup),
+    cmocka_unit_test_setup(test_table_live_end, table_setup),
     cmocka_unit_test_setup(test_table_init_errors, table_setup),
 };

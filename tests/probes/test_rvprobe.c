@@ -434,7 +434,13 @@ static void test_simulate_row(void **state)
     want.pc = c->want_pc;
     for (unsigned i = 0; i < 2 && c->out[i].reg; i++)
         rvprobe_reg_set(&want, c->out[i].reg, c->out[i].val);
+    /* the table's way: decoded once, simulated from the decoded form */
+    struct rvprobe_regs r2 = r;
+    struct rvprobe_insn d;
+    assert_int_equal(rvprobe_decode(c->bits, c->len, c->xlen, &d), RVPROBE_SIMULATE);
+    assert_int_equal(rvprobe_simulate_insn(&d, c->xlen, &r2), 0);
     assert_int_equal(rvprobe_simulate_xlen(c->bits, c->len, c->xlen, &r), 0);
+    assert_memory_equal(&r2, &r, sizeof r);
     for (unsigned n = 0; n < 32; n++) {
         uint64_t got = n ? rvprobe_reg_get(&r, n) : r.pc,
                  exp = n ? rvprobe_reg_get(&want, n) : want.pc;
@@ -455,7 +461,14 @@ static void test_simulate_refuses_others(void **state)
     assert_int_equal(rvprobe_simulate(0x00c58533, 4, &r), RVPROBE_EREFUSED);
     assert_int_equal(rvprobe_simulate(0x2801, 2, &r), RVPROBE_EREFUSED);
     assert_int_equal(rvprobe_simulate(0x00000073, 4, &r), RVPROBE_EREFUSED);
+    struct rvprobe_insn d;
+    assert_int_equal(rvprobe_decode(0x00c58533, 4, 64, &d), RVPROBE_STEP);
+    assert_int_equal(rvprobe_simulate_insn(&d, 64, &r), RVPROBE_EREFUSED);
+    assert_int_equal(rvprobe_decode(0x0000006f, 4, 64, &d), RVPROBE_SIMULATE);
+    assert_int_equal(rvprobe_simulate_insn(&d, 16, &r), RVPROBE_EREFUSED); /* bad xlen */
+    assert_int_equal(rvprobe_simulate_insn(NULL, 64, &r), RVPROBE_EREFUSED);
     assert_memory_equal(&r, &before, sizeof r);
+    assert_int_equal(rvprobe_simulate_insn(&d, 64, NULL), RVPROBE_EREFUSED);
     assert_int_equal(rvprobe_simulate(0x0000006f, 4, NULL), RVPROBE_EREFUSED);
 }
 
