@@ -16,20 +16,24 @@
  */
 #include "internal.h"
 
+/* pc is word 0, xN is word N (Linux user_regs_struct): 32 uint64_t
+   members and no padding, read and written as an array of words (as Linux
+   does with pt_regs).  A byte-by-byte copy cost ~45 instructions per access,
+   three accesses per simulated hit. */
+_Static_assert(sizeof(struct rvprobe_regs) == 32 * sizeof(uint64_t), "regs are 32 words");
+
 uint64_t rvprobe_reg_get(const struct rvprobe_regs *r, unsigned n)
 {
     if (n == 0 || n > 31)
         return 0;
-    uint64_t v; /* pc is word 0, xN is word N: Linux user_regs_struct */
-    rvp_copy(&v, (const uint8_t *)r + 8 * n, 8);
-    return v;
+    return ((const uint64_t *)(const void *)r)[n];
 }
 
 void rvprobe_reg_set(struct rvprobe_regs *r, unsigned n, uint64_t v)
 {
     if (n == 0 || n > 31)
         return;
-    rvp_copy((uint8_t *)r + 8 * n, &v, 8);
+    ((uint64_t *)(void *)r)[n] = v;
 }
 
 int rvprobe_simulate_insn(const struct rvprobe_insn *insn, unsigned xlen,

@@ -25,14 +25,6 @@ static inline int64_t rvp_sext(uint64_t v, unsigned width)
     return (int64_t)((v ^ m) - m);
 }
 
-static inline void rvp_copy(void *dst, const void *src, unsigned n)
-{
-    uint8_t *d = dst;
-    const uint8_t *s = src;
-    while (n--)
-        *d++ = *s++;
-}
-
 /* Byte loops: the library may not call memset/memcpy (build with
    -fno-tree-loop-distribute-patterns so GCC does not turn them back into calls). */
 static inline void rvp_zero(void *dst, unsigned n)
