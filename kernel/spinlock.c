@@ -36,8 +36,7 @@ bool holding(struct spinlock *lk)
 
 void push_off(void)
 {
-    int old = intr_get();
-    intr_off();
+    int old = intr_save(); /* read and clear SIE in one csrrc */
     struct cpu *c = mycpu();
     if (c->noff == 0)
         c->intena = old;
