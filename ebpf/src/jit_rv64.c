@@ -548,9 +548,9 @@ int ebpf_jit_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
         return ebpfA_fail(vm, EBPF_EINVAL, -1, "program is not compiled");
 #if defined(__riscv) && __riscv_xlen == 64
     typedef uint64_t (*entry_fn)(uint64_t r1, uint64_t r2, ebpf_vm * vm);
-    entry_fn fn;
-    void *p = vm->jit_code;
-    ebpfA_memcpy(&fn, &p, sizeof(fn));
+    /* Through uintptr_t: an object pointer to a function pointer (ISO C
+     * leaves the direct cast undefined; GCC defines this one). */
+    entry_fn fn = (entry_fn)(uintptr_t)vm->jit_code;
     vm->run_ctx = ctx;
     vm->run_ctx_len = ctx_len;
     /* Compiled code is trusted (verified): its stack is the native one, so
