@@ -179,6 +179,10 @@ async function sideSession(t) {
     s.write(frame('$', payload));
     const deadline = Date.now() + 10000;
     while (replies().length <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (replies().length <= before) {
+      const last = p.items.slice(-8).map((i) => i.ack || `${i.start}${i.payload.toString('latin1').slice(0, 60)}`);
+      throw new Error(`no reply to ${payload} in 10 s; last: ${JSON.stringify(last)}\nconsole: ${osys.output().slice(-1500)}`);
+    }
     s.write('+');
     return replies()[before].payload.toString('latin1');
   };
