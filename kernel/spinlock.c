@@ -28,29 +28,3 @@ void release(struct spinlock *lk)
     __atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
     pop_off();
 }
-
-bool holding(struct spinlock *lk)
-{
-    return lk->locked && lk->owner == mycpu();
-}
-
-void push_off(void)
-{
-    int old = intr_save(); /* read and clear SIE in one csrrc */
-    struct cpu *c = mycpu();
-    if (c->noff == 0)
-        c->intena = old;
-    c->noff++;
-}
-
-void pop_off(void)
-{
-    struct cpu *c = mycpu();
-    if (intr_get())
-        panic("pop_off: interrupts on");
-    if (c->noff < 1)
-        panic("pop_off: not pushed");
-    c->noff--;
-    if (c->noff == 0 && c->intena)
-        intr_on();
-}
