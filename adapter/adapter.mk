@@ -1,7 +1,7 @@
 # osdbg, the host program: build/bin/osdbg.
 ADAPTER_CC      := gcc
 ADAPTER_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O2 -MMD -MP -I$(TOP)/adapter \
-                   -I$(TOP)/include -I$(TOP)/sidestub/include -I$(TOP)/ebpf/include $(shell pkg-config --cflags jansson 2>/dev/null)
+                   -I$(TOP)/include -I$(TOP)/sidestub/include -I$(TOP)/ebpf/include -I$(TOP)/probes/include $(shell pkg-config --cflags jansson 2>/dev/null)
 ADAPTER_LIBS    := $(shell pkg-config --libs jansson 2>/dev/null) -ldw -lelf -liberty
 ADAPTER_SRCS    := $(wildcard adapter/*.c)
 ADAPTER_OBJS    := $(patsubst adapter/%.c,$(B)/adapter/%.o,$(ADAPTER_SRCS))

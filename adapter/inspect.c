@@ -113,6 +113,11 @@ void req_stack_trace(json_t *req, json_t *args)
             }
         }
     }
+    /* In user mode GDB stops unwinding at a uretprobe's trampoline: the
+     * frames from there on come from the probe's records (xstack.c). */
+    json_t *more = 0;
+    if (!json_array_size(user))
+        total = xstack_after_trampoline(stack, &more);
     const char *label = S.here.priv == 0 && S.here.program[0] ? S.here.program : "kernel";
     for (size_t i = (size_t)start; i < total && (levels <= 0 || (int)(i - start) < levels); i++) {
         json_t *f = json_array_get(stack, i);
@@ -145,6 +150,15 @@ void req_stack_trace(json_t *req, json_t *args)
     }
     total += json_array_size(user) ? json_array_size(user) + 1 : 0;
     json_decref(user);
+    if (more) {
+        for (size_t i = 0; i < json_array_size(more) &&
+                           (levels <= 0 || (int)json_array_size(frames) < levels);
+             i++)
+            if ((int)(total + i) >= start)
+                json_array_append(frames, json_array_get(more, i));
+        total += json_array_size(more);
+        json_decref(more);
+    }
     mi_record_free(&rec);
     dap_respond(req, json_pack("{s:o, s:i}", "stackFrames", frames, "totalFrames", (int)total));
 }

@@ -109,6 +109,9 @@ struct profile *profile_load(const char *path, char *err, size_t errlen)
     p->tf_ra = get_int(j, "trap", "raOffset", -1);
     p->tf_sp = get_int(j, "trap", "spOffset", -1);
     p->tf_fp = get_int(j, "trap", "fpOffset", -1);
+    p->uret_trampoline = get_str(j, "uretprobes.trampoline", 0);
+    p->uret_instances = get_str(j, "uretprobes.instances", 0);
+    p->uret_task = get_str(j, "uretprobes.task", 0);
     json_decref(j);
     return p;
 }
@@ -136,7 +139,8 @@ void profile_free(struct profile *p)
                      &p->gdb,        &p->qemu,        &p->user_dir,       &p->user_pattern,
                      &p->proc_name,  &p->proc_pid,    &p->proc_pagetable, &p->exec_symbol,
                      &p->exec_name,  &p->exec_satp,   &p->exit_symbol,    &p->exit_pid,
-                     &p->trap_entry, &p->trap_return, &p->trapframe};
+                     &p->trap_entry, &p->trap_return, &p->trapframe,  &p->uret_trampoline,
+                     &p->uret_instances, &p->uret_task};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (char **a = p->qemu_args; a && *a; a++)

@@ -33,6 +33,11 @@ struct profile {
     char *trap_return;               /* where the kernel returns to user mode */
     char *trapframe;                 /* expression: kernel address of the current trap frame */
     int tf_epc, tf_ra, tf_sp, tf_fp; /* byte offsets in the trap frame */
+    /* Uretprobes (optional): expressions for the return trampoline's
+     * address, the probe engine's table of instances in flight (an array
+     * of struct rvprobe_ri, probes/include/rvprobe.h) and the current task
+     * as the engine records it. */
+    char *uret_trampoline, *uret_instances, *uret_task;
 };
 
 /* Load and check a profile.  Returns 0 with a message in err on failure. */

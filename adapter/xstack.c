@@ -3,6 +3,9 @@
 #include "gdb.h"
 #include "session.h"
 
+#include <rvprobe.h>
+
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +87,136 @@ static bool in_trap_from_user(json_t *kernel_frames)
     return false;
 }
 
+/* ---- returns through a uretprobe's trampoline ----
+ * A uretprobe replaces a function's return address by its process's
+ * trampoline and keeps the real one in the probe engine's table of
+ * instances (struct rvprobe_ri), keyed by task and by the sp the caller
+ * has again after the return (probes/src/table.c).  The profile names the
+ * trampoline, the table and the current task ("uretprobes"). */
+
+/* Stopped in user mode, GDB reads memory through the process's page
+ * table: kernel data and page tables (physical = kernel virtual, the
+ * profile's kernelIdentityMapped) need QEMU's physical memory mode.
+ * Nested uses keep it on until the outermost ends. */
+static int phys_depth;
+
+static void phys_begin(void)
+{
+    char err[256];
+    if (phys_depth++ == 0 && S.here.priv == 0 && S.profile->kernel_identity_mapped)
+        gdb_console(0, err, sizeof err, "maint packet Qqemu.PhyMemMode:1");
+}
+
+static void phys_end(void)
+{
+    char err[256];
+    if (--phys_depth == 0 && S.here.priv == 0 && S.profile->kernel_identity_mapped)
+        gdb_console(0, err, sizeof err, "maint packet Qqemu.PhyMemMode:0");
+}
+
+/* Kernel memory, in either mode. */
+static int kread(uint64_t addr, void *buf, size_t n)
+{
+    char err[256];
+    struct mi_record rec;
+    phys_begin();
+    int r = gdb_run(&rec, err, sizeof err, "-data-read-memory-bytes 0x%llx %zu",
+                    (unsigned long long)addr, n);
+    phys_end();
+    if (r < 0)
+        return -1;
+    const char *hex = mi_str(json_array_get(json_object_get(rec.results, "memory"), 0), "contents");
+    int ok = hex && strlen(hex) == 2 * n;
+    for (size_t i = 0; ok && i < n; i++) {
+        unsigned b;
+        sscanf(hex + 2 * i, "%2x", &b);
+        ((uint8_t *)buf)[i] = (uint8_t)b;
+    }
+    mi_record_free(&rec);
+    return ok ? 0 : -1;
+}
+
+static bool eval_kernel(const char *fmt, const char *expr, uint64_t *out)
+{
+    char full[512];
+    snprintf(full, sizeof full, fmt, expr);
+    phys_begin();
+    bool ok = eval_u64(full, out);
+    phys_end();
+    return ok;
+}
+
+/* The trampoline's address, or 0 (no uretprobes in this profile). */
+static uint64_t uretprobe_trampoline(void)
+{
+    uint64_t t;
+    return S.profile->uret_trampoline && eval_kernel("%s", S.profile->uret_trampoline, &t) ? t : 0;
+}
+
+/* Where a return that landed on the trampoline with this sp really goes:
+ * the current task's instance for that sp, the newest if several. */
+static bool uretprobe_return(uint64_t sp, uint64_t *ra)
+{
+    struct profile *p = S.profile;
+    uint64_t base, bytes, task;
+    if (!p->uret_instances || !p->uret_task || !eval_kernel("&(%s)", p->uret_instances, &base) ||
+        !eval_kernel("sizeof(%s)", p->uret_instances, &bytes) ||
+        !eval_kernel("(unsigned long)(%s)", p->uret_task, &task) || bytes > (1u << 20))
+        return false;
+    size_t n = (size_t)bytes / sizeof(struct rvprobe_ri);
+    struct rvprobe_ri *ri = malloc(n * sizeof *ri + 1);
+    bool found = false;
+    uint64_t seq = 0;
+    if (ri && kread(base, ri, n * sizeof *ri) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            if (ri[i].used && ri[i].task == task && ri[i].sp == sp && (!found || ri[i].seq > seq)) {
+                *ra = ri[i].ret_addr;
+                seq = ri[i].seq;
+                found = true;
+            }
+        }
+    }
+    free(ri);
+    return found;
+}
+
+/* DAP frames of a user program from pc and regs on, unwound with its CFI
+ * through its page table; returns through the trampoline continue at the
+ * real return address.  trapped: pc is a trapped instruction's (an ecall's
+ * saved epc points past it, like a return address: look up pc - 1). */
+static void unwind_user(struct debuginfo *di, const char *program, uint64_t regs[32], uint64_t pc,
+                        struct walk_ctx *w, int first_id, json_t *out)
+{
+    uint64_t tramp = uretprobe_trampoline();
+    for (int n = 0; n < MAX_USER_FRAMES; n++) {
+        if (tramp && pc == tramp && !uretprobe_return(regs[2], &pc))
+            break;
+        uint64_t where = pc - 1;
+        const char *func = debuginfo_function_at(di, where);
+        const char *file = 0;
+        int line = 0;
+        debuginfo_addr_to_line(di, where, &file, &line);
+        char name[256];
+        snprintf(name, sizeof name, "%s [%s]", func ? func : "??", program);
+        char ip[32];
+        snprintf(ip, sizeof ip, "0x%llx", (unsigned long long)pc);
+        json_t *jf = json_pack("{s:i, s:s, s:i, s:i, s:s, s:s}", "id", first_id + n, "name", name,
+                               "line", line, "column", line ? 1 : 0, "instructionPointerReference",
+                               ip, "presentationHint", "normal");
+        if (file) {
+            const char *base = strrchr(file, '/');
+            json_object_set_new(
+                jf, "source",
+                json_pack("{s:s, s:s}", "name", base ? base + 1 : file, "path", file));
+        }
+        json_array_append_new(out, jf);
+        if (!func || strcmp(func, "_start") == 0)
+            break;
+        if (debuginfo_unwind(di, regs, &pc, n == 0, uread8, w) < 0 || pc == 0)
+            break;
+    }
+}
+
 json_t *xstack_user_frames(json_t *kernel_frames, int first_id)
 {
     json_t *out = json_array();
@@ -104,31 +237,72 @@ json_t *xstack_user_frames(json_t *kernel_frames, int first_id)
         if (p->tf_ra >= 0 && kread8(tf + (uint64_t)p->tf_ra + 8 * (uint64_t)(r - 1), &regs[r]) < 0)
             return out;
     struct walk_ctx w = {root};
-    for (int n = 0; n < MAX_USER_FRAMES; n++) {
-        /* The saved epc of a system call already points past the ecall. */
-        uint64_t where = n == 0 ? pc - 1 : pc - 1;
-        const char *func = debuginfo_function_at(di, where);
-        const char *file = 0;
-        int line = 0;
-        debuginfo_addr_to_line(di, where, &file, &line);
-        char name[256];
-        snprintf(name, sizeof name, "%s [%s]", func ? func : "??", S.here.program);
-        char ip[32];
-        snprintf(ip, sizeof ip, "0x%llx", (unsigned long long)pc);
-        json_t *jf = json_pack("{s:i, s:s, s:i, s:i, s:s, s:s}", "id", first_id + n, "name", name,
-                               "line", line, "column", line ? 1 : 0, "instructionPointerReference",
-                               ip, "presentationHint", "normal");
-        if (file) {
-            const char *base = strrchr(file, '/');
-            json_object_set_new(
-                jf, "source",
-                json_pack("{s:s, s:s}", "name", base ? base + 1 : file, "path", file));
-        }
-        json_array_append_new(out, jf);
-        if (!func || strcmp(func, "_start") == 0)
-            break;
-        if (debuginfo_unwind(di, regs, &pc, n == 0, uread8, &w) < 0 || pc == 0)
-            break;
-    }
+    unwind_user(di, S.here.program, regs, pc, &w, first_id, out);
     return out;
+}
+
+/* GDB's registers x1..x31 in frame level (callee-saved ones as the
+ * frames below restored them). */
+static bool frame_regs(size_t level, uint64_t regs[32])
+{
+    char err[256];
+    struct mi_record rec;
+    /* Only x1..x31 (GDB's numbers 1..31): asking for all would also
+     * fetch CSRs QEMU may refuse. */
+    char list[128];
+    size_t at = 0;
+    for (int n = 1; n < 32; n++)
+        at += (size_t)snprintf(list + at, sizeof list - at, " %d", n);
+    if (gdb_run(&rec, err, sizeof err, "-data-list-register-values --thread 1 --frame %zu x%s",
+                level, list) < 0)
+        return false;
+    size_t k;
+    json_t *r;
+    json_array_foreach(json_object_get(rec.results, "register-values"), k, r)
+    {
+        const char *num = mi_str(r, "number"), *val = mi_str(r, "value");
+        int n = num ? atoi(num) : -1;
+        if (n > 0 && n < 32 && val)
+            regs[n] = strtoull(val, 0, 0);
+    }
+    mi_record_free(&rec);
+    return true;
+}
+
+size_t xstack_after_trampoline(json_t *frames, json_t **more)
+{
+    *more = 0;
+    size_t total = json_array_size(frames);
+    uint64_t tramp = S.here.priv == 0 && S.here.program[0] && total ? uretprobe_trampoline() : 0;
+    struct debuginfo *di = tramp ? user_debuginfo(S.here.program) : 0;
+    uint64_t regs[32] = {0}, root, pc;
+    if (!di || !eval_kernel("(unsigned long)(%s)", S.profile->proc_pagetable, &root))
+        return total;
+    struct walk_ctx w = {root};
+    /* GDB shows the trampoline as a frame, or stops before it. */
+    for (size_t i = 1; i < total; i++) {
+        const char *addr = mi_str(json_array_get(frames, i), "addr");
+        if (addr && strtoull(addr, 0, 0) == tramp && frame_regs(i, regs)) {
+            *more = json_array();
+            phys_begin();
+            unwind_user(di, S.here.program, regs, tramp, &w, (int)i + 1, *more);
+            phys_end();
+            return i;
+        }
+    }
+    json_t *last = json_array_get(frames, total - 1);
+    const char *func = mi_str(last, "func"), *addr = mi_str(last, "addr");
+    if ((func && strcmp(func, "_start") == 0) || !addr || !frame_regs(total - 1, regs))
+        return total;
+    pc = strtoull(addr, 0, 0);
+    phys_begin();
+    int ur = debuginfo_unwind(di, regs, &pc, total == 1, uread8, &w);
+    phys_end();
+    if (ur < 0 || pc != tramp)
+        return total;
+    *more = json_array();
+    phys_begin();
+    unwind_user(di, S.here.program, regs, tramp, &w, (int)total + 1, *more);
+    phys_end();
+    return total;
 }

@@ -14,4 +14,10 @@
  * kernel_frames is GDB's -stack-list-frames "stack" array. */
 json_t *xstack_user_frames(json_t *kernel_frames, int first_id);
 
+/* Stopped in user mode: GDB cannot unwind past a return address a
+ * uretprobe replaced by its trampoline.  Returns how many of GDB's frames
+ * to keep; *more gets the frames from the trampoline's one on (ids from
+ * the kept count + 1), with the real return addresses, or stays 0. */
+size_t xstack_after_trampoline(json_t *gdb_frames, json_t **more);
+
 #endif

@@ -25,7 +25,6 @@
 #include <osdbg/memlayout.h>
 
 #define UPROBE_MAX 64
-#define URETPROBE_INSTANCES 16 /* calls of one probed function in flight per process */
 #define RET_TRAMPOLINE UPROBE_SLOTS /* slot 0 */
 
 static struct rvprobe probes[UPROBE_MAX];
@@ -43,8 +42,12 @@ static struct spec {
     uint64_t hits;
 } specs[UPROBE_MAX_SPECS];
 
-/* Instances of uretprobes in flight: one pool per table entry in use. */
-static struct rvprobe_ri ri_pools[UPROBE_MAX][URETPROBE_INSTANCES];
+/* Instances of uretprobes in flight: one pool per table entry in use.
+ * Debuggers read them (with uretprobe_trampoline) to show the real
+ * caller of a function whose return a uretprobe took (the adapter's
+ * profile names both: profiles/osdbg-kernel.json "uretprobes"). */
+struct rvprobe_ri uretprobe_instances[UPROBE_MAX][URETPROBE_INSTANCES];
+const uint64_t uretprobe_trampoline = RET_TRAMPOLINE;
 
 static struct proc *space_proc(uint64_t space)
 {
@@ -177,10 +180,10 @@ static struct rvprobe_ri *free_pool(void)
     for (int r = 0; r < UPROBE_MAX; r++) {
         bool taken = false;
         for (int i = 0; i < UPROBE_MAX && !taken; i++)
-            taken = probes[i].state != RVPROBE_FREE && probes[i].def.pool == ri_pools[r];
+            taken = probes[i].state != RVPROBE_FREE && probes[i].def.pool == uretprobe_instances[r];
         if (!taken) {
-            memset(ri_pools[r], 0, sizeof ri_pools[r]);
-            return ri_pools[r];
+            memset(uretprobe_instances[r], 0, sizeof uretprobe_instances[r]);
+            return uretprobe_instances[r];
         }
     }
     return 0;

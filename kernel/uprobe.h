@@ -22,6 +22,11 @@ int uprobe_attach(const char *program, uint64_t addr, rvprobe_pre_fn pre, void *
  * instruction; pre (may be null) runs at its entry, ret at each return. */
 int uprobe_attach_kind(const char *program, uint64_t addr, int kind, rvprobe_pre_fn pre,
                        rvprobe_ret_fn ret, void *arg);
+/* For debuggers (see uprobe.c). */
+#define URETPROBE_INSTANCES 16 /* calls of one probed function in flight per process */
+extern struct rvprobe_ri uretprobe_instances[][URETPROBE_INSTANCES];
+extern const uint64_t uretprobe_trampoline;
+
 /* RVPROBE_KPROBE or RVPROBE_KRETPROBE, for listings. */
 int uprobe_kind(int id);
 int uprobe_detach(int id);

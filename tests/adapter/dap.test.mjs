@@ -786,3 +786,40 @@ test('an eBPF logpoint in Rust: locals and a parameter by name, a condition eval
   assert.deepEqual(lines, ['rust i=0 sum=0 n=10 cur=1', 'rust i=9 sum=88 n=10 cur=55']);
   assert.equal(stopped.length, 0);
 });
+
+test('a uretprobe does not cut the call stack: the caller comes from the probe\'s record, in user and in kernel mode', async (t) => {
+  const { dc, output } = await startSession(t, {});
+  const deadline = Date.now() + 15000;
+  while (!output.join('').includes('$ ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  // main's return address becomes the trampoline while main runs.
+  const r = await dc.evaluateRequest({ expression: 'trace uretprobe hello:main', context: 'repl' });
+  assert.match(r.body.result, /^probe \d+ attached/);
+  const bodyLine = lineOf('user/hello.c', 'printf("Hello, world!');
+  await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') }, breakpoints: [{ line: bodyLine }] });
+  await dc.customRequest('consoleInput', { text: 'hello\n' });
+  const stop = await waitStopped(dc);
+  assert.match(stop.body.description, /^hello\/\d+, U mode$/);
+  const st = await dc.stackTraceRequest({ threadId: 1 });
+  assert.deepEqual(st.body.stackFrames.map((f) => f.name), ['main [hello]', '_start [hello]']);
+  // The same from the kernel, across the trap: hello's printf -> write.
+  const writeLine = lineOf('kernel/sysfile.c', 'return file_write(f, argraw(1), (long)argraw(2));');
+  await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') }, breakpoints: [{ line: writeLine }] });
+  await dc.continueRequest({ threadId: 1 });
+  const kstop = await waitStopped(dc);
+  assert.match(kstop.body.description, /^hello\/\d+, S mode$/);
+  const kst = await dc.stackTraceRequest({ threadId: 1 });
+  const names = kst.body.stackFrames.map((f) => f.name);
+  const label = names.indexOf('── trap from user mode ──');
+  assert.ok(label > 0, names.join(','));
+  assert.deepEqual(names.slice(-2), ['main [hello]', '_start [hello]'], names.join(','));
+  assert.ok(!names.some((n) => n.startsWith('??')), names.join(','));
+  await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') }, breakpoints: [] });
+  await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') }, breakpoints: [] });
+  await dc.continueRequest({ threadId: 1 });
+  // The return went to the real caller: hello finished normally.
+  const end = Date.now() + 15000;
+  while (!/main returned a0=0x0 \(to 0x[0-9a-f]+\)/.test(output.join('')) && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
+  assert.match(output.join(''), /hello\/\d+ main returned a0=0x0 \(to 0x[0-9a-f]+\)/);
+  await dc.customRequest('consoleInput', { text: 'exit\n' });
+  await dc.waitForEvent('terminated', 20000);
+});
