@@ -36,8 +36,7 @@ void rvprobe_reg_set(struct rvprobe_regs *r, unsigned n, uint64_t v)
     ((uint64_t *)(void *)r)[n] = v;
 }
 
-int rvprobe_simulate_insn(const struct rvprobe_insn *insn, unsigned xlen,
-                          struct rvprobe_regs *regs)
+int rvprobe_simulate_insn(const struct rvprobe_insn *insn, unsigned xlen, struct rvprobe_regs *regs)
 {
     if (!insn || !regs || insn->cls != RVPROBE_SIMULATE || (xlen != 32 && xlen != 64))
         return RVPROBE_EREFUSED;
