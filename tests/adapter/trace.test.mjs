@@ -183,9 +183,12 @@ test('osdbg trace: programs that cannot be built or loaded are refused with the 
   const b = proc(['trace', '--socket', side, 'kprobe', 'sys_write', unbounded]);
   assert.equal(await b.closed, 1);
   assert.match(b.err, /the verifier rejects/);
-  const c = proc(['trace', '--socket', side, 'uprobe', 'matrix:work', 'latency']);
+  const c = proc(['trace', '--socket', side, 'uretprobe', 'matrix:work', 'latency']);
   assert.equal(await c.closed, 1);
-  assert.match(c.err, /latency measures kernel functions/);
+  assert.match(c.err, /latency sets its own return probe/);
+  const d = proc(['trace', '--socket', side, 'uretprobe', 'matrix:matrix.c:17']);
+  assert.equal(await d.closed, 2);
+  assert.match(d.err, /uretprobe wants a function, not a line/);
   run.p.stdin.write('exit\n');
   assert.equal(await run.closed, 0);
 });
