@@ -46,11 +46,20 @@ static struct spinlock bpf_lock;
 static bool initialised;
 static uint8_t map_arena[MAP_ARENA_SIZE] __attribute__((aligned(16)));
 static ebpf_vm *map_vm;
+/* References to maps of map_vm: open map files and programs' uses.  The
+ * arena cannot free one map; when nothing refers to any, it starts over. */
+static int live_maps;
+
+static void maps_maybe_reset(void);
+struct prog;
+static void jit_free(struct prog *p);
 static char map_err[128];
 
 static struct prog {
-    bool used;
+    bool used;      /* loaded, or its slot reserved by a load in progress */
     bool unloading; /* unloaded, kept while other programs use its maps */
+    int refs;       /* bpf(): its open files and the links that run it */
+    int map_refs;   /* bpf(): maps of map_vm it uses (counted in live_maps) */
     int maps_from;  /* the program whose maps this one shares, or -1 */
     int borrowers;  /* programs sharing this one's maps (they live in its arena) */
     void *jit;      /* its compiled code (a page mapped R-X), or 0: interpreted */
@@ -384,7 +393,13 @@ static long map_create(uint64_t uattr, uint64_t size)
     release(&bpf_lock);
     if (!m)
         return strncmp(map_err, "arena", 5) == 0 ? -ENOMEM : -EINVAL;
-    return install_fd(FILE_BPF_MAP, id);
+    live_maps++;
+    long fd = install_fd(FILE_BPF_MAP, id);
+    if (fd < 0) {
+        live_maps--;
+        maps_maybe_reset();
+    }
+    return fd;
 }
 
 static long map_elem(int cmd, uint64_t uattr, uint64_t size)
@@ -460,6 +475,37 @@ static long resolve_map_fds(ebpf_vm *vm, struct ebpf_insn *insns, uint32_t n)
 
 static void jit_compile(struct prog *p);
 
+/* A free program slot, taken at once (a load from bpf() and one from the
+ * side-stub may interleave), or -ENOSPC. */
+static int prog_reserve(void)
+{
+    acquire(&bpf_lock);
+    int slot;
+    for (slot = 0; slot < MAX_PROGS && progs[slot].used; slot++)
+        ;
+    if (slot < MAX_PROGS) {
+        struct prog *p = &progs[slot];
+        p->used = true;
+        p->unloading = false;
+        p->refs = p->map_refs = p->borrowers = 0;
+        p->maps_from = -1;
+        p->jit = 0;
+    }
+    release(&bpf_lock);
+    return slot < MAX_PROGS ? slot : -ENOSPC;
+}
+
+static void maps_maybe_reset(void)
+{
+    if (live_maps > 0 || ebpf_map_count(map_vm) == 0)
+        return;
+    acquire(&bpf_lock);
+    map_vm = ebpf_create(map_arena, sizeof map_arena, map_err, sizeof map_err);
+    release(&bpf_lock);
+    if (!map_vm)
+        panic("bpf: cannot create the map VM again: %s", map_err);
+}
+
 static long prog_load(uint64_t uattr, uint64_t size)
 {
     struct bpf_attr_prog_load a = {0};
@@ -474,16 +520,15 @@ static long prog_load(uint64_t uattr, uint64_t size)
         return -EINVAL;
     if (copyin(pt, insn_buf, a.insns, (uint64_t)a.insn_cnt * sizeof insn_buf[0]) < 0)
         return -EFAULT;
-    int slot;
-    for (slot = 0; slot < MAX_PROGS; slot++)
-        if (!progs[slot].used)
-            break;
-    if (slot == MAX_PROGS)
-        return -ENOSPC;
+    int slot = prog_reserve();
+    if (slot < 0)
+        return slot;
     struct prog *p = &progs[slot];
     p->vm = ebpf_create(p->arena, sizeof p->arena, p->err, sizeof p->err);
-    if (!p->vm)
+    if (!p->vm) {
+        p->used = false;
         return -ENOMEM;
+    }
     register_helpers(p->vm);
     ebpf_set_bounds_check(p->vm, 1);
     ebpf_set_insn_budget(p->vm, 1000000);
@@ -514,19 +559,22 @@ static long prog_load(uint64_t uattr, uint64_t size)
     }
     if (a.log_buf && logsz && copyout(pt, a.log_buf, log_buf, strnlen(log_buf, logsz - 1) + 1) < 0)
         r = r ? r : -EFAULT;
-    if (r < 0)
-        return r; /* the slot stays free: its arena is simply reused */
+    if (r < 0) {
+        p->used = false; /* the slot is free again: its arena is simply reused */
+        return r;
+    }
     memcpy(p->name, a.prog_name, sizeof p->name);
     p->name[sizeof p->name - 1] = 0;
-    p->used = true;
-    p->unloading = false;
-    p->maps_from = -1;
-    p->borrowers = 0;
-    p->jit = 0;
     jit_compile(p);
     long fd = install_fd(FILE_BPF_PROG, slot);
-    if (fd < 0)
+    if (fd < 0) {
+        jit_free(p);
         p->used = false;
+        return fd;
+    }
+    p->refs = 1;
+    p->map_refs = ebpf_map_count(p->vm);
+    live_maps += p->map_refs;
     return fd;
 }
 
@@ -571,7 +619,14 @@ static void on_kretprobe(struct rvprobe *p, struct rvprobe_regs *regs, uint64_t 
     run_linked((int)(uint64_t)arg, regs);
 }
 
-void bpf_link_release(int id)
+/* A bpf() program loses a reference: unloaded after its last. */
+static void prog_put(int id)
+{
+    if (id >= 0 && id < MAX_PROGS && progs[id].used && --progs[id].refs == 0)
+        bpf_prog_unload(id);
+}
+
+static void link_release(int id)
 {
     if (id < 0 || id >= MAX_LINKS || !links[id].used)
         return;
@@ -582,6 +637,7 @@ void bpf_link_release(int id)
             kprobe_disarm(links[id].probes[i]);
     }
     links[id].used = false;
+    prog_put(links[id].prog);
 }
 
 static long alloc_link(void)
@@ -613,23 +669,24 @@ static long link_uprobes(const struct bpf_attr_link_create *a, int prog)
         return id;
     struct link *l = &links[id];
     *l = (struct link){.used = true, .user = true, .prog = prog};
+    progs[prog].refs++; /* the link runs it: it outlives its descriptor */
     for (uint32_t i = 0; i < cnt; i++) {
         if (addrs[i] < USER_BASE || addrs[i] >= MAXVA) {
-            bpf_link_release((int)id);
+            link_release((int)id);
             return -EINVAL;
         }
         int s = uprobe_attach_kind(program, addrs[i], ret ? RVPROBE_KRETPROBE : RVPROBE_KPROBE,
                                    ret ? 0 : on_kprobe, ret ? on_kretprobe : 0,
                                    (void *)(uint64_t)id);
         if (s < 0) {
-            bpf_link_release((int)id);
+            link_release((int)id);
             return s == RVPROBE_ENOSPC ? -ENOSPC : s == RVPROBE_EREFUSED ? -EACCES : -EINVAL;
         }
         l->probes[l->nprobes++] = s;
     }
     long fd = install_fd(FILE_BPF_LINK, (int)id);
     if (fd < 0)
-        bpf_link_release((int)id);
+        link_release((int)id);
     return fd;
 }
 
@@ -674,6 +731,7 @@ static long link_create(uint64_t uattr, uint64_t size)
         return -ENOSPC;
     struct link *l = &links[id];
     *l = (struct link){.used = true, .prog = pf->bpf_id};
+    progs[pf->bpf_id].refs++;
     bool ret = a.kprobe_multi.flags & BPF_F_KPROBE_MULTI_RETURN;
     for (uint32_t i = 0; i < cnt; i++) {
         uint64_t func = ksym_func_start(addrs[i]);
@@ -683,7 +741,7 @@ static long link_create(uint64_t uattr, uint64_t size)
                                   &why)
                      : RVPROBE_ERANGE;
         if (p < 0) {
-            bpf_link_release(id);
+            link_release(id);
             return p == RVPROBE_EREFUSED ? -EACCES
                    : p == RVPROBE_ENOSPC ? -ENOSPC
                    : p == RVPROBE_EEXIST ? -EBUSY
@@ -693,7 +751,7 @@ static long link_create(uint64_t uattr, uint64_t size)
     }
     long fd = install_fd(FILE_BPF_LINK, id);
     if (fd < 0)
-        bpf_link_release(id);
+        link_release(id);
     return fd;
 }
 
@@ -746,13 +804,11 @@ static void jit_free(struct prog *p)
 int bpf_load_object(const void *elf, size_t size, const char *name, int share_maps_of, char *log,
                     size_t logsz)
 {
-    int slot;
-    for (slot = 0; slot < MAX_PROGS; slot++)
-        if (!progs[slot].used)
-            break;
-    if (slot == MAX_PROGS)
-        return -ENOSPC;
-    bool share = share_maps_of >= 0 && share_maps_of < MAX_PROGS && progs[share_maps_of].used;
+    int slot = prog_reserve();
+    if (slot < 0)
+        return slot;
+    bool share = share_maps_of >= 0 && share_maps_of < MAX_PROGS && share_maps_of != slot &&
+                 progs[share_maps_of].used;
     struct prog *p = &progs[slot];
     acquire(&bpf_lock);
     p->vm = ebpf_create(p->arena, sizeof p->arena, p->err, sizeof p->err);
@@ -781,12 +837,11 @@ int bpf_load_object(const void *elf, size_t size, const char *name, int share_ma
             r = errno_of(v);
     }
     release(&bpf_lock);
-    if (r < 0)
+    if (r < 0) {
+        p->used = false;
         return (int)r;
+    }
     strlcpy(p->name, name, sizeof p->name);
-    p->used = true;
-    p->unloading = false;
-    p->borrowers = 0;
     p->maps_from = share ? share_maps_of : -1;
     jit_compile(p);
     if (share)
@@ -803,6 +858,9 @@ static void prog_release(int id)
         return;
     jit_free(p);
     p->used = false;
+    live_maps -= p->map_refs;
+    p->map_refs = 0;
+    maps_maybe_reset();
     int owner = p->maps_from;
     p->maps_from = -1;
     if (owner >= 0) {
@@ -831,7 +889,7 @@ int bpf_prog_map_next(int id, const char *map_name, const void *key, void *next_
     else if (ebpf_map_count(vm) > 0)
         m = ebpf_map_by_fd(vm, 0);
     if (!m)
-        return -ENOENT;
+        return -ESRCH; /* not -ENOENT: that is an empty map's (or the last key's) answer */
     const struct ebpf_map_def *d = ebpf_map_def(m);
     if (d->type == BPF_MAP_TYPE_RINGBUF)
         return -EINVAL;
@@ -921,23 +979,48 @@ static bool syscall_busy;
 
 static long bpf_command(int cmd, uint64_t uattr, uint64_t size);
 
+/* One bpf() command, or one release of a closed file, at a time. */
+static void bpf_enter(void)
+{
+    acquire(&syscall_lock);
+    while (syscall_busy)
+        sleep(&syscall_busy, &syscall_lock);
+    syscall_busy = true;
+    release(&syscall_lock);
+}
+
+static void bpf_leave(void)
+{
+    acquire(&syscall_lock);
+    syscall_busy = false;
+    wakeup(&syscall_busy);
+    release(&syscall_lock);
+}
+
 long sys_bpf(void)
 {
     int cmd = (int)argraw(0);
     uint64_t uattr = argraw(1), size = argraw(2);
     if (size == 0 || size > 4096)
         return -EINVAL;
-    acquire(&syscall_lock);
-    while (syscall_busy)
-        sleep(&syscall_busy, &syscall_lock);
-    syscall_busy = true;
-    release(&syscall_lock);
+    bpf_enter();
     long r = bpf_command(cmd, uattr, size);
-    acquire(&syscall_lock);
-    syscall_busy = false;
-    wakeup(&syscall_busy);
-    release(&syscall_lock);
+    bpf_leave();
     return r;
+}
+
+void bpf_file_closed(int type, int id)
+{
+    bpf_enter();
+    if (type == FILE_BPF_LINK) {
+        link_release(id); /* detach */
+    } else if (type == FILE_BPF_PROG) {
+        prog_put(id);
+    } else if (type == FILE_BPF_MAP) {
+        live_maps--;
+        maps_maybe_reset();
+    }
+    bpf_leave();
 }
 
 static long bpf_command(int cmd, uint64_t uattr, uint64_t size)

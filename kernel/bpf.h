@@ -12,7 +12,9 @@
 void bpf_init(void);
 long sys_bpf(void);
 /* The last descriptor of a link is closed: detach its probes. */
-void bpf_link_release(int id);
+/* The last reference to an open bpf() file went away (close, exit): a
+ * link detaches, a program or map is freed once nothing uses it. */
+void bpf_file_closed(int type, int id);
 /* Run loaded program `id` on a pt_regs-layout context (for probes). */
 int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret);
 /* The same from a probe handler: -EBUSY if the runtime is already running. */
@@ -25,7 +27,8 @@ int bpf_load_object(const void *elf, size_t size, const char *name, int share_ma
                     size_t logsz);
 void bpf_prog_unload(int id);
 /* Walk a map of program id (by name, or its first map): the key after key
- * (0: the first) and its value.  0, -ENOENT after the last, or -errno. */
+ * (0: the first) and its value.  0, -ENOENT after the last (or at once for
+ * an empty map), -ESRCH if there is no such map, or -errno. */
 int bpf_prog_map_next(int id, const char *map_name, const void *key, void *next_key, void *value,
                       uint32_t *key_size, uint32_t *value_size);
 /* The next record of any ring buffer of program id: its size, 0 if none. */

@@ -102,15 +102,15 @@ void file_close(struct file *f)
     acquire(&ftable.lock);
     if (f->ref < 1)
         panic("file_close: free file");
-    bool link = false;
+    enum file_type type = FILE_NONE;
     int id = f->bpf_id;
     if (--f->ref == 0) {
-        link = f->type == FILE_BPF_LINK;
+        type = f->type;
         f->type = FILE_NONE;
     }
     release(&ftable.lock);
-    if (link)
-        bpf_link_release(id); /* the last descriptor of a link: detach */
+    if (type == FILE_BPF_LINK || type == FILE_BPF_PROG || type == FILE_BPF_MAP)
+        bpf_file_closed(type, id);
 }
 
 /* The directory listing as text: "name\n" for every file, read from off. */

@@ -412,10 +412,10 @@ static size_t map_read(const struct ss_request *req, char *out)
     for (;;) {
         uint32_t ks, vs;
         int r = bpf_prog_map_next(a->prog, map, have ? key : 0, next, value, &ks, &vs);
-        if (r == -ENOENT && (have || n > 1))
-            break; /* past the last key */
+        if (r == -ENOENT)
+            break; /* past the last key, or an empty map: "l" alone */
         if (r < 0)
-            return reply_err(out, r == -ENOENT ? SS_ERR_NOENT : SS_ERR_SYNTAX);
+            return reply_err(out, r == -ESRCH ? SS_ERR_NOENT : SS_ERR_SYNTAX);
         if (ks > 100 || vs > 100 || n + 2 * (ks + vs) + 3 >= REPLY_MAX - 1) {
             out[0] = SS_REPLY_MORE; /* the host asks again after the last key */
             break;
