@@ -176,11 +176,13 @@ static char *hit(struct logprog *lp, struct runner *r, uint64_t regs[32])
     return logprog_format(lp, buf, (size_t)n, (uint32_t)pid, comm, 1.5);
 }
 
-static char *once(const char *msg, const char *cond, const char *hitc, uint64_t regs[32])
+/* Compile msg (with its conditions) at site and run it once on regs. */
+static char *once_at(const struct logprog_site *site, const char *msg, const char *cond,
+                     const char *hitc, uint64_t regs[32])
 {
     struct logprog lp;
     char why[256];
-    if (logprog_compile(&lp, msg, cond, hitc, &kernel_site, why, sizeof why) < 0)
+    if (logprog_compile(&lp, msg, cond, hitc, site, why, sizeof why) < 0)
         fail_msg("compile \"%s\": %s", msg, why);
     struct runner r;
     load(&r, &lp.gen, LOGPROG_NAME, 0);
@@ -188,6 +190,24 @@ static char *once(const char *msg, const char *cond, const char *hitc, uint64_t 
     done(&r);
     logprog_free(&lp);
     return line;
+}
+
+static char *once(const char *msg, const char *cond, const char *hitc, uint64_t regs[32])
+{
+    return once_at(&kernel_site, msg, cond, hitc, regs);
+}
+
+/* An ELF's debug information, and where func's body starts (its first
+ * line after the prologue, as GDB's "break func"). */
+static struct debuginfo *open_at(const char *elf, const char *func, uint64_t *pc)
+{
+    char err[256];
+    struct debuginfo *di = debuginfo_open(elf, err, sizeof err);
+    if (!di)
+        fail_msg("%s: %s", elf, err);
+    if (func && debuginfo_function_addr(di, func, true, pc) != 0)
+        fail_msg("no function %s in %s", func, elf);
+    return di;
 }
 
 static void expect(const char *msg, const char *cond, uint64_t regs[32], const char *want)
@@ -541,11 +561,8 @@ static void test_text_of_exec(void **state)
 {
     (void)state;
     char err[256];
-    struct debuginfo *di = debuginfo_open(OSDBG_BUILD "/kernel/kernel.elf", err, sizeof err);
-    if (!di)
-        fail_msg("%s", err);
     uint64_t pc;
-    assert_int_equal(debuginfo_function_addr(di, "kexec", true, &pc), 0);
+    struct debuginfo *di = open_at(OSDBG_BUILD "/kernel/kernel.elf", "kexec", &pc);
     struct varloc path, argv;
     assert_int_equal(varloc_find(di, pc, "path", &path, err, sizeof err), 0);
     assert_int_equal(varloc_find(di, pc, "argv", &argv, err, sizeof err), 0);
@@ -586,27 +603,15 @@ static void test_text_of_exec(void **state)
     logprog_free(&lp);
     /* C's pointer arithmetic on typed pointers: *(argv + 1) is argv[1], and
      * argv + 1 is 8 bytes on. */
-    assert_int_equal(logprog_compile(&lp, "{*(argv + 1)} {*argv} {argv + 1}", 0, 0, &site, err,
-                                     sizeof err),
-                     0);
-    load(&r, &lp.gen, LOGPROG_NAME, 0);
-    line = hit(&lp, &r, regs);
+    line = once_at(&site, "{*(argv + 1)} {*argv} {argv + 1}", 0, 0, regs);
     snprintf(want, sizeof want, "tab\\x09here hello 0x%llx", (unsigned long long)(uintptr_t)(args + 1));
     assert_string_equal(line, want);
     free(line);
-    done(&r);
-    logprog_free(&lp);
     /* A 16-byte name is compared whole: its 15 first bytes are not equal. */
     args[0] = "abcdefghijklmnop";
-    assert_int_equal(logprog_compile(&lp, "x", "argv[0] != \"abcdefghijklmno\"", 0, &site, err,
-                                     sizeof err),
-                     0);
-    load(&r, &lp.gen, LOGPROG_NAME, 0);
-    line = hit(&lp, &r, regs);
+    line = once_at(&site, "x", "argv[0] != \"abcdefghijklmno\"", 0, regs);
     assert_non_null(line);
     free(line);
-    done(&r);
-    logprog_free(&lp);
     debuginfo_close(di);
 }
 
@@ -618,11 +623,8 @@ static void test_struct_members_and_char_arrays(void **state)
     (void)state;
     const char *elf = OSDBG_BUILD "/kernel/kernel.elf";
     char err[256];
-    struct debuginfo *di = debuginfo_open(elf, err, sizeof err);
-    if (!di)
-        fail_msg("%s", err);
     uint64_t pc;
-    assert_int_equal(debuginfo_function_addr(di, "sys_getpid", true, &pc), 0);
+    struct debuginfo *di = open_at(elf, "sys_getpid", &pc);
     struct varloc vl;
     assert_int_equal(varloc_find(di, pc, "initproc", &vl, err, sizeof err), 0);
     long name_off = gdb_long(elf, "&((struct proc *)0)->name");
@@ -640,30 +642,17 @@ static void test_struct_members_and_char_arrays(void **state)
     foreign.len = sizeof initproc;
     struct logprog_site site = {.di = di, .pc = pc, .user = false};
     struct logprog lp;
-    assert_int_equal(logprog_compile(&lp, "{initproc->name} ra={initproc->context.ra}", 0, 0, &site,
-                                     err, sizeof err),
-                     0);
-    struct runner r;
-    load(&r, &lp.gen, LOGPROG_NAME, 0);
     uint64_t regs[32] = {0};
-    char *line = hit(&lp, &r, regs);
+    char *line = once_at(&site, "{initproc->name} ra={initproc->context.ra}", 0, 0, regs);
     char want[128];
     snprintf(want, sizeof want, "%.*s ra=2149585460", (int)name_len,
              "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn");
     assert_string_equal(line, want);
     free(line);
-    done(&r);
-    logprog_free(&lp);
     memcpy(proc + name_off, "sh", 3);
-    assert_int_equal(logprog_compile(&lp, "{initproc->name}", "initproc->name == \"sh\"", 0, &site,
-                                     err, sizeof err),
-                     0);
-    load(&r, &lp.gen, LOGPROG_NAME, 0);
-    line = hit(&lp, &r, regs);
+    line = once_at(&site, "{initproc->name}", "initproc->name == \"sh\"", 0, regs);
     assert_string_equal(line, "sh");
     free(line);
-    done(&r);
-    logprog_free(&lp);
     foreign.len = 0;
     /* A whole struct, and . where -> is meant: refused with the reason. */
     assert_int_equal(logprog_compile(&lp, "{initproc->context}", 0, 0, &site, err, sizeof err), -1);
