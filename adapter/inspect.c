@@ -141,6 +141,7 @@ void req_stack_trace(json_t *req, json_t *args)
     for (size_t i = 0; i < json_array_size(user); i++)
         json_object_set_new(json_array_get(user, i), "id",
                             json_integer((json_int_t)(total + 1 + i)));
+    xstack_bind_ids(more ? more : user);
     if (json_array_size(user) && (levels <= 0 || (int)json_array_size(frames) < levels)) {
         json_array_append_new(frames,
                               json_pack("{s:i, s:s, s:i, s:i, s:s}", "id", (int)total + 1000,
@@ -362,8 +363,14 @@ void req_variables(json_t *req, json_t *args)
     if (!target_stopped(req))
         return;
     int ref = (int)json_integer_value(json_object_get(args, "variablesReference"));
+    json_t *vars;
     if (ref >= VAROBJ_BASE && ref - VAROBJ_BASE < nvarobjs) {
         children(req, ref - VAROBJ_BASE);
+    } else if (ref >= 4 && ref < VAROBJ_BASE &&
+               (ref % 4 == SCOPE_LOCALS || ref % 4 == SCOPE_REGISTERS) &&
+               (vars = xstack_frame_variables(ref / 4, ref % 4 == SCOPE_LOCALS))) {
+        /* a frame osdbg unwound itself (below GDB's) */
+        dap_respond(req, json_pack("{s:o}", "variables", vars));
     } else if (ref >= 4 && ref < VAROBJ_BASE && ref % 4 == SCOPE_LOCALS) {
         locals(req, ref / 4 - 1);
     } else if (ref >= 4 && ref < VAROBJ_BASE && ref % 4 == SCOPE_REGISTERS) {

@@ -775,3 +775,33 @@ int varloc_index(struct debuginfo *di, const struct varloc *base, struct varloc 
     out->reg = -1;
     return r;
 }
+
+int varloc_names(struct debuginfo *di, uint64_t pc, char names[][VARLOC_NAME_MAX], int max)
+{
+    Dwarf *dw = debuginfo_dwarf(di);
+    Dwarf_Die cudie, scopes[32], var;
+    if (!dw || !dwarf_addrdie(dw, pc, &cudie))
+        return 0;
+    int nscopes = scopes_at(&cudie, pc, scopes, 32), n = 0;
+    /* Innermost block first, up to the function the code belongs to (an
+     * inlined copy is one); a name already seen hides an outer one. */
+    for (int i = nscopes - 1; i >= 0; i--) {
+        if (dwarf_child(&scopes[i], &var) == 0) {
+            do {
+                Dwarf_Attribute attr;
+                const char *name = dwarf_formstring(dwarf_attr_integrate(&var, DW_AT_name, &attr));
+                if (!name || !is_var(&var) || !has_location(&var) ||
+                    strlen(name) >= VARLOC_NAME_MAX)
+                    continue;
+                bool seen = false;
+                for (int k = 0; k < n && !seen; k++)
+                    seen = strcmp(names[k], name) == 0;
+                if (!seen && n < max)
+                    snprintf(names[n++], VARLOC_NAME_MAX, "%s", name);
+            } while (dwarf_siblingof(&var, &var) == 0);
+        }
+        if (dwarf_tag(&scopes[i]) != DW_TAG_lexical_block)
+            break;
+    }
+    return n;
+}

@@ -77,4 +77,10 @@ int varloc_member(struct debuginfo *di, const struct varloc *base, const char *m
 int varloc_index(struct debuginfo *di, const struct varloc *base, struct varloc *out, char *why,
                  size_t whylen);
 
+/* The names of the variables and parameters visible at pc in its function
+ * (innermost block first, an inner name hiding an outer one), at most max;
+ * their number.  Globals are not listed. */
+#define VARLOC_NAME_MAX 64
+int varloc_names(struct debuginfo *di, uint64_t pc, char names[][VARLOC_NAME_MAX], int max);
+
 #endif

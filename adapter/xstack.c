@@ -3,6 +3,8 @@
 #include "gdb.h"
 #include "session.h"
 
+#include "varloc.h"
+
 #include <rvprobe.h>
 
 #include <stddef.h>
@@ -180,6 +182,16 @@ static bool uretprobe_return(uint64_t sp, uint64_t *ra)
     return found;
 }
 
+/* The frames osdbg unwinds itself: GDB knows nothing of them, so their
+ * Locals and Registers come from what the unwinding saw. */
+static struct snapshot {
+    int id;
+    uint64_t regs[32]; /* x1..x31 as restored for this frame; [0] is its pc */
+    uint64_t root;     /* the program's page table */
+    char program[64];
+} snaps[MAX_USER_FRAMES];
+static int nsnaps;
+
 /* DAP frames of a user program from pc and regs on, unwound with its CFI
  * through its page table; returns through the trampoline continue at the
  * real return address.  trapped: pc is a trapped instruction's (an ecall's
@@ -210,6 +222,14 @@ static void unwind_user(struct debuginfo *di, const char *program, uint64_t regs
                 json_pack("{s:s, s:s}", "name", base ? base + 1 : file, "path", file));
         }
         json_array_append_new(out, jf);
+        if (nsnaps < MAX_USER_FRAMES) {
+            struct snapshot *sn = &snaps[nsnaps++];
+            memcpy(sn->regs, regs, sizeof sn->regs);
+            sn->regs[0] = pc;
+            sn->root = w->root;
+            sn->id = first_id + n;
+            snprintf(sn->program, sizeof sn->program, "%s", program);
+        }
         if (!func || strcmp(func, "_start") == 0)
             break;
         if (debuginfo_unwind(di, regs, &pc, n == 0, uread8, w) < 0 || pc == 0)
@@ -219,6 +239,7 @@ static void unwind_user(struct debuginfo *di, const char *program, uint64_t regs
 
 json_t *xstack_user_frames(json_t *kernel_frames, int first_id)
 {
+    nsnaps = 0;
     json_t *out = json_array();
     struct profile *p = S.profile;
     if (!p || S.here.priv != 1 || !S.here.program[0] || !p->trap_entry || !p->trapframe ||
@@ -272,6 +293,7 @@ static bool frame_regs(size_t level, uint64_t regs[32])
 size_t xstack_after_trampoline(json_t *frames, json_t **more)
 {
     *more = 0;
+    nsnaps = 0;
     size_t total = json_array_size(frames);
     uint64_t tramp = S.here.priv == 0 && S.here.program[0] && total ? uretprobe_trampoline() : 0;
     struct debuginfo *di = tramp ? user_debuginfo(S.here.program) : 0;
@@ -305,4 +327,138 @@ size_t xstack_after_trampoline(json_t *frames, json_t **more)
     unwind_user(di, S.here.program, regs, tramp, &w, (int)total + 1, *more);
     phys_end();
     return total;
+}
+
+void xstack_bind_ids(json_t *frames)
+{
+    for (int i = 0; i < nsnaps && (size_t)i < json_array_size(frames); i++)
+        snaps[i].id = (int)json_integer_value(json_object_get(json_array_get(frames, i), "id"));
+}
+
+static struct snapshot *snapshot_of(int frame_id)
+{
+    for (int i = 0; i < nsnaps; i++)
+        if (snaps[i].id == frame_id)
+            return &snaps[i];
+    return 0;
+}
+
+/* n bytes of user memory at va through the page table (8 at a time). */
+static bool uread(struct walk_ctx *w, uint64_t va, void *buf, size_t n)
+{
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t v;
+        if (uread8(w, va + i, &v) < 0)
+            return false;
+        memcpy((uint8_t *)buf + i, &v, n - i < 8 ? n - i : 8);
+    }
+    return true;
+}
+
+/* Up to 63 bytes of text at va, quoted, C escapes for the rest. */
+static void text_at(struct walk_ctx *w, uint64_t va, size_t max, char *out, size_t cap)
+{
+    char raw[64];
+    size_t n = max < sizeof raw - 1 ? max : sizeof raw - 1;
+    if (!uread(w, va, raw, n)) {
+        snprintf(out, cap, "<unreadable>");
+        return;
+    }
+    size_t k = 0;
+    out[k++] = '"';
+    for (size_t i = 0; i < n && raw[i] && k + 6 < cap; i++) {
+        unsigned char c = (unsigned char)raw[i];
+        if (c >= 32 && c < 127 && c != '"' && c != '\\')
+            out[k++] = (char)c;
+        else
+            k += (size_t)snprintf(out + k, cap - k, "\\x%02x", c);
+    }
+    if (k + 2 < cap)
+        out[k++] = '"';
+    out[k] = 0;
+}
+
+/* One variable's value in a frame, as the Locals view shows it. */
+static void value_of(struct debuginfo *di, struct snapshot *sn, struct walk_ctx *w,
+                     const struct varloc *v, char *out, size_t cap)
+{
+    uint64_t addr = 0, raw = 0;
+    if (v->kind == VARLOC_ADDR)
+        addr = v->addr;
+    else if (v->kind == VARLOC_MEM)
+        addr = sn->regs[v->reg] + (uint64_t)v->offset;
+    if (v->shape != VARLOC_SCALAR) {
+        if (v->is_string && v->kind != VARLOC_REG)
+            text_at(w, addr, v->count ? v->count : 63, out, cap);
+        else
+            snprintf(out, cap, "{...} (%s at 0x%llx)", v->type_name, (unsigned long long)addr);
+        return;
+    }
+    if (v->kind == VARLOC_REG)
+        raw = sn->regs[v->reg];
+    else if (!uread(w, addr, &raw, 8)) {
+        snprintf(out, cap, "<unreadable at 0x%llx>", (unsigned long long)addr);
+        return;
+    }
+    if (v->size < 8)
+        raw &= (1ULL << (8 * v->size)) - 1;
+    if (v->is_pointer) {
+        int k = snprintf(out, cap, "0x%llx", (unsigned long long)raw);
+        if (v->is_string && raw && k > 0 && (size_t)k + 4 < cap) {
+            out[k++] = ' ';
+            text_at(w, raw, 63, out + k, cap - (size_t)k);
+        }
+    } else if (v->is_signed) {
+        int shift = 64 - 8 * v->size;
+        snprintf(out, cap, "%lld", (long long)((int64_t)(raw << shift) >> shift));
+    } else {
+        snprintf(out, cap, "%llu", (unsigned long long)raw);
+    }
+    (void)di;
+}
+
+json_t *xstack_frame_variables(int frame_id, bool locals)
+{
+    struct snapshot *sn = snapshot_of(frame_id);
+    if (!sn)
+        return 0;
+    json_t *vars = json_array();
+    char value[256];
+    if (!locals) {
+        static const char *const names[32] = {
+            "pc", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0",
+            "a1", "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5",
+            "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+        for (int r = 0; r < 32; r++) {
+            snprintf(value, sizeof value, "0x%016llx", (unsigned long long)sn->regs[r]);
+            json_array_append_new(vars, json_pack("{s:s, s:s, s:i}", "name", names[r], "value",
+                                                  value, "variablesReference", 0));
+        }
+        return vars;
+    }
+    struct debuginfo *di = user_debuginfo(sn->program);
+    if (!di)
+        return vars;
+    /* A return address is past its call: look the scope up at pc - 1. */
+    uint64_t where = sn->regs[0] - 1;
+    char names[64][VARLOC_NAME_MAX];
+    int n = varloc_names(di, where, names, 64);
+    struct walk_ctx w = {sn->root};
+    phys_begin();
+    for (int i = 0; i < n; i++) {
+        struct varloc v;
+        char why[200];
+        why[0] = 0;
+        const char *type = "";
+        if (varloc_find(di, where, names[i], &v, why, sizeof why) < 0) {
+            snprintf(value, sizeof value, "<%.200s>", why);
+        } else {
+            value_of(di, sn, &w, &v, value, sizeof value);
+            type = v.type_name;
+        }
+        json_array_append_new(vars, json_pack("{s:s, s:s, s:s, s:i}", "name", names[i], "value",
+                                              value, "type", type, "variablesReference", 0));
+    }
+    phys_end();
+    return vars;
 }

@@ -8,6 +8,7 @@
 #define ADAPTER_XSTACK_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 /* DAP stack frames of the trapped user program (ids from first_id on),
  * or an empty array when the stop is not inside a trap from user mode.
@@ -19,5 +20,14 @@ json_t *xstack_user_frames(json_t *kernel_frames, int first_id);
  * to keep; *more gets the frames from the trampoline's one on (ids from
  * the kept count + 1), with the real return addresses, or stays 0. */
 size_t xstack_after_trampoline(json_t *gdb_frames, json_t **more);
+
+/* The ids the stackTrace response gave the frames of the last call above
+ * (in their order). */
+void xstack_bind_ids(json_t *frames);
+
+/* For one of those frames: its Locals (from its program's DWARF, read
+ * through its page table) or its registers, as DAP variables; 0 if the
+ * frame is GDB's. */
+json_t *xstack_frame_variables(int frame_id, bool locals);
 
 #endif

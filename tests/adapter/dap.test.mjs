@@ -120,6 +120,18 @@ test('kernel breakpoint in sys_write: stops in S mode serving hello, with the ke
   assert.ok(helloMain, names.join(','));
   assert.equal(helloMain.source.name, 'hello.c');
   assert.equal(helloMain.line, lineOf('user/hello.c', 'printf("Hello, world!'));
+  // hello's frame is osdbg's own (below GDB's): its Locals come from hello's
+  // DWARF, read through hello's page table; pid is the stop's process.
+  const pid = stop.body.description.match(/^hello\/(\d+)/)[1];
+  const hScopes = await dc.scopesRequest({ frameId: helloMain.id });
+  const hLocals = await dc.variablesRequest({ variablesReference: hScopes.body.scopes[0].variablesReference });
+  const hv = Object.fromEntries(hLocals.body.variables.map((v) => [v.name, v.value]));
+  assert.equal(hv.pid, pid, JSON.stringify(hLocals.body.variables));
+  assert.equal(hv.argc, '1');
+  assert.match(hv.argv, /^0x[0-9a-f]+$/);
+  const hRegs = await dc.variablesRequest({ variablesReference: hScopes.body.scopes[1].variablesReference });
+  const hr = Object.fromEntries(hRegs.body.variables.map((v) => [v.name, v.value]));
+  assert.equal(BigInt(hr.pc), BigInt(helloMain.instructionPointerReference));
   const scopes = await dc.scopesRequest({ frameId: st.body.stackFrames[0].id });
   const regs = await dc.variablesRequest({ variablesReference: scopes.body.scopes[1].variablesReference });
   const reg = Object.fromEntries(regs.body.variables.map((v) => [v.name, v.value]));
