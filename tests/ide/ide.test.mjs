@@ -243,6 +243,22 @@ test('continue: stops in sys_write in S mode with hello\'s frames below the kern
   const u = names.findIndex((n) => n.includes('[hello]'));
   assert.ok(k >= 0 && u > k, `kernel frames, then hello's: ${names.join(' | ')}`);
   await page.screenshot({ path: path.join(IDE, 'e2e-sys_write.png') });
+  // hello's frames below the kernel's are osdbg's own (GDB does not see
+  // them): selecting one still shows its locals.  syscall3(num, a0, ...) is
+  // write()'s system call: num = SYS_write (include/osdbg/syscall_nr.h), a0 = 1.
+  const sysWrite = fs.readFileSync(path.join(ROOT, 'include', 'osdbg', 'syscall_nr.h'), 'utf8').match(/#define SYS_write\s+(\d+)/)[1];
+  await frames().filter({ hasText: /^syscall3 \[hello\]/ }).first().click();
+  // The view is still scrolled to the end of Registers (above): back to the top, Locals.
+  const numRow = page.locator('.debug-variables [aria-label^="num, value"]');
+  await page.locator('.debug-variables .monaco-list').first().focus();
+  await page.keyboard.press('Home');
+  await numRow.waitFor({ timeout: 15000 });
+  assert.match(await numRow.getAttribute('aria-label'), new RegExp(`^num, value ${sysWrite}\\b`));
+  assert.match(await page.locator('.debug-variables [aria-label^="a0, value"]').first().getAttribute('aria-label'), /^a0, value 1\b/);
+  await page.screenshot({ path: path.join(IDE, 'e2e-hello-frame-locals.png') });
+  // Back to the kernel's frame (and sysfile.c, where the next steps work).
+  await frames().filter({ hasText: /^sys_write/ }).first().click();
+  await page.locator('.tab.active[data-resource-name="sysfile.c"]').waitFor();
 });
 
 test('without breakpoints the OS runs to the end; its console is in the "OS console" terminal', async () => {
