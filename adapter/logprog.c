@@ -72,6 +72,7 @@ struct xnode {
     int64_t off, stride;
     struct xnode *rhs; /* X_BINOP: inner op rhs (rhs times stride for pointer + n) */
     uint8_t op;
+    int32_t text_helper; /* X_CAST to str/ustr: text read with this helper */
     bool addr_only;
     int size;
     bool is_signed, hex;
@@ -267,7 +268,22 @@ static struct xnode *parse_value(struct parser *ps)
         char tname[32];
         int size;
         bool sg, hex;
-        if (ident(ps, tname, sizeof tname) && cast_type(tname, &size, &sg, &hex) && eat(ps, ")")) {
+        bool is_name = ident(ps, tname, sizeof tname) > 0;
+        /* (str)E, (ustr)E: the text at address E, in kernel or user memory */
+        int32_t text = !is_name                   ? 0
+                       : strcmp(tname, "str") == 0  ? BPF_FUNC_probe_read_kernel_str
+                       : strcmp(tname, "ustr") == 0 ? BPF_FUNC_probe_read_user_str
+                                                    : 0;
+        if (text && eat(ps, ")")) {
+            struct xnode *c = node(X_CAST);
+            c->inner = parse_value(ps);
+            c->text_helper = text;
+            c->hex = true;
+            return c;
+        }
+        ps->p = save;
+        is_name = ident(ps, tname, sizeof tname) > 0;
+        if (is_name && cast_type(tname, &size, &sg, &hex) && eat(ps, ")")) {
             struct xnode *c = node(X_CAST);
             c->inner = parse_value(ps);
             c->size = size;
@@ -511,7 +527,7 @@ static int16_t temp(struct emitter *e)
 /* Is x text: a char * or a char array? */
 static bool is_text(const struct xnode *x)
 {
-    return x->typed && x->vl.is_string;
+    return (x->typed && x->vl.is_string) || x->text_helper;
 }
 
 /* The value of x, zero-extended to 64 bits, into the stack slot at off.
@@ -671,7 +687,7 @@ static void emit_text_compare(struct emitter *e, const struct xnode *x, const ch
     if (x) {
         bpfgen_mov_imm(g, R2, TEXT_READ);
         bpfgen_ldx(g, BPF_DW, R3, R10, t);
-        bpfgen_call(g, e->read_str_helper);
+        bpfgen_call(g, x->text_helper ? x->text_helper : e->read_str_helper);
     } else {
         bpfgen_mov_imm(g, R2, 16);
         bpfgen_call(g, BPF_FUNC_get_current_comm);
@@ -858,7 +874,7 @@ static void emit_text(struct emitter *e, const struct xnode *x, int16_t dst, int
     bpfgen_alu_imm(g, BPF_ADD, R1, dst);
     bpfgen_mov_imm(g, R2, bytes);
     bpfgen_ldx(g, BPF_DW, R3, R10, t);
-    bpfgen_call(g, e->read_str_helper);
+    bpfgen_call(g, x->text_helper ? x->text_helper : e->read_str_helper);
 }
 
 int logprog_compile(struct logprog *lp, const char *message, const char *condition,

@@ -22,6 +22,8 @@
  *               i8..i64, int, unsigned, long, ulong, char, ptr.  E a typed
  *               pointer: k steps by what it points to, and without a cast
  *               *(p+k) is p[k], as in C
+ *   (str)E (ustr)E   the text at address E in kernel or user memory (a
+ *               kernel probe can print the calling process's strings)
  *   E op E      C's * / % + - << >> & ^ | with C's precedence, on 64-bit
  *               values (signed if a side is); (E) groups
  *   pid comm time   from the event (in conditions: pid, comm == "name")

@@ -31,7 +31,7 @@
 #endif
 
 /* pt_regs slots */
-enum { PC = 0, RA = 1, SP = 2, S0 = 8, A0 = 10, A1 = 11, A2 = 12 };
+enum { PC = 0, RA = 1, SP = 2, S0 = 8, A0 = 10, A1 = 11, A2 = 12, A3 = 13, A4 = 14 };
 
 /* ---- the host's helpers ---- */
 
@@ -95,6 +95,16 @@ static uint64_t h_read_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t d
     return i + 1;
 }
 
+/* The user-memory variant: the same, counted, so a test sees which ran. */
+static int user_str_reads;
+
+static uint64_t h_read_user_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e,
+                                ebpf_vm *vm)
+{
+    user_str_reads++;
+    return h_read_str(dst, size, src, d, e, vm);
+}
+
 struct runner {
     void *arena;
     ebpf_vm *vm;
@@ -127,7 +137,7 @@ static void load(struct runner *r, const struct bpfgen *g, const char *prog, str
                          ebpf_linux_proto(BPF_FUNC_probe_read_user));
     ebpf_register_helper(r->vm, BPF_FUNC_probe_read_kernel_str, h_read_str,
                          ebpf_linux_proto(BPF_FUNC_probe_read_kernel_str));
-    ebpf_register_helper(r->vm, BPF_FUNC_probe_read_user_str, h_read_str,
+    ebpf_register_helper(r->vm, BPF_FUNC_probe_read_user_str, h_read_user_str,
                          ebpf_linux_proto(BPF_FUNC_probe_read_user_str));
     for (int fd = 0; share && fd < ebpf_map_count(share->vm); fd++)
         ebpf_map_share(r->vm, ebpf_map_by_fd(share->vm, fd));
@@ -357,6 +367,13 @@ static void test_arithmetic(void **state)
     expect("even", "a0 % 2 == 0 && a0 / 10 == 10", regs, "even");
     expect("odd", "a0 % 2 == 1", regs, 0);
     expect("{a0 / 0} {a0 % 0}", 0, regs, "0x0 0x64"); /* RFC 9669: x / 0 = 0, x % 0 = x */
+    /* (str)E and (ustr)E: the text at an address, kernel or user memory
+     * (a kernel probe reading the calling process's buffer). */
+    regs[A3] = (uint64_t)(uintptr_t) "kernel text";
+    regs[A4] = (uint64_t)(uintptr_t) "user text";
+    user_str_reads = 0;
+    expect("{(str)a3} / {(ustr)a4}", "(ustr)a4 == \"user text\"", regs, "kernel text / user text");
+    assert_int_equal(user_str_reads, 2); /* the condition and the message, not (str) */
     /* C casts: the low bytes, sign- or zero-extended, printed by the type. */
     regs[A2] = 0x1234567890abcdefull;
     expect("{(u8)a2} {(s8)a2} {(int)a2} {(u16)(a2 >> 8)} {(ptr)a0} {(long)(a1 - a0)}", 0, regs,
