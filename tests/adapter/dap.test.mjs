@@ -670,6 +670,11 @@ test('eBPF logpoints: one line per write from the kernel handler, a user logpoin
       breakpoints: [{ line: execSeenLine, logMessage: 'exec of hello seen', condition: 'path == "hello"' },
         { line: execLine, logMessage: 'exec {path} [{argv[0]}] by {p->name}/{comm}' }] });
     for (const b of e.body.breakpoints) assert.match(b.message, /eBPF logpoint/);
+    // A kernel probe printing the calling process's buffer (user memory).
+    const fw = await dc.setBreakpointsRequest({ source: { path: src('kernel/file.c') },
+      breakpoints: [{ line: lineOf('kernel/file.c', 'if (n < 0)', lineOf('kernel/file.c', 'long file_write(')),
+        logMessage: '{comm} writes {n} bytes: {(ustr)src}', condition: 'comm == "hello"' }] });
+    assert.match(fw.body.breakpoints[0].message, /eBPF logpoint/);
     const m = await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') },
       breakpoints: [{ line: workLine, logMessage: 'work(n = {n}, a0 = {a0}) in {comm}' },
         { line: cellLine, logMessage: 'c[{i}][{j}] = {acc} = 2 * {a[i][j]}, b={b[j][j]}',
@@ -691,6 +696,7 @@ test('eBPF logpoints: one line per write from the kernel handler, a user logpoin
   assert.deepEqual(execs.map((x) => [x[1], x[2]]), [['matrix', 'matrix'], ['hello', 'hello']], text);
   for (const x of execs) assert.equal(x[3], x[4], 'p->name is the comm');
   assert.equal(text.split('exec of hello seen\n').length - 1, 1, 'a text condition');
+  assert.match(text, /hello writes 22 bytes: Hello, world! \(pid \d+\)\\n\n/, 'hello\'s buffer, read from user memory');
   // matrix: b = 2I so c = 2a, a[i][j] = i + j (user/matrix.c).
   const cells = text.split('\n').filter((l) => l.startsWith('c['));
   assert.deepEqual(cells, ['c[3][5] = 16 = 2 * 8, b=2', 'c[7][7] = 28 = 2 * 14, b=2']);
