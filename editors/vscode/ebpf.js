@@ -286,7 +286,8 @@ async function traceCommand(view) {
   const session = osdbgSession();
   if (!session) return;
   const command = await vscode.window.showInputBox({
-    prompt: 'A trace command, as after "trace" in the Debug Console',
+    prompt: 'As after "trace" in the Debug Console: kprobe|kretprobe <function>, ' +
+      'uprobe|uretprobe <program>:<function>, then registers, args, count, latency or a .bpf.c file',
     value: 'kprobe sys_write count',
   });
   if (command) await traceRequest(view, session, { command }, command);
