@@ -11,9 +11,11 @@
  * set before configurationDone), every process is known and a program
  * never seen is not running; otherwise (attach, or breakpoints added
  * later) a program never seen may be running, and its breakpoints stay
- * armed with the hits filtered as before.  Limitation: a child forked
- * without exec is not tracked; it keeps its program's breakpoints armed
- * only while another process of that program lives.
+ * armed with the hits filtered as before.  A third hook, "fork" (if the
+ * profile has one), adds a forked child under its parent's program, so a
+ * child that never execs keeps its program's breakpoints armed after its
+ * parent is gone.  Each hook is one internal stop per exec, exit or fork,
+ * never per system call.
  */
 #include "dap.h"
 #include "gdb.h"
@@ -121,6 +123,8 @@ void hooks_update(void)
         S.exec_bp = insert_hook(S.profile->exec_symbol);
         if (S.profile->exit_symbol)
             S.exit_bp = insert_hook(S.profile->exit_symbol);
+        if (S.profile->fork_symbol && S.profile->fork_pid && S.profile->fork_name)
+            S.fork_bp = insert_hook(S.profile->fork_symbol);
         S.hooks_armed = S.exec_bp > 0;
         /* Complete knowledge only if the OS has not run yet. */
         S.tracking_complete = S.hooks_armed && S.exit_bp > 0 && S.launched && !S.has_run;
@@ -164,7 +168,7 @@ static void parse_name(const char *v, char *out, size_t n)
 
 bool hooks_handle_stop(int bkptno)
 {
-    if (!bkptno || (bkptno != S.exec_bp && bkptno != S.exit_bp))
+    if (!bkptno || (bkptno != S.exec_bp && bkptno != S.exit_bp && bkptno != S.fork_bp))
         return false;
     char err[256];
     long pid = -1;
@@ -178,6 +182,13 @@ bool hooks_handle_stop(int bkptno)
         live_set((int)pid, name);
         if (name[0])
             mark_program_seen(name);
+    } else if (bkptno == S.fork_bp) {
+        char name[64];
+        char *v = gdb_eval(err, sizeof err, "%s", S.profile->fork_name);
+        parse_name(v, name, sizeof name);
+        free(v);
+        if (eval_int(S.profile->fork_pid, &pid))
+            live_set((int)pid, name);
     } else if (S.profile->exit_pid && eval_int(S.profile->exit_pid, &pid)) {
         live_remove((int)pid);
     }

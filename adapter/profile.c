@@ -102,6 +102,9 @@ struct profile *profile_load(const char *path, char *err, size_t errlen)
     p->exec_satp = get_str(j, "exec.satp", 0);
     p->exit_symbol = get_str(j, "exit.symbol", 0);
     p->exit_pid = get_str(j, "exit.pid", 0);
+    p->fork_symbol = get_str(j, "fork.symbol", 0);
+    p->fork_pid = get_str(j, "fork.pid", 0);
+    p->fork_name = get_str(j, "fork.name", 0);
     p->trap_entry = get_str(j, "trap.entry", 0);
     p->trap_return = get_str(j, "trap.return", 0);
     p->trapframe = get_str(j, "trap.frame", 0);
@@ -140,7 +143,8 @@ void profile_free(struct profile *p)
                      &p->proc_name,  &p->proc_pid,    &p->proc_pagetable, &p->exec_symbol,
                      &p->exec_name,  &p->exec_satp,   &p->exit_symbol,    &p->exit_pid,
                      &p->trap_entry, &p->trap_return, &p->trapframe,  &p->uret_trampoline,
-                     &p->uret_instances, &p->uret_task};
+                     &p->uret_instances, &p->uret_task, &p->fork_symbol, &p->fork_pid,
+                     &p->fork_name};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (char **a = p->qemu_args; a && *a; a++)

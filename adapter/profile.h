@@ -29,6 +29,8 @@ struct profile {
     char *exec_satp;                 /* ...and for its satp */
     char *exit_symbol;               /* where a process ends */
     char *exit_pid;                  /* ...expression for its pid there */
+    char *fork_symbol;               /* where fork has made a child of the same program */
+    char *fork_pid, *fork_name;      /* ...expressions for the child's pid and the program */
     char *trap_entry;                /* C entry of traps from user mode */
     char *trap_return;               /* where the kernel returns to user mode */
     char *trapframe;                 /* expression: kernel address of the current trap frame */

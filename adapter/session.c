@@ -105,7 +105,7 @@ void session_shutdown(void)
 void session_reset_for_restart(void)
 {
     S.nseen = 0;
-    S.exec_bp = S.exit_bp = 0;
+    S.exec_bp = S.exit_bp = S.fork_bp = 0;
     S.hooks_armed = S.tracking_complete = S.has_run = false;
     S.stepping = false;
     S.step_bp = 0;

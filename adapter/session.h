@@ -71,6 +71,7 @@ struct session {
     int next_bp_id;
     int exec_bp;            /* GDB number of the internal exec breakpoint, 0 none */
     int exit_bp;            /* ... and of the exit breakpoint */
+    int fork_bp;            /* ... and of the fork breakpoint (0: the profile has none) */
     bool hooks_armed;       /* exec/exit breakpoints in place (liveness.c) */
     bool tracking_complete; /* ...since before the OS's first instruction */
     bool has_run;           /* the OS has been resumed at least once */

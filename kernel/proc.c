@@ -183,6 +183,15 @@ static void forkret(void)
     usertrapret();
 }
 
+/* The child is now a copy of the parent: its program's name too.  A
+ * function of its own so that a debugger can stop here and learn that the
+ * parent's program has one more process (profiles/osdbg-kernel.json
+ * "fork"), as exec_commit tells it of a new image. */
+__attribute__((noinline)) void fork_commit(struct proc *parent, struct proc *child)
+{
+    memcpy(child->name, parent->name, sizeof child->name);
+}
+
 int fork(void)
 {
     struct proc *parent = myproc();
@@ -203,7 +212,7 @@ int fork(void)
     for (int fd = 0; fd < NOFILE; fd++)
         if (parent->ofile[fd])
             child->ofile[fd] = file_dup(parent->ofile[fd]);
-    memcpy(child->name, parent->name, sizeof child->name);
+    fork_commit(parent, child);
     int pid = child->pid;
     acquire(&ptable.lock);
     child->parent = parent;

@@ -45,6 +45,8 @@ void yield(void);
 void sleep(void *chan, struct spinlock *lk);
 void wakeup(void *chan);
 int fork(void);
+/* fork copies the parent into the child (a debugger hook, see proc.c). */
+void fork_commit(struct proc *parent, struct proc *child);
 NORETURN void exit(int status);
 int wait(int pid, uint64_t status_addr);
 int kill(int pid);

@@ -487,8 +487,8 @@ async function main() {
 
   // (filteredHits + internalStops) per 1000 syscalls, and what they were:
   // filtered hits scale with the syscalls, exec/exit stops with the processes.
-  const perK = (h) => or(h, (x) => (x.hung ? `hung after ${x.filteredHits} filtered + ${x.internalStops} exec/exit`
-    : `${x.stopsPer1000Syscalls} (${x.filteredHits} filtered + ${x.internalStops} exec/exit)`));
+  const perK = (h) => or(h, (x) => (x.hung ? `hung after ${x.filteredHits} filtered + ${x.internalStops} exec/exit/fork`
+    : `${x.stopsPer1000Syscalls} (${x.filteredHits} filtered + ${x.internalStops} exec/exit/fork)`));
   const summary = [
     ['figure', 'measured', 'target'],
     ['launch -> first stop, median', or(launch, (x) => `${x.medianMs} ms`), ''],

@@ -285,7 +285,7 @@ test('breakpoints of a program that is not running cost no stop (run=matrix with
   const stats = await dc.customRequest('osdbg/stats', {});
   assert.equal(stopped.length, 0);
   assert.equal(stats.body.filteredHits, 0, 'no hit of hello\'s breakpoints in matrix reached GDB');
-  assert.ok(stats.body.internalStops <= 4, `exec/exit stops only (${stats.body.internalStops})`);
+  assert.ok(stats.body.internalStops <= 4, `exec/exit/fork stops only (${stats.body.internalStops})`);
 });
 
 test('inspect and change a stopped program: evaluate, setVariable, memory, disassemble, watchpoint, sources, modules', async (t) => {
@@ -838,6 +838,29 @@ test('a uretprobe does not cut the call stack: the caller comes from the probe\'
   const end = Date.now() + 15000;
   while (!/main returned a0=0x0 \(to 0x[0-9a-f]+\)/.test(output.join('')) && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
   assert.match(output.join(''), /hello\/\d+ main returned a0=0x0 \(to 0x[0-9a-f]+\)/);
+  await dc.customRequest('consoleInput', { text: 'exit\n' });
+  await dc.waitForEvent('terminated', 20000);
+});
+
+test('a child forked without exec keeps its program\'s breakpoints after its parent exits (orphan)', async (t) => {
+  const { dc, output } = await startSession(t, {}, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src('user/orphan.c') },
+      breakpoints: [{ line: lineOf('user/orphan.c', 'long sum = 0;') }] });
+  });
+  const deadline = Date.now() + 15000;
+  while (!output.join('').includes('$ ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await dc.customRequest('consoleInput', { text: 'orphan\n' });
+  // The parent is gone by the time the child calls orphan_work().
+  const stop = await waitStopped(dc, 30000);
+  const child = output.join('').match(/orphan: parent exits, child (\d+) runs on/);
+  assert.ok(child, output.join(''));
+  assert.equal(stop.body.description, `orphan/${child[1]}, U mode`);
+  const st = await dc.stackTraceRequest({ threadId: 1 });
+  assert.match(st.body.stackFrames[0].name, /^orphan_work \[orphan\]$/);
+  await dc.continueRequest({ threadId: 1 });
+  const end = Date.now() + 15000;
+  while (!/orphan_work\(10\) = 55/.test(output.join('')) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  assert.match(output.join(''), new RegExp(`orphan: child ${child[1]}: orphan_work\\(10\\) = 55`));
   await dc.customRequest('consoleInput', { text: 'exit\n' });
   await dc.waitForEvent('terminated', 20000);
 });

@@ -14,7 +14,7 @@ const tool = (name, ...args) => execFileSync(`riscv64-unknown-elf-${name}`, args
 // plus the rest of user/, each with the source file its main lives in.
 const PROGRAMS = {
   sh: 'sh.c', hello: 'hello.c', matrix: 'matrix.c', forktest: 'forktest.c', init: 'init.c',
-  selftest: 'selftest.c', fault: 'fault.c', cat: 'cat.c', ls: 'ls.c', rustdemo: 'rustdemo.rs', sysbench: 'sysbench.c', twins: 'twins.c', bpftest: 'bpftest.c', probebench: 'probebench.c', bpfload: 'bpfload.c',
+  selftest: 'selftest.c', fault: 'fault.c', cat: 'cat.c', ls: 'ls.c', rustdemo: 'rustdemo.rs', sysbench: 'sysbench.c', twins: 'twins.c', orphan: 'orphan.c', bpftest: 'bpftest.c', probebench: 'probebench.c', bpfload: 'bpfload.c',
 };
 
 for (const [prog, source] of Object.entries(PROGRAMS)) {
