@@ -256,6 +256,27 @@ int gdb_console(char **out, char *err, size_t errlen, const char *fmt, ...)
     return r;
 }
 
+bool gdb_eval_u64(uint64_t *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *expr = xvasprintf(fmt, ap);
+    va_end(ap);
+    char err[256];
+    /* The cast: a pointer would print as "(struct proc *) 0x...". */
+    char *v = gdb_eval(err, sizeof err, "(unsigned long)(%s)", expr);
+    free(expr);
+    if (!v)
+        return false;
+    char *end;
+    unsigned long long x = strtoull(v, &end, 0);
+    bool ok = end != v;
+    free(v);
+    if (ok)
+        *out = x;
+    return ok;
+}
+
 char *gdb_eval(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;

@@ -12,6 +12,7 @@
 
 #include "mi_parse.h"
 #include <stdbool.h>
+#include <stdint.h>
 
 struct gdb_handlers {
     void (*async)(struct mi_record *rec);  /* *stopped, *running, =notify */
@@ -36,6 +37,8 @@ int gdb_console(char **out, char *err, size_t errlen, const char *fmt, ...)
 /* Evaluate an expression; returns a malloc'd value string or 0 (err set). */
 char *gdb_eval(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* An expression's value as an unsigned 64-bit number (pointers too). */
+bool gdb_eval_u64(uint64_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Wait for the next *stopped record (queued or new); returns 0 with *rec
  * filled (caller frees), or -1 after ms milliseconds. */
 int gdb_wait_stopped(struct mi_record *rec, long ms);

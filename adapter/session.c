@@ -134,33 +134,6 @@ void mark_program_seen(const char *program)
     breakpoints_on_program_seen(program);
 }
 
-static bool eval_u64(const char *expr, uint64_t *out);
-
-static bool eval_u64_fmt(uint64_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool eval_u64_fmt(uint64_t *out, const char *fmt, ...)
-{
-    char expr[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(expr, sizeof expr, fmt, ap);
-    va_end(ap);
-    return eval_u64(expr, out);
-}
-
-static bool eval_u64(const char *expr, uint64_t *out)
-{
-    char err[256];
-    char *v = gdb_eval(err, sizeof err, "%s", expr);
-    if (!v)
-        return false;
-    char *end;
-    unsigned long long x = strtoull(v, &end, 0);
-    bool ok = end != v;
-    free(v);
-    *out = x;
-    return ok;
-}
-
 /* GDB prints a char array as "name", '\000' <repeats 11 times>, or with
  * the NULs inline ("ls\000\000..."): take the first quoted string up to
  * its first NUL, decoding C escapes. */
@@ -194,11 +167,11 @@ void aspace_identify(void)
 {
     struct aspace a = {.priv = -1, .pid = -1};
     uint64_t v;
-    if (eval_u64("$priv", &v))
+    if (gdb_eval_u64(&v, "$priv"))
         a.priv = (int)v;
-    if (eval_u64("(unsigned long)$satp", &v))
+    if (gdb_eval_u64(&v, "$satp"))
         a.satp = v;
-    if (eval_u64("(unsigned long)$pc", &v))
+    if (gdb_eval_u64(&v, "$pc"))
         a.pc = v;
     if (S.profile && S.profile->proc_name) {
         char err[256];
@@ -210,7 +183,7 @@ void aspace_identify(void)
             parse_c_string(name, a.program, sizeof a.program);
             free(name);
         }
-        if (S.profile->proc_pid && eval_u64(S.profile->proc_pid, &v))
+        if (S.profile->proc_pid && gdb_eval_u64(&v, "%s", S.profile->proc_pid))
             a.pid = (int)v;
         if (phys)
             gdb_console(0, err, sizeof err, "maint packet Qqemu.PhyMemMode:0");
@@ -424,8 +397,7 @@ void session_on_stopped(struct mi_record *rec)
 
     if (bkptno && bkptno == S.step_bp) {
         uint64_t scause = 0;
-        bool wrong_trap =
-            S.step_needs_ecall && (!eval_u64("(unsigned long)$scause", &scause) || scause != 8);
+        bool wrong_trap = S.step_needs_ecall && (!gdb_eval_u64(&scause, "$scause") || scause != 8);
         if (S.here.pid != S.step_pid || wrong_trap ||
             (S.step_bp_priv >= 0 && S.here.priv != S.step_bp_priv)) {
             S.filtered_hits++;
@@ -441,8 +413,8 @@ void session_on_stopped(struct mi_record *rec)
             uint64_t tf, epc;
             gdb_cmd(err, sizeof err, "-break-delete %d", S.step_bp);
             S.step_bp = 0;
-            if (eval_u64(S.profile->trapframe, &tf) &&
-                eval_u64_fmt(&epc, "*(unsigned long *)0x%llx",
+            if (gdb_eval_u64(&tf, "%s", S.profile->trapframe) &&
+                gdb_eval_u64(&epc, "*(unsigned long *)0x%llx",
                              (unsigned long long)(tf + (uint64_t)S.profile->tf_epc))) {
                 snprintf(loc, sizeof loc, "*0x%llx", (unsigned long long)epc);
                 if (step_until(loc, 0, false, err, sizeof err) == 0)

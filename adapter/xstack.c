@@ -14,25 +14,31 @@
 
 #define MAX_USER_FRAMES 64
 
-/* Read 8 bytes of memory at a kernel address (identity mapped). */
-static int kread8(uint64_t addr, uint64_t *val)
+/* n bytes of memory at addr as GDB sees it now (GDB/MI
+ * -data-read-memory-bytes: the contents as hex, two digits a byte). */
+static int read_bytes(uint64_t addr, void *buf, size_t n)
 {
     char err[256];
     struct mi_record rec;
-    if (gdb_run(&rec, err, sizeof err, "-data-read-memory-bytes 0x%llx 8",
-                (unsigned long long)addr) < 0)
+    if (gdb_run(&rec, err, sizeof err, "-data-read-memory-bytes 0x%llx %zu",
+                (unsigned long long)addr, n) < 0)
         return -1;
     const char *hex = mi_str(json_array_get(json_object_get(rec.results, "memory"), 0), "contents");
-    int ok = hex && strlen(hex) == 16;
-    uint64_t v = 0;
-    for (int i = 7; ok && i >= 0; i--) { /* little-endian bytes */
+    int ok = hex && strlen(hex) == 2 * n;
+    for (size_t i = 0; ok && i < n; i++) {
         unsigned b;
         sscanf(hex + 2 * i, "%2x", &b);
-        v = v << 8 | b;
+        ((uint8_t *)buf)[i] = (uint8_t)b;
     }
     mi_record_free(&rec);
-    *val = v;
     return ok ? 0 : -1;
+}
+
+/* 8 bytes at a kernel address (identity mapped), little-endian like the
+ * target and this host. */
+static int kread8(uint64_t addr, uint64_t *val)
+{
+    return read_bytes(addr, val, sizeof *val);
 }
 
 /* Sv39 translation of a user address through the process's page table
@@ -60,19 +66,6 @@ static int uread8(void *p, uint64_t va, uint64_t *val)
         table = pa;
     }
     return -1;
-}
-
-static bool eval_u64(const char *expr, uint64_t *out)
-{
-    char err[256];
-    char *v = gdb_eval(err, sizeof err, "(unsigned long)(%s)", expr);
-    if (!v)
-        return false;
-    char *end;
-    *out = strtoull(v, &end, 0);
-    bool ok = end != v;
-    free(v);
-    return ok;
 }
 
 static bool in_trap_from_user(json_t *kernel_frames)
@@ -119,23 +112,10 @@ static void phys_end(void)
 /* Kernel memory, in either mode. */
 static int kread(uint64_t addr, void *buf, size_t n)
 {
-    char err[256];
-    struct mi_record rec;
     phys_begin();
-    int r = gdb_run(&rec, err, sizeof err, "-data-read-memory-bytes 0x%llx %zu",
-                    (unsigned long long)addr, n);
+    int r = read_bytes(addr, buf, n);
     phys_end();
-    if (r < 0)
-        return -1;
-    const char *hex = mi_str(json_array_get(json_object_get(rec.results, "memory"), 0), "contents");
-    int ok = hex && strlen(hex) == 2 * n;
-    for (size_t i = 0; ok && i < n; i++) {
-        unsigned b;
-        sscanf(hex + 2 * i, "%2x", &b);
-        ((uint8_t *)buf)[i] = (uint8_t)b;
-    }
-    mi_record_free(&rec);
-    return ok ? 0 : -1;
+    return r;
 }
 
 static bool eval_kernel(const char *fmt, const char *expr, uint64_t *out)
@@ -143,7 +123,7 @@ static bool eval_kernel(const char *fmt, const char *expr, uint64_t *out)
     char full[512];
     snprintf(full, sizeof full, fmt, expr);
     phys_begin();
-    bool ok = eval_u64(full, out);
+    bool ok = gdb_eval_u64(out, "%s", full);
     phys_end();
     return ok;
 }
@@ -247,7 +227,8 @@ json_t *xstack_user_frames(json_t *kernel_frames, int first_id)
         return out;
     struct debuginfo *di = user_debuginfo(S.here.program);
     uint64_t tf, root;
-    if (!di || !eval_u64(p->trapframe, &tf) || !eval_u64(p->proc_pagetable, &root))
+    if (!di || !gdb_eval_u64(&tf, "%s", p->trapframe) ||
+        !gdb_eval_u64(&root, "%s", p->proc_pagetable))
         return out;
     /* x1..x31 follow each other in the trap frame from the ra offset on
      * (include/osdbg/trapframe.h documents the layout the profile names). */
@@ -425,10 +406,10 @@ json_t *xstack_frame_variables(int frame_id, bool locals)
     json_t *vars = json_array();
     char value[256];
     if (!locals) {
-        static const char *const names[32] = {
-            "pc", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0",
-            "a1", "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5",
-            "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+        static const char *const names[32] = {"pc", "ra", "sp",  "gp",  "tp", "t0", "t1", "t2",
+                                              "s0", "s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
+                                              "a6", "a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
+                                              "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
         for (int r = 0; r < 32; r++) {
             snprintf(value, sizeof value, "0x%016llx", (unsigned long long)sn->regs[r]);
             json_array_append_new(vars, json_pack("{s:s, s:s, s:i}", "name", names[r], "value",
