@@ -419,9 +419,7 @@ static void test_parameter_by_name(void **state)
 {
     (void)state;
     char err[256];
-    struct debuginfo *di = debuginfo_open(OSDBG_BUILD "/user/matrix", err, sizeof err);
-    if (!di)
-        fail_msg("%s", err);
+    struct debuginfo *di = open_at(OSDBG_BUILD "/user/matrix", 0, 0);
     uint64_t addrs[4];
     int actual;
     /* user/matrix.c: line 11 is "long sum = 0;", after the prologue stored n. */
@@ -458,11 +456,8 @@ static void test_global_by_name(void **state)
 {
     (void)state;
     char err[256];
-    struct debuginfo *di = debuginfo_open(OSDBG_BUILD "/kernel/kernel.elf", err, sizeof err);
-    if (!di)
-        fail_msg("%s", err);
     uint64_t pc;
-    assert_int_equal(debuginfo_function_addr(di, "sys_getpid", true, &pc), 0);
+    struct debuginfo *di = open_at(OSDBG_BUILD "/kernel/kernel.elf", "sys_getpid", &pc);
     struct varloc vl;
     assert_int_equal(varloc_find(di, pc, "initproc", &vl, err, sizeof err), 0);
     static uint64_t value = 0x80401230;
@@ -513,11 +508,8 @@ static void test_members_through_pointers(void **state)
     (void)state;
     const char *elf = OSDBG_BUILD "/kernel/kernel.elf";
     char err[256];
-    struct debuginfo *di = debuginfo_open(elf, err, sizeof err);
-    if (!di)
-        fail_msg("%s", err);
     uint64_t pc;
-    assert_int_equal(debuginfo_function_addr(di, "file_write", true, &pc), 0);
+    struct debuginfo *di = open_at(elf, "file_write", &pc);
     struct varloc f;
     assert_int_equal(varloc_find(di, pc, "f", &f, err, sizeof err), 0);
     long ref_off = gdb_long(elf, "&((struct file *)0)->ref");
@@ -686,9 +678,7 @@ static void test_array_elements_by_index(void **state)
 {
     (void)state;
     char err[256];
-    struct debuginfo *di = debuginfo_open(OSDBG_BUILD "/user/matrix", err, sizeof err);
-    if (!di)
-        fail_msg("%s", err);
+    struct debuginfo *di = open_at(OSDBG_BUILD "/user/matrix", 0, 0);
     uint64_t addrs[4];
     int actual;
     FILE *f = fopen("user/matrix.c", "r");
