@@ -165,7 +165,8 @@ void builtin_generate(struct bpfgen *g, enum builtin_kind k, int probe_kind)
     case BUILTIN_REGISTERS:
     case BUILTIN_ARGS: {
         int events = bpfgen_map(g, "events", BPF_MAP_TYPE_RINGBUF, 0, 0, RINGBUF_SIZE);
-        bpfgen_prog(g, BUILTIN_ENTRY_PROG, section_of(probe_kind, BUILTIN_ENTRY_PROG, sec, sizeof sec));
+        bpfgen_prog(g, BUILTIN_ENTRY_PROG,
+                    section_of(probe_kind, BUILTIN_ENTRY_PROG, sec, sizeof sec));
         if (k == BUILTIN_REGISTERS)
             emit_copy_regs(g, events, 0, BUILTIN_RECORD_REGS / 8);
         else
@@ -174,14 +175,16 @@ void builtin_generate(struct bpfgen *g, enum builtin_kind k, int probe_kind)
     }
     case BUILTIN_COUNT: {
         int counts = bpfgen_map(g, BUILTIN_COUNT_MAP, BPF_MAP_TYPE_HASH, 4, 8, 256);
-        bpfgen_prog(g, BUILTIN_ENTRY_PROG, section_of(probe_kind, BUILTIN_ENTRY_PROG, sec, sizeof sec));
+        bpfgen_prog(g, BUILTIN_ENTRY_PROG,
+                    section_of(probe_kind, BUILTIN_ENTRY_PROG, sec, sizeof sec));
         emit_count(g, counts);
         break;
     }
     case BUILTIN_LATENCY: {
         int start = bpfgen_map(g, "start", BPF_MAP_TYPE_HASH, 8, 8, 256);
         int hist = bpfgen_map(g, BUILTIN_HIST_MAP, BPF_MAP_TYPE_ARRAY, 4, 8, BUILTIN_HIST_BUCKETS);
-        bpfgen_prog(g, BUILTIN_ENTRY_PROG, section_of(probe_kind, BUILTIN_ENTRY_PROG, sec, sizeof sec));
+        bpfgen_prog(g, BUILTIN_ENTRY_PROG,
+                    section_of(probe_kind, BUILTIN_ENTRY_PROG, sec, sizeof sec));
         emit_latency_entry(g, start);
         bpfgen_prog(g, BUILTIN_RETURN_PROG,
                     section_of(probe_kind == SS_UPROBE ? SS_URETPROBE : SS_KRETPROBE,

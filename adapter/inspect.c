@@ -152,8 +152,8 @@ void req_stack_trace(json_t *req, json_t *args)
     total += json_array_size(user) ? json_array_size(user) + 1 : 0;
     json_decref(user);
     if (more) {
-        for (size_t i = 0; i < json_array_size(more) &&
-                           (levels <= 0 || (int)json_array_size(frames) < levels);
+        for (size_t i = 0;
+             i < json_array_size(more) && (levels <= 0 || (int)json_array_size(frames) < levels);
              i++)
             if ((int)(total + i) >= start)
                 json_array_append(frames, json_array_get(more, i));

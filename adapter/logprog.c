@@ -175,12 +175,12 @@ static bool cast_type(const char *name, int *size, bool *is_signed, bool *hex)
         int size;
         bool is_signed, hex;
     } types[] = {
-        {"u8", 1, false, false},   {"u16", 2, false, false},     {"u32", 4, false, false},
-        {"u64", 8, false, false},  {"s8", 1, true, false},       {"s16", 2, true, false},
-        {"s32", 4, true, false},   {"s64", 8, true, false},      {"i8", 1, true, false},
-        {"i16", 2, true, false},   {"i32", 4, true, false},      {"i64", 8, true, false},
-        {"int", 4, true, false},   {"unsigned", 4, false, false}, {"long", 8, true, false},
-        {"ulong", 8, false, false}, {"char", 1, true, false},    {"ptr", 8, false, true},
+        {"u8", 1, false, false},    {"u16", 2, false, false},      {"u32", 4, false, false},
+        {"u64", 8, false, false},   {"s8", 1, true, false},        {"s16", 2, true, false},
+        {"s32", 4, true, false},    {"s64", 8, true, false},       {"i8", 1, true, false},
+        {"i16", 2, true, false},    {"i32", 4, true, false},       {"i64", 8, true, false},
+        {"int", 4, true, false},    {"unsigned", 4, false, false}, {"long", 8, true, false},
+        {"ulong", 8, false, false}, {"char", 1, true, false},      {"ptr", 8, false, true},
         {"void", 8, false, true},
     };
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
@@ -270,7 +270,7 @@ static struct xnode *parse_value(struct parser *ps)
         bool sg, hex;
         bool is_name = ident(ps, tname, sizeof tname) > 0;
         /* (str)E, (ustr)E: the text at address E, in kernel or user memory */
-        int32_t text = !is_name                   ? 0
+        int32_t text = !is_name                     ? 0
                        : strcmp(tname, "str") == 0  ? BPF_FUNC_probe_read_kernel_str
                        : strcmp(tname, "ustr") == 0 ? BPF_FUNC_probe_read_user_str
                                                     : 0;
@@ -434,9 +434,9 @@ static const struct binop {
     int prec;
     const char *not_before;
 } binops[] = {
-    {"*", BPF_MUL, 6, ""},   {"/", BPF_DIV, 6, ""},   {"%", BPF_MOD, 6, ""},
-    {"+", BPF_ADD, 5, ""},   {"-", BPF_SUB, 5, ">"},  {"<<", BPF_LSH, 4, "="},
-    {">>", BPF_RSH, 4, "="}, {"&", BPF_AND, 3, "&"},  {"^", BPF_XOR, 2, ""},
+    {"*", BPF_MUL, 6, ""},   {"/", BPF_DIV, 6, ""},  {"%", BPF_MOD, 6, ""},
+    {"+", BPF_ADD, 5, ""},   {"-", BPF_SUB, 5, ">"}, {"<<", BPF_LSH, 4, "="},
+    {">>", BPF_RSH, 4, "="}, {"&", BPF_AND, 3, "&"}, {"^", BPF_XOR, 2, ""},
     {"|", BPF_OR, 1, "|"},
 };
 
@@ -713,7 +713,7 @@ static void compare(struct parser *ps, struct emitter *e)
     static const struct {
         const char *tok;
         uint8_t op, sop;
-    } ops[] = {{"==", BPF_JEQ, BPF_JEQ}, {"!=", BPF_JNE, BPF_JNE},  {"<=", BPF_JLE, BPF_JSLE},
+    } ops[] = {{"==", BPF_JEQ, BPF_JEQ},  {"!=", BPF_JNE, BPF_JNE}, {"<=", BPF_JLE, BPF_JSLE},
                {">=", BPF_JGE, BPF_JSGE}, {"<", BPF_JLT, BPF_JSLT}, {">", BPF_JGT, BPF_JSGT}};
     int op = -1;
     for (int i = 0; i < 6 && !ps->failed; i++) {
@@ -889,11 +889,11 @@ int logprog_compile(struct logprog *lp, const char *message, const char *conditi
     char section[BPFGEN_NAME_MAX];
     snprintf(section, sizeof section, "%s/%s", site->user ? "uprobe" : "kprobe", LOGPROG_NAME);
     bpfgen_prog(g, LOGPROG_NAME, section);
-    struct emitter e = {
-        .g = g,
-        .read_helper = site->user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel,
-        .read_str_helper =
-            site->user ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_kernel_str};
+    struct emitter e = {.g = g,
+                        .read_helper =
+                            site->user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel,
+                        .read_str_helper = site->user ? BPF_FUNC_probe_read_user_str
+                                                      : BPF_FUNC_probe_read_kernel_str};
     struct parser ps = {.site = site, .why = why, .whylen = whylen};
     bpfgen_mov_reg(g, R6, R1);
 
@@ -912,7 +912,8 @@ int logprog_compile(struct logprog *lp, const char *message, const char *conditi
         uint8_t op;
         int64_t n;
         if (parse_hit_condition(hit_condition, &op, &n) < 0) {
-            snprintf(why, whylen, "hit condition \"%s\": want N, == N, >= N, > N, <= N, < N or %% N",
+            snprintf(why, whylen,
+                     "hit condition \"%s\": want N, == N, >= N, > N, <= N, < N or %% N",
                      hit_condition);
             logprog_free(lp);
             return -1;
@@ -975,8 +976,11 @@ int logprog_compile(struct logprog *lp, const char *message, const char *conditi
         } else {
             int slot = lp->nslots++;
             emit_value(&e, x, SLOT_OFF(slot));
-            add_seg(lp, x->hex ? LP_HEX : x->is_signed ? LP_SIGNED : LP_UNSIGNED, 0, 0, slot,
-                    x->size);
+            add_seg(lp,
+                    x->hex         ? LP_HEX
+                    : x->is_signed ? LP_SIGNED
+                                   : LP_UNSIGNED,
+                    0, 0, slot, x->size);
         }
         free_node(x);
         p = close + 1;

@@ -138,13 +138,12 @@ void profile_free(struct profile *p)
 {
     if (!p)
         return;
-    char **strs[] = {&p->path,       &p->name,        &p->root,           &p->kernel,
-                     &p->gdb,        &p->qemu,        &p->user_dir,       &p->user_pattern,
-                     &p->proc_name,  &p->proc_pid,    &p->proc_pagetable, &p->exec_symbol,
-                     &p->exec_name,  &p->exec_satp,   &p->exit_symbol,    &p->exit_pid,
-                     &p->trap_entry, &p->trap_return, &p->trapframe,  &p->uret_trampoline,
-                     &p->uret_instances, &p->uret_task, &p->fork_symbol, &p->fork_pid,
-                     &p->fork_name};
+    char **strs[] = {
+        &p->path,           &p->name,        &p->root,         &p->kernel,    &p->gdb,
+        &p->qemu,           &p->user_dir,    &p->user_pattern, &p->proc_name, &p->proc_pid,
+        &p->proc_pagetable, &p->exec_symbol, &p->exec_name,    &p->exec_satp, &p->exit_symbol,
+        &p->exit_pid,       &p->trap_entry,  &p->trap_return,  &p->trapframe, &p->uret_trampoline,
+        &p->uret_instances, &p->uret_task,   &p->fork_symbol,  &p->fork_pid,  &p->fork_name};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (char **a = p->qemu_args; a && *a; a++)

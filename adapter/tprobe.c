@@ -151,8 +151,8 @@ int tprobe_parse(struct tprobe *t, const char *kind, const char *target, const c
             return -1;
         }
     }
-    bool at_entry = t->di ? debuginfo_function_addr(t->di, what, false, &(uint64_t){0}) == 0
-                          : !is_line;
+    bool at_entry =
+        t->di ? debuginfo_function_addr(t->di, what, false, &(uint64_t){0}) == 0 : !is_line;
     if ((is_return(t->kind) || t->builtin == BUILTIN_LATENCY) && (is_line || !at_entry)) {
         if (!(!is_line && t->func[0])) {
             snprintf(err, errlen, "%s wants a function, not a line or an address inside one",
@@ -161,8 +161,9 @@ int tprobe_parse(struct tprobe *t, const char *kind, const char *target, const c
         }
     }
     if (t->builtin == BUILTIN_LATENCY && is_return(t->kind)) {
-        snprintf(err, errlen, "latency sets its own return probe: use kprobe <function> latency "
-                              "or uprobe <program>:<function> latency");
+        snprintf(err, errlen,
+                 "latency sets its own return probe: use kprobe <function> latency "
+                 "or uprobe <program>:<function> latency");
         return -1;
     }
     if (t->builtin == BUILTIN_ARGS && is_return(t->kind)) {
@@ -194,7 +195,8 @@ int tprobe_attach_object(struct side_client *c, int kind, const char *user_progr
     char req[400], reply[128];
     if (is_user(kind))
         snprintf(req, sizeof req, "%s%x,%s,%s,%s:%llx%s%s", SS_PKT_ATTACH, obj, kind_name(kind),
-                 prog, user_program, (unsigned long long)addr, entry ? "," : "", entry ? entry : "");
+                 prog, user_program, (unsigned long long)addr, entry ? "," : "",
+                 entry ? entry : "");
     else
         snprintf(req, sizeof req, "%s%x,%s,%s,%llx%s%s", SS_PKT_ATTACH, obj, kind_name(kind), prog,
                  (unsigned long long)addr, entry ? "," : "", entry ? entry : "");
@@ -332,9 +334,8 @@ char *tprobe_format(const struct tprobe *t, const struct ss_event *ev, double se
             }
             appendf(&out, &n, &cap,
                     "%s%s pc=0x%llx ra=0x%llx sp=0x%llx a0=0x%llx a1=0x%llx a2=0x%llx",
-                    func[0] ? " " : "", func,
-                    (unsigned long long)r[0], (unsigned long long)r[1], (unsigned long long)r[2],
-                    (unsigned long long)r[10], (unsigned long long)r[11],
+                    func[0] ? " " : "", func, (unsigned long long)r[0], (unsigned long long)r[1],
+                    (unsigned long long)r[2], (unsigned long long)r[10], (unsigned long long)r[11],
                     (unsigned long long)r[12]);
         }
     } else if (ev->type == SS_EVT_DATA && t->builtin == BUILTIN_ARGS &&

@@ -200,7 +200,8 @@ static bool is_char(Dwarf_Die *declared)
     Dwarf_Attribute attr;
     Dwarf_Word enc;
     if (dwarf_peel_type(declared, &t) != 0 || dwarf_tag(&t) != DW_TAG_base_type ||
-        dwarf_bytesize(&t) != 1 || dwarf_formudata(dwarf_attr(&t, DW_AT_encoding, &attr), &enc) != 0)
+        dwarf_bytesize(&t) != 1 ||
+        dwarf_formudata(dwarf_attr(&t, DW_AT_encoding, &attr), &enc) != 0)
         return false;
     return enc == DW_ATE_signed_char || enc == DW_ATE_unsigned_char;
 }
@@ -685,7 +686,8 @@ static bool find_member(Dwarf_Die *st, const char *member, Dwarf_Die *out, Dwarf
         }
         Dwarf_Die mt, peeled;
         if (!n && type_of(&m, &mt) && dwarf_peel_type(&mt, &peeled) == 0 &&
-            (dwarf_tag(&peeled) == DW_TAG_structure_type || dwarf_tag(&peeled) == DW_TAG_union_type)) {
+            (dwarf_tag(&peeled) == DW_TAG_structure_type ||
+             dwarf_tag(&peeled) == DW_TAG_union_type)) {
             Dwarf_Word inner = *off + here;
             if (find_member(&peeled, member, out, &inner)) {
                 *off = inner;

@@ -27,8 +27,8 @@ struct varloc {
     /* RISC-V register number xN (1..31): REG = the value itself is in the
      * low size bytes of xN; MEM = the base register of its address. */
     int reg;
-    int64_t offset;     /* MEM: the value is in memory at xN + offset */
-    uint64_t addr;      /* ADDR: a global or static variable, at this address */
+    int64_t offset; /* MEM: the value is in memory at xN + offset */
+    uint64_t addr;  /* ADDR: a global or static variable, at this address */
     enum varloc_shape shape;
     int size;           /* bytes of the value: 1, 2, 4 or 8 for a scalar */
     bool is_signed;     /* signed integer base type (int, long, i32, signed char...) */

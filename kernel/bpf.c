@@ -675,9 +675,9 @@ static long link_uprobes(const struct bpf_attr_link_create *a, int prog)
             link_release((int)id);
             return -EINVAL;
         }
-        int s = uprobe_attach_kind(program, addrs[i], ret ? RVPROBE_KRETPROBE : RVPROBE_KPROBE,
-                                   ret ? 0 : on_kprobe, ret ? on_kretprobe : 0,
-                                   (void *)(uint64_t)id);
+        int s =
+            uprobe_attach_kind(program, addrs[i], ret ? RVPROBE_KRETPROBE : RVPROBE_KPROBE,
+                               ret ? 0 : on_kprobe, ret ? on_kretprobe : 0, (void *)(uint64_t)id);
         if (s < 0) {
             link_release((int)id);
             return s == RVPROBE_ENOSPC ? -ENOSPC : s == RVPROBE_EREFUSED ? -EACCES : -EINVAL;

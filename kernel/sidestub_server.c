@@ -29,11 +29,11 @@
 #include <osdbg/memlayout.h>
 #include <sidestub.h>
 
-#define EV_RING   1024 /* events waiting for the channel (a burst of logpoint hits) */
-#define EV_DRAIN  128 /* events sent per timer tick at most */
-#define EV_POLL   16  /* ... and on a return to user mode (sidestub_poll) */
-#define SEND_SLACK 256 /* the debug channel's buffer size (virtio_console.c BUF_SIZE) */
-#define REPLY_MAX 512
+#define EV_RING    1024 /* events waiting for the channel (a burst of logpoint hits) */
+#define EV_DRAIN   128  /* events sent per timer tick at most */
+#define EV_POLL    16   /* ... and on a return to user mode (sidestub_poll) */
+#define SEND_SLACK 256  /* the debug channel's buffer size (virtio_console.c BUF_SIZE) */
+#define REPLY_MAX  512
 
 static struct ss_link link;
 static uint8_t rxbuf[SS_PACKET_SIZE];
@@ -136,8 +136,8 @@ static void run_object(uint32_t probe, struct rvprobe_regs *regs, bool entry)
 {
     for (int i = 0; i < MAX_ATTACH; i++) {
         if (attached[i].used && attached[i].probe == probe) {
-            int prog = entry && attached[i].entry_prog >= 0 ? attached[i].entry_prog
-                                                            : attached[i].prog;
+            int prog =
+                entry && attached[i].entry_prog >= 0 ? attached[i].entry_prog : attached[i].prog;
             running_probe = probe;
             bpf_prog_run_probe(prog, regs, sizeof *regs);
             /* Its ring-buffer records become events now, while the process
@@ -300,7 +300,7 @@ static size_t attach(const struct ss_request *req, char *out)
         if (entry < 0) {
             printf("[kernel] side-stub: %s rejected: %s\n", ename, log);
             bpf_prog_unload(prog);
-            return reply_err(out, entry == -ENOSPC ? SS_ERR_NOMEM
+            return reply_err(out, entry == -ENOSPC   ? SS_ERR_NOMEM
                                   : entry == -ENOENT ? SS_ERR_NOENT
                                                      : SS_ERR_BADOBJ);
         }
@@ -340,8 +340,7 @@ static size_t attach(const struct ss_request *req, char *out)
         }
         bool ret = req->kind == SS_URETPROBE;
         got = uprobe_attach_kind(program, req->addr, ret ? RVPROBE_KRETPROBE : RVPROBE_KPROBE,
-                                 !ret || entry >= 0 ? on_object_hit : 0,
-                                 ret ? on_object_return : 0,
+                                 !ret || entry >= 0 ? on_object_hit : 0, ret ? on_object_return : 0,
                                  (void *)(uint64_t)(UPROBE_ID_BASE + spec));
         if (got >= 0) {
             a->user = true;

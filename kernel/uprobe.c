@@ -24,7 +24,7 @@
 #include "vm.h"
 #include <osdbg/memlayout.h>
 
-#define UPROBE_MAX 64
+#define UPROBE_MAX     64
 #define RET_TRAMPOLINE UPROBE_SLOTS /* slot 0 */
 
 static struct rvprobe probes[UPROBE_MAX];

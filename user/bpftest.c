@@ -341,18 +341,10 @@ static void test_uretprobe_link(void)
 {
     long m = map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1);
     struct insn sum_a0[] = {
-        MOV64_REG(6, 1),
-        ST_W(10, -4, 0),
-        LD_MAP_FD(1, (int32_t)m),
-        MOV64_REG(2, 10),
-        ADD64_IMM(2, -4),
-        CALL(BPF_FUNC_map_lookup_elem),
-        JEQ_IMM(0, 0, 4),
-        LDX_DW(1, 0, 0),
-        LDX_DW(2, 6, PT_REGS_A0),
-        ADD64_REG(1, 2),
-        STX_DW(0, 1, 0),
-        MOV64_IMM(0, 0),
+        MOV64_REG(6, 1),  ST_W(10, -4, 0),  LD_MAP_FD(1, (int32_t)m),
+        MOV64_REG(2, 10), ADD64_IMM(2, -4), CALL(BPF_FUNC_map_lookup_elem),
+        JEQ_IMM(0, 0, 4), LDX_DW(1, 0, 0),  LDX_DW(2, 6, PT_REGS_A0),
+        ADD64_REG(1, 2),  STX_DW(0, 1, 0),  MOV64_IMM(0, 0),
         EXIT(),
     };
     long c = prog_load(sum_a0, sizeof sum_a0 / sizeof sum_a0[0]);
@@ -365,7 +357,8 @@ static void test_uretprobe_link(void)
     a.uprobe_multi.cnt = 2;
     a.uprobe_multi.flags = BPF_F_UPROBE_MULTI_RETURN;
     long link = bpf(BPF_LINK_CREATE, &a, sizeof a);
-    check(link >= 3, "BPF_LINK_CREATE (uprobe_multi, BPF_F_UPROBE_MULTI_RETURN) gives a descriptor");
+    check(link >= 3,
+          "BPF_LINK_CREATE (uprobe_multi, BPF_F_UPROBE_MULTI_RETURN) gives a descriptor");
     int sum = uprobe_target(1) + uprobe_target(2) + uprobe_target(3);
     check(sum == 9, "functions with a uretprobe return their results to the right place");
     uint32_t key = 0;
