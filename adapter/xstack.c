@@ -276,6 +276,14 @@ size_t xstack_after_trampoline(json_t *frames, json_t **more)
     *more = 0;
     nsnaps = 0;
     size_t total = json_array_size(frames);
+    /* A stack GDB unwound down to _start, every frame named, met no
+     * trampoline: nothing to ask (this runs at every stop in user mode). */
+    bool complete = total > 0;
+    for (size_t i = 0; complete && i < total; i++)
+        complete = mi_str(json_array_get(frames, i), "func") != 0;
+    const char *bottom = total ? mi_str(json_array_get(frames, total - 1), "func") : 0;
+    if (complete && bottom && strcmp(bottom, "_start") == 0)
+        return total;
     uint64_t tramp = S.here.priv == 0 && S.here.program[0] && total ? uretprobe_trampoline() : 0;
     struct debuginfo *di = tramp ? user_debuginfo(S.here.program) : 0;
     uint64_t regs[32] = {0}, root, pc;
