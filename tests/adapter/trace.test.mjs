@@ -122,6 +122,10 @@ test('osdbg trace: count per process, a kretprobe\'s return value, and a user .b
   const pid = run.out.match(/sysbench: 7 getpid\(\) calls \(pid (\d+)\)/)[1];
   assert.equal(await cnt.closed, 0, cnt.err);
   assert.match(cnt.out, new RegExp(`@count\\[sys_getpid\\]:\\npid ${pid}: 7\\n`));
+  // A count probe that never fired: an empty map, not an error.
+  const none = await traced(t, side, ['--duration', '1', 'kprobe', 'sys_shutdown', 'count']);
+  assert.equal(await none.closed, 0, none.err);
+  assert.match(none.out, /@count\[sys_shutdown\]:\n\(empty\)\n/);
   const ret = await traced(t, side, ['--duration', '2', 'kretprobe', 'sys_getpid']);
   run.p.stdin.write('sysbench 3\n');
   await until(() => /sysbench: 3 getpid\(\) calls \(pid \d+\)/.test(run.out), () => run.out);
