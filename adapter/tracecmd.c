@@ -699,6 +699,8 @@ static struct {
     int line;
 } pend = {.bp_id = -1};
 
+static long flush_timer;
+
 static void flush_logpoint_lines(void)
 {
     if (pend.bp_id < 0 || !pend.len)
@@ -710,6 +712,13 @@ static void flush_logpoint_lines(void)
     pend.bp_id = -1;
     free(pend.source);
     pend.source = 0;
+}
+
+static void flush_soon(void *data)
+{
+    (void)data;
+    flush_timer = 0;
+    flush_logpoint_lines();
 }
 
 static bool logpoint_event(const struct ss_event *ev)
@@ -728,6 +737,11 @@ static bool logpoint_event(const struct ss_event *ev)
             if (pend.bp_id != b->id || pend.len > 60000)
                 flush_logpoint_lines();
             if (pend.bp_id < 0) {
+                /* Events also arrive while a request waits for its reply
+                 * (the eBPF view's vTList): nothing else may come after
+                 * them for a long time, so the loop's next turn flushes. */
+                if (!flush_timer)
+                    flush_timer = loop_timer(0, flush_soon, 0);
                 pend.bp_id = b->id;
                 pend.source = strdup(b->source ? b->source : "");
                 pend.line = b->line;

@@ -710,6 +710,38 @@ test('eBPF logpoints: one line per write from the kernel handler, a user logpoin
   assert.equal(stats.body.filteredHits + stats.body.userStops, 0, 'no GDB stop at all');
 });
 
+test('an eBPF logpoint\'s lines that arrive while the adapter waits for a side-stub reply are not held back', async (t) => {
+  // The eBPF view asks for the probe list (osdbg/traceList) while the OS
+  // runs; events the side-stub sends before its reply are read during the
+  // request.  The last lines of a burst, with the shell then waiting for
+  // input, must still reach the editor without a later event to push them.
+  const writeLine = lineOf('kernel/sysfile.c', 'return file_write(f, argraw(1), (long)argraw(2));');
+  const { dc, output } = await startSession(t, {}, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') },
+      breakpoints: [{ line: writeLine, logMessage: 'held? {comm}' }] });
+  });
+  const text = () => output.join('');
+  const until = async (pred, what, ms = 15000) => {
+    const end = Date.now() + ms;
+    while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(pred(), `${what}\n${text()}`);
+  };
+  await until(() => text().includes('$ '), 'the shell\'s prompt');
+  // Output events, not console text: the prompt "$ " has no newline.
+  const lines = () => output.filter((o) => /^(held\? \w+\n)+$/.test(o)).join('').split('\n').length - 1;
+  const hits = async () => (await dc.customRequest('osdbg/traceList', {})).body.probes.reduce((n, p) => n + p.hits, 0);
+  for (let round = 0; round < 5; round++) {
+    // Requests back to back while hello runs and the shell prompts again.
+    await dc.customRequest('consoleInput', { text: 'hello\n' });
+    for (const end = Date.now() + 1000; Date.now() < end;) await hits();
+    const n = await hits();
+    assert.ok(n >= 2 * (round + 1), `hello's write and the prompt, ${round + 1} times: ${n} hits`);
+    await until(() => lines() === n, `${n} logpoint lines`, 3000);
+  }
+  await dc.customRequest('consoleInput', { text: 'exit\n' });
+  await dc.waitForEvent('terminated', 20000);
+});
+
 /* A kernel function's address and size (nm) and its bytes in the ELF file
  * (objcopy): what the code must be again after every probe is detached. */
 function kernelFunction(name) {
