@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,11 +15,53 @@
 #include <unistd.h>
 
 #define MAX_TERMINALS 4
+/* The console's last bytes, replayed to every terminal that connects: the
+ * editor starts its terminal after the OS has begun to print, and a user
+ * who reopens one wants to see what is on the screen. */
+#define CONSOLE_HISTORY (64 * 1024)
 
 static int listen_fd = -1;
 static int terminals[MAX_TERMINALS];
 static int nterminals;
 static char sock_path[108];
+static char history[CONSOLE_HISTORY];
+static uint64_t history_total; /* bytes ever written; the ring holds the last ones */
+/* A terminal was asked for and has not connected yet: the output waits for
+ * it in the history, from held_from on, until held_timer gives up. */
+static bool holding;
+static uint64_t held_from;
+static long held_timer;
+static void (*held_fallback)(const char *data, size_t len);
+
+static void history_add(const char *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        history[(history_total + i) % CONSOLE_HISTORY] = data[i];
+    history_total += len;
+}
+
+/* Bytes [from, history_total) still in the ring, in at most two pieces. */
+static void history_since(uint64_t from, void (*fn)(const char *, size_t, void *), void *arg)
+{
+    if (history_total > CONSOLE_HISTORY && from < history_total - CONSOLE_HISTORY)
+        from = history_total - CONSOLE_HISTORY;
+    while (from < history_total) {
+        size_t at = (size_t)(from % CONSOLE_HISTORY);
+        size_t n = CONSOLE_HISTORY - at;
+        if (n > history_total - from)
+            n = (size_t)(history_total - from);
+        fn(history + at, n, arg);
+        from += n;
+    }
+}
+
+static void stop_holding(void)
+{
+    holding = false;
+    if (held_timer)
+        loop_cancel(held_timer);
+    held_timer = 0;
+}
 
 static void drop_terminal(int fd)
 {
@@ -41,6 +84,12 @@ static void on_terminal_input(int fd, void *data)
     qemu_console_input(buf, (size_t)n);
 }
 
+static void send_to_terminal(const char *data, size_t len, void *arg)
+{
+    /* The ring fits in a Unix socket's buffer: no partial history. */
+    send(*(int *)arg, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 static void on_accept(int fd, void *data)
 {
     (void)data;
@@ -53,6 +102,41 @@ static void on_accept(int fd, void *data)
     }
     terminals[nterminals++] = c;
     loop_watch(c, on_terminal_input, 0);
+    history_since(0, send_to_terminal, &c);
+    stop_holding();
+}
+
+static void give_up_holding(void *data)
+{
+    (void)data;
+    held_timer = 0;
+    console_relay_not_coming();
+}
+
+void console_relay_expect(long ms, void (*fallback)(const char *data, size_t len))
+{
+    stop_holding();
+    if (nterminals)
+        return;
+    holding = true;
+    held_from = history_total;
+    held_fallback = fallback;
+    held_timer = loop_timer(ms, give_up_holding, 0);
+}
+
+static void to_fallback(const char *data, size_t len, void *arg)
+{
+    (void)arg;
+    held_fallback(data, len);
+}
+
+void console_relay_not_coming(void)
+{
+    if (!holding)
+        return;
+    stop_holding();
+    if (!nterminals)
+        history_since(held_from, to_fallback, 0);
 }
 
 int console_relay_start(const char *path, char *err, size_t errlen)
@@ -71,6 +155,7 @@ int console_relay_start(const char *path, char *err, size_t errlen)
         return -1;
     }
     listen_fd = s;
+    history_total = 0;
     snprintf(sock_path, sizeof sock_path, "%s", path);
     loop_watch(s, on_accept, 0);
     return 0;
@@ -78,6 +163,9 @@ int console_relay_start(const char *path, char *err, size_t errlen)
 
 bool console_relay_output(const char *data, size_t len)
 {
+    if (listen_fd < 0)
+        return false;
+    history_add(data, len);
     for (int i = 0; i < nterminals;) {
         ssize_t n = send(terminals[i], data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno != EAGAIN) {
@@ -86,11 +174,12 @@ bool console_relay_output(const char *data, size_t len)
         }
         i++;
     }
-    return nterminals > 0;
+    return nterminals > 0 || holding;
 }
 
 void console_relay_stop(void)
 {
+    stop_holding();
     while (nterminals)
         drop_terminal(terminals[0]);
     if (listen_fd >= 0) {

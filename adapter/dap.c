@@ -99,12 +99,40 @@ void dap_event(const char *event, json_t *body)
     send_message(msg);
 }
 
-void dap_reverse_request(const char *command, json_t *arguments)
+/* Reverse requests waiting for their response (DAP: the client answers
+ * each with request_seq = our seq). */
+#define MAX_REVERSE 8
+static struct {
+    int seq;
+    dap_response_fn fn;
+} reverse[MAX_REVERSE];
+
+void dap_reverse_request(const char *command, json_t *arguments, dap_response_fn on_response)
 {
     json_t *msg = json_pack("{s:s, s:s}", "type", "request", "command", command);
     if (arguments)
         json_object_set_new(msg, "arguments", arguments);
+    for (int i = 0; on_response && i < MAX_REVERSE; i++) {
+        if (!reverse[i].fn) {
+            reverse[i].seq = seq; /* the one send_message gives it */
+            reverse[i].fn = on_response;
+            break;
+        }
+    }
     send_message(msg);
+}
+
+static void reverse_response(json_t *msg)
+{
+    json_int_t rseq = json_integer_value(json_object_get(msg, "request_seq"));
+    bool ok = json_is_true(json_object_get(msg, "success"));
+    for (int i = 0; i < MAX_REVERSE; i++) {
+        if (reverse[i].fn && reverse[i].seq == rseq) {
+            dap_response_fn fn = reverse[i].fn;
+            reverse[i].fn = 0;
+            fn(ok, json_string_value(json_object_get(msg, "message")));
+        }
+    }
 }
 
 void dap_output(const char *category, const char *fmt, ...)
@@ -135,10 +163,11 @@ static void dispatch(const char *text, size_t len)
     const char *type = json_string_value(json_object_get(msg, "type"));
     const char *command = json_string_value(json_object_get(msg, "command"));
     if (type && strcmp(type, "response") == 0) {
-        /* The answer to one of our reverse requests: nothing to do. */
+        /* The answer to one of our reverse requests. */
         if (!json_is_true(json_object_get(msg, "success")))
             dap_log("client refused %s: %s", command ? command : "?",
                     json_string_value(json_object_get(msg, "message")));
+        reverse_response(msg);
         json_decref(msg);
         return;
     }

@@ -8,6 +8,7 @@
 #define ADAPTER_DAP_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef void (*dap_handler)(json_t *req, json_t *args);
@@ -29,8 +30,10 @@ void dap_event(const char *event, json_t *body);
 /* An output event: category "console", "stdout", "stderr" or "important". */
 void dap_output(const char *category, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A request from the adapter to the client (a "reverse request", e.g.
- * runInTerminal); its response is only logged. */
-void dap_reverse_request(const char *command, json_t *arguments);
+ * runInTerminal).  on_response (may be 0) gets the client's answer: success,
+ * and its message when it failed. */
+typedef void (*dap_response_fn)(bool ok, const char *message);
+void dap_reverse_request(const char *command, json_t *arguments, dap_response_fn on_response);
 /* Write a line to the adapter's own log (--log), if any. */
 void dap_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Called once the client's input ends. */

@@ -43,7 +43,7 @@ static void req_initialize(json_t *req, json_t *args)
 
 /* Console bytes become "stdout" output events; JSON needs valid UTF-8, so
  * anything else is shown as '?'. */
-static void on_console(const char *text, size_t len)
+static void console_to_output(const char *text, size_t len)
 {
     char *clean = malloc(len + 1);
     size_t k = 0;
@@ -55,12 +55,29 @@ static void on_console(const char *text, size_t len)
             (c < 0x80 && (c >= 0x20 || c == '\n' || c == '\t' || c == '\b')) ? (char)c : '?';
     }
     clean[k] = 0;
-    /* With a terminal attached (runInTerminal), it shows the console. */
-    if (console_relay_output(text, len))
-        k = 0;
     if (k)
         dap_event("output", json_pack("{s:s, s:s}", "category", "stdout", "output", clean));
     free(clean);
+}
+
+static void on_console(const char *text, size_t len)
+{
+    /* With a terminal attached (runInTerminal), or one on its way, it shows
+     * the console. */
+    if (!console_relay_output(text, len))
+        console_to_output(text, len);
+}
+
+/* How long the console's output waits for the editor's terminal before it
+ * goes to the Debug Console (the terminal still gets it when it comes). */
+#define TERMINAL_WAIT_MS 10000
+
+static void on_run_in_terminal(bool ok, const char *message)
+{
+    if (!ok) {
+        dap_log("no terminal: %s", message ? message : "refused");
+        console_relay_not_coming();
+    }
 }
 
 static void on_qemu_exit(int status)
@@ -224,11 +241,14 @@ static void open_console_terminal(void)
         char self[4096];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
         self[n > 0 ? n : 0] = 0;
-        if (n > 0)
+        if (n > 0) {
+            console_relay_expect(TERMINAL_WAIT_MS, console_to_output);
             dap_reverse_request("runInTerminal",
                                 json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "kind", "integrated",
                                           "title", "OS console", "cwd", S.profile->root, "args",
-                                          self, "console", console));
+                                          self, "console", console),
+                                on_run_in_terminal);
+        }
     }
 }
 

@@ -434,10 +434,11 @@ test('--log writes the DAP traffic and the GDB/MI dialogue to a file', async () 
   assert.match(text, /<- \{"type":"response","request_seq":1,"success":true/);
 });
 
-test('the OS console as a terminal: runInTerminal asks for `osdbg console`, which talks to the shell', async () => {
-  // A raw client that says it supports runInTerminal.
+// A raw DAP client that says it supports runInTerminal; answer(rit) is its
+// response to the adapter's runInTerminal request.
+async function rawTerminalSession(fn) {
   const p = spawn(OSDBG, ['dap'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let term;
+  const kids = [];
   try {
     let buf = '';
     const msgs = [];
@@ -451,12 +452,15 @@ test('the OS console as a terminal: runInTerminal asks for `osdbg console`, whic
       }
     });
     let seq = 1;
-    const send = (command, args) => {
-      const s = JSON.stringify({ seq: seq++, type: 'request', command, arguments: args });
+    const write = (msg) => {
+      const s = JSON.stringify({ seq: seq++, ...msg });
       p.stdin.write(`Content-Length: ${Buffer.byteLength(s)}\r\n\r\n${s}`);
     };
-    const waitFor = async (pred, what) => {
-      const deadline = Date.now() + 15000;
+    const send = (command, args) => write({ type: 'request', command, arguments: args });
+    const answer = (req, success, body) => write({ type: 'response', request_seq: req.seq, command: req.command, success,
+      ...(success ? { body } : { message: 'no terminals here' }) });
+    const waitFor = async (pred, what, ms = 15000) => {
+      const deadline = Date.now() + ms;
       while (Date.now() < deadline) {
         const m = msgs.find(pred);
         if (m) return m;
@@ -464,27 +468,72 @@ test('the OS console as a terminal: runInTerminal asks for `osdbg console`, whic
       }
       throw new Error(`no ${what}: ${JSON.stringify(msgs.map((m) => m.command || m.event))}`);
     };
+    const stdout = () => msgs.filter((m) => m.event === 'output' && m.body.category === 'stdout').map((m) => m.body.output).join('');
     send('initialize', { adapterID: 'osdbg', supportsRunInTerminalRequest: true });
     send('launch', { profile: PROFILE });
     const rit = await waitFor((m) => m.type === 'request' && m.command === 'runInTerminal', 'runInTerminal');
+    await fn({ rit, send, answer, waitFor, stdout, kids });
+  } finally {
+    for (const k of kids) k.kill('SIGKILL');
+    p.kill('SIGKILL');
+  }
+}
+
+test('the OS console as a terminal: runInTerminal asks for `osdbg console`, which talks to the shell', async () => {
+  await rawTerminalSession(async ({ rit, send, answer, waitFor, stdout, kids }) => {
     assert.equal(rit.arguments.args[0], OSDBG);
     assert.equal(rit.arguments.args[1], 'console');
     send('configurationDone', {});
-    // Be the editor's terminal: run what it asked for.
-    term = spawn(rit.arguments.args[0], rit.arguments.args.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+    // An editor's terminal comes late: the OS has booted to its shell
+    // meanwhile.  What it printed waits for the terminal, which gets it
+    // first; the Debug Console does not get a copy.
+    await new Promise((r) => setTimeout(r, 1500));
+    const term = spawn(rit.arguments.args[0], rit.arguments.args.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+    kids.push(term);
+    answer(rit, true, { processId: term.pid });
     let screen = '';
     term.stdout.on('data', (d) => { screen += d; });
     const deadline = Date.now() + 15000;
     while (!screen.includes('$ ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.match(screen, /osdbg shell; `help` lists what you can do\r?\n/, `the boot output, before the terminal came: ${JSON.stringify(screen)}`);
     term.stdin.write('hello from the terminal\n');
     while (!screen.includes('hello: argument 3 is terminal') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.match(screen, /hello: argument 3 is terminal/);
+    assert.equal(stdout(), '', 'the console is the terminal\'s, not the Debug Console\'s');
+    // A second terminal (the user reopened it) starts with the screen so far.
+    const again = spawn(rit.arguments.args[0], rit.arguments.args.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+    kids.push(again);
+    let screen2 = '';
+    again.stdout.on('data', (d) => { screen2 += d; });
+    while (!screen2.includes('hello: argument 3 is terminal') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.match(screen2, /osdbg shell;[^]*hello: argument 3 is terminal/);
     term.stdin.write('exit\n');
     await waitFor((m) => m.type === 'event' && m.event === 'terminated', 'terminated');
-  } finally {
-    term?.kill('SIGKILL');
-    p.kill('SIGKILL');
-  }
+  });
+});
+
+test('an editor that refuses runInTerminal gets the OS console in the Debug Console, from the first byte', async () => {
+  await rawTerminalSession(async ({ rit, send, answer, waitFor, stdout }) => {
+    send('configurationDone', {});
+    await new Promise((r) => setTimeout(r, 1500));
+    answer(rit, false);
+    await waitFor(() => stdout().includes('$ '), 'the shell\'s prompt');
+    assert.match(stdout(), /osdbg shell; `help` lists what you can do\n/);
+    send('disconnect', {});
+    await waitFor((m) => m.type === 'response' && m.command === 'disconnect', 'disconnect');
+  });
+});
+
+test('a terminal that never comes: after 10 s the OS console goes to the Debug Console, nothing lost', async () => {
+  await rawTerminalSession(async ({ send, waitFor, stdout }) => {
+    send('configurationDone', {});
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(stdout(), '', 'still waiting for the terminal');
+    await waitFor(() => stdout().includes('$ '), 'the shell\'s prompt', 20000);
+    assert.match(stdout(), /^[^]*OpenSBI[^]*osdbg shell; `help` lists what you can do\n\$ $/);
+    send('disconnect', {});
+    await waitFor((m) => m.type === 'response' && m.command === 'disconnect', 'disconnect');
+  });
 });
 
 test('GDB killed: the user is told and the session ends', async (t) => {
