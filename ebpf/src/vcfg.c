@@ -28,7 +28,7 @@ int ebpfV_check_cfg(struct verifier *v)
     uint32_t *stack = ebpfV_scratch(v, v->n * sizeof(uint32_t) * 2 + 8);
     uint32_t sp = 0;
     if (!stack)
-        return ebpfV_err(v, "verifier out of memory");
+        return ebpfV_nomem(v, "control-flow check");
     for (uint32_t pc = 0; pc < v->n; pc++)
         if (ebpfL_is_lddw(&p[pc]))
             v->flags[++pc] |= F_SECOND;

@@ -142,6 +142,15 @@ static void log_insn(struct verifier *v)
 
 /* ---- scratch memory ------------------------------------------------------ */
 
+int ebpfV_nomem(struct verifier *v, const char *what)
+{
+    ebpfV_log(v, "verifier out of memory: %s (%zu bytes of scratch)\n", what,
+              (size_t)(v->hi - v->vm->arena - v->vm->arena_used));
+    return ebpfA_fail(v->vm, EBPF_ENOMEM, (int)v->pc,
+                      "verifier out of memory: %s (%zu bytes of scratch)", what,
+                      (size_t)(v->hi - v->vm->arena - v->vm->arena_used));
+}
+
 void *ebpfV_scratch(struct verifier *v, size_t size)
 {
     uint8_t *p = (uint8_t *)(((uintptr_t)v->lo + 15) & ~(uintptr_t)15);
@@ -160,8 +169,7 @@ static int push_pending(struct verifier *v, uint32_t pc, struct vpending **out)
 {
     size_t size = (offsetof(struct vpending, st) + state_size(v->cur) + 15) & ~(size_t)15;
     if ((size_t)(v->pend_top - v->lo) < size)
-        return ebpfV_err(v, "verifier out of memory (%zu bytes of scratch)",
-                         (size_t)(v->hi - v->lo));
+        return ebpfV_nomem(v, "branches to explore");
     v->pend_top -= size;
     if ((size_t)(v->hi - v->pend_top) > v->pend_peak)
         v->pend_peak = (size_t)(v->hi - v->pend_top);
@@ -395,7 +403,7 @@ static int prune(struct verifier *v)
         v->max_states = count + 1;
     struct vsaved *s = remember(v, pc);
     if (!s)
-        return ebpfV_err(v, "verifier out of memory after %u states", v->total_states);
+        return ebpfV_nomem(v, "states to remember");
     s->next = v->saved[pc];
     v->saved[pc] = s;
     s->parent = v->tip;

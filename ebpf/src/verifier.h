@@ -133,6 +133,9 @@ struct verifier {
 
 /* verifier.c */
 int ebpfV_err(struct verifier *v, const char *fmt, ...);
+/* The verifier's scratch ran out: EBPF_ENOMEM, not a rejection (Linux's
+ * verifier says ENOMEM too), so an embedder can retry with a bigger arena. */
+int ebpfV_nomem(struct verifier *v, const char *what);
 void ebpfV_log(struct verifier *v, const char *fmt, ...);
 struct vframe *ebpfV_frame(struct verifier *v);
 

@@ -452,6 +452,47 @@ static void test_states_per_insn_capped(void **state)
     assert_non_null(strstr(vlog, "max_states_per_insn 64 total_states 64"));
 }
 
+/* A verifier that runs out of scratch says ENOMEM, not "rejected": the
+ * embedder (the kernel) then retries in a bigger arena.  A chain of branches
+ * on unknown values: states to explore and to remember. */
+static void test_out_of_scratch_is_enomem(void **state)
+{
+    (void)state;
+    enum { BRANCHES = 40 };
+    struct ebpf_insn p[3 * BRANCHES + 2];
+    int n = 0;
+    p[n++] = (struct ebpf_insn)MOV64_IMM(0, 0);
+    for (int i = 0; i < BRANCHES; i++) { /* r3 and r4 die at once: the paths meet */
+        p[n++] = (struct ebpf_insn)LDX(BPF_DW, 3, 1, 0);
+        p[n++] = (struct ebpf_insn)JMP_IMM(BPF_JGT, 3, i, 1);
+        p[n++] = (struct ebpf_insn)MOV64_IMM(4, i);
+    }
+    p[n++] = (struct ebpf_insn)EXIT;
+    struct ebpf_verify_opts o = {.ctx_size = 16, .log = vlog, .log_size = sizeof(vlog)};
+    static char small[1 << 20];
+    int enomem = 0, ok = 0;
+    /* From an arena too small for the verifier's first tables up to one
+     * that is enough: every failure on the way is ENOMEM. */
+    for (size_t size = 4096; size <= sizeof(small) && !ok; size += 2048) {
+        ebpf_vm *vm = ebpf_create(small, size, err, sizeof(err));
+        if (!vm || ebpf_load(vm, p, (uint32_t)n) != 0)
+            continue;
+        int r = ebpf_verify(vm, &o);
+        if (r == 0) {
+            ok = 1;
+        } else {
+            /* Its tables, then its states. */
+            assert_int_equal(r, -EBPF_ENOMEM);
+            if (strstr(ebpf_error(vm), "verifier out of memory"))
+                enomem++;
+            else
+                assert_non_null(strstr(ebpf_error(vm), "arena too small for the verifier"));
+        }
+    }
+    assert_true(ok);
+    assert_true(enomem > 0);
+}
+
 static void test_log_is_linux_style(void **state)
 {
     (void)state;
@@ -600,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_pruning_ignores_dead_registers),
         cmocka_unit_test(test_pruning_ignores_dead_stack_slots),
         cmocka_unit_test(test_states_per_insn_capped),
+        cmocka_unit_test(test_out_of_scratch_is_enomem),
         cmocka_unit_test(test_log_is_linux_style),
         cmocka_unit_test(test_linux_prototypes),
         cmocka_unit_test(test_error_names_insn),
