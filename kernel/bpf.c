@@ -34,9 +34,17 @@
 
 BPF_ATTR_CHECK_LAYOUT();
 
-#define MAP_ARENA_SIZE  (512 * 1024)
-#define PROG_ARENA_SIZE (192 * 1024)
-#define MAX_PROGS       12
+#define MAP_ARENA_SIZE (512 * 1024)
+/* Program slots, each with its arena (the VM, the object's own maps, the
+ * verifier's scratch).  A few big ones for a user's object with big maps;
+ * more small ones for what the debugger generates: a logpoint takes 34 KiB
+ * (its 16 KiB ring buffer and the VM) plus 42 KiB of verifier scratch.  A
+ * load tries a small slot first and a big one if that arena ran out. */
+#define BIG_PROGS        12
+#define SMALL_PROGS      24
+#define MAX_PROGS        (BIG_PROGS + SMALL_PROGS)
+#define BIG_ARENA_SIZE   (192 * 1024)
+#define SMALL_ARENA_SIZE (96 * 1024)
 #define MAX_INSNS       4096
 #define MAX_LOG         (64 * 1024)
 #define MAX_KEY_VALUE   1024 /* bytes of a key or value passed through bpf() */
@@ -66,8 +74,12 @@ static struct prog {
     ebpf_vm *vm;
     char name[BPF_OBJ_NAME_LEN];
     char err[128];
-    uint8_t arena[PROG_ARENA_SIZE] __attribute__((aligned(16)));
+    uint8_t *arena;
+    size_t arena_size;
 } progs[MAX_PROGS];
+
+static uint8_t big_arenas[BIG_PROGS][BIG_ARENA_SIZE] __attribute__((aligned(16)));
+static uint8_t small_arenas[SMALL_PROGS][SMALL_ARENA_SIZE] __attribute__((aligned(16)));
 
 static struct ebpf_insn insn_buf[MAX_INSNS];
 static char log_buf[MAX_LOG];
@@ -476,15 +488,22 @@ static long resolve_map_fds(ebpf_vm *vm, struct ebpf_insn *insns, uint32_t n)
 static void jit_compile(struct prog *p);
 
 /* A free program slot, taken at once (a load from bpf() and one from the
- * side-stub may interleave), or -ENOSPC. */
-static int prog_reserve(void)
+ * side-stub may interleave), or -ENOSPC: a small one unless big is asked
+ * for or none is left. */
+static int prog_reserve(bool big)
 {
     acquire(&bpf_lock);
-    int slot;
-    for (slot = 0; slot < MAX_PROGS && progs[slot].used; slot++)
-        ;
+    int slot = MAX_PROGS;
+    for (int i = BIG_PROGS; !big && i < MAX_PROGS && slot == MAX_PROGS; i++)
+        if (!progs[i].used)
+            slot = i;
+    for (int i = 0; i < BIG_PROGS && slot == MAX_PROGS; i++)
+        if (!progs[i].used)
+            slot = i;
     if (slot < MAX_PROGS) {
         struct prog *p = &progs[slot];
+        p->arena = slot < BIG_PROGS ? big_arenas[slot] : small_arenas[slot - BIG_PROGS];
+        p->arena_size = slot < BIG_PROGS ? BIG_ARENA_SIZE : SMALL_ARENA_SIZE;
         p->used = true;
         p->unloading = false;
         p->refs = p->map_refs = p->borrowers = 0;
@@ -520,13 +539,18 @@ static long prog_load(uint64_t uattr, uint64_t size)
         return -EINVAL;
     if (copyin(pt, insn_buf, a.insns, (uint64_t)a.insn_cnt * sizeof insn_buf[0]) < 0)
         return -EFAULT;
-    int slot = prog_reserve();
+    int slot = -1;
+    struct prog *p;
+again:
+    slot = prog_reserve(slot >= BIG_PROGS);
     if (slot < 0)
         return slot;
-    struct prog *p = &progs[slot];
-    p->vm = ebpf_create(p->arena, sizeof p->arena, p->err, sizeof p->err);
+    p = &progs[slot];
+    p->vm = ebpf_create(p->arena, p->arena_size, p->err, sizeof p->err);
     if (!p->vm) {
         p->used = false;
+        if (slot >= BIG_PROGS)
+            goto again;
         return -ENOMEM;
     }
     register_helpers(p->vm);
@@ -556,6 +580,10 @@ static long prog_load(uint64_t uattr, uint64_t size)
     } else if (a.log_buf && !loaded) {
         /* A structural error: the loader's message is the log. */
         snprintf(log_buf, logsz, "%s\n", ebpf_error(p->vm));
+    }
+    if (r == -ENOMEM && slot >= BIG_PROGS) {
+        p->used = false; /* its arena was too small: a big one */
+        goto again;
     }
     if (a.log_buf && logsz && copyout(pt, a.log_buf, log_buf, strnlen(log_buf, logsz - 1) + 1) < 0)
         r = r ? r : -EFAULT;
@@ -804,15 +832,24 @@ static void jit_free(struct prog *p)
 int bpf_load_object(const void *elf, size_t size, const char *name, int share_maps_of, char *log,
                     size_t logsz)
 {
-    int slot = prog_reserve();
-    if (slot < 0)
+    int slot = -1;
+    bool share;
+    struct prog *p;
+    long r;
+    if (logsz)
+        log[0] = 0;
+again:
+    slot = prog_reserve(slot >= BIG_PROGS);
+    if (slot < 0) {
+        snprintf(log, logsz, "no free program slot (%d in use)", MAX_PROGS);
         return slot;
-    bool share = share_maps_of >= 0 && share_maps_of < MAX_PROGS && share_maps_of != slot &&
-                 progs[share_maps_of].used;
-    struct prog *p = &progs[slot];
+    }
+    share = share_maps_of >= 0 && share_maps_of < MAX_PROGS && share_maps_of != slot &&
+            progs[share_maps_of].used;
+    p = &progs[slot];
     acquire(&bpf_lock);
-    p->vm = ebpf_create(p->arena, sizeof p->arena, p->err, sizeof p->err);
-    long r = p->vm ? 0 : -ENOMEM;
+    p->vm = ebpf_create(p->arena, p->arena_size, p->err, sizeof p->err);
+    r = p->vm ? 0 : -ENOMEM;
     if (r == 0) {
         register_helpers(p->vm);
         ebpf_set_bounds_check(p->vm, 1);
@@ -837,6 +874,10 @@ int bpf_load_object(const void *elf, size_t size, const char *name, int share_ma
             r = errno_of(v);
     }
     release(&bpf_lock);
+    if (r == -ENOMEM && slot >= BIG_PROGS) {
+        p->used = false; /* its arena was too small: a big one */
+        goto again;
+    }
     if (r < 0) {
         p->used = false;
         return (int)r;

@@ -9,7 +9,7 @@
 
 #define KPROBE_NSLOTS    32
 #define KPROBE_SLOT_SIZE 8 /* RVPROBE_SLOT_SIZE */
-#define KPROBE_MAX       32
+#define KPROBE_MAX       48
 
 #ifndef __ASSEMBLER__
 #include "kregs.h"

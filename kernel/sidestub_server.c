@@ -104,7 +104,7 @@ static int on_hit(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
 
 #define NOBJ       2
 #define OBJ_MAX    (64 * 1024)
-#define MAX_ATTACH 16
+#define MAX_ATTACH 40
 
 static struct object {
     bool used, complete;

@@ -13,7 +13,7 @@
 
 struct proc;
 
-#define UPROBE_MAX_SPECS 16
+#define UPROBE_MAX_SPECS 32
 
 /* Trace `addr` in every process of `program`.  The handler gets arg.
  * Returns a uprobe id (>= 0) or a negative RVPROBE_* error. */

@@ -370,7 +370,7 @@ test('side-stub: every probeable kernel function carries a kprobe, then a kretpr
     for (const id of ids) assert.equal(await request(`vTDetach:${id}`), 'OK');
   }
   // Kretprobes of one uploaded program, 10 at a time (each attachment loads
-  // the program again: the kernel has room for 12 programs, MAX_PROGS).
+  // the program again: the kernel has room for 36 programs, MAX_PROGS).
   for (const batch of batches(10)) {
     const ids = [];
     for (const f of batch) {
