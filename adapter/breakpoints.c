@@ -49,7 +49,17 @@ struct bp *breakpoint_by_gdb_number(int n, struct bp_loc **loc)
 static int insert_at(uint64_t addr, char *err, size_t errlen)
 {
     struct mi_record rec;
-    if (gdb_run(&rec, err, errlen, "-break-insert *0x%llx", (unsigned long long)addr) < 0)
+    /* In user mode GDB would read the live code to see whether it is an
+     * ebreak already, and take an OS probe's for the program's own
+     * (aspace_sync_symbols says more): there, user addresses read nothing. */
+    bool user = S.here.priv == 0;
+    char e2[128];
+    if (user)
+        gdb_console(0, e2, sizeof e2, "maint packet Qqemu.PhyMemMode:1");
+    int r = gdb_run(&rec, err, errlen, "-break-insert *0x%llx", (unsigned long long)addr);
+    if (user)
+        gdb_console(0, e2, sizeof e2, "maint packet Qqemu.PhyMemMode:0");
+    if (r < 0)
         return -1;
     const char *num = mi_str(rec.results, "bkpt.number");
     int n = num ? atoi(num) : -1;
@@ -286,6 +296,41 @@ void req_set_breakpoints(json_t *req, json_t *args)
     struct set_args a = {req, args};
     if (with_target_stopped(do_set_breakpoints, &a) < 0 && !json_is_true(json_false()))
         dap_log("setBreakpoints: target could not be stopped");
+}
+
+/* An eBPF logpoint the OS could not take (no room for another program or
+ * probe): it becomes a GDB stop-print-resume logpoint, so it still prints. */
+struct fall_back_args {
+    int id;
+    const char *why;
+};
+
+static int do_fall_back(void *p)
+{
+    struct fall_back_args *a = p;
+    struct bp *b = 0;
+    for (int i = 0; i < S.nbps && !b; i++)
+        if (S.bps[i].id == a->id)
+            b = &S.bps[i];
+    if (!b || !b->ebpf)
+        return 0;
+    logpoint_detach(b); /* the probes of it that did attach */
+    b->ebpf = false;
+    delete_locs(b);
+    resolve_source(b); /* again, with GDB breakpoints */
+    decide_verified(b);
+    dap_output("console", "osdbg: logpoint at %s:%d runs as a GDB stop-print-resume: %s\n",
+               b->source, b->line, a->why);
+    dap_event("breakpoint", json_pack("{s:s, s:o}", "reason", "changed", "breakpoint", bp_json(b)));
+    hooks_update();
+    return 0;
+}
+
+void breakpoint_fall_back_to_gdb(int id, const char *why)
+{
+    struct fall_back_args a = {id, why};
+    if (with_target_stopped(do_fall_back, &a) < 0)
+        dap_output("stderr", "osdbg: the OS could not be stopped to set a GDB logpoint\n");
 }
 
 /* "prog!func" names a user program's function; a plain name the kernel's. */

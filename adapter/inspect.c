@@ -440,8 +440,14 @@ void req_read_memory(json_t *req, json_t *args)
     unsigned long long addr = strtoull(ref, 0, 0) + (unsigned long long)offset;
     char err[256];
     struct mi_record rec;
-    if (count == 0 || gdb_run(&rec, err, sizeof err, "-data-read-memory-bytes 0x%llx %lld", addr,
-                              (long long)count) < 0) {
+    /* The live bytes, probes' ebreaks included, not the file's (GDB reads
+     * code from the file otherwise: connect_gdb). */
+    gdb_cmd(err, sizeof err, "-gdb-set trust-readonly-sections off");
+    int r = count == 0 ? -1
+                       : gdb_run(&rec, err, sizeof err, "-data-read-memory-bytes 0x%llx %lld", addr,
+                                 (long long)count);
+    gdb_cmd(err, sizeof err, "-gdb-set trust-readonly-sections on");
+    if (r < 0) {
         dap_respond(req, json_pack("{s:s, s:i}", "address", ref, "unreadableBytes", (int)count));
         return;
     }

@@ -147,7 +147,13 @@ static int connect_gdb(const char *target, char *err, size_t errlen)
     if (gdb_cmd(err, errlen, "-gdb-set mi-async on") < 0 ||
         gdb_cmd(err, errlen, "-gdb-set pagination off") < 0 ||
         gdb_cmd(err, errlen, "-gdb-set confirm off") < 0 ||
-        gdb_cmd(err, errlen, "-gdb-set breakpoint pending off") < 0)
+        gdb_cmd(err, errlen, "-gdb-set breakpoint pending off") < 0 ||
+        /* GDB takes an ebreak it finds where it puts a breakpoint for the
+         * program's own ("permanent") and resumes past it without running
+         * it; an OS probe's ebreak is not that: the instruction under it
+         * must run (the probe engine executes it).  Code is read from the
+         * file, where no probe is; readMemory still shows the live bytes. */
+        gdb_cmd(err, errlen, "-gdb-set trust-readonly-sections on") < 0)
         return -1;
     /* For debugging the adapter: OSDBG_GDB_DEBUG=1 logs the remote protocol. */
     if (getenv("OSDBG_GDB_DEBUG"))
@@ -350,10 +356,12 @@ static void req_configuration_done(json_t *req, json_t *args)
         return;
     }
     char err[256];
-    /* eBPF logpoints: the kernel waits at boot until they are attached. */
+    /* eBPF logpoints: the kernel waits at boot until they are attached
+     * (vTGo).  The bound only keeps a boot from hanging if the adapter
+     * died; attaching many on a loaded machine can take seconds. */
     bool logpoints = S.launched && logpoints_wanted();
     if (logpoints)
-        gdb_cmd(err, sizeof err, "-gdb-set var sidestub_wait_ms=5000");
+        gdb_cmd(err, sizeof err, "-gdb-set var sidestub_wait_ms=30000");
     if (session_resume("-exec-continue", err, sizeof err) < 0)
         dap_output("stderr", "osdbg: cannot start the OS: %s\n", err);
     else if (logpoints)

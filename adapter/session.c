@@ -13,6 +13,8 @@
 #include "tracecmd.h"
 #include "dap.h"
 #include "gdb.h"
+#include "logprog.h"
+#include "loop.h"
 #include "qemu.h"
 
 #include <dirent.h>
@@ -197,6 +199,14 @@ void aspace_sync_symbols(void)
     const char *want = S.here.priv == 0 ? S.here.program : "";
     if (strcmp(want, S.user_symbols) == 0)
         return;
+    /* Each symbol file change makes GDB re-create every breakpoint
+     * location and check whether the code there is already an ebreak (a
+     * "permanent" breakpoint, which it resumes past without running it).
+     * It reads the code before it knows the new file's sections, so from
+     * the live memory, where an OS probe's ebreak may be: with QEMU's
+     * physical-memory mode on, user addresses read nothing instead, and
+     * kernel code comes from its file (trust-readonly-sections). */
+    gdb_console(0, err, sizeof err, "maint packet Qqemu.PhyMemMode:1");
     if (S.user_symbols[0]) {
         char *old = profile_user_elf(S.profile, S.user_symbols);
         gdb_console(0, err, sizeof err, "remove-symbol-file %s", old);
@@ -211,6 +221,7 @@ void aspace_sync_symbols(void)
             dap_log("add-symbol-file %s: %s", path, err);
         free(path);
     }
+    gdb_console(0, err, sizeof err, "maint packet Qqemu.PhyMemMode:0");
 }
 
 int step_until(const char *location, int priv, bool needs_ecall, char *err, size_t errlen)
@@ -328,6 +339,32 @@ static bool hit_condition_met(const char *cond, int hits)
 }
 
 /* Expand "{expr}" in a log message with GDB's values. */
+/* What the eBPF logpoints print for names GDB does not know (logprog.c):
+ * {pid}, {comm}, {time}, and a bare register ({a0}, {pc}) in hex, so a
+ * logpoint prints the same when it runs as a GDB stop-print-resume. */
+static char *special_value(const char *expr)
+{
+    static int64_t first_ms = -1;
+    char name[64];
+    if (sscanf(expr, " %63[A-Za-z0-9_] %c", name, &(char){0}) != 1)
+        return 0;
+    char buf[64];
+    uint64_t v;
+    if (!strcmp(name, "pid"))
+        snprintf(buf, sizeof buf, "%d", S.here.pid);
+    else if (!strcmp(name, "comm"))
+        snprintf(buf, sizeof buf, "%s", S.here.program[0] ? S.here.program : "-");
+    else if (!strcmp(name, "time")) /* from the first hit, as the eBPF {time} */
+        snprintf(buf, sizeof buf, "%.6f",
+                 (double)(loop_now_ms() - (first_ms < 0 ? (first_ms = loop_now_ms()) : first_ms)) /
+                     1000.0);
+    else if (logprog_reg_index(name, strlen(name)) >= 0 && gdb_eval_u64(&v, "$%s", name))
+        snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)v);
+    else
+        return 0;
+    return strdup(buf);
+}
+
 static char *format_log_message(const char *msg)
 {
     size_t cap = strlen(msg) + 256, len = 0;
@@ -345,7 +382,9 @@ static char *format_log_message(const char *msg)
         char expr[256];
         snprintf(expr, sizeof expr, "%.*s", (int)(close - open - 1), open + 1);
         char err[256];
-        char *v = gdb_eval(err, sizeof err, "%s", expr);
+        char *v = special_value(expr);
+        if (!v)
+            v = gdb_eval(err, sizeof err, "%s", expr);
         const char *val = v ? v : err;
         size_t vl = strlen(val);
         while (len + vl + 1 > cap)

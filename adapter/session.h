@@ -119,6 +119,8 @@ void mark_program_seen(const char *program);
 /* breakpoints.c */
 void breakpoints_on_program_seen(const char *program);
 struct bp *breakpoint_by_gdb_number(int n, struct bp_loc **loc);
+/* An eBPF logpoint the OS had no room for prints through GDB instead. */
+void breakpoint_fall_back_to_gdb(int id, const char *why);
 
 /* liveness.c: which programs have a process; arming of user breakpoints */
 void hooks_update(void);

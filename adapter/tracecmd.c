@@ -582,7 +582,7 @@ void logpoint_attach(struct bp *b)
         logpoints_pending = true; /* logpoints_start or the next run attaches it */
         return;
     }
-    char err[1024];
+    char err[1024], why[1100] = "";
     bool any = false;
     for (int k = 0; k < b->nlocs && k < 8; k++) {
         if (b->probe_ids[k] >= 0 || !b->lprogs[k])
@@ -594,16 +594,20 @@ void logpoint_attach(struct bp *b)
             tprobe_attach_object(side, l->program[0] ? SS_UPROBE : SS_KPROBE, l->program, l->addr,
                                  elf, len, LOGPROG_NAME, 0, &b->probe_ids[k], err,
                                  sizeof err) < 0) {
-            dap_output("stderr", "osdbg: logpoint at %s:%d: %s\n", b->source, b->line, err);
+            snprintf(why, sizeof why, "the OS refused its eBPF probe: %s", err);
             b->probe_ids[k] = -1;
         } else {
             any = true;
         }
         if (elf)
             free(elf);
+        if (why[0])
+            break;
     }
     if (any)
         changed();
+    if (why[0])
+        breakpoint_fall_back_to_gdb(b->id, why);
 }
 
 

@@ -791,6 +791,89 @@ test('an eBPF logpoint\'s lines that arrive while the adapter waits for a side-s
   await dc.waitForEvent('terminated', 20000);
 });
 
+test('more eBPF logpoints than the OS has room for: the rest print through GDB, with a notice, the same text', async (t) => {
+  // Every statement line of the system calls' bodies in sysproc.c and
+  // sysfile.c: more logpoints than the kernel has program slots (36).  The
+  // one in sys_write comes last, so it is among those that do not fit.
+  const statements = (rel) => {
+    const lines = fs.readFileSync(path.join(ROOT, rel), 'utf8').split('\n');
+    const out = [];
+    let inside = false;
+    lines.forEach((l, i) => {
+      if (/^long sys_\w+\(void\)/.test(l)) inside = true;
+      else if (l === '}') inside = false;
+      else if (inside && /^\s+(\w.*;|if \(.*\))\s*$/.test(l) && !/^\s+(else|return;)/.test(l)) out.push(i + 1);
+    });
+    return out;
+  };
+  const writeLine = lineOf('kernel/sysfile.c', 'return file_write(f, argraw(1), (long)argraw(2));');
+  const proc = statements('kernel/sysproc.c');
+  const file = statements('kernel/sysfile.c').filter((l) => l !== writeLine);
+  assert.ok(proc.length + file.length >= 40, `${proc.length + file.length} lines`);
+  const changed = [];
+  const { dc, output } = await startSession(t, { bootArgs: 'run=hello' }, async (dc) => {
+    dc.on('breakpoint', (e) => changed.push(e.body.breakpoint));
+    const p = await dc.setBreakpointsRequest({ source: { path: src('kernel/sysproc.c') },
+      breakpoints: proc.map((line) => ({ line, logMessage: `proc ${line}` })) });
+    const f = await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') },
+      breakpoints: [...file.map((line) => ({ line, logMessage: `file ${line}` })),
+        { line: writeLine, logMessage: 'last one: write by {comm}/{pid}, a0={a0}' }] });
+    for (const b of [...p.body.breakpoints, ...f.body.breakpoints]) assert.match(b.message, /eBPF logpoint/);
+  });
+  await dc.waitForEvent('terminated', 60000);
+  const text = output.join('');
+  const notices = text.match(/osdbg: logpoint at \S+ runs as a GDB stop-print-resume: the OS refused its eBPF probe: [^\n]+\n/g) ?? [];
+  const total = proc.length + file.length + 1;
+  assert.ok(notices.length > 0 && notices.length <= total - 30, `${notices.length} of ${total} fell back:\n${notices.join('')}`);
+  assert.match(notices.at(-1), new RegExp(`sysfile\\.c:${writeLine} .*no room`));
+  // The editor was told: the breakpoint is now an ordinary (GDB) one.
+  assert.ok(changed.some((b) => b.line === writeLine && b.verified && !/eBPF/.test(b.message ?? '')), JSON.stringify(changed));
+  // Through GDB it prints what eBPF would have: {comm} and {pid} are the
+  // process's, {a0} a register in hex.
+  const writes = [...text.matchAll(/last one: write by (\S+)\/(\d+), a0=(0x[0-9a-f]+)\n/g)].map((m) => m[1]);
+  assert.deepEqual(writes, ['hello', 'init'], text);
+  assert.doesNotMatch(text, /No symbol/);
+  // The ones that fit printed as eBPF: sys_exec's lines ran for hello.
+  assert.match(text, /\nproc \d+\n/);
+});
+
+test('a breakpoint where an eBPF probe sits: the instruction under the probe still runs, in the kernel and in a program', async (t) => {
+  // GDB takes an ebreak it finds under a new breakpoint for the program's
+  // own and resumes past it without running it: sys_getpid's first
+  // instruction (its stack frame) and main's would be skipped, and the
+  // kernel would panic, hello be killed.
+  const { dc, output } = await startSession(t, {});
+  const text = () => output.join('');
+  const until = async (pred, what) => {
+    const end = Date.now() + 15000;
+    while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(pred(), `${what}\n${text()}`);
+  };
+  await until(() => text().includes('$ '), 'shell prompt');
+  const k = (await dc.evaluateRequest({ expression: 'trace kprobe sys_getpid', context: 'repl' })).body.result;
+  const kaddr = k.match(/ at (0x[0-9a-f]+) in sys_getpid/)[1];
+  const u = (await dc.evaluateRequest({ expression: 'trace uprobe hello:main', context: 'repl' })).body.result;
+  const uaddr = u.match(/ at (0x[0-9a-f]+) in main/)[1];
+  const ins = await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: kaddr }] });
+  assert.equal(ins.body.breakpoints[0].verified, true);
+  const main = await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') },
+    breakpoints: [{ line: lineOf('user/hello.c', 'int main(') }] });
+  assert.equal(main.body.breakpoints[0].instructionReference, uaddr, 'the line of main is its first instruction');
+  await dc.customRequest('consoleInput', { text: 'hello\n' });
+  for (const where of [uaddr, kaddr]) {
+    const stop = await waitStopped(dc);
+    const st = await dc.stackTraceRequest({ threadId: stop.body.threadId ?? 1, levels: 1 });
+    assert.equal(BigInt(st.body.stackFrames[0].instructionPointerReference), BigInt(where));
+    await dc.continueRequest({ threadId: 1 });
+  }
+  await until(() => /Hello, world! \(pid \d+\)/.test(text()), 'hello ran to its end');
+  assert.doesNotMatch(text(), /panic|killed/);
+  assert.match(text(), /\[trace \d+\] hello\/\d+ main hello\.c:\d+ pc=/);
+  assert.match(text(), /\[trace \d+\] hello\/\d+ sys_getpid /);
+  await dc.customRequest('consoleInput', { text: 'exit\n' });
+  await dc.waitForEvent('terminated', 20000);
+});
+
 /* A kernel function's address and size (nm) and its bytes in the ELF file
  * (objcopy): what the code must be again after every probe is detached. */
 function kernelFunction(name) {
