@@ -13,6 +13,7 @@
 #include "tracecmd.h"
 #include "dap.h"
 #include "gdb.h"
+#include "gdbexpr.h"
 #include "logprog.h"
 #include "loop.h"
 #include "qemu.h"
@@ -339,30 +340,39 @@ static bool hit_condition_met(const char *cond, int hits)
 }
 
 /* Expand "{expr}" in a log message with GDB's values. */
-/* What the eBPF logpoints print for names GDB does not know (logprog.c):
- * {pid}, {comm}, {time}, and a bare register ({a0}, {pc}) in hex, so a
- * logpoint prints the same when it runs as a GDB stop-print-resume. */
-static char *special_value(const char *expr)
+/* What a logpoint's {pid}, {comm} and {time} are at this stop, as the eBPF
+ * logpoints have them (logprog.c); time counts from the first hit. */
+static struct gdbexpr_event logpoint_event(void)
 {
     static int64_t first_ms = -1;
-    char name[64];
-    if (sscanf(expr, " %63[A-Za-z0-9_] %c", name, &(char){0}) != 1)
-        return 0;
-    char buf[64];
+    if (first_ms < 0)
+        first_ms = loop_now_ms();
+    return (struct gdbexpr_event){
+        .pid = S.here.pid,
+        .comm = S.here.program[0] ? S.here.program : "-",
+        .time = (double)(loop_now_ms() - first_ms) / 1000.0,
+    };
+}
+
+/* A value of a GDB logpoint's message, printed as the eBPF logpoints print
+ * it: a bare register in hex, {comm} as text; the rest is GDB's. */
+static char *log_value(const char *expr, char *err, size_t errlen)
+{
+    struct gdbexpr_event ev = logpoint_event();
+    char name[64], buf[64];
     uint64_t v;
-    if (!strcmp(name, "pid"))
-        snprintf(buf, sizeof buf, "%d", S.here.pid);
-    else if (!strcmp(name, "comm"))
-        snprintf(buf, sizeof buf, "%s", S.here.program[0] ? S.here.program : "-");
-    else if (!strcmp(name, "time")) /* from the first hit, as the eBPF {time} */
-        snprintf(buf, sizeof buf, "%.6f",
-                 (double)(loop_now_ms() - (first_ms < 0 ? (first_ms = loop_now_ms()) : first_ms)) /
-                     1000.0);
-    else if (logprog_reg_index(name, strlen(name)) >= 0 && gdb_eval_u64(&v, "$%s", name))
-        snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)v);
-    else
-        return 0;
-    return strdup(buf);
+    if (sscanf(expr, " %63[A-Za-z0-9_] %c", name, &(char){0}) == 1) {
+        if (!strcmp(name, "comm"))
+            return strdup(ev.comm);
+        if (logprog_reg_index(name, strlen(name)) >= 0 && gdb_eval_u64(&v, "$%s", name)) {
+            snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)v);
+            return strdup(buf);
+        }
+    }
+    char *gdb_expr = gdbexpr_rewrite(expr, &ev);
+    char *value = gdb_eval(err, errlen, "%s", gdb_expr);
+    free(gdb_expr);
+    return value;
 }
 
 static char *format_log_message(const char *msg)
@@ -382,9 +392,7 @@ static char *format_log_message(const char *msg)
         char expr[256];
         snprintf(expr, sizeof expr, "%.*s", (int)(close - open - 1), open + 1);
         char err[256];
-        char *v = special_value(expr);
-        if (!v)
-            v = gdb_eval(err, sizeof err, "%s", expr);
+        char *v = log_value(expr, err, sizeof err);
         const char *val = v ? v : err;
         size_t vl = strlen(val);
         while (len + vl + 1 > cap)
@@ -398,12 +406,20 @@ static char *format_log_message(const char *msg)
     return out;
 }
 
-static bool condition_true(const char *cond)
+/* A breakpoint's condition, with text compared by $_streq; a logpoint's
+ * also with its names (pid, comm, registers) read as in eBPF. */
+static bool condition_true(const struct bp *b)
 {
+    const char *cond = b->condition;
     if (!cond || !*cond)
         return true;
     char err[256];
-    char *v = gdb_eval(err, sizeof err, "%s", cond);
+    struct gdbexpr_event ev;
+    if (b->log_message)
+        ev = logpoint_event();
+    char *gdb_cond = gdbexpr_rewrite(cond, b->log_message ? &ev : 0);
+    char *v = gdb_eval(err, sizeof err, "%s", gdb_cond);
+    free(gdb_cond);
     if (!v) {
         dap_output("stderr", "osdbg: breakpoint condition '%s': %s (stopping)\n", cond, err);
         return true;
@@ -496,7 +512,7 @@ void session_on_stopped(struct mi_record *rec)
                 return;
             }
             aspace_sync_symbols();
-            if (!condition_true(bp->condition)) {
+            if (!condition_true(bp)) {
                 resume_silently();
                 return;
             }

@@ -874,6 +874,32 @@ test('a breakpoint where an eBPF probe sits: the instruction under the probe sti
   await dc.waitForEvent('terminated', 20000);
 });
 
+test('GDB logpoints and conditions read like the eBPF ones: text compared with a string, {comm}, {pid}, registers', async (t) => {
+  // ebpfLogpoints: false makes every logpoint a GDB one; the breakpoint
+  // (not a logpoint) has a text condition too.  GDB alone cannot compare
+  // a char array with a string (it wants the target's malloc).
+  const execSeenLine = lineOf('kernel/sysproc.c', 'struct proc *p = myproc();', lineOf('kernel/sysproc.c', 'long sys_exec(void)'));
+  const execLine = lineOf('kernel/sysproc.c', 'err = kexec(path, argv);');
+  const stops = [];
+  const { dc, output } = await startSession(t, { bootArgs: 'run=matrix,hello', ebpfLogpoints: false }, async (dc) => {
+    dc.on('stopped', (e) => stops.push(e));
+    await dc.setBreakpointsRequest({ source: { path: src('kernel/sysproc.c') }, breakpoints: [
+      { line: execSeenLine, logMessage: 'exec of hello by {comm}/{pid}, a0={a0}', condition: 'path == "hello" && comm == "init"' },
+      { line: execLine, condition: '"matrix" != path' }] });
+  });
+  const stop = await waitStopped(dc);
+  const frame = (await dc.stackTraceRequest({ threadId: stop.body.threadId ?? 1, levels: 1 })).body.stackFrames[0];
+  assert.equal(frame.line, execLine);
+  await dc.continueRequest({ threadId: 1 });
+  await dc.waitForEvent('terminated', 30000);
+  const text = output.join('');
+  // init's child (still named init) execs hello: the pid hello prints.
+  const helloPid = text.match(/Hello, world! \(pid (\d+)\)/)[1];
+  assert.deepEqual(text.match(/exec of hello by [^\n]*\n/g), [`exec of hello by init/${helloPid}, a0=0x0\n`], text);
+  assert.equal(stops.length, 1, 'the breakpoint stopped for hello only');
+  assert.doesNotMatch(text, /breakpoint condition/);
+});
+
 /* A kernel function's address and size (nm) and its bytes in the ELF file
  * (objcopy): what the code must be again after every probe is detached. */
 function kernelFunction(name) {
