@@ -1,6 +1,6 @@
 #include "gdbexpr.h"
 #include "buf.h"
-#include "logprog.h"
+#include "rvregs.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -92,7 +92,7 @@ static void rewrite_names(const char *s, const struct gdbexpr_event *ev, struct 
                 put_str(out, num);
             } else if (plain && (!strcmp(word, "zero") || !strcmp(word, "x0"))) {
                 put_str(out, "0");
-            } else if (plain && logprog_reg_index(s, n) >= 0) {
+            } else if (plain && rv_reg_index(s, n) >= 0) {
                 buf_append(out, "$", 1);
                 buf_append(out, s, n);
             } else {

@@ -1,18 +1,14 @@
 # Conditions and logpoint expressions rewritten for GDB (adapter/gdbexpr.c)
-# and their unit tests.  logprog.c brings the register names (and its own
-# dependencies).
-GDBEXPR_TEST_SRCS := tests/adapter/test_gdbexpr.c adapter/gdbexpr.c adapter/buf.c \
-                     adapter/logprog.c adapter/bpfgen.c adapter/builtins.c adapter/bpfobj.c \
-                     adapter/paths.c adapter/varloc.c adapter/debuginfo.c
+# and their unit tests.
+GDBEXPR_TEST_SRCS := tests/adapter/test_gdbexpr.c adapter/gdbexpr.c adapter/rvregs.c adapter/buf.c
+GDBEXPR_TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
+                       -fno-omit-frame-pointer -fsanitize=address,undefined \
+                       -fno-sanitize-recover=undefined -Iadapter -Iinclude
 
-GDBEXPR_TEST_CFLAGS = $(LOGPROG_TEST_CFLAGS)
-
-$(B)/tests/test_gdbexpr: $(GDBEXPR_TEST_SRCS) $(wildcard adapter/*.h) adapter/gdbexpr.mk \
-		$(B)/ebpf/asan/libebpf.a
+$(B)/tests/test_gdbexpr: $(GDBEXPR_TEST_SRCS) $(wildcard adapter/*.h) adapter/gdbexpr.mk
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	$(Q)gcc $(GDBEXPR_TEST_CFLAGS) $(GDBEXPR_TEST_SRCS) $(B)/ebpf/asan/libebpf.a \
-		-ldw -lelf -liberty -lcmocka -o $@
+	$(Q)gcc $(GDBEXPR_TEST_CFLAGS) $(GDBEXPR_TEST_SRCS) -lcmocka -o $@
 
 ALL_TARGETS += $(B)/tests/test_gdbexpr
 

@@ -6,6 +6,7 @@
  * live until the target runs again.
  */
 #include "gdb.h"
+#include "rvregs.h"
 #include "requests.h"
 #include "session.h"
 #include "tracecmd.h"
@@ -233,10 +234,6 @@ static void locals(json_t *req, int level)
 
 /* The registers a kernel developer looks at first, then the privilege
  * state (QEMU's $priv and the supervisor CSRs), with decoded fields. */
-static const char *const gprs[] = {"pc", "ra", "sp",  "gp",  "tp", "t0", "t1", "t2",
-                                   "s0", "s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
-                                   "a6", "a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
-                                   "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
 static const char *const csrs[] = {"priv",  "satp",  "sstatus",  "scause", "sepc",
                                    "stval", "stvec", "sscratch", "sie",    "sip"};
 
@@ -312,10 +309,10 @@ static void registers(json_t *req, int level)
     json_t *vars = json_array();
     char text[160];
     unsigned long long v;
-    for (size_t i = 0; i < sizeof gprs / sizeof gprs[0]; i++) {
-        if (read_reg(gprs[i], &v)) {
+    for (size_t i = 0; i < 32; i++) {
+        if (read_reg(rv_reg_names[i], &v)) {
             snprintf(text, sizeof text, "0x%016llx", v);
-            json_array_append_new(vars, reg_var(gprs[i], text));
+            json_array_append_new(vars, reg_var(rv_reg_names[i], text));
         }
     }
     for (size_t i = 0; i < sizeof csrs / sizeof csrs[0]; i++) {

@@ -14,6 +14,7 @@
  *   fp-416              the hits map's key
  */
 #include "logprog.h"
+#include "rvregs.h"
 #include "debuginfo.h"
 #include "varloc.h"
 
@@ -30,28 +31,6 @@
 #define TEXT_READ    24
 #define KEY_OFF      (-416)
 #define RINGBUF_SIZE (16 * 1024)
-
-/* ---- registers ---- */
-
-static const char *const reg_names[32] = {"pc", "ra", "sp",  "gp",  "tp", "t0", "t1", "t2",
-                                          "s0", "s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
-                                          "a6", "a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
-                                          "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
-
-int logprog_reg_index(const char *name, size_t n)
-{
-    for (int i = 0; i < 32; i++)
-        if (strlen(reg_names[i]) == n && strncmp(reg_names[i], name, n) == 0)
-            return i;
-    if (n == 2 && strncmp(name, "fp", 2) == 0)
-        return 8;
-    if (n >= 2 && n <= 3 && name[0] == 'x' && isdigit((unsigned char)name[1])) {
-        int v = atoi(name + 1);
-        if ((n == 2 || isdigit((unsigned char)name[2])) && v >= 1 && v < 32)
-            return v;
-    }
-    return -1;
-}
 
 /* ---- expressions ---- */
 
@@ -324,7 +303,7 @@ static struct xnode *parse_value(struct parser *ps)
         return node(X_COMM);
     if (!strcmp(name, "time"))
         return node(X_TIME);
-    int reg = logprog_reg_index(name, strlen(name));
+    int reg = rv_reg_index(name, strlen(name));
     if (reg >= 0) {
         struct xnode *x = node(X_REG);
         x->reg = reg;

@@ -97,7 +97,5 @@ int logprog_compile(struct logprog *lp, const char *message, const char *conditi
 char *logprog_format(const struct logprog *lp, const void *data, size_t len, uint32_t pid,
                      const char *comm, double seconds);
 void logprog_free(struct logprog *lp);
-/* A RISC-V register name (pc ra sp ... t6, fp, x1-x31) as a pt_regs slot, or -1. */
-int logprog_reg_index(const char *name, size_t n);
 
 #endif

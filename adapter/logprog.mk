@@ -1,7 +1,7 @@
 # The adapter's eBPF code generators (logpoints, built-in programs, their
 # ELF objects) and their unit tests: the generated objects are loaded,
 # verified and run by the project's runtime (ebpf/, host ASan build).
-LOGPROG_TEST_SRCS := tests/adapter/test_logprog.c adapter/logprog.c adapter/bpfgen.c \
+LOGPROG_TEST_SRCS := tests/adapter/test_logprog.c adapter/logprog.c adapter/rvregs.c adapter/bpfgen.c \
                      adapter/builtins.c adapter/bpfobj.c adapter/paths.c adapter/varloc.c \
                      adapter/debuginfo.c
 LOGPROG_TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \

@@ -14,7 +14,7 @@
 #include "dap.h"
 #include "gdb.h"
 #include "gdbexpr.h"
-#include "logprog.h"
+#include "rvregs.h"
 #include "loop.h"
 #include "qemu.h"
 
@@ -364,7 +364,7 @@ static char *log_value(const char *expr, char *err, size_t errlen)
     if (sscanf(expr, " %63[A-Za-z0-9_] %c", name, &(char){0}) == 1) {
         if (!strcmp(name, "comm"))
             return strdup(ev.comm);
-        if (logprog_reg_index(name, strlen(name)) >= 0 && gdb_eval_u64(&v, "$%s", name)) {
+        if (rv_reg_index(name, strlen(name)) >= 0 && gdb_eval_u64(&v, "$%s", name)) {
             snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)v);
             return strdup(buf);
         }

@@ -1,4 +1,5 @@
 #include "xstack.h"
+#include "rvregs.h"
 #include "dap.h"
 #include "gdb.h"
 #include "session.h"
@@ -414,14 +415,10 @@ json_t *xstack_frame_variables(int frame_id, bool locals)
     json_t *vars = json_array();
     char value[256];
     if (!locals) {
-        static const char *const names[32] = {"pc", "ra", "sp",  "gp",  "tp", "t0", "t1", "t2",
-                                              "s0", "s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
-                                              "a6", "a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
-                                              "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
         for (int r = 0; r < 32; r++) {
             snprintf(value, sizeof value, "0x%016llx", (unsigned long long)sn->regs[r]);
-            json_array_append_new(vars, json_pack("{s:s, s:s, s:i}", "name", names[r], "value",
-                                                  value, "variablesReference", 0));
+            json_array_append_new(vars, json_pack("{s:s, s:s, s:i}", "name", rv_reg_names[r],
+                                                  "value", value, "variablesReference", 0));
         }
         return vars;
     }

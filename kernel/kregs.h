@@ -14,15 +14,11 @@
 
 #ifndef __ASSEMBLER__
 #include "types.h"
+#include <osdbg/gpr.h>
 
 struct kregs {
     uint64_t pc;
-    uint64_t ra, sp, gp, tp;
-    uint64_t t0, t1, t2;
-    uint64_t s0, s1;
-    uint64_t a0, a1, a2, a3, a4, a5, a6, a7;
-    uint64_t s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
-    uint64_t t3, t4, t5, t6;
+    OSDBG_GPR_LIST(OSDBG_GPR_U64)
 };
 _Static_assert(sizeof(struct kregs) == KREGS_SIZE, "kregs layout");
 #endif

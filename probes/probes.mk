@@ -10,7 +10,7 @@
 
 RVPROBE_DIR      := $(TOP)/probes
 RVPROBE_LIB_SRCS := $(addprefix $(RVPROBE_DIR)/src/,length.c decode.c execute.c table.c)
-RVPROBE_INCLUDES := -I$(RVPROBE_DIR)/include
+RVPROBE_INCLUDES := -I$(RVPROBE_DIR)/include -I$(TOP)/include
 RVPROBE_HDRS     := $(wildcard $(RVPROBE_DIR)/src/*.h) $(RVPROBE_DIR)/include/rvprobe.h
 
 RVPROBE_WARN     := -Wall -Wextra -Werror

@@ -9,11 +9,12 @@
 #ifndef OSDBG_BPF_TRACING_H
 #define OSDBG_BPF_TRACING_H
 
+#include "../osdbg/gpr.h"
 #include "bpf_helpers.h"
 
 struct pt_regs {
-    unsigned long pc, ra, sp, gp, tp, t0, t1, t2, s0, s1, a0, a1, a2, a3, a4, a5, a6, a7, s2, s3,
-        s4, s5, s6, s7, s8, s9, s10, s11, t3, t4, t5, t6;
+    unsigned long pc;
+    OSDBG_GPR_LIST(OSDBG_GPR_ULONG)
 };
 
 #define PT_REGS_PARM1(x) ((x)->a0)

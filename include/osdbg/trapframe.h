@@ -22,6 +22,7 @@
 #define TF_SIZE          TF_REG(32)
 
 #ifndef __ASSEMBLER__
+#include <osdbg/gpr.h>
 #include <stdint.h>
 
 struct trapframe {
@@ -30,12 +31,7 @@ struct trapframe {
     uint64_t kernel_trap;
     uint64_t epc;
     uint64_t kernel_hartid;
-    uint64_t ra, sp, gp, tp;
-    uint64_t t0, t1, t2;
-    uint64_t s0, s1;
-    uint64_t a0, a1, a2, a3, a4, a5, a6, a7;
-    uint64_t s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
-    uint64_t t3, t4, t5, t6;
+    OSDBG_GPR_LIST(OSDBG_GPR_U64)
 };
 #endif
 
