@@ -61,6 +61,7 @@ void inspect_reset(void)
     free(varobjs);
     varobjs = 0;
     nvarobjs = 0;
+    xstack_forget_children();
 }
 
 static int add_varobj(const char *name)
@@ -363,6 +364,9 @@ void req_variables(json_t *req, json_t *args)
     json_t *vars;
     if (ref >= VAROBJ_BASE && ref - VAROBJ_BASE < nvarobjs) {
         children(req, ref - VAROBJ_BASE);
+    } else if (ref >= XSTACK_CHILD_BASE && (vars = xstack_child_variables(ref))) {
+        /* a struct or array in a frame osdbg unwound itself */
+        dap_respond(req, json_pack("{s:o}", "variables", vars));
     } else if (ref >= 4 && ref < VAROBJ_BASE &&
                (ref % 4 == SCOPE_LOCALS || ref % 4 == SCOPE_REGISTERS) &&
                (vars = xstack_frame_variables(ref / 4, ref % 4 == SCOPE_LOCALS))) {

@@ -126,11 +126,22 @@ static void append(char *buf, size_t len, const char *s)
 static void type_name(Dwarf_Die *t, char *buf, size_t len, int depth)
 {
     const char *name = dwarf_diename(t);
+    int tag = dwarf_tag(t);
     if (name) {
+        /* C says "struct proc" where Rust says "Fib" (GDB's whatis too). */
+        Dwarf_Die cu;
+        int lang = dwarf_diecu(t, &cu, 0, 0) ? dwarf_srclang(&cu) : -1;
+        bool c =
+            lang == DW_LANG_C || lang == DW_LANG_C89 || lang == DW_LANG_C99 || lang == DW_LANG_C11;
+        if (c && tag == DW_TAG_structure_type)
+            append(buf, len, "struct ");
+        else if (c && tag == DW_TAG_union_type)
+            append(buf, len, "union ");
+        else if (c && tag == DW_TAG_enumeration_type)
+            append(buf, len, "enum ");
         append(buf, len, name);
         return;
     }
-    int tag = dwarf_tag(t);
     if (tag == DW_TAG_const_type)
         append(buf, len, "const ");
     else if (tag == DW_TAG_volatile_type)
@@ -698,8 +709,10 @@ static bool find_member(Dwarf_Die *st, const char *member, Dwarf_Die *out, Dwarf
     return false;
 }
 
-int varloc_member(struct debuginfo *di, const struct varloc *base, const char *member,
-                  struct varloc *out, char *why, size_t whylen)
+/* The struct (or union) type that base is or points to, its definition if
+ * base's unit only declares it; -1 with a reason. */
+static int struct_of(struct debuginfo *di, const struct varloc *base, const char *member,
+                     Dwarf_Die *out, char *why, size_t whylen)
 {
     Dwarf *dw = debuginfo_dwarf(di);
     Dwarf_Die bt, pointee, st;
@@ -738,6 +751,16 @@ int varloc_member(struct debuginfo *di, const struct varloc *base, const char *m
         if (!found)
             return fail(why, whylen, "struct %s is only declared", tag_name ? tag_name : "?");
     }
+    *out = st;
+    return 0;
+}
+
+int varloc_member(struct debuginfo *di, const struct varloc *base, const char *member,
+                  struct varloc *out, char *why, size_t whylen)
+{
+    Dwarf_Die st;
+    if (struct_of(di, base, member, &st, why, whylen) < 0)
+        return -1;
     Dwarf_Die m;
     Dwarf_Word off = 0;
     if (!find_member(&st, member, &m, &off))
@@ -751,6 +774,36 @@ int varloc_member(struct debuginfo *di, const struct varloc *base, const char *m
     out->reg = -1;
     out->offset = (int64_t)off;
     return 0;
+}
+
+/* The names of st's members in order, those of an anonymous struct or
+ * union member in its place. */
+static int member_names(Dwarf_Die *st, char names[][VARLOC_NAME_MAX], int n, int max)
+{
+    Dwarf_Die m;
+    if (dwarf_child(st, &m) != 0)
+        return n;
+    do {
+        if (dwarf_tag(&m) != DW_TAG_member || n >= max)
+            continue;
+        const char *name = dwarf_diename(&m);
+        Dwarf_Die mt, peeled;
+        if (name)
+            snprintf(names[n++], VARLOC_NAME_MAX, "%s", name);
+        else if (type_of(&m, &mt) && dwarf_peel_type(&mt, &peeled) == 0)
+            n = member_names(&peeled, names, n, max);
+    } while (dwarf_siblingof(&m, &m) == 0);
+    return n;
+}
+
+int varloc_member_names(struct debuginfo *di, const struct varloc *base,
+                        char names[][VARLOC_NAME_MAX], int max)
+{
+    Dwarf_Die st;
+    char why[160];
+    if (struct_of(di, base, "", &st, why, sizeof why) < 0)
+        return -1;
+    return member_names(&st, names, 0, max);
 }
 
 int varloc_index(struct debuginfo *di, const struct varloc *base, struct varloc *out, char *why,

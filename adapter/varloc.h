@@ -70,6 +70,13 @@ int varloc_find(struct debuginfo *di, uint64_t pc, const char *name, struct varl
 int varloc_member(struct debuginfo *di, const struct varloc *base, const char *member,
                   struct varloc *out, char *why, size_t whylen);
 
+/* The names of the members of base's struct (base as for varloc_member),
+ * in declaration order, at most max; their number, or -1 if base is
+ * neither a struct nor a pointer to one. */
+#define VARLOC_NAME_MAX 64
+int varloc_member_names(struct debuginfo *di, const struct varloc *base,
+                        char names[][VARLOC_NAME_MAX], int max);
+
 /* The type of an element of base, an array (a[i]: what is left after one
  * more dimension) or a pointer (p[i]); its step is base->elem_size.
  * out->kind is VARLOC_MEM with reg -1 and offset 0.  -1 with a reason if
@@ -80,7 +87,6 @@ int varloc_index(struct debuginfo *di, const struct varloc *base, struct varloc 
 /* The names of the variables and parameters visible at pc in its function
  * (innermost block first, an inner name hiding an outer one), at most max;
  * their number.  Globals are not listed. */
-#define VARLOC_NAME_MAX 64
 int varloc_names(struct debuginfo *di, uint64_t pc, char names[][VARLOC_NAME_MAX], int max);
 
 #endif

@@ -369,6 +369,31 @@ static void text_at(struct walk_ctx *w, uint64_t va, size_t max, char *out, size
 }
 
 /* One variable's value in a frame, as the Locals view shows it. */
+/* A struct or array of one of these frames, at an address of its
+ * program's memory, that the editor may expand: XSTACK_CHILD_BASE + its
+ * index is its variablesReference, until the next stop. */
+#define MAX_CHILDREN       512
+#define MAX_ELEMENTS_SHOWN 64
+static struct child {
+    int frame_id;
+    struct varloc v;
+    uint64_t addr;
+} children[MAX_CHILDREN];
+static int nchildren;
+
+static int child_ref(int frame_id, const struct varloc *v, uint64_t addr)
+{
+    if (nchildren == MAX_CHILDREN)
+        return 0;
+    children[nchildren] = (struct child){frame_id, *v, addr};
+    return XSTACK_CHILD_BASE + nchildren++;
+}
+
+void xstack_forget_children(void)
+{
+    nchildren = 0;
+}
+
 static void value_of(struct debuginfo *di, struct snapshot *sn, struct walk_ctx *w,
                      const struct varloc *v, char *out, size_t cap)
 {
@@ -381,7 +406,8 @@ static void value_of(struct debuginfo *di, struct snapshot *sn, struct walk_ctx 
         if (v->is_string && v->kind != VARLOC_REG)
             text_at(w, addr, v->count ? v->count : 63, out, cap);
         else
-            snprintf(out, cap, "{...} (%s at 0x%llx)", v->type_name, (unsigned long long)addr);
+            snprintf(out, cap, "%s (%s at 0x%llx)", v->shape == VARLOC_ARRAY ? "[...]" : "{...}",
+                     v->type_name, (unsigned long long)addr);
         return;
     }
     if (v->kind == VARLOC_REG)
@@ -405,6 +431,67 @@ static void value_of(struct debuginfo *di, struct snapshot *sn, struct walk_ctx 
         snprintf(out, cap, "%llu", (unsigned long long)raw);
     }
     (void)di;
+}
+
+/* A child reference for a struct or array (not text) in memory, else 0. */
+static int expandable(struct snapshot *sn, const struct varloc *v)
+{
+    if (v->shape == VARLOC_SCALAR || v->is_string || v->kind == VARLOC_REG)
+        return 0;
+    uint64_t addr = v->kind == VARLOC_ADDR ? v->addr : sn->regs[v->reg] + (uint64_t)v->offset;
+    return child_ref(sn->id, v, addr);
+}
+
+/* One member or element at addr: name, value, and its own reference. */
+static json_t *child_variable(struct debuginfo *di, struct snapshot *sn, struct walk_ctx *w,
+                              const char *name, struct varloc *m, uint64_t addr)
+{
+    char value[256];
+    m->kind = VARLOC_ADDR;
+    m->addr = addr;
+    value_of(di, sn, w, m, value, sizeof value);
+    return json_pack("{s:s, s:s, s:s, s:i}", "name", name, "value", value, "type", m->type_name,
+                     "variablesReference", expandable(sn, m));
+}
+
+json_t *xstack_child_variables(int ref)
+{
+    int k = ref - XSTACK_CHILD_BASE;
+    if (k < 0 || k >= nchildren)
+        return 0;
+    struct child c = children[k]; /* children[] grows while we list */
+    struct snapshot *sn = snapshot_of(c.frame_id);
+    struct debuginfo *di = sn ? user_debuginfo(sn->program) : 0;
+    if (!di)
+        return 0;
+    json_t *vars = json_array();
+    struct walk_ctx w = {sn->root};
+    char why[200];
+    struct varloc m;
+    phys_begin();
+    if (c.v.shape == VARLOC_ARRAY) {
+        uint64_t n = c.v.count < MAX_ELEMENTS_SHOWN ? c.v.count : MAX_ELEMENTS_SHOWN;
+        for (uint64_t i = 0; i < n && varloc_index(di, &c.v, &m, why, sizeof why) == 0; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "[%llu]", (unsigned long long)i);
+            json_array_append_new(vars,
+                                  child_variable(di, sn, &w, name, &m, c.addr + i * c.v.elem_size));
+        }
+    } else {
+        char names[128][VARLOC_NAME_MAX];
+        int n = varloc_member_names(di, &c.v, names, 128);
+        for (int i = 0; i < n; i++) {
+            if (varloc_member(di, &c.v, names[i], &m, why, sizeof why) < 0) {
+                json_array_append_new(vars, json_pack("{s:s, s:s, s:i}", "name", names[i], "value",
+                                                      why, "variablesReference", 0));
+                continue;
+            }
+            json_array_append_new(
+                vars, child_variable(di, sn, &w, names[i], &m, c.addr + (uint64_t)m.offset));
+        }
+    }
+    phys_end();
+    return vars;
 }
 
 json_t *xstack_frame_variables(int frame_id, bool locals)
@@ -436,14 +523,16 @@ json_t *xstack_frame_variables(int frame_id, bool locals)
         char why[200];
         why[0] = 0;
         const char *type = "";
+        int ref = 0;
         if (varloc_find(di, where, names[i], &v, why, sizeof why) < 0) {
             snprintf(value, sizeof value, "<%.200s>", why);
         } else {
             value_of(di, sn, &w, &v, value, sizeof value);
             type = v.type_name;
+            ref = expandable(sn, &v);
         }
         json_array_append_new(vars, json_pack("{s:s, s:s, s:s, s:i}", "name", names[i], "value",
-                                              value, "type", type, "variablesReference", 0));
+                                              value, "type", type, "variablesReference", ref));
     }
     phys_end();
     return vars;

@@ -39,6 +39,16 @@ async function startSession(t, launchArgs, setup = async () => {}) {
   return { dc, output };
 }
 
+// Wait until pred() holds (polling), or fail naming what and showing the
+// session's output so far.
+function waitUntil(output) {
+  return async (pred, what, ms = 15000) => {
+    const end = Date.now() + ms;
+    while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(pred(), `${what}\n${output.join('')}`);
+  };
+}
+
 function waitStopped(dc, ms = 20000) {
   return dc.waitForEvent('stopped', ms);
 }
@@ -666,11 +676,7 @@ test('trace in the debug console: eBPF probes whose hits print while the OS runs
   const u = await dc.evaluateRequest({ expression: `trace uprobe matrix:matrix.c:${accLine}`, context: 'repl' });
   const uid = u.body.result.match(/^probe (\d+) attached/)[1];
   await dc.customRequest('consoleInput', { text: 'hello\n' });
-  const until = async (pred, what) => {
-    const end = Date.now() + 15000;
-    while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(pred(), `${what}\n${output.join('')}`);
-  };
+  const until = waitUntil(output);
   await until(() => output.join('').includes(`[trace ${kid}] hello/`), 'a sys_write hit from hello');
   assert.match(output.join(''), new RegExp(`\\[trace ${kid}\\] hello/\\d+ sys_write sysfile.c:\\d+ pc=0x`));
   await dc.customRequest('consoleInput', { text: 'matrix\n' });
@@ -770,11 +776,7 @@ test('an eBPF logpoint\'s lines that arrive while the adapter waits for a side-s
       breakpoints: [{ line: writeLine, logMessage: 'held? {comm}' }] });
   });
   const text = () => output.join('');
-  const until = async (pred, what, ms = 15000) => {
-    const end = Date.now() + ms;
-    while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(pred(), `${what}\n${text()}`);
-  };
+  const until = waitUntil(output);
   await until(() => text().includes('$ '), 'the shell\'s prompt');
   // Output events, not console text: the prompt "$ " has no newline.
   const lines = () => output.filter((o) => /^(held\? \w+\n)+$/.test(o)).join('').split('\n').length - 1;
@@ -844,11 +846,7 @@ test('a breakpoint where an eBPF probe sits: the instruction under the probe sti
   // kernel would panic, hello be killed.
   const { dc, output } = await startSession(t, {});
   const text = () => output.join('');
-  const until = async (pred, what) => {
-    const end = Date.now() + 15000;
-    while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(pred(), `${what}\n${text()}`);
-  };
+  const until = waitUntil(output);
   await until(() => text().includes('$ '), 'shell prompt');
   const k = (await dc.evaluateRequest({ expression: 'trace kprobe sys_getpid', context: 'repl' })).body.result;
   const kaddr = k.match(/ at (0x[0-9a-f]+) in sys_getpid/)[1];
@@ -917,11 +915,7 @@ function kernelFunction(name) {
 test('probes of every kind and eBPF logpoints leave the kernel code byte-identical after detach', async (t) => {
   const { dc, output } = await startSession(t, {});
   const text = () => output.join('');
-  const until = async (pred, what) => {
-    const end = Date.now() + 15000;
-    while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(pred(), `${what}\n${text()}`);
-  };
+  const until = waitUntil(output);
   await until(() => text().includes('$ '), 'shell prompt');
   const fns = ['sys_getpid', 'sys_write', 'sys_read'].map(kernelFunction);
   const read = async (f) => [...Buffer.from((await dc.customRequest('readMemory',
@@ -1033,6 +1027,51 @@ test('a uretprobe does not cut the call stack: the caller comes from the probe\'
   assert.match(output.join(''), /hello\/\d+ main returned a0=0x0 \(to 0x[0-9a-f]+\)/);
   await dc.customRequest('consoleInput', { text: 'exit\n' });
   await dc.waitForEvent('terminated', 20000);
+});
+
+test('a program\'s frames below the kernel\'s: its struct and array locals expand, member by member, element by element', async (t) => {
+  // Stopped in sys_bpf for bpftest's first map_create(): its struct
+  // bpf_attr_map_create a = {type, key, value, max, 0, 0, 0, "bpftest"}
+  // (user/bpftest.c) lives on the program's stack, read through its page table.
+  const bpfLine = lineOf('kernel/bpf.c', 'int cmd = (int)argraw(0);', lineOf('kernel/bpf.c', 'long sys_bpf(void)'));
+  const { dc } = await startSession(t, { bootArgs: 'run=bpftest,forktest' }, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src('kernel/bpf.c') }, breakpoints: [{ line: bpfLine }] });
+  });
+  const localsOf = async (frameName) => {
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    const f = st.body.stackFrames.find((x) => x.name === frameName);
+    assert.ok(f, st.body.stackFrames.map((x) => x.name).join(', '));
+    const scopes = await dc.scopesRequest({ frameId: f.id });
+    return (await dc.variablesRequest({ variablesReference: scopes.body.scopes[0].variablesReference })).body.variables;
+  };
+  const expand = async (v) => {
+    assert.ok(v.variablesReference > 0, `${v.name} expands: ${JSON.stringify(v)}`);
+    return Object.fromEntries((await dc.variablesRequest({ variablesReference: v.variablesReference })).body.variables.map((x) => [x.name, x]));
+  };
+  await waitStopped(dc);
+  const a = (await localsOf('map_create [bpftest]')).find((v) => v.name === 'a');
+  assert.match(a.value, /^\{\.\.\.\} \(struct bpf_attr_map_create at 0x[0-9a-f]+\)$/);
+  const m = await expand(a);
+  const hash = fs.readFileSync(path.join(ROOT, 'include', 'osdbg', 'bpf_ids.h'), 'utf8').match(/#define BPF_MAP_TYPE_HASH\s+(\d+)/)[1];
+  assert.deepEqual(['map_type', 'key_size', 'value_size', 'max_entries', 'map_flags'].map((k) => m[k].value), [hash, '4', '8', '16', '0']);
+  assert.equal(m.map_name.value, '"bpftest"');
+  // forktest waits for its children: pids[] holds their pids, given in
+  // order after its own (the kernel's pids count up).
+  await dc.setBreakpointsRequest({ source: { path: src('kernel/bpf.c') }, breakpoints: [] });
+  const waitLine = lineOf('kernel/sysproc.c', 'return wait((int)argraw(0), argraw(1));');
+  await dc.setBreakpointsRequest({ source: { path: src('kernel/sysproc.c') }, breakpoints: [{ line: waitLine }] });
+  await dc.continueRequest({ threadId: 1 });
+  let stop = await waitStopped(dc);
+  while (!/^forktest\//.test(stop.body.description)) { // init waits too
+    await dc.continueRequest({ threadId: 1 });
+    stop = await waitStopped(dc);
+  }
+  const locals = await localsOf('main [forktest]');
+  const me = Number(locals.find((v) => v.name === 'me').value);
+  const pids = await expand(locals.find((v) => v.name === 'pids'));
+  const nchild = Number(fs.readFileSync(src('user/forktest.c'), 'utf8').match(/#define NCHILD (\d+)/)[1]);
+  assert.deepEqual(Object.keys(pids), [...Array(nchild).keys()].map((i) => `[${i}]`));
+  assert.deepEqual(Object.values(pids).map((v) => Number(v.value)), [...Array(nchild).keys()].map((i) => me + 1 + i));
 });
 
 test('a child forked without exec keeps its program\'s breakpoints after its parent exits (orphan)', async (t) => {
