@@ -14,12 +14,21 @@ _entry:
         addi t1, a0, 1
         mul t0, t0, t1
         add sp, sp, t0
-        // zero .bss (boot_stack itself is in .bss but not yet in use below sp)
+        // zero .bss (boot_stack itself is in .bss but not yet in use below sp),
+        // 64 bytes a turn: its 6 MB (eBPF arenas) are 3.1 M instructions 8 bytes
+        // at a time, 1 M this way
         la t0, bss_start
         la t1, bss_end
 1:      bgeu t0, t1, 2f
         sd zero, 0(t0)
-        addi t0, t0, 8
+        sd zero, 8(t0)
+        sd zero, 16(t0)
+        sd zero, 24(t0)
+        sd zero, 32(t0)
+        sd zero, 40(t0)
+        sd zero, 48(t0)
+        sd zero, 56(t0)
+        addi t0, t0, 64
         j 1b
 2:      call kmain
 3:      wfi
