@@ -10,6 +10,7 @@
 #include "loop.h"
 #include "qemu.h"
 #include "session.h"
+#include "siderelay.h"
 #include "tracecmd.h"
 
 #include <stdio.h>
@@ -120,6 +121,7 @@ static void finish_session(void)
     if (terminated_sent)
         return;
     terminated_sent = true;
+    siderelay_stop();
     tracecmd_close();
     gdb_stop();
     qemu_stop();
@@ -241,8 +243,18 @@ static void open_console_terminal(void)
         dap_output("stderr", "osdbg: no console terminal: %s\n", err);
         console[0] = 0;
     }
+    /* The debug channel, shared with terminals: osdbg trace --socket <it>. */
+    char relay[4200];
+    snprintf(relay, sizeof relay, "%s/trace.sock", qemu_socket_dir());
+    if (siderelay_start(relay, err, sizeof err) < 0) {
+        dap_output("stderr", "osdbg: no trace socket: %s\n", err);
+        relay[0] = 0;
+    }
     dap_output("console", "osdbg: %s; gdbstub %s, debug channel %s, console %s\n", S.profile->name,
                qemu_gdb_socket(), qemu_side_socket(), console);
+    if (relay[0])
+        dap_output("console", "osdbg: trace from a terminal: osdbg trace --socket %s kprobe ...\n",
+                   relay);
     if (S.supports_run_in_terminal && console[0]) {
         char self[4096];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -292,6 +304,7 @@ static void req_restart(json_t *req, json_t *args)
         dap_error(req, "restart: only a launched session can be restarted");
         return;
     }
+    siderelay_stop();
     tracecmd_close();
     gdb_stop();
     console_relay_stop();

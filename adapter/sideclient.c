@@ -122,8 +122,9 @@ long side_request_bin(struct side_client *c, const void *payload, size_t len, ch
         if (pump(c, 50) < 0)
             break;
     if (c->late) {
-        snprintf(err, errlen, "the side-stub still owes the answer to an earlier request "
-                              "(is the OS stopped?)");
+        snprintf(err, errlen,
+                 "the side-stub still owes the answer to an earlier request "
+                 "(is the OS stopped?)");
         return -1;
     }
     c->framed_len = ss_frame('$', payload, len, c->framed, sizeof c->framed);
@@ -192,7 +193,8 @@ struct side_client *side_connect(const char *path, side_event_fn on_event, void 
         else if (strstr(err, "no reply"))
             snprintf(err, errlen,
                      "%s does not answer: the OS is stopped or still booting, or another osdbg "
-                     "holds its side channel (QEMU serves one client at a time)",
+                     "holds its side channel (QEMU serves one client at a time; a debug "
+                     "session prints a trace socket that shares it)",
                      path);
         side_close(c);
         return 0;

@@ -29,6 +29,7 @@
 #include "qemu.h"
 #include "session.h"
 #include "sideclient.h"
+#include "siderelay.h"
 #include "tprobe.h"
 
 #include <osdbg/sidestub_proto.h>
@@ -85,6 +86,8 @@ static void on_event(const struct ss_event *ev, uint64_t lost, void *arg)
     if (logpoint_event(ev))
         return;
     flush_logpoint_lines(); /* in the order the events came */
+    if (siderelay_event(ev)) /* a probe of `osdbg trace` in a terminal */
+        return;
     (void)seconds_of(ev); /* {time} counts from the first event of any probe */
     for (int i = 0; i < ntraces; i++) {
         if (traces[i].id != (int)ev->probe)
@@ -122,6 +125,11 @@ static bool connect_side(char *err, size_t errlen)
     side_fd = side_fd_of(side);
     loop_watch(side_fd, on_side_readable, 0);
     return true;
+}
+
+struct side_client *tracecmd_side(char *err, size_t errlen)
+{
+    return connect_side(err, errlen) ? side : 0;
 }
 
 void tracecmd_close(void)

@@ -31,5 +31,9 @@ bool logpoints_wanted(void);
 void logpoints_resumed(void);
 /* The session ends: close the side channel. */
 void tracecmd_close(void);
+struct side_client;
+/* The adapter's connection to the side-stub, made if need be (the relay
+ * of siderelay.c shares it); 0 with a reason. */
+struct side_client *tracecmd_side(char *err, size_t errlen);
 
 #endif

@@ -1074,6 +1074,42 @@ test('a program\'s frames below the kernel\'s: its struct and array locals expan
   assert.deepEqual(Object.values(pids).map((v) => Number(v.value)), [...Array(nchild).keys()].map((i) => me + 1 + i));
 });
 
+test('osdbg trace in a terminal next to a debug session: the trace socket shares the OS\'s debug channel', async (t) => {
+  // The session holds QEMU's side-stub socket (its eBPF logpoint); a
+  // terminal's osdbg trace joins through the socket the adapter prints.
+  const writeLine = lineOf('kernel/sysfile.c', 'return file_write(f, argraw(1), (long)argraw(2));');
+  const { dc, output } = await startSession(t, {}, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') },
+      breakpoints: [{ line: writeLine, logMessage: 'session sees a write by {comm}' }] });
+  });
+  const until = waitUntil(output);
+  await until(() => output.join('').includes('$ '), 'shell prompt');
+  const relay = output.join('').match(/osdbg trace --socket (\S+) /)[1];
+  const tr = spawn(OSDBG, ['trace', '--socket', relay, '--duration', '3', 'kprobe', 'sys_getpid', 'count'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => tr.kill('SIGKILL'));
+  let trOut = '', trErr = '';
+  tr.stdout.on('data', (d) => { trOut += d; });
+  tr.stderr.on('data', (d) => { trErr += d; });
+  const closed = new Promise((res) => tr.on('close', res));
+  await until(() => trErr.includes('tracing'), `trace started: ${trErr}`);
+  assert.equal((await dc.customRequest('osdbg/traceList', {})).body.probes.length, 2, 'the logpoint\'s probe and the terminal\'s');
+  await dc.customRequest('consoleInput', { text: 'sysbench 7\n' });
+  await until(() => /sysbench: 7 getpid\(\) calls \(pid \d+\)/.test(output.join('')), 'sysbench ran');
+  const pid = output.join('').match(/sysbench: 7 getpid\(\) calls \(pid (\d+)\)/)[1];
+  assert.equal(await closed, 0, trErr);
+  assert.match(trOut, new RegExp(`@count\\[sys_getpid\\]:\\npid ${pid}: 7\\n`), trOut + trErr);
+  assert.match(trErr, /osdbg trace: \d+ events, 0 lost/);
+  // The session's logpoint printed all along, and nothing of the terminal's probe.
+  await until(() => output.join('').includes('session sees a write by sysbench\n'), 'the logpoint\'s line');
+  assert.doesNotMatch(output.join(''), /\[trace \d+\]/);
+  // The terminal's probe went with it.
+  const left = (await dc.customRequest('osdbg/traceList', {})).body.probes;
+  assert.equal(left.length, 1, JSON.stringify(left));
+  assert.equal(left[0].program, 'logpoint');
+  await dc.customRequest('consoleInput', { text: 'exit\n' });
+  await dc.waitForEvent('terminated', 20000);
+});
+
 test('a child forked without exec keeps its program\'s breakpoints after its parent exits (orphan)', async (t) => {
   const { dc, output } = await startSession(t, {}, async (dc) => {
     await dc.setBreakpointsRequest({ source: { path: src('user/orphan.c') },

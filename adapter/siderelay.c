@@ -1,0 +1,204 @@
+#include "siderelay.h"
+#include "dap.h"
+#include "loop.h"
+#include "sideclient.h"
+#include "tracecmd.h"
+
+#include <osdbg/sidestub_proto.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define MAX_CLIENTS 4
+#define MAX_OWNED   64 /* probes one client may hold */
+
+static struct client {
+    int fd; /* -1: a free entry */
+    struct ss_rx rx;
+    uint8_t rxbuf[SS_PACKET_SIZE];
+    uint8_t last[SS_FRAME_MAX(SS_PACKET_SIZE)]; /* the last reply, for a '-' */
+    size_t last_len;
+    uint64_t seq; /* its own event numbering: gaps are its losses only */
+    uint32_t owned[MAX_OWNED];
+    int nowned;
+} clients[MAX_CLIENTS];
+
+static int listen_fd = -1;
+static char sock_path[108];
+static bool started; /* clients[] is set up */
+
+static void send_bytes(struct client *c, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return; /* gone: its read side will tell */
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+static void drop_client(struct client *c)
+{
+    char err[256], packet[64], reply[64];
+    struct side_client *side = tracecmd_side(err, sizeof err);
+    for (int i = 0; i < c->nowned && side; i++) {
+        snprintf(packet, sizeof packet, "%s%x", SS_PKT_DETACH, c->owned[i]);
+        if (side_request(side, packet, reply, sizeof reply, 3000, err, sizeof err) < 0)
+            dap_log("relay: detaching probe %u: %s", c->owned[i], err);
+    }
+    loop_unwatch(c->fd);
+    close(c->fd);
+    c->fd = -1;
+}
+
+static bool starts(const uint8_t *p, size_t n, const char *prefix)
+{
+    size_t k = strlen(prefix);
+    return n >= k && memcmp(p, prefix, k) == 0;
+}
+
+/* One request of a client, through the adapter's own connection. */
+static void forward(struct client *c, const uint8_t *payload, size_t len)
+{
+    static char reply[SS_PACKET_SIZE + 1];
+    char err[256];
+    struct side_client *side = tracecmd_side(err, sizeof err);
+    long n = side ? side_request_bin(side, payload, len, reply, sizeof reply, 3000, err, sizeof err)
+                  : -1;
+    if (n < 0) {
+        dap_log("relay: %s", err);
+        n = snprintf(reply, sizeof reply, "E%02x", SS_ERR_BUSY);
+    }
+    /* Which probes are the client's: it gets their events, and they go
+     * with it. */
+    unsigned id;
+    bool attach = starts(payload, len, SS_PKT_TRACE_K) || starts(payload, len, SS_PKT_TRACE_U) ||
+                  starts(payload, len, SS_PKT_ATTACH);
+    if (attach && sscanf(reply, "OK%x", &id) == 1 && c->nowned < MAX_OWNED)
+        c->owned[c->nowned++] = id;
+    if (starts(payload, len, SS_PKT_DETACH) && !strcmp(reply, "OK") &&
+        sscanf((const char *)payload + strlen(SS_PKT_DETACH), "%x", &id) == 1) {
+        for (int i = 0; i < c->nowned; i++)
+            if (c->owned[i] == id)
+                c->owned[i--] = c->owned[--c->nowned];
+    }
+    c->last_len = ss_frame('$', reply, (size_t)n, c->last, sizeof c->last);
+    send_bytes(c, c->last, c->last_len);
+}
+
+static void on_client_readable(int fd, void *data)
+{
+    struct client *c = data;
+    uint8_t buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) {
+        drop_client(c);
+        return;
+    }
+    for (size_t off = 0; off < (size_t)n && c->fd >= 0;) {
+        struct ss_rx_event ev;
+        off += ss_rx_feed(&c->rx, buf + off, (size_t)n - off, &ev);
+        if (ev.ack)
+            send_bytes(c, &ev.ack, 1);
+        if (ev.kind == SS_RX_PACKET)
+            forward(c, ev.data, ev.len);
+        else if (ev.kind == SS_RX_NAK && c->last_len)
+            send_bytes(c, c->last, c->last_len); /* our reply came garbled */
+    }
+}
+
+static void on_accept(int fd, void *data)
+{
+    (void)data;
+    int s = accept4(fd, 0, 0, SOCK_CLOEXEC);
+    if (s < 0)
+        return;
+    struct client *c = 0;
+    for (int i = 0; i < MAX_CLIENTS && !c; i++)
+        if (clients[i].fd < 0)
+            c = &clients[i];
+    if (!c) {
+        close(s);
+        return;
+    }
+    memset(c, 0, sizeof *c);
+    c->fd = s;
+    ss_rx_init(&c->rx, c->rxbuf, sizeof c->rxbuf);
+    loop_watch(s, on_client_readable, c);
+}
+
+int siderelay_start(const char *path, char *err, size_t errlen)
+{
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        clients[i].fd = -1;
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof a.sun_path) {
+        snprintf(err, errlen, "trace socket path too long: %s", path);
+        return -1;
+    }
+    strcpy(a.sun_path, path);
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 4) < 0) {
+        snprintf(err, errlen, "trace socket %s: %s", path, strerror(errno));
+        if (s >= 0)
+            close(s);
+        return -1;
+    }
+    listen_fd = s;
+    started = true;
+    snprintf(sock_path, sizeof sock_path, "%s", path);
+    loop_watch(s, on_accept, 0);
+    return 0;
+}
+
+bool siderelay_event(const struct ss_event *ev)
+{
+    if (!started)
+        return false;
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        struct client *c = &clients[i];
+        for (int k = 0; c->fd >= 0 && k < c->nowned; k++) {
+            if (c->owned[k] != ev->probe)
+                continue;
+            static uint8_t scratch[SS_PACKET_SIZE], frame[SS_FRAME_MAX(SS_PACKET_SIZE)];
+            struct ss_event mine = *ev;
+            mine.seq = c->seq++;
+            size_t n = ss_event_frame(&mine, scratch, sizeof scratch, frame, sizeof frame);
+            /* A client that does not read loses events (its sequence shows
+             * the gap); the adapter does not wait for it. */
+            if (n)
+                send(c->fd, frame, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+            return true;
+        }
+    }
+    return false;
+}
+
+void siderelay_stop(void)
+{
+    if (!started)
+        return;
+    started = false;
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        if (clients[i].fd >= 0) {
+            loop_unwatch(clients[i].fd);
+            close(clients[i].fd);
+            clients[i].fd = -1;
+        }
+    }
+    if (listen_fd >= 0) {
+        loop_unwatch(listen_fd);
+        close(listen_fd);
+        unlink(sock_path);
+        listen_fd = -1;
+    }
+}
