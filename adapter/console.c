@@ -2,6 +2,7 @@
 #include "dap.h"
 #include "loop.h"
 #include "qemu.h"
+#include "usock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -141,19 +141,9 @@ void console_relay_not_coming(void)
 
 int console_relay_start(const char *path, char *err, size_t errlen)
 {
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof a.sun_path) {
-        snprintf(err, errlen, "console socket path too long: %s", path);
+    int s = usock_listen(path, 2, err, errlen);
+    if (s < 0)
         return -1;
-    }
-    strcpy(a.sun_path, path);
-    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 2) < 0) {
-        snprintf(err, errlen, "console socket %s: %s", path, strerror(errno));
-        if (s >= 0)
-            close(s);
-        return -1;
-    }
     listen_fd = s;
     history_total = 0;
     snprintf(sock_path, sizeof sock_path, "%s", path);
@@ -203,15 +193,10 @@ static void restore_terminal(void)
  * Ctrl-] leaves (like telnet). */
 int console_client_main(const char *path)
 {
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof a.sun_path) {
-        fprintf(stderr, "osdbg console: path too long\n");
-        return 2;
-    }
-    strcpy(a.sun_path, path);
-    int s = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (connect(s, (struct sockaddr *)&a, sizeof a) < 0) {
-        fprintf(stderr, "osdbg console: cannot connect to %s: %s\n", path, strerror(errno));
+    char err[256];
+    int s = usock_connect(path, err, sizeof err);
+    if (s < 0) {
+        fprintf(stderr, "osdbg console: %s\n", err);
         return 1;
     }
     if (isatty(0) && tcgetattr(0, &saved) == 0) {

@@ -1,4 +1,5 @@
 #include "sideclient.h"
+#include "usock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -6,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,16 +37,7 @@ static long long now_ms(void)
 
 static void send_all(struct side_client *c, const void *data, size_t len)
 {
-    const char *p = data;
-    while (len) {
-        ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        p += n;
-        len -= (size_t)n;
-    }
+    usock_send_all(c->fd, data, len); /* a peer gone shows on the read side */
 }
 
 static void handle(struct side_client *c, const struct ss_rx_event *ev)
@@ -165,19 +156,9 @@ long side_request_bin(struct side_client *c, const void *payload, size_t len, ch
 struct side_client *side_connect(const char *path, side_event_fn on_event, void *arg, long ms,
                                  char *err, size_t errlen)
 {
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof a.sun_path) {
-        snprintf(err, errlen, "socket path too long: %s", path);
+    int fd = usock_connect(path, err, errlen);
+    if (fd < 0)
         return 0;
-    }
-    strcpy(a.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-        snprintf(err, errlen, "cannot connect to %s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return 0;
-    }
     struct side_client *c = calloc(1, sizeof *c);
     c->fd = fd;
     c->on_event = on_event;

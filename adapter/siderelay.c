@@ -3,15 +3,14 @@
 #include "loop.h"
 #include "sideclient.h"
 #include "tracecmd.h"
+#include "usock.h"
 
 #include <osdbg/sidestub_proto.h>
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #define MAX_CLIENTS 4
@@ -34,16 +33,7 @@ static bool started; /* clients[] is set up */
 
 static void send_bytes(struct client *c, const void *data, size_t len)
 {
-    const char *p = data;
-    while (len) {
-        ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return; /* gone: its read side will tell */
-        p += n;
-        len -= (size_t)n;
-    }
+    usock_send_all(c->fd, data, len); /* gone: its read side will tell */
 }
 
 static void drop_client(struct client *c)
@@ -140,19 +130,9 @@ int siderelay_start(const char *path, char *err, size_t errlen)
 {
     for (int i = 0; i < MAX_CLIENTS; i++)
         clients[i].fd = -1;
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof a.sun_path) {
-        snprintf(err, errlen, "trace socket path too long: %s", path);
+    int s = usock_listen(path, MAX_CLIENTS, err, errlen);
+    if (s < 0)
         return -1;
-    }
-    strcpy(a.sun_path, path);
-    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 4) < 0) {
-        snprintf(err, errlen, "trace socket %s: %s", path, strerror(errno));
-        if (s >= 0)
-            close(s);
-        return -1;
-    }
     listen_fd = s;
     started = true;
     snprintf(sock_path, sizeof sock_path, "%s", path);
