@@ -91,8 +91,33 @@ void dap_error(json_t *req, const char *fmt, ...)
     send_message(msg);
 }
 
+/* The OS's console (category stdout) may leave a line open (a prompt):
+ * any other output then starts on a line of its own, not after the prompt. */
+static bool stdout_line_open;
+
+static void start_output_line(json_t *body)
+{
+    const char *category = json_string_value(json_object_get(body, "category"));
+    const char *text = json_string_value(json_object_get(body, "output"));
+    if (!category || !text || !*text)
+        return;
+    size_t n = strlen(text);
+    if (!strcmp(category, "stdout")) {
+        stdout_line_open = text[n - 1] != '\n';
+    } else if (stdout_line_open && strcmp(category, "telemetry") != 0) {
+        char *fresh = malloc(n + 2);
+        fresh[0] = '\n';
+        memcpy(fresh + 1, text, n + 1);
+        json_object_set_new(body, "output", json_string(fresh));
+        free(fresh);
+        stdout_line_open = false;
+    }
+}
+
 void dap_event(const char *event, json_t *body)
 {
+    if (body && !strcmp(event, "output"))
+        start_output_line(body);
     json_t *msg = json_pack("{s:s, s:s}", "type", "event", "event", event);
     if (body)
         json_object_set_new(msg, "body", body);

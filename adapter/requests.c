@@ -5,6 +5,7 @@
  * end is the adapter's table of contents.
  */
 #include "requests.h"
+#include "buf.h"
 #include "console.h"
 #include "gdb.h"
 #include "loop.h"
@@ -44,7 +45,7 @@ static void req_initialize(json_t *req, json_t *args)
 
 /* Console bytes become "stdout" output events; JSON needs valid UTF-8, so
  * anything else is shown as '?'. */
-static void console_to_output(const char *text, size_t len)
+static void emit_console(const char *text, size_t len)
 {
     char *clean = malloc(len + 1);
     size_t k = 0;
@@ -59,6 +60,45 @@ static void console_to_output(const char *text, size_t len)
     if (k)
         dap_event("output", json_pack("{s:s, s:s}", "category", "stdout", "output", clean));
     free(clean);
+}
+
+/* The console goes out a line at a time: the OS's lines arrive in pieces,
+ * and a logpoint's or trace's line sent between two pieces would land in
+ * the middle of the console's line.  A line the OS leaves unfinished (a
+ * prompt) goes out after CONSOLE_LINE_MS. */
+#define CONSOLE_LINE_MS 50
+static struct buf console_line;
+static long console_line_timer;
+
+static void flush_console_line(void *data)
+{
+    (void)data;
+    console_line_timer = 0;
+    emit_console(console_line.data, console_line.len);
+    console_line.len = 0;
+}
+
+/* The machine is gone: its last, unfinished line now. */
+static void console_line_end(void)
+{
+    if (console_line_timer) {
+        loop_cancel(console_line_timer);
+        flush_console_line(0);
+    }
+}
+
+static void console_to_output(const char *text, size_t len)
+{
+    buf_append(&console_line, text, len);
+    size_t done = console_line.len;
+    while (done && console_line.data[done - 1] != '\n')
+        done--;
+    if (done) {
+        emit_console(console_line.data, done);
+        buf_consume(&console_line, done);
+    }
+    if (console_line.len && !console_line_timer)
+        console_line_timer = loop_timer(CONSOLE_LINE_MS, flush_console_line, 0);
 }
 
 static void on_console(const char *text, size_t len)
@@ -126,6 +166,7 @@ static void finish_session(void)
     gdb_stop();
     qemu_stop();
     console_relay_stop();
+    console_line_end();
     dap_event("terminated", 0);
 }
 
@@ -309,6 +350,7 @@ static void req_restart(json_t *req, json_t *args)
     gdb_stop();
     console_relay_stop();
     qemu_stop();
+    console_line_end();
     S.state = TARGET_NONE;
     inspect_reset();
     session_reset_for_restart();

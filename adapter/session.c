@@ -18,6 +18,7 @@
 #include "loop.h"
 #include "qemu.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -372,6 +373,18 @@ static char *log_value(const char *expr, char *err, size_t errlen)
     char *gdb_expr = gdbexpr_rewrite(expr, &ev);
     char *value = gdb_eval(err, errlen, "%s", gdb_expr);
     free(gdb_expr);
+    /* Text as the eBPF logpoints print it: a char array ("hello", '\000'
+     * <repeats 122 times>) or a char * (0x3fffffcf80 "hello") is its text. */
+    const char *q = value ? value : "";
+    while (*q == '0' || *q == 'x' || isxdigit((unsigned char)*q))
+        q++;
+    if (value &&
+        (value[0] == '"' || (value[0] == '0' && value[1] == 'x' && q[0] == ' ' && q[1] == '"'))) {
+        char text[256];
+        parse_c_string(value, text, sizeof text);
+        free(value);
+        value = strdup(text);
+    }
     return value;
 }
 

@@ -680,17 +680,18 @@ test('trace in the debug console: eBPF probes whose hits print while the OS runs
   await until(() => output.join('').includes(`[trace ${kid}] hello/`), 'a sys_write hit from hello');
   assert.match(output.join(''), new RegExp(`\\[trace ${kid}\\] hello/\\d+ sys_write sysfile.c:\\d+ pc=0x`));
   await dc.customRequest('consoleInput', { text: 'matrix\n' });
-  // Trace lines may arrive in the middle of a console line ("product ch[trace 2] ...\necksum"):
-  // the console's own text is what is left without them.
+  // The console's own text is what is left without the trace lines.
   const consoleText = () => output.join('').replace(/\[trace \d+\] [^\n]*\n/g, '');
   await until(() => consoleText().includes('checksum 896'), 'matrix ran');
-  // Console output (the OS's prompt has no newline) may share a line with a trace line.
   const traced = () => output.join('').split(`[trace ${uid}] `).slice(1).filter((l) => l.startsWith('matrix/'));
   // Events travel after the program's own output, later on a loaded machine.
   await until(() => traced().length >= 64, '64 uprobe lines');
   await new Promise((r) => setTimeout(r, 300));
   const lines = traced();
   assert.equal(lines.length, 64, 'the line runs once per element of the 8x8 product');
+  // Each trace line is a line of its own: never in the middle of a console
+  // line ("product ch[trace 2] ...\necksum"), nor after the prompt "$ ".
+  assert.doesNotMatch(output.join(''), /[^\n]\[trace \d+\]/, output.join(''));
   assert.match(lines[0], new RegExp(`work matrix.c:${accLine} `));
   const list = await dc.evaluateRequest({ expression: 'trace list', context: 'repl' });
   // id, kind, hits (64 = 0x40 in the kernel's reply), program, target as typed
@@ -778,8 +779,9 @@ test('an eBPF logpoint\'s lines that arrive while the adapter waits for a side-s
   const text = () => output.join('');
   const until = waitUntil(output);
   await until(() => text().includes('$ '), 'the shell\'s prompt');
-  // Output events, not console text: the prompt "$ " has no newline.
-  const lines = () => output.filter((o) => /^(held\? \w+\n)+$/.test(o)).join('').split('\n').length - 1;
+  // The logpoint's output events (after the prompt "$ ", which has no
+  // newline, one starts with a line break of its own).
+  const lines = () => output.filter((o) => /^\n?(held\? \w+\n)+$/.test(o)).join('').split('\n').filter(Boolean).length;
   const hits = async () => (await dc.customRequest('osdbg/traceList', {})).body.probes.reduce((n, p) => n + p.hits, 0);
   for (let round = 0; round < 5; round++) {
     // Requests back to back while hello runs and the shell prompts again.
@@ -873,7 +875,8 @@ test('a breakpoint where an eBPF probe sits: the instruction under the probe sti
 });
 
 test('GDB logpoints and conditions read like the eBPF ones: text compared with a string, {comm}, {pid}, registers', async (t) => {
-  // ebpfLogpoints: false makes every logpoint a GDB one; the breakpoint
+  // ebpfLogpoints: false makes every logpoint a GDB one ({path}, a char
+  // array, prints as its text, as in eBPF); the breakpoint
   // (not a logpoint) has a text condition too.  GDB alone cannot compare
   // a char array with a string (it wants the target's malloc).
   const execSeenLine = lineOf('kernel/sysproc.c', 'struct proc *p = myproc();', lineOf('kernel/sysproc.c', 'long sys_exec(void)'));
@@ -882,7 +885,7 @@ test('GDB logpoints and conditions read like the eBPF ones: text compared with a
   const { dc, output } = await startSession(t, { bootArgs: 'run=matrix,hello', ebpfLogpoints: false }, async (dc) => {
     dc.on('stopped', (e) => stops.push(e));
     await dc.setBreakpointsRequest({ source: { path: src('kernel/sysproc.c') }, breakpoints: [
-      { line: execSeenLine, logMessage: 'exec of hello by {comm}/{pid}, a0={a0}', condition: 'path == "hello" && comm == "init"' },
+      { line: execSeenLine, logMessage: 'exec of {path} by {comm}/{pid}, a0={a0}', condition: 'path == "hello" && comm == "init"' },
       { line: execLine, condition: '"matrix" != path' }] });
   });
   const stop = await waitStopped(dc);
