@@ -53,12 +53,11 @@ static int insert_at(uint64_t addr, char *err, size_t errlen)
      * ebreak already, and take an OS probe's for the program's own
      * (aspace_sync_symbols says more): there, user addresses read nothing. */
     bool user = S.here.priv == 0;
-    char e2[128];
     if (user)
-        gdb_console(0, e2, sizeof e2, "maint packet Qqemu.PhyMemMode:1");
+        gdb_physical_memory(true);
     int r = gdb_run(&rec, err, errlen, "-break-insert *0x%llx", (unsigned long long)addr);
     if (user)
-        gdb_console(0, e2, sizeof e2, "maint packet Qqemu.PhyMemMode:0");
+        gdb_physical_memory(false);
     if (r < 0)
         return -1;
     const char *num = mi_str(rec.results, "bkpt.number");

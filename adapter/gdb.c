@@ -342,3 +342,9 @@ void gdb_stop(void)
     kill(pid, SIGKILL);
     waitpid(pid, 0, 0);
 }
+
+void gdb_physical_memory(bool on)
+{
+    char err[128];
+    gdb_console(0, err, sizeof err, "maint packet Qqemu.PhyMemMode:%d", on ? 1 : 0);
+}

@@ -37,6 +37,10 @@ int gdb_console(char **out, char *err, size_t errlen, const char *fmt, ...)
 /* Evaluate an expression; returns a malloc'd value string or 0 (err set). */
 char *gdb_eval(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* QEMU's gdbstub reads and writes memory by physical address while on
+ * (maint packet Qqemu.PhyMemMode): the kernel's direct map read from user
+ * mode, or nothing at a user address. */
+void gdb_physical_memory(bool on);
 /* An expression's value as an unsigned 64-bit number (pointers too). */
 bool gdb_eval_u64(uint64_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Wait for the next *stopped record (queued or new); returns 0 with *rec

@@ -181,7 +181,7 @@ void aspace_identify(void)
         char err[256];
         bool phys = a.priv == 0 && S.profile->kernel_identity_mapped;
         if (phys)
-            gdb_console(0, err, sizeof err, "maint packet Qqemu.PhyMemMode:1");
+            gdb_physical_memory(true);
         char *name = gdb_eval(err, sizeof err, "%s", S.profile->proc_name);
         if (name) {
             parse_c_string(name, a.program, sizeof a.program);
@@ -190,7 +190,7 @@ void aspace_identify(void)
         if (S.profile->proc_pid && gdb_eval_u64(&v, "%s", S.profile->proc_pid))
             a.pid = (int)v;
         if (phys)
-            gdb_console(0, err, sizeof err, "maint packet Qqemu.PhyMemMode:0");
+            gdb_physical_memory(false);
     }
     S.here = a;
 }
@@ -208,7 +208,7 @@ void aspace_sync_symbols(void)
      * the live memory, where an OS probe's ebreak may be: with QEMU's
      * physical-memory mode on, user addresses read nothing instead, and
      * kernel code comes from its file (trust-readonly-sections). */
-    gdb_console(0, err, sizeof err, "maint packet Qqemu.PhyMemMode:1");
+    gdb_physical_memory(true);
     if (S.user_symbols[0]) {
         char *old = profile_user_elf(S.profile, S.user_symbols);
         gdb_console(0, err, sizeof err, "remove-symbol-file %s", old);
@@ -223,7 +223,7 @@ void aspace_sync_symbols(void)
             dap_log("add-symbol-file %s: %s", path, err);
         free(path);
     }
-    gdb_console(0, err, sizeof err, "maint packet Qqemu.PhyMemMode:0");
+    gdb_physical_memory(false);
 }
 
 int step_until(const char *location, int priv, bool needs_ecall, char *err, size_t errlen)

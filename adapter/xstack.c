@@ -98,16 +98,14 @@ static int phys_depth;
 
 static void phys_begin(void)
 {
-    char err[256];
     if (phys_depth++ == 0 && S.here.priv == 0 && S.profile->kernel_identity_mapped)
-        gdb_console(0, err, sizeof err, "maint packet Qqemu.PhyMemMode:1");
+        gdb_physical_memory(true);
 }
 
 static void phys_end(void)
 {
-    char err[256];
     if (--phys_depth == 0 && S.here.priv == 0 && S.profile->kernel_identity_mapped)
-        gdb_console(0, err, sizeof err, "maint packet Qqemu.PhyMemMode:0");
+        gdb_physical_memory(false);
 }
 
 /* Kernel memory, in either mode. */
