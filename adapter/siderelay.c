@@ -140,6 +140,15 @@ int siderelay_start(const char *path, char *err, size_t errlen)
     return 0;
 }
 
+bool siderelay_owns(uint32_t id)
+{
+    for (int i = 0; started && i < MAX_CLIENTS; i++)
+        for (int k = 0; clients[i].fd >= 0 && k < clients[i].nowned; k++)
+            if (clients[i].owned[k] == id)
+                return true;
+    return false;
+}
+
 bool siderelay_event(const struct ss_event *ev)
 {
     if (!started)

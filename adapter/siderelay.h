@@ -14,9 +14,12 @@
 #include <sidestub.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Listen on path (in the session's socket folder). */
 int siderelay_start(const char *path, char *err, size_t errlen);
+/* Whether a relay client attached probe id (for listings). */
+bool siderelay_owns(uint32_t id);
 /* An event from the kernel: true if it is a relay client's (sent to it). */
 bool siderelay_event(const struct ss_event *ev);
 /* The session ends: clients are disconnected, the socket removed. */

@@ -274,6 +274,8 @@ static void describe_item(const struct list_item *it, const char **program, char
             }
         }
     }
+    if (siderelay_owns((uint32_t)it->id))
+        snprintf(target, cap, "%s (osdbg trace in a terminal)", it->target);
 }
 
 static uint64_t stat_value(const char *reply, const char *name)

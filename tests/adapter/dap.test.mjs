@@ -1095,7 +1095,9 @@ test('osdbg trace in a terminal next to a debug session: the trace socket shares
   tr.stderr.on('data', (d) => { trErr += d; });
   const closed = new Promise((res) => tr.on('close', res));
   await until(() => trErr.includes('tracing'), `trace started: ${trErr}`);
-  assert.equal((await dc.customRequest('osdbg/traceList', {})).body.probes.length, 2, 'the logpoint\'s probe and the terminal\'s');
+  const both = (await dc.customRequest('osdbg/traceList', {})).body.probes;
+  assert.equal(both.length, 2, 'the logpoint\'s probe and the terminal\'s');
+  assert.match(both.find((p) => p.program !== 'logpoint').target, /\(osdbg trace in a terminal\)$/);
   await dc.customRequest('consoleInput', { text: 'sysbench 7\n' });
   await until(() => /sysbench: 7 getpid\(\) calls \(pid \d+\)/.test(output.join('')), 'sysbench ran');
   const pid = output.join('').match(/sysbench: 7 getpid\(\) calls \(pid (\d+)\)/)[1];
