@@ -99,7 +99,9 @@ static void usage(void)
             "usage: osdbg trace [--socket PATH] [--profile P] [--duration SECONDS] [--hist]\n"
             "                   kprobe|kretprobe <symbol|address|file:line>... [program]\n"
             "                   uprobe|uretprobe <program>:<symbol|address|file:line>... [program]\n"
-            "  program: registers (default), args, count, latency (--hist), or a .bpf.c file\n");
+            "  program: registers (default), args, count, latency (--hist), or a .bpf.c file\n"
+            "  PATH: the OS's debug channel (osdbg run --side; default build/dbgchan.sock), or\n"
+            "        the trace socket a debug session names in its Debug Console\n");
 }
 
 int trace_main(int argc, char **argv)
