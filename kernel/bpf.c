@@ -838,10 +838,15 @@ int bpf_load_object(const void *elf, size_t size, const char *name, int share_ma
     long r;
     if (logsz)
         log[0] = 0;
-again:
-    slot = prog_reserve(slot >= BIG_PROGS);
+again:;
+    bool retry = slot >= BIG_PROGS;
+    slot = prog_reserve(retry);
     if (slot < 0) {
-        snprintf(log, logsz, "no free program slot (%d in use)", MAX_PROGS);
+        if (retry)
+            snprintf(log, logsz, "too big for a small arena, and all %d big ones in use",
+                     BIG_PROGS);
+        else
+            snprintf(log, logsz, "no free program slot (%d in use)", MAX_PROGS);
         return slot;
     }
     share = share_maps_of >= 0 && share_maps_of < MAX_PROGS && share_maps_of != slot &&
