@@ -45,10 +45,10 @@ BPF_ATTR_CHECK_LAYOUT();
 #define MAX_PROGS        (BIG_PROGS + SMALL_PROGS)
 #define BIG_ARENA_SIZE   (192 * 1024)
 #define SMALL_ARENA_SIZE (96 * 1024)
-#define MAX_INSNS       4096
-#define MAX_LOG         (64 * 1024)
-#define MAX_KEY_VALUE   1024 /* bytes of a key or value passed through bpf() */
-#define CTX_SIZE        256  /* struct pt_regs: pc, x1..x31 */
+#define MAX_INSNS        4096
+#define MAX_LOG          (64 * 1024)
+#define MAX_KEY_VALUE    1024 /* bytes of a key or value passed through bpf() */
+#define CTX_SIZE         256  /* struct pt_regs: pc, x1..x31 */
 
 static struct spinlock bpf_lock;
 static bool initialised;
