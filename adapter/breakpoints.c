@@ -264,8 +264,9 @@ static int do_set_breakpoints(void *p)
             b->probe_ids[k] = -1;
         b->ebpf = b->log_message && S.launched && !S.gdb_logpoints; /* no GDB breakpoints yet */
         if (b->log_message && S.launched && S.gdb_logpoints)
-            dap_output("console", "osdbg: logpoint at %s:%d runs as a GDB stop-print-resume: "
-                                  "the launch configuration says ebpfLogpoints: false\n",
+            dap_output("console",
+                       "osdbg: logpoint at %s:%d runs as a GDB stop-print-resume: "
+                       "the launch configuration says ebpfLogpoints: false\n",
                        path, b->line);
         resolve_source(b);
         const char *why = 0;

@@ -38,10 +38,10 @@ struct bp {
     char *name; /* BP_FUNCTION: as given; BP_INSTRUCTION: the reference */
     char *condition, *hit_condition, *log_message;
     bool verified;
-    char *message;    /* why not verified */
-    int hits;         /* hits in the right address space */
-    bool ebpf;        /* a logpoint run by probes in the OS (no GDB breakpoint) */
-    int probe_ids[8]; /* ...their side-stub probe ids, -1 while not attached */
+    char *message;             /* why not verified */
+    int hits;                  /* hits in the right address space */
+    bool ebpf;                 /* a logpoint run by probes in the OS (no GDB breakpoint) */
+    int probe_ids[8];          /* ...their side-stub probe ids, -1 while not attached */
     struct logprog *lprogs[8]; /* ...their programs, one per location */
     int nlocs;
     struct bp_loc {

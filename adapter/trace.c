@@ -95,13 +95,14 @@ static void print_event(const struct ss_event *ev, uint64_t lost, void *arg)
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: osdbg trace [--socket PATH] [--profile P] [--duration SECONDS] [--hist]\n"
-            "                   kprobe|kretprobe <symbol|address|file:line>... [program]\n"
-            "                   uprobe|uretprobe <program>:<symbol|address|file:line>... [program]\n"
-            "  program: registers (default), args, count, latency (--hist), or a .bpf.c file\n"
-            "  PATH: the OS's debug channel (osdbg run --side; default build/dbgchan.sock), or\n"
-            "        the trace socket a debug session names in its Debug Console\n");
+    fprintf(
+        stderr,
+        "usage: osdbg trace [--socket PATH] [--profile P] [--duration SECONDS] [--hist]\n"
+        "                   kprobe|kretprobe <symbol|address|file:line>... [program]\n"
+        "                   uprobe|uretprobe <program>:<symbol|address|file:line>... [program]\n"
+        "  program: registers (default), args, count, latency (--hist), or a .bpf.c file\n"
+        "  PATH: the OS's debug channel (osdbg run --side; default build/dbgchan.sock), or\n"
+        "        the trace socket a debug session names in its Debug Console\n");
 }
 
 int trace_main(int argc, char **argv)
