@@ -293,11 +293,52 @@ void uprobe_exec(struct proc *p)
             arm_in(p, &specs[id]);
 }
 
+/* The parent's uretprobe calls in flight, for a child forked inside them:
+ * copied (the child got its own table entry and records) or not. */
+struct inflight {
+    uint64_t sp, ret_addr;
+    bool copied;
+};
+
+/* A child that got no table entry for a uretprobe (the table is full) would
+ * return to the trampoline with no record and be killed.  Instead, its
+ * frames get their real return addresses back.  A probed function keeps
+ * its return address (the trampoline's, since its entry) in its own frame,
+ * which lies between the sp of the call it is in and its entry sp (the
+ * record's), so the child's stack is walked from its sp up, innermost call
+ * first, one trampoline address per call in flight. */
+static void unhook_child(struct proc *child, uint64_t sp, struct inflight *f, int n)
+{
+    for (int i = 1; i < n; i++) /* by sp, innermost (lowest) first */
+        for (int k = i; k > 0 && f[k].sp < f[k - 1].sp; k--) {
+            struct inflight t = f[k];
+            f[k] = f[k - 1];
+            f[k - 1] = t;
+        }
+    uint64_t at = sp & ~7ULL;
+    for (int i = 0; i < n; i++) {
+        for (; at + 8 <= f[i].sp; at += 8) {
+            uint64_t word;
+            if (copyin(child->pagetable, &word, at, 8) < 0)
+                return;
+            if (word != RET_TRAMPOLINE)
+                continue;
+            if (!f[i].copied)
+                copyout(child->pagetable, at, &f[i].ret_addr, 8);
+            at += 8;
+            break;
+        }
+    }
+}
+
 void uprobe_fork(struct proc *parent, struct proc *child)
 {
     if (!ready)
         return;
     memset(child->uprobe_slots, 0, sizeof child->uprobe_slots);
+    static struct inflight inflight[UPROBE_MAX * URETPROBE_INSTANCES];
+    int ninflight = 0;
+    bool unhook = false;
     /* The child's text is a copy with the breaks in it: put the original
      * bytes back, then arm the child like any process of the program. */
     for (int i = 0; i < UPROBE_MAX; i++) {
@@ -306,18 +347,23 @@ void uprobe_fork(struct proc *parent, struct proc *child)
             continue;
         uvm_fill(child->pagetable, pr->def.addr, pr->orig, pr->insn.len);
         int id = arm_in(child, (struct spec *)pr->def.arg);
-        if (id < 0 || pr->def.kind != RVPROBE_KRETPROBE)
+        if (pr->def.kind != RVPROBE_KRETPROBE)
             continue;
         /* The child returns through the same frames: its own instances. */
-        struct rvprobe_ri *to = probes[id].def.pool;
+        struct rvprobe_ri *to = id >= 0 ? probes[id].def.pool : 0;
         for (unsigned j = 0, k = 0; j < pr->def.pool_size && k < URETPROBE_INSTANCES; j++) {
             struct rvprobe_ri ri = pr->def.pool[j];
             if (!ri.used || ri.task != (uint64_t)parent)
                 continue;
+            inflight[ninflight++] = (struct inflight){ri.sp, ri.ret_addr, to != 0};
+            unhook |= !to;
             ri.task = ri.space = (uint64_t)child;
-            to[k++] = ri;
+            if (to)
+                to[k++] = ri;
         }
     }
+    if (unhook)
+        unhook_child(child, parent->trapframe->sp, inflight, ninflight); /* the child's sp too */
     asm volatile("fence.i" ::: "memory");
 }
 

@@ -379,8 +379,81 @@ static void test_uretprobe_link(void)
     check(value == 3009, "closing the uretprobe link detaches it");
 }
 
+/* 31 functions, for uprobes that fill the kernel's tables. */
+/* clang-format off */
+#define PAD(n) __attribute__((noinline)) int pad##n(int x) { return x + n; }
+#define PAD8(n) PAD(n##0) PAD(n##1) PAD(n##2) PAD(n##3) PAD(n##4) PAD(n##5) PAD(n##6) PAD(n##7)
+PAD8(1) PAD8(2) PAD8(3)
+PAD(40) PAD(41) PAD(42) PAD(43) PAD(44) PAD(45) PAD(46)
+static int (*const pads[31])(int) = {
+    pad10, pad11, pad12, pad13, pad14, pad15, pad16, pad17, pad20, pad21, pad22,
+    pad23, pad24, pad25, pad26, pad27, pad30, pad31, pad32, pad33, pad34, pad35,
+    pad36, pad37, pad40, pad41, pad42, pad43, pad44, pad45, pad46,
+};
+/* clang-format on */
+
+/* Two children forked inside it, both alive: both return from it. */
+__attribute__((noinline)) int fork_twice(void)
+{
+    for (int i = 0; i < 2; i++) {
+        int pid = fork();
+        if (pid < 0)
+            return -1;
+        if (pid == 0)
+            return 1000;
+    }
+    return 2000;
+}
+
+static long uprobe_link(long prog, const uint64_t *addrs, uint32_t cnt, uint32_t flags)
+{
+    struct bpf_attr_link_create a = {0};
+    a.prog_fd = (uint32_t)prog;
+    a.attach_type = BPF_TRACE_UPROBE_MULTI;
+    a.uprobe_multi.path = (uint64_t) "bpftest";
+    a.uprobe_multi.offsets = (uint64_t)addrs;
+    a.uprobe_multi.cnt = cnt;
+    a.uprobe_multi.flags = flags;
+    return bpf(BPF_LINK_CREATE, &a, sizeof a);
+}
+
+/* The kernel's per-process probe table holds 64 entries: 32 probes (a
+ * uretprobe and 31 uprobes) in this process and its first child fill it.
+ * The second child, forked inside the uretprobed function, gets no entry
+ * of its own: it must still return from that function, not be killed at
+ * the trampoline. */
+static void test_uretprobe_table_full(void)
+{
+    struct insn nothing[] = {MOV64_IMM(0, 0), EXIT()};
+    long prog = prog_load(nothing, 2);
+    uint64_t ret = (uint64_t)fork_twice;
+    long links[5];
+    links[0] = uprobe_link(prog, &ret, 1, BPF_F_UPROBE_MULTI_RETURN);
+    for (int l = 0; l < 4; l++) {
+        uint64_t addrs[8];
+        uint32_t n = 0;
+        for (int i = 8 * l; i < 8 * l + 8 && i < 31; i++)
+            addrs[n++] = (uint64_t)pads[i];
+        links[l + 1] = uprobe_link(prog, addrs, n, 0);
+    }
+    check(links[0] >= 3 && links[1] >= 3 && links[2] >= 3 && links[3] >= 3 && links[4] >= 3,
+          "a uretprobe and 31 uprobes on this program (32 probe specs)");
+    int r = fork_twice();
+    if (r == 1000)
+        exit(pads[0](0) == 10 ? 0 : 3);
+    int status[2] = {-1, -1};
+    for (int i = 0; i < 2; i++)
+        wait(-1, &status[i]);
+    check(r == 2000 && status[0] == 0 && status[1] == 0,
+          "two children forked inside a uretprobed function return from it, the probe table full");
+    for (int l = 0; l < 5; l++)
+        close((int)links[l]);
+    close((int)prog);
+}
+
 int main(void)
 {
+    test_uretprobe_table_full(); /* first: the others leave descriptors open */
     test_maps();
     test_programs();
     test_links();
