@@ -1051,7 +1051,14 @@ test('a program\'s frames below the kernel\'s: its struct and array locals expan
     assert.ok(v.variablesReference > 0, `${v.name} expands: ${JSON.stringify(v)}`);
     return Object.fromEntries((await dc.variablesRequest({ variablesReference: v.variablesReference })).body.variables.map((x) => [x.name, x]));
   };
+  // The first stop in sys_bpf made from map_create() (bpftest loads programs first).
   await waitStopped(dc);
+  for (;;) {
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    if (st.body.stackFrames.some((f) => f.name === 'map_create [bpftest]')) break;
+    await dc.continueRequest({ threadId: 1 });
+    await waitStopped(dc);
+  }
   const a = (await localsOf('map_create [bpftest]')).find((v) => v.name === 'a');
   assert.match(a.value, /^\{\.\.\.\} \(struct bpf_attr_map_create at 0x[0-9a-f]+\)$/);
   const m = await expand(a);
