@@ -3,7 +3,13 @@
 # Idempotent and cheap when all is present (one dpkg-query), so `make` and
 # `make test` call it every time.  Needs root or sudo only when something is
 # missing.  Node.js/npm are taken from the machine if present (the project
-# needs node >= 18 for node:test), else from Debian.
+# needs node >= 18 for node:test), else from Debian; the browser IDE brings
+# its own node 20 from the npm registry (scripts/ide.sh).
+#
+# Installs go with --no-install-recommends, so a package that another one
+# only *recommends* must be named here (libc6-dev-riscv64-cross, python3 for
+# node-gyp, ca-certificates for npm).  `make fresh-check` proves the list on
+# a new Debian root.
 set -euo pipefail
 
 packages=(
@@ -14,15 +20,17 @@ packages=(
     # running and debugging it
     qemu-system-misc opensbi gdb-multiarch
     # eBPF toolchain and the JIT's tests under user-mode emulation
-    clang lld llvm qemu-user gcc-riscv64-linux-gnu libbpf-dev
+    # (gcc-riscv64-linux-gnu only recommends its libc headers)
+    clang lld llvm qemu-user gcc-riscv64-linux-gnu libc6-dev-riscv64-cross libbpf-dev
     # Linux uapi headers: tests/bpf compares the bpf() layouts with linux/bpf.h
     linux-libc-dev
     # libFuzzer and the sanitizer runtimes for clang (only Recommended by clang)
     libclang-rt-14-dev
     # host program libraries and unit tests
     build-essential pkg-config libjansson-dev libelf-dev libdw-dev libiberty-dev libcmocka-dev
-    # the VS Code extension's .vsix; code-server's native modules (make ide); the browser e2e test
-    zip libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev ripgrep chromium
+    # the VS Code extension's .vsix; code-server's native modules (make ide: node-gyp runs
+    # python3); npm's HTTPS to the registry; the browser e2e test
+    zip libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev python3 ripgrep ca-certificates chromium
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
