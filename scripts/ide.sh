@@ -17,11 +17,18 @@
 #
 # code-server's npm postinstall downloads binaries from GitHub, which fails
 # without network access beyond the npm registry.  So the package is
-# installed with --ignore-scripts and its native modules are built here,
-# against the machine's node headers (/usr/include/node).
+# installed with --ignore-scripts and its native modules are built here.
+#
+# code-server runs on its own Node.js 20, like VS Code's own server: Debian 12
+# ships node 18, and its npm has no node-gyp of its own.  Both node (the
+# official binaries and headers, as the npm package node-linux-<arch>) and
+# node-gyp come from the npm registry into build/ide, so the native modules
+# are built against the headers of the node that loads them, on any machine.
 set -euo pipefail
 
 VERSION=4.100.3 # the newest code-server that runs on node 20
+NODE_VERSION=20.20.2
+NODE_GYP_VERSION=10.3.1
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 IDE=$BUILD/ide
@@ -44,9 +51,27 @@ done
 
 log() { echo "ide.sh: $*" >&2; }
 
-# npm's own node-gyp builds the native modules.
+# The IDE's own node and node-gyp (see the top).
+TOOLS=$IDE/node-$NODE_VERSION
+NODE_PKG=$TOOLS/node_modules/node-linux-$(case $(uname -m) in x86_64) echo x64 ;; aarch64) echo arm64 ;; *) uname -m ;; esac)
+NODE=$NODE_PKG/bin/node
+NODE_GYP_JS=$TOOLS/node_modules/node-gyp/bin/node-gyp.js
+npm_quiet=(--no-audit --no-fund --loglevel=error)
+
+install_node() {
+    [ -x "$NODE" ] && [ -f "$NODE_GYP_JS" ] && return 0
+    log "installing Node.js $NODE_VERSION and node-gyp $NODE_GYP_VERSION for the IDE into $TOOLS (once)"
+    rm -rf "$TOOLS"
+    mkdir -p "$TOOLS"
+    (cd "$TOOLS" && echo '{"private":true}' >package.json &&
+        npm install "${npm_quiet[@]}" --ignore-scripts "$(basename "$NODE_PKG")@$NODE_VERSION" \
+            "node-gyp@$NODE_GYP_VERSION" >&2) || { log "npm install of node and node-gyp failed"; exit 1; }
+    [ -x "$NODE" ] || { log "no node binary in $NODE_PKG (unsupported machine $(uname -m)?)"; exit 1; }
+}
+
+# node-gyp for the IDE's node, against its own headers (include/node).
 node_gyp() {
-    node "$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js" "$@"
+    PATH=$(dirname "$NODE"):$PATH "$NODE" "$NODE_GYP_JS" "$@" --nodedir="$NODE_PKG"
 }
 
 install_code_server() {
@@ -55,7 +80,6 @@ install_code_server() {
     log "installing code-server $VERSION into $PREFIX (once; about 300 MB)"
     rm -rf "$PREFIX" "$STAMP"
     mkdir -p "$PREFIX"
-    local npm_quiet=(--no-audit --no-fund --loglevel=error)
     (cd "$PREFIX" && echo '{"private":true}' >package.json &&
         npm install "${npm_quiet[@]}" --ignore-scripts "code-server@$VERSION" >&2)
     # The two dependency trees, then the five native modules, are independent:
@@ -70,16 +94,15 @@ install_code_server() {
     local m pids=() names=()
     for m in node-pty @vscode/spdlog native-watchdog kerberos; do
         log "building $m"
-        (cd "$CS/lib/vscode/node_modules/$m" && node_gyp rebuild --nodedir=/usr >/dev/null 2>"$IDE/build-$(basename $m).log") &
+        (cd "$CS/lib/vscode/node_modules/$m" && node_gyp rebuild >/dev/null 2>"$IDE/build-$(basename $m).log") &
         pids+=($!) names+=("$(basename $m)")
     done
     log "building argon2"
     # npm hoists argon2 next to code-server: let node find it.
     local argon2
-    argon2=$(dirname "$(cd "$CS" && node -p 'require.resolve("argon2/package.json")')")
-    (cd "$argon2" &&
-        npm_config_node_gyp="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js" npm_config_nodedir=/usr \
-            npx --no-install node-pre-gyp rebuild --build-from-source --nodedir=/usr >/dev/null 2>"$IDE/build-argon2.log") &
+    argon2=$(dirname "$(cd "$CS" && "$NODE" -p 'require.resolve("argon2/package.json")')")
+    (cd "$argon2" && PATH=$(dirname "$NODE"):$PATH npm_config_node_gyp="$NODE_GYP_JS" npm_config_nodedir="$NODE_PKG" \
+        npx --no-install node-pre-gyp rebuild --build-from-source --nodedir="$NODE_PKG" >/dev/null 2>"$IDE/build-argon2.log") &
     pids+=($!) names+=(argon2)
     local i failed=0
     for i in "${!pids[@]}"; do
@@ -101,7 +124,7 @@ export XDG_CONFIG_HOME=$IDE/xdg/config XDG_DATA_HOME=$IDE/xdg/data XDG_CACHE_HOM
 USER_DATA=${user_data:-$IDE/user-data}
 EXTENSIONS=$IDE/extensions
 code_server() {
-    node "$CS/out/node/entry.js" --user-data-dir "$USER_DATA" --extensions-dir "$EXTENSIONS" "$@"
+    "$NODE" "$CS/out/node/entry.js" --user-data-dir "$USER_DATA" --extensions-dir "$EXTENSIONS" "$@"
 }
 
 # Reinstall the extension whenever the .vsix is newer than the last install.
@@ -151,10 +174,11 @@ EOF
 }
 
 free_port() {
-    node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+    "$NODE" -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
 }
 
 mkdir -p "$IDE"
+install_node
 install_code_server
 install_extension
 prepare_workspace
@@ -176,5 +200,5 @@ fi
 echo "osdbg IDE: http://127.0.0.1:$port/?folder=$TOP"
 echo "osdbg IDE: $note"
 echo "osdbg IDE: F5 boots the reference OS under the debugger; Ctrl-C here stops the IDE"
-exec node "$CS/out/node/entry.js" --user-data-dir "$USER_DATA" --extensions-dir "$EXTENSIONS" \
+exec "$NODE" "$CS/out/node/entry.js" --user-data-dir "$USER_DATA" --extensions-dir "$EXTENSIONS" \
     "${args[@]}" "$TOP"
