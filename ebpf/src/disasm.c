@@ -59,6 +59,8 @@ int ebpf_disasm(const struct ebpf_insn *insns, uint32_t count, uint32_t pc, char
         if (op == BPF_EXIT)
             return ebpf_snprintf(buf, len, "exit");
         if (op == BPF_CALL) {
+            if (BPF_SRC(c) == BPF_X)
+                return ebpf_snprintf(buf, len, "callx r%d", d);
             if (s == BPF_PSEUDO_CALL)
                 return ebpf_snprintf(buf, len, "call pc%s%d", in->imm >= 0 ? "+" : "", in->imm);
             return ebpf_snprintf(buf, len, "call %d", in->imm);

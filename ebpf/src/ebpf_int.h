@@ -107,6 +107,7 @@ struct ebpf_vm {
     size_t jit_len;
     ebpf_icache_flush_fn flush;
     int jit_no_rvc; /* JIT: 32-bit encodings only */
+    uint64_t jit_bad_callx; /* 1 + the unknown helper id a compiled callx met */
 
     uint32_t verify_processed;
     size_t verify_scratch; /* peak scratch bytes of the last verification */

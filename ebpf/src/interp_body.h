@@ -54,6 +54,7 @@ static int INTERP_NAME(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
         [BPF_JMP | BPF_JA] = &&ja,
         [BPF_JMP32 | BPF_JA] = &&ja,
         [BPF_JMP | BPF_CALL] = &&call,
+        [BPF_JMP | BPF_CALL | BPF_X] = &&callx,
         [BPF_JMP | BPF_EXIT] = &&exit,
         [BPF_LD | BPF_IMM | BPF_DW] = &&lddw,
         [BPF_LDX | BPF_MEM | BPF_B] = &&ldxb,
@@ -313,6 +314,16 @@ call:
         reg[0] = h->fn(reg[1], reg[2], reg[3], reg[4], reg[5], vm);
         NEXT;
     }
+callx: {
+    uint64_t id = reg[ip->dst];
+    const struct ebpf_helper_slot *h = &vm->helpers[id < BPF_FUNC_MAX_ID ? id : 0];
+    if (id >= BPF_FUNC_MAX_ID || !h->fn) {
+        ebpfA_fail(vm, EBPF_ENOENT, (int)PC, "callx: unknown helper %llu", (unsigned long long)id);
+        return -EBPF_ENOENT;
+    }
+    reg[0] = h->fn(reg[1], reg[2], reg[3], reg[4], reg[5], vm);
+    NEXT;
+}
 exit:
     if (depth == 0) {
         *ret = reg[0];

@@ -392,6 +392,19 @@ static void epilogue(struct jit *j)
     ebpfJ_emit(j, i_type(0, RA, 0, ZERO, 0x67)); /* ret */
 }
 
+/* callx in compiled code: the helper is picked at run time, by the id in a
+ * register.  A verified program only passes ids the verifier checked; for an
+ * unverified one, an unknown id returns 0 and fails the run (ebpf_jit_exec). */
+static uint64_t jit_callx(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                          ebpf_vm *vm, uint64_t id)
+{
+    if (id < BPF_FUNC_MAX_ID && vm->helpers[id].fn)
+        return vm->helpers[id].fn(r1, r2, r3, r4, r5, vm);
+    if (!vm->jit_bad_callx)
+        vm->jit_bad_callx = id + 1;
+    return 0;
+}
+
 static void one_pass(struct jit *j)
 {
     ebpf_vm *vm = j->vm;
@@ -447,6 +460,12 @@ static void one_pass(struct jit *j)
                     }
                     ebpfJ_mv(j, A5, S6); /* 6th argument: the vm */
                     ebpfJ_li(j, T1, (int64_t)(uintptr_t)h->fn);
+                    ebpfJ_emit(j, i_type(0, T1, 0, RA, 0x67)); /* jalr ra, 0(t1) */
+                    ebpfJ_mv(j, A5, A0);
+                } else if (in->code == (BPF_JMP | BPF_CALL | BPF_X)) {
+                    ebpfJ_mv(j, A6, ebpfJ_regmap[in->dst]); /* 7th argument: the id */
+                    ebpfJ_mv(j, A5, S6);
+                    ebpfJ_li(j, T1, (int64_t)(uintptr_t)jit_callx);
                     ebpfJ_emit(j, i_type(0, T1, 0, RA, 0x67)); /* jalr ra, 0(t1) */
                     ebpfJ_mv(j, A5, A0);
                 } else if (pair && (uint32_t)in->off == pc + 2 &&
@@ -557,8 +576,12 @@ int ebpf_jit_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
      * the helpers' bounds-checked-mode pointer checks must be off. */
     int checked = vm->bounds_check;
     vm->bounds_check = 0;
+    vm->jit_bad_callx = 0;
     uint64_t r0 = fn((uint64_t)(uintptr_t)ctx, ctx_len, vm);
     vm->bounds_check = checked;
+    if (vm->jit_bad_callx)
+        return ebpfA_fail(vm, EBPF_ENOENT, -1, "callx: unknown helper %llu",
+                          (unsigned long long)(vm->jit_bad_callx - 1));
     if (ret)
         *ret = r0;
     return 0;

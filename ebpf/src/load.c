@@ -87,8 +87,18 @@ static const char *bad_encoding(const struct ebpf_insn *in)
         if (op > BPF_JSLE)
             return "unknown opcode";
         if (op == BPF_CALL) {
-            if (is32 || BPF_SRC(c))
+            if (is32)
                 return "unknown opcode";
+            if (BPF_SRC(c) == BPF_X) {
+                /* callx: a helper whose id is in dst (the bpf_conformance
+                 * "callx" group; Linux has no such call).  Every other
+                 * field must be 0. */
+                if (in->src || in->off || in->imm)
+                    return "callx with nonzero src, offset or immediate";
+                if (in->dst >= BPF_REG_FP)
+                    return "callx through r10";
+                return NULL;
+            }
             if (in->src == BPF_PSEUDO_KFUNC)
                 return "kfunc calls are not supported";
             if (in->src != BPF_PSEUDO_HELPER && in->src != BPF_PSEUDO_CALL)
@@ -284,7 +294,7 @@ static int decode(ebpf_vm *vm)
             d->off = (int32_t)(pc + in->imm + 1);
         } else if (in->code == (BPF_JMP | BPF_CALL)) {
             d->imm = (uint32_t)in->imm;
-        }
+        } /* callx: the id is read from dst at run time */
     }
     return 0;
 }

@@ -128,6 +128,8 @@ static void use_def(const struct ebpf_insn *in, uint16_t *use, uint16_t *def)
         *use = R(0);
     } else if (op == BPF_CALL) {
         *use = ARGS;
+        if (BPF_SRC(c) == BPF_X) /* callx reads the helper id from dst */
+            *use |= (uint16_t)R(in->dst);
         *def = R(0) | ARGS;
     } else if (op != BPF_JA) {
         *use = (uint16_t)R(in->dst);
@@ -166,7 +168,7 @@ static void stack_use_def(const struct ebpf_insn *in, uint64_t *use, uint64_t *d
     } else if ((cls == BPF_ST || cls == BPF_STX) && in->dst == BPF_REG_FP && size == 8 &&
                ((BPF_STACK_SIZE + in->off) & 7) == 0) {
         *def = slot_bits(in->off, 8);
-    } else if (c == (BPF_JMP | BPF_CALL)) {
+    } else if (c == (BPF_JMP | BPF_CALL) || c == (BPF_JMP | BPF_CALL | BPF_X)) {
         *use = ALL_SLOTS;
     }
 }

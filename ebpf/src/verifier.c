@@ -447,12 +447,11 @@ static void release_mem(struct vstate *st, uint32_t id)
     }
 }
 
-static int check_helper(struct verifier *v, const struct ebpf_insn *in)
+static int check_helper(struct verifier *v, uint32_t id)
 {
-    uint32_t id = (uint32_t)in->imm;
     struct vframe *f = ebpfV_frame(v);
     if (id >= BPF_FUNC_MAX_ID || !v->vm->helpers[id].fn)
-        return ebpfV_err(v, "invalid func unknown#%d", in->imm);
+        return ebpfV_err(v, "invalid func unknown#%d", (int32_t)id);
     const struct ebpf_helper_proto *pr = v->vm->helpers[id].proto;
     if (!pr)
         return ebpfV_err(v, "helper %u has no prototype", id);
@@ -574,6 +573,22 @@ static int check_helper(struct verifier *v, const struct ebpf_insn *in)
         break;
     }
     return 0;
+}
+
+/* callx (bpf_conformance's group of that name): the helper id is in dst.
+ * Accepted when the walk knows it as one constant on this path, and then
+ * checked exactly as "call <id>"; a computed or unknown id is refused, so a
+ * verified program never calls what the verifier did not check. */
+static int callx(struct verifier *v, const struct ebpf_insn *in)
+{
+    const struct vreg *id = &ebpfV_frame(v)->regs[in->dst];
+    if (id->type == T_NOT_INIT)
+        return ebpfV_err(v, "R%d !read_ok", in->dst);
+    if (id->type != T_SCALAR || !ebpfV_is_const(id))
+        return ebpfV_err(v, "callx R%d: the helper id must be a known constant", in->dst);
+    if (id->umin >= BPF_FUNC_MAX_ID)
+        return ebpfV_err(v, "invalid func unknown#%llu", (unsigned long long)id->umin);
+    return check_helper(v, (uint32_t)id->umin);
 }
 
 static int local_call(struct verifier *v, const struct ebpf_insn *in)
@@ -724,9 +739,12 @@ static int walk(struct verifier *v)
                 if (in->src == BPF_PSEUDO_CALL) {
                     r = local_call(v, in);
                 } else {
-                    r = check_helper(v, in);
+                    r = check_helper(v, (uint32_t)in->imm);
                     v->pc++;
                 }
+            } else if (in->code == (BPF_JMP | BPF_CALL | BPF_X)) {
+                r = callx(v, in);
+                v->pc++;
             } else if (in->code == (BPF_JMP | BPF_EXIT)) {
                 r = do_exit(v);
                 if (r < 0)

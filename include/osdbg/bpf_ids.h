@@ -55,7 +55,7 @@
 #define BPF_JNE  0x50
 #define BPF_JSGT 0x60
 #define BPF_JSGE 0x70
-#define BPF_CALL 0x80
+#define BPF_CALL 0x80 /* with BPF_X: "callx", the helper id in dst (bpf_conformance) */
 #define BPF_EXIT 0x90
 #define BPF_JLT  0xa0
 #define BPF_JLE  0xb0

@@ -53,6 +53,8 @@
 #define JA32(i)                 INSN(BPF_JMP32 | BPF_JA, 0, 0, 0, i)
 #define CALL(id)                INSN(BPF_JMP | BPF_CALL, 0, 0, 0, id)
 #define CALL_LOCAL(rel)         INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, rel)
+/* bpf_conformance's callx: the helper id in register dst */
+#define CALLX(d)                INSN(BPF_JMP | BPF_CALL | BPF_X, d, 0, 0, 0)
 #define EXIT                    INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 #define PROG(...)                                                                                  \

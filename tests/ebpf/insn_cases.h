@@ -360,6 +360,17 @@ static const struct insn_case insn_cases[] = {
     R0_IS("helper call keeps r6-r9", 0x10, MOV64_IMM(6, 0x10), MOV64_IMM(1, 0), MOV64_IMM(2, 0),
           MOV64_IMM(3, 0), MOV64_IMM(4, 0), MOV64_IMM(5, 0), CALL(TEST_HELPER_ID), MOV64_REG(0, 6),
           EXIT),
+    /* callx (bpf_conformance callx group): the helper id is in dst; as
+     * "call id" otherwise.  Through r0, whose old value is the id. */
+    R0_IS("callx through r0 passes r1-r5", 0x102030405ull, MOV64_IMM(1, 1), MOV64_IMM(2, 2),
+          MOV64_IMM(3, 3), MOV64_IMM(4, 4), MOV64_IMM(5, 5), MOV64_IMM(0, TEST_HELPER_ID),
+          CALLX(0), EXIT),
+    R0_IS("callx through r6 keeps r6", TEST_HELPER_ID, MOV64_IMM(6, TEST_HELPER_ID),
+          MOV64_IMM(1, 0), MOV64_IMM(2, 0), MOV64_IMM(3, 0), MOV64_IMM(4, 0), MOV64_IMM(5, 0),
+          CALLX(6), MOV64_REG(0, 6), EXIT),
+    R0_IS("callx through an argument register", 0x300000000ull, MOV64_IMM(1, 3),
+          MOV64_IMM(2, 0), MOV64_IMM(3, 0), MOV64_IMM(4, 0), MOV64_IMM(5, TEST_HELPER_ID),
+          CALLX(5), ALU64_IMM(BPF_XOR, 0, TEST_HELPER_ID), EXIT),
     R0_IS("local call returns r0", 42, MOV64_IMM(1, 40), CALL_LOCAL(1), EXIT, MOV64_REG(0, 1),
           ALU64_IMM(BPF_ADD, 0, 2), EXIT),
     R0_IS("local call preserves r6-r9", 0x1234 + 1, MOV64_IMM(6, 0x1000), MOV64_IMM(7, 0x200),
