@@ -1,15 +1,23 @@
 /*
  * ebpf-run - run one eBPF program from stdin (pinned interface, issue 4):
  *
- *   ebpf-run [MEMHEX] [--jit] [--elf] [--verify]
+ *   ebpf-run [MEMHEX] [--jit] [--elf] [--verify] [--section NAME]
  *
- * stdin: whitespace-separated hex bytes of the program (with --elf: an ELF
- * object; the program is function `main` in .text).  MEMHEX: one argument
- * of hex bytes, spaced or not, copied into a buffer; r1 = its address (0 if
- * none), r2 = its length.  Prints r0 as 0x%llx; on a load, verify or run
- * error prints the message on stderr and exits 1.  Default: interpreter,
- * bounds-checked, no verifier.  --jit: the RV64 JIT (on a non-rv64 host the
- * tool re-executes its rv64 build, ebpf-run-rv64, under qemu-riscv64).
+ * It is a bpf_conformance plugin: the runner writes the program to stdin
+ * and the memory as the first argument, and reads r0 from stdout.
+ *
+ * stdin: hex bytes of the program, whitespace-separated or not.  With --elf:
+ * an ELF object, either raw (it starts with 0x7f 'E' 'L' 'F') or as hex
+ * text, which is how bpf_conformance_runner --elf true sends it.  The
+ * program is function `main` (in whatever section holds it), or with
+ * --section NAME the program of that section (or function).  MEMHEX: one
+ * argument of hex bytes, spaced or not, copied into a buffer; r1 = its
+ * address (0 if none), r2 = its length.  Prints r0 as 0x%llx and exits 0.
+ * A load, verify or run error prints the message on stderr and exits 1; a
+ * usage error prints the usage on stderr and exits 2; --help prints it on
+ * stdout and exits 0.  Default: interpreter, bounds-checked, no verifier.
+ * --jit: the RV64 JIT (on a non-rv64 host the tool re-executes its rv64
+ * build, ebpf-run-rv64, under qemu-riscv64).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,11 +30,30 @@
 #include <unistd.h>
 
 #include "ebpf.h"
+#include "osdbg/version.h"
+
+static const char usage_text[] =
+    "usage: ebpf-run [MEMHEX] [--jit] [--elf] [--verify] [--section NAME]\n"
+    "  Runs one eBPF program read from stdin and prints r0 (hex) on stdout.\n"
+    "  stdin     the program as hex bytes; with --elf an ELF object, raw or as hex text\n"
+    "  MEMHEX    memory for the program as hex bytes: r1 = its address, r2 = its length\n"
+    "  --jit     run the RV64 JIT's code (under qemu-riscv64 on other hosts)\n"
+    "  --elf     stdin is an ELF object (clang -target bpf); the program is function main\n"
+    "  --section NAME  with --elf: the program in section NAME (or function NAME)\n"
+    "  --verify  run the verifier first (r1 = MEMHEX's bytes, writable)\n"
+    "  --version print the version\n"
+    "Exit status: 0 ran, 1 load/verify/run error, 2 usage error.\n";
 
 static int die(const char *what, const char *msg)
 {
     fprintf(stderr, "ebpf-run: %s: %s\n", what, msg);
     return 1;
+}
+
+static int usage_error(const char *msg)
+{
+    fprintf(stderr, "ebpf-run: %s\n%s", msg, usage_text);
+    return 2;
 }
 
 static int hexval(int c)
@@ -121,21 +148,36 @@ static void flush(void *start, size_t len)
 int main(int argc, char **argv)
 {
     int jit = 0, elf = 0, verify = 0;
-    const char *memhex = NULL;
+    const char *memhex = NULL, *section = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--jit"))
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage_text, stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--version")) {
+            printf("ebpf-run (osdbg) %s\n", OSDBG_VERSION);
+            return 0;
+        } else if (!strcmp(argv[i], "--jit")) {
             jit = 1;
-        else if (!strcmp(argv[i], "--elf"))
+        } else if (!strcmp(argv[i], "--elf")) {
             elf = 1;
-        else if (!strcmp(argv[i], "--verify"))
+        } else if (!strcmp(argv[i], "--verify")) {
             verify = 1;
-        else if (argv[i][0] == '-' && argv[i][1] == '-')
-            return die("usage", "ebpf-run [MEMHEX] [--jit] [--elf] [--verify]");
-        else if (memhex)
-            return die("usage", "only one MEMHEX argument");
-        else
+        } else if (!strcmp(argv[i], "--section")) {
+            if (i + 1 >= argc || !argv[i + 1][0])
+                return usage_error("--section needs a name");
+            section = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "unknown option %s", argv[i]);
+            return usage_error(msg);
+        } else if (memhex) {
+            return usage_error("only one MEMHEX argument");
+        } else {
             memhex = argv[i];
+        }
     }
+    if (section && !elf)
+        return usage_error("--section needs --elf");
 #if !defined(__riscv)
     if (jit) {
         /* The JIT emits RV64 code: run our rv64 twin under user-mode QEMU. */
@@ -186,7 +228,17 @@ int main(int argc, char **argv)
 
     int r;
     if (elf) {
-        r = ebpf_load_elf(vm, in, inlen, "main");
+        /* Raw bytes, or the same object as hex text (bpf_conformance). */
+        static const uint8_t magic[4] = {0x7f, 'E', 'L', 'F'};
+        uint8_t *obj = in;
+        long objlen = (long)inlen;
+        if (inlen < 4 || memcmp(in, magic, 4) != 0) {
+            obj = malloc(inlen / 2 + 8);
+            objlen = parse_hex((const char *)in, inlen, obj);
+            if (objlen < 0)
+                return die("load", "--elf input is neither an ELF object nor its hex bytes");
+        }
+        r = ebpf_load_elf(vm, obj, (size_t)objlen, section ? section : "main");
     } else {
         uint8_t *code = malloc(inlen / 2 + 8);
         long n = parse_hex((const char *)in, inlen, code);

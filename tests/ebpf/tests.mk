@@ -53,7 +53,8 @@ test-ebpf-elf: $(EBPF_TBIN)/test_elf $(EBPF_PROGS_DIR)/calls.o $(EBPF_PROGS_DIR)
 TEST_TARGETS += test-ebpf-elf
 
 .PHONY: test-ebpf-cli
-test-ebpf-cli: $(B)/bin/ebpf-run $(B)/bin/ebpf-run-rv64 $(EBPF_PROGS_DIR)/calls.o $(EBPF_PROGS_DIR)/probe.o
+test-ebpf-cli: $(B)/bin/ebpf-run $(B)/bin/ebpf-run-rv64 $(EBPF_PROGS_DIR)/calls.o $(EBPF_PROGS_DIR)/probe.o \
+               $(EBPF_PROGS_DIR)/xdp_main.o
 	@scripts/run-suite.sh ebpf-cli $(EBPF_TDIR)/test_cli.sh $(B)/bin/ebpf-run $(EBPF_PROGS_DIR)
 
 TEST_TARGETS += test-ebpf-cli
