@@ -3,10 +3,16 @@
  *   osdbg dap [--port N] [--log FILE]   Debug Adapter on stdin/stdout, or on
  *                                       127.0.0.1:N (N = 0: any free port,
  *                                       printed on stderr)
+ *   osdbg console | run | trace ...     see their usage texts
+ *   osdbg --version | --help
+ * Every subcommand keeps the conventions of cli.h (--help: usage on stdout,
+ * exit 0; usage error: stderr, exit 2).
  */
+#include "cli.h"
 #include "console.h"
 #include "dap.h"
 #include "loop.h"
+#include "osdbg/version.h"
 #include "requests.h"
 #include "run.h"
 #include "session.h"
@@ -23,19 +29,30 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: osdbg dap [--port N] [--log FILE]\n"
-               "       osdbg console SOCKET\n"
-               "       osdbg run [--profile P] [--gdb SOCK] [--side SOCK] [bootargs...]\n"
-               "       osdbg trace [--socket PATH] [--duration S] kprobe <symbol|address>...\n"
-               "  dap      serve the Debug Adapter Protocol on stdin/stdout (or 127.0.0.1:N)\n"
-               "  console  be a terminal on the OS console of a debug session (the socket is\n"
-               "           printed when the session starts; the editor runs this for you)\n"
-               "  run      boot the OS on this terminal with its gdbstub and debug channel on\n"
-               "           Unix sockets (default build/qemu-gdb.sock, build/dbgchan.sock)\n"
-               "  trace    kprobes on a running OS (its debug channel socket), one line per hit\n");
-}
+static const char usage_text[] =
+    "usage: osdbg dap [--port N] [--log FILE]\n"
+    "       osdbg console SOCKET\n"
+    "       osdbg run [--profile P] [--gdb SOCK] [--side SOCK] [bootargs...]\n"
+    "       osdbg trace [--socket PATH] [--duration S] kprobe|uprobe|... <where>... [program]\n"
+    "       osdbg --version\n"
+    "  dap      serve the Debug Adapter Protocol on stdin/stdout (or 127.0.0.1:N)\n"
+    "  console  be a terminal on the OS console of a debug session (the socket is\n"
+    "           printed when the session starts; the editor runs this for you)\n"
+    "  run      boot the OS on this terminal with its gdbstub and debug channel on\n"
+    "           Unix sockets (default build/qemu-gdb.sock, build/dbgchan.sock)\n"
+    "  trace    eBPF probes on a running OS (its debug channel socket), one line per hit\n"
+    "`osdbg COMMAND --help` describes one command.\n";
+
+static const char dap_usage[] =
+    "usage: osdbg dap [--port N] [--log FILE]\n"
+    "  Serves the Debug Adapter Protocol on stdin/stdout; with --port, to one client on\n"
+    "  127.0.0.1:N (0: a free port, printed on stderr).  --log FILE appends every DAP\n"
+    "  message and GDB/MI exchange to FILE (also: OSDBG_DAP_LOG=FILE).\n";
+
+static const char console_usage[] =
+    "usage: osdbg console SOCKET\n"
+    "  Be a terminal on the OS console of a debug session: SOCKET is the console socket\n"
+    "  the session prints when it starts (the editor runs this for you).  Ctrl-] leaves.\n";
 
 static void on_client_closed(void)
 {
@@ -84,24 +101,24 @@ static int cmd_dap(int argc, char **argv)
 {
     int port = -1;
     FILE *log = 0;
+    if (cli_wants_help(argc, argv))
+        return cli_help(dap_usage);
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
             char *end;
             long p = strtol(argv[++i], &end, 10);
-            if (*end || p < 0 || p > 65535) {
-                fprintf(stderr, "osdbg: bad port %s\n", argv[i]);
-                return 2;
-            }
+            if (!*argv[i] || *end || p < 0 || p > 65535)
+                return cli_usage_error("dap", dap_usage, "bad port %s", argv[i]);
             port = (int)p;
         } else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
             log = fopen(argv[++i], "a");
             if (!log) {
-                fprintf(stderr, "osdbg: cannot open log %s: %s\n", argv[i], strerror(errno));
-                return 2;
+                fprintf(stderr, "osdbg dap: cannot open log %s: %s\n", argv[i], strerror(errno));
+                return 1;
             }
         } else {
-            usage(stderr);
-            return 2;
+            return cli_usage_error("dap", dap_usage, "%s: unknown or incomplete option",
+                                   argv[i]);
         }
     }
     if (!log && getenv("OSDBG_DAP_LOG"))
@@ -129,18 +146,27 @@ static int cmd_dap(int argc, char **argv)
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
-    if (argc >= 2 && strcmp(argv[1], "dap") == 0)
+    if (argc < 2)
+        return cli_usage_error(NULL, usage_text, "which command?");
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "dap") == 0)
         return cmd_dap(argc - 2, argv + 2);
-    if (argc == 3 && strcmp(argv[1], "console") == 0)
+    if (strcmp(cmd, "console") == 0) {
+        if (cli_wants_help(argc - 2, argv + 2))
+            return cli_help(console_usage);
+        if (argc != 3 || argv[2][0] == '-')
+            return cli_usage_error("console", console_usage, "wants one SOCKET");
         return console_client_main(argv[2]);
-    if (argc >= 2 && strcmp(argv[1], "run") == 0)
+    }
+    if (strcmp(cmd, "run") == 0)
         return run_main(argc - 2, argv + 2);
-    if (argc >= 2 && strcmp(argv[1], "trace") == 0)
+    if (strcmp(cmd, "trace") == 0)
         return trace_main(argc - 2, argv + 2);
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
-        usage(stdout);
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
+        printf("osdbg %s\n", OSDBG_VERSION);
         return 0;
     }
-    usage(stderr);
-    return 2;
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
+        return cli_help(usage_text);
+    return cli_usage_error(NULL, usage_text, "unknown command %s", cmd);
 }

@@ -8,6 +8,7 @@
  * terminal is the OS console (Ctrl-A X quits).
  */
 #include "run.h"
+#include "cli.h"
 #include "paths.h"
 #include "profile.h"
 
@@ -18,8 +19,17 @@
 #include <string.h>
 #include <unistd.h>
 
+static const char run_usage[] =
+    "usage: osdbg run [--profile P] [--gdb SOCK] [--side SOCK] [bootargs...]\n"
+    "  Boots the OS of profile P (default profiles/osdbg-kernel.json) in QEMU on this\n"
+    "  terminal, its gdbstub on SOCK (default build/qemu-gdb.sock) and its debug channel\n"
+    "  on --side SOCK (default build/dbgchan.sock), for gdb and `osdbg trace`.\n"
+    "  bootargs go to the kernel (e.g. run=hello,matrix).  Ctrl-A X quits QEMU.\n";
+
 int run_main(int argc, char **argv)
 {
+    if (cli_wants_help(argc, argv))
+        return cli_help(run_usage);
     char build[PATH_MAX], root[PATH_MAX], def_profile[PATH_MAX + 32], def_gdb[PATH_MAX + 32],
         def_side[PATH_MAX + 32];
     osdbg_locate(build, root, sizeof build);
@@ -37,9 +47,8 @@ int run_main(int argc, char **argv)
                                                    : &side_sock;
             *dst = argv[++i];
         } else if (argv[i][0] == '-') {
-            fprintf(stderr, "usage: osdbg run [--profile P] [--gdb SOCK] [--side SOCK] "
-                            "[bootargs...]\n");
-            return 2;
+            return cli_usage_error("run", run_usage, "%s: unknown or incomplete option",
+                                   argv[i]);
         } else {
             size_t len = strlen(bootargs);
             snprintf(bootargs + len, sizeof bootargs - len, "%s%s", len ? " " : "", argv[i]);

@@ -14,6 +14,7 @@
  * and C++ names work: rustdemo:rustdemo::work).
  */
 #include "builtins.h"
+#include "cli.h"
 #include "debuginfo.h"
 #include "paths.h"
 #include "profile.h"
@@ -93,17 +94,14 @@ static void print_event(const struct ss_event *ev, uint64_t lost, void *arg)
     }
 }
 
-static void usage(void)
-{
-    fprintf(
-        stderr,
-        "usage: osdbg trace [--socket PATH] [--profile P] [--duration SECONDS] [--hist]\n"
-        "                   kprobe|kretprobe <symbol|address|file:line>... [program]\n"
-        "                   uprobe|uretprobe <program>:<symbol|address|file:line>... [program]\n"
-        "  program: registers (default), args, count, latency (--hist), or a .bpf.c file\n"
-        "  PATH: the OS's debug channel (osdbg run --side; default build/dbgchan.sock), or\n"
-        "        the trace socket a debug session names in its Debug Console\n");
-}
+static const char trace_usage[] =
+    "usage: osdbg trace [--socket PATH] [--profile P] [--duration SECONDS] [--hist]\n"
+    "                   kprobe|kretprobe <symbol|address|file:line>... [program]\n"
+    "                   uprobe|uretprobe <program>:<symbol|address|file:line>... [program]\n"
+    "  program: registers (default), args, count, latency (--hist), or a .bpf.c file\n"
+    "  PATH: the OS's debug channel (osdbg run --side; default build/dbgchan.sock), or\n"
+    "        the trace socket a debug session names in its Debug Console\n"
+    "  --duration: stop after SECONDS (default: at Ctrl-C)\n";
 
 int trace_main(int argc, char **argv)
 {
@@ -114,25 +112,29 @@ int trace_main(int argc, char **argv)
     const char *socket_path = def_socket, *profile_path = def_profile;
     double duration = 0;
     bool hist = false;
+    if (cli_wants_help(argc, argv))
+        return cli_help(trace_usage);
     int i = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
             socket_path = argv[++i];
         else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
             profile_path = argv[++i];
-        else if (strcmp(argv[i], "--duration") == 0 && i + 1 < argc)
-            duration = atof(argv[++i]);
+        else if (strcmp(argv[i], "--duration") == 0 && i + 1 < argc) {
+            char *end;
+            duration = strtod(argv[++i], &end);
+            if (end == argv[i] || *end || !(duration > 0))
+                return cli_usage_error("trace", trace_usage, "--duration %s: not a number of seconds",
+                                       argv[i]);
+        }
         else if (strcmp(argv[i], "--hist") == 0)
             hist = true;
-        else {
-            usage();
-            return 2;
-        }
+        else
+            return cli_usage_error("trace", trace_usage, "%s: unknown or incomplete option",
+                                   argv[i]);
     }
-    if (i + 2 > argc) {
-        usage();
-        return 2;
-    }
+    if (i + 2 > argc)
+        return cli_usage_error("trace", trace_usage, "wants a probe kind and where to put it");
     const char *kind = argv[i];
     int last = argc;
     const char *program = hist ? "latency" : 0;
@@ -152,8 +154,12 @@ int trace_main(int argc, char **argv)
     for (int a = i + 1; a < last && st.nprobes < MAX_PROBES; a++) {
         if (tprobe_parse(&st.probes[st.nprobes], kind, argv[a], program, di_for, &st, err,
                          sizeof err) < 0) {
-            fprintf(stderr, "osdbg trace: %s\n", err);
-            status = strstr(err, "wants") || strstr(err, "unknown") ? 2 : 1;
+            if (strstr(err, "wants") || strstr(err, "unknown")) {
+                status = cli_usage_error("trace", trace_usage, "%s", err);
+            } else {
+                fprintf(stderr, "osdbg trace: %s\n", err);
+                status = 1;
+            }
             break;
         }
         st.nprobes++;

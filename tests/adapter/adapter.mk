@@ -13,3 +13,9 @@ TEST_TARGETS += test-adapter-trace
 .PHONY: test-adapter-trace
 test-adapter-trace:
 	@scripts/run-suite.sh adapter-trace node --test --test-reporter=tap tests/adapter/trace.test.mjs
+
+# Command-line conventions of every osdbg subcommand (--help, usage errors, --version).
+TEST_TARGETS += test-adapter-cli
+.PHONY: test-adapter-cli
+test-adapter-cli: $(OSDBG)
+	@scripts/run-suite.sh adapter-cli tests/adapter/test_cli.sh $(OSDBG)
