@@ -24,28 +24,49 @@ static bool pow2(uint32_t n)
     return n && !(n & (n - 1));
 }
 
+/* The geometry comes from whoever creates the map (bpf() from user space,
+ * an ELF object's definitions): every size is computed with overflow
+ * checks, and no loop runs over a count before the memory for it exists.
+ * A size that overflows is one no arena can hold: E2BIG. */
+static int too_big(ebpf_vm *vm, const ebpf_map *m)
+{
+    const struct ebpf_map_def *d = &m->def;
+    return ebpfA_fail(vm, EBPF_E2BIG, -1, "map %s: %u entries of %u+%u bytes do not fit in memory",
+                      m->name, d->max_entries, d->key_size, d->value_size);
+}
+
 static int setup(ebpf_vm *vm, ebpf_map *m)
 {
     const struct ebpf_map_def *d = &m->def;
+    size_t buckets_len, next_len;
     switch (d->type) {
     case BPF_MAP_TYPE_ARRAY:
         if (d->key_size != 4 || !d->value_size || !d->max_entries)
             return ebpfA_fail(vm, EBPF_EINVAL, -1, "map %s: array needs key_size 4", m->name);
-        m->data_len = round8(d->value_size) * d->max_entries;
+        if (__builtin_mul_overflow(round8(d->value_size), (size_t)d->max_entries, &m->data_len))
+            return too_big(vm, m);
         m->data = ebpfA_alloc(vm, m->data_len);
         break;
     case BPF_MAP_TYPE_HASH:
         if (!d->key_size || !d->value_size || !d->max_entries)
             return ebpfA_fail(vm, EBPF_EINVAL, -1, "map %s: bad hash geometry", m->name);
-        m->entry_size = round8(d->key_size) + round8(d->value_size);
+        /* Buckets: the power of two at or above max_entries, which must
+         * fit the 32-bit count (a larger one doubled until it wrapped to 0
+         * and looped forever). */
+        if (d->max_entries > (1u << 31))
+            return too_big(vm, m);
         m->nbuckets = 1;
         while (m->nbuckets < d->max_entries)
             m->nbuckets <<= 1;
-        m->data_len = m->entry_size * d->max_entries;
+        m->entry_size = round8(d->key_size) + round8(d->value_size);
+        if (__builtin_mul_overflow(m->entry_size, (size_t)d->max_entries, &m->data_len) ||
+            __builtin_mul_overflow((size_t)m->nbuckets, sizeof(uint32_t), &buckets_len) ||
+            __builtin_mul_overflow((size_t)d->max_entries, sizeof(uint32_t), &next_len))
+            return too_big(vm, m);
         m->data = ebpfA_alloc(vm, m->data_len);
-        m->buckets = ebpfA_alloc(vm, m->nbuckets * sizeof(uint32_t));
-        m->next = ebpfA_alloc(vm, d->max_entries * sizeof(uint32_t));
-        m->used = ebpfA_alloc(vm, d->max_entries);
+        m->buckets = m->data ? ebpfA_alloc(vm, buckets_len) : NULL;
+        m->next = m->buckets ? ebpfA_alloc(vm, next_len) : NULL;
+        m->used = m->next ? ebpfA_alloc(vm, d->max_entries) : NULL;
         if (!m->buckets || !m->next || !m->used)
             return ebpfA_fail(vm, EBPF_ENOMEM, -1, "map %s: arena exhausted", m->name);
         for (uint32_t i = 0; i < m->nbuckets; i++)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -257,6 +258,33 @@ static void test_bad_definitions(void **state)
     assert_non_null(strstr(ebpf_error(tiny), "arena exhausted"));
 }
 
+/* Geometry at the edges of u32: every one must be refused at once (a
+ * hash map above 2^31 entries used to double a 32-bit bucket count until it
+ * wrapped to 0, forever).  SIGALRM turns a hang into a failed suite. */
+static void test_huge_geometry_refused(void **state)
+{
+    (void)state;
+    ebpf_vm *vm = new_vm();
+    static const struct ebpf_map_def huge[] = {
+        {BPF_MAP_TYPE_HASH, 4, 4, 0x80000001u},    {BPF_MAP_TYPE_HASH, 4, 4, 0xffffffffu},
+        {BPF_MAP_TYPE_HASH, 0xffffffffu, 0xffffffffu, 0xffffffffu},
+        {BPF_MAP_TYPE_HASH, 8, 8, 0x80000000u},    {BPF_MAP_TYPE_ARRAY, 4, 0xffffffffu, 0xffffffffu},
+        {BPF_MAP_TYPE_ARRAY, 4, 0xfffffff9u, 2},   {BPF_MAP_TYPE_RINGBUF, 0, 0, 0x80000000u},
+        {BPF_MAP_TYPE_HASH, 0xfffffff9u, 8, 1},
+    };
+    alarm(10);
+    for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+        assert_null(ebpf_map_create(vm, &huge[i], "huge"));
+        assert_true(strstr(ebpf_error(vm), "arena exhausted") ||
+                    strstr(ebpf_error(vm), "do not fit in memory"));
+    }
+    alarm(0);
+    assert_int_equal(ebpf_map_count(vm), 0);
+    /* and the arena is still whole: a normal map fits afterwards */
+    struct ebpf_map_def ok = {BPF_MAP_TYPE_HASH, 4, 4, 1000};
+    assert_non_null(ebpf_map_create(vm, &ok, "ok"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_ringbuf_forged_header),
         cmocka_unit_test(test_update_errors_seen_by_programs),
         cmocka_unit_test(test_bad_definitions),
+        cmocka_unit_test(test_huge_geometry_refused),
     };
     return cmocka_run_group_tests_name("ebpf-maps", tests, NULL, NULL);
 }
