@@ -2,6 +2,7 @@
 #include "buf.h"
 #include "loop.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -175,15 +176,20 @@ void dap_on_close(void (*fn)(void))
     close_fn = fn;
 }
 
-static void dispatch(const char *text, size_t len)
+/* One message's body.  A body that is not JSON and holds the start of a
+ * header (`header_inside`) is left to the framing (returns false); any other
+ * bad body is answered with an error here. */
+static bool dispatch(const char *text, size_t len, bool header_inside)
 {
     json_error_t jerr;
     json_t *msg = json_loadb(text, len, 0, &jerr);
     dap_log("-> %.*s", (int)len, text);
+    if (!msg && header_inside)
+        return false;
     if (!msg || !json_is_object(msg)) {
         dap_error(0, "malformed DAP message: %s", msg ? "not a JSON object" : jerr.text);
         json_decref(msg);
-        return;
+        return true;
     }
     const char *type = json_string_value(json_object_get(msg, "type"));
     const char *command = json_string_value(json_object_get(msg, "command"));
@@ -194,20 +200,20 @@ static void dispatch(const char *text, size_t len)
                     json_string_value(json_object_get(msg, "message")));
         reverse_response(msg);
         json_decref(msg);
-        return;
+        return true;
     }
     if (!type || strcmp(type, "request") != 0 || !command ||
         !json_is_integer(json_object_get(msg, "seq"))) {
         dap_error(msg, "malformed DAP request: needs \"type\":\"request\", an integer \"seq\" and "
                        "a \"command\"");
         json_decref(msg);
-        return;
+        return true;
     }
     json_t *args = json_object_get(msg, "arguments");
     if (args && !json_is_object(args)) {
         dap_error(msg, "malformed DAP request: \"arguments\" must be an object");
         json_decref(msg);
-        return;
+        return true;
     }
     for (const struct dap_request_entry *e = handlers; e->command; e++) {
         if (strcmp(e->command, command) == 0) {
@@ -217,41 +223,217 @@ static void dispatch(const char *text, size_t len)
             e->fn(msg, args);
             json_decref(empty);
             json_decref(msg);
-            return;
+            return true;
         }
     }
     dap_error(msg, "unsupported request '%s'", command);
     json_decref(msg);
+    return true;
+}
+
+/* ---- framing: "Content-Length: N\r\n\r\n" then N bytes of JSON ----------
+ *
+ * The base protocol (DAP specification, "Base Protocol") is HTTP-like:
+ * header fields "Name: value" each ended by CRLF, an empty line, then the
+ * body.  Input from a client can be wrong in any way; one bad message must
+ * not cost the ones after it.  So a header is read strictly (the length in
+ * decimal digits only, nothing else on its line), and after anything
+ * malformed the reader resynchronises on the next "Content-Length:" field:
+ * an output event (category "important") tells the user what was skipped.
+ * A body that contains a whole header (a CRLF CRLF-ended Content-Length
+ * field, which no JSON body holds: JSON escapes CR and LF inside strings)
+ * means its declared length was too long: the message is dropped and
+ * reading goes on at that header, so a short body cannot swallow the next
+ * request nor leave the client waiting. */
+
+#define DAP_FIELD     "Content-Length:"
+#define DAP_FIELD_LEN 15
+#define DAP_MAX_HEADER 4096 /* bytes of header fields before the empty line */
+
+static bool is_field_at(size_t at)
+{
+    return inbuf.len - at >= DAP_FIELD_LEN &&
+           strncasecmp(inbuf.data + at, DAP_FIELD, DAP_FIELD_LEN) == 0;
+}
+
+/* Does inbuf start with `name`: 1 yes, 0 not known yet (inbuf is shorter
+ * and a prefix of it), -1 no. */
+static int starts_with(const char *name)
+{
+    size_t n = strlen(name), k = inbuf.len < n ? inbuf.len : n;
+    if (strncasecmp(inbuf.data, name, k) != 0)
+        return -1;
+    return k == n ? 1 : 0;
+}
+
+/* The offset of the first Content-Length field at or after `from`. */
+static long next_field(size_t from)
+{
+    for (size_t i = from; i + DAP_FIELD_LEN <= inbuf.len; i++)
+        if ((inbuf.data[i] | 0x20) == 'c' && is_field_at(i))
+            return (long)i;
+    return -1;
+}
+
+/* A complete, well-formed header at `at`: its length (up to and with the
+ * empty line) and the body length in *length; 0 if not complete yet; -1 if
+ * malformed (why in *why). */
+static long header_at(size_t at, size_t *length, const char **why)
+{
+    const char *h = inbuf.data + at;
+    size_t avail = inbuf.len - at;
+    const char *end = memmem(h, avail, "\r\n\r\n", 4);
+    if (!end) {
+        *why = "a header longer than 4096 bytes";
+        return avail > DAP_MAX_HEADER ? -1 : 0;
+    }
+    if (end - h > DAP_MAX_HEADER) {
+        *why = "a header longer than 4096 bytes";
+        return -1;
+    }
+    bool have = false;
+    for (const char *line = h; line < end + 2;) {
+        const char *eol = memmem(line, (size_t)(end + 2 - line), "\r\n", 2);
+        size_t n = (size_t)(eol - line);
+        if (memchr(line, 0, n)) {
+            *why = "a NUL byte in a header";
+            return -1;
+        }
+        if (n >= DAP_FIELD_LEN && strncasecmp(line, DAP_FIELD, DAP_FIELD_LEN) == 0) {
+            const char *p = line + DAP_FIELD_LEN, *e = eol;
+            while (p < e && *p == ' ')
+                p++;
+            while (e > p && e[-1] == ' ')
+                e--;
+            size_t v = 0;
+            if (p == e || e - p > 9) {
+                *why = "a Content-Length that is not a decimal number below 10^9";
+                return -1;
+            }
+            for (; p < e; p++) {
+                if (*p < '0' || *p > '9') {
+                    *why = "a Content-Length that is not a decimal number below 10^9";
+                    return -1;
+                }
+                v = v * 10 + (size_t)(*p - '0');
+            }
+            if (v > DAP_MAX_MESSAGE) {
+                *why = "a Content-Length above 64 MiB";
+                return -1;
+            }
+            *length = v;
+            have = true;
+        } else {
+            /* Another field: a name of letters, digits and '-', then ':'
+             * (RFC 9110 5.1 is wider; no DAP client needs more). */
+            size_t k = 0;
+            while (k < n && (isalnum((unsigned char)line[k]) || line[k] == '-'))
+                k++;
+            if (k == 0 || k == n || line[k] != ':') {
+                *why = "a header line that is not a \"Name: value\" field";
+                return -1;
+            }
+        }
+        line = eol + 2;
+    }
+    if (!have) {
+        *why = "a header without Content-Length";
+        return -1;
+    }
+    return (long)(end + 4 - h);
+}
+
+/* The first offset in [from, to) where a Content-Length field starts, or
+ * could start (its first bytes at the end of what has arrived); -1 if none. */
+static long field_start_in(size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        size_t k = inbuf.len - i < DAP_FIELD_LEN ? inbuf.len - i : DAP_FIELD_LEN;
+        if ((inbuf.data[i] | 0x20) == 'c' && strncasecmp(inbuf.data + i, DAP_FIELD, k) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Drop bytes up to the next Content-Length field after `from` (all of them
+ * if there is none; a field's first bytes may still be on their way, so
+ * keep a possible beginning of one at the end) and say so. */
+static void resync(size_t from, const char *why)
+{
+    long next = next_field(from);
+    size_t drop = next >= 0 ? (size_t)next : inbuf.len;
+    if (next < 0) {
+        size_t keep = 0; /* a tail that is a prefix of the field name */
+        for (size_t k = DAP_FIELD_LEN - 1; k > 0 && !keep; k--)
+            if (inbuf.len >= k && strncasecmp(inbuf.data + inbuf.len - k, DAP_FIELD, k) == 0)
+                keep = k;
+        drop = inbuf.len - keep;
+    }
+    dap_log("framing: %s; %zu bytes skipped", why, drop);
+    dap_output("important",
+               "osdbg: malformed DAP input (%s): %zu bytes skipped up to the next Content-Length "
+               "header\n",
+               why, drop);
+    buf_consume(&inbuf, drop);
 }
 
 /* Take every complete message out of inbuf. */
 static void parse_input(void)
 {
-    for (;;) {
-        char *end = strstr(inbuf.data ? inbuf.data : "", "\r\n\r\n");
-        if (!end)
-            return;
-        size_t header_len = (size_t)(end - inbuf.data) + 4;
-        long length = -1;
-        for (char *line = inbuf.data; line < end;) {
-            char *eol = strstr(line, "\r\n");
-            if (strncasecmp(line, "Content-Length:", 15) == 0) {
-                char *num_end;
-                long v = strtol(line + 15, &num_end, 10);
-                if (num_end != line + 15 && num_end <= eol && v >= 0)
-                    length = v;
-            }
-            line = eol + 2;
-        }
-        if (length < 0 || length > DAP_MAX_MESSAGE) {
-            dap_error(0, "malformed DAP header (no valid Content-Length); message skipped");
-            buf_consume(&inbuf, header_len);
+    while (inbuf.len) {
+        /* Messages start with their header; anything else before the next
+         * Content-Length field is garbage (a Content-Type field first is
+         * fine: header_at reads every field). */
+        int cl = starts_with(DAP_FIELD), ct = starts_with("Content-Type:");
+        if (cl == 0 || ct == 0)
+            return; /* the start of a header, the rest on its way */
+        if (cl < 0 && ct < 0) {
+            resync(0, "bytes outside any message");
             continue;
         }
-        if (inbuf.len < header_len + (size_t)length)
+        size_t length = 0;
+        const char *why = 0;
+        long hlen = header_at(0, &length, &why);
+        if (hlen == 0)
             return;
-        dispatch(inbuf.data + header_len, (size_t)length);
-        buf_consume(&inbuf, header_len + (size_t)length);
+        if (hlen < 0) {
+            resync(1, why);
+            continue;
+        }
+        size_t header_len = (size_t)hlen;
+        size_t have = inbuf.len - header_len < length ? inbuf.len - header_len : length;
+        /* A whole header inside the body: the declared length was wrong. */
+        for (long f = next_field(header_len); f >= 0 && (size_t)f < header_len + have;
+             f = next_field((size_t)f + 1)) {
+            size_t l2;
+            const char *w2;
+            if (header_at((size_t)f, &l2, &w2) > 0) {
+                dap_log("framing: body shorter than its Content-Length %zu", length);
+                dap_output("important",
+                           "osdbg: malformed DAP input (a body shorter than its Content-Length "
+                           "of %zu): message skipped\n",
+                           length);
+                buf_consume(&inbuf, (size_t)f);
+                goto next;
+            }
+        }
+        if (have < length)
+            return;
+        /* A body that is not JSON and holds the start of a header (its
+         * last bytes may still be on the way): the next message began
+         * inside the declared length. */
+        long inner = field_start_in(header_len, header_len + length);
+        if (!dispatch(inbuf.data + header_len, length, inner >= 0)) {
+            dap_log("framing: body shorter than its Content-Length %zu", length);
+            dap_output("important",
+                       "osdbg: malformed DAP input (a body shorter than its Content-Length of "
+                       "%zu): message skipped\n",
+                       length);
+            buf_consume(&inbuf, (size_t)inner);
+            continue;
+        }
+        buf_consume(&inbuf, header_len + length);
+    next:;
     }
 }
 

@@ -19,3 +19,9 @@ TEST_TARGETS += test-adapter-cli
 .PHONY: test-adapter-cli
 test-adapter-cli: $(OSDBG)
 	@scripts/run-suite.sh adapter-cli tests/adapter/test_cli.sh $(OSDBG)
+
+# DAP framing under bad input, and a bounded framing fuzzer (no QEMU).
+TEST_TARGETS += test-adapter-framing
+.PHONY: test-adapter-framing
+test-adapter-framing: $(NODE_STAMP) $(OSDBG)
+	@scripts/run-suite.sh adapter-framing node --test --test-reporter=tap tests/adapter/framing.test.mjs
