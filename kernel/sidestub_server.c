@@ -220,6 +220,10 @@ static size_t trace_user(const struct ss_request *req, char *out)
     int got = uprobe_attach(program, req->addr, on_hit, (void *)(uint64_t)(UPROBE_ID_BASE + id));
     if (got == RVPROBE_EREFUSED)
         return reply_err(out, SS_ERR_REFUSED);
+    if (got == RVPROBE_EINVAL)
+        return reply_err(out, SS_ERR_NOENT); /* no such program */
+    if (got == RVPROBE_ENOTBOUNDARY || got == RVPROBE_ERANGE)
+        return reply_err(out, SS_ERR_ADDR); /* not an instruction of the program */
     if (got == RVPROBE_ENOSPC)
         return reply_err(out, SS_ERR_NOMEM);
     if (got < 0)

@@ -21,6 +21,7 @@
 #include "proc.h"
 #include "riscv.h"
 #include "spinlock.h"
+#include "utext.h"
 #include "vm.h"
 #include <osdbg/memlayout.h>
 
@@ -35,6 +36,7 @@ static struct spec {
     bool used;
     char program[PROC_NAME_LEN];
     uint64_t addr;
+    uint64_t func; /* start of the function holding addr (utext.c) */
     uint8_t kind; /* RVPROBE_KPROBE, or RVPROBE_KRETPROBE for a uretprobe */
     rvprobe_pre_fn pre;
     rvprobe_ret_fn ret;
@@ -194,7 +196,7 @@ static int arm_in(struct proc *p, struct spec *s)
     struct rvprobe_def def = {
         .kind = s->kind, /* the space makes it a uprobe or a uretprobe */
         .space = (uint64_t)p,
-        .func_start = s->addr, /* no symbols in the kernel: the host gives instruction starts */
+        .func_start = s->func, /* checked at attach: addr starts an instruction */
         .addr = s->addr,
         .pre = on_hit,
         .arg = s,
@@ -226,9 +228,20 @@ int uprobe_attach_kind(const char *program, uint64_t addr, int kind, rvprobe_pre
             break;
     if (id == UPROBE_MAX_SPECS)
         return RVPROBE_ENOSPC;
+    /* Only the start of an instruction of the program's code: anywhere else
+     * the ebreak would corrupt the program (and kill init). */
+    uint64_t func;
+    int len = utext_check_insn(program, addr, &func);
+    if (len < 0)
+        return len;
     struct spec *s = &specs[id];
-    *s = (struct spec){
-        .used = true, .addr = addr, .kind = (uint8_t)kind, .pre = pre, .ret = ret, .arg = arg};
+    *s = (struct spec){.used = true,
+                       .addr = addr,
+                       .func = func,
+                       .kind = (uint8_t)kind,
+                       .pre = pre,
+                       .ret = ret,
+                       .arg = arg};
     strlcpy(s->program, program, sizeof s->program);
     /* Arm in every process of the program now. */
     int err = 0;

@@ -278,6 +278,46 @@ test('side-stub: uprobes - vTU fires only in the named program, in processes run
   assert.equal((await osys.waitExit(10000)).code, 0, 'the detached programs still ran correctly');
 });
 
+/* Instructions of a program's function, from its own disassembly: address and length. */
+const userInsns = (prog, fn) => {
+  const dis = execFileSync('riscv64-unknown-elf-objdump', ['-d', path.join(path.dirname(KERNEL), '..', 'user', prog)],
+    { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const body = dis.split(`<${fn}>:\n`)[1].split('\n\n')[0];
+  return body.split('\n').map((l) => l.match(/^\s*([0-9a-f]+):\s+([0-9a-f]+)\s/)).filter(Boolean)
+    .map((m) => ({ addr: BigInt(`0x${m[1]}`), len: m[2].length / 2 }));
+};
+
+test('side-stub: a uprobe address that is not an instruction of the program is refused (init keeps running)', { timeout: 90000 }, async (t) => {
+  const { osys, request } = await sideSession(t);
+  const insns = userInsns('init', 'main');
+  const long = insns.find((i) => i.len === 4);
+  const short = insns.find((i) => i.len === 2);
+  assert.ok(long && short, 'init\'s main has both 2- and 4-byte instructions');
+  const data = execFileSync('riscv64-unknown-elf-nm', [path.join(path.dirname(KERNEL), '..', 'user', 'init')], { encoding: 'utf8' })
+    .split('\n').find((l) => / [bBdDrR] /.test(l));
+  const dataAddr = BigInt(`0x${data.split(' ')[0]}`);
+  const refused = {
+    'the middle of a 4-byte instruction': long.addr + 2n,
+    'an odd address': short.addr + 1n,
+    'data, not code': dataAddr,
+    'far past the program': 0x4000000n,
+  };
+  for (const [what, addr] of Object.entries(refused)) {
+    assert.equal(await request(`vTUinit:${addr.toString(16)}`), 'E02', `${what} (0x${addr.toString(16)})`);
+  }
+  assert.equal(await request(`vTUnosuchprogram:${long.addr.toString(16)}`), 'E04', 'a program that is not in the file system');
+  assert.equal(await request('vTList'), 'l', 'nothing was attached');
+  // An instruction start right after a long one is accepted (lengths are decoded from main's start).
+  const next = insns[insns.indexOf(long) + 1];
+  const ok = (await request(`vTUinit:${next.addr.toString(16)}`)).match(/^OK([0-9a-f]+)$/);
+  assert.ok(ok, 'the next instruction start is accepted');
+  assert.equal(await request(`vTDetach:${ok[1]}`), 'OK');
+  osys.type('hello\n');
+  await osys.waitFor(/Hello, world! \(pid \d+\)/);
+  osys.type('exit\n');
+  assert.equal((await osys.waitExit(10000)).code, 0, 'init was never hurt');
+});
+
 test('side-stub: upload an eBPF object (clang -target bpf), attach it, read its map and its printk', { timeout: 90000 }, async (t) => {
   const obj = buildObject(t, 'count_getpid');
   const { osys, p, request } = await sideSession(t);
