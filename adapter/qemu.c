@@ -1,6 +1,7 @@
 #include "qemu.h"
 #include "dap.h"
 #include "loop.h"
+#include "sockdir.h"
 #include "spawn.h"
 
 #include <errno.h>
@@ -44,16 +45,11 @@ bool qemu_running(void)
     return pid > 0;
 }
 
+/* Every socket in it goes too (the console's and the trace relay's are
+ * made by others, and a folder with one left in it cannot be removed). */
 static void cleanup_dir(void)
 {
-    if (!dir[0])
-        return;
-    unlink(gdb_sock);
-    unlink(side_sock);
-    char console[PATH_MAX + 16];
-    snprintf(console, sizeof console, "%s/console.sock", dir);
-    unlink(console);
-    rmdir(dir);
+    sockdir_remove(dir);
     dir[0] = 0;
 }
 
@@ -97,13 +93,8 @@ static void on_console(int fd, void *data)
 int qemu_start(const struct qemu_config *cfg, const struct qemu_handlers *h, char *err,
                size_t errlen)
 {
-    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(dir, sizeof dir, "%s/osdbg-XXXXXX", tmp);
-    if (!mkdtemp(dir)) {
-        snprintf(err, errlen, "cannot create a socket directory in %s: %s", tmp, strerror(errno));
-        dir[0] = 0;
+    if (sockdir_create(dir, sizeof dir, err, errlen) < 0)
         return -1;
-    }
     snprintf(gdb_sock, sizeof gdb_sock, "%s/gdb.sock", dir);
     snprintf(side_sock, sizeof side_sock, "%s/side.sock", dir);
 

@@ -25,3 +25,9 @@ TEST_TARGETS += test-adapter-framing
 .PHONY: test-adapter-framing
 test-adapter-framing: $(NODE_STAMP) $(OSDBG)
 	@scripts/run-suite.sh adapter-framing node --test --test-reporter=tap tests/adapter/framing.test.mjs
+
+# The session's socket folder is removed on every ending; stale ones are swept.
+TEST_TARGETS += test-adapter-sockdir
+.PHONY: test-adapter-sockdir
+test-adapter-sockdir: $(NODE_STAMP) $(OSDBG)
+	@scripts/run-suite.sh adapter-sockdir node --test --test-reporter=tap tests/adapter/sockdir.test.mjs
