@@ -101,14 +101,26 @@ install_code_server() {
     # npm hoists argon2 next to code-server: let node find it.
     local argon2
     argon2=$(dirname "$(cd "$CS" && "$NODE" -p 'require.resolve("argon2/package.json")')")
-    (cd "$argon2" && PATH=$(dirname "$NODE"):$PATH npm_config_node_gyp="$NODE_GYP_JS" npm_config_nodedir="$NODE_PKG" \
-        npx --no-install node-pre-gyp rebuild --build-from-source --nodedir="$NODE_PKG" >/dev/null 2>"$IDE/build-argon2.log") &
+    # node-pre-gyp run by our node itself, not through npx: npm exports its
+    # own node_gyp setting to what it runs, and Debian's (its node-gyp 9 with
+    # Debian's addon.gypi, which adds node 18's headers) built an argon2.node
+    # that crashed code-server at start.
+    local pre_gyp
+    pre_gyp=$(dirname "$(cd "$argon2" && "$NODE" -p 'require.resolve("@mapbox/node-pre-gyp/package.json")')")/bin/node-pre-gyp
+    (cd "$argon2" && PATH=$(dirname "$NODE"):$PATH npm_config_node_gyp="$NODE_GYP_JS" \
+        "$NODE" "$pre_gyp" rebuild --build-from-source --nodedir="$NODE_PKG" >/dev/null 2>"$IDE/build-argon2.log") &
     pids+=($!) names+=(argon2)
     local i failed=0
     for i in "${!pids[@]}"; do
         wait "${pids[$i]}" || { log "building ${names[$i]} failed, see $IDE/build-${names[$i]}.log"; failed=1; }
     done
     [ "$failed" = 0 ] || exit 1
+    # Every native module must load in the IDE's node (a wrong ABI crashes
+    # code-server with no message at all).
+    for m in "$CS/lib/vscode/node_modules/"{node-pty,@vscode/spdlog,native-watchdog,kerberos} "$argon2"; do
+        (cd "$CS" && "$NODE" -e 'require(process.argv[1])' "$m") >/dev/null 2>&1 ||
+            { log "the native module $(basename "$m") does not load in node $NODE_VERSION"; exit 1; }
+    done
     # Debian's ripgrep instead of the one @vscode/ripgrep downloads.
     mkdir -p "$CS/lib/vscode/node_modules/@vscode/ripgrep/bin"
     cp /usr/bin/rg "$CS/lib/vscode/node_modules/@vscode/ripgrep/bin/rg"
