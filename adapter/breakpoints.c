@@ -294,8 +294,8 @@ static int do_set_breakpoints(void *p)
 void req_set_breakpoints(json_t *req, json_t *args)
 {
     struct set_args a = {req, args};
-    if (with_target_stopped(do_set_breakpoints, &a) < 0 && !json_is_true(json_false()))
-        dap_log("setBreakpoints: target could not be stopped");
+    if (with_target_stopped(do_set_breakpoints, &a) < 0 && !dap_answered(req))
+        dap_error(req, "setBreakpoints: %s", session_stop_error());
 }
 
 /* An eBPF logpoint the OS could not take (no room for another program or
@@ -382,7 +382,8 @@ static int do_set_function_breakpoints(void *p)
 void req_set_function_breakpoints(json_t *req, json_t *args)
 {
     struct set_args a = {req, args};
-    with_target_stopped(do_set_function_breakpoints, &a);
+    if (with_target_stopped(do_set_function_breakpoints, &a) < 0 && !dap_answered(req))
+        dap_error(req, "setFunctionBreakpoints: %s", session_stop_error());
 }
 
 /* Instruction breakpoints: "0xADDR" in the kernel, or "prog!0xADDR" for a
@@ -430,5 +431,6 @@ static int do_set_instruction_breakpoints(void *p)
 void req_set_instruction_breakpoints(json_t *req, json_t *args)
 {
     struct set_args a = {req, args};
-    with_target_stopped(do_set_instruction_breakpoints, &a);
+    if (with_target_stopped(do_set_instruction_breakpoints, &a) < 0 && !dap_answered(req))
+        dap_error(req, "setInstructionBreakpoints: %s", session_stop_error());
 }

@@ -61,8 +61,49 @@ static void send_message(json_t *msg)
     buf_free(&out);
 }
 
+/* ---- exactly one response per request ------------------------------------
+ * Every handler runs inside dispatch() (nested when a handler runs the
+ * loop): the requests being handled and whether each has its response.  A
+ * second response to one request is dropped; a handler that returns
+ * without any gets an error response from dispatch(). */
+#define MAX_NESTED 16
+static struct {
+    json_int_t seq;
+    bool answered;
+} handling[MAX_NESTED];
+static int nhandling;
+
+/* Records the response to request `seq`; false if it already has one. */
+static bool note_answer(json_int_t seq)
+{
+    for (int i = nhandling - 1; i >= 0; i--) {
+        if (handling[i].seq == seq) {
+            if (handling[i].answered)
+                return false;
+            handling[i].answered = true;
+            return true;
+        }
+    }
+    return true; /* not a request being handled (framing errors) */
+}
+
+bool dap_answered(json_t *req)
+{
+    json_int_t seq = json_integer_value(json_object_get(req, "seq"));
+    for (int i = nhandling - 1; i >= 0; i--)
+        if (handling[i].seq == seq)
+            return handling[i].answered;
+    return false;
+}
+
 void dap_respond(json_t *req, json_t *body)
 {
+    if (!note_answer(json_integer_value(json_object_get(req, "seq")))) {
+        dap_log("a second response to request %lld dropped",
+                (long long)json_integer_value(json_object_get(req, "seq")));
+        json_decref(body);
+        return;
+    }
     json_t *msg = json_pack("{s:s, s:O, s:b, s:O}", "type", "response", "request_seq",
                             json_object_get(req, "seq"), "success", 1, "command",
                             json_object_get(req, "command"));
@@ -80,6 +121,10 @@ void dap_error(json_t *req, const char *fmt, ...)
     va_end(ap);
     json_int_t rseq = req ? json_integer_value(json_object_get(req, "seq")) : 0;
     const char *cmd = req ? json_string_value(json_object_get(req, "command")) : 0;
+    if (req && !note_answer(rseq)) {
+        dap_log("a second response to request %lld dropped: %s", (long long)rseq, text);
+        return;
+    }
     json_t *msg = json_pack("{s:s, s:I, s:b, s:s, s:s}", "type", "response", "request_seq", rseq,
                             "success", 0, "command", cmd ? cmd : "unknown", "message", text);
     /* The editor shows standard requests' errors to the user; our own
@@ -220,7 +265,22 @@ static bool dispatch(const char *text, size_t len, bool header_inside)
             json_t *empty = 0;
             if (!args)
                 args = empty = json_object();
+            bool tracked = nhandling < MAX_NESTED;
+            if (tracked) {
+                handling[nhandling].seq = json_integer_value(json_object_get(msg, "seq"));
+                handling[nhandling++].answered = false;
+            }
+            int depth = nhandling;
             e->fn(msg, args);
+            if (tracked && depth == nhandling) {
+                bool answered = handling[--nhandling].answered;
+                if (!answered) {
+                    nhandling++; /* so that this one is recorded too */
+                    dap_error(msg, "%s: the adapter could not carry it out and had no answer "
+                                   "(please report this)", command);
+                    nhandling--;
+                }
+            }
             json_decref(empty);
             json_decref(msg);
             return true;

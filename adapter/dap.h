@@ -2,7 +2,9 @@
  * The Debug Adapter Protocol transport (DAP specification, "Base
  * Protocol"): messages framed by a "Content-Length: N\r\n\r\n" header,
  * JSON bodies (jansson).  Requests are dispatched to the handler table in
- * requests.c; a handler answers with dap_respond/dap_error, now or later.
+ * requests.c; a handler answers with dap_respond/dap_error before it returns:
+ * every request gets exactly one response (dispatch answers for a handler
+ * that did not; a second response is dropped).
  */
 #ifndef ADAPTER_DAP_H
 #define ADAPTER_DAP_H
@@ -23,6 +25,8 @@ struct dap_request_entry {
 void dap_init(int in_fd, int out_fd, const struct dap_request_entry *table, FILE *log);
 /* A success response to req, with body (stolen; may be 0). */
 void dap_respond(json_t *req, json_t *body);
+/* Has the request being handled had its response? */
+bool dap_answered(json_t *req);
 /* A failure response with a message shown to the user. */
 void dap_error(json_t *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* An event with body (stolen; may be 0). */

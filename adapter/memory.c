@@ -231,7 +231,8 @@ static int do_set_data_breakpoints(void *p)
 void req_set_data_breakpoints(json_t *req, json_t *args)
 {
     struct set_args a = {req, args};
-    with_target_stopped(do_set_data_breakpoints, &a);
+    if (with_target_stopped(do_set_data_breakpoints, &a) < 0 && !dap_answered(req))
+        dap_error(req, "setDataBreakpoints: %s", session_stop_error());
 }
 
 static json_t *sources_of(struct debuginfo *di, json_t *seen)

@@ -262,14 +262,33 @@ static void resume_silently(void)
         dap_output("stderr", "osdbg: cannot resume: %s\n", err);
 }
 
+/* Why the last with_target_stopped() could not stop the target. */
+static char stop_error[300];
+
+const char *session_stop_error(void)
+{
+    return stop_error[0] ? stop_error : "the OS could not be stopped";
+}
+
 int with_target_stopped(int (*fn)(void *), void *arg)
 {
+    stop_error[0] = 0;
     if (S.state != TARGET_RUNNING)
         return fn(arg);
     char err[256];
     struct mi_record rec;
-    if (gdb_cmd(err, sizeof err, "-exec-interrupt") < 0 || gdb_wait_stopped(&rec, 5000) < 0)
+    if (!gdb_alive()) {
+        snprintf(stop_error, sizeof stop_error, "GDB is not running (the session has ended)");
         return -1;
+    }
+    if (gdb_cmd(err, sizeof err, "-exec-interrupt") < 0) {
+        snprintf(stop_error, sizeof stop_error, "the OS could not be stopped: %s", err);
+        return -1;
+    }
+    if (gdb_wait_stopped(&rec, 5000) < 0) {
+        snprintf(stop_error, sizeof stop_error, "the OS did not stop within 5 s");
+        return -1;
+    }
     S.state = TARGET_STOPPED;
     int r = fn(arg);
     const char *reason = mi_str(rec.results, "reason");

@@ -97,6 +97,8 @@ extern struct session S;
 /* Internal: run fn while the target is stopped (interrupting and resuming
  * if it runs).  Returns fn's result. */
 int with_target_stopped(int (*fn)(void *), void *arg);
+/* Why the last with_target_stopped() returned -1 without calling fn. */
+const char *session_stop_error(void);
 /* Run until location (a GDB location) is reached by the process that is
  * current now, in privilege priv (-1: any); with needs_ecall, only when
  * that stop is a system call trap (scause 8).  Reported as a step. */

@@ -31,3 +31,9 @@ TEST_TARGETS += test-adapter-sockdir
 .PHONY: test-adapter-sockdir
 test-adapter-sockdir: $(NODE_STAMP) $(OSDBG)
 	@scripts/run-suite.sh adapter-sockdir node --test --test-reporter=tap tests/adapter/sockdir.test.mjs
+
+# Every request is answered exactly once after each kind of fault.
+TEST_TARGETS += test-adapter-faults
+.PHONY: test-adapter-faults
+test-adapter-faults: $(NODE_STAMP) $(OSDBG)
+	@scripts/run-suite.sh adapter-faults node --test --test-reporter=tap tests/adapter/faults.test.mjs

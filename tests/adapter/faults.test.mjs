@@ -1,0 +1,142 @@
+// Every request gets exactly one response, whatever happened before it
+// (issue 12, defect 6).  After each kind of fault (GDB killed, the session
+// terminated, `quit` typed into the Debug Console's GDB command line), every
+// request the adapter serves is sent once, and each must be answered exactly
+// once, within a time limit.  The list of requests is the adapter's own
+// table (adapter/requests.c), so a new request is covered without a change.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, BUILD } from '../kernel/qemu.mjs';
+
+const OSDBG = path.join(BUILD, 'bin', 'osdbg');
+const PROFILE = path.join(ROOT, 'profiles', 'osdbg-kernel.json');
+const HELLO = path.join(ROOT, 'user', 'hello.c');
+
+const commands = [...fs.readFileSync(path.join(ROOT, 'adapter', 'requests.c'), 'utf8')
+  .split('osdbg_requests[] = {')[1].split('};')[0].matchAll(/\{"([^"]+)", req_/g)].map((m) => m[1]);
+
+// Plausible arguments for each; anything not here gets {}.
+const argsOf = {
+  launch: { profile: PROFILE },
+  attach: { profile: PROFILE },
+  setBreakpoints: { source: { path: HELLO }, breakpoints: [{ line: 6 }] },
+  setFunctionBreakpoints: { breakpoints: [{ name: 'sys_write' }] },
+  setInstructionBreakpoints: { breakpoints: [{ instructionReference: '0x80200000' }] },
+  setExceptionBreakpoints: { filters: [] },
+  continue: { threadId: 1 }, pause: { threadId: 1 }, next: { threadId: 1 }, stepIn: { threadId: 1 }, stepOut: { threadId: 1 },
+  stackTrace: { threadId: 1 },
+  scopes: { frameId: 1 },
+  variables: { variablesReference: 1 },
+  evaluate: { expression: 'cpus', context: 'watch' },
+  readMemory: { memoryReference: '0x80200000', count: 16 },
+  writeMemory: { memoryReference: '0x87000000', data: 'AAAA' },
+  disassemble: { memoryReference: '0x80200000', instructionCount: 4 },
+  setVariable: { variablesReference: 1, name: 'x', value: '1' },
+  dataBreakpointInfo: { name: 'ticks' },
+  setDataBreakpoints: { breakpoints: [] },
+  consoleInput: { text: 'hello\n' },
+  'osdbg/trace': { command: 'list' },
+  'osdbg/traceDetach': { id: 999 },
+  'osdbg/traceMap': { id: 999 },
+};
+
+function adapter(t) {
+  const p = spawn(OSDBG, ['dap'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  t.after(() => p.kill('SIGKILL'));
+  p.stdin.on('error', () => {});
+  const msgs = [];
+  let buf = Buffer.alloc(0);
+  p.stdout.on('data', (d) => {
+    buf = Buffer.concat([buf, d]);
+    for (;;) {
+      const m = buf.toString('latin1').match(/^Content-Length: (\d+)\r\n\r\n/);
+      if (!m || buf.length < m[0].length + Number(m[1])) break;
+      msgs.push(JSON.parse(buf.subarray(m[0].length, m[0].length + Number(m[1])).toString('utf8')));
+      buf = buf.subarray(m[0].length + Number(m[1]));
+    }
+  });
+  let seq = 1;
+  const send = (command, args = {}) => {
+    const s = seq++;
+    const body = JSON.stringify({ seq: s, type: 'request', command, arguments: args });
+    p.stdin.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    return s;
+  };
+  const responses = (s) => msgs.filter((m) => m.type === 'response' && m.request_seq === s);
+  const answered = async (s, what, ms = 20000) => {
+    const end = Date.now() + ms;
+    while (!responses(s).length && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(responses(s).length, 1, `${what}: one response within ${ms / 1000} s`);
+    return responses(s)[0];
+  };
+  const event = async (name, ms = 20000) => {
+    const end = Date.now() + ms;
+    while (!msgs.some((m) => m.type === 'event' && m.event === name) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(msgs.some((m) => m.type === 'event' && m.event === name), `event ${name}`);
+  };
+  return { p, send, answered, responses, event, msgs };
+}
+
+/* The adapter's child processes (from /proc: no ps on a minimal machine). */
+function children(pid) {
+  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((d) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return { pid: Number(d), comm, ppid };
+    } catch { return null; }
+  }).filter((c) => c && c.ppid === pid);
+}
+
+async function session(t) {
+  const a = adapter(t);
+  await a.answered(a.send('initialize', { adapterID: 'osdbg', linesStartAt1: true }), 'initialize');
+  const l = await a.answered(a.send('launch', { type: 'osdbg', request: 'launch', profile: PROFILE, bootArgs: '', stopOnEntry: false }), 'launch');
+  assert.equal(l.success, true, JSON.stringify(l));
+  await a.event('initialized');
+  await a.answered(a.send('configurationDone'), 'configurationDone');
+  return a;
+}
+
+async function everyRequestAnswered(a, fault) {
+  const last = ['restart', 'terminate', 'disconnect'];
+  const order = [...commands.filter((c) => !last.includes(c)), ...last];
+  for (const c of order) {
+    const s = a.send(c, argsOf[c] ?? {});
+    const r = await a.answered(s, `after ${fault}: ${c}`);
+    assert.equal(r.command, c);
+    // (dispatch's own answer for a handler that gave none is a bug to fix)
+    assert.doesNotMatch(r.message ?? '', /please report/, `after ${fault}: ${c} answers for itself`);
+  }
+  // and no second response turns up later
+  await new Promise((r) => setTimeout(r, 500));
+  const counts = new Map();
+  for (const m of a.msgs) if (m.type === 'response') counts.set(m.request_seq, (counts.get(m.request_seq) ?? 0) + 1);
+  assert.deepEqual([...counts].filter(([, n]) => n > 1), [], `after ${fault}: exactly one response each`);
+}
+
+test('after GDB is killed, every request is answered once', { timeout: 240000 }, async (t) => {
+  const a = await session(t);
+  const gdb = children(a.p.pid).find((c) => /gdb/.test(c.comm));
+  assert.ok(gdb, `GDB runs under the adapter: ${JSON.stringify(children(a.p.pid))}`);
+  process.kill(gdb.pid, 'SIGKILL');
+  await new Promise((r) => setTimeout(r, 300));
+  await everyRequestAnswered(a, 'GDB killed');
+});
+
+test('after terminate, every request is answered once', { timeout: 240000 }, async (t) => {
+  const a = await session(t);
+  await a.answered(a.send('terminate'), 'terminate');
+  await everyRequestAnswered(a, 'terminate');
+});
+
+test('after quit in the Debug Console, every request is answered once', { timeout: 240000 }, async (t) => {
+  const a = await session(t);
+  await a.answered(a.send('evaluate', { expression: 'quit', context: 'repl' }), 'quit');
+  await new Promise((r) => setTimeout(r, 300));
+  await everyRequestAnswered(a, 'quit');
+});
