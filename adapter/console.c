@@ -66,6 +66,7 @@ static void stop_holding(void)
 static void drop_terminal(int fd)
 {
     loop_unwatch(fd);
+    loop_drop_queue(fd);
     close(fd);
     for (int i = 0; i < nterminals; i++)
         if (terminals[i] == fd)
@@ -84,10 +85,14 @@ static void on_terminal_input(int fd, void *data)
     qemu_console_input(buf, (size_t)n);
 }
 
+/* What a terminal has not read yet waits for it, up to this much; a
+ * terminal that falls further behind is dropped (it can reconnect and gets
+ * the history). */
+#define TERMINAL_MAX_QUEUED (4u << 20)
+
 static void send_to_terminal(const char *data, size_t len, void *arg)
 {
-    /* The ring fits in a Unix socket's buffer: no partial history. */
-    send(*(int *)arg, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    loop_send(*(int *)arg, data, len, TERMINAL_MAX_QUEUED);
 }
 
 static void on_accept(int fd, void *data)
@@ -157,8 +162,7 @@ bool console_relay_output(const char *data, size_t len)
         return false;
     history_add(data, len);
     for (int i = 0; i < nterminals;) {
-        ssize_t n = send(terminals[i], data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n < 0 && errno != EAGAIN) {
+        if (loop_send(terminals[i], data, len, TERMINAL_MAX_QUEUED) < 0) {
             drop_terminal(terminals[i]);
             continue; /* terminals[i] is now another one */
         }

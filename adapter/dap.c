@@ -13,6 +13,8 @@
 /* A message larger than this is refused (and skipped) rather than
  * buffered: no legitimate request comes close. */
 #define DAP_MAX_MESSAGE (64 << 20)
+/* Messages waiting for a client that does not read them. */
+#define DAP_MAX_QUEUED (256u << 20)
 
 static int out_fd = -1;
 static FILE *logf;
@@ -49,15 +51,10 @@ static void send_message(json_t *msg)
     buf_append(&out, header, (size_t)h);
     buf_append(&out, text, len);
     free(text);
-    size_t off = 0;
-    while (off < out.len) {
-        ssize_t n = write(out_fd, out.data + off, out.len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break; /* the client is gone; the read side will notice */
-        off += (size_t)n;
-    }
+    /* Never blocks: a client that reads slowly gets its messages queued
+     * (a gone client: the read side will notice). */
+    if (loop_send(out_fd, out.data, out.len, DAP_MAX_QUEUED) < 0 && errno == ENOBUFS)
+        dap_log("the client has not read 256 MiB of messages: one dropped");
     buf_free(&out);
 }
 

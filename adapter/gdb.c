@@ -139,6 +139,7 @@ int gdb_start(const char *gdb_path, const struct gdb_handlers *h, char *err, siz
         return -1;
     gdb_pid = pid;
     fcntl(from_gdb, F_SETFL, O_NONBLOCK);
+    fcntl(to_gdb, F_SETFL, O_NONBLOCK); /* see vrun: never block on a write */
     handlers = *h;
     loop_watch(from_gdb, on_gdb_output, 0);
     return 0;
@@ -156,22 +157,41 @@ static int vrun(struct mi_record *rec, char *err, size_t errlen, const char *fmt
     buf_vprintf(&cmd, fmt, ap);
     dap_log("gdb< %s", cmd.data);
     buf_append(&cmd, "\n", 1);
+    /* The command goes out while GDB's output is read: a long command to a
+     * GDB that is itself blocked writing to us must not deadlock, and a
+     * GDB that reads nothing must not hang the adapter past the timeout. */
+    int64_t deadline = loop_now_ms() + timeout_ms;
     size_t off = 0;
     while (off < cmd.len) {
         ssize_t w = write(to_gdb, cmd.data + off, cmd.len - off);
+        if (w > 0) {
+            off += (size_t)w;
+            continue;
+        }
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0) {
-            buf_free(&cmd);
-            snprintf(err, errlen, "GDB is gone");
-            gdb_died();
-            return -1;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            int64_t left = deadline - loop_now_ms();
+            struct pollfd p[2] = {{.fd = to_gdb, .events = POLLOUT}, {.fd = from_gdb, .events = POLLIN}};
+            if (left <= 0 || poll(p, 2, (int)left) == 0) {
+                buf_free(&cmd);
+                snprintf(err, errlen, "GDB did not take a command within %ld ms", timeout_ms);
+                return -1;
+            }
+            if ((p[1].revents & (POLLIN | POLLHUP)) && !read_gdb()) {
+                buf_free(&cmd);
+                snprintf(err, errlen, "GDB exited");
+                return -1;
+            }
+            continue;
         }
-        off += (size_t)w;
+        buf_free(&cmd);
+        snprintf(err, errlen, "GDB is gone");
+        gdb_died();
+        return -1;
     }
     buf_free(&cmd);
 
-    int64_t deadline = loop_now_ms() + timeout_ms;
     struct mi_record found;
     while (!take_lines(token, &found)) {
         int64_t left = deadline - loop_now_ms();

@@ -7,6 +7,7 @@
 #define ADAPTER_LOOP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef void (*loop_fd_fn)(int fd, void *data);
@@ -23,5 +24,18 @@ int loop_run(void);
 void loop_stop(int code);
 /* Monotonic milliseconds. */
 int64_t loop_now_ms(void);
+
+/* Writing without ever blocking the loop: bytes for fd go out now as far as
+ * fd takes them (it is made non-blocking), the rest waits in fd's queue and
+ * goes out, in order, when poll says fd is writable.  Returns 0; or -1 if fd
+ * is broken (errno), or if its queue would grow past `limit` bytes (0: no
+ * limit; errno ENOBUFS), and then nothing of data is queued. */
+int loop_send(int fd, const void *data, size_t len, size_t limit);
+/* Bytes waiting in fd's queue. */
+size_t loop_queued(int fd);
+/* Forget fd's queue (call before closing fd). */
+void loop_drop_queue(int fd);
+/* At exit: write out what the queues hold, for at most ms milliseconds. */
+void loop_flush(long ms);
 
 #endif

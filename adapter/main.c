@@ -140,6 +140,7 @@ static int cmd_dap(int argc, char **argv)
     }
     int code = loop_run();
     session_shutdown(); /* whatever ended the loop: no QEMU or GDB left behind */
+    loop_flush(2000);   /* the last responses and events, to a client that reads */
     return code;
 }
 

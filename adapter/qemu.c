@@ -69,6 +69,7 @@ static void reap(void)
     }
     pid = -1;
     loop_unwatch(console_out);
+    loop_drop_queue(console_in);
     close(console_out);
     close(console_in);
     console_in = console_out = -1;
@@ -166,19 +167,15 @@ int qemu_start(const struct qemu_config *cfg, const struct qemu_handlers *h, cha
     return -1;
 }
 
-void qemu_console_input(const char *text, size_t len)
+/* Typed text waits in the loop's queue while the OS reads slowly (its UART
+ * takes a byte at a time): the adapter never blocks on it. */
+#define CONSOLE_INPUT_MAX (64u << 20)
+
+int qemu_console_input(const char *text, size_t len)
 {
     if (console_in < 0)
-        return;
-    while (len > 0) {
-        ssize_t n = write(console_in, text, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        text += n;
-        len -= (size_t)n;
-    }
+        return -1;
+    return loop_send(console_in, text, len, CONSOLE_INPUT_MAX);
 }
 
 void qemu_stop(void)
@@ -188,6 +185,7 @@ void qemu_stop(void)
         waitpid(pid, 0, 0);
         pid = -1;
         loop_unwatch(console_out);
+        loop_drop_queue(console_in);
         close(console_out);
         close(console_in);
         console_in = console_out = -1;

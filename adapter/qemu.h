@@ -30,7 +30,9 @@ const char *qemu_socket_dir(void);
 pid_t qemu_pid(void);
 bool qemu_running(void);
 /* Type into the OS console. */
-void qemu_console_input(const char *text, size_t len);
+/* Sends text to the OS console's input without blocking (queued); -1 if
+ * the OS is not running or 64 MiB are already waiting. */
+int qemu_console_input(const char *text, size_t len);
 /* Kill QEMU (if running) and remove the socket directory. */
 void qemu_stop(void);
 

@@ -14,6 +14,7 @@
 #include "siderelay.h"
 #include "tracecmd.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -606,7 +607,10 @@ static void req_console_input(json_t *req, json_t *args)
         dap_error(req, "consoleInput: the OS is not running under this adapter");
         return;
     }
-    qemu_console_input(text, strlen(text));
+    if (qemu_console_input(text, strlen(text)) < 0) {
+        dap_error(req, "consoleInput: %s", errno == ENOBUFS ? "64 MiB of input are already waiting for the OS to read them" : strerror(errno));
+        return;
+    }
     dap_respond(req, 0);
 }
 

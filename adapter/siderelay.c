@@ -7,6 +7,7 @@
 
 #include <osdbg/sidestub_proto.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +32,18 @@ static int listen_fd = -1;
 static char sock_path[108];
 static bool started; /* clients[] is set up */
 
+/* A terminal that does not read its replies and events gets 4 MiB of them
+ * queued, then is dropped: it never stalls the adapter. */
+#define CLIENT_MAX_QUEUED (4u << 20)
+
+static void drop_client(struct client *c);
+
 static void send_bytes(struct client *c, const void *data, size_t len)
 {
-    usock_send_all(c->fd, data, len); /* gone: its read side will tell */
+    if (c->fd >= 0 && loop_send(c->fd, data, len, CLIENT_MAX_QUEUED) < 0 && errno == ENOBUFS) {
+        dap_log("relay: a terminal does not read what it asked for: dropped");
+        drop_client(c);
+    }
 }
 
 static void drop_client(struct client *c)
@@ -46,6 +56,7 @@ static void drop_client(struct client *c)
             dap_log("relay: detaching probe %u: %s", c->owned[i], err);
     }
     loop_unwatch(c->fd);
+    loop_drop_queue(c->fd);
     close(c->fd);
     c->fd = -1;
 }
@@ -180,6 +191,7 @@ void siderelay_stop(void)
     for (int i = 0; i < MAX_CLIENTS; i++) {
         if (clients[i].fd >= 0) {
             loop_unwatch(clients[i].fd);
+            loop_drop_queue(clients[i].fd);
             close(clients[i].fd);
             clients[i].fd = -1;
         }

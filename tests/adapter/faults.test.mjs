@@ -140,3 +140,29 @@ test('after quit in the Debug Console, every request is answered once', { timeou
   await new Promise((r) => setTimeout(r, 300));
   await everyRequestAnswered(a, 'quit');
 });
+
+// Defect 4: writes to QEMU never block the adapter.  1 MiB typed into the OS
+// console takes QEMU's UART minutes to read; meanwhile every request must be
+// answered at once, and the input must arrive in order (the shell echoes it).
+test('a 1 MiB consoleInput does not block the adapter', { timeout: 120000 }, async (t) => {
+  const a = await session(t);
+  const big = `echo ${'x'.repeat(1 << 20)}\n`;
+  const t0 = Date.now();
+  const c = a.send('consoleInput', { text: big });
+  const r = await a.answered(c, 'consoleInput of 1 MiB', 5000);
+  assert.equal(r.success, true, JSON.stringify(r));
+  for (let i = 0; i < 5; i++) {
+    const s = a.send('threads');
+    await a.answered(s, `threads while the OS reads 1 MiB (${i})`, 2000);
+  }
+  console.log(`# 1 MiB of console input queued; 5 requests answered in ${Date.now() - t0} ms`);
+  // The OS is reading it: the shell echoes the x's as they come (its line
+  // buffer cuts them into many lines).
+  const end = Date.now() + 20000;
+  const echoed = () => a.msgs.filter((m) => m.event === 'output' && m.body.category === 'stdout').map((m) => m.body.output).join('');
+  const xs = () => (echoed().match(/x/g) ?? []).length;
+  while (xs() < 20000 && Date.now() < end) await new Promise((res) => setTimeout(res, 50));
+  assert.match(echoed(), /echo x/, 'the input starts where it was typed');
+  assert.ok(xs() >= 20000, `the OS goes on reading the input: ${xs()} bytes echoed`);
+  await a.answered(a.send('terminate'), 'terminate');
+});
