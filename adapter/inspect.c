@@ -427,6 +427,11 @@ void req_evaluate(json_t *req, json_t *args)
     dap_respond(req, body);
 }
 
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0;
+}
+
 void req_read_memory(json_t *req, json_t *args)
 {
     const char *ref = json_string_value(json_object_get(args, "memoryReference"));
@@ -452,15 +457,13 @@ void req_read_memory(json_t *req, json_t *args)
         dap_respond(req, json_pack("{s:s, s:i}", "address", ref, "unreadableBytes", (int)count));
         return;
     }
-    /* contents is hex; DAP wants base64. */
+    /* contents is hex; DAP wants base64.  (Decoded by hand, linearly:
+     * sscanf measures the whole rest of the string at every byte.) */
     const char *hex = mi_str(json_array_get(json_object_get(rec.results, "memory"), 0), "contents");
     size_t n = hex ? strlen(hex) / 2 : 0;
     unsigned char *bytes = malloc(n + 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned int b;
-        sscanf(hex + 2 * i, "%2x", &b);
-        bytes[i] = (unsigned char)b;
-    }
+    for (size_t i = 0; i < n; i++)
+        bytes[i] = (unsigned char)(hex_digit(hex[2 * i]) << 4 | hex_digit(hex[2 * i + 1]));
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char *b64 = malloc(4 * (n / 3 + 1) + 1);
     size_t k = 0;

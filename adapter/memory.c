@@ -10,6 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* disassemble: skip at most this many instructions exactly (by decoding);
+ * refuse offsets beyond DISASM_MAX_OFFSET (16 MiB of code either way). */
+#define DISASM_EXACT_SKIP 1000
+#define DISASM_MAX_OFFSET (4 << 20)
+
 static bool stopped_or_error(json_t *req)
 {
     if (S.state == TARGET_STOPPED)
@@ -89,10 +94,21 @@ void req_disassemble(json_t *req, json_t *args)
     if (!stopped_or_error(req))
         return;
     /* RISC-V instructions are 2 or 4 bytes: walk back 4 bytes per
-     * instruction asked before the reference, forward until count. */
+     * instruction asked before the reference, forward until count.  GDB's
+     * work must grow with count, never with the offset (an offset of 10^6
+     * kept GDB busy for minutes): past DISASM_EXACT_SKIP instructions
+     * forward, the start is estimated at 4 bytes per instruction, as it
+     * always is backward. */
+    if (ioff < -DISASM_MAX_OFFSET || ioff > DISASM_MAX_OFFSET) {
+        dap_error(req, "disassemble: instructionOffset beyond +-%d instructions", DISASM_MAX_OFFSET);
+        return;
+    }
     unsigned long long base = strtoull(ref, 0, 0) + (unsigned long long)offset;
     unsigned long long start = ioff < 0 ? base - (unsigned long long)(-ioff) * 4 : base;
-    unsigned long long end = start + (unsigned long long)(count + (ioff > 0 ? ioff : 0)) * 4 + 4;
+    int skip = ioff > 0 && ioff <= DISASM_EXACT_SKIP ? (int)ioff : 0;
+    if (ioff > DISASM_EXACT_SKIP)
+        start = base + (unsigned long long)ioff * 4;
+    unsigned long long end = start + (unsigned long long)(count + skip) * 4 + 4;
     char err[256];
     struct mi_record rec;
     json_t *out = json_array();
@@ -101,7 +117,6 @@ void req_disassemble(json_t *req, json_t *args)
         json_t *insns = json_object_get(rec.results, "asm_insns");
         size_t i;
         json_t *in;
-        int skip = ioff > 0 ? (int)ioff : 0;
         json_array_foreach(insns, i, in)
         {
             if (skip > 0) {

@@ -166,3 +166,32 @@ test('a 1 MiB consoleInput does not block the adapter', { timeout: 120000 }, asy
   assert.ok(xs() >= 20000, `the OS goes on reading the input: ${xs()} bytes echoed`);
   await a.answered(a.send('terminate'), 'terminate');
 });
+
+// Defect 7: the work a request gives GDB is bounded by what it asks for, not
+// by an offset: disassemble far from the reference, and a 1 MiB readMemory.
+test('disassemble at a huge instructionOffset and readMemory of 1 MiB answer in bounded time', { timeout: 120000 }, async (t) => {
+  const a = await session(t);
+  await a.answered(a.send('pause', { threadId: 1 }), 'pause');
+  await a.event('stopped');
+  const ref = '0x80200000';
+  for (const ioff of [1000000, -1000000, 4000000]) {
+    const t0 = Date.now();
+    const r = await a.answered(a.send('disassemble', { memoryReference: ref, instructionOffset: ioff, instructionCount: 50 }), `disassemble at ${ioff}`, 10000);
+    assert.equal(r.success, true, JSON.stringify(r).slice(0, 300));
+    assert.equal(r.body.instructions.length, 50, 'exactly instructionCount entries');
+    console.log(`# disassemble 50 at instructionOffset ${ioff}: ${Date.now() - t0} ms`);
+  }
+  const far = await a.answered(a.send('disassemble', { memoryReference: ref, instructionOffset: 1e9, instructionCount: 10 }), 'disassemble at 1e9', 10000);
+  assert.equal(far.success, false, 'an offset of 10^9 instructions is refused');
+  assert.match(far.message, /instructionOffset/);
+  const t0 = Date.now();
+  const m = await a.answered(a.send('readMemory', { memoryReference: ref, count: 1 << 20 }), 'readMemory 1 MiB', 30000);
+  const took = Date.now() - t0;
+  assert.equal(m.success, true);
+  assert.equal(Buffer.from(m.body.data ?? '', 'base64').length + (m.body.unreadableBytes ?? 0), 1 << 20, '1 MiB read or marked unreadable');
+  console.log(`# readMemory of 1 MiB: ${took} ms`);
+  // the session is still there
+  const th = await a.answered(a.send('threads'), 'threads afterwards');
+  assert.equal(th.success, true);
+  await a.answered(a.send('terminate'), 'terminate');
+});
