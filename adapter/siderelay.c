@@ -24,8 +24,10 @@ static struct client {
     uint8_t last[SS_FRAME_MAX(SS_PACKET_SIZE)]; /* the last reply, for a '-' */
     size_t last_len;
     uint64_t seq; /* its own event numbering: gaps are its losses only */
-    uint32_t owned[MAX_OWNED];
+    uint32_t owned[MAX_OWNED]; /* its probes */
     int nowned;
+    uint32_t objs[MAX_OWNED]; /* its objects (vTObjNew) */
+    int nobjs;
 } clients[MAX_CLIENTS];
 
 static int listen_fd = -1;
@@ -55,6 +57,13 @@ static void drop_client(struct client *c)
         if (side_request(side, packet, reply, sizeof reply, 3000, err, sizeof err) < 0)
             dap_log("relay: detaching probe %u: %s", c->owned[i], err);
     }
+    /* and its objects, attached or not: none stays in the kernel's memory */
+    for (int i = 0; i < c->nobjs && side; i++) {
+        snprintf(packet, sizeof packet, "%s%x", SS_PKT_OBJ_FREE, c->objs[i]);
+        if (side_request(side, packet, reply, sizeof reply, 3000, err, sizeof err) < 0)
+            dap_log("relay: freeing object %u: %s", c->objs[i], err);
+    }
+    c->nowned = c->nobjs = 0;
     loop_unwatch(c->fd);
     loop_drop_queue(c->fd);
     close(c->fd);
@@ -67,11 +76,66 @@ static bool starts(const uint8_t *p, size_t n, const char *prefix)
     return n >= k && memcmp(p, prefix, k) == 0;
 }
 
+static bool in(const uint32_t *ids, int n, uint32_t id)
+{
+    for (int i = 0; i < n; i++)
+        if (ids[i] == id)
+            return true;
+    return false;
+}
+
+static void forget(uint32_t *ids, int *n, uint32_t id)
+{
+    for (int i = 0; i < *n; i++)
+        if (ids[i] == id)
+            ids[i--] = ids[--*n];
+}
+
+/* The hex id right after `prefix` in a packet. */
+static bool id_after(const uint8_t *p, size_t n, const char *prefix, uint32_t *id)
+{
+    size_t k = strlen(prefix);
+    char text[12];
+    size_t m = 0;
+    while (k + m < n && m < sizeof text - 1 && p[k + m] != ',' && p[k + m] != ':')
+        text[m] = (char)p[k + m], m++;
+    text[m] = 0;
+    char *end;
+    unsigned long v = strtoul(text, &end, 16);
+    *id = (uint32_t)v;
+    return m > 0 && !*end;
+}
+
+/* May this client send this packet?  A terminal acts on its own probes and
+ * objects only: the session's logpoints and other terminals' probes are
+ * not its to detach, nor their objects to write, attach or free. */
+static bool allowed(const struct client *c, const uint8_t *p, size_t n)
+{
+    uint32_t id;
+    if (starts(p, n, SS_PKT_DETACH))
+        return id_after(p, n, SS_PKT_DETACH, &id) && in(c->owned, c->nowned, id);
+    if (starts(p, n, SS_PKT_OBJ_DATA))
+        return id_after(p, n, SS_PKT_OBJ_DATA, &id) && in(c->objs, c->nobjs, id);
+    if (starts(p, n, SS_PKT_OBJ_FREE))
+        return id_after(p, n, SS_PKT_OBJ_FREE, &id) && in(c->objs, c->nobjs, id);
+    if (starts(p, n, SS_PKT_ATTACH))
+        return id_after(p, n, SS_PKT_ATTACH, &id) && in(c->objs, c->nobjs, id);
+    if (starts(p, n, SS_PKT_OBJ_NEW))
+        return c->nobjs < MAX_OWNED;
+    return true;
+}
+
 /* One request of a client, through the adapter's own connection. */
 static void forward(struct client *c, const uint8_t *payload, size_t len)
 {
     static char reply[SS_PACKET_SIZE + 1];
     char err[256];
+    if (!allowed(c, payload, len)) {
+        long n = snprintf(reply, sizeof reply, "E%02x", SS_ERR_NOENT);
+        c->last_len = ss_frame('$', reply, (size_t)n, c->last, sizeof c->last);
+        send_bytes(c, c->last, c->last_len);
+        return;
+    }
     struct side_client *side = tracecmd_side(err, sizeof err);
     long n = side ? side_request_bin(side, payload, len, reply, sizeof reply, 3000, err, sizeof err)
                   : -1;
@@ -86,12 +150,16 @@ static void forward(struct client *c, const uint8_t *payload, size_t len)
                   starts(payload, len, SS_PKT_ATTACH);
     if (attach && sscanf(reply, "OK%x", &id) == 1 && c->nowned < MAX_OWNED)
         c->owned[c->nowned++] = id;
+    uint32_t which;
     if (starts(payload, len, SS_PKT_DETACH) && !strcmp(reply, "OK") &&
-        sscanf((const char *)payload + strlen(SS_PKT_DETACH), "%x", &id) == 1) {
-        for (int i = 0; i < c->nowned; i++)
-            if (c->owned[i] == id)
-                c->owned[i--] = c->owned[--c->nowned];
-    }
+        id_after(payload, len, SS_PKT_DETACH, &which))
+        forget(c->owned, &c->nowned, which);
+    if (starts(payload, len, SS_PKT_OBJ_NEW) && sscanf(reply, "OK%x", &id) == 1 &&
+        c->nobjs < MAX_OWNED)
+        c->objs[c->nobjs++] = id;
+    if (starts(payload, len, SS_PKT_OBJ_FREE) && !strcmp(reply, "OK") &&
+        id_after(payload, len, SS_PKT_OBJ_FREE, &which))
+        forget(c->objs, &c->nobjs, which);
     c->last_len = ss_frame('$', reply, (size_t)n, c->last, sizeof c->last);
     send_bytes(c, c->last, c->last_len);
 }

@@ -37,3 +37,9 @@ TEST_TARGETS += test-adapter-faults
 .PHONY: test-adapter-faults
 test-adapter-faults: $(NODE_STAMP) $(OSDBG)
 	@scripts/run-suite.sh adapter-faults node --test --test-reporter=tap tests/adapter/faults.test.mjs
+
+# The trace relay: ownership of probes and objects; a flooding terminal.
+TEST_TARGETS += test-adapter-relay
+.PHONY: test-adapter-relay
+test-adapter-relay: $(NODE_STAMP) $(OSDBG)
+	@scripts/run-suite.sh adapter-relay node --test --test-reporter=tap tests/adapter/relay.test.mjs
