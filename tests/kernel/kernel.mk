@@ -10,3 +10,9 @@ TEST_TARGETS += test-kernel-sidestub
 .PHONY: test-kernel-sidestub
 test-kernel-sidestub:
 	@scripts/run-suite.sh kernel-sidestub node --test --test-reporter=tap tests/kernel/sidestub.test.mjs
+
+# A bounded user-space bpf() fuzzer (OSDBG_BPF_FUZZ_SECS, default 30).
+TEST_TARGETS += test-kernel-bpffuzz
+.PHONY: test-kernel-bpffuzz
+test-kernel-bpffuzz:
+	@scripts/run-suite.sh kernel-bpffuzz node --test --test-reporter=tap tests/kernel/bpffuzz.test.mjs
