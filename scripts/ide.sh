@@ -4,6 +4,9 @@
 #
 #   scripts/ide.sh                install if needed, then serve (foreground)
 #   scripts/ide.sh --install      install code-server and the extension only
+#   scripts/ide.sh --node         print the path of the IDE's own node (installed
+#                                 if needed); the browser test runs on it, since
+#                                 Playwright needs node 20 and Debian has 18
 #   scripts/ide.sh --port N       serve on 127.0.0.1:N (default: a free port)
 #   scripts/ide.sh --auth none    no password (it only listens on 127.0.0.1)
 #   scripts/ide.sh --user-data D  VS Code's user data (settings, state) in D
@@ -37,14 +40,16 @@ PREFIX=$IDE/code-server
 CS=$PREFIX/node_modules/code-server
 STAMP=$IDE/.installed-$VERSION
 
-install_only=0 port= auth=password user_data=
+install_only=0 print_node=0 port= auth=password user_data=
 while [ $# -gt 0 ]; do
     case $1 in
     --install) install_only=1 ;;
+    --node) print_node=1 ;;
     --port) port=$2; shift ;;
     --auth) auth=$2; shift ;;
     --user-data) user_data=$2; shift ;;
-    *) echo "usage: $0 [--install] [--port N] [--auth password|none] [--user-data DIR]" >&2; exit 2 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "usage: $0 [--install] [--node] [--port N] [--auth password|none] [--user-data DIR]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -191,6 +196,10 @@ free_port() {
 
 mkdir -p "$IDE"
 install_node
+if [ "$print_node" = 1 ]; then
+    echo "$NODE"
+    exit 0
+fi
 install_code_server
 install_extension
 prepare_workspace

@@ -10,4 +10,4 @@ $(IDE_STAMP):
 TEST_TARGETS += test-ide
 .PHONY: test-ide
 test-ide: $(NODE_STAMP) $(IDE_STAMP) $(VSIX) $(OSDBG) $(KERNEL_ELF)
-	@scripts/run-suite.sh ide node --test --test-reporter=tap tests/ide/ide.test.mjs
+	@scripts/run-suite.sh ide $$(BUILD=$(B) scripts/ide.sh --node) --test --test-reporter=tap tests/ide/ide.test.mjs
