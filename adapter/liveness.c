@@ -119,13 +119,22 @@ void hooks_update(void)
     char err[256];
     if (!S.profile || S.state == TARGET_NONE)
         return;
-    if (!S.hooks_armed && any_user_breakpoint() && S.profile->exec_symbol) {
+    if (!S.hooks_armed && !S.hooks_failed && any_user_breakpoint() && S.profile->exec_symbol) {
+        /* Without the exec hook the others are no use; never insert them
+         * twice (a second set's stops would not be known as hooks and
+         * would reach the user as ordinary stops). */
         S.exec_bp = insert_hook(S.profile->exec_symbol);
-        if (S.profile->exit_symbol)
+        if (S.exec_bp > 0 && S.profile->exit_symbol)
             S.exit_bp = insert_hook(S.profile->exit_symbol);
-        if (S.profile->fork_symbol && S.profile->fork_pid && S.profile->fork_name)
+        if (S.exec_bp > 0 && S.profile->fork_symbol && S.profile->fork_pid && S.profile->fork_name)
             S.fork_bp = insert_hook(S.profile->fork_symbol);
         S.hooks_armed = S.exec_bp > 0;
+        S.hooks_failed = !S.hooks_armed;
+        if (S.hooks_failed)
+            dap_output("stderr",
+                       "osdbg: profile: cannot break at exec.symbol \"%s\": user breakpoints "
+                       "cannot follow programs and stay unverified\n",
+                       S.profile->exec_symbol);
         /* Complete knowledge only if the OS has not run yet. */
         S.tracking_complete = S.hooks_armed && S.exit_bp > 0 && S.launched && !S.has_run;
     }
@@ -143,15 +152,38 @@ void hooks_update(void)
     }
 }
 
-static bool eval_int(const char *expr, long *out)
+/* A hook's expression that does not evaluate there: said once per key. */
+static void hook_expr_failed(const char *key, const char *expr, const char *err)
+{
+    static char said[8][24];
+    for (int i = 0; i < 8; i++) {
+        if (!strcmp(said[i], key))
+            return;
+        if (!said[i][0]) {
+            snprintf(said[i], sizeof said[i], "%s", key);
+            break;
+        }
+    }
+    dap_output("stderr", "osdbg: profile: %s \"%s\" does not evaluate at its hook: %s\n", key,
+               expr, err);
+}
+
+static bool eval_int_key(const char *key, const char *expr, long *out)
 {
     char err[256];
     char *v = gdb_eval(err, sizeof err, "(long)(%s)", expr);
-    if (!v)
+    if (!v) {
+        hook_expr_failed(key, expr, err);
         return false;
+    }
     *out = strtol(v, 0, 0);
     free(v);
     return true;
+}
+
+static bool eval_int(const char *expr, long *out)
+{
+    return eval_int_key("process.pid", expr, out);
 }
 
 static void parse_name(const char *v, char *out, size_t n)
@@ -175,6 +207,8 @@ bool hooks_handle_stop(int bkptno)
     if (bkptno == S.exec_bp) {
         char name[64];
         char *v = gdb_eval(err, sizeof err, "%s", S.profile->exec_name);
+        if (!v)
+            hook_expr_failed("exec.name", S.profile->exec_name, err);
         parse_name(v, name, sizeof name);
         free(v);
         if (S.profile->proc_pid)
@@ -185,11 +219,13 @@ bool hooks_handle_stop(int bkptno)
     } else if (bkptno == S.fork_bp) {
         char name[64];
         char *v = gdb_eval(err, sizeof err, "%s", S.profile->fork_name);
+        if (!v)
+            hook_expr_failed("fork.name", S.profile->fork_name, err);
         parse_name(v, name, sizeof name);
         free(v);
-        if (eval_int(S.profile->fork_pid, &pid))
+        if (eval_int_key("fork.pid", S.profile->fork_pid, &pid))
             live_set((int)pid, name);
-    } else if (S.profile->exit_pid && eval_int(S.profile->exit_pid, &pid)) {
+    } else if (S.profile->exit_pid && eval_int_key("exit.pid", S.profile->exit_pid, &pid)) {
         live_remove((int)pid);
     }
     S.internal_stops++;

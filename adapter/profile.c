@@ -54,6 +54,7 @@ struct profile *profile_load(const char *path, char *err, size_t errlen)
     }
     struct profile *p = calloc(1, sizeof *p);
     p->path = strdup(path);
+    profile_check_keys(p, j);
     char dirbuf[PATH_MAX];
     snprintf(dirbuf, sizeof dirbuf, "%s", path);
     char *pdir = dirname(dirbuf);
@@ -143,7 +144,8 @@ void profile_free(struct profile *p)
         &p->qemu,           &p->user_dir,    &p->user_pattern, &p->proc_name, &p->proc_pid,
         &p->proc_pagetable, &p->exec_symbol, &p->exec_name,    &p->exec_satp, &p->exit_symbol,
         &p->exit_pid,       &p->trap_entry,  &p->trap_return,  &p->trapframe, &p->uret_trampoline,
-        &p->uret_instances, &p->uret_task,   &p->fork_symbol,  &p->fork_pid,  &p->fork_name};
+        &p->uret_instances, &p->uret_task,   &p->fork_symbol,  &p->fork_pid,  &p->fork_name,
+        &p->warnings};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (char **a = p->qemu_args; a && *a; a++)

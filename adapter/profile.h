@@ -40,7 +40,17 @@ struct profile {
      * of struct rvprobe_ri, probes/include/rvprobe.h) and the current task
      * as the engine records it. */
     char *uret_trampoline, *uret_instances, *uret_task;
+    char *warnings; /* what the load found wrong but could go on with, a line each, or 0 */
 };
+
+/* Unknown keys (with the closest known one) and keys of the wrong type, into
+ * p->warnings (profile_check.c). */
+struct json_t;
+void profile_check_keys(struct profile *p, struct json_t *j);
+/* The session's profile against its kernel (hook symbols, expressions):
+ * problems, and the load's warnings, go to the Debug Console
+ * (profile_kernel.c).  Call once GDB has the kernel's symbols. */
+void profile_check_kernel(void);
 
 /* Load and check a profile.  Returns 0 with a message in err on failure. */
 struct profile *profile_load(const char *path, char *err, size_t errlen);

@@ -9,6 +9,7 @@
 #include "console.h"
 #include "gdb.h"
 #include "loop.h"
+#include "profile.h"
 #include "qemu.h"
 #include "session.h"
 #include "siderelay.h"
@@ -220,6 +221,12 @@ static int connect_gdb(const char *target, char *err, size_t errlen)
     if (gdb_wait_stopped(&rec, 5000) == 0)
         mi_record_free(&rec);
     S.state = TARGET_STOPPED;
+    /* Once per session (not again at restart): does the profile fit? */
+    static const struct profile *checked;
+    if (checked != S.profile) {
+        checked = S.profile;
+        profile_check_kernel();
+    }
     return 0;
 }
 

@@ -60,6 +60,8 @@ int run_main(int argc, char **argv)
         fprintf(stderr, "osdbg run: %s\n", err);
         return 1;
     }
+    if (p->warnings)
+        fprintf(stderr, "osdbg run: profile %s:\n%s", profile_path, p->warnings);
     if (access(p->kernel, R_OK) < 0) {
         fprintf(stderr, "osdbg run: kernel %s: %s (build it first: make)\n", p->kernel,
                 strerror(errno));

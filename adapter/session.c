@@ -110,7 +110,7 @@ void session_reset_for_restart(void)
 {
     S.nseen = 0;
     S.exec_bp = S.exit_bp = S.fork_bp = 0;
-    S.hooks_armed = S.tracking_complete = S.has_run = false;
+    S.hooks_armed = S.hooks_failed = S.tracking_complete = S.has_run = false;
     S.stepping = false;
     S.step_bp = 0;
     S.user_symbols[0] = 0;

@@ -73,6 +73,7 @@ struct session {
     int exit_bp;            /* ... and of the exit breakpoint */
     int fork_bp;            /* ... and of the fork breakpoint (0: the profile has none) */
     bool hooks_armed;       /* exec/exit breakpoints in place (liveness.c) */
+    bool hooks_failed;      /* the exec hook could not be set: not tried again */
     bool tracking_complete; /* ...since before the OS's first instruction */
     bool has_run;           /* the OS has been resumed at least once */
     bool expect_running;    /* we resumed it: *running needs no continued event */

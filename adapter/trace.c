@@ -148,6 +148,8 @@ int trace_main(int argc, char **argv)
     char err[1024];
     struct trace_state st = {0};
     st.prof = profile_load(profile_path, err, sizeof err);
+    if (st.prof && st.prof->warnings)
+        fprintf(stderr, "osdbg trace: profile %s:\n%s", profile_path, st.prof->warnings);
     if (st.prof)
         st.kernel = debuginfo_open(st.prof->kernel, err, sizeof err);
     int status = 0;

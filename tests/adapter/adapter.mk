@@ -43,3 +43,9 @@ TEST_TARGETS += test-adapter-relay
 .PHONY: test-adapter-relay
 test-adapter-relay: $(NODE_STAMP) $(OSDBG)
 	@scripts/run-suite.sh adapter-relay node --test --test-reporter=tap tests/adapter/relay.test.mjs
+
+# Profiles that do not fit their kernel are reported; hook stops stay internal.
+TEST_TARGETS += test-adapter-profile
+.PHONY: test-adapter-profile
+test-adapter-profile: $(NODE_STAMP) $(OSDBG)
+	@scripts/run-suite.sh adapter-profile node --test --test-reporter=tap tests/adapter/profile.test.mjs
