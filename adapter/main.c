@@ -1,7 +1,9 @@
 /*
  * osdbg: the host program.
- *   osdbg dap [--port N] [--log FILE]   Debug Adapter on stdin/stdout, or on
- *                                       127.0.0.1:N (N = 0: any free port,
+ *   osdbg dap [--socket PATH | --port N] [--log FILE]
+ *                                       Debug Adapter on stdin/stdout, or to one
+ *                                       client of a Unix socket (mode 0600), or
+ *                                       of 127.0.0.1:N (N = 0: any free port,
  *                                       printed on stderr)
  *   osdbg console | run | trace ...     see their usage texts
  *   osdbg --version | --help
@@ -17,6 +19,7 @@
 #include "run.h"
 #include "session.h"
 #include "trace.h"
+#include "usock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,10 +30,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage_text[] =
-    "usage: osdbg dap [--port N] [--log FILE]\n"
+    "usage: osdbg dap [--socket PATH | --port N] [--log FILE]\n"
     "       osdbg console SOCKET\n"
     "       osdbg run [--profile P] [--gdb SOCK] [--side SOCK] [bootargs...]\n"
     "       osdbg trace [--socket PATH] [--duration S] kprobe|uprobe|... <where>... [program]\n"
@@ -44,10 +48,12 @@ static const char usage_text[] =
     "`osdbg COMMAND --help` describes one command.\n";
 
 static const char dap_usage[] =
-    "usage: osdbg dap [--port N] [--log FILE]\n"
-    "  Serves the Debug Adapter Protocol on stdin/stdout; with --port, to one client on\n"
-    "  127.0.0.1:N (0: a free port, printed on stderr).  --log FILE appends every DAP\n"
-    "  message and GDB/MI exchange to FILE (also: OSDBG_DAP_LOG=FILE).\n";
+    "usage: osdbg dap [--socket PATH | --port N] [--log FILE]\n"
+    "  Serves the Debug Adapter Protocol on stdin/stdout; with --socket, to one client of\n"
+    "  a Unix socket at PATH that only this user may open (mode 0600); with --port, to one\n"
+    "  client on 127.0.0.1:N (0: a free port, printed on stderr), which any local user\n"
+    "  could reach first: prefer --socket.  --log FILE appends every DAP message and\n"
+    "  GDB/MI exchange to FILE (also: OSDBG_DAP_LOG=FILE).\n";
 
 static const char console_usage[] =
     "usage: osdbg console SOCKET\n"
@@ -97,9 +103,30 @@ static int listen_once(int port)
     return c;
 }
 
+/* One client of a Unix socket only this user can open: the client owns an
+ * adapter that runs the profile's QEMU and GDB. */
+static int listen_unix_once(const char *path)
+{
+    char err[256];
+    mode_t old = umask(0177); /* the socket is made 0600 */
+    unlink(path); /* a stale socket of an earlier run */
+    int s = usock_listen(path, 1, err, sizeof err);
+    umask(old);
+    if (s < 0) {
+        fprintf(stderr, "osdbg dap: %s\n", err);
+        return -1;
+    }
+    fprintf(stderr, "osdbg: listening on %s\n", path);
+    int c = accept4(s, 0, 0, SOCK_CLOEXEC);
+    close(s);
+    unlink(path);
+    return c;
+}
+
 static int cmd_dap(int argc, char **argv)
 {
     int port = -1;
+    const char *unix_path = 0;
     FILE *log = 0;
     if (cli_wants_help(argc, argv))
         return cli_help(dap_usage);
@@ -110,6 +137,8 @@ static int cmd_dap(int argc, char **argv)
             if (!*argv[i] || *end || p < 0 || p > 65535)
                 return cli_usage_error("dap", dap_usage, "bad port %s", argv[i]);
             port = (int)p;
+        } else if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc && argv[i + 1][0]) {
+            unix_path = argv[++i];
         } else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
             log = fopen(argv[++i], "a");
             if (!log) {
@@ -123,8 +152,16 @@ static int cmd_dap(int argc, char **argv)
     }
     if (!log && getenv("OSDBG_DAP_LOG"))
         log = fopen(getenv("OSDBG_DAP_LOG"), "a");
+    if (unix_path && port >= 0)
+        return cli_usage_error("dap", dap_usage, "--socket and --port exclude each other");
     int in = 0, out = 1;
-    if (port >= 0) {
+    if (unix_path) {
+        in = out = listen_unix_once(unix_path);
+        if (in < 0)
+            return 1;
+    } else if (port >= 0) {
+        fprintf(stderr, "osdbg: note: any user of this machine can connect to a TCP port; "
+                        "--socket PATH cannot be reached by others\n");
         in = out = listen_once(port);
         if (in < 0)
             return 1;

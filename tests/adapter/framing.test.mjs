@@ -136,3 +136,30 @@ test('framing fuzzer: mutated and split frames never stop the adapter from answe
   console.log(`# framing fuzzer: ${cases} mutated frames, each followed by a request that was answered`);
   assert.ok(cases > 100, 'the fuzzer ran');
 });
+
+// osdbg dap --socket PATH: the server mode only this user can reach (a
+// client owns an adapter that runs programs): the socket is mode 0600, and
+// it serves DAP to one client.
+test('dap --socket: a Unix socket of mode 0600 that serves one client', { timeout: 30000 }, async (t) => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const net = await import('node:net');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-dapsock-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const sock = path.join(dir, 'dap.sock');
+  const p = spawn(OSDBG, ['dap', '--socket', sock], { stdio: ['ignore', 'ignore', 'pipe'] });
+  t.after(() => p.kill('SIGKILL'));
+  const end = Date.now() + 10000;
+  while (!fs.existsSync(sock) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(fs.statSync(sock).mode & 0o777, 0o600, 'only this user may connect');
+  const c = net.createConnection(sock);
+  t.after(() => c.destroy());
+  let got = '';
+  c.on('data', (d) => { got += d; });
+  await new Promise((r) => c.on('connect', r));
+  c.write(frame(request(1, 'initialize', { adapterID: 'osdbg' })));
+  const until = Date.now() + 10000;
+  while (!got.includes('"request_seq":1') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  assert.match(got, /"command":"initialize"/);
+  assert.match(got, /"success":true/);
+});

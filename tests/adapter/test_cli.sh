@@ -55,6 +55,7 @@ usage "dap: unknown option" '--bogus: unknown' -- dap --bogus
 usage "dap: port is not a number" 'bad port x' -- dap --port x
 usage "dap: port out of range" 'bad port 70000' -- dap --port 70000
 usage "dap: --port without a value" '--port: unknown or incomplete' -- dap --port
+usage "dap: --socket and --port together" 'exclude each other' -- dap --socket /nonexistent/x.sock --port 0
 usage "console without a socket" 'wants one SOCKET' -- console
 usage "console with two sockets" 'wants one SOCKET' -- console a b
 usage "run: unknown option" '--bogus: unknown' -- run --bogus
