@@ -89,9 +89,12 @@ static void add_loc(struct bp *b, uint64_t addr, const char *program)
 static void delete_locs(struct bp *b)
 {
     char err[256];
-    for (int k = 0; k < b->nlocs; k++)
-        if (b->locs[k].gdb_number > 0)
+    for (int k = 0; k < b->nlocs; k++) {
+        if (b->locs[k].gdb_number > 0) {
             gdb_cmd(err, sizeof err, "-break-delete %d", b->locs[k].gdb_number);
+            session_note_deleted_breakpoint(b->locs[k].gdb_number);
+        }
+    }
     b->nlocs = 0;
 }
 

@@ -41,9 +41,16 @@ static void drain(void *data)
 {
     (void)data;
     drain_timer = 0;
-    /* Handlers may run gdb commands, which may queue more records. */
-    for (size_t i = 0; i < queue_len; i++) {
-        struct mi_record rec = queue[i];
+    /* Each record leaves the queue before its handler runs.  Handlers run
+     * GDB commands, which queue more records (handled next, in order), and
+     * may wait for a stop (gdb_wait_stopped, which takes *stopped records
+     * from the queue): a record still in the queue while it is handled was
+     * found there again and handled twice (a GDB logpoint printed twice for
+     * one hit). */
+    while (queue_len) {
+        struct mi_record rec = queue[0];
+        memmove(&queue[0], &queue[1], (queue_len - 1) * sizeof *queue);
+        queue_len--;
         if (rec.kind == MI_CONSOLE || rec.kind == MI_TARGET || rec.kind == MI_LOG) {
             if (handlers.stream)
                 handlers.stream(&rec);
@@ -52,7 +59,6 @@ static void drain(void *data)
         }
         mi_record_free(&rec);
     }
-    queue_len = 0;
 }
 
 static void enqueue(struct mi_record *rec)

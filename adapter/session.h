@@ -98,6 +98,9 @@ extern struct session S;
 /* Internal: run fn while the target is stopped (interrupting and resuming
  * if it runs).  Returns fn's result. */
 int with_target_stopped(int (*fn)(void *), void *arg);
+/* A GDB breakpoint the adapter deleted: a hit of it still on its way is
+ * resumed silently, never shown. */
+void session_note_deleted_breakpoint(int number);
 /* Why the last with_target_stopped() returned -1 without calling fn. */
 const char *session_stop_error(void);
 /* Run until location (a GDB location) is reached by the process that is

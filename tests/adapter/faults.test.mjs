@@ -195,3 +195,49 @@ test('disassemble at a huge instructionOffset and readMemory of 1 MiB answer in 
   assert.equal(th.success, true);
   await a.answered(a.send('terminate'), 'terminate');
 });
+
+// Defects 8 and 9: GDB logpoints while the client keeps changing other
+// breakpoints (each change stops the OS: its interrupt races with the
+// logpoint's own stops).  Every hit prints exactly once; removing the busy
+// logpoint leaves the OS running with no stop shown.
+test('a busy GDB logpoint prints once per hit while breakpoints change, and removing it stops nothing', { timeout: 180000 }, async (t) => {
+  const a = adapter(t);
+  await a.answered(a.send('initialize', { adapterID: 'osdbg' }), 'initialize');
+  await a.answered(a.send('launch', { type: 'osdbg', request: 'launch', profile: PROFILE, bootArgs: '', stopOnEntry: false, ebpfLogpoints: false }), 'launch');
+  await a.event('initialized');
+  const sysproc = path.join(ROOT, 'kernel', 'sysproc.c');
+  const line = fs.readFileSync(sysproc, 'utf8').split('\n').findIndex((l) => l.includes('return myproc()->pid;')) + 1;
+  const log = (on) => a.send('setBreakpoints', { source: { path: sysproc }, breakpoints: on ? [{ line, logMessage: 'getpid by {comm}' }] : [] });
+  await a.answered(log(true), 'the logpoint');
+  await a.answered(a.send('configurationDone'), 'configurationDone');
+  const out = () => a.msgs.filter((m) => m.event === 'output').map((m) => m.body.output).join('');
+  const wait = async (re, what, ms = 60000) => {
+    const end = Date.now() + ms;
+    while (!re.test(out()) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    assert.match(out(), re, what);
+  };
+  await wait(/\$ $/m, 'the shell prompt');
+  const churn = async (until) => { // other breakpoints change all the time
+    let on = false;
+    while (!until()) {
+      on = !on;
+      await a.answered(a.send('setBreakpoints', { source: { path: HELLO }, breakpoints: on ? [{ line: 6 }] : [] }), 'churn');
+      await new Promise((r) => setTimeout(r, 15));
+    }
+  };
+  const N = 300;
+  a.send('consoleInput', { text: `sysbench ${N}\n` });
+  const done1 = /sysbench: 300 getpid\(\) calls/;
+  await churn(() => done1.test(out()));
+  await wait(done1, 'sysbench ran');
+  await new Promise((r) => setTimeout(r, 500));
+  const lines = out().split('\n').filter((l) => l === 'getpid by sysbench');
+  assert.equal(lines.length, N, `one line per getpid of sysbench (${lines.length} for ${N})`);
+  // Now remove the logpoint while it fires.
+  a.send('consoleInput', { text: `sysbench ${N}\n` });
+  await wait(/getpid by sysbench[\s\S]*getpid by sysbench[\s\S]*getpid by sysbench\n(?![\s\S]*sysbench: 300 getpid\(\) calls[\s\S]*sysbench: 300)/, 'the second run has begun');
+  await a.answered(log(false), 'remove the busy logpoint');
+  await wait(/sysbench: 300 getpid\(\) calls[\s\S]*sysbench: 300 getpid\(\) calls/, 'the OS goes on and sysbench finishes', 60000);
+  assert.deepEqual(a.msgs.filter((m) => m.event === 'stopped').map((m) => m.body), [], 'no stop was shown');
+  await a.answered(a.send('terminate'), 'terminate');
+});
