@@ -316,8 +316,8 @@ static int cmd_list(json_t **out, char *text, size_t cap)
     }
     if (len < cap)
         snprintf(text + len, cap - len,
-                 "%d probe%s; %llu events received, %llu lost on the way, %llu dropped in the "
-                 "kernel",
+                 "%d probe%s; %llu events received, %llu lost (sequence gaps: every event that "
+                 "never arrived), of which the kernel dropped %llu",
                  n, n == 1 ? "" : "s", (unsigned long long)events, (unsigned long long)lost,
                  (unsigned long long)stat_value(stat, SS_STAT_DROPPED));
     *out = json_pack("{s:o, s:I, s:I, s:I}", "probes", probes, "events", (json_int_t)events,

@@ -113,7 +113,11 @@ class EbpfView {
     const num = (v) => (typeof v === 'number' ? v : 0);
     const head = new vscode.TreeItem(probes.length ? plural(probes.length, 'probe') : 'No probes attached');
     head.description = `${plural(num(d.events), 'event')}, ${num(d.lost)} lost, ${num(d.dropped)} dropped`;
-    head.tooltip = probes.length ? head.description
+    // "lost" is the adapter's count of events it never received (gaps in
+    // their sequence numbers): the authoritative one; "dropped" is the
+    // kernel's own count of those its ring had no room for (part of "lost").
+    head.tooltip = probes.length ? `${head.description}: "lost" counts every event that never arrived ` +
+        '(gaps in their sequence numbers); "dropped" is the part the kernel itself threw away'
       : 'Right-click in a C file while debugging: "Trace this function with eBPF" or "Add eBPF logpoint here"';
     head.iconPath = new vscode.ThemeIcon(num(d.lost) || num(d.dropped) ? 'warning' : 'pulse');
     return [head, ...probes.map((p) => {
