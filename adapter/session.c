@@ -280,8 +280,11 @@ static int breakpoint_under(struct mi_record *rec)
  * (with_target_stopped) make it likely, the timer makes it possible.  So
  * the adapter steps over a kernel breakpoint itself, with the S-level
  * interrupts masked (sie = 0: they stay pending and are taken right after),
- * before it lets GDB continue.  (In user mode the same can happen when the
- * scheduler runs another program over the same addresses; not handled.) */
+ * before it lets GDB continue.  In user mode the timer's interrupt lets the
+ * scheduler run another program over the same addresses (all are linked at
+ * 0x10000), which GDB takes for the step's end the same way; so user
+ * breakpoints are stepped over masked too, unless the instruction is an
+ * ecall (a system call that sleeps would wait for a masked timer). */
 static bool at_breakpoint; /* the target is stopped on a breakpoint's instruction */
 static int stopped_priv = -1;
 
@@ -313,9 +316,25 @@ static int step_over_masked(void)
     return 1;
 }
 
+/* Is the instruction at pc an ecall (RISC-V unprivileged spec 2.8:
+ * 0x00000073)?  Read live, in the current address space. */
+static bool at_ecall(void)
+{
+    char err[256];
+    struct mi_record rec;
+    if (gdb_run(&rec, err, sizeof err, "-data-read-memory-bytes $pc 4") < 0)
+        return true; /* unknown: do not mask */
+    const char *hex =
+        mi_str(json_array_get(json_object_get(rec.results, "memory"), 0), "contents");
+    bool ecall = hex && !strcmp(hex, "73000000"); /* little-endian bytes */
+    mi_record_free(&rec);
+    return ecall;
+}
+
 int session_resume(const char *mi_command, char *err, size_t errlen)
 {
-    if (at_breakpoint && stopped_priv == 1 && strcmp(mi_command, "-exec-continue") == 0) {
+    if (at_breakpoint && strcmp(mi_command, "-exec-continue") == 0 &&
+        (stopped_priv == 1 || (stopped_priv == 0 && !at_ecall()))) {
         S.state = TARGET_RUNNING;
         if (step_over_masked() == 1)
             return 0;

@@ -241,3 +241,35 @@ test('a busy GDB logpoint prints once per hit while breakpoints change, and remo
   assert.deepEqual(a.msgs.filter((m) => m.event === 'stopped').map((m) => m.body), [], 'no stop was shown');
   await a.answered(a.send('terminate'), 'terminate');
 });
+
+// The same in user code: a GDB logpoint in sysbench's loop (user mode, where
+// the timer lets the scheduler run other programs over the same addresses).
+test('a GDB logpoint in a user program prints once per hit while breakpoints change', { timeout: 180000 }, async (t) => {
+  const a = adapter(t);
+  await a.answered(a.send('initialize', { adapterID: 'osdbg' }), 'initialize');
+  await a.answered(a.send('launch', { type: 'osdbg', request: 'launch', profile: PROFILE, bootArgs: '', stopOnEntry: false, ebpfLogpoints: false }), 'launch');
+  await a.event('initialized');
+  const sysbench = path.join(ROOT, 'user', 'sysbench.c');
+  const line = fs.readFileSync(sysbench, 'utf8').split('\n').findIndex((l) => l.includes('pid = getpid();')) + 1;
+  await a.answered(a.send('setBreakpoints', { source: { path: sysbench }, breakpoints: [{ line, logMessage: 'call {i}' }] }), 'the logpoint');
+  await a.answered(a.send('configurationDone'), 'configurationDone');
+  const out = () => a.msgs.filter((m) => m.event === 'output').map((m) => m.body.output).join('');
+  const end = Date.now() + 30000;
+  while (!/\$ $/m.test(out()) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  const N = 200;
+  a.send('consoleInput', { text: `sysbench ${N}\n` });
+  let on = false;
+  const done = new RegExp(`sysbench: ${N} getpid\\(\\) calls`);
+  const stop = Date.now() + 90000;
+  while (!done.test(out()) && Date.now() < stop) {
+    on = !on;
+    await a.answered(a.send('setBreakpoints', { source: { path: HELLO }, breakpoints: on ? [{ line: 6 }] : [] }), 'churn');
+    await new Promise((r) => setTimeout(r, 15));
+  }
+  assert.match(out(), done, 'sysbench ran');
+  await new Promise((r) => setTimeout(r, 500));
+  const calls = out().split('\n').filter((l) => /^call \d+$/.test(l)).map((l) => Number(l.slice(5)));
+  assert.deepEqual(calls, Array.from({ length: N }, (_, i) => i), 'each iteration printed once, in order');
+  assert.deepEqual(a.msgs.filter((m) => m.event === 'stopped').map((m) => m.body), [], 'no stop was shown');
+  await a.answered(a.send('terminate'), 'terminate');
+});
