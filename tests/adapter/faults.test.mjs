@@ -6,12 +6,10 @@
 // table (adapter/requests.c), so a new request is covered without a change.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, BUILD } from '../kernel/qemu.mjs';
-
-const OSDBG = path.join(BUILD, 'bin', 'osdbg');
+import { ROOT } from '../kernel/qemu.mjs';
+import { rawAdapter } from './rawdap.mjs';
 const PROFILE = path.join(ROOT, 'profiles', 'osdbg-kernel.json');
 const HELLO = path.join(ROOT, 'user', 'hello.c');
 
@@ -43,42 +41,7 @@ const argsOf = {
   'osdbg/traceMap': { id: 999 },
 };
 
-function adapter(t) {
-  const p = spawn(OSDBG, ['dap'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  t.after(() => p.kill('SIGKILL'));
-  p.stdin.on('error', () => {});
-  const msgs = [];
-  let buf = Buffer.alloc(0);
-  p.stdout.on('data', (d) => {
-    buf = Buffer.concat([buf, d]);
-    for (;;) {
-      const m = buf.toString('latin1').match(/^Content-Length: (\d+)\r\n\r\n/);
-      if (!m || buf.length < m[0].length + Number(m[1])) break;
-      msgs.push(JSON.parse(buf.subarray(m[0].length, m[0].length + Number(m[1])).toString('utf8')));
-      buf = buf.subarray(m[0].length + Number(m[1]));
-    }
-  });
-  let seq = 1;
-  const send = (command, args = {}) => {
-    const s = seq++;
-    const body = JSON.stringify({ seq: s, type: 'request', command, arguments: args });
-    p.stdin.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    return s;
-  };
-  const responses = (s) => msgs.filter((m) => m.type === 'response' && m.request_seq === s);
-  const answered = async (s, what, ms = 20000) => {
-    const end = Date.now() + ms;
-    while (!responses(s).length && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(responses(s).length, 1, `${what}: one response within ${ms / 1000} s`);
-    return responses(s)[0];
-  };
-  const event = async (name, ms = 20000) => {
-    const end = Date.now() + ms;
-    while (!msgs.some((m) => m.type === 'event' && m.event === name) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-    assert.ok(msgs.some((m) => m.type === 'event' && m.event === name), `event ${name}`);
-  };
-  return { p, send, answered, responses, event, msgs };
-}
+const adapter = rawAdapter;
 
 /* The adapter's child processes (from /proc: no ps on a minimal machine). */
 function children(pid) {
@@ -200,15 +163,17 @@ test('disassemble at a huge instructionOffset and readMemory of 1 MiB answer in 
 // breakpoints (each change stops the OS: its interrupt races with the
 // logpoint's own stops).  Every hit prints exactly once; removing the busy
 // logpoint leaves the OS running with no stop shown.
-test('a busy GDB logpoint prints once per hit while breakpoints change, and removing it stops nothing', { timeout: 180000 }, async (t) => {
+
+/* A session whose logpoints are GDB's (ebpfLogpoints: false), with one at
+ * the line of `file` holding `text`; at the shell prompt. */
+async function gdbLogpointSession(t, file, text, logMessage) {
   const a = adapter(t);
   await a.answered(a.send('initialize', { adapterID: 'osdbg' }), 'initialize');
   await a.answered(a.send('launch', { type: 'osdbg', request: 'launch', profile: PROFILE, bootArgs: '', stopOnEntry: false, ebpfLogpoints: false }), 'launch');
   await a.event('initialized');
-  const sysproc = path.join(ROOT, 'kernel', 'sysproc.c');
-  const line = fs.readFileSync(sysproc, 'utf8').split('\n').findIndex((l) => l.includes('return myproc()->pid;')) + 1;
-  const log = (on) => a.send('setBreakpoints', { source: { path: sysproc }, breakpoints: on ? [{ line, logMessage: 'getpid by {comm}' }] : [] });
-  await a.answered(log(true), 'the logpoint');
+  const line = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+  const logpoint = (on) => a.send('setBreakpoints', { source: { path: file }, breakpoints: on ? [{ line, logMessage }] : [] });
+  await a.answered(logpoint(true), 'the logpoint');
   await a.answered(a.send('configurationDone'), 'configurationDone');
   const out = () => a.msgs.filter((m) => m.event === 'output').map((m) => m.body.output).join('');
   const wait = async (re, what, ms = 60000) => {
@@ -217,14 +182,23 @@ test('a busy GDB logpoint prints once per hit while breakpoints change, and remo
     assert.match(out(), re, what);
   };
   await wait(/\$ $/m, 'the shell prompt');
-  const churn = async (until) => { // other breakpoints change all the time
+  /* Other breakpoints change every 15 ms until done(): each change stops the OS. */
+  const churn = async (done) => {
     let on = false;
-    while (!until()) {
+    const end = Date.now() + 90000;
+    while (!done() && Date.now() < end) {
       on = !on;
       await a.answered(a.send('setBreakpoints', { source: { path: HELLO }, breakpoints: on ? [{ line: 6 }] : [] }), 'churn');
       await new Promise((r) => setTimeout(r, 15));
     }
   };
+  const noStops = () => assert.deepEqual(a.msgs.filter((m) => m.event === 'stopped').map((m) => m.body), [], 'no stop was shown');
+  return { a, out, wait, churn, logpoint, noStops };
+}
+
+test('a busy GDB logpoint prints once per hit while breakpoints change, and removing it stops nothing', { timeout: 180000 }, async (t) => {
+  const { a, out, wait, churn, logpoint, noStops } =
+    await gdbLogpointSession(t, path.join(ROOT, 'kernel', 'sysproc.c'), 'return myproc()->pid;', 'getpid by {comm}');
   const N = 300;
   a.send('consoleInput', { text: `sysbench ${N}\n` });
   const done1 = /sysbench: 300 getpid\(\) calls/;
@@ -236,40 +210,25 @@ test('a busy GDB logpoint prints once per hit while breakpoints change, and remo
   // Now remove the logpoint while it fires.
   a.send('consoleInput', { text: `sysbench ${N}\n` });
   await wait(/getpid by sysbench[\s\S]*getpid by sysbench[\s\S]*getpid by sysbench\n(?![\s\S]*sysbench: 300 getpid\(\) calls[\s\S]*sysbench: 300)/, 'the second run has begun');
-  await a.answered(log(false), 'remove the busy logpoint');
+  await a.answered(logpoint(false), 'remove the busy logpoint');
   await wait(/sysbench: 300 getpid\(\) calls[\s\S]*sysbench: 300 getpid\(\) calls/, 'the OS goes on and sysbench finishes', 60000);
-  assert.deepEqual(a.msgs.filter((m) => m.event === 'stopped').map((m) => m.body), [], 'no stop was shown');
+  noStops();
   await a.answered(a.send('terminate'), 'terminate');
 });
 
 // The same in user code: a GDB logpoint in sysbench's loop (user mode, where
 // the timer lets the scheduler run other programs over the same addresses).
 test('a GDB logpoint in a user program prints once per hit while breakpoints change', { timeout: 180000 }, async (t) => {
-  const a = adapter(t);
-  await a.answered(a.send('initialize', { adapterID: 'osdbg' }), 'initialize');
-  await a.answered(a.send('launch', { type: 'osdbg', request: 'launch', profile: PROFILE, bootArgs: '', stopOnEntry: false, ebpfLogpoints: false }), 'launch');
-  await a.event('initialized');
-  const sysbench = path.join(ROOT, 'user', 'sysbench.c');
-  const line = fs.readFileSync(sysbench, 'utf8').split('\n').findIndex((l) => l.includes('pid = getpid();')) + 1;
-  await a.answered(a.send('setBreakpoints', { source: { path: sysbench }, breakpoints: [{ line, logMessage: 'call {i}' }] }), 'the logpoint');
-  await a.answered(a.send('configurationDone'), 'configurationDone');
-  const out = () => a.msgs.filter((m) => m.event === 'output').map((m) => m.body.output).join('');
-  const end = Date.now() + 30000;
-  while (!/\$ $/m.test(out()) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  const { a, out, wait, churn, noStops } =
+    await gdbLogpointSession(t, path.join(ROOT, 'user', 'sysbench.c'), 'pid = getpid();', 'call {i}');
   const N = 200;
   a.send('consoleInput', { text: `sysbench ${N}\n` });
-  let on = false;
   const done = new RegExp(`sysbench: ${N} getpid\\(\\) calls`);
-  const stop = Date.now() + 90000;
-  while (!done.test(out()) && Date.now() < stop) {
-    on = !on;
-    await a.answered(a.send('setBreakpoints', { source: { path: HELLO }, breakpoints: on ? [{ line: 6 }] : [] }), 'churn');
-    await new Promise((r) => setTimeout(r, 15));
-  }
-  assert.match(out(), done, 'sysbench ran');
+  await churn(() => done.test(out()));
+  await wait(done, 'sysbench ran');
   await new Promise((r) => setTimeout(r, 500));
   const calls = out().split('\n').filter((l) => /^call \d+$/.test(l)).map((l) => Number(l.slice(5)));
   assert.deepEqual(calls, Array.from({ length: N }, (_, i) => i), 'each iteration printed once, in order');
-  assert.deepEqual(a.msgs.filter((m) => m.event === 'stopped').map((m) => m.body), [], 'no stop was shown');
+  noStops();
   await a.answered(a.send('terminate'), 'terminate');
 });

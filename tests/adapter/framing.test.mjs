@@ -9,43 +9,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { BUILD } from '../kernel/qemu.mjs';
+import { rawAdapter, frame, OSDBG } from './rawdap.mjs';
 
-const OSDBG = path.join(BUILD, 'bin', 'osdbg');
-const frame = (body) => Buffer.concat([Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`), Buffer.from(body)]);
 const request = (seq, command, args) => JSON.stringify({ seq, type: 'request', command, ...(args ? { arguments: args } : {}) });
 
-/* The adapter on pipes, with its messages parsed as they come. */
+/* The raw adapter, with the reports of malformed input. */
 function adapter(t) {
-  const p = spawn(OSDBG, ['dap'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  t.after(() => p.kill('SIGKILL'));
-  const msgs = [];
-  let buf = Buffer.alloc(0);
-  let exited = null;
-  p.on('exit', (code, sig) => { exited = { code, sig }; });
-  p.stdin.on('error', () => {});
-  p.stdout.on('data', (d) => {
-    buf = Buffer.concat([buf, d]);
-    for (;;) {
-      const m = buf.toString('latin1').match(/^Content-Length: (\d+)\r\n\r\n/);
-      if (!m || buf.length < m[0].length + Number(m[1])) break;
-      msgs.push(JSON.parse(buf.subarray(m[0].length, m[0].length + Number(m[1])).toString('utf8')));
-      buf = buf.subarray(m[0].length + Number(m[1]));
-    }
-  });
-  const write = (b) => new Promise((r) => p.stdin.write(b, r));
-  const answered = async (seq, ms = 5000) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end && !exited) {
-      const r = msgs.find((m) => m.type === 'response' && m.request_seq === seq);
-      if (r) return r;
-      await new Promise((res) => setTimeout(res, 5));
-    }
-    assert.fail(`no response to request ${seq}${exited ? ` (the adapter exited: ${JSON.stringify(exited)})` : ''}; got ${JSON.stringify(msgs.slice(-5))}`);
-  };
-  const reports = () => msgs.filter((m) => m.type === 'event' && m.event === 'output' && m.body.category === 'important' &&
+  const a = rawAdapter(t);
+  const reports = () => a.msgs.filter((m) => m.type === 'event' && m.event === 'output' && m.body.category === 'important' &&
     /malformed DAP input/.test(m.body.output));
-  return { write, answered, reports, msgs };
+  return { ...a, answered: (seq, ms = 5000) => a.answered(seq, `request ${seq}`, ms), reports };
 }
 
 const bad = {
