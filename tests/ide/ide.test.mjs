@@ -236,8 +236,12 @@ test('continue: stops in sys_write in S mode with hello\'s frames below the kern
   await frames().filter({ hasText: /^sys_write/ }).first().waitFor({ timeout: 30000 });
   await page.locator('.tab.active[data-resource-name="sysfile.c"]').waitFor();
   await page.locator('.pane-header', { hasText: /Call Stack/i }).filter({ hasText: /hello\/\d+, S mode/ }).waitFor();
-  await page.locator('.pane-body').getByText(/Now: hello\/\d+/).first().waitFor();
-  assert.match(await page.locator('.pane-body .monaco-list-row', { hasText: /Now: hello/ }).first().innerText(), /S mode \(kernel\)/);
+  // The view re-renders after the stop: wait for its row to say S mode (the
+  // row of the previous stop, in U mode, is there until then).
+  const now = page.locator('.pane-body .monaco-list-row', { hasText: /Now: hello\/\d+/ }).first();
+  await now.filter({ hasText: /S mode \(kernel\)/ }).waitFor({ timeout: 10000 })
+    .catch(async () => assert.fail(`the Address Spaces view: ${await now.innerText()}`));
+  assert.match(await now.innerText(), /S mode \(kernel\)/);
   const names = await frames().allInnerTexts();
   const k = names.findIndex((n) => n.startsWith('sys_write'));
   const u = names.findIndex((n) => n.includes('[hello]'));
