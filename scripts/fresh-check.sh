@@ -76,10 +76,30 @@ stop_processes_in_root() {
     done
 }
 
+# Long steps run in the background and are waited for: bash runs a trap
+# only between commands, and `wait` is one it interrupts (a foreground
+# debootstrap or make test would delay Ctrl-C until it ended).
+child=
+run() {
+    "$@" &
+    child=$!
+    wait "$child"
+    local rc=$?
+    child=
+    return $rc
+}
+
 cleaned=0
 cleanup() {
     [ "$cleaned" = 1 ] && return
     cleaned=1
+    if [ -n "$child" ]; then
+        pkill -TERM -P "$child" 2>/dev/null
+        kill -TERM "$child" 2>/dev/null
+        sleep 1
+        pkill -KILL -P "$child" 2>/dev/null
+        kill -KILL "$child" 2>/dev/null
+    fi
     stop_processes_in_root
     local m
     for m in $(mounted_under "$ROOT"); do
@@ -99,7 +119,7 @@ if [ -e "$ROOT" ]; then
     rm -rf --one-file-system "$ROOT" || fail "could not remove the old $ROOT"
 fi
 say "debootstrap --variant=minbase bookworm from $MIRROR (about 3 minutes)"
-debootstrap --variant=minbase bookworm "$ROOT" "$MIRROR" >>"$LOG" 2>&1 ||
+run debootstrap --variant=minbase bookworm "$ROOT" "$MIRROR" >>"$LOG" 2>&1 ||
     fail "debootstrap failed (see the log)"
 
 # The machine's own apt sources and settings: the new machine would be set up
@@ -153,7 +173,7 @@ as_student 'git clone -q /tmp/osdbg.bundle osdbg && git -C osdbg checkout -q -B 
 
 # ---- the README's commands -------------------------------------------------
 say "make test in the new root (HEAD $rev; about 20 minutes with the packages)"
-as_student 'cd osdbg && make test' >>"$LOG" 2>&1
+run as_student 'cd osdbg && make test' >>"$LOG" 2>&1
 test_rc=$?
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -1)
 [ -n "$summary" ] || summary="no summary line"

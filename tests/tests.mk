@@ -14,3 +14,9 @@ test-clean-results:
 run-tests: test-clean-results
 	@$(MAKE) --no-print-directory -k $(TEST_TARGETS); \
 	scripts/test-summary.sh $(patsubst test-%,%,$(TEST_TARGETS))
+
+# The summary itself (a suite whose build failed must not vanish from it).
+TEST_TARGETS += test-scripts-summary
+.PHONY: test-scripts-summary
+test-scripts-summary:
+	@scripts/run-suite.sh scripts-summary tests/scripts/test_summary.sh
