@@ -76,12 +76,14 @@ stop_processes_in_root() {
     done
 }
 
-# Long steps run in the background and are waited for: bash runs a trap
-# only between commands, and `wait` is one it interrupts (a foreground
-# debootstrap or make test would delay Ctrl-C until it ended).
+# Long steps run in the background, output to the log, and are waited for:
+# bash runs a trap only between commands, and `wait` is one it interrupts (a
+# foreground debootstrap or make test would delay Ctrl-C until it ended).
+# The redirection is the step's own, not the call's: the trap's verdict
+# must reach the terminal, not the log.
 child=
 run() {
-    "$@" &
+    "$@" >>"$LOG" 2>&1 &
     child=$!
     wait "$child"
     local rc=$?
@@ -119,7 +121,7 @@ if [ -e "$ROOT" ]; then
     rm -rf --one-file-system "$ROOT" || fail "could not remove the old $ROOT"
 fi
 say "debootstrap --variant=minbase bookworm from $MIRROR (about 3 minutes)"
-run debootstrap --variant=minbase bookworm "$ROOT" "$MIRROR" >>"$LOG" 2>&1 ||
+run debootstrap --variant=minbase bookworm "$ROOT" "$MIRROR" ||
     fail "debootstrap failed (see the log)"
 
 # The machine's own apt sources and settings: the new machine would be set up
@@ -173,7 +175,7 @@ as_student 'git clone -q /tmp/osdbg.bundle osdbg && git -C osdbg checkout -q -B 
 
 # ---- the README's commands -------------------------------------------------
 say "make test in the new root (HEAD $rev; about 20 minutes with the packages)"
-run as_student 'cd osdbg && make test' >>"$LOG" 2>&1
+run as_student 'cd osdbg && make test'
 test_rc=$?
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -1)
 [ -n "$summary" ] || summary="no summary line"
