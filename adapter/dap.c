@@ -273,8 +273,10 @@ static bool dispatch(const char *text, size_t len, bool header_inside)
                 bool answered = handling[--nhandling].answered;
                 if (!answered) {
                     nhandling++; /* so that this one is recorded too */
-                    dap_error(msg, "%s: the adapter could not carry it out and had no answer "
-                                   "(please report this)", command);
+                    dap_error(msg,
+                              "%s: the adapter could not carry it out and had no answer "
+                              "(please report this)",
+                              command);
                     nhandling--;
                 }
             }
@@ -303,8 +305,8 @@ static bool dispatch(const char *text, size_t len, bool header_inside)
  * reading goes on at that header, so a short body cannot swallow the next
  * request nor leave the client waiting. */
 
-#define DAP_FIELD     "Content-Length:"
-#define DAP_FIELD_LEN 15
+#define DAP_FIELD      "Content-Length:"
+#define DAP_FIELD_LEN  15
 #define DAP_MAX_HEADER 4096 /* bytes of header fields before the empty line */
 
 static bool is_field_at(size_t at)

@@ -178,7 +178,8 @@ static int vrun(struct mi_record *rec, char *err, size_t errlen, const char *fmt
             continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             int64_t left = deadline - loop_now_ms();
-            struct pollfd p[2] = {{.fd = to_gdb, .events = POLLOUT}, {.fd = from_gdb, .events = POLLIN}};
+            struct pollfd p[2] = {{.fd = to_gdb, .events = POLLOUT},
+                                  {.fd = from_gdb, .events = POLLIN}};
             if (left <= 0 || poll(p, 2, (int)left) == 0) {
                 buf_free(&cmd);
                 snprintf(err, errlen, "GDB did not take a command within %ld ms", timeout_ms);

@@ -164,8 +164,8 @@ static void hook_expr_failed(const char *key, const char *expr, const char *err)
             break;
         }
     }
-    dap_output("stderr", "osdbg: profile: %s \"%s\" does not evaluate at its hook: %s\n", key,
-               expr, err);
+    dap_output("stderr", "osdbg: profile: %s \"%s\" does not evaluate at its hook: %s\n", key, expr,
+               err);
 }
 
 static bool eval_int_key(const char *key, const char *expr, long *out)

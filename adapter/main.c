@@ -109,7 +109,7 @@ static int listen_unix_once(const char *path)
 {
     char err[256];
     mode_t old = umask(0177); /* the socket is made 0600 */
-    unlink(path); /* a stale socket of an earlier run */
+    unlink(path);             /* a stale socket of an earlier run */
     int s = usock_listen(path, 1, err, sizeof err);
     umask(old);
     if (s < 0) {
@@ -146,8 +146,7 @@ static int cmd_dap(int argc, char **argv)
                 return 1;
             }
         } else {
-            return cli_usage_error("dap", dap_usage, "%s: unknown or incomplete option",
-                                   argv[i]);
+            return cli_usage_error("dap", dap_usage, "%s: unknown or incomplete option", argv[i]);
         }
     }
     if (!log && getenv("OSDBG_DAP_LOG"))

@@ -100,7 +100,8 @@ void req_disassemble(json_t *req, json_t *args)
      * forward, the start is estimated at 4 bytes per instruction, as it
      * always is backward. */
     if (ioff < -DISASM_MAX_OFFSET || ioff > DISASM_MAX_OFFSET) {
-        dap_error(req, "disassemble: instructionOffset beyond +-%d instructions", DISASM_MAX_OFFSET);
+        dap_error(req, "disassemble: instructionOffset beyond +-%d instructions",
+                  DISASM_MAX_OFFSET);
         return;
     }
     unsigned long long base = strtoull(ref, 0, 0) + (unsigned long long)offset;

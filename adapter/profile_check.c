@@ -66,8 +66,7 @@ static const struct known {
 };
 #define NKNOWN (sizeof known / sizeof known[0])
 
-static const char *kind_name[] = {"a string", "a number", "true or false", "an object",
-                                  "an array"};
+static const char *kind_name[] = {"a string", "a number", "true or false", "an object", "an array"};
 
 static bool has_kind(json_t *v, enum kind k)
 {
@@ -142,8 +141,7 @@ static void check_level(struct profile *p, json_t *obj, const char *prefix)
             for (size_t i = 0; i < NKNOWN; i++) {
                 const char *kp = known[i].path;
                 const char *dot = strchr(kp, '.');
-                bool same_level = plen ? (!strncmp(kp, prefix, plen) && kp[plen] == '.')
-                                       : dot == 0;
+                bool same_level = plen ? (!strncmp(kp, prefix, plen) && kp[plen] == '.') : dot == 0;
                 if (!same_level)
                     continue;
                 int d = distance(key, plen ? kp + plen + 1 : kp);

@@ -615,7 +615,9 @@ static void req_console_input(json_t *req, json_t *args)
         return;
     }
     if (qemu_console_input(text, strlen(text)) < 0) {
-        dap_error(req, "consoleInput: %s", errno == ENOBUFS ? "64 MiB of input are already waiting for the OS to read them" : strerror(errno));
+        dap_error(req, "consoleInput: %s",
+                  errno == ENOBUFS ? "64 MiB of input are already waiting for the OS to read them"
+                                   : strerror(errno));
         return;
     }
     dap_respond(req, 0);

@@ -47,8 +47,7 @@ int run_main(int argc, char **argv)
                                                    : &side_sock;
             *dst = argv[++i];
         } else if (argv[i][0] == '-') {
-            return cli_usage_error("run", run_usage, "%s: unknown or incomplete option",
-                                   argv[i]);
+            return cli_usage_error("run", run_usage, "%s: unknown or incomplete option", argv[i]);
         } else {
             size_t len = strlen(bootargs);
             snprintf(bootargs + len, sizeof bootargs - len, "%s%s", len ? " " : "", argv[i]);

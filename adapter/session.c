@@ -324,8 +324,7 @@ static bool at_ecall(void)
     struct mi_record rec;
     if (gdb_run(&rec, err, sizeof err, "-data-read-memory-bytes $pc 4") < 0)
         return true; /* unknown: do not mask */
-    const char *hex =
-        mi_str(json_array_get(json_object_get(rec.results, "memory"), 0), "contents");
+    const char *hex = mi_str(json_array_get(json_object_get(rec.results, "memory"), 0), "contents");
     bool ecall = hex && !strcmp(hex, "73000000"); /* little-endian bytes */
     mi_record_free(&rec);
     return ecall;
@@ -357,7 +356,6 @@ static void resume_silently(void)
     if (session_resume("-exec-continue", err, sizeof err) < 0)
         dap_output("stderr", "osdbg: cannot resume: %s\n", err);
 }
-
 
 /* GDB breakpoint numbers the adapter deleted (GDB never reuses one). */
 static int deleted[256];
@@ -599,8 +597,8 @@ void session_on_stopped(struct mi_record *rec)
     if (b)
         bkptno = atoi(b);
     bool hit = reason && strcmp(reason, "breakpoint-hit") == 0 && bkptno;
-    /* (A SIGINT stop at a breakpoint's address is not on it: QEMU stopped
-     * before the breakpoint's trap, whose hit GDB reports on resume.) */
+    /* On a breakpoint's instruction, which has not run: the resume steps
+     * over it (a SIGINT stop there was made that breakpoint's hit above). */
     at_breakpoint = hit;
     stopped_priv = 1; /* the hooks are kernel functions */
     if (hooks_handle_stop(bkptno))

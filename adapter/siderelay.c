@@ -23,7 +23,7 @@ static struct client {
     uint8_t rxbuf[SS_PACKET_SIZE];
     uint8_t last[SS_FRAME_MAX(SS_PACKET_SIZE)]; /* the last reply, for a '-' */
     size_t last_len;
-    uint64_t seq; /* its own event numbering: gaps are its losses only */
+    uint64_t seq;              /* its own event numbering: gaps are its losses only */
     uint32_t owned[MAX_OWNED]; /* its probes */
     int nowned;
     uint32_t objs[MAX_OWNED]; /* its objects (vTObjNew) */

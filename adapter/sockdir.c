@@ -104,7 +104,9 @@ int sockdir_create(char *dir, size_t len, char *err, size_t errlen)
         return -1;
     }
     char path[PATH_MAX + 300];
-    FILE *f = snprintf(path, sizeof path, "%s/" OWNER_FILE, dir) < (int)sizeof path ? fopen(path, "w") : 0;
+    FILE *f = snprintf(path, sizeof path, "%s/" OWNER_FILE, dir) < (int)sizeof path
+                  ? fopen(path, "w")
+                  : 0;
     if (f) {
         fprintf(f, "%ld\n", (long)getpid());
         fclose(f);

@@ -124,10 +124,9 @@ int trace_main(int argc, char **argv)
             char *end;
             duration = strtod(argv[++i], &end);
             if (end == argv[i] || *end || !(duration > 0))
-                return cli_usage_error("trace", trace_usage, "--duration %s: not a number of seconds",
-                                       argv[i]);
-        }
-        else if (strcmp(argv[i], "--hist") == 0)
+                return cli_usage_error("trace", trace_usage,
+                                       "--duration %s: not a number of seconds", argv[i]);
+        } else if (strcmp(argv[i], "--hist") == 0)
             hist = true;
         else
             return cli_usage_error("trace", trace_usage, "%s: unknown or incomplete option",

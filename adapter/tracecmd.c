@@ -12,10 +12,9 @@
  * Custom requests (the VS Code extension's eBPF view uses them):
  *   osdbg/trace       {command: "kprobe sys_write count"} or
  *                     {function, source, builtin?}        -> {text, ids}
- *   osdbg/traceList   -> {probes: [{id, kind, hits, program, target, latency}], events, lost, dropped}
- *   osdbg/traceDetach {id}
- *   osdbg/traceMap    {id, map?} -> {text, entries?, histogram?: {unit, total, buckets}}
- * and the event osdbg/traceChanged after every attach or detach.
+ *   osdbg/traceList   -> {probes: [{id, kind, hits, program, target, latency}], events, lost,
+ * dropped} osdbg/traceDetach {id} osdbg/traceMap    {id, map?} -> {text, entries?, histogram?:
+ * {unit, total, buckets}} and the event osdbg/traceChanged after every attach or detach.
  *
  * The side channel is a socket the adapter's event loop watches; events
  * become DAP output events (a logpoint's carry its source and line).
@@ -85,7 +84,7 @@ static void on_event(const struct ss_event *ev, uint64_t lost, void *arg)
     }
     if (logpoint_event(ev))
         return;
-    flush_logpoint_lines(); /* in the order the events came */
+    flush_logpoint_lines();  /* in the order the events came */
     if (siderelay_event(ev)) /* a probe of `osdbg trace` in a terminal */
         return;
     (void)seconds_of(ev); /* {time} counts from the first event of any probe */
@@ -98,8 +97,8 @@ static void on_event(const struct ss_event *ev, uint64_t lost, void *arg)
         free(line);
         return;
     }
-    dap_output("console", "[trace %u] %s/%u: %c event of %zu bytes\n", ev->probe, ev->comm,
-               ev->pid, ev->type, ev->len);
+    dap_output("console", "[trace %u] %s/%u: %c event of %zu bytes\n", ev->probe, ev->comm, ev->pid,
+               ev->type, ev->len);
 }
 
 static void on_side_readable(int fd, void *data)
@@ -306,10 +305,10 @@ static int cmd_list(json_t **out, char *text, size_t cap)
         char target[200];
         bool latency;
         describe_item(&items[i], &program, target, sizeof target, &latency);
-        json_array_append_new(probes, json_pack("{s:i, s:s, s:I, s:s, s:s, s:b}", "id",
-                                                items[i].id, "kind", items[i].kind, "hits",
-                                                (json_int_t)items[i].hits, "program", program,
-                                                "target", target, "latency", latency));
+        json_array_append_new(probes,
+                              json_pack("{s:i, s:s, s:I, s:s, s:s, s:b}", "id", items[i].id, "kind",
+                                        items[i].kind, "hits", (json_int_t)items[i].hits, "program",
+                                        program, "target", target, "latency", latency));
         if (len < cap)
             len += (size_t)snprintf(text + len, cap - len, "%-4d %-10s %-10llu %-10s %s\n",
                                     items[i].id, items[i].kind, items[i].hits, program, target);
@@ -320,9 +319,8 @@ static int cmd_list(json_t **out, char *text, size_t cap)
                  "never arrived), of which the kernel dropped %llu",
                  n, n == 1 ? "" : "s", (unsigned long long)events, (unsigned long long)lost,
                  (unsigned long long)stat_value(stat, SS_STAT_DROPPED));
-    *out = json_pack("{s:o, s:I, s:I, s:I}", "probes", probes, "events", (json_int_t)events,
-                     "lost", (json_int_t)lost, "dropped",
-                     (json_int_t)stat_value(stat, SS_STAT_DROPPED));
+    *out = json_pack("{s:o, s:I, s:I, s:I}", "probes", probes, "events", (json_int_t)events, "lost",
+                     (json_int_t)lost, "dropped", (json_int_t)stat_value(stat, SS_STAT_DROPPED));
     return 0;
 }
 
@@ -350,11 +348,11 @@ static int cmd_map(int id, json_t **out, char *text, size_t cap)
             for (int i = 0; i < BUILTIN_HIST_BUCKETS; i++) {
                 total += b[i];
                 if (b[i])
-                    json_array_append_new(
-                        buckets, json_pack("{s:I, s:I, s:I}", "low",
-                                           (json_int_t)(i ? 1ull << (i - 1) : 0), "high",
-                                           (json_int_t)(i ? 1ull << i : 1), "count",
-                                           (json_int_t)b[i]));
+                    json_array_append_new(buckets,
+                                          json_pack("{s:I, s:I, s:I}", "low",
+                                                    (json_int_t)(i ? 1ull << (i - 1) : 0), "high",
+                                                    (json_int_t)(i ? 1ull << i : 1), "count",
+                                                    (json_int_t)b[i]));
             }
             json_object_set_new(*out, "histogram",
                                 json_pack("{s:s, s:I, s:o}", "unit", "ns", "total",
@@ -620,7 +618,6 @@ void logpoint_attach(struct bp *b)
         breakpoint_fall_back_to_gdb(b->id, why);
 }
 
-
 static void detach_doomed(void)
 {
     char err[256], reply[64], packet[64];
@@ -746,8 +743,8 @@ static bool logpoint_event(const struct ss_event *ev)
                 continue;
             if (ev->type != SS_EVT_DATA)
                 return true;
-            char *text = logprog_format(b->lprogs[k], ev->data, ev->len, ev->pid, ev->comm,
-                                        seconds_of(ev));
+            char *text =
+                logprog_format(b->lprogs[k], ev->data, ev->len, ev->pid, ev->comm, seconds_of(ev));
             if (pend.bp_id != b->id || pend.len > 60000)
                 flush_logpoint_lines();
             if (pend.bp_id < 0) {

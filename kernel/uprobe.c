@@ -37,7 +37,7 @@ static struct spec {
     char program[PROC_NAME_LEN];
     uint64_t addr;
     uint64_t func; /* start of the function holding addr (utext.c) */
-    uint8_t kind; /* RVPROBE_KPROBE, or RVPROBE_KRETPROBE for a uretprobe */
+    uint8_t kind;  /* RVPROBE_KPROBE, or RVPROBE_KRETPROBE for a uretprobe */
     rvprobe_pre_fn pre;
     rvprobe_ret_fn ret;
     void *arg;

@@ -60,8 +60,9 @@ static struct bpf_insn_raw {
     int32_t imm;
 } insns[512];
 static uint64_t addrs[64];
-static const char *names[] = {"init", "sh", "bpffuzz", "hello", "no-such-program", "", "sys_getpid",
-                              "sys_write", "panic", "kprobe_handler", "usertrap"};
+static const char *names[] = {"init",    "sh",         "bpffuzz",   "hello", "no-such-program",
+                              "",        "sys_getpid", "sys_write", "panic", "kprobe_handler",
+                              "usertrap"};
 static const char *name_ptrs[4];
 
 /* A pointer a program might pass: valid or not, in every way. */
@@ -109,8 +110,8 @@ static uint32_t fill_insns(void)
     }
     n = 2 + (uint32_t)below(6);
     for (uint32_t i = 0; i + 1 < n; i++) /* r0 = i, or a random ALU op on r0 */
-        insns[i] = (struct bpf_insn_raw){below(2) ? 0xb7 : (uint8_t)(0x07 | (below(16) << 4)), 0,
-                                         0, (int32_t)rnd()};
+        insns[i] = (struct bpf_insn_raw){below(2) ? 0xb7 : (uint8_t)(0x07 | (below(16) << 4)), 0, 0,
+                                         (int32_t)rnd()};
     insns[n - 1] = (struct bpf_insn_raw){0x95, 0, 0, 0}; /* exit */
     if (below(3) == 0)
         random_bytes(&insns[below(n)], sizeof insns[0]);
@@ -146,8 +147,8 @@ static void shaped(int cmd, uint8_t *attr)
     switch (cmd) {
     case BPF_MAP_CREATE: {
         struct bpf_attr_map_create *a = (void *)attr;
-        static const uint32_t types[] = {BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_ARRAY,
-                                         BPF_MAP_TYPE_RINGBUF, 0, 5, 6, 9, 99};
+        static const uint32_t types[] = {
+            BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_RINGBUF, 0, 5, 6, 9, 99};
         a->map_type = types[below(sizeof types / sizeof types[0])];
         a->key_size = edge32();
         a->value_size = edge32();
@@ -197,7 +198,9 @@ static void shaped(int cmd, uint8_t *attr)
     case BPF_LINK_CREATE: {
         struct bpf_attr_link_create *a = (void *)attr;
         a->prog_fd = (uint32_t)some_fd();
-        a->attach_type = below(2) ? BPF_TRACE_UPROBE_MULTI : below(2) ? BPF_TRACE_KPROBE_MULTI : edge32();
+        a->attach_type = below(2)   ? BPF_TRACE_UPROBE_MULTI
+                         : below(2) ? BPF_TRACE_KPROBE_MULTI
+                                    : edge32();
         uint32_t cnt = below(3) ? (uint32_t)below(8) : edge32();
         for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++)
             addrs[i] = a->attach_type == BPF_TRACE_KPROBE_MULTI ? 0x80200000ull + below(0x20000)
@@ -244,9 +247,9 @@ int main(int argc, char *argv[])
     }
     printf("bpffuzz: seed %lu, %ld s (bpffuzz %ld %lu replays it)\n", (unsigned long)state, seconds,
            seconds, (unsigned long)state);
-    static const int cmds[] = {BPF_MAP_CREATE,       BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM,
-                               BPF_MAP_DELETE_ELEM,  BPF_MAP_GET_NEXT_KEY, BPF_PROG_LOAD,
-                               BPF_PROG_TEST_RUN,    BPF_LINK_CREATE};
+    static const int cmds[] = {BPF_MAP_CREATE,      BPF_MAP_LOOKUP_ELEM,  BPF_MAP_UPDATE_ELEM,
+                               BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY, BPF_PROG_LOAD,
+                               BPF_PROG_TEST_RUN,   BPF_LINK_CREATE};
     long end = uptime_ms() + seconds * 1000, calls = 0, ok = 0;
     uint8_t attr[BPF_ATTR_SIZE + 64] __attribute__((aligned(8)));
     while (uptime_ms() < end) {

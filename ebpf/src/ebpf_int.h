@@ -106,7 +106,7 @@ struct ebpf_vm {
     uint32_t *jit_code; /* compiled code, filled by ebpf_jit_compile */
     size_t jit_len;
     ebpf_icache_flush_fn flush;
-    int jit_no_rvc; /* JIT: 32-bit encodings only */
+    int jit_no_rvc;         /* JIT: 32-bit encodings only */
     uint64_t jit_bad_callx; /* 1 + the unknown helper id a compiled callx met */
 
     uint32_t verify_processed;

@@ -314,7 +314,7 @@ call:
         reg[0] = h->fn(reg[1], reg[2], reg[3], reg[4], reg[5], vm);
         NEXT;
     }
-callx: {
+callx : {
     uint64_t id = reg[ip->dst];
     const struct ebpf_helper_slot *h = &vm->helpers[id < BPF_FUNC_MAX_ID ? id : 0];
     if (id >= BPF_FUNC_MAX_ID || !h->fn) {

@@ -54,8 +54,8 @@
 #define CALL(id)                INSN(BPF_JMP | BPF_CALL, 0, 0, 0, id)
 #define CALL_LOCAL(rel)         INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, rel)
 /* bpf_conformance's callx: the helper id in register dst */
-#define CALLX(d)                INSN(BPF_JMP | BPF_CALL | BPF_X, d, 0, 0, 0)
-#define EXIT                    INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define CALLX(d) INSN(BPF_JMP | BPF_CALL | BPF_X, d, 0, 0, 0)
+#define EXIT     INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 #define PROG(...)                                                                                  \
     .prog = {__VA_ARGS__}, .n = sizeof((struct ebpf_insn[]){__VA_ARGS__}) / sizeof(struct ebpf_insn)

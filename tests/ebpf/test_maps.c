@@ -266,10 +266,13 @@ static void test_huge_geometry_refused(void **state)
     (void)state;
     ebpf_vm *vm = new_vm();
     static const struct ebpf_map_def huge[] = {
-        {BPF_MAP_TYPE_HASH, 4, 4, 0x80000001u},    {BPF_MAP_TYPE_HASH, 4, 4, 0xffffffffu},
+        {BPF_MAP_TYPE_HASH, 4, 4, 0x80000001u},
+        {BPF_MAP_TYPE_HASH, 4, 4, 0xffffffffu},
         {BPF_MAP_TYPE_HASH, 0xffffffffu, 0xffffffffu, 0xffffffffu},
-        {BPF_MAP_TYPE_HASH, 8, 8, 0x80000000u},    {BPF_MAP_TYPE_ARRAY, 4, 0xffffffffu, 0xffffffffu},
-        {BPF_MAP_TYPE_ARRAY, 4, 0xfffffff9u, 2},   {BPF_MAP_TYPE_RINGBUF, 0, 0, 0x80000000u},
+        {BPF_MAP_TYPE_HASH, 8, 8, 0x80000000u},
+        {BPF_MAP_TYPE_ARRAY, 4, 0xffffffffu, 0xffffffffu},
+        {BPF_MAP_TYPE_ARRAY, 4, 0xfffffff9u, 2},
+        {BPF_MAP_TYPE_RINGBUF, 0, 0, 0x80000000u},
         {BPF_MAP_TYPE_HASH, 0xfffffff9u, 8, 1},
     };
     alarm(10);
