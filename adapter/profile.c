@@ -1,6 +1,7 @@
 #include "profile.h"
 
 #include <jansson.h>
+#include <osdbg/dbgchan.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -86,6 +87,23 @@ struct profile *profile_load(const char *path, char *err, size_t errlen)
         const char *def[] = {"-machine", "virt", "-bios", "default", "-m", "128M", "-smp", "1"};
         for (size_t i = 0; i < 8; i++)
             p->qemu_args[k++] = strdup(def[i]);
+    }
+    /* The debug channel's port: a flow-controlled serial port unless the
+     * OS's driver only knows the console port (osdbg/dbgchan.h). */
+    char *chan = get_str(j, "qemu.debugChannel", "virtserialport");
+    if (!strcmp(chan, "virtserialport") || !strcmp(chan, "virtconsole")) {
+        p->debug_device =
+            !strcmp(chan, "virtconsole") ? DBGCHAN_DEVICE_CONSOLE : DBGCHAN_DEVICE_SERIALPORT;
+        free(chan);
+    } else {
+        snprintf(err, errlen,
+                 "profile %s: \"qemu.debugChannel\" is \"%s\"; it must be \"virtserialport\" "
+                 "(MULTIPORT drivers, flow-controlled) or \"virtconsole\"",
+                 path, chan);
+        free(chan);
+        json_decref(j);
+        profile_free(p);
+        return 0;
     }
     char *udir = get_str(j, "userPrograms.dir", 0);
     if (udir) {

@@ -18,6 +18,7 @@ struct profile {
     char *gdb;                       /* GDB binary */
     char *qemu;                      /* QEMU binary */
     char **qemu_args;                /* machine arguments, 0-terminated */
+    const char *debug_device;        /* the debug channel's -device (osdbg/dbgchan.h) */
     char *user_dir;                  /* directory of user program ELFs (absolute) */
     char *user_pattern;              /* file name of program {name} in user_dir */
     char *proc_name;                 /* GDB expression: name of the running process */

@@ -32,6 +32,7 @@ static const struct known {
     {"qemu", OBJ},
     {"qemu.binary", STR},
     {"qemu.args", ARR},
+    {"qemu.debugChannel", STR},
     {"userPrograms", OBJ},
     {"userPrograms.dir", STR},
     {"userPrograms.file", STR},

@@ -5,6 +5,7 @@
 #include "spawn.h"
 
 #include <errno.h>
+#include <osdbg/dbgchan.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -103,8 +104,8 @@ int qemu_start(const struct qemu_config *cfg, const struct qemu_handlers *h, cha
     int n = 0;
     char gdb_arg[PATH_MAX + 64], side_arg[PATH_MAX + 64];
     snprintf(gdb_arg, sizeof gdb_arg, "unix:%s,server=on,wait=off", gdb_sock);
-    snprintf(side_arg, sizeof side_arg, "socket,id=osdbgside,path=%s,server=on,wait=off",
-             side_sock);
+    snprintf(side_arg, sizeof side_arg,
+             "socket,id=" DBGCHAN_CHARDEV_ID ",path=%s,server=on,wait=off", side_sock);
     argv[n++] = cfg->binary;
     for (int i = 0; cfg->args && cfg->args[i] && n < 64; i++)
         argv[n++] = cfg->args[i];
@@ -127,7 +128,7 @@ int qemu_start(const struct qemu_config *cfg, const struct qemu_handlers *h, cha
     argv[n++] = "-chardev";
     argv[n++] = side_arg;
     argv[n++] = "-device";
-    argv[n++] = "virtconsole,chardev=osdbgside";
+    argv[n++] = cfg->debug_device ? cfg->debug_device : DBGCHAN_DEVICE_SERIALPORT;
     if (cfg->freeze)
         argv[n++] = "-S";
     argv[n] = 0;

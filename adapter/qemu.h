@@ -7,11 +7,12 @@
 #include <sys/types.h>
 
 struct qemu_config {
-    const char *binary;      /* qemu-system-riscv64 */
-    const char *const *args; /* machine arguments from the profile, 0-terminated */
-    const char *kernel;      /* -kernel */
-    const char *append;      /* -append, or 0 */
-    bool freeze;             /* -S: wait for the debugger before the first instruction */
+    const char *binary;       /* qemu-system-riscv64 */
+    const char *const *args;  /* machine arguments from the profile, 0-terminated */
+    const char *kernel;       /* -kernel */
+    const char *append;       /* -append, or 0 */
+    bool freeze;              /* -S: wait for the debugger before the first instruction */
+    const char *debug_device; /* the debug channel's -device (osdbg/dbgchan.h) */
 };
 
 struct qemu_handlers {

@@ -269,6 +269,7 @@ static int start_machine(char *err, size_t errlen)
         .kernel = S.profile->kernel,
         .append = boot_args,
         .freeze = true,
+        .debug_device = S.profile->debug_device,
     };
     struct qemu_handlers qh = {on_console, on_qemu_exit};
     if (qemu_start(&cfg, &qh, err, errlen) < 0)

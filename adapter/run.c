@@ -13,6 +13,7 @@
 #include "profile.h"
 
 #include <errno.h>
+#include <osdbg/dbgchan.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,24 +72,16 @@ int run_main(int argc, char **argv)
     unlink(side_sock);
     char gdb_arg[PATH_MAX + 64], side_arg[PATH_MAX + 64];
     snprintf(gdb_arg, sizeof gdb_arg, "unix:%s,server=on,wait=off", gdb_sock);
-    snprintf(side_arg, sizeof side_arg, "socket,id=osdbgside,path=%s,server=on,wait=off",
-             side_sock);
+    snprintf(side_arg, sizeof side_arg,
+             "socket,id=" DBGCHAN_CHARDEV_ID ",path=%s,server=on,wait=off", side_sock);
     const char *args[96];
     int n = 0;
     args[n++] = p->qemu;
     for (int i = 0; p->qemu_args[i] && n < 64; i++)
         args[n++] = p->qemu_args[i];
-    const char *rest[] = {"-nographic",
-                          "-kernel",
-                          p->kernel,
-                          "-gdb",
-                          gdb_arg,
-                          "-device",
-                          "virtio-serial-device",
-                          "-chardev",
-                          side_arg,
-                          "-device",
-                          "virtconsole,chardev=osdbgside"};
+    const char *rest[] = {
+        "-nographic",           "-kernel",  p->kernel, "-gdb",    gdb_arg,        "-device",
+        "virtio-serial-device", "-chardev", side_arg,  "-device", p->debug_device};
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
         args[n++] = rest[i];
     if (bootargs[0]) {

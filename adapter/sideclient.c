@@ -192,10 +192,11 @@ void side_close(struct side_client *c)
     free(c);
 }
 
-void side_counts(const struct side_client *c, uint64_t *events, uint64_t *lost)
+void side_counts(const struct side_client *c, struct side_counts *out)
 {
-    *events = c->events;
-    *lost = c->lost;
+    out->events = c->events;
+    out->lost = c->lost;
+    out->damaged = c->rx.stats.bad_checksum + c->rx.stats.oversize + c->rx.stats.cut;
 }
 
 uint64_t side_time_hz(const struct side_client *c)

@@ -34,8 +34,14 @@ int side_upload(struct side_client *c, const void *obj, size_t len, uint32_t *id
                 size_t errlen);
 /* Wait up to ms for events; -1 if the connection ended. */
 int side_poll(struct side_client *c, long ms);
-/* Events seen and events lost (sequence gaps). */
-void side_counts(const struct side_client *c, uint64_t *events, uint64_t *lost);
+/* What arrived and what did not.  lost is the authoritative count of
+ * events that never arrived, wherever they were lost (sequence gaps);
+ * damaged counts frames that came with a bad checksum (their events are
+ * part of lost). */
+struct side_counts {
+    uint64_t events, lost, damaged;
+};
+void side_counts(const struct side_client *c, struct side_counts *out);
 /* Timer ticks per second of event timestamps (from qSupported), 0 unknown. */
 uint64_t side_time_hz(const struct side_client *c);
 

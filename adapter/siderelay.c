@@ -125,6 +125,20 @@ static bool allowed(const struct client *c, const uint8_t *p, size_t n)
     return true;
 }
 
+/* The kernel's counters stop where its ring ends: a relay client also
+ * gets the host's count of the whole channel, the authoritative one
+ * (docs/side-stub-protocol.md, vTStat). */
+static long add_host_counts(struct side_client *side, char *reply, size_t len, size_t cap)
+{
+    struct side_counts k;
+    side_counts(side, &k);
+    int n =
+        snprintf(reply + len, cap - len, "%s%s=%llx;%s=%llx;%s=%llx", len ? ";" : "",
+                 SS_STAT_HOST_EVENTS, (unsigned long long)k.events, SS_STAT_HOST_LOST,
+                 (unsigned long long)k.lost, SS_STAT_HOST_DAMAGED, (unsigned long long)k.damaged);
+    return n > 0 && (size_t)n < cap - len ? (long)(len + (size_t)n) : (long)len;
+}
+
 /* One request of a client, through the adapter's own connection. */
 static void forward(struct client *c, const uint8_t *payload, size_t len)
 {
@@ -160,6 +174,8 @@ static void forward(struct client *c, const uint8_t *payload, size_t len)
     if (starts(payload, len, SS_PKT_OBJ_FREE) && !strcmp(reply, "OK") &&
         id_after(payload, len, SS_PKT_OBJ_FREE, &which))
         forget(c->objs, &c->nobjs, which);
+    if (side && starts(payload, len, SS_PKT_STAT) && len == strlen(SS_PKT_STAT) && reply[0] != 'E')
+        n = add_host_counts(side, reply, (size_t)n, sizeof reply);
     c->last_len = ss_frame('$', reply, (size_t)n, c->last, sizeof c->last);
     send_bytes(c, c->last, c->last_len);
 }

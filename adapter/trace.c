@@ -72,6 +72,36 @@ static struct debuginfo *di_for(void *ctx, const char *program)
     return di;
 }
 
+static uint64_t stat_item(const char *reply, const char *name)
+{
+    uint64_t v = 0;
+    return ss_stat_value(reply, strlen(reply), name, &v) ? v : 0;
+}
+
+/* The closing line: what arrived, and what was lost (our sequence gaps:
+ * the authoritative count), with where the kernel saw it go.  Through a
+ * debug session's relay the session's count of the whole channel is added
+ * (host_lost: events of any probe that never reached the session). */
+static void print_counts(struct side_client *c)
+{
+    struct side_counts k;
+    side_counts(c, &k);
+    char stat[512] = "", err[256];
+    bool have_stat = side_request(c, SS_PKT_STAT, stat, sizeof stat, 1000, err, sizeof err) >= 0 &&
+                     stat[0] != 'E';
+    fprintf(stderr, "osdbg trace: %llu events, %llu lost", (unsigned long long)k.events,
+            (unsigned long long)k.lost);
+    if (k.damaged)
+        fprintf(stderr, ", %llu frames damaged", (unsigned long long)k.damaged);
+    if (have_stat)
+        fprintf(stderr, " (the kernel's ring dropped %llu of all probes' events",
+                (unsigned long long)stat_item(stat, SS_STAT_DROPPED));
+    if (have_stat && strstr(stat, SS_STAT_HOST_LOST "="))
+        fprintf(stderr, "; the debug session lost %llu on the channel",
+                (unsigned long long)stat_item(stat, SS_STAT_HOST_LOST));
+    fprintf(stderr, "%s\n", have_stat ? ")" : "");
+}
+
 static void print_event(const struct ss_event *ev, uint64_t lost, void *arg)
 {
     struct trace_state *t = arg;
@@ -228,10 +258,7 @@ int trace_main(int argc, char **argv)
         if (st.probes[p].id >= 0 && tprobe_detach(c, &st.probes[p], err, sizeof err) < 0)
             fprintf(stderr, "osdbg trace: detach of probe %d: %s\n", st.probes[p].id, err);
     if (c) {
-        uint64_t events, lost;
-        side_counts(c, &events, &lost);
-        fprintf(stderr, "osdbg trace: %llu events, %llu lost\n", (unsigned long long)events,
-                (unsigned long long)lost);
+        print_counts(c);
         side_close(c);
     }
     for (int u = 0; u < st.nusers; u++)

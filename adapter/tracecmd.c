@@ -10,11 +10,14 @@
  *   trace list | trace detach <id>|all | trace map <id>
  *
  * Custom requests (the VS Code extension's eBPF view uses them):
- *   osdbg/trace       {command: "kprobe sys_write count"} or
- *                     {function, source, builtin?}        -> {text, ids}
- *   osdbg/traceList   -> {probes: [{id, kind, hits, program, target, latency}], events, lost,
- * dropped} osdbg/traceDetach {id} osdbg/traceMap    {id, map?} -> {text, entries?, histogram?:
- * {unit, total, buckets}} and the event osdbg/traceChanged after every attach or detach.
+ *   osdbg/trace        {command: "kprobe sys_write count"} or
+ *                      {function, source, builtin?} -> {text, ids}
+ *   osdbg/traceList    -> {probes: [{id, kind, hits, program, target,
+ *                      latency}], events, lost, dropped, damaged}
+ *   osdbg/traceDetach  {id}
+ *   osdbg/traceMap     {id, map?} -> {text, entries?, histogram?: {unit,
+ *                      total, buckets}}
+ * and the event osdbg/traceChanged after every attach or detach.
  *
  * The side channel is a socket the adapter's event loop watches; events
  * become DAP output events (a logpoint's carry its source and line).
@@ -279,8 +282,8 @@ static void describe_item(const struct list_item *it, const char **program, char
 
 static uint64_t stat_value(const char *reply, const char *name)
 {
-    const char *p = strstr(reply, name);
-    return p && p[strlen(name)] == '=' ? strtoull(p + strlen(name) + 1, 0, 16) : 0;
+    uint64_t v = 0;
+    return ss_stat_value(reply, strlen(reply), name, &v) ? v : 0;
 }
 
 static int cmd_list(json_t **out, char *text, size_t cap)
@@ -294,8 +297,8 @@ static int cmd_list(json_t **out, char *text, size_t cap)
     }
     char stat[256] = "";
     side_request(side, SS_PKT_STAT, stat, sizeof stat, 3000, err, sizeof err);
-    uint64_t events, lost;
-    side_counts(side, &events, &lost);
+    struct side_counts k;
+    side_counts(side, &k);
     json_t *probes = json_array();
     size_t len = 0;
     len += (size_t)snprintf(text + len, cap - len, "%-4s %-10s %-10s %-10s %s\n", "id", "kind",
@@ -313,14 +316,19 @@ static int cmd_list(json_t **out, char *text, size_t cap)
             len += (size_t)snprintf(text + len, cap - len, "%-4d %-10s %-10llu %-10s %s\n",
                                     items[i].id, items[i].kind, items[i].hits, program, target);
     }
+    uint64_t dropped = stat_value(stat, SS_STAT_DROPPED);
     if (len < cap)
-        snprintf(text + len, cap - len,
-                 "%d probe%s; %llu events received, %llu lost (sequence gaps: every event that "
-                 "never arrived), of which the kernel dropped %llu",
-                 n, n == 1 ? "" : "s", (unsigned long long)events, (unsigned long long)lost,
-                 (unsigned long long)stat_value(stat, SS_STAT_DROPPED));
-    *out = json_pack("{s:o, s:I, s:I, s:I}", "probes", probes, "events", (json_int_t)events, "lost",
-                     (json_int_t)lost, "dropped", (json_int_t)stat_value(stat, SS_STAT_DROPPED));
+        len += (size_t)snprintf(text + len, cap - len,
+                                "%d probe%s; %llu events received, %llu lost (sequence gaps: every "
+                                "event that never arrived), of which the kernel dropped %llu",
+                                n, n == 1 ? "" : "s", (unsigned long long)k.events,
+                                (unsigned long long)k.lost, (unsigned long long)dropped);
+    if (len < cap && k.damaged)
+        snprintf(text + len, cap - len, "; %llu frames arrived damaged",
+                 (unsigned long long)k.damaged);
+    *out = json_pack("{s:o, s:I, s:I, s:I, s:I}", "probes", probes, "events", (json_int_t)k.events,
+                     "lost", (json_int_t)k.lost, "dropped", (json_int_t)dropped, "damaged",
+                     (json_int_t)k.damaged);
     return 0;
 }
 

@@ -80,7 +80,7 @@ GDB_SOCK    ?= $(B)/qemu-gdb.sock
 DBG_SOCK    ?= $(B)/dbgchan.sock
 QEMU_DBGCHAN = -device virtio-serial-device \
                -chardev socket,id=dbg,path=$(DBG_SOCK),server=on,wait=off \
-               -device virtconsole,chardev=dbg
+               -device virtserialport,chardev=dbg,nr=1,name=org.osdbg.side
 
 .PHONY: run qemu-gdb
 run: all

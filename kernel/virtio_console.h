@@ -1,8 +1,9 @@
 /*
- * The debug channel: a virtio console (virtio 1.x spec, 5.3 "Console
- * Device") on one of QEMU virt's virtio-mmio slots, wired on the host to a
- * Unix socket (-device virtconsole,chardev=...).  A byte pipe between the
- * kernel and the debugger, independent of the OS console on the UART.
+ * The debug channel: a port of a virtio console (virtio 1.x spec, 5.3
+ * "Console Device") on one of QEMU virt's virtio-mmio slots, wired on the
+ * host to a Unix socket (-device virtserialport,chardev=...,nr=1, or a
+ * virtconsole; osdbg/dbgchan.h).  A byte pipe between the kernel and the
+ * debugger, independent of the OS console on the UART.
  * The kernel works the same whether or not the device is present.
  */
 #ifndef KERNEL_VIRTIO_CONSOLE_H
@@ -27,9 +28,9 @@ void dbgchan_set_receiver(dbgchan_receiver fn);
 void dbgchan_echo_mode(void);
 /* PLIC interrupt for a virtio-mmio slot's irq. */
 void virtio_console_intr(int irq);
-/* Bytes dbgchan_send could not queue (transmit ring full for too long). */
 /* Bytes dbgchan_send can take now without waiting for the host. */
 size_t dbgchan_room(void);
+/* Bytes dbgchan_send could not queue (transmit ring full for too long). */
 uint64_t dbgchan_dropped(void);
 
 #endif

@@ -5,7 +5,7 @@
 // Everything comes from the adapter's custom DAP requests, sent with
 // session.customRequest:
 //   osdbg/trace        {command} or {function, source, builtin?} -> {text, ids}
-//   osdbg/traceList    -> {probes: [{id, kind, hits, program, target, latency}], events, lost, dropped}
+//   osdbg/traceList    -> {probes: [{id, kind, hits, program, target, latency}], events, lost, dropped, damaged}
 //   osdbg/traceDetach  {id}
 //   osdbg/traceMap     {id, map?} -> {entries: [{key, value}], histogram?: {unit, total, buckets: [{low, high, count}]}}
 // and its custom event osdbg/traceChanged (after an attach or a detach).
@@ -117,7 +117,8 @@ class EbpfView {
     // their sequence numbers): the authoritative one; "dropped" is the
     // kernel's own count of those its ring had no room for (part of "lost").
     head.tooltip = probes.length ? `${head.description}: "lost" counts every event that never arrived ` +
-        '(gaps in their sequence numbers); "dropped" is the part the kernel itself threw away'
+        '(gaps in their sequence numbers); "dropped" is the part the kernel itself threw away, its ring being full' +
+        (num(d.damaged) ? `; ${plural(num(d.damaged), 'frame')} arrived damaged` : '')
       : 'Right-click in a C file while debugging: "Trace this function with eBPF" or "Add eBPF logpoint here"';
     head.iconPath = new vscode.ThemeIcon(num(d.lost) || num(d.dropped) ? 'warning' : 'pulse');
     return [head, ...probes.map((p) => {

@@ -74,13 +74,18 @@ enum { SS_KPROBE = 0, SS_KRETPROBE = 1, SS_UPROBE = 2, SS_URETPROBE = 3, SS_NKIN
 #define SS_STAT_BAD_PACKETS "bad_packets"  /* packets received with a wrong checksum */
 #define SS_STAT_RETRANSMITS "retransmits"  /* packets the kernel sent again */
 #define SS_STAT_CHAN_DROPS  "chan_dropped" /* bytes the channel driver could not queue */
+/* Added by a relay (osdbg's trace socket) from the host's own counts of the
+ * whole channel: the authoritative loss count is host_lost. */
+#define SS_STAT_HOST_EVENTS  "host_events"  /* events the host received, all probes */
+#define SS_STAT_HOST_LOST    "host_lost"    /* events that never arrived (sequence gaps) */
+#define SS_STAT_HOST_DAMAGED "host_damaged" /* frames that arrived with a bad checksum */
 
 /* ---- limits ----------------------------------------------------------------- */
-#define SS_NAME_MAX    63 /* program path, ELF program name, map name (bytes) */
-#define SS_COMM_MAX    16 /* process name in events, like Linux TASK_COMM_LEN */
+#define SS_NAME_MAX       63  /* program path, ELF program name, map name (bytes) */
+#define SS_COMM_MAX       16  /* process name in events, like Linux TASK_COMM_LEN */
 #define SS_EVENT_DATA_MAX 256 /* bytes of one event's data: registers, printk text, a record */
-#define SS_ADDR_DIGITS 16 /* hex digits in an address, after an optional 0x */
-#define SS_NUM_DIGITS  8  /* hex digits in ids, sizes, offsets, pids, harts */
+#define SS_ADDR_DIGITS    16  /* hex digits in an address, after an optional 0x */
+#define SS_NUM_DIGITS     8   /* hex digits in ids, sizes, offsets, pids, harts */
 
 /* ---- error codes: replies E<nn> (two lowercase hex digits) ----------------- */
 #define SS_ERR_SYNTAX  0x01 /* malformed packet or argument */

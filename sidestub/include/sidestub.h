@@ -266,6 +266,10 @@ int ss_probe_info_parse(const char *s, size_t n, struct ss_probe_info *p); /* 0 
 /* Takes the next item of *rest up to sep (or the end) into *item; false when
  * *rest is empty.  Splits listing bodies on ';' and items on '=' or ','. */
 bool ss_next_item(struct ss_str *rest, char sep, struct ss_str *item);
+/* The value of counter name in a vTStat reply: true and *value if the
+ * reply has that item with a hex value (a name that only ends like it,
+ * chan_dropped for dropped, does not count). */
+bool ss_stat_value(const char *reply, size_t len, const char *name, uint64_t *value);
 /* Lowercase hex of bytes (two digits each): returns 2*len or 0 if it does not fit. */
 size_t ss_hex_encode(const void *data, size_t len, char *out, size_t cap);
 /* Bytes from an even number of hex digits: returns the byte count, or

@@ -98,3 +98,15 @@ int ss_probe_info_parse(const char *s, size_t n, struct ss_probe_info *p)
     }
     return ss_parse_addr(target.p, target.n, &p->addr);
 }
+
+bool ss_stat_value(const char *reply, size_t len, const char *name, uint64_t *value)
+{
+    struct ss_str rest = {reply, len}, item, key;
+    size_t n = ss_strlen(name);
+    while (ss_next_item(&rest, ';', &item)) {
+        if (!ss_next_item(&item, '=', &key) || key.n != n || !ss_has_prefix(key.p, key.n, name))
+            continue;
+        return ss_parse_hex(item.p, item.n, 16, value) == 0;
+    }
+    return false;
+}

@@ -93,6 +93,15 @@ test('a terminal may not detach the session\'s probes nor touch objects that are
   assert.equal((await dc.customRequest('osdbg/traceList', {})).body.probes.length, 1);
   await dc.customRequest('consoleInput', { text: 'hello\n' });
   await until(() => output.join('').includes('session logpoint: write by hello'), 'the logpoint prints');
+  // vTStat through the relay: the kernel's counters, then the session's own
+  // count of the whole channel (the authoritative loss count, issue 12
+  // defect 3), as many events as the session's logpoint printed.
+  const stat = await term.request('vTStat');
+  const items = Object.fromEntries(stat.split(';').map((kv) => kv.split('=')));
+  for (const name of ['events', 'dropped', 'host_events', 'host_lost', 'host_damaged']) assert.match(items[name] ?? '', /^[0-9a-f]+$/, `${name} in ${stat}`);
+  const printed = output.join('').split('session logpoint: write by').length - 1;
+  assert.ok(parseInt(items.host_events, 16) >= printed && printed > 0, `host_events ${items.host_events} counts the ${printed} lines printed`);
+  assert.equal(parseInt(items.host_lost, 16), 0);
   await dc.terminateRequest();
 });
 

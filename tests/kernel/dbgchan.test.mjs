@@ -11,13 +11,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { bootOS, runOS, programLines } from './qemu.mjs';
 
-const BOOT_LINE = /\[kernel\] debug channel: virtio console at slot (\d) \((legacy|modern)\)\n/;
+const BOOT_LINE = /\[kernel\] debug channel: virtio console at slot (\d) \((legacy|modern)\), port (\d)[^\n]*\n/;
 const MODERN = ['-global', 'virtio-mmio.force-legacy=false'];
 
-function dbgchanArgs(sock) {
+// The channel as osdbg starts it, a serial port (port 1, reached through
+// MULTIPORT's control queues); with console: true the console port 0 that a
+// driver without MULTIPORT would use.
+function dbgchanArgs(sock, { console = false } = {}) {
   return ['-device', 'virtio-serial-device',
     '-chardev', `socket,id=dbg,path=${sock},server=on,wait=off`,
-    '-device', 'virtconsole,chardev=dbg'];
+    '-device', console ? 'virtconsole,chardev=dbg' : 'virtserialport,chardev=dbg,nr=1,name=org.osdbg.side'];
 }
 
 // 3 KiB covering every byte value, in an order that is not a simple cycle,
@@ -82,13 +85,14 @@ async function writeInPieces(s, data) {
   }
 }
 
-// Boot with the device and dbgchan=echo; run fn(socket, match) and clean up.
+// Boot with the device and dbgchan=echo; run fn(socket, match) and clean up
+// (match: slot, transport, port of the kernel's boot line).
 // With beforeBoot, connect as soon as QEMU listens and call beforeBoot(s)
 // before waiting for the kernel's boot line.
-async function withEchoChannel(extraArgs, fn, { beforeBoot = null } = {}) {
+async function withEchoChannel(extraArgs, fn, { beforeBoot = null, console = false } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-dbgchan-'));
   const sock = path.join(dir, 'dbg.sock');
-  const vm = bootOS({ append: 'dbgchan=echo', args: [...dbgchanArgs(sock), ...extraArgs] });
+  const vm = bootOS({ append: 'dbgchan=echo', args: [...dbgchanArgs(sock, { console }), ...extraArgs] });
   let s;
   try {
     if (beforeBoot) {
@@ -115,23 +119,45 @@ async function echoes(s) {
   assert.ok(got.equals(data), `echoed bytes differ from sent bytes (first difference at ${got.findIndex((b, i) => b !== data[i])})`);
 }
 
-test('legacy transport (QEMU default): echoes 3 KiB written to the socket', { timeout: 30000 }, async () => {
-  await withEchoChannel([], async (s, match) => {
-    assert.equal(match[2], 'legacy');
-    // One -device: QEMU fills the virtio-mmio slots from the top.
-    assert.equal(match[1], '7');
-    await echoes(s);
-    // The channel keeps working after the first burst (buffers re-posted).
-    await echoes(s);
+for (const { name, console, port } of [
+  { name: 'serial port (MULTIPORT, port 1)', console: false, port: '1' },
+  { name: 'console port (port 0)', console: true, port: '0' },
+]) {
+  test(`${name}, legacy transport (QEMU default): echoes 3 KiB written to the socket`, { timeout: 30000 }, async () => {
+    await withEchoChannel([], async (s, match) => {
+      assert.equal(match[2], 'legacy');
+      // One -device: QEMU fills the virtio-mmio slots from the top.
+      assert.equal(match[1], '7');
+      assert.equal(match[3], port);
+      await echoes(s);
+      // The channel keeps working after the first burst (buffers re-posted).
+      await echoes(s);
+    }, { console });
   });
-});
 
-test('modern transport (force-legacy=false): echoes 3 KiB written to the socket', { timeout: 30000 }, async () => {
-  await withEchoChannel(MODERN, async (s, match) => {
-    assert.equal(match[2], 'modern');
-    await echoes(s);
-    await echoes(s);
+  test(`${name}, modern transport (force-legacy=false): echoes 3 KiB written to the socket`, { timeout: 30000 }, async () => {
+    await withEchoChannel(MODERN, async (s, match) => {
+      assert.equal(match[2], 'modern');
+      assert.equal(match[3], port);
+      await echoes(s);
+      await echoes(s);
+    }, { console });
   });
+}
+
+test('a console port and the serial port on one device: the serial port is the channel', { timeout: 30000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-dbgchan-'));
+  const other = path.join(dir, 'console.sock');
+  const extra = ['-chardev', `socket,id=con0,path=${other},server=on,wait=off`, '-device', 'virtconsole,chardev=con0'];
+  try {
+    await withEchoChannel(extra, async (s, match) => {
+      assert.equal(match[3], '1');
+      assert.match(match[0], /org\.osdbg\.side/, 'the port\'s name, from VIRTIO_CONSOLE_PORT_NAME');
+      await echoes(s);
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('bytes sent before the driver is up are echoed once it is', { timeout: 30000 }, async () => {

@@ -1116,6 +1116,23 @@ static void map_and_stat_items(void **state)
     assert_false(ss_next_item(&rest, ';', &item));
 }
 
+/* ss_stat_value: one vTStat counter by name. */
+static void stat_value_by_name(void **state)
+{
+    (void)state;
+    uint64_t value = 0;
+    /* One counter by name: not one that only ends like it, not a bad value. */
+    const char *more = "events=3e8;chan_dropped=7;dropped=2;host_lost=;bad=xyz";
+    assert_true(ss_stat_value(more, strlen(more), SS_STAT_DROPPED, &value));
+    assert_int_equal(value, 2);
+    assert_true(ss_stat_value(more, strlen(more), SS_STAT_CHAN_DROPS, &value));
+    assert_int_equal(value, 7);
+    assert_false(ss_stat_value(more, strlen(more), SS_STAT_HOST_LOST, &value));
+    assert_false(ss_stat_value(more, strlen(more), "bad", &value));
+    assert_false(ss_stat_value(more, strlen(more), "retransmits", &value));
+    assert_false(ss_stat_value(more, 20, SS_STAT_DROPPED, &value)); /* only within len */
+}
+
 #ifdef PROTOCOL_DOC
 /* Every `$...#cs` and `%...#cs` example in docs/side-stub-protocol.md has the
  * right checksum, and every event example decodes. */
@@ -1182,6 +1199,7 @@ int main(void)
         cmocka_unit_test(sequence_gaps_count_drops),
         cmocka_unit_test(probe_list_items),
         cmocka_unit_test(map_and_stat_items),
+        cmocka_unit_test(stat_value_by_name),
 #ifdef PROTOCOL_DOC
         cmocka_unit_test(doc_examples_have_right_checksums),
 #endif
