@@ -265,6 +265,7 @@ static int do_set_breakpoints(void *p)
          * conditions compile (logprog.c); else GDB stops, prints, resumes. */
         for (int k = 0; k < 8; k++)
             b->probe_ids[k] = -1;
+        b->attach_timeouts = 0;
         b->ebpf = b->log_message && S.launched && !S.gdb_logpoints; /* no GDB breakpoints yet */
         if (b->log_message && S.launched && S.gdb_logpoints)
             dap_output("console",

@@ -351,6 +351,20 @@ int gdb_wait_stopped(struct mi_record *rec, long ms)
     }
 }
 
+bool gdb_stop_queued(void)
+{
+    if (gdb_pid <= 0)
+        return false;
+    struct pollfd p = {.fd = from_gdb, .events = POLLIN};
+    if (poll(&p, 1, 0) > 0 && read_gdb())
+        take_lines(-1, 0);
+    for (size_t i = 0; i < queue_len; i++)
+        if (queue[i].kind == MI_EXEC_ASYNC && queue[i].klass &&
+            strcmp(queue[i].klass, "stopped") == 0)
+            return true;
+    return false;
+}
+
 void gdb_stop(void)
 {
     if (gdb_pid <= 0)

@@ -46,6 +46,11 @@ bool gdb_eval_u64(uint64_t *out, const char *fmt, ...) __attribute__((format(pri
 /* Wait for the next *stopped record (queued or new); returns 0 with *rec
  * filled (caller frees), or -1 after ms milliseconds. */
 int gdb_wait_stopped(struct mi_record *rec, long ms);
+/* Whether GDB has reported a stop the event loop has not handled yet
+ * (reads what GDB wrote, without waiting).  A wait for the OS to answer
+ * something else (the side-stub) gives up then: a stopped OS answers
+ * nothing. */
+bool gdb_stop_queued(void);
 void gdb_stop(void);
 /* Milliseconds gdb_run waits for a result (default 10000). */
 void gdb_set_timeout(long ms);

@@ -335,8 +335,10 @@ int session_resume(const char *mi_command, char *err, size_t errlen)
     if (at_breakpoint && strcmp(mi_command, "-exec-continue") == 0 &&
         (stopped_priv == 1 || (stopped_priv == 0 && !at_ecall()))) {
         S.state = TARGET_RUNNING;
-        if (step_over_masked() == 1)
+        if (step_over_masked() == 1) {
+            logpoints_resumed(); /* eBPF logpoints set while it was stopped */
             return 0;
+        }
         S.state = TARGET_STOPPED;
     }
     at_breakpoint = false;

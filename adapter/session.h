@@ -42,6 +42,7 @@ struct bp {
     int hits;                  /* hits in the right address space */
     bool ebpf;                 /* a logpoint run by probes in the OS (no GDB breakpoint) */
     int probe_ids[8];          /* ...their side-stub probe ids, -1 while not attached */
+    int attach_timeouts;       /* attaches the side-stub did not answer in time */
     struct logprog *lprogs[8]; /* ...their programs, one per location */
     int nlocs;
     struct bp_loc {
@@ -63,6 +64,7 @@ struct session {
     bool gdb_logpoints; /* launch key ebpfLogpoints: false (all logpoints stop in GDB) */
     bool client_lines_start_at1;
     bool supports_run_in_terminal;
+    bool console_by_event; /* launch "consoleTerminal": "event": the client opens it */
     struct aspace here;    /* at the last stop */
     int last_pid;          /* for the address-space-changed event */
     char user_symbols[64]; /* program whose symbols GDB has loaded, "" none */

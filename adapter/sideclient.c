@@ -25,8 +25,21 @@ struct side_client {
     uint8_t framed[SS_FRAME_MAX(SS_PACKET_SIZE)]; /* the request in flight */
     size_t framed_len;
     unsigned naks;
-    unsigned late; /* replies still owed to requests that timed out: dropped when they come */
+    /* Requests given up (timed out, or the OS stopped): their replies are
+     * still owed, in this order, and what they made is undone. */
+    unsigned late;
+    uint8_t late_kind[16]; /* what each late request makes: UNDO_* */
+    /* Requests to send when the channel is free (undo, cleanup). */
+    char later[32][48];
+    unsigned nlater;
+    bool (*stopped)(void *);
+    void *stopped_arg;
+    bool interrupted;
+    bool in_request;    /* side_idle must not send from inside a request's wait */
+    bool sending_later; /* send_later is running: its requests do not start it again */
 };
+
+enum { UNDO_NONE, UNDO_FREE_OBJECT, UNDO_DETACH };
 
 static long long now_ms(void)
 {
@@ -40,6 +53,47 @@ static void send_all(struct side_client *c, const void *data, size_t len)
     usock_send_all(c->fd, data, len); /* a peer gone shows on the read side */
 }
 
+static bool starts(const void *p, size_t n, const char *prefix)
+{
+    size_t k = strlen(prefix);
+    return n >= k && memcmp(p, prefix, k) == 0;
+}
+
+static void later(struct side_client *c, const char *fmt, unsigned id)
+{
+    if (c->nlater < sizeof c->later / sizeof c->later[0])
+        snprintf(c->later[c->nlater++], sizeof c->later[0], fmt, id);
+}
+
+static void late_reply(struct side_client *c, const char *reply, size_t len)
+{
+    int kind = c->late_kind[0];
+    c->late--;
+    memmove(&c->late_kind[0], &c->late_kind[1], sizeof c->late_kind - 1);
+    c->late_kind[sizeof c->late_kind - 1] = UNDO_NONE;
+    char text[32];
+    snprintf(text, sizeof text, "%.*s", (int)(len < sizeof text - 1 ? len : sizeof text - 1),
+             reply);
+    unsigned id;
+    if (kind == UNDO_NONE || sscanf(text, SS_REPLY_OK "%x", &id) != 1)
+        return;
+    later(c, kind == UNDO_FREE_OBJECT ? SS_PKT_OBJ_FREE "%x" : SS_PKT_DETACH "%x", id);
+}
+
+/* A request is given up: remember what its late reply will mean. */
+static void give_up(struct side_client *c, const void *payload, size_t len)
+{
+    int kind = starts(payload, len, SS_PKT_OBJ_NEW) ? UNDO_FREE_OBJECT
+               : starts(payload, len, SS_PKT_TRACE_K) || starts(payload, len, SS_PKT_TRACE_U) ||
+                       starts(payload, len, SS_PKT_ATTACH)
+                   ? UNDO_DETACH
+                   : UNDO_NONE;
+    if (c->late < sizeof c->late_kind)
+        c->late_kind[c->late] = (uint8_t)kind;
+    c->late++;
+    c->want_reply = false;
+}
+
 static void handle(struct side_client *c, const struct ss_rx_event *ev)
 {
     if (ev->ack)
@@ -49,8 +103,9 @@ static void handle(struct side_client *c, const struct ss_rx_event *ev)
         send_all(c, c->framed, c->framed_len);
     } else if (ev->kind == SS_RX_PACKET && c->late) {
         /* A request gave up waiting (the OS was stopped); its reply must
-         * not be taken for the answer to a later one. */
-        c->late--;
+         * not be taken for the answer to a later one, and what it made
+         * nobody knows of: undo it. */
+        late_reply(c, (const char *)ev->data, ev->len);
     } else if (ev->kind == SS_RX_PACKET && c->want_reply && !c->got_reply) {
         size_t n = ev->len < c->reply_cap - 1 ? ev->len : c->reply_cap - 1;
         memcpy(c->reply, ev->data, n);
@@ -101,17 +156,51 @@ long side_request(struct side_client *c, const char *payload, char *reply, size_
     return side_request_bin(c, payload, strlen(payload), reply, cap, ms, err, errlen);
 }
 
+static long request(struct side_client *c, const void *payload, size_t len, char *reply, size_t cap,
+                    long ms, char *err, size_t errlen);
+
+/* The deferred requests, once no reply is owed. */
+static void send_later(struct side_client *c)
+{
+    if (c->sending_later)
+        return;
+    c->sending_later = true;
+    while (c->nlater && !c->late) {
+        char packet[sizeof c->later[0]], reply[64], err[128];
+        memcpy(packet, c->later[0], sizeof packet);
+        memmove(&c->later[0], &c->later[1], (--c->nlater) * sizeof c->later[0]);
+        request(c, packet, strlen(packet), reply, sizeof reply, 3000, err, sizeof err);
+    }
+    c->sending_later = false;
+}
+
 long side_request_bin(struct side_client *c, const void *payload, size_t len, char *reply,
                       size_t cap, long ms, char *err, size_t errlen)
 {
+    c->in_request = true;
+    long n = request(c, payload, len, reply, cap, ms, err, errlen);
+    c->in_request = false;
+    return n;
+}
+
+static long request(struct side_client *c, const void *payload, size_t len, char *reply, size_t cap,
+                    long ms, char *err, size_t errlen)
+{
+    c->interrupted = false;
     /* One request at a time: while an earlier one's reply is still owed
      * (it timed out, the OS was stopped), wait for it first.  A second
      * request on top would be answered after the first, and a side-stub
      * with one reply in flight may have to drop it. */
     long long until = now_ms() + ms;
-    while (c->late && now_ms() < until)
-        if (pump(c, 50) < 0)
+    while (c->late && now_ms() < until) {
+        if (c->stopped && c->stopped(c->stopped_arg)) {
+            c->interrupted = true;
             break;
+        }
+        if (pump(c, 20) < 0)
+            break;
+    }
+    send_later(c); /* may give up too, and owe a reply again */
     if (c->late) {
         snprintf(err, errlen,
                  "the side-stub still owes the answer to an earlier request "
@@ -132,20 +221,26 @@ long side_request_bin(struct side_client *c, const void *payload, size_t len, ch
      * (two probes); only a '-' makes us send it again. */
     send_all(c, c->framed, c->framed_len);
     long long deadline = now_ms() + ms;
+    const char *colon = memchr(payload, ':', len);
+    int name_len = (int)(colon ? (size_t)(colon - (const char *)payload) : len);
     while (!c->got_reply) {
         long long left = deadline - now_ms();
         if (left <= 0) {
-            const char *colon = memchr(payload, ':', len);
-            snprintf(err, errlen, "no reply to %.*s within %ld ms",
-                     (int)(colon ? (size_t)(colon - (const char *)payload) : len),
-                     (const char *)payload, ms);
-            c->want_reply = false;
-            c->late++;
+            snprintf(err, errlen, "no reply to %.*s within %ld ms", name_len, (const char *)payload,
+                     ms);
+            give_up(c, payload, len);
             return -1;
         }
-        if (pump(c, left < 100 ? left : 100) < 0) {
+        if (pump(c, left < 20 ? left : 20) < 0) {
             snprintf(err, errlen, "the side channel closed");
             c->want_reply = false;
+            return -1;
+        }
+        if (!c->got_reply && c->stopped && c->stopped(c->stopped_arg)) {
+            snprintf(err, errlen, "the OS stopped before the side-stub answered %.*s", name_len,
+                     (const char *)payload);
+            give_up(c, payload, len);
+            c->interrupted = true;
             return -1;
         }
     }
@@ -153,8 +248,40 @@ long side_request_bin(struct side_client *c, const void *payload, size_t len, ch
     return (long)c->reply_len;
 }
 
+void side_request_later(struct side_client *c, const char *payload)
+{
+    if (c->nlater < sizeof c->later / sizeof c->later[0])
+        snprintf(c->later[c->nlater++], sizeof c->later[0], "%s", payload);
+    if (!c->in_request)
+        send_later(c);
+}
+
+void side_set_stop_check(struct side_client *c, bool (*stopped)(void *), void *arg)
+{
+    c->stopped = stopped;
+    c->stopped_arg = arg;
+}
+
+bool side_interrupted(const struct side_client *c)
+{
+    return c->interrupted;
+}
+
+void side_idle(struct side_client *c)
+{
+    if (!c->in_request)
+        send_later(c);
+}
+
 struct side_client *side_connect(const char *path, side_event_fn on_event, void *arg, long ms,
                                  char *err, size_t errlen)
+{
+    return side_connect_checked(path, on_event, arg, 0, 0, ms, err, errlen);
+}
+
+struct side_client *side_connect_checked(const char *path, side_event_fn on_event, void *arg,
+                                         bool (*stopped)(void *), void *stopped_arg, long ms,
+                                         char *err, size_t errlen)
 {
     int fd = usock_connect(path, err, errlen);
     if (fd < 0)
@@ -163,6 +290,8 @@ struct side_client *side_connect(const char *path, side_event_fn on_event, void 
     c->fd = fd;
     c->on_event = on_event;
     c->arg = arg;
+    c->stopped = stopped;
+    c->stopped_arg = stopped_arg;
     ss_rx_init(&c->rx, c->rxbuf, sizeof c->rxbuf);
     ss_seq_init(&c->seq);
     char reply[256];
@@ -171,6 +300,8 @@ struct side_client *side_connect(const char *path, side_event_fn on_event, void 
     if (n < 0 || !ss_supported_parse(reply, (size_t)n, &f) || !f.trace) {
         if (n >= 0)
             snprintf(err, errlen, "%s is not an osdbg side-stub (qSupported: %s)", path, reply);
+        else if (c->interrupted)
+            ; /* err says the OS stopped */
         else if (strstr(err, "no reply"))
             snprintf(err, errlen,
                      "%s does not answer: the OS is stopped or still booting, or another osdbg "
@@ -229,12 +360,13 @@ int side_upload(struct side_client *c, const void *obj, size_t len, uint32_t *id
         size_t n = len - off < CHUNK ? len - off : CHUNK;
         int h = snprintf((char *)packet, 64, "%s%x,%zx:", SS_PKT_OBJ_DATA, *id, off);
         memcpy(packet + h, (const uint8_t *)obj + off, n);
-        if (side_request_bin(c, packet, (size_t)h + n, reply, sizeof reply, 3000, err, errlen) < 0)
-            return -1;
-        if (strcmp(reply, SS_REPLY_OK) != 0) {
+        bool sent =
+            side_request_bin(c, packet, (size_t)h + n, reply, sizeof reply, 3000, err, errlen) >= 0;
+        if (sent && strcmp(reply, SS_REPLY_OK) != 0)
             snprintf(err, errlen, "upload of the object refused (%s)", reply);
+        if (!sent || strcmp(reply, SS_REPLY_OK) != 0) {
             snprintf(req, sizeof req, "%s%x", SS_PKT_OBJ_FREE, *id);
-            side_request(c, req, reply, sizeof reply, 3000, err, errlen);
+            side_request_later(c, req);
             return -1;
         }
     }

@@ -18,16 +18,41 @@ typedef void (*side_event_fn)(const struct ss_event *ev, uint64_t lost_before, v
  * 0 with a message in err on failure. */
 struct side_client *side_connect(const char *path, side_event_fn on_event, void *arg, long ms,
                                  char *err, size_t errlen);
+/* The same, with the stop check of side_set_stop_check from the start. */
+struct side_client *side_connect_checked(const char *path, side_event_fn on_event, void *arg,
+                                         bool (*stopped)(void *), void *stopped_arg, long ms,
+                                         char *err, size_t errlen);
 void side_close(struct side_client *c);
 /* The socket, for an event loop to watch. */
 int side_fd_of(const struct side_client *c);
 /* Send a request, wait (up to ms) for its reply; events meanwhile go to the
- * callback.  Returns the reply length (reply NUL-terminated), or -1 (err). */
+ * callback.  Returns the reply length (reply NUL-terminated), or -1 (err).
+ *
+ * A request given up (no reply in time, or the OS stopped meanwhile: see
+ * side_set_stop_check) may still be carried out when the OS runs again.
+ * Its reply is then recognised and not taken for a later request's, and
+ * what it made in the kernel is undone: a late OK<id> to vTObjNew frees the
+ * object, one to vTR, vTU or vTAttach detaches the probe.  Nothing a caller
+ * gave up on stays in the kernel. */
 long side_request(struct side_client *c, const char *payload, char *reply, size_t cap, long ms,
                   char *err, size_t errlen);
 /* The same with a binary payload of len bytes. */
 long side_request_bin(struct side_client *c, const void *payload, size_t len, char *reply,
                       size_t cap, long ms, char *err, size_t errlen);
+/* A request whose reply nobody needs (freeing an object, detaching a
+ * probe): sent now if the channel is free, else as soon as the replies
+ * still owed have come. */
+void side_request_later(struct side_client *c, const char *payload);
+/* While a request waits, stopped(arg) is asked every few milliseconds
+ * whether the OS has stopped (a breakpoint): the side-stub cannot answer
+ * then, so the request is given up at once and side_interrupted says so
+ * (the caller tries again when the OS runs). */
+void side_set_stop_check(struct side_client *c, bool (*stopped)(void *), void *arg);
+/* Whether the last failed request was given up because the OS stopped. */
+bool side_interrupted(const struct side_client *c);
+/* Send the deferred requests now if the channel is free (from an event
+ * loop, when the socket was readable). */
+void side_idle(struct side_client *c);
 /* Upload an eBPF ELF object (vTObjNew + vTObjData chunks): its id in *id.
  * 0, or -1 with a message (the object is freed on failure). */
 int side_upload(struct side_client *c, const void *obj, size_t len, uint32_t *id, char *err,

@@ -201,10 +201,12 @@ int tprobe_attach_object(struct side_client *c, int kind, const char *user_progr
         snprintf(req, sizeof req, "%s%x,%s,%s,%llx%s%s", SS_PKT_ATTACH, obj, kind_name(kind), prog,
                  (unsigned long long)addr, entry ? "," : "", entry ? entry : "");
     long r = side_request(c, req, reply, sizeof reply, REQ_MS, err, errlen);
-    /* The kernel keeps what it loaded: the upload's memory is not needed. */
-    char freq[64], freply[32], ferr[64];
+    /* The kernel keeps what it loaded: the upload's memory is not needed
+     * (freed as soon as the channel is free, also if the attach was given
+     * up). */
+    char freq[64];
     snprintf(freq, sizeof freq, "%s%x", SS_PKT_OBJ_FREE, obj);
-    side_request(c, freq, freply, sizeof freply, REQ_MS, ferr, sizeof ferr);
+    side_request_later(c, freq);
     if (r < 0)
         return -1;
     if (strncmp(reply, SS_REPLY_OK, 2) != 0 || !reply[2]) {

@@ -23,6 +23,7 @@
  * become DAP output events (a logpoint's carry its source and line).
  */
 #include "tracecmd.h"
+#include "gdb.h"
 #include "bpfgen.h"
 #include "dap.h"
 #include "debuginfo.h"
@@ -100,8 +101,10 @@ static void on_event(const struct ss_event *ev, uint64_t lost, void *arg)
         free(line);
         return;
     }
-    dap_output("console", "[trace %u] %s/%u: %c event of %zu bytes\n", ev->probe, ev->comm, ev->pid,
-               ev->type, ev->len);
+    /* A probe nobody here knows: one whose attach was given up (it is
+     * being detached), or a client's that went away.  Not the user's. */
+    dap_log("event of unknown probe %u (%s/%u, %c, %zu bytes) dropped", ev->probe, ev->comm,
+            ev->pid, ev->type, ev->len);
 }
 
 static void on_side_readable(int fd, void *data)
@@ -110,7 +113,25 @@ static void on_side_readable(int fd, void *data)
     (void)data;
     if (side && side_poll(side, 0) < 0)
         tracecmd_close();
+    else if (side && S.state == TARGET_RUNNING)
+        side_idle(side); /* undo what requests given up had made */
     flush_logpoint_lines();
+}
+
+/* The side-stub answers only while the OS runs: a request waiting for it
+ * gives up when the OS stops (a breakpoint, an internal hook of the
+ * adapter's), instead of blocking the loop that would resume it. */
+static bool os_stopped(void *arg)
+{
+    (void)arg;
+    return S.state == TARGET_STOPPED || gdb_stop_queued();
+}
+
+static void watch_side(void)
+{
+    side_fd = side_fd_of(side);
+    side_set_stop_check(side, os_stopped, 0);
+    loop_watch(side_fd, on_side_readable, 0);
 }
 
 static bool connect_side(char *err, size_t errlen)
@@ -121,11 +142,10 @@ static bool connect_side(char *err, size_t errlen)
         snprintf(err, errlen, "no side channel: trace needs a launched OS");
         return false;
     }
-    side = side_connect(qemu_side_socket(), on_event, 0, 3000, err, errlen);
+    side = side_connect_checked(qemu_side_socket(), on_event, 0, os_stopped, 0, 3000, err, errlen);
     if (!side)
         return false;
-    side_fd = side_fd_of(side);
-    loop_watch(side_fd, on_side_readable, 0);
+    watch_side();
     return true;
 }
 
@@ -583,6 +603,10 @@ void logpoint_forget(struct bp *b)
 }
 
 static bool logpoints_pending;
+/* A logpoint whose attach went unanswered this many times in a row prints
+ * through GDB instead (the side-stub is wedged, not just slow). */
+#define ATTACH_TIMEOUTS_MAX 3
+static int connect_tries; /* connections tried for pending logpoints since the last run */
 
 bool logpoints_wanted(void)
 {
@@ -594,8 +618,10 @@ bool logpoints_wanted(void)
 
 void logpoint_attach(struct bp *b)
 {
-    if (!side || S.state != TARGET_RUNNING) {
-        logpoints_pending = true; /* logpoints_start or the next run attaches it */
+    if (S.state != TARGET_RUNNING || !side) {
+        logpoints_pending = true;      /* the next run (logpoints_resumed) attaches it */
+        if (S.state == TARGET_RUNNING) /* no connection yet: from the loop */
+            logpoints_resumed();
         return;
     }
     char err[1024], why[1100] = "";
@@ -610,10 +636,23 @@ void logpoint_attach(struct bp *b)
             tprobe_attach_object(side, l->program[0] ? SS_UPROBE : SS_KPROBE, l->program, l->addr,
                                  elf, len, LOGPROG_NAME, 0, &b->probe_ids[k], err,
                                  sizeof err) < 0) {
-            snprintf(why, sizeof why, "the OS refused its eBPF probe: %s", err);
             b->probe_ids[k] = -1;
+            bool slow = strstr(err, "no reply") || strstr(err, "still owes");
+            if (side_interrupted(side) || S.state != TARGET_RUNNING ||
+                (slow && ++b->attach_timeouts < ATTACH_TIMEOUTS_MAX)) {
+                /* The OS stopped meanwhile, or a busy machine answered
+                 * late (what was sent is undone): not a refusal, try again
+                 * soon or when the OS runs again. */
+                free(elf);
+                logpoints_pending = true;
+                if (S.state == TARGET_RUNNING)
+                    loop_timer(500, attach_pending_soon, 0);
+                break;
+            }
+            snprintf(why, sizeof why, "the OS refused its eBPF probe: %s", err);
         } else {
             any = true;
+            b->attach_timeouts = 0;
         }
         if (elf)
             free(elf);
@@ -653,16 +692,29 @@ void logpoint_detach(struct bp *b)
 
 static void attach_pending(void)
 {
+    logpoints_pending = false; /* an attach the OS interrupts sets it again */
     for (int i = 0; i < S.nbps; i++)
         if (S.bps[i].ebpf)
             logpoint_attach(&S.bps[i]);
-    logpoints_pending = false;
 }
 
 static void attach_pending_soon(void *data)
 {
     (void)data;
-    if (side && S.state == TARGET_RUNNING) {
+    char err[512];
+    if (S.state != TARGET_RUNNING)
+        return;
+    if (!side && logpoints_pending && !connect_side(err, sizeof err)) {
+        /* A session with no logpoint at its start has no connection yet.
+         * The side-stub answers once the kernel has set it up: try again. */
+        if (qemu_running() && ++connect_tries <= 100)
+            loop_timer(100, attach_pending_soon, 0);
+        else if (connect_tries == 101)
+            dap_output("stderr", "osdbg: eBPF logpoints cannot attach: %s\n", err);
+        return;
+    }
+    connect_tries = 0;
+    if (side) {
         detach_doomed();
         if (logpoints_pending)
             attach_pending();
@@ -673,8 +725,10 @@ void logpoints_resumed(void)
 {
     /* From the event loop, once the OS runs again (the side-stub answers
      * only then); before the first run logpoints_start does it. */
-    if ((logpoints_pending || ndoomed) && side)
+    if (logpoints_pending || ndoomed) {
+        connect_tries = 0;
         loop_timer(1, attach_pending_soon, 0);
+    }
 }
 
 static int start_tries;
@@ -688,13 +742,13 @@ static void try_start(void *data)
             dap_output("stderr", "osdbg: the side-stub did not answer; eBPF logpoints are off\n");
             return;
         }
-        side = side_connect(qemu_side_socket(), on_event, 0, 200, err, sizeof err);
+        side = side_connect_checked(qemu_side_socket(), on_event, 0, os_stopped, 0, 200, err,
+                                    sizeof err);
         if (!side) {
             loop_timer(50, try_start, 0);
             return;
         }
-        side_fd = side_fd_of(side);
-        loop_watch(side_fd, on_side_readable, 0);
+        watch_side();
     }
     attach_pending();
     side_request(side, "vTGo", reply, sizeof reply, 3000, err, sizeof err);

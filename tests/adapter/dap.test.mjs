@@ -795,6 +795,47 @@ test('an eBPF logpoint\'s lines that arrive while the adapter waits for a side-s
   await dc.waitForEvent('terminated', 20000);
 });
 
+test('the OS stops while the adapter waits for the side-stub: the stop shows at once, the logpoint stays eBPF, nothing leaks (issue 13)', async (t) => {
+  // A logpoint added while the OS is stopped attaches when it runs again.
+  // Here the OS stops again (a breakpoint in the side-stub's own attach
+  // handler: a stand-in for any stop, such as the adapter's exec and exit
+  // hooks, that comes while a request is on its way).  A stopped OS answers
+  // nothing: the adapter must give the request up at once (it waited 3 s,
+  // then turned the logpoint into a GDB one), undo what the request made
+  // when it is carried out later, and attach the logpoint when the OS runs.
+  const writeLine = lineOf('kernel/sysfile.c', 'return file_write(f, argraw(1), (long)argraw(2));');
+  const attachLine = lineOf('kernel/sidestub_server.c', 'static size_t attach(const struct ss_request *req, char *out)') + 2;
+  const { dc, output } = await startSession(t, {});
+  const text = () => output.join('');
+  const until = waitUntil(output);
+  await until(() => text().includes('$ '), 'the shell\'s prompt');
+  const paused = waitStopped(dc);
+  await dc.pauseRequest({ threadId: 1 });
+  await paused;
+  await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') },
+    breakpoints: [{ line: writeLine, logMessage: 'eager {comm}' }] });
+  const inAttach = await dc.setBreakpointsRequest({ source: { path: src('kernel/sidestub_server.c') }, breakpoints: [{ line: attachLine }] });
+  assert.ok(inAttach.body.breakpoints[0].verified, JSON.stringify(inAttach.body));
+  const stopped = waitStopped(dc);
+  const t0 = Date.now();
+  await dc.continueRequest({ threadId: 1 });
+  const stop = await stopped;
+  const waited = Date.now() - t0;
+  const top = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+  assert.equal(top.name.split(' ')[0], 'attach', `stopped in the side-stub's attach handler: ${JSON.stringify(stop.body)}`);
+  console.log(`# continue -> the stop in attach(): ${waited} ms`);
+  assert.ok(waited < 2500, `the stop was shown at once, not after a side-stub timeout (${waited} ms)`);
+  await dc.setBreakpointsRequest({ source: { path: src('kernel/sidestub_server.c') }, breakpoints: [] });
+  await dc.continueRequest({ threadId: 1 });
+  await dc.customRequest('consoleInput', { text: 'hello\n' });
+  await until(() => text().includes('eager hello'), 'the logpoint prints hello\'s write');
+  assert.doesNotMatch(text(), /GDB|no reply|\[trace \d+\]|owes/, 'no fallback to GDB, no timeout, no raw event');
+  const probes = (await dc.customRequest('osdbg/traceList', {})).body.probes;
+  assert.equal(probes.length, 1, `one probe, the logpoint's; the one whose attach was given up is gone: ${JSON.stringify(probes)}`);
+  await dc.customRequest('consoleInput', { text: 'exit\n' });
+  await dc.waitForEvent('terminated', 20000);
+});
+
 test('more eBPF logpoints than the OS has room for: the rest print through GDB, with a notice, the same text', async (t) => {
   // Every statement line of the system calls' bodies in sysproc.c and
   // sysfile.c: more logpoints than the kernel has program slots (36).  The
