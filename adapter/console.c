@@ -232,8 +232,13 @@ int console_client_main(const char *path)
         }
         if (p[1].revents & (POLLIN | POLLHUP)) {
             ssize_t n = read(s, buf, sizeof buf);
-            if (n <= 0)
-                return 0; /* the OS is gone */
+            if (n <= 0) {
+                /* The OS is gone.  Say so: in an editor's terminal the
+                 * shell that ran us comes back, and it is the host's. */
+                fprintf(stderr, "\r\n[osdbg console: the debug session ended; this terminal "
+                                "is no longer the OS's]\r\n");
+                return 0;
+            }
             if (write(1, buf, (size_t)n) < 0)
                 return 1;
         }

@@ -305,7 +305,13 @@ static void open_console_terminal(void)
     if (relay[0])
         dap_output("console", "osdbg: trace from a terminal: osdbg trace --socket %s kprobe ...\n",
                    relay);
-    if (S.supports_run_in_terminal && console[0]) {
+    if (S.console_by_event && console[0]) {
+        /* The client makes the terminal itself (the VS Code extension: a
+         * terminal with no shell behind it, reused by the next session). */
+        console_relay_expect(TERMINAL_WAIT_MS, console_to_output);
+        dap_event("osdbg/console",
+                  json_pack("{s:s, s:s}", "socket", console, "title", "OS console"));
+    } else if (S.supports_run_in_terminal && console[0]) {
         char self[4096];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
         self[n > 0 ? n : 0] = 0;
@@ -326,6 +332,16 @@ static void req_launch(json_t *req, json_t *args)
         dap_error(req, "a session is already running");
         return;
     }
+    const char *terminal = json_string_value(json_object_get(args, "consoleTerminal"));
+    if (terminal && strcmp(terminal, "event") && strcmp(terminal, "runInTerminal")) {
+        dap_error(req,
+                  "launch: \"consoleTerminal\" is \"%s\"; it must be \"runInTerminal\" (the "
+                  "editor runs `osdbg console`) or \"event\" (the client opens the terminal on "
+                  "the osdbg/console event)",
+                  terminal);
+        return;
+    }
+    S.console_by_event = terminal && !strcmp(terminal, "event");
     if (load_profile(req, args) < 0)
         return;
     S.stop_on_entry = json_is_true(json_object_get(args, "stopOnEntry"));

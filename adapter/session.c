@@ -419,6 +419,36 @@ int with_target_stopped(int (*fn)(void *), void *arg)
     return r;
 }
 
+/* Where the OS stopped, as fields (the extension's Address Spaces view):
+ * osdbg/addressSpace {program, pid, mode, satp, pageTable}, sent before
+ * each stopped event.  program and pid are null when no process runs.
+ * satp is the register now (in S mode a kernel with its own page table
+ * runs on that one); pageTable is the process's root table from the
+ * profile's process.pageTable.  Numbers as hex text: JSON numbers lose an
+ * Sv39 satp's low bits. */
+static void send_address_space(void)
+{
+    char satp[24], table[24] = "";
+    snprintf(satp, sizeof satp, "0x%llx", (unsigned long long)S.here.satp);
+    uint64_t pt;
+    if (S.here.program[0] && S.profile && S.profile->proc_pagetable) {
+        bool phys = S.here.priv == 0 && S.profile->kernel_identity_mapped;
+        if (phys)
+            gdb_physical_memory(true);
+        if (gdb_eval_u64(&pt, "%s", S.profile->proc_pagetable))
+            snprintf(table, sizeof table, "0x%llx", (unsigned long long)pt);
+        if (phys)
+            gdb_physical_memory(false);
+    }
+    const char *mode = S.here.priv == 0 ? "U" : S.here.priv == 1 ? "S" : "M";
+    json_t *body =
+        json_pack("{s:s, s:s, s:o, s:o, s:o}", "mode", mode, "satp", satp, "program",
+                  S.here.program[0] ? json_string(S.here.program) : json_null(), "pid",
+                  S.here.program[0] && S.here.pid >= 0 ? json_integer(S.here.pid) : json_null(),
+                  "pageTable", table[0] ? json_string(table) : json_null());
+    dap_event("osdbg/addressSpace", body);
+}
+
 static void send_stopped(const char *reason, const char *text, json_t *hit_ids)
 {
     if (S.step_bp) {
@@ -437,6 +467,7 @@ static void send_stopped(const char *reason, const char *text, json_t *hit_ids)
                  S.here.priv == 0   ? "U"
                  : S.here.priv == 1 ? "S"
                                     : "M");
+    send_address_space();
     json_t *body = json_pack("{s:s, s:i, s:b, s:s}", "reason", reason, "threadId", 1,
                              "allThreadsStopped", 1, "description", desc);
     if (text)
@@ -445,15 +476,7 @@ static void send_stopped(const char *reason, const char *text, json_t *hit_ids)
         json_object_set_new(body, "hitBreakpointIds", hit_ids);
     dap_event("stopped", body);
     S.user_stops++;
-    if (S.here.pid != S.last_pid) {
-        /* satp as hex text: JSON numbers lose an Sv39 satp's low bits. */
-        char satp[24];
-        snprintf(satp, sizeof satp, "0x%llx", (unsigned long long)S.here.satp);
-        dap_event("osdbg/addressSpace",
-                  json_pack("{s:s, s:i, s:s, s:s}", "program", S.here.program, "pid", S.here.pid,
-                            "mode", S.here.priv == 0 ? "U" : "S", "satp", satp));
-        S.last_pid = S.here.pid;
-    }
+    S.last_pid = S.here.pid;
 }
 
 /* Does a hit-condition ("N", ">= N", "% N", "== N", "> N") allow a stop at

@@ -185,7 +185,9 @@ EOF
   "telemetry.telemetryLevel": "off",
   "extensions.autoCheckUpdates": false,
   "extensions.autoUpdate": false,
-  "update.mode": "none"
+  "update.mode": "none",
+  "debug.focusEditorOnBreak": false,
+  "files.autoSave": "off"
 }
 EOF
 }

@@ -17,6 +17,7 @@ const path = require('path');
 
 const TYPE = 'osdbg';
 const POLL_MS = 2000;
+const RESUME_REFRESH_MS = 300; // after the OS runs again (pending logpoints attach first)
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const errorText = (e) => String((e && e.message) || e || 'failed').replace(/\s+/g, ' ');
@@ -32,8 +33,8 @@ class EbpfView {
   constructor(addressSpaces) {
     this.spaces = addressSpaces; // knows whether the OS is running or stopped
     this.session = undefined;
-    this.data = undefined; // the last osdbg/traceList body
-    this.error = undefined; // or the last failure's text; no polling after one
+    this.data = undefined; // the last osdbg/traceList body (kept while the OS is stopped)
+    this.error = undefined; // the last failure's text, until a request succeeds
     this.busy = false;
     this.again = false;
     this.timer = undefined;
@@ -45,11 +46,19 @@ class EbpfView {
   start(session) {
     this.stop();
     this.session = session;
+    // Counts change only while the OS runs: ask every POLL_MS then (also
+    // after a failure: the adapter does not show osdbg/ errors as
+    // notifications), and once right after it starts running again.
     this.timer = setInterval(() => {
-      // The adapter shows its errors to the user too (showUser): after a
-      // failure only an event, the view shown again or Refresh asks again.
-      if (this.view && this.view.visible && this.spaces.running && !this.spaces.ended && !this.error) this.refresh();
+      if (this.view && this.view.visible && this.spaces.running && !this.spaces.ended) this.refresh();
     }, POLL_MS);
+    this.wasRunning = false;
+    this.stateListener = this.spaces.onDidChange(() => {
+      const running = this.spaces.running && !this.spaces.ended;
+      if (running && !this.wasRunning) setTimeout(() => this.refresh(), RESUME_REFRESH_MS);
+      if (running !== this.wasRunning) this.emitter.fire(); // "(OS stopped)" in the header
+      this.wasRunning = running;
+    });
     this.emitter.fire();
   }
 
@@ -57,6 +66,8 @@ class EbpfView {
     if (session && this.session && session.id !== this.session.id) return;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.stateListener) this.stateListener.dispose();
+    this.stateListener = undefined;
     this.session = undefined;
     this.data = undefined;
     this.error = undefined;
@@ -67,6 +78,11 @@ class EbpfView {
   async refresh() {
     const s = this.session;
     if (!s) return;
+    // A stopped OS answers no probe request: show the last counts.
+    if (!this.spaces.running || this.spaces.ended) {
+      this.emitter.fire();
+      return;
+    }
     if (this.busy) {
       this.again = true;
       return;
@@ -96,10 +112,10 @@ class EbpfView {
 
   getChildren(parent) {
     if (parent || !this.session) return [];
-    if (this.error) {
+    if (this.error && !this.data) {
       const t = new vscode.TreeItem('eBPF probes unavailable');
       t.description = this.error;
-      t.tooltip = `osdbg/traceList: ${this.error}`;
+      t.tooltip = `osdbg/traceList: ${this.error} (asked again while the OS runs)`;
       t.iconPath = new vscode.ThemeIcon('warning');
       return [t];
     }
@@ -112,7 +128,8 @@ class EbpfView {
     const probes = Array.isArray(d.probes) ? d.probes : [];
     const num = (v) => (typeof v === 'number' ? v : 0);
     const head = new vscode.TreeItem(probes.length ? plural(probes.length, 'probe') : 'No probes attached');
-    head.description = `${plural(num(d.events), 'event')}, ${num(d.lost)} lost, ${num(d.dropped)} dropped`;
+    head.description = `${plural(num(d.events), 'event')}, ${num(d.lost)} lost, ${num(d.dropped)} dropped` +
+      (!this.spaces.running ? ' (OS stopped: counts of the last run)' : this.error ? ` (last refresh failed: ${this.error})` : '');
     // "lost" is the adapter's count of events it never received (gaps in
     // their sequence numbers): the authoritative one; "dropped" is the
     // kernel's own count of those its ring had no room for (part of "lost").
@@ -151,12 +168,14 @@ function binary(n) {
 const bucketLabel = (b, unit) => `[${binary(b.low)}, ${binary(b.high)}) ${unit || ''}`.trim();
 
 // The page: one SVG drawn here, no script, nothing remote (CSP below).
-function histogramHtml(title, body, error) {
+function histogramHtml(title, body, error, note) {
   const nonce = [...Array(24)].map(() => Math.floor(Math.random() * 36).toString(36)).join('');
   let content;
+  let svgWidth = 0;
   const h = body && body.histogram;
-  if (error) {
-    content = `<p class="err">${esc(error)}</p>`;
+  const head = (error ? `<p class="err">${esc(error)}</p>` : '') + (note ? `<p class="note">${esc(note)}</p>` : '');
+  if (error && !body) {
+    content = '';
   } else if (h && Array.isArray(h.buckets)) {
     const buckets = h.buckets.filter((b) => b && typeof b.count === 'number');
     const max = Math.max(1, ...buckets.map((b) => b.count));
@@ -174,7 +193,9 @@ function histogramHtml(title, body, error) {
     }).join('\n');
     const total = typeof h.total === 'number' ? h.total : buckets.reduce((a, b) => a + b.count, 0);
     content = `<p>total <b>${total}</b> (log2 buckets, ${esc(h.unit || '')})</p>`
-      + (buckets.length ? `<svg width="${Math.ceil(lw + bw + 80)}" height="${height}" role="img" aria-label="latency histogram">${bars}</svg>`
+      // The drawing scales down to the panel's width (viewBox): in a narrow
+      // split the widest bar and its count stay visible.
+      + (buckets.length ? `<svg class="hist" viewBox="0 0 ${svgWidth = Math.ceil(lw + bw + 80)} ${height}" width="100%" role="img" aria-label="latency histogram">${bars}</svg>`
         : '<p>no samples yet</p>');
   } else if (body && Array.isArray(body.entries)) {
     content = body.entries.length
@@ -193,15 +214,17 @@ body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); 
 svg text { font-family: var(--vscode-editor-font-family, monospace); font-size: 12px; fill: var(--vscode-foreground); }
 rect.bar { fill: var(--vscode-charts-blue, #3794ff); }
 .err { color: var(--vscode-errorForeground); }
+.note { color: var(--vscode-descriptionForeground); font-style: italic; }
+svg.hist { max-width: ${svgWidth}px; height: auto; }
 td, th { font-family: var(--vscode-editor-font-family, monospace); padding: 0 12px 0 0; text-align: left; }
 </style><title>${esc(title)}</title></head>
-<body><h3>${esc(title)}</h3>${content}</body></html>`;
+<body><h3>${esc(title)}</h3>${head}${content}</body></html>`;
 }
 
 // One panel per probe, refreshed every 2 s while it is open.
 const panels = new Map(); // probe id -> panel
 
-function showHistogram(probe) {
+function showHistogram(probe, spaces) {
   const session = osdbgSession();
   if (!probe || !session) return;
   const old = panels.get(probe.id);
@@ -215,19 +238,34 @@ function showHistogram(probe) {
   panels.set(probe.id, panel);
   let busy = false;
   let timer;
+  let last; // the last map read: shown while the OS is stopped, or after a failure
+  let ended = false;
+  const show = (note, error) => {
+    if (panels.get(probe.id) === panel) panel.webview.html = histogramHtml(title, last, error, note);
+  };
+  // Every POLL_MS while the OS runs; while it is stopped the kernel answers
+  // nothing, so the last histogram stays, marked as such, and the next tick
+  // after it runs again reads a fresh one.  A failure is shown and retried.
   const update = async () => {
-    if (busy) return;
+    if (busy || ended) return;
+    if (session !== osdbgSession() && !vscode.debug.activeDebugSession) {
+      ended = true;
+      clearInterval(timer);
+      show('the session ended: these are its last counts');
+      return;
+    }
+    if (spaces && (!spaces.running || spaces.ended)) {
+      show(spaces.ended ? 'the session ended: these are its last counts' : 'the OS is stopped: counts of the last run');
+      return;
+    }
     busy = true;
-    let body;
-    let error;
     try {
-      body = await session.customRequest('osdbg/traceMap', { id: probe.id });
+      last = await session.customRequest('osdbg/traceMap', { id: probe.id });
+      show();
     } catch (e) {
-      error = `osdbg/traceMap: ${errorText(e)} (close and open the histogram again to retry)`;
-      clearInterval(timer); // each failure would be an error notification too
+      show(undefined, `osdbg/traceMap: ${errorText(e)} (asked again in ${POLL_MS / 1000} s)`);
     }
     busy = false;
-    if (panels.get(probe.id) === panel) panel.webview.html = histogramHtml(title, body, error);
   };
   panel.webview.html = histogramHtml(title);
   timer = setInterval(update, POLL_MS);
@@ -308,18 +346,23 @@ async function traceRequest(view, session, args, what) {
   view.refresh();
 }
 
-async function addLogpoint() {
+// From the editor's context menu (the cursor's line) or the gutter's (the
+// line right-clicked: {lineNumber, uri}).
+async function addLogpoint(where) {
   const editor = vscode.window.activeTextEditor;
-  if (!editor) return;
-  const line = editor.selection.active.line;
-  const file = path.basename(editor.document.uri.fsPath);
+  const fromGutter = where && typeof where.lineNumber === 'number' && where.uri;
+  if (!editor && !fromGutter) return;
+  const uri = fromGutter ? where.uri : editor.document.uri;
+  const line = fromGutter ? where.lineNumber - 1 : editor.selection.active.line;
+  const file = path.basename(uri.fsPath);
   const message = await vscode.window.showInputBox({
-    prompt: 'Logpoint message: {comm}, {pid}, {time} and registers ({a0}, {sp}...) are filled in by an eBPF probe',
+    prompt: 'Logpoint message, filled in by an eBPF probe: the line\'s locals and parameters ({n}, {p->name}, {buf[0]}), ' +
+      '{comm}, {pid}, {time} and registers ({a0}, {sp}...)',
     value: `{comm}/{pid} reached ${file}:${line + 1}`,
   });
   if (!message) return;
-  const where = new vscode.Location(editor.document.uri, new vscode.Position(line, 0));
-  vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(where, true, undefined, undefined, message)]);
+  const at = new vscode.Location(uri, new vscode.Position(line, 0));
+  vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(at, true, undefined, undefined, message)]);
 }
 
 // ---- wiring ----------------------------------------------------------------
@@ -337,7 +380,7 @@ function activateEbpf(context, addressSpaces) {
   sub(vscode.commands.registerCommand('osdbg.ebpfTrace', () => traceCommand(view)));
   sub(vscode.commands.registerCommand('osdbg.traceFunction', () => traceFunction(view)));
   sub(vscode.commands.registerCommand('osdbg.addLogpoint', addLogpoint));
-  sub(vscode.commands.registerCommand('osdbg.ebpfHistogram', (t) => showHistogram(t && t.probe)));
+  sub(vscode.commands.registerCommand('osdbg.ebpfHistogram', (t) => showHistogram(t && t.probe, addressSpaces)));
   sub(vscode.commands.registerCommand('osdbg.ebpfDetach', async (t) => {
     const s = view.session;
     if (!s || !t || !t.probe) return;

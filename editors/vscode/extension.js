@@ -4,16 +4,19 @@
 //
 // Plain JavaScript (CommonJS, no build step).  Everything the views show
 // comes from the adapter's DAP messages, read with a DebugAdapterTracker:
-//   stopped                 description "hello/3, U mode" -> current space
-//   osdbg/addressSpace      {program, pid, mode, satp} (custom event, sent
-//                           when the running process changed since the last stop)
+//   osdbg/addressSpace      {program, pid, mode, satp, pageTable} (custom
+//                           event, before every stopped event; program and
+//                           pid null when no process runs; numbers as hex text)
+//   stopped, continued, the editor's continue and step requests -> running or not
 //   setBreakpoints response, breakpoint events -> each breakpoint's state
+//   osdbg/console           {socket, title} -> the OS console terminal (osconsole.js)
 'use strict';
 
 const vscode = require('vscode');
 const fs = require('fs');
 const path = require('path');
 const { activateEbpf } = require('./ebpf');
+const { OsConsole } = require('./osconsole');
 
 const TYPE = 'osdbg';
 
@@ -58,11 +61,17 @@ class ConfigurationProvider {
     if (folder && typeof config.profile === 'string' && !path.isAbsolute(config.profile)
         && !config.profile.startsWith('${'))
       config.profile = path.join(folder.uri.fsPath, config.profile);
+    // The OS console is this extension's own terminal (osconsole.js): no
+    // host shell behind it, one tab reused by every session.
+    if (config.request === 'launch' && config.consoleTerminal === undefined) config.consoleTerminal = 'event';
     return config;
   }
 }
 
 // ---- Address spaces ------------------------------------------------------
+
+// Requests after which the OS runs (until the next 'stopped' event).
+const RESUMING = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'goto', 'restart']);
 
 // Model shared by all sessions (normally there is one).
 class AddressSpaces {
@@ -93,6 +102,12 @@ class AddressSpaces {
   fromClient(m) {
     if (m.type === 'request' && m.command === 'setBreakpoints')
       this.pending.set(m.seq, m.arguments && m.arguments.source && m.arguments.source.path);
+    // The OS runs from the moment the editor asks it to: the adapter sends
+    // no 'continued' event for the editor's own continue and steps.
+    if (m.type === 'request' && RESUMING.has(m.command) && !this.ended) {
+      this.running = true;
+      this.emitter.fire();
+    }
   }
 
   fromAdapter(m) {
@@ -122,24 +137,20 @@ class AddressSpaces {
 
   fromEvent(event, body) {
     switch (event) {
-      case 'stopped': {
+      case 'stopped':
         this.running = false;
-        // "hello/3, U mode" or "S mode" (no process known yet).
-        const d = /^(?:(.+)\/(-?\d+), )?([USM]) mode$/.exec(body.description || '');
-        if (d) {
-          const satp = this.current && this.current.program === d[1] && this.current.pid === Number(d[2])
-            ? this.current.satp : undefined;
-          this.current = { program: d[1], pid: d[2] === undefined ? undefined : Number(d[2]), mode: d[3], satp };
-          this.see(this.current, 1);
-        }
         this.current = Object.assign({}, this.current, { reason: body.reason });
+        this.see(this.current, 1);
         break;
-      }
       case 'osdbg/addressSpace':
-        this.current = Object.assign({}, this.current, {
-          program: body.program, pid: body.pid, mode: body.mode, satp: body.satp,
-        });
-        this.see(this.current, 0);
+        // Sent just before each stopped event: where the OS is.
+        this.current = {
+          program: body.program || undefined,
+          pid: typeof body.pid === 'number' ? body.pid : undefined,
+          mode: body.mode,
+          satp: body.satp,
+          pageTable: body.pageTable || undefined,
+        };
         break;
       case 'continued':
         this.running = true;
@@ -158,28 +169,13 @@ class AddressSpaces {
     this.emitter.fire();
   }
 
-  // The exact satp of an address space, from GDB's text of $satp (decimal,
-  // possibly negative, or hex).
-  setSatp(program, pid, text) {
-    let v;
-    try {
-      v = BigInt(String(text).trim().split(/\s/)[0]) & 0xffffffffffffffffn;
-    } catch {
-      return;
-    }
-    const satp = `0x${v.toString(16)}`;
-    if (this.current && this.current.program === program && this.current.pid === pid) this.current.satp = satp;
-    const s = this.seen.get(`${program}/${pid}`);
-    if (s) s.satp = satp;
-    this.emitter.fire();
-  }
-
   // Remember an address space; `stops` counts the stops seen in it.
   see(cur, stops) {
     if (!cur.program) return;
     const key = `${cur.program}/${cur.pid}`;
     const s = this.seen.get(key) || { program: cur.program, pid: cur.pid, stops: 0 };
-    if (cur.satp !== undefined) s.satp = cur.satp;
+    if (cur.pageTable !== undefined) s.satp = cur.pageTable;
+    else if (cur.mode === 'U' && cur.satp !== undefined) s.satp = cur.satp;
     s.stops += stops;
     this.seen.set(key, s);
   }
@@ -193,6 +189,9 @@ function hex(n) {
   return undefined;
 }
 const satpText = (n) => (hex(n) ? `satp ${hex(n)}` : undefined);
+// The root table's physical address in an Sv39 satp (privileged spec
+// 4.1.11: PPN in bits 43..0, pages of 4 KiB).
+const satpRoot = (satp) => (BigInt(satp) & ((1n << 44n) - 1n)) << 12n;
 const modeName = (m) => ({ U: 'U mode (user)', S: 'S mode (kernel)', M: 'M mode (firmware)' })[m] || `${m} mode`;
 
 function item(label, opts = {}) {
@@ -230,11 +229,24 @@ class AddressSpacesView {
       out.push(item('Running', { description: c && c.program ? `last stop in ${c.program}/${c.pid}` : m.session, icon: 'debug-start' }));
     } else if (c && c.mode) {
       const who = c.program ? `${c.program}/${c.pid}` : 'no process yet';
+      // In S mode a kernel with page tables of its own (xv6, ours) runs on
+      // the kernel's satp, which Registers shows: say which is which.
+      const kernelTable = c.mode !== 'U' && c.pageTable && c.satp && BigInt(c.pageTable) !== satpRoot(c.satp);
       out.push(item(`Now: ${who}`, {
-        description: [modeName(c.mode), satpText(c.satp)].filter(Boolean).join(', '),
-        tooltip: `Stopped (${c.reason || 'stop'}) in ${who}, ${modeName(c.mode)}`,
+        description: [modeName(c.mode), kernelTable ? `satp ${hex(c.satp)} (the kernel's)` : satpText(c.satp)]
+          .filter(Boolean).join(', '),
+        tooltip: `Stopped (${c.reason || 'stop'}) in ${who}, ${modeName(c.mode)}.` +
+          (kernelTable ? ` The kernel runs on its own page table (satp ${hex(c.satp)}, as in Registers); ` +
+            `${who}'s page table is at ${c.pageTable}.` : ''),
         icon: c.mode === 'U' ? 'account' : 'server-process',
       }));
+      if (kernelTable) {
+        out.push(item(`${who}'s page table`, {
+          description: `root at ${c.pageTable}`,
+          tooltip: 'The process\'s Sv39 root table (profile: process.pageTable); satp in Registers is the kernel\'s while it runs',
+          icon: 'symbol-namespace',
+        }));
+      }
     } else {
       out.push(item(m.session, { description: 'starting', icon: 'loading~spin' }));
     }
@@ -272,6 +284,8 @@ function activate(context) {
   const model = new AddressSpaces();
   const sub = (d) => context.subscriptions.push(d);
   const ebpf = activateEbpf(context, model);
+  const osConsole = new OsConsole();
+  sub(osConsole);
   sub(vscode.debug.registerDebugAdapterDescriptorFactory(TYPE, new AdapterFactory()));
   sub(vscode.debug.registerDebugConfigurationProvider(TYPE, new ConfigurationProvider()));
   sub(vscode.debug.registerDebugAdapterTrackerFactory(TYPE, {
@@ -281,15 +295,10 @@ function activate(context) {
       return {
         onWillReceiveMessage: (m) => model.fromClient(m),
         onDidSendMessage: (m) => {
+          if (m.type === 'event' && m.event === 'osdbg/console' && m.body && m.body.socket)
+            osConsole.connect(session, m.body.socket, m.body.title);
           model.fromAdapter(m);
           ebpf.fromAdapter(m);
-          // The event's satp is a JSON number, inexact for Sv39 values:
-          // ask GDB for the register's text instead.
-          const b = m.type === 'event' && m.event === 'osdbg/addressSpace' && m.body;
-          if (b && b.program && hex(b.satp) === undefined) {
-            session.customRequest('evaluate', { expression: '$satp', context: 'watch' })
-              .then((r) => model.setSatp(b.program, b.pid, r.result), () => {});
-          }
         },
         onExit: () => {
           model.fromEvent('terminated', {});

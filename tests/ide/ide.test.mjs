@@ -18,7 +18,20 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
 
-const test = (name, fn) => nodeTest(name, { timeout: 60000 }, fn);
+// A failing step leaves a screenshot of the moment it failed:
+// build/ide/e2e-failed-<n>.png.
+let stepNumber = 0;
+const test = (name, fn) => {
+  const n = ++stepNumber;
+  return nodeTest(name, { timeout: 60000 }, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      await page?.screenshot({ path: path.join(IDE, `e2e-failed-${n}.png`) }).catch(() => {});
+      throw e;
+    }
+  });
+};
 const IDE = path.join(BUILD, 'ide');
 const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
@@ -32,6 +45,8 @@ const lineOf = (rel, text, after = '') => {
 };
 const HELLO_LINE = lineOf('user/hello.c', 'int pid = getpid();');
 const WRITE_LINE = lineOf('kernel/sysfile.c', 'argfd(0, 0)', 'long sys_write');
+const FILE_WRITE_LINE = lineOf('kernel/file.c', 'if (f->type == FILE_CONSOLE)', 'long file_write');
+const HELLO_SOURCE = fs.readFileSync(path.join(ROOT, 'user/hello.c'), 'utf8');
 
 let server; // scripts/ide.sh, exec'd into code-server, leader of its own process group
 let serverLog = '';
@@ -87,6 +102,8 @@ async function startServer() {
     'security.workspace.trust.enabled': false,
     'telemetry.telemetryLevel': 'off',
     'terminal.integrated.gpuAcceleration': 'off',
+    // Every terminal as a tab, even a single one: the test counts them.
+    'terminal.integrated.tabs.hideCondition': 'never',
   }, null, 2));
   server = spawn(path.join(ROOT, 'scripts', 'ide.sh'), ['--auth', 'none', '--user-data', userData], {
     detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BUILD },
@@ -121,13 +138,31 @@ async function command(title) {
 async function goTo(rel, line) {
   const quickInput = page.locator('.quick-input-widget');
   const input = quickInput.locator('input');
-  await page.keyboard.press('Control+P');
-  await input.waitFor();
-  await input.fill(rel);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(rel) }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await quickInput.waitFor({ state: 'hidden' });
-  await page.locator(`.tab.active[data-resource-name="${path.basename(rel)}"]`).waitFor();
+  const tab = page.locator(`.tab.active[data-resource-name="${path.basename(rel)}"]`);
+  // A file already open: its tab, as a user would click it.
+  const open = page.locator(`.tab[data-resource-name="${path.basename(rel)}"]`).first();
+  if (await open.count()) await open.click();
+  // A quick input still closing (a command just run) can swallow the
+  // first try: then once more.
+  for (let attempt = 0; !(await tab.count()); attempt++) {
+    await quickInput.waitFor({ state: 'hidden' });
+    await page.keyboard.press('Control+P');
+    await input.waitFor();
+    await input.fill(rel);
+    // The row of exactly that file (file.c, not sysfile.c), clicked: Enter
+    // can land elsewhere when a terminal held the keyboard before.
+    const name = new RegExp(`^${path.basename(rel).replace(/\./g, '\\.')}$`);
+    const row = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: name }) }).first();
+    await row.waitFor();
+    await row.click();
+    await quickInput.waitFor({ state: 'hidden' });
+    try {
+      await tab.waitFor({ timeout: attempt ? 30000 : 5000 });
+      break;
+    } catch (e) {
+      if (attempt) throw e;
+    }
+  }
   await page.locator('.monaco-editor.focused').waitFor();
   await page.keyboard.press('Control+G');
   await input.waitFor();
@@ -380,9 +415,106 @@ test('Detach, then a latency probe from the eBPF view\'s + button; "Show histogr
   await page.screenshot({ path: path.join(IDE, 'e2e-ebpf-histogram.png') });
 });
 
+test('the views follow the OS by themselves: Pause, then Continue (issue 13.4, 13.5)', async () => {
+  // The histogram panel of the previous step is open beside the editor.
+  const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  await view.locator('svg rect.bar').first().waitFor();
+  // In the default split the whole drawing fits the panel: the widest
+  // bar's count is not cut off.
+  const fits = await view.locator('svg.hist').evaluate((svg) => svg.getBoundingClientRect().right <= document.documentElement.clientWidth + 1);
+  assert.ok(fits, 'the histogram fits its panel');
+  const spaces = await expandView('Address Spaces');
+  await page.keyboard.press('F6'); // Pause
+  await frames().first().waitFor({ timeout: 15000 });
+  await spaces.locator('.monaco-list-row', { hasText: /^Now: / }).first().waitFor({ timeout: 10000 });
+  // The stop's source may have covered the panel: show it again.
+  await page.locator('.tab', { hasText: 'eBPF: sys_write' }).first().click();
+  await view.getByText(/the OS is stopped: counts of the last run/).waitFor({ timeout: 10000 });
+  await page.screenshot({ path: path.join(IDE, 'e2e-paused-views.png') });
+  await page.keyboard.press('F5'); // Continue
+  // Address Spaces says Running (the stop's "Now:" row goes), the
+  // histogram reads again, with no error.
+  await spaces.locator('.monaco-list-row', { hasText: /^Running/ }).first().waitFor({ timeout: 10000 });
+  await view.getByText(/the OS is stopped/).waitFor({ state: 'detached', timeout: 10000 });
+  assert.equal(await view.locator('.err').count(), 0, `no error in the histogram: ${await view.locator('body').innerText()}`);
+  // The eBPF view counts hits without a click on Refresh.
+  const body = await expandView('eBPF');
+  const row = body.locator('.monaco-list-row', { hasText: /probe sys_write\s*latency/ }).first();
+  const hitsOf = async () => Number((/(\d+) hits?/.exec(await row.innerText()) || [0, 0])[1]);
+  const before = await hitsOf();
+  await command('osdbg: Type into the OS console');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill('hello');
+  await page.keyboard.press('Enter');
+  const deadline = Date.now() + 15000;
+  while ((await hitsOf()) <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  assert.ok((await hitsOf()) > before, `the latency probe's hits went up by themselves from ${before}`);
+});
+
+test('typing into the OS console across a stop stays in the terminal; a logpoint added at the stop attaches when the OS runs (issue 13.1, 13.2)', async () => {
+  await command('View: Focus First Editor Group'); // not the histogram's panel
+  await breakpointAt('user/hello.c', HELLO_LINE);
+  // Type into the OS console terminal: hello stops at the breakpoint while
+  // the student goes on typing the next command.
+  await command('Terminal: Focus Terminal');
+  await page.locator('.terminal-wrapper .xterm.focus').first().waitFor();
+  await page.keyboard.type('hello\n', { delay: 20 });
+  await frames().filter({ hasText: 'main [hello]' }).first().waitFor({ timeout: 30000 });
+  await page.keyboard.type('matrix\n', { delay: 20 });
+  const inTerminal = await page.evaluate(() => !!(document.activeElement && document.activeElement.closest('.terminal-wrapper, .xterm')));
+  assert.ok(inTerminal, 'the keyboard stayed in the terminal after the stop');
+  assert.equal(await page.locator('.tab.dirty').count(), 0, 'no editor was changed');
+  assert.equal(fs.readFileSync(path.join(ROOT, 'user/hello.c'), 'utf8'), HELLO_SOURCE, 'hello.c on disk is unchanged');
+  // At the stop: an eBPF logpoint from the editor's context menu, with a
+  // parameter of the function (n).
+  await goTo('kernel/file.c', FILE_WRITE_LINE);
+  await lineNumber(FILE_WRITE_LINE).click({ button: 'right' });
+  await menuItem('Add eBPF logpoint here');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  assert.match(await page.locator('.quick-input-widget').innerText(), /locals and parameters/, 'the prompt says what can be named');
+  await input.fill('at a stop: {comm} writes {n} bytes');
+  await page.keyboard.press('Enter');
+  // Off hello's breakpoint (F9 again), and on.
+  await goTo('user/hello.c', HELLO_LINE);
+  await page.keyboard.press('F9');
+  await page.locator('.monaco-editor.focused .codicon-debug-breakpoint').waitFor({ state: 'detached' });
+  await page.keyboard.press('F5');
+  await command('Focus on Debug Console View');
+  const repl = page.locator('.repl');
+  await repl.getByText(/at a stop: hello writes \d+ bytes/).first().waitFor({ timeout: 30000 });
+  const text = await repl.innerText();
+  // matrix, typed during the stop, ran after it.
+  await command('Terminal: Focus Terminal');
+  await page.locator('.xterm-rows').getByText(/matrix: \d+x\d+ product checksum/).first().waitFor({ timeout: 30000 });
+  assert.doesNotMatch(text, /GDB stop-print-resume|no reply to|\[trace \d+\]|owes the answer/, 'the logpoint stayed eBPF: no timeout, no fallback, no raw event');
+  await page.screenshot({ path: path.join(IDE, 'e2e-logpoint-at-stop.png') });
+});
+
 test('stopping the session (Shift+F5) ends the OS and empties the eBPF view', async () => {
   await page.keyboard.press('Shift+F5');
   await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30000 });
   const body = await expandView('eBPF');
   await body.getByText(/During an osdbg session this view lists/).first().waitFor();
+});
+
+test('the OS console ends with its session, never becomes a host shell, and the next session reuses it (issue 13.3)', async () => {
+  const rows = page.locator('.xterm-rows');
+  await command('Terminal: Focus Terminal');
+  await rows.getByText(/the debug session ended/).last().waitFor({ timeout: 10000 });
+  // Keys typed now go nowhere: no shell runs them.
+  await page.keyboard.type('ls\n', { delay: 20 });
+  await rows.getByText(/no OS is running/).last().waitFor({ timeout: 10000 });
+  assert.doesNotMatch(await rows.last().innerText(), /[#$] ls\n[\s\S]*(kernel|Makefile)/, 'no host shell listed the project');
+  // Every session of this run used one terminal.
+  assert.equal(await page.locator('.terminal-tabs-entry').count(), 1, 'one terminal tab for all sessions');
+  await command('Debug: Select and Start Debugging');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'osdbg: boot to the shell' }).first().click();
+  await rows.getByText(/── osdbg: boot to the shell ──/).last().waitFor({ timeout: 45000 });
+  await rows.getByText(/osdbg shell/).last().waitFor({ timeout: 45000 });
+  assert.equal(await page.locator('.terminal-tabs-entry').count(), 1, 'the new session reused the tab');
+  await page.screenshot({ path: path.join(IDE, 'e2e-console-reused.png') });
+  await page.keyboard.press('Shift+F5');
+  await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30000 });
 });
