@@ -274,12 +274,29 @@ static int do_set_breakpoints(void *p)
                        path, b->line);
         resolve_source(b);
         const char *why = 0;
+        bool unknown_name = false;
         if (b->ebpf && b->nlocs && !logpoint_compile(b, &why)) {
             b->ebpf = false;
             b->nlocs = 0;
-            resolve_source(b); /* again, with GDB breakpoints */
-            dap_output("console", "osdbg: logpoint at %s:%d runs as a GDB stop-print-resume: %s\n",
-                       path, b->line, why);
+            /* A name that is no local, parameter or global there (the
+             * same debug information GDB reads): GDB would only print
+             * "No symbol" into the message at every hit.  Say it now. */
+            unknown_name = strstr(why, "no variable ") != 0;
+            if (unknown_name) {
+                char msg[600];
+                snprintf(msg, sizeof msg,
+                         "not set: %s (name a local, a parameter or a global of this line, or "
+                         "{comm}, {pid}, {time}, a register)",
+                         why);
+                free(b->message);
+                b->message = strdup(msg);
+                dap_output("console", "osdbg: logpoint at %s:%d %s\n", path, b->line, msg);
+            } else {
+                resolve_source(b); /* again, with GDB breakpoints */
+                dap_output("console",
+                           "osdbg: logpoint at %s:%d runs as a GDB stop-print-resume: %s\n", path,
+                           b->line, why);
+            }
         }
         decide_verified(b);
         if (b->ebpf && b->nlocs) {

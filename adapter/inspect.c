@@ -297,7 +297,10 @@ static void describe_csr(const char *name, unsigned long long v, char *out, size
         static const char *irq[] = {"?",       "S software", "?", "?", "?",
                                     "S timer", "?",          "?", "?", "S external"};
         const char *what = intr ? (code < 10 ? irq[code] : "?") : (code < 16 ? exc[code] : "?");
-        snprintf(out, n, "0x%llx (%s %llu: %s)", v, intr ? "interrupt" : "exception", code, what);
+        /* scause keeps the cause of the last trap into S mode (privileged
+         * spec 4.1.8), not why the debugger stopped: say so. */
+        snprintf(out, n, "0x%llx (last trap: %s %llu, %s)", v, intr ? "interrupt" : "exception",
+                 code, what);
     } else {
         snprintf(out, n, "0x%llx", v);
     }

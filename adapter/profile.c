@@ -45,7 +45,11 @@ struct profile *profile_load(const char *path, char *err, size_t errlen)
     json_error_t jerr;
     json_t *j = json_load_file(path, 0, &jerr);
     if (!j) {
-        snprintf(err, errlen, "cannot load profile %s: %s (line %d)", path, jerr.text, jerr.line);
+        if (jerr.line > 0) /* a JSON error; -1 when the file could not be read */
+            snprintf(err, errlen, "cannot load profile %s: %s (line %d)", path, jerr.text,
+                     jerr.line);
+        else
+            snprintf(err, errlen, "cannot load profile %s: %s", path, jerr.text);
         return 0;
     }
     if (!json_is_object(j)) {
@@ -116,6 +120,12 @@ struct profile *profile_load(const char *path, char *err, size_t errlen)
     p->proc_pagetable = get_str(j, "process.pageTable", 0);
     json_t *idm = json_object_get(json_object_get(j, "process"), "kernelIdentityMapped");
     p->kernel_identity_mapped = json_is_true(idm);
+    p->procs_table = get_str(j, "processes.table", 0);
+    p->procs_live = get_str(j, "processes.live", 0);
+    p->procs_name = get_str(j, "processes.name", 0);
+    p->procs_pid = get_str(j, "processes.pid", 0);
+    p->procs_state = get_str(j, "processes.state", 0);
+    p->procs_pagetable = get_str(j, "processes.pageTable", 0);
     p->exec_symbol = get_str(j, "exec.symbol", 0);
     p->exec_name = get_str(j, "exec.name", 0);
     p->exec_satp = get_str(j, "exec.satp", 0);
@@ -157,13 +167,38 @@ void profile_free(struct profile *p)
 {
     if (!p)
         return;
-    char **strs[] = {
-        &p->path,           &p->name,        &p->root,         &p->kernel,    &p->gdb,
-        &p->qemu,           &p->user_dir,    &p->user_pattern, &p->proc_name, &p->proc_pid,
-        &p->proc_pagetable, &p->exec_symbol, &p->exec_name,    &p->exec_satp, &p->exit_symbol,
-        &p->exit_pid,       &p->trap_entry,  &p->trap_return,  &p->trapframe, &p->uret_trampoline,
-        &p->uret_instances, &p->uret_task,   &p->fork_symbol,  &p->fork_pid,  &p->fork_name,
-        &p->warnings};
+    char **strs[] = {&p->path,
+                     &p->name,
+                     &p->root,
+                     &p->kernel,
+                     &p->gdb,
+                     &p->qemu,
+                     &p->user_dir,
+                     &p->user_pattern,
+                     &p->proc_name,
+                     &p->proc_pid,
+                     &p->proc_pagetable,
+                     &p->exec_symbol,
+                     &p->exec_name,
+                     &p->exec_satp,
+                     &p->exit_symbol,
+                     &p->exit_pid,
+                     &p->trap_entry,
+                     &p->trap_return,
+                     &p->trapframe,
+                     &p->uret_trampoline,
+                     &p->uret_instances,
+                     &p->uret_task,
+                     &p->fork_symbol,
+                     &p->fork_pid,
+                     &p->fork_name,
+                     &p->procs_table,
+                     &p->procs_live,
+                     &p->procs_name,
+                     &p->procs_pid,
+                     &p->procs_state,
+                     &p->procs_pagetable,
+                     &p->warnings};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (char **a = p->qemu_args; a && *a; a++)

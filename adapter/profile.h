@@ -41,6 +41,10 @@ struct profile {
      * of struct rvprobe_ri, probes/include/rvprobe.h) and the current task
      * as the engine records it. */
     char *uret_trampoline, *uret_instances, *uret_task;
+    /* Every process (optional, for the editor's process list): an array
+     * expression, and per element, with {p} standing for it, whether the
+     * slot is in use and the process's name, pid, state and page table. */
+    char *procs_table, *procs_live, *procs_name, *procs_pid, *procs_state, *procs_pagetable;
     char *warnings; /* what the load found wrong but could go on with, a line each, or 0 */
 };
 

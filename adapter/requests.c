@@ -9,6 +9,8 @@
 #include "console.h"
 #include "gdb.h"
 #include "loop.h"
+#include "pagetable.h"
+#include "processes.h"
 #include "profile.h"
 #include "qemu.h"
 #include "session.h"
@@ -687,6 +689,8 @@ const struct dap_request_entry osdbg_requests[] = {
     {"disconnect", req_disconnect},
     {"consoleInput", req_console_input},
     {"osdbg/stats", req_stats},
+    {"osdbg/processes", req_processes},
+    {"osdbg/pageTable", req_page_table},
     {"osdbg/trace", req_trace},
     {"osdbg/traceList", req_trace},
     {"osdbg/traceDetach", req_trace},

@@ -141,7 +141,7 @@ void mark_program_seen(const char *program)
 /* GDB prints a char array as "name", '\000' <repeats 11 times>, or with
  * the NULs inline ("ls\000\000..."): take the first quoted string up to
  * its first NUL, decoding C escapes. */
-static void parse_c_string(const char *v, char *out, size_t n)
+void parse_c_string(const char *v, char *out, size_t n)
 {
     out[0] = 0;
     const char *q = strchr(v, '"');

@@ -99,6 +99,9 @@ extern struct session S;
 
 /* Internal: run fn while the target is stopped (interrupting and resuming
  * if it runs).  Returns fn's result. */
+/* The text of a C string as GDB prints it (0x... "name", octal escapes,
+ * up to the first NUL), into out. */
+void parse_c_string(const char *v, char *out, size_t n);
 int with_target_stopped(int (*fn)(void *), void *arg);
 /* A GDB breakpoint the adapter deleted: a hit of it still on its way is
  * resumed silently, never shown. */

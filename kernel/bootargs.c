@@ -1,5 +1,6 @@
 #include "bootargs.h"
 #include "kstring.h"
+#include "printf.h"
 
 bool bootarg_get(const char *cmdline, const char *key, char *value, size_t size)
 {
@@ -24,4 +25,37 @@ bool bootarg_get(const char *cmdline, const char *key, char *value, size_t size)
         }
     }
     return false;
+}
+
+int bootargs_report_unknown(const char *cmdline, const char *const *known)
+{
+    int unknown = 0;
+    const char *s = cmdline;
+    while (*s) {
+        while (*s == ' ')
+            s++;
+        const char *word = s;
+        while (*s && *s != ' ')
+            s++;
+        size_t wlen = (size_t)(s - word), klen = 0;
+        while (klen < wlen && word[klen] != '=')
+            klen++;
+        if (!wlen)
+            continue;
+        bool found = false;
+        for (int i = 0; known[i] && !found; i++)
+            found = strlen(known[i]) == klen && strncmp(word, known[i], klen) == 0;
+        if (found)
+            continue;
+        unknown++;
+        char text[64]; /* the kernel's printf has no %.*s */
+        size_t n = wlen < sizeof text - 1 ? wlen : sizeof text - 1;
+        memcpy(text, word, n);
+        text[n] = 0;
+        printf("[kernel] boot argument \"%s\" not understood; known:", text);
+        for (int i = 0; known[i]; i++)
+            printf(" %s", known[i]);
+        printf("\n");
+    }
+    return unknown;
 }

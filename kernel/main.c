@@ -39,8 +39,13 @@ void kmain(uint64_t hartid, const void *dtb)
     uint64_t ram_end = RAMBASE + RAM_DEFAULT_SIZE;
     if (boot.ram_size && boot.ram_base == RAMBASE)
         ram_end = boot.ram_base + boot.ram_size;
-    if (boot.bootargs[0])
+    if (boot.bootargs[0]) {
         printf("[kernel] command line: %s\n", boot.bootargs);
+        /* The kernel's own keys, then init's (user/init.c): init gets the
+         * whole line as its arguments. */
+        static const char *const known[] = {"dbgchan", "ktest", "run", 0};
+        bootargs_report_unknown(boot.bootargs, known);
+    }
 
     kalloc_init(ram_end);
     kvm_init(ram_end);

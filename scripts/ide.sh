@@ -207,6 +207,20 @@ install_extension
 prepare_workspace
 [ "$install_only" = 1 ] && exit 0
 
+# One server per user data folder: a second one on the same folder fought
+# the first over its state (and its Ctrl-C removed the first one's
+# code-server-ipc.sock).  A second `make ide` tells where the first serves.
+RUNNING=$USER_DATA/osdbg-ide.running # pid, URL, password note; mode 0600
+if [ -f "$RUNNING" ]; then
+    read -r old_pid <"$RUNNING" || old_pid=
+    if [ -n "$old_pid" ] && kill -0 "$old_pid" 2>/dev/null &&
+        tr '\0' ' ' <"/proc/$old_pid/cmdline" 2>/dev/null | grep -q -- "--user-data-dir $USER_DATA "; then
+        log "already running (pid $old_pid) on this user data; not starting a second one"
+        tail -n +2 "$RUNNING"
+        exit 0
+    fi
+fi
+
 port=${port:-$(free_port)}
 args=(--bind-addr "127.0.0.1:$port" --disable-telemetry --disable-update-check --disable-workspace-trust
     --disable-getting-started-override --ignore-last-opened)
@@ -223,5 +237,8 @@ fi
 echo "osdbg IDE: http://127.0.0.1:$port/?folder=$TOP"
 echo "osdbg IDE: $note"
 echo "osdbg IDE: F5 boots the reference OS under the debugger; Ctrl-C here stops the IDE"
+# exec keeps this pid: it is code-server's.
+(umask 077 && printf '%s\nosdbg IDE: http://127.0.0.1:%s/?folder=%s\nosdbg IDE: %s\n' "$$" "$port" "$TOP" \
+    "$note" >"$RUNNING")
 exec "$NODE" "$CS/out/node/entry.js" --user-data-dir "$USER_DATA" --extensions-dir "$EXTENSIONS" \
     "${args[@]}" "$TOP"

@@ -17,6 +17,7 @@ const fs = require('fs');
 const path = require('path');
 const { activateEbpf } = require('./ebpf');
 const { OsConsole } = require('./osconsole');
+const { openPageTable } = require('./pagetable');
 
 const TYPE = 'osdbg';
 
@@ -83,6 +84,7 @@ class AddressSpaces {
     this.seen = new Map(); // "program/pid" -> {program, pid, satp, stops}
     this.breakpoints = new Map(); // DAP id -> {path, line, verified, message, address}
     this.pending = new Map(); // setBreakpoints request seq -> source path
+    this.processes = undefined; // at a stop: osdbg/processes' list, or {error}
     this.emitter = new vscode.EventEmitter();
     this.onDidChange = this.emitter.event;
   }
@@ -95,6 +97,12 @@ class AddressSpaces {
     this.seen.clear();
     this.breakpoints.clear();
     this.pending.clear();
+    this.processes = undefined;
+    this.emitter.fire();
+  }
+
+  setProcesses(list) {
+    this.processes = list;
     this.emitter.fire();
   }
 
@@ -106,6 +114,7 @@ class AddressSpaces {
     // no 'continued' event for the editor's own continue and steps.
     if (m.type === 'request' && RESUMING.has(m.command) && !this.ended) {
       this.running = true;
+      this.processes = undefined;
       this.emitter.fire();
     }
   }
@@ -154,6 +163,7 @@ class AddressSpaces {
         break;
       case 'continued':
         this.running = true;
+        this.processes = undefined;
         break;
       case 'breakpoint':
         if (body.breakpoint) this.noteBreakpoint(body.breakpoint);
@@ -205,6 +215,38 @@ function item(label, opts = {}) {
   return t;
 }
 
+// One row per live process at a stop (osdbg/processes), with the
+// breakpoints armed while it runs; "Open page table" on each.
+function processItems(model) {
+  const list = model.processes;
+  if (model.running || model.ended || list === undefined)
+    return [item(model.running ? 'listed while the OS is stopped' : 'none', { icon: 'info' })];
+  if (list.error) return [item('unavailable', { description: list.error, tooltip: list.error, icon: 'warning' })];
+  return list.map((p) => {
+    const bps = (p.breakpoints || []).map((b) => item(`${path.basename(b.source || '?')}:${b.line}`, {
+      description: 'armed while it runs',
+      icon: 'debug-breakpoint',
+      command: b.source ? {
+        command: 'vscode.open',
+        title: 'Open',
+        arguments: [vscode.Uri.file(b.source), { selection: new vscode.Range(b.line - 1, 0, b.line - 1, 0) }],
+      } : undefined,
+    }));
+    const t = item(`${p.program}/${p.pid}${p.current ? '  (now)' : ''}`, {
+      description: [p.state, p.pageTable && `page table ${p.pageTable}`].filter(Boolean).join(' · '),
+      tooltip: `${p.program}, pid ${p.pid}${p.state ? `, ${p.state}` : ''}; Sv39 root table at ${p.pageTable || '?'}; ` +
+        `${bps.length} user breakpoint${bps.length === 1 ? '' : 's'} armed while it runs, and the kernel's ` +
+        `${model.kernelBreakpoints || 0} in every process`,
+      icon: p.current ? 'debug-stackframe' : 'symbol-class',
+      children: bps.length ? bps : undefined,
+    });
+    if (!bps.length) t.collapsibleState = vscode.TreeItemCollapsibleState.None;
+    t.contextValue = p.pageTable ? 'osdbgProcess' : 'osdbgProcessNoTable';
+    t.process = p;
+    return t;
+  });
+}
+
 class AddressSpacesView {
   constructor(model) {
     this.model = model;
@@ -214,6 +256,11 @@ class AddressSpacesView {
   }
 
   getTreeItem(t) {
+    return t;
+  }
+
+  processesItem() {
+    const t = item('Processes', { children: processItems(this.model) });
     return t;
   }
 
@@ -254,6 +301,7 @@ class AddressSpacesView {
       description: [satpText(s.satp), `${s.stops} stop${s.stops === 1 ? '' : 's'}`].filter(Boolean).join(', '),
       icon: 'symbol-namespace',
     }));
+    out.push(this.processesItem());
     out.push(item('Address spaces seen', { children: seen.length ? seen : [item('none yet', { icon: 'info' })] }));
     const bySource = new Map();
     for (const b of m.breakpoints.values()) {
@@ -295,6 +343,12 @@ function activate(context) {
       return {
         onWillReceiveMessage: (m) => model.fromClient(m),
         onDidSendMessage: (m) => {
+          // At each stop: every process, for the Address Spaces view.
+          if (m.type === 'event' && m.event === 'stopped') {
+            session.customRequest('osdbg/processes', {}).then(
+              (b) => { model.kernelBreakpoints = b.kernelBreakpoints; model.setProcesses(b.processes || []); },
+              (e) => model.setProcesses({ error: String((e && e.message) || e) }));
+          }
           if (m.type === 'event' && m.event === 'osdbg/console' && m.body && m.body.socket)
             osConsole.connect(session, m.body.socket, m.body.title);
           model.fromAdapter(m);
@@ -308,6 +362,10 @@ function activate(context) {
     },
   }));
   sub(vscode.window.registerTreeDataProvider('osdbg.addressSpaces', new AddressSpacesView(model)));
+  sub(vscode.commands.registerCommand('osdbg.openPageTable', (t) => {
+    const s = vscode.debug.activeDebugSession;
+    if (s && s.type === TYPE && t && t.process) openPageTable(s, t.process);
+  }));
   sub(vscode.commands.registerCommand('osdbg.consoleInput', async () => {
     const s = vscode.debug.activeDebugSession;
     if (!s || s.type !== TYPE) return;

@@ -9,7 +9,7 @@ src=$(cd "$(dirname "$0")" && pwd)
 stage=$(dirname "$out")/stage
 rm -rf "$stage" "$out"
 mkdir -p "$stage/extension/bin"
-cp "$src/package.json" "$src/extension.js" "$src/ebpf.js" "$src/osconsole.js" "$src/README.md" "$stage/extension/"
+cp "$src/package.json" "$src/extension.js" "$src/ebpf.js" "$src/osconsole.js" "$src/pagetable.js" "$src/README.md" "$stage/extension/"
 cp "$src/bin/osdbg-dap" "$stage/extension/bin/"
 
 field() { node -p "require('$src/package.json').$1"; }

@@ -1,7 +1,7 @@
 # The VS Code extension (editors/vscode), packaged offline as a .vsix that
 # scripts/ide.sh installs into the browser IDE (make ide).
 VSIX       := $(B)/vscode/osdbg.vsix
-VSIX_FILES := $(addprefix editors/vscode/,package.json extension.js ebpf.js osconsole.js README.md bin/osdbg-dap pack.sh)
+VSIX_FILES := $(addprefix editors/vscode/,package.json extension.js ebpf.js osconsole.js pagetable.js README.md bin/osdbg-dap pack.sh)
 
 ALL_TARGETS += $(VSIX)
 

@@ -92,7 +92,11 @@ test('launch with a missing profile fails with a clear message', async (t) => {
   await dc.start();
   t.after(() => dc.stop().catch(() => {}));
   await dc.initializeRequest();
-  await assert.rejects(dc.launchRequest({ profile: '/nonexistent/profile.json' }), /cannot load profile/);
+  await assert.rejects(dc.launchRequest({ profile: '/nonexistent/profile.json' }), (e) => {
+    assert.match(e.message, /cannot load profile \/nonexistent\/profile\.json: unable to open/);
+    assert.doesNotMatch(e.message, /line -1/, 'no line number for a file that could not be read');
+    return true;
+  });
 });
 
 test('kernel breakpoint in sys_write: stops in S mode serving hello, with the kernel stack', async (t) => {
@@ -148,6 +152,8 @@ test('kernel breakpoint in sys_write: stops in S mode serving hello, with the ke
   assert.match(reg.priv, /^1 \(S, supervisor\)/);
   assert.match(reg.satp, /MODE=Sv39/);
   assert.match(reg.sstatus, /SPP=U/, 'the trap came from user mode');
+  // scause is the last trap's cause (here hello's ecall), and says so.
+  assert.match(reg.scause, /^0x8 \(last trap: exception 8, ecall from U\)$/);
   const locals = await dc.variablesRequest({ variablesReference: scopes.body.scopes[0].variablesReference });
   assert.ok(locals.body.variables.some((v) => v.name === 'f'), JSON.stringify(locals.body.variables));
 });
@@ -561,6 +567,49 @@ test('GDB killed: the user is told and the session ends', async (t) => {
   process.kill(Number(gdb), 'SIGKILL');
   await terminated;
   assert.match(output.join(''), /GDB exited unexpectedly/);
+});
+
+test('every process at a stop, and a process\'s Sv39 page table: its pages translate to the bytes the program sees (issue 13.7)', async (t) => {
+  const helloLine = lineOf('user/hello.c', 'int pid = getpid();');
+  const { dc } = await startSession(t, { bootArgs: 'run=hello' }, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') }, breakpoints: [{ line: helloLine }] });
+  });
+  await waitStopped(dc);
+  const { processes } = (await dc.customRequest('osdbg/processes', {})).body;
+  const init = processes.find((p) => p.program === 'init');
+  const hello = processes.find((p) => p.program === 'hello');
+  assert.ok(init && hello, JSON.stringify(processes));
+  assert.equal(init.pid, 1);
+  assert.equal(init.current, false);
+  assert.equal(init.state, 'SLEEPING', 'init waits for hello');
+  assert.equal(hello.current, true);
+  assert.equal(hello.state, 'RUNNING');
+  assert.deepEqual(hello.breakpoints.map((b) => [path.basename(b.source), b.line]), [['hello.c', helloLine]]);
+  assert.deepEqual(init.breakpoints, [], 'no breakpoint of init\'s program');
+  assert.notEqual(init.pageTable, hello.pageTable, 'each process has its own page table');
+  const pt = (await dc.customRequest('osdbg/pageTable', { pageTable: hello.pageTable })).body;
+  assert.equal(pt.root, hello.pageTable);
+  assert.equal(pt.truncated, false);
+  // Programs are linked at 0x10000: code there, readable, executable, user.
+  const code = pt.mappings.find((m) => BigInt(m.va) <= 0x10000n && 0x10000n < BigInt(m.end));
+  assert.ok(code, JSON.stringify(pt.mappings));
+  assert.match(code.flags, /^r-xu/);
+  assert.ok(pt.mappings.some((m) => /^rw-u/.test(m.flags)), 'a writable user page (data, stack)');
+  assert.ok(pt.mappings.some((m) => m.flags[3] === '-'), 'kernel pages in the process table (the trampoline)');
+  // The translation is right: the physical page holds what the program
+  // reads at 0x10000 (readMemory: virtual, in hello's address space; x/16xb
+  // through QEMU's physical-memory mode in the Debug Console, GDB's CLI).
+  const pa = BigInt(code.pa) + (0x10000n - BigInt(code.va));
+  const virt = Buffer.from((await dc.customRequest('readMemory', { memoryReference: '0x10000', count: 16 })).body.data, 'base64');
+  await dc.evaluateRequest({ expression: 'maint packet Qqemu.PhyMemMode:1', context: 'repl' });
+  const phys = (await dc.evaluateRequest({ expression: `x/16xb 0x${pa.toString(16)}`, context: 'repl' })).body.result;
+  await dc.evaluateRequest({ expression: 'maint packet Qqemu.PhyMemMode:0', context: 'repl' });
+  const physBytes = Buffer.from([...phys.matchAll(/0x([0-9a-f]{2})\b/g)].map((m) => parseInt(m[1], 16)).slice(-16));
+  assert.deepEqual(physBytes, virt, `physical 0x${pa.toString(16)}: ${phys}`);
+  await assert.rejects(dc.customRequest('osdbg/pageTable', { satp: '0x12345' }), /not in Sv39 mode/);
+  await assert.rejects(dc.customRequest('osdbg/pageTable', {}), /needs satp or pageTable/);
+  await dc.continueRequest({ threadId: 1 });
+  await dc.waitForEvent('terminated', 20000);
 });
 
 test('a user program announces itself as a module when it first runs', async (t) => {
@@ -1006,11 +1055,17 @@ test('a logpoint that cannot run as eBPF falls back to GDB with a one-line notic
   const { dc, output } = await startSession(t, { bootArgs: 'run=matrix' }, async (dc) => {
     dc.on('stopped', (e) => stopped.push(e));
     const r = await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') },
-      breakpoints: [{ line: logLine, logMessage: 'a={a[i][j] + 0.5}' }] });
+      breakpoints: [{ line: logLine, logMessage: 'a={a[i][j] + 0.5}' }, { line: lineOf('user/matrix.c', 'long sum = work(N);'), logMessage: 'typo={nosuchname}' }] });
     assert.equal(r.body.breakpoints[0].verified, false); // matrix has not run yet
+    // A name that is nothing at that line: said at once, not set (GDB
+    // would print "No symbol" into the message at every hit).
+    assert.equal(r.body.breakpoints[1].verified, false);
+    assert.match(r.body.breakpoints[1].message, /^not set: \{nosuchname\}: no variable nosuchname at 0x[0-9a-f]+ \(name a local, a parameter or a global/);
   });
   await dc.waitForEvent('terminated', 30000);
   const text = output.join('');
+  assert.equal(text.match(/osdbg: logpoint at .*matrix\.c:\d+ not set: \{nosuchname\}/g).length, 1, 'one notice in the Debug Console');
+  assert.doesNotMatch(text, /typo=|No symbol/);
   assert.match(text, /osdbg: logpoint at .*matrix\.c:\d+ runs as a GDB stop-print-resume: \{a\[i\]\[j\] \+ 0\.5\}: floating point \(0\.5\) is not supported in eBPF\n/);
   const logs = text.split('\n').filter((l) => /^a=\d+\.5$/.test(l));
   assert.equal(logs.length, 64, text);

@@ -50,6 +50,7 @@ const HELLO_SOURCE = fs.readFileSync(path.join(ROOT, 'user/hello.c'), 'utf8');
 
 let server; // scripts/ide.sh, exec'd into code-server, leader of its own process group
 let serverLog = '';
+let serverUrl;
 let context; // the browser
 let page;
 const profileDir = path.join(IDE, `test-chromium-${process.pid}`);
@@ -215,7 +216,7 @@ const callStack = () => page.locator('.debug-call-stack');
 const frames = () => callStack().locator('.stack-frame .file-name, .stack-frame .label');
 
 before(async () => {
-  const url = await startServer();
+  const url = serverUrl = await startServer();
   fs.rmSync(profileDir, { recursive: true, force: true });
   context = await chromium.launchPersistentContext(profileDir, {
     executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1600, height: 1000 },
@@ -236,6 +237,23 @@ after(async () => {
   fs.rmSync(profileDir, { recursive: true, force: true });
   fs.rmSync(userData, { recursive: true, force: true });
   fs.rmSync(xdg, { recursive: true, force: true });
+});
+
+test('a second `make ide` on the same user data does not start a second server: it says where the first one is (issue 13.6)', async () => {
+  const second = spawn(path.join(ROOT, 'scripts', 'ide.sh'), ['--auth', 'none', '--user-data', userData], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BUILD },
+  });
+  let out = '';
+  second.stdout.on('data', (d) => { out += d; });
+  second.stderr.on('data', (d) => { out += d; });
+  const code = await new Promise((resolve) => {
+    const timer = setTimeout(() => { second.kill('SIGKILL'); resolve('still running after 60 s'); }, 60000);
+    second.on('exit', (c) => { clearTimeout(timer); resolve(c); });
+  });
+  assert.equal(code, 0, out);
+  assert.match(out, /already running \(pid \d+\)/);
+  assert.ok(out.includes(serverUrl), `the first server's URL ${serverUrl} in:\n${out}`);
+  assert.ok(await fetch(serverUrl).then((r) => r.ok, () => false), 'the first server still serves');
 });
 
 test('breakpoints in hello.c and the kernel write handler are set from the editor', async () => {
@@ -264,6 +282,27 @@ test('F5 boots the OS (run=hello) and stops in hello: main [hello] in the Call S
   await page.locator('.pane-header', { hasText: 'Address Spaces' }).click();
   await page.locator('.pane-body').getByText(/Now: hello\/\d+/).first().waitFor();
   await page.screenshot({ path: path.join(IDE, 'e2e-hello.png') });
+});
+
+test('Address Spaces lists every process at the stop; "Open page table" shows hello\'s Sv39 mappings (issue 13.7)', async () => {
+  const spaces = await expandView('Address Spaces');
+  const helloRow = spaces.locator('.monaco-list-row', { hasText: /hello\/\d+\s+\(now\)/ }).first();
+  await helloRow.waitFor({ timeout: 15000 });
+  await spaces.locator('.monaco-list-row', { hasText: /init\/1[\s\S]*SLEEPING/ }).first().waitFor();
+  assert.match(await helloRow.innerText(), /RUNNING/);
+  await helloRow.hover();
+  await helloRow.locator('.action-label[aria-label="Open page table"]').click();
+  const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  await view.getByText(/Page table of hello\/\d+/).waitFor({ timeout: 15000 });
+  // The program's code page at 0x10000: read, execute, user.
+  const code = view.locator('tr', { has: view.locator('td', { hasText: /^0x10000$/ }) }).first();
+  await code.waitFor();
+  assert.match((await code.innerText()).replace(/\s+/g, ' '), /^0x10000 0x11000 4 KiB 0x[0-9a-f]+ r-xu-ad user$/);
+  await page.screenshot({ path: path.join(IDE, 'e2e-page-table.png') });
+  // Close it: the next steps expect the editor where the stops show.
+  await page.locator('.tab', { hasText: 'page table' }).first().hover();
+  await page.locator('.tab', { hasText: 'page table' }).first().locator('.codicon-close').click();
+  await page.locator('.tab', { hasText: 'page table' }).waitFor({ state: 'detached' });
 });
 
 test('continue: stops in sys_write in S mode with hello\'s frames below the kernel\'s', async () => {

@@ -50,6 +50,14 @@ test('run=hello,matrix runs both in order, then QEMU exits 0', async () => {
   ]);
 });
 
+test('a boot argument nobody understands is named at boot, with the known ones (ran=hello)', async () => {
+  const { code, out } = await runOS('ran=hello run=hello dbgchan');
+  assert.equal(code, 0);
+  assert.match(out, /\[kernel\] boot argument "ran=hello" not understood; known: dbgchan ktest run\n/);
+  assert.equal(out.match(/not understood/g).length, 1, 'run= and dbgchan are known');
+  assert.deepEqual(programLines(out), ['Hello, world! (pid 2)', 'init: all programs done, powering off']);
+});
+
 test('fork/exec/wait exerciser passes', async () => {
   const { code, out } = await runOS('run=forktest');
   assert.equal(code, 0);
