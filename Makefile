@@ -49,8 +49,9 @@ all: deps
 .PHONY: build-all
 build-all: $(ALL_TARGETS)
 
-# `make test` builds first, then runs every suite; it stops at the first suite
-# that fails, and each suite prints its own summary line.
+# `make test` builds first, then runs every suite (make -k: a failing suite does
+# not hide the others), each printing its own summary line, then one summary
+# of all; it fails if any suite failed or did not run.
 test: deps
 	@$(MAKE) --no-print-directory build-all
 	@$(MAKE) --no-print-directory run-tests

@@ -127,7 +127,8 @@ static json_t *bp_json(const struct bp *b)
 {
     json_t *j = json_pack("{s:i, s:b}", "id", b->id, "verified", b->verified);
     if (b->kind == BP_SOURCE) {
-        json_object_set_new(j, "line", json_integer(b->actual_line ? b->actual_line : b->line));
+        json_object_set_new(j, "line",
+                            json_integer(dap_line_out(b->actual_line ? b->actual_line : b->line)));
         json_object_set_new(j, "source", json_pack("{s:s}", "path", b->source));
     }
     if (b->nlocs)
@@ -201,15 +202,6 @@ void breakpoints_reinsert(void)
     hooks_update();
 }
 
-void breakpoints_free_all(void)
-{
-    for (int i = 0; i < S.nbps; i++)
-        free_bp(&S.bps[i]);
-    free(S.bps);
-    S.bps = 0;
-    S.nbps = 0;
-}
-
 static void resolve_source(struct bp *b)
 {
     uint64_t addrs[16];
@@ -260,7 +252,7 @@ static int do_set_breakpoints(void *p)
         json_t *jl = json_object_get(spec, "line");
         struct bp *b = new_bp(BP_SOURCE, spec);
         b->source = strdup(path);
-        b->line = json_is_integer(jl) ? (int)json_integer_value(jl) : 0;
+        b->line = json_is_integer(jl) ? dap_line_in((int)json_integer_value(jl)) : 0;
         /* Logpoints run as eBPF probes in the OS when their message and
          * conditions compile (logprog.c); else GDB stops, prints, resumes. */
         for (int k = 0; k < 8; k++)

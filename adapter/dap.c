@@ -517,3 +517,26 @@ void dap_init(int in_fd, int out, const struct dap_request_entry *table, FILE *l
     logf = log;
     loop_watch(in_fd, on_input, 0);
 }
+
+static bool lines_from_1 = true, columns_from_1 = true;
+
+void dap_set_origin(bool lines, bool columns)
+{
+    lines_from_1 = lines;
+    columns_from_1 = columns;
+}
+
+int dap_line_out(int line)
+{
+    return line > 0 && !lines_from_1 ? line - 1 : line;
+}
+
+int dap_line_in(int line)
+{
+    return lines_from_1 ? line : line + 1;
+}
+
+int dap_column_out(int column)
+{
+    return column > 0 && !columns_from_1 ? column - 1 : column;
+}

@@ -43,4 +43,12 @@ void dap_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Called once the client's input ends. */
 void dap_on_close(void (*fn)(void));
 
+/* Lines and columns as the client counts them (initialize's linesStartAt1
+ * and columnsStartAt1, default true): the adapter works with 1-based
+ * lines; these convert at the DAP boundary.  A 0 line (no line) stays 0. */
+void dap_set_origin(bool lines_from_1, bool columns_from_1);
+int dap_line_out(int line);
+int dap_line_in(int line);
+int dap_column_out(int column);
+
 #endif

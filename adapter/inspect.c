@@ -130,8 +130,9 @@ void req_stack_trace(json_t *req, json_t *args)
         const char *line = mi_str(f, "line");
         char name[256];
         snprintf(name, sizeof name, "%s [%s]", func ? func : addr ? addr : "??", label);
-        json_t *jf = json_pack("{s:i, s:s, s:i, s:i}", "id", (int)i + 1, "name", name, "line",
-                               line ? atoi(line) : 0, "column", line ? 1 : 0);
+        json_t *jf =
+            json_pack("{s:i, s:s, s:i, s:i}", "id", (int)i + 1, "name", name, "line",
+                      dap_line_out(line ? atoi(line) : 0), "column", dap_column_out(line ? 1 : 0));
         if (file || full)
             json_object_set_new(jf, "source", source_json(file, full));
         if (addr)

@@ -7,7 +7,7 @@ LOGPROG_TEST_SRCS := tests/adapter/test_logprog.c adapter/logprog.c adapter/rvre
 LOGPROG_TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
                        -fno-omit-frame-pointer -fsanitize=address,undefined \
                        -fno-sanitize-recover=undefined -Iadapter -Iinclude -Isidestub/include \
-                       -Iebpf/include -DOSDBG_BUILD='"$(B)"'
+                       -Iebpf/include -DOSDBG_BUILD='"$(B)"' -DOSDBG_TOP='"$(TOP)"'
 
 $(B)/tests/test_logprog: $(LOGPROG_TEST_SRCS) $(wildcard adapter/*.h) adapter/logprog.mk \
 		$(B)/ebpf/asan/libebpf.a

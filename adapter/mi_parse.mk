@@ -1,23 +1,16 @@
 # GDB/MI output parser (adapter/mi_parse.c, interface adapter/mi_parse.h).
 #
-#   $(ADAPTER_MI_OBJS)          host object for the adapter build (-O2)
 #   $(B)/tests/test_mi_parse    cmocka unit tests, ASan + UBSan
 #
-# The adapter links $(ADAPTER_MI_OBJS) (or compiles $(ADAPTER_MI_SRCS) with
-# $(ADAPTER_MI_CFLAGS)) and adds $(ADAPTER_MI_LIBS).
+# The adapter's own object ($(B)/adapter/mi_parse.o) is built by adapter.mk's
+# pattern rule like every other adapter file (-MMD, -D_GNU_SOURCE).
 
 ADAPTER_MI_SRCS   := adapter/mi_parse.c
 ADAPTER_MI_HDRS   := $(TOP)/adapter/mi_parse.h
-ADAPTER_MI_OBJS   := $(B)/adapter/mi_parse.o
 ADAPTER_MI_CC     := gcc
 ADAPTER_MI_JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
 ADAPTER_MI_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null)
-ADAPTER_MI_CFLAGS := -Wall -Wextra -Werror -std=gnu11 -g -O2 $(ADAPTER_MI_JANSSON_CFLAGS)
 ADAPTER_MI_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-
-$(B)/adapter/mi_parse.o: $(TOP)/adapter/mi_parse.c $(ADAPTER_MI_HDRS)
-	@mkdir -p $(@D)
-	$(Q)$(ADAPTER_MI_CC) $(ADAPTER_MI_CFLAGS) -c $< -o $@
 
 MI_TEST_SRCS := $(TOP)/tests/adapter/test_mi_parse.c $(addprefix $(TOP)/,$(ADAPTER_MI_SRCS))
 

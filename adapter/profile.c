@@ -120,6 +120,13 @@ struct profile *profile_load(const char *path, char *err, size_t errlen)
     p->proc_pagetable = get_str(j, "process.pageTable", 0);
     json_t *idm = json_object_get(json_object_get(j, "process"), "kernelIdentityMapped");
     p->kernel_identity_mapped = json_is_true(idm);
+    /* OS facts, with the reference kernel's as defaults (docs/profiles.md). */
+    json_t *base = json_object_get(j, "kernelBase");
+    p->kernel_base = json_is_integer(base)  ? (uint64_t)json_integer_value(base)
+                     : json_is_string(base) ? strtoull(json_string_value(base), 0, 0)
+                                            : 0x80000000ULL;
+    p->syscall_dispatch = get_str(j, "trap.dispatch", "syscall");
+    p->boot_wait_var = get_str(j, "sideStub.bootWait", "sidestub_wait_ms");
     p->procs_table = get_str(j, "processes.table", 0);
     p->procs_live = get_str(j, "processes.live", 0);
     p->procs_name = get_str(j, "processes.name", 0);
@@ -198,6 +205,8 @@ void profile_free(struct profile *p)
                      &p->procs_pid,
                      &p->procs_state,
                      &p->procs_pagetable,
+                     &p->syscall_dispatch,
+                     &p->boot_wait_var,
                      &p->warnings};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);

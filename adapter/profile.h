@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct profile {
     char *path; /* the profile file */
@@ -19,6 +20,9 @@ struct profile {
     char *qemu;                      /* QEMU binary */
     char **qemu_args;                /* machine arguments, 0-terminated */
     const char *debug_device;        /* the debug channel's -device (osdbg/dbgchan.h) */
+    uint64_t kernel_base;            /* lowest kernel address: below it, user code */
+    char *syscall_dispatch;          /* the function the trap entry calls for system calls */
+    char *boot_wait_var;             /* kernel variable: ms to wait at boot for probes ("" none) */
     char *user_dir;                  /* directory of user program ELFs (absolute) */
     char *user_pattern;              /* file name of program {name} in user_dir */
     char *proc_name;                 /* GDB expression: name of the running process */

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { STR, NUM, BOOL, OBJ, ARR };
+enum kind { STR, NUM, BOOL, OBJ, ARR, ADDR };
 
 static const struct known {
     const char *path; /* "a" or "a.b" */
@@ -41,6 +41,9 @@ static const struct known {
     {"process.pid", STR},
     {"process.pageTable", STR},
     {"process.kernelIdentityMapped", BOOL},
+    {"kernelBase", ADDR},
+    {"sideStub", OBJ},
+    {"sideStub.bootWait", STR},
     {"processes", OBJ},
     {"processes.table", STR},
     {"processes.live", STR},
@@ -63,6 +66,7 @@ static const struct known {
     {"trap.entry", STR},
     {"trap.return", STR},
     {"trap.frame", STR},
+    {"trap.dispatch", STR},
     {"trap.epcOffset", NUM},
     {"trap.raOffset", NUM},
     {"trap.spOffset", NUM},
@@ -74,7 +78,9 @@ static const struct known {
 };
 #define NKNOWN (sizeof known / sizeof known[0])
 
-static const char *kind_name[] = {"a string", "a number", "true or false", "an object", "an array"};
+static const char *kind_name[] = {
+    "a string",  "a number", "true or false",
+    "an object", "an array", "an address (a number, or hex text like \"0x80000000\")"};
 
 static bool has_kind(json_t *v, enum kind k)
 {
@@ -89,6 +95,8 @@ static bool has_kind(json_t *v, enum kind k)
         return json_is_object(v);
     case ARR:
         return json_is_array(v);
+    case ADDR:
+        return json_is_integer(v) || json_is_string(v);
     }
     return false;
 }

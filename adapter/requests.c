@@ -29,8 +29,8 @@ static void finish_session(void);
 
 static void req_initialize(json_t *req, json_t *args)
 {
-    json_t *l1 = json_object_get(args, "linesStartAt1");
-    S.client_lines_start_at1 = !json_is_false(l1);
+    dap_set_origin(!json_is_false(json_object_get(args, "linesStartAt1")),
+                   !json_is_false(json_object_get(args, "columnsStartAt1")));
     S.supports_run_in_terminal =
         json_is_true(json_object_get(args, "supportsRunInTerminalRequest"));
     dap_respond(req,
@@ -255,7 +255,7 @@ static int load_profile(json_t *req, json_t *args)
     S.kernel_di = debuginfo_open(S.profile->kernel, err, sizeof err);
     if (!S.kernel_di)
         dap_output("stderr", "osdbg: kernel debug info: %s\n", err);
-    S.kernel_base = 0x80000000ULL;
+    S.kernel_base = S.profile->kernel_base;
     S.last_pid = -2;
     return 0;
 }
@@ -428,7 +428,6 @@ static void req_attach(json_t *req, json_t *args)
 static void req_configuration_done(json_t *req, json_t *args)
 {
     (void)args;
-    S.configured = true;
     hooks_update();
     dap_respond(req, 0);
     if (S.stop_on_entry) {
@@ -442,8 +441,8 @@ static void req_configuration_done(json_t *req, json_t *args)
      * (vTGo).  The bound only keeps a boot from hanging if the adapter
      * died; attaching many on a loaded machine can take seconds. */
     bool logpoints = S.launched && logpoints_wanted();
-    if (logpoints)
-        gdb_cmd(err, sizeof err, "-gdb-set var sidestub_wait_ms=30000");
+    if (logpoints && S.profile->boot_wait_var[0])
+        gdb_cmd(err, sizeof err, "-gdb-set var %s=30000", S.profile->boot_wait_var);
     if (session_resume("-exec-continue", err, sizeof err) < 0)
         dap_output("stderr", "osdbg: cannot start the OS: %s\n", err);
     else if (logpoints)
@@ -517,7 +516,8 @@ static bool on_trap_path(void)
     const char *caller = mi_str(json_array_get(stack, 1), "func");
     const char *entry = S.profile->trap_entry;
     bool yes = (self && strcmp(self, entry) == 0) ||
-               (caller && (strcmp(caller, entry) == 0 || strcmp(caller, "syscall") == 0));
+               (caller &&
+                (strcmp(caller, entry) == 0 || strcmp(caller, S.profile->syscall_dispatch) == 0));
     mi_record_free(&rec);
     return yes;
 }

@@ -716,7 +716,7 @@ void session_on_stopped(struct mi_record *rec)
                 if (bp->source)
                     json_object_set_new(body, "source", json_pack("{s:s}", "path", bp->source));
                 if (bp->line)
-                    json_object_set_new(body, "line", json_integer(bp->line));
+                    json_object_set_new(body, "line", json_integer(dap_line_out(bp->line)));
                 dap_event("output", body);
                 free(text);
                 resume_silently();

@@ -58,11 +58,9 @@ struct session {
     struct debuginfo *kernel_di;
     uint64_t kernel_base; /* lowest kernel text address: below it is user space */
     enum target_state state;
-    bool launched;   /* we started QEMU (terminate kills it) */
-    bool configured; /* configurationDone seen */
+    bool launched; /* we started QEMU (terminate kills it) */
     bool stop_on_entry;
     bool gdb_logpoints; /* launch key ebpfLogpoints: false (all logpoints stop in GDB) */
-    bool client_lines_start_at1;
     bool supports_run_in_terminal;
     bool console_by_event; /* launch "consoleTerminal": "event": the client opens it */
     struct aspace here;    /* at the last stop */
@@ -138,7 +136,6 @@ void hooks_update(void);
 bool hooks_handle_stop(int bkptno);
 bool program_live(const char *program);
 void live_set(int pid, const char *program);
-void breakpoints_free_all(void);
 /* After a restart: insert every breakpoint location into the new GDB. */
 void breakpoints_reinsert(void);
 /* Stop QEMU (if launched) and GDB: the adapter is leaving. */

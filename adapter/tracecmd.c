@@ -751,7 +751,7 @@ static void try_start(void *data)
         watch_side();
     }
     attach_pending();
-    side_request(side, "vTGo", reply, sizeof reply, 3000, err, sizeof err);
+    side_request(side, SS_PKT_GO, reply, sizeof reply, 3000, err, sizeof err);
 }
 
 void logpoints_start(void)
@@ -778,8 +778,9 @@ static void flush_logpoint_lines(void)
 {
     if (pend.bp_id < 0 || !pend.len)
         return;
-    json_t *body = json_pack("{s:s, s:s%, s:{s:s}, s:i}", "category", "console", "output",
-                             pend.text, pend.len, "source", "path", pend.source, "line", pend.line);
+    json_t *body =
+        json_pack("{s:s, s:s%, s:{s:s}, s:i}", "category", "console", "output", pend.text, pend.len,
+                  "source", "path", pend.source, "line", dap_line_out(pend.line));
     dap_event("output", body);
     pend.len = 0;
     pend.bp_id = -1;

@@ -192,8 +192,8 @@ static void unwind_user(struct debuginfo *di, const char *program, uint64_t regs
         char ip[32];
         snprintf(ip, sizeof ip, "0x%llx", (unsigned long long)pc);
         json_t *jf = json_pack("{s:i, s:s, s:i, s:i, s:s, s:s}", "id", first_id + n, "name", name,
-                               "line", line, "column", line ? 1 : 0, "instructionPointerReference",
-                               ip, "presentationHint", "normal");
+                               "line", dap_line_out(line), "column", dap_column_out(line ? 1 : 0),
+                               "instructionPointerReference", ip, "presentationHint", "normal");
         if (file) {
             const char *base = strrchr(file, '/');
             json_object_set_new(

@@ -521,7 +521,7 @@ static int parse_go(const char *args, size_t n, struct ss_request *req)
     return n ? -SS_ERR_SYNTAX : 0;
 }
 
-static const struct ss_cmd_desc extra_cmds[] = {{"vTGo", SS_CMD_GO, parse_go}};
+static const struct ss_cmd_desc extra_cmds[] = {{SS_PKT_GO, SS_CMD_GO, parse_go}};
 
 static char pending[REPLY_MAX];
 static size_t npending;

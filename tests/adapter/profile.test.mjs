@@ -5,6 +5,7 @@
 // does not exist, expressions that do not evaluate.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,4 +81,18 @@ test('hook expressions that do not evaluate are reported at the hook, and the ho
     assert.equal(s.reason, 'breakpoint');
     assert.match(s.description, /^hello\//, `a stop in hello, not at a hook: ${JSON.stringify(s)}`);
   }
+});
+
+test('the reference profile\'s trap-frame offsets are the kernel\'s (its DWARF, read by GDB)', () => {
+  // The profile names where the trampoline saved the user pc, ra, sp and
+  // s0 (docs/profiles.md); kernel/trapframe_check.c pins them in C.  Here
+  // GDB reads struct trapframe from the kernel ELF's DWARF, so a profile
+  // that drifts from the kernel fails.
+  const kernel = path.join(BUILD, 'kernel', 'kernel.elf');
+  const out = execFileSync('gdb-multiarch', ['-nx', '-batch', '-ex',
+    'print/d &((struct trapframe *)0)->epc', '-ex', 'print/d &((struct trapframe *)0)->ra',
+    '-ex', 'print/d &((struct trapframe *)0)->sp', '-ex', 'print/d &((struct trapframe *)0)->s0', kernel], { encoding: 'utf8' });
+  const offsets = [...out.matchAll(/^\$\d+ = (\d+)$/gm)].map((m) => Number(m[1]));
+  const tr = reference.trap;
+  assert.deepEqual([tr.epcOffset, tr.raOffset, tr.spOffset, tr.fpOffset], offsets, out);
 });

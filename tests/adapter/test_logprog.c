@@ -50,8 +50,7 @@ static uint64_t h_pid(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e
     return pid << 32 | pid;
 }
 
-static uint64_t h_comm(uint64_t buf, uint64_t size, uint64_t c, uint64_t d, uint64_t e,
-                       ebpf_vm *vm)
+static uint64_t h_comm(uint64_t buf, uint64_t size, uint64_t c, uint64_t d, uint64_t e, ebpf_vm *vm)
 {
     (void)c, (void)d, (void)e, (void)vm;
     memset((void *)buf, 0, size);
@@ -285,8 +284,8 @@ static void test_conditions(void **state)
     expect("x", "a0 == 1 || a0 == 3", regs, "x");
     expect("x", "a0 == 1 || a0 == 2", regs, 0);
     expect("x", "a0 == 9 || a0 >= 3 && a0 <= 3", regs, "x"); /* && binds tighter */
-    expect("x", "*(int*)(a1) < 0", regs, "x");                /* signed compare */
-    expect("x", "*(u32*)(a1) < 0", regs, 0);                  /* unsigned: never */
+    expect("x", "*(int*)(a1) < 0", regs, "x");               /* signed compare */
+    expect("x", "*(u32*)(a1) < 0", regs, 0);                 /* unsigned: never */
     expect("x", "*(int*)(a1) == -3", regs, "x");
     expect("x", "a0", regs, "x"); /* not zero */
     expect("x", "a2", regs, 0);
@@ -305,7 +304,7 @@ static void test_hit_conditions(void **state)
         const char *cond;
         const char *fires; /* which of hits 1..6 print */
     } cases[] = {
-        {"3", "001000"},  {"== 3", "001000"}, {">= 4", "000111"}, {"> 4", "000011"},
+        {"3", "001000"},   {"== 3", "001000"}, {">= 4", "000111"}, {"> 4", "000011"},
         {"% 2", "010101"}, {"<= 2", "110000"}, {"< 2", "100000"},
     };
     uint64_t regs[32] = {0};
@@ -466,9 +465,8 @@ static void test_global_by_name(void **state)
     foreign.len = sizeof value;
     struct logprog_site site = {.di = di, .pc = pc, .user = false};
     struct logprog lp;
-    assert_int_equal(logprog_compile(&lp, "init is {initproc}", "initproc != 0", 0, &site, err,
-                                     sizeof err),
-                     0);
+    assert_int_equal(
+        logprog_compile(&lp, "init is {initproc}", "initproc != 0", 0, &site, err, sizeof err), 0);
     struct runner r;
     load(&r, &lp.gen, LOGPROG_NAME, 0);
     uint64_t regs[32] = {0};
@@ -530,9 +528,9 @@ static void test_members_through_pointers(void **state)
     }
     struct logprog_site site = {.di = di, .pc = pc, .user = false};
     struct logprog lp;
-    assert_int_equal(logprog_compile(&lp, "ref={f->ref} off={f->off}", "f->ref > 2", 0, &site, err,
-                                     sizeof err),
-                     0);
+    assert_int_equal(
+        logprog_compile(&lp, "ref={f->ref} off={f->off}", "f->ref > 2", 0, &site, err, sizeof err),
+        0);
     struct runner r;
     load(&r, &lp.gen, LOGPROG_NAME, 0);
     char *line = hit(&lp, &r, regs);
@@ -586,8 +584,8 @@ static void test_text_of_exec(void **state)
     place(regs, frame, &argv, &a, 8);
     struct logprog_site site = {.di = di, .pc = pc, .user = false};
     struct logprog lp;
-    assert_int_equal(logprog_compile(&lp, "exec {path}: {argv[0]} {argv[1]}", "argv[0] == \"hello\"",
-                                     0, &site, err, sizeof err),
+    assert_int_equal(logprog_compile(&lp, "exec {path}: {argv[0]} {argv[1]}",
+                                     "argv[0] == \"hello\"", 0, &site, err, sizeof err),
                      0);
     struct runner r;
     load(&r, &lp.gen, LOGPROG_NAME, 0);
@@ -613,7 +611,8 @@ static void test_text_of_exec(void **state)
     /* C's pointer arithmetic on typed pointers: *(argv + 1) is argv[1], and
      * argv + 1 is 8 bytes on. */
     line = once_at(&site, "{*(argv + 1)} {*argv} {argv + 1}", 0, 0, regs);
-    snprintf(want, sizeof want, "tab\\x09here hello 0x%llx", (unsigned long long)(uintptr_t)(args + 1));
+    snprintf(want, sizeof want, "tab\\x09here hello 0x%llx",
+             (unsigned long long)(uintptr_t)(args + 1));
     assert_string_equal(line, want);
     free(line);
     /* A 16-byte name is compared whole: its 15 first bytes are not equal. */
@@ -668,7 +667,8 @@ static void test_struct_members_and_char_arrays(void **state)
     assert_non_null(strstr(err, "members"));
     assert_int_equal(logprog_compile(&lp, "{initproc.name}", 0, 0, &site, err, sizeof err), -1);
     assert_non_null(strstr(err, "use ->"));
-    assert_int_equal(logprog_compile(&lp, "x", "initproc->name > 3", 0, &site, err, sizeof err), -1);
+    assert_int_equal(logprog_compile(&lp, "x", "initproc->name > 3", 0, &site, err, sizeof err),
+                     -1);
     debuginfo_close(di);
 }
 
@@ -681,7 +681,7 @@ static void test_array_elements_by_index(void **state)
     struct debuginfo *di = open_at(OSDBG_BUILD "/user/matrix", 0, 0);
     uint64_t addrs[4];
     int actual;
-    FILE *f = fopen("user/matrix.c", "r");
+    FILE *f = fopen(OSDBG_TOP "/user/matrix.c", "r"); /* from wherever the test runs */
     assert_non_null(f);
     char text[256];
     int line_no = 0, want_line = 0;
@@ -800,7 +800,8 @@ static void test_builtin_latency(void **state)
     static const struct {
         uint64_t d;
         uint32_t bucket;
-    } cases[] = {{0, 0}, {1, 1}, {5, 3}, {5000, 13}, {8191, 13}, {8192, 14}, {(1ull << 40) + 3, 41}};
+    } cases[] = {
+        {0, 0}, {1, 1}, {5, 3}, {5000, 13}, {8191, 13}, {8192, 14}, {(1ull << 40) + 3, 41}};
     uint64_t want[BUILTIN_HIST_BUCKETS] = {0};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         now_ns = 1000000;
@@ -854,10 +855,14 @@ static void test_object_read_by_llvm(void **state)
     unlink(path);
     if (!strstr(out, "file format elf64-bpf"))
         fail_msg("%s", out);
-    static const char *const want[] = {
-        "kprobe/osdbg_entry", "kretprobe/osdbg_return", "maps", "license",
-        "RELOCATION RECORDS FOR [kprobe/osdbg_entry]", "RELOCATION RECORDS FOR [kretprobe/osdbg_return]",
-        " F kprobe/osdbg_entry", " O maps"};
+    static const char *const want[] = {"kprobe/osdbg_entry",
+                                       "kretprobe/osdbg_return",
+                                       "maps",
+                                       "license",
+                                       "RELOCATION RECORDS FOR [kprobe/osdbg_entry]",
+                                       "RELOCATION RECORDS FOR [kretprobe/osdbg_return]",
+                                       " F kprobe/osdbg_entry",
+                                       " O maps"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         if (!strstr(out, want[i]))
             fail_msg("llvm-objdump does not show \"%s\"", want[i]);

@@ -288,7 +288,7 @@ test('Address Spaces lists every process at the stop; "Open page table" shows he
   const spaces = await expandView('Address Spaces');
   const helloRow = spaces.locator('.monaco-list-row', { hasText: /hello\/\d+\s+\(now\)/ }).first();
   await helloRow.waitFor({ timeout: 15000 });
-  await spaces.locator('.monaco-list-row', { hasText: /init\/1[\s\S]*SLEEPING/ }).first().waitFor();
+  await spaces.locator(".monaco-list-row", { hasText: /init\/1[\s\S]*(SLEEPING|RUNNABLE)/ }).first().waitFor();
   assert.match(await helloRow.innerText(), /RUNNING/);
   await helloRow.hover();
   await helloRow.locator('.action-label[aria-label="Open page table"]').click();
