@@ -12,7 +12,7 @@
 #include "gdb.h"
 #include "requests.h"
 #include "session.h"
-#include "tracecmd.h"
+#include "logpoints.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -19,6 +19,8 @@
 #include "run.h"
 #include "session.h"
 #include "trace.h"
+#include "logpoints.h"
+#include "tracecmd.h"
 #include "usock.h"
 
 #include <arpa/inet.h>
@@ -166,6 +168,8 @@ static int cmd_dap(int argc, char **argv)
             return 1;
     }
     dap_init(in, out, osdbg_requests, log);
+    logpoints_init(); /* first: its lines go out before a trace's notice */
+    tracecmd_init();
     dap_on_close(on_client_closed);
     if (pipe2(signal_pipe, O_CLOEXEC) == 0) {
         loop_watch(signal_pipe[0], on_signal_event, 0);

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "console.h"
 #include "gdb.h"
+#include "logpoints.h"
 #include "loop.h"
 #include "pagetable.h"
 #include "processes.h"

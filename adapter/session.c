@@ -10,7 +10,6 @@
  * resumed silently.
  */
 #include "session.h"
-#include "tracecmd.h"
 #include "dap.h"
 #include "gdb.h"
 #include "gdbexpr.h"
@@ -330,13 +329,33 @@ static bool at_ecall(void)
     return ecall;
 }
 
+static void (*resume_observers[8])(void);
+
+void session_on_resume(void (*fn)(void))
+{
+    for (size_t i = 0; i < sizeof resume_observers / sizeof resume_observers[0]; i++) {
+        if (!resume_observers[i] || resume_observers[i] == fn) {
+            resume_observers[i] = fn;
+            return;
+        }
+    }
+    abort(); /* a ninth observer: raise the bound */
+}
+
+static void resumed(void)
+{
+    for (size_t i = 0; i < sizeof resume_observers / sizeof resume_observers[0]; i++)
+        if (resume_observers[i])
+            resume_observers[i]();
+}
+
 int session_resume(const char *mi_command, char *err, size_t errlen)
 {
     if (at_breakpoint && strcmp(mi_command, "-exec-continue") == 0 &&
         (stopped_priv == 1 || (stopped_priv == 0 && !at_ecall()))) {
         S.state = TARGET_RUNNING;
         if (step_over_masked() == 1) {
-            logpoints_resumed(); /* eBPF logpoints set while it was stopped */
+            resumed();
             return 0;
         }
         S.state = TARGET_STOPPED;
@@ -347,7 +366,7 @@ int session_resume(const char *mi_command, char *err, size_t errlen)
     S.state = TARGET_RUNNING;
     S.has_run = true;
     S.expect_running = true;
-    logpoints_resumed(); /* eBPF logpoints set while it was stopped */
+    resumed();
     return 0;
 }
 

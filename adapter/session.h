@@ -112,6 +112,11 @@ const char *session_stop_error(void);
 int step_until(const char *location, int priv, bool needs_ecall, char *err, size_t errlen);
 /* Resume the target with -exec-continue (or a step command). */
 int session_resume(const char *mi_command, char *err, size_t errlen);
+/* Call fn (from the event loop's next turn or at once, fn decides) each
+ * time the OS runs again after a stop: the modules above run control
+ * (eBPF logpoints set while it was stopped) register here, so that run
+ * control never names them.  At most 8 observers. */
+void session_on_resume(void (*fn)(void));
 /* Read priv/satp/pc and the current process into S.here. */
 void aspace_identify(void);
 /* Load the symbols of the program running now (user stop), drop others. */

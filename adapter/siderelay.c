@@ -2,7 +2,7 @@
 #include "dap.h"
 #include "loop.h"
 #include "sideclient.h"
-#include "tracecmd.h"
+#include "sidechan.h"
 #include "usock.h"
 
 #include <osdbg/sidestub_proto.h>
@@ -39,6 +39,7 @@ static bool started; /* clients[] is set up */
 #define CLIENT_MAX_QUEUED (4u << 20)
 
 static void drop_client(struct client *c);
+static void client_event(const struct ss_event *ev, void *arg);
 
 static void send_bytes(struct client *c, const void *data, size_t len)
 {
@@ -51,7 +52,9 @@ static void send_bytes(struct client *c, const void *data, size_t len)
 static void drop_client(struct client *c)
 {
     char err[256], packet[64], reply[64];
-    struct side_client *side = tracecmd_side(err, sizeof err);
+    struct side_client *side = sidechan_get(err, sizeof err);
+    for (int i = 0; i < c->nowned; i++)
+        sidechan_unsubscribe(c->owned[i]);
     for (int i = 0; i < c->nowned && side; i++) {
         snprintf(packet, sizeof packet, "%s%x", SS_PKT_DETACH, c->owned[i]);
         if (side_request(side, packet, reply, sizeof reply, 3000, err, sizeof err) < 0)
@@ -150,7 +153,7 @@ static void forward(struct client *c, const uint8_t *payload, size_t len)
         send_bytes(c, c->last, c->last_len);
         return;
     }
-    struct side_client *side = tracecmd_side(err, sizeof err);
+    struct side_client *side = sidechan_get(err, sizeof err);
     long n = side ? side_request_bin(side, payload, len, reply, sizeof reply, 3000, err, sizeof err)
                   : -1;
     if (n < 0) {
@@ -162,12 +165,16 @@ static void forward(struct client *c, const uint8_t *payload, size_t len)
     unsigned id;
     bool attach = starts(payload, len, SS_PKT_TRACE_K) || starts(payload, len, SS_PKT_TRACE_U) ||
                   starts(payload, len, SS_PKT_ATTACH);
-    if (attach && sscanf(reply, "OK%x", &id) == 1 && c->nowned < MAX_OWNED)
+    if (attach && sscanf(reply, "OK%x", &id) == 1 && c->nowned < MAX_OWNED) {
         c->owned[c->nowned++] = id;
+        sidechan_subscribe(id, client_event, c);
+    }
     uint32_t which;
     if (starts(payload, len, SS_PKT_DETACH) && !strcmp(reply, "OK") &&
-        id_after(payload, len, SS_PKT_DETACH, &which))
+        id_after(payload, len, SS_PKT_DETACH, &which)) {
         forget(c->owned, &c->nowned, which);
+        sidechan_unsubscribe(which);
+    }
     if (starts(payload, len, SS_PKT_OBJ_NEW) && sscanf(reply, "OK%x", &id) == 1 &&
         c->nobjs < MAX_OWNED)
         c->objs[c->nobjs++] = id;
@@ -244,27 +251,20 @@ bool siderelay_owns(uint32_t id)
     return false;
 }
 
-bool siderelay_event(const struct ss_event *ev)
+/* An event of one of c's probes, renumbered in c's own sequence. */
+static void client_event(const struct ss_event *ev, void *arg)
 {
-    if (!started)
-        return false;
-    for (int i = 0; i < MAX_CLIENTS; i++) {
-        struct client *c = &clients[i];
-        for (int k = 0; c->fd >= 0 && k < c->nowned; k++) {
-            if (c->owned[k] != ev->probe)
-                continue;
-            static uint8_t scratch[SS_PACKET_SIZE], frame[SS_FRAME_MAX(SS_PACKET_SIZE)];
-            struct ss_event mine = *ev;
-            mine.seq = c->seq++;
-            size_t n = ss_event_frame(&mine, scratch, sizeof scratch, frame, sizeof frame);
-            /* A client that does not read loses events (its sequence shows
-             * the gap); the adapter does not wait for it. */
-            if (n)
-                send(c->fd, frame, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-            return true;
-        }
-    }
-    return false;
+    struct client *c = arg;
+    if (c->fd < 0)
+        return;
+    static uint8_t scratch[SS_PACKET_SIZE], frame[SS_FRAME_MAX(SS_PACKET_SIZE)];
+    struct ss_event mine = *ev;
+    mine.seq = c->seq++;
+    size_t n = ss_event_frame(&mine, scratch, sizeof scratch, frame, sizeof frame);
+    /* A client that does not read loses events (its sequence shows the
+     * gap); the adapter does not wait for it. */
+    if (n)
+        send(c->fd, frame, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 void siderelay_stop(void)

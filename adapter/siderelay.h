@@ -20,8 +20,6 @@
 int siderelay_start(const char *path, char *err, size_t errlen);
 /* Whether a relay client attached probe id (for listings). */
 bool siderelay_owns(uint32_t id);
-/* An event from the kernel: true if it is a relay client's (sent to it). */
-bool siderelay_event(const struct ss_event *ev);
 /* The session ends: clients are disconnected, the socket removed. */
 void siderelay_stop(void);
 

@@ -1,7 +1,7 @@
 /*
- * eBPF from the editor (issue 6): the debug console's `trace` commands,
- * their custom requests, and logpoints compiled to eBPF, all through the
- * kernel's side-stub while the OS keeps running.
+ * eBPF from the editor (issue 6): the debug console's `trace` commands and
+ * their custom requests, through the kernel's side-stub while the OS keeps
+ * running (the side channel: sidechan.c; eBPF logpoints: logpoints.c).
  *
  *   trace kprobe <symbol|address|file:line> [registers|args|count|latency|prog.bpf.c]
  *   trace kretprobe <symbol|address> [registers|count|prog.bpf.c]
@@ -19,19 +19,19 @@
  *                      total, buckets}}
  * and the event osdbg/traceChanged after every attach or detach.
  *
- * The side channel is a socket the adapter's event loop watches; events
- * become DAP output events (a logpoint's carry its source and line).
+ * Each trace subscribes to its probe id; its events become lines in the
+ * Debug Console.
  */
 #include "tracecmd.h"
 #include "gdb.h"
-#include "bpfgen.h"
 #include "dap.h"
 #include "debuginfo.h"
-#include "logprog.h"
+#include "logpoints.h"
 #include "loop.h"
 #include "qemu.h"
 #include "session.h"
 #include "sideclient.h"
+#include "sidechan.h"
 #include "siderelay.h"
 #include "tprobe.h"
 
@@ -45,16 +45,8 @@
 
 #define MAX_TRACES 32
 
-static struct side_client *side;
-static int side_fd = -1;
 static struct tprobe traces[MAX_TRACES]; /* the console's probes */
 static int ntraces;
-static uint64_t first_time;
-/* Probes of removed logpoints, detached when the OS runs (the side-stub
- * answers only then). */
-static int doomed[64];
-static int ndoomed;
-static bool have_first_time;
 
 bool tracecmd_is(const char *line)
 {
@@ -66,32 +58,30 @@ static void changed(void)
     dap_event("osdbg/traceChanged", json_object());
 }
 
-static double seconds_of(const struct ss_event *ev)
+/* The side channel's owner (sidechan.c) tells us about losses (after
+ * logpoints.c has flushed its lines) and its end. */
+static void on_lost(uint64_t lost)
 {
-    if (!have_first_time) {
-        first_time = ev->time;
-        have_first_time = true;
-    }
-    uint64_t hz = side ? side_time_hz(side) : 0;
-    return hz ? (double)(ev->time - first_time) / (double)hz : 0;
+    dap_output("console", "[trace] %llu events lost\n", (unsigned long long)lost);
 }
 
-static bool logpoint_event(const struct ss_event *ev);
-static void flush_logpoint_lines(void);
+static void on_closed(void)
+{
+    ntraces = 0;
+}
 
-static void on_event(const struct ss_event *ev, uint64_t lost, void *arg)
+static const struct sidechan_listener listener = {on_lost, 0, on_closed};
+
+void tracecmd_init(void)
+{
+    sidechan_listen(&listener);
+}
+
+/* A console trace's event: a line of its own. */
+static void on_trace_event(const struct ss_event *ev, void *arg)
 {
     (void)arg;
-    if (lost) {
-        flush_logpoint_lines();
-        dap_output("console", "[trace] %llu events lost\n", (unsigned long long)lost);
-    }
-    if (logpoint_event(ev))
-        return;
-    flush_logpoint_lines();  /* in the order the events came */
-    if (siderelay_event(ev)) /* a probe of `osdbg trace` in a terminal */
-        return;
-    (void)seconds_of(ev); /* {time} counts from the first event of any probe */
+    logpoints_flush_lines(); /* in the order the events came */
     for (int i = 0; i < ntraces; i++) {
         if (traces[i].id != (int)ev->probe)
             continue;
@@ -101,70 +91,16 @@ static void on_event(const struct ss_event *ev, uint64_t lost, void *arg)
         free(line);
         return;
     }
-    /* A probe nobody here knows: one whose attach was given up (it is
-     * being detached), or a client's that went away.  Not the user's. */
-    dap_log("event of unknown probe %u (%s/%u, %c, %zu bytes) dropped", ev->probe, ev->comm,
-            ev->pid, ev->type, ev->len);
-}
-
-static void on_side_readable(int fd, void *data)
-{
-    (void)fd;
-    (void)data;
-    if (side && side_poll(side, 0) < 0)
-        tracecmd_close();
-    else if (side && S.state == TARGET_RUNNING)
-        side_idle(side); /* undo what requests given up had made */
-    flush_logpoint_lines();
-}
-
-/* The side-stub answers only while the OS runs: a request waiting for it
- * gives up when the OS stops (a breakpoint, an internal hook of the
- * adapter's), instead of blocking the loop that would resume it. */
-static bool os_stopped(void *arg)
-{
-    (void)arg;
-    return S.state == TARGET_STOPPED || gdb_stop_queued();
-}
-
-static void watch_side(void)
-{
-    side_fd = side_fd_of(side);
-    side_set_stop_check(side, os_stopped, 0);
-    loop_watch(side_fd, on_side_readable, 0);
 }
 
 static bool connect_side(char *err, size_t errlen)
 {
-    if (side)
-        return true;
-    if (!qemu_running() || !qemu_side_socket()[0]) {
-        snprintf(err, errlen, "no side channel: trace needs a launched OS");
-        return false;
-    }
-    side = side_connect_checked(qemu_side_socket(), on_event, 0, os_stopped, 0, 3000, err, errlen);
-    if (!side)
-        return false;
-    watch_side();
-    return true;
-}
-
-struct side_client *tracecmd_side(char *err, size_t errlen)
-{
-    return connect_side(err, errlen) ? side : 0;
+    return sidechan_get(err, errlen) != 0;
 }
 
 void tracecmd_close(void)
 {
-    flush_logpoint_lines();
-    ndoomed = 0;
-    if (side) {
-        loop_unwatch(side_fd);
-        side_close(side);
-        side = 0;
-    }
-    ntraces = 0;
-    have_first_time = false;
+    sidechan_close(); /* the listeners reset their state */
 }
 
 static struct debuginfo *di_for(void *ctx, const char *program)
@@ -181,8 +117,6 @@ static struct tprobe *trace_by_id(int id)
     return 0;
 }
 
-static void attach_pending_soon(void *data);
-
 /* ---- the commands (shared by evaluate and the custom requests) ---- */
 
 /* Attach; *text says what happened.  0 or -1 (text is the error). */
@@ -196,12 +130,13 @@ static int cmd_attach(const char *kind, const char *target, const char *prog, ch
     }
     struct tprobe *t = &traces[ntraces];
     if (tprobe_parse(t, kind, target, prog, di_for, 0, err, sizeof err) < 0 ||
-        tprobe_attach(side, t, err, sizeof err) < 0) {
+        tprobe_attach(sidechan_current(), t, err, sizeof err) < 0) {
         snprintf(text, cap, "trace: %s", err);
         return -1;
     }
     ntraces++;
     *id = t->id;
+    sidechan_subscribe((uint32_t)t->id, on_trace_event, 0);
     char what[400];
     tprobe_describe(t, what, sizeof what);
     snprintf(text, cap, "probe %d attached: %s at 0x%llx%s%s; %s", t->id, what,
@@ -218,13 +153,14 @@ static int cmd_detach(int id, char *text, size_t cap)
     char err[256];
     struct tprobe *t = trace_by_id(id);
     struct tprobe any = {.id = id};
-    if (tprobe_detach(side, t ? t : &any, err, sizeof err) < 0) {
+    if (tprobe_detach(sidechan_current(), t ? t : &any, err, sizeof err) < 0) {
         snprintf(text, cap, "trace: detach %d: %s", id, err);
         return -1;
     }
     if (t) {
         *t = traces[--ntraces];
     }
+    sidechan_unsubscribe((uint32_t)id);
     snprintf(text, cap, "probe %d detached", id);
     changed();
     return 0;
@@ -243,7 +179,7 @@ static int list_probes(struct list_item *items, int max, char *err, size_t errle
     char req[64] = SS_PKT_LIST;
     static char reply[SS_PACKET_SIZE + 1];
     for (int pages = 0; pages < 100; pages++) {
-        if (side_request(side, req, reply, sizeof reply, 3000, err, errlen) < 0)
+        if (side_request(sidechan_current(), req, reply, sizeof reply, 3000, err, errlen) < 0)
             return -1;
         if (reply[0] != SS_REPLY_MORE && reply[0] != SS_REPLY_LAST) {
             snprintf(err, errlen, "vTList: %.200s", reply);
@@ -316,9 +252,9 @@ static int cmd_list(json_t **out, char *text, size_t cap)
         return -1;
     }
     char stat[256] = "";
-    side_request(side, SS_PKT_STAT, stat, sizeof stat, 3000, err, sizeof err);
+    side_request(sidechan_current(), SS_PKT_STAT, stat, sizeof stat, 3000, err, sizeof err);
     struct side_counts k;
-    side_counts(side, &k);
+    side_counts(sidechan_current(), &k);
     json_t *probes = json_array();
     size_t len = 0;
     len += (size_t)snprintf(text + len, cap - len, "%-4s %-10s %-10s %-10s %s\n", "id", "kind",
@@ -360,7 +296,7 @@ static int cmd_map(int id, json_t **out, char *text, size_t cap)
         snprintf(text, cap, "trace: no probe %d set from here", id);
         return -1;
     }
-    char *map = tprobe_map_text(side, t, err, sizeof err);
+    char *map = tprobe_map_text(sidechan_current(), t, err, sizeof err);
     if (!map) {
         snprintf(text, cap, "trace: %s", err);
         return -1;
@@ -370,7 +306,7 @@ static int cmd_map(int id, json_t **out, char *text, size_t cap)
     *out = json_object();
     if (t->builtin == BUILTIN_LATENCY) {
         uint64_t b[BUILTIN_HIST_BUCKETS];
-        if (tprobe_hist(side, t, b, err, sizeof err) == 0) {
+        if (tprobe_hist(sidechan_current(), t, b, err, sizeof err) == 0) {
             json_t *buckets = json_array();
             uint64_t total = 0;
             for (int i = 0; i < BUILTIN_HIST_BUCKETS; i++) {
@@ -418,7 +354,7 @@ static bool ready(json_t *req)
         return false;
     }
     /* Logpoint changes made while the OS was stopped come first. */
-    attach_pending_soon(0);
+    logpoints_catch_up();
     return true;
 }
 
@@ -565,272 +501,4 @@ void tracecmd_request(json_t *req, const char *command, json_t *args)
     if (!json_object_get(body, "ids"))
         json_object_set_new(body, "ids", json_array());
     dap_respond(req, body);
-}
-
-/* ---- logpoints compiled to eBPF ---- */
-
-bool logpoint_compile(struct bp *b, const char **why)
-{
-    static char reason[400];
-    for (int k = 0; k < b->nlocs && k < 8; k++) {
-        struct logprog *lp = calloc(1, sizeof *lp);
-        struct logprog_site site = {
-            .di = b->locs[k].program[0] ? user_debuginfo(b->locs[k].program) : S.kernel_di,
-            .pc = b->locs[k].addr,
-            .user = b->locs[k].program[0] != 0,
-        };
-        if (logprog_compile(lp, b->log_message, b->condition, b->hit_condition, &site, reason,
-                            sizeof reason) < 0) {
-            free(lp);
-            logpoint_forget(b);
-            *why = reason;
-            return false;
-        }
-        b->lprogs[k] = lp;
-    }
-    return true;
-}
-
-void logpoint_forget(struct bp *b)
-{
-    for (int k = 0; k < 8; k++) {
-        if (b->lprogs[k]) {
-            logprog_free(b->lprogs[k]);
-            free(b->lprogs[k]);
-            b->lprogs[k] = 0;
-        }
-    }
-}
-
-static bool logpoints_pending;
-/* A logpoint whose attach went unanswered this many times in a row prints
- * through GDB instead (the side-stub is wedged, not just slow). */
-#define ATTACH_TIMEOUTS_MAX 3
-static int connect_tries; /* connections tried for pending logpoints since the last run */
-
-bool logpoints_wanted(void)
-{
-    for (int i = 0; i < S.nbps; i++)
-        if (S.bps[i].ebpf)
-            return true;
-    return false;
-}
-
-void logpoint_attach(struct bp *b)
-{
-    if (S.state != TARGET_RUNNING || !side) {
-        logpoints_pending = true;      /* the next run (logpoints_resumed) attaches it */
-        if (S.state == TARGET_RUNNING) /* no connection yet: from the loop */
-            logpoints_resumed();
-        return;
-    }
-    char err[1024], why[1100] = "";
-    bool any = false;
-    for (int k = 0; k < b->nlocs && k < 8; k++) {
-        if (b->probe_ids[k] >= 0 || !b->lprogs[k])
-            continue;
-        uint8_t *elf = 0;
-        size_t len;
-        const struct bp_loc *l = &b->locs[k];
-        if (bpfgen_object(&b->lprogs[k]->gen, &elf, &len, err, sizeof err) < 0 ||
-            tprobe_attach_object(side, l->program[0] ? SS_UPROBE : SS_KPROBE, l->program, l->addr,
-                                 elf, len, LOGPROG_NAME, 0, &b->probe_ids[k], err,
-                                 sizeof err) < 0) {
-            b->probe_ids[k] = -1;
-            bool slow = strstr(err, "no reply") || strstr(err, "still owes");
-            if (side_interrupted(side) || S.state != TARGET_RUNNING ||
-                (slow && ++b->attach_timeouts < ATTACH_TIMEOUTS_MAX)) {
-                /* The OS stopped meanwhile, or a busy machine answered
-                 * late (what was sent is undone): not a refusal, try again
-                 * soon or when the OS runs again. */
-                free(elf);
-                logpoints_pending = true;
-                if (S.state == TARGET_RUNNING)
-                    loop_timer(500, attach_pending_soon, 0);
-                break;
-            }
-            snprintf(why, sizeof why, "the OS refused its eBPF probe: %s", err);
-        } else {
-            any = true;
-            b->attach_timeouts = 0;
-        }
-        if (elf)
-            free(elf);
-        if (why[0])
-            break;
-    }
-    if (any)
-        changed();
-    if (why[0])
-        breakpoint_fall_back_to_gdb(b->id, why);
-}
-
-static void detach_doomed(void)
-{
-    char err[256], reply[64], packet[64];
-    for (int i = 0; i < ndoomed && side; i++) {
-        snprintf(packet, sizeof packet, "%s%x", SS_PKT_DETACH, doomed[i]);
-        if (side_request(side, packet, reply, sizeof reply, 3000, err, sizeof err) < 0)
-            dap_output("stderr", "osdbg: detaching logpoint probe %d: %s\n", doomed[i], err);
-    }
-    if (ndoomed)
-        changed();
-    ndoomed = 0;
-}
-
-void logpoint_detach(struct bp *b)
-{
-    for (int k = 0; k < 8; k++) {
-        if (b->probe_ids[k] >= 0 && side && ndoomed < (int)(sizeof doomed / sizeof doomed[0]))
-            doomed[ndoomed++] = b->probe_ids[k];
-        b->probe_ids[k] = -1;
-    }
-    logpoint_forget(b);
-    if (S.state == TARGET_RUNNING)
-        detach_doomed();
-}
-
-static void attach_pending(void)
-{
-    logpoints_pending = false; /* an attach the OS interrupts sets it again */
-    for (int i = 0; i < S.nbps; i++)
-        if (S.bps[i].ebpf)
-            logpoint_attach(&S.bps[i]);
-}
-
-static void attach_pending_soon(void *data)
-{
-    (void)data;
-    char err[512];
-    if (S.state != TARGET_RUNNING)
-        return;
-    if (!side && logpoints_pending && !connect_side(err, sizeof err)) {
-        /* A session with no logpoint at its start has no connection yet.
-         * The side-stub answers once the kernel has set it up: try again. */
-        if (qemu_running() && ++connect_tries <= 100)
-            loop_timer(100, attach_pending_soon, 0);
-        else if (connect_tries == 101)
-            dap_output("stderr", "osdbg: eBPF logpoints cannot attach: %s\n", err);
-        return;
-    }
-    connect_tries = 0;
-    if (side) {
-        detach_doomed();
-        if (logpoints_pending)
-            attach_pending();
-    }
-}
-
-void logpoints_resumed(void)
-{
-    /* From the event loop, once the OS runs again (the side-stub answers
-     * only then); before the first run logpoints_start does it. */
-    if (logpoints_pending || ndoomed) {
-        connect_tries = 0;
-        loop_timer(1, attach_pending_soon, 0);
-    }
-}
-
-static int start_tries;
-
-static void try_start(void *data)
-{
-    (void)data;
-    char err[256], reply[64];
-    if (!side) {
-        if (!qemu_running() || ++start_tries > 100) {
-            dap_output("stderr", "osdbg: the side-stub did not answer; eBPF logpoints are off\n");
-            return;
-        }
-        side = side_connect_checked(qemu_side_socket(), on_event, 0, os_stopped, 0, 200, err,
-                                    sizeof err);
-        if (!side) {
-            loop_timer(50, try_start, 0);
-            return;
-        }
-        watch_side();
-    }
-    attach_pending();
-    side_request(side, SS_PKT_GO, reply, sizeof reply, 3000, err, sizeof err);
-}
-
-void logpoints_start(void)
-{
-    start_tries = 0;
-    try_start(0);
-}
-
-/* A logpoint's hit: its record becomes the message, with the source line. */
-/* Lines of one logpoint that arrive together go out as one output event
- * (the text has several lines, the source line is theirs): a burst of hits
- * is a few messages to the editor, not thousands. */
-static struct {
-    int bp_id;
-    char *text;
-    size_t len, cap;
-    char *source;
-    int line;
-} pend = {.bp_id = -1};
-
-static long flush_timer;
-
-static void flush_logpoint_lines(void)
-{
-    if (pend.bp_id < 0 || !pend.len)
-        return;
-    json_t *body =
-        json_pack("{s:s, s:s%, s:{s:s}, s:i}", "category", "console", "output", pend.text, pend.len,
-                  "source", "path", pend.source, "line", dap_line_out(pend.line));
-    dap_event("output", body);
-    pend.len = 0;
-    pend.bp_id = -1;
-    free(pend.source);
-    pend.source = 0;
-}
-
-static void flush_soon(void *data)
-{
-    (void)data;
-    flush_timer = 0;
-    flush_logpoint_lines();
-}
-
-static bool logpoint_event(const struct ss_event *ev)
-{
-    for (int i = 0; i < S.nbps; i++) {
-        struct bp *b = &S.bps[i];
-        if (!b->ebpf)
-            continue;
-        for (int k = 0; k < 8; k++) {
-            if (b->probe_ids[k] != (int)ev->probe || !b->lprogs[k])
-                continue;
-            if (ev->type != SS_EVT_DATA)
-                return true;
-            char *text =
-                logprog_format(b->lprogs[k], ev->data, ev->len, ev->pid, ev->comm, seconds_of(ev));
-            if (pend.bp_id != b->id || pend.len > 60000)
-                flush_logpoint_lines();
-            if (pend.bp_id < 0) {
-                /* Events also arrive while a request waits for its reply
-                 * (the eBPF view's vTList): nothing else may come after
-                 * them for a long time, so the loop's next turn flushes. */
-                if (!flush_timer)
-                    flush_timer = loop_timer(0, flush_soon, 0);
-                pend.bp_id = b->id;
-                pend.source = strdup(b->source ? b->source : "");
-                pend.line = b->line;
-            }
-            size_t n = strlen(text);
-            if (pend.len + n + 2 > pend.cap) {
-                pend.cap = (pend.len + n + 2) * 2;
-                pend.text = realloc(pend.text, pend.cap);
-            }
-            memcpy(pend.text + pend.len, text, n);
-            pend.len += n;
-            pend.text[pend.len++] = '\n';
-            free(text);
-            return true;
-        }
-    }
-    return false;
 }

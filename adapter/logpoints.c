@@ -1,0 +1,339 @@
+/*
+ * logpoints.c - eBPF logpoints: a breakpoint's message, condition and hit
+ * condition compiled to one eBPF program per location (logprog.c), uploaded
+ * and attached through the side channel (sidechan.c) while the OS runs, and
+ * each hit turned into the message's line, with the breakpoint's source, in
+ * the Debug Console.  A logpoint whose program cannot be made or attached
+ * falls back to a GDB stop-print-resume (breakpoints.c).  Set while the OS
+ * is stopped, it attaches when the OS runs again (session_on_resume).
+ */
+#include "logpoints.h"
+#include "bpfgen.h"
+#include "dap.h"
+#include "logprog.h"
+#include "loop.h"
+#include "qemu.h"
+#include "session.h"
+#include "sidechan.h"
+#include "tprobe.h"
+
+#include <osdbg/sidestub_proto.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Probes of removed logpoints, detached when the OS runs (the side-stub
+ * answers only then). */
+static int doomed[64];
+static int ndoomed;
+
+static void changed(void)
+{
+    dap_event("osdbg/traceChanged", json_object());
+}
+
+static bool logpoint_event(const struct ss_event *ev);
+static void attach_pending_soon(void *data);
+
+/* An eBPF logpoint's event: its line, with the breakpoint's source. */
+static void on_logpoint_event(const struct ss_event *ev, void *arg)
+{
+    (void)arg;
+    logpoint_event(ev);
+}
+
+static void on_closed(void)
+{
+    logpoints_flush_lines();
+    ndoomed = 0;
+}
+
+static void flush_lines(uint64_t lost)
+{
+    (void)lost;
+    logpoints_flush_lines();
+}
+
+static const struct sidechan_listener listener = {flush_lines, logpoints_flush_lines, on_closed};
+
+void logpoints_init(void)
+{
+    sidechan_listen(&listener);
+    /* Set while the OS was stopped: attach when it runs. */
+    session_on_resume(logpoints_resumed);
+}
+
+void logpoints_catch_up(void)
+{
+    attach_pending_soon(0);
+}
+
+bool logpoint_compile(struct bp *b, const char **why)
+{
+    static char reason[400];
+    for (int k = 0; k < b->nlocs && k < 8; k++) {
+        struct logprog *lp = calloc(1, sizeof *lp);
+        struct logprog_site site = {
+            .di = b->locs[k].program[0] ? user_debuginfo(b->locs[k].program) : S.kernel_di,
+            .pc = b->locs[k].addr,
+            .user = b->locs[k].program[0] != 0,
+        };
+        if (logprog_compile(lp, b->log_message, b->condition, b->hit_condition, &site, reason,
+                            sizeof reason) < 0) {
+            free(lp);
+            logpoint_forget(b);
+            *why = reason;
+            return false;
+        }
+        b->lprogs[k] = lp;
+    }
+    return true;
+}
+
+void logpoint_forget(struct bp *b)
+{
+    for (int k = 0; k < 8; k++) {
+        if (b->lprogs[k]) {
+            logprog_free(b->lprogs[k]);
+            free(b->lprogs[k]);
+            b->lprogs[k] = 0;
+        }
+    }
+}
+
+static bool logpoints_pending;
+/* A logpoint whose attach went unanswered this many times in a row prints
+ * through GDB instead (the side-stub is wedged, not just slow). */
+#define ATTACH_TIMEOUTS_MAX 3
+static int connect_tries; /* connections tried for pending logpoints since the last run */
+
+bool logpoints_wanted(void)
+{
+    for (int i = 0; i < S.nbps; i++)
+        if (S.bps[i].ebpf)
+            return true;
+    return false;
+}
+
+void logpoint_attach(struct bp *b)
+{
+    if (S.state != TARGET_RUNNING || !sidechan_current()) {
+        logpoints_pending = true;      /* the next run (logpoints_resumed) attaches it */
+        if (S.state == TARGET_RUNNING) /* no connection yet: from the loop */
+            logpoints_resumed();
+        return;
+    }
+    char err[1024], why[1100] = "";
+    bool any = false;
+    for (int k = 0; k < b->nlocs && k < 8; k++) {
+        if (b->probe_ids[k] >= 0 || !b->lprogs[k])
+            continue;
+        uint8_t *elf = 0;
+        size_t len;
+        const struct bp_loc *l = &b->locs[k];
+        if (bpfgen_object(&b->lprogs[k]->gen, &elf, &len, err, sizeof err) < 0 ||
+            tprobe_attach_object(sidechan_current(), l->program[0] ? SS_UPROBE : SS_KPROBE,
+                                 l->program, l->addr, elf, len, LOGPROG_NAME, 0, &b->probe_ids[k],
+                                 err, sizeof err) < 0) {
+            b->probe_ids[k] = -1;
+            bool slow = strstr(err, "no reply") || strstr(err, "still owes");
+            if (side_interrupted(sidechan_current()) || S.state != TARGET_RUNNING ||
+                (slow && ++b->attach_timeouts < ATTACH_TIMEOUTS_MAX)) {
+                /* The OS stopped meanwhile, or a busy machine answered
+                 * late (what was sent is undone): not a refusal, try again
+                 * soon or when the OS runs again. */
+                free(elf);
+                logpoints_pending = true;
+                if (S.state == TARGET_RUNNING)
+                    loop_timer(500, attach_pending_soon, 0);
+                break;
+            }
+            snprintf(why, sizeof why, "the OS refused its eBPF probe: %s", err);
+        } else {
+            any = true;
+            b->attach_timeouts = 0;
+            sidechan_subscribe((uint32_t)b->probe_ids[k], on_logpoint_event, 0);
+        }
+        if (elf)
+            free(elf);
+        if (why[0])
+            break;
+    }
+    if (any)
+        changed();
+    if (why[0])
+        breakpoint_fall_back_to_gdb(b->id, why);
+}
+
+static void detach_doomed(void)
+{
+    char err[256], reply[64], packet[64];
+    for (int i = 0; i < ndoomed && sidechan_current(); i++) {
+        snprintf(packet, sizeof packet, "%s%x", SS_PKT_DETACH, doomed[i]);
+        if (side_request(sidechan_current(), packet, reply, sizeof reply, 3000, err, sizeof err) <
+            0)
+            dap_output("stderr", "osdbg: detaching logpoint probe %d: %s\n", doomed[i], err);
+    }
+    if (ndoomed)
+        changed();
+    ndoomed = 0;
+}
+
+void logpoint_detach(struct bp *b)
+{
+    for (int k = 0; k < 8; k++) {
+        if (b->probe_ids[k] >= 0)
+            sidechan_unsubscribe((uint32_t)b->probe_ids[k]);
+        if (b->probe_ids[k] >= 0 && sidechan_current() &&
+            ndoomed < (int)(sizeof doomed / sizeof doomed[0]))
+            doomed[ndoomed++] = b->probe_ids[k];
+        b->probe_ids[k] = -1;
+    }
+    logpoint_forget(b);
+    if (S.state == TARGET_RUNNING)
+        detach_doomed();
+}
+
+static void attach_pending(void)
+{
+    logpoints_pending = false; /* an attach the OS interrupts sets it again */
+    for (int i = 0; i < S.nbps; i++)
+        if (S.bps[i].ebpf)
+            logpoint_attach(&S.bps[i]);
+}
+
+static void attach_pending_soon(void *data)
+{
+    (void)data;
+    char err[512];
+    if (S.state != TARGET_RUNNING)
+        return;
+    if (!sidechan_current() && logpoints_pending && !sidechan_get(err, sizeof err)) {
+        /* A session with no logpoint at its start has no connection yet.
+         * The side-stub answers once the kernel has set it up: try again. */
+        if (qemu_running() && ++connect_tries <= 100)
+            loop_timer(100, attach_pending_soon, 0);
+        else if (connect_tries == 101)
+            dap_output("stderr", "osdbg: eBPF logpoints cannot attach: %s\n", err);
+        return;
+    }
+    connect_tries = 0;
+    if (sidechan_current()) {
+        detach_doomed();
+        if (logpoints_pending)
+            attach_pending();
+    }
+}
+
+void logpoints_resumed(void)
+{
+    /* From the event loop, once the OS runs again (the side-stub answers
+     * only then); before the first run logpoints_start does it. */
+    if (logpoints_pending || ndoomed) {
+        connect_tries = 0;
+        loop_timer(1, attach_pending_soon, 0);
+    }
+}
+
+static int start_tries;
+
+static void try_start(void *data)
+{
+    (void)data;
+    char err[256], reply[64];
+    if (!sidechan_current()) {
+        if (!qemu_running() || ++start_tries > 100) {
+            dap_output("stderr", "osdbg: the side-stub did not answer; eBPF logpoints are off\n");
+            return;
+        }
+        if (!sidechan_connect(200, err, sizeof err)) {
+            loop_timer(50, try_start, 0);
+            return;
+        }
+    }
+    attach_pending();
+    side_request(sidechan_current(), SS_PKT_GO, reply, sizeof reply, 3000, err, sizeof err);
+}
+
+void logpoints_start(void)
+{
+    start_tries = 0;
+    try_start(0);
+}
+
+/* A logpoint's hit: its record becomes the message, with the source line. */
+/* Lines of one logpoint that arrive together go out as one output event
+ * (the text has several lines, the source line is theirs): a burst of hits
+ * is a few messages to the editor, not thousands. */
+static struct {
+    int bp_id;
+    char *text;
+    size_t len, cap;
+    char *source;
+    int line;
+} pend = {.bp_id = -1};
+
+static long flush_timer;
+
+void logpoints_flush_lines(void)
+{
+    if (pend.bp_id < 0 || !pend.len)
+        return;
+    json_t *body =
+        json_pack("{s:s, s:s%, s:{s:s}, s:i}", "category", "console", "output", pend.text, pend.len,
+                  "source", "path", pend.source, "line", dap_line_out(pend.line));
+    dap_event("output", body);
+    pend.len = 0;
+    pend.bp_id = -1;
+    free(pend.source);
+    pend.source = 0;
+}
+
+static void flush_soon(void *data)
+{
+    (void)data;
+    flush_timer = 0;
+    logpoints_flush_lines();
+}
+
+static bool logpoint_event(const struct ss_event *ev)
+{
+    for (int i = 0; i < S.nbps; i++) {
+        struct bp *b = &S.bps[i];
+        if (!b->ebpf)
+            continue;
+        for (int k = 0; k < 8; k++) {
+            if (b->probe_ids[k] != (int)ev->probe || !b->lprogs[k])
+                continue;
+            if (ev->type != SS_EVT_DATA)
+                return true;
+            char *text = logprog_format(b->lprogs[k], ev->data, ev->len, ev->pid, ev->comm,
+                                        sidechan_seconds(ev));
+            if (pend.bp_id != b->id || pend.len > 60000)
+                logpoints_flush_lines();
+            if (pend.bp_id < 0) {
+                /* Events also arrive while a request waits for its reply
+                 * (the eBPF view's vTList): nothing else may come after
+                 * them for a long time, so the loop's next turn flushes. */
+                if (!flush_timer)
+                    flush_timer = loop_timer(0, flush_soon, 0);
+                pend.bp_id = b->id;
+                pend.source = strdup(b->source ? b->source : "");
+                pend.line = b->line;
+            }
+            size_t n = strlen(text);
+            if (pend.len + n + 2 > pend.cap) {
+                pend.cap = (pend.len + n + 2) * 2;
+                pend.text = realloc(pend.text, pend.cap);
+            }
+            memcpy(pend.text + pend.len, text, n);
+            pend.len += n;
+            pend.text[pend.len++] = '\n';
+            free(text);
+            return true;
+        }
+    }
+    return false;
+}
