@@ -169,11 +169,11 @@ void logpoint_attach(struct bp *b)
 
 static void detach_doomed(void)
 {
-    char err[256], reply[64], packet[64];
+    char err[256], reply[64];
     for (int i = 0; i < ndoomed && sidechan_current(); i++) {
-        snprintf(packet, sizeof packet, "%s%x", SS_PKT_DETACH, doomed[i]);
-        if (side_request(sidechan_current(), packet, reply, sizeof reply, 3000, err, sizeof err) <
-            0)
+        struct ss_request detach = {.cmd = SS_CMD_DETACH, .id = (uint32_t)doomed[i]};
+        if (side_request_cmd(sidechan_current(), &detach, reply, sizeof reply, 3000, err,
+                             sizeof err) < 0)
             dap_output("stderr", "osdbg: detaching logpoint probe %d: %s\n", doomed[i], err);
     }
     if (ndoomed)

@@ -59,25 +59,24 @@ static bool starts(const void *p, size_t n, const char *prefix)
     return n >= k && memcmp(p, prefix, k) == 0;
 }
 
-static void later(struct side_client *c, const char *fmt, unsigned id)
-{
-    if (c->nlater < sizeof c->later / sizeof c->later[0])
-        snprintf(c->later[c->nlater++], sizeof c->later[0], fmt, id);
-}
-
 static void late_reply(struct side_client *c, const char *reply, size_t len)
 {
     int kind = c->late_kind[0];
     c->late--;
     memmove(&c->late_kind[0], &c->late_kind[1], sizeof c->late_kind - 1);
     c->late_kind[sizeof c->late_kind - 1] = UNDO_NONE;
-    char text[32];
-    snprintf(text, sizeof text, "%.*s", (int)(len < sizeof text - 1 ? len : sizeof text - 1),
-             reply);
-    unsigned id;
-    if (kind == UNDO_NONE || sscanf(text, SS_REPLY_OK "%x", &id) != 1)
+    struct ss_reply r;
+    ss_parse_reply(reply, len, &r);
+    if (kind == UNDO_NONE || r.kind != SS_REPLY_IS_OK || !r.has_id)
         return;
-    later(c, kind == UNDO_FREE_OBJECT ? SS_PKT_OBJ_FREE "%x" : SS_PKT_DETACH "%x", id);
+    struct ss_request undo = {
+        .cmd = kind == UNDO_FREE_OBJECT ? SS_CMD_OBJ_FREE : SS_CMD_DETACH, .obj = r.id, .id = r.id};
+    char payload[sizeof c->later[0]];
+    size_t n = ss_build_request(&undo, payload, sizeof payload - 1);
+    if (n && c->nlater < sizeof c->later / sizeof c->later[0]) {
+        memcpy(c->later[c->nlater], payload, n);
+        c->later[c->nlater++][n] = 0;
+    }
 }
 
 /* A request is given up: remember what its late reply will mean. */
@@ -248,6 +247,38 @@ static long request(struct side_client *c, const void *payload, size_t len, char
     return (long)c->reply_len;
 }
 
+long side_request_cmd(struct side_client *c, const struct ss_request *req, char *reply, size_t cap,
+                      long ms, char *err, size_t errlen)
+{
+    char payload[SS_PACKET_SIZE];
+    size_t n = ss_build_request(req, payload, sizeof payload);
+    if (!n) {
+        snprintf(err, errlen, "request %d is not valid or too long for a packet", req->cmd);
+        return -1;
+    }
+    return side_request_bin(c, payload, n, reply, cap, ms, err, errlen);
+}
+
+void side_request_later_cmd(struct side_client *c, const struct ss_request *req)
+{
+    char payload[sizeof c->later[0]];
+    size_t n = ss_build_request(req, payload, sizeof payload - 1);
+    if (n) {
+        payload[n] = 0;
+        side_request_later(c, payload);
+    }
+}
+
+bool side_reply_id(const char *reply, uint32_t *id)
+{
+    struct ss_reply r;
+    ss_parse_reply(reply, strlen(reply), &r);
+    if (r.kind != SS_REPLY_IS_OK || !r.has_id)
+        return false;
+    *id = r.id;
+    return true;
+}
+
 void side_request_later(struct side_client *c, const char *payload)
 {
     if (c->nlater < sizeof c->later / sizeof c->later[0])
@@ -345,28 +376,30 @@ int side_fd_of(const struct side_client *c)
 int side_upload(struct side_client *c, const void *obj, size_t len, uint32_t *id, char *err,
                 size_t errlen)
 {
-    char req[64], reply[64];
-    snprintf(req, sizeof req, "%s%zx", SS_PKT_OBJ_NEW, len);
-    if (side_request(c, req, reply, sizeof reply, 3000, err, errlen) < 0)
+    char reply[64];
+    if (len > UINT32_MAX) {
+        snprintf(err, errlen, "an object of %zu bytes is too large", len);
         return -1;
-    if (strncmp(reply, SS_REPLY_OK, 2) != 0 || !reply[2]) {
+    }
+    if (side_request_cmd(c, &(struct ss_request){.cmd = SS_CMD_OBJ_NEW, .size = (uint32_t)len},
+                         reply, sizeof reply, 3000, err, errlen) < 0)
+        return -1;
+    if (!side_reply_id(reply, id)) {
         snprintf(err, errlen, "the kernel has no room for a %zu-byte object (%s)", len, reply);
         return -1;
     }
-    *id = (uint32_t)strtoul(reply + 2, 0, 16);
     enum { CHUNK = 1800 };
-    static uint8_t packet[64 + CHUNK];
     for (size_t off = 0; off < len; off += CHUNK) {
-        size_t n = len - off < CHUNK ? len - off : CHUNK;
-        int h = snprintf((char *)packet, 64, "%s%x,%zx:", SS_PKT_OBJ_DATA, *id, off);
-        memcpy(packet + h, (const uint8_t *)obj + off, n);
-        bool sent =
-            side_request_bin(c, packet, (size_t)h + n, reply, sizeof reply, 3000, err, errlen) >= 0;
+        struct ss_request chunk = {.cmd = SS_CMD_OBJ_DATA,
+                                   .obj = *id,
+                                   .off = (uint32_t)off,
+                                   .data = (const uint8_t *)obj + off,
+                                   .len = len - off < CHUNK ? len - off : CHUNK};
+        bool sent = side_request_cmd(c, &chunk, reply, sizeof reply, 3000, err, errlen) >= 0;
         if (sent && strcmp(reply, SS_REPLY_OK) != 0)
             snprintf(err, errlen, "upload of the object refused (%s)", reply);
         if (!sent || strcmp(reply, SS_REPLY_OK) != 0) {
-            snprintf(req, sizeof req, "%s%x", SS_PKT_OBJ_FREE, *id);
-            side_request_later(c, req);
+            side_request_later_cmd(c, &(struct ss_request){.cmd = SS_CMD_OBJ_FREE, .obj = *id});
             return -1;
         }
     }

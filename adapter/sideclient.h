@@ -39,6 +39,14 @@ long side_request(struct side_client *c, const char *payload, char *reply, size_
 /* The same with a binary payload of len bytes. */
 long side_request_bin(struct side_client *c, const void *payload, size_t len, char *reply,
                       size_t cap, long ms, char *err, size_t errlen);
+/* A request of the protocol, written by the side-stub library
+ * (ss_build_request: the one place the wire format is spelled). */
+long side_request_cmd(struct side_client *c, const struct ss_request *req, char *reply, size_t cap,
+                      long ms, char *err, size_t errlen);
+/* The same for side_request_later. */
+void side_request_later_cmd(struct side_client *c, const struct ss_request *req);
+/* An OK<id> reply's id (ss_parse_reply): true and *id. */
+bool side_reply_id(const char *reply, uint32_t *id);
 /* A request whose reply nobody needs (freeing an object, detaching a
  * probe): sent now if the channel is free, else as soon as the replies
  * still owed have come. */

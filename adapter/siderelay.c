@@ -51,19 +51,19 @@ static void send_bytes(struct client *c, const void *data, size_t len)
 
 static void drop_client(struct client *c)
 {
-    char err[256], packet[64], reply[64];
+    char err[256], reply[64];
     struct side_client *side = sidechan_get(err, sizeof err);
     for (int i = 0; i < c->nowned; i++)
         sidechan_unsubscribe(c->owned[i]);
     for (int i = 0; i < c->nowned && side; i++) {
-        snprintf(packet, sizeof packet, "%s%x", SS_PKT_DETACH, c->owned[i]);
-        if (side_request(side, packet, reply, sizeof reply, 3000, err, sizeof err) < 0)
+        struct ss_request detach = {.cmd = SS_CMD_DETACH, .id = c->owned[i]};
+        if (side_request_cmd(side, &detach, reply, sizeof reply, 3000, err, sizeof err) < 0)
             dap_log("relay: detaching probe %u: %s", c->owned[i], err);
     }
     /* and its objects, attached or not: none stays in the kernel's memory */
     for (int i = 0; i < c->nobjs && side; i++) {
-        snprintf(packet, sizeof packet, "%s%x", SS_PKT_OBJ_FREE, c->objs[i]);
-        if (side_request(side, packet, reply, sizeof reply, 3000, err, sizeof err) < 0)
+        struct ss_request free_obj = {.cmd = SS_CMD_OBJ_FREE, .obj = c->objs[i]};
+        if (side_request_cmd(side, &free_obj, reply, sizeof reply, 3000, err, sizeof err) < 0)
             dap_log("relay: freeing object %u: %s", c->objs[i], err);
     }
     c->nowned = c->nobjs = 0;
@@ -71,12 +71,6 @@ static void drop_client(struct client *c)
     loop_drop_queue(c->fd);
     close(c->fd);
     c->fd = -1;
-}
-
-static bool starts(const uint8_t *p, size_t n, const char *prefix)
-{
-    size_t k = strlen(prefix);
-    return n >= k && memcmp(p, prefix, k) == 0;
 }
 
 static bool in(const uint32_t *ids, int n, uint32_t id)
@@ -95,37 +89,26 @@ static void forget(uint32_t *ids, int *n, uint32_t id)
 }
 
 /* The hex id right after `prefix` in a packet. */
-static bool id_after(const uint8_t *p, size_t n, const char *prefix, uint32_t *id)
+/* May this client send this request?  A terminal acts on its own probes
+ * and objects only.  The request is read by the library's parser, as the
+ * kernel reads it; one that does not parse goes on, for the kernel to
+ * answer with its error. */
+static bool allowed(const struct client *c, const struct ss_request *r, bool parsed)
 {
-    size_t k = strlen(prefix);
-    char text[12];
-    size_t m = 0;
-    while (k + m < n && m < sizeof text - 1 && p[k + m] != ',' && p[k + m] != ':')
-        text[m] = (char)p[k + m], m++;
-    text[m] = 0;
-    char *end;
-    unsigned long v = strtoul(text, &end, 16);
-    *id = (uint32_t)v;
-    return m > 0 && !*end;
-}
-
-/* May this client send this packet?  A terminal acts on its own probes and
- * objects only: the session's logpoints and other terminals' probes are
- * not its to detach, nor their objects to write, attach or free. */
-static bool allowed(const struct client *c, const uint8_t *p, size_t n)
-{
-    uint32_t id;
-    if (starts(p, n, SS_PKT_DETACH))
-        return id_after(p, n, SS_PKT_DETACH, &id) && in(c->owned, c->nowned, id);
-    if (starts(p, n, SS_PKT_OBJ_DATA))
-        return id_after(p, n, SS_PKT_OBJ_DATA, &id) && in(c->objs, c->nobjs, id);
-    if (starts(p, n, SS_PKT_OBJ_FREE))
-        return id_after(p, n, SS_PKT_OBJ_FREE, &id) && in(c->objs, c->nobjs, id);
-    if (starts(p, n, SS_PKT_ATTACH))
-        return id_after(p, n, SS_PKT_ATTACH, &id) && in(c->objs, c->nobjs, id);
-    if (starts(p, n, SS_PKT_OBJ_NEW))
+    if (!parsed)
+        return true;
+    switch (r->cmd) {
+    case SS_CMD_DETACH:
+        return in(c->owned, c->nowned, r->id);
+    case SS_CMD_OBJ_DATA:
+    case SS_CMD_OBJ_FREE:
+    case SS_CMD_ATTACH:
+        return in(c->objs, c->nobjs, r->obj);
+    case SS_CMD_OBJ_NEW:
         return c->nobjs < MAX_OWNED;
-    return true;
+    default:
+        return true;
+    }
 }
 
 /* The kernel's counters stop where its ring ends: a relay client also
@@ -147,7 +130,9 @@ static void forward(struct client *c, const uint8_t *payload, size_t len)
 {
     static char reply[SS_PACKET_SIZE + 1];
     char err[256];
-    if (!allowed(c, payload, len)) {
+    struct ss_request r;
+    bool parsed = ss_parse_request(payload, len, 0, 0, &r) == 0;
+    if (!allowed(c, &r, parsed)) {
         long n = snprintf(reply, sizeof reply, "E%02x", SS_ERR_NOENT);
         c->last_len = ss_frame('$', reply, (size_t)n, c->last, sizeof c->last);
         send_bytes(c, c->last, c->last_len);
@@ -160,29 +145,40 @@ static void forward(struct client *c, const uint8_t *payload, size_t len)
         dap_log("relay: %s", err);
         n = snprintf(reply, sizeof reply, "E%02x", SS_ERR_BUSY);
     }
-    /* Which probes are the client's: it gets their events, and they go
-     * with it. */
-    unsigned id;
-    bool attach = starts(payload, len, SS_PKT_TRACE_K) || starts(payload, len, SS_PKT_TRACE_U) ||
-                  starts(payload, len, SS_PKT_ATTACH);
-    if (attach && sscanf(reply, "OK%x", &id) == 1 && c->nowned < MAX_OWNED) {
-        c->owned[c->nowned++] = id;
-        sidechan_subscribe(id, client_event, c);
+    /* Which probes and objects are the client's: it gets their events, and
+     * they go with it. */
+    uint32_t id;
+    bool ok = !strcmp(reply, SS_REPLY_OK);
+    switch (parsed ? r.cmd : SS_CMD_UNKNOWN) {
+    case SS_CMD_TRACE_K:
+    case SS_CMD_TRACE_U:
+    case SS_CMD_ATTACH:
+        if (side_reply_id(reply, &id) && c->nowned < MAX_OWNED) {
+            c->owned[c->nowned++] = id;
+            sidechan_subscribe(id, client_event, c);
+        }
+        break;
+    case SS_CMD_DETACH:
+        if (ok) {
+            forget(c->owned, &c->nowned, r.id);
+            sidechan_unsubscribe(r.id);
+        }
+        break;
+    case SS_CMD_OBJ_NEW:
+        if (side_reply_id(reply, &id) && c->nobjs < MAX_OWNED)
+            c->objs[c->nobjs++] = id;
+        break;
+    case SS_CMD_OBJ_FREE:
+        if (ok)
+            forget(c->objs, &c->nobjs, r.obj);
+        break;
+    case SS_CMD_STAT:
+        if (side && reply[0] != SS_REPLY_ERR)
+            n = add_host_counts(side, reply, (size_t)n, sizeof reply);
+        break;
+    default:
+        break;
     }
-    uint32_t which;
-    if (starts(payload, len, SS_PKT_DETACH) && !strcmp(reply, "OK") &&
-        id_after(payload, len, SS_PKT_DETACH, &which)) {
-        forget(c->owned, &c->nowned, which);
-        sidechan_unsubscribe(which);
-    }
-    if (starts(payload, len, SS_PKT_OBJ_NEW) && sscanf(reply, "OK%x", &id) == 1 &&
-        c->nobjs < MAX_OWNED)
-        c->objs[c->nobjs++] = id;
-    if (starts(payload, len, SS_PKT_OBJ_FREE) && !strcmp(reply, "OK") &&
-        id_after(payload, len, SS_PKT_OBJ_FREE, &which))
-        forget(c->objs, &c->nobjs, which);
-    if (side && starts(payload, len, SS_PKT_STAT) && len == strlen(SS_PKT_STAT) && reply[0] != 'E')
-        n = add_host_counts(side, reply, (size_t)n, sizeof reply);
     c->last_len = ss_frame('$', reply, (size_t)n, c->last, sizeof c->last);
     send_bytes(c, c->last, c->last_len);
 }

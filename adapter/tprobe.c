@@ -192,28 +192,29 @@ int tprobe_attach_object(struct side_client *c, int kind, const char *user_progr
     uint32_t obj;
     if (side_upload(c, elf, len, &obj, err, errlen) < 0)
         return -1;
-    char req[400], reply[128];
-    if (is_user(kind))
-        snprintf(req, sizeof req, "%s%x,%s,%s,%s:%llx%s%s", SS_PKT_ATTACH, obj, kind_name(kind),
-                 prog, user_program, (unsigned long long)addr, entry ? "," : "",
-                 entry ? entry : "");
-    else
-        snprintf(req, sizeof req, "%s%x,%s,%s,%llx%s%s", SS_PKT_ATTACH, obj, kind_name(kind), prog,
-                 (unsigned long long)addr, entry ? "," : "", entry ? entry : "");
-    long r = side_request(c, req, reply, sizeof reply, REQ_MS, err, errlen);
+    char reply[128];
+    struct ss_request attach = {
+        .cmd = SS_CMD_ATTACH,
+        .obj = obj,
+        .kind = kind,
+        .prog = {prog, strlen(prog)},
+        .name = {user_program ? user_program : "", is_user(kind) ? strlen(user_program) : 0},
+        .addr = addr,
+        .entry = {entry ? entry : "", entry ? strlen(entry) : 0},
+    };
+    long r = side_request_cmd(c, &attach, reply, sizeof reply, REQ_MS, err, errlen);
     /* The kernel keeps what it loaded: the upload's memory is not needed
      * (freed as soon as the channel is free, also if the attach was given
      * up). */
-    char freq[64];
-    snprintf(freq, sizeof freq, "%s%x", SS_PKT_OBJ_FREE, obj);
-    side_request_later(c, freq);
+    side_request_later_cmd(c, &(struct ss_request){.cmd = SS_CMD_OBJ_FREE, .obj = obj});
     if (r < 0)
         return -1;
-    if (strncmp(reply, SS_REPLY_OK, 2) != 0 || !reply[2]) {
+    uint32_t probe;
+    if (!side_reply_id(reply, &probe)) {
         snprintf(err, errlen, "%s (%s)", tprobe_reply_reason(reply), reply);
         return -1;
     }
-    *id = (int)strtol(reply + 2, 0, 16);
+    *id = (int)probe;
     return 0;
 }
 
@@ -229,21 +230,22 @@ static int upload_and_attach(struct side_client *c, struct tprobe *t, const uint
 
 int tprobe_attach(struct side_client *c, struct tprobe *t, char *err, size_t errlen)
 {
-    char req[256], reply[128];
+    char reply[128];
     if (t->builtin == BUILTIN_REGISTERS && !is_return(t->kind)) {
         /* The kernel's own registers program: no upload. */
-        if (t->kind == SS_UPROBE)
-            snprintf(req, sizeof req, "%s%s:%llx", SS_PKT_TRACE_U, t->program,
-                     (unsigned long long)t->addr);
-        else
-            snprintf(req, sizeof req, "%s%llx", SS_PKT_TRACE_K, (unsigned long long)t->addr);
-        if (side_request(c, req, reply, sizeof reply, REQ_MS, err, errlen) < 0)
+        struct ss_request trace = {
+            .cmd = t->kind == SS_UPROBE ? SS_CMD_TRACE_U : SS_CMD_TRACE_K,
+            .name = {t->program, strlen(t->program)},
+            .addr = t->addr,
+        };
+        if (side_request_cmd(c, &trace, reply, sizeof reply, REQ_MS, err, errlen) < 0)
             return -1;
-        if (strncmp(reply, SS_REPLY_OK, 2) != 0 || !reply[2]) {
+        uint32_t probe;
+        if (!side_reply_id(reply, &probe)) {
             snprintf(err, errlen, "%s (%s)", tprobe_reply_reason(reply), reply);
             return -1;
         }
-        t->id = (int)strtol(reply + 2, 0, 16);
+        t->id = (int)probe;
         return 0;
     }
     if (t->builtin == BUILTIN_NONE) {
@@ -276,9 +278,9 @@ int tprobe_detach(struct side_client *c, struct tprobe *t, char *err, size_t err
 {
     if (t->id < 0)
         return 0;
-    char req[64], reply[64];
-    snprintf(req, sizeof req, "%s%x", SS_PKT_DETACH, t->id);
-    if (side_request(c, req, reply, sizeof reply, REQ_MS, err, errlen) < 0)
+    char reply[64];
+    if (side_request_cmd(c, &(struct ss_request){.cmd = SS_CMD_DETACH, .id = (uint32_t)t->id},
+                         reply, sizeof reply, REQ_MS, err, errlen) < 0)
         return -1;
     if (strcmp(reply, SS_REPLY_OK) != 0) {
         snprintf(err, errlen, "%s (%s)", tprobe_reply_reason(reply), reply);
@@ -406,14 +408,14 @@ static void map_items(const char *items, map_item_fn fn, void *arg, char *after,
 static int read_map(struct side_client *c, int id, const char *map, map_item_fn fn, void *arg,
                     char *err, size_t errlen)
 {
-    char req[256], after[600] = "";
+    char after[600] = "";
     static char reply[SS_PACKET_SIZE + 1];
     for (int pages = 0; pages < 10000; pages++) {
-        if (after[0])
-            snprintf(req, sizeof req, "%s%x,%s,%.200s", SS_PKT_MAP, id, map, after);
-        else
-            snprintf(req, sizeof req, "%s%x,%s", SS_PKT_MAP, id, map);
-        if (side_request(c, req, reply, sizeof reply, REQ_MS, err, errlen) < 0)
+        struct ss_request page = {.cmd = SS_CMD_MAP,
+                                  .id = (uint32_t)id,
+                                  .prog = {map, strlen(map)},
+                                  .key = {after, strnlen(after, 200)}};
+        if (side_request_cmd(c, &page, reply, sizeof reply, REQ_MS, err, errlen) < 0)
             return -1;
         if (reply[0] != SS_REPLY_MORE && reply[0] != SS_REPLY_LAST) {
             snprintf(err, errlen, "map %s: %s (%s)", map, tprobe_reply_reason(reply), reply);
@@ -495,10 +497,9 @@ char *tprobe_map_text(struct side_client *c, const struct tprobe *t, char *err, 
     }
     if (!map[0]) {
         /* The user's object: its first map (vTMap:<id> without a name). */
-        char req[64];
         static char reply[SS_PACKET_SIZE + 1];
-        snprintf(req, sizeof req, "%s%x", SS_PKT_MAP, t->id);
-        if (side_request(c, req, reply, sizeof reply, REQ_MS, err, errlen) < 0) {
+        if (side_request_cmd(c, &(struct ss_request){.cmd = SS_CMD_MAP, .id = (uint32_t)t->id},
+                             reply, sizeof reply, REQ_MS, err, errlen) < 0) {
             free(tx.out);
             return 0;
         }

@@ -176,32 +176,38 @@ struct list_item {
 static int list_probes(struct list_item *items, int max, char *err, size_t errlen)
 {
     int n = 0;
-    char req[64] = SS_PKT_LIST;
+    struct ss_request req = {.cmd = SS_CMD_LIST};
     static char reply[SS_PACKET_SIZE + 1];
     for (int pages = 0; pages < 100; pages++) {
-        if (side_request(sidechan_current(), req, reply, sizeof reply, 3000, err, errlen) < 0)
+        if (side_request_cmd(sidechan_current(), &req, reply, sizeof reply, 3000, err, errlen) < 0)
             return -1;
         if (reply[0] != SS_REPLY_MORE && reply[0] != SS_REPLY_LAST) {
             snprintf(err, errlen, "vTList: %.200s", reply);
             return -1;
         }
-        for (char *item = reply + 1; *item && n < max;) {
-            char *end = strchr(item, ';');
-            if (end)
-                *end = 0;
-            struct list_item *it = &items[n];
+        /* Items as the library reads them (ss_probe_info_parse). */
+        struct ss_str rest = {reply + 1, strlen(reply + 1)}, item;
+        while (n < max && ss_next_item(&rest, ';', &item)) {
+            struct ss_probe_info p;
+            if (ss_probe_info_parse(item.p, item.n, &p) != 0)
+                continue;
+            struct list_item *it = &items[n++];
             memset(it, 0, sizeof *it);
-            unsigned id;
-            if (sscanf(item, "%x,%15[^,],%llx,%63[^,],%127s", &id, it->kind, &it->hits, it->prog,
-                       it->target) == 5) {
-                it->id = (int)id;
-                n++;
-            }
-            item = end ? end + 1 : item + strlen(item);
+            it->id = (int)p.id;
+            it->hits = p.hits;
+            snprintf(it->kind, sizeof it->kind, "%s",
+                     ss_kind_name(p.kind) ? ss_kind_name(p.kind) : "?");
+            snprintf(it->prog, sizeof it->prog, "%.*s", (int)p.prog.n, p.prog.p);
+            if (p.name.n)
+                snprintf(it->target, sizeof it->target, "%.*s:%llx", (int)p.name.n, p.name.p,
+                         (unsigned long long)p.addr);
+            else
+                snprintf(it->target, sizeof it->target, "%llx", (unsigned long long)p.addr);
         }
         if (reply[0] == SS_REPLY_LAST || n == 0)
             break;
-        snprintf(req, sizeof req, "%s:%x", SS_PKT_LIST, (unsigned)items[n - 1].id);
+        req.has_after = true;
+        req.id = (uint32_t)items[n - 1].id;
     }
     return n;
 }
