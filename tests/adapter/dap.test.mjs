@@ -898,6 +898,14 @@ test('the OS stops while the adapter waits for the side-stub: the stop shows at 
   assert.ok(waited < 2500, `the stop was shown at once, not after a side-stub timeout (${waited} ms)`);
   await dc.setBreakpointsRequest({ source: { path: src('kernel/sidestub_server.c') }, breakpoints: [] });
   await dc.continueRequest({ threadId: 1 });
+  // The logpoint attaches once the OS runs (after the given-up attach's
+  // late reply is undone); hello is typed when it is there.
+  let listed = [];
+  for (const end = Date.now() + 15000; listed.length === 0 && Date.now() < end;) {
+    await new Promise((r) => setTimeout(r, 100));
+    listed = (await dc.customRequest('osdbg/traceList', {})).body.probes;
+  }
+  assert.equal(listed.length, 1, 'the logpoint attached when the OS ran again');
   await dc.customRequest('consoleInput', { text: 'hello\n' });
   await until(() => text().includes('eager hello'), 'the logpoint prints hello\'s write');
   assert.doesNotMatch(text(), /GDB|no reply|\[trace \d+\]|owes/, 'no fallback to GDB, no timeout, no raw event');
