@@ -7,6 +7,10 @@
  * Everything is read once at open time; queries then only search the
  * arrays.  libdw stays open for the one question the rows cannot answer:
  * which function or inlined copy a row belongs to (dwarf_getscopes).
+ *
+ * About 870 lines: the line table, the symbols (with demangling) and the
+ * scope queries are one index built at open time, and every query searches
+ * the same arrays.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* qsort_r */

@@ -5,6 +5,13 @@
  * calls.  Values go to 8-byte stack slots below r10, the record to the
  * ring buffer "events", the hit count to the array "hits".
  *
+ * Why one file of over 1 000 lines: it is one compiler (message parser,
+ * expression code generation, record layout, formatter of the records it
+ * produces), whose parts share the stack-frame and slot layout below; its
+ * unit tests (tests/adapter/test_logprog.c) run the generated programs on
+ * the project's eBPF runtime.  Split it where a second user of a part
+ * appears.
+ *
  * Stack frame (512 bytes, RFC 9669 section 4.3):
  *   fp-8*(1+i)          record slot i (i < LOGPROG_MAX_SLOTS = 32); a string
  *                       takes LOGPROG_STR_SLOTS slots, its text from the

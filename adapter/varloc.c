@@ -1,5 +1,7 @@
 /*
  * Variable locations for logpoints: see varloc.h for the contract.
+ * About 860 lines: one DWARF walk (scopes, types, locations) that every
+ * part needs whole; tests/adapter/test_varloc.c covers it.
  *
  * The lookup follows DWARF 5: the scopes at pc (§3.4 lexical blocks,
  * §3.3 subprograms, §3.3.8 inlined subroutines) are searched innermost
