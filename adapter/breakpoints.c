@@ -255,9 +255,6 @@ static int do_set_breakpoints(void *p)
         b->line = json_is_integer(jl) ? dap_line_in((int)json_integer_value(jl)) : 0;
         /* Logpoints run as eBPF probes in the OS when their message and
          * conditions compile (logprog.c); else GDB stops, prints, resumes. */
-        for (int k = 0; k < 8; k++)
-            b->probe_ids[k] = -1;
-        b->attach_timeouts = 0;
         b->ebpf = b->log_message && S.launched && !S.gdb_logpoints; /* no GDB breakpoints yet */
         if (b->log_message && S.launched && S.gdb_logpoints)
             dap_output("console",

@@ -20,6 +20,7 @@
 #include <osdbg/sidestub_proto.h>
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,19 +30,64 @@
 static int doomed[64];
 static int ndoomed;
 
+/* The logpoints' own state, keyed by breakpoint id (struct bp is the
+ * breakpoints' business: this file only reads its locations, message,
+ * source and line). */
+struct logpoint {
+    int bp_id;
+    struct logprog *progs[8]; /* one program per location */
+    int probe_ids[8];         /* their side-stub probe ids, -1 while not attached */
+    int attach_timeouts;      /* attaches the side-stub did not answer in time */
+};
+static struct logpoint *lps;
+static int nlps, caplps;
+static void (*fall_back)(int bp_id, const char *why);
+
+static struct logpoint *lp_of(int bp_id)
+{
+    for (int i = 0; i < nlps; i++)
+        if (lps[i].bp_id == bp_id)
+            return &lps[i];
+    return 0;
+}
+
+static struct logpoint *lp_new(int bp_id)
+{
+    if (nlps == caplps) {
+        caplps = caplps ? 2 * caplps : 16;
+        lps = realloc(lps, (size_t)caplps * sizeof *lps);
+        if (!lps)
+            abort();
+    }
+    struct logpoint *lp = &lps[nlps++];
+    memset(lp, 0, sizeof *lp);
+    lp->bp_id = bp_id;
+    for (int k = 0; k < 8; k++)
+        lp->probe_ids[k] = -1;
+    return lp;
+}
+
+static const struct bp *bp_of(int bp_id)
+{
+    for (int i = 0; i < S.nbps; i++)
+        if (S.bps[i].id == bp_id)
+            return &S.bps[i];
+    return 0;
+}
+
 static void changed(void)
 {
     dap_event("osdbg/traceChanged", json_object());
 }
 
-static bool logpoint_event(const struct ss_event *ev);
+static bool logpoint_event(const struct ss_event *ev, int bp_id);
 static void attach_pending_soon(void *data);
 
-/* An eBPF logpoint's event: its line, with the breakpoint's source. */
+/* An eBPF logpoint's event (arg: its breakpoint's id): its line, with the
+ * breakpoint's source. */
 static void on_logpoint_event(const struct ss_event *ev, void *arg)
 {
-    (void)arg;
-    logpoint_event(ev);
+    logpoint_event(ev, (int)(intptr_t)arg);
 }
 
 static void on_closed(void)
@@ -58,11 +104,21 @@ static void flush_lines(uint64_t lost)
 
 static const struct sidechan_listener listener = {flush_lines, logpoints_flush_lines, on_closed};
 
-void logpoints_init(void)
+void logpoints_init(void (*fall_back_to_gdb)(int bp_id, const char *why))
 {
+    fall_back = fall_back_to_gdb;
     sidechan_listen(&listener);
     /* Set while the OS was stopped: attach when it runs. */
     session_on_resume(logpoints_resumed);
+}
+
+int logpoint_of_probe(int probe_id)
+{
+    for (int i = 0; i < nlps; i++)
+        for (int k = 0; k < 8; k++)
+            if (lps[i].probe_ids[k] == probe_id)
+                return lps[i].bp_id;
+    return -1;
 }
 
 void logpoints_catch_up(void)
@@ -73,6 +129,8 @@ void logpoints_catch_up(void)
 bool logpoint_compile(struct bp *b, const char **why)
 {
     static char reason[400];
+    logpoint_forget(b);
+    struct logpoint *entry = lp_new(b->id);
     for (int k = 0; k < b->nlocs && k < 8; k++) {
         struct logprog *lp = calloc(1, sizeof *lp);
         struct logprog_site site = {
@@ -87,20 +145,23 @@ bool logpoint_compile(struct bp *b, const char **why)
             *why = reason;
             return false;
         }
-        b->lprogs[k] = lp;
+        entry->progs[k] = lp;
     }
     return true;
 }
 
 void logpoint_forget(struct bp *b)
 {
+    struct logpoint *lp = lp_of(b->id);
+    if (!lp)
+        return;
     for (int k = 0; k < 8; k++) {
-        if (b->lprogs[k]) {
-            logprog_free(b->lprogs[k]);
-            free(b->lprogs[k]);
-            b->lprogs[k] = 0;
+        if (lp->progs[k]) {
+            logprog_free(lp->progs[k]);
+            free(lp->progs[k]);
         }
     }
+    *lp = lps[--nlps];
 }
 
 static bool logpoints_pending;
@@ -125,22 +186,25 @@ void logpoint_attach(struct bp *b)
             logpoints_resumed();
         return;
     }
+    struct logpoint *lp = lp_of(b->id);
+    if (!lp)
+        return; /* not compiled: not an eBPF logpoint */
     char err[1024], why[1100] = "";
     bool any = false;
     for (int k = 0; k < b->nlocs && k < 8; k++) {
-        if (b->probe_ids[k] >= 0 || !b->lprogs[k])
+        if (lp->probe_ids[k] >= 0 || !lp->progs[k])
             continue;
         uint8_t *elf = 0;
         size_t len;
         const struct bp_loc *l = &b->locs[k];
-        if (bpfgen_object(&b->lprogs[k]->gen, &elf, &len, err, sizeof err) < 0 ||
+        if (bpfgen_object(&lp->progs[k]->gen, &elf, &len, err, sizeof err) < 0 ||
             tprobe_attach_object(sidechan_current(), l->program[0] ? SS_UPROBE : SS_KPROBE,
-                                 l->program, l->addr, elf, len, LOGPROG_NAME, 0, &b->probe_ids[k],
+                                 l->program, l->addr, elf, len, LOGPROG_NAME, 0, &lp->probe_ids[k],
                                  err, sizeof err) < 0) {
-            b->probe_ids[k] = -1;
+            lp->probe_ids[k] = -1;
             bool slow = strstr(err, "no reply") || strstr(err, "still owes");
             if (side_interrupted(sidechan_current()) || S.state != TARGET_RUNNING ||
-                (slow && ++b->attach_timeouts < ATTACH_TIMEOUTS_MAX)) {
+                (slow && ++lp->attach_timeouts < ATTACH_TIMEOUTS_MAX)) {
                 /* The OS stopped meanwhile, or a busy machine answered
                  * late (what was sent is undone): not a refusal, try again
                  * soon or when the OS runs again. */
@@ -153,8 +217,9 @@ void logpoint_attach(struct bp *b)
             snprintf(why, sizeof why, "the OS refused its eBPF probe: %s", err);
         } else {
             any = true;
-            b->attach_timeouts = 0;
-            sidechan_subscribe((uint32_t)b->probe_ids[k], on_logpoint_event, 0);
+            lp->attach_timeouts = 0;
+            sidechan_subscribe((uint32_t)lp->probe_ids[k], on_logpoint_event,
+                               (void *)(intptr_t)b->id);
         }
         if (elf)
             free(elf);
@@ -163,8 +228,8 @@ void logpoint_attach(struct bp *b)
     }
     if (any)
         changed();
-    if (why[0])
-        breakpoint_fall_back_to_gdb(b->id, why);
+    if (why[0] && fall_back)
+        fall_back(b->id, why);
 }
 
 static void detach_doomed(void)
@@ -183,13 +248,16 @@ static void detach_doomed(void)
 
 void logpoint_detach(struct bp *b)
 {
+    struct logpoint *lp = lp_of(b->id);
+    if (!lp)
+        return;
     for (int k = 0; k < 8; k++) {
-        if (b->probe_ids[k] >= 0)
-            sidechan_unsubscribe((uint32_t)b->probe_ids[k]);
-        if (b->probe_ids[k] >= 0 && sidechan_current() &&
+        if (lp->probe_ids[k] >= 0)
+            sidechan_unsubscribe((uint32_t)lp->probe_ids[k]);
+        if (lp->probe_ids[k] >= 0 && sidechan_current() &&
             ndoomed < (int)(sizeof doomed / sizeof doomed[0]))
-            doomed[ndoomed++] = b->probe_ids[k];
-        b->probe_ids[k] = -1;
+            doomed[ndoomed++] = lp->probe_ids[k];
+        lp->probe_ids[k] = -1;
     }
     logpoint_forget(b);
     if (S.state == TARGET_RUNNING)
@@ -298,42 +366,39 @@ static void flush_soon(void *data)
     logpoints_flush_lines();
 }
 
-static bool logpoint_event(const struct ss_event *ev)
+static bool logpoint_event(const struct ss_event *ev, int bp_id)
 {
-    for (int i = 0; i < S.nbps; i++) {
-        struct bp *b = &S.bps[i];
-        if (!b->ebpf)
+    struct logpoint *lp = lp_of(bp_id);
+    const struct bp *b = bp_of(bp_id);
+    for (int k = 0; lp && b && k < 8; k++) {
+        if (lp->probe_ids[k] != (int)ev->probe || !lp->progs[k])
             continue;
-        for (int k = 0; k < 8; k++) {
-            if (b->probe_ids[k] != (int)ev->probe || !b->lprogs[k])
-                continue;
-            if (ev->type != SS_EVT_DATA)
-                return true;
-            char *text = logprog_format(b->lprogs[k], ev->data, ev->len, ev->pid, ev->comm,
-                                        sidechan_seconds(ev));
-            if (pend.bp_id != b->id || pend.len > 60000)
-                logpoints_flush_lines();
-            if (pend.bp_id < 0) {
-                /* Events also arrive while a request waits for its reply
-                 * (the eBPF view's vTList): nothing else may come after
-                 * them for a long time, so the loop's next turn flushes. */
-                if (!flush_timer)
-                    flush_timer = loop_timer(0, flush_soon, 0);
-                pend.bp_id = b->id;
-                pend.source = strdup(b->source ? b->source : "");
-                pend.line = b->line;
-            }
-            size_t n = strlen(text);
-            if (pend.len + n + 2 > pend.cap) {
-                pend.cap = (pend.len + n + 2) * 2;
-                pend.text = realloc(pend.text, pend.cap);
-            }
-            memcpy(pend.text + pend.len, text, n);
-            pend.len += n;
-            pend.text[pend.len++] = '\n';
-            free(text);
+        if (ev->type != SS_EVT_DATA)
             return true;
+        char *text = logprog_format(lp->progs[k], ev->data, ev->len, ev->pid, ev->comm,
+                                    sidechan_seconds(ev));
+        if (pend.bp_id != b->id || pend.len > 60000)
+            logpoints_flush_lines();
+        if (pend.bp_id < 0) {
+            /* Events also arrive while a request waits for its reply
+             * (the eBPF view's vTList): nothing else may come after them
+             * for a long time, so the loop's next turn flushes. */
+            if (!flush_timer)
+                flush_timer = loop_timer(0, flush_soon, 0);
+            pend.bp_id = b->id;
+            pend.source = strdup(b->source ? b->source : "");
+            pend.line = b->line;
         }
+        size_t n = strlen(text);
+        if (pend.len + n + 2 > pend.cap) {
+            pend.cap = (pend.len + n + 2) * 2;
+            pend.text = realloc(pend.text, pend.cap);
+        }
+        memcpy(pend.text + pend.len, text, n);
+        pend.len += n;
+        pend.text[pend.len++] = '\n';
+        free(text);
+        return true;
     }
     return false;
 }

@@ -8,8 +8,12 @@
 #include <stdbool.h>
 
 struct bp;
-/* Once at start: listen to the side channel and to the OS resuming. */
-void logpoints_init(void);
+/* Once at start: listen to the side channel and to the OS resuming.  A
+ * logpoint whose program cannot be made or attached is handed to
+ * fall_back_to_gdb (the breakpoints' business) with the reason. */
+void logpoints_init(void (*fall_back_to_gdb)(int bp_id, const char *why));
+/* The breakpoint whose logpoint owns side-stub probe id, or -1. */
+int logpoint_of_probe(int probe_id);
 /* Compile a logpoint (message, condition, hit condition) to one eBPF
  * program per location.  false, with *why, if part of it needs GDB. */
 bool logpoint_compile(struct bp *b, const char **why);

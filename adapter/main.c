@@ -168,7 +168,8 @@ static int cmd_dap(int argc, char **argv)
             return 1;
     }
     dap_init(in, out, osdbg_requests, log);
-    logpoints_init(); /* first: its lines go out before a trace's notice */
+    /* First: its lines go out before a trace's notice of a loss. */
+    logpoints_init(breakpoint_fall_back_to_gdb);
     tracecmd_init();
     dap_on_close(on_client_closed);
     if (pipe2(signal_pipe, O_CLOEXEC) == 0) {

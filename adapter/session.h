@@ -38,12 +38,9 @@ struct bp {
     char *name; /* BP_FUNCTION: as given; BP_INSTRUCTION: the reference */
     char *condition, *hit_condition, *log_message;
     bool verified;
-    char *message;             /* why not verified */
-    int hits;                  /* hits in the right address space */
-    bool ebpf;                 /* a logpoint run by probes in the OS (no GDB breakpoint) */
-    int probe_ids[8];          /* ...their side-stub probe ids, -1 while not attached */
-    int attach_timeouts;       /* attaches the side-stub did not answer in time */
-    struct logprog *lprogs[8]; /* ...their programs, one per location */
+    char *message; /* why not verified */
+    int hits;      /* hits in the right address space */
+    bool ebpf;     /* a logpoint run by probes in the OS (no GDB breakpoint) */
     int nlocs;
     struct bp_loc {
         int gdb_number;

@@ -227,15 +227,14 @@ static void describe_item(const struct list_item *it, const char **program, char
         *latency = t->builtin == BUILTIN_LATENCY;
         return;
     }
-    for (int i = 0; i < S.nbps; i++) {
+    int bp_id = logpoint_of_probe(it->id);
+    for (int i = 0; bp_id >= 0 && i < S.nbps; i++) {
         struct bp *b = &S.bps[i];
-        for (int k = 0; b->ebpf && k < b->nlocs && k < 8; k++) {
-            if (b->probe_ids[k] == it->id) {
-                *program = "logpoint";
-                const char *base = b->source ? strrchr(b->source, '/') : 0;
-                snprintf(target, cap, "%s:%d", base ? base + 1 : b->source, b->line);
-                return;
-            }
+        if (b->id == bp_id) {
+            *program = "logpoint";
+            const char *base = b->source ? strrchr(b->source, '/') : 0;
+            snprintf(target, cap, "%s:%d", base ? base + 1 : b->source, b->line);
+            return;
         }
     }
     if (siderelay_owns((uint32_t)it->id))
