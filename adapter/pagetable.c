@@ -3,6 +3,8 @@
 #include "gdb.h"
 #include "session.h"
 
+#include <sidestub.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,11 +88,6 @@ void sv39_flags_text(unsigned flags, char out[8])
     out[7] = 0;
 }
 
-static int hex_value(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c - 'A' + 10;
-}
-
 /* A table through QEMU's physical-memory mode (the caller turned it on). */
 static bool read_physical(uint64_t pa, uint64_t pte[512], void *arg)
 {
@@ -101,12 +98,12 @@ static bool read_physical(uint64_t pa, uint64_t pte[512], void *arg)
                 (unsigned long long)pa) < 0)
         return false;
     const char *hex = mi_str(json_array_get(json_object_get(rec.results, "memory"), 0), "contents");
-    bool ok = hex && strlen(hex) == 8192;
+    uint8_t bytes[4096];
+    bool ok = hex && ss_hex_decode(hex, strlen(hex), bytes, sizeof bytes) == sizeof bytes;
     for (int i = 0; ok && i < 512; i++) {
         uint64_t v = 0;
         for (int b = 7; b >= 0; b--) /* little-endian bytes */
-            v = v << 8 | (uint64_t)(hex_value(hex[16 * i + 2 * b]) << 4 |
-                                    hex_value(hex[16 * i + 2 * b + 1]));
+            v = v << 8 | bytes[8 * i + b];
         pte[i] = v;
     }
     mi_record_free(&rec);

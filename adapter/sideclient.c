@@ -59,6 +59,17 @@ static bool starts(const void *p, size_t n, const char *prefix)
     return n >= k && memcmp(p, prefix, k) == 0;
 }
 
+/* Keep a request to send when the channel is free (undo, cleanup). */
+static void queue_later(struct side_client *c, const struct ss_request *req)
+{
+    char payload[sizeof c->later[0]];
+    size_t n = ss_build_request(req, payload, sizeof payload - 1);
+    if (n && c->nlater < sizeof c->later / sizeof c->later[0]) {
+        memcpy(c->later[c->nlater], payload, n);
+        c->later[c->nlater++][n] = 0;
+    }
+}
+
 static void late_reply(struct side_client *c, const char *reply, size_t len)
 {
     int kind = c->late_kind[0];
@@ -71,12 +82,7 @@ static void late_reply(struct side_client *c, const char *reply, size_t len)
         return;
     struct ss_request undo = {
         .cmd = kind == UNDO_FREE_OBJECT ? SS_CMD_OBJ_FREE : SS_CMD_DETACH, .obj = r.id, .id = r.id};
-    char payload[sizeof c->later[0]];
-    size_t n = ss_build_request(&undo, payload, sizeof payload - 1);
-    if (n && c->nlater < sizeof c->later / sizeof c->later[0]) {
-        memcpy(c->later[c->nlater], payload, n);
-        c->later[c->nlater++][n] = 0;
-    }
+    queue_later(c, &undo); /* sent once no reply is owed, never from in here */
 }
 
 /* A request is given up: remember what its late reply will mean. */
@@ -261,12 +267,9 @@ long side_request_cmd(struct side_client *c, const struct ss_request *req, char 
 
 void side_request_later_cmd(struct side_client *c, const struct ss_request *req)
 {
-    char payload[sizeof c->later[0]];
-    size_t n = ss_build_request(req, payload, sizeof payload - 1);
-    if (n) {
-        payload[n] = 0;
-        side_request_later(c, payload);
-    }
+    queue_later(c, req);
+    if (!c->in_request)
+        send_later(c);
 }
 
 bool side_reply_id(const char *reply, uint32_t *id)
@@ -277,14 +280,6 @@ bool side_reply_id(const char *reply, uint32_t *id)
         return false;
     *id = r.id;
     return true;
-}
-
-void side_request_later(struct side_client *c, const char *payload)
-{
-    if (c->nlater < sizeof c->later / sizeof c->later[0])
-        snprintf(c->later[c->nlater++], sizeof c->later[0], "%s", payload);
-    if (!c->in_request)
-        send_later(c);
 }
 
 void side_set_stop_check(struct side_client *c, bool (*stopped)(void *), void *arg)

@@ -43,14 +43,12 @@ long side_request_bin(struct side_client *c, const void *payload, size_t len, ch
  * (ss_build_request: the one place the wire format is spelled). */
 long side_request_cmd(struct side_client *c, const struct ss_request *req, char *reply, size_t cap,
                       long ms, char *err, size_t errlen);
-/* The same for side_request_later. */
-void side_request_later_cmd(struct side_client *c, const struct ss_request *req);
-/* An OK<id> reply's id (ss_parse_reply): true and *id. */
-bool side_reply_id(const char *reply, uint32_t *id);
 /* A request whose reply nobody needs (freeing an object, detaching a
  * probe): sent now if the channel is free, else as soon as the replies
  * still owed have come. */
-void side_request_later(struct side_client *c, const char *payload);
+void side_request_later_cmd(struct side_client *c, const struct ss_request *req);
+/* An OK<id> reply's id (ss_parse_reply): true and *id. */
+bool side_reply_id(const char *reply, uint32_t *id);
 /* While a request waits, stopped(arg) is asked every few milliseconds
  * whether the OS has stopped (a breakpoint): the side-stub cannot answer
  * then, so the request is given up at once and side_interrupted says so

@@ -278,22 +278,37 @@ static void ctrl_handle(const uint8_t *data, uint32_t len)
     }
 }
 
-/* Handle every control message the device has sent; true if there was one. */
-static bool ctrl_drain(void)
+/* Hand every buffer the device filled in receive queue q to handle (with
+ * q), post it again, and notify the device once (5.3.6).  true if there
+ * was one. */
+static bool rx_queue_drain(int q, void (*handle)(int q, const uint8_t *data, uint32_t len))
 {
-    struct virtqueue *vq = &con.vq[CTRL_RXQ];
+    struct virtqueue *vq = &con.vq[q];
     uint16_t id;
     uint32_t len;
     bool any = false;
     while (vq_pop_used(vq, &id, &len)) {
         if (len > BUF_SIZE)
             len = BUF_SIZE;
-        ctrl_handle(con.buf[CTRL_RXQ] + (size_t)id * BUF_SIZE, len);
-        rx_post(CTRL_RXQ, id);
+        handle(q, con.buf[q] + (size_t)id * BUF_SIZE, len);
+        rx_post(q, id);
         any = true;
     }
     if (any)
         notify(vq);
+    return any;
+}
+
+static void ctrl_message(int q, const uint8_t *data, uint32_t len)
+{
+    (void)q;
+    ctrl_handle(data, len);
+}
+
+/* Handle every control message the device has sent; true if there was one. */
+static bool ctrl_drain(void)
+{
+    bool any = rx_queue_drain(CTRL_RXQ, ctrl_message);
     tx_reclaim(CTRL_TXQ);
     return any;
 }
@@ -543,34 +558,26 @@ uint64_t dbgchan_dropped(void)
 
 /* Deliver every filled receive buffer of the channel's port and post it
  * again (5.3.6); bytes on the other port are dropped. */
+/* Bytes from the host on a port: the channel's go to the receiver, the
+ * other port's are dropped.  rx_lock held. */
+static void port_bytes(int q, const uint8_t *data, uint32_t len)
+{
+    dbgchan_receiver fn = con.receiver;
+    if (q != RXQ(data_port()))
+        return;
+    con.rx_bytes += len;
+    if (fn && len)
+        fn(data, len);
+}
+
 static void rx_drain(void)
 {
     if (!con.receiver_set)
         return;
     acquire(&con.rx_lock);
-    for (int port = 0; port < NPORTS; port++) {
-        int q = RXQ(port);
-        if (!con.vq_ready[q])
-            continue;
-        struct virtqueue *vq = &con.vq[q];
-        uint16_t id;
-        uint32_t len;
-        bool reposted = false;
-        while (vq_pop_used(vq, &id, &len)) {
-            if (len > BUF_SIZE)
-                len = BUF_SIZE;
-            dbgchan_receiver fn = con.receiver;
-            if (port == data_port()) {
-                con.rx_bytes += len;
-                if (fn && len)
-                    fn(con.buf[q] + (size_t)id * BUF_SIZE, len);
-            }
-            rx_post(q, id);
-            reposted = true;
-        }
-        if (reposted)
-            notify(vq);
-    }
+    for (int port = 0; port < NPORTS; port++)
+        if (con.vq_ready[RXQ(port)])
+            rx_queue_drain(RXQ(port), port_bytes);
     release(&con.rx_lock);
 }
 
