@@ -1,9 +1,14 @@
-# osdbg, the host program: build/bin/osdbg.
+# osdbg, the host program (build/bin/osdbg), and the adapter's unit tests.
+# One fragment for the whole of adapter/; its layers are the folders listed
+# in adapter/LAYERS, lowest first (docs/adapter.md), and
+# scripts/check-layers.sh keeps calls going down (test-adapter-layers).
 ADAPTER_CC      := gcc
+ADAPTER_JANSSON := $(shell pkg-config --cflags jansson 2>/dev/null)
 ADAPTER_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O2 -MMD -MP -I$(TOP)/adapter \
-                   -I$(TOP)/include -I$(TOP)/sidestub/include -I$(TOP)/ebpf/include -I$(TOP)/probes/include $(shell pkg-config --cflags jansson 2>/dev/null)
+                   -I$(TOP)/include -I$(TOP)/sidestub/include -I$(TOP)/ebpf/include -I$(TOP)/probes/include \
+                   $(ADAPTER_JANSSON)
 ADAPTER_LIBS    := $(shell pkg-config --libs jansson 2>/dev/null) -ldw -lelf -liberty
-ADAPTER_SRCS    := $(wildcard adapter/*.c)
+ADAPTER_SRCS    := $(wildcard adapter/*/*.c adapter/*/*/*.c)
 ADAPTER_OBJS    := $(patsubst adapter/%.c,$(B)/adapter/%.o,$(ADAPTER_SRCS))
 OSDBG           := $(B)/bin/osdbg
 
@@ -24,3 +29,52 @@ $(OSDBG): $(ADAPTER_OBJS) $(ADAPTER_SIDESTUB)
 	$(Q)$(ADAPTER_CC) -o $@ $(ADAPTER_OBJS) $(ADAPTER_SIDESTUB) $(ADAPTER_LIBS)
 
 -include $(ADAPTER_OBJS:.o=.d)
+
+# ---- unit tests (cmocka, ASan + UBSan) ---------------------------------------
+# Each links the sources it tests with its test file; the tests find the
+# build outputs through OSDBG_BUILD and the sources through OSDBG_TOP (the
+# line tables name them by absolute path).
+ADAPTER_TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
+                       -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+                       -Iadapter -Iinclude -Isidestub/include -Iebpf/include $(ADAPTER_JANSSON) \
+                       -DOSDBG_BUILD='"$(B)"' -DOSDBG_TOP='"$(TOP)"'
+ADAPTER_HDRS := $(wildcard adapter/*/*.h adapter/*/*/*.h)
+
+# adapter_unit_test(name, sources, libraries, inputs the run reads)
+#   builds $(B)/tests/test_<name> from tests/adapter/test_<name>.c and the
+#   sources, and adds the suite test-adapter-<name>.
+define adapter_unit_test
+$(B)/tests/test_$(1): tests/adapter/test_$(1).c $(2) $(ADAPTER_HDRS) adapter/adapter.mk
+	@mkdir -p $$(@D)
+	@echo "  CC      $$@"
+	$$(Q)gcc $$(ADAPTER_TEST_CFLAGS) tests/adapter/test_$(1).c $(2) $(3) -lcmocka -o $$@
+ALL_TARGETS += $(B)/tests/test_$(1)
+TEST_TARGETS += test-adapter-$(1)
+.PHONY: test-adapter-$(1)
+test-adapter-$(1): $(B)/tests/test_$(1) $(4)
+	@scripts/run-suite.sh adapter-$(1) $(B)/tests/test_$(1)
+endef
+
+ADAPTER_DWARF_LIBS := -ldw -lelf -liberty
+ADAPTER_JSON_LIBS  := $(shell pkg-config --libs jansson 2>/dev/null)
+
+# The ELF/DWARF reader, on the real build outputs (the ramdisk holds a copy
+# of hello without DWARF).
+$(eval $(call adapter_unit_test,debuginfo,adapter/dwarf/debuginfo.c,$(ADAPTER_DWARF_LIBS),\
+  $(B)/user/hello $(B)/user/matrix $(B)/user/rustdemo $(KERNEL_ELF) $(RAMDISK)))
+# Variable locations for logpoints (varloc.c reads DWARF through debuginfo.c).
+$(eval $(call adapter_unit_test,varloc,adapter/dwarf/varloc.c adapter/dwarf/debuginfo.c,$(ADAPTER_DWARF_LIBS),\
+  $(B)/user/matrix $(B)/user/rustdemo $(KERNEL_ELF)))
+# Conditions and logpoint expressions rewritten for GDB.
+$(eval $(call adapter_unit_test,gdbexpr,adapter/gdb/gdbexpr.c adapter/dwarf/rvregs.c adapter/core/buf.c,,))
+# The GDB/MI output parser, against the manual's grammar and recorded output.
+$(eval $(call adapter_unit_test,mi_parse,adapter/gdb/mi_parse.c,$(ADAPTER_JSON_LIBS),\
+  $(wildcard tests/adapter/mi_samples/*.mi)))
+# The eBPF code generators (logpoints, built-in programs, their ELF objects):
+# the generated objects are loaded, verified and run by the project's runtime
+# (ebpf/, host ASan build).
+ADAPTER_LOGPROG_SRCS := adapter/bpf/logprog.c adapter/bpf/bpfgen.c adapter/bpf/builtins.c \
+                        adapter/bpf/bpfobj.c adapter/core/paths.c adapter/dwarf/rvregs.c \
+                        adapter/dwarf/varloc.c adapter/dwarf/debuginfo.c
+$(eval $(call adapter_unit_test,logprog,$(ADAPTER_LOGPROG_SRCS) $(B)/ebpf/asan/libebpf.a,$(ADAPTER_DWARF_LIBS),\
+  $(B)/user/matrix $(KERNEL_ELF)))

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "debuginfo.h"
+#include "dwarf/debuginfo.h"
 
 #ifndef OSDBG_BUILD
 #define OSDBG_BUILD "build"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gdbexpr.h"
+#include "gdb/gdbexpr.h"
 
 static const struct gdbexpr_event ev = {.pid = 3, .comm = "hello", .time = 1.5};
 

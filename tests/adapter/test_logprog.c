@@ -16,12 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bpfgen.h"
-#include "bpfobj.h"
-#include "builtins.h"
-#include "debuginfo.h"
-#include "logprog.h"
-#include "varloc.h"
+#include "bpf/bpfgen.h"
+#include "bpf/bpfobj.h"
+#include "bpf/builtins.h"
+#include "dwarf/debuginfo.h"
+#include "bpf/logprog.h"
+#include "dwarf/varloc.h"
 
 #include <ebpf.h>
 #include <osdbg/sidestub_proto.h>

@@ -18,11 +18,10 @@
 
 #include <cmocka.h>
 
-#include "mi_parse.h"
+#include "gdb/mi_parse.h"
 
-#ifndef MI_SAMPLES_DIR
-#define MI_SAMPLES_DIR "tests/adapter/mi_samples"
-#endif
+/* The recorded samples, found from wherever the test runs. */
+#define MI_SAMPLES_DIR OSDBG_TOP "/tests/adapter/mi_samples"
 
 static int parse_exact(const char *s, size_t len, struct mi_record *r, char *err, size_t errlen)
 {

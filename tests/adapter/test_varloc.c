@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "debuginfo.h"
-#include "varloc.h"
+#include "dwarf/debuginfo.h"
+#include "dwarf/varloc.h"
 
 #ifndef OSDBG_BUILD
 #define OSDBG_BUILD "build"

@@ -1,0 +1,58 @@
+/*
+ * The GDB/MI driver: one gdb-multiarch child speaking MI3 on pipes.
+ * Every command carries a token; gdb_run() sends one and waits for its
+ * result record (GDB answers in about 0.1 ms while the target is stopped,
+ * and at once with ^running for -exec-* commands in mi-async mode), with a
+ * time limit so that a wedged GDB cannot hang the adapter.  Async and
+ * stream records that arrive meanwhile are queued and handed to the
+ * handlers from the event loop, in order.
+ */
+#ifndef ADAPTER_GDB_H
+#define ADAPTER_GDB_H
+
+#include "gdb/mi_parse.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+struct gdb_handlers {
+    void (*async)(struct mi_record *rec);  /* *stopped, *running, =notify */
+    void (*stream)(struct mi_record *rec); /* ~console, @target, &log */
+    void (*exited)(void);                  /* GDB died or closed its output */
+};
+
+int gdb_start(const char *gdb_path, const struct gdb_handlers *h, char *err, size_t errlen);
+bool gdb_alive(void);
+/* Send an MI command (printf-style, without token or newline) and wait for
+ * its result record.  Returns 0 with *rec filled (caller frees with
+ * mi_record_free) if the class is done/running/connected, -1 otherwise
+ * with GDB's message (or a timeout/transport message) in err. */
+int gdb_run(struct mi_record *rec, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The same, discarding the record. */
+int gdb_cmd(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A GDB CLI command through -interpreter-exec console; its console output
+ * is collected into out (malloc'd, may be 0). */
+int gdb_console(char **out, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Evaluate an expression; returns a malloc'd value string or 0 (err set). */
+char *gdb_eval(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* QEMU's gdbstub reads and writes memory by physical address while on
+ * (maint packet Qqemu.PhyMemMode): the kernel's direct map read from user
+ * mode, or nothing at a user address. */
+void gdb_physical_memory(bool on);
+/* An expression's value as an unsigned 64-bit number (pointers too). */
+bool gdb_eval_u64(uint64_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Wait for the next *stopped record (queued or new); returns 0 with *rec
+ * filled (caller frees), or -1 after ms milliseconds. */
+int gdb_wait_stopped(struct mi_record *rec, long ms);
+/* Whether GDB has reported a stop the event loop has not handled yet
+ * (reads what GDB wrote, without waiting).  A wait for the OS to answer
+ * something else (the side-stub) gives up then: a stopped OS answers
+ * nothing. */
+bool gdb_stop_queued(void);
+void gdb_stop(void);
+/* Milliseconds gdb_run waits for a result (default 10000). */
+void gdb_set_timeout(long ms);
+
+#endif

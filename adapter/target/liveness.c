@@ -1,0 +1,236 @@
+/*
+ * Which programs have a process right now, so that a user breakpoint is
+ * armed in GDB only while its program can run: then a program that is not
+ * running costs no stop at all, however many system calls others make
+ * (the issue's "GDB stops per 1000 syscalls ... target: 0").
+ *
+ * Two internal breakpoints, from the profile: "exec" (where exec commits a
+ * new image: pid -> program) and "exit" (a process ends).  They are armed
+ * once the session has user breakpoints, and stay armed.  If they were
+ * armed before the OS ran its first instruction (launch with breakpoints
+ * set before configurationDone), every process is known and a program
+ * never seen is not running; otherwise (attach, or breakpoints added
+ * later) a program never seen may be running, and its breakpoints stay
+ * armed with the hits filtered as before.  A third hook, "fork" (if the
+ * profile has one), adds a forked child under its parent's program, so a
+ * child that never execs keeps its program's breakpoints armed after its
+ * parent is gone.  Each hook is one internal stop per exec, exit or fork,
+ * never per system call.
+ */
+#include "dap/dap.h"
+#include "gdb/gdb.h"
+#include "target/session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LIVE 64
+
+static struct live {
+    int pid;
+    char program[64];
+} live[MAX_LIVE];
+static int nlive;
+
+bool program_live(const char *program)
+{
+    for (int i = 0; i < nlive; i++)
+        if (strcmp(live[i].program, program) == 0)
+            return true;
+    return false;
+}
+
+void live_set(int pid, const char *program)
+{
+    if (pid < 0 || !program[0])
+        return;
+    for (int i = 0; i < nlive; i++) {
+        if (live[i].pid == pid) {
+            snprintf(live[i].program, sizeof live[i].program, "%s", program);
+            return;
+        }
+    }
+    if (nlive < MAX_LIVE) {
+        live[nlive].pid = pid;
+        snprintf(live[nlive].program, sizeof live[nlive].program, "%s", program);
+        nlive++;
+    }
+}
+
+void live_clear(void)
+{
+    nlive = 0;
+}
+
+static void live_remove(int pid)
+{
+    for (int i = 0; i < nlive; i++) {
+        if (live[i].pid == pid) {
+            live[i] = live[--nlive];
+            return;
+        }
+    }
+}
+
+static bool any_user_breakpoint(void)
+{
+    for (int i = 0; i < S.nbps; i++)
+        for (int k = 0; k < S.bps[i].nlocs; k++)
+            if (S.bps[i].locs[k].program[0] && !S.bps[i].ebpf)
+                return true;
+    return false;
+}
+
+/* Should this location be armed in GDB now? */
+static bool loc_wanted(const struct bp_loc *l)
+{
+    if (!l->program[0] || l->program[0] == '*')
+        return true; /* kernel, or any program */
+    if (!S.tracking_complete)
+        return !S.hooks_armed || program_live(l->program) || !program_seen(l->program);
+    return program_live(l->program);
+}
+
+static int insert_hook(const char *symbol)
+{
+    uint64_t addr;
+    char err[256];
+    /* By address from the kernel's symbols (user programs may have
+     * functions of the same name, like exit), after the prologue so that
+     * the profile's expressions can read the function's parameters. */
+    if (!S.kernel_di || debuginfo_function_addr(S.kernel_di, symbol, true, &addr) < 0) {
+        dap_log("hook %s: not a kernel function", symbol);
+        return 0;
+    }
+    struct mi_record rec;
+    if (gdb_run(&rec, err, sizeof err, "-break-insert *0x%llx", (unsigned long long)addr) < 0) {
+        dap_log("hook %s: %s", symbol, err);
+        return 0;
+    }
+    const char *num = mi_str(rec.results, "bkpt.number");
+    int n = num ? atoi(num) : 0;
+    mi_record_free(&rec);
+    return n;
+}
+
+void hooks_update(void)
+{
+    char err[256];
+    if (!S.profile || S.state == TARGET_NONE)
+        return;
+    if (!S.hooks_armed && !S.hooks_failed && any_user_breakpoint() && S.profile->exec_symbol) {
+        /* Without the exec hook the others are no use; never insert them
+         * twice (a second set's stops would not be known as hooks and
+         * would reach the user as ordinary stops). */
+        S.exec_bp = insert_hook(S.profile->exec_symbol);
+        if (S.exec_bp > 0 && S.profile->exit_symbol)
+            S.exit_bp = insert_hook(S.profile->exit_symbol);
+        if (S.exec_bp > 0 && S.profile->fork_symbol && S.profile->fork_pid && S.profile->fork_name)
+            S.fork_bp = insert_hook(S.profile->fork_symbol);
+        S.hooks_armed = S.exec_bp > 0;
+        S.hooks_failed = !S.hooks_armed;
+        if (S.hooks_failed)
+            dap_output("stderr",
+                       "osdbg: profile: cannot break at exec.symbol \"%s\": user breakpoints "
+                       "cannot follow programs and stay unverified\n",
+                       S.profile->exec_symbol);
+        /* Complete knowledge only if the OS has not run yet. */
+        S.tracking_complete = S.hooks_armed && S.exit_bp > 0 && S.launched && !S.has_run;
+    }
+    for (int i = 0; i < S.nbps; i++) {
+        for (int k = 0; k < S.bps[i].nlocs; k++) {
+            struct bp_loc *l = &S.bps[i].locs[k];
+            if (l->gdb_number <= 0)
+                continue; /* an eBPF logpoint: no GDB breakpoint */
+            bool want = loc_wanted(l);
+            if (want != l->enabled &&
+                gdb_cmd(err, sizeof err, want ? "-break-enable %d" : "-break-disable %d",
+                        l->gdb_number) == 0)
+                l->enabled = want;
+        }
+    }
+}
+
+/* A hook's expression that does not evaluate there: said once per key. */
+static void hook_expr_failed(const char *key, const char *expr, const char *err)
+{
+    static char said[8][24];
+    for (int i = 0; i < 8; i++) {
+        if (!strcmp(said[i], key))
+            return;
+        if (!said[i][0]) {
+            snprintf(said[i], sizeof said[i], "%s", key);
+            break;
+        }
+    }
+    dap_output("stderr", "osdbg: profile: %s \"%s\" does not evaluate at its hook: %s\n", key, expr,
+               err);
+}
+
+static bool eval_int_key(const char *key, const char *expr, long *out)
+{
+    char err[256];
+    char *v = gdb_eval(err, sizeof err, "(long)(%s)", expr);
+    if (!v) {
+        hook_expr_failed(key, expr, err);
+        return false;
+    }
+    *out = strtol(v, 0, 0);
+    free(v);
+    return true;
+}
+
+static bool eval_int(const char *expr, long *out)
+{
+    return eval_int_key("process.pid", expr, out);
+}
+
+static void parse_name(const char *v, char *out, size_t n)
+{
+    out[0] = 0;
+    const char *q = v ? strchr(v, '"') : 0;
+    if (!q)
+        return;
+    size_t k = 0;
+    for (q++; *q && *q != '"' && *q != '\\' && k + 1 < n; q++)
+        out[k++] = *q;
+    out[k] = 0;
+}
+
+bool hooks_handle_stop(int bkptno)
+{
+    if (!bkptno || (bkptno != S.exec_bp && bkptno != S.exit_bp && bkptno != S.fork_bp))
+        return false;
+    char err[256];
+    long pid = -1;
+    if (bkptno == S.exec_bp) {
+        char name[64];
+        char *v = gdb_eval(err, sizeof err, "%s", S.profile->exec_name);
+        if (!v)
+            hook_expr_failed("exec.name", S.profile->exec_name, err);
+        parse_name(v, name, sizeof name);
+        free(v);
+        if (S.profile->proc_pid)
+            eval_int(S.profile->proc_pid, &pid);
+        live_set((int)pid, name);
+        if (name[0])
+            mark_program_seen(name);
+    } else if (bkptno == S.fork_bp) {
+        char name[64];
+        char *v = gdb_eval(err, sizeof err, "%s", S.profile->fork_name);
+        if (!v)
+            hook_expr_failed("fork.name", S.profile->fork_name, err);
+        parse_name(v, name, sizeof name);
+        free(v);
+        if (eval_int_key("fork.pid", S.profile->fork_pid, &pid))
+            live_set((int)pid, name);
+    } else if (S.profile->exit_pid && eval_int_key("exit.pid", S.profile->exit_pid, &pid)) {
+        live_remove((int)pid);
+    }
+    S.internal_stops++;
+    hooks_update();
+    if (session_resume("-exec-continue", err, sizeof err) < 0)
+        dap_output("stderr", "osdbg: cannot resume: %s\n", err);
+    return true;
+}

@@ -1,0 +1,78 @@
+/*
+ * profile_kernel.c - does the profile fit the kernel it names?  Checked at
+ * launch and attach, once GDB has the kernel's symbols:
+ *   - every hook symbol (exec, exit, fork, trap.entry, trap.return) is a
+ *     function of the kernel;
+ *   - every expression of global scope (process.*, trap.frame,
+ *     uretprobes.*) names things the kernel has (GDB's `whatis`: types
+ *     only, no memory is read, so it works before the OS has run).
+ * Expressions valid only inside a hook (exec.name, exit.pid, fork.*) are
+ * checked where they are evaluated, when the hook is first hit (liveness.c).
+ * Each problem is one line in the Debug Console, saying what will not work.
+ */
+#include "dap/dap.h"
+#include "dwarf/debuginfo.h"
+#include "gdb/gdb.h"
+#include "profile/profile.h"
+#include "target/session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void check_symbol(const char *key, const char *symbol, const char *consequence)
+{
+    uint64_t addr;
+    if (!symbol || !S.kernel_di)
+        return;
+    if (debuginfo_function_addr(S.kernel_di, symbol, true, &addr) < 0)
+        dap_output("stderr", "osdbg: profile: %s \"%s\" is not a function of the kernel: %s\n", key,
+                   symbol, consequence);
+}
+
+static void check_expression(const char *key, const char *expr, const char *consequence)
+{
+    if (!expr)
+        return;
+    char err[256], *out = 0;
+    /* In C whatever the frame's language (a Rust kernel's profile is
+     * written in Rust syntax: see the profile's language, issue 15). */
+    if (gdb_console(&out, err, sizeof err, "whatis %s", expr) < 0)
+        dap_output("stderr", "osdbg: profile: %s \"%s\" does not evaluate in the kernel (%s): %s\n",
+                   key, expr, err, consequence);
+    free(out);
+}
+
+void profile_check_kernel(void)
+{
+    const struct profile *p = S.profile;
+    if (!p)
+        return;
+    if (p->warnings) {
+        for (const char *l = p->warnings; *l;) {
+            const char *e = strchr(l, '\n');
+            dap_output("stderr", "osdbg: profile %s: %.*s\n", p->path, (int)(e - l), l);
+            l = e + 1;
+        }
+    }
+    if (!S.kernel_di)
+        return;
+    check_symbol("exec.symbol", p->exec_symbol,
+                 "user breakpoints cannot follow programs and stay unverified");
+    check_symbol("exit.symbol", p->exit_symbol, "ended processes are not forgotten");
+    check_symbol("fork.symbol", p->fork_symbol, "children that do not exec are not followed");
+    check_symbol("trap.entry", p->trap_entry,
+                 "no cross-privilege stack, no stepping into system calls");
+    check_symbol("trap.return", p->trap_return, "no stepping out of system calls");
+    check_expression("process.name", p->proc_name, "stops cannot tell which program runs");
+    check_expression("process.pid", p->proc_pid, "stops cannot tell which process runs");
+    check_expression("process.pageTable", p->proc_pagetable,
+                     "a program's frames below the kernel's cannot be read");
+    check_expression("trap.frame", p->trapframe, "no cross-privilege stack");
+    check_expression("uretprobes.trampoline", p->uret_trampoline,
+                     "frames past a uretprobe show the trampoline");
+    check_expression("uretprobes.instances", p->uret_instances,
+                     "frames past a uretprobe show the trampoline");
+    check_expression("uretprobes.task", p->uret_task,
+                     "frames past a uretprobe show the trampoline");
+}

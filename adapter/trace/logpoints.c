@@ -1,0 +1,404 @@
+/*
+ * logpoints.c - eBPF logpoints: a breakpoint's message, condition and hit
+ * condition compiled to one eBPF program per location (logprog.c), uploaded
+ * and attached through the side channel (sidechan.c) while the OS runs, and
+ * each hit turned into the message's line, with the breakpoint's source, in
+ * the Debug Console.  A logpoint whose program cannot be made or attached
+ * falls back to a GDB stop-print-resume (breakpoints.c).  Set while the OS
+ * is stopped, it attaches when the OS runs again (session_on_resume).
+ */
+#include "trace/logpoints.h"
+#include "bpf/bpfgen.h"
+#include "dap/dap.h"
+#include "bpf/logprog.h"
+#include "core/loop.h"
+#include "machine/qemu.h"
+#include "target/session.h"
+#include "side/sidechan.h"
+#include "side/tprobe.h"
+
+#include <osdbg/sidestub_proto.h>
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Probes of removed logpoints, detached when the OS runs (the side-stub
+ * answers only then). */
+static int doomed[64];
+static int ndoomed;
+
+/* The logpoints' own state, keyed by breakpoint id (struct bp is the
+ * breakpoints' business: this file only reads its locations, message,
+ * source and line). */
+struct logpoint {
+    int bp_id;
+    struct logprog *progs[8]; /* one program per location */
+    int probe_ids[8];         /* their side-stub probe ids, -1 while not attached */
+    int attach_timeouts;      /* attaches the side-stub did not answer in time */
+};
+static struct logpoint *lps;
+static int nlps, caplps;
+static void (*fall_back)(int bp_id, const char *why);
+
+static struct logpoint *lp_of(int bp_id)
+{
+    for (int i = 0; i < nlps; i++)
+        if (lps[i].bp_id == bp_id)
+            return &lps[i];
+    return 0;
+}
+
+static struct logpoint *lp_new(int bp_id)
+{
+    if (nlps == caplps) {
+        caplps = caplps ? 2 * caplps : 16;
+        lps = realloc(lps, (size_t)caplps * sizeof *lps);
+        if (!lps)
+            abort();
+    }
+    struct logpoint *lp = &lps[nlps++];
+    memset(lp, 0, sizeof *lp);
+    lp->bp_id = bp_id;
+    for (int k = 0; k < 8; k++)
+        lp->probe_ids[k] = -1;
+    return lp;
+}
+
+static const struct bp *bp_of(int bp_id)
+{
+    for (int i = 0; i < S.nbps; i++)
+        if (S.bps[i].id == bp_id)
+            return &S.bps[i];
+    return 0;
+}
+
+static void changed(void)
+{
+    dap_event("osdbg/traceChanged", json_object());
+}
+
+static bool logpoint_event(const struct ss_event *ev, int bp_id);
+static void attach_pending_soon(void *data);
+
+/* An eBPF logpoint's event (arg: its breakpoint's id): its line, with the
+ * breakpoint's source. */
+static void on_logpoint_event(const struct ss_event *ev, void *arg)
+{
+    logpoint_event(ev, (int)(intptr_t)arg);
+}
+
+static void on_closed(void)
+{
+    logpoints_flush_lines();
+    ndoomed = 0;
+}
+
+static void flush_lines(uint64_t lost)
+{
+    (void)lost;
+    logpoints_flush_lines();
+}
+
+static const struct sidechan_listener listener = {flush_lines, logpoints_flush_lines, on_closed};
+
+void logpoints_init(void (*fall_back_to_gdb)(int bp_id, const char *why))
+{
+    fall_back = fall_back_to_gdb;
+    sidechan_listen(&listener);
+    /* Set while the OS was stopped: attach when it runs. */
+    session_on_resume(logpoints_resumed);
+}
+
+int logpoint_of_probe(int probe_id)
+{
+    for (int i = 0; i < nlps; i++)
+        for (int k = 0; k < 8; k++)
+            if (lps[i].probe_ids[k] == probe_id)
+                return lps[i].bp_id;
+    return -1;
+}
+
+void logpoints_catch_up(void)
+{
+    attach_pending_soon(0);
+}
+
+bool logpoint_compile(struct bp *b, const char **why)
+{
+    static char reason[400];
+    logpoint_forget(b);
+    struct logpoint *entry = lp_new(b->id);
+    for (int k = 0; k < b->nlocs && k < 8; k++) {
+        struct logprog *lp = calloc(1, sizeof *lp);
+        struct logprog_site site = {
+            .di = b->locs[k].program[0] ? user_debuginfo(b->locs[k].program) : S.kernel_di,
+            .pc = b->locs[k].addr,
+            .user = b->locs[k].program[0] != 0,
+        };
+        if (logprog_compile(lp, b->log_message, b->condition, b->hit_condition, &site, reason,
+                            sizeof reason) < 0) {
+            free(lp);
+            logpoint_forget(b);
+            *why = reason;
+            return false;
+        }
+        entry->progs[k] = lp;
+    }
+    return true;
+}
+
+void logpoint_forget(struct bp *b)
+{
+    struct logpoint *lp = lp_of(b->id);
+    if (!lp)
+        return;
+    for (int k = 0; k < 8; k++) {
+        if (lp->progs[k]) {
+            logprog_free(lp->progs[k]);
+            free(lp->progs[k]);
+        }
+    }
+    *lp = lps[--nlps];
+}
+
+static bool logpoints_pending;
+/* A logpoint whose attach went unanswered this many times in a row prints
+ * through GDB instead (the side-stub is wedged, not just slow). */
+#define ATTACH_TIMEOUTS_MAX 3
+static int connect_tries; /* connections tried for pending logpoints since the last run */
+
+bool logpoints_wanted(void)
+{
+    for (int i = 0; i < S.nbps; i++)
+        if (S.bps[i].ebpf)
+            return true;
+    return false;
+}
+
+void logpoint_attach(struct bp *b)
+{
+    if (S.state != TARGET_RUNNING || !sidechan_current()) {
+        logpoints_pending = true;      /* the next run (logpoints_resumed) attaches it */
+        if (S.state == TARGET_RUNNING) /* no connection yet: from the loop */
+            logpoints_resumed();
+        return;
+    }
+    struct logpoint *lp = lp_of(b->id);
+    if (!lp)
+        return; /* not compiled: not an eBPF logpoint */
+    char err[1024], why[1100] = "";
+    bool any = false;
+    for (int k = 0; k < b->nlocs && k < 8; k++) {
+        if (lp->probe_ids[k] >= 0 || !lp->progs[k])
+            continue;
+        uint8_t *elf = 0;
+        size_t len;
+        const struct bp_loc *l = &b->locs[k];
+        if (bpfgen_object(&lp->progs[k]->gen, &elf, &len, err, sizeof err) < 0 ||
+            tprobe_attach_object(sidechan_current(), l->program[0] ? SS_UPROBE : SS_KPROBE,
+                                 l->program, l->addr, elf, len, LOGPROG_NAME, 0, &lp->probe_ids[k],
+                                 err, sizeof err) < 0) {
+            lp->probe_ids[k] = -1;
+            bool slow = strstr(err, "no reply") || strstr(err, "still owes");
+            if (side_interrupted(sidechan_current()) || S.state != TARGET_RUNNING ||
+                (slow && ++lp->attach_timeouts < ATTACH_TIMEOUTS_MAX)) {
+                /* The OS stopped meanwhile, or a busy machine answered
+                 * late (what was sent is undone): not a refusal, try again
+                 * soon or when the OS runs again. */
+                free(elf);
+                logpoints_pending = true;
+                if (S.state == TARGET_RUNNING)
+                    loop_timer(500, attach_pending_soon, 0);
+                break;
+            }
+            snprintf(why, sizeof why, "the OS refused its eBPF probe: %s", err);
+        } else {
+            any = true;
+            lp->attach_timeouts = 0;
+            sidechan_subscribe((uint32_t)lp->probe_ids[k], on_logpoint_event,
+                               (void *)(intptr_t)b->id);
+        }
+        if (elf)
+            free(elf);
+        if (why[0])
+            break;
+    }
+    if (any)
+        changed();
+    if (why[0] && fall_back)
+        fall_back(b->id, why);
+}
+
+static void detach_doomed(void)
+{
+    char err[256], reply[64];
+    for (int i = 0; i < ndoomed && sidechan_current(); i++) {
+        struct ss_request detach = {.cmd = SS_CMD_DETACH, .id = (uint32_t)doomed[i]};
+        if (side_request_cmd(sidechan_current(), &detach, reply, sizeof reply, 3000, err,
+                             sizeof err) < 0)
+            dap_output("stderr", "osdbg: detaching logpoint probe %d: %s\n", doomed[i], err);
+    }
+    if (ndoomed)
+        changed();
+    ndoomed = 0;
+}
+
+void logpoint_detach(struct bp *b)
+{
+    struct logpoint *lp = lp_of(b->id);
+    if (!lp)
+        return;
+    for (int k = 0; k < 8; k++) {
+        if (lp->probe_ids[k] >= 0)
+            sidechan_unsubscribe((uint32_t)lp->probe_ids[k]);
+        if (lp->probe_ids[k] >= 0 && sidechan_current() &&
+            ndoomed < (int)(sizeof doomed / sizeof doomed[0]))
+            doomed[ndoomed++] = lp->probe_ids[k];
+        lp->probe_ids[k] = -1;
+    }
+    logpoint_forget(b);
+    if (S.state == TARGET_RUNNING)
+        detach_doomed();
+}
+
+static void attach_pending(void)
+{
+    logpoints_pending = false; /* an attach the OS interrupts sets it again */
+    for (int i = 0; i < S.nbps; i++)
+        if (S.bps[i].ebpf)
+            logpoint_attach(&S.bps[i]);
+}
+
+static void attach_pending_soon(void *data)
+{
+    (void)data;
+    char err[512];
+    if (S.state != TARGET_RUNNING)
+        return;
+    if (!sidechan_current() && logpoints_pending && !sidechan_get(err, sizeof err)) {
+        /* A session with no logpoint at its start has no connection yet.
+         * The side-stub answers once the kernel has set it up: try again. */
+        if (qemu_running() && ++connect_tries <= 100)
+            loop_timer(100, attach_pending_soon, 0);
+        else if (connect_tries == 101)
+            dap_output("stderr", "osdbg: eBPF logpoints cannot attach: %s\n", err);
+        return;
+    }
+    connect_tries = 0;
+    if (sidechan_current()) {
+        detach_doomed();
+        if (logpoints_pending)
+            attach_pending();
+    }
+}
+
+void logpoints_resumed(void)
+{
+    /* From the event loop, once the OS runs again (the side-stub answers
+     * only then); before the first run logpoints_start does it. */
+    if (logpoints_pending || ndoomed) {
+        connect_tries = 0;
+        loop_timer(1, attach_pending_soon, 0);
+    }
+}
+
+static int start_tries;
+
+static void try_start(void *data)
+{
+    (void)data;
+    char err[256], reply[64];
+    if (!sidechan_current()) {
+        if (!qemu_running() || ++start_tries > 100) {
+            dap_output("stderr", "osdbg: the side-stub did not answer; eBPF logpoints are off\n");
+            return;
+        }
+        if (!sidechan_connect(200, err, sizeof err)) {
+            loop_timer(50, try_start, 0);
+            return;
+        }
+    }
+    attach_pending();
+    side_request(sidechan_current(), SS_PKT_GO, reply, sizeof reply, 3000, err, sizeof err);
+}
+
+void logpoints_start(void)
+{
+    start_tries = 0;
+    try_start(0);
+}
+
+/* A logpoint's hit: its record becomes the message, with the source line. */
+/* Lines of one logpoint that arrive together go out as one output event
+ * (the text has several lines, the source line is theirs): a burst of hits
+ * is a few messages to the editor, not thousands. */
+static struct {
+    int bp_id;
+    char *text;
+    size_t len, cap;
+    char *source;
+    int line;
+} pend = {.bp_id = -1};
+
+static long flush_timer;
+
+void logpoints_flush_lines(void)
+{
+    if (pend.bp_id < 0 || !pend.len)
+        return;
+    json_t *body =
+        json_pack("{s:s, s:s%, s:{s:s}, s:i}", "category", "console", "output", pend.text, pend.len,
+                  "source", "path", pend.source, "line", dap_line_out(pend.line));
+    dap_event("output", body);
+    pend.len = 0;
+    pend.bp_id = -1;
+    free(pend.source);
+    pend.source = 0;
+}
+
+static void flush_soon(void *data)
+{
+    (void)data;
+    flush_timer = 0;
+    logpoints_flush_lines();
+}
+
+static bool logpoint_event(const struct ss_event *ev, int bp_id)
+{
+    struct logpoint *lp = lp_of(bp_id);
+    const struct bp *b = bp_of(bp_id);
+    for (int k = 0; lp && b && k < 8; k++) {
+        if (lp->probe_ids[k] != (int)ev->probe || !lp->progs[k])
+            continue;
+        if (ev->type != SS_EVT_DATA)
+            return true;
+        char *text = logprog_format(lp->progs[k], ev->data, ev->len, ev->pid, ev->comm,
+                                    sidechan_seconds(ev));
+        if (pend.bp_id != b->id || pend.len > 60000)
+            logpoints_flush_lines();
+        if (pend.bp_id < 0) {
+            /* Events also arrive while a request waits for its reply
+             * (the eBPF view's vTList): nothing else may come after them
+             * for a long time, so the loop's next turn flushes. */
+            if (!flush_timer)
+                flush_timer = loop_timer(0, flush_soon, 0);
+            pend.bp_id = b->id;
+            pend.source = strdup(b->source ? b->source : "");
+            pend.line = b->line;
+        }
+        size_t n = strlen(text);
+        if (pend.len + n + 2 > pend.cap) {
+            pend.cap = (pend.len + n + 2) * 2;
+            pend.text = realloc(pend.text, pend.cap);
+        }
+        memcpy(pend.text + pend.len, text, n);
+        pend.len += n;
+        pend.text[pend.len++] = '\n';
+        free(text);
+        return true;
+    }
+    return false;
+}
