@@ -15,9 +15,12 @@
 #include "dap/dap.h"
 #include "core/loop.h"
 #include "osdbg/version.h"
-#include "dap/handler/requests.h"
+#include "dap/handler/handlers.h"
 #include "cmd/run.h"
+#include "target/breakpoints.h"
+#include "target/liveness.h"
 #include "target/session.h"
+#include "target/stop.h"
 #include "cmd/trace.h"
 #include "trace/logpoints.h"
 #include "trace/tracecmd.h"
@@ -170,6 +173,11 @@ static int cmd_dap(int argc, char **argv)
     dap_init(in, out, osdbg_requests, log);
     /* First: its lines go out before a trace's notice of a loss. */
     logpoints_init(breakpoint_fall_back_to_gdb);
+    /* The modules below the handlers, wired: the stop policy handles the
+     * stops run control meets, and user breakpoints are armed as the
+     * breakpoint table changes. */
+    stop_init();
+    breakpoints_on_change(hooks_update);
     tracecmd_init();
     dap_on_close(on_client_closed);
     if (pipe2(signal_pipe, O_CLOEXEC) == 0) {

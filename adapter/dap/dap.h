@@ -1,8 +1,8 @@
 /*
  * The Debug Adapter Protocol transport (DAP specification, "Base
  * Protocol"): messages framed by a "Content-Length: N\r\n\r\n" header,
- * JSON bodies (jansson).  Requests are dispatched to the handler table in
- * requests.c; a handler answers with dap_respond/dap_error before it returns:
+ * JSON bodies (jansson).  Requests are dispatched to the handler table
+ * given to dap_init (dap/handler/table.c); a handler answers with dap_respond/dap_error before it returns:
  * every request gets exactly one response (dispatch answers for a handler
  * that did not; a second response is dropped).
  */

@@ -56,10 +56,6 @@ struct profile {
  * p->warnings (profile_check.c). */
 struct json_t;
 void profile_check_keys(struct profile *p, struct json_t *j);
-/* The session's profile against its kernel (hook symbols, expressions):
- * problems, and the load's warnings, go to the Debug Console
- * (profile_kernel.c).  Call once GDB has the kernel's symbols. */
-void profile_check_kernel(void);
 
 /* Load and check a profile.  Returns 0 with a message in err on failure. */
 struct profile *profile_load(const char *path, char *err, size_t errlen);

@@ -3,7 +3,7 @@
 #include "gdb/gdb.h"
 #include "core/loop.h"
 #include "machine/qemu.h"
-#include "target/session.h"
+#include "target/state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,7 +97,7 @@ static void on_readable(int fd, void *data)
     (void)data;
     if (side && side_poll(side, 0) < 0)
         sidechan_close();
-    else if (side && S.state == TARGET_RUNNING)
+    else if (side && T.state == TARGET_RUNNING)
         side_idle(side); /* undo what requests given up had made */
     EACH_LISTENER(after_read)
 }
@@ -108,7 +108,7 @@ static void on_readable(int fd, void *data)
 static bool os_stopped(void *arg)
 {
     (void)arg;
-    return S.state == TARGET_STOPPED || gdb_stop_queued();
+    return T.state == TARGET_STOPPED || gdb_stop_queued();
 }
 
 struct side_client *sidechan_get(char *err, size_t errlen)

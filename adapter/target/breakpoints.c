@@ -4,19 +4,72 @@
  * whose ELF contains the source line, resolved from that ELF's own DWARF
  * (debuginfo.c) — even before the program runs, although every program is
  * linked at the same addresses — and is armed in GDB by address; its hits
- * in other programs are resumed silently (session.c).  A program that has
+ * in other programs are resumed silently (stop.c).  A program that has
  * not run yet has its breakpoints reported unverified until the exec
  * breakpoint (profile "exec") sees it start.
  */
+#include "target/breakpoints.h"
 #include "dap/dap.h"
 #include "gdb/gdb.h"
-#include "dap/handler/requests.h"
-#include "target/session.h"
-#include "trace/logpoints.h"
+#include "target/programs.h"
+#include "target/runctl.h"
+#include "target/state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static struct bp *bps;
+static int nbps;
+static int next_bp_id;
+static const struct logpoint_ops *logpoints; /* 0: none registered */
+static bool gdb_logpoints_only;
+static void (*change_observer)(void);
+
+void breakpoints_set_logpoint_ops(const struct logpoint_ops *ops)
+{
+    logpoints = ops;
+}
+
+void breakpoints_use_gdb_logpoints(bool gdb_only)
+{
+    gdb_logpoints_only = gdb_only;
+}
+
+void breakpoints_on_change(void (*fn)(void))
+{
+    change_observer = fn;
+}
+
+static void changed(void)
+{
+    if (change_observer)
+        change_observer();
+}
+
+struct bp *breakpoints_all(int *n)
+{
+    *n = nbps;
+    return bps;
+}
+
+struct bp *breakpoint_by_id(int id)
+{
+    for (int i = 0; i < nbps; i++)
+        if (bps[i].id == id)
+            return &bps[i];
+    return 0;
+}
+
+int breakpoint_armed_at(uint64_t pc)
+{
+    for (int i = 0; i < nbps; i++)
+        for (int k = 0; k < bps[i].nlocs; k++)
+            if (bps[i].locs[k].gdb_number > 0 && bps[i].locs[k].enabled &&
+                bps[i].locs[k].addr == pc)
+                return bps[i].locs[k].gdb_number;
+    return 0;
+}
 
 static void free_bp(struct bp *b)
 {
@@ -27,7 +80,8 @@ static void free_bp(struct bp *b)
     free(b->log_message);
     free(b->message);
     free(b->locs);
-    logpoint_forget(b);
+    if (logpoints)
+        logpoints->forget(b);
 }
 
 static char *dup_or_null(const char *s)
@@ -37,11 +91,11 @@ static char *dup_or_null(const char *s)
 
 struct bp *breakpoint_by_gdb_number(int n, struct bp_loc **loc)
 {
-    for (int i = 0; i < S.nbps; i++)
-        for (int k = 0; k < S.bps[i].nlocs; k++)
-            if (S.bps[i].locs[k].gdb_number == n) {
-                *loc = &S.bps[i].locs[k];
-                return &S.bps[i];
+    for (int i = 0; i < nbps; i++)
+        for (int k = 0; k < bps[i].nlocs; k++)
+            if (bps[i].locs[k].gdb_number == n) {
+                *loc = &bps[i].locs[k];
+                return &bps[i];
             }
     return 0;
 }
@@ -52,7 +106,7 @@ static int insert_at(uint64_t addr, char *err, size_t errlen)
     /* In user mode GDB would read the live code to see whether it is an
      * ebreak already, and take an OS probe's for the program's own
      * (aspace_sync_symbols says more): there, user addresses read nothing. */
-    bool user = S.here.priv == 0;
+    bool user = T.here.priv == 0;
     if (user)
         gdb_physical_memory(true);
     int r = gdb_run(&rec, err, errlen, "-break-insert *0x%llx", (unsigned long long)addr);
@@ -92,7 +146,7 @@ static void delete_locs(struct bp *b)
     for (int k = 0; k < b->nlocs; k++) {
         if (b->locs[k].gdb_number > 0) {
             gdb_cmd(err, sizeof err, "-break-delete %d", b->locs[k].gdb_number);
-            session_note_deleted_breakpoint(b->locs[k].gdb_number);
+            target_note_deleted_breakpoint(b->locs[k].gdb_number);
         }
     }
     b->nlocs = 0;
@@ -141,8 +195,8 @@ static json_t *bp_json(const struct bp *b)
 
 void breakpoints_on_program_seen(const char *program)
 {
-    for (int i = 0; i < S.nbps; i++) {
-        struct bp *b = &S.bps[i];
+    for (int i = 0; i < nbps; i++) {
+        struct bp *b = &bps[i];
         if (b->verified)
             continue;
         for (int k = 0; k < b->nlocs; k++) {
@@ -158,40 +212,40 @@ void breakpoints_on_program_seen(const char *program)
 
 static struct bp *new_bp(enum bp_kind kind, json_t *spec)
 {
-    S.bps = realloc(S.bps, (size_t)(S.nbps + 1) * sizeof *S.bps);
-    struct bp *b = &S.bps[S.nbps++];
+    bps = realloc(bps, (size_t)(nbps + 1) * sizeof *bps);
+    struct bp *b = &bps[nbps++];
     memset(b, 0, sizeof *b);
     b->kind = kind;
-    b->id = ++S.next_bp_id;
+    b->id = ++next_bp_id;
     b->condition = dup_or_null(json_string_value(json_object_get(spec, "condition")));
     b->hit_condition = dup_or_null(json_string_value(json_object_get(spec, "hitCondition")));
     b->log_message = dup_or_null(json_string_value(json_object_get(spec, "logMessage")));
     return b;
 }
 
-/* Remove every breakpoint of one kind (and source); compacts S.bps. */
+/* Remove every breakpoint of one kind (and source); compacts bps. */
 static void remove_bps(enum bp_kind kind, const char *source)
 {
     int keep = 0;
-    for (int i = 0; i < S.nbps; i++) {
-        struct bp *b = &S.bps[i];
+    for (int i = 0; i < nbps; i++) {
+        struct bp *b = &bps[i];
         if (b->kind == kind && (!source || (b->source && strcmp(b->source, source) == 0))) {
             if (b->ebpf)
-                logpoint_detach(b);
+                logpoints->detach(b);
             delete_locs(b);
             free_bp(b);
         } else {
-            S.bps[keep++] = *b;
+            bps[keep++] = *b;
         }
     }
-    S.nbps = keep;
+    nbps = keep;
 }
 
 void breakpoints_reinsert(void)
 {
     char err[256];
-    for (int i = 0; i < S.nbps; i++) {
-        struct bp *b = &S.bps[i];
+    for (int i = 0; i < nbps; i++) {
+        struct bp *b = &bps[i];
         for (int k = 0; k < b->nlocs; k++) {
             int n = insert_at(b->locs[k].addr, err, sizeof err);
             b->locs[k].gdb_number = n > 0 ? n : 0;
@@ -199,7 +253,7 @@ void breakpoints_reinsert(void)
         }
         b->hits = 0;
     }
-    hooks_update();
+    changed();
 }
 
 static void resolve_source(struct bp *b)
@@ -207,8 +261,8 @@ static void resolve_source(struct bp *b)
     uint64_t addrs[16];
     int actual = 0;
     /* The kernel first. */
-    if (S.kernel_di && debuginfo_has_source(S.kernel_di, b->source)) {
-        int n = debuginfo_line_to_addrs(S.kernel_di, b->source, b->line, addrs, 16, &actual);
+    if (T.kernel_di && debuginfo_has_source(T.kernel_di, b->source)) {
+        int n = debuginfo_line_to_addrs(T.kernel_di, b->source, b->line, addrs, 16, &actual);
         for (int k = 0; k < n; k++)
             add_loc(b, addrs[k], 0);
         if (n > 0)
@@ -229,21 +283,9 @@ static void resolve_source(struct bp *b)
     }
 }
 
-struct set_args {
-    json_t *req, *args;
-};
-
-static int do_set_breakpoints(void *p)
+json_t *breakpoints_set_source(const char *path, json_t *list)
 {
-    struct set_args *a = p;
-    json_t *source = json_object_get(a->args, "source");
-    const char *path = json_string_value(json_object_get(source, "path"));
-    if (!path) {
-        dap_error(a->req, "setBreakpoints: source.path is required");
-        return -1;
-    }
     remove_bps(BP_SOURCE, path);
-    json_t *list = json_object_get(a->args, "breakpoints");
     json_t *out = json_array();
     size_t i;
     json_t *spec;
@@ -255,8 +297,8 @@ static int do_set_breakpoints(void *p)
         b->line = json_is_integer(jl) ? dap_line_in((int)json_integer_value(jl)) : 0;
         /* Logpoints run as eBPF probes in the OS when their message and
          * conditions compile (logprog.c); else GDB stops, prints, resumes. */
-        b->ebpf = b->log_message && S.launched && !S.gdb_logpoints; /* no GDB breakpoints yet */
-        if (b->log_message && S.launched && S.gdb_logpoints)
+        b->ebpf = b->log_message && T.launched && !gdb_logpoints_only && logpoints; /* no GDB breakpoints yet */
+        if (b->log_message && T.launched && gdb_logpoints_only)
             dap_output("console",
                        "osdbg: logpoint at %s:%d runs as a GDB stop-print-resume: "
                        "the launch configuration says ebpfLogpoints: false\n",
@@ -264,7 +306,7 @@ static int do_set_breakpoints(void *p)
         resolve_source(b);
         const char *why = 0;
         bool unknown_name = false;
-        if (b->ebpf && b->nlocs && !logpoint_compile(b, &why)) {
+        if (b->ebpf && b->nlocs && !logpoints->compile(b, &why)) {
             b->ebpf = false;
             b->nlocs = 0;
             /* A name that is no local, parameter or global there (the
@@ -292,20 +334,12 @@ static int do_set_breakpoints(void *p)
             free(b->message);
             b->message = strdup("eBPF logpoint: prints without stopping the OS");
             b->verified = true;
-            logpoint_attach(b);
+            logpoints->attach(b);
         }
         json_array_append_new(out, bp_json(b));
     }
-    hooks_update();
-    dap_respond(a->req, json_pack("{s:o}", "breakpoints", out));
-    return 0;
-}
-
-void req_set_breakpoints(json_t *req, json_t *args)
-{
-    struct set_args a = {req, args};
-    if (with_target_stopped(do_set_breakpoints, &a) < 0 && !dap_answered(req))
-        dap_error(req, "setBreakpoints: %s", session_stop_error());
+    changed();
+    return out;
 }
 
 /* An eBPF logpoint the OS could not take (no room for another program or
@@ -318,13 +352,10 @@ struct fall_back_args {
 static int do_fall_back(void *p)
 {
     struct fall_back_args *a = p;
-    struct bp *b = 0;
-    for (int i = 0; i < S.nbps && !b; i++)
-        if (S.bps[i].id == a->id)
-            b = &S.bps[i];
-    if (!b || !b->ebpf)
+    struct bp *b = breakpoint_by_id(a->id);
+    if (!b || !b->ebpf || !logpoints)
         return 0;
-    logpoint_detach(b); /* the probes of it that did attach */
+    logpoints->detach(b); /* the probes of it that did attach */
     b->ebpf = false;
     delete_locs(b);
     resolve_source(b); /* again, with GDB breakpoints */
@@ -332,7 +363,7 @@ static int do_fall_back(void *p)
     dap_output("console", "osdbg: logpoint at %s:%d runs as a GDB stop-print-resume: %s\n",
                b->source, b->line, a->why);
     dap_event("breakpoint", json_pack("{s:s, s:o}", "reason", "changed", "breakpoint", bp_json(b)));
-    hooks_update();
+    changed();
     return 0;
 }
 
@@ -362,20 +393,19 @@ static void resolve_function(struct bp *b)
             b->message = strdup("no such function in that program");
         return;
     }
-    if (S.kernel_di && debuginfo_function_addr(S.kernel_di, b->name, true, &addr) == 0)
+    if (T.kernel_di && debuginfo_function_addr(T.kernel_di, b->name, true, &addr) == 0)
         add_loc(b, addr, 0);
     else
         b->message = strdup("no such kernel function (use program!function for user code)");
 }
 
-static int do_set_function_breakpoints(void *p)
+json_t *breakpoints_set_functions(json_t *specs)
 {
-    struct set_args *a = p;
     remove_bps(BP_FUNCTION, 0);
     json_t *out = json_array();
     size_t i;
     json_t *spec;
-    json_array_foreach(json_object_get(a->args, "breakpoints"), i, spec)
+    json_array_foreach(specs, i, spec)
     {
         struct bp *b = new_bp(BP_FUNCTION, spec);
         const char *name = json_string_value(json_object_get(spec, "name"));
@@ -384,28 +414,19 @@ static int do_set_function_breakpoints(void *p)
         decide_verified(b);
         json_array_append_new(out, bp_json(b));
     }
-    hooks_update();
-    dap_respond(a->req, json_pack("{s:o}", "breakpoints", out));
-    return 0;
-}
-
-void req_set_function_breakpoints(json_t *req, json_t *args)
-{
-    struct set_args a = {req, args};
-    if (with_target_stopped(do_set_function_breakpoints, &a) < 0 && !dap_answered(req))
-        dap_error(req, "setFunctionBreakpoints: %s", session_stop_error());
+    changed();
+    return out;
 }
 
 /* Instruction breakpoints: "0xADDR" in the kernel, or "prog!0xADDR" for a
  * user program (also accepted: an offset field added to the address). */
-static int do_set_instruction_breakpoints(void *p)
+json_t *breakpoints_set_instructions(json_t *specs)
 {
-    struct set_args *a = p;
     remove_bps(BP_INSTRUCTION, 0);
     json_t *out = json_array();
     size_t i;
     json_t *spec;
-    json_array_foreach(json_object_get(a->args, "breakpoints"), i, spec)
+    json_array_foreach(specs, i, spec)
     {
         struct bp *b = new_bp(BP_INSTRUCTION, spec);
         const char *ref = json_string_value(json_object_get(spec, "instructionReference"));
@@ -428,19 +449,11 @@ static int do_set_instruction_breakpoints(void *p)
                 add_loc(b, addr, prog);
         } else {
             /* A user-range address without a program: any program. */
-            add_loc(b, addr, addr < S.kernel_base ? "*" : 0);
+            add_loc(b, addr, addr < T.kernel_base ? "*" : 0);
         }
         decide_verified(b);
         json_array_append_new(out, bp_json(b));
     }
-    hooks_update();
-    dap_respond(a->req, json_pack("{s:o}", "breakpoints", out));
-    return 0;
-}
-
-void req_set_instruction_breakpoints(json_t *req, json_t *args)
-{
-    struct set_args a = {req, args};
-    if (with_target_stopped(do_set_instruction_breakpoints, &a) < 0 && !dap_answered(req))
-        dap_error(req, "setInstructionBreakpoints: %s", session_stop_error());
+    changed();
+    return out;
 }

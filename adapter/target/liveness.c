@@ -17,15 +17,28 @@
  * parent is gone.  Each hook is one internal stop per exec, exit or fork,
  * never per system call.
  */
+#include "target/liveness.h"
 #include "dap/dap.h"
 #include "gdb/gdb.h"
-#include "target/session.h"
+#include "target/breakpoints.h"
+#include "target/programs.h"
+#include "target/runctl.h"
+#include "target/state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_LIVE 64
+
+/* The hooks: GDB numbers of the internal breakpoints, 0 none. */
+static struct {
+    int exec_bp, exit_bp, fork_bp;
+    bool armed;             /* exec/exit breakpoints in place */
+    bool failed;            /* the exec hook could not be set: not tried again */
+    bool tracking_complete; /* ...since before the OS's first instruction */
+    long stops;             /* internal stops (osdbg/stats internalStops) */
+} hooks;
 
 static struct live {
     int pid;
@@ -75,9 +88,11 @@ static void live_remove(int pid)
 
 static bool any_user_breakpoint(void)
 {
-    for (int i = 0; i < S.nbps; i++)
-        for (int k = 0; k < S.bps[i].nlocs; k++)
-            if (S.bps[i].locs[k].program[0] && !S.bps[i].ebpf)
+    int n;
+    struct bp *bps = breakpoints_all(&n);
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < bps[i].nlocs; k++)
+            if (bps[i].locs[k].program[0] && !bps[i].ebpf)
                 return true;
     return false;
 }
@@ -87,8 +102,8 @@ static bool loc_wanted(const struct bp_loc *l)
 {
     if (!l->program[0] || l->program[0] == '*')
         return true; /* kernel, or any program */
-    if (!S.tracking_complete)
-        return !S.hooks_armed || program_live(l->program) || !program_seen(l->program);
+    if (!hooks.tracking_complete)
+        return !hooks.armed || program_live(l->program) || !program_seen(l->program);
     return program_live(l->program);
 }
 
@@ -99,7 +114,7 @@ static int insert_hook(const char *symbol)
     /* By address from the kernel's symbols (user programs may have
      * functions of the same name, like exit), after the prologue so that
      * the profile's expressions can read the function's parameters. */
-    if (!S.kernel_di || debuginfo_function_addr(S.kernel_di, symbol, true, &addr) < 0) {
+    if (!T.kernel_di || debuginfo_function_addr(T.kernel_di, symbol, true, &addr) < 0) {
         dap_log("hook %s: not a kernel function", symbol);
         return 0;
     }
@@ -117,30 +132,32 @@ static int insert_hook(const char *symbol)
 void hooks_update(void)
 {
     char err[256];
-    if (!S.profile || S.state == TARGET_NONE)
+    if (!T.profile || T.state == TARGET_NONE)
         return;
-    if (!S.hooks_armed && !S.hooks_failed && any_user_breakpoint() && S.profile->exec_symbol) {
+    if (!hooks.armed && !hooks.failed && any_user_breakpoint() && T.profile->exec_symbol) {
         /* Without the exec hook the others are no use; never insert them
          * twice (a second set's stops would not be known as hooks and
          * would reach the user as ordinary stops). */
-        S.exec_bp = insert_hook(S.profile->exec_symbol);
-        if (S.exec_bp > 0 && S.profile->exit_symbol)
-            S.exit_bp = insert_hook(S.profile->exit_symbol);
-        if (S.exec_bp > 0 && S.profile->fork_symbol && S.profile->fork_pid && S.profile->fork_name)
-            S.fork_bp = insert_hook(S.profile->fork_symbol);
-        S.hooks_armed = S.exec_bp > 0;
-        S.hooks_failed = !S.hooks_armed;
-        if (S.hooks_failed)
+        hooks.exec_bp = insert_hook(T.profile->exec_symbol);
+        if (hooks.exec_bp > 0 && T.profile->exit_symbol)
+            hooks.exit_bp = insert_hook(T.profile->exit_symbol);
+        if (hooks.exec_bp > 0 && T.profile->fork_symbol && T.profile->fork_pid && T.profile->fork_name)
+            hooks.fork_bp = insert_hook(T.profile->fork_symbol);
+        hooks.armed = hooks.exec_bp > 0;
+        hooks.failed = !hooks.armed;
+        if (hooks.failed)
             dap_output("stderr",
                        "osdbg: profile: cannot break at exec.symbol \"%s\": user breakpoints "
                        "cannot follow programs and stay unverified\n",
-                       S.profile->exec_symbol);
+                       T.profile->exec_symbol);
         /* Complete knowledge only if the OS has not run yet. */
-        S.tracking_complete = S.hooks_armed && S.exit_bp > 0 && S.launched && !S.has_run;
+        hooks.tracking_complete = hooks.armed && hooks.exit_bp > 0 && T.launched && !T.has_run;
     }
-    for (int i = 0; i < S.nbps; i++) {
-        for (int k = 0; k < S.bps[i].nlocs; k++) {
-            struct bp_loc *l = &S.bps[i].locs[k];
+    int nbps;
+    struct bp *bps = breakpoints_all(&nbps);
+    for (int i = 0; i < nbps; i++) {
+        for (int k = 0; k < bps[i].nlocs; k++) {
+            struct bp_loc *l = &bps[i].locs[k];
             if (l->gdb_number <= 0)
                 continue; /* an eBPF logpoint: no GDB breakpoint */
             bool want = loc_wanted(l);
@@ -200,37 +217,50 @@ static void parse_name(const char *v, char *out, size_t n)
 
 bool hooks_handle_stop(int bkptno)
 {
-    if (!bkptno || (bkptno != S.exec_bp && bkptno != S.exit_bp && bkptno != S.fork_bp))
+    if (!bkptno || (bkptno != hooks.exec_bp && bkptno != hooks.exit_bp && bkptno != hooks.fork_bp))
         return false;
     char err[256];
     long pid = -1;
-    if (bkptno == S.exec_bp) {
+    if (bkptno == hooks.exec_bp) {
         char name[64];
-        char *v = gdb_eval(err, sizeof err, "%s", S.profile->exec_name);
+        char *v = gdb_eval(err, sizeof err, "%s", T.profile->exec_name);
         if (!v)
-            hook_expr_failed("exec.name", S.profile->exec_name, err);
+            hook_expr_failed("exec.name", T.profile->exec_name, err);
         parse_name(v, name, sizeof name);
         free(v);
-        if (S.profile->proc_pid)
-            eval_int(S.profile->proc_pid, &pid);
+        if (T.profile->proc_pid)
+            eval_int(T.profile->proc_pid, &pid);
         live_set((int)pid, name);
-        if (name[0])
-            mark_program_seen(name);
-    } else if (bkptno == S.fork_bp) {
+        if (mark_program_seen(name))
+            breakpoints_on_program_seen(name);
+    } else if (bkptno == hooks.fork_bp) {
         char name[64];
-        char *v = gdb_eval(err, sizeof err, "%s", S.profile->fork_name);
+        char *v = gdb_eval(err, sizeof err, "%s", T.profile->fork_name);
         if (!v)
-            hook_expr_failed("fork.name", S.profile->fork_name, err);
+            hook_expr_failed("fork.name", T.profile->fork_name, err);
         parse_name(v, name, sizeof name);
         free(v);
-        if (eval_int_key("fork.pid", S.profile->fork_pid, &pid))
+        if (eval_int_key("fork.pid", T.profile->fork_pid, &pid))
             live_set((int)pid, name);
-    } else if (S.profile->exit_pid && eval_int_key("exit.pid", S.profile->exit_pid, &pid)) {
+    } else if (T.profile->exit_pid && eval_int_key("exit.pid", T.profile->exit_pid, &pid)) {
         live_remove((int)pid);
     }
-    S.internal_stops++;
+    hooks.stops++;
     hooks_update();
-    if (session_resume("-exec-continue", err, sizeof err) < 0)
+    if (target_resume("-exec-continue", err, sizeof err) < 0)
         dap_output("stderr", "osdbg: cannot resume: %s\n", err);
     return true;
+}
+
+long hooks_stop_count(void)
+{
+    return hooks.stops;
+}
+
+void hooks_reset(void)
+{
+    long stops = hooks.stops;
+    memset(&hooks, 0, sizeof hooks);
+    hooks.stops = stops;
+    live_clear();
 }

@@ -8,7 +8,9 @@
 #ifndef ADAPTER_PAGETABLE_H
 #define ADAPTER_PAGETABLE_H
 
-#include <jansson.h>
+#define PPN_MASK       ((1ULL << 44) - 1) /* PTE bits 53..10, satp bits 43..0 */
+#define SATP_MODE_SV39 8ULL               /* satp bits 63..60 (4.1.11) */
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,10 +43,5 @@ int sv39_walk(uint64_t root, sv39_read_fn read, void *arg, struct sv39_range *ou
               int max_tables, bool *truncated);
 /* "rwxugad" with '-' for each bit not set (V is implied). */
 void sv39_flags_text(unsigned flags, char out[8]);
-
-/* The DAP custom request osdbg/pageTable {satp | pageTable} (hex text):
- * {root, mode, mappings: [{va, end, pa, flags}], truncated}, numbers as hex
- * text.  Only while the OS is stopped. */
-void req_page_table(json_t *req, json_t *args);
 
 #endif

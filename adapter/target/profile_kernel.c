@@ -14,7 +14,8 @@
 #include "dwarf/debuginfo.h"
 #include "gdb/gdb.h"
 #include "profile/profile.h"
-#include "target/session.h"
+#include "target/profile_kernel.h"
+#include "target/state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +24,9 @@
 static void check_symbol(const char *key, const char *symbol, const char *consequence)
 {
     uint64_t addr;
-    if (!symbol || !S.kernel_di)
+    if (!symbol || !T.kernel_di)
         return;
-    if (debuginfo_function_addr(S.kernel_di, symbol, true, &addr) < 0)
+    if (debuginfo_function_addr(T.kernel_di, symbol, true, &addr) < 0)
         dap_output("stderr", "osdbg: profile: %s \"%s\" is not a function of the kernel: %s\n", key,
                    symbol, consequence);
 }
@@ -45,7 +46,7 @@ static void check_expression(const char *key, const char *expr, const char *cons
 
 void profile_check_kernel(void)
 {
-    const struct profile *p = S.profile;
+    const struct profile *p = T.profile;
     if (!p)
         return;
     if (p->warnings) {
@@ -55,7 +56,7 @@ void profile_check_kernel(void)
             l = e + 1;
         }
     }
-    if (!S.kernel_di)
+    if (!T.kernel_di)
         return;
     check_symbol("exec.symbol", p->exec_symbol,
                  "user breakpoints cannot follow programs and stay unverified");

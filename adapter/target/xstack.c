@@ -2,7 +2,8 @@
 #include "dwarf/rvregs.h"
 #include "dap/dap.h"
 #include "gdb/gdb.h"
-#include "target/session.h"
+#include "target/programs.h"
+#include "target/state.h"
 
 #include "dwarf/varloc.h"
 
@@ -71,7 +72,7 @@ static int uread8(void *p, uint64_t va, uint64_t *val)
 
 static bool in_trap_from_user(json_t *kernel_frames)
 {
-    const char *entry = S.profile->trap_entry;
+    const char *entry = T.profile->trap_entry;
     size_t i;
     json_t *f;
     json_array_foreach(kernel_frames, i, f)
@@ -98,13 +99,13 @@ static int phys_depth;
 
 static void phys_begin(void)
 {
-    if (phys_depth++ == 0 && S.here.priv == 0 && S.profile->kernel_identity_mapped)
+    if (phys_depth++ == 0 && T.here.priv == 0 && T.profile->kernel_identity_mapped)
         gdb_physical_memory(true);
 }
 
 static void phys_end(void)
 {
-    if (--phys_depth == 0 && S.here.priv == 0 && S.profile->kernel_identity_mapped)
+    if (--phys_depth == 0 && T.here.priv == 0 && T.profile->kernel_identity_mapped)
         gdb_physical_memory(false);
 }
 
@@ -131,14 +132,14 @@ static bool eval_kernel(const char *fmt, const char *expr, uint64_t *out)
 static uint64_t uretprobe_trampoline(void)
 {
     uint64_t t;
-    return S.profile->uret_trampoline && eval_kernel("%s", S.profile->uret_trampoline, &t) ? t : 0;
+    return T.profile->uret_trampoline && eval_kernel("%s", T.profile->uret_trampoline, &t) ? t : 0;
 }
 
 /* Where a return that landed on the trampoline with this sp really goes:
  * the current task's instance for that sp, the newest if several. */
 static bool uretprobe_return(uint64_t sp, uint64_t *ra)
 {
-    struct profile *p = S.profile;
+    struct profile *p = T.profile;
     uint64_t base, bytes, task;
     if (!p->uret_instances || !p->uret_task || !eval_kernel("&(%s)", p->uret_instances, &base) ||
         !eval_kernel("sizeof(%s)", p->uret_instances, &bytes) ||
@@ -220,11 +221,11 @@ json_t *xstack_user_frames(json_t *kernel_frames, int first_id)
 {
     nsnaps = 0;
     json_t *out = json_array();
-    struct profile *p = S.profile;
-    if (!p || S.here.priv != 1 || !S.here.program[0] || !p->trap_entry || !p->trapframe ||
+    struct profile *p = T.profile;
+    if (!p || T.here.priv != 1 || !T.here.program[0] || !p->trap_entry || !p->trapframe ||
         !p->proc_pagetable || p->tf_epc < 0 || !in_trap_from_user(kernel_frames))
         return out;
-    struct debuginfo *di = user_debuginfo(S.here.program);
+    struct debuginfo *di = user_debuginfo(T.here.program);
     uint64_t tf, root;
     if (!di || !gdb_eval_u64(&tf, "%s", p->trapframe) ||
         !gdb_eval_u64(&root, "%s", p->proc_pagetable))
@@ -238,7 +239,7 @@ json_t *xstack_user_frames(json_t *kernel_frames, int first_id)
         if (p->tf_ra >= 0 && kread8(tf + (uint64_t)p->tf_ra + 8 * (uint64_t)(r - 1), &regs[r]) < 0)
             return out;
     struct walk_ctx w = {root};
-    unwind_user(di, S.here.program, regs, pc, &w, first_id, out);
+    unwind_user(di, T.here.program, regs, pc, &w, first_id, out);
     return out;
 }
 
@@ -283,10 +284,10 @@ size_t xstack_after_trampoline(json_t *frames, json_t **more)
     const char *bottom = total ? mi_str(json_array_get(frames, total - 1), "func") : 0;
     if (complete && bottom && strcmp(bottom, "_start") == 0)
         return total;
-    uint64_t tramp = S.here.priv == 0 && S.here.program[0] && total ? uretprobe_trampoline() : 0;
-    struct debuginfo *di = tramp ? user_debuginfo(S.here.program) : 0;
+    uint64_t tramp = T.here.priv == 0 && T.here.program[0] && total ? uretprobe_trampoline() : 0;
+    struct debuginfo *di = tramp ? user_debuginfo(T.here.program) : 0;
     uint64_t regs[32] = {0}, root, pc;
-    if (!di || !eval_kernel("(unsigned long)(%s)", S.profile->proc_pagetable, &root))
+    if (!di || !eval_kernel("(unsigned long)(%s)", T.profile->proc_pagetable, &root))
         return total;
     struct walk_ctx w = {root};
     /* GDB shows the trampoline as a frame, or stops before it. */
@@ -295,7 +296,7 @@ size_t xstack_after_trampoline(json_t *frames, json_t **more)
         if (addr && strtoull(addr, 0, 0) == tramp && frame_regs(i, regs)) {
             *more = json_array();
             phys_begin();
-            unwind_user(di, S.here.program, regs, tramp, &w, (int)i + 1, *more);
+            unwind_user(di, T.here.program, regs, tramp, &w, (int)i + 1, *more);
             phys_end();
             return i;
         }
@@ -312,7 +313,7 @@ size_t xstack_after_trampoline(json_t *frames, json_t **more)
         return total;
     *more = json_array();
     phys_begin();
-    unwind_user(di, S.here.program, regs, tramp, &w, (int)total + 1, *more);
+    unwind_user(di, T.here.program, regs, tramp, &w, (int)total + 1, *more);
     phys_end();
     return total;
 }

@@ -5,7 +5,7 @@
  * each hit turned into the message's line, with the breakpoint's source, in
  * the Debug Console.  A logpoint whose program cannot be made or attached
  * falls back to a GDB stop-print-resume (breakpoints.c).  Set while the OS
- * is stopped, it attaches when the OS runs again (session_on_resume).
+ * is stopped, it attaches when the OS runs again (target_on_resume).
  */
 #include "trace/logpoints.h"
 #include "bpf/bpfgen.h"
@@ -13,7 +13,10 @@
 #include "bpf/logprog.h"
 #include "core/loop.h"
 #include "machine/qemu.h"
-#include "target/session.h"
+#include "target/breakpoints.h"
+#include "target/programs.h"
+#include "target/runctl.h"
+#include "target/state.h"
 #include "side/sidechan.h"
 #include "side/tprobe.h"
 
@@ -69,10 +72,7 @@ static struct logpoint *lp_new(int bp_id)
 
 static const struct bp *bp_of(int bp_id)
 {
-    for (int i = 0; i < S.nbps; i++)
-        if (S.bps[i].id == bp_id)
-            return &S.bps[i];
-    return 0;
+    return breakpoint_by_id(bp_id);
 }
 
 static void changed(void)
@@ -104,12 +104,17 @@ static void flush_lines(uint64_t lost)
 
 static const struct sidechan_listener listener = {flush_lines, logpoints_flush_lines, on_closed};
 
+/* How the breakpoints (target/breakpoints.c) run a logpoint as eBPF. */
+static const struct logpoint_ops ops = {logpoint_compile, logpoint_attach, logpoint_detach,
+                                        logpoint_forget};
+
 void logpoints_init(void (*fall_back_to_gdb)(int bp_id, const char *why))
 {
     fall_back = fall_back_to_gdb;
+    breakpoints_set_logpoint_ops(&ops);
     sidechan_listen(&listener);
     /* Set while the OS was stopped: attach when it runs. */
-    session_on_resume(logpoints_resumed);
+    target_on_resume(logpoints_resumed);
 }
 
 int logpoint_of_probe(int probe_id)
@@ -134,7 +139,7 @@ bool logpoint_compile(struct bp *b, const char **why)
     for (int k = 0; k < b->nlocs && k < 8; k++) {
         struct logprog *lp = calloc(1, sizeof *lp);
         struct logprog_site site = {
-            .di = b->locs[k].program[0] ? user_debuginfo(b->locs[k].program) : S.kernel_di,
+            .di = b->locs[k].program[0] ? user_debuginfo(b->locs[k].program) : T.kernel_di,
             .pc = b->locs[k].addr,
             .user = b->locs[k].program[0] != 0,
         };
@@ -172,17 +177,19 @@ static int connect_tries; /* connections tried for pending logpoints since the l
 
 bool logpoints_wanted(void)
 {
-    for (int i = 0; i < S.nbps; i++)
-        if (S.bps[i].ebpf)
+    int nbps;
+    const struct bp *bps = breakpoints_all(&nbps);
+    for (int i = 0; i < nbps; i++)
+        if (bps[i].ebpf)
             return true;
     return false;
 }
 
 void logpoint_attach(struct bp *b)
 {
-    if (S.state != TARGET_RUNNING || !sidechan_current()) {
+    if (T.state != TARGET_RUNNING || !sidechan_current()) {
         logpoints_pending = true;      /* the next run (logpoints_resumed) attaches it */
-        if (S.state == TARGET_RUNNING) /* no connection yet: from the loop */
+        if (T.state == TARGET_RUNNING) /* no connection yet: from the loop */
             logpoints_resumed();
         return;
     }
@@ -203,14 +210,14 @@ void logpoint_attach(struct bp *b)
                                  err, sizeof err) < 0) {
             lp->probe_ids[k] = -1;
             bool slow = strstr(err, "no reply") || strstr(err, "still owes");
-            if (side_interrupted(sidechan_current()) || S.state != TARGET_RUNNING ||
+            if (side_interrupted(sidechan_current()) || T.state != TARGET_RUNNING ||
                 (slow && ++lp->attach_timeouts < ATTACH_TIMEOUTS_MAX)) {
                 /* The OS stopped meanwhile, or a busy machine answered
                  * late (what was sent is undone): not a refusal, try again
                  * soon or when the OS runs again. */
                 free(elf);
                 logpoints_pending = true;
-                if (S.state == TARGET_RUNNING)
+                if (T.state == TARGET_RUNNING)
                     loop_timer(500, attach_pending_soon, 0);
                 break;
             }
@@ -260,23 +267,25 @@ void logpoint_detach(struct bp *b)
         lp->probe_ids[k] = -1;
     }
     logpoint_forget(b);
-    if (S.state == TARGET_RUNNING)
+    if (T.state == TARGET_RUNNING)
         detach_doomed();
 }
 
 static void attach_pending(void)
 {
     logpoints_pending = false; /* an attach the OS interrupts sets it again */
-    for (int i = 0; i < S.nbps; i++)
-        if (S.bps[i].ebpf)
-            logpoint_attach(&S.bps[i]);
+    int nbps;
+    struct bp *bps = breakpoints_all(&nbps);
+    for (int i = 0; i < nbps; i++)
+        if (bps[i].ebpf)
+            logpoint_attach(&bps[i]);
 }
 
 static void attach_pending_soon(void *data)
 {
     (void)data;
     char err[512];
-    if (S.state != TARGET_RUNNING)
+    if (T.state != TARGET_RUNNING)
         return;
     if (!sidechan_current() && logpoints_pending && !sidechan_get(err, sizeof err)) {
         /* A session with no logpoint at its start has no connection yet.

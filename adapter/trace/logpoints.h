@@ -28,7 +28,7 @@ void logpoint_detach(struct bp *b);
 void logpoints_start(void);
 bool logpoints_wanted(void);
 /* The OS runs again: attach logpoints set while it was stopped (a
- * session_on_resume observer). */
+ * target_on_resume observer). */
 void logpoints_resumed(void);
 /* Before another probe's request: detach removed logpoints and attach the
  * ones set while the OS was stopped. */

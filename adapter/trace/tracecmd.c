@@ -29,7 +29,9 @@
 #include "trace/logpoints.h"
 #include "core/loop.h"
 #include "machine/qemu.h"
-#include "target/session.h"
+#include "target/breakpoints.h"
+#include "target/programs.h"
+#include "target/state.h"
 #include "side/sideclient.h"
 #include "side/sidechan.h"
 #include "side/siderelay.h"
@@ -106,7 +108,7 @@ void tracecmd_close(void)
 static struct debuginfo *di_for(void *ctx, const char *program)
 {
     (void)ctx;
-    return program[0] ? user_debuginfo(program) : S.kernel_di;
+    return program[0] ? user_debuginfo(program) : T.kernel_di;
 }
 
 static struct tprobe *trace_by_id(int id)
@@ -227,15 +229,12 @@ static void describe_item(const struct list_item *it, const char **program, char
         *latency = t->builtin == BUILTIN_LATENCY;
         return;
     }
-    int bp_id = logpoint_of_probe(it->id);
-    for (int i = 0; bp_id >= 0 && i < S.nbps; i++) {
-        struct bp *b = &S.bps[i];
-        if (b->id == bp_id) {
-            *program = "logpoint";
-            const char *base = b->source ? strrchr(b->source, '/') : 0;
-            snprintf(target, cap, "%s:%d", base ? base + 1 : b->source, b->line);
-            return;
-        }
+    const struct bp *b = breakpoint_by_id(logpoint_of_probe(it->id));
+    if (b) {
+        *program = "logpoint";
+        const char *base = b->source ? strrchr(b->source, '/') : 0;
+        snprintf(target, cap, "%s:%d", base ? base + 1 : b->source, b->line);
+        return;
     }
     if (siderelay_owns((uint32_t)it->id))
         snprintf(target, cap, "%s (osdbg trace in a terminal)", it->target);
@@ -350,7 +349,7 @@ static void respond_text(json_t *req, const char *text, json_t *extra)
 static bool ready(json_t *req)
 {
     char err[512];
-    if (S.state == TARGET_STOPPED) {
+    if (T.state == TARGET_STOPPED) {
         dap_error(req, "trace: the OS is stopped; probes are set while it runs (continue first)");
         return false;
     }
@@ -436,7 +435,7 @@ void tracecmd_run(json_t *req, const char *line)
 static int function_target(const char *function, const char *source, char *kind, size_t kcap,
                            char *target, size_t tcap)
 {
-    if (!source || (S.kernel_di && debuginfo_has_source(S.kernel_di, source))) {
+    if (!source || (T.kernel_di && debuginfo_has_source(T.kernel_di, source))) {
         snprintf(kind, kcap, "kprobe");
         snprintf(target, tcap, "%s", function);
         return 0;

@@ -1,6 +1,6 @@
 // The OS console as a VS Code terminal with no shell behind it.
 //
-// The adapter serves the OS's console on a Unix socket (adapter/console.c).
+// The adapter serves the OS's console on a Unix socket (adapter/machine/console.c).
 // With "consoleTerminal": "event" in the launch configuration (the
 // extension sets it) the adapter sends osdbg/console {socket, title}
 // instead of asking the editor to run `osdbg console` in a shell

@@ -1,5 +1,5 @@
 // "Open page table": the Sv39 mappings of a process, read by the adapter
-// (osdbg/pageTable, adapter/pagetable.c) while the OS is stopped, drawn
+// (osdbg/pageTable, adapter/target/pagetable.c) while the OS is stopped, drawn
 // as a table in a webview: virtual range -> physical pages, with the
 // permission bits as badges.  This is what a student asks about most
 // when user and kernel addresses collide.

@@ -1,6 +1,6 @@
 /*
  * The debug channel's QEMU device, shared by the kernel's driver
- * (kernel/virtio_console.c), the adapter (adapter/qemu.c, adapter/run.c)
+ * (kernel/virtio_console.c), the adapter (adapter/machine/qemu.c, adapter/cmd/run.c)
  * and the make rules (kernel/kernel.mk spells the same device).
  *
  * The channel is a port of a virtio-serial device (virtio 1.2, 5.3).  osdbg

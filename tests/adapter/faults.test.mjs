@@ -3,7 +3,7 @@
 // terminated, `quit` typed into the Debug Console's GDB command line), every
 // request the adapter serves is sent once, and each must be answered exactly
 // once, within a time limit.  The list of requests is the adapter's own
-// table (adapter/dap/handler/requests.c), so a new request is covered without a change.
+// table (adapter/dap/handler/table.c), so a new request is covered without a change.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ import { rawAdapter } from './rawdap.mjs';
 const PROFILE = path.join(ROOT, 'profiles', 'osdbg-kernel.json');
 const HELLO = path.join(ROOT, 'user', 'hello.c');
 
-const commands = [...fs.readFileSync(path.join(ROOT, "adapter", "dap", "handler", "requests.c"), 'utf8')
+const commands = [...fs.readFileSync(path.join(ROOT, "adapter", "dap", "handler", "table.c"), 'utf8')
   .split('osdbg_requests[] = {')[1].split('};')[0].matchAll(/\{"([^"]+)", req_/g)].map((m) => m[1]);
 
 // Plausible arguments for each; anything not here gets {}.

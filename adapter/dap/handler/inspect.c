@@ -7,8 +7,8 @@
  */
 #include "gdb/gdb.h"
 #include "dwarf/rvregs.h"
-#include "dap/handler/requests.h"
-#include "target/session.h"
+#include "dap/handler/handlers.h"
+#include "target/state.h"
 #include "trace/tracecmd.h"
 #include "target/xstack.h"
 
@@ -73,7 +73,7 @@ static int add_varobj(const char *name)
 
 static bool target_stopped(json_t *req)
 {
-    if (S.state == TARGET_STOPPED)
+    if (T.state == TARGET_STOPPED)
         return true;
     dap_error(req, "the OS is running; pause it first");
     return false;
@@ -106,10 +106,10 @@ void req_stack_trace(json_t *req, json_t *args)
     /* Below the trap entry GDB finds only the trampoline (unknown to it):
      * the trapped program's own frames take its place (xstack.c). */
     json_t *user = xstack_user_frames(stack, 0);
-    if (json_array_size(user) && S.profile->trap_entry) {
+    if (json_array_size(user) && T.profile->trap_entry) {
         for (size_t i = 0; i < total; i++) {
             const char *func = mi_str(json_array_get(stack, i), "func");
-            if (func && strcmp(func, S.profile->trap_entry) == 0) {
+            if (func && strcmp(func, T.profile->trap_entry) == 0) {
                 total = i + 1;
                 break;
             }
@@ -120,7 +120,7 @@ void req_stack_trace(json_t *req, json_t *args)
     json_t *more = 0;
     if (!json_array_size(user))
         total = xstack_after_trampoline(stack, &more);
-    const char *label = S.here.priv == 0 && S.here.program[0] ? S.here.program : "kernel";
+    const char *label = T.here.priv == 0 && T.here.program[0] ? T.here.program : "kernel";
     for (size_t i = (size_t)start; i < total && (levels <= 0 || (int)(i - start) < levels); i++) {
         json_t *f = json_array_get(stack, i);
         const char *func = mi_str(f, "func");

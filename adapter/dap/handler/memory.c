@@ -3,8 +3,11 @@
  * breakpoints (GDB watchpoints), loadedSources and modules.
  */
 #include "gdb/gdb.h"
-#include "dap/handler/requests.h"
-#include "target/session.h"
+#include "dap/handler/handlers.h"
+#include "target/liveness.h"
+#include "target/programs.h"
+#include "target/runctl.h"
+#include "target/state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +20,7 @@
 
 static bool stopped_or_error(json_t *req)
 {
-    if (S.state == TARGET_STOPPED)
+    if (T.state == TARGET_STOPPED)
         return true;
     dap_error(req, "the OS is running; pause it first");
     return false;
@@ -248,7 +251,7 @@ void req_set_data_breakpoints(json_t *req, json_t *args)
 {
     struct set_args a = {req, args};
     if (with_target_stopped(do_set_data_breakpoints, &a) < 0 && !dap_answered(req))
-        dap_error(req, "setDataBreakpoints: %s", session_stop_error());
+        dap_error(req, "setDataBreakpoints: %s", target_stop_error());
 }
 
 static json_t *sources_of(struct debuginfo *di, json_t *seen)
@@ -271,7 +274,7 @@ void req_loaded_sources(json_t *req, json_t *args)
 {
     (void)args;
     json_t *seen = json_object();
-    json_t *all = sources_of(S.kernel_di, seen);
+    json_t *all = sources_of(T.kernel_di, seen);
     const char **names;
     int np = user_programs(&names);
     for (int i = 0; i < np; i++)
@@ -284,14 +287,14 @@ void req_modules(json_t *req, json_t *args)
 {
     (void)args;
     json_t *mods = json_array();
-    if (S.profile)
+    if (T.profile)
         json_array_append_new(mods, json_pack("{s:s, s:s, s:s, s:s}", "id", "kernel", "name",
-                                              "kernel", "path", S.profile->kernel, "symbolStatus",
-                                              S.kernel_di ? "symbols loaded" : "no symbols"));
+                                              "kernel", "path", T.profile->kernel, "symbolStatus",
+                                              T.kernel_di ? "symbols loaded" : "no symbols"));
     const char **names;
     int np = user_programs(&names);
     for (int i = 0; i < np; i++) {
-        char *path = profile_user_elf(S.profile, names[i]);
+        char *path = profile_user_elf(T.profile, names[i]);
         json_array_append_new(mods, json_pack("{s:s, s:s, s:s, s:s}", "id", names[i], "name",
                                               names[i], "path", path, "symbolStatus",
                                               program_live(names[i]) ? "running" : "not running"));

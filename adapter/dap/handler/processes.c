@@ -1,8 +1,18 @@
-#include "target/processes.h"
+/*
+ * osdbg/processes (custom): every process of the stopped OS, read from its
+ * process table with the profile's "processes" expressions
+ * (docs/profiles.md), for the editor's Address Spaces view: program, pid,
+ * state, page table, and the breakpoints armed while each one runs.
+ * {processes: [{program, pid, state, pageTable, current, breakpoints:
+ * [{id, source, line}]}], kernelBreakpoints} (pageTable as hex text).
+ * Only while the OS is stopped.
+ */
+#include "dap/handler/handlers.h"
 #include "dap/dap.h"
 #include "gdb/gdb.h"
 #include "profile/profile.h"
-#include "target/session.h"
+#include "target/breakpoints.h"
+#include "target/state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +50,10 @@ static char *eval_in(const char *expr, const char *element, char *err, size_t er
 static json_t *breakpoints_of(const char *program)
 {
     json_t *list = json_array();
-    for (int i = 0; i < S.nbps; i++) {
-        const struct bp *b = &S.bps[i];
+    int nbps;
+    const struct bp *bps = breakpoints_all(&nbps);
+    for (int i = 0; i < nbps; i++) {
+        const struct bp *b = &bps[i];
         for (int k = 0; k < b->nlocs; k++) {
             if (strcmp(b->locs[k].program, program) != 0)
                 continue;
@@ -56,19 +68,19 @@ static json_t *breakpoints_of(const char *program)
 void req_processes(json_t *req, json_t *args)
 {
     (void)args;
-    const struct profile *p = S.profile;
+    const struct profile *p = T.profile;
     if (!p || !p->procs_table || !p->procs_live || !p->procs_name) {
         dap_error(req,
                   "osdbg/processes: the profile has no \"processes\" table (docs/profiles.md)");
         return;
     }
-    if (S.state != TARGET_STOPPED) {
+    if (T.state != TARGET_STOPPED) {
         dap_error(req, "osdbg/processes: the OS is running; pause it first");
         return;
     }
     char err[256];
     uint64_t count;
-    bool phys = S.here.priv == 0 && p->kernel_identity_mapped;
+    bool phys = T.here.priv == 0 && p->kernel_identity_mapped;
     if (phys)
         gdb_physical_memory(true);
     if (!gdb_eval_u64(&count, "sizeof(%s) / sizeof((%s)[0])", p->procs_table, p->procs_table) ||
@@ -80,10 +92,11 @@ void req_processes(json_t *req, json_t *args)
         return;
     }
     json_t *list = json_array();
-    int kernel_bps = 0;
-    for (int i = 0; i < S.nbps; i++)
-        for (int k = 0; k < S.bps[i].nlocs; k++)
-            if (!S.bps[i].locs[k].program[0]) {
+    int kernel_bps = 0, nbps;
+    const struct bp *bps = breakpoints_all(&nbps);
+    for (int i = 0; i < nbps; i++)
+        for (int k = 0; k < bps[i].nlocs; k++)
+            if (!bps[i].locs[k].program[0]) {
                 kernel_bps++;
                 break;
             }
@@ -107,8 +120,8 @@ void req_processes(json_t *req, json_t *args)
             if (gdb_eval_u64(&n, "%s", e)) {
                 json_object_set_new(proc, "pid", json_integer((json_int_t)n));
                 json_object_set_new(proc, "current",
-                                    json_boolean(S.here.pid >= 0 && (uint64_t)S.here.pid == n &&
-                                                 !strcmp(S.here.program, name)));
+                                    json_boolean(T.here.pid >= 0 && (uint64_t)T.here.pid == n &&
+                                                 !strcmp(T.here.program, name)));
             }
             free(e);
         }

@@ -1,0 +1,325 @@
+/*
+ * The session's life, as the client drives it: launch, attach, restart,
+ * configurationDone, terminate, disconnect; and the wiring of QEMU's and
+ * GDB's events to the client (their handlers live here, the target's
+ * side of it in target/session.c).  One family: the requests share the
+ * end of a session (finish_session) and the machine's start.
+ */
+#include "dap/handler/handlers.h"
+#include "core/loop.h"
+#include "gdb/gdb.h"
+#include "machine/console.h"
+#include "machine/console_output.h"
+#include "machine/qemu.h"
+#include "side/siderelay.h"
+#include "target/breakpoints.h"
+#include "target/liveness.h"
+#include "target/runctl.h"
+#include "target/session.h"
+#include "target/state.h"
+#include "target/stop.h"
+#include "trace/logpoints.h"
+#include "trace/tracecmd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The launch configuration's choices. */
+static struct {
+    bool stop_on_entry;
+    bool console_by_event; /* "consoleTerminal": "event": the client opens the terminal */
+} opts;
+
+static void finish_session(void);
+
+/* How long the console's output waits for the editor's terminal before it
+ * goes to the Debug Console (the terminal still gets it when it comes). */
+#define TERMINAL_WAIT_MS 10000
+
+static void on_run_in_terminal(bool ok, const char *message)
+{
+    if (!ok) {
+        dap_log("no terminal: %s", message ? message : "refused");
+        console_relay_not_coming();
+    }
+}
+
+static void on_qemu_exit(int status)
+{
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    dap_log("QEMU exited, status %d", code);
+    session_machine_gone();
+    dap_event("exited", json_pack("{s:i}", "exitCode", code));
+    finish_session();
+}
+
+static void on_gdb_async(struct mi_record *rec)
+{
+    if (rec->kind == MI_EXEC_ASYNC && rec->klass && strcmp(rec->klass, "stopped") == 0) {
+        inspect_reset();
+        stop_handle(rec);
+    } else if (rec->kind == MI_EXEC_ASYNC && rec->klass && strcmp(rec->klass, "running") == 0) {
+        /* Resumed by someone else (a "continue" typed in the GDB console):
+         * tell the client, whose view would otherwise stay "stopped". */
+        if (target_running_unexpectedly()) {
+            inspect_reset();
+            dap_event("continued",
+                      json_pack("{s:i, s:b}", "threadId", 1, "allThreadsContinued", 1));
+        }
+    }
+}
+
+static void on_gdb_stream(struct mi_record *rec)
+{
+    if (rec->text)
+        dap_log("gdb %s: %s", rec->kind == MI_LOG ? "log" : "console", rec->text);
+}
+
+static bool terminated_sent;
+
+static void finish_session(void)
+{
+    if (terminated_sent)
+        return;
+    terminated_sent = true;
+    siderelay_stop();
+    tracecmd_close();
+    gdb_stop();
+    qemu_stop();
+    console_relay_stop();
+    console_line_end();
+    dap_event("terminated", 0);
+}
+
+static void on_gdb_exit(void)
+{
+    if (T.state != TARGET_EXITED)
+        dap_output("stderr", "osdbg: GDB exited unexpectedly\n");
+    finish_session();
+}
+
+static const struct gdb_handlers gdb_h = {on_gdb_async, on_gdb_stream, on_gdb_exit};
+
+static int load_profile(json_t *req, json_t *args)
+{
+    const char *path = json_string_value(json_object_get(args, "profile"));
+    if (!path) {
+        dap_error(
+            req,
+            "\"profile\" is required: the path of a profile such as profiles/osdbg-kernel.json");
+        return -1;
+    }
+    char err[512];
+    if (session_load_profile(path, err, sizeof err) < 0) {
+        dap_error(req, "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+static char *boot_args; /* kept for restart */
+
+static const struct qemu_handlers qemu_h = {console_from_os, on_qemu_exit};
+
+/* QEMU frozen before its first instruction, and GDB connected to it. */
+static int start_machine(char *err, size_t errlen)
+{
+    return session_start_machine(boot_args, &qemu_h, &gdb_h, err, errlen);
+}
+
+/* The console relay for terminals, and a terminal on it when the editor
+ * can give us one (DAP runInTerminal). */
+static void open_console_terminal(void)
+{
+    char console[4200], err[256];
+    snprintf(console, sizeof console, "%s/console.sock", qemu_socket_dir());
+    if (console_relay_start(console, err, sizeof err) < 0) {
+        dap_output("stderr", "osdbg: no console terminal: %s\n", err);
+        console[0] = 0;
+    }
+    /* The debug channel, shared with terminals: osdbg trace --socket <it>. */
+    char relay[4200];
+    snprintf(relay, sizeof relay, "%s/trace.sock", qemu_socket_dir());
+    if (siderelay_start(relay, err, sizeof err) < 0) {
+        dap_output("stderr", "osdbg: no trace socket: %s\n", err);
+        relay[0] = 0;
+    }
+    dap_output("console", "osdbg: %s; gdbstub %s, debug channel %s, console %s\n", T.profile->name,
+               qemu_gdb_socket(), qemu_side_socket(), console);
+    if (relay[0])
+        dap_output("console", "osdbg: trace from a terminal: osdbg trace --socket %s kprobe ...\n",
+                   relay);
+    if (opts.console_by_event && console[0]) {
+        /* The client makes the terminal itself (the VS Code extension: a
+         * terminal with no shell behind it, reused by the next session). */
+        console_relay_expect(TERMINAL_WAIT_MS, console_to_output);
+        dap_event("osdbg/console",
+                  json_pack("{s:s, s:s}", "socket", console, "title", "OS console"));
+    } else if (client_supports_run_in_terminal() && console[0]) {
+        char self[4096];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        self[n > 0 ? n : 0] = 0;
+        if (n > 0) {
+            console_relay_expect(TERMINAL_WAIT_MS, console_to_output);
+            dap_reverse_request("runInTerminal",
+                                json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "kind", "integrated",
+                                          "title", "OS console", "cwd", T.profile->root, "args",
+                                          self, "console", console),
+                                on_run_in_terminal);
+        }
+    }
+}
+
+void req_launch(json_t *req, json_t *args)
+{
+    if (T.profile) {
+        dap_error(req, "a session is already running");
+        return;
+    }
+    const char *terminal = json_string_value(json_object_get(args, "consoleTerminal"));
+    if (terminal && strcmp(terminal, "event") && strcmp(terminal, "runInTerminal")) {
+        dap_error(req,
+                  "launch: \"consoleTerminal\" is \"%s\"; it must be \"runInTerminal\" (the "
+                  "editor runs `osdbg console`) or \"event\" (the client opens the terminal on "
+                  "the osdbg/console event)",
+                  terminal);
+        return;
+    }
+    opts.console_by_event = terminal && !strcmp(terminal, "event");
+    if (load_profile(req, args) < 0)
+        return;
+    opts.stop_on_entry = json_is_true(json_object_get(args, "stopOnEntry"));
+    breakpoints_use_gdb_logpoints(json_is_false(json_object_get(args, "ebpfLogpoints")));
+    const char *boot = json_string_value(json_object_get(args, "bootArgs"));
+    free(boot_args);
+    boot_args = boot ? strdup(boot) : 0;
+    char err[512];
+    if (start_machine(err, sizeof err) < 0) {
+        dap_error(req, "cannot start the OS: %s", err);
+        return;
+    }
+    dap_respond(req, 0);
+    dap_event("initialized", 0);
+    dap_event("module", json_pack("{s:s, s:{s:s, s:s, s:s}}", "reason", "new", "module", "id",
+                                  "kernel", "name", "kernel", "path", T.profile->kernel));
+    open_console_terminal();
+}
+
+/* restart: a fresh machine with the same arguments and the same
+ * breakpoints, then on as after configurationDone. */
+void req_restart(json_t *req, json_t *args)
+{
+    (void)args;
+    if (!T.profile || !T.launched) {
+        dap_error(req, "restart: only a launched session can be restarted");
+        return;
+    }
+    siderelay_stop();
+    tracecmd_close();
+    gdb_stop();
+    console_relay_stop();
+    qemu_stop();
+    console_line_end();
+    inspect_reset();
+    session_reset_for_restart();
+    char err[512];
+    if (start_machine(err, sizeof err) < 0) {
+        dap_error(req, "restart: %s", err);
+        finish_session();
+        return;
+    }
+    breakpoints_reinsert();
+    dap_respond(req, 0);
+    open_console_terminal();
+    if (opts.stop_on_entry) {
+        aspace_identify();
+        dap_event("stopped", json_pack("{s:s, s:i, s:b}", "reason", "entry", "threadId", 1,
+                                       "allThreadsStopped", 1));
+    } else if (target_resume("-exec-continue", err, sizeof err) < 0) {
+        dap_output("stderr", "osdbg: cannot start the OS: %s\n", err);
+    }
+}
+
+/* attach {profile, target}: target is the gdbstub of an OS that is already
+ * running ("unix-socket-path" or "host:port"). */
+void req_attach(json_t *req, json_t *args)
+{
+    if (T.profile) {
+        dap_error(req, "a session is already running");
+        return;
+    }
+    const char *target = json_string_value(json_object_get(args, "target"));
+    if (!target) {
+        dap_error(req, "\"target\" is required: the gdbstub's Unix socket path or host:port");
+        return;
+    }
+    if (load_profile(req, args) < 0)
+        return;
+    char err[512];
+    if (session_connect_gdb(target, &gdb_h, err, sizeof err) < 0) {
+        gdb_stop();
+        dap_error(req, "cannot attach to %s: %s", target, err);
+        return;
+    }
+    opts.stop_on_entry = json_is_true(json_object_get(args, "stopOnEntry"));
+    dap_respond(req, 0);
+    dap_event("initialized", 0);
+}
+
+void req_configuration_done(json_t *req, json_t *args)
+{
+    (void)args;
+    hooks_update();
+    dap_respond(req, 0);
+    if (opts.stop_on_entry) {
+        aspace_identify();
+        dap_event("stopped", json_pack("{s:s, s:i, s:b}", "reason", "entry", "threadId", 1,
+                                       "allThreadsStopped", 1));
+        return;
+    }
+    char err[256];
+    /* eBPF logpoints: the kernel waits at boot until they are attached
+     * (vTGo).  The bound only keeps a boot from hanging if the adapter
+     * died; attaching many on a loaded machine can take seconds. */
+    bool logpoints = T.launched && logpoints_wanted();
+    if (logpoints && T.profile->boot_wait_var[0])
+        gdb_cmd(err, sizeof err, "-gdb-set var %s=30000", T.profile->boot_wait_var);
+    if (target_resume("-exec-continue", err, sizeof err) < 0)
+        dap_output("stderr", "osdbg: cannot start the OS: %s\n", err);
+    else if (logpoints)
+        logpoints_start();
+}
+
+/* The OS has no exceptions in the DAP sense: accept, set none. */
+void req_terminate(json_t *req, json_t *args)
+{
+    (void)args;
+    dap_respond(req, 0);
+    if (T.launched && qemu_running()) {
+        qemu_stop();
+        dap_event("exited", json_pack("{s:i}", "exitCode", 137));
+    }
+    finish_session();
+}
+
+void req_disconnect(json_t *req, json_t *args)
+{
+    json_t *t = json_object_get(args, "terminateDebuggee");
+    bool kill_it = T.launched ? !json_is_false(t) : json_is_true(t);
+    if (!kill_it && gdb_alive()) {
+        char err[256];
+        if (T.state == TARGET_RUNNING)
+            with_target_stopped(0, 0);
+        gdb_cmd(err, sizeof err, "-target-detach");
+    }
+    gdb_stop();
+    if (kill_it)
+        qemu_stop();
+    terminated_sent = true;
+    dap_respond(req, 0);
+    loop_stop(0);
+}
+

@@ -1,0 +1,76 @@
+/*
+ * Where the OS is (state.h).  At every stop we read $priv, $satp and the
+ * running process: the profile's GDB expressions, read with QEMU's
+ * physical-memory mode in user mode because the user page table does not
+ * map the kernel.
+ */
+#include "target/state.h"
+#include "gdb/gdb.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct target T;
+
+const char *priv_mode(int priv)
+{
+    return priv == 0 ? "U" : priv == 1 ? "S" : "M";
+}
+
+/* GDB prints a char array as "name", '\000' <repeats 11 times>, or with
+ * the NULs inline ("ls\000\000..."): take the first quoted string up to
+ * its first NUL, decoding C escapes. */
+void parse_c_string(const char *v, char *out, size_t n)
+{
+    out[0] = 0;
+    const char *q = strchr(v, '"');
+    if (!q)
+        return;
+    size_t k = 0;
+    for (q++; *q && *q != '"' && k + 1 < n; q++) {
+        char c = *q;
+        if (c == '\\' && q[1] >= '0' && q[1] <= '7') {
+            int val = 0, digits = 0;
+            while (digits < 3 && q[1] >= '0' && q[1] <= '7') {
+                val = val * 8 + (*++q - '0');
+                digits++;
+            }
+            if (val == 0)
+                break;
+            c = (char)val;
+        } else if (c == '\\' && q[1]) {
+            c = *++q;
+        }
+        out[k++] = c;
+    }
+    out[k] = 0;
+}
+
+void aspace_identify(void)
+{
+    struct aspace a = {.priv = -1, .pid = -1};
+    uint64_t v;
+    if (gdb_eval_u64(&v, "$priv"))
+        a.priv = (int)v;
+    if (gdb_eval_u64(&v, "$satp"))
+        a.satp = v;
+    if (gdb_eval_u64(&v, "$pc"))
+        a.pc = v;
+    if (T.profile && T.profile->proc_name) {
+        char err[256];
+        bool phys = a.priv == 0 && T.profile->kernel_identity_mapped;
+        if (phys)
+            gdb_physical_memory(true);
+        char *name = gdb_eval(err, sizeof err, "%s", T.profile->proc_name);
+        if (name) {
+            parse_c_string(name, a.program, sizeof a.program);
+            free(name);
+        }
+        if (T.profile->proc_pid && gdb_eval_u64(&v, "%s", T.profile->proc_pid))
+            a.pid = (int)v;
+        if (phys)
+            gdb_physical_memory(false);
+    }
+    T.here = a;
+}

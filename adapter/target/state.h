@@ -1,0 +1,48 @@
+/*
+ * Where the OS is: the profile it was launched with, its kernel's debug
+ * information, whether it runs, and the address space it was in at the
+ * last stop.  The lowest file of target/: everything else there reads T.
+ *
+ * Each field has one writer, named beside it.
+ */
+#ifndef ADAPTER_TARGET_STATE_H
+#define ADAPTER_TARGET_STATE_H
+
+#include "dwarf/debuginfo.h"
+#include "profile/profile.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum target_state { TARGET_NONE, TARGET_RUNNING, TARGET_STOPPED, TARGET_EXITED };
+
+/* Where the OS was at a stop. */
+struct aspace {
+    int priv; /* 0 U, 1 S, 3 M (QEMU's $priv) */
+    uint64_t satp;
+    uint64_t pc;
+    int pid;          /* -1: no process (scheduler, boot) or unknown */
+    char program[64]; /* the running process's program, "" if none */
+};
+
+struct target {
+    struct profile *profile;    /* session.c (launch/attach) */
+    struct debuginfo *kernel_di; /* session.c */
+    uint64_t kernel_base;       /* session.c: lowest kernel text address: below it is user space */
+    bool launched;              /* session.c: we started QEMU (terminate kills it) */
+    enum target_state state;    /* runctl.c (and session.c when the machine goes) */
+    bool has_run;               /* runctl.c: the OS has been resumed at least once */
+    struct aspace here;         /* state.c (aspace_identify): at the last stop */
+};
+
+extern struct target T;
+
+/* Read priv/satp/pc and the current process into T.here. */
+void aspace_identify(void);
+/* "U", "S" or "M" for a privilege level. */
+const char *priv_mode(int priv);
+/* The text of a C string as GDB prints it (0x... "name", octal escapes,
+ * up to the first NUL), into out. */
+void parse_c_string(const char *v, char *out, size_t n);
+
+#endif

@@ -1,0 +1,342 @@
+/*
+ * The stop policy: which stops the user sees (issue "Address spaces").
+ *
+ * QEMU's gdbstub breakpoints match the virtual PC in every address space,
+ * and all user programs share addresses, so a breakpoint of `hello` also
+ * fires when `matrix` runs the same address.  At every stop we identify
+ * the address space (state.c), and a hit that belongs to another program
+ * is resumed silently; so are the hooks' stops (liveness.c), a step that
+ * ended in another process, and the late hit of a deleted breakpoint.
+ * Logpoints run by GDB print here and resume.
+ */
+#include "target/stop.h"
+#include "dap/dap.h"
+#include "gdb/gdb.h"
+#include "target/breakpoints.h"
+#include "target/gdblog.h"
+#include "target/liveness.h"
+#include "target/programs.h"
+#include "target/runctl.h"
+#include "target/state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A step in progress, and what ends it. */
+static struct {
+    bool stepping;
+    int pid;
+    int bp;             /* GDB breakpoint finishing a step in the right process, 0 none */
+    uint64_t origin;    /* pc where a run-to-breakpoint step started */
+    int bp_priv;        /* the privilege the step must end in (-1 any) */
+    bool needs_ecall;   /* stepIn at ecall: only a stop with scause = ecall counts */
+    bool then_user;     /* stepOut: at the return-to-user point, go on to the user pc */
+} step;
+
+static struct stop_counts counts;
+
+const struct stop_counts *stop_counts(void)
+{
+    return &counts;
+}
+
+/* Let the target run again after a stop the user does not see. */
+static void resume_silently(void)
+{
+    char err[256];
+    if (target_resume("-exec-continue", err, sizeof err) < 0)
+        dap_output("stderr", "osdbg: cannot resume: %s\n", err);
+}
+
+int step_until(const char *location, int priv, bool needs_ecall, bool then_user, char *err,
+               size_t errlen)
+{
+    struct mi_record b;
+    if (gdb_run(&b, err, errlen, "-break-insert %s", location) < 0)
+        return -1;
+    const char *num = mi_str(b.results, "bkpt.number");
+    step.bp = num ? atoi(num) : 0;
+    mi_record_free(&b);
+    step.bp_priv = priv;
+    step.needs_ecall = needs_ecall;
+    step.then_user = then_user;
+    step.stepping = true;
+    step.pid = T.here.pid;
+    step.origin = T.here.pc;
+    return target_resume("-exec-continue", err, errlen);
+}
+
+int step_resume(const char *mi_command, char *err, size_t errlen)
+{
+    step.stepping = true;
+    step.pid = T.here.pid;
+    if (target_resume(mi_command, err, errlen) < 0) {
+        step.stepping = false;
+        return -1;
+    }
+    return 0;
+}
+
+static uint64_t stop_pc(struct mi_record *rec)
+{
+    const char *a = mi_str(rec->results, "frame.addr");
+    return a ? strtoull(a, 0, 16) : 0;
+}
+
+/* An interrupt's stop (SIGINT) exactly on an armed breakpoint's
+ * instruction: QEMU stopped before the breakpoint's trap, and GDB, resumed
+ * there, steps over it without reporting it: that execution's hit would be
+ * lost (a GDB logpoint missing a line).  So the stop is taken as that
+ * breakpoint's hit.  Its GDB number, or 0. */
+static int breakpoint_under(struct mi_record *rec)
+{
+    const char *reason = mi_str(rec->results, "reason");
+    if (!reason || strcmp(reason, "signal-received") != 0)
+        return 0;
+    return breakpoint_armed_at(stop_pc(rec));
+}
+
+/* Where the OS stopped, as fields (the extension's Address Spaces view):
+ * osdbg/addressSpace {program, pid, mode, satp, pageTable}, sent before
+ * each stopped event.  program and pid are null when no process runs.
+ * satp is the register now (in S mode a kernel with its own page table
+ * runs on that one); pageTable is the process's root table from the
+ * profile's process.pageTable.  Numbers as hex text: JSON numbers lose an
+ * Sv39 satp's low bits. */
+static void send_address_space(void)
+{
+    char satp[24], table[24] = "";
+    snprintf(satp, sizeof satp, "0x%llx", (unsigned long long)T.here.satp);
+    uint64_t pt;
+    if (T.here.program[0] && T.profile && T.profile->proc_pagetable) {
+        bool phys = T.here.priv == 0 && T.profile->kernel_identity_mapped;
+        if (phys)
+            gdb_physical_memory(true);
+        if (gdb_eval_u64(&pt, "%s", T.profile->proc_pagetable))
+            snprintf(table, sizeof table, "0x%llx", (unsigned long long)pt);
+        if (phys)
+            gdb_physical_memory(false);
+    }
+    const char *mode = priv_mode(T.here.priv);
+    json_t *body =
+        json_pack("{s:s, s:s, s:o, s:o, s:o}", "mode", mode, "satp", satp, "program",
+                  T.here.program[0] ? json_string(T.here.program) : json_null(), "pid",
+                  T.here.program[0] && T.here.pid >= 0 ? json_integer(T.here.pid) : json_null(),
+                  "pageTable", table[0] ? json_string(table) : json_null());
+    dap_event("osdbg/addressSpace", body);
+}
+
+static void send_stopped(const char *reason, const char *text, json_t *hit_ids)
+{
+    if (step.bp) {
+        char err[256];
+        gdb_cmd(err, sizeof err, "-break-delete %d", step.bp);
+        step.bp = 0;
+    }
+    char desc[160];
+    if (T.here.program[0])
+        snprintf(desc, sizeof desc, "%s/%d, %s mode", T.here.program, T.here.pid,
+                 priv_mode(T.here.priv));
+    else
+        snprintf(desc, sizeof desc, "%s mode", priv_mode(T.here.priv));
+    send_address_space();
+    json_t *body = json_pack("{s:s, s:i, s:b, s:s}", "reason", reason, "threadId", 1,
+                             "allThreadsStopped", 1, "description", desc);
+    if (text)
+        json_object_set_new(body, "text", json_string(text));
+    if (hit_ids)
+        json_object_set_new(body, "hitBreakpointIds", hit_ids);
+    dap_event("stopped", body);
+    counts.user_stops++;
+}
+
+void stop_handle(struct mi_record *rec)
+{
+    T.state = TARGET_STOPPED;
+    int under = breakpoint_under(rec);
+    if (under) {
+        char num[16];
+        snprintf(num, sizeof num, "%d", under);
+        json_object_set_new(rec->results, "reason", json_string("breakpoint-hit"));
+        json_object_set_new(rec->results, "bkptno", json_string(num));
+    }
+    const char *reason = mi_str(rec->results, "reason");
+    if (reason && (strcmp(reason, "exited") == 0 || strcmp(reason, "exited-normally") == 0 ||
+                   strcmp(reason, "exited-signalled") == 0)) {
+        T.state = TARGET_EXITED;
+        return;
+    }
+    int bkptno = 0;
+    const char *b = mi_str(rec->results, "bkptno");
+    if (b)
+        bkptno = atoi(b);
+    bool hit = reason && strcmp(reason, "breakpoint-hit") == 0 && bkptno;
+    /* On a breakpoint's instruction, which has not run: the resume steps
+     * over it (a SIGINT stop there was made that breakpoint's hit above). */
+    target_stopped_at(hit, 1); /* the hooks are kernel functions */
+    if (hooks_handle_stop(bkptno))
+        return;
+    aspace_identify();
+    target_stopped_at(hit, T.here.priv);
+    if (T.here.program[0]) {
+        live_set(T.here.pid, T.here.program);
+        if (mark_program_seen(T.here.program))
+            breakpoints_on_program_seen(T.here.program);
+    }
+
+    if (bkptno && bkptno == step.bp) {
+        uint64_t scause = 0;
+        bool wrong_trap = step.needs_ecall && (!gdb_eval_u64(&scause, "$scause") || scause != 8);
+        if (T.here.pid != step.pid || wrong_trap ||
+            (step.bp_priv >= 0 && T.here.priv != step.bp_priv)) {
+            counts.filtered_hits++;
+            resume_silently();
+            return;
+        }
+        step.needs_ecall = false;
+        if (step.then_user) {
+            /* At the kernel's return to user mode the trap frame holds the
+             * final user pc (after the ecall): finish there. */
+            step.then_user = false;
+            char err[256], loc[64];
+            uint64_t tf, epc;
+            gdb_cmd(err, sizeof err, "-break-delete %d", step.bp);
+            step.bp = 0;
+            if (gdb_eval_u64(&tf, "%s", T.profile->trapframe) &&
+                gdb_eval_u64(&epc, "*(unsigned long *)0x%llx",
+                             (unsigned long long)(tf + (uint64_t)T.profile->tf_epc))) {
+                snprintf(loc, sizeof loc, "*0x%llx", (unsigned long long)epc);
+                if (step_until(loc, 0, false, false, err, sizeof err) == 0)
+                    return;
+            }
+            dap_output("stderr", "osdbg: stepOut: cannot find the return address in user mode\n");
+        }
+        char err[256];
+        gdb_cmd(err, sizeof err, "-break-delete %d", step.bp);
+        step.bp = 0;
+        step.stepping = false;
+        aspace_sync_symbols();
+        send_stopped("step", 0, 0);
+        return;
+    }
+
+    /* A run-to-breakpoint step (stepIn at ecall, stepOut to user) that is
+     * back at its own starting instruction in its own process - an interrupt
+     * came first and returned there - meets the user's breakpoint on that
+     * instruction again: that is not a new stop. */
+    if (step.bp && reason && strcmp(reason, "breakpoint-hit") == 0 && bkptno &&
+        T.here.pc == step.origin && T.here.pid == step.pid) {
+        counts.filtered_hits++;
+        resume_silently();
+        return;
+    }
+
+    if (reason && strcmp(reason, "breakpoint-hit") == 0 && bkptno) {
+        struct bp_loc *loc;
+        struct bp *bp = breakpoint_by_gdb_number(bkptno, &loc);
+        if (bp) {
+            /* User breakpoints belong to their program; kernel ones to S-mode. */
+            bool mine = !loc->program[0] ? T.here.priv != 0
+                        : loc->program[0] == '*'
+                            ? T.here.priv == 0
+                            : T.here.priv == 0 && strcmp(loc->program, T.here.program) == 0;
+            if (!mine) {
+                counts.filtered_hits++;
+                resume_silently();
+                return;
+            }
+            aspace_sync_symbols();
+            if (!gdblog_condition_true(bp)) {
+                resume_silently();
+                return;
+            }
+            bp->hits++;
+            if (!gdblog_hit_condition_met(bp->hit_condition, bp->hits)) {
+                resume_silently();
+                return;
+            }
+            if (bp->log_message) {
+                gdblog_print(bp);
+                resume_silently();
+                return;
+            }
+            step.stepping = false;
+            send_stopped(bp->kind == BP_FUNCTION      ? "function breakpoint"
+                         : bp->kind == BP_INSTRUCTION ? "instruction breakpoint"
+                                                      : "breakpoint",
+                         0, json_pack("[i]", bp->id));
+            return;
+        }
+    }
+    /* The hit of a breakpoint the adapter has deleted: its stop was on its
+     * way while the OS was being stopped to delete it (a busy logpoint
+     * removed).  Nobody asked for this stop.  (A breakpoint the user made
+     * in GDB's command line is not ours and still stops.) */
+    if (reason && strcmp(reason, "breakpoint-hit") == 0 && bkptno && target_breakpoint_was_deleted(bkptno)) {
+        counts.filtered_hits++;
+        resume_silently();
+        return;
+    }
+    aspace_sync_symbols();
+
+    if (step.stepping && reason &&
+        (strcmp(reason, "end-stepping-range") == 0 || strcmp(reason, "function-finished") == 0 ||
+         strcmp(reason, "location-reached") == 0)) {
+        /* A step that ended in another process (same code, same addresses,
+         * preempted in between) has not ended for the user's process:
+         * step again from here until it is back. */
+        if (step.pid >= 0 && T.here.pid >= 0 && T.here.pid != step.pid) {
+            char err[256];
+            struct mi_record b;
+            if (gdb_run(&b, err, sizeof err, "-break-insert *0x%llx",
+                        (unsigned long long)T.here.pc) == 0) {
+                const char *num = mi_str(b.results, "bkpt.number");
+                step.bp = num ? atoi(num) : 0;
+                step.bp_priv = T.here.priv;
+                mi_record_free(&b);
+            }
+            counts.filtered_hits++;
+            resume_silently();
+            return;
+        }
+        step.stepping = false;
+        send_stopped("step", 0, 0);
+        return;
+    }
+    step.stepping = false;
+    if (reason && strcmp(reason, "signal-received") == 0) {
+        const char *sig = mi_str(rec->results, "signal-name");
+        send_stopped(sig && strcmp(sig, "SIGINT") == 0 ? "pause" : "exception", sig, 0);
+        return;
+    }
+    if (reason && strcmp(reason, "watchpoint-trigger") == 0) {
+        send_stopped("data breakpoint", 0, 0);
+        return;
+    }
+    send_stopped(
+        reason ? (strcmp(reason, "breakpoint-hit") == 0 ? "breakpoint" : "pause") : "entry", 0, 0);
+}
+
+/* Every stop run control meets itself (runctl.h).  Its own interrupt's
+ * stop is shown only when it was more than that. */
+static void on_runctl_stop(struct mi_record *rec, bool ours)
+{
+    const char *reason = mi_str(rec->results, "reason");
+    if (!ours || breakpoint_under(rec))
+        stop_handle(rec); /* taken as that breakpoint's hit */
+    else if (reason && strcmp(reason, "signal-received") != 0)
+        stop_handle(rec); /* a real stop raced with our interrupt: report it */
+    else
+        resume_silently();
+}
+
+void stop_init(void)
+{
+    target_set_stop_handler(on_runctl_stop);
+}
+
+void stop_reset(void)
+{
+    memset(&step, 0, sizeof step);
+}
