@@ -444,6 +444,42 @@ test('attach to a running gdbstub, stop in hello, detach and let the OS finish',
   assert.match(out.replace(/\r/g, ''), /Hello, world! \(pid \d+\)\n/);
 });
 
+test('detach while the OS runs: the adapter stops it for the detach, answers, and the OS runs on', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-attach-'));
+  const sock = path.join(dir, 'gdb.sock');
+  const qemu = spawn('qemu-system-riscv64', ['-machine', 'virt', '-bios', 'default', '-m', '128M', '-display', 'none',
+    '-monitor', 'none', '-serial', 'stdio', '-kernel', path.join(BUILD, 'kernel', 'kernel.elf'),
+    '-gdb', `unix:${sock},server=on,wait=off`, '-S'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.after(() => { qemu.kill('SIGKILL'); fs.rmSync(dir, { recursive: true, force: true }); });
+  let out = '';
+  qemu.stdout.on('data', (d) => { out += d; });
+  while (!fs.existsSync(sock)) await new Promise((r) => setTimeout(r, 20));
+  const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  dc.defaultTimeout = 20000;
+  await dc.start();
+  let disconnected = false;
+  t.after(() => (disconnected ? undefined : dc.stop().catch(() => {})));
+  const initialized = dc.waitForEvent('initialized');
+  await dc.initializeRequest();
+  await dc.attachRequest({ type: 'osdbg', request: 'attach', profile: PROFILE, target: sock });
+  await initialized;
+  await dc.configurationDoneRequest();
+  // The shell is up: the OS runs, waiting for input.
+  for (let i = 0; i < 200 && !/\$ $/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(out, /\$ $/, `the shell's prompt\n${out}`);
+  const adapterExit = new Promise((r) => dc._adapterProcess?.on('exit', (code, sig) => r({ code, sig })));
+  const answer = await dc.disconnectRequest({ terminateDebuggee: false });
+  disconnected = true;
+  assert.equal(answer.success, true);
+  const ended = await Promise.race([adapterExit, new Promise((r) => setTimeout(() => r('still running'), 10000))]);
+  assert.deepEqual(ended, { code: 0, sig: null }, 'the adapter ends normally, not by a signal');
+  // Detached, the OS still runs its shell.
+  const before = out.length;
+  qemu.stdin.write('hello\n');
+  for (let i = 0; i < 200 && !/Hello, world!/.test(out.slice(before)); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(out.slice(before), /Hello, world! \(pid \d+\)/);
+});
+
 test('restart: a fresh machine with the same breakpoints', async (t) => {
   const line = lineOf('user/hello.c', 'int pid = getpid();');
   const { dc } = await startSession(t, { bootArgs: 'run=hello' }, async (dc) => {
