@@ -22,8 +22,18 @@
 //      output event: it includes the shell waking up).
 // The summary is printed and written to build/bench/adapter.json.
 // Line numbers are found in the sources by their text, never hard-coded.
+//
+// BENCH_ADAPTER_BASE=<commit> (make: ADAPTER_BASE, default in adapter.mk)
+// also builds that commit's osdbg into a temporary folder and measures it in
+// the same run against the current one: figures 1, 2 and 4, the runs of the
+// two alternating (base, current, base, current, ...; the two step sessions
+// are open together and take turns step by step), so the machine's drift
+// falls on both. Both adapters use this tree's kernel, profile and programs:
+// only the adapter differs. A commit that is not here, a build that fails or
+// a base adapter that cannot launch is reported in one line, and the figures
+// of the current adapter are measured as without a base.
 import { createRequire } from 'node:module';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +48,8 @@ const LAUNCH_RUNS = Number(process.env.BENCH_LAUNCH_RUNS ?? 5);
 const STEPS = Number(process.env.BENCH_STEPS ?? 50);
 const SYSCALLS = 1000; // sysbench's default count (run= passes no arguments)
 const DEADLINE_MS = 300000; // the whole run stays under ~5 minutes
+const BASE_REF = (process.env.BENCH_ADAPTER_BASE ?? '').trim();
+const BASE_BUILD_TIMEOUT_MS = 180000;
 const RUN_TIMEOUT_MS = 40000; // one sysbench session
 
 const src = (rel) => path.join(ROOT, rel);
@@ -103,18 +115,37 @@ async function stopSession(dc) {
   live.delete(dc);
 }
 
-async function startSession(bootArgs, setup = async () => {}) {
-  const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+/* An adapter that exits during the launch (an older one that cannot start,
+ * say) fails the session at once: no write to its closed stdin crashes the
+ * benchmark, no request waits for its timeout. */
+function exitedEarly(dc, osdbg) {
+  const proc = dc._adapterProcess;
+  proc.stdin.on('error', () => {});
+  const p = new Promise((_, reject) => proc.once('exit', (code, signal) =>
+    reject(new Error(`${osdbg} exited during the launch (${signal ?? `status ${code}`})`))));
+  p.catch(() => {});
+  return p;
+}
+
+async function startSession(bootArgs, setup = async () => {}, osdbg = OSDBG) {
+  const dc = new DebugClient(osdbg, 'dap', 'osdbg');
   dc.defaultTimeout = 30000;
   const t0 = now();
   await dc.start();
   live.add(dc);
-  const initialized = dc.waitForEvent('initialized');
-  await dc.initializeRequest();
-  await dc.launchRequest({ type: 'osdbg', request: 'launch', profile: PROFILE, bootArgs, stopOnEntry: false });
-  await initialized;
-  await setup(dc);
-  await dc.configurationDoneRequest();
+  try {
+    await Promise.race([exitedEarly(dc, osdbg), (async () => {
+      const initialized = dc.waitForEvent('initialized');
+      await dc.initializeRequest();
+      await dc.launchRequest({ type: 'osdbg', request: 'launch', profile: PROFILE, bootArgs, stopOnEntry: false });
+      await initialized;
+      await setup(dc);
+      await dc.configurationDoneRequest();
+    })()]);
+  } catch (e) {
+    await stopSession(dc); // its QEMU does not run on beside the next sessions
+    throw e;
+  }
   return { dc, t0 };
 }
 
@@ -128,24 +159,56 @@ function nextStop(dc, what, ms = 30000) {
 
 // ---- 1. launch -> first stop -----------------------------------------------
 
-async function benchLaunch() {
+/* One session of `osdbg` to its first stop: the milliseconds, and what the
+ * adapter printed on stderr (a base adapter's words about the profile). */
+async function launchOnce(osdbg = OSDBG) {
   const line = lineOf('kernel/sysfile.c', 'argfd(0, 0)', 'long sys_write');
-  const times = [];
-  for (let i = 0; i < LAUNCH_RUNS; i++) {
-    const { dc, t0 } = await startSession('run=hello', async (dc) => {
-      const r = await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') }, breakpoints: [{ line }] });
-      if (!r.body.breakpoints[0].verified) throw new Error('sys_write breakpoint not verified');
-    });
-    try {
-      const stop = await nextStop(dc, 'sys_write breakpoint');
-      times.push(now() - t0);
-      if (!/^hello\/\d+, S mode$/.test(stop.body.description))
-        throw new Error(`unexpected first stop: ${stop.body.description}`);
-    } finally {
-      await stopSession(dc);
-    }
+  const stderr = [];
+  const { dc, t0 } = await startSession('run=hello', async (dc) => {
+    dc.on('output', (e) => { if (e.body.category === 'stderr') stderr.push(e.body.output.trimEnd()); });
+    const r = await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') }, breakpoints: [{ line }] });
+    if (!r.body.breakpoints[0].verified) throw new Error('sys_write breakpoint not verified');
+  }, osdbg);
+  try {
+    const stop = await nextStop(dc, 'sys_write breakpoint');
+    const ms = now() - t0;
+    if (!/^hello\/\d+, S mode$/.test(stop.body.description))
+      throw new Error(`unexpected first stop: ${stop.body.description}`);
+    return { ms, stderr };
+  } finally {
+    await stopSession(dc);
   }
-  return { runs: times.map((t) => +t.toFixed(1)), medianMs: +median(times).toFixed(1) };
+}
+
+const launchFigures = (times) => ({ runs: times.map((t) => +t.toFixed(1)), medianMs: +median(times).toFixed(1) });
+
+/* LAUNCH_RUNS sessions of the current adapter; with a base, each after one
+ * of the base (base, current, base, current, ...). A failure of the base
+ * ends its runs (recorded in base.error), not the current adapter's. */
+async function benchLaunch(base = null) {
+  const times = [], baseTimes = [];
+  let baseError = null;
+  for (let i = 0; i < LAUNCH_RUNS; i++) {
+    if (base && !baseError) {
+      try {
+        baseTimes.push((await launchOnce(base.osdbg)).ms);
+      } catch (e) {
+        baseError = e.message.split('\n')[0];
+      }
+    }
+    times.push((await launchOnce()).ms);
+  }
+  const result = launchFigures(times);
+  if (base && baseError) result.base = { error: baseError, runs: baseTimes.map((t) => +t.toFixed(1)) };
+  else if (base) {
+    // Each current run over the base run just before it: the drift between
+    // two neighbouring runs is small, so their ratio is steadier than the
+    // ratio of the two medians.
+    const paired = times.map((t, i) => t / baseTimes[i]);
+    result.base = { ...launchFigures(baseTimes), pairedRatios: paired.map((r) => +r.toFixed(2)),
+      pairedRatioMedian: +median(paired).toFixed(2) };
+  }
+  return result;
 }
 
 // ---- 2 and 4. step latency and adapter RSS ---------------------------------
@@ -156,49 +219,86 @@ function procStatus(pid) {
   return { vmHWMkB: kb('VmHWM'), vmRSSkB: kb('VmRSS') };
 }
 
-async function benchStep() {
+/* A session of `osdbg` stopped at the breakpoint in matrix.c's work(), the
+ * breakpoint cleared so that `next` is a plain step. */
+async function openStepSession(osdbg = OSDBG) {
   const line = lineOf('user/matrix.c', 'long acc = 0;');
   const { dc } = await startSession('run=matrix', async (dc) => {
     await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') }, breakpoints: [{ line }] });
-  });
+  }, osdbg);
   try {
-    let stop = await nextStop(dc, 'breakpoint in matrix.c work()');
-    // The first hit: clear the breakpoint so that `next` is a plain step.
+    await nextStop(dc, 'breakpoint in matrix.c work()');
     await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') }, breakpoints: [] });
-    const total = [], stepOnly = [], lines = new Set();
-    let locals = 0;
-    for (let i = 0; i < STEPS; i++) {
-      const t0 = now();
-      const stopped = dc.waitForEvent('stopped', 20000);
-      await dc.nextRequest({ threadId: 1 });
-      stop = await stopped;
-      const t1 = now();
-      const st = await dc.stackTraceRequest({ threadId: 1, startFrame: 0, levels: 20 });
-      const frame = st.body.stackFrames[0];
-      const scopes = await dc.scopesRequest({ frameId: frame.id });
-      const scope = scopes.body.scopes.find((s) => s.name === 'Locals') ?? scopes.body.scopes[0];
-      const vars = await dc.variablesRequest({ variablesReference: scope.variablesReference });
-      const t2 = now();
-      if (stop.body.reason !== 'step') throw new Error(`step ${i}: stopped for ${stop.body.reason}`);
-      if (frame.source?.name !== 'matrix.c') throw new Error(`step ${i}: left matrix.c (${frame.name})`);
-      lines.add(frame.line);
-      locals = vars.body.variables.length;
-      stepOnly.push(t1 - t0);
-      total.push(t2 - t0);
-    }
-    const rss = procStatus(dc._adapterProcess.pid);
-    return {
-      steps: STEPS,
-      p50Ms: +percentile(total, 50).toFixed(2),
-      p95Ms: +percentile(total, 95).toFixed(2),
-      nextOnlyP50Ms: +percentile(stepOnly, 50).toFixed(2),
-      nextOnlyP95Ms: +percentile(stepOnly, 95).toFixed(2),
-      linesVisited: [...lines].sort((a, b) => a - b),
-      localsShown: locals,
-      ...rss,
-    };
-  } finally {
+  } catch (e) {
     await stopSession(dc);
+    throw e;
+  }
+  return { dc, total: [], stepOnly: [], lines: new Set(), locals: 0 };
+}
+
+/* One `next` and what an editor asks after it. */
+async function stepOnce(s, i) {
+  const { dc } = s;
+  const t0 = now();
+  const stopped = dc.waitForEvent('stopped', 20000);
+  await dc.nextRequest({ threadId: 1 });
+  const stop = await stopped;
+  const t1 = now();
+  const st = await dc.stackTraceRequest({ threadId: 1, startFrame: 0, levels: 20 });
+  const frame = st.body.stackFrames[0];
+  const scopes = await dc.scopesRequest({ frameId: frame.id });
+  const scope = scopes.body.scopes.find((x) => x.name === 'Locals') ?? scopes.body.scopes[0];
+  const vars = await dc.variablesRequest({ variablesReference: scope.variablesReference });
+  const t2 = now();
+  if (stop.body.reason !== 'step') throw new Error(`step ${i}: stopped for ${stop.body.reason}`);
+  if (frame.source?.name !== 'matrix.c') throw new Error(`step ${i}: left matrix.c (${frame.name})`);
+  s.lines.add(frame.line);
+  s.locals = vars.body.variables.length;
+  s.stepOnly.push(t1 - t0);
+  s.total.push(t2 - t0);
+}
+
+function stepFigures(s) {
+  return {
+    steps: s.total.length,
+    p50Ms: +percentile(s.total, 50).toFixed(2),
+    p95Ms: +percentile(s.total, 95).toFixed(2),
+    nextOnlyP50Ms: +percentile(s.stepOnly, 50).toFixed(2),
+    nextOnlyP95Ms: +percentile(s.stepOnly, 95).toFixed(2),
+    linesVisited: [...s.lines].sort((a, b) => a - b),
+    localsShown: s.locals,
+    ...procStatus(s.dc._adapterProcess.pid),
+  };
+}
+
+/* STEPS steps of the current adapter; with a base, its session is open too
+ * (stopped, its QEMU idle, while the other steps) and the two take turns:
+ * base step, current step, ... A failure of the base ends its part only. */
+async function benchStep(base = null) {
+  const cur = await openStepSession();
+  let b = null, baseError = null;
+  try {
+    if (base) {
+      try { b = await openStepSession(base.osdbg); } catch (e) { baseError = e.message.split('\n')[0]; }
+    }
+    for (let i = 0; i < STEPS; i++) {
+      if (b && !baseError) {
+        try {
+          await stepOnce(b, i);
+        } catch (e) {
+          baseError = e.message.split('\n')[0];
+          await stopSession(b.dc); // a broken base does not run on beside the current steps
+          b = null;
+        }
+      }
+      await stepOnce(cur, i);
+    }
+    const result = stepFigures(cur);
+    if (base) result.base = baseError ? { error: baseError } : stepFigures(b);
+    return result;
+  } finally {
+    await stopSession(cur.dc);
+    if (b) await stopSession(b.dc);
   }
 }
 
@@ -411,6 +511,68 @@ async function benchLogpoints() {
   return { none, none1, none2, ebpf, gdb, ratio, ebpfUsPerHit: ebpfUs, gdbUsPerHit: gdbUs, overheadRatio, latency };
 }
 
+// ---- the base adapter: an older commit's osdbg, built aside -----------------
+
+let baseDir = null; // the temporary folder, removed at the end whatever happens
+
+function removeBaseDir() {
+  if (!baseDir) return;
+  try { fs.rmSync(baseDir, { recursive: true, force: true }); } catch { /* nothing more to do */ }
+  baseDir = null;
+}
+
+/* The commit BASE_REF's tree in a temporary folder and its osdbg built
+ * there (its own Makefile, BUILD inside the folder): {ref, commit, short,
+ * osdbg, buildMs}, or {ref, skipped: why}. */
+function buildBase() {
+  const ref = BASE_REF;
+  const git = (args, opts = {}) => execFileSync('git', ['-C', ROOT, ...args],
+    { stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 30, ...opts });
+  let commit;
+  try {
+    if (ref.startsWith('-')) throw new Error();
+    commit = git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { encoding: 'utf8' }).trim();
+  } catch {
+    return { ref, skipped: `commit '${ref}' is not in this clone (or this is not a git checkout)` };
+  }
+  const short = commit.slice(0, 7);
+  baseDir = fs.mkdtempSync(path.join(os.tmpdir(), `osdbg-bench-base-${short}-`));
+  const t0 = now();
+  try {
+    execFileSync('tar', ['-x', '-C', baseDir], { input: git(['archive', '--format=tar', commit]), stdio: ['pipe', 'ignore', 'pipe'] });
+  } catch (e) {
+    return { ref, commit, skipped: `git archive ${short} | tar -x failed: ${String(e.stderr ?? e.message).trim().split('\n')[0]}` };
+  }
+  // The base's own Makefile; nothing of this make (its -j, its variables)
+  // reaches it through the environment.
+  const env = { ...process.env };
+  for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES', 'MAKE_TERMOUT', 'MAKE_TERMERR', 'V']) delete env[k];
+  const osdbg = path.join(baseDir, 'build', 'bin', 'osdbg');
+  const make = spawnSync('make', ['-C', baseDir, `-j${Math.max(1, os.cpus().length)}`, '--no-print-directory',
+    `BUILD=${path.join(baseDir, 'build')}`, osdbg], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8',
+    timeout: BASE_BUILD_TIMEOUT_MS, maxBuffer: 64 << 20 });
+  const buildMs = now() - t0;
+  if (make.status !== 0 || !fs.existsSync(osdbg)) {
+    const why = make.error ? make.error.message : make.signal ? `killed by ${make.signal}` : `exit status ${make.status}`;
+    const errors = (make.stderr ?? '').trimEnd().split('\n').filter(Boolean).slice(-20);
+    return { ref, commit, skipped: `the build of ${short}'s osdbg failed (${why})`, buildErrors: errors };
+  }
+  return { ref, commit, short, osdbg, buildMs: +buildMs.toFixed(0) };
+}
+
+/* The base adapter launches with this tree's profile and stops where the
+ * current one does (one session, not counted): what it says about the
+ * profile (unknown keys are fine) is kept. */
+async function checkBase(base) {
+  try {
+    const { ms, stderr } = await launchOnce(base.osdbg);
+    return { ...base, checkLaunchMs: +ms.toFixed(1), profileWarnings: stderr.filter((l) => /profile/.test(l)) };
+  } catch (e) {
+    return { ref: base.ref, commit: base.commit,
+      skipped: `the base osdbg (${base.short}) cannot run with the current profile and kernel: ${e.message.split('\n')[0]}` };
+  }
+}
+
 // ---- the run ----------------------------------------------------------------
 
 /* The adapter measured: the commit, and whether adapter/ or profiles/ had
@@ -438,10 +600,13 @@ function machine() {
   };
 }
 
-function printTable(rows) {
-  const w = [0, 0, 0];
+/* Columns: the first left-aligned, the last left-aligned when `lastLeft`,
+ * the others right-aligned. */
+function printTable(rows, lastLeft = true) {
+  const w = rows[0].map(() => 0);
   for (const r of rows) r.forEach((c, i) => { w[i] = Math.max(w[i], String(c).length); });
-  for (const r of rows) console.log(`  ${String(r[0]).padEnd(w[0])}  ${String(r[1]).padStart(w[1])}  ${String(r[2]).padEnd(w[2])}`);
+  const cell = (c, i) => (i === 0 || (lastLeft && i === w.length - 1) ? String(c).padEnd(w[i]) : String(c).padStart(w[i]));
+  for (const r of rows) console.log(`  ${r.map(cell).join('  ')}`);
 }
 
 /* One figure's measurement: a failure is reported and recorded, and the
@@ -466,21 +631,56 @@ async function main() {
   const m = machine();
   console.log(`osdbg dap benchmarks, ${m.date}, ${m.cores} cores (${m.cpu}), ${m.qemu}, ${m.gdb}; adapter ${m.adapter}`);
 
-  console.log(`\n1. launch -> first stop (kernel breakpoint in sys_write, run=hello), ${LAUNCH_RUNS} runs`);
-  const launch = await measure('launch', benchLaunch);
-  if (!launch.error) console.log(`   ${launch.runs.join(' ')} ms; median ${launch.medianMs} ms`);
+  // The base adapter (BENCH_ADAPTER_BASE), or one line on why there is none.
+  let base = null, baseline;
+  if (!BASE_REF) {
+    baseline = { ref: null, skipped: 'BENCH_ADAPTER_BASE (make: ADAPTER_BASE) is empty' };
+    console.log('\nno comparison with an older adapter: ADAPTER_BASE (BENCH_ADAPTER_BASE) is empty');
+  } else {
+    console.log(`\nbase adapter: building osdbg of ${BASE_REF} in a temporary folder`);
+    baseline = buildBase();
+    if (!baseline.skipped) baseline = await checkBase(baseline);
+    if (baseline.skipped) {
+      console.log(`   no comparison with ${BASE_REF}: ${baseline.skipped}; the current adapter is measured alone`);
+      for (const l of baseline.buildErrors ?? []) console.log(`      ${l}`);
+      removeBaseDir();
+    } else {
+      base = baseline;
+      console.log(`   ${base.short} built in ${(base.buildMs / 1000).toFixed(1)} s; it launches with the current profile` +
+        ` (first stop in ${base.checkLaunchMs} ms, not counted)`);
+      for (const w of base.profileWarnings) console.log(`   base says: ${w}`);
+      console.log('   figures 1, 2 and 4 are measured for both, alternating: base, current, base, current, ...');
+    }
+  }
+  const baseName = base ? `base ${base.short}` : '';
+  const splitBase = (r) => {
+    if (r.error || !base) return [r, null];
+    const { base: b, ...cur } = r;
+    return [cur, b];
+  };
 
-  console.log(`\n2. step: next + stackTrace + scopes + variables(Locals) in matrix.c work(), ${STEPS} steps`);
-  const step = await measure('step', benchStep);
-  if (!step.error)
-    console.log(`   p50 ${step.p50Ms} ms, p95 ${step.p95Ms} ms (next -> stopped alone: p50 ${step.nextOnlyP50Ms},` +
-      ` p95 ${step.nextOnlyP95Ms}); lines ${step.linesVisited.join(',')}, ${step.localsShown} locals`);
+  console.log(`\n1. launch -> first stop (kernel breakpoint in sys_write, run=hello), ${LAUNCH_RUNS} runs` +
+    (base ? ' of each adapter' : ''));
+  const [launch, baseLaunch] = splitBase(await measure('launch', () => benchLaunch(base)));
+  const launchLine = (x) => (x.error ? `FAILED: ${x.error}` : `${x.runs.join(' ')} ms; median ${x.medianMs} ms`);
+  if (baseLaunch) console.log(`   ${baseName}: ${launchLine(baseLaunch)}`);
+  if (!launch.error) console.log(`   ${base ? 'current: ' : ''}${launchLine(launch)}`);
+
+  console.log(`\n2. step: next + stackTrace + scopes + variables(Locals) in matrix.c work(), ${STEPS} steps` +
+    (base ? ' of each adapter, taking turns' : ''));
+  const [step, baseStep] = splitBase(await measure('step', () => benchStep(base)));
+  const stepLine = (x) => (x.error ? `FAILED: ${x.error}` : `p50 ${x.p50Ms} ms, p95 ${x.p95Ms} ms (next -> stopped alone: p50 ${x.nextOnlyP50Ms},` +
+    ` p95 ${x.nextOnlyP95Ms}); lines ${x.linesVisited.join(',')}, ${x.localsShown} locals`);
+  if (baseStep) console.log(`   ${baseName}: ${stepLine(baseStep)}`);
+  if (!step.error) console.log(`   ${base ? 'current: ' : ''}${stepLine(step)}`);
 
   console.log(`\n3. GDB stops while breakpoints of hello are set and run=sysbench (${SYSCALLS} getpid calls) runs`);
   const hits = await benchFalseHits();
 
   console.log('\n4. adapter peak RSS at the end of the step benchmark');
-  if (!step.error) console.log(`   VmHWM ${mb(step.vmHWMkB)} (VmRSS ${mb(step.vmRSSkB)})`);
+  const rssLine = (x) => `VmHWM ${mb(x.vmHWMkB)} (VmRSS ${mb(x.vmRSSkB)})`;
+  if (baseStep && !baseStep.error) console.log(`   ${baseName}: ${rssLine(baseStep)}`);
+  if (!step.error) console.log(`   ${base ? 'current: ' : ''}${rssLine(step)}`);
 
   console.log(`\n5. a logpoint in sys_getpid: eBPF (sysbench ${EBPF_CALLS}) vs GDB stop-print-resume (sysbench ${GDB_CALLS})`);
   const logpoints = await measure('logpoints', benchLogpoints);
@@ -505,7 +705,32 @@ async function main() {
   console.log('\nsummary');
   printTable(summary);
 
-  const result = { machine: m, launch, step, falseHits: hits, logpoints, failures, wallMs: +(now() - started).toFixed(0) };
+  if (base) {
+    // The base's figures beside the current's, measured in this run.
+    const figure = (name, b, c, unit, fmt) => {
+      const ok = (x) => typeof x === 'number' && Number.isFinite(x);
+      return { figure: name, base: ok(b) ? b : null, current: ok(c) ? c : null, unit,
+        ratio: ok(b) && ok(c) && b > 0 ? +(c / b).toFixed(2) : null, fmt };
+    };
+    const val = (r, k) => (r && !r.error ? r[k] : undefined);
+    const figures = [
+      figure('launch -> first stop, median', val(baseLaunch, 'medianMs'), val(launch, 'medianMs'), 'ms', (x) => `${x} ms`),
+      { figure: 'launch -> first stop, median of current/base per pair', base: null, current: null, unit: '',
+        ratio: val(baseLaunch, 'pairedRatioMedian') ?? null, fmt: () => '' },
+      figure('step + stackTrace/scopes/Locals, p50', val(baseStep, 'p50Ms'), val(step, 'p50Ms'), 'ms', (x) => `${x} ms`),
+      figure('step + stackTrace/scopes/Locals, p95', val(baseStep, 'p95Ms'), val(step, 'p95Ms'), 'ms', (x) => `${x} ms`),
+      figure('adapter VmHWM', val(baseStep, 'vmHWMkB'), val(step, 'vmHWMkB'), 'kB', mb),
+    ];
+    console.log(`\nthe current adapter against ${base.short}${base.commit.startsWith(base.ref) ? '' : ` (${base.ref})`}, measured alternately in this run`);
+    printTable([['figure', baseName, 'current', 'current/base'],
+      ...figures.map((f) => [f.figure, f.base === null ? (f.unit ? 'failed' : '') : f.fmt(f.base),
+        f.current === null ? (f.unit ? 'failed' : '') : f.fmt(f.current), f.ratio === null ? '' : f.ratio.toFixed(2)])], false);
+    const { osdbg, ...kept } = base;
+    baseline = { ...kept, order: 'alternating: base then current, for each launch run and each step',
+      launch: baseLaunch, step: baseStep, comparison: figures.map(({ fmt, ...f }) => f) };
+  }
+
+  const result = { machine: m, launch, step, falseHits: hits, logpoints, baseline, failures, wallMs: +(now() - started).toFixed(0) };
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`\nwritten to ${path.relative(ROOT, OUT)} (${(result.wallMs / 1000).toFixed(0)} s)`);
@@ -522,6 +747,24 @@ const deadline = setTimeout(async () => {
   process.exit(1);
 }, DEADLINE_MS);
 
+// The base adapter's folder goes whatever ends the run: the end, an error,
+// the deadline (process.exit), Ctrl-C or a kill (its sessions are killed by
+// pid first: the base adapter runs from that folder).
+process.on('exit', removeBaseDir);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    for (const dc of live) {
+      const pid = dc._adapterProcess?.pid;
+      for (const p of pid ? sessionProcesses(pid) : []) {
+        if (p.start && startTime(p.pid)?.start === p.start) {
+          try { process.kill(p.pid, 'SIGKILL'); } catch { /* already gone */ }
+        }
+      }
+    }
+    process.exit(128 + os.constants.signals[sig]);
+  });
+}
+
 try {
   await main();
 } catch (e) {
@@ -530,4 +773,8 @@ try {
 } finally {
   await Promise.all([...live].map(stopSession));
   clearTimeout(deadline);
+  removeBaseDir();
 }
+// Nothing is left to wait for but the test client's timers of events that
+// never came (a `terminated` after a stop): do not sit them out.
+process.exit();

@@ -1,7 +1,14 @@
 # Debug adapter benchmarks (issue 3): `make bench` runs bench-adapter, which
 # drives build/bin/osdbg through a real DAP client against QEMU and GDB and
 # writes the figures to build/bench/adapter.json (docs/benchmarks.md).
+#
+# ADAPTER_BASE: a commit whose osdbg is built into a temporary folder and
+# measured in the same run, alternating with the current one (launch -> first
+# stop, step latency, peak RSS; a table of current/base ratios).  The default
+# is the commit before the adapter's refactoring series (issue 14); empty
+# (`make bench-adapter ADAPTER_BASE=`) measures the current adapter alone.
+ADAPTER_BASE ?= 9ef5015
 BENCH_TARGETS += bench-adapter
 .PHONY: bench-adapter
 bench-adapter: $(NODE_STAMP) $(OSDBG) $(KERNEL_ELF)
-	@node bench/adapter/adapter.bench.mjs
+	@BENCH_ADAPTER_BASE='$(ADAPTER_BASE)' node bench/adapter/adapter.bench.mjs
