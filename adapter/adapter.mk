@@ -78,3 +78,14 @@ ADAPTER_LOGPROG_SRCS := adapter/bpf/logprog.c adapter/bpf/bpfgen.c adapter/bpf/b
                         adapter/dwarf/varloc.c adapter/dwarf/debuginfo.c
 $(eval $(call adapter_unit_test,logprog,$(ADAPTER_LOGPROG_SRCS) $(B)/ebpf/asan/libebpf.a,$(ADAPTER_DWARF_LIBS),\
   $(B)/user/matrix $(KERNEL_ELF)))
+# The rules that decide whether a user sees a stop (target/: stop policy,
+# arming, liveness, logpoint attach and fallback) against a scripted GDB
+# (tests/adapter/scripted_gdb.c), with the real profile and the build's DWARF.
+ADAPTER_TARGET_SRCS := tests/adapter/scripted_gdb.c adapter/target/state.c adapter/target/programs.c \
+                       adapter/target/runctl.c adapter/target/breakpoints.c adapter/target/liveness.c \
+                       adapter/target/gdblog.c adapter/target/stop.c adapter/gdb/mi_parse.c \
+                       adapter/gdb/gdbexpr.c adapter/dwarf/debuginfo.c adapter/dwarf/rvregs.c \
+                       adapter/profile/profile.c adapter/profile/profile_check.c adapter/core/loop.c \
+                       adapter/core/buf.c
+$(eval $(call adapter_unit_test,target,$(ADAPTER_TARGET_SRCS),$(ADAPTER_DWARF_LIBS) $(ADAPTER_JSON_LIBS),\
+  $(B)/user/hello $(B)/user/matrix $(KERNEL_ELF) profiles/osdbg-kernel.json))

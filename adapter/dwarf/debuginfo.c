@@ -436,7 +436,8 @@ static int load_funcs(struct debuginfo *di)
     int cap = 0;
     if (load_symtab(di, &cap) != 0)
         return -1;
-    qsort(di->funcs, di->nfuncs, sizeof *di->funcs, cmp_func);
+    if (di->nfuncs) /* an ELF without a symbol table has none: qsort(0, 0) is undefined */
+        qsort(di->funcs, di->nfuncs, sizeof *di->funcs, cmp_func);
     struct funcs_ctx c = {di, &cap, di->nfuncs, 0};
     Dwarf_Off off = 0, next;
     size_t hsize;
@@ -448,7 +449,8 @@ static int load_funcs(struct debuginfo *di)
     }
     if (c.err)
         return -1;
-    qsort(di->funcs, di->nfuncs, sizeof *di->funcs, cmp_func);
+    if (di->nfuncs)
+        qsort(di->funcs, di->nfuncs, sizeof *di->funcs, cmp_func);
     return 0;
 }
 

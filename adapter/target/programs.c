@@ -53,7 +53,9 @@ static void scan_programs(void)
             continue;
         char *path = profile_user_elf(T.profile, e->d_name);
         if (path && is_elf(path)) {
-            snprintf(programs[nprograms].name, sizeof programs[0].name, "%s", e->d_name);
+            /* (The length was checked above: the precision says so to gcc.) */
+            snprintf(programs[nprograms].name, sizeof programs[0].name, "%.*s",
+                     (int)sizeof programs[0].name - 1, e->d_name);
             program_names[nprograms] = programs[nprograms].name;
             nprograms++;
         }

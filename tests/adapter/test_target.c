@@ -1,0 +1,638 @@
+/*
+ * The rules that decide whether a user sees a stop, against a scripted GDB
+ * (scripted_gdb.c): the stop policy (target/stop.c), the arming of user
+ * breakpoints by liveness (target/liveness.c), and eBPF logpoints' attach
+ * and fallback (target/breakpoints.c with logpoint_ops).  The adapter's
+ * real target/ code runs, with the real profile (profiles/osdbg-kernel.json)
+ * and the real kernel's and programs' DWARF from the build; GDB's answers
+ * and the machine's stops come from the script.  What reaches the client
+ * is recorded here (the dap.h functions target/ uses).
+ */
+#include "scripted_gdb.h"
+
+#include "dap/dap.h"
+#include "dwarf/debuginfo.h"
+#include "profile/profile.h"
+#include "target/breakpoints.h"
+#include "target/liveness.h"
+#include "target/programs.h"
+#include "target/runctl.h"
+#include "target/state.h"
+#include "target/stop.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+/* ---- the client: what target/ sends it ------------------------------- */
+
+static json_t *events; /* [{event, body}] */
+
+void dap_event(const char *event, json_t *body)
+{
+    json_array_append_new(events, json_pack("{s:s, s:o}", "event", event, "body",
+                                            body ? body : json_object()));
+}
+
+void dap_output(const char *category, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = 0;
+    if (vasprintf(&text, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    dap_event("output", json_pack("{s:s, s:s}", "category", category, "output", text));
+    free(text);
+}
+
+void dap_log(const char *fmt, ...)
+{
+    (void)fmt;
+}
+
+int dap_line_out(int line)
+{
+    return line;
+}
+
+int dap_line_in(int line)
+{
+    return line;
+}
+
+int dap_column_out(int column)
+{
+    return column;
+}
+
+static int count_events(const char *event)
+{
+    int n = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(events, i, e) n += !strcmp(json_string_value(json_object_get(e, "event")), event);
+    return n;
+}
+
+/* The body of the last event of that name, or 0. */
+static json_t *last_event(const char *event)
+{
+    json_t *found = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(events, i, e) if (!strcmp(json_string_value(json_object_get(e, "event")),
+                                                 event)) found = json_object_get(e, "body");
+    return found;
+}
+
+/* Output events whose text contains s. */
+static int outputs_with(const char *s)
+{
+    int n = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(events, i, e)
+    {
+        const char *text = json_string_value(json_object_get(json_object_get(e, "body"), "output"));
+        n += !strcmp(json_string_value(json_object_get(e, "event")), "output") && text &&
+             strstr(text, s);
+    }
+    return n;
+}
+
+/* ---- the machine ------------------------------------------------------ */
+
+#define USER_PC 0x10034ULL /* inside every program: all are linked at 0x10000 */
+
+static char hello_c[512];
+static int hello_pid_line; /* int pid = getpid(); */
+
+static uint64_t kernel_function(const char *name)
+{
+    uint64_t addr = 0;
+    assert_int_equal(debuginfo_function_addr(T.kernel_di, name, true, &addr), 0);
+    return addr;
+}
+
+/* The GDB number of the hook at the kernel function (after its prologue,
+ * where liveness.c puts it). */
+static int hook(const char *function)
+{
+    int n = sg_breakpoint_at(kernel_function(function));
+    assert_true(n > 0);
+    return n;
+}
+
+/* The OS runs (the user pressed Continue). */
+static void resume(void)
+{
+    char err[256];
+    assert_int_equal(target_resume("-exec-continue", err, sizeof err), 0);
+}
+
+/* The next stop GDB reports reaches the stop policy, as the event loop
+ * hands it over (dap/handler/lifecycle.c). */
+static void deliver(void)
+{
+    struct mi_record rec;
+    assert_true(sg_take_stop(&rec));
+    stop_handle(&rec);
+    mi_record_free(&rec);
+}
+
+static void queue_breakpoint_hit(int number, uint64_t pc)
+{
+    char *r = sg_stopped_breakpoint(number, pc);
+    sg_queue_stop(r);
+    free(r);
+}
+
+/* The exec hook reports that pid now runs program. */
+static void exec_of(const char *program, int pid)
+{
+    char name[64], num[16];
+    snprintf(name, sizeof name, "\"%s\", '\\000' <repeats %d times>", program,
+             15 - (int)strlen(program));
+    sg_value(T.profile->exec_name, name);
+    snprintf(num, sizeof num, "%d", pid);
+    sg_value(T.profile->proc_pid, num);
+    sg_here(1, kernel_function(T.profile->exec_symbol), program, pid);
+    deliver();
+}
+
+static json_t *specs(const char *json)
+{
+    json_error_t e;
+    json_t *j = json_loads(json, 0, &e);
+    assert_non_null(j);
+    return j;
+}
+
+static int set_function_breakpoint(const char *name)
+{
+    char text[256];
+    snprintf(text, sizeof text, "[{\"name\": \"%s\"}]", name);
+    json_t *in = specs(text);
+    json_t *out = breakpoints_set_functions(in);
+    json_decref(in);
+    int id = (int)json_integer_value(json_object_get(json_array_get(out, 0), "id"));
+    json_decref(out);
+    return id;
+}
+
+/* The GDB number behind breakpoint id's first location. */
+static int gdb_number_of(int id)
+{
+    struct bp *b = breakpoint_by_id(id);
+    assert_non_null(b);
+    assert_true(b->nlocs > 0);
+    return b->locs[0].gdb_number;
+}
+
+/* ---- logpoint_ops: eBPF logpoints as the logpoint layer would run them */
+
+static struct {
+    const char *compile_fails; /* the reason, or 0: compiles */
+    int attached, detached;
+} ebpf;
+
+static bool fake_compile(struct bp *b, const char **why)
+{
+    (void)b;
+    *why = ebpf.compile_fails;
+    return !ebpf.compile_fails;
+}
+
+static void fake_attach(struct bp *b)
+{
+    (void)b;
+    ebpf.attached++;
+}
+
+static void fake_detach(struct bp *b)
+{
+    (void)b;
+    ebpf.detached++;
+}
+
+static void fake_forget(struct bp *b)
+{
+    (void)b;
+}
+
+static const struct logpoint_ops fake_ops = {fake_compile, fake_attach, fake_detach, fake_forget};
+
+/* ---- set up ----------------------------------------------------------- */
+
+static int group_setup(void **state)
+{
+    (void)state;
+    char err[512], path[512];
+    snprintf(path, sizeof path, "%s/profiles/osdbg-kernel.json", OSDBG_TOP);
+    T.profile = profile_load(path, err, sizeof err);
+    if (!T.profile) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    /* The build under test (OSDBG_BUILD may be elsewhere than build/). */
+    free(T.profile->kernel);
+    free(T.profile->user_dir);
+    if (asprintf(&T.profile->kernel, "%s/kernel/kernel.elf", OSDBG_BUILD) < 0 ||
+        asprintf(&T.profile->user_dir, "%s/user", OSDBG_BUILD) < 0)
+        return -1;
+    T.kernel_di = debuginfo_open(T.profile->kernel, err, sizeof err);
+    if (!T.kernel_di) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    T.kernel_base = T.profile->kernel_base;
+    snprintf(hello_c, sizeof hello_c, "%s/user/hello.c", OSDBG_TOP);
+    FILE *f = fopen(hello_c, "r");
+    if (!f)
+        return -1;
+    char line[256];
+    for (int n = 1; fgets(line, sizeof line, f); n++)
+        if (strstr(line, "int pid = getpid();"))
+            hello_pid_line = n;
+    fclose(f);
+    /* Wired as cmd/main.c wires them. */
+    stop_init();
+    breakpoints_on_change(hooks_update);
+    return hello_pid_line ? 0 : -1;
+}
+
+/* Each test: a machine launched and stopped before its first instruction,
+ * no breakpoints, nothing known. */
+static int setup(void **state)
+{
+    (void)state;
+    sg_reset();
+    events = json_array();
+    T.launched = true;
+    T.state = TARGET_STOPPED;
+    T.has_run = false;
+    sg_here(1, 0x80000000, "", -1);
+    breakpoints_set_logpoint_ops(0);
+    memset(&ebpf, 0, sizeof ebpf);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    T.state = TARGET_STOPPED;
+    json_t *none = json_array();
+    json_decref(breakpoints_set_functions(none));
+    json_decref(breakpoints_set_instructions(none));
+    json_decref(breakpoints_set_source(hello_c, none));
+    json_decref(none);
+    programs_reset();
+    hooks_reset();
+    stop_reset();
+    json_decref(events);
+    return 0;
+}
+
+/* ---- the stop policy and arming ---------------------------------------- */
+
+/* Launched with a breakpoint in hello: it is armed only while hello has a
+ * process; a hit while another program runs the same address is resumed
+ * silently; a hit in hello stops, once. */
+static void test_user_breakpoint_follows_its_program(void **state)
+{
+    (void)state;
+    long hook_stops = hooks_stop_count();
+    int id = set_function_breakpoint("hello!main");
+    int n = gdb_number_of(id);
+    /* The hooks went in before the OS ran (complete knowledge), and hello,
+     * not running, is disarmed: none of its hits can cost a stop. */
+    int exec_bp = hook("exec_commit");
+    assert_true(hook("exit") > 0);
+    assert_false(sg_breakpoint_enabled(n));
+    assert_false(breakpoint_by_id(id)->verified);
+
+    /* matrix execs: hello's breakpoint stays disarmed. */
+    resume();
+    queue_breakpoint_hit(exec_bp, kernel_function("exec_commit"));
+    exec_of("matrix", 4);
+    assert_false(sg_breakpoint_enabled(n));
+    assert_int_equal(hooks_stop_count() - hook_stops, 1);
+    assert_int_equal(T.state, TARGET_RUNNING);
+
+    /* hello execs: armed, and its breakpoint becomes verified. */
+    queue_breakpoint_hit(exec_bp, kernel_function("exec_commit"));
+    exec_of("hello", 3);
+    assert_true(sg_breakpoint_enabled(n));
+    json_t *changed = json_object_get(last_event("breakpoint"), "breakpoint");
+    assert_int_equal(json_integer_value(json_object_get(changed, "id")), id);
+    assert_true(json_is_true(json_object_get(changed, "verified")));
+    assert_int_equal(count_events("stopped"), 0);
+
+    /* Its hit while matrix (pid 4) runs the same address: resumed, unseen. */
+    int resumes = sg_resumes();
+    queue_breakpoint_hit(n, USER_PC);
+    sg_here(0, USER_PC, "matrix", 4);
+    deliver();
+    assert_int_equal(count_events("stopped"), 0);
+    assert_int_equal(stop_counts()->filtered_hits, 1);
+    assert_int_equal(sg_resumes(), resumes + 1);
+
+    /* Its hit in hello: the user's stop, with the breakpoint's id, after
+     * the address space as fields. */
+    queue_breakpoint_hit(n, USER_PC);
+    sg_here(0, USER_PC, "hello", 3);
+    deliver();
+    assert_int_equal(count_events("stopped"), 1);
+    json_t *stopped = last_event("stopped");
+    assert_string_equal(json_string_value(json_object_get(stopped, "description")),
+                        "hello/3, U mode");
+    assert_int_equal(
+        json_integer_value(json_array_get(json_object_get(stopped, "hitBreakpointIds"), 0)), id);
+    json_t *as = last_event("osdbg/addressSpace");
+    assert_string_equal(json_string_value(json_object_get(as, "program")), "hello");
+    assert_int_equal(json_integer_value(json_object_get(as, "pid")), 3);
+    assert_string_equal(json_string_value(json_object_get(as, "mode")), "U");
+    assert_int_equal(T.state, TARGET_STOPPED);
+}
+
+/* hello exits: its breakpoint is disarmed again (no stop per system call
+ * of the programs that remain). */
+static void test_exit_disarms(void **state)
+{
+    (void)state;
+    int n = gdb_number_of(set_function_breakpoint("hello!main"));
+    int exec_bp = hook("exec_commit"), exit_bp = hook("exit");
+    resume();
+    queue_breakpoint_hit(exec_bp, kernel_function("exec_commit"));
+    exec_of("hello", 3);
+    assert_true(sg_breakpoint_enabled(n));
+    queue_breakpoint_hit(exit_bp, kernel_function("exit"));
+    sg_here(1, kernel_function("exit"), "hello", 3);
+    deliver();
+    assert_false(sg_breakpoint_enabled(n));
+    assert_int_equal(count_events("stopped"), 0);
+    assert_int_equal(T.state, TARGET_RUNNING);
+}
+
+/* Attached to an OS that ran before us (breakpoints set after it started):
+ * a program never seen may be running, so its breakpoints stay armed and
+ * their hits are filtered. */
+static void test_attach_keeps_unseen_programs_armed(void **state)
+{
+    (void)state;
+    T.has_run = true;
+    int n = gdb_number_of(set_function_breakpoint("hello!main"));
+    assert_true(hook("exec_commit") > 0);
+    assert_true(sg_breakpoint_enabled(n));
+    /* matrix runs the address: filtered, resumed. */
+    resume();
+    queue_breakpoint_hit(n, USER_PC);
+    sg_here(0, USER_PC, "matrix", 4);
+    deliver();
+    assert_int_equal(count_events("stopped"), 0);
+    assert_int_equal(sg_resumes(), 2);
+}
+
+/* A breakpoint the adapter deleted may still have a hit on its way: it is
+ * resumed silently, never shown. */
+static void test_late_hit_of_a_deleted_breakpoint(void **state)
+{
+    (void)state;
+    int n = gdb_number_of(set_function_breakpoint("sys_getpid"));
+    json_t *none = json_array();
+    json_decref(breakpoints_set_functions(none));
+    json_decref(none);
+    assert_int_equal(sg_breakpoint_at(kernel_function("sys_getpid")), 0);
+    queue_breakpoint_hit(n, kernel_function("sys_getpid"));
+    resume();
+    sg_here(1, kernel_function("sys_getpid"), "hello", 3);
+    deliver();
+    assert_int_equal(count_events("stopped"), 0);
+    assert_int_equal(sg_resumes(), 2);
+}
+
+/* A kernel breakpoint stops in S mode, whatever process the kernel serves. */
+static void test_kernel_breakpoint_stops_for_any_process(void **state)
+{
+    (void)state;
+    int id = set_function_breakpoint("sys_getpid");
+    int n = gdb_number_of(id);
+    assert_true(sg_breakpoint_enabled(n));
+    queue_breakpoint_hit(n, kernel_function("sys_getpid"));
+    resume();
+    sg_here(1, kernel_function("sys_getpid"), "matrix", 4);
+    deliver();
+    assert_int_equal(count_events("stopped"), 1);
+    assert_string_equal(json_string_value(json_object_get(last_event("stopped"), "description")),
+                        "matrix/4, S mode");
+    assert_string_equal(json_string_value(json_object_get(last_event("stopped"), "reason")),
+                        "function breakpoint");
+}
+
+/* A step that ends in another process (preempted, same code) has not
+ * ended: the adapter runs on to that address until the stepping process
+ * reaches it, and only then reports the step. */
+static void test_step_ends_in_the_stepping_process(void **state)
+{
+    (void)state;
+    sg_here(0, USER_PC, "hello", 3);
+    aspace_identify();
+    char *step_end = sg_stopped_step(USER_PC + 4);
+    sg_queue_stop(step_end);
+    free(step_end);
+    char err[256];
+    assert_int_equal(step_resume("-exec-next", err, sizeof err), 0);
+    /* It ended while pid 5 (another hello) ran. */
+    sg_here(0, USER_PC + 4, "hello", 5);
+    deliver();
+    int temp = sg_breakpoint_at(USER_PC + 4);
+    assert_true(temp > 0);
+    assert_int_equal(count_events("stopped"), 0);
+    /* pid 5 reaches it again: still not the step's end. */
+    queue_breakpoint_hit(temp, USER_PC + 4);
+    deliver();
+    assert_int_equal(count_events("stopped"), 0);
+    /* pid 3 reaches it: the step ends, and its breakpoint goes. */
+    queue_breakpoint_hit(temp, USER_PC + 4);
+    sg_here(0, USER_PC + 4, "hello", 3);
+    deliver();
+    assert_int_equal(count_events("stopped"), 1);
+    assert_string_equal(json_string_value(json_object_get(last_event("stopped"), "reason")), "step");
+    assert_int_equal(sg_breakpoint_at(USER_PC + 4), 0);
+}
+
+/* An interrupt (the adapter's own, to set a breakpoint while the OS runs)
+ * that lands exactly on an armed breakpoint's instruction is that
+ * breakpoint's hit: GDB would step over it silently. */
+static void test_interrupt_on_a_breakpoint_is_its_hit(void **state)
+{
+    (void)state;
+    int id = set_function_breakpoint("sys_getpid");
+    uint64_t pc = kernel_function("sys_getpid");
+    resume();
+    assert_int_equal(T.state, TARGET_RUNNING);
+    sg_here(1, pc, "hello", 3);
+    assert_int_equal(with_target_stopped(0, 0), 0);
+    assert_int_equal(count_events("stopped"), 1);
+    assert_int_equal(json_integer_value(json_array_get(
+                         json_object_get(last_event("stopped"), "hitBreakpointIds"), 0)),
+                     id);
+}
+
+/* The adapter's own interrupt anywhere else is resumed: nobody asked. */
+static void test_own_interrupt_is_unseen(void **state)
+{
+    (void)state;
+    resume();
+    int resumes = sg_resumes();
+    sg_here(1, 0x80201000, "hello", 3);
+    assert_int_equal(with_target_stopped(0, 0), 0);
+    assert_int_equal(count_events("stopped"), 0);
+    assert_int_equal(sg_resumes(), resumes + 1);
+    assert_int_equal(T.state, TARGET_RUNNING);
+}
+
+/* ---- GDB logpoints and conditions -------------------------------------- */
+
+static int set_logpoint(const char *message, const char *condition)
+{
+    char text[512];
+    snprintf(text, sizeof text, "[{\"line\": %d, \"logMessage\": \"%s\"%s%s%s}]", hello_pid_line,
+             message, condition ? ", \"condition\": \"" : "", condition ? condition : "",
+             condition ? "\"" : "");
+    json_t *in = specs(text);
+    json_t *out = breakpoints_set_source(hello_c, in);
+    json_decref(in);
+    int id = (int)json_integer_value(json_object_get(json_array_get(out, 0), "id"));
+    json_decref(out);
+    return id;
+}
+
+/* Without eBPF, a logpoint is GDB's: it prints its message with its values
+ * and resumes; the user sees no stop. */
+static void test_gdb_logpoint_prints_and_resumes(void **state)
+{
+    (void)state;
+    T.has_run = true; /* hello's breakpoints armed without an exec */
+    int id = set_logpoint("pid is {pid} in {comm}", 0);
+    int n = gdb_number_of(id);
+    queue_breakpoint_hit(n, breakpoint_by_id(id)->locs[0].addr);
+    resume();
+    sg_here(0, breakpoint_by_id(id)->locs[0].addr, "hello", 3);
+    deliver();
+    assert_int_equal(count_events("stopped"), 0);
+    assert_int_equal(outputs_with("pid is 3 in hello\n"), 1);
+    assert_int_equal(sg_resumes(), 2);
+}
+
+/* A false condition resumes without a line; a true one prints. */
+static void test_logpoint_condition(void **state)
+{
+    (void)state;
+    T.has_run = true;
+    int id = set_logpoint("hit", "wanted");
+    int n = gdb_number_of(id);
+    uint64_t pc = breakpoint_by_id(id)->locs[0].addr;
+    sg_value("wanted", "0");
+    queue_breakpoint_hit(n, pc);
+    resume();
+    sg_here(0, pc, "hello", 3);
+    queue_breakpoint_hit(n, pc);
+    deliver();
+    assert_int_equal(outputs_with("hit\n"), 0);
+    sg_value("wanted", "1");
+    deliver();
+    assert_int_equal(outputs_with("hit\n"), 1);
+    assert_int_equal(count_events("stopped"), 0);
+}
+
+/* ---- eBPF logpoints: attach and fallback -------------------------------- */
+
+/* A logpoint that compiles runs in the OS: no GDB breakpoint, attached. */
+static void test_ebpf_logpoint_attaches_without_gdb(void **state)
+{
+    (void)state;
+    breakpoints_set_logpoint_ops(&fake_ops);
+    int inserts = sg_count("-break-insert");
+    int id = set_logpoint("pid {pid}", 0);
+    struct bp *b = breakpoint_by_id(id);
+    assert_true(b->ebpf);
+    assert_true(b->verified);
+    assert_int_equal(ebpf.attached, 1);
+    /* Only the hooks went in, not the logpoint. */
+    assert_int_equal(sg_count("-break-insert") - inserts, 0);
+}
+
+/* The OS had no room for it: it prints through GDB instead, and the
+ * client is told (a changed breakpoint, and why). */
+static void test_ebpf_logpoint_falls_back_to_gdb(void **state)
+{
+    (void)state;
+    breakpoints_set_logpoint_ops(&fake_ops);
+    int id = set_logpoint("pid {pid}", 0);
+    uint64_t pc = breakpoint_by_id(id)->locs[0].addr;
+    assert_int_equal(sg_breakpoint_at(pc), 0);
+    breakpoint_fall_back_to_gdb(id, "no room for another probe");
+    assert_int_equal(ebpf.detached, 1);
+    assert_false(breakpoint_by_id(id)->ebpf);
+    assert_true(sg_breakpoint_at(pc) > 0);
+    assert_int_equal(outputs_with("runs as a GDB stop-print-resume: no room for another probe"), 1);
+    json_t *changed = json_object_get(last_event("breakpoint"), "breakpoint");
+    assert_int_equal(json_integer_value(json_object_get(changed, "id")), id);
+}
+
+/* A message naming nothing that exists there is refused, not set. */
+static void test_logpoint_with_an_unknown_name_is_not_set(void **state)
+{
+    (void)state;
+    breakpoints_set_logpoint_ops(&fake_ops);
+    ebpf.compile_fails = "no variable 'nosuch' at user/hello.c:6";
+    int inserts = sg_count("-break-insert");
+    int id = set_logpoint("{nosuch}", 0);
+    struct bp *b = breakpoint_by_id(id);
+    assert_false(b->verified);
+    assert_non_null(strstr(b->message, "not set: no variable 'nosuch'"));
+    assert_int_equal(ebpf.attached, 0);
+    assert_int_equal(sg_count("-break-insert") - inserts, 0);
+}
+
+/* A logpoint that needs GDB (eBPF cannot compile it) stops in GDB. */
+static void test_logpoint_eBPF_cannot_compile_uses_gdb(void **state)
+{
+    (void)state;
+    breakpoints_set_logpoint_ops(&fake_ops);
+    ebpf.compile_fails = "a function call needs GDB";
+    int id = set_logpoint("{f(1)}", 0);
+    struct bp *b = breakpoint_by_id(id);
+    assert_false(b->ebpf);
+    assert_true(sg_breakpoint_at(b->locs[0].addr) > 0);
+    assert_int_equal(outputs_with("runs as a GDB stop-print-resume: a function call needs GDB"), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_user_breakpoint_follows_its_program, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exit_disarms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attach_keeps_unseen_programs_armed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_late_hit_of_a_deleted_breakpoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kernel_breakpoint_stops_for_any_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_step_ends_in_the_stepping_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interrupt_on_a_breakpoint_is_its_hit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_own_interrupt_is_unseen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gdb_logpoint_prints_and_resumes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logpoint_condition, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ebpf_logpoint_attaches_without_gdb, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ebpf_logpoint_falls_back_to_gdb, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logpoint_with_an_unknown_name_is_not_set, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_logpoint_eBPF_cannot_compile_uses_gdb, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, group_setup, 0);
+}
