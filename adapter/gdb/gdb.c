@@ -1,4 +1,5 @@
 #include "gdb/gdb.h"
+#include "gdb/gdbexpr.h"
 #include "core/buf.h"
 #include "dap/dap.h"
 #include "core/loop.h"
@@ -15,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static bool frame_unsettled; /* a stop came since GDB last selected a frame */
 static pid_t gdb_pid = -1;
 static int to_gdb = -1, from_gdb = -1;
 static struct buf inbuf;
@@ -108,6 +110,8 @@ static int take_lines(long want, struct mi_record *found)
             } else if (rec.kind == MI_RESULT) {
                 mi_record_free(&rec); /* a result nobody waits for (timed out) */
             } else {
+                if (rec.kind == MI_EXEC_ASYNC && rec.klass && !strcmp(rec.klass, "stopped"))
+                    frame_unsettled = true;
                 enqueue(&rec);
             }
         } else {
@@ -283,37 +287,36 @@ int gdb_console(char **out, char *err, size_t errlen, const char *fmt, ...)
     return r;
 }
 
-bool gdb_eval_u64(uint64_t *out, const char *fmt, ...)
+/* GDB selects the frame of a stop lazily, at the first command that needs
+ * it, and selecting a frame sets the current language to the frame's (GDB
+ * manual, "Automatically"; stack.c select_frame).  The first expression
+ * after a stop in Rust code would be parsed in C by its --language option
+ * and then, the frame selected halfway, in Rust: "No symbol 'unsigned'".
+ * So after a stop the frame is selected first, by a command that needs
+ * it, and the language settles before an expression is parsed. */
+static void settle_frame(void)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    char *expr = xvasprintf(fmt, ap);
-    va_end(ap);
+    if (!frame_unsettled)
+        return;
+    frame_unsettled = false;
     char err[256];
-    /* The cast: a pointer would print as "(struct proc *) 0x...". */
-    char *v = gdb_eval(err, sizeof err, "(unsigned long)(%s)", expr);
-    free(expr);
-    if (!v)
-        return false;
-    char *end;
-    unsigned long long x = strtoull(v, &end, 0);
-    bool ok = end != v;
-    free(v);
-    if (ok)
-        *out = x;
-    return ok;
+    gdb_cmd(err, sizeof err, "-stack-info-frame"); /* no frame (not started): fine */
 }
 
-char *gdb_eval(char *err, size_t errlen, const char *fmt, ...)
+static const char *const lang_option[] = {
+    [GDB_LANG_CURRENT] = "",
+    [GDB_LANG_C] = "--language c ",
+    [GDB_LANG_RUST] = "--language rust ",
+};
+
+static char *eval_v(enum gdb_lang lang, char *err, size_t errlen, const char *fmt, va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
     char *expr = xvasprintf(fmt, ap);
-    va_end(ap);
     char *quoted = mi_quote(expr);
     free(expr);
+    settle_frame();
     struct mi_record rec;
-    int r = gdb_run(&rec, err, errlen, "-data-evaluate-expression %s", quoted);
+    int r = gdb_run(&rec, err, errlen, "-data-evaluate-expression %s%s", lang_option[lang], quoted);
     free(quoted);
     if (r < 0)
         return 0;
@@ -323,6 +326,59 @@ char *gdb_eval(char *err, size_t errlen, const char *fmt, ...)
         snprintf(err, errlen, "no value");
     mi_record_free(&rec);
     return value;
+}
+
+char *gdb_eval_in(enum gdb_lang lang, char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *v = eval_v(lang, err, errlen, fmt, ap);
+    va_end(ap);
+    return v;
+}
+
+char *gdb_eval(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *v = eval_v(GDB_LANG_C, err, errlen, fmt, ap);
+    va_end(ap);
+    return v;
+}
+
+static bool eval_u64_v(enum gdb_lang lang, uint64_t *out, const char *fmt, va_list ap)
+{
+    char *expr = xvasprintf(fmt, ap);
+    char err[256];
+    /* In C the cast makes any scalar a number (an enum, a pointer that
+     * would print as "(struct proc *) 0x..."); other languages have no
+     * such cast in GDB's parsers, so their value's text is read. */
+    char *v = lang == GDB_LANG_C ? gdb_eval_in(lang, err, sizeof err, "(unsigned long)(%s)", expr)
+                                 : gdb_eval_in(lang, err, sizeof err, "%s", expr);
+    free(expr);
+    if (!v)
+        return false;
+    bool ok = gdb_value_number(v, out);
+    free(v);
+    return ok;
+}
+
+bool gdb_eval_u64_in(enum gdb_lang lang, uint64_t *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    bool ok = eval_u64_v(lang, out, fmt, ap);
+    va_end(ap);
+    return ok;
+}
+
+bool gdb_eval_u64(uint64_t *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    bool ok = eval_u64_v(GDB_LANG_C, out, fmt, ap);
+    va_end(ap);
+    return ok;
 }
 
 int gdb_wait_stopped(struct mi_record *rec, long ms)

@@ -34,14 +34,30 @@ int gdb_cmd(char *err, size_t errlen, const char *fmt, ...) __attribute__((forma
  * is collected into out (malloc'd, may be 0). */
 int gdb_console(char **out, char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Evaluate an expression; returns a malloc'd value string or 0 (err set). */
+/* The language GDB parses an expression in.  GDB's current language
+ * follows the selected frame (GDB manual, "Automatically": a stop in Rust
+ * code makes it Rust), so an expression the adapter writes names its
+ * language: MI's --language option parses that one command in it and
+ * leaves GDB's current language as it was.  GDB_LANG_CURRENT is for the
+ * user's own expressions (Watch, hovers, conditions), read as the user
+ * reads the code they stopped in. */
+enum gdb_lang { GDB_LANG_CURRENT, GDB_LANG_C, GDB_LANG_RUST };
+
+/* Evaluate an expression in lang; returns a malloc'd value string or 0
+ * (err set). */
+char *gdb_eval_in(enum gdb_lang lang, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* An expression's value in lang as an unsigned 64-bit number (pointers,
+ * negative numbers as two's complement). */
+bool gdb_eval_u64_in(enum gdb_lang lang, uint64_t *out, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The same in C: the adapter's own expressions ($pc, casts) are C. */
 char *gdb_eval(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* QEMU's gdbstub reads and writes memory by physical address while on
  * (maint packet Qqemu.PhyMemMode): the kernel's direct map read from user
  * mode, or nothing at a user address. */
 void gdb_physical_memory(bool on);
-/* An expression's value as an unsigned 64-bit number (pointers too). */
 bool gdb_eval_u64(uint64_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Wait for the next *stopped record (queued or new); returns 0 with *rec
  * filled (caller frees), or -1 after ms milliseconds. */

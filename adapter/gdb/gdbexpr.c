@@ -3,6 +3,7 @@
 #include "dwarf/rvregs.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,4 +222,43 @@ char *gdbexpr_rewrite(const char *expr, const struct gdbexpr_event *ev)
     buf_free(&named);
     buf_append(&out, "", 1); /* the terminating NUL */
     return out.data;
+}
+
+bool gdb_value_number(const char *v, uint64_t *out)
+{
+    while (*v == ' ')
+        v++;
+    if (*v == '(') { /* the pointer's type: skip it, parentheses balanced */
+        int depth = 0;
+        do {
+            if (*v == '(')
+                depth++;
+            else if (*v == ')')
+                depth--;
+            else if (!*v)
+                return false;
+            v++;
+        } while (depth > 0);
+        while (*v == ' ')
+            v++;
+    }
+    if (!strncmp(v, "true", 4) && !isalnum((unsigned char)v[4]) && v[4] != '_') {
+        *out = 1;
+        return true;
+    }
+    if (!strncmp(v, "false", 5) && !isalnum((unsigned char)v[5]) && v[5] != '_') {
+        *out = 0;
+        return true;
+    }
+    bool negative = *v == '-';
+    const char *digits = negative ? v + 1 : v;
+    if (!isdigit((unsigned char)*digits))
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(digits, &end, 0);
+    if (errno || end == digits || isalnum((unsigned char)*end) || *end == '_' || *end == '.')
+        return false;
+    *out = negative ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+    return true;
 }

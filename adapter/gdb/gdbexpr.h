@@ -12,6 +12,7 @@
 #define ADAPTER_GDBEXPR_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* What a logpoint's special names stand for at this stop. */
 struct gdbexpr_event {
@@ -24,5 +25,12 @@ struct gdbexpr_event {
  * register names are replaced as the eBPF logpoints read them (before any
  * variable of the same name); without, only the string comparisons. */
 char *gdbexpr_rewrite(const char *expr, const struct gdbexpr_event *ev);
+
+/* The number in a value as GDB prints it, in any language: "42", "-1",
+ * "0x80201000", "0x80201000 <kmem>", "97 'a'", "true", a pointer with its
+ * type first ("(struct proc *) 0x80..." in C, "(*mut os::task::Task)
+ * 0x80..." in Rust).  Negative numbers as two's complement.  false for
+ * anything else (text, a structure, an enum's name). */
+bool gdb_value_number(const char *value, uint64_t *out);
 
 #endif

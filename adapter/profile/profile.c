@@ -109,6 +109,20 @@ struct profile *profile_load(const char *path, char *err, size_t errlen)
         profile_free(p);
         return 0;
     }
+    char *lang = get_str(j, "language", "c");
+    if (!strcmp(lang, "c") || !strcmp(lang, "rust")) {
+        p->language = !strcmp(lang, "rust") ? PROFILE_LANG_RUST : PROFILE_LANG_C;
+        free(lang);
+    } else {
+        snprintf(err, errlen,
+                 "profile %s: \"language\" is \"%s\"; it must be \"c\" or \"rust\" (the language "
+                 "of the profile's expressions)",
+                 path, lang);
+        free(lang);
+        json_decref(j);
+        profile_free(p);
+        return 0;
+    }
     char *udir = get_str(j, "userPrograms.dir", 0);
     if (udir) {
         p->user_dir = absolute(p->root, udir);

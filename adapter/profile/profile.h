@@ -11,8 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The language GDB reads the profile's expressions in ("language"). */
+enum profile_language { PROFILE_LANG_C, PROFILE_LANG_RUST };
+
 struct profile {
     char *path; /* the profile file */
+    enum profile_language language;
     char *name;
     char *root;                      /* directory relative paths are resolved against */
     char *kernel;                    /* kernel ELF (absolute) */

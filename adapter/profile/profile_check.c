@@ -26,6 +26,7 @@ static const struct known {
     {"description", STR},
     {"comment", STR},
     {"name", STR},
+    {"language", STR},
     {"root", STR},
     {"kernel", STR},
     {"gdb", STR},

@@ -65,7 +65,7 @@ static char *log_value(const char *expr, char *err, size_t errlen)
         }
     }
     char *gdb_expr = gdbexpr_rewrite(expr, &ev);
-    char *value = gdb_eval(err, errlen, "%s", gdb_expr);
+    char *value = gdb_eval_in(GDB_LANG_CURRENT, err, errlen, "%s", gdb_expr);
     free(gdb_expr);
     /* Text as the eBPF logpoints print it: a char array ("hello", '\000'
      * <repeats 122 times>) or a char * (0x3fffffcf80 "hello") is its text. */
@@ -141,7 +141,7 @@ bool gdblog_condition_true(const struct bp *b)
     if (b->log_message)
         ev = logpoint_event();
     char *gdb_cond = gdbexpr_rewrite(cond, b->log_message ? &ev : 0);
-    char *v = gdb_eval(err, sizeof err, "%s", gdb_cond);
+    char *v = gdb_eval_in(GDB_LANG_CURRENT, err, sizeof err, "%s", gdb_cond);
     free(gdb_cond);
     if (!v) {
         dap_output("stderr", "osdbg: breakpoint condition '%s': %s (stopping)\n", cond, err);

@@ -20,6 +20,7 @@
 #include "target/liveness.h"
 #include "dap/dap.h"
 #include "gdb/gdb.h"
+#include "gdb/gdbexpr.h"
 #include "target/breakpoints.h"
 #include "target/programs.h"
 #include "target/runctl.h"
@@ -188,13 +189,15 @@ static void hook_expr_failed(const char *key, const char *expr, const char *err)
 static bool eval_int_key(const char *key, const char *expr, long *out)
 {
     char err[256];
-    char *v = gdb_eval(err, sizeof err, "(long)(%s)", expr);
-    if (!v) {
-        hook_expr_failed(key, expr, err);
+    uint64_t v;
+    char *text = gdb_eval_in(profile_lang(), err, sizeof err, "%s", expr);
+    if (!text || !gdb_value_number(text, &v)) {
+        hook_expr_failed(key, expr, text ? "not a number" : err);
+        free(text);
         return false;
     }
-    *out = strtol(v, 0, 0);
-    free(v);
+    free(text);
+    *out = (long)(int64_t)v;
     return true;
 }
 
@@ -223,7 +226,7 @@ bool hooks_handle_stop(int bkptno)
     long pid = -1;
     if (bkptno == hooks.exec_bp) {
         char name[64];
-        char *v = gdb_eval(err, sizeof err, "%s", T.profile->exec_name);
+        char *v = gdb_eval_in(profile_lang(), err, sizeof err, "%s", T.profile->exec_name);
         if (!v)
             hook_expr_failed("exec.name", T.profile->exec_name, err);
         parse_name(v, name, sizeof name);
@@ -235,7 +238,7 @@ bool hooks_handle_stop(int bkptno)
             breakpoints_on_program_seen(name);
     } else if (bkptno == hooks.fork_bp) {
         char name[64];
-        char *v = gdb_eval(err, sizeof err, "%s", T.profile->fork_name);
+        char *v = gdb_eval_in(profile_lang(), err, sizeof err, "%s", T.profile->fork_name);
         if (!v)
             hook_expr_failed("fork.name", T.profile->fork_name, err);
         parse_name(v, name, sizeof name);

@@ -36,9 +36,10 @@ static void check_expression(const char *key, const char *expr, const char *cons
     if (!expr)
         return;
     char err[256], *out = 0;
-    /* In C whatever the frame's language (a Rust kernel's profile is
-     * written in Rust syntax: see the profile's language, issue 15). */
-    if (gdb_console(&out, err, sizeof err, "whatis %s", expr) < 0)
+    /* In the profile's language, whatever the frame's (GDB's `with`
+     * sets it for this one command). */
+    if (gdb_console(&out, err, sizeof err, "with language %s -- whatis %s",
+                    profile_lang() == GDB_LANG_RUST ? "rust" : "c", expr) < 0)
         dap_output("stderr", "osdbg: profile: %s \"%s\" does not evaluate in the kernel (%s): %s\n",
                    key, expr, err, consequence);
     free(out);

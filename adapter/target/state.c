@@ -13,6 +13,11 @@
 
 struct target T;
 
+enum gdb_lang profile_lang(void)
+{
+    return T.profile && T.profile->language == PROFILE_LANG_RUST ? GDB_LANG_RUST : GDB_LANG_C;
+}
+
 const char *priv_mode(int priv)
 {
     return priv == 0 ? "U" : priv == 1 ? "S" : "M";
@@ -53,6 +58,8 @@ void aspace_identify(void)
     uint64_t v;
     if (gdb_eval_u64(&v, "$priv"))
         a.priv = (int)v;
+    else
+        snprintf(a.unknown, sizeof a.unknown, "the privilege level ($priv) cannot be read");
     if (gdb_eval_u64(&v, "$satp"))
         a.satp = v;
     if (gdb_eval_u64(&v, "$pc"))
@@ -62,12 +69,15 @@ void aspace_identify(void)
         bool phys = a.priv == 0 && T.profile->kernel_identity_mapped;
         if (phys)
             gdb_physical_memory(true);
-        char *name = gdb_eval(err, sizeof err, "%s", T.profile->proc_name);
+        char *name = gdb_eval_in(profile_lang(), err, sizeof err, "%s", T.profile->proc_name);
         if (name) {
             parse_c_string(name, a.program, sizeof a.program);
             free(name);
+        } else if (!a.unknown[0]) {
+            snprintf(a.unknown, sizeof a.unknown, "process.name \"%.80s\": %.256s",
+                     T.profile->proc_name, err);
         }
-        if (T.profile->proc_pid && gdb_eval_u64(&v, "%s", T.profile->proc_pid))
+        if (T.profile->proc_pid && gdb_eval_u64_in(profile_lang(), &v, "%s", T.profile->proc_pid))
             a.pid = (int)v;
         if (phys)
             gdb_physical_memory(false);

@@ -9,6 +9,7 @@
 #define ADAPTER_TARGET_STATE_H
 
 #include "dwarf/debuginfo.h"
+#include "gdb/gdb.h"
 #include "profile/profile.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,6 +24,7 @@ struct aspace {
     uint64_t pc;
     int pid;          /* -1: no process (scheduler, boot) or unknown */
     char program[64]; /* the running process's program, "" if none */
+    char unknown[400]; /* why the process could not be told ("" if it could) */
 };
 
 struct target {
@@ -37,6 +39,8 @@ struct target {
 
 extern struct target T;
 
+/* GDB's language for the profile's expressions (its "language"). */
+enum gdb_lang profile_lang(void);
 /* Read priv/satp/pc and the current process into T.here. */
 void aspace_identify(void);
 /* "U", "S" or "M" for a privilege level. */

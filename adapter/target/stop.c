@@ -113,7 +113,7 @@ static void send_address_space(void)
         bool phys = T.here.priv == 0 && T.profile->kernel_identity_mapped;
         if (phys)
             gdb_physical_memory(true);
-        if (gdb_eval_u64(&pt, "%s", T.profile->proc_pagetable))
+        if (gdb_eval_u64_in(profile_lang(), &pt, "%s", T.profile->proc_pagetable))
             snprintf(table, sizeof table, "0x%llx", (unsigned long long)pt);
         if (phys)
             gdb_physical_memory(false);
@@ -203,7 +203,7 @@ void stop_handle(struct mi_record *rec)
             uint64_t tf, epc;
             gdb_cmd(err, sizeof err, "-break-delete %d", step.bp);
             step.bp = 0;
-            if (gdb_eval_u64(&tf, "%s", T.profile->trapframe) &&
+            if (gdb_eval_u64_in(profile_lang(), &tf, "%s", T.profile->trapframe) &&
                 gdb_eval_u64(&epc, "*(unsigned long *)0x%llx",
                              (unsigned long long)(tf + (uint64_t)T.profile->tf_epc))) {
                 snprintf(loc, sizeof loc, "*0x%llx", (unsigned long long)epc);
@@ -241,6 +241,19 @@ void stop_handle(struct mi_record *rec)
                         : loc->program[0] == '*'
                             ? T.here.priv == 0
                             : T.here.priv == 0 && strcmp(loc->program, T.here.program) == 0;
+            /* A user breakpoint's hit where the process cannot be told is
+             * never resumed unseen: the user sees it, and why. */
+            bool unknown = !mine && loc->program[0] && T.here.priv != 1 && T.here.unknown[0];
+            if (unknown) {
+                step.stepping = false;
+                char text[480];
+                snprintf(text, sizeof text, "osdbg cannot tell which process runs: %s",
+                         T.here.unknown);
+                dap_output("stderr", "osdbg: a breakpoint of %s was hit, but %s; stopped\n",
+                           loc->program, text);
+                send_stopped("breakpoint", text, json_pack("[i]", bp->id));
+                return;
+            }
             if (!mine) {
                 counts.filtered_hits++;
                 resume_silently();
@@ -273,7 +286,8 @@ void stop_handle(struct mi_record *rec)
      * way while the OS was being stopped to delete it (a busy logpoint
      * removed).  Nobody asked for this stop.  (A breakpoint the user made
      * in GDB's command line is not ours and still stops.) */
-    if (reason && strcmp(reason, "breakpoint-hit") == 0 && bkptno && target_breakpoint_was_deleted(bkptno)) {
+    if (reason && strcmp(reason, "breakpoint-hit") == 0 && bkptno &&
+        target_breakpoint_was_deleted(bkptno)) {
         counts.filtered_hits++;
         resume_silently();
         return;

@@ -123,7 +123,7 @@ static bool eval_kernel(const char *fmt, const char *expr, uint64_t *out)
     char full[512];
     snprintf(full, sizeof full, fmt, expr);
     phys_begin();
-    bool ok = gdb_eval_u64(out, "%s", full);
+    bool ok = gdb_eval_u64_in(profile_lang(), out, "%s", full);
     phys_end();
     return ok;
 }
@@ -143,7 +143,7 @@ static bool uretprobe_return(uint64_t sp, uint64_t *ra)
     uint64_t base, bytes, task;
     if (!p->uret_instances || !p->uret_task || !eval_kernel("&(%s)", p->uret_instances, &base) ||
         !eval_kernel("sizeof(%s)", p->uret_instances, &bytes) ||
-        !eval_kernel("(unsigned long)(%s)", p->uret_task, &task) || bytes > (1u << 20))
+        !eval_kernel("%s", p->uret_task, &task) || bytes > (1u << 20))
         return false;
     size_t n = (size_t)bytes / sizeof(struct rvprobe_ri);
     struct rvprobe_ri *ri = malloc(n * sizeof *ri + 1);
@@ -227,8 +227,8 @@ json_t *xstack_user_frames(json_t *kernel_frames, int first_id)
         return out;
     struct debuginfo *di = user_debuginfo(T.here.program);
     uint64_t tf, root;
-    if (!di || !gdb_eval_u64(&tf, "%s", p->trapframe) ||
-        !gdb_eval_u64(&root, "%s", p->proc_pagetable))
+    if (!di || !gdb_eval_u64_in(profile_lang(), &tf, "%s", p->trapframe) ||
+        !gdb_eval_u64_in(profile_lang(), &root, "%s", p->proc_pagetable))
         return out;
     /* x1..x31 follow each other in the trap frame from the ra offset on
      * (include/osdbg/trapframe.h documents the layout the profile names). */
@@ -287,7 +287,7 @@ size_t xstack_after_trampoline(json_t *frames, json_t **more)
     uint64_t tramp = T.here.priv == 0 && T.here.program[0] && total ? uretprobe_trampoline() : 0;
     struct debuginfo *di = tramp ? user_debuginfo(T.here.program) : 0;
     uint64_t regs[32] = {0}, root, pc;
-    if (!di || !eval_kernel("(unsigned long)(%s)", T.profile->proc_pagetable, &root))
+    if (!di || !eval_kernel("%s", T.profile->proc_pagetable, &root))
         return total;
     struct walk_ctx w = {root};
     /* GDB shows the trampoline as a frame, or stops before it. */

@@ -260,6 +260,25 @@ test('Rust: breakpoint by rustdemo!rustdemo::work', async (t) => {
   assert.equal(st.body.stackFrames[0].source.name, 'rustdemo.rs');
 });
 
+test('Rust: every hit of rustdemo!rustdemo::Fib::step stops, after a stop in Rust code made GDB\'s language Rust', async (t) => {
+  // work(10) calls step 10 times; hello runs first, so the hooks and the
+  // process expressions (C) are evaluated after each stop in Rust code.
+  const { dc } = await startSession(t, { bootArgs: 'run=hello,rustdemo' }, async (dc) => {
+    const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'rustdemo!rustdemo::Fib::step' }] });
+    assert.ok(r.body.breakpoints[0].instructionReference, JSON.stringify(r.body));
+  });
+  for (let hit = 1; hit <= 10; hit++) {
+    const stop = await waitStopped(dc);
+    assert.equal(stop.body.reason, 'function breakpoint', `hit ${hit}`);
+    assert.match(stop.body.description, /^rustdemo\/\d+, U mode$/, `hit ${hit}`);
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    assert.match(st.body.stackFrames[0].name, /step/, `hit ${hit}`);
+    await dc.continueRequest({ threadId: 1 });
+  }
+  const out = await dc.customRequest('osdbg/stats');
+  assert.equal(out.body.userStops, 10);
+});
+
 test('QEMU killed: terminated within 1 s', async (t) => {
   const { dc } = await startSession(t, {});
   await new Promise((r) => setTimeout(r, 300));

@@ -7,6 +7,7 @@
  */
 #include "scripted_gdb.h"
 #include "gdb/gdb.h"
+#include "gdb/gdbexpr.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -44,6 +45,7 @@ static char *pending; /* written by GDB, not taken yet */
 static char *log_text;
 static size_t log_len;
 static int resumes;
+static char language[8] = "c";
 static bool running; /* resumed, and no stop queued yet: the next one queued is reached */
 static bool alive = true;
 
@@ -97,6 +99,23 @@ void sg_value(const char *expr, const char *value)
         abort();
     values[nvalues].expr = xstrdup(expr);
     values[nvalues++].value = xstrdup(value);
+}
+
+void sg_forget(const char *expr)
+{
+    for (int i = 0; i < nvalues; i++) {
+        if (!strcmp(values[i].expr, expr)) {
+            free(values[i].expr);
+            free(values[i].value);
+            values[i] = values[--nvalues];
+            return;
+        }
+    }
+}
+
+void sg_language(const char *lang)
+{
+    snprintf(language, sizeof language, "%s", lang);
 }
 
 static const char *value_of(const char *expr)
@@ -279,8 +298,14 @@ static char *error_record(const char *msg)
 
 /* What GDB evaluates: an assignment ($sie = 0) gives its value; a cast
  * "(unsigned long)(E)" (gdb_eval_u64) gives E's number; else the model. */
-static char *evaluate(const char *expr)
+static char *evaluate(const char *expr, const char *lang)
 {
+    /* What each parser refuses (GDB 13.1's words). */
+    if (!strcmp(lang, "rust") && (strstr(expr, "(unsigned") || strstr(expr, "(long)") ||
+                                  strstr(expr, "->") || strstr(expr, "*(")))
+        return xstrdup("^error,msg=\"No symbol 'unsigned' in current context\"");
+    if (!strcmp(lang, "c") && (strstr(expr, "::") || strstr(expr, " as ")))
+        return xstrdup("^error,msg=\"A syntax error in expression, near `::'.\"");
     const char *eq = strstr(expr, " = ");
     if (eq && expr[0] == '$')
         return xasprintf("^done,value=\"%s\"", eq + 3);
@@ -375,8 +400,13 @@ static char *answer(const char *cmd)
 {
     log_command(cmd);
     if (!strncmp(cmd, "-data-evaluate-expression ", 26)) {
-        char *expr = unquote(cmd + 26);
-        char *r = evaluate(expr);
+        const char *arg = cmd + 26, *lang = language;
+        if (!strncmp(arg, "--language c ", 13))
+            lang = "c", arg += 13;
+        else if (!strncmp(arg, "--language rust ", 16))
+            lang = "rust", arg += 16;
+        char *expr = unquote(arg);
+        char *r = evaluate(expr, lang);
         free(expr);
         return r;
     }
@@ -486,18 +516,18 @@ int gdb_console(char **out, char *err, size_t errlen, const char *fmt, ...)
     return r;
 }
 
-char *gdb_eval(char *err, size_t errlen, const char *fmt, ...)
+/* As adapter/gdb/gdb.c writes the commands. */
+static const char *const lang_option[] = {"", "--language c ", "--language rust "};
+
+static char *eval_v(enum gdb_lang lang, char *err, size_t errlen, const char *fmt, va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
     char *expr = 0;
     if (vasprintf(&expr, fmt, ap) < 0)
         abort();
-    va_end(ap);
     char *quoted = mi_quote(expr);
     free(expr);
     struct mi_record rec;
-    int r = gdb_run(&rec, err, errlen, "-data-evaluate-expression %s", quoted);
+    int r = gdb_run(&rec, err, errlen, "-data-evaluate-expression %s%s", lang_option[lang], quoted);
     free(quoted);
     if (r < 0)
         return 0;
@@ -507,22 +537,56 @@ char *gdb_eval(char *err, size_t errlen, const char *fmt, ...)
     return value;
 }
 
+char *gdb_eval_in(enum gdb_lang lang, char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *v = eval_v(lang, err, errlen, fmt, ap);
+    va_end(ap);
+    return v;
+}
+
+char *gdb_eval(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *v = eval_v(GDB_LANG_C, err, errlen, fmt, ap);
+    va_end(ap);
+    return v;
+}
+
+static bool eval_u64_v(enum gdb_lang lang, uint64_t *out, const char *fmt, va_list ap)
+{
+    char *expr = 0;
+    if (vasprintf(&expr, fmt, ap) < 0)
+        abort();
+    char err[256];
+    char *v = lang == GDB_LANG_C ? gdb_eval_in(lang, err, sizeof err, "(unsigned long)(%s)", expr)
+                                 : gdb_eval_in(lang, err, sizeof err, "%s", expr);
+    free(expr);
+    if (!v)
+        return false;
+    bool ok = gdb_value_number(v, out);
+    free(v);
+    return ok;
+}
+
+bool gdb_eval_u64_in(enum gdb_lang lang, uint64_t *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    bool ok = eval_u64_v(lang, out, fmt, ap);
+    va_end(ap);
+    return ok;
+}
+
 bool gdb_eval_u64(uint64_t *out, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *expr = 0;
-    if (vasprintf(&expr, fmt, ap) < 0)
-        abort();
+    bool ok = eval_u64_v(GDB_LANG_C, out, fmt, ap);
     va_end(ap);
-    char err[256];
-    char *v = gdb_eval(err, sizeof err, "(unsigned long)(%s)", expr);
-    free(expr);
-    if (!v)
-        return false;
-    *out = strtoull(v, 0, 0);
-    free(v);
-    return true;
+    return ok;
 }
 
 void gdb_physical_memory(bool on)

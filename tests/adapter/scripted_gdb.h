@@ -23,6 +23,12 @@ void sg_reset(void);
 /* What -data-evaluate-expression EXPR answers (GDB's value text); an
  * expression without a value answers GDB's "No symbol" error. */
 void sg_value(const char *expr, const char *value);
+/* Forget expr's value: evaluating it fails as in GDB ("No symbol"). */
+void sg_forget(const char *expr);
+/* GDB's current language ("c", "rust"): GDB sets it from the frame of each
+ * stop.  An expression is parsed in the command's --language, else in this
+ * one; C's casts and "->" do not parse as Rust, nor "::" as C. */
+void sg_language(const char *lang);
 /* The machine at the next stop: privilege, pc, and the process the
  * profile's expressions (process.name, process.pid) read. */
 void sg_here(int priv, uint64_t pc, const char *program, int pid);

@@ -72,6 +72,36 @@ static void test_names_that_are_not_the_logpoints(void **state)
     check("pidx + comm_len", &ev, "pidx + comm_len");
 }
 
+/* Numbers in values as gdb-multiarch 13.1 prints them, C and Rust. */
+static void number(const char *value, bool ok, uint64_t want)
+{
+    uint64_t got = 0xdead;
+    assert_int_equal(gdb_value_number(value, &got), ok);
+    if (ok)
+        assert_int_equal(got, want);
+}
+
+static void test_numbers_in_values(void **state)
+{
+    (void)state;
+    number("42", true, 42);
+    number("-1", true, UINT64_MAX);
+    number("0x80201000", true, 0x80201000);
+    number("0x80239750 <kmem>", true, 0x80239750);
+    number("97 'a'", true, 97);
+    number("(struct proc *) 0x80240a68 <ptable+1096>", true, 0x80240a68);
+    number("(*mut os::task::TaskControlBlock) 0x80236000", true, 0x80236000);
+    number("(*mut dyn core::ops::Fn() -> ()) 0x10", true, 0x10);
+    number("true", true, 1);
+    number("false", true, 0);
+    number("\"hello\", '\\000' <repeats 10 times>", false, 0);
+    number("{pid = 1, name = \"init\"}", false, 0);
+    number("RUNNABLE", false, 0);
+    number("1.5", false, 0);
+    number("trueish", false, 0);
+    number("(struct proc *", false, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -80,6 +110,7 @@ int main(void)
         cmocka_unit_test(test_other_conditions_unchanged),
         cmocka_unit_test(test_logpoint_names),
         cmocka_unit_test(test_names_that_are_not_the_logpoints),
+        cmocka_unit_test(test_numbers_in_values),
     };
     return cmocka_run_group_tests(tests, 0, 0);
 }

@@ -291,6 +291,7 @@ static int teardown(void **state)
     json_decref(breakpoints_set_functions(none));
     json_decref(breakpoints_set_instructions(none));
     json_decref(breakpoints_set_source(hello_c, none));
+    json_decref(breakpoints_set_functions(none));
     json_decref(none);
     programs_reset();
     hooks_reset();
@@ -308,6 +309,7 @@ static void test_user_breakpoint_follows_its_program(void **state)
 {
     (void)state;
     long hook_stops = hooks_stop_count();
+    long filtered = stop_counts()->filtered_hits;
     int id = set_function_breakpoint("hello!main");
     int n = gdb_number_of(id);
     /* The hooks went in before the OS ran (complete knowledge), and hello,
@@ -340,7 +342,7 @@ static void test_user_breakpoint_follows_its_program(void **state)
     sg_here(0, USER_PC, "matrix", 4);
     deliver();
     assert_int_equal(count_events("stopped"), 0);
-    assert_int_equal(stop_counts()->filtered_hits, 1);
+    assert_int_equal(stop_counts()->filtered_hits, filtered + 1);
     assert_int_equal(sg_resumes(), resumes + 1);
 
     /* Its hit in hello: the user's stop, with the breakpoint's id, after
@@ -615,6 +617,79 @@ static void test_logpoint_eBPF_cannot_compile_uses_gdb(void **state)
     assert_int_equal(outputs_with("runs as a GDB stop-print-resume: a function call needs GDB"), 1);
 }
 
+/* ---- GDB's language ------------------------------------------------------ */
+
+/* A stop in Rust code makes GDB's current language Rust (it follows the
+ * frame).  The adapter's expressions name their language, so the next hit
+ * is identified as before and stops; before, every later hit was resumed
+ * silently as "not this program's" (issue 15). */
+static void test_a_stop_in_rust_code_changes_nothing(void **state)
+{
+    (void)state;
+    T.has_run = true;
+    long filtered = stop_counts()->filtered_hits;
+    int id = set_function_breakpoint("rustdemo!rustdemo::work");
+    int n = gdb_number_of(id);
+    uint64_t pc = breakpoint_by_id(id)->locs[0].addr;
+    resume();
+    queue_breakpoint_hit(n, pc);
+    sg_here(0, pc, "rustdemo", 3);
+    deliver();
+    assert_int_equal(count_events("stopped"), 1);
+    sg_language("rust"); /* GDB, stopped in rustdemo::work */
+    resume();
+    queue_breakpoint_hit(n, pc);
+    deliver();
+    assert_int_equal(count_events("stopped"), 2);
+    assert_string_equal(json_string_value(json_object_get(last_event("stopped"), "description")),
+                        "rustdemo/3, U mode");
+    assert_int_equal(stop_counts()->filtered_hits, filtered);
+}
+
+/* A user breakpoint's hit where the process cannot be told is shown, with
+ * the reason, never resumed unseen. */
+static void test_a_hit_in_an_unknown_process_is_shown(void **state)
+{
+    (void)state;
+    T.has_run = true;
+    int id = set_function_breakpoint("hello!main");
+    int n = gdb_number_of(id);
+    resume();
+    queue_breakpoint_hit(n, USER_PC);
+    sg_here(0, USER_PC, "hello", 3);
+    sg_forget(T.profile->proc_name);
+    deliver();
+    assert_int_equal(count_events("stopped"), 1);
+    const char *text = json_string_value(json_object_get(last_event("stopped"), "text"));
+    assert_non_null(text);
+    assert_non_null(strstr(text, "cannot tell which process runs"));
+    assert_non_null(strstr(text, "No symbol"));
+    assert_int_equal(outputs_with("a breakpoint of hello was hit, but"), 1);
+}
+
+/* A profile in Rust: its expressions are parsed as Rust, whatever GDB's
+ * current language. */
+static void test_profile_expressions_in_the_profiles_language(void **state)
+{
+    (void)state;
+    char *name = T.profile->proc_name, *pid = T.profile->proc_pid;
+    T.profile->language = PROFILE_LANG_RUST;
+    T.profile->proc_name = "os::task::PROCESSOR.current.name";
+    T.profile->proc_pid = "os::task::PROCESSOR.current.pid";
+    sg_value(T.profile->proc_name, "\"sh\", '\\000' <repeats 13 times>");
+    sg_value(T.profile->proc_pid, "2");
+    sg_value("$priv", "0");
+    sg_value("$pc", "0x10000");
+    aspace_identify();
+    T.profile->language = PROFILE_LANG_C;
+    T.profile->proc_name = name;
+    T.profile->proc_pid = pid;
+    assert_string_equal(T.here.program, "sh");
+    assert_int_equal(T.here.pid, 2);
+    assert_string_equal(T.here.unknown, "");
+    assert_int_equal(sg_count("-data-evaluate-expression --language rust "), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -633,6 +708,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_logpoint_with_an_unknown_name_is_not_set, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_logpoint_eBPF_cannot_compile_uses_gdb, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_stop_in_rust_code_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_hit_in_an_unknown_process_is_shown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_profile_expressions_in_the_profiles_language, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, 0);
 }

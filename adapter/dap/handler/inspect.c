@@ -191,7 +191,7 @@ static json_t *varobj_variable(const char *display, const char *expr, int level)
     free(q);
     if (r < 0) {
         /* -var-create only says it failed; the evaluator says why. */
-        char *v = gdb_eval(err, sizeof err, "%s", expr);
+        char *v = gdb_eval_in(GDB_LANG_CURRENT, err, sizeof err, "%s", expr);
         free(v);
         return json_pack("{s:s, s:s, s:i}", "name", display, "value", err, "variablesReference", 0);
     }

@@ -170,7 +170,7 @@ void req_set_variable(json_t *req, json_t *args)
         snprintf(expr, sizeof expr, "%s = %s", target, value);
     else
         snprintf(expr, sizeof expr, "%s = %s", name, value);
-    char *v = gdb_eval(err, sizeof err, "%s", expr);
+    char *v = gdb_eval_in(GDB_LANG_CURRENT, err, sizeof err, "%s", expr);
     if (!v) {
         dap_error(req, "setVariable: %s", err);
         return;

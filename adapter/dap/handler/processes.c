@@ -42,7 +42,7 @@ static char *instantiate(const char *expr, const char *element)
 static char *eval_in(const char *expr, const char *element, char *err, size_t errlen)
 {
     char *e = instantiate(expr, element);
-    char *v = gdb_eval(err, errlen, "%s", e);
+    char *v = gdb_eval_in(profile_lang(), err, errlen, "%s", e);
     free(e);
     return v;
 }
@@ -83,7 +83,7 @@ void req_processes(json_t *req, json_t *args)
     bool phys = T.here.priv == 0 && p->kernel_identity_mapped;
     if (phys)
         gdb_physical_memory(true);
-    if (!gdb_eval_u64(&count, "sizeof(%s) / sizeof((%s)[0])", p->procs_table, p->procs_table) ||
+    if (!gdb_eval_u64_in(profile_lang(), &count, "sizeof(%s) / sizeof((%s)[0])", p->procs_table, p->procs_table) ||
         count == 0 || count > MAX_SLOTS) {
         if (phys)
             gdb_physical_memory(false);
@@ -105,7 +105,7 @@ void req_processes(json_t *req, json_t *args)
         snprintf(element, sizeof element, "(%s)[%llu]", p->procs_table, (unsigned long long)i);
         char *e = instantiate(p->procs_live, element);
         uint64_t live = 0;
-        bool ok = gdb_eval_u64(&live, "%s", e);
+        bool ok = gdb_eval_u64_in(profile_lang(), &live, "%s", e);
         free(e);
         if (!ok || !live)
             continue;
@@ -117,7 +117,7 @@ void req_processes(json_t *req, json_t *args)
             json_pack("{s:s, s:o}", "program", name, "breakpoints", breakpoints_of(name));
         uint64_t n;
         if (p->procs_pid && (e = instantiate(p->procs_pid, element))) {
-            if (gdb_eval_u64(&n, "%s", e)) {
+            if (gdb_eval_u64_in(profile_lang(), &n, "%s", e)) {
                 json_object_set_new(proc, "pid", json_integer((json_int_t)n));
                 json_object_set_new(proc, "current",
                                     json_boolean(T.here.pid >= 0 && (uint64_t)T.here.pid == n &&
@@ -130,7 +130,7 @@ void req_processes(json_t *req, json_t *args)
             free(v);
         }
         if (p->procs_pagetable && (e = instantiate(p->procs_pagetable, element))) {
-            if (gdb_eval_u64(&n, "%s", e)) {
+            if (gdb_eval_u64_in(profile_lang(), &n, "%s", e)) {
                 char hex[24];
                 snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)n);
                 json_object_set_new(proc, "pageTable", json_string(hex));
