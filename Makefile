@@ -32,6 +32,7 @@ deps:
 
 include kernel/kernel.mk
 include user/user.mk
+include rkernel/rkernel.mk
 -include ebpf/ebpf.mk
 include $(wildcard probes/*.mk)
 include $(wildcard sidestub/*.mk)

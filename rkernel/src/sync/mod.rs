@@ -1,0 +1,4 @@
+//! Synchronisation for one hart.
+mod up;
+
+pub use up::UPSafeCell;

@@ -1,0 +1,117 @@
+//! Traps: from user mode through the trampoline (trap.S) to trap_handler,
+//! which runs system calls, kills a program that faults, and switches
+//! tasks at the timer; back to user mode through trap_return.  A trap from
+//! the kernel itself is a bug.
+mod context;
+
+use crate::config::{TRAMPOLINE, TRAP_CONTEXT};
+use crate::syscall::syscall;
+use crate::task::{
+    current_trap_cx, current_user_token, exit_current_and_run_next, suspend_current_and_run_next,
+};
+use crate::timer::set_next_trigger;
+use core::arch::{asm, global_asm};
+
+pub use context::TrapContext;
+
+global_asm!(include_str!("trap.S"));
+
+/// scause values (RISC-V privileged spec 4.1.9, table 4.2).
+const INTERRUPT: usize = 1 << 63;
+const SUPERVISOR_TIMER: usize = INTERRUPT | 5;
+const USER_ENV_CALL: usize = 8;
+const ILLEGAL_INSTRUCTION: usize = 2;
+const SIE_STIE: usize = 1 << 5;
+
+pub fn init() {
+    set_kernel_trap_entry();
+}
+
+fn set_kernel_trap_entry() {
+    extern "C" {
+        fn __trap_from_kernel(); // trap.S: stvec needs a 4-byte aligned address
+    }
+    unsafe { asm!("csrw stvec, {}", in(reg) __trap_from_kernel as usize) };
+}
+
+fn set_user_trap_entry() {
+    unsafe { asm!("csrw stvec, {}", in(reg) TRAMPOLINE) };
+}
+
+pub fn enable_timer_interrupt() {
+    unsafe { asm!("csrs sie, {}", in(reg) SIE_STIE) };
+}
+
+/// Every trap from user mode arrives here, on the process's kernel stack.
+#[no_mangle]
+pub fn trap_handler() -> ! {
+    set_kernel_trap_entry();
+    let (scause, stval): (usize, usize);
+    unsafe {
+        asm!("csrr {}, scause", out(reg) scause);
+        asm!("csrr {}, stval", out(reg) stval);
+    }
+    match scause {
+        USER_ENV_CALL => {
+            let mut cx = current_trap_cx();
+            cx.sepc += 4; // return after the ecall
+            let result = syscall(cx.x[17], [cx.x[10], cx.x[11], cx.x[12]]);
+            // exec replaced the trap context: read it again
+            cx = current_trap_cx();
+            cx.x[10] = result as usize;
+        }
+        SUPERVISOR_TIMER => {
+            set_next_trigger();
+            suspend_current_and_run_next();
+        }
+        ILLEGAL_INSTRUCTION => {
+            println!("[kernel] illegal instruction in the program; killed");
+            exit_current_and_run_next(-3);
+        }
+        _ if scause & INTERRUPT == 0 => {
+            println!(
+                "[kernel] exception {} at {:#x} (stval {:#x}) in the program; killed",
+                scause,
+                current_trap_cx().sepc,
+                stval
+            );
+            exit_current_and_run_next(-2);
+        }
+        _ => panic!("unexpected interrupt, scause {:#x}", scause),
+    }
+    trap_return();
+}
+
+/// Back to the current process, through __restore on the trampoline.
+#[no_mangle]
+pub fn trap_return() -> ! {
+    set_user_trap_entry();
+    let trap_cx_ptr = TRAP_CONTEXT;
+    let user_satp = current_user_token();
+    extern "C" {
+        fn __alltraps();
+        fn __restore();
+    }
+    let restore_va = __restore as usize - __alltraps as usize + TRAMPOLINE;
+    unsafe {
+        asm!(
+            "fence.i",
+            "jr {restore_va}",
+            restore_va = in(reg) restore_va,
+            in("a0") trap_cx_ptr,
+            in("a1") user_satp,
+            options(noreturn)
+        );
+    }
+}
+
+#[no_mangle]
+pub fn trap_from_kernel() -> ! {
+    let (scause, sepc, stval): (usize, usize, usize);
+    unsafe {
+        asm!("csrr {}, scause", out(reg) scause);
+        asm!("csrr {}, sepc", out(reg) sepc);
+        asm!("csrr {}, stval", out(reg) stval);
+    }
+    panic!("a trap from the kernel: scause {:#x}, sepc {:#x}, stval {:#x}", scause, sepc, stval);
+}
