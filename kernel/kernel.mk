@@ -69,11 +69,14 @@ $(KERNEL_ELF): $(KERNEL_OBJS) $(KERNEL_LIBS) kernel/kernel.ld scripts/gen-ksyms.
 
 -include $(KERNEL_OBJS:.o=.d)
 
-# Running the reference OS.  QEMU_ARGS and BOOTARGS may be overridden:
+# Running a reference OS.  QEMU_ARGS and BOOTARGS may be overridden:
 #   make run BOOTARGS="run=hello,matrix"
+#   make run KERNEL=rust                 the Rust kernel (rkernel/)
+KERNEL      ?= c
+RUN_ELF      = $(if $(filter rust,$(KERNEL)),$(RKERNEL_ELF),$(KERNEL_ELF))
 QEMU        := qemu-system-riscv64
-QEMU_MACHINE := -machine virt -bios default -m 128M -smp 1 -nographic \
-                -kernel $(KERNEL_ELF)
+QEMU_MACHINE = -machine virt -bios default -m 128M -smp 1 -nographic \
+                -kernel $(RUN_ELF)
 BOOTARGS    ?=
 QEMU_APPEND  = $(if $(BOOTARGS),-append "$(BOOTARGS)")
 GDB_SOCK    ?= $(B)/qemu-gdb.sock
@@ -84,7 +87,7 @@ QEMU_DBGCHAN = -device virtio-serial-device \
 
 .PHONY: run qemu-gdb
 run: all
-	@echo "*** osdbg reference OS: the terminal is its console; Ctrl-A X quits QEMU."
+	@echo "*** osdbg reference OS ($(KERNEL) kernel): the terminal is its console; Ctrl-A X quits QEMU."
 	@echo "*** debug channel socket: $(DBG_SOCK)"
 	@rm -f $(DBG_SOCK)
 	$(QEMU) $(QEMU_MACHINE) $(QEMU_DBGCHAN) $(QEMU_APPEND)
@@ -92,6 +95,6 @@ run: all
 qemu-gdb: all
 	@rm -f $(GDB_SOCK) $(DBG_SOCK)
 	@echo "*** QEMU waits for GDB on the Unix socket $(GDB_SOCK):"
-	@echo "***   gdb-multiarch $(KERNEL_ELF) -ex 'target remote $(GDB_SOCK)'"
+	@echo "***   gdb-multiarch $(RUN_ELF) -ex 'target remote $(GDB_SOCK)'"
 	$(QEMU) $(QEMU_MACHINE) $(QEMU_DBGCHAN) $(QEMU_APPEND) \
 		-gdb unix:$(GDB_SOCK),server=on,wait=off -S

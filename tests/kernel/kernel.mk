@@ -16,3 +16,9 @@ TEST_TARGETS += test-kernel-bpffuzz
 .PHONY: test-kernel-bpffuzz
 test-kernel-bpffuzz:
 	@scripts/run-suite.sh kernel-bpffuzz node --test --test-reporter=tap tests/kernel/bpffuzz.test.mjs
+
+# The Rust reference kernel (rkernel/rkernel.mk).
+TEST_TARGETS += test-rkernel
+.PHONY: test-rkernel
+test-rkernel: $(RKERNEL_ELF)
+	@scripts/run-suite.sh rkernel node --test --test-reporter=tap tests/kernel/rkernel.test.mjs

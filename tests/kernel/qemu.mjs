@@ -12,10 +12,12 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BUILD = process.env.OSDBG_BUILD ?? path.join(ROOT, 'build');
 export const KERNEL = path.join(BUILD, 'kernel', 'kernel.elf');
+// The Rust reference kernel (rkernel/, docs/rust-kernel.md).
+export const RKERNEL = path.join(BUILD, 'rkernel', 'rkernel.elf');
 
-export function qemuArgs({ append = '', args = [] } = {}) {
+export function qemuArgs({ append = '', args = [], kernel = KERNEL } = {}) {
   const a = ['-machine', 'virt', '-bios', 'default', '-m', '128M', '-smp', '1',
-    '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-kernel', KERNEL, ...args];
+    '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-kernel', kernel, ...args];
   if (append) a.push('-append', append);
   return a;
 }
@@ -71,8 +73,8 @@ export function bootOS(opts = {}) {
 }
 
 // Boot with a command line, wait for QEMU to power off, return {code, out}.
-export async function runOS(append, timeoutMs = 30000, args = []) {
-  const os = bootOS({ append, args });
+export async function runOS(append, timeoutMs = 30000, args = [], kernel = KERNEL) {
+  const os = bootOS({ append, args, kernel });
   try {
     const { code } = await os.waitExit(timeoutMs);
     return { code, out: os.output() };

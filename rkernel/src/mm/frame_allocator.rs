@@ -33,32 +33,44 @@ impl Drop for FrameTracker {
 }
 
 pub struct StackFrameAllocator {
+    start: usize,
     current: usize, // next never-used frame
     end: usize,
     recycled: Vec<usize>,
+    in_use: Vec<u64>, // a bit per frame: a double free is caught in O(1)
 }
 
 impl StackFrameAllocator {
     fn new() -> Self {
-        Self { current: 0, end: 0, recycled: Vec::new() }
+        Self { start: 0, current: 0, end: 0, recycled: Vec::new(), in_use: Vec::new() }
     }
     fn init(&mut self, l: PhysPageNum, r: PhysPageNum) {
+        self.start = l.0;
         self.current = l.0;
         self.end = r.0;
+        self.in_use = alloc::vec![0; (r.0 - l.0 + 63) / 64];
+    }
+    fn flip(&mut self, ppn: usize) -> bool {
+        let i = ppn - self.start;
+        let bit = 1u64 << (i % 64);
+        self.in_use[i / 64] ^= bit;
+        self.in_use[i / 64] & bit != 0
     }
     fn alloc(&mut self) -> Option<PhysPageNum> {
-        if let Some(ppn) = self.recycled.pop() {
-            Some(ppn.into())
+        let ppn = if let Some(ppn) = self.recycled.pop() {
+            ppn
         } else if self.current == self.end {
-            None
+            return None;
         } else {
             self.current += 1;
-            Some((self.current - 1).into())
-        }
+            self.current - 1
+        };
+        self.flip(ppn);
+        Some(ppn.into())
     }
     fn dealloc(&mut self, ppn: PhysPageNum) {
         let ppn = ppn.0;
-        if ppn >= self.current || self.recycled.iter().any(|&v| v == ppn) {
+        if ppn < self.start || ppn >= self.current || self.flip(ppn) {
             panic!("frame ppn={:#x} has not been allocated", ppn);
         }
         self.recycled.push(ppn);
@@ -78,6 +90,12 @@ pub fn init_frame_allocator() {
         PhysAddr::from(ekernel as usize).ceil(),
         PhysAddr::from(MEMORY_END).floor(),
     );
+}
+
+/// Frames not in use now.
+pub fn frames_available() -> usize {
+    let a = FRAME_ALLOCATOR.exclusive_access();
+    a.end - a.current + a.recycled.len()
 }
 
 pub fn frame_alloc() -> Option<FrameTracker> {

@@ -154,6 +154,12 @@ impl MemorySet {
     pub fn translate(&self, vpn: VirtPageNum) -> Option<PhysPageNum> {
         self.page_table.translate(vpn).filter(|p| p.is_valid()).map(|p| p.ppn())
     }
+    /// Frames a copy of this address space needs (its pages, and at most
+    /// one page-table page per 512 of them at each level, and the roots).
+    pub fn frames_to_copy(&self) -> usize {
+        let pages: usize = self.areas.iter().map(|a| a.vpn_range.into_iter().count()).sum();
+        pages + 3 * (pages / 512 + 2)
+    }
     /// Free the process's pages now (exit); the page table goes when the
     /// parent reaps it.
     pub fn recycle_data_pages(&mut self) {

@@ -8,6 +8,7 @@ mod memory_set;
 mod page_table;
 
 pub use address::{PhysPageNum, VirtAddr};
+pub use frame_allocator::frames_available;
 pub use memory_set::{MapPermission, MemorySet, KERNEL_SPACE};
 pub use page_table::{translated_byte_buffer, translated_refmut, translated_str, PageTable};
 

@@ -1,6 +1,6 @@
 //! Processes: exit, yield, time, getpid, fork, exec, waitpid, shutdown.
 use crate::loader::get_app_data_by_name;
-use crate::mm::{translated_refmut, translated_str};
+use crate::mm::{frames_available, translated_refmut, translated_str};
 use crate::sbi::shutdown;
 use crate::task::{
     add_task, current_task, current_user_token, exit_current_and_run_next,
@@ -33,9 +33,20 @@ pub fn sys_getpid() -> isize {
     current_task().unwrap().pid.0 as isize
 }
 
+/// Frames kept for the kernel itself (kernel stacks, its page table).
+const FRAMES_RESERVED: usize = 64;
+
 pub fn sys_fork() -> isize {
     let current_task = current_task().unwrap();
-    let new_task = current_task.fork();
+    // Out of memory is an error for the program, not a kernel panic.
+    let needed = current_task.inner_exclusive_access().memory_set.frames_to_copy();
+    if frames_available() < needed + FRAMES_RESERVED {
+        return -1;
+    }
+    let new_task = match current_task.fork() {
+        Some(t) => t,
+        None => return -1,
+    };
     let new_pid = new_task.pid.0;
     // The child returns 0 from fork.
     new_task.inner_exclusive_access().get_trap_cx().x[10] = 0;
@@ -71,6 +82,7 @@ pub fn sys_exec(path: *const u8, argv: *const usize) -> isize {
         }
     }
     match get_app_data_by_name(path.as_str()) {
+        Some(data) if frames_available() < data.len() / 4096 + 16 + FRAMES_RESERVED => -1,
         Some(data) => match current_task().unwrap().exec(path.as_str(), data, &args) {
             true => 0,
             false => -1,

@@ -6,18 +6,24 @@ use crate::sync::UPSafeCell;
 use alloc::vec::Vec;
 use lazy_static::lazy_static;
 
+/// At most this many processes at once: fork fails beyond it, so that a
+/// program forking in a loop meets an error, not an exhausted kernel heap.
+pub const MAX_PROCESSES: usize = 128;
+
 struct PidAllocator {
     current: usize,
     recycled: Vec<usize>,
 }
 
 impl PidAllocator {
-    fn alloc(&mut self) -> PidHandle {
+    fn alloc(&mut self) -> Option<PidHandle> {
         if let Some(pid) = self.recycled.pop() {
-            PidHandle(pid)
-        } else {
+            Some(PidHandle(pid))
+        } else if self.current < MAX_PROCESSES {
             self.current += 1;
-            PidHandle(self.current - 1)
+            Some(PidHandle(self.current - 1))
+        } else {
+            None
         }
     }
     fn dealloc(&mut self, pid: usize) {
@@ -41,7 +47,7 @@ impl Drop for PidHandle {
     }
 }
 
-pub fn pid_alloc() -> PidHandle {
+pub fn pid_alloc() -> Option<PidHandle> {
     PID_ALLOCATOR.exclusive_access().alloc()
 }
 

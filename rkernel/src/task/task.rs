@@ -85,7 +85,7 @@ impl TaskControlBlock {
         let (memory_set, user_sp, entry_point) = MemorySet::from_elf(elf_data)?;
         let (sp, argc, argv) = push_args(&memory_set, user_sp, args)?;
         let trap_cx_ppn = memory_set.translate(VirtAddr::from(TRAP_CONTEXT).into())?;
-        let pid_handle = pid_alloc();
+        let pid_handle = pid_alloc()?;
         let kernel_stack = KernelStack::new(&pid_handle);
         let kernel_stack_top = kernel_stack.get_top();
         let task = Self {
@@ -149,12 +149,13 @@ impl TaskControlBlock {
         exec_commit(name, self.getpid(), inner.memory_set.token());
         true
     }
-    /// A child with a copy of this process's address space (fork).
-    pub fn fork(self: &Arc<Self>) -> Arc<Self> {
+    /// A child with a copy of this process's address space (fork); None
+    /// when there are MAX_PROCESSES already.
+    pub fn fork(self: &Arc<Self>) -> Option<Arc<Self>> {
+        let pid_handle = pid_alloc()?;
         let mut parent = self.inner_exclusive_access();
         let memory_set = MemorySet::from_existed_user(&parent.memory_set);
         let trap_cx_ppn = memory_set.translate(VirtAddr::from(TRAP_CONTEXT).into()).unwrap();
-        let pid_handle = pid_alloc();
         let kernel_stack = KernelStack::new(&pid_handle);
         let kernel_stack_top = kernel_stack.get_top();
         let child = Arc::new(TaskControlBlock {
@@ -175,7 +176,7 @@ impl TaskControlBlock {
         });
         parent.children.push(child.clone());
         child.inner_exclusive_access().get_trap_cx().kernel_sp = kernel_stack_top;
-        child
+        Some(child)
     }
 }
 

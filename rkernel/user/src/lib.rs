@@ -43,6 +43,12 @@ pub fn arg(argv: *const *const u8, i: usize) -> &'static str {
     }
 }
 
+/// A system call with any number and arguments (for programs that test
+/// the kernel's checks).
+pub fn raw_syscall(id: usize, args: [usize; 3]) -> isize {
+    syscall::syscall(id, args)
+}
+
 pub fn read(fd: usize, buf: &mut [u8]) -> isize {
     syscall::sys_read(fd, buf)
 }

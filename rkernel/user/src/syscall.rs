@@ -7,7 +7,7 @@ mod nr {
     include!(concat!(env!("OSDBG_RUST_GEN"), "/syscall_nr.rs"));
 }
 
-fn syscall(id: usize, args: [usize; 3]) -> isize {
+pub fn syscall(id: usize, args: [usize; 3]) -> isize {
     let mut ret: isize;
     unsafe {
         asm!("ecall", inlateout("a0") args[0] => ret, in("a1") args[1], in("a2") args[2],
