@@ -870,3 +870,18 @@ int debuginfo_unwind(struct debuginfo *di, uint64_t regs[32], uint64_t *pc, bool
     *pc = ret;
     return 0;
 }
+
+/* a is b, or ends with "::" b. */
+static bool ends_with_path(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    return la == lb ? !strcmp(a, b)
+                    : la > lb + 2 && !strcmp(a + la - lb, b) && a[la - lb - 1] == ':' &&
+                          a[la - lb - 2] == ':';
+}
+
+bool debuginfo_same_function(const char *frame_function, const char *symbol)
+{
+    return frame_function && symbol &&
+           (ends_with_path(frame_function, symbol) || ends_with_path(symbol, frame_function));
+}

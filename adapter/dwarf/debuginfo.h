@@ -44,6 +44,10 @@ int debuginfo_addr_to_line(struct debuginfo *di, uint64_t addr, const char **fil
  * suffix; C++ names without parameter lists also match).  With
  * after_prologue the address is the function's second line-table row
  * (where GDB's "break func" stops), else its entry.  Returns 0 or -1. */
+/* Does GDB's name of a frame's function (qualified: "os::trap::trap_handler")
+ * name the function a profile calls by its symbol ("trap_handler", for a
+ * Rust #[no_mangle] function), or the other way round? */
+bool debuginfo_same_function(const char *frame_function, const char *symbol);
 int debuginfo_function_addr(struct debuginfo *di, const char *name, bool after_prologue,
                             uint64_t *addr);
 

@@ -155,6 +155,19 @@ struct profile *profile_load(const char *path, char *err, size_t errlen)
     p->fork_symbol = get_str(j, "fork.symbol", 0);
     p->fork_pid = get_str(j, "fork.pid", 0);
     p->fork_name = get_str(j, "fork.name", 0);
+    p->fork_satp = get_str(j, "fork.satp", 0);
+    p->fork_parent_satp = get_str(j, "fork.parentSatp", 0);
+    p->proc_satp = get_str(j, "process.satp", 0);
+    json_t *setup = json_object_get(j, "setup");
+    p->setup = calloc(json_array_size(setup) + 1, sizeof *p->setup);
+    size_t si;
+    json_t *expr;
+    int nsetup = 0;
+    json_array_foreach(setup, si, expr)
+    {
+        if (json_is_string(expr))
+            p->setup[nsetup++] = strdup(json_string_value(expr));
+    }
     p->trap_entry = get_str(j, "trap.entry", 0);
     p->trap_return = get_str(j, "trap.return", 0);
     p->trapframe = get_str(j, "trap.frame", 0);
@@ -213,6 +226,9 @@ void profile_free(struct profile *p)
                      &p->fork_symbol,
                      &p->fork_pid,
                      &p->fork_name,
+                     &p->fork_satp,
+                     &p->fork_parent_satp,
+                     &p->proc_satp,
                      &p->procs_table,
                      &p->procs_live,
                      &p->procs_name,
@@ -227,5 +243,8 @@ void profile_free(struct profile *p)
     for (char **a = p->qemu_args; a && *a; a++)
         free(*a);
     free(p->qemu_args);
+    for (char **a = p->setup; a && *a; a++)
+        free(*a);
+    free(p->setup);
     free(p);
 }

@@ -40,6 +40,9 @@ struct profile {
     char *exit_pid;                  /* ...expression for its pid there */
     char *fork_symbol;               /* where fork has made a child of the same program */
     char *fork_pid, *fork_name;      /* ...expressions for the child's pid and the program */
+    char *fork_satp, *fork_parent_satp; /* ...and the child's and the parent's satp */
+    char *proc_satp;                 /* GDB expression: the running process's satp (kernel mode) */
+    char **setup;                    /* GDB expressions evaluated once the symbols load, 0-terminated */
     char *trap_entry;                /* C entry of traps from user mode */
     char *trap_return;               /* where the kernel returns to user mode */
     char *trapframe;                 /* expression: kernel address of the current trap frame */

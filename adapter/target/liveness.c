@@ -142,7 +142,8 @@ void hooks_update(void)
         hooks.exec_bp = insert_hook(T.profile->exec_symbol);
         if (hooks.exec_bp > 0 && T.profile->exit_symbol)
             hooks.exit_bp = insert_hook(T.profile->exit_symbol);
-        if (hooks.exec_bp > 0 && T.profile->fork_symbol && T.profile->fork_pid && T.profile->fork_name)
+        if (hooks.exec_bp > 0 && T.profile->fork_symbol && T.profile->fork_pid &&
+            (T.profile->fork_name || (T.profile->fork_satp && T.profile->fork_parent_satp)))
             hooks.fork_bp = insert_hook(T.profile->fork_symbol);
         hooks.armed = hooks.exec_bp > 0;
         hooks.failed = !hooks.armed;
@@ -233,16 +234,29 @@ bool hooks_handle_stop(int bkptno)
         free(v);
         if (T.profile->proc_pid)
             eval_int(T.profile->proc_pid, &pid);
+        long satp;
+        if (T.profile->exec_satp && name[0] && eval_int_key("exec.satp", T.profile->exec_satp, &satp))
+            aspace_learn((uint64_t)satp, name);
         live_set((int)pid, name);
         if (mark_program_seen(name))
             breakpoints_on_program_seen(name);
     } else if (bkptno == hooks.fork_bp) {
-        char name[64];
-        char *v = gdb_eval_in(profile_lang(), err, sizeof err, "%s", T.profile->fork_name);
-        if (!v)
-            hook_expr_failed("fork.name", T.profile->fork_name, err);
-        parse_name(v, name, sizeof name);
-        free(v);
+        char name[64] = "";
+        long child, parent;
+        if (T.profile->fork_name) {
+            char *v = gdb_eval_in(profile_lang(), err, sizeof err, "%s", T.profile->fork_name);
+            if (!v)
+                hook_expr_failed("fork.name", T.profile->fork_name, err);
+            parse_name(v, name, sizeof name);
+            free(v);
+        } else if (T.profile->fork_satp && T.profile->fork_parent_satp &&
+                   eval_int_key("fork.parentSatp", T.profile->fork_parent_satp, &parent) &&
+                   eval_int_key("fork.satp", T.profile->fork_satp, &child)) {
+            /* The child runs its parent's program in a page table of its own. */
+            snprintf(name, sizeof name, "%s", aspace_program((uint64_t)parent));
+            if (name[0])
+                aspace_learn((uint64_t)child, name);
+        }
         if (eval_int_key("fork.pid", T.profile->fork_pid, &pid))
             live_set((int)pid, name);
     } else if (T.profile->exit_pid && eval_int_key("exit.pid", T.profile->exit_pid, &pid)) {

@@ -78,6 +78,16 @@ int session_connect_gdb(const char *target, const struct gdb_handlers *handlers,
     if (gdb_wait_stopped(&rec, 5000) == 0)
         mi_record_free(&rec);
     T.state = TARGET_STOPPED;
+    /* The profile's setup (convenience variables for what its language
+     * cannot name, such as a lazy_static's hidden static): parsed as C,
+     * whose 'quoted::names' reach any symbol (docs/profiles.md). */
+    for (char **e = T.profile->setup; e && *e; e++) {
+        char why[256];
+        char *v = gdb_eval_in(GDB_LANG_C, why, sizeof why, "%s", *e);
+        if (!v)
+            dap_output("stderr", "osdbg: profile: setup \"%s\" does not evaluate: %s\n", *e, why);
+        free(v);
+    }
     /* Once per session (not again at restart): does the profile fit? */
     static const struct profile *checked;
     if (checked != T.profile) {
@@ -126,6 +136,7 @@ void session_reset_for_restart(void)
     T.state = TARGET_NONE;
     T.has_run = false;
     programs_reset();
+    aspace_forget_all();
     hooks_reset();
     stop_reset();
 }

@@ -13,6 +13,42 @@
 
 struct target T;
 
+#define MAX_SPACES 128
+
+static struct {
+    uint64_t satp;
+    char program[64];
+} spaces[MAX_SPACES];
+static int nspaces, next_evict;
+
+void aspace_learn(uint64_t satp, const char *program)
+{
+    int i = 0;
+    while (i < nspaces && spaces[i].satp != satp)
+        i++;
+    if (i == nspaces) {
+        if (nspaces < MAX_SPACES)
+            nspaces++;
+        else
+            i = next_evict++ % MAX_SPACES; /* the oldest: page tables are reused */
+    }
+    spaces[i].satp = satp;
+    snprintf(spaces[i].program, sizeof spaces[i].program, "%s", program);
+}
+
+const char *aspace_program(uint64_t satp)
+{
+    for (int i = 0; i < nspaces; i++)
+        if (spaces[i].satp == satp)
+            return spaces[i].program;
+    return "";
+}
+
+void aspace_forget_all(void)
+{
+    nspaces = 0;
+}
+
 enum gdb_lang profile_lang(void)
 {
     return T.profile && T.profile->language == PROFILE_LANG_RUST ? GDB_LANG_RUST : GDB_LANG_C;
@@ -81,6 +117,26 @@ void aspace_identify(void)
             a.pid = (int)v;
         if (phys)
             gdb_physical_memory(false);
+    } else if (T.profile && T.profile->exec_satp && T.profile->exec_name) {
+        /* No name in the process: its page table says which program runs.
+         * In user mode satp is the process's; in the kernel the profile's
+         * process.satp reads it (and no process runs if that fails). */
+        uint64_t satp = a.satp;
+        bool have = a.priv == 0 ||
+                    (T.profile->proc_satp &&
+                     gdb_eval_u64_in(profile_lang(), &satp, "%s", T.profile->proc_satp));
+        if (have) {
+            snprintf(a.program, sizeof a.program, "%s", aspace_program(satp));
+            if (!a.program[0] && !a.unknown[0])
+                snprintf(a.unknown, sizeof a.unknown,
+                         "no exec was seen for the page table (satp 0x%llx) that runs",
+                         (unsigned long long)satp);
+        } else if (!a.unknown[0]) {
+            snprintf(a.unknown, sizeof a.unknown, "process.satp does not evaluate here");
+        }
+        if (have && T.profile->proc_pid &&
+            gdb_eval_u64_in(profile_lang(), &v, "%s", T.profile->proc_pid))
+            a.pid = (int)v;
     }
     T.here = a;
 }

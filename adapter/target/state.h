@@ -41,6 +41,12 @@ extern struct target T;
 
 /* GDB's language for the profile's expressions (its "language"). */
 enum gdb_lang profile_lang(void);
+/* Address spaces by satp, for an OS whose process has no name field: the
+ * exec hook says which program a page table runs (and the fork hook that
+ * a child's runs its parent's); a stop's satp then names the program. */
+void aspace_learn(uint64_t satp, const char *program);
+const char *aspace_program(uint64_t satp); /* "" if unknown */
+void aspace_forget_all(void);
 /* Read priv/satp/pc and the current process into T.here. */
 void aspace_identify(void);
 /* "U", "S" or "M" for a privilege level. */

@@ -78,7 +78,7 @@ static bool in_trap_from_user(json_t *kernel_frames)
     json_array_foreach(kernel_frames, i, f)
     {
         const char *func = mi_str(f, "func");
-        if (func && strcmp(func, entry) == 0)
+        if (debuginfo_same_function(func, entry))
             return true;
     }
     return false;

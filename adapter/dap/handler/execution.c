@@ -5,6 +5,7 @@
  * business (target/stop.c).
  */
 #include "dap/handler/handlers.h"
+#include "dwarf/debuginfo.h"
 #include "gdb/gdb.h"
 #include "target/runctl.h"
 #include "target/state.h"
@@ -73,9 +74,8 @@ static bool on_trap_path(void)
     const char *self = mi_str(json_array_get(stack, 0), "func");
     const char *caller = mi_str(json_array_get(stack, 1), "func");
     const char *entry = T.profile->trap_entry;
-    bool yes = (self && strcmp(self, entry) == 0) ||
-               (caller &&
-                (strcmp(caller, entry) == 0 || strcmp(caller, T.profile->syscall_dispatch) == 0));
+    bool yes = debuginfo_same_function(self, entry) || debuginfo_same_function(caller, entry) ||
+               debuginfo_same_function(caller, T.profile->syscall_dispatch);
     mi_record_free(&rec);
     return yes;
 }

@@ -176,6 +176,8 @@ impl TaskControlBlock {
         });
         parent.children.push(child.clone());
         child.inner_exclusive_access().get_trap_cx().kernel_sp = kernel_stack_top;
+        let child_satp = child.inner_exclusive_access().memory_set.token();
+        fork_commit(parent.memory_set.token(), child.getpid(), child_satp);
         Some(child)
     }
 }
@@ -188,4 +190,12 @@ impl TaskControlBlock {
 #[inline(never)]
 pub fn exec_commit(path: &str, pid: usize, satp: usize) {
     let _ = (path, pid, satp); // for the debugger: the arguments are the point
+}
+
+/// Called once fork has made a child: the parent's satp, and the child's
+/// pid and satp.  The child runs its parent's program in a page table of
+/// its own; the debugger's fork hook learns that here.
+#[inline(never)]
+pub fn fork_commit(parent_satp: usize, child_pid: usize, child_satp: usize) {
+    let _ = (parent_satp, child_pid, child_satp); // for the debugger
 }
