@@ -141,6 +141,8 @@ struct profile *profile_load(const char *path, char *err, size_t errlen)
                                             : 0x80000000ULL;
     p->syscall_dispatch = get_str(j, "trap.dispatch", "syscall");
     p->boot_wait_var = get_str(j, "sideStub.bootWait", "sidestub_wait_ms");
+    /* "sideStub": false: an OS without one (logpoints through GDB). */
+    p->side_stub = !json_is_false(json_object_get(j, "sideStub"));
     p->procs_table = get_str(j, "processes.table", 0);
     p->procs_live = get_str(j, "processes.live", 0);
     p->procs_name = get_str(j, "processes.name", 0);

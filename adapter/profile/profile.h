@@ -26,6 +26,7 @@ struct profile {
     const char *debug_device;        /* the debug channel's -device (osdbg/dbgchan.h) */
     uint64_t kernel_base;            /* lowest kernel address: below it, user code */
     char *syscall_dispatch;          /* the function the trap entry calls for system calls */
+    bool side_stub;                  /* the OS runs osdbg's side-stub (eBPF, traces) */
     char *boot_wait_var;             /* kernel variable: ms to wait at boot for probes ("" none) */
     char *user_dir;                  /* directory of user program ELFs (absolute) */
     char *user_pattern;              /* file name of program {name} in user_dir */

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { STR, NUM, BOOL, OBJ, ARR, ADDR };
+enum kind { STR, NUM, BOOL, OBJ, ARR, ADDR, OBJ_OR_FALSE };
 
 static const struct known {
     const char *path; /* "a" or "a.b" */
@@ -43,7 +43,7 @@ static const struct known {
     {"process.pageTable", STR},
     {"process.kernelIdentityMapped", BOOL},
     {"kernelBase", ADDR},
-    {"sideStub", OBJ},
+    {"sideStub", OBJ_OR_FALSE}, /* false: the OS has none */
     {"sideStub.bootWait", STR},
     {"processes", OBJ},
     {"processes.table", STR},
@@ -85,7 +85,8 @@ static const struct known {
 
 static const char *kind_name[] = {
     "a string",  "a number", "true or false",
-    "an object", "an array", "an address (a number, or hex text like \"0x80000000\")"};
+    "an object", "an array", "an address (a number, or hex text like \"0x80000000\")",
+    "an object, or false"};
 
 static bool has_kind(json_t *v, enum kind k)
 {
@@ -102,6 +103,8 @@ static bool has_kind(json_t *v, enum kind k)
         return json_is_array(v);
     case ADDR:
         return json_is_integer(v) || json_is_string(v);
+    case OBJ_OR_FALSE:
+        return json_is_object(v) || json_is_false(v);
     }
     return false;
 }
@@ -179,7 +182,7 @@ static void check_level(struct profile *p, json_t *obj, const char *prefix)
             warn(p, "\"%s\" should be %s", path, kind_name[k->kind]);
             continue;
         }
-        if (k->kind == OBJ)
+        if (k->kind == OBJ || (k->kind == OBJ_OR_FALSE && json_is_object(v)))
             check_level(p, v, path);
     }
 }

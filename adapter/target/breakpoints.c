@@ -31,9 +31,12 @@ void breakpoints_set_logpoint_ops(const struct logpoint_ops *ops)
     logpoints = ops;
 }
 
-void breakpoints_use_gdb_logpoints(bool gdb_only)
+static const char *gdb_logpoints_why;
+
+void breakpoints_use_gdb_logpoints(bool gdb_only, const char *why)
 {
     gdb_logpoints_only = gdb_only;
+    gdb_logpoints_why = why;
 }
 
 void breakpoints_on_change(void (*fn)(void))
@@ -300,9 +303,8 @@ json_t *breakpoints_set_source(const char *path, json_t *list)
         b->ebpf = b->log_message && T.launched && !gdb_logpoints_only && logpoints; /* no GDB breakpoints yet */
         if (b->log_message && T.launched && gdb_logpoints_only)
             dap_output("console",
-                       "osdbg: logpoint at %s:%d runs as a GDB stop-print-resume: "
-                       "the launch configuration says ebpfLogpoints: false\n",
-                       path, b->line);
+                       "osdbg: logpoint at %s:%d runs as a GDB stop-print-resume: %s\n", path,
+                       b->line, gdb_logpoints_why);
         resolve_source(b);
         const char *why = 0;
         bool unknown_name = false;

@@ -48,8 +48,9 @@ struct logpoint_ops {
     void (*forget)(struct bp *b); /* free the compiled programs */
 };
 void breakpoints_set_logpoint_ops(const struct logpoint_ops *ops);
-/* Launch key ebpfLogpoints: false: every logpoint stops in GDB. */
-void breakpoints_use_gdb_logpoints(bool gdb_only);
+/* Every logpoint stops in GDB (launch key ebpfLogpoints: false, or an OS
+ * without a side-stub), for the reason why (said once per logpoint). */
+void breakpoints_use_gdb_logpoints(bool gdb_only, const char *why);
 /* fn is called after each change of the table's GDB breakpoints (the
  * arming of user breakpoints follows them: liveness.c). */
 void breakpoints_on_change(void (*fn)(void));

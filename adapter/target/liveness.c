@@ -135,7 +135,11 @@ void hooks_update(void)
     char err[256];
     if (!T.profile || T.state == TARGET_NONE)
         return;
-    if (!hooks.armed && !hooks.failed && any_user_breakpoint() && T.profile->exec_symbol) {
+    /* An OS whose processes have no name is known only through its hooks:
+     * they go in from the start, breakpoints or not. */
+    bool identity_by_hooks = !T.profile->proc_name && T.profile->exec_satp;
+    if (!hooks.armed && !hooks.failed && (any_user_breakpoint() || identity_by_hooks) &&
+        T.profile->exec_symbol) {
         /* Without the exec hook the others are no use; never insert them
          * twice (a second set's stops would not be known as hooks and
          * would reach the user as ordinary stops). */

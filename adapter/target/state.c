@@ -122,6 +122,9 @@ void aspace_identify(void)
          * In user mode satp is the process's; in the kernel the profile's
          * process.satp reads it (and no process runs if that fails). */
         uint64_t satp = a.satp;
+        bool phys = a.priv == 0 && T.profile->kernel_identity_mapped;
+        if (phys)
+            gdb_physical_memory(true);
         bool have = a.priv == 0 ||
                     (T.profile->proc_satp &&
                      gdb_eval_u64_in(profile_lang(), &satp, "%s", T.profile->proc_satp));
@@ -137,6 +140,8 @@ void aspace_identify(void)
         if (have && T.profile->proc_pid &&
             gdb_eval_u64_in(profile_lang(), &v, "%s", T.profile->proc_pid))
             a.pid = (int)v;
+        if (phys)
+            gdb_physical_memory(false);
     }
     T.here = a;
 }

@@ -21,3 +21,6 @@ $(eval $(call node_suite,adapter-faults,tests/adapter/faults.test.mjs))
 $(eval $(call node_suite,adapter-relay,tests/adapter/relay.test.mjs))
 # Profiles that do not fit their kernel are reported; hook stops stay internal.
 $(eval $(call node_suite,adapter-profile,tests/adapter/profile.test.mjs))
+# The same scenarios on the C kernel and on the Rust kernel (rkernel/).
+$(eval $(call node_suite,adapter-kernels,tests/adapter/kernels.test.mjs))
+test-adapter-kernels: $(KERNEL_ELF) $(RKERNEL_ELF)

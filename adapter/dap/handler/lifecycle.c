@@ -192,7 +192,16 @@ void req_launch(json_t *req, json_t *args)
     if (load_profile(req, args) < 0)
         return;
     opts.stop_on_entry = json_is_true(json_object_get(args, "stopOnEntry"));
-    breakpoints_use_gdb_logpoints(json_is_false(json_object_get(args, "ebpfLogpoints")));
+    /* Logpoints run as eBPF in the OS unless the launch says not to, or
+     * the OS has no side-stub to run them ("sideStub": false). */
+    bool no_ebpf = json_is_false(json_object_get(args, "ebpfLogpoints"));
+    breakpoints_use_gdb_logpoints(no_ebpf || !T.profile->side_stub,
+                                  no_ebpf ? "the launch configuration says ebpfLogpoints: false"
+                                          : "the OS has no side-stub (profile: \"sideStub\": false)");
+    if (!T.profile->side_stub)
+        dap_output("console", "osdbg: %s has no side-stub: logpoints stop, print and resume in "
+                              "GDB, and there is no eBPF tracing\n",
+                   T.profile->name);
     const char *boot = json_string_value(json_object_get(args, "bootArgs"));
     free(boot_args);
     boot_args = boot ? strdup(boot) : 0;

@@ -1,0 +1,165 @@
+// The same debugging scenarios on both reference kernels: the C kernel
+// (kernel/, profiles/osdbg-kernel.json) and the Rust kernel in the mould of
+// rCore-Tutorial-v3 (rkernel/, profiles/rust-kernel.json), whose processes
+// have no name and whose globals sit behind lazy_static.  Each kernel is
+// described by what a test needs to know of it; the scenarios are written
+// once.  Real QEMU, real GDB, a real DAP client.
+import { test as nodeTest } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { ROOT, BUILD } from '../kernel/qemu.mjs';
+
+const test = (name, fn) => nodeTest(name, { timeout: 90000 }, fn);
+const OSDBG = path.join(BUILD, 'bin', 'osdbg');
+const src = (rel) => path.join(ROOT, rel);
+const lineOf = (rel, text) => {
+  const i = fs.readFileSync(src(rel), 'utf8').split('\n').findIndex((l) => l.includes(text));
+  assert.ok(i >= 0, `${text} in ${rel}`);
+  return i + 1;
+};
+
+const KERNELS = [
+  {
+    name: 'C kernel',
+    profile: 'profiles/osdbg-kernel.json',
+    userDir: path.join(BUILD, 'user'),
+    hello: 'user/hello.c',
+    other: 'matrix', // another program, linked at the same addresses
+    writeSyscall: 'sys_write',
+    syscallStub: '<syscall3>:', // the function holding hello's ecall (objdump -d -C)
+    trapEntryFrame: /^usertrap \[kernel\]$/,
+    fib: { program: 'rustdemo', step: 'rustdemo!rustdemo::Fib::step', hits: 10 },
+    // eBPF logpoints exist here: ask for GDB's to compare like with like.
+    gdbLogpoints: { ebpfLogpoints: false },
+  },
+  {
+    name: 'Rust kernel',
+    profile: 'profiles/rust-kernel.json',
+    userDir: path.join(BUILD, 'rkernel', 'user'),
+    hello: 'rkernel/user/src/bin/hello.rs',
+    other: 'forktest',
+    writeSyscall: 'os::syscall::fs::sys_write',
+    syscallStub: '<user_lib::syscall::syscall>:',
+    trapEntryFrame: /^os::trap::trap_handler \[kernel\]$/,
+    fib: { program: 'rfib', step: 'rfib!rfib::Fib::step', hits: 10 },
+    gdbLogpoints: {}, // no side-stub in this kernel: logpoints fall back to GDB
+  },
+];
+
+async function startSession(t, k, launchArgs, setup = async () => {}) {
+  const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  dc.defaultTimeout = 20000;
+  await dc.start();
+  t.after(() => dc.stop().catch(() => {}));
+  const output = [];
+  dc.on('output', (e) => output.push(e.body.output));
+  const initialized = dc.waitForEvent('initialized');
+  await dc.initializeRequest();
+  await dc.launchRequest({ type: 'osdbg', request: 'launch', profile: src(k.profile), ...launchArgs });
+  await initialized;
+  await setup(dc);
+  await dc.configurationDoneRequest();
+  return { dc, output };
+}
+
+const waitStopped = (dc, ms = 20000) => dc.waitForEvent('stopped', ms);
+const frames = async (dc) => (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+
+for (const k of KERNELS) {
+  test(`${k.name}: a kernel breakpoint on write stops in S mode serving hello, with hello's frames below the kernel's`, async (t) => {
+    const { dc } = await startSession(t, k, { bootArgs: 'run=hello' }, async (dc) => {
+      const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: k.writeSyscall }] });
+      assert.equal(r.body.breakpoints[0].verified, true, JSON.stringify(r.body));
+    });
+    const stop = await waitStopped(dc);
+    assert.equal(stop.body.reason, 'function breakpoint');
+    assert.match(stop.body.description, /^hello\/\d+, S mode$/);
+    const fs_ = await frames(dc);
+    assert.ok(fs_[0].name.startsWith(`${k.writeSyscall} [kernel]`), fs_[0].name);
+    const border = fs_.findIndex((f) => /trap from user mode/.test(f.name));
+    assert.ok(border > 0, `the border between kernel and user frames: ${fs_.map((f) => f.name).join(' | ')}`);
+    assert.ok(fs_.slice(border + 1).some((f) => / \[hello\]$/.test(f.name)), fs_.map((f) => f.name).join(' | '));
+  });
+
+  test(`${k.name}: a breakpoint in hello stops only in hello, not in ${k.other} at the same address`, async (t) => {
+    const line = lineOf(k.hello, 'getpid()');
+    const { dc } = await startSession(t, k, { bootArgs: `run=${k.other},hello,${k.other}` }, async (dc) => {
+      const r = await dc.setBreakpointsRequest({ source: { path: src(k.hello) }, breakpoints: [{ line }] });
+      assert.equal(r.body.breakpoints[0].verified, false, 'hello has not run yet');
+    });
+    const stop = await waitStopped(dc);
+    assert.match(stop.body.description, /^hello\/\d+, U mode$/);
+    const f = (await frames(dc))[0];
+    assert.equal(f.source.path, src(k.hello));
+    assert.equal(f.line, line);
+    // The symbol file follows the program: the frame is hello's.
+    assert.match(f.name, /\[hello\]$/);
+    await dc.continueRequest({ threadId: 1 });
+    await dc.waitForEvent('terminated', 30000);
+    const stats = await dc.customRequest('osdbg/stats').catch(() => null);
+    if (stats) assert.equal(stats.body.userStops, 1);
+  });
+
+  test(`${k.name}: every hit of ${k.fib.step} stops, and Locals show self's fields`, async (t) => {
+    const { dc } = await startSession(t, k, { bootArgs: `run=hello,${k.fib.program}` }, async (dc) => {
+      await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: k.fib.step }] });
+    });
+    for (let hit = 1; hit <= k.fib.hits; hit++) {
+      const stop = await waitStopped(dc);
+      assert.match(stop.body.description, new RegExp(`^${k.fib.program}/\\d+, U mode$`), `hit ${hit}`);
+      if (hit === 2) {
+        const fid = (await frames(dc))[0].id;
+        const scopes = (await dc.scopesRequest({ frameId: fid })).body.scopes;
+        const locals = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Locals').variablesReference })).body.variables;
+        const self = locals.find((v) => v.name === 'self');
+        assert.ok(self && self.variablesReference > 0, JSON.stringify(locals));
+        const fields = (await dc.variablesRequest({ variablesReference: self.variablesReference })).body.variables;
+        // self is a pointer: its one child is the struct, or the fields themselves.
+        let names = fields.map((v) => v.name);
+        if (!names.includes('cur') && fields[0]?.variablesReference)
+          names = (await dc.variablesRequest({ variablesReference: fields[0].variablesReference })).body.variables.map((v) => v.name);
+        assert.ok(names.includes('cur') && names.includes('prev'), names.join(','));
+        const regs = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Registers').variablesReference })).body.variables;
+        assert.ok(['pc', 'sp', 'priv'].every((n) => regs.some((r) => r.name === n)), regs.map((r) => r.name).join(','));
+      }
+      await dc.continueRequest({ threadId: 1 });
+    }
+  });
+
+  test(`${k.name}: stepIn at hello's ecall enters the kernel's trap handler, stepOut returns after it`, async (t) => {
+    const dis = execFileSync('riscv64-unknown-elf-objdump', ['-d', '-C', path.join(k.userDir, 'hello')], { encoding: 'utf8' });
+    const at = dis.indexOf(k.syscallStub);
+    assert.ok(at >= 0, `${k.syscallStub} in hello`);
+    const ecall = dis.slice(at).match(/^\s+([0-9a-f]+):\s+00000073\s+ecall/m);
+    assert.ok(ecall, 'an ecall in the stub');
+    const ecallAddr = parseInt(ecall[1], 16);
+    const { dc } = await startSession(t, k, { bootArgs: 'run=hello' }, async (dc) => {
+      await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: `hello!0x${ecallAddr.toString(16)}` }] });
+    });
+    let stop = await waitStopped(dc);
+    assert.match(stop.body.description, /^hello\/(\d+), U mode$/);
+    const pid = stop.body.description.match(/\/(\d+),/)[1];
+    await dc.stepInRequest({ threadId: 1 });
+    stop = await waitStopped(dc);
+    assert.equal(stop.body.reason, 'step');
+    assert.equal(stop.body.description, `hello/${pid}, S mode`);
+    assert.match((await frames(dc))[0].name, k.trapEntryFrame);
+    await dc.stepOutRequest({ threadId: 1 });
+    stop = await waitStopped(dc);
+    assert.equal(stop.body.reason, 'step');
+    assert.equal(stop.body.description, `hello/${pid}, U mode`);
+    assert.equal(parseInt((await frames(dc))[0].instructionPointerReference, 16), ecallAddr + 4);
+  });
+
+  test(`${k.name}: a logpoint in hello prints through GDB with the program's values`, async (t) => {
+    const line = lineOf(k.hello, 'getpid()');
+    const { dc, output } = await startSession(t, k, { bootArgs: 'run=hello', ...k.gdbLogpoints }, async (dc) => {
+      await dc.setBreakpointsRequest({ source: { path: src(k.hello) }, breakpoints: [{ line, logMessage: 'hello runs as {comm}/{pid}' }] });
+    });
+    await dc.waitForEvent('terminated', 30000);
+    assert.equal(output.filter((o) => /^hello runs as hello\/\d+\n$/.test(o)).length, 1, output.join(''));
+  });
+}
