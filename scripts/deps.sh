@@ -15,8 +15,12 @@ set -euo pipefail
 packages=(
     # building the reference kernel and its C user programs
     gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf cpio
-    # the Rust user program: Debian's rustc with the core sources
-    rustc rust-src librust-compiler-builtins-dev
+    # the Rust user program and the Rust kernel (rkernel/): Debian's rustc with the
+    # core and alloc sources, and the crates the kernel uses
+    rustc rust-src librust-compiler-builtins-dev librust-spin-dev librust-lazy-static-dev
+    librust-bitflags-dev
+    # Rust values as rust-gdb shows them: the pretty-printers Rust ships
+    rust-gdb
     # running and debugging it
     qemu-system-misc opensbi gdb-multiarch
     # eBPF toolchain and the JIT's tests under user-mode emulation

@@ -18,6 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+/* Debian's rust-gdb package: the pretty-printers of the Rust toolchain. */
+#define RUST_GDB_PRINTERS "/usr/lib/rustlib/etc"
 
 int session_load_profile(const char *path, char *err, size_t errlen)
 {
@@ -57,6 +61,15 @@ int session_connect_gdb(const char *target, const struct gdb_handlers *handlers,
          * file, where no probe is; readMemory still shows the live bytes. */
         gdb_cmd(err, errlen, "-gdb-set trust-readonly-sections on") < 0)
         return -1;
+    /* Rust values as rust-gdb shows them (Vec(size=3), Arc(strong=2),
+     * RefCell(borrow=0), Some(...)): the pretty-printers Rust ships, for
+     * every Rust program and kernel.  Its lookup leaves C types alone. */
+    if (access(RUST_GDB_PRINTERS "/gdb_lookup.py", R_OK) == 0 &&
+        gdb_console(0, err, errlen,
+                    "python import sys; sys.path.insert(0, '%s'); import gdb_lookup; "
+                    "gdb.pretty_printers.append(gdb_lookup.lookup)",
+                    RUST_GDB_PRINTERS) == 0)
+        gdb_cmd(err, errlen, "-enable-pretty-printing");
     /* For debugging the adapter: OSDBG_GDB_DEBUG=1 logs the remote protocol. */
     if (getenv("OSDBG_GDB_DEBUG"))
         gdb_console(0, err, errlen, "set debug remote 1");

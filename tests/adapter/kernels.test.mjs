@@ -163,3 +163,24 @@ for (const k of KERNELS) {
     assert.equal(output.filter((o) => /^hello runs as hello\/\d+\n$/.test(o)).length, 1, output.join(''));
   });
 }
+
+test('Rust kernel: Arc, RefCell-like cells, Vec and Option read as rust-gdb shows them, in Locals and hovers', async (t) => {
+  const k = KERNELS.find((x) => x.name === 'Rust kernel');
+  const file = 'rkernel/src/syscall/process.rs';
+  const line = lineOf(file, 'let mut inner = task.inner_exclusive_access();');
+  const { dc } = await startSession(t, k, { bootArgs: 'run=hello' }, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src(file) }, breakpoints: [{ line }] });
+  });
+  const stop = await waitStopped(dc);
+  assert.match(stop.body.description, /^initproc\/\d+, S mode$/, 'initproc waits for hello');
+  const fid = (await frames(dc))[0].id;
+  const scopes = (await dc.scopesRequest({ frameId: fid })).body.scopes;
+  const locals = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Locals').variablesReference })).body.variables;
+  const task = locals.find((v) => v.name === 'task');
+  assert.match(task?.value ?? '', /^Arc\(strong=\d+, weak=\d+\)/, JSON.stringify(locals));
+  const hover = async (e) => (await dc.evaluateRequest({ expression: e, frameId: fid, context: 'hover' })).body.result;
+  assert.match(await hover('(*task.ptr.pointer).data.inner.inner'), /^RefCell\(borrow=\d+\)/);
+  assert.match(await hover('(*task.ptr.pointer).data.inner.inner.value.value.children'), /^Vec\(size=1\)/);
+  assert.match(await hover('(*task.ptr.pointer).data.inner.inner.value.value.parent'), /Option<.*>::None$/);
+  assert.match(await hover('(*task.ptr.pointer).data.inner.inner.value.value.task_status'), /TaskStatus::Running$/);
+});

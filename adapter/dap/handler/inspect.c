@@ -181,6 +181,46 @@ void req_scopes(json_t *req, json_t *args)
                                "presentationHint", "registers"));
 }
 
+/* A value a pretty-printer shows (Rust's Vec, Arc, RefCell: MI's
+ * dynamic="1"): MI gives "{...}" for it; the printer's summary is what
+ * GDB prints before the children ("Vec(size=3)").  Malloc'd, or 0. */
+static char *printer_summary(const char *expr)
+{
+    char err[256];
+    char *v = gdb_eval_in(GDB_LANG_CURRENT, err, sizeof err, "%s", expr);
+    char *cut = v ? strstr(v, " = {") : 0;
+    if (cut)
+        *cut = 0;
+    return v;
+}
+
+/* A structured value MI shows as "{...}": Rust's own printing names it
+ * ("core::option::Option<u64>::Some(89)", "TaskStatus::Running"), which
+ * says more; C's ("{a = 1, ...}") is left to the children.  Malloc'd, or 0. */
+static char *rust_summary(const char *value, const char *expr)
+{
+    if (!value || strcmp(value, "{...}") != 0 || !expr)
+        return 0;
+    char *p = printer_summary(expr);
+    if (p && p[0] != '{' && strlen(p) <= 200)
+        return p;
+    free(p);
+    return 0;
+}
+
+/* Does a varobj record (created or listed) have children to show? */
+static bool has_children(json_t *rec)
+{
+    const char *n = mi_str(rec, "numchild"), *more = mi_str(rec, "has_more");
+    return (n && atoi(n) > 0) || (more && !strcmp(more, "1"));
+}
+
+static bool is_dynamic(json_t *rec)
+{
+    const char *d = mi_str(rec, "dynamic");
+    return d && !strcmp(d, "1");
+}
+
 /* A GDB varobj for expr in frame level; returns its DAP json variable. */
 static json_t *varobj_variable(const char *display, const char *expr, int level)
 {
@@ -198,14 +238,15 @@ static json_t *varobj_variable(const char *display, const char *expr, int level)
     const char *name = mi_str(rec.results, "name");
     const char *value = mi_str(rec.results, "value");
     const char *type = mi_str(rec.results, "type");
-    const char *nchild = mi_str(rec.results, "numchild");
-    int ref = nchild && atoi(nchild) > 0 ? add_varobj(name) : 0;
+    char *summary = is_dynamic(rec.results) ? printer_summary(expr) : rust_summary(value, expr);
+    int ref = has_children(rec.results) ? add_varobj(name) : 0;
     if (!ref) {
         /* A leaf: no need to keep the varobj. */
         gdb_cmd(err, sizeof err, "-var-delete %s", name);
     }
-    json_t *v = json_pack("{s:s, s:s, s:i}", "name", display, "value", value ? value : "",
-                          "variablesReference", ref);
+    json_t *v = json_pack("{s:s, s:s, s:i}", "name", display, "value",
+                          summary ? summary : value ? value : "", "variablesReference", ref);
+    free(summary);
     if (type)
         json_object_set_new(v, "type", json_string(type));
     mi_record_free(&rec);
@@ -348,10 +389,18 @@ static void children(json_t *req, int idx)
         const char *exp = mi_str(c, "exp");
         const char *value = mi_str(c, "value");
         const char *type = mi_str(c, "type");
-        const char *nchild = mi_str(c, "numchild");
-        int ref = nchild && atoi(nchild) > 0 && name ? add_varobj(name) : 0;
+        int ref = has_children(c) && name ? add_varobj(name) : 0;
+        char *summary = 0;
+        struct mi_record path;
+        if ((is_dynamic(c) || (value && !strcmp(value, "{...}"))) && name &&
+            gdb_run(&path, err, sizeof err, "-var-info-path-expression %s", name) == 0) {
+            const char *e = mi_str(path.results, "path_expr");
+            summary = !e ? 0 : is_dynamic(c) ? printer_summary(e) : rust_summary(value, e);
+            mi_record_free(&path);
+        }
         json_t *v = json_pack("{s:s, s:s, s:i}", "name", exp ? exp : "?", "value",
-                              value ? value : "", "variablesReference", ref);
+                              summary ? summary : value ? value : "", "variablesReference", ref);
+        free(summary);
         if (type)
             json_object_set_new(v, "type", json_string(type));
         json_array_append_new(vars, v);
