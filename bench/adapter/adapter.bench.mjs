@@ -20,6 +20,18 @@
 //      latency from Enter typed (consoleInput) to the output event of a
 //      logpoint on the shell's next prompt write (an upper bound of hit ->
 //      output event: it includes the shell waking up).
+//   6. the two reference kernels side by side: figures 1 and 2 of the C
+//      kernel (profiles/osdbg-kernel.json) are measured together with the
+//      same on the Rust kernel (profiles/rust-kernel.json, rkernel.elf):
+//      launch run=hello with a function breakpoint on
+//      os::syscall::fs::sys_write, and `next` (+ the editor's requests) in
+//      the loop of rfib.rs's fib() from a breakpoint on its
+//      `if let Parity::Odd(v) = f.step()` line, run=rfib. fib(10) gives
+//      about 30 steps in the loop: a step that leaves it is not counted and
+//      the session is restarted. The launch runs alternate C, Rust, C, Rust
+//      (a base run before each C run), the steps likewise, so the machine's
+//      drift falls on both; a table `figure | C kernel | Rust kernel`, kept
+//      under `kernels` in the JSON.
 // The summary is printed and written to build/bench/adapter.json.
 // Line numbers are found in the sources by their text, never hard-coded.
 //
@@ -43,6 +55,9 @@ const { DebugClient } = createRequire(path.join(ROOT, 'tests', 'package.json'))(
 
 const OSDBG = path.join(BUILD, 'bin', 'osdbg');
 const PROFILE = path.join(ROOT, 'profiles', 'osdbg-kernel.json');
+const RUST_PROFILE = path.join(ROOT, 'profiles', 'rust-kernel.json');
+const RKERNEL_ELF = path.join(BUILD, 'rkernel', 'rkernel.elf');
+const RFIB = 'rkernel/user/src/bin/rfib.rs';
 const OUT = path.join(BUILD, 'bench', 'adapter.json');
 const LAUNCH_RUNS = Number(process.env.BENCH_LAUNCH_RUNS ?? 5);
 const STEPS = Number(process.env.BENCH_STEPS ?? 50);
@@ -62,6 +77,21 @@ function lineOf(rel, text, after = null) {
   const i = lines.findIndex((l, k) => k >= from && l.includes(text));
   if (from < 0 || i < 0) throw new Error(`no line with '${text}' in ${rel}`);
   return i + 1;
+}
+
+/* The lines of the block opened on the first line containing `text` after
+ * `after`: [that line, the line of its closing brace]. */
+function blockOf(rel, text, after) {
+  const lines = fs.readFileSync(src(rel), 'utf8').split('\n');
+  const start = lineOf(rel, text, after);
+  let depth = 0;
+  for (let k = start - 1; k < lines.length; k++) {
+    for (const ch of lines[k]) {
+      if (ch === '{') depth++;
+      else if (ch === '}' && --depth === 0) return [start, k + 1];
+    }
+  }
+  throw new Error(`no end of the block '${text}' in ${rel}`);
 }
 
 function percentile(xs, p) {
@@ -127,7 +157,7 @@ function exitedEarly(dc, osdbg) {
   return p;
 }
 
-async function startSession(bootArgs, setup = async () => {}, osdbg = OSDBG) {
+async function startSession(bootArgs, setup = async () => {}, osdbg = OSDBG, profile = PROFILE) {
   const dc = new DebugClient(osdbg, 'dap', 'osdbg');
   dc.defaultTimeout = 30000;
   const t0 = now();
@@ -137,7 +167,7 @@ async function startSession(bootArgs, setup = async () => {}, osdbg = OSDBG) {
     await Promise.race([exitedEarly(dc, osdbg), (async () => {
       const initialized = dc.waitForEvent('initialized');
       await dc.initializeRequest();
-      await dc.launchRequest({ type: 'osdbg', request: 'launch', profile: PROFILE, bootArgs, stopOnEntry: false });
+      await dc.launchRequest({ type: 'osdbg', request: 'launch', profile, bootArgs, stopOnEntry: false });
       await initialized;
       await setup(dc);
       await dc.configurationDoneRequest();
@@ -157,18 +187,65 @@ function nextStop(dc, what, ms = 30000) {
   });
 }
 
+// ---- the two reference kernels (figures 1, 2 and 6) --------------------------
+
+/* What the launch and step benchmarks need to know of each kernel: the
+ * breakpoint that ends a launch (hello's first write, in the kernel), and
+ * where the steps go. Figures 1 to 5 are the C kernel's. */
+const KERNELS = {
+  c: {
+    name: 'C kernel',
+    profile: PROFILE,
+    launchBreakpoint: 'source breakpoint in sys_write, kernel/sysfile.c',
+    // The line is found before the clock starts; the setup sets it.
+    launchSetup() {
+      const line = lineOf('kernel/sysfile.c', 'argfd(0, 0)', 'long sys_write');
+      return async (dc) => {
+        const r = await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') }, breakpoints: [{ line }] });
+        if (!r.body.breakpoints[0].verified) throw new Error('sys_write breakpoint not verified');
+      };
+    },
+    step: { bootArgs: 'run=matrix', file: 'user/matrix.c', text: 'long acc = 0;', where: 'breakpoint in matrix.c work()',
+      // Every step stays in matrix.c: leaving it is an error.
+      inside: (frame) => frame.source?.name === 'matrix.c', restartWhenLeft: false },
+  },
+  rust: {
+    name: 'Rust kernel',
+    profile: RUST_PROFILE,
+    launchBreakpoint: 'function breakpoint os::syscall::fs::sys_write',
+    launchSetup() {
+      return async (dc) => {
+        const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'os::syscall::fs::sys_write' }] });
+        if (!r.body.breakpoints[0].verified) throw new Error('os::syscall::fs::sys_write breakpoint not verified');
+      };
+    },
+    step: { bootArgs: 'run=rfib', file: RFIB, text: 'if let Parity::Odd(v) = f.step()', where: "breakpoint in rfib.rs's fib() loop",
+      // The loop of fib(10): about 30 steps, then the session restarts.
+      loop: () => blockOf(RFIB, 'for _ in 0..n', 'fn fib('),
+      inside(frame) {
+        const [from, to] = this.loop();
+        return frame.source?.path === src(RFIB) && frame.line >= from && frame.line <= to;
+      },
+      restartWhenLeft: true },
+  },
+};
+
+/* Why the Rust kernel cannot be measured, or null. */
+function rustUnavailable() {
+  return fs.existsSync(RKERNEL_ELF) ? null : `${path.relative(ROOT, RKERNEL_ELF)} is not built (make ${RKERNEL_ELF})`;
+}
+
 // ---- 1. launch -> first stop -----------------------------------------------
 
 /* One session of `osdbg` to its first stop: the milliseconds, and what the
  * adapter printed on stderr (a base adapter's words about the profile). */
-async function launchOnce(osdbg = OSDBG) {
-  const line = lineOf('kernel/sysfile.c', 'argfd(0, 0)', 'long sys_write');
+async function launchOnce(osdbg = OSDBG, kernel = KERNELS.c) {
+  const setBreakpoint = kernel.launchSetup();
   const stderr = [];
   const { dc, t0 } = await startSession('run=hello', async (dc) => {
     dc.on('output', (e) => { if (e.body.category === 'stderr') stderr.push(e.body.output.trimEnd()); });
-    const r = await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') }, breakpoints: [{ line }] });
-    if (!r.body.breakpoints[0].verified) throw new Error('sys_write breakpoint not verified');
-  }, osdbg);
+    await setBreakpoint(dc);
+  }, osdbg, kernel.profile);
   try {
     const stop = await nextStop(dc, 'sys_write breakpoint');
     const ms = now() - t0;
@@ -184,10 +261,12 @@ const launchFigures = (times) => ({ runs: times.map((t) => +t.toFixed(1)), media
 
 /* LAUNCH_RUNS sessions of the current adapter; with a base, each after one
  * of the base (base, current, base, current, ...). A failure of the base
- * ends its runs (recorded in base.error), not the current adapter's. */
+ * ends its runs (recorded in base.error), not the current adapter's. Each
+ * current run is followed by one on the Rust kernel (result.rust): C, Rust,
+ * C, Rust, ...; a failure of the Rust kernel ends its runs only. */
 async function benchLaunch(base = null) {
-  const times = [], baseTimes = [];
-  let baseError = null;
+  const times = [], baseTimes = [], rustTimes = [];
+  let baseError = null, rustError = rustUnavailable();
   for (let i = 0; i < LAUNCH_RUNS; i++) {
     if (base && !baseError) {
       try {
@@ -197,8 +276,16 @@ async function benchLaunch(base = null) {
       }
     }
     times.push((await launchOnce()).ms);
+    if (!rustError) {
+      try {
+        rustTimes.push((await launchOnce(OSDBG, KERNELS.rust)).ms);
+      } catch (e) {
+        rustError = e.message.split('\n')[0];
+      }
+    }
   }
   const result = launchFigures(times);
+  result.rust = rustError ? { error: rustError, runs: rustTimes.map((t) => +t.toFixed(1)) } : launchFigures(rustTimes);
   if (base && baseError) result.base = { error: baseError, runs: baseTimes.map((t) => +t.toFixed(1)) };
   else if (base) {
     // Each current run over the base run just before it: the drift between
@@ -219,24 +306,27 @@ function procStatus(pid) {
   return { vmHWMkB: kb('VmHWM'), vmRSSkB: kb('VmRSS') };
 }
 
-/* A session of `osdbg` stopped at the breakpoint in matrix.c's work(), the
- * breakpoint cleared so that `next` is a plain step. */
-async function openStepSession(osdbg = OSDBG) {
-  const line = lineOf('user/matrix.c', 'long acc = 0;');
-  const { dc } = await startSession('run=matrix', async (dc) => {
-    await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') }, breakpoints: [{ line }] });
-  }, osdbg);
+/* A session of `osdbg` stopped at the kernel's step breakpoint (matrix.c's
+ * work() for the C kernel), the breakpoint cleared so that `next` is a
+ * plain step. */
+async function openStepSession(osdbg = OSDBG, kernel = KERNELS.c) {
+  const { file, text, bootArgs, where } = kernel.step;
+  const line = lineOf(file, text);
+  const { dc } = await startSession(bootArgs, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src(file) }, breakpoints: [{ line }] });
+  }, osdbg, kernel.profile);
   try {
-    await nextStop(dc, 'breakpoint in matrix.c work()');
-    await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') }, breakpoints: [] });
+    await nextStop(dc, where);
+    await dc.setBreakpointsRequest({ source: { path: src(file) }, breakpoints: [] });
   } catch (e) {
     await stopSession(dc);
     throw e;
   }
-  return { dc, total: [], stepOnly: [], lines: new Set(), locals: 0 };
+  return { kernel, dc, total: [], stepOnly: [], lines: new Set(), locals: 0, sessions: 1, stepsInSession: 0, leftLoop: 0 };
 }
 
-/* One `next` and what an editor asks after it. */
+/* One `next` and what an editor asks after it, kept as a sample; false
+ * (not kept) when it left the loop of a kernel whose session restarts then. */
 async function stepOnce(s, i) {
   const { dc } = s;
   const t0 = now();
@@ -251,14 +341,37 @@ async function stepOnce(s, i) {
   const vars = await dc.variablesRequest({ variablesReference: scope.variablesReference });
   const t2 = now();
   if (stop.body.reason !== 'step') throw new Error(`step ${i}: stopped for ${stop.body.reason}`);
-  if (frame.source?.name !== 'matrix.c') throw new Error(`step ${i}: left matrix.c (${frame.name})`);
+  const step = s.kernel.step;
+  if (!step.inside(frame)) {
+    if (!step.restartWhenLeft || s.stepsInSession === 0)
+      throw new Error(`step ${i}: left ${path.basename(step.file)}${step.loop ? `'s loop` : ''} (${frame.name}, line ${frame.line})`);
+    s.leftLoop++;
+    return false;
+  }
+  s.stepsInSession++;
   s.lines.add(frame.line);
   s.locals = vars.body.variables.length;
   s.stepOnly.push(t1 - t0);
   s.total.push(t2 - t0);
+  return true;
+}
+
+/* One sample of a kernel whose steps leave the loop: when a `next` leaves
+ * it, a new session stops at the breakpoint again (not counted). */
+async function stepKept(s, i) {
+  while (!(await stepOnce(s, i))) {
+    const old = s.dc;
+    s.dc = null;
+    await stopSession(old);
+    s.dc = (await openStepSession(OSDBG, s.kernel)).dc;
+    s.sessions++;
+    s.stepsInSession = 0;
+  }
 }
 
 function stepFigures(s) {
+  const restarts = s.kernel.step.restartWhenLeft
+    ? { sessions: s.sessions, stepsLeavingLoop: s.leftLoop, loopLines: s.kernel.step.loop() } : {};
   return {
     steps: s.total.length,
     p50Ms: +percentile(s.total, 50).toFixed(2),
@@ -267,19 +380,25 @@ function stepFigures(s) {
     nextOnlyP95Ms: +percentile(s.stepOnly, 95).toFixed(2),
     linesVisited: [...s.lines].sort((a, b) => a - b),
     localsShown: s.locals,
+    ...restarts,
     ...procStatus(s.dc._adapterProcess.pid),
   };
 }
 
 /* STEPS steps of the current adapter; with a base, its session is open too
  * (stopped, its QEMU idle, while the other steps) and the two take turns:
- * base step, current step, ... A failure of the base ends its part only. */
+ * base step, current step, ... A failure of the base ends its part only.
+ * A session on the Rust kernel takes its turn after each current step
+ * (result.rust); a failure there ends its part only. */
 async function benchStep(base = null) {
   const cur = await openStepSession();
-  let b = null, baseError = null;
+  let b = null, baseError = null, r = null, rustError = rustUnavailable();
   try {
     if (base) {
       try { b = await openStepSession(base.osdbg); } catch (e) { baseError = e.message.split('\n')[0]; }
+    }
+    if (!rustError) {
+      try { r = await openStepSession(OSDBG, KERNELS.rust); } catch (e) { rustError = e.message.split('\n')[0]; }
     }
     for (let i = 0; i < STEPS; i++) {
       if (b && !baseError) {
@@ -292,13 +411,24 @@ async function benchStep(base = null) {
         }
       }
       await stepOnce(cur, i);
+      if (r && !rustError) {
+        try {
+          await stepKept(r, i);
+        } catch (e) {
+          rustError = e.message.split('\n')[0];
+          if (r.dc) await stopSession(r.dc);
+          r = null;
+        }
+      }
     }
     const result = stepFigures(cur);
     if (base) result.base = baseError ? { error: baseError } : stepFigures(b);
+    result.rust = rustError ? { error: rustError } : stepFigures(r);
     return result;
   } finally {
     await stopSession(cur.dc);
     if (b) await stopSession(b.dc);
+    if (r?.dc) await stopSession(r.dc);
   }
 }
 
@@ -658,21 +788,38 @@ async function main() {
     const { base: b, ...cur } = r;
     return [cur, b];
   };
+  // The Rust kernel's part of figures 1 and 2 (figure 6) is taken out
+  // first: `launch` and `step` keep the C kernel's figures as before.
+  const splitRust = (r, what) => {
+    if (r.error) return [r, { error: `not measured: the ${what} benchmark failed` }];
+    const { rust, ...rest } = r;
+    if (rust.error) failures.push(`Rust kernel ${what}: ${rust.error}`);
+    return [rest, rust];
+  };
+  const curLabel = (kernel) => (base ? `current${kernel === 'Rust' ? ', Rust kernel' : ''}: ` : `${kernel} kernel: `);
 
   console.log(`\n1. launch -> first stop (kernel breakpoint in sys_write, run=hello), ${LAUNCH_RUNS} runs` +
-    (base ? ' of each adapter' : ''));
-  const [launch, baseLaunch] = splitBase(await measure('launch', () => benchLaunch(base)));
+    (base ? ' of each adapter' : '') + `; and ${LAUNCH_RUNS} of the current adapter on the Rust kernel` +
+    ' (function breakpoint os::syscall::fs::sys_write), each after a C kernel run');
+  const [launchAll, rustLaunch] = splitRust(await measure('launch', () => benchLaunch(base)), 'launch');
+  const [launch, baseLaunch] = splitBase(launchAll);
   const launchLine = (x) => (x.error ? `FAILED: ${x.error}` : `${x.runs.join(' ')} ms; median ${x.medianMs} ms`);
   if (baseLaunch) console.log(`   ${baseName}: ${launchLine(baseLaunch)}`);
-  if (!launch.error) console.log(`   ${base ? 'current: ' : ''}${launchLine(launch)}`);
+  if (!launch.error) console.log(`   ${curLabel('C')}${launchLine(launch)}`);
+  if (!launch.error) console.log(`   ${curLabel('Rust')}${launchLine(rustLaunch)}`);
 
+  const [rFrom, rTo] = KERNELS.rust.step.loop();
   console.log(`\n2. step: next + stackTrace + scopes + variables(Locals) in matrix.c work(), ${STEPS} steps` +
-    (base ? ' of each adapter, taking turns' : ''));
-  const [step, baseStep] = splitBase(await measure('step', () => benchStep(base)));
+    (base ? ' of each adapter, taking turns' : '') + `; and ${STEPS} on the Rust kernel in the loop of rfib.rs's fib()` +
+    ` (lines ${rFrom}-${rTo}), taking turns with the current adapter's`);
+  const [stepAll, rustStep] = splitRust(await measure('step', () => benchStep(base)), 'step');
+  const [step, baseStep] = splitBase(stepAll);
   const stepLine = (x) => (x.error ? `FAILED: ${x.error}` : `p50 ${x.p50Ms} ms, p95 ${x.p95Ms} ms (next -> stopped alone: p50 ${x.nextOnlyP50Ms},` +
-    ` p95 ${x.nextOnlyP95Ms}); lines ${x.linesVisited.join(',')}, ${x.localsShown} locals`);
+    ` p95 ${x.nextOnlyP95Ms}); lines ${x.linesVisited.join(',')}, ${x.localsShown} locals` +
+    (x.sessions ? `; ${x.sessions} sessions, ${x.stepsLeavingLoop} ${x.stepsLeavingLoop === 1 ? 'step' : 'steps'} out of the loop not counted` : ''));
   if (baseStep) console.log(`   ${baseName}: ${stepLine(baseStep)}`);
-  if (!step.error) console.log(`   ${base ? 'current: ' : ''}${stepLine(step)}`);
+  if (!step.error) console.log(`   ${curLabel('C')}${stepLine(step)}`);
+  if (!step.error) console.log(`   ${curLabel('Rust')}${stepLine(rustStep)}`);
 
   console.log(`\n3. GDB stops while breakpoints of hello are set and run=sysbench (${SYSCALLS} getpid calls) runs`);
   const hits = await benchFalseHits();
@@ -705,6 +852,35 @@ async function main() {
   console.log('\nsummary');
   printTable(summary);
 
+  // 6. The two reference kernels, measured together in figures 1 and 2.
+  const kernelFigure = (figure, key, unit) => {
+    const get = (x) => (x && !x.error && typeof x[key] === 'number' ? x[key] : null);
+    const isLaunch = key === 'medianMs';
+    return { figure, c: get(isLaunch ? launch : step), rust: get(isLaunch ? rustLaunch : rustStep), unit };
+  };
+  const kernelTable = [
+    kernelFigure('launch -> first stop, median', 'medianMs', 'ms'),
+    kernelFigure('step + stackTrace/scopes/Locals, p50', 'p50Ms', 'ms'),
+    kernelFigure('step + stackTrace/scopes/Locals, p95', 'p95Ms', 'ms'),
+    kernelFigure('next -> stopped alone, p50', 'nextOnlyP50Ms', 'ms'),
+    kernelFigure('steps measured', 'steps', ''),
+    kernelFigure('adapter VmHWM (end of its step session)', 'vmHWMkB', 'kB'),
+  ];
+  const kfmt = (v, unit) => (v === null ? 'failed' : unit === 'kB' ? mb(v) : unit ? `${v} ${unit}` : String(v));
+  console.log('\n6. the two reference kernels (current adapter), measured alternately in this run: C, Rust, C, Rust, ...');
+  printTable([['figure', 'C kernel', 'Rust kernel'], ...kernelTable.map((f) => [f.figure, kfmt(f.c, f.unit), kfmt(f.rust, f.unit)])], false);
+  console.log(`   launch: run=hello to the kernel's write of hello (C: ${KERNELS.c.launchBreakpoint};` +
+    ` Rust: ${KERNELS.rust.launchBreakpoint}); steps: matrix.c work() (run=matrix) and rfib.rs fib()'s loop (run=rfib)`);
+  const rel = (p) => path.relative(ROOT, p);
+  const kernels = {
+    order: 'alternating: each launch run of the current adapter on the C kernel is followed by one on the Rust kernel' +
+      ' (a base adapter run, if any, before each C run); the step sessions take turns step by step (base, C, Rust)',
+    c: { profile: rel(PROFILE), launchBreakpoint: KERNELS.c.launchBreakpoint, launch, step },
+    rust: { profile: rel(RUST_PROFILE), kernel: rel(RKERNEL_ELF), launchBreakpoint: KERNELS.rust.launchBreakpoint,
+      stepLoop: `${RFIB}:${rFrom}-${rTo}`, launch: rustLaunch, step: rustStep },
+    table: kernelTable,
+  };
+
   if (base) {
     // The base's figures beside the current's, measured in this run.
     const figure = (name, b, c, unit, fmt) => {
@@ -730,7 +906,7 @@ async function main() {
       launch: baseLaunch, step: baseStep, comparison: figures.map(({ fmt, ...f }) => f) };
   }
 
-  const result = { machine: m, launch, step, falseHits: hits, logpoints, baseline, failures, wallMs: +(now() - started).toFixed(0) };
+  const result = { machine: m, launch, step, falseHits: hits, logpoints, kernels, baseline, failures, wallMs: +(now() - started).toFixed(0) };
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`\nwritten to ${path.relative(ROOT, OUT)} (${(result.wallMs / 1000).toFixed(0)} s)`);
