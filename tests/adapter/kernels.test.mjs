@@ -29,6 +29,9 @@ const KERNELS = [
     hello: 'user/hello.c',
     other: 'matrix', // another program, linked at the same addresses
     writeSyscall: 'sys_write',
+    kernelWriteFile: 'kernel/sysfile.c',
+    kernelWriteLine: 'return file_write(f, argraw(1), (long)argraw(2));',
+    userWrite: 'write',
     syscallStub: '<syscall3>:', // the function holding hello's ecall (objdump -d -C)
     trapEntryFrame: /^usertrap \[kernel\]$/,
     fib: { program: 'rustdemo', step: 'rustdemo!rustdemo::Fib::step', hits: 10 },
@@ -42,6 +45,9 @@ const KERNELS = [
     hello: 'rkernel/user/src/bin/hello.rs',
     other: 'forktest',
     writeSyscall: 'os::syscall::fs::sys_write',
+    kernelWriteFile: 'rkernel/src/syscall/fs.rs',
+    kernelWriteLine: 'if fd != FD_STDOUT {',
+    userWrite: 'user_lib::write',
     syscallStub: '<user_lib::syscall::syscall>:',
     trapEntryFrame: /^os::trap::trap_handler \[kernel\]$/,
     fib: { program: 'rfib', step: 'rfib!rfib::Fib::step', hits: 10 },
@@ -184,3 +190,26 @@ test('Rust kernel: Arc, RefCell-like cells, Vec and Option read as rust-gdb show
   assert.match(await hover('(*task.ptr.pointer).data.inner.inner.value.value.parent'), /Option<.*>::None$/);
   assert.match(await hover('(*task.ptr.pointer).data.inner.inner.value.value.task_status'), /TaskStatus::Running$/);
 });
+
+for (const k of KERNELS) {
+  test(`${k.name}: a source breakpoint in the kernel's write, and a function breakpoint on the user library's write by its path`, async (t) => {
+    const line = lineOf(k.kernelWriteFile, k.kernelWriteLine);
+    const { dc } = await startSession(t, k, { bootArgs: 'run=hello' }, async (dc) => {
+      const r = await dc.setBreakpointsRequest({ source: { path: src(k.kernelWriteFile) }, breakpoints: [{ line }] });
+      assert.equal(r.body.breakpoints[0].verified, true, JSON.stringify(r.body));
+      const f = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: `hello!${k.userWrite}` }] });
+      assert.ok(f.body.breakpoints[0].instructionReference, JSON.stringify(f.body));
+    });
+    let stop = await waitStopped(dc);
+    assert.equal(stop.body.reason, 'function breakpoint');
+    assert.match(stop.body.description, /^hello\/\d+, U mode$/);
+    assert.ok((await frames(dc))[0].name.startsWith(`${k.userWrite} [hello]`));
+    await dc.continueRequest({ threadId: 1 });
+    stop = await waitStopped(dc);
+    assert.equal(stop.body.reason, 'breakpoint');
+    assert.match(stop.body.description, /^hello\/\d+, S mode$/);
+    const f0 = (await frames(dc))[0];
+    assert.equal(f0.source.path, src(k.kernelWriteFile));
+    assert.equal(f0.line, line);
+  });
+}
