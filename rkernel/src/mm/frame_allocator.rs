@@ -15,7 +15,8 @@ pub struct FrameTracker {
 impl FrameTracker {
     /// A zeroed frame.
     pub fn new(ppn: PhysPageNum) -> Self {
-        ppn.get_bytes_array().fill(0);
+        let page = ppn.get_bytes_array();
+        unsafe { core::ptr::write_bytes(page.as_mut_ptr(), 0, page.len()) }; // memset
         Self { ppn }
     }
 }
