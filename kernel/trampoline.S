@@ -55,11 +55,9 @@ uservec:
         sd x31, TF_REG(31)(a0)
         csrr t0, sscratch
         sd t0, TF_REG(10)(a0)
-        // The trapped pc too, here rather than in usertrap(): the trap frame
-        // is then complete from the first instruction of the trap on, for
-        // the debugger's cross-privilege stack.
-        csrr t0, sepc
-        sd t0, TF_EPC(a0)
+        // The trapped pc is saved by usertrap(), as xv6 does: a debugger
+        // stopped at the trap entry finds it in sepc, not yet in the frame
+        // (docs/profiles.md, trap.entry).
 
         ld sp, TF_KERNEL_SP(a0)
         ld tp, TF_KERNEL_HARTID(a0)

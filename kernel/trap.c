@@ -107,8 +107,11 @@ void usertrap(void)
     csr_write(stvec, (uint64_t)kernelvec);
 
     struct proc *p = myproc();
+    /* The user pc, saved here as xv6 saves it (not in uservec): until
+     * now only sepc holds it, and interrupts stay off until intr_on(). */
+    p->trapframe->epc = csr_read(sepc);
     uint64_t scause = csr_read(scause);
-    int which = 0; /* uservec saved sepc in p->trapframe->epc */
+    int which = 0;
 
     if (scause == EXC_ECALL_U) {
         if (proc_killed(p))

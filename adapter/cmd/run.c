@@ -67,10 +67,28 @@ int run_main(int argc, char **argv)
                 strerror(errno));
         return 1;
     }
+    /* QEMU runs in the profile's root, as in a debug session, so that its
+     * relative paths (a disk image) are the profile's; the sockets the user
+     * named keep meaning what they meant here. */
+    char cwd[PATH_MAX], gdb_abs[PATH_MAX * 2 + 2], side_abs[PATH_MAX * 2 + 2];
+    if (!getcwd(cwd, sizeof cwd)) {
+        fprintf(stderr, "osdbg run: getcwd: %s\n", strerror(errno));
+        return 1;
+    }
+    snprintf(gdb_abs, sizeof gdb_abs, "%s%s%s", gdb_sock[0] == '/' ? "" : cwd,
+             gdb_sock[0] == '/' ? "" : "/", gdb_sock);
+    snprintf(side_abs, sizeof side_abs, "%s%s%s", side_sock[0] == '/' ? "" : cwd,
+             side_sock[0] == '/' ? "" : "/", side_sock);
+    gdb_sock = gdb_abs;
+    side_sock = side_abs;
+    if (p->root && chdir(p->root) < 0) {
+        fprintf(stderr, "osdbg run: the profile's root %s: %s\n", p->root, strerror(errno));
+        return 1;
+    }
     /* Stale sockets from an earlier run would make QEMU fail to listen. */
     unlink(gdb_sock);
     unlink(side_sock);
-    char gdb_arg[PATH_MAX + 64], side_arg[PATH_MAX + 64];
+    char gdb_arg[PATH_MAX * 2 + 64], side_arg[PATH_MAX * 2 + 64];
     snprintf(gdb_arg, sizeof gdb_arg, "unix:%s,server=on,wait=off", gdb_sock);
     snprintf(side_arg, sizeof side_arg,
              "socket,id=" DBGCHAN_CHARDEV_ID ",path=%s,server=on,wait=off", side_sock);

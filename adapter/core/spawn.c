@@ -9,8 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-pid_t spawn_piped(const char *const argv[], int *to_child, int *from_child, char *err,
-                  size_t errlen)
+pid_t spawn_piped(const char *dir, const char *const argv[], int *to_child, int *from_child,
+                  char *err, size_t errlen)
 {
     int in[2], out[2], status[2];
     if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0) {
@@ -33,9 +33,14 @@ pid_t spawn_piped(const char *const argv[], int *to_child, int *from_child, char
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() == 1)
             _exit(127); /* the adapter died already */
-        execvp(argv[0], (char *const *)argv);
+        int e = 0;
+        if (dir && chdir(dir) < 0)
+            e = -errno; /* negative: the directory, not the program */
+        else
+            execvp(argv[0], (char *const *)argv);
         /* The status pipe closes on a successful exec; an errno means failure. */
-        int e = errno;
+        if (!e)
+            e = errno;
         if (write(status[1], &e, sizeof e) < 0)
             _exit(127);
         _exit(127);
@@ -50,7 +55,10 @@ pid_t spawn_piped(const char *const argv[], int *to_child, int *from_child, char
         waitpid(pid, 0, 0);
         close(in[1]);
         close(out[0]);
-        snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(child_errno));
+        if (child_errno < 0)
+            snprintf(err, errlen, "cannot run %s in %s: %s", argv[0], dir, strerror(-child_errno));
+        else
+            snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(child_errno));
         return -1;
     }
     *to_child = in[1];

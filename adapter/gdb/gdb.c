@@ -144,7 +144,7 @@ static void on_gdb_output(int fd, void *data)
 int gdb_start(const char *gdb_path, const struct gdb_handlers *h, char *err, size_t errlen)
 {
     const char *argv[] = {gdb_path, "--interpreter=mi3", "-nx", "-q", 0};
-    pid_t pid = spawn_piped(argv, &to_gdb, &from_gdb, err, errlen);
+    pid_t pid = spawn_piped(0, argv, &to_gdb, &from_gdb, err, errlen);
     if (pid < 0)
         return -1;
     gdb_pid = pid;

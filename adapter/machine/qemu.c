@@ -133,7 +133,7 @@ int qemu_start(const struct qemu_config *cfg, const struct qemu_handlers *h, cha
         argv[n++] = "-S";
     argv[n] = 0;
 
-    pid_t child = spawn_piped(argv, &console_in, &console_out, err, errlen);
+    pid_t child = spawn_piped(cfg->dir, argv, &console_in, &console_out, err, errlen);
     if (child < 0) {
         cleanup_dir();
         return -1;

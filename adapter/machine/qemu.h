@@ -13,6 +13,8 @@ struct qemu_config {
     const char *append;       /* -append, or 0 */
     bool freeze;              /* -S: wait for the debugger before the first instruction */
     const char *debug_device; /* the debug channel's -device (osdbg/dbgchan.h) */
+    const char *dir;          /* QEMU runs there: relative paths in args (a disk image)
+                                 are the profile's root's, 0: the adapter's directory */
 };
 
 struct qemu_handlers {

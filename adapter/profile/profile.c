@@ -184,6 +184,21 @@ struct profile *profile_load(const char *path, char *err, size_t errlen)
     return p;
 }
 
+bool profile_user_program_name(const struct profile *p, const char *file, char *name, size_t n)
+{
+    const char *pat = p->user_pattern ? p->user_pattern : "{name}";
+    const char *at = strstr(pat, "{name}");
+    size_t prefix = at ? (size_t)(at - pat) : 0, suffix = at ? strlen(at + 6) : 0;
+    size_t len = strlen(file);
+    if (!at)
+        return false; /* a pattern without {name} names no program */
+    if (len <= prefix + suffix || strncmp(file, pat, prefix) != 0 ||
+        strcmp(file + len - suffix, at + 6) != 0 || len - prefix - suffix >= n)
+        return false;
+    snprintf(name, n, "%.*s", (int)(len - prefix - suffix), file + prefix);
+    return true;
+}
+
 char *profile_user_elf(const struct profile *p, const char *program)
 {
     if (!p->user_dir)

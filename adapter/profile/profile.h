@@ -69,6 +69,10 @@ void profile_check_keys(struct profile *p, struct json_t *j);
 struct profile *profile_load(const char *path, char *err, size_t errlen);
 void profile_free(struct profile *p);
 /* The ELF path of a user program, malloc'd. */
+/* The program a file in the user directory stands for under
+ * userPrograms.file ("_{name}": "_echo" is echo), into name; false if the
+ * file's name does not fit the pattern. */
+bool profile_user_program_name(const struct profile *p, const char *file, char *name, size_t n);
 char *profile_user_elf(const struct profile *p, const char *program);
 
 #endif

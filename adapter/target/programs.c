@@ -9,6 +9,8 @@
 #include "target/state.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,16 +26,20 @@ static const char *program_names[64];
 static char seen[32][64]; /* programs seen running (exec'd) */
 static int nseen;
 static char user_symbols[64]; /* program whose symbols GDB has loaded, "" none */
+static char user_symbols_file[PATH_MAX]; /* ...and the file GDB has them from */
 
 static bool is_elf(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return false;
-    unsigned char m[4] = {0};
-    size_t n = fread(m, 1, 4, f);
+    unsigned char m[18] = {0};
+    size_t n = fread(m, 1, sizeof m, f);
     fclose(f);
-    return n == 4 && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F';
+    /* An executable (e_type ET_EXEC, little-endian: System V gABI), not the
+     * object files a build leaves beside the programs. */
+    return n == sizeof m && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F' &&
+           m[16] == 2 && m[17] == 0;
 }
 
 /* Find the user programs: ELF files in the profile's user directory. */
@@ -45,23 +51,32 @@ static void scan_programs(void)
     if (!T.profile || !T.profile->user_dir)
         return;
     DIR *d = opendir(T.profile->user_dir);
-    if (!d)
+    if (!d) {
+        dap_output("stderr", "osdbg: profile: userPrograms.dir %s: %s\n", T.profile->user_dir,
+                   strerror(errno));
         return;
+    }
     struct dirent *e;
     while ((e = readdir(d)) && nprograms < 64) {
-        if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof programs[0].name)
+        char name[sizeof programs[0].name];
+        /* The file is the program the pattern makes of it ("_echo": echo). */
+        if (e->d_name[0] == '.' ||
+            !profile_user_program_name(T.profile, e->d_name, name, sizeof name))
             continue;
-        char *path = profile_user_elf(T.profile, e->d_name);
+        char *path = profile_user_elf(T.profile, name);
         if (path && is_elf(path)) {
-            /* (The length was checked above: the precision says so to gcc.) */
-            snprintf(programs[nprograms].name, sizeof programs[0].name, "%.*s",
-                     (int)sizeof programs[0].name - 1, e->d_name);
+            memcpy(programs[nprograms].name, name, sizeof name);
             program_names[nprograms] = programs[nprograms].name;
             nprograms++;
         }
         free(path);
     }
     closedir(d);
+    if (nprograms == 0)
+        dap_output("stderr",
+                   "osdbg: profile: no user program in %s fits userPrograms.file \"%s\": user "
+                   "breakpoints and the stacks below the kernel's cannot find their programs\n",
+                   T.profile->user_dir, T.profile->user_pattern ? T.profile->user_pattern : "{name}");
 }
 
 int user_programs(const char ***names)
@@ -126,17 +141,25 @@ void aspace_sync_symbols(void)
      * kernel code comes from its file (trust-readonly-sections). */
     gdb_physical_memory(true);
     if (user_symbols[0]) {
-        char *old = profile_user_elf(T.profile, user_symbols);
-        gdb_console(0, err, sizeof err, "remove-symbol-file %s", old);
-        free(old);
+        /* By the path GDB recorded: the file itself, not a link to it. */
+        if (gdb_console(0, err, sizeof err, "remove-symbol-file %s", user_symbols_file) < 0)
+            dap_output("stderr", "osdbg: cannot unload the symbols of %s (%s): %s\n", user_symbols,
+                       user_symbols_file, err);
         user_symbols[0] = 0;
     }
     if (want[0] && user_debuginfo(want)) {
         char *path = profile_user_elf(T.profile, want);
-        if (gdb_console(0, err, sizeof err, "add-symbol-file %s", path) == 0)
+        /* GDB records a symbol file by its real path (a program file may be
+         * a link, as in a student's build tree). */
+        char real[PATH_MAX];
+        if (!realpath(path, real))
+            snprintf(real, sizeof real, "%s", path);
+        if (gdb_console(0, err, sizeof err, "add-symbol-file %s", real) == 0) {
             snprintf(user_symbols, sizeof user_symbols, "%s", want);
-        else
-            dap_log("add-symbol-file %s: %s", path, err);
+            snprintf(user_symbols_file, sizeof user_symbols_file, "%s", real);
+        } else {
+            dap_log("add-symbol-file %s: %s", real, err);
+        }
         free(path);
     }
     gdb_physical_memory(false);

@@ -120,6 +120,7 @@ int session_start_machine(const char *boot_args, const struct qemu_handlers *qh,
         .append = boot_args,
         .freeze = true,
         .debug_device = T.profile->debug_device,
+        .dir = T.profile->root,
     };
     if (qemu_start(&cfg, qh, err, errlen) < 0)
         return -1;

@@ -70,6 +70,17 @@ static int uread8(void *p, uint64_t va, uint64_t *val)
     return -1;
 }
 
+/* Is the innermost frame the trap entry, at the place its hook or a step
+ * into it stops (after the prologue), or before? */
+static bool at_trap_entry(json_t *kernel_frames)
+{
+    const char *entry = T.profile->trap_entry;
+    const char *func = mi_str(json_array_get(kernel_frames, 0), "func");
+    uint64_t start;
+    return debuginfo_same_function(func, entry) && T.kernel_di &&
+           debuginfo_function_addr(T.kernel_di, entry, true, &start) == 0 && T.here.pc <= start;
+}
+
 static bool in_trap_from_user(json_t *kernel_frames)
 {
     const char *entry = T.profile->trap_entry;
@@ -233,8 +244,15 @@ json_t *xstack_user_frames(json_t *kernel_frames, int first_id)
     /* x1..x31 follow each other in the trap frame from the ra offset on
      * (include/osdbg/trapframe.h documents the layout the profile names). */
     uint64_t regs[32] = {0}, pc;
-    if (kread8(tf + (uint64_t)p->tf_epc, &pc) < 0)
+    if (at_trap_entry(kernel_frames)) {
+        /* Stopped where the trap entry begins (stepIn at an ecall): the
+         * kernel may not have saved the user pc yet (xv6 saves it inside
+         * usertrap), but sepc holds it, interrupts still off. */
+        if (!gdb_eval_u64(&pc, "$sepc"))
+            return out;
+    } else if (kread8(tf + (uint64_t)p->tf_epc, &pc) < 0) {
         return out;
+    }
     for (int r = 1; r < 32; r++)
         if (p->tf_ra >= 0 && kread8(tf + (uint64_t)p->tf_ra + 8 * (uint64_t)(r - 1), &regs[r]) < 0)
             return out;

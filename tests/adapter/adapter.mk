@@ -24,3 +24,5 @@ $(eval $(call node_suite,adapter-profile,tests/adapter/profile.test.mjs))
 # The same scenarios on the C kernel and on the Rust kernel (rkernel/).
 $(eval $(call node_suite,adapter-kernels,tests/adapter/kernels.test.mjs))
 test-adapter-kernels: $(KERNEL_ELF) $(RKERNEL_ELF)
+# The reference kernel with the traits of xv6-riscv that broke osdbg (issue 16).
+$(eval $(call node_suite,adapter-xv6traits,tests/adapter/xv6traits.test.mjs))
