@@ -2,11 +2,11 @@
 # exactly 0x10000) and the ramdisk build/user/fs.cpio that the kernel embeds.
 # Uses RV_CC/RV_CFLAGS/RV_ARCH from kernel/kernel.mk.
 
-USER_LIB_SRCS := $(wildcard user/lib/*.c) user/lib/crt0.S
+USER_LIB_SRCS := $(wildcard user/lib/*.c) user/lib/crt0.S user/lib/usys_asm.S
 USER_LIB_OBJS := $(patsubst user/lib/%,$(B)/user/lib/%.o,$(USER_LIB_SRCS)) \
                  $(patsubst common/%,$(B)/user/lib/common/%.o,$(wildcard common/*.c))
 USER_C_PROGS  := init sh hello matrix forktest selftest fault cat ls sysbench twins bpftest probebench orphan \
-                 bpfload bpffuzz
+                 bpfload bpffuzz stubs
 USER_PROGS    := $(addprefix $(B)/user/,$(USER_C_PROGS))
 USER_CFLAGS    = $(RV_CFLAGS) -Iuser/lib
 USER_DATA     := $(wildcard user/files/*)

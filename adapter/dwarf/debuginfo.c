@@ -376,8 +376,20 @@ static int load_symtab(struct debuginfo *di, int *cap)
         size_t n = sh.sh_size / sh.sh_entsize;
         for (size_t i = 0; i < n; i++) {
             GElf_Sym sym;
-            if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-                sym.st_shndx == SHN_UNDEF || sym.st_value == 0)
+            /* (Address 0 is a place like any other: xv6 links programs there.) */
+            if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF ||
+                sym.st_shndx >= SHN_LORESERVE)
+                continue;
+            /* Functions, and the global labels of assembly code (xv6's
+             * usys.S system call stubs: NOTYPE, size 0) in a code section:
+             * their size is up to the next function (load_funcs). */
+            bool asm_label = false;
+            if (GELF_ST_TYPE(sym.st_info) == STT_NOTYPE && GELF_ST_BIND(sym.st_info) == STB_GLOBAL) {
+                GElf_Shdr code;
+                Elf_Scn *in = elf_getscn(di->elf, sym.st_shndx);
+                asm_label = in && gelf_getshdr(in, &code) && (code.sh_flags & SHF_EXECINSTR);
+            }
+            if (GELF_ST_TYPE(sym.st_info) != STT_FUNC && !asm_label)
                 continue;
             const char *name = elf_strptr(di->elf, sh.sh_link, sym.st_name);
             if (!name || !*name)
@@ -451,6 +463,14 @@ static int load_funcs(struct debuginfo *di)
         return -1;
     if (di->nfuncs)
         qsort(di->funcs, di->nfuncs, sizeof *di->funcs, cmp_func);
+    /* An assembly label has no size: it reaches the next function. */
+    for (int i = 0; i < di->nfuncs; i++) {
+        int j = i + 1;
+        while (j < di->nfuncs && di->funcs[j].addr == di->funcs[i].addr)
+            j++;
+        if (di->funcs[i].size == 0 && j < di->nfuncs)
+            di->funcs[i].size = di->funcs[j].addr - di->funcs[i].addr;
+    }
     return 0;
 }
 
@@ -884,4 +904,10 @@ bool debuginfo_same_function(const char *frame_function, const char *symbol)
 {
     return frame_function && symbol &&
            (ends_with_path(frame_function, symbol) || ends_with_path(symbol, frame_function));
+}
+
+uint64_t debuginfo_entry(struct debuginfo *di)
+{
+    GElf_Ehdr eh;
+    return gelf_getehdr(di->elf, &eh) ? eh.e_entry : 0;
 }

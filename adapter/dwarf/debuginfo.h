@@ -53,6 +53,8 @@ int debuginfo_function_addr(struct debuginfo *di, const char *name, bool after_p
 
 /* The demangled name of the function containing addr (owned by di), or 0. */
 const char *debuginfo_function_at(struct debuginfo *di, uint64_t addr);
+/* The ELF's entry point (e_entry): the outermost frame of a program. */
+uint64_t debuginfo_entry(struct debuginfo *di);
 
 /* Demangle a C++/Rust (legacy or v0) symbol with libiberty; returns a new
  * malloc'd string, or 0 if name is not mangled.  Rust legacy hashes

@@ -221,10 +221,19 @@ static void unwind_user(struct debuginfo *di, const char *program, uint64_t regs
             sn->id = first_id + n;
             snprintf(sn->program, sizeof sn->program, "%s", program);
         }
-        if (!func || strcmp(func, "_start") == 0)
+        /* The program's entry function is the outermost frame (whatever its
+         * name: xv6's is _main); what lies beyond it is no caller. */
+        const char *entry = debuginfo_function_at(di, debuginfo_entry(di));
+        if (!func || strcmp(func, "_start") == 0 || (entry && strcmp(func, entry) == 0))
             break;
-        if (debuginfo_unwind(di, regs, &pc, n == 0, uread8, w) < 0 || pc == 0)
-            break;
+        if (debuginfo_unwind(di, regs, &pc, n == 0, uread8, w) < 0 || pc == 0) {
+            /* No call-frame information (assembly, like xv6's usys.S system
+             * call stubs): an innermost leaf that has not moved sp returns
+             * through ra, as GDB's heuristics take it. */
+            if (n != 0 || regs[1] == 0 || regs[1] == pc)
+                break;
+            pc = regs[1];
+        }
     }
 }
 

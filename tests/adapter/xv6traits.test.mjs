@@ -101,3 +101,19 @@ test('a disk image named by a path relative to the profile\'s root is found, wha
   await dc.waitForEvent('terminated', 30000);
   assert.match(output.join(''), /Hello, world!/, output.join(''));
 });
+
+test('a system call made through an assembly stub without call-frame information shows the stub and its callers below the kernel', async (t) => {
+  const dir = tempDir(t);
+  const profile = writeProfile(dir, () => {});
+  const { dc } = await start(t, profile, 'run=stubs', dir, async (dc) => {
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'sys_write' }] });
+  });
+  const stop = await dc.waitForEvent('stopped');
+  assert.match(stop.body.description, /^stubs\/\d+, S mode$/);
+  const names = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames.map((f) => f.name);
+  const border = names.findIndex((n) => /trap from user mode/.test(n));
+  assert.ok(border > 0, names.join(' | '));
+  // The stub (a global label, no size, no CFI), then main through ra, and
+  // nothing beyond the program's entry.
+  assert.deepEqual(names.slice(border + 1), ['asm_write [stubs]', 'main [stubs]', '_start [stubs]'], names.join(' | '));
+});

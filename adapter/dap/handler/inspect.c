@@ -5,9 +5,11 @@
  * objects (for structured values) get references from VAROBJ_BASE up and
  * live until the target runs again.
  */
+#include "dwarf/debuginfo.h"
 #include "gdb/gdb.h"
 #include "dwarf/rvregs.h"
 #include "dap/handler/handlers.h"
+#include "target/programs.h"
 #include "target/state.h"
 #include "trace/tracecmd.h"
 #include "target/xstack.h"
@@ -109,7 +111,7 @@ void req_stack_trace(json_t *req, json_t *args)
     if (json_array_size(user) && T.profile->trap_entry) {
         for (size_t i = 0; i < total; i++) {
             const char *func = mi_str(json_array_get(stack, i), "func");
-            if (func && strcmp(func, T.profile->trap_entry) == 0) {
+            if (debuginfo_same_function(func, T.profile->trap_entry)) {
                 total = i + 1;
                 break;
             }
@@ -121,6 +123,16 @@ void req_stack_trace(json_t *req, json_t *args)
     if (!json_array_size(user))
         total = xstack_after_trampoline(stack, &more);
     const char *label = T.here.priv == 0 && T.here.program[0] ? T.here.program : "kernel";
+    /* A program's entry function is its outermost frame, whatever its name
+     * (xv6's _main): GDB would go on unwinding into whatever lies beyond. */
+    struct debuginfo *di = T.here.priv == 0 && T.here.program[0] ? user_debuginfo(T.here.program) : 0;
+    const char *entry = di ? debuginfo_function_at(di, debuginfo_entry(di)) : 0;
+    for (size_t i = 0; entry && i < total; i++) {
+        if (debuginfo_same_function(mi_str(json_array_get(stack, i), "func"), entry)) {
+            total = i + 1;
+            break;
+        }
+    }
     for (size_t i = (size_t)start; i < total && (levels <= 0 || (int)(i - start) < levels); i++) {
         json_t *f = json_array_get(stack, i);
         const char *func = mi_str(f, "func");
