@@ -117,3 +117,12 @@ test('a system call made through an assembly stub without call-frame information
   // nothing beyond the program's entry.
   assert.deepEqual(names.slice(border + 1), ['asm_write [stubs]', 'main [stubs]', '_start [stubs]'], names.join(' | '));
 });
+
+test('a Watch or hover while the OS runs asks to pause first, as the other requests do', async (t) => {
+  const dir = tempDir(t);
+  const profile = writeProfile(dir, () => {});
+  const { dc, output } = await start(t, profile, '', dir, async () => {});
+  for (let i = 0; i < 100 && !/\$ $/.test(output.join('')); i++) await new Promise((r) => setTimeout(r, 50));
+  await assert.rejects(dc.evaluateRequest({ expression: 'ticks', context: 'watch' }), /the OS is running; pause it first/);
+  await assert.rejects(dc.evaluateRequest({ expression: 'ticks', context: 'hover' }), /the OS is running; pause it first/);
+});

@@ -475,6 +475,9 @@ void req_evaluate(json_t *req, json_t *args)
         free(out);
         return;
     }
+    /* Watch and hovers read the stopped OS, as the other requests do. */
+    if (!target_stopped(req))
+        return;
     json_t *v = varobj_variable(expr, expr, level < 0 ? 0 : level);
     const char *value = json_string_value(json_object_get(v, "value"));
     json_t *ref = json_object_get(v, "variablesReference");
