@@ -66,7 +66,7 @@ void kmain(uint64_t hartid, const void *dtb)
         bootarg_get(boot.bootargs, "dbgchan", mode, sizeof mode);
         if (strcmp(mode, "echo") == 0)
             dbgchan_echo_mode(); /* the channel's own test */
-        else
+        else if (strcmp(mode, "off") != 0) /* off: as a kernel without a side-stub */
             sidestub_init();
     }
     char ktest[16];

@@ -179,6 +179,14 @@ int trace_main(int argc, char **argv)
     st.prof = profile_load(profile_path, err, sizeof err);
     if (st.prof && st.prof->warnings)
         fprintf(stderr, "osdbg trace: profile %s:\n%s", profile_path, st.prof->warnings);
+    if (st.prof && !st.prof->side_stub) {
+        fprintf(stderr,
+                "osdbg trace: %s has no side-stub (its profile says \"sideStub\": false): eBPF "
+                "tracing runs in the OS, through one (docs/porting.md)\n",
+                st.prof->name);
+        profile_free(st.prof);
+        return 1;
+    }
     if (st.prof)
         st.kernel = debuginfo_open(st.prof->kernel, err, sizeof err);
     int status = 0;

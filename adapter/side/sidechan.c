@@ -120,6 +120,13 @@ struct side_client *sidechan_connect(long ms, char *err, size_t errlen)
 {
     if (side)
         return side;
+    if (T.profile && !T.profile->side_stub) {
+        snprintf(err, errlen,
+                 "%s has no side-stub (its profile says \"sideStub\": false): eBPF tracing "
+                 "runs in the OS, through one (docs/porting.md)",
+                 T.profile->name);
+        return 0;
+    }
     if (!qemu_running() || !qemu_side_socket()[0]) {
         snprintf(err, errlen, "no side channel: trace needs a launched OS");
         return 0;

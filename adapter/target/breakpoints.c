@@ -373,7 +373,7 @@ void breakpoint_fall_back_to_gdb(int id, const char *why)
 {
     struct fall_back_args a = {id, why};
     if (with_target_stopped(do_fall_back, &a) < 0)
-        dap_output("stderr", "osdbg: the OS could not be stopped to set a GDB logpoint\n");
+        dap_output("stderr", "osdbg: a GDB logpoint could not be set: %s\n", target_stop_error());
 }
 
 /* "prog!func" names a user program's function; a plain name the kernel's. */

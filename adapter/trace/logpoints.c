@@ -315,17 +315,50 @@ void logpoints_resumed(void)
 }
 
 static int start_tries;
+static int64_t start_ms;
+
+/* How long after the OS starts running its debug channel may stay silent
+ * before osdbg takes it that the OS has no side-stub.  A side-stub answers
+ * from early in the boot (and waits there for vTGo when asked to); the
+ * margin is for a loaded machine, whose boot is slow. */
+#define HANDSHAKE_MS 8000
+
+/* No side-stub: every eBPF logpoint prints through GDB instead, said once. */
+static void no_side_stub(const char *why)
+{
+    dap_output("console",
+               "osdbg: %s: this OS seems to have no side-stub, so logpoints stop, print and "
+               "resume in GDB (a port: docs/porting.md; or say \"sideStub\": false in the "
+               "profile)\n",
+               why);
+    int nbps;
+    struct bp *bps = breakpoints_all(&nbps);
+    int ids[64], n = 0;
+    for (int i = 0; i < nbps && n < 64; i++)
+        if (bps[i].ebpf)
+            ids[n++] = bps[i].id;
+    logpoints_pending = false;
+    for (int i = 0; i < n && fall_back; i++)
+        fall_back(ids[i], "the OS has no side-stub");
+}
 
 static void try_start(void *data)
 {
     (void)data;
     char err[256], reply[64];
     if (!sidechan_current()) {
-        if (!qemu_running() || ++start_tries > 100) {
-            dap_output("stderr", "osdbg: the side-stub did not answer; eBPF logpoints are off\n");
+        /* Connecting is the handshake (sideclient.c: qSupported). */
+        if (!qemu_running()) {
+            no_side_stub("the OS is gone");
             return;
         }
+        if (start_tries++ == 0)
+            start_ms = loop_now_ms();
         if (!sidechan_connect(200, err, sizeof err)) {
+            if (loop_now_ms() - start_ms > HANDSHAKE_MS) {
+                no_side_stub("nothing answered on the debug channel within 8 s");
+                return;
+            }
             loop_timer(50, try_start, 0);
             return;
         }

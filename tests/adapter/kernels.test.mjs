@@ -221,3 +221,16 @@ for (const k of KERNELS) {
     assert.equal(f0.line, line);
   });
 }
+
+test('Rust kernel: without a side-stub, trace in the Debug Console and osdbg trace say so and point to the port', async (t) => {
+  const k = KERNELS.find((x) => x.name === 'Rust kernel');
+  const { dc } = await startSession(t, k, {}, async () => {});
+  const r = await dc.evaluateRequest({ expression: 'trace kprobe os::syscall::fs::sys_write count', context: 'repl' })
+    .then((x) => x.body.result, (e) => e.message);
+  assert.match(r, /has no side-stub .*docs\/porting\.md/);
+  let cli = '';
+  try {
+    execFileSync(OSDBG, ['trace', '--profile', src(k.profile), 'kprobe', 'os::syscall::fs::sys_write', 'count'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) { cli = e.stderr; assert.equal(e.status, 1); }
+  assert.match(cli, /has no side-stub .*docs\/porting\.md/);
+});

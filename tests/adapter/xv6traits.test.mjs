@@ -126,3 +126,20 @@ test('a Watch or hover while the OS runs asks to pause first, as the other reque
   await assert.rejects(dc.evaluateRequest({ expression: 'ticks', context: 'watch' }), /the OS is running; pause it first/);
   await assert.rejects(dc.evaluateRequest({ expression: 'ticks', context: 'hover' }), /the OS is running; pause it first/);
 });
+
+test('an OS without a side-stub that the profile does not declare: logpoints fall back to GDB once the handshake goes unanswered, with one notice', async (t) => {
+  const dir = tempDir(t);
+  const profile = writeProfile(dir, () => {}); // the reference profile: it expects a side-stub
+  const line = lineOf('user/hello.c', 'int pid = getpid();');
+  const { dc, output } = await start(t, profile, 'dbgchan=off', dir, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: path.join(ROOT, 'user', 'hello.c') }, breakpoints: [{ line, logMessage: 'hello is {comm}' }] });
+  });
+  const text = () => output.join('');
+  for (let i = 0; i < 600 && !/seems to have no side-stub/.test(text()); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(text(), /nothing answered on the debug channel within 8 s: this OS seems to have no side-stub/);
+  for (let i = 0; i < 100 && !/\$ $/.test(text()); i++) await new Promise((r) => setTimeout(r, 50));
+  await dc.customRequest('consoleInput', { text: 'hello\n' });
+  for (let i = 0; i < 200 && !/hello is hello\n/.test(text()); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal((text().match(/hello is hello\n/g) ?? []).length, 1, text());
+  assert.equal((text().match(/seems to have no side-stub/g) ?? []).length, 1, 'said once');
+});
