@@ -143,3 +143,16 @@ test('an OS without a side-stub that the profile does not declare: logpoints fal
   assert.equal((text().match(/hello is hello\n/g) ?? []).length, 1, text());
   assert.equal((text().match(/seems to have no side-stub/g) ?? []).length, 1, 'said once');
 });
+
+test('a function breakpoint on an assembly stub (an ELF symbol with no DWARF) stops there', async (t) => {
+  const dir = tempDir(t);
+  const profile = writeProfile(dir, () => {});
+  const { dc } = await start(t, profile, 'run=stubs', dir, async (dc) => {
+    const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'stubs!asm_write' }] });
+    assert.ok(r.body.breakpoints[0].instructionReference, JSON.stringify(r.body));
+  });
+  const stop = await dc.waitForEvent('stopped');
+  assert.match(stop.body.description, /^stubs\/\d+, U mode$/);
+  const f = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  assert.equal(f[0].name, 'asm_write [stubs]');
+});
