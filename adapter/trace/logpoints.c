@@ -321,7 +321,7 @@ static int64_t start_ms;
  * before osdbg takes it that the OS has no side-stub.  A side-stub answers
  * from early in the boot (and waits there for vTGo when asked to); the
  * margin is for a loaded machine, whose boot is slow. */
-#define HANDSHAKE_MS 8000
+#define HANDSHAKE_MS 15000
 
 /* No side-stub: every eBPF logpoint prints through GDB instead, said once. */
 static void no_side_stub(const char *why)
@@ -356,7 +356,7 @@ static void try_start(void *data)
             start_ms = loop_now_ms();
         if (!sidechan_connect(200, err, sizeof err)) {
             if (loop_now_ms() - start_ms > HANDSHAKE_MS) {
-                no_side_stub("nothing answered on the debug channel within 8 s");
+                no_side_stub("nothing answered on the debug channel within 15 s");
                 return;
             }
             loop_timer(50, try_start, 0);

@@ -135,8 +135,8 @@ test('an OS without a side-stub that the profile does not declare: logpoints fal
     await dc.setBreakpointsRequest({ source: { path: path.join(ROOT, 'user', 'hello.c') }, breakpoints: [{ line, logMessage: 'hello is {comm}' }] });
   });
   const text = () => output.join('');
-  for (let i = 0; i < 600 && !/seems to have no side-stub/.test(text()); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.match(text(), /nothing answered on the debug channel within 8 s: this OS seems to have no side-stub/);
+  for (let i = 0; i < 800 && !/seems to have no side-stub/.test(text()); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(text(), /nothing answered on the debug channel within 15 s: this OS seems to have no side-stub/);
   for (let i = 0; i < 100 && !/\$ $/.test(text()); i++) await new Promise((r) => setTimeout(r, 50));
   await dc.customRequest('consoleInput', { text: 'hello\n' });
   for (let i = 0; i < 200 && !/hello is hello\n/.test(text()); i++) await new Promise((r) => setTimeout(r, 50));
