@@ -80,10 +80,13 @@ $(eval $(call adapter_unit_test,logprog,$(ADAPTER_LOGPROG_SRCS) $(B)/ebpf/asan/l
   $(B)/user/matrix $(KERNEL_ELF)))
 # The rules that decide whether a user sees a stop (target/: stop policy,
 # arming, liveness, logpoint attach and fallback) against a scripted GDB
-# (tests/adapter/scripted_gdb.c), with the real profile and the build's DWARF.
+# (tests/adapter/scripted_gdb.c: the MI transport of gdb.c; the commands on
+# top of it, gdb/eval.c, are the real ones), with the real profile and the
+# build's DWARF.
 ADAPTER_TARGET_SRCS := tests/adapter/scripted_gdb.c adapter/target/state.c adapter/target/programs.c \
                        adapter/target/runctl.c adapter/target/breakpoints.c adapter/target/liveness.c \
-                       adapter/target/gdblog.c adapter/target/stop.c adapter/gdb/mi_parse.c \
+                       adapter/target/gdblog.c adapter/target/stop.c adapter/gdb/eval.c \
+                       adapter/gdb/mi_parse.c \
                        adapter/gdb/gdbexpr.c adapter/dwarf/debuginfo.c adapter/dwarf/rvregs.c \
                        adapter/profile/profile.c adapter/profile/profile_check.c adapter/core/loop.c \
                        adapter/core/buf.c

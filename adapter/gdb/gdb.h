@@ -68,6 +68,10 @@ int gdb_wait_stopped(struct mi_record *rec, long ms);
  * nothing. */
 bool gdb_stop_queued(void);
 void gdb_stop(void);
+/* Has a stop come since the last call (GDB then selects its frame lazily,
+ * at the next command that needs one)?  Clears the answer.  eval.c uses it
+ * to let GDB settle the frame's language first. */
+bool gdb_frame_unsettled_take(void);
 /* Milliseconds gdb_run waits for a result (default 10000). */
 void gdb_set_timeout(long ms);
 

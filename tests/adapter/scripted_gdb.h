@@ -25,9 +25,12 @@ void sg_reset(void);
 void sg_value(const char *expr, const char *value);
 /* Forget expr's value: evaluating it fails as in GDB ("No symbol"). */
 void sg_forget(const char *expr);
-/* GDB's current language ("c", "rust"): GDB sets it from the frame of each
- * stop.  An expression is parsed in the command's --language, else in this
- * one; C's casts and "->" do not parse as Rust, nor "::" as C. */
+/* The language of the code the machine stops in from now on ("c",
+ * "rust").  GDB takes it as its current language when it selects a stop's
+ * frame, lazily, at the first command needing one: an expression parsed
+ * then is parsed in it whatever its --language (GDB 13.1's behaviour); later
+ * ones in their --language, else the current one.  C's casts and "->" do
+ * not parse as Rust, nor "::" as C. */
 void sg_language(const char *lang);
 /* The machine at the next stop: privilege, pc, and the process the
  * profile's expressions (process.name, process.pid) read. */
