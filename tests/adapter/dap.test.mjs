@@ -428,75 +428,69 @@ test('a condition that holds stops exactly there', async (t) => {
   assert.deepEqual(stop.body.hitBreakpointIds.length, 1);
 });
 
-test('attach to a running gdbstub, stop in hello, detach and let the OS finish', async (t) => {
+// QEMU frozen before its first instruction with its gdbstub on a Unix
+// socket (stdin a pipe: the console's input), and an adapter attached to it
+// (attach request answered, initialized).  Both are stopped when the test
+// ends, the adapter unless the test disconnected it (it has exited then:
+// stopping it again would write to a closed pipe).
+async function attachToQemu(t, append) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-attach-'));
   const sock = path.join(dir, 'gdb.sock');
   const qemu = spawn('qemu-system-riscv64', ['-machine', 'virt', '-bios', 'default', '-m', '128M', '-display', 'none',
-    '-monitor', 'none', '-serial', 'stdio', '-kernel', path.join(BUILD, 'kernel', 'kernel.elf'), '-append', 'run=hello',
-    '-gdb', `unix:${sock},server=on,wait=off`, '-S'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    '-monitor', 'none', '-serial', 'stdio', '-kernel', path.join(BUILD, 'kernel', 'kernel.elf'),
+    ...(append ? ['-append', append] : []), '-gdb', `unix:${sock},server=on,wait=off`, '-S'],
+  { stdio: ['pipe', 'pipe', 'inherit'] });
   t.after(() => { qemu.kill('SIGKILL'); fs.rmSync(dir, { recursive: true, force: true }); });
-  let out = '';
-  qemu.stdout.on('data', (d) => { out += d; });
-  const exited = new Promise((r) => qemu.on('exit', (code) => r(code)));
+  const s = { qemu, out: '', disconnected: false };
+  qemu.stdout.on('data', (d) => { s.out += d; });
+  s.exited = new Promise((r) => qemu.on('exit', (code) => r(code)));
   while (!fs.existsSync(sock)) await new Promise((r) => setTimeout(r, 20));
   const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
   dc.defaultTimeout = 20000;
   await dc.start();
-  // After our own disconnect the adapter has exited: stopping the client
-  // again would write to a closed pipe.
-  let disconnected = false;
-  t.after(() => (disconnected ? undefined : dc.stop().catch(() => {})));
+  t.after(() => (s.disconnected ? undefined : dc.stop().catch(() => {})));
   const initialized = dc.waitForEvent('initialized');
   await dc.initializeRequest();
   await dc.attachRequest({ type: 'osdbg', request: 'attach', profile: PROFILE, target: sock });
   await initialized;
+  s.dc = dc;
+  return s;
+}
+
+test('attach to a running gdbstub, stop in hello, detach and let the OS finish', async (t) => {
+  const q = await attachToQemu(t, 'run=hello');
+  const { dc } = q;
   await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') }, breakpoints: [{ line: lineOf('user/hello.c', 'int pid = getpid();') }] });
   await dc.configurationDoneRequest();
   const stop = await waitStopped(dc);
   assert.match(stop.body.description, /^hello\/\d+, U mode$/);
   await dc.disconnectRequest({ terminateDebuggee: false });
-  disconnected = true;
+  q.disconnected = true;
   let timer;
-  const code = await Promise.race([exited, new Promise((r) => { timer = setTimeout(() => r('timeout'), 15000); })]);
+  const code = await Promise.race([q.exited, new Promise((r) => { timer = setTimeout(() => r('timeout'), 15000); })]);
   clearTimeout(timer);
-  assert.equal(code, 0, `the OS ran on to its end after the detach\n${out}`);
-  assert.match(out.replace(/\r/g, ''), /Hello, world! \(pid \d+\)\n/);
+  assert.equal(code, 0, `the OS ran on to its end after the detach\n${q.out}`);
+  assert.match(q.out.replace(/\r/g, ''), /Hello, world! \(pid \d+\)\n/);
 });
 
 test('detach while the OS runs: the adapter stops it for the detach, answers, and the OS runs on', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-attach-'));
-  const sock = path.join(dir, 'gdb.sock');
-  const qemu = spawn('qemu-system-riscv64', ['-machine', 'virt', '-bios', 'default', '-m', '128M', '-display', 'none',
-    '-monitor', 'none', '-serial', 'stdio', '-kernel', path.join(BUILD, 'kernel', 'kernel.elf'),
-    '-gdb', `unix:${sock},server=on,wait=off`, '-S'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  t.after(() => { qemu.kill('SIGKILL'); fs.rmSync(dir, { recursive: true, force: true }); });
-  let out = '';
-  qemu.stdout.on('data', (d) => { out += d; });
-  while (!fs.existsSync(sock)) await new Promise((r) => setTimeout(r, 20));
-  const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
-  dc.defaultTimeout = 20000;
-  await dc.start();
-  let disconnected = false;
-  t.after(() => (disconnected ? undefined : dc.stop().catch(() => {})));
-  const initialized = dc.waitForEvent('initialized');
-  await dc.initializeRequest();
-  await dc.attachRequest({ type: 'osdbg', request: 'attach', profile: PROFILE, target: sock });
-  await initialized;
+  const q = await attachToQemu(t, '');
+  const { dc, qemu } = q;
   await dc.configurationDoneRequest();
   // The shell is up: the OS runs, waiting for input.
-  for (let i = 0; i < 200 && !/\$ $/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.match(out, /\$ $/, `the shell's prompt\n${out}`);
+  for (let i = 0; i < 200 && !/\$ $/.test(q.out); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(q.out, /\$ $/, `the shell's prompt\n${q.out}`);
   const adapterExit = new Promise((r) => dc._adapterProcess?.on('exit', (code, sig) => r({ code, sig })));
   const answer = await dc.disconnectRequest({ terminateDebuggee: false });
-  disconnected = true;
+  q.disconnected = true;
   assert.equal(answer.success, true);
   const ended = await Promise.race([adapterExit, new Promise((r) => setTimeout(() => r('still running'), 10000))]);
   assert.deepEqual(ended, { code: 0, sig: null }, 'the adapter ends normally, not by a signal');
   // Detached, the OS still runs its shell.
-  const before = out.length;
+  const before = q.out.length;
   qemu.stdin.write('hello\n');
-  for (let i = 0; i < 200 && !/Hello, world!/.test(out.slice(before)); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.match(out.slice(before), /Hello, world! \(pid \d+\)/);
+  for (let i = 0; i < 200 && !/Hello, world!/.test(q.out.slice(before)); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(q.out.slice(before), /Hello, world! \(pid \d+\)/);
 });
 
 test('restart: a fresh machine with the same breakpoints', async (t) => {

@@ -233,6 +233,19 @@ static bool is_dynamic(json_t *rec)
     return d && !strcmp(d, "1");
 }
 
+/* Is a varobj's value (MI's "{...}", a pretty-printed one) worth a
+ * summary of its own?  Then value_summary makes it from the expression. */
+static bool wants_summary(json_t *rec)
+{
+    const char *value = mi_str(rec, "value");
+    return is_dynamic(rec) || (value && !strcmp(value, "{...}"));
+}
+
+static char *value_summary(json_t *rec, const char *expr)
+{
+    return is_dynamic(rec) ? printer_summary(expr) : rust_summary(mi_str(rec, "value"), expr);
+}
+
 /* A GDB varobj for expr in frame level; returns its DAP json variable. */
 static json_t *varobj_variable(const char *display, const char *expr, int level)
 {
@@ -250,7 +263,7 @@ static json_t *varobj_variable(const char *display, const char *expr, int level)
     const char *name = mi_str(rec.results, "name");
     const char *value = mi_str(rec.results, "value");
     const char *type = mi_str(rec.results, "type");
-    char *summary = is_dynamic(rec.results) ? printer_summary(expr) : rust_summary(value, expr);
+    char *summary = wants_summary(rec.results) ? value_summary(rec.results, expr) : 0;
     int ref = has_children(rec.results) ? add_varobj(name) : 0;
     if (!ref) {
         /* A leaf: no need to keep the varobj. */
@@ -404,10 +417,10 @@ static void children(json_t *req, int idx)
         int ref = has_children(c) && name ? add_varobj(name) : 0;
         char *summary = 0;
         struct mi_record path;
-        if ((is_dynamic(c) || (value && !strcmp(value, "{...}"))) && name &&
+        if (wants_summary(c) && name &&
             gdb_run(&path, err, sizeof err, "-var-info-path-expression %s", name) == 0) {
             const char *e = mi_str(path.results, "path_expr");
-            summary = !e ? 0 : is_dynamic(c) ? printer_summary(e) : rust_summary(value, e);
+            summary = e ? value_summary(c, e) : 0;
             mi_record_free(&path);
         }
         json_t *v = json_pack("{s:s, s:s, s:i}", "name", exp ? exp : "?", "value",
