@@ -23,6 +23,8 @@ struct cpu {
 };
 
 extern struct cpu cpus[NCPU];
+/* The hart OpenSBI started the kernel on (main.c); it keeps the clock. */
+extern int boot_hartid;
 
 /* This hart's id and state.  Inlined even in the -O0 build: every lock,
  * push_off() and myproc() asks, dozens of times per trap. */

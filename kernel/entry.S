@@ -1,12 +1,17 @@
 // First instructions of the kernel.  OpenSBI jumps here in S-mode with
-// a0 = hart id and a1 = physical address of the flattened device tree.
-// Give the hart a boot stack, keep its id in tp (cpuid() reads it), clear
-// .bss, then enter kmain(hartid, dtb) in main.c.  Paging is still off.
+// a0 = hart id and a1 = physical address of the flattened device tree, on
+// one hart only: the one that won OpenSBI's boot lottery, not necessarily
+// hart 0.  Give the hart a boot stack, keep its id in tp (cpuid() reads
+// it), clear .bss, then enter kmain(hartid, dtb) in main.c.  Paging is
+// still off.  The other harts wait in SBI's STOPPED state until kmain
+// starts them at _secondary_entry (SBI HSM hart_start).
 #include "param.h"
 
         .section .text.entry
         .globl _entry
 _entry:
+        li t0, NCPU
+        bgeu a0, t0, 3f         // no per-hart state for this hart: park it
         mv tp, a0
         // sp = boot_stack + (hartid + 1) * BOOT_STACK_SIZE
         la sp, boot_stack
@@ -33,6 +38,21 @@ _entry:
 2:      call kmain
 3:      wfi
         j 3b
+
+// Another hart, started by kmain through SBI HSM hart_start: a0 = its hart
+// id, a1 = the opaque value (unused).  .bss is already cleared and its boot
+// stack is its own.
+        .globl _secondary_entry
+_secondary_entry:
+        mv tp, a0
+        la sp, boot_stack
+        li t0, BOOT_STACK_SIZE
+        addi t1, a0, 1
+        mul t0, t0, t1
+        add sp, sp, t0
+        call kmain_secondary
+4:      wfi
+        j 4b
 
         .section .bss
         .align 12

@@ -72,10 +72,12 @@ $(KERNEL_ELF): $(KERNEL_OBJS) $(KERNEL_LIBS) kernel/kernel.ld scripts/gen-ksyms.
 # Running a reference OS.  QEMU_ARGS and BOOTARGS may be overridden:
 #   make run BOOTARGS="run=hello,matrix"
 #   make run KERNEL=rust                 the Rust kernel (rkernel/)
+#   make run SMP=1                       harts (QEMU -smp); 2 by default
 KERNEL      ?= c
+SMP         ?= 2
 RUN_ELF      = $(if $(filter rust,$(KERNEL)),$(RKERNEL_ELF),$(KERNEL_ELF))
 QEMU        := qemu-system-riscv64
-QEMU_MACHINE = -machine virt -bios default -m 128M -smp 1 -nographic \
+QEMU_MACHINE = -machine virt -bios default -m 128M -smp $(SMP) -nographic \
                 -kernel $(RUN_ELF)
 BOOTARGS    ?=
 QEMU_APPEND  = $(if $(BOOTARGS),-append "$(BOOTARGS)")

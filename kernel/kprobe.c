@@ -13,6 +13,7 @@
 #include "proc.h"
 #include "riscv.h"
 #include "spinlock.h"
+#include "sbi.h"
 #include "vm.h"
 
 _Static_assert(sizeof(struct kregs) == sizeof(struct rvprobe_regs), "kregs is pt_regs");
@@ -61,6 +62,7 @@ static int port_write_text(void *ctx, uint64_t space, uint64_t addr, const void 
         *walk(kernel_pagetable, a, false) &= ~PTE_W;
     sfence_vma();
     asm volatile("fence.i" ::: "memory");
+    sbi_remote_fence_i_all(); /* the other harts too (RFENCE) */
     pop_off();
     return 0;
 }

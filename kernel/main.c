@@ -13,6 +13,7 @@
 #include "kstring.h"
 #include "plic.h"
 #include "printf.h"
+#include "sbi.h"
 #include "proc.h"
 #include "ramfs.h"
 #include "selftest.h"
@@ -25,9 +26,46 @@
 
 static struct boot_info boot;
 
+int boot_hartid;
+static int harts_running = 1;
+
+/* Every hart but the boot hart: the kernel page table, traps, the PLIC
+ * and the timer of its own, then its scheduler loop. */
+void kmain_secondary(uint64_t hartid)
+{
+    cpus[hartid].hartid = (int)hartid;
+    kvm_enable();
+    trap_init_hart();
+    plic_init_hart();
+    __atomic_add_fetch(&harts_running, 1, __ATOMIC_RELEASE);
+    scheduler();
+}
+
+/* Start harts 0..NCPU-1 other than this one.  SBI refuses the ids QEMU's
+ * -smp did not create (SBI_ERR_INVALID_PARAM), so trying each is how the
+ * kernel learns how many there are.  Waits until each started hart is
+ * running its scheduler. */
+static void start_other_harts(void)
+{
+    extern char _secondary_entry[];
+    int started = 1;
+    for (int h = 0; h < NCPU; h++) {
+        if (h == boot_hartid)
+            continue;
+        /* Paging is on: hart_start wants the physical address, which is
+         * the same here (the kernel is mapped one to one). */
+        if (sbi_hart_start((uint64_t)h, (uint64_t)_secondary_entry, 0) == 0)
+            started++;
+    }
+    while (__atomic_load_n(&harts_running, __ATOMIC_ACQUIRE) < started)
+        ;
+    printf("[kernel] %d hart%s running\n", started, started == 1 ? "" : "s");
+}
+
 void kmain(uint64_t hartid, const void *dtb)
 {
     cpus[hartid].hartid = (int)hartid;
+    boot_hartid = (int)hartid;
     uart_init();
     printf_init();
     console_init();
@@ -79,5 +117,6 @@ void kmain(uint64_t hartid, const void *dtb)
 
     sidestub_wait();
     user_init(boot.bootargs);
+    start_other_harts();
     scheduler();
 }

@@ -8,6 +8,10 @@
 #define SBI_EXT_LEGACY_PUTCHAR 0x01
 #define SBI_EXT_TIME           0x54494D45 /* "TIME", chapter 6 */
 #define SBI_EXT_SRST           0x53525354 /* "SRST", chapter 10 */
+#define SBI_EXT_HSM            0x48534D   /* "HSM", chapter 9 */
+#define SBI_EXT_RFENCE         0x52464E43 /* "RFNC", chapter 8 */
+#define HSM_HART_START         0
+#define RFENCE_FENCE_I         0
 #define SRST_TYPE_SHUTDOWN     0
 #define SRST_REASON_NONE       0
 #define SRST_REASON_FAILURE    1
@@ -30,6 +34,26 @@ static struct sbiret sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t 
 void sbi_set_timer(uint64_t stime_value)
 {
     sbi_call(SBI_EXT_TIME, 0, stime_value, 0);
+}
+
+long sbi_hart_start(uint64_t hartid, uint64_t start, uint64_t opaque)
+{
+    register uint64_t r_a0 asm("a0") = hartid;
+    register uint64_t r_a1 asm("a1") = start;
+    register uint64_t r_a2 asm("a2") = opaque;
+    register uint64_t r_a6 asm("a6") = HSM_HART_START;
+    register uint64_t r_a7 asm("a7") = SBI_EXT_HSM;
+    asm volatile("ecall"
+                 : "+r"(r_a0), "+r"(r_a1)
+                 : "r"(r_a2), "r"(r_a6), "r"(r_a7)
+                 : "memory");
+    return (long)r_a0;
+}
+
+/* hart_mask_base = -1 means "every hart" (SBI v1.0 section 3.1). */
+void sbi_remote_fence_i_all(void)
+{
+    sbi_call(SBI_EXT_RFENCE, RFENCE_FENCE_I, 0, (uint64_t)-1);
 }
 
 void sbi_console_putchar(int c)

@@ -87,7 +87,8 @@ static int devintr(uint64_t scause)
         return 1;
     }
     case IRQ_S_TIMER:
-        if (cpuid() == 0) {
+        /* One hart keeps the time: ticks count 100 Hz, not 100 Hz per hart. */
+        if (cpuid() == boot_hartid) {
             clock_tick();
             sidestub_tick();
         }

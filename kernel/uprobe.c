@@ -21,6 +21,7 @@
 #include "proc.h"
 #include "riscv.h"
 #include "spinlock.h"
+#include "sbi.h"
 #include "utext.h"
 #include "vm.h"
 #include <osdbg/memlayout.h>
@@ -68,6 +69,7 @@ static int port_write_text(void *ctx, uint64_t space, uint64_t addr, const void 
     if (uvm_fill(space_proc(space)->pagetable, addr, bytes, n) < 0)
         return -1;
     asm volatile("fence.i" ::: "memory");
+    sbi_remote_fence_i_all(); /* the other harts too (RFENCE) */
     return 0;
 }
 
@@ -88,6 +90,7 @@ static int slot_page(struct proc *p)
         return -1;
     }
     asm volatile("fence.i" ::: "memory");
+    sbi_remote_fence_i_all(); /* the other harts too (RFENCE) */
     memset(p->uprobe_slots, 0, sizeof p->uprobe_slots);
     p->uprobe_slots[0] = 1; /* the trampoline */
     return 0;
@@ -378,6 +381,7 @@ void uprobe_fork(struct proc *parent, struct proc *child)
     if (unhook)
         unhook_child(child, parent->trapframe->sp, inflight, ninflight); /* the child's sp too */
     asm volatile("fence.i" ::: "memory");
+    sbi_remote_fence_i_all(); /* the other harts too (RFENCE) */
 }
 
 void uprobe_free(struct proc *p)

@@ -15,8 +15,12 @@ export const KERNEL = path.join(BUILD, 'kernel', 'kernel.elf');
 // The Rust reference kernel (rkernel/, docs/rust-kernel.md).
 export const RKERNEL = path.join(BUILD, 'rkernel', 'rkernel.elf');
 
-export function qemuArgs({ append = '', args = [], kernel = KERNEL } = {}) {
-  const a = ['-machine', 'virt', '-bios', 'default', '-m', '128M', '-smp', '1',
+// Harts (QEMU -smp): 2 unless a test asks for another number or OSDBG_SMP
+// says so (make test-kernel-boot-smp runs a subset on 1 and on 4).
+export const SMP = Number(process.env.OSDBG_SMP ?? 2);
+
+export function qemuArgs({ append = '', args = [], kernel = KERNEL, smp = SMP } = {}) {
+  const a = ['-machine', 'virt', '-bios', 'default', '-m', '128M', '-smp', String(smp),
     '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-kernel', kernel, ...args];
   if (append) a.push('-append', append);
   return a;
