@@ -27,6 +27,46 @@ static void settle_frame(void)
     gdb_cmd(err, sizeof err, "-stack-info-frame"); /* no frame (not started): fine */
 }
 
+static int ctx_thread;    /* 0: GDB's selected thread */
+static int selected_hart; /* the selected thread's hart id */
+
+void gdb_eval_set_thread(int thread)
+{
+    ctx_thread = thread;
+}
+
+int gdb_eval_thread(void)
+{
+    return ctx_thread;
+}
+
+void gdb_eval_set_selected_hart(int hart)
+{
+    selected_hart = hart;
+}
+
+char *gdb_hart_expr(const char *expr)
+{
+    int hart = ctx_thread > 0 ? ctx_thread - 1 : selected_hart;
+    char id[16];
+    snprintf(id, sizeof id, "%d", hart);
+    size_t n = strlen(expr) + 1, idlen = strlen(id);
+    for (const char *p = strstr(expr, "{hart}"); p; p = strstr(p + 6, "{hart}"))
+        n += idlen;
+    char *out = malloc(n), *o = out;
+    for (const char *p = expr; *p;) {
+        if (strncmp(p, "{hart}", 6) == 0) {
+            memcpy(o, id, idlen);
+            o += idlen;
+            p += 6;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = 0;
+    return out;
+}
+
 static const char *const lang_option[] = {
     [GDB_LANG_CURRENT] = "",
     [GDB_LANG_C] = "--language c ",
@@ -35,14 +75,20 @@ static const char *const lang_option[] = {
 
 static char *eval_v(enum gdb_lang lang, char *err, size_t errlen, const char *fmt, va_list ap)
 {
-    char *expr = 0;
-    if (vasprintf(&expr, fmt, ap) < 0)
+    char *text = 0;
+    if (vasprintf(&text, fmt, ap) < 0)
         return 0;
+    char *expr = gdb_hart_expr(text);
+    free(text);
     char *quoted = mi_quote(expr);
     free(expr);
     settle_frame();
     struct mi_record rec;
-    int r = gdb_run(&rec, err, errlen, "-data-evaluate-expression %s%s", lang_option[lang], quoted);
+    char thread[32] = "";
+    if (ctx_thread > 0)
+        snprintf(thread, sizeof thread, "--thread %d ", ctx_thread);
+    int r = gdb_run(&rec, err, errlen, "-data-evaluate-expression %s%s%s", thread,
+                    lang_option[lang], quoted);
     free(quoted);
     if (r < 0)
         return 0;

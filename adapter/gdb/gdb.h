@@ -72,6 +72,18 @@ void gdb_stop(void);
  * at the next command that needs one)?  Clears the answer.  eval.c uses it
  * to let GDB settle the frame's language first. */
 bool gdb_frame_unsettled_take(void);
+/* Several harts (QEMU's gdbstub shows each as a thread, thread t = hart
+ * t - 1).  Expressions are evaluated in a thread's context: registers
+ * ($pc, $satp, $priv, $tp, $mhartid) are that hart's, and the text
+ * "{hart}" in an expression stands for its hart id (a profile's
+ * "cpus[{hart}].proc->name").  gdb_eval_set_thread(t) names the thread of
+ * the expressions that follow: 0 for GDB's selected one, whose hart id is
+ * then the one gdb_eval_set_selected_hart() gave (0 until told). */
+void gdb_eval_set_thread(int thread);
+int gdb_eval_thread(void);
+void gdb_eval_set_selected_hart(int hart);
+/* expr with "{hart}" replaced by the context's hart id (malloc'd). */
+char *gdb_hart_expr(const char *expr);
 /* Milliseconds gdb_run waits for a result (default 10000). */
 void gdb_set_timeout(long ms);
 

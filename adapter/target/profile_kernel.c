@@ -36,17 +36,19 @@ static void check_expression(const char *key, const char *expr, const char *cons
     if (!expr)
         return;
     char err[256], *out = 0;
+    char *e = gdb_hart_expr(expr); /* {hart}: any hart's will do for the types */
     /* In the profile's language, whatever the frame's (GDB's `with`
      * sets it for this one command). */
     /* A Rust enum's field is checked against the variant it holds now:
      * before the OS has run, an Option is None ("Cannot access field 0 of
      * variant ...::None"), which says nothing about the expression. */
     if (gdb_console(&out, err, sizeof err, "with language %s -- whatis %s",
-                    profile_lang() == GDB_LANG_RUST ? "rust" : "c", expr) < 0 &&
+                    profile_lang() == GDB_LANG_RUST ? "rust" : "c", e) < 0 &&
         !strstr(err, " of variant "))
         dap_output("stderr", "osdbg: profile: %s \"%s\" does not evaluate in the kernel (%s): %s\n",
                    key, expr, err, consequence);
     free(out);
+    free(e);
 }
 
 void profile_check_kernel(void)

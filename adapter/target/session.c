@@ -11,6 +11,7 @@
 #include "target/liveness.h"
 #include "target/profile_kernel.h"
 #include "target/programs.h"
+#include "target/harts.h"
 #include "target/state.h"
 #include "target/stop.h"
 
@@ -91,6 +92,11 @@ int session_connect_gdb(const char *target, const struct gdb_handlers *handlers,
     if (gdb_wait_stopped(&rec, 5000) == 0)
         mi_record_free(&rec);
     T.state = TARGET_STOPPED;
+    /* Every hart stops when one does (all-stop); a step runs only the
+     * selected one, so that it ends in the process it began in (harts.h). */
+    if (gdb_cmd(err, errlen, "-gdb-set scheduler-locking step") < 0)
+        return -1;
+    harts_connected();
     /* The profile's setup (convenience variables for what its language
      * cannot name, such as a lazy_static's hidden static): parsed as C,
      * whose 'quoted::names' reach any symbol (docs/profiles.md). */

@@ -88,7 +88,8 @@ void parse_c_string(const char *v, char *out, size_t n)
     out[k] = 0;
 }
 
-void aspace_identify(void)
+/* In the context gdb_eval_set_thread() names. */
+static struct aspace identify(void)
 {
     struct aspace a = {.priv = -1, .pid = -1};
     uint64_t v;
@@ -143,5 +144,20 @@ void aspace_identify(void)
         if (phys)
             gdb_physical_memory(false);
     }
-    T.here = a;
+    return a;
+}
+
+void aspace_identify(void)
+{
+    T.here = identify();
+    if (T.thread >= 1 && T.thread <= MAX_HARTS)
+        T.harts[T.thread - 1] = T.here;
+}
+
+void aspace_identify_thread(int thread, struct aspace *a)
+{
+    int before = gdb_eval_thread();
+    gdb_eval_set_thread(thread);
+    *a = identify();
+    gdb_eval_set_thread(before);
 }

@@ -27,6 +27,10 @@ struct aspace {
     char unknown[400]; /* why the process could not be told ("" if it could) */
 };
 
+/* Harts the adapter has room for (QEMU virt allows 512; teaching OSes use
+ * a handful). */
+#define MAX_HARTS 64
+
 struct target {
     struct profile *profile;    /* session.c (launch/attach) */
     struct debuginfo *kernel_di; /* session.c */
@@ -34,7 +38,13 @@ struct target {
     bool launched;              /* session.c: we started QEMU (terminate kills it) */
     enum target_state state;    /* runctl.c (and session.c when the machine goes) */
     bool has_run;               /* runctl.c: the OS has been resumed at least once */
-    struct aspace here;         /* state.c (aspace_identify): at the last stop */
+    struct aspace here;         /* state.c (aspace_identify): the selected hart's, at the last stop */
+    /* Several harts (harts.h): GDB shows each as a thread, thread t is hart
+     * t - 1, and GDB's selected thread is the one `here` describes. */
+    int thread;                        /* harts.c: the selected thread, 1 before the first stop */
+    int nharts;                        /* harts.c: threads GDB shows (0: not asked yet) */
+    struct aspace harts[MAX_HARTS];    /* state.c/harts.c: each hart's at the last stop */
+    bool harts_known;                  /* harts.c: every hart identified since the last stop */
 };
 
 extern struct target T;
@@ -47,8 +57,11 @@ enum gdb_lang profile_lang(void);
 void aspace_learn(uint64_t satp, const char *program);
 const char *aspace_program(uint64_t satp); /* "" if unknown */
 void aspace_forget_all(void);
-/* Read priv/satp/pc and the current process into T.here. */
+/* Read priv/satp/pc and the current process of the selected hart into
+ * T.here (and its T.harts slot). */
 void aspace_identify(void);
+/* The same for another thread's hart (GDB's selection stays), into *a. */
+void aspace_identify_thread(int thread, struct aspace *a);
 /* "U", "S" or "M" for a privilege level. */
 const char *priv_mode(int priv);
 /* The text of a C string as GDB prints it (0x... "name", octal escapes,

@@ -14,6 +14,7 @@
 #include "gdb/gdb.h"
 #include "target/breakpoints.h"
 #include "target/gdblog.h"
+#include "target/harts.h"
 #include "target/liveness.h"
 #include "target/programs.h"
 #include "target/runctl.h"
@@ -124,6 +125,23 @@ static void send_address_space(void)
                   T.here.program[0] ? json_string(T.here.program) : json_null(), "pid",
                   T.here.program[0] && T.here.pid >= 0 ? json_integer(T.here.pid) : json_null(),
                   "pageTable", table[0] ? json_string(table) : json_null());
+    /* Every hart's: harts [{hart, threadId, mode, satp, program, pid}],
+     * the stopped one first among equals (field "selected"). */
+    harts_identify_all();
+    json_t *harts = json_array();
+    for (int t = 1; t <= T.nharts; t++) {
+        const struct aspace *a = &T.harts[t - 1];
+        char hs[24];
+        snprintf(hs, sizeof hs, "0x%llx", (unsigned long long)a->satp);
+        json_array_append_new(
+            harts, json_pack("{s:i, s:i, s:s, s:s, s:o, s:o, s:b}", "hart", t - 1, "threadId", t,
+                             "mode", priv_mode(a->priv), "satp", hs, "program",
+                             a->program[0] ? json_string(a->program) : json_null(), "pid",
+                             a->program[0] && a->pid >= 0 ? json_integer(a->pid) : json_null(),
+                             "selected", t == T.thread));
+    }
+    json_object_set_new(body, "hart", json_integer(T.thread - 1));
+    json_object_set_new(body, "harts", harts);
     dap_event("osdbg/addressSpace", body);
 }
 
@@ -134,14 +152,16 @@ static void send_stopped(const char *reason, const char *text, json_t *hit_ids)
         gdb_cmd(err, sizeof err, "-break-delete %d", step.bp);
         step.bp = 0;
     }
-    char desc[160];
+    char desc[160], hart[24] = "";
+    if (T.nharts > 1)
+        snprintf(hart, sizeof hart, ", hart %d", T.thread - 1);
     if (T.here.program[0])
-        snprintf(desc, sizeof desc, "%s/%d, %s mode", T.here.program, T.here.pid,
-                 priv_mode(T.here.priv));
+        snprintf(desc, sizeof desc, "%s/%d, %s mode%s", T.here.program, T.here.pid,
+                 priv_mode(T.here.priv), hart);
     else
-        snprintf(desc, sizeof desc, "%s mode", priv_mode(T.here.priv));
+        snprintf(desc, sizeof desc, "%s mode%s", priv_mode(T.here.priv), hart);
     send_address_space();
-    json_t *body = json_pack("{s:s, s:i, s:b, s:s}", "reason", reason, "threadId", 1,
+    json_t *body = json_pack("{s:s, s:i, s:b, s:s}", "reason", reason, "threadId", T.thread,
                              "allThreadsStopped", 1, "description", desc);
     if (text)
         json_object_set_new(body, "text", json_string(text));
@@ -154,6 +174,7 @@ static void send_stopped(const char *reason, const char *text, json_t *hit_ids)
 void stop_handle(struct mi_record *rec)
 {
     T.state = TARGET_STOPPED;
+    harts_on_stop(rec); /* GDB selected the hart that stopped */
     int under = breakpoint_under(rec);
     if (under) {
         char num[16];

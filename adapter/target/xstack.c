@@ -282,7 +282,7 @@ static bool frame_regs(size_t level, uint64_t regs[32])
     size_t at = 0;
     for (int n = 1; n < 32; n++)
         at += (size_t)snprintf(list + at, sizeof list - at, " %d", n);
-    if (gdb_run(&rec, err, sizeof err, "-data-list-register-values --thread 1 --frame %zu x%s",
+    if (gdb_run(&rec, err, sizeof err, "-data-list-register-values --thread %d --frame %zu x%s", T.thread,
                 level, list) < 0)
         return false;
     size_t k;

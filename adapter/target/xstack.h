@@ -32,7 +32,7 @@ json_t *xstack_frame_variables(int frame_id, bool locals);
 
 /* The members or elements of a struct or array listed by the above (its
  * variablesReference, from XSTACK_CHILD_BASE), or 0 if ref is not one. */
-#define XSTACK_CHILD_BASE 2000000
+#define XSTACK_CHILD_BASE (1 << 25) /* above inspect.c's VAROBJ_BASE */
 json_t *xstack_child_variables(int ref);
 /* A new stop: the references above are gone. */
 void xstack_forget_children(void);

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { followStops, noHart } from './harts.mjs';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
 
 // Every test has a time limit: a hang fails the test instead of the CI run.
@@ -25,6 +26,7 @@ const lineOf = (rel, text, after = 0) => {
 
 async function startSession(t, launchArgs, setup = async () => {}) {
   const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  followStops(dc);
   dc.defaultTimeout = 20000;
   await dc.start();
   t.after(() => dc.stop().catch(() => {}));
@@ -55,6 +57,7 @@ function waitStopped(dc, ms = 20000) {
 
 test('initialize reports what the adapter can do', async (t) => {
   const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  followStops(dc);
   await dc.start();
   t.after(() => dc.stop().catch(() => {}));
   const r = await dc.initializeRequest();
@@ -89,6 +92,7 @@ test('malformed DAP input gets an error response and the adapter stays alive', a
 
 test('launch with a missing profile fails with a clear message', async (t) => {
   const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  followStops(dc);
   await dc.start();
   t.after(() => dc.stop().catch(() => {}));
   await dc.initializeRequest();
@@ -111,8 +115,8 @@ test('kernel breakpoint in sys_write: stops in S mode serving hello, with the ke
   });
   const stop = await waitStopped(dc);
   assert.equal(stop.body.reason, 'breakpoint');
-  assert.match(stop.body.description, /^hello\/\d+, S mode$/);
-  const st = await dc.stackTraceRequest({ threadId: 1 });
+  assert.match(stop.body.description, /^hello\/\d+, S mode(, hart \d+)?$/);
+  const st = await dc.stackTraceRequest({ threadId: dc.thread });
   const names = st.body.stackFrames.map((f) => f.name);
   assert.match(names[0], /^sys_write /);
   assert.equal(st.body.stackFrames[0].source.name, 'sysfile.c');
@@ -161,6 +165,7 @@ test('kernel breakpoint in sys_write: stops in S mode serving hello, with the ke
 test('a client that counts lines from 0 (linesStartAt1: false) gets 0-based lines everywhere', async (t) => {
   const helloLine = lineOf('user/hello.c', 'int pid = getpid();'); // 1-based
   const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  followStops(dc);
   dc.defaultTimeout = 20000;
   await dc.start();
   t.after(() => dc.stop().catch(() => {}));
@@ -172,11 +177,11 @@ test('a client that counts lines from 0 (linesStartAt1: false) gets 0-based line
   assert.equal(r.body.breakpoints[0].line, helloLine - 1, 'the breakpoint\'s line, 0-based');
   await dc.configurationDoneRequest();
   await waitStopped(dc);
-  const top = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+  const top = (await dc.stackTraceRequest({ threadId: dc.thread })).body.stackFrames[0];
   assert.match(top.name, /^main \[hello\]/);
   assert.equal(top.line, helloLine - 1, 'the frame\'s line, 0-based');
   assert.equal(top.column, 0, 'columns from 0 too');
-  await dc.continueRequest({ threadId: 1 });
+  await dc.continueRequest({ threadId: dc.thread });
   await dc.waitForEvent('terminated', 20000);
 });
 
@@ -195,10 +200,10 @@ test('breakpoints in hello and matrix stop only in their own program (run=matrix
   const seen = [];
   for (let i = 0; i < 3; i++) {
     const stop = await waitStopped(dc);
-    const st = await dc.stackTraceRequest({ threadId: 1 });
+    const st = await dc.stackTraceRequest({ threadId: dc.thread });
     const top = st.body.stackFrames[0];
     seen.push(`${stop.body.description.split('/')[0]}:${top.source.name}:${top.line}`);
-    await dc.continueRequest({ threadId: 1 });
+    await dc.continueRequest({ threadId: dc.thread });
   }
   assert.deepEqual(seen, [`matrix:matrix.c:${matrixLine}`, `hello:hello.c:${helloLine}`, `matrix:matrix.c:${matrixLine}`]);
   const ev = await verified;
@@ -214,10 +219,10 @@ test('an instruction breakpoint at 0x10000 for hello stops once in run=matrix,he
   });
   const stop = await waitStopped(dc);
   assert.equal(stop.body.reason, 'instruction breakpoint');
-  assert.match(stop.body.description, /^hello\/\d+, U mode$/);
+  assert.match(stop.body.description, /^hello\/\d+, U mode(, hart \d+)?$/);
   const stopped = [];
   dc.on('stopped', (e) => stopped.push(e));
-  await dc.continueRequest({ threadId: 1 });
+  await dc.continueRequest({ threadId: dc.thread });
   await dc.waitForEvent('terminated', 20000);
   assert.equal(stopped.length, 0, 'no other stop');
 });
@@ -225,10 +230,10 @@ test('an instruction breakpoint at 0x10000 for hello stops once in run=matrix,he
 test('pause while the OS runs, then continue and finish', async (t) => {
   const { dc } = await startSession(t, {});
   await new Promise((r) => setTimeout(r, 500));
-  await dc.pauseRequest({ threadId: 1 });
+  await dc.pauseRequest({ threadId: dc.thread });
   const stop = await waitStopped(dc);
   assert.equal(stop.body.reason, 'pause');
-  await dc.continueRequest({ threadId: 1 });
+  await dc.continueRequest({ threadId: dc.thread });
   await dc.customRequest('consoleInput', { text: 'exit\n' });
   await dc.waitForEvent('terminated', 20000);
 });
@@ -242,8 +247,8 @@ test('a breakpoint set while the OS runs takes effect', async (t) => {
   assert.equal(r.body.breakpoints.length, 1);
   await dc.customRequest('consoleInput', { text: 'hello\n' });
   const stop = await waitStopped(dc);
-  assert.match(stop.body.description, /^hello\/\d+, U mode$/);
-  await dc.continueRequest({ threadId: 1 });
+  assert.match(stop.body.description, /^hello\/\d+, U mode(, hart \d+)?$/);
+  await dc.continueRequest({ threadId: dc.thread });
   await dc.customRequest('consoleInput', { text: 'exit\n' });
   await dc.waitForEvent('terminated', 20000);
 });
@@ -255,7 +260,7 @@ test('Rust: breakpoint by rustdemo!rustdemo::work', async (t) => {
   });
   const stop = await waitStopped(dc);
   assert.equal(stop.body.reason, 'function breakpoint');
-  const st = await dc.stackTraceRequest({ threadId: 1 });
+  const st = await dc.stackTraceRequest({ threadId: dc.thread });
   assert.match(st.body.stackFrames[0].name, /work/);
   assert.equal(st.body.stackFrames[0].source.name, 'rustdemo.rs');
 });
@@ -270,10 +275,10 @@ test('Rust: every hit of rustdemo!rustdemo::Fib::step stops, after a stop in Rus
   for (let hit = 1; hit <= 10; hit++) {
     const stop = await waitStopped(dc);
     assert.equal(stop.body.reason, 'function breakpoint', `hit ${hit}`);
-    assert.match(stop.body.description, /^rustdemo\/\d+, U mode$/, `hit ${hit}`);
-    const st = await dc.stackTraceRequest({ threadId: 1 });
+    assert.match(stop.body.description, /^rustdemo\/\d+, U mode(, hart \d+)?$/, `hit ${hit}`);
+    const st = await dc.stackTraceRequest({ threadId: dc.thread });
     assert.match(st.body.stackFrames[0].name, /step/, `hit ${hit}`);
-    await dc.continueRequest({ threadId: 1 });
+    await dc.continueRequest({ threadId: dc.thread });
   }
   const out = await dc.customRequest('osdbg/stats');
   assert.equal(out.body.userStops, 10);
@@ -311,21 +316,21 @@ test('step from user into the system call and back out', async (t) => {
     await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: `hello!0x${ecallAddr.toString(16)}` }] });
   });
   let stop = await waitStopped(dc);
-  assert.match(stop.body.description, /^hello\/(\d+), U mode$/);
+  assert.match(stop.body.description, /^hello\/(\d+), U mode(, hart \d+)?$/);
   const pid = stop.body.description.match(/\/(\d+),/)[1];
   // stepIn at the ecall enters the kernel's trap handler for this process.
-  await dc.stepInRequest({ threadId: 1 });
+  await dc.stepInRequest({ threadId: dc.thread });
   stop = await waitStopped(dc);
   assert.equal(stop.body.reason, 'step');
-  assert.equal(stop.body.description, `hello/${pid}, S mode`);
-  let st = await dc.stackTraceRequest({ threadId: 1 });
+  assert.equal(noHart(stop.body.description), `hello/${pid}, S mode`);
+  let st = await dc.stackTraceRequest({ threadId: dc.thread });
   assert.match(st.body.stackFrames[0].name, /^usertrap \[kernel\]$/);
   // stepOut from the trap path returns to the instruction after the ecall.
-  await dc.stepOutRequest({ threadId: 1 });
+  await dc.stepOutRequest({ threadId: dc.thread });
   stop = await waitStopped(dc);
   assert.equal(stop.body.reason, 'step');
-  assert.equal(stop.body.description, `hello/${pid}, U mode`);
-  st = await dc.stackTraceRequest({ threadId: 1 });
+  assert.equal(noHart(stop.body.description), `hello/${pid}, U mode`);
+  st = await dc.stackTraceRequest({ threadId: dc.thread });
   assert.equal(parseInt(st.body.stackFrames[0].instructionPointerReference, 16), ecallAddr + 4);
   assert.match(st.body.stackFrames[0].name, /^syscall3 \[hello\]$/);
 });
@@ -351,7 +356,7 @@ test('inspect and change a stopped program: evaluate, setVariable, memory, disas
     await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') }, breakpoints: [{ line: workLine }] });
   });
   await waitStopped(dc);
-  const st = await dc.stackTraceRequest({ threadId: 1 });
+  const st = await dc.stackTraceRequest({ threadId: dc.thread });
   const frameId = st.body.stackFrames[0].id;
   // evaluate in the watch/hover context and in the GDB console (repl)
   const n = await dc.evaluateRequest({ expression: 'n', frameId, context: 'watch' });
@@ -382,7 +387,7 @@ test('inspect and change a stopped program: evaluate, setVariable, memory, disas
   const wp = await dc.customRequest('setDataBreakpoints', { breakpoints: [{ dataId: info.body.dataId, accessType: 'write' }] });
   assert.equal(wp.body.breakpoints[0].verified, true, JSON.stringify(wp.body));
   await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') }, breakpoints: [] });
-  await dc.continueRequest({ threadId: 1 });
+  await dc.continueRequest({ threadId: dc.thread });
   const stop = await waitStopped(dc);
   assert.equal(stop.body.reason, 'data breakpoint');
   await dc.customRequest('setDataBreakpoints', { breakpoints: [] });
@@ -423,7 +428,7 @@ test('a condition that holds stops exactly there', async (t) => {
     await dc.setBreakpointsRequest({ source: { path: src('user/matrix.c') }, breakpoints: [{ line, condition: 'i == 2 && j == 3' }] });
   });
   const stop = await waitStopped(dc);
-  const frameId = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0].id;
+  const frameId = (await dc.stackTraceRequest({ threadId: dc.thread })).body.stackFrames[0].id;
   assert.equal((await dc.evaluateRequest({ expression: 'i * 10 + j', frameId, context: 'watch' })).body.result, '23');
   assert.deepEqual(stop.body.hitBreakpointIds.length, 1);
 });
@@ -446,6 +451,7 @@ async function attachToQemu(t, append) {
   s.exited = new Promise((r) => qemu.on('exit', (code) => r(code)));
   while (!fs.existsSync(sock)) await new Promise((r) => setTimeout(r, 20));
   const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  followStops(dc);
   dc.defaultTimeout = 20000;
   await dc.start();
   t.after(() => (s.disconnected ? undefined : dc.stop().catch(() => {})));
@@ -463,7 +469,7 @@ test('attach to a running gdbstub, stop in hello, detach and let the OS finish',
   await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') }, breakpoints: [{ line: lineOf('user/hello.c', 'int pid = getpid();') }] });
   await dc.configurationDoneRequest();
   const stop = await waitStopped(dc);
-  assert.match(stop.body.description, /^hello\/\d+, U mode$/);
+  assert.match(stop.body.description, /^hello\/\d+, U mode(, hart \d+)?$/);
   await dc.disconnectRequest({ terminateDebuggee: false });
   q.disconnected = true;
   let timer;
@@ -502,8 +508,8 @@ test('restart: a fresh machine with the same breakpoints', async (t) => {
   const stopped = waitStopped(dc);
   await dc.customRequest('restart', {});
   const stop = await stopped;
-  assert.match(stop.body.description, /^hello\/2, U mode$/, 'hello is pid 2 again: a new machine');
-  await dc.continueRequest({ threadId: 1 });
+  assert.match(stop.body.description, /^hello\/2, U mode(, hart \d+)?$/, 'hello is pid 2 again: a new machine');
+  await dc.continueRequest({ threadId: dc.thread });
   await dc.waitForEvent('terminated', 20000);
 });
 
@@ -679,7 +685,7 @@ test('every process at a stop, and a process\'s Sv39 page table: its pages trans
   assert.deepEqual(physBytes, virt, `physical 0x${pa.toString(16)}: ${phys}`);
   await assert.rejects(dc.customRequest('osdbg/pageTable', { satp: '0x12345' }), /not in Sv39 mode/);
   await assert.rejects(dc.customRequest('osdbg/pageTable', {}), /needs satp or pageTable/);
-  await dc.continueRequest({ threadId: 1 });
+  await dc.continueRequest({ threadId: dc.thread });
   await dc.waitForEvent('terminated', 20000);
 });
 
@@ -705,7 +711,7 @@ test('the debug console is GDB: a typed `continue` sends a continued event; comm
   while (!output.join('').includes('$ ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   await dc.customRequest('consoleInput', { text: 'hello\n' });
   const stop = await waitStopped(dc);
-  const frameId = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0].id;
+  const frameId = (await dc.stackTraceRequest({ threadId: dc.thread })).body.stackFrames[0].id;
   assert.match(stop.body.description, /^hello\//);
   const continued = dc.waitForEvent('continued', 5000);
   await dc.evaluateRequest({ expression: 'continue', frameId, context: 'repl' });
@@ -721,8 +727,8 @@ test('Rust: breakpoint by source line in rustdemo.rs, with Rust locals', async (
     assert.equal(r.body.breakpoints[0].line, line);
   });
   const stop = await waitStopped(dc);
-  assert.match(stop.body.description, /^rustdemo\/\d+, U mode$/);
-  const st = await dc.stackTraceRequest({ threadId: 1 });
+  assert.match(stop.body.description, /^rustdemo\/\d+, U mode(, hart \d+)?$/);
+  const st = await dc.stackTraceRequest({ threadId: dc.thread });
   assert.equal(st.body.stackFrames[0].source.name, 'rustdemo.rs');
   assert.equal(st.body.stackFrames[0].line, line);
   assert.match(st.body.stackFrames[0].name, /^rustdemo::work \[rustdemo\]$/);
@@ -738,13 +744,13 @@ test('steps stay in their process when two processes run the same code (twins)',
   });
   const first = await waitStopped(dc);
   const where = first.body.description;
-  assert.match(where, /^twins\/\d+, U mode$/);
+  assert.match(where, /^twins\/\d+, U mode(, hart \d+)?$/);
   await dc.setBreakpointsRequest({ source: { path: src('user/twins.c') }, breakpoints: [] });
   for (let i = 0; i < 30; i++) {
-    await dc.nextRequest({ threadId: 1 });
+    await dc.nextRequest({ threadId: dc.thread });
     const stop = await waitStopped(dc);
     assert.equal(stop.body.reason, 'step');
-    assert.equal(stop.body.description, where, `step ${i} stayed in the same process`);
+    assert.equal(noHart(stop.body.description), noHart(where), `step ${i} stayed in the same process`);
   }
   const stats = await dc.customRequest('osdbg/stats', {});
   console.log(`# steps that landed in the other twin and were carried on: ${stats.body.filteredHits}`);
@@ -930,7 +936,7 @@ test('the OS stops while the adapter waits for the side-stub: the stop shows at 
   const until = waitUntil(output);
   await until(() => text().includes('$ '), 'the shell\'s prompt');
   const paused = waitStopped(dc);
-  await dc.pauseRequest({ threadId: 1 });
+  await dc.pauseRequest({ threadId: dc.thread });
   await paused;
   await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') },
     breakpoints: [{ line: writeLine, logMessage: 'eager {comm}' }] });
@@ -938,15 +944,15 @@ test('the OS stops while the adapter waits for the side-stub: the stop shows at 
   assert.ok(inAttach.body.breakpoints[0].verified, JSON.stringify(inAttach.body));
   const stopped = waitStopped(dc);
   const t0 = Date.now();
-  await dc.continueRequest({ threadId: 1 });
+  await dc.continueRequest({ threadId: dc.thread });
   const stop = await stopped;
   const waited = Date.now() - t0;
-  const top = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+  const top = (await dc.stackTraceRequest({ threadId: dc.thread })).body.stackFrames[0];
   assert.equal(top.name.split(' ')[0], 'attach', `stopped in the side-stub's attach handler: ${JSON.stringify(stop.body)}`);
   console.log(`# continue -> the stop in attach(): ${waited} ms`);
   assert.ok(waited < 2500, `the stop was shown at once, not after a side-stub timeout (${waited} ms)`);
   await dc.setBreakpointsRequest({ source: { path: src('kernel/sidestub_server.c') }, breakpoints: [] });
-  await dc.continueRequest({ threadId: 1 });
+  await dc.continueRequest({ threadId: dc.thread });
   // The logpoint attaches once the OS runs (after the given-up attach's
   // late reply is undone); hello is typed when it is there.
   let listed = [];
@@ -1033,7 +1039,7 @@ test('a breakpoint where an eBPF probe sits: the instruction under the probe sti
     const stop = await waitStopped(dc);
     const st = await dc.stackTraceRequest({ threadId: stop.body.threadId ?? 1, levels: 1 });
     assert.equal(BigInt(st.body.stackFrames[0].instructionPointerReference), BigInt(where));
-    await dc.continueRequest({ threadId: 1 });
+    await dc.continueRequest({ threadId: dc.thread });
   }
   await until(() => /Hello, world! \(pid \d+\)/.test(text()), 'hello ran to its end');
   assert.doesNotMatch(text(), /panic|killed/);
@@ -1060,7 +1066,7 @@ test('GDB logpoints and conditions read like the eBPF ones: text compared with a
   const stop = await waitStopped(dc);
   const frame = (await dc.stackTraceRequest({ threadId: stop.body.threadId ?? 1, levels: 1 })).body.stackFrames[0];
   assert.equal(frame.line, execLine);
-  await dc.continueRequest({ threadId: 1 });
+  await dc.continueRequest({ threadId: dc.thread });
   await dc.waitForEvent('terminated', 30000);
   const text = output.join('');
   // init's child (still named init) execs hello: the pid hello prints.
@@ -1111,19 +1117,19 @@ test('probes of every kind and eBPF logpoints leave the kernel code byte-identic
 
   // While attached, the pristine bytes are not there (the check can fail).
   const stopped = dc.waitForEvent('stopped');
-  await dc.pauseRequest({ threadId: 1 });
+  await dc.pauseRequest({ threadId: dc.thread });
   await stopped;
   for (const f of fns) assert.notDeepEqual(await read(f), f.bytes, 'a probe patches the code');
-  await dc.continueRequest({ threadId: 1 });
+  await dc.continueRequest({ threadId: dc.thread });
 
   await dc.evaluateRequest({ expression: 'trace detach all', context: 'repl' });
   await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') }, breakpoints: [] });
   assert.deepEqual((await dc.customRequest('osdbg/traceList', {})).body.probes, []);
   const stopped2 = dc.waitForEvent('stopped');
-  await dc.pauseRequest({ threadId: 1 });
+  await dc.pauseRequest({ threadId: dc.thread });
   await stopped2;
   for (const f of fns) assert.deepEqual(await read(f), f.bytes, `${f.addr.toString(16)}: restored`);
-  await dc.continueRequest({ threadId: 1 });
+  await dc.continueRequest({ threadId: dc.thread });
   await dc.customRequest('consoleInput', { text: 'exit\n' });
   await dc.waitForEvent('terminated', 20000);
 });
@@ -1181,16 +1187,16 @@ test('a uretprobe does not cut the call stack: the caller comes from the probe\'
   await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') }, breakpoints: [{ line: bodyLine }] });
   await dc.customRequest('consoleInput', { text: 'hello\n' });
   const stop = await waitStopped(dc);
-  assert.match(stop.body.description, /^hello\/\d+, U mode$/);
-  const st = await dc.stackTraceRequest({ threadId: 1 });
+  assert.match(stop.body.description, /^hello\/\d+, U mode(, hart \d+)?$/);
+  const st = await dc.stackTraceRequest({ threadId: dc.thread });
   assert.deepEqual(st.body.stackFrames.map((f) => f.name), ['main [hello]', '_start [hello]']);
   // The same from the kernel, across the trap: hello's printf -> write.
   const writeLine = lineOf('kernel/sysfile.c', 'return file_write(f, argraw(1), (long)argraw(2));');
   await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') }, breakpoints: [{ line: writeLine }] });
-  await dc.continueRequest({ threadId: 1 });
+  await dc.continueRequest({ threadId: dc.thread });
   const kstop = await waitStopped(dc);
-  assert.match(kstop.body.description, /^hello\/\d+, S mode$/);
-  const kst = await dc.stackTraceRequest({ threadId: 1 });
+  assert.match(kstop.body.description, /^hello\/\d+, S mode(, hart \d+)?$/);
+  const kst = await dc.stackTraceRequest({ threadId: dc.thread });
   const names = kst.body.stackFrames.map((f) => f.name);
   const label = names.indexOf('── trap from user mode ──');
   assert.ok(label > 0, names.join(','));
@@ -1198,7 +1204,7 @@ test('a uretprobe does not cut the call stack: the caller comes from the probe\'
   assert.ok(!names.some((n) => n.startsWith('??')), names.join(','));
   await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') }, breakpoints: [] });
   await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') }, breakpoints: [] });
-  await dc.continueRequest({ threadId: 1 });
+  await dc.continueRequest({ threadId: dc.thread });
   // The return went to the real caller: hello finished normally.
   const end = Date.now() + 15000;
   while (!/main returned a0=0x0 \(to 0x[0-9a-f]+\)/.test(output.join('')) && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
@@ -1216,7 +1222,7 @@ test('a program\'s frames below the kernel\'s: its struct and array locals expan
     await dc.setBreakpointsRequest({ source: { path: src('kernel/bpf.c') }, breakpoints: [{ line: bpfLine }] });
   });
   const localsOf = async (frameName) => {
-    const st = await dc.stackTraceRequest({ threadId: 1 });
+    const st = await dc.stackTraceRequest({ threadId: dc.thread });
     const f = st.body.stackFrames.find((x) => x.name === frameName);
     assert.ok(f, st.body.stackFrames.map((x) => x.name).join(', '));
     const scopes = await dc.scopesRequest({ frameId: f.id });
@@ -1229,9 +1235,9 @@ test('a program\'s frames below the kernel\'s: its struct and array locals expan
   // The first stop in sys_bpf made from map_create() (bpftest loads programs first).
   await waitStopped(dc);
   for (;;) {
-    const st = await dc.stackTraceRequest({ threadId: 1 });
+    const st = await dc.stackTraceRequest({ threadId: dc.thread });
     if (st.body.stackFrames.some((f) => f.name === 'map_create [bpftest]')) break;
-    await dc.continueRequest({ threadId: 1 });
+    await dc.continueRequest({ threadId: dc.thread });
     await waitStopped(dc);
   }
   const a = (await localsOf('map_create [bpftest]')).find((v) => v.name === 'a');
@@ -1245,10 +1251,10 @@ test('a program\'s frames below the kernel\'s: its struct and array locals expan
   await dc.setBreakpointsRequest({ source: { path: src('kernel/bpf.c') }, breakpoints: [] });
   const waitLine = lineOf('kernel/sysproc.c', 'return wait((int)argraw(0), argraw(1));');
   await dc.setBreakpointsRequest({ source: { path: src('kernel/sysproc.c') }, breakpoints: [{ line: waitLine }] });
-  await dc.continueRequest({ threadId: 1 });
+  await dc.continueRequest({ threadId: dc.thread });
   let stop = await waitStopped(dc);
   while (!/^forktest\//.test(stop.body.description)) { // init waits too
-    await dc.continueRequest({ threadId: 1 });
+    await dc.continueRequest({ threadId: dc.thread });
     stop = await waitStopped(dc);
   }
   const locals = await localsOf('main [forktest]');
@@ -1309,10 +1315,10 @@ test('a child forked without exec keeps its program\'s breakpoints after its par
   const stop = await waitStopped(dc, 30000);
   const child = output.join('').match(/orphan: parent exits, child (\d+) runs on/);
   assert.ok(child, output.join(''));
-  assert.equal(stop.body.description, `orphan/${child[1]}, U mode`);
-  const st = await dc.stackTraceRequest({ threadId: 1 });
+  assert.equal(noHart(stop.body.description), `orphan/${child[1]}, U mode`);
+  const st = await dc.stackTraceRequest({ threadId: dc.thread });
   assert.match(st.body.stackFrames[0].name, /^orphan_work \[orphan\]$/);
-  await dc.continueRequest({ threadId: 1 });
+  await dc.continueRequest({ threadId: dc.thread });
   const end = Date.now() + 15000;
   while (!/orphan_work\(10\) = 55/.test(output.join('')) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   assert.match(output.join(''), new RegExp(`orphan: child ${child[1]}: orphan_work\\(10\\) = 55`));

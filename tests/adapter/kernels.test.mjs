@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { followStops, noHart } from './harts.mjs';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
 
 const test = (name, fn) => nodeTest(name, { timeout: 90000 }, fn);
@@ -57,6 +58,7 @@ const KERNELS = [
 
 async function startSession(t, k, launchArgs, setup = async () => {}) {
   const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  followStops(dc);
   dc.defaultTimeout = 20000;
   await dc.start();
   t.after(() => dc.stop().catch(() => {}));
@@ -72,7 +74,7 @@ async function startSession(t, k, launchArgs, setup = async () => {}) {
 }
 
 const waitStopped = (dc, ms = 20000) => dc.waitForEvent('stopped', ms);
-const frames = async (dc) => (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+const frames = async (dc) => (await dc.stackTraceRequest({ threadId: dc.thread })).body.stackFrames;
 
 for (const k of KERNELS) {
   test(`${k.name}: a kernel breakpoint on write stops in S mode serving hello, with hello's frames below the kernel's`, async (t) => {
@@ -82,7 +84,7 @@ for (const k of KERNELS) {
     });
     const stop = await waitStopped(dc);
     assert.equal(stop.body.reason, 'function breakpoint');
-    assert.match(stop.body.description, /^hello\/\d+, S mode$/);
+    assert.match(stop.body.description, /^hello\/\d+, S mode(, hart \d+)?$/);
     const fs_ = await frames(dc);
     assert.ok(fs_[0].name.startsWith(`${k.writeSyscall} [kernel]`), fs_[0].name);
     const border = fs_.findIndex((f) => /trap from user mode/.test(f.name));
@@ -97,13 +99,13 @@ for (const k of KERNELS) {
       assert.equal(r.body.breakpoints[0].verified, false, 'hello has not run yet');
     });
     const stop = await waitStopped(dc);
-    assert.match(stop.body.description, /^hello\/\d+, U mode$/);
+    assert.match(stop.body.description, /^hello\/\d+, U mode(, hart \d+)?$/);
     const f = (await frames(dc))[0];
     assert.equal(f.source.path, src(k.hello));
     assert.equal(f.line, line);
     // The symbol file follows the program: the frame is hello's.
     assert.match(f.name, /\[hello\]$/);
-    await dc.continueRequest({ threadId: 1 });
+    await dc.continueRequest({ threadId: dc.thread });
     await dc.waitForEvent('terminated', 30000);
     const stats = await dc.customRequest('osdbg/stats').catch(() => null);
     if (stats) assert.equal(stats.body.userStops, 1);
@@ -115,7 +117,7 @@ for (const k of KERNELS) {
     });
     for (let hit = 1; hit <= k.fib.hits; hit++) {
       const stop = await waitStopped(dc);
-      assert.match(stop.body.description, new RegExp(`^${k.fib.program}/\\d+, U mode$`), `hit ${hit}`);
+      assert.match(stop.body.description, new RegExp(`^${k.fib.program}/\\d+, U mode(, hart \\d+)?$`), `hit ${hit}`);
       if (hit === 2) {
         const fid = (await frames(dc))[0].id;
         const scopes = (await dc.scopesRequest({ frameId: fid })).body.scopes;
@@ -131,7 +133,7 @@ for (const k of KERNELS) {
         const regs = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Registers').variablesReference })).body.variables;
         assert.ok(['pc', 'sp', 'priv'].every((n) => regs.some((r) => r.name === n)), regs.map((r) => r.name).join(','));
       }
-      await dc.continueRequest({ threadId: 1 });
+      await dc.continueRequest({ threadId: dc.thread });
     }
   });
 
@@ -146,12 +148,12 @@ for (const k of KERNELS) {
       await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: `hello!0x${ecallAddr.toString(16)}` }] });
     });
     let stop = await waitStopped(dc);
-    assert.match(stop.body.description, /^hello\/(\d+), U mode$/);
+    assert.match(stop.body.description, /^hello\/(\d+), U mode(, hart \d+)?$/);
     const pid = stop.body.description.match(/\/(\d+),/)[1];
-    await dc.stepInRequest({ threadId: 1 });
+    await dc.stepInRequest({ threadId: dc.thread });
     stop = await waitStopped(dc);
     assert.equal(stop.body.reason, 'step');
-    assert.equal(stop.body.description, `hello/${pid}, S mode`);
+    assert.equal(noHart(stop.body.description), `hello/${pid}, S mode`);
     const inKernel = await frames(dc);
     assert.match(inKernel[0].name, k.trapEntryFrame);
     // Below the kernel's frames, hello at its ecall: the trap entry has not
@@ -161,10 +163,10 @@ for (const k of KERNELS) {
     assert.ok(border > 0, inKernel.map((f) => f.name).join(' | '));
     assert.equal(parseInt(inKernel[border + 1].instructionPointerReference, 16), ecallAddr,
       inKernel.map((f) => `${f.name} ${f.instructionPointerReference}`).join(' | '));
-    await dc.stepOutRequest({ threadId: 1 });
+    await dc.stepOutRequest({ threadId: dc.thread });
     stop = await waitStopped(dc);
     assert.equal(stop.body.reason, 'step');
-    assert.equal(stop.body.description, `hello/${pid}, U mode`);
+    assert.equal(noHart(stop.body.description), `hello/${pid}, U mode`);
     assert.equal(parseInt((await frames(dc))[0].instructionPointerReference, 16), ecallAddr + 4);
   });
 
@@ -186,7 +188,7 @@ test('Rust kernel: Arc, RefCell-like cells, Vec and Option read as rust-gdb show
     await dc.setBreakpointsRequest({ source: { path: src(file) }, breakpoints: [{ line }] });
   });
   const stop = await waitStopped(dc);
-  assert.match(stop.body.description, /^initproc\/\d+, S mode$/, 'initproc waits for hello');
+  assert.match(stop.body.description, /^initproc\/\d+, S mode(, hart \d+)?$/, 'initproc waits for hello');
   const fid = (await frames(dc))[0].id;
   const scopes = (await dc.scopesRequest({ frameId: fid })).body.scopes;
   const locals = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Locals').variablesReference })).body.variables;
@@ -210,12 +212,12 @@ for (const k of KERNELS) {
     });
     let stop = await waitStopped(dc);
     assert.equal(stop.body.reason, 'function breakpoint');
-    assert.match(stop.body.description, /^hello\/\d+, U mode$/);
+    assert.match(stop.body.description, /^hello\/\d+, U mode(, hart \d+)?$/);
     assert.ok((await frames(dc))[0].name.startsWith(`${k.userWrite} [hello]`));
-    await dc.continueRequest({ threadId: 1 });
+    await dc.continueRequest({ threadId: dc.thread });
     stop = await waitStopped(dc);
     assert.equal(stop.body.reason, 'breakpoint');
-    assert.match(stop.body.description, /^hello\/\d+, S mode$/);
+    assert.match(stop.body.description, /^hello\/\d+, S mode(, hart \d+)?$/);
     const f0 = (await frames(dc))[0];
     assert.equal(f0.source.path, src(k.kernelWriteFile));
     assert.equal(f0.line, line);

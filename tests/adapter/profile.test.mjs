@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { followStops } from './harts.mjs';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
 
 const OSDBG = path.join(BUILD, 'bin', 'osdbg');
@@ -29,13 +30,14 @@ function writeProfile(t, change) {
 
 async function run(t, profile) {
   const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  followStops(dc);
   dc.defaultTimeout = 20000;
   await dc.start();
   t.after(() => Promise.race([dc.stop().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]));
   const output = [];
   const stops = [];
   dc.on('output', (e) => output.push(e.body.output));
-  dc.on('stopped', (e) => { stops.push(e.body); dc.continueRequest({ threadId: 1 }).catch(() => {}); });
+  dc.on('stopped', (e) => { stops.push(e.body); dc.continueRequest({ threadId: dc.thread }).catch(() => {}); });
   const initialized = dc.waitForEvent('initialized');
   await dc.initializeRequest();
   await dc.launchRequest({ type: 'osdbg', request: 'launch', profile, stopOnEntry: false, bootArgs: 'run=hello,forktest' });

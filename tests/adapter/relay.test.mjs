@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { followStops } from './harts.mjs';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
 
 const OSDBG = path.join(BUILD, 'bin', 'osdbg');
@@ -48,6 +49,7 @@ function terminal(sockPath) {
 
 async function session(t) {
   const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  followStops(dc);
   dc.defaultTimeout = 20000;
   await dc.start();
   t.after(() => Promise.race([dc.stop().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]));

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { followStops } from './harts.mjs';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
 
 const OSDBG = path.join(BUILD, 'bin', 'osdbg');
@@ -23,6 +24,7 @@ const folders = (tmp) => fs.readdirSync(tmp).filter((n) => /^osdbg-[A-Za-z0-9]{6
 
 async function launch(t, tmp, bootArgs = 'run=hello') {
   const dc = new DebugClient(OSDBG, 'dap', 'osdbg', { env: { ...process.env, TMPDIR: tmp } });
+  followStops(dc);
   dc.defaultTimeout = 20000;
   await dc.start();
   // stop() of a client whose adapter already ended would wait forever

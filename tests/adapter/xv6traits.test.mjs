@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { followStops } from './harts.mjs';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
 
 const test = (name, fn) => nodeTest(name, { timeout: 120000 }, fn);
@@ -35,6 +36,7 @@ function writeProfile(dir, change) {
 // A session from a client started in cwd (not the project's folder).
 async function start(t, profile, bootArgs, cwd, setup) {
   const dc = new DebugClient(OSDBG, 'dap', 'osdbg', { cwd });
+  followStops(dc);
   dc.defaultTimeout = 20000;
   await dc.start();
   t.after(() => Promise.race([dc.stop().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]));
@@ -66,14 +68,14 @@ test('programs named "_{name}", reached through links, are found, and each stop 
     assert.ok(r.body.breakpoints[0].instructionReference, JSON.stringify(r.body));
   });
   let stop = await dc.waitForEvent('stopped');
-  assert.match(stop.body.description, /^matrix\/\d+, U mode$/);
-  let f = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+  assert.match(stop.body.description, /^matrix\/\d+, U mode(, hart \d+)?$/);
+  let f = (await dc.stackTraceRequest({ threadId: dc.thread })).body.stackFrames[0];
   assert.equal(f.name, 'main [matrix]');
   assert.equal(f.source?.path, path.join(ROOT, 'user', 'matrix.c'));
-  await dc.continueRequest({ threadId: 1 });
+  await dc.continueRequest({ threadId: dc.thread });
   stop = await dc.waitForEvent('stopped');
-  assert.match(stop.body.description, /^hello\/\d+, U mode$/);
-  f = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+  assert.match(stop.body.description, /^hello\/\d+, U mode(, hart \d+)?$/);
+  f = (await dc.stackTraceRequest({ threadId: dc.thread })).body.stackFrames[0];
   // matrix's symbols were unloaded: this is hello's main at its line.
   assert.equal(f.name, 'main [hello]');
   assert.equal(f.source?.path, path.join(ROOT, 'user', 'hello.c'));
@@ -109,8 +111,8 @@ test('a system call made through an assembly stub without call-frame information
     await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'sys_write' }] });
   });
   const stop = await dc.waitForEvent('stopped');
-  assert.match(stop.body.description, /^stubs\/\d+, S mode$/);
-  const names = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames.map((f) => f.name);
+  assert.match(stop.body.description, /^stubs\/\d+, S mode(, hart \d+)?$/);
+  const names = (await dc.stackTraceRequest({ threadId: dc.thread })).body.stackFrames.map((f) => f.name);
   const border = names.findIndex((n) => /trap from user mode/.test(n));
   assert.ok(border > 0, names.join(' | '));
   // The stub (a global label, no size, no CFI), then main through ra, and
@@ -152,7 +154,7 @@ test('a function breakpoint on an assembly stub (an ELF symbol with no DWARF) st
     assert.ok(r.body.breakpoints[0].instructionReference, JSON.stringify(r.body));
   });
   const stop = await dc.waitForEvent('stopped');
-  assert.match(stop.body.description, /^stubs\/\d+, U mode$/);
-  const f = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  assert.match(stop.body.description, /^stubs\/\d+, U mode(, hart \d+)?$/);
+  const f = (await dc.stackTraceRequest({ threadId: dc.thread })).body.stackFrames;
   assert.equal(f[0].name, 'asm_write [stubs]');
 });

@@ -7,6 +7,7 @@
 #include "dap/handler/handlers.h"
 #include "dwarf/debuginfo.h"
 #include "gdb/gdb.h"
+#include "target/harts.h"
 #include "target/runctl.h"
 #include "target/state.h"
 #include "target/stop.h"
@@ -15,10 +16,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One DAP thread per hart (harts.h), named with what it runs. */
 void req_threads(json_t *req, json_t *args)
 {
     (void)args;
-    dap_respond(req, json_pack("{s:[{s:i, s:s}]}", "threads", "id", 1, "name", "hart 0"));
+    if (T.state == TARGET_STOPPED)
+        harts_identify_all();
+    json_t *threads = json_array();
+    int n = T.nharts > 0 ? T.nharts : 1;
+    for (int t = 1; t <= n; t++) {
+        char name[160];
+        harts_thread_name(t, name, sizeof name);
+        json_array_append_new(threads, json_pack("{s:i, s:s}", "id", t, "name", name));
+    }
+    dap_respond(req, json_pack("{s:o}", "threads", threads));
 }
 
 void req_continue(json_t *req, json_t *args)
@@ -116,12 +127,21 @@ static void step(json_t *req, json_t *args, const char *line_cmd, const char *in
         dap_error(req, "the OS is not stopped");
         return;
     }
+    /* The step runs the hart the client names, the others stay stopped. */
+    char err[256];
+    json_t *jthread = json_object_get(args, "threadId");
+    if (json_is_integer(jthread) && (int)json_integer_value(jthread) != T.thread) {
+        inspect_reset();
+        if (harts_select((int)json_integer_value(jthread), err, sizeof err) < 0) {
+            dap_error(req, "%s", err);
+            return;
+        }
+    }
     inspect_reset();
     if (step_across(req, line_cmd))
         return;
     const char *gran = json_string_value(json_object_get(args, "granularity"));
     bool insn = gran && strcmp(gran, "instruction") == 0;
-    char err[256];
     if (step_resume(insn ? insn_cmd : line_cmd, err, sizeof err) < 0) {
         dap_error(req, "%s", err);
         return;

@@ -1,14 +1,17 @@
 /*
  * Looking at a stopped OS: stackTrace, scopes, variables, evaluate,
- * readMemory.  Variable references: a frame's Locals scope is
- * frameId * 4 + 1, its Registers scope frameId * 4 + 2; GDB variable
- * objects (for structured values) get references from VAROBJ_BASE up and
- * live until the target runs again.
+ * readMemory.  A frame's DAP id names its thread (hart) too:
+ * thread * FRAME_STRIDE + its number in that thread's stack.  Variable
+ * references: a frame's Locals scope is frameId * 4 + 1, its Registers
+ * scope frameId * 4 + 2; GDB variable objects (for structured values) get
+ * references from VAROBJ_BASE up and live until the target runs again or
+ * another hart is looked at.
  */
 #include "dwarf/debuginfo.h"
 #include "gdb/gdb.h"
 #include "dwarf/rvregs.h"
 #include "dap/handler/handlers.h"
+#include "target/harts.h"
 #include "target/programs.h"
 #include "target/state.h"
 #include "trace/tracecmd.h"
@@ -18,7 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VAROBJ_BASE     1000000
+#define FRAME_STRIDE    16384    /* frames per thread (the trap label is number + 1000) */
+#define VAROBJ_BASE     (1 << 24) /* above MAX_HARTS * FRAME_STRIDE * 4 */
 #define SCOPE_LOCALS    1
 #define SCOPE_REGISTERS 2
 
@@ -90,18 +94,13 @@ static json_t *source_json(const char *file, const char *fullname)
     return s;
 }
 
-void req_stack_trace(json_t *req, json_t *args)
+/* The selected hart's stack, frames numbered from 1 in it (the DAP ids
+ * add the thread); 0 with err if GDB cannot list it. */
+static json_t *stack_frames(int start, int levels, int *totalp, char *err, size_t errlen)
 {
-    if (!target_stopped(req))
-        return;
-    int start = (int)json_integer_value(json_object_get(args, "startFrame"));
-    int levels = (int)json_integer_value(json_object_get(args, "levels"));
-    char err[256];
     struct mi_record rec;
-    if (gdb_run(&rec, err, sizeof err, "-stack-list-frames") < 0) {
-        dap_error(req, "stackTrace: %s", err);
-        return;
-    }
+    if (gdb_run(&rec, err, errlen, "-stack-list-frames") < 0)
+        return 0;
     json_t *stack = json_object_get(rec.results, "stack");
     json_t *frames = json_array();
     size_t total = json_array_size(stack);
@@ -176,17 +175,76 @@ void req_stack_trace(json_t *req, json_t *args)
         json_decref(more);
     }
     mi_record_free(&rec);
-    dap_respond(req, json_pack("{s:o, s:i}", "stackFrames", frames, "totalFrames", (int)total));
+    *totalp = (int)total;
+    return frames;
+}
+
+/* Make thread the selected one for a request about one of its frames
+ * (its stack is listed again, so that frames osdbg unwound itself have
+ * their numbers).  false with the request answered if it cannot be. */
+static bool on_thread(json_t *req, int thread)
+{
+    if (thread == T.thread)
+        return true;
+    char err[256];
+    inspect_reset();
+    int total;
+    json_t *frames = 0;
+    if (harts_select(thread, err, sizeof err) < 0 ||
+        !(frames = stack_frames(0, 0, &total, err, sizeof err))) {
+        dap_error(req, "%s", err);
+        return false;
+    }
+    json_decref(frames);
+    return true;
+}
+
+void req_stack_trace(json_t *req, json_t *args)
+{
+    if (!target_stopped(req))
+        return;
+    int start = (int)json_integer_value(json_object_get(args, "startFrame"));
+    int levels = (int)json_integer_value(json_object_get(args, "levels"));
+    json_t *jthread = json_object_get(args, "threadId");
+    if (json_is_integer(jthread) && !on_thread(req, (int)json_integer_value(jthread)))
+        return;
+    char err[256];
+    int total;
+    json_t *frames = stack_frames(start, levels, &total, err, sizeof err);
+    if (!frames) {
+        dap_error(req, "stackTrace: %s", err);
+        return;
+    }
+    size_t i;
+    json_t *f;
+    json_array_foreach(frames, i, f)
+    {
+        json_int_t id = json_integer_value(json_object_get(f, "id"));
+        json_object_set_new(f, "id", json_integer((json_int_t)T.thread * FRAME_STRIDE + id));
+    }
+    dap_respond(req, json_pack("{s:o, s:i}", "stackFrames", frames, "totalFrames", total));
+}
+
+/* A DAP frame id: its thread selected; its number in that thread's stack,
+ * or 0 with the request answered. */
+static int frame_number(json_t *req, json_int_t frame_id)
+{
+    int thread = (int)(frame_id / FRAME_STRIDE), number = (int)(frame_id % FRAME_STRIDE);
+    if (thread < 1 || number < 1) {
+        dap_error(req, "unknown frameId %lld", (long long)frame_id);
+        return 0;
+    }
+    return on_thread(req, thread) ? number : 0;
 }
 
 void req_scopes(json_t *req, json_t *args)
 {
-    int frame = (int)json_integer_value(json_object_get(args, "frameId"));
-    if (frame < 1) {
+    json_int_t frame = json_integer_value(json_object_get(args, "frameId"));
+    if (frame / FRAME_STRIDE < 1 || frame % FRAME_STRIDE < 1) {
         dap_error(req, "scopes: unknown frameId");
         return;
     }
-    dap_respond(req, json_pack("{s:[{s:s, s:i, s:b, s:s}, {s:s, s:i, s:b, s:s}]}", "scopes", "name",
+    dap_respond(req, json_pack("{s:[{s:s, s:I, s:b, s:s}, {s:s, s:I, s:b, s:s}]}", "scopes", "name",
                                "Locals", "variablesReference", frame * 4 + SCOPE_LOCALS,
                                "expensive", 0, "presentationHint", "locals", "name", "Registers",
                                "variablesReference", frame * 4 + SCOPE_REGISTERS, "expensive", 0,
@@ -252,7 +310,7 @@ static json_t *varobj_variable(const char *display, const char *expr, int level)
     char err[256];
     struct mi_record rec;
     char *q = mi_quote(expr);
-    int r = gdb_run(&rec, err, sizeof err, "-var-create --thread 1 --frame %d - * %s", level, q);
+    int r = gdb_run(&rec, err, sizeof err, "-var-create --thread %d --frame %d - * %s", T.thread, level, q);
     free(q);
     if (r < 0) {
         /* -var-create only says it failed; the evaluator says why. */
@@ -282,7 +340,7 @@ static void locals(json_t *req, int level)
 {
     char err[256];
     struct mi_record rec;
-    if (gdb_run(&rec, err, sizeof err, "-stack-list-variables --thread 1 --frame %d --no-values",
+    if (gdb_run(&rec, err, sizeof err, "-stack-list-variables --thread %d --frame %d --no-values", T.thread,
                 level) < 0) {
         dap_error(req, "variables: %s", err);
         return;
@@ -446,14 +504,17 @@ void req_variables(json_t *req, json_t *args)
         /* a struct or array in a frame osdbg unwound itself */
         dap_respond(req, json_pack("{s:o}", "variables", vars));
     } else if (ref >= 4 && ref < VAROBJ_BASE &&
-               (ref % 4 == SCOPE_LOCALS || ref % 4 == SCOPE_REGISTERS) &&
-               (vars = xstack_frame_variables(ref / 4, ref % 4 == SCOPE_LOCALS))) {
-        /* a frame osdbg unwound itself (below GDB's) */
-        dap_respond(req, json_pack("{s:o}", "variables", vars));
-    } else if (ref >= 4 && ref < VAROBJ_BASE && ref % 4 == SCOPE_LOCALS) {
-        locals(req, ref / 4 - 1);
-    } else if (ref >= 4 && ref < VAROBJ_BASE && ref % 4 == SCOPE_REGISTERS) {
-        registers(req, ref / 4 - 1);
+               (ref % 4 == SCOPE_LOCALS || ref % 4 == SCOPE_REGISTERS)) {
+        int n = frame_number(req, ref / 4);
+        if (!n)
+            return;
+        if ((vars = xstack_frame_variables(n, ref % 4 == SCOPE_LOCALS)))
+            /* a frame osdbg unwound itself (below GDB's) */
+            dap_respond(req, json_pack("{s:o}", "variables", vars));
+        else if (ref % 4 == SCOPE_LOCALS)
+            locals(req, n - 1);
+        else
+            registers(req, n - 1);
     } else {
         dap_error(req, "variables: unknown variablesReference %d", ref);
     }
@@ -468,7 +529,6 @@ void req_evaluate(json_t *req, json_t *args)
         return;
     }
     json_t *jframe = json_object_get(args, "frameId");
-    int level = json_is_integer(jframe) ? (int)json_integer_value(jframe) - 1 : 0;
     char err[512];
     /* The debug console is GDB's command line, usable while the OS runs
      * too (GDB refuses what needs a stopped target, with its message). */
@@ -491,7 +551,14 @@ void req_evaluate(json_t *req, json_t *args)
     /* Watch and hovers read the stopped OS, as the other requests do. */
     if (!target_stopped(req))
         return;
-    json_t *v = varobj_variable(expr, expr, level < 0 ? 0 : level);
+    int level = 0;
+    if (json_is_integer(jframe)) {
+        int n = frame_number(req, json_integer_value(jframe));
+        if (!n)
+            return;
+        level = n - 1;
+    }
+    json_t *v = varobj_variable(expr, expr, level);
     const char *value = json_string_value(json_object_get(v, "value"));
     json_t *ref = json_object_get(v, "variablesReference");
     json_t *type = json_object_get(v, "type");

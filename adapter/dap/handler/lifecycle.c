@@ -245,7 +245,7 @@ void req_restart(json_t *req, json_t *args)
     open_console_terminal();
     if (opts.stop_on_entry) {
         aspace_identify();
-        dap_event("stopped", json_pack("{s:s, s:i, s:b}", "reason", "entry", "threadId", 1,
+        dap_event("stopped", json_pack("{s:s, s:i, s:b}", "reason", "entry", "threadId", T.thread,
                                        "allThreadsStopped", 1));
     } else if (target_resume("-exec-continue", err, sizeof err) < 0) {
         dap_output("stderr", "osdbg: cannot start the OS: %s\n", err);
@@ -285,7 +285,7 @@ void req_configuration_done(json_t *req, json_t *args)
     dap_respond(req, 0);
     if (opts.stop_on_entry) {
         aspace_identify();
-        dap_event("stopped", json_pack("{s:s, s:i, s:b}", "reason", "entry", "threadId", 1,
+        dap_event("stopped", json_pack("{s:s, s:i, s:b}", "reason", "entry", "threadId", T.thread,
                                        "allThreadsStopped", 1));
         return;
     }
