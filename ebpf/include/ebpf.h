@@ -10,7 +10,9 @@
  * given to ebpf_create(); ebpf_error_insn() gives N (-1 if none).
  *
  * Numbers (opcodes, helper ids, map types) come from <osdbg/bpf_ids.h>.
- * A VM is single threaded and not reentrant.
+ * A VM is single threaded and not reentrant: to run one program on several
+ * harts at once, give each hart a replica (ebpf_replicate).  Maps may be
+ * used from several harts at once (see docs/ebpf.md, "Several harts").
  */
 #ifndef EBPF_H
 #define EBPF_H
@@ -59,6 +61,20 @@ int ebpf_error_insn(const ebpf_vm *vm);
 size_t ebpf_arena_used(const ebpf_vm *vm);
 void ebpf_set_user(ebpf_vm *vm, void *user); /* opaque pointer for helpers */
 void *ebpf_user(const ebpf_vm *vm);
+
+/* Another VM running vm's program, for another hart: it shares the
+ * program, its compiled code, helpers and maps, and owns only what a run
+ * writes (stack, run context, error buffer err/errlen).  stack is
+ * BPF_MAX_FRAMES * BPF_STACK_SIZE bytes (a hart running one program at a
+ * time may give all its replicas the same one), or NULL to carve it from
+ * vm's arena; the replica itself (about 1.3 KiB) comes from the arena.
+ * Replicate once vm is loaded, verified and compiled: vm must not change
+ * afterwards.  A replica only runs (ebpf_exec, ebpf_jit_exec).  NULL, with
+ * the reason in vm's error buffer, if the arena is full. */
+ebpf_vm *ebpf_replicate(ebpf_vm *vm, void *stack, char *err, size_t errlen);
+/* A number stored with every ring buffer record this VM makes (the
+ * embedder's: a hart, a pid); ebpf_ringbuf_consume_tag returns it. */
+void ebpf_set_ringbuf_tag(ebpf_vm *vm, uint32_t tag);
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -135,6 +151,12 @@ int ebpf_map_get_next_key(ebpf_map *map, const void *key, void *next_key);
 /* Ring buffer: copies the next committed record into buf (at most len bytes)
  * and returns its size; 0 if empty.  Discarded records are skipped. */
 long ebpf_ringbuf_consume(ebpf_map *map, void *buf, size_t len);
+/* The same, with the record's tag in *tag (may be NULL).  With only_tag
+ * non-zero it stops (returns 0) at the first record of another tag: a
+ * reader takes only what its own producer made, in order.  Consumers may
+ * call from several harts (they take turns); producers never wait for them. */
+long ebpf_ringbuf_consume_tag(ebpf_map *map, void *buf, size_t len, uint32_t only_tag,
+                              uint32_t *tag);
 
 /* ---- programs --------------------------------------------------------- */
 

@@ -48,8 +48,29 @@ struct ebpf_region {
     int writable;
 };
 
+/*
+ * Maps are shared by programs that may run on several harts at once
+ * (kernel/bpf.c runs one replica per hart).  What a run may change:
+ *   array values   the program's own loads, stores and atomics (BPF_ATOMIC
+ *                  is a real atomic: amo*.w/d or lr/sc), as in Linux;
+ *   hash entries   update and delete take `lock`; lookups take no lock and
+ *                  walk chains published with release stores, so a lookup
+ *                  racing an update sees the entry or not, never half a
+ *                  chain (Linux's preallocated hash maps behave alike: an
+ *                  element a program holds may be deleted and reused);
+ *   ring buffer    reservations take `lock` (many producers); commits are
+ *                  one release store of the header; consumers take
+ *                  `cons_lock` (the kernel drains from more than one hart).
+ * The locks are spin words (an atomic swap, RISC-V A extension amoswap.w):
+ * critical sections are a few dozen instructions and never call out.  An
+ * embedder that also runs programs from interrupt or trap context must call
+ * the map functions with interrupts off on that hart, or a program could
+ * spin on a lock its own hart holds.
+ */
 struct ebpf_map {
     struct ebpf_map_def def;
+    uint32_t lock;      /* hash update/delete, ring buffer reserve */
+    uint32_t cons_lock; /* ring buffer consumers */
     char name[EBPF_NAME_LEN];
     int fd;
     int prog_rdonly; /* programs may only read values (.rodata) */
@@ -83,7 +104,9 @@ struct ebpf_vm {
     int err_insn;
     void *user;
 
-    struct ebpf_helper_slot helpers[BPF_FUNC_MAX_ID];
+    /* BPF_FUNC_MAX_ID slots in the arena: a pointer keeps the VM (and a
+     * replica, which copies it) small. */
+    struct ebpf_helper_slot *helpers;
     ebpf_map *maps[EBPF_MAX_MAPS];
     int nmaps;
 
@@ -109,6 +132,12 @@ struct ebpf_vm {
     int jit_no_rvc;         /* JIT: 32-bit encodings only */
     uint64_t jit_bad_callx; /* 1 + the unknown helper id a compiled callx met */
 
+    /* A replica (ebpf_replicate) shares the program, its code and maps with
+     * `origin` and owns only what a run writes: stack, run_ctx, executed,
+     * jit_bad_callx, the toggled bounds_check and the error buffer. */
+    const struct ebpf_vm *origin;
+    uint32_t ringbuf_tag; /* stored in the header of the ring buffer records it makes */
+
     uint32_t verify_processed;
     size_t verify_scratch; /* peak scratch bytes of the last verification */
     uint64_t executed;     /* instructions run by the last bounds-checked run */
@@ -126,6 +155,18 @@ int ebpfA_strcmp(const char *a, const char *b);
 int ebpfA_strncmp(const char *a, const char *b, size_t n);
 void ebpfA_strlcpy(char *dst, const char *src, size_t n);
 
+/* Spin locks of maps (see struct ebpf_map). */
+static inline void ebpfM_lock(uint32_t *l)
+{
+    while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(l, __ATOMIC_RELAXED))
+            ;
+}
+static inline void ebpfM_unlock(uint32_t *l)
+{
+    __atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
 /* load.c */
 bool ebpfL_is_lddw(const struct ebpf_insn *in);
 int ebpfL_func_of(const ebpf_vm *vm, uint32_t pc);
@@ -133,7 +174,11 @@ int ebpfL_func_of(const ebpf_vm *vm, uint32_t pc);
 /* maps.c */
 int ebpfM_index(const ebpf_vm *vm, const ebpf_map *map); /* fd in vm, or -1 */
 bool ebpfM_contains(const ebpf_map *map, uintptr_t addr, size_t len);
-void *ebpfM_ringbuf_reserve(ebpf_map *map, uint64_t size);
+void *ebpfM_ringbuf_reserve(ebpf_map *map, uint64_t size, uint32_t tag);
+/* The map operations without an error message (helpers: a failure is the
+ * program's business, and the map's VM may be another hart's). */
+int ebpfM_update(ebpf_map *map, const void *key, const void *value, uint64_t flags);
+int ebpfM_delete(ebpf_map *map, const void *key);
 void ebpfM_ringbuf_commit(void *rec, bool discard);
 uint64_t ebpfM_ringbuf_query(ebpf_map *map, uint64_t what);
 
@@ -143,6 +188,8 @@ bool ebpfH_mem_ok(ebpf_vm *vm, uint64_t addr, uint64_t len, int write);
 ebpf_map *ebpfH_map_arg(ebpf_vm *vm, uint64_t p);
 
 /* interp.c */
+/* Fills the pre-decoded code's handlers for the VM's bounds-check mode. */
+void ebpfI_thread(ebpf_vm *vm);
 bool ebpfI_access_ok(ebpf_vm *vm, uintptr_t addr, size_t len, int write, void *ctx,
                      uint64_t ctx_len);
 

@@ -68,12 +68,9 @@ static uint64_t h_update(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uin
     if (!m || !ebpfH_mem_ok(vm, r2, m->def.key_size, 0) ||
         !ebpfH_mem_ok(vm, r3, m->def.value_size, 0))
         return (uint64_t)-LINUX_EINVAL;
-    /* A program-side failure is not a VM error: keep the error buffer. */
-    char *err = vm->err;
-    vm->err = NULL;
-    int r = ebpf_map_update(m, (const void *)(uintptr_t)r2, (const void *)(uintptr_t)r3, r4);
-    vm->err = err;
-    return errno_of(r);
+    /* A program-side failure is not a VM error: no message (the map's VM
+     * may be running on another hart). */
+    return errno_of(ebpfM_update(m, (const void *)(uintptr_t)r2, (const void *)(uintptr_t)r3, r4));
 }
 
 static uint64_t h_delete(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
@@ -83,11 +80,7 @@ static uint64_t h_delete(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uin
     ebpf_map *m = ebpfH_map_arg(vm, r1);
     if (!m || !ebpfH_mem_ok(vm, r2, m->def.key_size, 0))
         return (uint64_t)-LINUX_EINVAL;
-    char *err = vm->err;
-    vm->err = NULL;
-    int r = ebpf_map_delete(m, (const void *)(uintptr_t)r2);
-    vm->err = err;
-    return errno_of(r);
+    return errno_of(ebpfM_delete(m, (const void *)(uintptr_t)r2));
 }
 
 static uint64_t h_rb_output(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
@@ -97,7 +90,7 @@ static uint64_t h_rb_output(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, 
     ebpf_map *m = ebpfH_map_arg(vm, r1);
     if (!m || m->def.type != BPF_MAP_TYPE_RINGBUF || !ebpfH_mem_ok(vm, r2, r3, 0))
         return (uint64_t)-LINUX_EINVAL;
-    void *rec = ebpfM_ringbuf_reserve(m, r3);
+    void *rec = ebpfM_ringbuf_reserve(m, r3, vm->ringbuf_tag);
     if (!rec)
         return (uint64_t)-LINUX_EAGAIN;
     ebpfA_memcpy(rec, (const void *)(uintptr_t)r2, r3);
@@ -112,7 +105,7 @@ static uint64_t h_rb_reserve(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
     ebpf_map *m = ebpfH_map_arg(vm, r1);
     if (!m || m->def.type != BPF_MAP_TYPE_RINGBUF)
         return 0;
-    return (uint64_t)(uintptr_t)ebpfM_ringbuf_reserve(m, r2);
+    return (uint64_t)(uintptr_t)ebpfM_ringbuf_reserve(m, r2, vm->ringbuf_tag);
 }
 
 /* Finds the ring buffer holding a record (bounds-checked mode only). */

@@ -264,6 +264,14 @@ bool ebpfI_access_ok(ebpf_vm *vm, uintptr_t addr, size_t len, int write, void *c
 #undef INTERP_NAME
 #undef INTERP_CHECKED
 
+void ebpfI_thread(ebpf_vm *vm)
+{
+    if (vm->bounds_check)
+        run_checked(vm, NULL, 0, NULL);
+    else
+        run_unchecked(vm, NULL, 0, NULL);
+}
+
 int ebpf_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
 {
     uint64_t r0 = 0;

@@ -78,10 +78,16 @@ static int INTERP_NAME(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
     struct ebpf_dinsn *const code = vm->code;
     const struct ebpf_dinsn *ip = code;
     if (vm->threaded != INTERP_CHECKED + 1) {
+        /* A replica shares code[] with harts running the other replicas:
+         * it was threaded once, for the mode it has. */
+        if (vm->origin)
+            return ebpfA_fail(vm, EBPF_EINVAL, -1, "a replica runs in its original's mode");
         for (uint32_t i = 0; i < vm->ninsns; i++)
             code[i].h = tbl[code[i].code];
         vm->threaded = INTERP_CHECKED + 1;
     }
+    if (!ret)
+        return 0; /* ebpfI_thread: only the handlers were wanted */
     uint64_t reg[BPF_NREGS];
     struct frame frames[BPF_MAX_FRAMES];
     int depth = 0;

@@ -497,6 +497,8 @@ static void one_pass(struct jit *j)
 
 int ebpf_jit_compile(ebpf_vm *vm, void *code, size_t cap, size_t *len)
 {
+    if (vm->origin)
+        return ebpfA_fail(vm, EBPF_EINVAL, -1, "a replica only runs its original's program");
     struct jit j;
     vm->err_insn = -1;
     if (!vm->code)

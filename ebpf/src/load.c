@@ -301,6 +301,8 @@ static int decode(ebpf_vm *vm)
 
 int ebpf_load(ebpf_vm *vm, const struct ebpf_insn *insns, uint32_t count)
 {
+    if (vm->origin)
+        return ebpfA_fail(vm, EBPF_EINVAL, -1, "a replica only runs its original's program");
     vm->err_insn = -1;
     if (vm->insns)
         return ebpfA_fail(vm, EBPF_EINVAL, -1, "a program is already loaded");

@@ -181,7 +181,13 @@ bool ebpfM_contains(const ebpf_map *m, uintptr_t addr, size_t len)
     return addr >= b && addr <= e && len <= e - addr;
 }
 
-/* ---- hash ---------------------------------------------------------------- */
+/* ---- hash ----------------------------------------------------------------
+ * Chains are threaded through entry indices.  Writers (update, delete) hold
+ * the map's lock; lookups hold none, so every link is read and written with
+ * atomics, and a new entry is complete before the release store that makes
+ * it reachable.  A lookup that raced a delete may step from a freed entry
+ * onto the free list or another chain: it only compares keys, so at worst
+ * it misses, and the walk is bounded by max_entries so it always ends. */
 
 /* FNV-1a: simple, and good enough for fixed-size binary keys. */
 static uint32_t hash_key(const void *key, uint32_t n)
@@ -198,12 +204,24 @@ static uint8_t *entry(const ebpf_map *m, uint32_t i)
     return m->data + (size_t)i * m->entry_size;
 }
 
+static uint32_t link_load(const uint32_t *l)
+{
+    return __atomic_load_n(l, __ATOMIC_ACQUIRE);
+}
+
+static void link_store(uint32_t *l, uint32_t v)
+{
+    __atomic_store_n(l, v, __ATOMIC_RELEASE);
+}
+
 static uint32_t hash_find(const ebpf_map *m, const void *key, uint32_t *bucket)
 {
     uint32_t b = hash_key(key, m->def.key_size) & (m->nbuckets - 1);
     if (bucket)
         *bucket = b;
-    for (uint32_t i = m->buckets[b]; i != NIL; i = m->next[i])
+    uint32_t steps = 0;
+    for (uint32_t i = link_load(&m->buckets[b]); i < m->def.max_entries && steps++ <= m->def.max_entries;
+         i = link_load(&m->next[i]))
         if (!ebpfA_memcmp(entry(m, i), key, m->def.key_size))
             return i;
     return NIL;
@@ -234,63 +252,108 @@ void *ebpf_map_lookup(ebpf_map *m, const void *key)
     return NULL;
 }
 
-int ebpf_map_update(ebpf_map *m, const void *key, const void *value, uint64_t flags)
+static int hash_update(ebpf_map *m, const void *key, const void *value, uint64_t flags)
 {
-    ebpf_vm *vm = m->vm;
+    int r = 0;
+    ebpfM_lock(&m->lock);
+    uint32_t b, i = hash_find(m, key, &b);
+    if (i != NIL) {
+        if (flags == BPF_NOEXIST)
+            r = -EBPF_EEXIST;
+        else
+            ebpfA_memcpy(value_of(m, i), value, m->def.value_size);
+    } else if (flags == BPF_EXIST) {
+        r = -EBPF_ENOENT;
+    } else if (m->free_head == NIL) {
+        r = -EBPF_E2BIG;
+    } else {
+        i = m->free_head;
+        m->free_head = link_load(&m->next[i]);
+        ebpfA_memcpy(entry(m, i), key, m->def.key_size);
+        ebpfA_memcpy(value_of(m, i), value, m->def.value_size);
+        __atomic_store_n(&m->used[i], 1, __ATOMIC_RELAXED);
+        link_store(&m->next[i], link_load(&m->buckets[b]));
+        link_store(&m->buckets[b], i); /* publishes the complete entry */
+        m->count++;
+    }
+    ebpfM_unlock(&m->lock);
+    return r;
+}
+
+int ebpfM_update(ebpf_map *m, const void *key, const void *value, uint64_t flags)
+{
     if (flags > BPF_EXIST)
-        return ebpfA_fail(vm, EBPF_EINVAL, -1, "bad update flags %llu", (unsigned long long)flags);
+        return -EBPF_EINVAL;
     switch (m->def.type) {
     case BPF_MAP_TYPE_ARRAY: {
         void *v = ebpf_map_lookup(m, key);
         if (!v)
-            return ebpfA_fail(vm, EBPF_E2BIG, -1, "array index out of range");
+            return -EBPF_E2BIG;
         if (flags == BPF_NOEXIST)
-            return ebpfA_fail(vm, EBPF_EEXIST, -1, "array elements always exist");
+            return -EBPF_EEXIST;
         ebpfA_memcpy(v, value, m->def.value_size);
         return 0;
     }
-    case BPF_MAP_TYPE_HASH: {
-        uint32_t b, i = hash_find(m, key, &b);
-        if (i != NIL) {
-            if (flags == BPF_NOEXIST)
-                return ebpfA_fail(vm, EBPF_EEXIST, -1, "element exists");
-            ebpfA_memcpy(value_of(m, i), value, m->def.value_size);
-            return 0;
-        }
-        if (flags == BPF_EXIST)
-            return ebpfA_fail(vm, EBPF_ENOENT, -1, "no such element");
-        if (m->free_head == NIL)
-            return ebpfA_fail(vm, EBPF_E2BIG, -1, "map %s is full", m->name);
-        i = m->free_head;
-        m->free_head = m->next[i];
-        ebpfA_memcpy(entry(m, i), key, m->def.key_size);
-        ebpfA_memcpy(value_of(m, i), value, m->def.value_size);
-        m->used[i] = 1;
-        m->next[i] = m->buckets[b];
-        m->buckets[b] = i;
-        m->count++;
+    case BPF_MAP_TYPE_HASH:
+        return hash_update(m, key, value, flags);
+    }
+    return -EBPF_EINVAL;
+}
+
+int ebpf_map_update(ebpf_map *m, const void *key, const void *value, uint64_t flags)
+{
+    int r = ebpfM_update(m, key, value, flags);
+    switch (-r) {
+    case 0:
         return 0;
+    case EBPF_E2BIG:
+        return m->def.type == BPF_MAP_TYPE_ARRAY
+                   ? ebpfA_fail(m->vm, EBPF_E2BIG, -1, "array index out of range")
+                   : ebpfA_fail(m->vm, EBPF_E2BIG, -1, "map %s is full", m->name);
+    case EBPF_EEXIST:
+        return m->def.type == BPF_MAP_TYPE_ARRAY
+                   ? ebpfA_fail(m->vm, EBPF_EEXIST, -1, "array elements always exist")
+                   : ebpfA_fail(m->vm, EBPF_EEXIST, -1, "element exists");
+    case EBPF_ENOENT:
+        return ebpfA_fail(m->vm, EBPF_ENOENT, -1, "no such element");
     }
+    if (flags > BPF_EXIST)
+        return ebpfA_fail(m->vm, EBPF_EINVAL, -1, "bad update flags %llu",
+                          (unsigned long long)flags);
+    return ebpfA_fail(m->vm, EBPF_EINVAL, -1, "map %s does not support update", m->name);
+}
+
+int ebpfM_delete(ebpf_map *m, const void *key)
+{
+    if (m->def.type != BPF_MAP_TYPE_HASH)
+        return -EBPF_EINVAL;
+    int r = 0;
+    ebpfM_lock(&m->lock);
+    uint32_t b, i = hash_find(m, key, &b);
+    if (i == NIL) {
+        r = -EBPF_ENOENT;
+    } else {
+        uint32_t *link = &m->buckets[b];
+        while (link_load(link) != i)
+            link = &m->next[link_load(link)];
+        link_store(link, link_load(&m->next[i])); /* unreachable from here on */
+        __atomic_store_n(&m->used[i], 0, __ATOMIC_RELAXED);
+        link_store(&m->next[i], m->free_head);
+        m->free_head = i;
+        m->count--;
     }
-    return ebpfA_fail(vm, EBPF_EINVAL, -1, "map %s does not support update", m->name);
+    ebpfM_unlock(&m->lock);
+    return r;
 }
 
 int ebpf_map_delete(ebpf_map *m, const void *key)
 {
-    if (m->def.type != BPF_MAP_TYPE_HASH)
+    int r = ebpfM_delete(m, key);
+    if (r == -EBPF_EINVAL)
         return ebpfA_fail(m->vm, EBPF_EINVAL, -1, "map %s does not support delete", m->name);
-    uint32_t b, i = hash_find(m, key, &b);
-    if (i == NIL)
+    if (r == -EBPF_ENOENT)
         return ebpfA_fail(m->vm, EBPF_ENOENT, -1, "no such element");
-    uint32_t *link = &m->buckets[b];
-    while (*link != i)
-        link = &m->next[*link];
-    *link = m->next[i];
-    m->used[i] = 0;
-    m->next[i] = m->free_head;
-    m->free_head = i;
-    m->count--;
-    return 0;
+    return r;
 }
 
 int ebpf_map_get_next_key(ebpf_map *m, const void *key, void *next_key)
@@ -315,7 +378,7 @@ int ebpf_map_get_next_key(ebpf_map *m, const void *key, void *next_key)
             i = at == NIL ? 0 : at + 1;
         }
         for (; i < m->def.max_entries; i++) {
-            if (m->used[i]) {
+            if (__atomic_load_n(&m->used[i], __ATOMIC_ACQUIRE)) {
                 ebpfA_memcpy(next_key, entry(m, i), m->def.key_size);
                 return 0;
             }
@@ -326,33 +389,42 @@ int ebpf_map_get_next_key(ebpf_map *m, const void *key, void *next_key)
     return ebpfA_fail(m->vm, EBPF_EINVAL, -1, "map %s has no keys", m->name);
 }
 
-/* ---- ring buffer ------------------------------------------------------ */
+/* ---- ring buffer ------------------------------------------------------
+ * Many producers (programs on several harts) reserve under the map's lock:
+ * prod_pos moves and the BUSY header is written together.  A commit is one
+ * release store of the header, so the consumer, which reads the header
+ * with acquire, sees the record's bytes.  The header's second word (Linux:
+ * the page offset, unused here) carries the producing VM's tag. */
 
-static void put_hdr(uint8_t *at, uint32_t len)
+static void put_hdr(uint8_t *at, uint32_t len, uint32_t tag)
 {
+    ((uint32_t *)at)[1] = tag;
     __atomic_store_n((uint32_t *)at, len, __ATOMIC_RELEASE);
-    ((uint32_t *)at)[1] = 0;
 }
 
-void *ebpfM_ringbuf_reserve(ebpf_map *m, uint64_t size)
+void *ebpfM_ringbuf_reserve(ebpf_map *m, uint64_t size, uint32_t tag)
 {
     uint64_t cap = m->def.max_entries, mask = cap - 1;
     if (m->def.type != BPF_MAP_TYPE_RINGBUF || !size || size > cap / 2)
         return NULL;
     uint64_t total = round8(size + BPF_RINGBUF_HDR_SZ);
-    uint64_t tail = cap - (m->prod_pos & mask); /* bytes before the end */
+    uint8_t *hdr = NULL;
+    ebpfM_lock(&m->lock);
+    uint64_t prod = m->prod_pos, cons = __atomic_load_n(&m->cons_pos, __ATOMIC_ACQUIRE);
+    uint64_t tail = cap - (prod & mask); /* bytes before the end */
     uint64_t pad = total > tail ? tail : 0;
-    if (m->prod_pos + pad + total - m->cons_pos > cap)
-        return NULL;
-    if (pad) {
-        put_hdr(m->data + (m->prod_pos & mask),
-                (uint32_t)(pad - BPF_RINGBUF_HDR_SZ) | BPF_RINGBUF_DISCARD_BIT);
-        m->prod_pos += pad;
+    if (prod + pad + total - cons <= cap) {
+        if (pad) {
+            put_hdr(m->data + (prod & mask),
+                    (uint32_t)(pad - BPF_RINGBUF_HDR_SZ) | BPF_RINGBUF_DISCARD_BIT, tag);
+            prod += pad;
+        }
+        hdr = m->data + (prod & mask);
+        put_hdr(hdr, (uint32_t)size | BPF_RINGBUF_BUSY_BIT, tag);
+        __atomic_store_n(&m->prod_pos, prod + total, __ATOMIC_RELEASE);
     }
-    uint8_t *hdr = m->data + (m->prod_pos & mask);
-    put_hdr(hdr, (uint32_t)size | BPF_RINGBUF_BUSY_BIT);
-    m->prod_pos += total;
-    return hdr + BPF_RINGBUF_HDR_SZ;
+    ebpfM_unlock(&m->lock);
+    return hdr ? hdr + BPF_RINGBUF_HDR_SZ : NULL;
 }
 
 void ebpfM_ringbuf_commit(void *rec, bool discard)
@@ -362,43 +434,62 @@ void ebpfM_ringbuf_commit(void *rec, bool discard)
     __atomic_store_n(hdr, len | (discard ? BPF_RINGBUF_DISCARD_BIT : 0), __ATOMIC_RELEASE);
 }
 
-long ebpf_ringbuf_consume(ebpf_map *m, void *buf, size_t len)
+long ebpf_ringbuf_consume_tag(ebpf_map *m, void *buf, size_t len, uint32_t only_tag,
+                              uint32_t *tag)
 {
     if (m->def.type != BPF_MAP_TYPE_RINGBUF)
         return -EBPF_EINVAL;
     uint64_t mask = m->def.max_entries - 1;
-    while (m->cons_pos < m->prod_pos) {
-        uint8_t *hdr = m->data + (m->cons_pos & mask);
+    long r = 0;
+    ebpfM_lock(&m->cons_lock);
+    uint64_t cons = m->cons_pos, prod = __atomic_load_n(&m->prod_pos, __ATOMIC_ACQUIRE);
+    while (cons < prod) {
+        uint8_t *hdr = m->data + (cons & mask);
         uint32_t h = __atomic_load_n((uint32_t *)hdr, __ATOMIC_ACQUIRE);
         if (h & BPF_RINGBUF_BUSY_BIT)
-            return 0; /* oldest record not committed yet */
-        uint32_t n = h & ~BPF_RINGBUF_DISCARD_BIT;
-        if (round8((uint64_t)n + BPF_RINGBUF_HDR_SZ) > m->def.max_entries - (m->cons_pos & mask)) {
+            break; /* oldest record not committed yet */
+        uint32_t n = h & ~BPF_RINGBUF_DISCARD_BIT, t = ((uint32_t *)hdr)[1];
+        if (round8((uint64_t)n + BPF_RINGBUF_HDR_SZ) > m->def.max_entries - (cons & mask)) {
             /* A header no reservation wrote (an unverified program scribbled
              * on the ring): drop everything rather than read past the end. */
-            m->cons_pos = m->prod_pos;
-            return -EBPF_EFAULT;
+            cons = prod;
+            r = -EBPF_EFAULT;
+            break;
         }
-        m->cons_pos += round8(n + BPF_RINGBUF_HDR_SZ);
+        if (!(h & BPF_RINGBUF_DISCARD_BIT) && only_tag && t != only_tag)
+            break; /* another producer's record: for another reader */
+        cons += round8(n + BPF_RINGBUF_HDR_SZ);
         if (h & BPF_RINGBUF_DISCARD_BIT)
             continue;
         ebpfA_memcpy(buf, hdr + BPF_RINGBUF_HDR_SZ, n < len ? n : len);
-        return n;
+        if (tag)
+            *tag = t;
+        r = n;
+        break;
     }
-    return 0;
+    __atomic_store_n(&m->cons_pos, cons, __ATOMIC_RELEASE); /* the space is free again */
+    ebpfM_unlock(&m->cons_lock);
+    return r;
+}
+
+long ebpf_ringbuf_consume(ebpf_map *m, void *buf, size_t len)
+{
+    return ebpf_ringbuf_consume_tag(m, buf, len, 0, NULL);
 }
 
 uint64_t ebpfM_ringbuf_query(ebpf_map *m, uint64_t what)
 {
+    uint64_t cons = __atomic_load_n(&m->cons_pos, __ATOMIC_ACQUIRE);
+    uint64_t prod = __atomic_load_n(&m->prod_pos, __ATOMIC_ACQUIRE);
     switch (what) {
     case 0:
-        return m->prod_pos - m->cons_pos;
+        return prod - cons;
     case 1:
         return m->def.max_entries;
     case 2:
-        return m->cons_pos;
+        return cons;
     case 3:
-        return m->prod_pos;
+        return prod;
     }
     return 0;
 }

@@ -236,12 +236,56 @@ ebpf_vm *ebpf_create(void *mem, size_t size, char *err, size_t errlen)
     vm->errlen = errlen;
     vm->err_insn = -1;
     vm->stack = ebpfA_alloc(vm, (size_t)BPF_MAX_FRAMES * BPF_STACK_SIZE);
-    if (!vm->stack) {
+    vm->helpers = ebpfA_alloc(vm, BPF_FUNC_MAX_ID * sizeof *vm->helpers);
+    if (!vm->stack || !vm->helpers) {
         if (err && errlen)
             ebpf_snprintf(err, errlen, "arena of %zu bytes is too small", size);
         return NULL;
     }
     return vm;
+}
+
+/*
+ * A replica runs the same program on another hart.  Everything a run only
+ * reads is shared with the original: instructions, pre-decoded code (its
+ * handlers filled now, for the original's bounds-check mode, so no run
+ * writes them), compiled code, helpers, maps, regions.  Everything a run
+ * writes is the replica's own: the stack (given, or carved from the
+ * original's arena), the context of the run under way, the count of
+ * executed instructions, JIT bookkeeping and the error buffer.  So one
+ * replica per hart runs without any lock.  The original must not change
+ * afterwards (load, verify, compile, register, share, mode).
+ */
+ebpf_vm *ebpf_replicate(ebpf_vm *vm, void *stack, char *err, size_t errlen)
+{
+    if (vm->origin || !vm->code) {
+        ebpfA_fail(vm, EBPF_EINVAL, -1, vm->origin ? "a replica cannot be replicated"
+                                                   : "no program loaded to replicate");
+        return NULL;
+    }
+    ebpf_vm *r = ebpfA_alloc(vm, sizeof *r);
+    if (r && !stack)
+        stack = ebpfA_alloc(vm, (size_t)BPF_MAX_FRAMES * BPF_STACK_SIZE);
+    if (!r || !stack) {
+        ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena exhausted: no room for a replica");
+        return NULL;
+    }
+    ebpfI_thread(vm);
+    *r = *vm;
+    r->origin = vm;
+    r->arena_size = r->arena_used; /* nothing more comes from the arena through it */
+    r->stack = stack;
+    r->err = err;
+    r->errlen = errlen;
+    r->err_insn = -1;
+    if (err && errlen)
+        err[0] = 0;
+    return r;
+}
+
+void ebpf_set_ringbuf_tag(ebpf_vm *vm, uint32_t tag)
+{
+    vm->ringbuf_tag = tag;
 }
 
 const char *ebpf_error(const ebpf_vm *vm)

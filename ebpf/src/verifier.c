@@ -770,6 +770,8 @@ static int walk(struct verifier *v)
 
 int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
 {
+    if (vm->origin)
+        return ebpfA_fail(vm, EBPF_EINVAL, -1, "a replica only runs its original's program");
     struct verifier vv, *v = &vv;
     static const struct ebpf_verify_opts none;
     if (!opts)

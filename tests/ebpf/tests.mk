@@ -52,6 +52,17 @@ test-ebpf-elf: $(EBPF_TBIN)/test_elf $(EBPF_PROGS_DIR)/calls.o $(EBPF_PROGS_DIR)
 
 TEST_TARGETS += test-ebpf-elf
 
+# One program on several threads at once, each on its own replica (kernel/bpf.c's harts).
+$(EBPF_TBIN)/test_smp: $(EBPF_TDIR)/test_smp.c $(B)/ebpf/asan/libebpf.a
+	@mkdir -p $(@D)
+	$(EBPF_HOST_CC) $(EBPF_TEST_CFLAGS) -DPROG_DIR='"$(EBPF_PROGS_DIR)"' $< $(B)/ebpf/asan/libebpf.a -lcmocka -lpthread -o $@.tmp && mv -f $@.tmp $@
+
+.PHONY: test-ebpf-smp
+test-ebpf-smp: $(EBPF_TBIN)/test_smp $(EBPF_PROGS_DIR)/smp.o
+	@scripts/run-suite.sh ebpf-smp $(EBPF_TBIN)/test_smp
+
+TEST_TARGETS += test-ebpf-smp
+
 .PHONY: test-ebpf-cli
 test-ebpf-cli: $(B)/bin/ebpf-run $(B)/bin/ebpf-run-rv64 $(EBPF_PROGS_DIR)/calls.o $(EBPF_PROGS_DIR)/probe.o \
                $(EBPF_PROGS_DIR)/xdp_main.o
