@@ -214,6 +214,25 @@ char *profile_user_elf(const struct profile *p, const char *program)
     return strdup(full);
 }
 
+void profile_set_harts(struct profile *p, int n)
+{
+    char num[16];
+    snprintf(num, sizeof num, "%d", n);
+    size_t k = 0;
+    for (; p->qemu_args[k]; k++) {
+        /* -smp N, or -smp cpus=N,... (QEMU's long form): replaced whole. */
+        if (strcmp(p->qemu_args[k], "-smp") == 0 && p->qemu_args[k + 1]) {
+            free(p->qemu_args[k + 1]);
+            p->qemu_args[k + 1] = strdup(num);
+            return;
+        }
+    }
+    /* Room for two more: the array was allocated with 8 spare slots. */
+    p->qemu_args[k] = strdup("-smp");
+    p->qemu_args[k + 1] = strdup(num);
+    p->qemu_args[k + 2] = 0;
+}
+
 void profile_free(struct profile *p)
 {
     if (!p)

@@ -68,6 +68,9 @@ void profile_check_keys(struct profile *p, struct json_t *j);
 /* Load and check a profile.  Returns 0 with a message in err on failure. */
 struct profile *profile_load(const char *path, char *err, size_t errlen);
 void profile_free(struct profile *p);
+/* Boot the machine with n harts (QEMU -smp n) whatever the profile says:
+ * the launch key "harts". */
+void profile_set_harts(struct profile *p, int n);
 /* The ELF path of a user program, malloc'd. */
 /* The program a file in the user directory stands for under
  * userPrograms.file ("_{name}": "_echo" is echo), into name; false if the

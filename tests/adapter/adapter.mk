@@ -26,3 +26,6 @@ $(eval $(call node_suite,adapter-kernels,tests/adapter/kernels.test.mjs))
 test-adapter-kernels: $(KERNEL_ELF) $(RKERNEL_ELF)
 # The reference kernel with the traits of xv6-riscv that broke osdbg (issue 16).
 $(eval $(call node_suite,adapter-xv6traits,tests/adapter/xv6traits.test.mjs))
+# Several harts: threads, stops, stacks, registers and steps per hart (issue 17).
+$(eval $(call node_suite,adapter-harts,tests/adapter/harts.test.mjs))
+test-adapter-harts: $(KERNEL_ELF)

@@ -189,9 +189,18 @@ void req_launch(json_t *req, json_t *args)
         return;
     }
     opts.console_by_event = terminal && !strcmp(terminal, "event");
+    /* "harts": QEMU's -smp, whatever the profile says. */
+    json_t *harts = json_object_get(args, "harts");
+    if (harts && (!json_is_integer(harts) || json_integer_value(harts) < 1 ||
+                  json_integer_value(harts) > MAX_HARTS)) {
+        dap_error(req, "launch: \"harts\" must be a number of harts from 1 to %d", MAX_HARTS);
+        return;
+    }
     if (load_profile(req, args) < 0)
         return;
     opts.stop_on_entry = json_is_true(json_object_get(args, "stopOnEntry"));
+    if (harts)
+        profile_set_harts(T.profile, (int)json_integer_value(harts));
     /* Logpoints run as eBPF in the OS unless the launch says not to, or
      * the OS has no side-stub to run them ("sideStub": false). */
     bool no_ebpf = json_is_false(json_object_get(args, "ebpfLogpoints"));

@@ -1,0 +1,220 @@
+// The reference OS on several harts, debugged: every hart is a DAP thread
+// named with what it runs, a breakpoint stops only in its own program
+// whichever hart runs which, the stop names the hart that hit it, stacks
+// and registers belong to the thread asked about, and a step runs one hart
+// while the others stay where they are.  Real QEMU (-smp 2 from the
+// profile, or the launch key "harts"), real GDB, a real DAP client.
+// user/tick.c and user/tock.c are two programs whose counting loops lie at
+// the same virtual addresses (checked below with the toolchain's nm).
+import { test as nodeTest } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { followStops } from './harts.mjs';
+import { ROOT, BUILD } from '../kernel/qemu.mjs';
+
+const test = (name, fn) => nodeTest(name, { timeout: 120000 }, fn);
+const OSDBG = path.join(BUILD, 'bin', 'osdbg');
+const PROFILE = path.join(ROOT, 'profiles', 'osdbg-kernel.json');
+const src = (rel) => path.join(ROOT, rel);
+const lineOf = (rel, text) => {
+  const i = fs.readFileSync(src(rel), 'utf8').split('\n').findIndex((l) => l.includes(text));
+  assert.ok(i >= 0, `${text} in ${rel}`);
+  return i + 1;
+};
+const TICK_LINE = lineOf('user/tick.c', 'tick: the loop\'s line');
+const TOCK_LINE = lineOf('user/tock.c', 'tock: the loop\'s line');
+const KERNEL_TOP = 0x80000000n; // the kernel's text starts here (kernel/kernel.ld); programs at 0x10000
+
+async function startSession(t, launchArgs, setup = async () => {}) {
+  const dc = followStops(new DebugClient(OSDBG, 'dap', 'osdbg'));
+  dc.defaultTimeout = 30000;
+  await dc.start();
+  t.after(() => dc.stop().catch(() => {}));
+  const output = [];
+  dc.on('output', (e) => output.push(e.body.output));
+  const spaces = [];
+  dc.on('osdbg/addressSpace', (e) => spaces.push(e.body));
+  const initialized = dc.waitForEvent('initialized');
+  await dc.initializeRequest();
+  await dc.launchRequest({ type: 'osdbg', request: 'launch', profile: PROFILE, ...launchArgs });
+  await initialized;
+  await setup(dc);
+  await dc.configurationDoneRequest();
+  return { dc, output, spaces };
+}
+
+const waitStopped = (dc, ms = 30000) => dc.waitForEvent('stopped', ms);
+const threads = async (dc) => (await dc.threadsRequest()).body.threads;
+const NAME = /^hart (\d+) · (?:(\w+)\/(\d+)|kernel|user) ([USM])$/;
+function parseName(name) {
+  const m = name.match(NAME);
+  assert.ok(m, `thread name "${name}" reads "hart N · program/pid MODE"`);
+  return { hart: Number(m[1]), program: m[2] ?? null, pid: m[3] ? Number(m[3]) : null, mode: m[4] };
+}
+// The program counter of a thread's innermost frame, from its Registers scope.
+async function pcOf(dc, threadId) {
+  const frame = (await dc.stackTraceRequest({ threadId, levels: 1 })).body.stackFrames[0];
+  const scopes = (await dc.scopesRequest({ frameId: frame.id })).body.scopes;
+  const regs = scopes.find((s) => s.name === 'Registers');
+  const vars = (await dc.variablesRequest({ variablesReference: regs.variablesReference })).body.variables;
+  const pc = vars.find((v) => v.name === 'pc');
+  assert.ok(pc, `a pc register for thread ${threadId}`);
+  return BigInt(pc.value.split(' ')[0]);
+}
+
+test('tick and tock share the addresses of their loops (what the scenarios below rely on)', () => {
+  const nm = (prog, sym) => execFileSync('riscv64-unknown-elf-nm', [path.join(BUILD, 'user', prog)], { encoding: 'utf8' })
+    .split('\n').find((l) => l.endsWith(` ${sym}`))?.split(' ')[0];
+  const tick = nm('tick', 'tick_count'), tock = nm('tock', 'tock_count');
+  assert.ok(tick && tock, 'both functions are in their programs');
+  assert.equal(tick, tock, 'tick_count and tock_count start at the same address');
+});
+
+test('every hart is a thread named with its hart, program, pid and mode; a profile without {hart} is named', async (t) => {
+  const { dc, output } = await startSession(t, { bootArgs: 'run=tick', stopOnEntry: true });
+  await waitStopped(dc);
+  const before = await threads(dc);
+  assert.deepEqual(before.map((th) => th.id), [1, 2], 'two harts from the profile\'s -smp 2');
+  assert.deepEqual(before.map((th) => parseName(th.name).hart), [0, 1]);
+  await dc.setBreakpointsRequest({ source: { path: src('user/tock.c') }, breakpoints: [{ line: TOCK_LINE }] });
+  await dc.continueRequest({ threadId: dc.thread });
+  const stop = await waitStopped(dc);
+  const named = (await threads(dc)).map((th) => ({ id: th.id, ...parseName(th.name) }));
+  const me = named.find((n) => n.id === stop.body.threadId);
+  assert.equal(me.program, 'tock');
+  assert.equal(me.mode, 'U');
+  assert.match(stop.body.description, new RegExp(`^tock/${me.pid}, U mode, hart ${me.hart}$`));
+  assert.ok(!output.join('').includes('does not depend on the hart'), 'the reference profile uses {hart}');
+});
+
+test('two harts run two programs at the same addresses: each breakpoint stops only in its own program', async (t) => {
+  const { dc, spaces } = await startSession(t, { bootArgs: 'run=tick' }, async (dc) => {
+    const a = await dc.setBreakpointsRequest({ source: { path: src('user/tick.c') }, breakpoints: [{ line: TICK_LINE }] });
+    const b = await dc.setBreakpointsRequest({ source: { path: src('user/tock.c') }, breakpoints: [{ line: TOCK_LINE }] });
+    dc.ids = { [a.body.breakpoints[0].id]: 'tick', [b.body.breakpoints[0].id]: 'tock' };
+  });
+  const seen = { tick: 0, tock: 0 };
+  let together = 0; // stops where the other hart ran the other program
+  for (let i = 0; i < 24; i++) {
+    const stop = await waitStopped(dc);
+    assert.equal(stop.body.reason, 'breakpoint');
+    const bp = dc.ids[stop.body.hitBreakpointIds?.[0]];
+    assert.ok(bp, `stop ${i} names one of the two breakpoints: ${JSON.stringify(stop.body)}`);
+    const named = (await threads(dc)).map((th) => ({ id: th.id, ...parseName(th.name) }));
+    const me = named.find((n) => n.id === stop.body.threadId);
+    assert.equal(me.program, bp, `stop ${i}: ${bp}'s breakpoint stopped in ${me.program} (hart ${me.hart})`);
+    assert.match(stop.body.description, new RegExp(`^${bp}/\\d+, U mode, hart ${me.hart}$`));
+    const top = (await dc.stackTraceRequest({ threadId: stop.body.threadId, levels: 1 })).body.stackFrames[0];
+    assert.equal(top.source.path, src(`user/${bp}.c`), `stop ${i}: the stack is ${bp}'s`);
+    const other = named.find((n) => n.id !== stop.body.threadId);
+    if (other.program && other.program !== bp) together++;
+    // The Address Spaces view's event: every hart, the stopped one selected.
+    const space = spaces.at(-1);
+    assert.equal(space.harts.length, 2);
+    assert.equal(space.harts.find((h) => h.selected).threadId, stop.body.threadId);
+    assert.equal(space.harts.find((h) => h.threadId === other.id).program, other.program);
+    seen[bp]++;
+    // Alternate: take the breakpoint of the program that just stopped out,
+    // so that the next stop is the other program's.
+    const prog = bp === 'tick' ? 'tock' : 'tick';
+    for (const [p, line] of [['tick', TICK_LINE], ['tock', TOCK_LINE]]) {
+      const r = await dc.setBreakpointsRequest({ source: { path: src(`user/${p}.c`) },
+        breakpoints: p === prog ? [{ line }] : [] });
+      if (p === prog) dc.ids = { [r.body.breakpoints[0].id]: p };
+    }
+    await dc.continueRequest({ threadId: dc.thread });
+  }
+  assert.ok(seen.tick >= 10 && seen.tock >= 10, `both programs stopped: ${JSON.stringify(seen)}`);
+  assert.ok(together > 0, 'at some stop the two harts ran the two programs at once');
+  const stats = (await dc.customRequest('osdbg/stats', {})).body;
+  console.log(`# stops with tick and tock on the two harts at once: ${together}/24; hits resumed unseen: ${stats.filteredHits}`);
+});
+
+test('a breakpoint hit on hart 1 while hart 0 is in the kernel: each thread has its own stack and registers', async (t) => {
+  // tock alone: one hart counts in user mode, the other idles in the
+  // kernel's scheduler.  The stop is the counting hart's; which hart that
+  // is, is the scheduler's choice, so the OS is restarted until it is hart
+  // 1 (in practice the first time: hart 0 starts the others, which pick
+  // init, and tock, first).
+  let dc;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    ({ dc } = await startSession(t, { bootArgs: 'run=tock' }, async (dc) => {
+      await dc.setBreakpointsRequest({ source: { path: src('user/tock.c') }, breakpoints: [{ line: TOCK_LINE }] });
+    }));
+    const stop = await waitStopped(dc);
+    if (stop.body.threadId === 2) break;
+    console.log(`# attempt ${attempt}: tock ran on thread ${stop.body.threadId}; again`);
+    await dc.disconnectRequest({ terminateDebuggee: true });
+    dc = null;
+  }
+  assert.ok(dc, 'tock ran on hart 1 in one of 8 boots');
+  assert.equal(dc.thread, 2);
+  const named = Object.fromEntries((await threads(dc)).map((th) => [th.id, parseName(th.name)]));
+  assert.equal(named[2].program, 'tock');
+  assert.equal(named[2].mode, 'U');
+  assert.equal(named[1].mode, 'S', `hart 0 is in the kernel: ${JSON.stringify(named[1])}`);
+  // Each thread's stack: tock's loop on hart 1, the kernel on hart 0.
+  const s2 = (await dc.stackTraceRequest({ threadId: 2 })).body.stackFrames;
+  assert.equal(s2[0].source.path, src('user/tock.c'));
+  assert.equal(s2[0].line, TOCK_LINE);
+  const s1 = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  assert.match(s1[0].source?.path ?? '', /\/kernel\/[\w.]+$/, `hart 0's innermost frame is kernel code: ${JSON.stringify(s1[0])}`);
+  assert.ok(s1.some((f) => /^scheduler \[kernel\]$/.test(f.name)), `hart 0 runs the scheduler: ${s1.map((f) => f.name)}`);
+  assert.ok(s1.every((f) => !s2.some((g) => g.id === f.id)), 'frame ids of the two threads differ');
+  // Registers belong to the thread: hart 0's pc is kernel text, hart 1's tock's.
+  const pc1 = await pcOf(dc, 1), pc2 = await pcOf(dc, 2);
+  assert.ok(pc1 >= KERNEL_TOP, `hart 0's pc 0x${pc1.toString(16)} is in the kernel`);
+  assert.ok(pc2 < KERNEL_TOP, `hart 1's pc 0x${pc2.toString(16)} is in tock`);
+  // Back to thread 2's frame after looking at thread 1: its Locals are tock's.
+  const scopes = (await dc.scopesRequest({ frameId: s2[0].id })).body.scopes;
+  const locals = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+  assert.ok(locals.some((v) => v.name === 'rounds'), `tock_count's locals: ${locals.map((v) => v.name)}`);
+  const i = await dc.evaluateRequest({ expression: 'rounds', frameId: s2[0].id, context: 'watch' });
+  assert.equal(i.body.result, '2000000');
+});
+
+test('a step runs one hart: it ends in the same process, and the other hart has not moved', async (t) => {
+  const { dc } = await startSession(t, { bootArgs: 'run=tick' }, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src('user/tick.c') }, breakpoints: [{ line: TICK_LINE }] });
+  });
+  let stop = await waitStopped(dc);
+  // Step the tick hart with the other hart running tock (or in the kernel):
+  // wait for a stop where both harts have a process.
+  const me = stop.body.threadId, other = me === 1 ? 2 : 1;
+  await dc.setBreakpointsRequest({ source: { path: src('user/tick.c') }, breakpoints: [] });
+  const where = parseName((await threads(dc)).find((th) => th.id === me).name);
+  const otherPc = await pcOf(dc, other);
+  const otherName = (await threads(dc)).find((th) => th.id === other).name;
+  for (let i = 0; i < 8; i++) {
+    await dc.nextRequest({ threadId: me });
+    stop = await waitStopped(dc);
+    assert.equal(stop.body.reason, 'step');
+    assert.equal(stop.body.threadId, me, `step ${i} stopped on the hart it ran`);
+    const now = parseName((await threads(dc)).find((th) => th.id === me).name);
+    assert.equal(now.program, 'tick');
+    assert.equal(now.pid, where.pid, `step ${i} stayed in tick/${where.pid}`);
+    assert.equal(await pcOf(dc, other), otherPc, `step ${i}: the other hart did not run`);
+    assert.equal((await threads(dc)).find((th) => th.id === other).name, otherName);
+  }
+  // Stepping the other thread selects it: its step is its own.
+  if (parseName(otherName).mode === 'U') {
+    await dc.nextRequest({ threadId: other });
+    stop = await waitStopped(dc);
+    assert.equal(stop.body.threadId, other);
+  }
+});
+
+test('the launch key "harts" boots another number of harts; a bad one is refused', async (t) => {
+  const { dc } = await startSession(t, { bootArgs: 'run=tick', stopOnEntry: true, harts: 4 });
+  await waitStopped(dc);
+  assert.deepEqual((await threads(dc)).map((th) => parseName(th.name).hart), [0, 1, 2, 3]);
+  const bad = followStops(new DebugClient(OSDBG, 'dap', 'osdbg'));
+  await bad.start();
+  t.after(() => bad.stop().catch(() => {}));
+  await bad.initializeRequest();
+  await assert.rejects(bad.launchRequest({ type: 'osdbg', request: 'launch', profile: PROFILE, harts: 0 }),
+    /"harts" must be a number of harts from 1 to \d+/);
+});
