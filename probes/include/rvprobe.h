@@ -208,15 +208,54 @@ struct rvprobe_port {
      * the probe handlers, the tracing runtime, the console...), or null.
      */
     const char *(*forbidden)(void *ctx, uint64_t space, uint64_t addr);
-    /* Optional: serialise table updates against on_break on other harts. */
+    /*
+     * Optional: serialise the table's updates (arm, disarm, release,
+     * task_gone, space_gone) across harts: a real lock (a spinlock that also
+     * keeps this hart's interrupts off).  rvprobe_on_break never takes it:
+     * hits read the table without a lock (see "Several harts" below).
+     */
     void (*lock)(void *ctx);
     void (*unlock)(void *ctx);
+    /*
+     * Optional (needed with rvprobe_table_set_harts): the index of the hart
+     * running now, below the number of harts given there.  Called on every
+     * hit: it must be cheap (the reference kernel reads tp).
+     */
+    unsigned (*hart)(void *ctx);
+};
+
+/*
+ * Several harts.  Hits take no lock: entries are complete before the
+ * release store that arms them, a hit reads an entry's state with acquire,
+ * and counters and kretprobe instances are updated with atomics.  What a
+ * hit cannot tolerate is an entry (or its slot) freed and reused under it,
+ * so each hart says when it is inside the engine: one word per hart
+ * (depth of nested hits, and a count of the times it came back to depth 0).
+ * rvprobe_release waits, with no lock held, until every hart that was
+ * inside when it started has left (rvprobe_sync): RCU's grace period, with
+ * the hits as read-side sections.
+ *
+ * A STEP hit in the kernel's space keeps its hart counted as inside until
+ * the break at the end of its slot: so the embedder must return into a
+ * kernel slot with interrupts off (clear sstatus.SPIE in the trap's saved
+ * status) and restore them at RVPROBE_HIT_SLOT_RETURN, as Linux riscv does
+ * (kprobes_save_local_irqflag): the hart cannot be preempted, migrate or
+ * take another trap between the two breaks.  A process's slot is left in
+ * user mode, so a user STEP hit ends at once; an embedder that releases a
+ * uprobe while a process may still be in its slot resolves that slot's
+ * break itself (the reference kernel remembers each process's last slot).
+ *
+ * One word per hart, on its own cache line so harts do not contend.
+ */
+struct rvprobe_hart {
+    uint64_t busy; /* bits 0-15: nesting depth; above: times it became 0 */
+    uint64_t pad[7];
 };
 
 struct rvprobe;
 /*
- * Handlers run in the trap, under the port's lock (they must not call the
- * table functions), with regs as at the probed instruction (pre: regs->pc is
+ * Handlers run in the trap, on any hart, possibly on several at once for
+ * the same probe (they must not call the table functions), with regs as at the probed instruction (pre: regs->pc is
  * the probe address, nothing executed yet) or as after the function's return
  * (ret: regs->pc already the real return address, a0/a1 the return value;
  * entry_sp is the sp at entry, equal to regs->sp for a well-behaved callee).
@@ -227,9 +266,11 @@ typedef int (*rvprobe_pre_fn)(struct rvprobe *p, struct rvprobe_regs *regs, void
 typedef void (*rvprobe_ret_fn)(struct rvprobe *p, struct rvprobe_regs *regs, uint64_t entry_sp,
                                void *arg);
 
-/* One in-flight function return of a kretprobe (embedder-owned pool). */
+/* One in-flight function return of a kretprobe (embedder-owned pool).
+ * A hit takes a free one with a compare-and-swap on `used` (a word: RV64A
+ * has no byte-sized atomics). */
 struct rvprobe_ri {
-    uint8_t used;
+    uint32_t used;
     uint64_t task;
     uint64_t space;
     uint64_t ret_addr; /* the original ra */
@@ -275,11 +316,30 @@ struct rvprobe_table {
     uint64_t ri_seq;
     const char *reason; /* reason of the last refused arm */
     unsigned live_end;  /* entries from here on are all FREE (bounds the scans) */
+    struct rvprobe_hart *harts; /* rvprobe_table_set_harts, or null: one hart */
+    unsigned nharts;
 };
 
 /* Prepares a table over the caller's array (zeroed here).  0 or RVPROBE_EINVAL. */
 int rvprobe_table_init(struct rvprobe_table *t, const struct rvprobe_port *port, unsigned xlen,
                        struct rvprobe *probes, unsigned nprobes);
+
+/*
+ * For several harts: harts[n] (embedder-owned, zeroed here), one per hart
+ * the port's `hart` callback may name.  Call once, before the first arm.
+ * Without it the engine assumes one hart (rvprobe_sync returns at once).
+ * 0 or RVPROBE_EINVAL.
+ */
+int rvprobe_table_set_harts(struct rvprobe_table *t, struct rvprobe_hart *harts, unsigned n);
+
+/*
+ * Waits until every other hart that is inside rvprobe_on_break (or inside
+ * a kernel slot) now has left it.  Call with no lock held that a hart in a
+ * hit could wait for, and not from a probe handler.  rvprobe_release calls
+ * it; an embedder calls it after changing what its handlers read (detaching
+ * a program), before freeing that.
+ */
+void rvprobe_sync(struct rvprobe_table *t);
 
 /*
  * Arms a probe: checks the address is an instruction boundary of the
@@ -296,8 +356,9 @@ int rvprobe_arm(struct rvprobe_table *t, const struct rvprobe_def *def);
 int rvprobe_disarm(struct rvprobe_table *t, int id);
 
 /*
- * Frees a DISARMED entry and its slot.  Call it once no hart can be inside
- * the slot (single hart: at once).  RVPROBE_EBUSY while kretprobe instances
+ * Frees a DISARMED entry and its slot, once no hart can still be using them:
+ * it waits for rvprobe_sync with the port's lock released (so call it with
+ * no lock a hit could wait for).  RVPROBE_EBUSY while kretprobe instances
  * are in flight (see rvprobe_task_gone).
  */
 int rvprobe_release(struct rvprobe_table *t, int id);
@@ -316,7 +377,9 @@ enum rvprobe_hit_kind {
     RVPROBE_HIT_RETURN,      /* a kretprobe return at the trampoline; pc = the real ra */
     RVPROBE_HIT_SKIPPED,     /* probe hit; the pre handler set pc itself */
     RVPROBE_HIT_RETRY,       /* the break of a probe disarmed meanwhile: pc unchanged, the
-                                original instruction is back; re-execute it */
+                                original instruction is back; re-execute it (also when
+                                the probe is gone from the table but no break is at pc:
+                                another hart removed it after this one trapped) */
 };
 
 struct rvprobe_hit {

@@ -13,6 +13,14 @@
  * that ends it names the probe, so a task preempted between the two traps,
  * or several harts stepping the same slot at once, need no bookkeeping.
  *
+ * Several harts (rvprobe.h, "Several harts"): updates hold the port's
+ * lock; hits hold none.  An entry is filled while FREE and published by a
+ * release store of its state; a hit loads the state with acquire before
+ * anything else.  Entries are freed only after rvprobe_sync, so no hit
+ * still reads them.  A hart that trapped on a break its probe lost before
+ * the hit looked (another hart disarmed and released it in between) finds
+ * no entry and no break at pc any more: it runs the instruction again.
+ *
  * Kretprobes hijack the return address at the function's first
  * instruction: ra is saved in an instance from the embedder's pool and
  * replaced by the space's trampoline (an ebreak).  The return lands on the
@@ -34,14 +42,98 @@ static void unlock(struct rvprobe_table *t)
         t->port->unlock(t->port->ctx);
 }
 
+static uint8_t state_of(const struct rvprobe *p)
+{
+    return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE);
+}
+
+static void set_state(struct rvprobe *p, uint8_t state)
+{
+    __atomic_store_n(&p->state, state, __ATOMIC_RELEASE);
+}
+
+static unsigned live_end(const struct rvprobe_table *t)
+{
+    return __atomic_load_n(&t->live_end, __ATOMIC_ACQUIRE);
+}
+
+/* ---- harts inside the engine (rvprobe.h, "Several harts") ---- */
+
+#define DEPTH_MASK 0xffffu
+
+static struct rvprobe_hart *my_hart(struct rvprobe_table *t)
+{
+    if (!t->nharts)
+        return 0;
+    unsigned h = t->port->hart(t->port->ctx);
+    return h < t->nharts ? &t->harts[h] : 0;
+}
+
+/* Only this hart writes its word; others read it.  The fence orders the
+   store before the hit's loads of the table, against rvprobe_sync's fence
+   between the updater's stores and its loads of the words (store-load
+   order on both sides, or each could miss the other). */
+static void hart_enter(struct rvprobe_hart *h)
+{
+    if (!h)
+        return;
+    __atomic_store_n(&h->busy, h->busy + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static void hart_leave(struct rvprobe_hart *h, unsigned n)
+{
+    if (!h || !n)
+        return;
+    if ((h->busy & DEPTH_MASK) < n)
+        n = (unsigned)(h->busy & DEPTH_MASK); /* never below 0 */
+    uint64_t b = h->busy - n;
+    if ((b & DEPTH_MASK) == 0)
+        b += DEPTH_MASK + 1; /* back at depth 0: one more pass */
+    __atomic_store_n(&h->busy, b, __ATOMIC_RELEASE);
+}
+
+int rvprobe_table_set_harts(struct rvprobe_table *t, struct rvprobe_hart *harts, unsigned n)
+{
+    if (!t || !harts || !n || !t->port->hart)
+        return RVPROBE_EINVAL;
+    for (unsigned i = 0; i < n; i++)
+        rvp_zero(&harts[i], sizeof harts[i]);
+    t->harts = harts;
+    t->nharts = n;
+    return 0;
+}
+
+void rvprobe_sync(struct rvprobe_table *t)
+{
+    if (!t || !t->nharts)
+        return;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    struct rvprobe_hart *me = my_hart(t);
+    for (unsigned i = 0; i < t->nharts; i++) {
+        struct rvprobe_hart *h = &t->harts[i];
+        uint64_t b = __atomic_load_n(&h->busy, __ATOMIC_ACQUIRE);
+        if (h == me || (b & DEPTH_MASK) == 0)
+            continue;
+        /* Inside: wait until it is back at depth 0 (a later pass counts too). */
+        for (;;) {
+            uint64_t now = __atomic_load_n(&h->busy, __ATOMIC_ACQUIRE);
+            if ((now & DEPTH_MASK) == 0 || (now >> 16) != (b >> 16))
+                break;
+        }
+    }
+}
+
 /* Entries from t->live_end on are all FREE: the scans of a hit (and the
    others that look for used entries) stop there, so a table with a few
    probes costs a few comparisons per break rather than one per entry.
    Called whenever an entry becomes FREE. */
 static void shrink_live(struct rvprobe_table *t)
 {
-    while (t->live_end > 0 && t->probes[t->live_end - 1].state == RVPROBE_FREE)
-        t->live_end--;
+    unsigned end = t->live_end;
+    while (end > 0 && state_of(&t->probes[end - 1]) == RVPROBE_FREE)
+        end--;
+    __atomic_store_n(&t->live_end, end, __ATOMIC_RELEASE);
 }
 
 static int valid_id(const struct rvprobe_table *t, int id)
@@ -63,9 +155,9 @@ int rvprobe_table_init(struct rvprobe_table *t, const struct rvprobe_port *port,
 
 static int armed_at(const struct rvprobe_table *t, uint64_t space, uint64_t addr)
 {
-    for (unsigned i = 0; i < t->live_end; i++) {
+    for (unsigned i = 0, end = live_end(t); i < end; i++) {
         const struct rvprobe *p = &t->probes[i];
-        if (p->state == RVPROBE_ARMED && p->def.space == space && p->def.addr == addr)
+        if (state_of(p) == RVPROBE_ARMED && p->def.space == space && p->def.addr == addr)
             return (int)i;
     }
     return -1;
@@ -192,8 +284,8 @@ int rvprobe_arm(struct rvprobe_table *t, const struct rvprobe_def *def)
     uint8_t brk[4];
     rvprobe_break_bytes(len, brk);
     if ((unsigned)id >= t->live_end)
-        t->live_end = (unsigned)id + 1;
-    p->state = RVPROBE_ARMED;
+        __atomic_store_n(&t->live_end, (unsigned)id + 1, __ATOMIC_RELEASE);
+    set_state(p, RVPROBE_ARMED); /* publishes the complete entry */
     if (port->write_text(port->ctx, def->space, def->addr, brk, len) < 0) {
         err = RVPROBE_EPORT;
         goto fail;
@@ -225,24 +317,27 @@ int rvprobe_disarm(struct rvprobe_table *t, int id)
     else if (t->port->write_text(t->port->ctx, p->def.space, p->def.addr, p->orig, p->insn.len) < 0)
         err = RVPROBE_EPORT;
     else
-        p->state = RVPROBE_DISARMED;
+        set_state(p, RVPROBE_DISARMED); /* hits that trapped before the restore retry */
     unlock(t);
     return err;
 }
 
-static unsigned in_flight(const struct rvprobe *p)
+static unsigned in_flight_atomic(const struct rvprobe *p)
 {
     unsigned n = 0;
     if (p->def.kind == RVPROBE_KRETPROBE)
         for (unsigned i = 0; i < p->def.pool_size; i++)
-            n += p->def.pool[i].used;
+            n += __atomic_load_n(&p->def.pool[i].used, __ATOMIC_ACQUIRE) != 0;
     return n;
 }
 
+/* The state goes FREE first: a hit scanning past sees a free entry, never
+   a half-zeroed armed one. */
 static void free_entry(struct rvprobe_table *t, struct rvprobe *p)
 {
     if (p->slot && t->port->slot_free)
         t->port->slot_free(t->port->ctx, p->def.space, p->slot);
+    set_state(p, RVPROBE_FREE);
     rvp_zero(p, sizeof *p);
     shrink_live(t);
 }
@@ -251,17 +346,33 @@ int rvprobe_release(struct rvprobe_table *t, int id)
 {
     if (!valid_id(t, id))
         return RVPROBE_EINVAL;
-    lock(t);
     struct rvprobe *p = &t->probes[id];
-    int err = 0;
-    if (p->state != RVPROBE_DISARMED)
+    lock(t);
+    int err = state_of(p) != RVPROBE_DISARMED ? RVPROBE_ESTATE : 0;
+    unlock(t);
+    if (err)
+        return err;
+    /* The break is gone from memory (disarm restored it and fenced every
+       hart's instruction fetch): once the harts inside now have left, no
+       hit can reach the entry or its slot again. */
+    rvprobe_sync(t);
+    lock(t);
+    if (state_of(p) != RVPROBE_DISARMED)
         err = RVPROBE_ESTATE;
-    else if (in_flight(p))
+    else if (in_flight_atomic(p))
         err = RVPROBE_EBUSY;
     else
         free_entry(t, p);
     unlock(t);
     return err;
+}
+
+/* An instance is free again: its fields first, then `used`, so a hart
+   taking it (compare-and-swap on used) finds it clean. */
+static void free_instance(struct rvprobe_ri *ri)
+{
+    ri->task = ri->space = ri->ret_addr = ri->sp = ri->seq = 0;
+    __atomic_store_n(&ri->used, 0, __ATOMIC_RELEASE);
 }
 
 void rvprobe_task_gone(struct rvprobe_table *t, uint64_t task)
@@ -275,7 +386,7 @@ void rvprobe_task_gone(struct rvprobe_table *t, uint64_t task)
             continue;
         for (unsigned j = 0; j < p->def.pool_size; j++)
             if (p->def.pool[j].used && p->def.pool[j].task == task)
-                p->def.pool[j] = (struct rvprobe_ri){0};
+                free_instance(&p->def.pool[j]);
     }
     unlock(t);
 }
@@ -284,6 +395,8 @@ void rvprobe_space_gone(struct rvprobe_table *t, uint64_t space)
 {
     if (!t || space == RVPROBE_KERNEL_SPACE)
         return;
+    /* No sync: a space's hits come from its own task, which is exiting or
+       exec'ing on this hart. */
     lock(t);
     for (unsigned i = 0; i < t->live_end; i++) {
         struct rvprobe *p = &t->probes[i];
@@ -299,13 +412,18 @@ static struct rvprobe_ri *find_return(struct rvprobe_table *t, uint64_t space, u
 {
     struct rvprobe_ri *best = 0;
     int best_sp = 0;
-    for (unsigned i = 0; i < t->live_end; i++) {
+    /* Only this task (running here) makes or frees its own instances;
+       other harts' compare-and-swaps take free ones and fill them with
+       their tasks, which never equal this one. */
+    for (unsigned i = 0, end = live_end(t); i < end; i++) {
         struct rvprobe *p = &t->probes[i];
-        if (p->state == RVPROBE_FREE || p->def.kind != RVPROBE_KRETPROBE || p->def.space != space)
+        if (state_of(p) == RVPROBE_FREE || p->def.kind != RVPROBE_KRETPROBE ||
+            p->def.space != space)
             continue;
         for (unsigned j = 0; j < p->def.pool_size; j++) {
             struct rvprobe_ri *ri = &p->def.pool[j];
-            if (!ri->used || ri->task != task || ri->space != space)
+            if (!__atomic_load_n(&ri->used, __ATOMIC_ACQUIRE) || ri->task != task ||
+                ri->space != space)
                 continue;
             int sp_ok = ri->sp == sp;
             if (!best || sp_ok > best_sp || (sp_ok == best_sp && ri->seq > best->seq)) {
@@ -323,25 +441,30 @@ static void hijack(struct rvprobe_table *t, struct rvprobe *p, struct rvprobe_re
     const struct rvprobe_port *port = t->port;
     for (unsigned i = 0; i < p->def.pool_size; i++) {
         struct rvprobe_ri *ri = &p->def.pool[i];
-        if (ri->used)
+        uint32_t free = 0;
+        /* Harts hitting the probe at once each take a different instance. */
+        if (__atomic_load_n(&ri->used, __ATOMIC_RELAXED) ||
+            !__atomic_compare_exchange_n(&ri->used, &free, 1, 0, __ATOMIC_ACQUIRE,
+                                         __ATOMIC_RELAXED))
             continue;
-        *ri = (struct rvprobe_ri){.used = 1,
-                                  .task = port->current_task(port->ctx),
-                                  .space = p->def.space,
-                                  .ret_addr = regs->ra,
-                                  .sp = regs->sp,
-                                  .seq = ++t->ri_seq};
+        ri->space = p->def.space;
+        ri->ret_addr = regs->ra;
+        ri->sp = regs->sp;
+        ri->seq = __atomic_add_fetch(&t->ri_seq, 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&ri->task, port->current_task(port->ctx), __ATOMIC_RELEASE);
         regs->ra = port->trampoline(port->ctx, p->def.space);
         return;
     }
-    p->missed++; /* pool exhausted: this call's return goes unseen */
+    __atomic_fetch_add(&p->missed, 1, __ATOMIC_RELAXED); /* pool exhausted: return unseen */
 }
 
 static int hit_probe(struct rvprobe_table *t, struct rvprobe *p, struct rvprobe_regs *regs,
                      struct rvprobe_hit *hit)
 {
-    p->hits++;
-    if (p->def.pre && p->def.pre(p, regs, p->def.arg)) {
+    __atomic_fetch_add(&p->hits, 1, __ATOMIC_RELAXED);
+    /* An embedder may clear a handler of a detached probe (uprobe.c): one load each. */
+    rvprobe_pre_fn pre = __atomic_load_n(&p->def.pre, __ATOMIC_ACQUIRE);
+    if (pre && pre(p, regs, __atomic_load_n(&p->def.arg, __ATOMIC_RELAXED))) {
         hit->kind = RVPROBE_HIT_SKIPPED;
         return 1;
     }
@@ -357,46 +480,51 @@ static int hit_probe(struct rvprobe_table *t, struct rvprobe *p, struct rvprobe_
     return 1;
 }
 
-int rvprobe_on_break(struct rvprobe_table *t, uint64_t space, struct rvprobe_regs *regs,
-                     struct rvprobe_hit *hit)
+/* Is there still a break instruction at pc?  (If not, the probe that put
+   it there was removed after this hart trapped on it.)  1, 0, or -1 when
+   pc cannot be read. */
+static int break_at(struct rvprobe_table *t, uint64_t space, uint64_t pc)
 {
-    struct rvprobe_hit dummy;
-    if (!hit)
-        hit = &dummy;
-    *hit = (struct rvprobe_hit){.kind = RVPROBE_HIT_NONE, .id = -1};
-    if (!t || !regs)
-        return RVPROBE_EINVAL;
-    uint64_t pc = regs->pc;
-    int ret = 0;
-    lock(t);
+    uint8_t b[4];
+    if (t->port->read(t->port->ctx, space, pc, b, 2) < 0)
+        return -1;
+    unsigned n = rvprobe_insn_len((uint16_t)rvp_le(b, 2));
+    if (n == 2)
+        return rvp_le(b, 2) == RVPROBE_C_EBREAK;
+    if (n != 4 || t->port->read(t->port->ctx, space, pc, b, 4) < 0)
+        return n == 4 ? -1 : 0;
+    return rvp_le(b, 4) == RVPROBE_EBREAK;
+}
 
+static int lookup_break(struct rvprobe_table *t, uint64_t space, struct rvprobe_regs *regs,
+                        struct rvprobe_hit *hit)
+{
+    uint64_t pc = regs->pc;
     int id = armed_at(t, space, pc);
     if (id >= 0) {
         hit->id = id;
-        ret = hit_probe(t, &t->probes[id], regs, hit);
-        goto out;
+        return hit_probe(t, &t->probes[id], regs, hit);
     }
-    for (unsigned i = 0; i < t->live_end; i++) {
+    unsigned end = live_end(t);
+    for (unsigned i = 0; i < end; i++) {
         struct rvprobe *p = &t->probes[i];
-        if (p->state != RVPROBE_FREE && p->slot && p->def.space == space &&
+        if (state_of(p) != RVPROBE_FREE && p->slot && p->def.space == space &&
             pc == p->slot + p->insn.len) {
             /* the break that ends a slot: continue after the original */
             regs->pc = p->def.addr + p->insn.len;
             hit->kind = RVPROBE_HIT_SLOT_RETURN;
             hit->id = (int)i;
-            ret = 1;
-            goto out;
+            return 1;
         }
     }
-    for (unsigned i = 0; i < t->live_end; i++) {
+    for (unsigned i = 0; i < end; i++) {
         struct rvprobe *p = &t->probes[i];
-        if (p->state == RVPROBE_DISARMED && p->def.space == space && p->def.addr == pc) {
+        if (state_of(p) == RVPROBE_DISARMED && p->def.space == space && p->def.addr == pc) {
             /* this hart took the break just before another one restored the
                original bytes: run the instruction again */
             hit->kind = RVPROBE_HIT_RETRY;
             hit->id = (int)i;
-            ret = 1;
-            goto out;
+            return 1;
         }
     }
     const struct rvprobe_port *port = t->port;
@@ -406,25 +534,50 @@ int rvprobe_on_break(struct rvprobe_table *t, uint64_t space, struct rvprobe_reg
             struct rvprobe *p = 0;
             struct rvprobe_ri *ri =
                 find_return(t, space, port->current_task(port->ctx), regs->sp, &p);
-            if (!ri) {
-                ret = RVPROBE_ESTATE; /* a return with no record: cannot continue */
-                goto out;
-            }
+            if (!ri)
+                return RVPROBE_ESTATE; /* a return with no record: cannot continue */
             uint64_t entry_sp = ri->sp;
             regs->pc = ri->ret_addr;
-            *ri = (struct rvprobe_ri){0};
-            p->ret_hits++;
-            if (p->def.ret)
-                p->def.ret(p, regs, entry_sp, p->def.arg);
+            free_instance(ri);
+            __atomic_fetch_add(&p->ret_hits, 1, __ATOMIC_RELAXED);
+            rvprobe_ret_fn ret = __atomic_load_n(&p->def.ret, __ATOMIC_ACQUIRE);
+            if (ret)
+                ret(p, regs, entry_sp, __atomic_load_n(&p->def.arg, __ATOMIC_RELAXED));
             hit->kind = RVPROBE_HIT_RETURN;
             hit->id = (int)(p - t->probes);
-            ret = 1;
-            goto out;
+            return 1;
         }
     }
-out:
+    /* Not in the table, but the break is gone: its probe was disarmed and
+       released by another hart between this hart's trap and now. */
+    if (break_at(t, space, pc) == 0) {
+        hit->kind = RVPROBE_HIT_RETRY;
+        return 1;
+    }
+    return 0;
+}
+
+int rvprobe_on_break(struct rvprobe_table *t, uint64_t space, struct rvprobe_regs *regs,
+                     struct rvprobe_hit *hit)
+{
+    struct rvprobe_hit dummy;
+    if (!hit)
+        hit = &dummy;
+    *hit = (struct rvprobe_hit){.kind = RVPROBE_HIT_NONE, .id = -1};
+    if (!t || !regs)
+        return RVPROBE_EINVAL;
+    struct rvprobe_hart *h = my_hart(t);
+    hart_enter(h);
+    int ret = lookup_break(t, space, regs, hit);
     hit->pc = regs->pc;
-    unlock(t);
+    /* A kernel STEP hit stays inside until its slot's break (interrupts are
+       off in a kernel slot, see rvprobe.h): that hit then leaves for both. */
+    unsigned leave = 1;
+    if (space == RVPROBE_KERNEL_SPACE && hit->kind == RVPROBE_HIT_STEP)
+        leave = 0;
+    else if (space == RVPROBE_KERNEL_SPACE && hit->kind == RVPROBE_HIT_SLOT_RETURN)
+        leave = 2;
+    hart_leave(h, leave);
     return ret;
 }
 

@@ -202,10 +202,14 @@ static void test_table_step_cycle(void **state)
     assert_int_equal(rvprobe_release(&tab, id), 0);
     assert_int_equal(fk.slots_live, 0);
     r.pc = slot + 4;
-    assert_int_equal(hit(0, &r, &h), 0);
-    r.pc = F + 2;
-    assert_int_equal(hit(0, &r, &h), 0); /* released: no longer ours */
+    assert_int_equal(hit(0, &r, &h), 0); /* a break the table no longer knows */
     assert_int_equal(h.kind, RVPROBE_HIT_NONE);
+    r.pc = F + 2; /* released, and no break there any more: a hart that trapped on it
+                     before another released it finds the original and runs it again */
+    assert_int_equal(hit(0, &r, &h), 1);
+    assert_int_equal(h.kind, RVPROBE_HIT_RETRY);
+    assert_int_equal(h.id, -1);
+    assert_int_equal(r.pc, F + 2);
 }
 
 /* Simulated probes: one trap, no slot, 2-byte break over a 2-byte insn. */
@@ -275,10 +279,14 @@ static void test_table_refusals(void **state)
     assert_int_equal(rvprobe_arm(&tab, &d), RVPROBE_ENOSPC);
 
     /* an ebreak that is not ours leaves the registers alone */
+    uint8_t saved[2];
+    memcpy(saved, at(0, F + 18, 2), 2);
+    memcpy(at(0, F + 18, 2), "\x02\x90", 2); /* c.ebreak */
     struct rvprobe_regs r = {.pc = F + 18, .a0 = 1}, before = r;
     struct rvprobe_hit h;
     assert_int_equal(hit(0, &r, &h), 0);
     assert_memory_equal(&r, &before, sizeof r);
+    memcpy(at(0, F + 18, 2), saved, 2);
     assert_int_equal(rvprobe_arm(NULL, &d), RVPROBE_EINVAL);
     assert_int_equal(rvprobe_disarm(&tab, 9), RVPROBE_EINVAL);
     assert_int_equal(hit(0, NULL, &h), RVPROBE_EINVAL);
@@ -308,13 +316,20 @@ static void test_table_uprobe_spaces(void **state)
     assert_memory_equal(at(0, F, FUNC_LEN), func, FUNC_LEN);  /* and the kernel */
     struct rvprobe_regs r = {.pc = UF + 2};
     struct rvprobe_hit h;
-    assert_int_equal(hit(2, &r, &h), 0);
+    /* process 2 has no break there: never its probe (a trap there could
+       only be a late one, so it runs its own instruction) */
+    assert_int_equal(hit(2, &r, &h), 1);
+    assert_int_equal(h.kind, RVPROBE_HIT_RETRY);
+    assert_int_equal(r.pc, UF + 2);
+    assert_int_equal(pre_calls, 0);
     assert_int_equal(hit(0, &r, &h), 0);
     assert_int_equal(hit(1, &r, &h), 1);
     assert_int_equal(h.kind, RVPROBE_HIT_STEP);
     assert_int_equal(r.pc, UBASE + SLOTS);
     r.pc = UBASE + SLOTS + 4;
-    assert_int_equal(hit(2, &r, &h), 0); /* process 2's "slot" address is not a slot */
+    assert_int_equal(hit(2, &r, &h), 1); /* process 2's "slot" address is not a slot */
+    assert_int_equal(h.kind, RVPROBE_HIT_RETRY); /* (and holds no break: a late trap) */
+    assert_int_equal(r.pc, UBASE + SLOTS + 4);
     assert_int_equal(hit(1, &r, &h), 1);
     assert_int_equal(r.pc, UF + 6);
     rvprobe_space_gone(&tab, 1);
@@ -447,7 +462,9 @@ static void test_table_live_end(void **state)
     assert_int_equal(tab.live_end, 3); /* a hole, not the end */
     struct rvprobe_regs r = {.pc = F + 6};
     struct rvprobe_hit h;
-    assert_int_equal(hit(0, &r, &h), 0);
+    assert_int_equal(hit(0, &r, &h), 1); /* gone, original back: a late trap runs it again */
+    assert_int_equal(h.kind, RVPROBE_HIT_RETRY);
+    assert_int_equal(h.id, -1);
     r.pc = slot + 4;
     assert_int_equal(hit(0, &r, &h), 1);
     assert_int_equal(h.kind, RVPROBE_HIT_SLOT_RETURN);
@@ -462,7 +479,8 @@ static void test_table_live_end(void **state)
     assert_int_equal(rvprobe_release(&tab, 1), 0);
     assert_int_equal(tab.live_end, 0);
     r.pc = F + 10;
-    assert_int_equal(hit(0, &r, &h), 0);
+    assert_int_equal(hit(0, &r, &h), 1); /* nothing armed, no break: a late trap */
+    assert_int_equal(h.kind, RVPROBE_HIT_RETRY);
 
     struct rvprobe_def csrr = kprobe(0, F, 14);
     assert_int_equal(rvprobe_arm(&tab, &csrr), RVPROBE_EREFUSED);
@@ -490,6 +508,95 @@ static void test_table_init_errors(void **state)
                         "address is not an instruction boundary");
 }
 
+
+/* ---- several harts (rvprobe.h, "Several harts") ---- */
+
+static __thread unsigned this_hart; /* each test thread is a hart */
+
+static unsigned f_hart(void *ctx)
+{
+    (void)ctx;
+    return this_hart;
+}
+
+static struct rvprobe_port hport;
+static struct rvprobe_hart harts[2];
+
+static int harts_setup(void **state)
+{
+    table_setup(state);
+    hport = fport;
+    hport.hart = f_hart;
+    this_hart = 0;
+    rvprobe_table_init(&tab, &hport, 64, probes, 4);
+    return rvprobe_table_set_harts(&tab, harts, 2);
+}
+
+static uint64_t depth(unsigned h)
+{
+    return __atomic_load_n(&harts[h].busy, __ATOMIC_ACQUIRE) & 0xffff;
+}
+
+struct releaser {
+    int id, result;
+    volatile int done;
+};
+
+static void *release_on_hart0(void *arg)
+{
+    struct releaser *rl = arg;
+    this_hart = 0;
+    rl->result = rvprobe_release(&tab, rl->id);
+    rl->done = 1;
+    return NULL;
+}
+
+/* A hart inside a kernel slot holds a release back until it has left the
+ * slot; a process's STEP hit ends at once; a hart in no hit holds nothing. */
+static void test_table_harts_release_waits_for_slot(void **state)
+{
+    (void)state;
+    struct rvprobe_def d = kprobe(0, F, 2); /* sd ra, 8(sp): stepped */
+    int id = rvprobe_arm(&tab, &d);
+    assert_true(id >= 0);
+    uint64_t slot = probes[id].slot;
+    struct rvprobe_regs r = {.pc = F + 2};
+    struct rvprobe_hit h;
+    this_hart = 1;
+    assert_int_equal(hit(0, &r, &h), 1);
+    assert_int_equal(h.kind, RVPROBE_HIT_STEP);
+    assert_int_equal(depth(1), 1); /* inside until the slot's break */
+    assert_int_equal(depth(0), 0);
+
+    assert_int_equal(rvprobe_disarm(&tab, id), 0);
+    struct releaser rl = {.id = id};
+    pthread_t th;
+    pthread_create(&th, NULL, release_on_hart0, &rl);
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    assert_false(rl.done); /* hart 1 may still run the slot: the entry stays */
+    assert_int_equal(probes[id].state, RVPROBE_DISARMED);
+
+    r.pc = slot + 4; /* hart 1 comes back from the slot */
+    assert_int_equal(hit(0, &r, &h), 1);
+    assert_int_equal(h.kind, RVPROBE_HIT_SLOT_RETURN);
+    assert_int_equal(r.pc, F + 6);
+    assert_int_equal(depth(1), 0);
+    pthread_join(th, NULL);
+    assert_int_equal(rl.result, 0);
+    assert_int_equal(probes[id].state, RVPROBE_FREE);
+
+    /* a uprobe's STEP leaves the hart at once (the slot runs in user mode) */
+    d = kprobe(1, UF, 2);
+    id = rvprobe_arm(&tab, &d);
+    assert_true(id >= 0);
+    r.pc = UF + 2;
+    assert_int_equal(hit(1, &r, &h), 1);
+    assert_int_equal(h.kind, RVPROBE_HIT_STEP);
+    assert_int_equal(depth(1), 0);
+    rvprobe_sync(&tab); /* nobody inside: returns at once */
+}
+
 static const struct CMUnitTest table_tests[] = {
     cmocka_unit_test_setup(test_table_step_cycle, table_setup),
     cmocka_unit_test_setup(test_table_simulate, table_setup),
@@ -501,4 +608,5 @@ static const struct CMUnitTest table_tests[] = {
     cmocka_unit_test_setup(test_table_pre_skip, table_setup),
     cmocka_unit_test_setup(test_table_live_end, table_setup),
     cmocka_unit_test_setup(test_table_init_errors, table_setup),
+    cmocka_unit_test_setup(test_table_harts_release_waits_for_slot, harts_setup),
 };

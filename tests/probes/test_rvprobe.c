@@ -7,6 +7,7 @@
  * spec.  Groups: decode (length + class + reason), simulate, boundary, slot,
  * table (arm/hit/slot-return/disarm/kretprobe/uprobe spaces), layout.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
