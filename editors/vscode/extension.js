@@ -4,9 +4,11 @@
 //
 // Plain JavaScript (CommonJS, no build step).  Everything the views show
 // comes from the adapter's DAP messages, read with a DebugAdapterTracker:
-//   osdbg/addressSpace      {program, pid, mode, satp, pageTable} (custom
-//                           event, before every stopped event; program and
-//                           pid null when no process runs; numbers as hex text)
+//   osdbg/addressSpace      {program, pid, mode, satp, pageTable, hart,
+//                           harts: [{hart, threadId, program, pid, mode, satp,
+//                           selected}]} (custom event, before every stopped
+//                           event; program and pid null when no process runs;
+//                           numbers as hex text)
 //   stopped, continued, the editor's continue and step requests -> running or not
 //   setBreakpoints response, breakpoint events -> each breakpoint's state
 //   osdbg/console           {socket, title} -> the OS console terminal (osconsole.js)
@@ -80,7 +82,8 @@ class AddressSpaces {
     this.session = undefined; // name of the session the data belongs to
     this.running = false;
     this.ended = false;
-    this.current = undefined; // {program, pid, mode, satp?, reason}
+    this.current = undefined; // {program, pid, mode, satp?, reason, hart}
+    this.harts = []; // at a stop: every hart's {hart, threadId, program, pid, mode, satp, selected}
     this.seen = new Map(); // "program/pid" -> {program, pid, satp, stops}
     this.breakpoints = new Map(); // DAP id -> {path, line, verified, message, address}
     this.pending = new Map(); // setBreakpoints request seq -> source path
@@ -94,6 +97,7 @@ class AddressSpaces {
     this.running = true;
     this.ended = false;
     this.current = undefined;
+    this.harts = [];
     this.seen.clear();
     this.breakpoints.clear();
     this.pending.clear();
@@ -159,7 +163,10 @@ class AddressSpaces {
           mode: body.mode,
           satp: body.satp,
           pageTable: body.pageTable || undefined,
+          hart: typeof body.hart === 'number' ? body.hart : undefined,
         };
+        // Every hart's process (a machine of several): shown under "Harts".
+        this.harts = Array.isArray(body.harts) ? body.harts : [];
         break;
       case 'continued':
         this.running = true;
@@ -296,6 +303,18 @@ class AddressSpacesView {
       }
     } else {
       out.push(item(m.session, { description: 'starting', icon: 'loading~spin' }));
+    }
+    if (!m.running && !m.ended && m.harts && m.harts.length > 1) {
+      // One row per hart: what it ran when the OS stopped.
+      out.push(item('Harts', {
+        children: m.harts.map((h) => item(`hart ${h.hart}${h.selected ? '  (stopped here)' : ''}`, {
+          description: [h.program ? `${h.program}/${h.pid}` : 'no process', modeName(h.mode), satpText(h.satp)]
+            .filter(Boolean).join(' · '),
+          tooltip: `Hart ${h.hart} (thread ${h.threadId}): ${h.program ? `${h.program}, pid ${h.pid}` : 'no process'}, ` +
+            `${modeName(h.mode)}, satp ${h.satp}`,
+          icon: h.mode === 'U' ? 'account' : 'server-process',
+        })),
+      }));
     }
     const seen = [...m.seen.values()].map((s) => item(`${s.program}/${s.pid}`, {
       description: [satpText(s.satp), `${s.stops} stop${s.stops === 1 ? '' : 's'}`].filter(Boolean).join(', '),
