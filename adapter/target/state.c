@@ -101,11 +101,27 @@ static struct aspace identify(void)
         a.satp = v;
     if (gdb_eval_u64(&v, "$pc"))
         a.pc = v;
+    /* The kernel's data read from user mode, where the process's page table
+     * does not map it, by physical address.  So is another hart's: GDB reads
+     * memory through the hart it selected whatever thread an expression is
+     * for (it takes threads to share one address space), and that hart may
+     * be in user mode. */
+    bool phys = T.profile && T.profile->kernel_identity_mapped &&
+                (a.priv == 0 || gdb_eval_thread() != 0);
     if (T.profile && T.profile->proc_name) {
         char err[256];
-        bool phys = a.priv == 0 && T.profile->kernel_identity_mapped;
         if (phys)
             gdb_physical_memory(true);
+        /* A hart with no process: the process pointer is null (xv6 and
+         * ours: cpus[h].proc), and its name field lies in page 0, whatever
+         * is there (in xv6 the user program's code, read through a user
+         * page table): nothing runs. */
+        uint64_t at;
+        if (gdb_eval_u64_in(profile_lang(), &at, "&(%s)", T.profile->proc_name) && at < 4096) {
+            if (phys)
+                gdb_physical_memory(false);
+            return a;
+        }
         char *name = gdb_eval_in(profile_lang(), err, sizeof err, "%s", T.profile->proc_name);
         if (name) {
             parse_c_string(name, a.program, sizeof a.program);
@@ -123,7 +139,6 @@ static struct aspace identify(void)
          * In user mode satp is the process's; in the kernel the profile's
          * process.satp reads it (and no process runs if that fails). */
         uint64_t satp = a.satp;
-        bool phys = a.priv == 0 && T.profile->kernel_identity_mapped;
         if (phys)
             gdb_physical_memory(true);
         bool have = a.priv == 0 ||

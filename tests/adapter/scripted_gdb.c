@@ -51,6 +51,12 @@ static bool frame_selected = true;   /* GDB selects a stop's frame lazily */
 static bool unsettled;               /* for gdb_frame_unsettled_take */
 static bool running; /* resumed, and no stop queued yet: the next one queued is reached */
 static bool alive = true;
+/* Harts: GDB's threads.  Values set for one thread (sg_thread_value) are
+ * its own; the others are every thread's. */
+static int nthreads = 1;
+static int cur_thread = 1;    /* GDB's selected thread */
+static int record_thread = 1; /* the thread the stop records made now name */
+static int cmd_thread = 1;    /* the thread the command being answered is for */
 
 static char *xstrdup(const char *s)
 {
@@ -87,6 +93,24 @@ void sg_reset(void)
     interrupt_record = pending = log_text = 0;
     log_len = 0;
     alive = true;
+    nthreads = cur_thread = record_thread = cmd_thread = 1;
+}
+
+void sg_threads(int n)
+{
+    nthreads = n;
+}
+
+void sg_stops_on_thread(int thread)
+{
+    record_thread = thread;
+}
+
+void sg_thread_value(int thread, const char *expr, const char *value)
+{
+    char *key = xasprintf("#%d#%s", thread, expr);
+    sg_value(key, value);
+    free(key);
 }
 
 void sg_value(const char *expr, const char *value)
@@ -133,6 +157,14 @@ static void select_frame(void)
 
 static const char *value_of(const char *expr)
 {
+    char *key = xasprintf("#%d#%s", cmd_thread, expr);
+    for (int i = 0; i < nvalues; i++) {
+        if (!strcmp(values[i].expr, key)) {
+            free(key);
+            return values[i].value;
+        }
+    }
+    free(key);
     for (int i = 0; i < nvalues; i++)
         if (!strcmp(values[i].expr, expr))
             return values[i].value;
@@ -194,30 +226,33 @@ bool sg_take_stop(struct mi_record *rec)
         fprintf(stderr, "scripted gdb: a record of its own does not parse: %s\n", err);
         abort();
     }
+    /* GDB selects the thread that stopped. */
+    const char *t = mi_str(rec->results, "thread-id");
+    cur_thread = cmd_thread = t ? atoi(t) : 1;
     return true;
 }
 
 /* The frame part of a stop, as GDB 13.1 writes it (the function and line
  * do not matter to the stop policy: only the address does). */
 #define FRAME "frame={addr=\"0x%016" PRIx64 "\",func=\"f\",args=[],arch=\"riscv:rv64\"}"
-#define TAIL  ",thread-id=\"1\",stopped-threads=\"all\""
+#define TAIL  ",thread-id=\"%d\",stopped-threads=\"all\""
 
 char *sg_stopped_breakpoint(int number, uint64_t pc)
 {
     return xasprintf("*stopped,reason=\"breakpoint-hit\",disp=\"keep\",bkptno=\"%d\"," FRAME TAIL,
-                     number, pc);
+                     number, pc, record_thread);
 }
 
 char *sg_stopped_step(uint64_t pc)
 {
-    return xasprintf("*stopped,reason=\"end-stepping-range\"," FRAME TAIL, pc);
+    return xasprintf("*stopped,reason=\"end-stepping-range\"," FRAME TAIL, pc, record_thread);
 }
 
 char *sg_stopped_sigint(uint64_t pc)
 {
     return xasprintf("*stopped,reason=\"signal-received\",signal-name=\"SIGINT\","
                      "signal-meaning=\"Interrupt\"," FRAME TAIL,
-                     pc);
+                     pc, record_thread);
 }
 
 int sg_breakpoint_at(uint64_t addr)
@@ -414,8 +449,32 @@ static char *resume(const char *cmd)
 static char *answer(const char *cmd)
 {
     log_command(cmd);
+    cmd_thread = cur_thread;
+    if (!strncmp(cmd, "-thread-list-ids", 16)) {
+        char ids[256] = "";
+        for (int t = 1; t <= nthreads; t++)
+            snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%sthread-id=\"%d\"",
+                     t > 1 ? "," : "", t);
+        return xasprintf("^done,thread-ids={%s},current-thread-id=\"%d\",number-of-threads=\"%d\"",
+                         ids, cur_thread, nthreads);
+    }
+    if (!strncmp(cmd, "-thread-select ", 15)) {
+        int t = atoi(cmd + 15);
+        if (t < 1 || t > nthreads)
+            return error_record("Invalid thread id");
+        cur_thread = t;
+        return xasprintf("^done,new-thread-id=\"%d\",frame={level=\"0\",addr=\"0x0\","
+                         "func=\"f\",args=[],arch=\"riscv:rv64\"}",
+                         t);
+    }
+    if (!strncmp(cmd, "-gdb-set ", 9))
+        return xstrdup("^done");
     if (!strncmp(cmd, "-data-evaluate-expression ", 26)) {
         const char *arg = cmd + 26, *lang = language;
+        if (!strncmp(arg, "--thread ", 9)) {
+            cmd_thread = atoi(arg + 9);
+            arg = strchr(arg + 9, ' ') + 1;
+        }
         if (!strncmp(arg, "--language c ", 13))
             lang = "c", arg += 13;
         else if (!strncmp(arg, "--language rust ", 16))

@@ -35,6 +35,13 @@ void sg_language(const char *lang);
 /* The machine at the next stop: privilege, pc, and the process the
  * profile's expressions (process.name, process.pid) read. */
 void sg_here(int priv, uint64_t pc, const char *program, int pid);
+/* Several harts: n threads (GDB's -thread-list-ids); the stop records made
+ * from now on name thread t (GDB selects it); a value of one thread's only
+ * (its registers, cpus[t-1]), read by the commands for that thread
+ * (--thread t, or the selected thread). */
+void sg_threads(int n);
+void sg_stops_on_thread(int thread);
+void sg_thread_value(int thread, const char *expr, const char *value);
 /* The address a -break-insert of a named location (not *ADDR) resolves to. */
 void sg_location(const char *name, uint64_t addr);
 /* A stop the machine reaches, a complete *stopped record as GDB writes it:

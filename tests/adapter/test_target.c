@@ -14,6 +14,7 @@
 #include "dwarf/debuginfo.h"
 #include "profile/profile.h"
 #include "target/breakpoints.h"
+#include "target/harts.h"
 #include "target/liveness.h"
 #include "target/programs.h"
 #include "target/runctl.h"
@@ -277,6 +278,10 @@ static int setup(void **state)
     T.launched = true;
     T.state = TARGET_STOPPED;
     T.has_run = false;
+    T.nharts = 0;
+    T.thread = 1;
+    gdb_eval_set_thread(0);
+    gdb_eval_set_selected_hart(0);
     sg_here(1, 0x80000000, "", -1);
     breakpoints_set_logpoint_ops(0);
     memset(&ebpf, 0, sizeof ebpf);
@@ -657,7 +662,9 @@ static void test_a_hit_in_an_unknown_process_is_shown(void **state)
     resume();
     queue_breakpoint_hit(n, USER_PC);
     sg_here(0, USER_PC, "hello", 3);
-    sg_forget(T.profile->proc_name);
+    char *name = gdb_hart_expr(T.profile->proc_name); /* cpus[{hart}]: hart 0's */
+    sg_forget(name);
+    free(name);
     deliver();
     assert_int_equal(count_events("stopped"), 1);
     const char *text = json_string_value(json_object_get(last_event("stopped"), "text"));
@@ -687,7 +694,81 @@ static void test_profile_expressions_in_the_profiles_language(void **state)
     assert_string_equal(T.here.program, "sh");
     assert_int_equal(T.here.pid, 2);
     assert_string_equal(T.here.unknown, "");
-    assert_int_equal(sg_count("-data-evaluate-expression --language rust "), 2);
+    /* The name's address (a null process?), the name, the pid: all in Rust. */
+    assert_int_equal(sg_count("-data-evaluate-expression --language rust "), 3);
+    assert_int_equal(sg_count("-data-evaluate-expression --language c \"(unsigned long)(os::"), 0);
+}
+
+/* Two harts: hart 1 (thread 2) runs hello and hits its breakpoint while
+ * hart 0 idles in the kernel with no process.  The stop is thread 2's,
+ * its expressions read cpus[1] ({hart}), and hart 0 is "no process" even
+ * though its null process's name field reads as bytes (xv6: page 0 is a
+ * user program's code, read through a user page table). */
+static void test_a_hit_on_hart_1_while_hart_0_idles(void **state)
+{
+    (void)state;
+    sg_threads(2);
+    harts_connected();
+    assert_int_equal(T.nharts, 2);
+    int id = set_function_breakpoint("hello!main");
+    int n = gdb_number_of(id);
+    resume();
+    sg_stops_on_thread(2);
+    queue_breakpoint_hit(n, USER_PC);
+    /* Hart 0: in the kernel, cpus[0].proc null. */
+    sg_here(1, 0x80001000, "", -1);
+    sg_value("&(cpus[0].proc->name)", "0x18");
+    sg_value("cpus[0].proc->name", "\"A\\001\\202\\200\\001E\", <incomplete sequence \\344>");
+    sg_value("cpus[0].proc->pid", "2711");
+    /* Hart 1: hello, pid 3, in user mode. */
+    sg_thread_value(2, "$priv", "0");
+    sg_thread_value(2, "$pc", "0x10034");
+    sg_thread_value(2, "&(cpus[1].proc->name)", "0x80012345");
+    sg_thread_value(2, "cpus[1].proc->name", "\"hello\", '\\000' <repeats 10 times>");
+    sg_thread_value(2, "cpus[1].proc->pid", "3");
+    deliver();
+    assert_int_equal(count_events("stopped"), 1);
+    json_t *stopped = last_event("stopped");
+    assert_int_equal(json_integer_value(json_object_get(stopped, "threadId")), 2);
+    assert_string_equal(json_string_value(json_object_get(stopped, "description")),
+                        "hello/3, U mode, hart 1");
+    json_t *harts = json_object_get(last_event("osdbg/addressSpace"), "harts");
+    assert_int_equal(json_array_size(harts), 2);
+    json_t *h0 = json_array_get(harts, 0), *h1 = json_array_get(harts, 1);
+    assert_true(json_is_null(json_object_get(h0, "program")));
+    assert_string_equal(json_string_value(json_object_get(h0, "mode")), "S");
+    assert_string_equal(json_string_value(json_object_get(h1, "program")), "hello");
+    assert_true(json_is_true(json_object_get(h1, "selected")));
+    char name[128];
+    harts_thread_name(1, name, sizeof name);
+    assert_string_equal(name, "hart 0 \u00b7 kernel S");
+    harts_thread_name(2, name, sizeof name);
+    assert_string_equal(name, "hart 1 \u00b7 hello/3 U");
+    /* Hart 0 was read for its own thread. */
+    assert_true(sg_count("-data-evaluate-expression --thread 1 ") >= 3);
+}
+
+/* The same breakpoint hit on hart 1 while it runs matrix (the same
+ * addresses): resumed unseen, whatever hart 0 runs. */
+static void test_a_hit_on_hart_1_in_another_program_is_resumed(void **state)
+{
+    (void)state;
+    sg_threads(2);
+    harts_connected();
+    int id = set_function_breakpoint("hello!main");
+    int n = gdb_number_of(id);
+    resume();
+    long filtered = stop_counts()->filtered_hits;
+    sg_stops_on_thread(2);
+    queue_breakpoint_hit(n, USER_PC);
+    sg_here(0, USER_PC, "hello", 3); /* hart 0 runs hello */
+    sg_thread_value(2, "$priv", "0");
+    sg_thread_value(2, "$pc", "0x10034");
+    sg_thread_value(2, "cpus[1].proc->name", "\"matrix\", '\\000' <repeats 9 times>");
+    sg_thread_value(2, "cpus[1].proc->pid", "4");
+    deliver();
+    assert_int_equal(count_events("stopped"), 0);
+    assert_int_equal(stop_counts()->filtered_hits, filtered + 1);
 }
 
 int main(void)
@@ -710,6 +791,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_logpoint_eBPF_cannot_compile_uses_gdb, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_stop_in_rust_code_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_hit_in_an_unknown_process_is_shown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_hit_on_hart_1_while_hart_0_idles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_hit_on_hart_1_in_another_program_is_resumed, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_profile_expressions_in_the_profiles_language, setup,
                                         teardown),
     };
