@@ -11,6 +11,19 @@
  * from a fixed pool and reaches maps through ebpf_map_share().  Maps and
  * programs live until the machine stops (the runtime's arenas do not free
  * single objects); closing a descriptor only drops the process's reference.
+ *
+ * Several harts.  A program runs on whichever hart hits its probe, on
+ * several at once, with no lock: each program has a replica of its VM per
+ * hart (ebpf_replicate: the hart's own stack, run context and error
+ * buffer; program, compiled code and maps shared), and each hart a flag
+ * that it is running a program (a probe inside a program's own run, in a
+ * helper's copyin say, is counted as missed instead of re-entering).  Runs
+ * happen with interrupts off, so a run stays on its hart.  Maps take care
+ * of several harts themselves (ebpf/src/ebpf_int.h, struct ebpf_map).
+ * bpf_lock is the control lock: program slots, their references and the
+ * map VM; nothing on the run path takes it.  A program is unloaded only
+ * after its probes are disarmed, and disarming waits until no hart runs
+ * their handlers (kprobe.c), so no run outlives its program.
  */
 #include "bpf.h"
 #include "cpu.h"
@@ -24,6 +37,7 @@
 #include "printf.h"
 #include "proc.h"
 #include "riscv.h"
+#include "sbi.h"
 #include "spinlock.h"
 #include "syscall.h"
 #include "vm.h"
@@ -52,6 +66,13 @@ BPF_ATTR_CHECK_LAYOUT();
 
 static struct spinlock bpf_lock;
 static bool initialised;
+
+/* Per hart: running a program now?  Its interpreter stack, shared by its
+ * replicas of every program (a hart runs one program at a time). */
+static struct hart_run {
+    bool busy;
+} hart_runs[NCPU];
+static uint8_t hart_stacks[NCPU][BPF_MAX_FRAMES * BPF_STACK_SIZE] __attribute__((aligned(16)));
 static uint8_t map_arena[MAP_ARENA_SIZE] __attribute__((aligned(16)));
 static ebpf_vm *map_vm;
 /* References to maps of map_vm: open map files and programs' uses.  The
@@ -76,6 +97,8 @@ static struct prog {
     char err[128];
     uint8_t *arena;
     size_t arena_size;
+    ebpf_vm *replica[NCPU]; /* the VM each hart runs it on */
+    char rerr[NCPU][64];    /* their error buffers */
 } progs[MAX_PROGS];
 
 static uint8_t big_arenas[BIG_PROGS][BIG_ARENA_SIZE] __attribute__((aligned(16)));
@@ -405,11 +428,15 @@ static long map_create(uint64_t uattr, uint64_t size)
     release(&bpf_lock);
     if (!m)
         return strncmp(map_err, "arena", 5) == 0 ? -ENOMEM : -EINVAL;
+    acquire(&bpf_lock);
     live_maps++;
+    release(&bpf_lock);
     long fd = install_fd(FILE_BPF_MAP, id);
     if (fd < 0) {
+        acquire(&bpf_lock);
         live_maps--;
         maps_maybe_reset();
+        release(&bpf_lock);
     }
     return fd;
 }
@@ -486,6 +513,7 @@ static long resolve_map_fds(ebpf_vm *vm, struct ebpf_insn *insns, uint32_t n)
 }
 
 static void jit_compile(struct prog *p);
+static int replicate(struct prog *p);
 
 /* A free program slot, taken at once (a load from bpf() and one from the
  * side-stub may interleave), or -ENOSPC: a small one unless big is asked
@@ -514,13 +542,12 @@ static int prog_reserve(bool big)
     return slot < MAX_PROGS ? slot : -ENOSPC;
 }
 
+/* bpf_lock held. */
 static void maps_maybe_reset(void)
 {
     if (live_maps > 0 || ebpf_map_count(map_vm) == 0)
         return;
-    acquire(&bpf_lock);
     map_vm = ebpf_create(map_arena, sizeof map_arena, map_err, sizeof map_err);
-    release(&bpf_lock);
     if (!map_vm)
         panic("bpf: cannot create the map VM again: %s", map_err);
 }
@@ -594,7 +621,7 @@ again:
     memcpy(p->name, a.prog_name, sizeof p->name);
     p->name[sizeof p->name - 1] = 0;
     jit_compile(p);
-    long fd = install_fd(FILE_BPF_PROG, slot);
+    long fd = replicate(p) < 0 ? -ENOMEM : install_fd(FILE_BPF_PROG, slot);
     if (fd < 0) {
         jit_free(p);
         p->used = false;
@@ -602,7 +629,9 @@ again:
     }
     p->refs = 1;
     p->map_refs = ebpf_map_count(p->vm);
+    acquire(&bpf_lock);
     live_maps += p->map_refs;
+    release(&bpf_lock);
     return fd;
 }
 
@@ -623,14 +652,11 @@ static struct link {
 static void run_linked(int link_id, struct rvprobe_regs *regs)
 {
     struct link *l = &links[link_id];
-    /* A probe in code a program itself runs (a helper's copyin, say) must
-     * not re-enter the runtime: count it and go on. */
-    if (holding(&bpf_lock)) {
-        l->missed++;
-        return;
-    }
     uint64_t ret;
-    bpf_prog_run(l->prog, regs, sizeof *regs, &ret);
+    /* A probe in code a program itself runs (a helper's copyin, say) must
+     * not re-enter the runtime: counted, and the hit goes on. */
+    if (bpf_prog_run(l->prog, regs, sizeof *regs, &ret) == -EBUSY)
+        __atomic_fetch_add(&l->missed, 1, __ATOMIC_RELAXED);
 }
 
 static int on_kprobe(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
@@ -785,9 +811,14 @@ static long link_create(uint64_t uattr, uint64_t size)
 
 /* ---- the JIT for probe programs ----
  * Compiled code gets a page of its own, written while the page is mapped
- * R-W, then mapped R-X (never writable and executable at once).  The
- * kernel runs on one hart, so a local sfence.vma is enough (riscv-privileged
- * 4.2.1: SFENCE.VMA orders the page-table update for this hart). */
+ * R-W, then mapped R-X (never writable and executable at once).  Every
+ * hart runs it through the one kernel page table, and a local sfence.vma
+ * orders the update only for the hart that executes it (riscv-privileged
+ * 4.2.1): another hart may still hold the page's old R-W entry in its TLB
+ * (it would fault fetching the code) or an old R-X one after the page is
+ * freed.  So the change is fenced on every hart (SBI RFENCE
+ * remote_sfence_vma), and so is instruction fetch (remote fence.i): the
+ * code must not come from a stale instruction cache on another hart. */
 
 static void icache_flush(void *start, size_t len)
 {
@@ -800,7 +831,21 @@ static void set_page_exec(void *page, bool exec)
     pte_t *pte = walk(kernel_pagetable, (uint64_t)page, false);
     *pte = exec ? (*pte & ~PTE_W) | PTE_X : (*pte & ~PTE_X) | PTE_W;
     sfence_vma();
+    sbi_remote_sfence_vma_all((uint64_t)page, PGSIZE);
     asm volatile("fence.i" ::: "memory");
+    sbi_remote_fence_i_all();
+}
+
+/* A replica of the program's VM for every hart (see the top).  0, or -1
+ * when its arena has no room for them. */
+static int replicate(struct prog *p)
+{
+    for (int h = 0; h < NCPU; h++) {
+        p->replica[h] = ebpf_replicate(p->vm, hart_stacks[h], p->rerr[h], sizeof p->rerr[h]);
+        if (!p->replica[h])
+            return -1;
+    }
+    return 0;
 }
 
 /* Compile a verified program; it stays interpreted if that fails (no page,
@@ -890,13 +935,22 @@ again:;
     strlcpy(p->name, name, sizeof p->name);
     p->maps_from = share ? share_maps_of : -1;
     jit_compile(p);
-    if (share)
+    if (replicate(p) < 0) {
+        snprintf(log, logsz, "no room for its per-hart replicas: %s", ebpf_error(p->vm));
+        jit_free(p);
+        p->used = false;
+        return -ENOMEM;
+    }
+    if (share) {
+        acquire(&bpf_lock);
         progs[share_maps_of].borrowers++;
+        release(&bpf_lock);
+    }
     return slot;
 }
 
 /* A program's slot (and arena) is reused only when no other program still
- * uses the maps that live in it. */
+ * uses the maps that live in it.  bpf_lock held. */
 static void prog_release(int id)
 {
     struct prog *p = &progs[id];
@@ -917,10 +971,12 @@ static void prog_release(int id)
 
 void bpf_prog_unload(int id)
 {
+    acquire(&bpf_lock);
     if (id >= 0 && id < MAX_PROGS && progs[id].used) {
         progs[id].unloading = true;
         prog_release(id);
     }
+    release(&bpf_lock);
 }
 
 int bpf_prog_map_next(int id, const char *map_name, const void *key, void *next_key, void *value,
@@ -950,7 +1006,7 @@ int bpf_prog_map_next(int id, const char *map_name, const void *key, void *next_
     return r < 0 ? (int)errno_of(r) : 0;
 }
 
-long bpf_prog_ringbuf_consume(int id, void *buf, size_t len)
+long bpf_prog_ringbuf_consume(int id, void *buf, size_t len, uint32_t only_tag, uint32_t *tag)
 {
     if (id < 0 || id >= MAX_PROGS || !progs[id].used)
         return -EBADF;
@@ -959,31 +1015,41 @@ long bpf_prog_ringbuf_consume(int id, void *buf, size_t len)
         ebpf_map *m = ebpf_map_by_fd(vm, fd);
         if (!m || ebpf_map_def(m)->type != BPF_MAP_TYPE_RINGBUF)
             continue;
-        long n = ebpf_ringbuf_consume(m, buf, len);
+        long n = ebpf_ringbuf_consume_tag(m, buf, len, only_tag, tag);
         if (n > 0)
             return n;
     }
     return 0;
 }
 
-/* From a probe handler: run program `id`, unless the runtime is busy (a
- * probe inside a program's own run). */
+/* From a probe handler: run program `id`, unless this hart is already
+ * running one (a probe inside a program's own run). */
 int bpf_prog_run_probe(int id, void *ctx, uint64_t ctx_len)
 {
-    if (holding(&bpf_lock))
-        return -EBUSY;
     uint64_t ret;
     return bpf_prog_run(id, ctx, ctx_len, &ret);
 }
 
+/* On this hart's replica, with interrupts off (the run, its replica and
+ * its stack stay on this hart), and no lock: see the top. */
 int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret)
 {
     if (id < 0 || id >= MAX_PROGS || !progs[id].used)
         return -EBADF;
-    acquire(&bpf_lock);
-    int r = progs[id].jit ? ebpf_jit_exec(progs[id].vm, ctx, ctx_len, ret)
-                          : ebpf_exec(progs[id].vm, ctx, ctx_len, ret);
-    release(&bpf_lock);
+    push_off();
+    struct hart_run *h = &hart_runs[cpuid()];
+    if (h->busy) {
+        pop_off();
+        return -EBUSY;
+    }
+    h->busy = true;
+    ebpf_vm *vm = progs[id].replica[cpuid()];
+    struct proc *cur = myproc();
+    /* Ring buffer records say which hart and process made them. */
+    ebpf_set_ringbuf_tag(vm, bpf_record_tag(cpuid(), cur ? cur->pid : 0));
+    int r = progs[id].jit ? ebpf_jit_exec(vm, ctx, ctx_len, ret) : ebpf_exec(vm, ctx, ctx_len, ret);
+    h->busy = false;
+    pop_off();
     return r < 0 ? (int)errno_of(r) : 0;
 }
 
@@ -1063,8 +1129,10 @@ void bpf_file_closed(int type, int id)
     } else if (type == FILE_BPF_PROG) {
         prog_put(id);
     } else if (type == FILE_BPF_MAP) {
+        acquire(&bpf_lock);
         live_maps--;
         maps_maybe_reset();
+        release(&bpf_lock);
     }
     bpf_leave();
 }

@@ -17,7 +17,7 @@ long sys_bpf(void);
 void bpf_file_closed(int type, int id);
 /* Run loaded program `id` on a pt_regs-layout context (for probes). */
 int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret);
-/* The same from a probe handler: -EBUSY if the runtime is already running. */
+/* The same from a probe handler: -EBUSY if this hart is already running one. */
 int bpf_prog_run_probe(int id, void *ctx, uint64_t ctx_len);
 /* Load program `name` of an eBPF ELF object (its maps created with it, or
  * shared with program share_maps_of, loaded earlier from the same object;
@@ -31,8 +31,24 @@ void bpf_prog_unload(int id);
  * an empty map), -ESRCH if there is no such map, or -errno. */
 int bpf_prog_map_next(int id, const char *map_name, const void *key, void *next_key, void *value,
                       uint32_t *key_size, uint32_t *value_size);
-/* The next record of any ring buffer of program id: its size, 0 if none. */
-long bpf_prog_ringbuf_consume(int id, void *buf, size_t len);
+/* The next record of any ring buffer of program id: its size, 0 if none.
+ * *tag (may be 0) gets the record's tag; with only_tag non-zero, only
+ * records with that tag are taken (see bpf_record_tag). */
+long bpf_prog_ringbuf_consume(int id, void *buf, size_t len, uint32_t only_tag, uint32_t *tag);
+/* Ring buffer records carry the hart and pid of the run that made them
+ * (never 0: the runtime's "any tag"). */
+static inline uint32_t bpf_record_tag(int hart, int pid)
+{
+    return (uint32_t)(hart + 1) << 24 | ((uint32_t)pid & 0xffffff);
+}
+static inline int bpf_tag_hart(uint32_t tag)
+{
+    return (int)(tag >> 24) - 1;
+}
+static inline int bpf_tag_pid(uint32_t tag)
+{
+    return (int)(tag & 0xffffff);
+}
 /* Where bpf_trace_printk's text goes. */
 void bpf_set_printk_hook(void (*fn)(const char *text, size_t len));
 

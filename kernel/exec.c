@@ -146,11 +146,16 @@ long kexec(const char *path, const char *const argv[])
     for (const char *s = path; *s; s++)
         if (*s == '/')
             base = s + 1;
+    /* Under uprobe_lock: an attach on another hart arms either the old
+     * image (dropped by uprobe_exec below) or the new one, never a page
+     * table being freed. */
+    uprobe_spaces_lock();
     strlcpy(p->name, base, sizeof p->name);
     pagetable_t old = p->pagetable;
     uint64_t oldsz = p->sz;
     p->pagetable = pt;
     p->sz = sz;
+    uprobe_spaces_unlock();
     memset(p->trapframe, 0, sizeof *p->trapframe);
     p->trapframe->epc = eh->entry;
     p->trapframe->sp = sp;

@@ -6,6 +6,16 @@
  * "Zifencei"), slots and the kretprobe trampoline in kprobe_text.S, and the
  * list of code that must not be probed (kernel.ld puts it between
  * noprobe_start and noprobe_end).
+ *
+ * Several harts (docs/probes.md, "Several harts"): kprobe_lock, a real
+ * spinlock, serialises arming and disarming (the port's lock hooks); a hit
+ * takes no lock.  Each hart has a word in `harts` saying it is inside the
+ * engine, and kprobe_disarm returns only once no hart can still be in the
+ * probe's handler or slot (rvprobe_release waits for them).  A hart sent
+ * into a kernel slot goes there with interrupts off (sstatus.SPIE cleared,
+ * its old value kept in slot_spie) and gets them back at the slot's break,
+ * so it cannot be preempted, or moved to another hart, half-way through
+ * the probed instruction (Linux riscv does the same).
  */
 #include "kprobe.h"
 #include "kstring.h"
@@ -26,7 +36,11 @@ extern char noprobe_start[], noprobe_end[], _trampoline[];
 
 static struct rvprobe probes[KPROBE_MAX];
 static struct rvprobe_table table;
-static bool slot_used[KPROBE_NSLOTS];
+static struct rvprobe_hart harts[NCPU];
+static struct spinlock kprobe_lock;
+static bool slot_used[KPROBE_NSLOTS];    /* kprobe_lock */
+static uint64_t slot_spie[NCPU];         /* per hart: SPIE before its kernel slot */
+static uint32_t release_later[KPROBE_MAX]; /* disarmed with returns in flight (a word: no byte AMOs) */
 static bool ready;
 
 static bool text_mapped(uint64_t addr, unsigned n)
@@ -61,6 +75,10 @@ static int port_write_text(void *ctx, uint64_t space, uint64_t addr, const void 
     for (uint64_t a = PGROUNDDOWN(addr); a < addr + n; a += PGSIZE)
         *walk(kernel_pagetable, a, false) &= ~PTE_W;
     sfence_vma();
+    /* The kernel page table is every hart's: one may have cached the
+     * writable entry meanwhile (privileged spec 4.2.1: sfence.vma orders
+     * only the executing hart), and each may hold the old instruction. */
+    sbi_remote_sfence_vma_all(PGROUNDDOWN(addr), PGROUNDUP(addr + n) - PGROUNDDOWN(addr));
     asm volatile("fence.i" ::: "memory");
     sbi_remote_fence_i_all(); /* the other harts too (RFENCE) */
     pop_off();
@@ -122,13 +140,19 @@ static const char *port_forbidden(void *ctx, uint64_t space, uint64_t addr)
 static void port_lock(void *ctx)
 {
     (void)ctx;
-    push_off();
+    acquire(&kprobe_lock);
 }
 
 static void port_unlock(void *ctx)
 {
     (void)ctx;
-    pop_off();
+    release(&kprobe_lock);
+}
+
+static unsigned port_hart(void *ctx)
+{
+    (void)ctx;
+    return (unsigned)cpuid();
 }
 
 static const struct rvprobe_port port = {
@@ -141,17 +165,31 @@ static const struct rvprobe_port port = {
     .forbidden = port_forbidden,
     .lock = port_lock,
     .unlock = port_unlock,
+    .hart = port_hart,
 };
 
-/* Instances of kretprobes in flight: one pool per probe. */
+/* Instances of kretprobes in flight: one pool per kretprobe, taken when it
+ * is armed and given back when its entry is freed (kprobe_lock). */
 #define KRETPROBE_INSTANCES 16
 static struct rvprobe_ri ri_pools[KPROBE_MAX][KRETPROBE_INSTANCES];
+static bool pool_used[KPROBE_MAX];
 
 void kprobe_init(void)
 {
-    if (rvprobe_table_init(&table, &port, 64, probes, KPROBE_MAX) != 0)
+    spin_init(&kprobe_lock, "kprobe");
+    if (rvprobe_table_init(&table, &port, 64, probes, KPROBE_MAX) != 0 ||
+        rvprobe_table_set_harts(&table, harts, NCPU) != 0)
         panic("kprobe_init");
     ready = true;
+}
+
+static void pool_put(struct rvprobe_ri *pool)
+{
+    if (!pool)
+        return;
+    acquire(&kprobe_lock);
+    pool_used[(pool - ri_pools[0]) / KRETPROBE_INSTANCES] = false;
+    release(&kprobe_lock);
 }
 
 int kprobe_arm(int kind, uint64_t func, uint64_t addr, rvprobe_pre_fn pre, rvprobe_ret_fn ret,
@@ -167,33 +205,56 @@ int kprobe_arm(int kind, uint64_t func, uint64_t addr, rvprobe_pre_fn pre, rvpro
         .ret = ret,
         .arg = arg,
     };
-    /* The pool of instances belongs to the table slot the probe will get:
-     * the first free one (rvprobe_arm takes the first free entry too). */
     if (kind == RVPROBE_KRETPROBE) {
-        int slot;
-        for (slot = 0; slot < KPROBE_MAX; slot++)
-            if (probes[slot].state == RVPROBE_FREE)
-                break;
-        if (slot == KPROBE_MAX) {
+        acquire(&kprobe_lock);
+        for (int i = 0; i < KPROBE_MAX && !def.pool; i++) {
+            if (!pool_used[i]) {
+                pool_used[i] = true;
+                memset(ri_pools[i], 0, sizeof ri_pools[i]);
+                def.pool = ri_pools[i];
+                def.pool_size = KRETPROBE_INSTANCES;
+            }
+        }
+        release(&kprobe_lock);
+        if (!def.pool) {
             *why = "no free probe";
             return RVPROBE_ENOSPC;
         }
-        memset(ri_pools[slot], 0, sizeof ri_pools[slot]);
-        def.pool = ri_pools[slot];
-        def.pool_size = KRETPROBE_INSTANCES;
     }
     int id = rvprobe_arm(&table, &def);
-    if (id < 0)
+    if (id < 0) {
         *why = table.reason ? table.reason : rvprobe_strerror(id);
+        pool_put(def.pool);
+    }
     return id;
+}
+
+/* Free a disarmed entry (waiting for the harts inside, see the top); with
+ * returns still in flight, later, from the last one's trap. */
+static int release_entry(int id)
+{
+    struct rvprobe_ri *pool = probes[id].def.pool;
+    int r = rvprobe_release(&table, id);
+    if (r == 0) {
+        pool_put(pool);
+    } else if (r == RVPROBE_EBUSY) {
+        /* The returns find their way back through the disarmed entry; the
+         * caller frees what the handlers use: they must not run again. */
+        __atomic_store_n(&probes[id].def.pre, (rvprobe_pre_fn)0, __ATOMIC_RELEASE);
+        __atomic_store_n(&probes[id].def.ret, (rvprobe_ret_fn)0, __ATOMIC_RELEASE);
+        rvprobe_sync(&table); /* nobody still runs the old handlers */
+        acquire(&kprobe_lock);
+        release_later[id] = 1;
+        release(&kprobe_lock);
+        r = 0;
+    }
+    return r;
 }
 
 int kprobe_disarm(int id)
 {
     int r = rvprobe_disarm(&table, id);
-    if (r == 0)
-        r = rvprobe_release(&table, id); /* one hart: nobody is inside the slot */
-    return r;
+    return r == 0 ? release_entry(id) : r;
 }
 
 const struct rvprobe *kprobe_get(int id)
@@ -201,11 +262,39 @@ const struct rvprobe *kprobe_get(int id)
     return id >= 0 && id < KPROBE_MAX ? &probes[id] : 0;
 }
 
-int kprobe_on_break(struct kregs *regs)
+int kprobe_id(const struct rvprobe *p)
+{
+    return p >= probes && p < probes + KPROBE_MAX ? (int)(p - probes) : -1;
+}
+
+static unsigned in_flight(int id)
+{
+    unsigned n = 0;
+    const struct rvprobe *p = &probes[id];
+    for (unsigned i = 0; p->def.pool && i < p->def.pool_size; i++)
+        n += __atomic_load_n(&p->def.pool[i].used, __ATOMIC_ACQUIRE) != 0;
+    return n;
+}
+
+int kprobe_on_break(struct kregs *regs, uint64_t *sstatus)
 {
     if (!ready)
         return 0;
     struct rvprobe_hit hit;
     int r = rvprobe_on_break(&table, RVPROBE_KERNEL_SPACE, (struct rvprobe_regs *)regs, &hit);
-    return r == 1;
+    if (r != 1)
+        return 0;
+    /* Into the slot with interrupts off, back with what they were (the
+     * trap's saved status: kerneltrap restores it before sret). */
+    if (hit.kind == RVPROBE_HIT_STEP) {
+        slot_spie[cpuid()] = *sstatus & SSTATUS_SPIE;
+        *sstatus &= ~SSTATUS_SPIE;
+    } else if (hit.kind == RVPROBE_HIT_SLOT_RETURN) {
+        *sstatus |= slot_spie[cpuid()];
+    } else if (hit.kind == RVPROBE_HIT_RETURN && release_later[hit.id] &&
+               !holding(&kprobe_lock) && in_flight(hit.id) == 0 &&
+               __atomic_exchange_n(&release_later[hit.id], 0, __ATOMIC_ACQ_REL)) {
+        release_entry(hit.id); /* the last return of a disarmed kretprobe */
+    }
+    return 1;
 }

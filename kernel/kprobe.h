@@ -22,11 +22,19 @@ void kprobe_init(void);
  * id, or a negative error with the reason in *why. */
 int kprobe_arm(int kind, uint64_t func, uint64_t addr, rvprobe_pre_fn pre, rvprobe_ret_fn ret,
                void *arg, const char **why);
-/* Restore the original instruction exactly and free the probe. */
+/* Restore the original instruction exactly and free the probe, once no
+ * hart is inside its handler or slot any more (it waits for them).  A
+ * kretprobe with returns in flight is freed after its last return; its
+ * handlers no longer run from the moment this returns.  Call with no
+ * spinlock held that a probe handler could need (none takes one). */
 int kprobe_disarm(int id);
 const struct rvprobe *kprobe_get(int id);
-/* From kerneltrap() on a breakpoint exception: 1 if it was a probe's. */
-int kprobe_on_break(struct kregs *regs);
+/* The id of a kprobe entry (a handler's first argument), or -1. */
+int kprobe_id(const struct rvprobe *p);
+/* From kerneltrap() on a breakpoint exception: 1 if it was a probe's.
+ * *sstatus is the trap's saved status, which kerneltrap restores: a hart
+ * goes into a probe's slot with interrupts off (SPIE cleared). */
+int kprobe_on_break(struct kregs *regs, uint64_t *sstatus);
 /* Is addr inside code that must never be probed (the trap path, the probe
  * engine, the eBPF runtime, the console)?  The reason, or 0. */
 const char *kprobe_forbidden(uint64_t addr);

@@ -10,6 +10,7 @@
 #include "file.h"
 #include "kalloc.h"
 #include "kprobe.h"
+#include "uprobe.h"
 #include "kstring.h"
 #include "plic.h"
 #include "printf.h"
@@ -95,6 +96,7 @@ void kmain(uint64_t hartid, const void *dtb)
     file_init();
     bpf_init();
     kprobe_init();
+    uprobe_init();
     int nfiles = ramfs_init();
     printf("[kernel] %lu MiB RAM, %lu free pages, %d files in the ramdisk\n",
            (ram_end - RAMBASE) >> 20, kalloc_free_pages(), nfiles);

@@ -16,6 +16,10 @@
 #define SCLAIM(hart)     ((volatile uint32_t *)(PLIC + 0x200004 + 0x1000 * S_CONTEXT(hart)))
 
 static uint32_t enabled_mask;
+/* Harts whose context is set up (plic_init_hart): an interrupt enabled
+ * later is enabled on each of them, so the PLIC may deliver it to any hart
+ * (each claims; the one that gets the id handles it, PLIC spec 1.0 ch. 9). */
+static uint32_t harts_ready;
 
 void plic_init(void)
 {
@@ -27,14 +31,18 @@ void plic_init(void)
  * (a device that raised its line during probing) is delivered. */
 void plic_enable(int irq)
 {
-    enabled_mask |= 1u << irq;
-    *SENABLE(cpuid()) = enabled_mask;
+    uint32_t mask = __atomic_or_fetch(&enabled_mask, 1u << irq, __ATOMIC_ACQ_REL);
+    uint32_t harts = __atomic_load_n(&harts_ready, __ATOMIC_ACQUIRE) | 1u << cpuid();
+    for (int h = 0; h < NCPU; h++)
+        if (harts & (1u << h))
+            *SENABLE(h) = mask;
     *PRIORITY(irq) = 1;
 }
 
 void plic_init_hart(void)
 {
-    *SENABLE(cpuid()) = enabled_mask;
+    __atomic_or_fetch(&harts_ready, 1u << cpuid(), __ATOMIC_ACQ_REL);
+    *SENABLE(cpuid()) = __atomic_load_n(&enabled_mask, __ATOMIC_ACQUIRE);
     *STHRESHOLD(cpuid()) = 0;
 }
 

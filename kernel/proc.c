@@ -212,7 +212,9 @@ int fork(void)
     for (int fd = 0; fd < NOFILE; fd++)
         if (parent->ofile[fd])
             child->ofile[fd] = file_dup(parent->ofile[fd]);
+    uprobe_spaces_lock(); /* a uprobe attach sees the child's name whole */
     fork_commit(parent, child);
+    uprobe_spaces_unlock();
     int pid = child->pid;
     acquire(&ptable.lock);
     child->parent = parent;
@@ -454,8 +456,12 @@ void proc_dump(void)
     }
 }
 
-/* Walking the process table (no lock: for the probe code, which runs with
- * interrupts off on the only hart). */
+/* Walking the process table without ptable.lock, for uprobe.c: it holds
+ * uprobe_lock, which exec (page table and name), fork (name) and free_proc
+ * (uprobe_free, before the page table goes) also take, so the processes it
+ * arms cannot change under it; a state read here may be stale, which only
+ * means a process being born or dying is armed or not (exec and fork arm
+ * it themselves). */
 struct proc *proc_first(void)
 {
     return proc_next(ptable.proc - 1);

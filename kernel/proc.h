@@ -33,7 +33,10 @@ struct proc {
     struct context context;      /* swtch() here to run the process */
     struct file *ofile[NOFILE];
     char name[PROC_NAME_LEN]; /* program name (comm), set by exec */
-    uint64_t uprobe_slots[8]; /* used 8-byte slots of the page at UPROBE_SLOTS */
+    uint64_t uprobe_slots[8];   /* used 8-byte slots of the page at UPROBE_SLOTS */
+    uint64_t uprobe_retired[8]; /* freed slots it may still be about to run (uprobe.c) */
+    uint64_t uprobe_step_break; /* sent into a slot: the break that ends it, and */
+    uint64_t uprobe_step_resume; /* where to go on after it (uprobe.c) */
 };
 
 void proc_init(void);
@@ -55,7 +58,7 @@ void proc_set_killed(struct proc *p);
 pagetable_t proc_pagetable(struct proc *p);
 void proc_freepagetable(pagetable_t pt, uint64_t sz);
 void proc_dump(void);
-/* Live processes, for the probe code. */
+/* Live processes, for the probe code (uprobe.c walks them under its lock). */
 struct proc *proc_first(void);
 struct proc *proc_next(struct proc *p);
 int sleep_ticks(uint64_t n);

@@ -12,6 +12,7 @@
 #define SBI_EXT_RFENCE         0x52464E43 /* "RFNC", chapter 8 */
 #define HSM_HART_START         0
 #define RFENCE_FENCE_I         0
+#define RFENCE_SFENCE_VMA      1
 #define SRST_TYPE_SHUTDOWN     0
 #define SRST_REASON_NONE       0
 #define SRST_REASON_FAILURE    1
@@ -54,6 +55,22 @@ long sbi_hart_start(uint64_t hartid, uint64_t start, uint64_t opaque)
 void sbi_remote_fence_i_all(void)
 {
     sbi_call(SBI_EXT_RFENCE, RFENCE_FENCE_I, 0, (uint64_t)-1);
+}
+
+/* remote_sfence_vma(hart_mask, hart_mask_base, start_addr, size):
+ * a0..a3 (SBI v1.0 section 8.3). */
+void sbi_remote_sfence_vma_all(uint64_t start, uint64_t size)
+{
+    register uint64_t r_a0 asm("a0") = 0;
+    register uint64_t r_a1 asm("a1") = (uint64_t)-1;
+    register uint64_t r_a2 asm("a2") = start;
+    register uint64_t r_a3 asm("a3") = size;
+    register uint64_t r_a6 asm("a6") = RFENCE_SFENCE_VMA;
+    register uint64_t r_a7 asm("a7") = SBI_EXT_RFENCE;
+    asm volatile("ecall"
+                 : "+r"(r_a0), "+r"(r_a1)
+                 : "r"(r_a2), "r"(r_a3), "r"(r_a6), "r"(r_a7)
+                 : "memory");
 }
 
 void sbi_console_putchar(int c)

@@ -17,5 +17,10 @@ long sbi_hart_start(uint64_t hartid, uint64_t start, uint64_t opaque);
  * after the kernel patched instructions (probes), so that no hart runs a
  * stale copy from its instruction cache. */
 void sbi_remote_fence_i_all(void);
+/* Ask every hart to execute sfence.vma for [start, start+size) (RFENCE,
+ * SBI v1.0 section 8.3): after the kernel changed a mapping in the kernel
+ * page table, which all harts share (a local sfence.vma orders only the
+ * hart that executes it, privileged spec 4.2.1). */
+void sbi_remote_sfence_vma_all(uint64_t start, uint64_t size);
 
 #endif

@@ -2,8 +2,23 @@
  * Side-stub server.  Requests arrive in the debug channel's receive
  * interrupt and are answered there; probe handlers never touch the
  * channel: they put events in a ring (dropping, and counting, when it is
- * full), and the timer interrupt drains the ring to the host.  Everything
- * runs with interrupts off on one hart, so the ring needs no lock.
+ * full), and the timer interrupt drains the ring to the host.
+ *
+ * Several harts.  Probes fire on any hart, and the PLIC may hand the
+ * channel's interrupt to any hart.  ss_lock covers everything but the
+ * ring: the link, the pending reply, the object and probe tables, and the
+ * sending of events (one drainer at a time); the timer and the return to
+ * user mode only try it (another hart is at it: nothing to do).  The ring
+ * takes events from every hart without a lock: one compare-and-swap on
+ * `ticket` takes the next sequence number and, if the ring has room, the
+ * next slot together, so slots fill in sequence order and the host sees
+ * the numbers in order, with a gap exactly where an event was dropped
+ * (counted in `dropped`; produced = sent + dropped + waiting).  A slot is
+ * sent once its producer has published it (`ready`).  Handlers find their
+ * state through their probe and argument, never through a table a request
+ * may be changing: an attached object's record is complete before its
+ * probe is armed, and is reused only after kprobe_disarm/uprobe_detach,
+ * which wait until no hart runs the handler.
  *
  * Implemented: qSupported, vTR (a kprobe with the built-in "registers"
  * program: every hit sends the trapped registers), vTU (the same on a user
@@ -29,7 +44,7 @@
 #include <osdbg/memlayout.h>
 #include <sidestub.h>
 
-#define EV_RING    1024 /* events waiting for the channel (a burst of logpoint hits) */
+#define EV_RING    1024 /* events waiting for the channel (a burst of logpoint hits); a power of 2 */
 #define EV_DRAIN   128  /* events sent per timer tick at most */
 #define EV_POLL    16   /* ... and on a return to user mode (sidestub_poll) */
 #define SEND_SLACK 256  /* the debug channel's buffer size (virtio_console.c BUF_SIZE) */
@@ -42,7 +57,10 @@ static uint8_t nbuf[SS_FRAME_MAX(SS_PACKET_SIZE)];
 static uint8_t scratch[SS_PACKET_SIZE];
 static bool running;
 
+static struct spinlock ss_lock;
+
 static struct event {
+    uint32_t ready; /* slot number + 1 once its producer filled it, 0 while free */
     uint32_t probe;
     uint64_t seq, time;
     uint32_t hart, pid;
@@ -51,8 +69,19 @@ static struct event {
     uint16_t len;
     uint8_t data[SS_EVENT_DATA_MAX]; /* the registers (struct rvprobe_regs) or printk text */
 } ring[EV_RING];
-static uint32_t ring_head, ring_tail; /* head: next to send; tail: next free */
-static uint64_t next_seq, produced, dropped;
+/* Slot numbers count modulo 2^24 (SLOT_MASK); ring[n % EV_RING] holds slot n. */
+#define SLOT_BITS 24
+#define SLOT_MASK ((1u << SLOT_BITS) - 1)
+/* next sequence number << SLOT_BITS | next slot: taken together by one CAS
+ * (40 bits of sequence: a million events a second for 12 days) */
+static uint64_t ticket;
+static uint32_t ring_head; /* next slot to send (ss_lock; read by producers) */
+static uint64_t dropped, sent;
+
+static uint32_t ring_tail(void)
+{
+    return (uint32_t)__atomic_load_n(&ticket, __ATOMIC_ACQUIRE) & SLOT_MASK;
+}
 
 static bool traced[KPROBE_MAX]; /* probes this server armed (vTR) */
 
@@ -70,33 +99,59 @@ static void chan_write(void *ctx, const void *data, size_t len)
     dbgchan_send(data, len);
 }
 
-/* Queue one event (probe handlers; never blocks, never sends). */
-static void emit(uint32_t probe, char type, const void *data, size_t len)
+/* Queue one event from the hart and process that made it (probe handlers,
+ * any hart; never blocks, never sends). */
+static void emit_as(uint32_t probe, char type, const void *data, size_t len, int hart, int pid,
+                    const char *comm)
 {
-    uint64_t seq = next_seq++;
-    produced++;
-    if (ring_tail - ring_head == EV_RING) {
-        dropped++; /* the host sees the gap in the sequence numbers */
+    uint64_t t = __atomic_load_n(&ticket, __ATOMIC_RELAXED), next;
+    bool full;
+    do {
+        uint32_t tail = (uint32_t)t & SLOT_MASK;
+        uint32_t head = __atomic_load_n(&ring_head, __ATOMIC_ACQUIRE);
+        full = ((tail - head) & SLOT_MASK) >= EV_RING;
+        next = ((t >> SLOT_BITS) + 1) << SLOT_BITS | (full ? tail : (tail + 1) & SLOT_MASK);
+    } while (!__atomic_compare_exchange_n(&ticket, &t, next, true, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_RELAXED));
+    if (full) {
+        __atomic_fetch_add(&dropped, 1, __ATOMIC_RELAXED); /* the host sees the gap */
         return;
     }
-    struct event *e = &ring[ring_tail++ % EV_RING];
-    struct proc *cur = myproc();
+    uint32_t slot = (uint32_t)t & SLOT_MASK;
+    struct event *e = &ring[slot % EV_RING];
     e->probe = probe;
-    e->seq = seq;
+    e->seq = t >> SLOT_BITS;
     e->time = r_time();
-    e->hart = (uint32_t)cpuid();
-    e->pid = cur ? (uint32_t)cur->pid : 0;
-    strlcpy(e->comm, cur ? cur->name : "", sizeof e->comm);
+    e->hart = (uint32_t)hart;
+    e->pid = (uint32_t)pid;
+    strlcpy(e->comm, comm, sizeof e->comm);
     e->type = type;
     e->len = (uint16_t)(len < sizeof e->data ? len : sizeof e->data);
     memcpy(e->data, data, e->len);
+    __atomic_store_n(&e->ready, slot + 1, __ATOMIC_RELEASE);
 }
 
-/* The built-in "registers" program: one event with the trapped registers. */
-static int on_hit(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
+/* An event of the probe hit this hart is handling. */
+static void emit(uint32_t probe, char type, const void *data, size_t len)
 {
-    (void)p;
-    emit((uint32_t)(uint64_t)arg, SS_EVT_REGS, regs, sizeof *regs);
+    struct proc *cur = myproc();
+    emit_as(probe, type, data, len, cpuid(), cur ? cur->pid : 0, cur ? cur->name : "");
+}
+
+/* The built-in "registers" program: one event with the trapped registers.
+ * The event's probe id is the probe's own (its entry), so it is right from
+ * the first hit on, whatever other harts arm meanwhile. */
+static int on_hit_kernel(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
+{
+    (void)arg;
+    emit((uint32_t)kprobe_id(p), SS_EVT_REGS, regs, sizeof *regs);
+    return 0;
+}
+
+static int on_hit_user(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
+{
+    (void)arg;
+    emit(UPROBE_ID_BASE + (uint32_t)uprobe_id_of(p), SS_EVT_REGS, regs, sizeof *regs);
     return 0;
 }
 
@@ -125,47 +180,53 @@ static struct attached {
     char name[SS_NAME_MAX + 1]; /* the program's name in its object */
 } attached[MAX_ATTACH];
 
-static uint32_t running_probe; /* the probe whose program runs now (for printk) */
+/* Per hart: the probe whose program runs now (for printk), and a buffer. */
+static uint32_t running_probe[NCPU];
+static uint8_t hart_rec[NCPU][SS_EVENT_DATA_MAX];
 
 static void on_printk(const char *text, size_t len)
 {
-    emit(running_probe, SS_EVT_TEXT, text, len);
+    emit(running_probe[cpuid()], SS_EVT_TEXT, text, len);
 }
 
-static void run_object(uint32_t probe, struct rvprobe_regs *regs, bool entry)
+/* The protocol id of an attached object's probe entry p. */
+static uint32_t probe_id(const struct attached *a, const struct rvprobe *p)
 {
-    for (int i = 0; i < MAX_ATTACH; i++) {
-        if (attached[i].used && attached[i].probe == probe) {
-            int prog =
-                entry && attached[i].entry_prog >= 0 ? attached[i].entry_prog : attached[i].prog;
-            running_probe = probe;
-            bpf_prog_run_probe(prog, regs, sizeof *regs);
-            /* Its ring-buffer records become events now, while the process
-             * that hit the probe is current: they carry its pid and comm. */
-            static uint8_t rec[SS_EVENT_DATA_MAX];
-            for (int k = 0; k < 4; k++) {
-                long n = bpf_prog_ringbuf_consume(attached[i].prog, rec, sizeof rec);
-                if (n <= 0)
-                    break;
-                emit(probe, SS_EVT_DATA, rec, (size_t)n);
-            }
-            return;
-        }
+    return a->user ? UPROBE_ID_BASE + (uint32_t)uprobe_id_of(p) : (uint32_t)kprobe_id(p);
+}
+
+static void run_object(const struct attached *a, uint32_t probe, struct rvprobe_regs *regs,
+                       bool entry)
+{
+    int prog = entry && a->entry_prog >= 0 ? a->entry_prog : a->prog;
+    running_probe[cpuid()] = probe;
+    bpf_prog_run_probe(prog, regs, sizeof *regs);
+    /* Its ring-buffer records become events now, while the process that
+     * hit the probe is current: they carry its pid and comm.  Only this
+     * run's (its tag): another hart's records wait for that hart or the
+     * timer, which reads their hart and pid from their tags. */
+    struct proc *cur = myproc();
+    uint32_t tag = bpf_record_tag(cpuid(), cur ? cur->pid : 0);
+    for (int k = 0; k < 4; k++) {
+        long n = bpf_prog_ringbuf_consume(a->prog, hart_rec[cpuid()], sizeof hart_rec[0], tag, 0);
+        if (n <= 0)
+            break;
+        emit(probe, SS_EVT_DATA, hart_rec[cpuid()], (size_t)n);
     }
 }
 
 static int on_object_hit(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
 {
-    (void)p;
-    run_object((uint32_t)(uint64_t)arg, regs, true);
+    const struct attached *a = arg;
+    run_object(a, probe_id(a, p), regs, true);
     return 0;
 }
 
 static void on_object_return(struct rvprobe *p, struct rvprobe_regs *regs, uint64_t sp, void *arg)
 {
-    (void)p;
     (void)sp;
-    run_object((uint32_t)(uint64_t)arg, regs, false);
+    const struct attached *a = arg;
+    run_object(a, probe_id(a, p), regs, false);
 }
 
 static size_t reply_err(char *out, int code)
@@ -178,16 +239,10 @@ static size_t trace_kernel(uint64_t addr, char *out)
     uint64_t func = ksym_func_start(addr);
     if (!func)
         return reply_err(out, SS_ERR_ADDR); /* not inside a kernel function */
-    /* The probe's id is its index in the table, which arm picks: the
-     * first free entry; find it first to hand it to the handler. */
-    int id;
-    for (id = 0; id < KPROBE_MAX; id++)
-        if (!kprobe_get(id) || kprobe_get(id)->state == RVPROBE_FREE)
-            break;
-    if (id == KPROBE_MAX)
-        return reply_err(out, SS_ERR_NOMEM);
+    /* The probe's id is its index in the table: the handler reads it
+     * from its entry. */
     const char *why;
-    int got = kprobe_arm(RVPROBE_KPROBE, func, addr, on_hit, 0, (void *)(uint64_t)id, &why);
+    int got = kprobe_arm(RVPROBE_KPROBE, func, addr, on_hit_kernel, 0, 0, &why);
     if (got == RVPROBE_EREFUSED)
         return reply_err(out, SS_ERR_REFUSED);
     if (got == RVPROBE_ENOTBOUNDARY || got == RVPROBE_ERANGE)
@@ -209,15 +264,9 @@ static size_t trace_user(const struct ss_request *req, char *out)
     program[req->name.n] = 0;
     if (req->addr < USER_BASE || req->addr >= MAXVA)
         return reply_err(out, SS_ERR_ADDR);
-    /* Every event of this probe carries its protocol id: the handler's arg. */
-    int id;
-    for (id = 0; id < UPROBE_MAX_SPECS; id++) {
-        const char *pr;
-        uint64_t a;
-        if (!uprobe_info(id, &pr, &a))
-            break;
-    }
-    int got = uprobe_attach(program, req->addr, on_hit, (void *)(uint64_t)(UPROBE_ID_BASE + id));
+    /* Every event of this probe carries its protocol id: the handler
+     * finds it from its entry. */
+    int got = uprobe_attach(program, req->addr, on_hit_user, 0);
     if (got == RVPROBE_EREFUSED)
         return reply_err(out, SS_ERR_REFUSED);
     if (got == RVPROBE_EINVAL)
@@ -310,21 +359,22 @@ static size_t attach(const struct ss_request *req, char *out)
         }
     }
     struct attached *a = &attached[slot];
-    *a = (struct attached){.used = true, .prog = prog, .entry_prog = entry, .obj = (int)req->obj};
+    /* Complete before its probe is armed: a hit may come at once. */
+    *a = (struct attached){.used = true,
+                           .prog = prog,
+                           .entry_prog = entry,
+                           .obj = (int)req->obj,
+                           .user = req->kind == SS_UPROBE || req->kind == SS_URETPROBE};
     memcpy(a->name, name, sizeof a->name);
     int got;
     const char *why;
     if (req->kind == SS_KPROBE || req->kind == SS_KRETPROBE) {
         uint64_t func = ksym_func_start(req->addr);
-        int id;
-        for (id = 0; id < KPROBE_MAX; id++)
-            if (!kprobe_get(id) || kprobe_get(id)->state == RVPROBE_FREE)
-                break;
         bool ret = req->kind == SS_KRETPROBE;
         got = !func ? RVPROBE_ERANGE
                     : kprobe_arm(ret ? RVPROBE_KRETPROBE : RVPROBE_KPROBE, func,
                                  ret ? func : req->addr, !ret || entry >= 0 ? on_object_hit : 0,
-                                 ret ? on_object_return : 0, (void *)(uint64_t)id, &why);
+                                 ret ? on_object_return : 0, a, &why);
         if (got >= 0) {
             traced[got] = true;
             a->probe = (uint32_t)got;
@@ -335,19 +385,11 @@ static size_t attach(const struct ss_request *req, char *out)
         size_t k = req->name.n < sizeof program - 1 ? req->name.n : sizeof program - 1;
         memcpy(program, req->name.p, k);
         program[k] = 0;
-        int spec;
-        for (spec = 0; spec < UPROBE_MAX_SPECS; spec++) {
-            const char *pr;
-            uint64_t ad;
-            if (!uprobe_info(spec, &pr, &ad))
-                break;
-        }
         bool ret = req->kind == SS_URETPROBE;
         got = uprobe_attach_kind(program, req->addr, ret ? RVPROBE_KRETPROBE : RVPROBE_KPROBE,
                                  !ret || entry >= 0 ? on_object_hit : 0, ret ? on_object_return : 0,
-                                 (void *)(uint64_t)(UPROBE_ID_BASE + spec));
+                                 a);
         if (got >= 0) {
-            a->user = true;
             a->handle = got;
             a->probe = UPROBE_ID_BASE + (uint32_t)got;
         }
@@ -436,8 +478,9 @@ static size_t map_read(const struct ss_request *req, char *out)
 
 static size_t stats(char *out)
 {
+    uint64_t produced = __atomic_load_n(&ticket, __ATOMIC_ACQUIRE) >> SLOT_BITS;
     return (size_t)snprintf(out, REPLY_MAX, "%s=%lx;%s=%lx;%s=%lx;%s=%lx;%s=%lx", SS_STAT_EVENTS,
-                            produced, SS_STAT_DROPPED, dropped, SS_STAT_BAD_PACKETS,
+                            produced, SS_STAT_DROPPED, __atomic_load_n(&dropped, __ATOMIC_RELAXED), SS_STAT_BAD_PACKETS,
                             link.rx.stats.bad_checksum + link.rx.stats.cut + link.rx.stats.oversize,
                             SS_STAT_RETRANSMITS, link.stats.retransmits, SS_STAT_CHAN_DROPS,
                             dbgchan_dropped());
@@ -620,10 +663,13 @@ static void send_pending(void)
     }
 }
 
+/* The channel's receive interrupt, on whichever hart the PLIC picked. */
 static void on_bytes(const uint8_t *data, size_t len)
 {
+    acquire(&ss_lock);
     ss_link_input(&link, data, len, now());
     send_pending();
+    release(&ss_lock);
 }
 
 static const struct ss_link_ops ops = {
@@ -644,6 +690,7 @@ void sidestub_init(void)
         .timeout = TIMEBASE_HZ / 2, /* half a second without '+': send again */
         .max_retries = 5,
     };
+    spin_init(&ss_lock, "side-stub");
     ss_link_init(&link, &cfg);
     bpf_set_printk_hook(on_printk);
     dbgchan_set_receiver(on_bytes);
@@ -664,32 +711,58 @@ void sidestub_wait(void)
     intr_off();
 }
 
+static uint64_t last_send;
+static void drain(int max);
+static void tick_locked(void);
+
 /* Before the machine powers off: the events still in the ring go out. */
 void sidestub_flush(void)
 {
-    for (int i = 0; running && ring_head != ring_tail && i < EV_RING; i++)
-        sidestub_tick();
+    if (!running)
+        return;
+    acquire(&ss_lock);
+    for (int i = 0; ring_head != ring_tail() && i < EV_RING; i++)
+        tick_locked();
+    release(&ss_lock);
 }
-
-static uint64_t last_send;
-static void drain(int max);
 
 void sidestub_poll(void)
 {
-    if (!running || ring_head == ring_tail) /* the common case: nothing, no cost */
+    if (!running || __atomic_load_n(&ring_head, __ATOMIC_RELAXED) == ring_tail())
+        return; /* the common case: nothing, no cost */
+    /* Another hart sending, or the timer: it takes these events too. */
+    if (!try_acquire(&ss_lock))
         return;
-    push_off(); /* the timer's sidestub_tick must not interrupt this one */
     if (now() - last_send >= TIMEBASE_HZ / 1000) {
         last_send = now();
         drain(EV_POLL);
     }
-    pop_off();
+    release(&ss_lock);
 }
 
 void sidestub_tick(void)
 {
-    if (!running)
-        return;
+    if (!running || !try_acquire(&ss_lock))
+        return; /* busy with a request or sending: the next tick */
+    tick_locked();
+    release(&ss_lock);
+}
+
+/* Who made a record the timer drains: its tag says (bpf_record_tag). */
+static void emit_record(uint32_t probe, const uint8_t *rec, size_t n, uint32_t tag)
+{
+    int pid = bpf_tag_pid(tag);
+    const char *comm = "";
+    for (struct proc *p = proc_first(); p && pid; p = proc_next(p))
+        if (p->pid == pid)
+            comm = p->name; /* best effort: it may be exiting */
+    char name[SS_COMM_MAX + 1];
+    strlcpy(name, comm, sizeof name);
+    emit_as(probe, SS_EVT_DATA, rec, n, bpf_tag_hart(tag), pid, name);
+}
+
+static void tick_locked(void)
+{
     last_send = now();
     ss_link_poll(&link, now());
     send_pending();
@@ -697,16 +770,17 @@ void sidestub_tick(void)
     for (int i = 0; i < MAX_ATTACH; i++) {
         static uint8_t rec[SS_EVENT_DATA_MAX];
         for (int k = 0; attached[i].used && k < EV_DRAIN; k++) {
-            long n = bpf_prog_ringbuf_consume(attached[i].prog, rec, sizeof rec);
+            uint32_t tag = 0;
+            long n = bpf_prog_ringbuf_consume(attached[i].prog, rec, sizeof rec, 0, &tag);
             if (n <= 0)
                 break;
-            emit(attached[i].probe, SS_EVT_DATA, rec, (size_t)n);
+            emit_record(attached[i].probe, rec, (size_t)n, tag);
         }
     }
     drain(EV_DRAIN);
 }
 
-/* Send up to max queued events. */
+/* Send up to max queued events, in sequence order.  ss_lock held. */
 static void drain(int max)
 {
     /* Frames go out in batches that fill the channel's buffers: one
@@ -719,8 +793,10 @@ static void drain(int max)
     /* Two sends may each leave a buffer partly empty (dbgchan_send cuts
      * what it is given into the channel's fixed-size buffers). */
     room = room > 2 * SEND_SLACK ? room - 2 * SEND_SLACK : 0;
-    for (int i = 0; i < max && ring_head != ring_tail; i++) {
+    for (int i = 0; i < max && ring_head != ring_tail(); i++) {
         struct event *e = &ring[ring_head % EV_RING];
+        if (__atomic_load_n(&e->ready, __ATOMIC_ACQUIRE) != ring_head + 1)
+            break; /* its producer is still filling it: the next time */
         struct ss_event ev = {
             .probe = e->probe,
             .seq = e->seq,
@@ -735,7 +811,9 @@ static void drain(int max)
         size_t n = ss_event_frame(&ev, scratch, sizeof scratch, nbuf, sizeof nbuf);
         if (n > room)
             break; /* the channel is full: later */
-        ring_head++;
+        __atomic_store_n(&e->ready, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&ring_head, (ring_head + 1) & SLOT_MASK, __ATOMIC_RELEASE); /* free */
+        sent++;
         if (!n)
             continue;
         if (batched + n > sizeof batch) {

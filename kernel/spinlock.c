@@ -28,3 +28,16 @@ void release(struct spinlock *lk)
     __atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
     pop_off();
 }
+
+/* acquire, unless another hart holds lk: then false at once (interrupts as
+ * they were).  For work that whoever holds the lock will do anyway. */
+bool try_acquire(struct spinlock *lk)
+{
+    push_off();
+    if (holding(lk) || __atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0) {
+        pop_off();
+        return false;
+    }
+    lk->owner = mycpu();
+    return true;
+}

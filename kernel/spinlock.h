@@ -17,6 +17,7 @@ struct spinlock {
 void spin_init(struct spinlock *lk, const char *name);
 void acquire(struct spinlock *lk);
 void release(struct spinlock *lk);
+bool try_acquire(struct spinlock *lk);
 
 /* holding, push_off and pop_off are inlined even in the -O0 build: a probe
  * hit takes the probe table's lock and the eBPF runtime's, four pairs of

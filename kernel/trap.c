@@ -174,7 +174,7 @@ void kerneltrap(struct kregs *regs)
     if (intr_get())
         panic("kerneltrap: interrupts enabled");
     /* A probe's breakpoint: the engine ran its handler and set regs->pc. */
-    if (scause == EXC_BREAKPOINT && kprobe_on_break(regs)) {
+    if (scause == EXC_BREAKPOINT && kprobe_on_break(regs, &sstatus)) {
         csr_write(sstatus, sstatus);
         return;
     }

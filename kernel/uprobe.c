@@ -9,6 +9,17 @@
  * every probe entry's arg is its spec, so one spec's hits, detach and
  * listing cover all its processes.
  *
+ * Several harts: table_lock (the port's lock hooks) serialises the
+ * engine's table updates, uprobe_lock everything here that changes specs
+ * or walks processes (attach, detach, exec, fork, free); exec and fork
+ * take it around the moments a process's page table or name change
+ * (uprobe_spaces_lock), so attach never arms a page table being freed.
+ * Hits take neither.  A process leaves its slot in user mode, where the
+ * engine cannot follow it, so the kernel remembers each process's last
+ * slot (uprobe_step_break/resume): a slot whose probe was detached while
+ * the process was in it still brings it back, and a freed slot is "retired"
+ * (not reused) until the process is known to be out of its slot page.
+ *
  * Uretprobes are the engine's return probes in a process's space: slot 0
  * of the slot page is the space's return trampoline (an ebreak the hijacked
  * ra points to).  A fork copies the parent's stack, return addresses
@@ -31,6 +42,8 @@
 
 static struct rvprobe probes[UPROBE_MAX];
 static struct rvprobe_table table;
+static struct rvprobe_hart harts[NCPU];
+static struct spinlock table_lock, uprobe_lock;
 static bool ready;
 
 static struct spec {
@@ -96,15 +109,30 @@ static int slot_page(struct proc *p)
     return 0;
 }
 
+/* Can p be inside one of its slots now?  Not if it is this hart's process
+ * (it is in the kernel, in a system call) or not running, back from any
+ * slot and stopped outside the slot page. */
+static bool maybe_in_slot(struct proc *p)
+{
+    if (p == myproc())
+        return false;
+    return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == RUNNING || p->uprobe_step_break ||
+           (p->trapframe->epc >= UPROBE_SLOTS && p->trapframe->epc < UPROBE_SLOTS + PGSIZE);
+}
+
 static int port_slot_alloc(void *ctx, uint64_t space, unsigned size, uint64_t *addr)
 {
     (void)ctx;
     struct proc *p = space_proc(space);
     if (size > RVPROBE_SLOT_SIZE || slot_page(p) < 0)
         return -1;
+    if (!maybe_in_slot(p)) /* retired slots are free again */
+        for (int w = 0; w < 8; w++)
+            p->uprobe_retired[w] = 0;
     for (int i = 0; i < PGSIZE / RVPROBE_SLOT_SIZE; i++) {
-        if (!(p->uprobe_slots[i / 64] & (1ULL << (i % 64)))) {
-            p->uprobe_slots[i / 64] |= 1ULL << (i % 64);
+        uint64_t bit = 1ULL << (i % 64);
+        if (!((p->uprobe_slots[i / 64] | p->uprobe_retired[i / 64]) & bit)) {
+            p->uprobe_slots[i / 64] |= bit;
             *addr = UPROBE_SLOTS + (uint64_t)i * RVPROBE_SLOT_SIZE;
             return 0;
         }
@@ -112,12 +140,15 @@ static int port_slot_alloc(void *ctx, uint64_t space, unsigned size, uint64_t *a
     return -1;
 }
 
+/* Freed but retired: the process may still be about to run it. */
 static void port_slot_free(void *ctx, uint64_t space, uint64_t addr)
 {
     (void)ctx;
     uint64_t i = (addr - UPROBE_SLOTS) / RVPROBE_SLOT_SIZE;
-    if (i > 0 && i < PGSIZE / RVPROBE_SLOT_SIZE) /* never the trampoline */
+    if (i > 0 && i < PGSIZE / RVPROBE_SLOT_SIZE) { /* never the trampoline */
         space_proc(space)->uprobe_slots[i / 64] &= ~(1ULL << (i % 64));
+        space_proc(space)->uprobe_retired[i / 64] |= 1ULL << (i % 64);
+    }
 }
 
 static uint64_t port_current_task(void *ctx)
@@ -138,13 +169,19 @@ static uint64_t port_trampoline(void *ctx, uint64_t space)
 static void port_lock(void *ctx)
 {
     (void)ctx;
-    push_off();
+    acquire(&table_lock);
 }
 
 static void port_unlock(void *ctx)
 {
     (void)ctx;
-    pop_off();
+    release(&table_lock);
+}
+
+static unsigned port_hart(void *ctx)
+{
+    (void)ctx;
+    return (unsigned)cpuid();
 }
 
 static const struct rvprobe_port port = {
@@ -156,19 +193,34 @@ static const struct rvprobe_port port = {
     .trampoline = port_trampoline,
     .lock = port_lock,
     .unlock = port_unlock,
+    .hart = port_hart,
 };
 
-static void init(void)
+void uprobe_init(void)
 {
-    if (!ready && rvprobe_table_init(&table, &port, 64, probes, UPROBE_MAX) == 0)
-        ready = true;
+    spin_init(&table_lock, "uprobe table");
+    spin_init(&uprobe_lock, "uprobe");
+    if (rvprobe_table_init(&table, &port, 64, probes, UPROBE_MAX) != 0 ||
+        rvprobe_table_set_harts(&table, harts, NCPU) != 0)
+        panic("uprobe_init");
+    ready = true;
+}
+
+void uprobe_spaces_lock(void)
+{
+    acquire(&uprobe_lock);
+}
+
+void uprobe_spaces_unlock(void)
+{
+    release(&uprobe_lock);
 }
 
 /* Every hit counts for its spec, then the spec's handler runs. */
 static int on_hit(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
 {
     struct spec *s = arg;
-    s->hits++;
+    __atomic_fetch_add(&s->hits, 1, __ATOMIC_RELAXED);
     return s->pre ? s->pre(p, regs, s->arg) : 0;
 }
 
@@ -221,22 +273,28 @@ int uprobe_attach(const char *program, uint64_t addr, rvprobe_pre_fn pre, void *
     return uprobe_attach_kind(program, addr, RVPROBE_KPROBE, pre, 0, arg);
 }
 
+static int detach_locked(int id);
+
 int uprobe_attach_kind(const char *program, uint64_t addr, int kind, rvprobe_pre_fn pre,
                        rvprobe_ret_fn ret, void *arg)
 {
-    init();
+    acquire(&uprobe_lock);
     int id;
     for (id = 0; id < UPROBE_MAX_SPECS; id++)
         if (!specs[id].used)
             break;
-    if (id == UPROBE_MAX_SPECS)
+    if (id == UPROBE_MAX_SPECS) {
+        release(&uprobe_lock);
         return RVPROBE_ENOSPC;
+    }
     /* Only the start of an instruction of the program's code: anywhere else
      * the ebreak would corrupt the program (and kill init). */
     uint64_t func;
     int len = utext_check_insn(program, addr, &func);
-    if (len < 0)
+    if (len < 0) {
+        release(&uprobe_lock);
         return len;
+    }
     struct spec *s = &specs[id];
     *s = (struct spec){.used = true,
                        .addr = addr,
@@ -246,7 +304,9 @@ int uprobe_attach_kind(const char *program, uint64_t addr, int kind, rvprobe_pre
                        .ret = ret,
                        .arg = arg};
     strlcpy(s->program, program, sizeof s->program);
-    /* Arm in every process of the program now. */
+    /* Arm in every process of the program now.  The process table is
+     * walked without its lock: uprobe_lock keeps every process we may arm
+     * in from changing its page table or name, or being freed. */
     int err = 0;
     for (struct proc *p = proc_first(); p; p = proc_next(p)) {
         if (strcmp(p->name, s->program) == 0 && p->pagetable) {
@@ -256,16 +316,18 @@ int uprobe_attach_kind(const char *program, uint64_t addr, int kind, rvprobe_pre
         }
     }
     if (err < 0) {
-        uprobe_detach(id);
-        return err;
+        detach_locked(id);
+        id = err;
     }
+    release(&uprobe_lock);
     return id;
 }
 
-int uprobe_detach(int id)
+static int detach_locked(int id)
 {
     if (id < 0 || id >= UPROBE_MAX_SPECS || !specs[id].used)
         return RVPROBE_EINVAL;
+    bool cleared = false;
     for (int i = 0; i < UPROBE_MAX; i++) {
         if (probes[i].state != RVPROBE_FREE && probes[i].def.arg == &specs[id]) {
             rvprobe_disarm(&table, i);
@@ -273,14 +335,25 @@ int uprobe_detach(int id)
                 /* Returns still in flight find their way back through the
                  * disarmed entry (uprobe_on_break releases it after the
                  * last); the spec may be reused, so they run no handler. */
-                probes[i].def.pre = 0;
-                probes[i].def.ret = 0;
-                probes[i].def.arg = 0;
+                __atomic_store_n(&probes[i].def.pre, (rvprobe_pre_fn)0, __ATOMIC_RELEASE);
+                __atomic_store_n(&probes[i].def.ret, (rvprobe_ret_fn)0, __ATOMIC_RELEASE);
+                __atomic_store_n(&probes[i].def.arg, (void *)0, __ATOMIC_RELEASE);
+                cleared = true;
             }
         }
     }
+    if (cleared)
+        rvprobe_sync(&table); /* no hart still runs the old handlers */
     specs[id].used = false;
     return 0;
+}
+
+int uprobe_detach(int id)
+{
+    acquire(&uprobe_lock);
+    int r = detach_locked(id);
+    release(&uprobe_lock);
+    return r;
 }
 
 uint64_t uprobe_hits(int id)
@@ -301,12 +374,16 @@ void uprobe_exec(struct proc *p)
 {
     if (!ready)
         return;
+    acquire(&uprobe_lock);
     /* The old image and its slot page are gone with the old page table. */
     rvprobe_space_gone(&table, (uint64_t)p);
     memset(p->uprobe_slots, 0, sizeof p->uprobe_slots);
+    memset(p->uprobe_retired, 0, sizeof p->uprobe_retired);
+    p->uprobe_step_break = p->uprobe_step_resume = 0;
     for (int id = 0; id < UPROBE_MAX_SPECS; id++)
         if (specs[id].used && strcmp(specs[id].program, p->name) == 0)
             arm_in(p, &specs[id]);
+    release(&uprobe_lock);
 }
 
 /* The parent's uretprobe calls in flight, for a child forked inside them:
@@ -351,7 +428,10 @@ void uprobe_fork(struct proc *parent, struct proc *child)
 {
     if (!ready)
         return;
+    acquire(&uprobe_lock);
     memset(child->uprobe_slots, 0, sizeof child->uprobe_slots);
+    memset(child->uprobe_retired, 0, sizeof child->uprobe_retired);
+    child->uprobe_step_break = child->uprobe_step_resume = 0;
     static struct inflight inflight[UPROBE_MAX * URETPROBE_INSTANCES];
     int ninflight = 0;
     bool unhook = false;
@@ -382,12 +462,16 @@ void uprobe_fork(struct proc *parent, struct proc *child)
         unhook_child(child, parent->trapframe->sp, inflight, ninflight); /* the child's sp too */
     asm volatile("fence.i" ::: "memory");
     sbi_remote_fence_i_all(); /* the other harts too (RFENCE) */
+    release(&uprobe_lock);
 }
 
 void uprobe_free(struct proc *p)
 {
-    if (ready)
-        rvprobe_space_gone(&table, (uint64_t)p);
+    if (!ready)
+        return;
+    acquire(&uprobe_lock);
+    rvprobe_space_gone(&table, (uint64_t)p);
+    release(&uprobe_lock);
 }
 
 int uprobe_on_break(struct proc *p)
@@ -400,13 +484,35 @@ int uprobe_on_break(struct proc *p)
     regs.pc = p->trapframe->epc;
     memcpy(&regs.ra, &p->trapframe->ra, 31 * sizeof(uint64_t));
     struct rvprobe_hit hit;
-    if (rvprobe_on_break(&table, (uint64_t)p, &regs, &hit) != 1)
-        return 0;
+    if (rvprobe_on_break(&table, (uint64_t)p, &regs, &hit) != 1) {
+        /* The break ending a slot whose probe another hart released while
+         * this process ran it: the slot is retired, not reused, so its
+         * instruction was the probed one; continue after the original. */
+        if (!p->uprobe_step_break || p->trapframe->epc != p->uprobe_step_break)
+            return 0;
+        p->trapframe->epc = p->uprobe_step_resume;
+        p->uprobe_step_break = p->uprobe_step_resume = 0;
+        return 1;
+    }
     p->trapframe->epc = regs.pc;
     memcpy(&p->trapframe->ra, &regs.ra, 31 * sizeof(uint64_t));
-    if (hit.kind == RVPROBE_HIT_RETURN && probes[hit.id].state == RVPROBE_DISARMED)
+    if (hit.kind == RVPROBE_HIT_STEP) {
+        const struct rvprobe *pr = &probes[hit.id];
+        p->uprobe_step_break = hit.pc + pr->insn.len;
+        p->uprobe_step_resume = pr->def.addr + pr->insn.len;
+    } else if (hit.kind == RVPROBE_HIT_SLOT_RETURN) {
+        p->uprobe_step_break = p->uprobe_step_resume = 0;
+    }
+    if (hit.kind == RVPROBE_HIT_RETURN &&
+        __atomic_load_n(&probes[hit.id].state, __ATOMIC_ACQUIRE) == RVPROBE_DISARMED)
         rvprobe_release(&table, hit.id); /* detached: free after its last return */
     return 1;
+}
+
+int uprobe_id_of(const struct rvprobe *p)
+{
+    struct spec *s = __atomic_load_n(&p->def.arg, __ATOMIC_ACQUIRE);
+    return s >= specs && s < specs + UPROBE_MAX_SPECS ? (int)(s - specs) : -1;
 }
 
 int uprobe_kind(int id)

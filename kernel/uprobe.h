@@ -27,8 +27,16 @@ int uprobe_attach_kind(const char *program, uint64_t addr, int kind, rvprobe_pre
 extern struct rvprobe_ri uretprobe_instances[][URETPROBE_INSTANCES];
 extern const uint64_t uretprobe_trampoline;
 
+void uprobe_init(void);
+/* Held by exec and fork around the moment a process's page table or name
+ * changes, so that attaching never arms a page table being freed. */
+void uprobe_spaces_lock(void);
+void uprobe_spaces_unlock(void);
+/* The uprobe id a handler's probe entry belongs to (its first argument), or -1. */
+int uprobe_id_of(const struct rvprobe *p);
 /* RVPROBE_KPROBE or RVPROBE_KRETPROBE, for listings. */
 int uprobe_kind(int id);
+/* Disarm in every process; when it returns, no hart runs its handler. */
 int uprobe_detach(int id);
 /* Hits so far, for listings; and the probe's program and address. */
 uint64_t uprobe_hits(int id);
