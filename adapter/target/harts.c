@@ -54,6 +54,20 @@ void harts_on_stop(struct mi_record *rec)
     T.harts_known = false;
 }
 
+/* GDB reads memory through the hart whose registers it fetched last (the
+ * remote protocol's Hg, which GDB sends before fetching a thread's
+ * registers, never before reading memory: it takes threads to share one
+ * address space).  After reading other harts, the selected hart's
+ * registers are fetched again, so that its memory is read through its own
+ * page table: its user stack, its locals. */
+static void anchor_memory(void)
+{
+    char err[256];
+    uint64_t pc;
+    gdb_console(0, err, sizeof err, "maint flush register-cache");
+    gdb_eval_u64(&pc, "$pc");
+}
+
 void harts_identify_all(void)
 {
     if (T.harts_known)
@@ -63,6 +77,8 @@ void harts_identify_all(void)
             aspace_identify_thread(t, &T.harts[t - 1]);
     T.harts[T.thread - 1] = T.here;
     T.harts_known = true;
+    if (T.nharts > 1)
+        anchor_memory();
 }
 
 int harts_select(int thread, char *err, size_t errlen)
@@ -78,6 +94,7 @@ int harts_select(int thread, char *err, size_t errlen)
     if (gdb_cmd(err, errlen, "-thread-select %d", thread) < 0)
         return -1;
     select_context(thread);
+    anchor_memory();
     T.here = T.harts[thread - 1];
     aspace_sync_symbols(); /* the user program this hart runs */
     return 0;
