@@ -564,11 +564,12 @@ static long prog_load(uint64_t uattr, uint64_t size)
         return -E2BIG;
     if (a.log_level > 2 || (a.log_buf && a.log_size < 128) || a.log_size > (1u << 24))
         return -EINVAL;
-    if (copyin(pt, insn_buf, a.insns, (uint64_t)a.insn_cnt * sizeof insn_buf[0]) < 0)
-        return -EFAULT;
     int slot = -1;
     struct prog *p;
 again:
+    /* (again: resolve_map_fds rewrote the map references of the last try) */
+    if (copyin(pt, insn_buf, a.insns, (uint64_t)a.insn_cnt * sizeof insn_buf[0]) < 0)
+        return -EFAULT;
     slot = prog_reserve(slot >= BIG_PROGS);
     if (slot < 0)
         return slot;

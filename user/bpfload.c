@@ -2,10 +2,12 @@
  * bpfload: load an eBPF ELF object from the file system (clang -target bpf),
  * create its maps, attach its kprobe program, and print what the maps hold
  * - user space tracing the kernel through bpf(), like libbpf's loaders.
- *   bpfload <object> [calls]
+ *   bpfload <object> [calls [procs]]
  * The object's maps are legacy "maps" definitions; its program is the first
  * section named kprobe/<kernel function>.  With calls, bpfload makes that
- * many getpid() calls itself before reading the maps.
+ * many getpid() calls itself before reading the maps; with procs too, it
+ * forks procs children that make them, all at once (on several harts), and
+ * prints every element of every map (hash maps by key) once they are done.
  */
 #include "ulib.h"
 #include <osdbg/bpf_attr.h>
@@ -39,6 +41,21 @@ static const char *secname(int i)
 {
     const struct elf64_ehdr *eh = (const void *)obj;
     return (const char *)obj + section(eh->shstrndx)->offset + section(i)->name;
+}
+
+/* Every element: "bpfload: map NAME[KEY] = VALUE" (4-byte keys, 8-byte values). */
+static void print_map(int fd, const char *name)
+{
+    uint32_t key = 0, next;
+    uint64_t value;
+    struct bpf_attr_map_elem e = {(uint32_t)fd, 0, 0, (uint64_t)&next, 0};
+    while (bpf(BPF_MAP_GET_NEXT_KEY, &e, sizeof e) == 0) {
+        struct bpf_attr_map_elem l = {(uint32_t)fd, 0, (uint64_t)&next, (uint64_t)&value, 0};
+        if (bpf(BPF_MAP_LOOKUP_ELEM, &l, sizeof l) == 0)
+            printf("bpfload: map %s[%u] = %lu\n", name, next, (unsigned long)value);
+        key = next;
+        e.key = (uint64_t)&key;
+    }
 }
 
 int main(int argc, char *argv[])
@@ -124,7 +141,7 @@ int main(int argc, char *argv[])
     pl.log_buf = (uint64_t)log;
     long p = bpf(BPF_PROG_LOAD, &pl, sizeof pl);
     if (p < 0) {
-        printf("bpfload: the verifier refused %s:\n%s", secname(prog), log);
+        printf("bpfload: the verifier refused %s (error %ld):\n%s", secname(prog), p, log);
         return 1;
     }
     const char *target = secname(prog) + 7;
@@ -140,6 +157,26 @@ int main(int argc, char *argv[])
     printf("bpfload: %s (%u instructions, %d maps) attached to %s\n", secname(prog), ninsns, nmaps,
            target);
     long calls = argc > 2 ? atol(argv[2]) : 0;
+    long procs = argc > 3 ? atol(argv[3]) : 0;
+    if (procs > 0) {
+        for (long c = 0; c < procs; c++) {
+            int pid = fork();
+            if (pid == 0) {
+                for (long i = 0; i < calls; i++)
+                    getpid();
+                exit(0);
+            }
+            if (pid < 0)
+                return fail("fork failed");
+        }
+        for (long c = 0; c < procs; c++)
+            wait(-1, 0);
+        for (int m = 0; m < nmaps; m++)
+            print_map(map_fd[m], strtab + syms[map_sym[m]].name);
+        printf("bpfload: %ld processes done\n", procs);
+        close((int)link);
+        return 0;
+    }
     for (long i = 0; i < calls; i++)
         getpid();
     for (int m = 0; m < nmaps; m++) {

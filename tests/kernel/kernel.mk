@@ -11,6 +11,14 @@ TEST_TARGETS += test-kernel-sidestub
 test-kernel-sidestub:
 	@scripts/run-suite.sh kernel-sidestub node --test --test-reporter=tap tests/kernel/sidestub.test.mjs
 
+# Several harts (issue 17): a kprobe program and the side-stub's events with
+# processes hitting one probe from every hart at once (1, 2 and 4 harts), and
+# ktest, selftest, forktest and twins on 1 and on 4 harts.
+TEST_TARGETS += test-kernel-smp
+.PHONY: test-kernel-smp
+test-kernel-smp:
+	@scripts/run-suite.sh kernel-smp node --test --test-reporter=tap tests/kernel/smp.test.mjs
+
 # A bounded user-space bpf() fuzzer (OSDBG_BPF_FUZZ_SECS, default 30).
 TEST_TARGETS += test-kernel-bpffuzz
 .PHONY: test-kernel-bpffuzz
