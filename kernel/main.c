@@ -58,8 +58,12 @@ static void start_other_harts(void)
         if (sbi_hart_start((uint64_t)h, (uint64_t)_secondary_entry, 0) == 0)
             started++;
     }
+    /* wfi, not a bare spin: under QEMU -icount the harts take turns on one
+     * host thread, and a spinning hart 0 kept hart 1 from ever running
+     * (bench-kprobe's exact instruction counts hung on 2 harts).  The
+     * timer, armed on this hart, ends each wait. */
     while (__atomic_load_n(&harts_running, __ATOMIC_ACQUIRE) < started)
-        ;
+        asm volatile("wfi");
     printf("[kernel] %d hart%s running\n", started, started == 1 ? "" : "s");
 }
 

@@ -7,6 +7,9 @@
  * simulates.  An empty eBPF program is attached to each in turn through
  * bpf(BPF_LINK_CREATE); the extra instructions per getpid() are the probe's
  * cost: trap, engine, program run, return.
+ *   probebench rate <addr> <procs> <n>
+ * Hits per second instead: procs processes make n getpid() calls each, all
+ * at once (one per hart), first bare, then with the empty program on addr.
  */
 #include "ulib.h"
 #include <osdbg/bpf_attr.h>
@@ -49,8 +52,57 @@ static void ratio(const char *what, uint64_t cost, uint64_t syscall)
            (unsigned long)(cost * 100 / syscall % 100));
 }
 
+/* procs processes x n getpid() at once; the wall time in ms. */
+static long burst(long procs, long n)
+{
+    long start = uptime_ms();
+    for (long c = 0; c < procs; c++) {
+        int pid = fork();
+        if (pid == 0) {
+            for (long i = 0; i < n; i++)
+                getpid();
+            exit(0);
+        }
+    }
+    for (long c = 0; c < procs; c++)
+        wait(-1, 0);
+    return uptime_ms() - start;
+}
+
+static long load_empty(void)
+{
+    /* r0 = 0; exit */
+    static const uint64_t empty[] = {0x00000000000000b7ULL, 0x0000000000000095ULL};
+    struct bpf_attr_prog_load pl = {0};
+    pl.prog_type = BPF_PROG_TYPE_KPROBE;
+    pl.insn_cnt = 2;
+    pl.insns = (uint64_t)empty;
+    pl.license = (uint64_t) "GPL";
+    return bpf(BPF_PROG_LOAD, &pl, sizeof pl);
+}
+
+static int rate(uint64_t addr, long procs, long n)
+{
+    long prog = load_empty();
+    if (prog < 0)
+        return 1;
+    long bare = burst(procs, n);
+    long link = attach(prog, addr);
+    if (link < 0) {
+        printf("probebench: cannot attach at 0x%lx: %s\n", (unsigned long)addr, strerror(link));
+        return 1;
+    }
+    long probed = burst(procs, n);
+    close((int)link);
+    printf("probebench: rate: %ld processes x %ld calls: %ld ms bare, %ld ms with the kprobe\n",
+           procs, n, bare, probed);
+    return 0;
+}
+
 int main(int argc, char *argv[])
 {
+    if (argc == 5 && strcmp(argv[1], "rate") == 0)
+        return rate((uint64_t)strtoul_hex(argv[2]), atol(argv[3]), atol(argv[4]));
     if (argc < 3) {
         printf("usage: probebench <stepped-addr> <simulated-addr> [n]\n");
         return 2;

@@ -2,7 +2,9 @@
 // (a kprobe with the built-in registers program on sys_getpid while
 // `sysbench` makes getpid calls as fast as it can), and how many the kernel
 // had to drop, in one run, on the two ports the channel can be: the serial
-// port osdbg starts (flow-controlled) and the console port.
+// port osdbg starts (flow-controlled) and the console port; on the serial
+// port on 1 and on 2 harts (one sysbench process per hart, issue 17):
+// events per second must not fall with 2 harts (the run fails if they do).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -19,10 +21,10 @@ const frame = (payload) => {
 const addr = execFileSync('riscv64-unknown-elf-nm', [KERNEL], { encoding: 'utf8' }).split('\n')
   .find((l) => l.endsWith(' sys_getpid')).split(' ')[0];
 
-async function run(name, device) {
+async function run(name, device, smp = 2) {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-bench-'));
 const sock = path.join(dir, 'side.sock');
-const osys = bootOS({ args: ['-device', 'virtio-serial-device', '-chardev', `socket,id=side,path=${sock},server=on,wait=off`,
+const osys = bootOS({ smp, args: ['-device', 'virtio-serial-device', '-chardev', `socket,id=side,path=${sock},server=on,wait=off`,
   '-device', device] });
 try {
   await osys.waitFor('$ ', 60000);
@@ -50,15 +52,17 @@ try {
   };
   const ok = await reply(`vTR${addr}`);
   if (!ok.startsWith('OK')) throw new Error(`vTR: ${ok}`);
-  osys.type(`sysbench ${N}\n`);
-  await osys.waitFor(new RegExp(`sysbench: ${N} getpid\\(\\) calls \\(pid \\d+\\) in (\\d+) ms`), 120000);
-  const ms = Number(osys.output().match(new RegExp(`sysbench: ${N} getpid\\(\\) calls \\(pid \\d+\\) in (\\d+) ms`))[1]);
+  // One process per hart, N calls in all.
+  osys.type(`sysbench ${Math.round(N / smp)} ${smp}\n`);
+  const done = new RegExp(`sysbench: ${smp} processes x \\d+ getpid\\(\\) calls in (\\d+) ms`);
+  await osys.waitFor(done, 180000);
+  const ms = Number(osys.output().match(done)[1]);
   await new Promise((r) => setTimeout(r, 1500)); // let the ring drain
   const stat = await reply('vTStat');
   const field = (n) => parseInt(stat.match(new RegExp(`${n}=([0-9a-f]+)`))[1], 16);
   const produced = field('events'), dropped = field('dropped'), chan = field('chan_dropped');
   const secs = (last - first) / 1000;
-  console.log(`side-stub event throughput, ${name} (kprobe on sys_getpid, ${N} calls in ${ms} ms of guest time)`);
+  console.log(`side-stub event throughput, ${name}, ${smp} hart${smp > 1 ? 's' : ''} (kprobe on sys_getpid, ${N} calls in ${ms} ms of guest time)`);
   console.log(`  produced                ${produced}  (${Math.round(produced / (ms / 1000))}/s offered)`);
   console.log(`  received by the host    ${events}  (${Math.round(events / secs)}/s sustained)`);
   console.log(`  dropped in the kernel   ${dropped}   channel bytes dropped ${chan}`);
@@ -71,7 +75,13 @@ try {
 }
 }
 
-const serial = await run('serial port (osdbg\'s channel)', 'virtserialport,chardev=side,nr=1,name=org.osdbg.side');
+const port = 'virtserialport,chardev=side,nr=1,name=org.osdbg.side';
+const serial1 = await run('serial port (osdbg\'s channel)', port, 1);
+const serial = await run('serial port (osdbg\'s channel)', port, 2);
 const consolePort = await run('console port', 'virtconsole,chardev=side');
+const ratio = serial.perSecond / serial1.perSecond;
+console.log(`events delivered per second, serial port: ${Math.round(serial1.perSecond)} on 1 hart, ` +
+  `${Math.round(serial.perSecond)} on 2 (${ratio.toFixed(2)}x)${ratio < 1 ? '  (FELL: it must not)' : ''}`);
 fs.mkdirSync(path.join(BUILD, 'bench'), { recursive: true });
-fs.writeFileSync(path.join(BUILD, 'bench', 'sidestub.json'), JSON.stringify({ ...serial, consolePort }, null, 2));
+fs.writeFileSync(path.join(BUILD, 'bench', 'sidestub.json'), JSON.stringify({ ...serial, consolePort, oneHart: serial1 }, null, 2));
+if (ratio < 1) process.exitCode = 1;
