@@ -268,9 +268,7 @@ bool hooks_handle_stop(int bkptno)
     }
     hooks.stops++;
     hooks_update();
-    if (target_resume("-exec-continue", err, sizeof err) < 0)
-        dap_output("stderr", "osdbg: cannot resume: %s\n", err);
-    return true;
+    return true; /* the stop policy resumes (a step may be in progress) */
 }
 
 long hooks_stop_count(void)

@@ -11,8 +11,8 @@
  * user breakpoints whose program may run (a breakpoints_on_change
  * observer; also after configurationDone). */
 void hooks_update(void);
-/* A stop at GDB breakpoint bkptno: true if it was a hook's (handled, and
- * the OS resumed). */
+/* A stop at GDB breakpoint bkptno: true if it was a hook's (handled; the
+ * caller resumes the OS). */
 bool hooks_handle_stop(int bkptno);
 /* Internal stops so far (osdbg/stats). */
 long hooks_stop_count(void);

@@ -33,6 +33,11 @@ static struct {
     int bp_priv;        /* the privilege the step must end in (-1 any) */
     bool needs_ecall;   /* stepIn at ecall: only a stop with scause = ecall counts */
     bool then_user;     /* stepOut: at the return-to-user point, go on to the user pc */
+    char cmd[32];       /* the GDB step command of a step GDB runs (step_resume), "" none */
+    int thread;         /* ...the thread it runs on */
+    int priv;           /* ...the privilege it started in */
+    int depth;          /* ...the depth of the frame it started in (-stack-info-depth) */
+    bool redo;          /* back at the user pc of a preempted step: step again with cmd */
 } step;
 
 static struct stop_counts counts;
@@ -42,16 +47,94 @@ const struct stop_counts *stop_counts(void)
     return &counts;
 }
 
+static int run_until(const char *location, int priv, bool needs_ecall, bool then_user, char *err,
+                     size_t errlen);
+static void send_stopped(const char *reason, const char *text, json_t *hit_ids);
+static int stack_depth(void);
+static uint64_t frame_pc(int level);
+
+/* A stop the user does not see (a hook's, a hit filtered out) that came
+ * while GDB stepped: GDB has given the step up, and a continue would let
+ * the stepping process run freely.  On the stepping hart in another
+ * process, the step was preempted (a timer tick gave the hart to another
+ * process, which exec'd, exited or hit a breakpoint of its own): the step
+ * goes on when the stepping process is back in user mode, at the user pc
+ * its trap frame holds then, from where GDB steps again.  0, or -1 if the
+ * step cannot be carried on. */
+static int resume_dropped_step(char *err, size_t errlen)
+{
+    if (!step.stepping || !step.cmd[0] || step.bp || step.priv != 0 || step.pid < 0 ||
+        T.thread != step.thread || !T.profile || !T.profile->trap_return ||
+        !T.profile->trapframe || T.profile->tf_epc < 0)
+        return -1;
+    aspace_identify();
+    if (T.here.pid == step.pid)
+        return -1; /* same process: a callee's stop; not carried on */
+    int pid = step.pid;
+    char cmd[sizeof step.cmd];
+    snprintf(cmd, sizeof cmd, "%s", step.cmd);
+    if (run_until(T.profile->trap_return, 1, false, true, err, errlen) < 0)
+        return -1;
+    step.pid = pid; /* the preempted process, not the one here */
+    step.redo = true;
+    snprintf(step.cmd, sizeof step.cmd, "%s", cmd);
+    return 0;
+}
+
+/* The preempted process is back in user mode where it was preempted:
+ * carry its step on.  Preempted in a function the step's line called
+ * (deeper than the step's frame), first back to the step's frame, at the
+ * return address into it; then GDB steps again from there.  An
+ * instruction step has ended here (its one instruction was an ecall).
+ * 0 with the target resumed or the stop reported, -1 with err. */
+static int redo_step(char *err, size_t errlen)
+{
+    if (strstr(step.cmd, "-instruction")) {
+        step.redo = false;
+        step.stepping = false;
+        send_stopped("step", 0, 0);
+        return 0;
+    }
+    int depth = stack_depth();
+    if (step.depth > 0 && depth > step.depth) {
+        uint64_t pc = frame_pc(depth - step.depth);
+        char loc[40];
+        snprintf(loc, sizeof loc, "*0x%llx", (unsigned long long)pc);
+        if (!pc)
+            snprintf(err, errlen, "the return address into the step's frame cannot be read");
+        return pc ? run_until(loc, 0, false, false, err, errlen) : -1; /* step.redo stays */
+    }
+    char cmd[sizeof step.cmd];
+    snprintf(cmd, sizeof cmd, "%s", step.cmd);
+    int depth0 = step.depth;
+    if (step_resume(cmd, err, errlen) < 0)
+        return -1;
+    step.depth = depth0;
+    return 0;
+}
+
 /* Let the target run again after a stop the user does not see. */
 static void resume_silently(void)
 {
     char err[256];
+    if (resume_dropped_step(err, sizeof err) == 0)
+        return;
+    if (!step.bp)
+        step.cmd[0] = 0; /* GDB's step, if one ran, is over */
     if (target_resume("-exec-continue", err, sizeof err) < 0)
         dap_output("stderr", "osdbg: cannot resume: %s\n", err);
 }
 
 int step_until(const char *location, int priv, bool needs_ecall, bool then_user, char *err,
                size_t errlen)
+{
+    step.cmd[0] = 0;
+    step.redo = false;
+    return run_until(location, priv, needs_ecall, then_user, err, errlen);
+}
+
+static int run_until(const char *location, int priv, bool needs_ecall, bool then_user, char *err,
+                     size_t errlen)
 {
     struct mi_record b;
     if (gdb_run(&b, err, errlen, "-break-insert %s", location) < 0)
@@ -68,10 +151,41 @@ int step_until(const char *location, int priv, bool needs_ecall, bool then_user,
     return target_resume("-exec-continue", err, errlen);
 }
 
+/* Frames on the selected hart's stack, or -1. */
+static int stack_depth(void)
+{
+    char err[256];
+    struct mi_record rec;
+    if (gdb_run(&rec, err, sizeof err, "-stack-info-depth") < 0)
+        return -1;
+    const char *d = mi_str(rec.results, "depth");
+    int depth = d ? atoi(d) : -1;
+    mi_record_free(&rec);
+    return depth;
+}
+
+/* The pc of the frame at level (where it returns to), or 0. */
+static uint64_t frame_pc(int level)
+{
+    char err[256];
+    struct mi_record rec;
+    if (gdb_run(&rec, err, sizeof err, "-stack-list-frames %d %d", level, level) < 0)
+        return 0;
+    const char *a = mi_str(json_array_get(json_object_get(rec.results, "stack"), 0), "addr");
+    uint64_t pc = a ? strtoull(a, 0, 16) : 0;
+    mi_record_free(&rec);
+    return pc;
+}
+
 int step_resume(const char *mi_command, char *err, size_t errlen)
 {
     step.stepping = true;
     step.pid = T.here.pid;
+    step.thread = T.thread;
+    step.priv = T.here.priv;
+    step.depth = T.here.priv == 0 ? stack_depth() : -1;
+    step.redo = false;
+    snprintf(step.cmd, sizeof step.cmd, "%s", mi_command);
     if (target_resume(mi_command, err, errlen) < 0) {
         step.stepping = false;
         return -1;
@@ -147,6 +261,8 @@ static void send_address_space(void)
 
 static void send_stopped(const char *reason, const char *text, json_t *hit_ids)
 {
+    step.cmd[0] = 0;
+    step.redo = false;
     if (step.bp) {
         char err[256];
         gdb_cmd(err, sizeof err, "-break-delete %d", step.bp);
@@ -196,8 +312,10 @@ void stop_handle(struct mi_record *rec)
     /* On a breakpoint's instruction, which has not run: the resume steps
      * over it (a SIGINT stop there was made that breakpoint's hit above). */
     target_stopped_at(hit, 1); /* the hooks are kernel functions */
-    if (hooks_handle_stop(bkptno))
+    if (hooks_handle_stop(bkptno)) {
+        resume_silently();
         return;
+    }
     aspace_identify();
     target_stopped_at(hit, T.here.priv);
     if (T.here.program[0]) {
@@ -228,7 +346,7 @@ void stop_handle(struct mi_record *rec)
                 gdb_eval_u64(&epc, "*(unsigned long *)0x%llx",
                              (unsigned long long)(tf + (uint64_t)T.profile->tf_epc))) {
                 snprintf(loc, sizeof loc, "*0x%llx", (unsigned long long)epc);
-                if (step_until(loc, 0, false, false, err, sizeof err) == 0)
+                if (run_until(loc, 0, false, false, err, sizeof err) == 0)
                     return;
             }
             dap_output("stderr", "osdbg: stepOut: cannot find the return address in user mode\n");
@@ -236,8 +354,12 @@ void stop_handle(struct mi_record *rec)
         char err[256];
         gdb_cmd(err, sizeof err, "-break-delete %d", step.bp);
         step.bp = 0;
-        step.stepping = false;
         aspace_sync_symbols();
+        if (step.redo && redo_step(err, sizeof err) < 0)
+            dap_output("stderr", "osdbg: the step cannot go on: %s\n", err);
+        else if (step.redo)
+            return;
+        step.stepping = false;
         send_stopped("step", 0, 0);
         return;
     }

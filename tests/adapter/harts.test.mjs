@@ -181,13 +181,22 @@ test('a step runs one hart: it ends in the same process, and the other hart has 
     await dc.setBreakpointsRequest({ source: { path: src('user/tick.c') }, breakpoints: [{ line: TICK_LINE }] });
   });
   let stop = await waitStopped(dc);
-  // Step the tick hart with the other hart running tock (or in the kernel):
-  // wait for a stop where both harts have a process.
+  // Step the tick hart with the other hart running tock: then no process
+  // waits for a hart, and a timer tick on the stepping hart gives it back
+  // to tick (before tock has exec'd and runs, the tick could give it to
+  // tock: a step that is carried on across harts, the test below).
+  for (let i = 0; i < 200; i++) {
+    const named = (await threads(dc)).map((th) => ({ id: th.id, ...parseName(th.name) }));
+    if (named.find((n) => n.id !== stop.body.threadId).program === 'tock') break;
+    await dc.continueRequest({ threadId: dc.thread });
+    stop = await waitStopped(dc);
+  }
   const me = stop.body.threadId, other = me === 1 ? 2 : 1;
   await dc.setBreakpointsRequest({ source: { path: src('user/tick.c') }, breakpoints: [] });
   const where = parseName((await threads(dc)).find((th) => th.id === me).name);
   const otherPc = await pcOf(dc, other);
   const otherName = (await threads(dc)).find((th) => th.id === other).name;
+  assert.equal(parseName(otherName).program, 'tock', 'the other hart runs tock');
   for (let i = 0; i < 8; i++) {
     await dc.nextRequest({ threadId: me });
     stop = await waitStopped(dc);
@@ -218,3 +227,31 @@ test('the launch key "harts" boots another number of harts; a bad one is refused
   await assert.rejects(bad.launchRequest({ type: 'osdbg', request: 'launch', profile: PROFILE, harts: 0 }),
     /"harts" must be a number of harts from 1 to \d+/);
 });
+
+for (const harts of [1, 2]) {
+  test(`a long step (${harts} hart${harts > 1 ? 's' : ''}), preempted while it runs: another process execs and exits on the stepping hart, the step still ends in tick`, async (t) => {
+    // next over tick_count(): two million rounds, many timer ticks.  A tick
+    // gives the hart to tock (forked, waiting to run), which execs and
+    // exits: hook stops on the stepping hart, after which GDB's step is
+    // gone.  The step must go on until tick is back and has finished the line.
+    const callLine = lineOf('user/tick.c', 'long total = tick_count(rounds);');
+    const nextLine = lineOf('user/tick.c', 'printf("tick: done');
+    const { dc, output } = await startSession(t, { bootArgs: 'run=tick', harts }, async (dc) => {
+      await dc.setBreakpointsRequest({ source: { path: src('user/tick.c') }, breakpoints: [{ line: callLine }] });
+    });
+    let stop = await waitStopped(dc);
+    const pid = Number(stop.body.description.match(/^tick\/(\d+)/)[1]);
+    await dc.setBreakpointsRequest({ source: { path: src('user/tick.c') }, breakpoints: [] });
+    await dc.nextRequest({ threadId: dc.thread });
+    stop = await waitStopped(dc, 90000);
+    assert.equal(stop.body.reason, 'step');
+    assert.match(stop.body.description, new RegExp(`^tick/${pid}, U mode`));
+    const top = (await dc.stackTraceRequest({ threadId: dc.thread, levels: 1 })).body.stackFrames[0];
+    assert.equal(top.source.path, src('user/tick.c'));
+    assert.equal(top.line, nextLine, 'the step ended on the next line of tick');
+    // On one hart tock can only run when a tick preempts tick: it did.  On
+    // two, it may have run on the other hart (stopped during the step).
+    if (harts === 1) assert.ok(output.join('').includes('tock: done'), 'tock ran (and exited) while tick was being stepped');
+    assert.ok(!output.join('').includes('tick: done'), 'tick has not printed yet: the step stopped before its printf');
+  });
+}
