@@ -30,6 +30,7 @@ void harts_connected(void)
         mi_record_free(&rec);
     }
     select_context(1);
+    T.stop_thread = 1;
     T.harts_known = false;
     /* A profile written for one hart reads hart 0's process on every hart. */
     const char *name = T.profile ? T.profile->proc_name : 0;
@@ -50,6 +51,7 @@ void harts_on_stop(struct mi_record *rec)
         if (thread > T.nharts)
             T.nharts = thread;
         select_context(thread);
+        T.stop_thread = thread;
     }
     T.harts_known = false;
 }

@@ -42,6 +42,7 @@ struct target {
     /* Several harts (harts.h): GDB shows each as a thread, thread t is hart
      * t - 1, and GDB's selected thread is the one `here` describes. */
     int thread;                        /* harts.c: the selected thread, 1 before the first stop */
+    int stop_thread;                   /* harts.c: the thread whose stop GDB reported last */
     int nharts;                        /* harts.c: threads GDB shows (0: not asked yet) */
     struct aspace harts[MAX_HARTS];    /* state.c/harts.c: each hart's at the last stop */
     bool harts_known;                  /* harts.c: every hart identified since the last stop */

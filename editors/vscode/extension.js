@@ -240,7 +240,8 @@ function processItems(model) {
       } : undefined,
     }));
     const t = item(`${p.program}/${p.pid}${p.current ? '  (now)' : ''}`, {
-      description: [p.state, p.pageTable && `page table ${p.pageTable}`].filter(Boolean).join(' · '),
+      description: [p.state, typeof p.hart === 'number' && `on hart ${p.hart}`, p.pageTable && `page table ${p.pageTable}`]
+        .filter(Boolean).join(' · '),
       tooltip: `${p.program}, pid ${p.pid}${p.state ? `, ${p.state}` : ''}; Sv39 root table at ${p.pageTable || '?'}; ` +
         `${bps.length} user breakpoint${bps.length === 1 ? '' : 's'} armed while it runs, and the kernel's ` +
         `${model.kernelBreakpoints || 0} in every process`,
@@ -286,14 +287,27 @@ class AddressSpacesView {
       // In S mode a kernel with page tables of its own (xv6, ours) runs on
       // the kernel's satp, which Registers shows: say which is which.
       const kernelTable = c.mode !== 'U' && c.pageTable && c.satp && BigInt(c.pageTable) !== satpRoot(c.satp);
-      out.push(item(`Now: ${who}`, {
+      // On a machine of several harts the row names the stop's hart, and
+      // opens (collapsed, so that the rows below keep their place) on what
+      // every hart ran.
+      const harts = m.harts && m.harts.length > 1 ? m.harts.map((h) => item(`hart ${h.hart}${h.selected ? '  (stopped here)' : ''}`, {
+        description: [h.program ? `${h.program}/${h.pid}` : 'no process', modeName(h.mode), satpText(h.satp)]
+          .filter(Boolean).join(' · '),
+        tooltip: `Hart ${h.hart} (thread ${h.threadId}): ${h.program ? `${h.program}, pid ${h.pid}` : 'no process'}, ` +
+          `${modeName(h.mode)}, satp ${h.satp}`,
+        icon: h.mode === 'U' ? 'account' : 'server-process',
+      })) : undefined;
+      const now = item(`Now: ${who}${harts && typeof c.hart === 'number' ? ` (hart ${c.hart})` : ''}`, {
+        children: harts,
         description: [modeName(c.mode), kernelTable ? `satp ${hex(c.satp)} (the kernel's)` : satpText(c.satp)]
           .filter(Boolean).join(', '),
         tooltip: `Stopped (${c.reason || 'stop'}) in ${who}, ${modeName(c.mode)}.` +
           (kernelTable ? ` The kernel runs on its own page table (satp ${hex(c.satp)}, as in Registers); ` +
             `${who}'s page table is at ${c.pageTable}.` : ''),
         icon: c.mode === 'U' ? 'account' : 'server-process',
-      }));
+      });
+      if (harts) now.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
+      out.push(now);
       if (kernelTable) {
         out.push(item(`${who}'s page table`, {
           description: `root at ${c.pageTable}`,
@@ -303,18 +317,6 @@ class AddressSpacesView {
       }
     } else {
       out.push(item(m.session, { description: 'starting', icon: 'loading~spin' }));
-    }
-    if (!m.running && !m.ended && m.harts && m.harts.length > 1) {
-      // One row per hart: what it ran when the OS stopped.
-      out.push(item('Harts', {
-        children: m.harts.map((h) => item(`hart ${h.hart}${h.selected ? '  (stopped here)' : ''}`, {
-          description: [h.program ? `${h.program}/${h.pid}` : 'no process', modeName(h.mode), satpText(h.satp)]
-            .filter(Boolean).join(' · '),
-          tooltip: `Hart ${h.hart} (thread ${h.threadId}): ${h.program ? `${h.program}, pid ${h.pid}` : 'no process'}, ` +
-            `${modeName(h.mode)}, satp ${h.satp}`,
-          icon: h.mode === 'U' ? 'account' : 'server-process',
-        })),
-      }));
     }
     const seen = [...m.seen.values()].map((s) => item(`${s.program}/${s.pid}`, {
       description: [satpText(s.satp), `${s.stops} stop${s.stops === 1 ? '' : 's'}`].filter(Boolean).join(', '),

@@ -214,6 +214,11 @@ async function expandView(name) {
 
 const callStack = () => page.locator('.debug-call-stack');
 const frames = () => callStack().locator('.stack-frame .file-name, .stack-frame .label');
+// The OS runs on two harts: the Call Stack lists one thread per hart, named
+// with what it runs, and shows the stop's description on the stopped
+// thread's row (with one thread VS Code shows it in the view's header).
+const threadRows = () => callStack().locator('.thread');
+const stoppedRow = (re) => threadRows().filter({ hasText: re });
 
 before(async () => {
   const url = serverUrl = await startServer();
@@ -268,7 +273,11 @@ test('F5 boots the OS (run=hello) and stops in hello: main [hello] in the Call S
   // The current line is highlighted in the editor.
   await page.locator('.monaco-editor .debug-top-stack-frame-line').first().waitFor();
   // The stop's description heads the Call Stack.
-  await page.locator('.pane-header', { hasText: /Call Stack/i }).filter({ hasText: /hello\/\d+, U mode/ }).waitFor();
+  await stoppedRow(/hello\/\d+, U mode, hart \d/).first().waitFor();
+  // Every hart is a thread: hello's, and the other one, named with its hart.
+  const harts = (await threadRows().allInnerTexts()).map((t) => t.match(/hart (\d) ·/)?.[1]).filter(Boolean).sort();
+  assert.deepEqual(harts, ['0', '1'], `a thread per hart: ${await threadRows().allInnerTexts()}`);
+  assert.ok((await threadRows().allInnerTexts()).some((t) => /hart \d · hello\/\d+ U/.test(t)), 'hello\'s hart names it');
   // Registers: the CSRs come last, after the 32 general registers.  End
   // focuses the last row, ArrowUp walks back (scrolling) to priv.
   const variables = page.locator('.debug-variables');
@@ -281,6 +290,16 @@ test('F5 boots the OS (run=hello) and stops in hello: main [hello] in the Call S
   // The extension's Address Spaces view follows the stop.
   await page.locator('.pane-header', { hasText: 'Address Spaces' }).click();
   await page.locator('.pane-body').getByText(/Now: hello\/\d+/).first().waitFor();
+  // ...names the stop's hart, and opens on what each hart ran: hello on
+  // the stopped one.
+  const spacesView = page.locator('.pane-header', { hasText: 'Address Spaces' }).first().locator('xpath=..').locator('.pane-body');
+  const nowRow = spacesView.locator('.monaco-list-row', { hasText: /Now: hello\/\d+ \(hart \d\)/ }).first();
+  await nowRow.waitFor();
+  await nowRow.click();
+  await spacesView.locator('.monaco-list-row', { hasText: /hart \d+\s+\(stopped here\)[\s\S]*hello\/\d+/ }).first().waitFor();
+  assert.equal(await spacesView.locator('.monaco-list-row', { hasText: /^hart \d/ }).count(), 2, 'a row per hart');
+  await nowRow.click(); // closed again: the rows below keep their place
+  await spacesView.locator('.monaco-list-row', { hasText: /^hart \d/ }).first().waitFor({ state: 'detached' });
   await page.screenshot({ path: path.join(IDE, 'e2e-hello.png') });
 });
 
@@ -309,17 +328,27 @@ test('continue: stops in sys_write in S mode with hello\'s frames below the kern
   await page.keyboard.press('F5');
   await frames().filter({ hasText: /^sys_write/ }).first().waitFor({ timeout: 30000 });
   await page.locator('.tab.active[data-resource-name="sysfile.c"]').waitFor();
-  await page.locator('.pane-header', { hasText: /Call Stack/i }).filter({ hasText: /hello\/\d+, S mode/ }).waitFor();
+  await stoppedRow(/hello\/\d+, S mode, hart \d/).first().waitFor();
   // The view re-renders after the stop: wait for its row to say S mode (the
   // row of the previous stop, in U mode, is there until then).
   const now = page.locator('.pane-body .monaco-list-row', { hasText: /Now: hello\/\d+/ }).first();
   await now.filter({ hasText: /S mode \(kernel\)/ }).waitFor({ timeout: 10000 })
     .catch(async () => assert.fail(`the Address Spaces view: ${await now.innerText()}`));
   assert.match(await now.innerText(), /S mode \(kernel\)/);
-  const names = await frames().allInnerTexts();
+  let names = await frames().allInnerTexts();
   const k = names.findIndex((n) => n.startsWith('sys_write'));
+  assert.ok(k >= 0, `sys_write's frame: ${names.join(' | ')}`);
+  // Two threads' rows take the view's height: scroll, a row at a time, to
+  // hello's frames below the trap label (the list shows only what fits).
+  for (let i = 0; i < 12 && !names.some((n) => n.includes('[hello]')); i++) {
+    await callStack().locator('.monaco-list').first().hover();
+    await page.mouse.wheel(0, 22);
+    await new Promise((r) => setTimeout(r, 100));
+    names = await frames().allInnerTexts();
+  }
+  const label = names.findIndex((n) => n.includes('trap from user mode'));
   const u = names.findIndex((n) => n.includes('[hello]'));
-  assert.ok(k >= 0 && u > k, `kernel frames, then hello's: ${names.join(' | ')}`);
+  assert.ok(label >= 0 && u > label, `the kernel's frames, the trap label, then hello's: ${names.join(' | ')}`);
   await page.screenshot({ path: path.join(IDE, 'e2e-sys_write.png') });
   // hello's frames below the kernel's are osdbg's own (GDB does not see
   // them): selecting one still shows its locals.  syscall3(num, a0, ...) is

@@ -3,8 +3,10 @@
  * process table with the profile's "processes" expressions
  * (docs/profiles.md), for the editor's Address Spaces view: program, pid,
  * state, page table, and the breakpoints armed while each one runs.
- * {processes: [{program, pid, state, pageTable, current, breakpoints:
- * [{id, source, line}]}], kernelBreakpoints} (pageTable as hex text).
+ * {processes: [{program, pid, state, pageTable, current, hart, breakpoints:
+ * [{id, source, line}]}], kernelBreakpoints} (pageTable as hex text;
+ * current: the process of the hart whose stop this is; hart: the hart
+ * running it, if one is).
  * Only while the OS is stopped.
  */
 #include "dap/handler/handlers.h"
@@ -12,6 +14,7 @@
 #include "gdb/gdb.h"
 #include "profile/profile.h"
 #include "target/breakpoints.h"
+#include "target/harts.h"
 #include "target/state.h"
 
 #include <stdio.h>
@@ -80,6 +83,7 @@ void req_processes(json_t *req, json_t *args)
     }
     char err[256];
     uint64_t count;
+    harts_identify_all();
     bool phys = T.here.priv == 0 && p->kernel_identity_mapped;
     if (phys)
         gdb_physical_memory(true);
@@ -119,9 +123,18 @@ void req_processes(json_t *req, json_t *args)
         if (p->procs_pid && (e = instantiate(p->procs_pid, element))) {
             if (gdb_eval_u64_in(profile_lang(), &n, "%s", e)) {
                 json_object_set_new(proc, "pid", json_integer((json_int_t)n));
+                /* Which hart runs it (harts identified above); whichever
+                 * hart the client looks at now, "current" stays the stop's. */
+                int on = -1;
+                for (int t = 1; t <= T.nharts; t++)
+                    if (T.harts[t - 1].pid >= 0 && (uint64_t)T.harts[t - 1].pid == n &&
+                        !strcmp(T.harts[t - 1].program, name))
+                        on = t - 1;
+                const struct aspace *stop = T.nharts ? &T.harts[T.stop_thread - 1] : &T.here;
                 json_object_set_new(proc, "current",
-                                    json_boolean(T.here.pid >= 0 && (uint64_t)T.here.pid == n &&
-                                                 !strcmp(T.here.program, name)));
+                                    json_boolean(stop->pid >= 0 && (uint64_t)stop->pid == n &&
+                                                 !strcmp(stop->program, name)));
+                json_object_set_new(proc, "hart", on >= 0 ? json_integer(on) : json_null());
             }
             free(e);
         }
