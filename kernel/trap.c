@@ -87,11 +87,12 @@ static int devintr(uint64_t scause)
         return 1;
     }
     case IRQ_S_TIMER:
-        /* One hart keeps the time: ticks count 100 Hz, not 100 Hz per hart. */
-        if (cpuid() == boot_hartid) {
+        /* One hart keeps the time: ticks count 100 Hz, not 100 Hz per hart.
+         * Every hart's tick sends the side-stub's waiting events (the first
+         * to take its lock does): with more harts they leave more often. */
+        if (cpuid() == boot_hartid)
             clock_tick();
-            sidestub_tick();
-        }
+        sidestub_tick();
         timer_arm();
         return 2;
     default:

@@ -19,8 +19,7 @@ const stepped = body.find((i) => ['add', 'addi', 'sd', 'mv', 'ld'].includes(i.op
 const simulated = body.find((i) => ['jal', 'call', 'auipc', 'beq', 'bne', 'j', 'jalr'].includes(i.op));
 if (!stepped || !simulated) throw new Error(`cannot find instructions in sys_getpid:\n${JSON.stringify(body)}`);
 
-// Guest instructions per hit (-icount: QEMU then runs the harts one after
-// another, so the count is exact on any number of them).
+// Guest instructions per hit (-icount: exact).
 async function cost(smp) {
   const os = bootOS({ smp, args: ['-icount', 'shift=0'] });
   try {
@@ -59,24 +58,26 @@ async function rate(smp) {
   }
 }
 
-const result = {};
-for (const smp of [1, 2]) result[smp] = { ...(await cost(smp)), rate: await rate(smp) };
-console.log('kprobe cost, guest instructions per hit (QEMU -icount shift=0, empty eBPF program)');
+// -icount runs the harts in turn on one host thread, and QEMU 7.2 never
+// takes the turn from a hart that spins waiting for another (OpenSBI's
+// remote fence when a probe is armed does): exact counts on 1 hart only.
+const result = { 1: await cost(1) };
+for (const smp of [1, 2]) (result[smp] ??= {}).rate = await rate(smp);
+console.log('kprobe cost, guest instructions per hit (1 hart, QEMU -icount shift=0, empty eBPF program)');
+const r1 = result[1];
+console.log(`  ${'empty system call (getpid) round trip'.padEnd(48)} ${`${r1.syscall} insns`.padStart(12)}`);
+console.log(`  ${`kprobe, simulated (${simulated.op} at ${simulated.addr}), extra`.padEnd(48)} ${`+${r1.simulated} insns`.padStart(12)}  ${(r1.simulated / r1.syscall).toFixed(2)}x syscall (target <= 1.5x)`);
+console.log(`  ${`kprobe, stepped (${stepped.op} at ${stepped.addr}), extra`.padEnd(48)} ${`+${r1.stepped} insns`.padStart(12)}  ${(r1.stepped / r1.syscall).toFixed(2)}x syscall`);
+console.log(`kprobe hits per second, one process per hart, ${CALLS} getpid() each, stepped probe (real time)`);
 console.log(`  ${''.padEnd(48)} ${'1 hart'.padStart(12)} ${'2 harts'.padStart(12)}`);
 const row = (name, f) => console.log(`  ${name.padEnd(48)} ${f(result[1]).padStart(12)} ${f(result[2]).padStart(12)}`);
-row('empty system call (getpid) round trip', (r) => `${r.syscall} insns`);
-row(`kprobe, simulated (${simulated.op} at ${simulated.addr}), extra`, (r) => `+${r.simulated} insns`);
-row(`kprobe, stepped (${stepped.op} at ${stepped.addr}), extra`, (r) => `+${r.stepped} insns`);
-console.log(`  simulated / syscall: ${(result[1].simulated / result[1].syscall).toFixed(2)}x on 1 hart, ` +
-  `${(result[2].simulated / result[2].syscall).toFixed(2)}x on 2 (target <= 1.5x)`);
-console.log(`kprobe hits per second, one process per hart, ${CALLS} getpid() each (real time, stepped probe)`);
 row('getpid calls/s, no probe', (r) => `${r.rate.callsPerSecond}`);
 row('kprobe hits/s (empty eBPF program)', (r) => `${r.rate.hitsPerSecond}`);
 const ratio = result[2].rate.hitsPerSecond / result[1].rate.hitsPerSecond;
 console.log(`  2 harts / 1 hart: ${ratio.toFixed(2)}x hits per second${ratio < 1 ? '  (FELL: it must not)' : ''}`);
 fs.mkdirSync(path.join(BUILD, 'bench'), { recursive: true });
-// The 1-hart figures stay at the top level, where earlier runs kept theirs.
+// The 1-hart counts stay at the top level, where earlier runs kept theirs.
 fs.writeFileSync(path.join(BUILD, 'bench', 'kprobe.json'), JSON.stringify({
-  syscall: result[1].syscall, simulated: result[1].simulated, stepped: result[1].stepped, harts: result,
+  syscall: r1.syscall, simulated: r1.simulated, stepped: r1.stepped, harts: result,
 }, null, 2));
 if (ratio < 1) process.exitCode = 1;

@@ -21,7 +21,7 @@ const frame = (payload) => {
 const addr = execFileSync('riscv64-unknown-elf-nm', [KERNEL], { encoding: 'utf8' }).split('\n')
   .find((l) => l.endsWith(' sys_getpid')).split(' ')[0];
 
-async function run(name, device, smp = 2) {
+async function run(name, device, smp = 2, procs = smp) {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-bench-'));
 const sock = path.join(dir, 'side.sock');
 const osys = bootOS({ smp, args: ['-device', 'virtio-serial-device', '-chardev', `socket,id=side,path=${sock},server=on,wait=off`,
@@ -33,10 +33,12 @@ try {
   let text = '';
   let events = 0;
   let first = 0, last = 0;
+  let tail = ''; // a '%vTE:' may be cut between two reads
   s.on('data', (d) => {
     const now = performance.now();
     const str = d.toString('latin1');
-    const n = str.split('%vTE:').length - 1;
+    const n = (tail + str).split('%vTE:').length - 1;
+    tail = str.slice(-4);
     if (n && !first) first = now;
     if (n) last = now;
     events += n;
@@ -52,9 +54,9 @@ try {
   };
   const ok = await reply(`vTR${addr}`);
   if (!ok.startsWith('OK')) throw new Error(`vTR: ${ok}`);
-  // One process per hart, N calls in all.
-  osys.type(`sysbench ${Math.round(N / smp)} ${smp}\n`);
-  const done = new RegExp(`sysbench: ${smp} processes x \\d+ getpid\\(\\) calls in (\\d+) ms`);
+  // procs processes (one per hart unless told), N calls in all.
+  osys.type(`sysbench ${Math.round(N / procs)} ${procs}\n`);
+  const done = new RegExp(`sysbench: ${procs} processes x \\d+ getpid\\(\\) calls in (\\d+) ms`);
   await osys.waitFor(done, 180000);
   const ms = Number(osys.output().match(done)[1]);
   await new Promise((r) => setTimeout(r, 1500)); // let the ring drain
@@ -62,7 +64,7 @@ try {
   const field = (n) => parseInt(stat.match(new RegExp(`${n}=([0-9a-f]+)`))[1], 16);
   const produced = field('events'), dropped = field('dropped'), chan = field('chan_dropped');
   const secs = (last - first) / 1000;
-  console.log(`side-stub event throughput, ${name}, ${smp} hart${smp > 1 ? 's' : ''} (kprobe on sys_getpid, ${N} calls in ${ms} ms of guest time)`);
+  console.log(`side-stub event throughput, ${name}, ${smp} hart${smp > 1 ? 's' : ''}, ${procs} process${procs > 1 ? 'es' : ''} (kprobe on sys_getpid, ${N} calls in ${ms} ms of guest time)`);
   console.log(`  produced                ${produced}  (${Math.round(produced / (ms / 1000))}/s offered)`);
   console.log(`  received by the host    ${events}  (${Math.round(events / secs)}/s sustained)`);
   console.log(`  dropped in the kernel   ${dropped}   channel bytes dropped ${chan}`);
@@ -76,12 +78,19 @@ try {
 }
 
 const port = 'virtserialport,chardev=side,nr=1,name=org.osdbg.side';
-const serial1 = await run('serial port (osdbg\'s channel)', port, 1);
-const serial = await run('serial port (osdbg\'s channel)', port, 2);
+// 1 and 2 harts in turn, twice: the shared machine moves a single run by
+// +-20 %, so each side's best run is what is compared.
+const runs = { 1: [], 2: [] };
+for (let round = 0; round < 2; round++)
+  for (const smp of [1, 2]) runs[smp].push(await run('serial port (osdbg\'s channel)', port, smp));
+const best = (smp) => runs[smp].reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+const serial1 = best(1), serial = best(2);
+const serialOne = await run('serial port (osdbg\'s channel)', port, 2, 1);
 const consolePort = await run('console port', 'virtconsole,chardev=side');
 const ratio = serial.perSecond / serial1.perSecond;
-console.log(`events delivered per second, serial port: ${Math.round(serial1.perSecond)} on 1 hart, ` +
-  `${Math.round(serial.perSecond)} on 2 (${ratio.toFixed(2)}x)${ratio < 1 ? '  (FELL: it must not)' : ''}`);
+console.log(`events delivered per second, serial port, best of ${runs[1].length}: ` +
+  `${Math.round(serial1.perSecond)} on 1 hart, ${Math.round(serial.perSecond)} on 2, one process per hart ` +
+  `(${ratio.toFixed(2)}x)${ratio < 1 ? '  (FELL: it must not)' : ''}; 2 harts with one process: ${Math.round(serialOne.perSecond)}`);
 fs.mkdirSync(path.join(BUILD, 'bench'), { recursive: true });
-fs.writeFileSync(path.join(BUILD, 'bench', 'sidestub.json'), JSON.stringify({ ...serial, consolePort, oneHart: serial1 }, null, 2));
+fs.writeFileSync(path.join(BUILD, 'bench', 'sidestub.json'), JSON.stringify({ ...serial, consolePort, oneHart: serial1, twoHartsOneProcess: serialOne, runs }, null, 2));
 if (ratio < 1) process.exitCode = 1;

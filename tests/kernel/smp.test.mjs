@@ -178,6 +178,87 @@ for (const smp of [2, 4]) {
   });
 }
 
+const userSymbol = (prog, name) => {
+  const line = execFileSync('riscv64-unknown-elf-nm', [path.join(path.dirname(KERNEL), '..', 'user', prog)], { encoding: 'utf8' })
+    .split('\n').find((l) => l.endsWith(` ${name}`));
+  return BigInt(`0x${line.split(' ')[0]}`);
+};
+
+// A side-stub session on a machine of `smp` harts.
+async function session(t, smp) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-smp-'));
+  const sock = path.join(dir, 'side.sock');
+  const osys = bootOS({ smp, args: sideChannel(sock) });
+  t.after(() => { osys.stop(); fs.rmSync(dir, { recursive: true, force: true }); });
+  await osys.waitFor('$ ', 60000);
+  const p = parser();
+  const s = net.createConnection(sock);
+  t.after(() => s.destroy());
+  s.on('data', (d) => p.feed(d));
+  await new Promise((r) => s.on('connect', r));
+  const replies = () => p.items.filter((i) => i.start === '$');
+  const request = async (payload) => {
+    const before = replies().length;
+    s.write(frame(payload));
+    const deadline = Date.now() + 30000;
+    while (replies().length <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(replies().length > before, `a reply to ${payload}\n${osys.output().slice(-2000)}`);
+    s.write('+');
+    return replies()[before].payload.toString('latin1');
+  };
+  return { osys, p, request };
+}
+
+// A uprobe in a program whose processes run on every hart at once (each
+// process is its own space, armed at fork): every call is one hit.
+test('2 harts: a uprobe hit by four processes of one program at once - hits = calls', { timeout: 240000 }, async (t) => {
+  const { osys, request } = await session(t, 2);
+  const ok = (await request(`vTUsysbench:${userSymbol("sysbench", "getpid").toString(16)}`)).match(/^OK([0-9a-f]+)$/);
+  assert.ok(ok, 'the uprobe is attached');
+  osys.type(`sysbench ${CALLS} ${PROCS}\n`);
+  await osys.waitFor(`sysbench: ${PROCS} processes x ${CALLS} getpid() calls`, 180000);
+  const list = await request('vTList');
+  const item = list.slice(1).split(';').find((i) => i.startsWith(`${ok[1]},uprobe,`));
+  assert.ok(item, list);
+  assert.equal(parseInt(item.split(',')[2], 16), PROCS * CALLS, `the uprobe's hits: ${item}`);
+  assert.equal(await request(`vTDetach:${ok[1]}`), 'OK');
+  osys.type('exit\n');
+  assert.equal((await osys.waitExit(20000)).code, 0);
+});
+
+// Attach and detach, again and again, a kprobe (stepped: its slot is freed
+// each time) and a uprobe that processes on every hart are hitting: a
+// detach returns only when no hart can be in the handler or the slot, so
+// nothing crashes, no process is killed by a stray break, and the
+// workload finishes.
+test('2 harts: probes attached and detached 40 times while four processes hit them from both harts', { timeout: 300000 }, async (t) => {
+  const { osys, request } = await session(t, 2);
+  const dis = execFileSync('riscv64-unknown-elf-objdump', ['-d', '--no-show-raw-insn', KERNEL], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const body = dis.slice(dis.indexOf('<sys_getpid>:')).split('\n\n')[0].split('\n').slice(1)
+    .map((l) => l.match(/^\s*([0-9a-f]+):\s+(\S+)/)).filter(Boolean).map((m) => ({ addr: m[1], op: m[2] }));
+  const stepped = body.find((i) => ['add', 'addi', 'sd', 'mv', 'ld'].includes(i.op));
+  const ustub = userSymbol('sysbench', 'getpid').toString(16);
+  osys.type(`sysbench ${CALLS * 20} ${PROCS}\n`);
+  let rounds = 0;
+  const done = `sysbench: ${PROCS} processes x ${CALLS * 20} getpid() calls`;
+  while (rounds < 40 && !osys.output().includes(done)) {
+    const k = (await request(`vTR${stepped.addr}`)).match(/^OK([0-9a-f]+)$/);
+    const u = (await request(`vTUsysbench:${ustub}`)).match(/^OK([0-9a-f]+)$/);
+    assert.ok(k && u, 'attached');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await request(`vTDetach:${k[1]}`), 'OK');
+    assert.equal(await request(`vTDetach:${u[1]}`), 'OK');
+    rounds++;
+  }
+  await osys.waitFor(done, 240000);
+  console.log(`# ${rounds} attach/detach rounds while the workload ran`);
+  assert.ok(rounds >= 5, 'the probes came and went while the processes ran');
+  assert.doesNotMatch(osys.output(), /killed|panic/, 'no process killed, no panic');
+  assert.equal(await request('vTList'), 'l', 'nothing left attached');
+  osys.type('exit\n');
+  assert.equal((await osys.waitExit(20000)).code, 0);
+});
+
 // The usual programs and the in-kernel tests on 1 and on 4 harts.
 for (const smp of [1, 4]) {
   test(`${smp} hart(s): ktest, selftest, forktest, twins`, { timeout: 240000 }, async () => {
