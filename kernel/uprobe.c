@@ -497,9 +497,10 @@ int uprobe_on_break(struct proc *p)
     p->trapframe->epc = regs.pc;
     memcpy(&p->trapframe->ra, &regs.ra, 31 * sizeof(uint64_t));
     if (hit.kind == RVPROBE_HIT_STEP) {
-        const struct rvprobe *pr = &probes[hit.id];
-        p->uprobe_step_break = hit.pc + pr->insn.len;
-        p->uprobe_step_resume = pr->def.addr + pr->insn.len;
+        /* (from the hit, not from probes[hit.id]: another hart may have
+         * released and reused that entry since) */
+        p->uprobe_step_break = hit.slot_break;
+        p->uprobe_step_resume = hit.resume;
     } else if (hit.kind == RVPROBE_HIT_SLOT_RETURN) {
         p->uprobe_step_break = p->uprobe_step_resume = 0;
     }

@@ -386,6 +386,10 @@ struct rvprobe_hit {
     uint8_t kind; /* enum rvprobe_hit_kind */
     int id;       /* probe index, -1 for NONE */
     uint64_t pc;  /* where execution continues (also in regs->pc) */
+    /* RVPROBE_HIT_STEP: the break that ends the slot, and where execution
+     * goes on after it.  Copied while the entry was safe to read: once
+     * rvprobe_on_break has returned, another hart may release the entry. */
+    uint64_t slot_break, resume;
 };
 
 /*

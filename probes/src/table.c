@@ -476,6 +476,8 @@ static int hit_probe(struct rvprobe_table *t, struct rvprobe *p, struct rvprobe_
     } else {
         regs->pc = p->slot;
         hit->kind = RVPROBE_HIT_STEP;
+        hit->slot_break = p->slot + p->insn.len;
+        hit->resume = p->def.addr + p->insn.len;
     }
     return 1;
 }

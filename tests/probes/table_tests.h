@@ -171,6 +171,8 @@ static void test_table_step_cycle(void **state)
     assert_int_equal(h.id, id);
     assert_int_equal(r.pc, slot);
     assert_int_equal(h.pc, slot);
+    assert_int_equal(h.slot_break, slot + 4);
+    assert_int_equal(h.resume, F + 6);
     assert_int_equal(pre_calls, 1);
     assert_int_equal(pre_pc, F + 2);
     /* (the hart runs the slot's sd, then its ebreak traps) */
