@@ -355,10 +355,11 @@ void stop_handle(struct mi_record *rec)
         gdb_cmd(err, sizeof err, "-break-delete %d", step.bp);
         step.bp = 0;
         aspace_sync_symbols();
-        if (step.redo && redo_step(err, sizeof err) < 0)
+        if (step.redo) {
+            if (redo_step(err, sizeof err) == 0)
+                return; /* stepping again, or the stop reported */
             dap_output("stderr", "osdbg: the step cannot go on: %s\n", err);
-        else if (step.redo)
-            return;
+        }
         step.stepping = false;
         send_stopped("step", 0, 0);
         return;

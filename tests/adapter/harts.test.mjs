@@ -65,6 +65,17 @@ async function pcOf(dc, threadId) {
   return BigInt(pc.value.split(' ')[0]);
 }
 
+// How far a hart has got: in tick's or tock's loop its counter i (the pc
+// alone may stop at the same instruction of a short loop twice), else its pc.
+async function progress(dc, threadId) {
+  const frame = (await dc.stackTraceRequest({ threadId, levels: 1 })).body.stackFrames[0];
+  if (/^to?ck_count|^tick_count|^tock_count/.test(frame.name)) {
+    const r = await dc.evaluateRequest({ expression: 'i', frameId: frame.id, context: 'watch' });
+    return `${frame.name} i=${r.body.result}`;
+  }
+  return `pc=${(await pcOf(dc, threadId)).toString(16)}`;
+}
+
 test('tick and tock share the addresses of their loops (what the scenarios below rely on)', () => {
   const nm = (prog, sym) => execFileSync('riscv64-unknown-elf-nm', [path.join(BUILD, 'user', prog)], { encoding: 'utf8' })
     .split('\n').find((l) => l.endsWith(` ${sym}`))?.split(' ')[0];
@@ -214,6 +225,33 @@ test('a step runs one hart: it ends in the same process, and the other hart has 
     stop = await waitStopped(dc);
     assert.equal(stop.body.threadId, other);
   }
+});
+
+test('pause stops every hart: each is named with what it runs; continue runs them all again', async (t) => {
+  // The shell, then tick and tock counting for a minute (they stop with the session).
+  const { dc, spaces, output } = await startSession(t, {});
+  for (let i = 0; i < 300 && !output.join('').includes('$ '); i++) await new Promise((r) => setTimeout(r, 100));
+  await dc.customRequest('consoleInput', { text: 'tick 300000000\n' });
+  await new Promise((r) => setTimeout(r, 1500));
+  await dc.pauseRequest({ threadId: 1 });
+  const stop = await waitStopped(dc);
+  assert.equal(stop.body.reason, 'pause');
+  assert.equal(stop.body.allThreadsStopped, true);
+  const named = (await threads(dc)).map((th) => parseName(th.name));
+  assert.equal(named.length, 2);
+  assert.ok(named.every((n) => 'USM'.includes(n.mode)), 'every hart was read at the stop');
+  assert.equal(spaces.at(-1).harts.length, 2);
+  // Both stopped: what they run stays put while we look.
+  const before = [await progress(dc, 1), await progress(dc, 2)];
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual([await progress(dc, 1), await progress(dc, 2)], before, 'nothing ran while stopped');
+  await dc.continueRequest({ threadId: 1 });
+  await new Promise((r) => setTimeout(r, 500));
+  await dc.pauseRequest({ threadId: 1 });
+  await waitStopped(dc);
+  const after = [await progress(dc, 1), await progress(dc, 2)];
+  assert.ok(after[0] !== before[0] && after[1] !== before[1],
+    `both harts ran after continue: ${before} then ${after}; ${JSON.stringify(named)}`);
 });
 
 test('the launch key "harts" boots another number of harts; a bad one is refused', async (t) => {

@@ -363,7 +363,11 @@ test('continue: stops in sys_write in S mode with hello\'s frames below the kern
   assert.match(await numRow.getAttribute('aria-label'), new RegExp(`^num, value ${sysWrite}\\b`));
   assert.match(await page.locator('.debug-variables [aria-label^="a0, value"]').first().getAttribute('aria-label'), /^a0, value 1\b/);
   await page.screenshot({ path: path.join(IDE, 'e2e-hello-frame-locals.png') });
-  // Back to the kernel's frame (and sysfile.c, where the next steps work).
+  // Back to the kernel's frame (and sysfile.c, where the next steps work),
+  // scrolled back into view.
+  await callStack().locator('.monaco-list').first().hover();
+  await page.mouse.wheel(0, -2000); // to the top: the thread's row, then sys_write's
+  await new Promise((r) => setTimeout(r, 300));
   await frames().filter({ hasText: /^sys_write/ }).first().click();
   await page.locator('.tab.active[data-resource-name="sysfile.c"]').waitFor();
 });
@@ -549,15 +553,17 @@ test('typing into the OS console across a stop stays in the terminal; a logpoint
   await page.keyboard.press('F9');
   await page.locator('.monaco-editor.focused .codicon-debug-breakpoint').waitFor({ state: 'detached' });
   await page.keyboard.press('F5');
-  await command('Focus on Debug Console View');
-  const repl = page.locator('.repl');
-  // It attaches as the OS runs again, racing hello's own write: any write
-  // after it (matrix's, the shell's prompt) is logged by the eBPF probe.
-  await repl.getByText(/at a stop: \w+ writes \d+ bytes/).first().waitFor({ timeout: 30000 });
-  const text = await repl.innerText();
-  // matrix, typed during the stop, ran after it.
+  // matrix, typed during the stop, runs after it.
   await command('Terminal: Focus Terminal');
   await page.locator('.xterm-rows').getByText(/matrix: \d+x\d+ product checksum/).first().waitFor({ timeout: 30000 });
+  // The logpoint attaches as the OS runs again, racing hello's and matrix's
+  // writes (on two harts the other hart runs them meanwhile): a write after
+  // it is logged by the eBPF probe.  hello's, typed now, is one.
+  await page.keyboard.type('hello\n', { delay: 20 });
+  await command('Focus on Debug Console View');
+  const repl = page.locator('.repl');
+  await repl.getByText(/at a stop: \w+ writes \d+ bytes/).first().waitFor({ timeout: 30000 });
+  const text = await repl.innerText();
   assert.doesNotMatch(text, /GDB stop-print-resume|no reply to|\[trace \d+\]|owes the answer/, 'the logpoint stayed eBPF: no timeout, no fallback, no raw event');
   await page.screenshot({ path: path.join(IDE, 'e2e-logpoint-at-stop.png') });
 });
