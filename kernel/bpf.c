@@ -425,12 +425,11 @@ static long map_create(uint64_t uattr, uint64_t size)
     acquire(&bpf_lock);
     ebpf_map *m = ebpf_map_create(map_vm, &def, name[0] ? name : "map");
     int id = m ? ebpf_map_fd(m) : -1;
+    if (m)
+        live_maps++; /* at once: another hart's unload must not reset the map VM under it */
     release(&bpf_lock);
     if (!m)
         return strncmp(map_err, "arena", 5) == 0 ? -ENOMEM : -EINVAL;
-    acquire(&bpf_lock);
-    live_maps++;
-    release(&bpf_lock);
     long fd = install_fd(FILE_BPF_MAP, id);
     if (fd < 0) {
         acquire(&bpf_lock);

@@ -22,9 +22,14 @@ static struct {
     uint32_t e; /* end of the line being edited */
 } cons;
 
+/* One write() reaches the UART whole: with several harts, processes
+ * writing at once had their lines mixed character by character. */
+static struct spinlock out_lock;
+
 void console_init(void)
 {
     spin_init(&cons.lock, "console");
+    spin_init(&out_lock, "console out");
 }
 
 static void echo(int c)
@@ -115,10 +120,11 @@ long console_write(uint64_t src, long n)
 {
     char buf[64];
     long done = 0;
+    acquire(&out_lock);
     while (done < n) {
         long k = n - done < (long)sizeof buf ? n - done : (long)sizeof buf;
         if (copyin(myproc()->pagetable, buf, src + done, k) < 0)
-            return done ? done : -EFAULT;
+            break;
         for (long i = 0; i < k; i++) {
             if (buf[i] == '\n')
                 uart_putc_sync('\r');
@@ -126,5 +132,6 @@ long console_write(uint64_t src, long n)
         }
         done += k;
     }
-    return done;
+    release(&out_lock);
+    return done < n && done == 0 ? -EFAULT : done;
 }

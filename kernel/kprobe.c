@@ -24,6 +24,7 @@
 #include "riscv.h"
 #include "spinlock.h"
 #include "sbi.h"
+#include "textpatch.h"
 #include "vm.h"
 
 _Static_assert(sizeof(struct kregs) == sizeof(struct rvprobe_regs), "kregs is pt_regs");
@@ -71,16 +72,16 @@ static int port_write_text(void *ctx, uint64_t space, uint64_t addr, const void 
     for (uint64_t a = PGROUNDDOWN(addr); a < addr + n; a += PGSIZE)
         *walk(kernel_pagetable, a, false) |= PTE_W;
     sfence_vma();
-    memcpy((void *)addr, bytes, n);
+    /* Other harts may be running these very instructions: never a torn
+     * one (textpatch.c), and fenced on every hart. */
+    text_patch((uint8_t *)addr, (uint8_t *)addr + 2, bytes, n);
     for (uint64_t a = PGROUNDDOWN(addr); a < addr + n; a += PGSIZE)
         *walk(kernel_pagetable, a, false) &= ~PTE_W;
     sfence_vma();
     /* The kernel page table is every hart's: one may have cached the
      * writable entry meanwhile (privileged spec 4.2.1: sfence.vma orders
-     * only the executing hart), and each may hold the old instruction. */
+     * only the executing hart). */
     sbi_remote_sfence_vma_all(PGROUNDDOWN(addr), PGROUNDUP(addr + n) - PGROUNDDOWN(addr));
-    asm volatile("fence.i" ::: "memory");
-    sbi_remote_fence_i_all(); /* the other harts too (RFENCE) */
     pop_off();
     return 0;
 }

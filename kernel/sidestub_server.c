@@ -791,8 +791,13 @@ static void drain(int max)
     static uint8_t batch[4096];
     size_t batched = 0, room = dbgchan_room();
     /* Two sends may each leave a buffer partly empty (dbgchan_send cuts
-     * what it is given into the channel's fixed-size buffers). */
-    room = room > 2 * SEND_SLACK ? room - 2 * SEND_SLACK : 0;
+     * what it is given into the channel's fixed-size buffers).  While a
+     * reply waits for its '+', events leave room for it to be sent again:
+     * with every hart flooding the ring they filled the channel at each
+     * tick, and a reply (which does not wait for room) was dropped at each
+     * of its five tries. */
+    size_t keep = 2 * SEND_SLACK + (link.txlen || npending ? sizeof txbuf : 0);
+    room = room > keep ? room - keep : 0;
     for (int i = 0; i < max && ring_head != ring_tail(); i++) {
         struct event *e = &ring[ring_head % EV_RING];
         if (__atomic_load_n(&e->ready, __ATOMIC_ACQUIRE) != ring_head + 1)

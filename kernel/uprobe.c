@@ -33,6 +33,7 @@
 #include "riscv.h"
 #include "spinlock.h"
 #include "sbi.h"
+#include "textpatch.h"
 #include "utext.h"
 #include "vm.h"
 #include <osdbg/memlayout.h>
@@ -76,13 +77,17 @@ static int port_read(void *ctx, uint64_t space, uint64_t addr, void *buf, unsign
     return copyin(space_proc(space)->pagetable, buf, addr, n);
 }
 
+/* Through the frames' kernel addresses, as text_patch wants: the process
+ * may be running this code on another hart (textpatch.c). */
 static int port_write_text(void *ctx, uint64_t space, uint64_t addr, const void *bytes, unsigned n)
 {
     (void)ctx;
-    if (uvm_fill(space_proc(space)->pagetable, addr, bytes, n) < 0)
+    pagetable_t pt = space_proc(space)->pagetable;
+    uint64_t lo = walkaddr(pt, PGROUNDDOWN(addr)), hi = walkaddr(pt, PGROUNDDOWN(addr + 2));
+    if (!lo || !hi || n < 2 || (n > 4 && PGROUNDDOWN(addr) != PGROUNDDOWN(addr + n - 1)))
         return -1;
-    asm volatile("fence.i" ::: "memory");
-    sbi_remote_fence_i_all(); /* the other harts too (RFENCE) */
+    text_patch((uint8_t *)(lo + (addr - PGROUNDDOWN(addr))),
+               (uint8_t *)(hi + (addr + 2 - PGROUNDDOWN(addr + 2))), bytes, n);
     return 0;
 }
 
@@ -109,14 +114,15 @@ static int slot_page(struct proc *p)
     return 0;
 }
 
-/* Can p be inside one of its slots now?  Not if it is this hart's process
- * (it is in the kernel, in a system call) or not running, back from any
- * slot and stopped outside the slot page. */
+/* Can p be inside one of its slots now?  Yes if it runs on another hart;
+ * otherwise its user pc is in its trap frame (this hart's process is in a
+ * trap: a system call, or an interrupt that may have caught it in a slot),
+ * and a process sent into a slot that has not come back says so. */
 static bool maybe_in_slot(struct proc *p)
 {
-    if (p == myproc())
-        return false;
-    return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == RUNNING || p->uprobe_step_break ||
+    if (p != myproc() && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == RUNNING)
+        return true;
+    return p->uprobe_step_break ||
            (p->trapframe->epc >= UPROBE_SLOTS && p->trapframe->epc < UPROBE_SLOTS + PGSIZE);
 }
 

