@@ -71,6 +71,15 @@ int session_connect_gdb(const char *target, const struct gdb_handlers *handlers,
                     "gdb.pretty_printers.append(gdb_lookup.lookup)",
                     RUST_GDB_PRINTERS) == 0)
         gdb_cmd(err, errlen, "-enable-pretty-printing");
+    /* An internal error of GDB's (gdb-multiarch 13.1 asserted once in
+     * inline-frame.c skip_inline_frames after one-hart steps on two harts)
+     * fails the command it happened in, with GDB's message, instead of
+     * aborting GDB and the session with it (GDB manual, "Maintenance
+     * Commands": maint set internal-error). */
+    gdb_console(0, err, errlen, "maint set internal-error quit no");
+    gdb_console(0, err, errlen, "maint set internal-error corefile no");
+    gdb_console(0, err, errlen, "maint set internal-warning quit no");
+    gdb_console(0, err, errlen, "maint set internal-warning corefile no");
     /* For debugging the adapter: OSDBG_GDB_DEBUG=1 logs the remote protocol. */
     if (getenv("OSDBG_GDB_DEBUG"))
         gdb_console(0, err, errlen, "set debug remote 1");

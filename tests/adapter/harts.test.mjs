@@ -32,7 +32,8 @@ async function startSession(t, launchArgs, setup = async () => {}) {
   const dc = followStops(new DebugClient(OSDBG, 'dap', 'osdbg'));
   dc.defaultTimeout = 30000;
   await dc.start();
-  t.after(() => dc.stop().catch(() => {}));
+  // Bounded: stop() of a client whose adapter has already gone waits forever.
+  t.after(() => Promise.race([dc.stop().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]));
   const output = [];
   dc.on('output', (e) => output.push(e.body.output));
   const spaces = [];
@@ -173,7 +174,8 @@ test('a breakpoint hit on hart 1 while hart 0 is in the kernel: each thread has 
   assert.equal(s2[0].line, TOCK_LINE);
   const s1 = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
   assert.match(s1[0].source?.path ?? '', /\/kernel\/[\w.]+$/, `hart 0's innermost frame is kernel code: ${JSON.stringify(s1[0])}`);
-  assert.ok(s1.some((f) => /^scheduler \[kernel\]$/.test(f.name)), `hart 0 runs the scheduler: ${s1.map((f) => f.name)}`);
+  // The scheduler's loop, or an interrupt taken there: kernel frames only.
+  assert.ok(s1.every((f) => / \[kernel\]$/.test(f.name)), `hart 0 runs the kernel: ${s1.map((f) => f.name)}`);
   assert.ok(s1.every((f) => !s2.some((g) => g.id === f.id)), 'frame ids of the two threads differ');
   // Registers belong to the thread: hart 0's pc is kernel text, hart 1's tock's.
   const pc1 = await pcOf(dc, 1), pc2 = await pcOf(dc, 2);
