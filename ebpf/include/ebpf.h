@@ -67,7 +67,7 @@ void *ebpf_user(const ebpf_vm *vm);
  * writes (stack, run context, error buffer err/errlen).  stack is
  * BPF_MAX_FRAMES * BPF_STACK_SIZE bytes (a hart running one program at a
  * time may give all its replicas the same one), or NULL to carve it from
- * vm's arena; the replica itself (about 1.3 KiB) comes from the arena.
+ * vm's arena; the replica itself (about 3 KiB) comes from the arena.
  * Replicate once vm is loaded, verified and compiled: vm must not change
  * afterwards.  A replica only runs (ebpf_exec, ebpf_jit_exec).  NULL, with
  * the reason in vm's error buffer, if the arena is full. */
