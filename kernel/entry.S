@@ -12,6 +12,15 @@
 _entry:
         li t0, NCPU
         bgeu a0, t0, 3f         // no per-hart state for this hart: park it
+        // The first hart here boots.  OpenSBI 1.1 can send another one here
+        // too: its hart_start marks the hart START_PENDING before it writes
+        // the start address, and a hart whose wfi wakes in between jumps to
+        // the address it had at boot (lib/sbi/sbi_hsm.c).  It must not clear
+        // .bss again: it goes the other harts' way.
+        la t0, boot_claimed
+        li t1, 1
+        amoswap.w.aq t1, t1, (t0)
+        bnez t1, _secondary_entry
         mv tp, a0
         // sp = boot_stack + (hartid + 1) * BOOT_STACK_SIZE
         la sp, boot_stack
@@ -53,6 +62,11 @@ _secondary_entry:
         call kmain_secondary
 4:      wfi
         j 4b
+
+        .section .data
+        .align 2
+boot_claimed:
+        .word 0
 
         .section .bss
         .align 12

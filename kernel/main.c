@@ -29,11 +29,27 @@ static struct boot_info boot;
 
 int boot_hartid;
 static int harts_running = 1;
+static int kernel_ready; /* the boot hart is starting the others */
+
+/* A hart that came to _entry after the boot hart (entry.S) may be early:
+ * it waits, with wfi woken by its own timer every millisecond (a bare
+ * spin could keep the boot hart from running under QEMU -icount), until
+ * the kernel is ready for it.  Interrupts stay off: sie.STIE only lets the
+ * timer end wfi (privileged spec 3.3.3). */
+static void wait_for_boot(void)
+{
+    csr_set(sie, SIE_STIE);
+    while (!__atomic_load_n(&kernel_ready, __ATOMIC_ACQUIRE)) {
+        sbi_set_timer(r_time() + TIMEBASE_HZ / 1000);
+        asm volatile("wfi");
+    }
+}
 
 /* Every hart but the boot hart: the kernel page table, traps, the PLIC
  * and the timer of its own, then its scheduler loop. */
 void kmain_secondary(uint64_t hartid)
 {
+    wait_for_boot();
     cpus[hartid].hartid = (int)hartid;
     kvm_enable();
     trap_init_hart();
@@ -50,12 +66,16 @@ static void start_other_harts(void)
 {
     extern char _secondary_entry[];
     int started = 1;
+    __atomic_store_n(&kernel_ready, 1, __ATOMIC_RELEASE);
     for (int h = 0; h < NCPU; h++) {
         if (h == boot_hartid)
             continue;
         /* Paging is on: hart_start wants the physical address, which is
          * the same here (the kernel is mapped one to one). */
-        if (sbi_hart_start((uint64_t)h, (uint64_t)_secondary_entry, 0) == 0)
+        long r = sbi_hart_start((uint64_t)h, (uint64_t)_secondary_entry, 0);
+        /* Already available (SBI_ERR_ALREADY_AVAILABLE, -6): a hart that
+         * came to _entry by itself (entry.S) and waits in wait_for_boot. */
+        if (r == 0 || r == -6)
             started++;
     }
     /* wfi, not a bare spin: under QEMU -icount the harts take turns on one
