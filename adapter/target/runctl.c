@@ -110,6 +110,14 @@ static void resumed(void)
 
 int target_resume(const char *mi_command, char *err, size_t errlen)
 {
+    /* The hart on the breakpoint is the one whose stop GDB reported; the
+     * client may have looked at another since (GDB's selection follows):
+     * stepping that one over, with its interrupts masked, would step an
+     * idle hart's wfi forever. */
+    if (at_breakpoint && strcmp(mi_command, "-exec-continue") == 0 && T.nharts > 1 &&
+        T.stop_thread >= 1 && T.stop_thread != T.thread &&
+        gdb_cmd(err, errlen, "-thread-select %d", T.stop_thread) < 0)
+        at_breakpoint = false;
     if (at_breakpoint && strcmp(mi_command, "-exec-continue") == 0 &&
         (stopped_priv == 1 || (stopped_priv == 0 && !at_ecall()))) {
         T.state = TARGET_RUNNING;

@@ -187,6 +187,14 @@ test('a breakpoint hit on hart 1 while hart 0 is in the kernel: each thread has 
   assert.ok(locals.some((v) => v.name === 'rounds'), `tock_count's locals: ${locals.map((v) => v.name)}`);
   const i = await dc.evaluateRequest({ expression: 'rounds', frameId: s2[0].id, context: 'watch' });
   assert.equal(i.body.result, '2000000');
+  // Continue after looking at hart 0 last: the hart on the breakpoint (1) is
+  // stepped over it, not the one looked at (stepping an idle hart's wfi with
+  // its interrupts masked never ended: the OS hung).
+  await dc.stackTraceRequest({ threadId: 1 });
+  await dc.continueRequest({ threadId: 1 });
+  const again = await waitStopped(dc);
+  assert.equal(again.body.reason, 'breakpoint');
+  assert.match(again.body.description, /^tock\//);
 });
 
 test('a step runs one hart: it ends in the same process, and the other hart has not moved', async (t) => {
