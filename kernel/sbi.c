@@ -22,67 +22,57 @@ struct sbiret {
     long value;
 };
 
-static struct sbiret sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t a1)
+/* Every call takes up to four arguments (a0..a3): hart_start and
+ * remote_sfence_vma need three and four. */
+static struct sbiret sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2,
+                              uint64_t a3)
 {
     register uint64_t r_a0 asm("a0") = a0;
     register uint64_t r_a1 asm("a1") = a1;
+    register uint64_t r_a2 asm("a2") = a2;
+    register uint64_t r_a3 asm("a3") = a3;
     register uint64_t r_a6 asm("a6") = fid;
     register uint64_t r_a7 asm("a7") = ext;
-    asm volatile("ecall" : "+r"(r_a0), "+r"(r_a1) : "r"(r_a6), "r"(r_a7) : "memory");
+    asm volatile("ecall"
+                 : "+r"(r_a0), "+r"(r_a1)
+                 : "r"(r_a2), "r"(r_a3), "r"(r_a6), "r"(r_a7)
+                 : "memory");
     return (struct sbiret){(long)r_a0, (long)r_a1};
 }
 
 void sbi_set_timer(uint64_t stime_value)
 {
-    sbi_call(SBI_EXT_TIME, 0, stime_value, 0);
+    sbi_call(SBI_EXT_TIME, 0, stime_value, 0, 0, 0);
 }
 
 long sbi_hart_start(uint64_t hartid, uint64_t start, uint64_t opaque)
 {
-    register uint64_t r_a0 asm("a0") = hartid;
-    register uint64_t r_a1 asm("a1") = start;
-    register uint64_t r_a2 asm("a2") = opaque;
-    register uint64_t r_a6 asm("a6") = HSM_HART_START;
-    register uint64_t r_a7 asm("a7") = SBI_EXT_HSM;
-    asm volatile("ecall"
-                 : "+r"(r_a0), "+r"(r_a1)
-                 : "r"(r_a2), "r"(r_a6), "r"(r_a7)
-                 : "memory");
-    return (long)r_a0;
+    return sbi_call(SBI_EXT_HSM, HSM_HART_START, hartid, start, opaque, 0).error;
 }
 
 /* hart_mask_base = -1 means "every hart" (SBI v1.0 section 3.1). */
 void sbi_remote_fence_i_all(void)
 {
-    sbi_call(SBI_EXT_RFENCE, RFENCE_FENCE_I, 0, (uint64_t)-1);
+    sbi_call(SBI_EXT_RFENCE, RFENCE_FENCE_I, 0, (uint64_t)-1, 0, 0);
 }
 
 /* remote_sfence_vma(hart_mask, hart_mask_base, start_addr, size):
  * a0..a3 (SBI v1.0 section 8.3). */
 void sbi_remote_sfence_vma_all(uint64_t start, uint64_t size)
 {
-    register uint64_t r_a0 asm("a0") = 0;
-    register uint64_t r_a1 asm("a1") = (uint64_t)-1;
-    register uint64_t r_a2 asm("a2") = start;
-    register uint64_t r_a3 asm("a3") = size;
-    register uint64_t r_a6 asm("a6") = RFENCE_SFENCE_VMA;
-    register uint64_t r_a7 asm("a7") = SBI_EXT_RFENCE;
-    asm volatile("ecall"
-                 : "+r"(r_a0), "+r"(r_a1)
-                 : "r"(r_a2), "r"(r_a3), "r"(r_a6), "r"(r_a7)
-                 : "memory");
+    sbi_call(SBI_EXT_RFENCE, RFENCE_SFENCE_VMA, 0, (uint64_t)-1, start, size);
 }
 
 void sbi_console_putchar(int c)
 {
-    sbi_call(SBI_EXT_LEGACY_PUTCHAR, 0, (uint64_t)c, 0);
+    sbi_call(SBI_EXT_LEGACY_PUTCHAR, 0, (uint64_t)c, 0, 0, 0);
 }
 
 /* System Reset extension: QEMU's virt machine powers off and exits with
  * status 0 (OpenSBI drives the sifive_test "finisher" device). */
 void sbi_shutdown(void)
 {
-    sbi_call(SBI_EXT_SRST, 0, SRST_TYPE_SHUTDOWN, SRST_REASON_NONE);
+    sbi_call(SBI_EXT_SRST, 0, SRST_TYPE_SHUTDOWN, SRST_REASON_NONE, 0, 0);
     for (;;)
         asm volatile("wfi");
 }
@@ -96,7 +86,7 @@ void sbi_shutdown(void)
 void sbi_shutdown_failure(void)
 {
     *(volatile uint32_t *)VIRT_TEST = 0x3333 | (1u << 16);
-    sbi_call(SBI_EXT_SRST, 0, SRST_TYPE_SHUTDOWN, SRST_REASON_FAILURE);
+    sbi_call(SBI_EXT_SRST, 0, SRST_TYPE_SHUTDOWN, SRST_REASON_FAILURE, 0, 0);
     for (;;)
         asm volatile("wfi");
 }
