@@ -75,6 +75,21 @@ ebpf_vm *ebpf_replicate(ebpf_vm *vm, void *stack, char *err, size_t errlen);
 /* A number stored with every ring buffer record this VM makes (the
  * embedder's: a hart, a pid); ebpf_ringbuf_consume_tag returns it. */
 void ebpf_set_ringbuf_tag(ebpf_vm *vm, uint32_t tag);
+/* Per-CPU maps.  ncpus (default 1) is how many copies of each value the
+ * per-CPU maps created in vm from now on keep (Linux: possible CPUs): set
+ * it before creating or loading maps.  cpu (default 0) is the hart a VM
+ * or replica runs on: a program's per-CPU lookups, updates and
+ * bpf_perf_event_output(BPF_F_CURRENT_CPU) use that hart's copy.  A
+ * replica copies both from its original; give each its own cpu. */
+void ebpf_set_ncpus(ebpf_vm *vm, uint32_t ncpus);
+void ebpf_set_cpu(ebpf_vm *vm, uint32_t cpu);
+/* bpf_get_stackid's source of call stacks: writes at most max return
+ * addresses (innermost first, after skipping `skip` frames) of the kernel
+ * (user 0) or the user (user 1) stack at the probe whose context is ctx,
+ * and returns how many (0: no stack).  Called on the running hart, from a
+ * helper, with vm the running VM (ebpf_user(vm) works).  Replicas copy it. */
+typedef int (*ebpf_stack_fn)(ebpf_vm *vm, void *ctx, int user, uint64_t *ips, int max, int skip);
+void ebpf_set_stack_walker(ebpf_vm *vm, ebpf_stack_fn fn);
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -112,7 +127,9 @@ typedef uint64_t (*ebpf_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64
 
 int ebpf_register_helper(ebpf_vm *vm, uint32_t id, ebpf_helper_fn fn,
                          const struct ebpf_helper_proto *proto);
-/* Map and ring buffer helpers (ids 1, 2, 3, 130-134) implemented by the library. */
+/* Map and ring buffer helpers implemented by the library: map_lookup_elem 1,
+ * map_update_elem 2, map_delete_elem 3, tail_call 12, perf_event_output 25,
+ * get_stackid 27, ringbuf_output/reserve/submit/discard/query 130-134. */
 int ebpf_register_map_helpers(ebpf_vm *vm);
 /* Linux's prototype for helper `id` (ktime_get_ns, trace_printk,
  * get_current_comm, probe_read_*, ...), for embedders that implement the
@@ -121,15 +138,52 @@ const struct ebpf_helper_proto *ebpf_linux_proto(uint32_t id);
 
 /* ---- maps ------------------------------------------------------------- */
 
+/* Map types: ARRAY, HASH, PERCPU_ARRAY, PERCPU_HASH, LRU_HASH,
+ * LRU_PERCPU_HASH, PROG_ARRAY, PERF_EVENT_ARRAY, STACK_TRACE, ARRAY_OF_MAPS,
+ * HASH_OF_MAPS, RINGBUF (docs/ebpf.md "Maps" has their rules). */
 struct ebpf_map_def {
-    uint32_t type; /* BPF_MAP_TYPE_ARRAY, _HASH or _RINGBUF */
+    uint32_t type; /* BPF_MAP_TYPE_* */
     uint32_t key_size;
     uint32_t value_size;
     uint32_t max_entries; /* ring buffer: data size in bytes, a power of 2 */
 };
 
+/* Bytes of the ring every PERF_EVENT_ARRAY owns for its records. */
+#define EBPF_PERF_RING_SIZE 16384
+/* Linux MAX_TAIL_CALL_CNT: tail calls one run may make. */
+#define EBPF_MAX_TAIL_CALLS 33
+
 /* Creates a map in the arena; its fd is its index in the VM (0, 1, ...). */
 ebpf_map *ebpf_map_create(ebpf_vm *vm, const struct ebpf_map_def *def, const char *name);
+/* ARRAY_OF_MAPS / HASH_OF_MAPS (def->value_size 4, as Linux): inner is the
+ * template every inner map must match (type, key and value sizes, max
+ * entries; Linux's inner_map_fd).  The verifier checks programs' uses of
+ * looked-up inner maps against it. */
+ebpf_map *ebpf_map_create_of_maps(ebpf_vm *vm, const struct ebpf_map_def *def, const char *name,
+                                  const ebpf_map *inner);
+/* Stores inner (NULL: removes the element) under key of a map of maps. */
+int ebpf_map_set_inner(ebpf_map *outer, const void *key, ebpf_map *inner);
+/* The inner map stored under key, or NULL. */
+ebpf_map *ebpf_map_get_inner(ebpf_map *outer, const void *key);
+/* PROG_ARRAY: slot index runs target's program on a tail call (NULL
+ * empties it).  target is a loaded (and verified) VM, threaded for the
+ * interpreter mode its callers use, or compiled if they are compiled: a
+ * tail call into a program that cannot run the caller's way falls through. */
+int ebpf_prog_array_set(ebpf_map *map, uint32_t index, ebpf_vm *target);
+ebpf_vm *ebpf_prog_array_get(ebpf_map *map, uint32_t index);
+/* Per-CPU maps as Linux's bpf() sees them: values holds ncpus copies of
+ * the value, each rounded up to 8 bytes (ebpf_map_value_bytes in all). */
+int ebpf_map_lookup_percpu(ebpf_map *map, const void *key, void *values);
+int ebpf_map_update_percpu(ebpf_map *map, const void *key, const void *values, uint64_t flags);
+/* One CPU's copy of a per-CPU map's value (any map: cpu 0 is the value). */
+void *ebpf_map_lookup_cpu(ebpf_map *map, const void *key, uint32_t cpu);
+uint32_t ebpf_map_ncpus(const ebpf_map *map);
+/* Bytes of a value as bpf() passes it: value_size, or for per-CPU maps
+ * round_up(value_size, 8) * ncpus. */
+size_t ebpf_map_value_bytes(const ebpf_map *map);
+/* PERF_EVENT_ARRAY: records bpf_perf_event_output could not store (its
+ * ring was full).  Its records are read with ebpf_ringbuf_consume[_tag]. */
+uint64_t ebpf_perf_lost(const ebpf_map *map);
 ebpf_map *ebpf_map_by_fd(ebpf_vm *vm, int fd);
 /* From now on the verifier refuses program stores into the map's values
  * (Linux BPF_F_RDONLY_PROG; the ELF loader freezes .rodata). */
@@ -146,9 +200,13 @@ const struct ebpf_map_def *ebpf_map_def(const ebpf_map *map);
 void *ebpf_map_lookup(ebpf_map *map, const void *key);
 int ebpf_map_update(ebpf_map *map, const void *key, const void *value, uint64_t flags);
 int ebpf_map_delete(ebpf_map *map, const void *key);
-/* key NULL: first key.  Returns -EBPF_ENOENT after the last key. */
+/* ebpf_map_lookup on a per-CPU map gives CPU 0's copy, ebpf_map_update
+ * writes value into every CPU's copy; on a STACK_TRACE map the key is a
+ * stack id and the value the stack (unused entries zero); on a map of maps
+ * or PROG_ARRAY use the functions above.
+ * key NULL: first key.  Returns -EBPF_ENOENT after the last key. */
 int ebpf_map_get_next_key(ebpf_map *map, const void *key, void *next_key);
-/* Ring buffer: copies the next committed record into buf (at most len bytes)
+/* Ring buffer (or PERF_EVENT_ARRAY): copies the next committed record into buf (at most len bytes)
  * and returns its size; 0 if empty.  Discarded records are skipped. */
 long ebpf_ringbuf_consume(ebpf_map *map, void *buf, size_t len);
 /* The same, with the record's tag in *tag (may be NULL).  With only_tag

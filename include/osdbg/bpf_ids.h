@@ -109,9 +109,12 @@
 #define BPF_FUNC_trace_printk          6
 #define BPF_FUNC_get_prandom_u32       7
 #define BPF_FUNC_get_smp_processor_id  8
+#define BPF_FUNC_tail_call             12
 #define BPF_FUNC_get_current_pid_tgid  14
 #define BPF_FUNC_get_current_uid_gid   15
 #define BPF_FUNC_get_current_comm      16
+#define BPF_FUNC_perf_event_output     25
+#define BPF_FUNC_get_stackid           27
 #define BPF_FUNC_probe_read_str        45
 #define BPF_FUNC_probe_read_user       112
 #define BPF_FUNC_probe_read_kernel     113
@@ -125,10 +128,27 @@
 #define BPF_FUNC_MAX_ID                212 /* helper ids are below this */
 
 /* Linux map types (uapi enum bpf_map_type). */
-#define BPF_MAP_TYPE_UNSPEC  0
-#define BPF_MAP_TYPE_HASH    1
-#define BPF_MAP_TYPE_ARRAY   2
-#define BPF_MAP_TYPE_RINGBUF 27
+#define BPF_MAP_TYPE_UNSPEC           0
+#define BPF_MAP_TYPE_HASH             1
+#define BPF_MAP_TYPE_ARRAY            2
+#define BPF_MAP_TYPE_PROG_ARRAY       3
+#define BPF_MAP_TYPE_PERF_EVENT_ARRAY 4
+#define BPF_MAP_TYPE_PERCPU_HASH      5
+#define BPF_MAP_TYPE_PERCPU_ARRAY     6
+#define BPF_MAP_TYPE_STACK_TRACE      7
+#define BPF_MAP_TYPE_LRU_HASH         9
+#define BPF_MAP_TYPE_LRU_PERCPU_HASH  10
+#define BPF_MAP_TYPE_ARRAY_OF_MAPS    12
+#define BPF_MAP_TYPE_HASH_OF_MAPS     13
+#define BPF_MAP_TYPE_RINGBUF          27
+
+/* Flags of bpf_perf_event_output and bpf_get_stackid (Linux uapi). */
+#define BPF_F_INDEX_MASK     0xffffffffULL
+#define BPF_F_CURRENT_CPU    BPF_F_INDEX_MASK
+#define BPF_F_SKIP_FIELD_MASK 0xffULL
+#define BPF_F_USER_STACK     (1ULL << 8)
+#define BPF_F_FAST_STACK_CMP (1ULL << 9)
+#define BPF_F_REUSE_STACKID  (1ULL << 10)
 
 /* Map update flags. */
 #define BPF_ANY     0 /* create or update */
