@@ -31,6 +31,18 @@ struct pt_regs {
 #define PT_REGS_SP(x)    ((x)->sp)
 #define PT_REGS_IP(x)    ((x)->pc)
 
+/* libbpf's _CORE forms read through BPF_CORE_READ on kernels whose context is
+ * not directly readable; here the context is, so they are the same. */
+#define PT_REGS_PARM1_CORE(x) PT_REGS_PARM1(x)
+#define PT_REGS_PARM2_CORE(x) PT_REGS_PARM2(x)
+#define PT_REGS_PARM3_CORE(x) PT_REGS_PARM3(x)
+#define PT_REGS_PARM4_CORE(x) PT_REGS_PARM4(x)
+#define PT_REGS_PARM5_CORE(x) PT_REGS_PARM5(x)
+#define PT_REGS_RC_CORE(x)    PT_REGS_RC(x)
+#define PT_REGS_IP_CORE(x)    PT_REGS_IP(x)
+#define PT_REGS_SP_CORE(x)    PT_REGS_SP(x)
+#define PT_REGS_FP_CORE(x)    PT_REGS_FP(x)
+
 /* BPF_KPROBE(name, a, b, ...): a program whose parameters are the probed
  * function's first arguments (up to six), as with libbpf:
  *     SEC("kprobe/sys_write") int BPF_KPROBE(on_write, long fd) { ... }
@@ -40,20 +52,30 @@ struct pt_regs {
 #define ___osdbg_cat2(a, b) a##b
 #define ___osdbg_cat(a, b)  ___osdbg_cat2(a, b)
 #define ___osdbg_args0()
-#define ___osdbg_args1(a)                   , (void *)PT_REGS_PARM1(ctx)
-#define ___osdbg_args2(a, b)                ___osdbg_args1(a), (void *)PT_REGS_PARM2(ctx)
-#define ___osdbg_args3(a, b, c)             ___osdbg_args2(a, b), (void *)PT_REGS_PARM3(ctx)
-#define ___osdbg_args4(a, b, c, d)          ___osdbg_args3(a, b, c), (void *)PT_REGS_PARM4(ctx)
-#define ___osdbg_args5(a, b, c, d, e)       ___osdbg_args4(a, b, c, d), (void *)PT_REGS_PARM5(ctx)
-#define ___osdbg_args6(a, b, c, d, e, f)    ___osdbg_args5(a, b, c, d, e), (void *)PT_REGS_PARM6(ctx)
+#define ___osdbg_args1(a)                   , (unsigned long)PT_REGS_PARM1(ctx)
+#define ___osdbg_args2(a, b)                ___osdbg_args1(a), (unsigned long)PT_REGS_PARM2(ctx)
+#define ___osdbg_args3(a, b, c)             ___osdbg_args2(a, b), (unsigned long)PT_REGS_PARM3(ctx)
+#define ___osdbg_args4(a, b, c, d)          ___osdbg_args3(a, b, c), (unsigned long)PT_REGS_PARM4(ctx)
+#define ___osdbg_args5(a, b, c, d, e)       ___osdbg_args4(a, b, c, d), (unsigned long)PT_REGS_PARM5(ctx)
+#define ___osdbg_args6(a, b, c, d, e, f)    ___osdbg_args5(a, b, c, d, e), (unsigned long)PT_REGS_PARM6(ctx)
 #define ___osdbg_args(...) ___osdbg_cat(___osdbg_args, ___osdbg_count(__VA_ARGS__))(__VA_ARGS__)
+
+/* A register holds a number; the parameter may be an integer or a pointer,
+ * and the macro cannot tell which.  It passes unsigned long: exact for an
+ * integer parameter; for a pointer parameter the integer-to-pointer
+ * conversion is what is meant, so -Wint-conversion (an error by default
+ * from clang 15) is silenced for that one call. */
+#define ___osdbg_int_to_ptr_ok                                                                 \
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wint-conversion\"")
+#define ___osdbg_int_to_ptr_end _Pragma("GCC diagnostic pop")
 
 #define BPF_KPROBE(name, args...)                                                              \
     name(struct pt_regs *ctx);                                                                 \
     static __always_inline int ____##name(struct pt_regs *ctx, ##args);                       \
     int name(struct pt_regs *ctx)                                                              \
     {                                                                                          \
-        return ____##name(ctx ___osdbg_args(args));                                            \
+        ___osdbg_int_to_ptr_ok return ____##name(ctx ___osdbg_args(args));                     \
+        ___osdbg_int_to_ptr_end                                                                \
     }                                                                                          \
     static __always_inline int ____##name(struct pt_regs *ctx, ##args)
 
@@ -62,7 +84,8 @@ struct pt_regs {
     static __always_inline int ____##name(struct pt_regs *ctx, ##args);                        \
     int name(struct pt_regs *ctx)                                                              \
     {                                                                                          \
-        return ____##name(ctx, (void *)PT_REGS_RC(ctx));                                       \
+        ___osdbg_int_to_ptr_ok return ____##name(ctx, (unsigned long)PT_REGS_RC(ctx));         \
+        ___osdbg_int_to_ptr_end                                                                \
     }                                                                                          \
     static __always_inline int ____##name(struct pt_regs *ctx, ##args)
 

@@ -70,6 +70,14 @@ test-ebpf-cli: $(B)/bin/ebpf-run $(B)/bin/ebpf-run-rv64 $(EBPF_PROGS_DIR)/calls.
 
 TEST_TARGETS += test-ebpf-cli
 
+# include/bpf/ (issue 18): every macro under -Werror=int-conversion, with
+# <linux/bpf.h> in either order, and osdbg.h's layouts against the kernel's DWARF.
+.PHONY: test-ebpf-headers
+test-ebpf-headers: $(B)/kernel/kernel.elf
+	@scripts/run-suite.sh ebpf-headers $(EBPF_TDIR)/test_headers.sh $(B)/kernel/kernel.elf
+
+TEST_TARGETS += test-ebpf-headers
+
 .PHONY: test-ebpf-maps
 test-ebpf-maps: $(EBPF_TBIN)/test_maps
 	@scripts/run-suite.sh ebpf-maps $(EBPF_TBIN)/test_maps
