@@ -6,6 +6,7 @@
  */
 #include "selftest.h"
 #include "bootargs.h"
+#include "bpf_stack.h"
 #include "fdt.h"
 #include "kalloc.h"
 #include "kstring.h"
@@ -130,5 +131,6 @@ void kernel_selftest(void)
     test_bootargs();
     test_format();
     kprobe_selftest(check);
+    bpf_stack_selftest(check);
     printf("ktest: %d passed, %d failed\n", passed, failed);
 }
