@@ -115,16 +115,25 @@
 #define BPF_FUNC_get_current_comm      16
 #define BPF_FUNC_perf_event_output     25
 #define BPF_FUNC_get_stackid           27
+#define BPF_FUNC_get_current_task      35
+#define BPF_FUNC_get_numa_node_id      42
 #define BPF_FUNC_probe_read_str        45
+#define BPF_FUNC_get_stack             67
 #define BPF_FUNC_probe_read_user       112
 #define BPF_FUNC_probe_read_kernel     113
 #define BPF_FUNC_probe_read_user_str   114
 #define BPF_FUNC_probe_read_kernel_str 115
+#define BPF_FUNC_jiffies64             118
+#define BPF_FUNC_ktime_get_boot_ns     125
 #define BPF_FUNC_ringbuf_output        130
 #define BPF_FUNC_ringbuf_reserve       131
 #define BPF_FUNC_ringbuf_submit        132
 #define BPF_FUNC_ringbuf_discard       133
 #define BPF_FUNC_ringbuf_query         134
+#define BPF_FUNC_ktime_get_coarse_ns   160
+#define BPF_FUNC_snprintf              165
+#define BPF_FUNC_get_func_ip           173
+#define BPF_FUNC_get_attach_cookie     174
 #define BPF_FUNC_MAX_ID                212 /* helper ids are below this */
 
 /* Linux map types (uapi enum bpf_map_type). */
@@ -149,6 +158,7 @@
 #define BPF_F_USER_STACK     (1ULL << 8)
 #define BPF_F_FAST_STACK_CMP (1ULL << 9)
 #define BPF_F_REUSE_STACKID  (1ULL << 10)
+#define BPF_F_USER_BUILD_ID  (1ULL << 11) /* bpf_get_stack: build ids (not supported) */
 
 /* Map update flags. */
 #define BPF_ANY     0 /* create or update */
