@@ -223,10 +223,18 @@ long ebpf_ringbuf_consume_tag(ebpf_map *map, void *buf, size_t len, uint32_t onl
 int ebpf_load(ebpf_vm *vm, const struct ebpf_insn *insns, uint32_t count);
 /* Loads program `name` (a section such as "kprobe/do_sys_open", or a function
  * symbol such as "main") from an ELF object built with clang -target bpf.
+ * A section holding several programs is refused by its name (the message
+ * lists their function names): load each by its function name.
  * Creates its maps (legacy "maps", BTF ".maps", .rodata/.data/.bss). */
 int ebpf_load_elf(ebpf_vm *vm, const void *elf, size_t size, const char *name);
-/* Lists the programs of an object: executable sections other than .text,
- * then global functions in .text.  Returns their number or an error. */
+/* Warnings of the last ebpf_load_elf/ebpf_elf_programs that did not stop
+ * it (e.g. an EM_NONE object), one per line; "" if none. */
+const char *ebpf_notice(const ebpf_vm *vm);
+/* Lists the programs of an object, each by the name ebpf_load_elf takes:
+ * executable sections other than .text, except that a section holding
+ * several global functions (libbpf's several SEC("kprobe/x") functions)
+ * lists each function instead; then global functions in .text.  Returns
+ * their number or an error. */
 int ebpf_elf_programs(ebpf_vm *vm, const void *elf, size_t size,
                       void (*fn)(const char *name, void *arg), void *arg);
 const struct ebpf_insn *ebpf_insns(const ebpf_vm *vm, uint32_t *count);

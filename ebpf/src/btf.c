@@ -266,3 +266,110 @@ int ebpfE_btf_maps(ebpf_vm *vm, const uint8_t *sec, uint64_t len, struct elf_map
     }
     return 0;
 }
+
+/* ---- externs and CO-RE descriptions (the loader's, issue 18) ---------- */
+
+/* Walks DATASEC ".kconfig" and ".ksyms": each VAR in them is an extern
+ * (`extern int LINUX_KERNEL_VERSION __kconfig;`).  Its size comes from its
+ * type; `numeric` says whether it is an integer, bool, enum or pointer. */
+int ebpfE_btf_externs(ebpf_vm *vm, const uint8_t *sec, uint64_t len, struct elf_extern *ext,
+                      int max, int *n)
+{
+    struct btf b;
+    ebpfA_memset(&b, 0, sizeof(b));
+    int r = parse_index(vm, &b, sec, len);
+    if (r)
+        return r;
+    *n = 0;
+    for (uint32_t id = 1; id < b.n; id++) {
+        const struct btf_type *t = b.index[id];
+        const char *name = btf_str(&b, t->name_off);
+        if (kind_of(t) != BTF_KIND_DATASEC || !name ||
+            (ebpfA_strcmp(name, ".kconfig") && ebpfA_strcmp(name, ".ksyms")))
+            continue;
+        const uint32_t *vs = (const uint32_t *)(t + 1); /* {type, offset, size} */
+        for (uint32_t i = 0; i < vlen_of(t); i++) {
+            const struct btf_type *var = type_at(&b, vs[3 * i]);
+            const char *vname = var ? btf_str(&b, var->name_off) : NULL;
+            if (!var || !vname || (kind_of(var) != BTF_KIND_VAR && kind_of(var) != BTF_KIND_FUNC))
+                return ebpfA_fail(vm, EBPF_EINVAL, -1, "BTF: %s entry %u is not a variable", name,
+                                  i);
+            if (*n == max)
+                return ebpfA_fail(vm, EBPF_E2BIG, -1, "too many extern variables");
+            struct elf_extern *x = &ext[(*n)++];
+            ebpfA_memset(x, 0, sizeof(*x));
+            ebpfA_strlcpy(x->name, vname, sizeof(x->name));
+            x->ksym = name[1] == 'k' && name[2] == 's';
+            if (kind_of(var) == BTF_KIND_FUNC)
+                continue; /* a kernel function (__ksym): refused by the caller */
+            uint64_t size = 0;
+            const struct btf_type *vt = resolve(&b, var->size_or_type);
+            if (vt && type_size(&b, var->size_or_type, &size, 0))
+                x->size = (uint32_t)size;
+            uint32_t k = vt ? kind_of(vt) : 0;
+            x->numeric = k == BTF_KIND_INT || k == BTF_KIND_ENUM || k == BTF_KIND_ENUM64 ||
+                         k == BTF_KIND_PTR;
+        }
+    }
+    return 0;
+}
+
+/* "struct proc.parent->pid": a CO-RE access string ("0:2:1", indexes into
+ * the root pointer, then member numbers or array indexes) spelled through
+ * the types of the object's BTF, for error messages.  Best effort: stops
+ * at the first step it cannot follow. */
+static void describe_access(const struct btf *b, const struct btf_type *t, const char *acc,
+                            char *buf, size_t n)
+{
+    size_t used = ebpfA_strlen(buf);
+    bool first = true;
+    for (const char *p = acc; *p && t && used + 2 < n; first = false) {
+        uint32_t idx = 0;
+        while (*p >= '0' && *p <= '9')
+            idx = idx * 10 + (uint32_t)(*p++ - '0');
+        if (*p && *p != ':')
+            break;
+        if (*p == ':')
+            p++;
+        if (first)
+            continue; /* an index into the root pointer: s[0] is *s */
+        uint32_t k = kind_of(t);
+        if ((k == BTF_KIND_STRUCT || k == BTF_KIND_UNION) && idx < vlen_of(t)) {
+            const uint32_t *mem = (const uint32_t *)(t + 1);
+            const char *mname = btf_str(b, mem[3 * idx]);
+            ebpf_snprintf(buf + used, n - used, ".%s", mname && *mname ? mname : "?");
+            t = resolve(b, mem[3 * idx + 1]);
+        } else if (k == BTF_KIND_ARRAY) {
+            ebpf_snprintf(buf + used, n - used, "[%u]", idx);
+            t = resolve(b, ((const uint32_t *)(t + 1))[0]);
+        } else {
+            break;
+        }
+        used = ebpfA_strlen(buf);
+    }
+}
+
+int ebpfE_btf_describe(ebpf_vm *vm, const uint8_t *sec, uint64_t len, uint32_t type_id,
+                       uint32_t access_off, char *buf, size_t n)
+{
+    struct btf b;
+    ebpfA_memset(&b, 0, sizeof(b));
+    buf[0] = 0;
+    int r = parse_index(vm, &b, sec, len);
+    if (r)
+        return r;
+    const struct btf_type *t = resolve(&b, type_id);
+    const char *acc = btf_str(&b, access_off);
+    const char *tname = t ? btf_str(&b, t->name_off) : NULL;
+    uint32_t k = t ? kind_of(t) : 0;
+    const char *kw = k == BTF_KIND_STRUCT  ? "struct "
+                     : k == BTF_KIND_UNION ? "union "
+                     : k == BTF_KIND_ENUM || k == BTF_KIND_ENUM64 ? "enum "
+                                                                  : "";
+    ebpf_snprintf(buf, n, "%s%s", kw, tname && *tname ? tname : "(anonymous)");
+    if (acc && (k == BTF_KIND_STRUCT || k == BTF_KIND_UNION))
+        describe_access(&b, t, acc, buf, n);
+    size_t used = ebpfA_strlen(buf);
+    ebpf_snprintf(buf + used, n - used, ", access \"%s\"", acc ? acc : "?");
+    return 0;
+}

@@ -10,13 +10,29 @@
  *     symbol), from BTF-defined ".maps", and from .rodata/.data/.bss,
  *     which become one-element array maps holding the section;
  *   - R_BPF_64_64 relocations on lddw become BPF_PSEUDO_MAP_FD (map
- *     symbols) or BPF_PSEUDO_MAP_VALUE (globals), as libbpf does.
+ *     symbols) or BPF_PSEUDO_MAP_VALUE (globals), as libbpf does;
+ *   - a section holding several global functions (libbpf allows several
+ *     SEC("kprobe/x") functions) holds several programs, each named by its
+ *     function; a section with one program is named by the section too;
+ *   - `.kconfig` externs read the kernel's answers (osdbg/bpf_kconfig.h)
+ *     from a read-only ".kconfig" map; `__ksym` externs are refused;
+ *   - CO-RE relocations (.BTF.ext core_relo) are refused, naming the
+ *     relocation: osdbg's kernel has one layout, <bpf/osdbg.h>;
+ *   - an object whose e_machine is EM_NONE (some older toolchains) loads
+ *     with a notice (ebpf_notice).
  * The input is untrusted: every offset is checked against the file.
  */
 #include "elf_int.h"
+#include "osdbg/bpf_kconfig.h"
 #include "osdbg/elf64.h"
 
 #define MAX_PLACED   64
+#define MAX_EXTERNS  16
+#define KCONFIG_SIZE 256 /* bytes of the .kconfig map's value */
+#define EM_NONE_MACHINE 0
+#define SHN_UNDEF_INDEX 0
+#define STB_WEAK_BIND   2
+#define KCONFIG_SHNDX   UINT32_MAX /* the .kconfig map's spec: no section */
 
 struct elf {
     ebpf_vm *vm;
@@ -33,6 +49,10 @@ struct elf {
     struct elf_mapspec specs[EBPF_MAX_MAPS];
     int nspecs;
     int maps_sec, btf_maps_sec;
+    struct elf_extern ext[MAX_EXTERNS];
+    int next;
+    int kconfig_spec; /* index in specs of ".kconfig", or -1 */
+    uint8_t kconfig[KCONFIG_SIZE];
 };
 
 /* A function placed into the output program. */
@@ -45,6 +65,29 @@ struct placed {
 static int bad(struct elf *e, const char *what)
 {
     return ebpfA_fail(e->vm, EBPF_EINVAL, -1, "ELF: %s", what);
+}
+
+/* A warning of the load under way, kept for ebpf_notice() (one line each). */
+static void notice(struct elf *e, const char *fmt, const char *arg)
+{
+    char *n = e->vm->notice;
+    size_t used = ebpfA_strlen(n);
+    if (used + 2 < sizeof(e->vm->notice))
+        ebpf_snprintf(n + used, sizeof(e->vm->notice) - used, used ? "\n" : "");
+    used = ebpfA_strlen(n);
+    ebpf_snprintf(n + used, sizeof(e->vm->notice) - used, fmt, arg);
+}
+
+const char *ebpf_notice(const ebpf_vm *vm)
+{
+    return vm->notice;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    uint32_t v;
+    ebpfA_memcpy(&v, p, 4); /* any alignment */
+    return v;
 }
 
 static bool range_ok(const struct elf *e, uint64_t off, uint64_t len)
@@ -100,7 +143,9 @@ static int parse_headers(struct elf *e)
         return bad(e, "not an ELF file");
     if (h->ident[EI_CLASS] != ELFCLASS64 || h->ident[EI_DATA] != ELFDATA2LSB)
         return bad(e, "not ELF-64 little endian");
-    if (h->machine != EM_BPF_MACHINE)
+    if (h->machine == EM_NONE_MACHINE)
+        notice(e, "ELF: e_machine is EM_NONE (0), not EM_BPF (247): loaded as BPF%s", "");
+    else if (h->machine != EM_BPF_MACHINE)
         return bad(e, "not a BPF object (e_machine)");
     if (h->shentsize != sizeof(struct elf64_shdr) || ((uintptr_t)e->data & 7) ||
         !range_ok(e, h->shoff, (uint64_t)h->shnum * sizeof(struct elf64_shdr)) || (h->shoff & 7))
@@ -169,6 +214,21 @@ static int legacy_maps(struct elf *e)
     return 0;
 }
 
+/* Section .BTF (index b) as btf.c reads it: through 4-byte aligned words.
+ * Older clang can leave .BTF at an unaligned file offset; then its bytes
+ * are copied (memcpy: any alignment) into arena scratch, which the caller
+ * gives back with the rest of its scratch. */
+static const uint8_t *btf_bytes(struct elf *e, int b)
+{
+    const uint8_t *p = sec_data(e, (uint32_t)b);
+    if (!((uintptr_t)p & 3))
+        return p;
+    uint8_t *copy = ebpfA_alloc(e->vm, e->sh[b].size);
+    if (copy)
+        ebpfA_memcpy(copy, p, e->sh[b].size);
+    return copy;
+}
+
 static int btf_maps(struct elf *e)
 {
     int s = e->btf_maps_sec = find_sec(e, ".maps");
@@ -177,11 +237,11 @@ static int btf_maps(struct elf *e)
         return 0;
     if (b < 0 || !has_data(e, (uint32_t)b))
         return bad(e, ".maps without .BTF (compile with -g)");
-    if (e->sh[b].offset & 3)
-        return bad(e, "misaligned .BTF");
     int first = e->nspecs;
     size_t mark = e->vm->arena_used;
-    int r = ebpfE_btf_maps(e->vm, sec_data(e, (uint32_t)b), e->sh[b].size, e->specs, &e->nspecs);
+    const uint8_t *btf = btf_bytes(e, b);
+    int r = btf ? ebpfE_btf_maps(e->vm, btf, e->sh[b].size, e->specs, &e->nspecs)
+                : ebpfA_fail(e->vm, EBPF_ENOMEM, -1, "arena exhausted");
     e->vm->arena_used = mark; /* the BTF index was temporary */
     /* clang leaves DATASEC offsets to the loader (libbpf fixes them up
      * from the symbol table): take each map's offset from its symbol. */
@@ -223,6 +283,109 @@ static int global_maps(struct elf *e)
         e->specs[e->nspecs - 1].offset = UINT64_MAX; /* whole section */
     }
     return 0;
+}
+
+/* ---- externs: .kconfig values, __ksym refused -------------------------- */
+
+static bool kconfig_known(const char *name, uint64_t *v)
+{
+#define KCONFIG_ENTRY(n, value)                                                                    \
+    if (!ebpfA_strcmp(name, #n)) {                                                             \
+        *v = (uint64_t)(value);                                                                \
+        return true;                                                                           \
+    }
+    OSDBG_KCONFIG(KCONFIG_ENTRY)
+#undef KCONFIG_ENTRY
+    return false;
+}
+
+/* Whether symbol y is an extern (undefined, with a name). */
+static bool is_extern(const struct elf *e, const struct elf64_sym *y)
+{
+    const char *n = sym_name(e, y);
+    return y->shndx == SHN_UNDEF_INDEX && n && n[0] && (y->info & 0xf) != STT_SECTION;
+}
+
+static struct elf_extern *extern_named(struct elf *e, const char *name)
+{
+    for (int i = 0; name && i < e->next; i++)
+        if (!ebpfA_strcmp(e->ext[i].name, name))
+            return &e->ext[i];
+    return NULL;
+}
+
+/* Gives extern x its value in the .kconfig map's bytes (Linux's libbpf:
+ * a value of the running kernel's configuration, 0 for an unknown __weak
+ * one, an error for an unknown strong one). */
+static int kconfig_store(struct elf *e, struct elf_extern *x, uint32_t *used)
+{
+    uint64_t v = 0;
+    bool known = kconfig_known(x->name, &v);
+    if (x->ksym)
+        return ebpfA_fail(e->vm, EBPF_EINVAL, -1,
+                          "ELF: extern '%s' is a __ksym (a kernel symbol): osdbg does not "
+                          "resolve kernel symbols for programs",
+                          x->name);
+    if (!known && !x->weak)
+        return ebpfA_fail(e->vm, EBPF_EINVAL, -1,
+                          "ELF: unknown kconfig extern '%s' (osdbg's kernel answers "
+                          "LINUX_KERNEL_VERSION and the CONFIG_ names of osdbg/bpf_kconfig.h; "
+                          "declare it __weak to read 0)",
+                          x->name);
+    if (!x->size || x->size > 8 || (known && !x->numeric) ||
+        (x->numeric && x->size != 1 && x->size != 2 && x->size != 4 && x->size != 8))
+        return ebpfA_fail(e->vm, EBPF_EINVAL, -1,
+                          "ELF: kconfig extern '%s': only integer, bool and enum values of "
+                          "1 to 8 bytes are supported",
+                          x->name);
+    uint32_t at = (*used + 7) & ~7u;
+    if (at + x->size > KCONFIG_SIZE)
+        return ebpfA_fail(e->vm, EBPF_E2BIG, -1, "ELF: too many kconfig externs");
+    x->offset = at;
+    for (uint32_t i = 0; i < x->size; i++) /* little endian, truncated to its size */
+        e->kconfig[at + i] = (uint8_t)(v >> (8 * i));
+    *used = at + x->size;
+    return 0;
+}
+
+/* The object's externs, from BTF DATASEC .kconfig/.ksyms (their sizes) and
+ * the symbol table (weak or not); the .kconfig map's spec if any. */
+static int resolve_externs(struct elf *e)
+{
+    e->kconfig_spec = -1;
+    bool any = false;
+    for (uint32_t i = 1; i < e->nsyms && !any; i++)
+        any = is_extern(e, &e->syms[i]);
+    if (!any)
+        return 0;
+    int b = find_sec(e, ".BTF");
+    if (b < 0 || !has_data(e, (uint32_t)b))
+        return bad(e, "extern variables without .BTF (compile with -g)");
+    size_t mark = e->vm->arena_used;
+    const uint8_t *btf = btf_bytes(e, b);
+    int r = btf ? ebpfE_btf_externs(e->vm, btf, e->sh[b].size, e->ext, MAX_EXTERNS, &e->next)
+                : ebpfA_fail(e->vm, EBPF_ENOMEM, -1, "arena exhausted");
+    e->vm->arena_used = mark;
+    uint32_t used = 0;
+    for (int i = 0; !r && i < e->next; i++) {
+        struct elf_extern *x = &e->ext[i];
+        for (uint32_t k = 1; k < e->nsyms; k++) {
+            const char *n = sym_name(e, &e->syms[k]);
+            if (is_extern(e, &e->syms[k]) && !ebpfA_strcmp(n, x->name))
+                x->weak = (e->syms[k].info >> 4) == STB_WEAK_BIND;
+        }
+        r = kconfig_store(e, x, &used);
+    }
+    if (r || !used)
+        return r;
+    struct ebpf_map_def d = {BPF_MAP_TYPE_ARRAY, 4, used, 1};
+    r = add_spec(e, ".kconfig", KCONFIG_SHNDX, UINT64_MAX, &d);
+    if (!r) {
+        e->kconfig_spec = e->nspecs - 1;
+        e->specs[e->kconfig_spec].init = e->kconfig;
+        e->specs[e->kconfig_spec].init_len = used;
+    }
+    return r;
 }
 
 static int create_maps(struct elf *e)
@@ -336,12 +499,92 @@ static const struct elf64_rel *find_rel(const struct elf *e, uint32_t shndx, uin
     return NULL;
 }
 
+/* ---- CO-RE relocations: refused, never ignored ------------------------- */
+
+static const char *const core_kinds[] = {
+    "field byte offset", "field byte size", "field exists",  "field signed",
+    "field lshift u64",  "field rshift u64", "local type id", "target type id",
+    "type exists",       "type size",        "enum value exists", "enum value",
+    "type matches",
+};
+
+/* A string of .BTF's string table (read through its unaligned-safe header). */
+static const char *btf_string(const struct elf *e, int b, uint32_t off)
+{
+    const uint8_t *p = sec_data(e, (uint32_t)b);
+    uint64_t size = e->sh[b].size;
+    if (size < 24)
+        return NULL;
+    uint64_t start = (uint64_t)rd32(p + 4) + rd32(p + 16), len = rd32(p + 20);
+    if (start > size || len > size - start)
+        return NULL;
+    return str_at((const char *)p + start, len, off);
+}
+
+/* Fails if .BTF.ext holds a CO-RE relocation (Documentation/bpf/btf.rst,
+ * ".BTF.ext section": core_relo, records {insn_off, type_id,
+ * access_str_off, kind} grouped by section name) on an instruction of
+ * section s in [start, end).  The message names the relocation. */
+static int core_check(struct elf *e, uint32_t s, uint32_t start, uint32_t end, uint32_t base)
+{
+    int x = find_sec(e, ".BTF.ext"), b = find_sec(e, ".BTF");
+    if (x < 0 || !has_data(e, (uint32_t)x) || e->sh[x].size < 8)
+        return 0;
+    const uint8_t *p = sec_data(e, (uint32_t)x);
+    uint64_t size = e->sh[x].size, hdr = rd32(p + 4);
+    if (hdr < 32 || size < 32)
+        return 0; /* no core_relo part */
+    uint64_t off = hdr + rd32(p + 24), len = rd32(p + 28);
+    if (!len)
+        return 0;
+    if (off > size || len > size - off || len < 4 || b < 0 || !has_data(e, (uint32_t)b))
+        return bad(e, "bad .BTF.ext core_relo part");
+    const uint8_t *c = p + off, *end_c = c + len;
+    uint32_t rec = rd32(c);
+    const char *sname = sec_name(e, s);
+    if (rec < 16)
+        return bad(e, "bad .BTF.ext core_relo record size");
+    for (c += 4; end_c - c >= 8;) {
+        const char *n = btf_string(e, b, rd32(c));
+        uint32_t count = rd32(c + 4);
+        c += 8;
+        if ((uint64_t)count * rec > (uint64_t)(end_c - c))
+            return bad(e, "bad .BTF.ext core_relo part");
+        for (uint32_t i = 0; n && sname && !ebpfA_strcmp(n, sname) && i < count; i++) {
+            const uint8_t *r = c + (uint64_t)i * rec;
+            uint32_t idx = rd32(r) / 8, kind = rd32(r + 12);
+            if (idx < start || idx >= end)
+                continue;
+            char what[160];
+            size_t mark = e->vm->arena_used;
+            const uint8_t *btf = btf_bytes(e, b);
+            if (!btf || ebpfE_btf_describe(e->vm, btf, e->sh[b].size, rd32(r + 4), rd32(r + 8),
+                                           what, sizeof(what)))
+                ebpf_snprintf(what, sizeof(what), "type %u", rd32(r + 4));
+            e->vm->arena_used = mark;
+            return ebpfA_fail(e->vm, EBPF_EINVAL, (int)(base + idx - start),
+                              "ELF: CO-RE relocation (%s of %s) in %s: CO-RE is not supported "
+                              "(osdbg's kernel has one layout: read its types from "
+                              "<bpf/osdbg.h> with <bpf/bpf_core_read.h>, without "
+                              "preserve_access_index)",
+                              kind < sizeof(core_kinds) / sizeof(core_kinds[0]) ? core_kinds[kind]
+                                                                                : "unknown kind",
+                              what, sname);
+        }
+        c += (uint64_t)count * rec;
+    }
+    return 0;
+}
+
 /* Applies the relocations of placed function pi and resolves its local
  * calls (this may place more functions). */
 static int relocate(struct linker *l, int pi)
 {
     struct elf *e = l->e;
     struct placed p = l->placed[pi];
+    int cr = core_check(e, p.shndx, p.start, p.end, p.base);
+    if (cr)
+        return cr;
     for (uint32_t idx = p.start; idx < p.end; idx++) {
         uint32_t at = p.base + (idx - p.start);
         struct ebpf_insn *in = &l->out[at];
@@ -372,8 +615,20 @@ static int relocate(struct linker *l, int pi)
         } else if (type == R_BPF_64_64 && ebpfL_is_lddw(in)) {
             if (idx + 1 >= p.end)
                 return bad(e, "lddw relocation at the end");
-            struct elf_mapspec *m = map_for(e, y);
             const char *n = sym_name(e, y);
+            if (is_extern(e, y)) {
+                struct elf_extern *x = extern_named(e, n);
+                if (!x || e->kconfig_spec < 0)
+                    return ebpfA_fail(e->vm, EBPF_EINVAL, (int)at,
+                                      "ELF: lddw refers to '%s', an undefined symbol that is "
+                                      "not a .kconfig extern",
+                                      n);
+                in[1].imm = (int32_t)(x->offset + (uint32_t)in->imm);
+                in->src = BPF_PSEUDO_MAP_VALUE;
+                in->imm = e->specs[e->kconfig_spec].fd;
+                continue;
+            }
+            struct elf_mapspec *m = map_for(e, y);
             if (!m)
                 return ebpfA_fail(e->vm, EBPF_EINVAL, (int)at,
                                   "ELF: lddw refers to '%s', which is not a map or global",
@@ -390,6 +645,85 @@ static int relocate(struct linker *l, int pi)
     return 0;
 }
 
+/* ---- programs: sections, or functions of a section with several ------- */
+
+static bool is_program_func(const struct elf *e, const struct elf64_sym *y, uint32_t s)
+{
+    uint32_t bind = y->info >> 4;
+    return y->shndx == s && (y->info & 0xf) == STT_FUNC && (bind == 1 || bind == STB_WEAK_BIND) &&
+           sym_name(e, y) && y->size;
+}
+
+/* Global functions of section s (libbpf's programs).  Each is given to fn
+ * when fn is not NULL. */
+static int section_funcs(const struct elf *e, uint32_t s, void (*fn)(const char *, void *),
+                         void *arg)
+{
+    int n = 0;
+    for (uint32_t i = 0; i < e->nsyms; i++)
+        if (is_program_func(e, &e->syms[i], s)) {
+            if (fn)
+                fn(sym_name(e, &e->syms[i]), arg);
+            n++;
+        }
+    return n;
+}
+
+/* An executable section other than .text: a program section. */
+static bool is_program_sec(const struct elf *e, uint32_t i)
+{
+    const char *n = sec_name(e, i);
+    return n && has_data(e, i) && (e->sh[i].flags & SHF_EXECINSTR) && e->sh[i].size &&
+           ebpfA_strcmp(n, ".text");
+}
+
+struct namelist {
+    char buf[160];
+};
+
+static void add_name(const char *name, void *arg)
+{
+    struct namelist *l = arg;
+    size_t used = ebpfA_strlen(l->buf);
+    ebpf_snprintf(l->buf + used, sizeof(l->buf) - used, "%s%s", used ? ", " : "", name);
+}
+
+/* Finds program `name`: a section holding one program (all of it), or a
+ * function (its symbol's range).  A section with several programs is not
+ * one program: the error lists their names, by which each loads. */
+static int locate_program(struct elf *e, const char *name, uint32_t *ps, uint32_t *pstart,
+                          uint32_t *pend)
+{
+    int s = find_sec(e, name);
+    if (s > 0 && is_program_sec(e, (uint32_t)s)) {
+        if (section_funcs(e, (uint32_t)s, NULL, NULL) > 1) {
+            struct namelist l;
+            l.buf[0] = 0;
+            int n = section_funcs(e, (uint32_t)s, add_name, &l);
+            return ebpfA_fail(e->vm, EBPF_ENOENT, -1,
+                              "ELF: section '%s' holds %d programs (%s): load one by its "
+                              "function name",
+                              name, n, l.buf);
+        }
+        *ps = (uint32_t)s;
+        *pstart = 0;
+        *pend = (uint32_t)(e->sh[s].size / 8);
+        return 0;
+    }
+    for (uint32_t i = 0; i < e->nsyms; i++) {
+        const struct elf64_sym *y = &e->syms[i];
+        const char *n = sym_name(e, y);
+        if ((y->info & 0xf) == STT_FUNC && n && !ebpfA_strcmp(n, name) && has_data(e, y->shndx) &&
+            !(y->value & 7) && !(y->size & 7) && y->size) {
+            *ps = y->shndx;
+            *pstart = (uint32_t)(y->value / 8);
+            *pend = (uint32_t)((y->value + y->size) / 8);
+            return 0;
+        }
+    }
+    return ebpfA_fail(e->vm, EBPF_ENOENT, -1, "ELF: no program or function named '%s'", name);
+}
+
 int ebpf_load_elf(ebpf_vm *vm, const void *data, size_t size, const char *name)
 {
     struct elf *e = ebpfA_alloc(vm, sizeof(struct elf));
@@ -399,6 +733,7 @@ int ebpf_load_elf(ebpf_vm *vm, const void *data, size_t size, const char *name)
     e->vm = vm;
     e->data = data;
     e->size = size;
+    vm->notice[0] = 0;
     int r = parse_headers(e);
     if (!r)
         r = legacy_maps(e);
@@ -411,31 +746,17 @@ int ebpf_load_elf(ebpf_vm *vm, const void *data, size_t size, const char *name)
         ebpfA_strlcpy(vm->license, (const char *)sec_data(e, (uint32_t)lic),
                       e->sh[lic].size + 1 < sizeof(vm->license) ? e->sh[lic].size + 1
                                                                 : sizeof(vm->license));
-    /* Locate the program: a section, else a function symbol. */
     uint32_t ps = 0, pstart = 0, pend = 0;
-    if (!r) {
-        int s = find_sec(e, name);
-        if (s > 0 && has_data(e, (uint32_t)s) && (e->sh[s].flags & SHF_EXECINSTR)) {
-            ps = (uint32_t)s;
-            pend = (uint32_t)(e->sh[s].size / 8);
-        } else {
-            for (uint32_t i = 0; i < e->nsyms; i++) {
-                const char *n = sym_name(e, &e->syms[i]);
-                if ((e->syms[i].info & 0xf) == STT_FUNC && n && !ebpfA_strcmp(n, name) &&
-                    has_data(e, e->syms[i].shndx)) {
-                    ps = e->syms[i].shndx;
-                    pstart = (uint32_t)(e->syms[i].value / 8);
-                    pend = (uint32_t)((e->syms[i].value + e->syms[i].size) / 8);
-                }
-            }
-        }
-        if (!ps)
-            r = ebpfA_fail(vm, EBPF_ENOENT, -1, "ELF: no program or function named '%s'", name);
-    }
+    if (!r)
+        r = locate_program(e, name, &ps, &pstart, &pend);
+    if (!r)
+        r = resolve_externs(e);
     if (!r)
         r = create_maps(e);
     if (r)
         goto fail;
+    if (e->kconfig_spec >= 0) /* the kernel's configuration: read-only */
+        ebpf_map_freeze(ebpf_map_by_fd(vm, e->specs[e->kconfig_spec].fd));
     mark = vm->arena_used; /* maps stay; the rest is temporary */
     struct linker *l = ebpfA_alloc(vm, sizeof(*l));
     uint32_t cap = (uint32_t)(size / 8 < EBPF_MAX_INSNS ? size / 8 : EBPF_MAX_INSNS);
@@ -473,7 +794,8 @@ fail:
 }
 
 /* Calls fn for every program of the object: each executable section other
- * than .text (e.g. "kprobe/do_sys_open"), then each global function in
+ * than .text (e.g. "kprobe/do_sys_open") holding one program, each global
+ * function of a section holding several, then each global function in
  * .text (e.g. "main").  Returns how many, or a negative error. */
 int ebpf_elf_programs(ebpf_vm *vm, const void *data, size_t size,
                       void (*fn)(const char *name, void *arg), void *arg)
@@ -486,27 +808,25 @@ int ebpf_elf_programs(ebpf_vm *vm, const void *data, size_t size,
     e->vm = vm;
     e->data = data;
     e->size = size;
+    vm->notice[0] = 0;
     int r = parse_headers(e);
     if (r) {
         vm->arena_used = mark;
         return r;
     }
-    int text = find_sec(e, ".text");
     for (uint32_t i = 1; i < e->nsh; i++) {
-        const char *n = sec_name(e, i);
-        if (n && has_data(e, i) && (e->sh[i].flags & 4) && (int)i != text && e->sh[i].size) {
-            fn(n, arg);
+        if (!is_program_sec(e, i))
+            continue;
+        if (section_funcs(e, i, NULL, NULL) > 1) {
+            count += section_funcs(e, i, fn, arg);
+        } else {
+            fn(sec_name(e, i), arg);
             count++;
         }
     }
-    for (uint32_t i = 0; text > 0 && i < e->nsyms; i++) {
-        const struct elf64_sym *y = &e->syms[i];
-        const char *n = sym_name(e, y);
-        if (n && y->shndx == text && (y->info & 0xf) == STT_FUNC && (y->info >> 4) == 1) {
-            fn(n, arg);
-            count++;
-        }
-    }
+    int text = find_sec(e, ".text");
+    if (text > 0)
+        count += section_funcs(e, (uint32_t)text, fn, arg);
     vm->arena_used = mark;
     return count;
 }

@@ -22,4 +22,22 @@ struct elf_mapspec {
 int ebpfE_btf_maps(ebpf_vm *vm, const uint8_t *btf, uint64_t len, struct elf_mapspec *specs,
                    int *nspecs);
 
+/* An extern variable of the object (BTF DATASEC ".kconfig" or ".ksyms"). */
+struct elf_extern {
+    char name[EBPF_NAME_LEN];
+    uint32_t size;   /* bytes (0: unknown) */
+    uint8_t numeric; /* integer, bool, enum or pointer: a number can be stored */
+    uint8_t ksym;    /* __ksym (a kernel symbol), else __kconfig */
+    uint8_t weak;    /* filled in by the loader from the symbol's binding */
+    uint32_t offset; /* in the .kconfig map's value (the loader's) */
+};
+
+/* The object's externs, n of them (at most max). */
+int ebpfE_btf_externs(ebpf_vm *vm, const uint8_t *btf, uint64_t len, struct elf_extern *ext,
+                      int max, int *n);
+/* "struct proc.parent, access \"0:2\"": a CO-RE relocation's type and access
+ * string (a string offset in the BTF), for messages. */
+int ebpfE_btf_describe(ebpf_vm *vm, const uint8_t *btf, uint64_t len, uint32_t type_id,
+                       uint32_t access_off, char *buf, size_t n);
+
 #endif
