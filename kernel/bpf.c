@@ -26,6 +26,7 @@
  * their handlers (kprobe.c), so no run outlives its program.
  */
 #include "bpf.h"
+#include "bpf_helpers.h"
 #include "cpu.h"
 #include "file.h"
 #include "kalloc.h"
@@ -169,230 +170,6 @@ static struct file *fd_of(uint32_t fd, enum file_type type)
         return 0;
     struct file *f = myproc()->ofile[fd];
     return f && f->type == type ? f : 0;
-}
-
-/* ---- helpers the kernel provides to programs ---- */
-
-static uint64_t h_ktime_get_ns(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
-                               ebpf_vm *vm)
-{
-    (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
-    return r_time() * (1000000000UL / TIMEBASE_HZ);
-}
-
-static uint64_t h_smp_processor_id(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
-                                   ebpf_vm *vm)
-{
-    (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
-    return (uint64_t)cpuid();
-}
-
-static uint64_t h_pid_tgid(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ebpf_vm *vm)
-{
-    (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
-    struct proc *p = myproc();
-    uint64_t pid = p ? (uint64_t)p->pid : 0;
-    return pid << 32 | pid; /* one thread per process: tgid == pid */
-}
-
-static uint64_t h_current_comm(uint64_t buf, uint64_t size, uint64_t c, uint64_t d, uint64_t e,
-                               ebpf_vm *vm)
-{
-    (void)c, (void)d, (void)e, (void)vm;
-    struct proc *p = myproc();
-    char *dst = (char *)buf;
-    if (!size)
-        return (uint64_t)-EINVAL;
-    memset(dst, 0, size); /* zero-padded, as Linux's strscpy_pad */
-    strlcpy(dst, p ? p->name : "", size);
-    return 0;
-}
-
-/* Every page of [addr, addr+len) readable in the kernel page table? */
-static bool kernel_readable(uint64_t addr, uint64_t len)
-{
-    if (addr + len < addr)
-        return false;
-    for (uint64_t a = PGROUNDDOWN(addr); a < addr + len; a += PGSIZE) {
-        pte_t *pte = walk(kernel_pagetable, a, false);
-        if (!pte || !(*pte & PTE_V) || !(*pte & PTE_R))
-            return false;
-    }
-    return true;
-}
-
-static uint64_t h_probe_read_kernel(uint64_t dst, uint64_t size, uint64_t src, uint64_t d,
-                                    uint64_t e, ebpf_vm *vm)
-{
-    (void)d, (void)e, (void)vm;
-    if (!kernel_readable(src, size)) {
-        memset((void *)dst, 0, size);
-        return (uint64_t)-EFAULT;
-    }
-    memmove((void *)dst, (const void *)src, size);
-    return 0;
-}
-
-static uint64_t h_probe_read_user(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e,
-                                  ebpf_vm *vm)
-{
-    (void)d, (void)e, (void)vm;
-    struct proc *p = myproc();
-    if (!p || copyin(p->pagetable, (void *)dst, src, size) < 0) {
-        memset((void *)dst, 0, size);
-        return (uint64_t)-EFAULT;
-    }
-    return 0;
-}
-
-/* bpf_probe_read_{user,kernel}_str, as Linux: at most size - 1 bytes up to
- * and with the NUL, which is always written; returns the length with the
- * NUL (size when cut short), or -EFAULT with dst zeroed when a byte before
- * the NUL cannot be read.  user: that process's page table, else kernel
- * memory.  One page-table walk per page, not per byte. */
-static uint64_t read_str(char *dst, uint64_t size, uint64_t src, pagetable_t user)
-{
-    if (size == 0)
-        return (uint64_t)-EINVAL;
-    uint64_t i = 0;
-    while (i + 1 < size) {
-        uint64_t va = src + i, page = PGROUNDDOWN(va);
-        const char *from;
-        if (va < src) /* wrapped around the address space */
-            goto fault;
-        if (user) {
-            uint64_t pa = walkaddr(user, page);
-            if (!pa)
-                goto fault;
-            from = (const char *)(pa + (va - page));
-        } else {
-            if (!kernel_readable(va, 1))
-                goto fault;
-            from = (const char *)va;
-        }
-        for (uint64_t n = PGSIZE - (va - page); n > 0 && i + 1 < size; n--, i++) {
-            dst[i] = *from++;
-            if (!dst[i])
-                return i + 1;
-        }
-    }
-    dst[size - 1] = 0;
-    return size;
-fault:
-    memset(dst, 0, size);
-    return (uint64_t)-EFAULT;
-}
-
-static uint64_t h_probe_read_kernel_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t d,
-                                        uint64_t e, ebpf_vm *vm)
-{
-    (void)d, (void)e, (void)vm;
-    return read_str((char *)dst, size, src, 0);
-}
-
-static uint64_t h_probe_read_user_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t d,
-                                      uint64_t e, ebpf_vm *vm)
-{
-    (void)d, (void)e, (void)vm;
-    struct proc *p = myproc();
-    if (!p) {
-        memset((void *)dst, 0, size);
-        return (uint64_t)-EFAULT;
-    }
-    return read_str((char *)dst, size, src, p->pagetable);
-}
-
-/* bpf_trace_printk(fmt, fmt_size, a1, a2, a3): the text goes to whoever
- * listens (the side-stub sends it to the host as a 'T' event). */
-static void (*printk_hook)(const char *text, size_t len);
-
-void bpf_set_printk_hook(void (*fn)(const char *text, size_t len))
-{
-    printk_hook = fn;
-}
-
-static uint64_t h_trace_printk(uint64_t fmt, uint64_t size, uint64_t a1, uint64_t a2, uint64_t a3,
-                               ebpf_vm *vm)
-{
-    (void)vm;
-    const char *f = (const char *)fmt;
-    uint64_t args[3] = {a1, a2, a3};
-    char out[256];
-    size_t n = 0;
-    int next = 0;
-    for (uint64_t i = 0; i < size && f[i] && n + 24 < sizeof out; i++) {
-        if (f[i] != '%' || i + 1 >= size) {
-            out[n++] = f[i];
-            continue;
-        }
-        uint64_t j = i + 1;
-        int longs = 0;
-        while (j < size && f[j] == 'l')
-            longs++, j++;
-        char conv = j < size ? f[j] : 0;
-        uint64_t v = next < 3 ? args[next] : 0;
-        int w = 0;
-        switch (conv) {
-        case 'd':
-            w = snprintf(out + n, sizeof out - n, "%ld", longs ? (long)v : (long)(int)v);
-            break;
-        case 'u':
-            w = snprintf(out + n, sizeof out - n, "%lu", longs ? v : (uint64_t)(uint32_t)v);
-            break;
-        case 'x':
-            w = snprintf(out + n, sizeof out - n, "%lx", longs ? v : (uint64_t)(uint32_t)v);
-            break;
-        case 'p':
-            w = snprintf(out + n, sizeof out - n, "0x%lx", v);
-            break;
-        case 's': /* a kernel string (the program's stack, a map value): read with care */
-            for (int k = 0; k < 64 && n + 24 < sizeof out && kernel_readable(v + (uint64_t)k, 1);
-                 k++) {
-                char c = *(const char *)(v + (uint64_t)k);
-                if (!c)
-                    break;
-                out[n++] = c >= 32 && c < 127 ? c : '?';
-            }
-            break;
-        case '%':
-            out[n++] = '%';
-            i = j;
-            continue;
-        default:
-            out[n++] = '%';
-            continue; /* not a conversion we know: printed as is */
-        }
-        next++;
-        n += w > 0 ? (size_t)w : 0;
-        i = j;
-    }
-    if (printk_hook)
-        printk_hook(out, n);
-    return n;
-}
-
-static void register_helpers(ebpf_vm *vm)
-{
-    ebpf_register_map_helpers(vm);
-    static const struct {
-        uint32_t id;
-        ebpf_helper_fn fn;
-    } table[] = {
-        {BPF_FUNC_ktime_get_ns, h_ktime_get_ns},
-        {BPF_FUNC_get_smp_processor_id, h_smp_processor_id},
-        {BPF_FUNC_get_current_pid_tgid, h_pid_tgid},
-        {BPF_FUNC_get_current_comm, h_current_comm},
-        {BPF_FUNC_probe_read_kernel, h_probe_read_kernel},
-        {BPF_FUNC_probe_read_user, h_probe_read_user},
-        {BPF_FUNC_probe_read_kernel_str, h_probe_read_kernel_str},
-        {BPF_FUNC_probe_read_user_str, h_probe_read_user_str},
-        {BPF_FUNC_trace_printk, h_trace_printk},
-    };
-    for (size_t i = 0; i < NELEM(table); i++) {
-        const struct ebpf_helper_proto *proto = ebpf_linux_proto(table[i].id);
-        if (proto)
-            ebpf_register_helper(vm, table[i].id, table[i].fn, proto);
-    }
 }
 
 /* ---- commands ---- */
@@ -580,7 +357,7 @@ again:
             goto again;
         return -ENOMEM;
     }
-    register_helpers(p->vm);
+    bpf_register_helpers(p->vm);
     ebpf_set_bounds_check(p->vm, 1);
     ebpf_set_insn_budget(p->vm, 1000000);
     long r = resolve_map_fds(p->vm, insn_buf, a.insn_cnt);
@@ -649,28 +426,30 @@ static struct link {
     uint64_t missed; /* hits while the runtime was busy (a probe inside a program's run) */
 } links[MAX_LINKS];
 
-static void run_linked(int link_id, struct rvprobe_regs *regs)
+static int prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret, uint64_t func_ip);
+
+/* func_ip: the probe's address (a return probe's: its function's), for
+ * bpf_get_func_ip. */
+static void run_linked(int link_id, struct rvprobe_regs *regs, uint64_t func_ip)
 {
     struct link *l = &links[link_id];
     uint64_t ret;
     /* A probe in code a program itself runs (a helper's copyin, say) must
      * not re-enter the runtime: counted, and the hit goes on. */
-    if (bpf_prog_run(l->prog, regs, sizeof *regs, &ret) == -EBUSY)
+    if (prog_run(l->prog, regs, sizeof *regs, &ret, func_ip) == -EBUSY)
         __atomic_fetch_add(&l->missed, 1, __ATOMIC_RELAXED);
 }
 
 static int on_kprobe(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
 {
-    (void)p;
-    run_linked((int)(uint64_t)arg, regs);
+    run_linked((int)(uint64_t)arg, regs, p->def.addr);
     return 0;
 }
 
 static void on_kretprobe(struct rvprobe *p, struct rvprobe_regs *regs, uint64_t sp, void *arg)
 {
-    (void)p;
     (void)sp;
-    run_linked((int)(uint64_t)arg, regs);
+    run_linked((int)(uint64_t)arg, regs, p->def.addr);
 }
 
 /* A bpf() program loses a reference: unloaded after its last. */
@@ -901,7 +680,7 @@ again:;
     p->vm = ebpf_create(p->arena, p->arena_size, p->err, sizeof p->err);
     r = p->vm ? 0 : -ENOMEM;
     if (r == 0) {
-        register_helpers(p->vm);
+        bpf_register_helpers(p->vm);
         ebpf_set_bounds_check(p->vm, 1);
         ebpf_set_insn_budget(p->vm, 1000000);
         /* The ELF loader reuses maps of the same name: the programs of one
@@ -1030,9 +809,14 @@ int bpf_prog_run_probe(int id, void *ctx, uint64_t ctx_len)
     return bpf_prog_run(id, ctx, ctx_len, &ret);
 }
 
+int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret)
+{
+    return prog_run(id, ctx, ctx_len, ret, 0);
+}
+
 /* On this hart's replica, with interrupts off (the run, its replica and
  * its stack stay on this hart), and no lock: see the top. */
-int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret)
+static int prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret, uint64_t func_ip)
 {
     if (id < 0 || id >= MAX_PROGS || !progs[id].used)
         return -EBADF;
@@ -1047,7 +831,9 @@ int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret)
     struct proc *cur = myproc();
     /* Ring buffer records say which hart and process made them. */
     ebpf_set_ringbuf_tag(vm, bpf_record_tag(cpuid(), cur ? cur->pid : 0));
+    bpf_helpers_run_begin(ctx, func_ip);
     int r = progs[id].jit ? ebpf_jit_exec(vm, ctx, ctx_len, ret) : ebpf_exec(vm, ctx, ctx_len, ret);
+    bpf_helpers_run_end();
     h->busy = false;
     pop_off();
     return r < 0 ? (int)errno_of(r) : 0;

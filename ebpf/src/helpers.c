@@ -224,6 +224,55 @@ static const struct ebpf_helper_proto p_probe[] = {
      {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING}},
 };
 
+/* The rest of the tracing set the reference kernel offers (kernel/bpf_helpers.c). */
+static const struct ebpf_helper_proto p_tracing_noargs[] = {
+    {"get_current_task", EBPF_RET_INTEGER, {0}},
+    {"get_numa_node_id", EBPF_RET_INTEGER, {0}},
+    {"jiffies64", EBPF_RET_INTEGER, {0}},
+    {"ktime_get_boot_ns", EBPF_RET_INTEGER, {0}},
+    {"ktime_get_coarse_ns", EBPF_RET_INTEGER, {0}},
+};
+static const struct ebpf_helper_proto p_get_stack = {
+    "get_stack",
+    EBPF_RET_INTEGER,
+    {EBPF_ARG_CTX, EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING}};
+static const struct ebpf_helper_proto p_ctx_only[] = {
+    {"get_func_ip", EBPF_RET_INTEGER, {EBPF_ARG_CTX}},
+    {"get_attach_cookie", EBPF_RET_INTEGER, {EBPF_ARG_CTX}},
+};
+/* snprintf(out, out_size, fmt, data, data_len): Linux checks fmt as a
+ * constant string; here the helper reads it with care at run time */
+static const struct ebpf_helper_proto p_snprintf = {
+    "snprintf",
+    EBPF_RET_INTEGER,
+    {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING, EBPF_ARG_MEM,
+     EBPF_ARG_SIZE_OR_ZERO}};
+
+static const struct ebpf_helper_proto *tracing_proto(uint32_t id)
+{
+    switch (id) {
+    case BPF_FUNC_get_current_task:
+        return &p_tracing_noargs[0];
+    case BPF_FUNC_get_numa_node_id:
+        return &p_tracing_noargs[1];
+    case BPF_FUNC_jiffies64:
+        return &p_tracing_noargs[2];
+    case BPF_FUNC_ktime_get_boot_ns:
+        return &p_tracing_noargs[3];
+    case BPF_FUNC_ktime_get_coarse_ns:
+        return &p_tracing_noargs[4];
+    case BPF_FUNC_get_stack:
+        return &p_get_stack;
+    case BPF_FUNC_get_func_ip:
+        return &p_ctx_only[0];
+    case BPF_FUNC_get_attach_cookie:
+        return &p_ctx_only[1];
+    case BPF_FUNC_snprintf:
+        return &p_snprintf;
+    }
+    return NULL;
+}
+
 const struct ebpf_helper_proto *ebpf_linux_proto(uint32_t id)
 {
     switch (id) {
@@ -270,5 +319,5 @@ const struct ebpf_helper_proto *ebpf_linux_proto(uint32_t id)
     case BPF_FUNC_probe_read_kernel_str:
         return &p_probe[5];
     }
-    return NULL;
+    return tracing_proto(id);
 }

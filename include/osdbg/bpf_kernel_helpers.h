@@ -20,7 +20,11 @@
 #define OSDBG_KERNEL_HELPERS(X)                                                  \
     X(ktime_get_ns) X(get_smp_processor_id) X(get_current_pid_tgid)              \
     X(get_current_comm) X(probe_read_kernel) X(probe_read_user)                  \
-    X(probe_read_kernel_str) X(probe_read_user_str) X(trace_printk)
+    X(probe_read_kernel_str) X(probe_read_user_str) X(trace_printk)             \
+    X(probe_read) X(probe_read_str) X(get_current_task) X(get_current_uid_gid)   \
+    X(get_prandom_u32) X(get_stack) X(get_numa_node_id) X(jiffies64)             \
+    X(ktime_get_boot_ns) X(ktime_get_coarse_ns) X(get_func_ip)                   \
+    X(get_attach_cookie) X(snprintf)
 // clang-format on
 
 #endif

@@ -1,0 +1,21 @@
+/*
+ * The helpers the kernel gives eBPF programs (Linux ids and prototypes),
+ * besides the map and ring buffer helpers of the library.  The list is
+ * include/osdbg/bpf_kernel_helpers.h, which ebpf-run --verify uses too.
+ */
+#ifndef KERNEL_BPF_HELPERS_H
+#define KERNEL_BPF_HELPERS_H
+
+#include "types.h"
+#include <ebpf.h>
+
+/* Registers every helper of the list on vm (and the library's map ones). */
+void bpf_register_helpers(ebpf_vm *vm);
+
+/* A program starts on this hart (interrupts off until bpf_helpers_run_end):
+ * its context, and the address of the probe that runs it (what
+ * bpf_get_func_ip answers; 0: the context's pc). */
+void bpf_helpers_run_begin(const void *ctx, uint64_t func_ip);
+void bpf_helpers_run_end(void);
+
+#endif
