@@ -88,6 +88,22 @@ struct ebpf_map {
     /* ring buffer: free-running byte positions (Linux layout) */
     uint64_t cons_pos;
     uint64_t prod_pos;
+    /* Values.  vsize bytes are one CPU's copy (value_size, or 8 for the
+     * pointers of PROG_ARRAY and maps of maps), vstride that rounded up
+     * to 8, slot all copies of an element (vstride * ncpus if per-CPU). */
+    uint32_t ncpus;
+    uint32_t vsize;
+    size_t vstride, slot;
+    bool percpu;
+    /* LRU hash: when each entry was last used (a clock a use advances),
+     * and where the next eviction starts looking */
+    uint64_t *stamp;
+    uint64_t clock;
+    uint32_t lru_cursor;
+    struct ebpf_map *ring;     /* PERF_EVENT_ARRAY: the ring its records go to */
+    uint64_t lost;             /* PERF_EVENT_ARRAY: records the full ring refused */
+    const struct ebpf_map *inner; /* map of maps: the template of inner maps */
+    bool template_only;        /* an inner map template: geometry, no storage */
 };
 
 struct ebpf_func {
@@ -138,6 +154,14 @@ struct ebpf_vm {
      * jit_bad_callx, the toggled bounds_check and the error buffer. */
     const struct ebpf_vm *origin;
     uint32_t ringbuf_tag; /* stored in the header of the ring buffer records it makes */
+    uint32_t ncpus;       /* copies of a value in per-CPU maps created here (0 = 1) */
+    uint32_t cpu;         /* the hart this VM runs on (per-CPU maps) */
+    ebpf_stack_fn stack_fn;
+    /* Tail calls (run state): how many this run made, the program a tail
+     * call is running now (NULL: this VM's own), the one to run next. */
+    uint32_t tail_calls;
+    const struct ebpf_vm *tail_prog;
+    const struct ebpf_vm *tail_next;
 
     uint32_t verify_processed;
     size_t verify_scratch; /* peak scratch bytes of the last verification */
@@ -177,9 +201,34 @@ int ebpfM_index(const ebpf_vm *vm, const ebpf_map *map); /* fd in vm, or -1 */
 bool ebpfM_contains(const ebpf_map *map, uintptr_t addr, size_t len);
 void *ebpfM_ringbuf_reserve(ebpf_map *map, uint64_t size, uint32_t tag);
 /* The map operations without an error message (helpers: a failure is the
- * program's business, and the map's VM may be another hart's). */
-int ebpfM_update(ebpf_map *map, const void *key, const void *value, uint64_t flags);
+ * program's business, and the map's VM may be another hart's).  cpu: the
+ * copy of a per-CPU value a program's lookup or update uses; EBPF_CPU_ALL
+ * writes the value into every copy, EBPF_CPU_LAYOUT takes all copies
+ * (ebpf_map_update_percpu). */
+#define EBPF_CPU_ALL    UINT32_MAX
+#define EBPF_CPU_LAYOUT (UINT32_MAX - 1)
+void *ebpfM_lookup(ebpf_map *map, const void *key, uint32_t cpu);
+int ebpfM_update(ebpf_map *map, const void *key, const void *value, uint64_t flags, uint32_t cpu);
 int ebpfM_delete(ebpf_map *map, const void *key);
+/* maps_special.c: the geometry checks and storage of PROG_ARRAY,
+ * PERF_EVENT_ARRAY, STACK_TRACE and maps of maps; NULL-or-reason. */
+int ebpfM_setup_special(ebpf_vm *vm, ebpf_map *m);
+/* Why a helper may not take map m (Linux check_map_func_compatibility),
+ * or NULL. */
+const char *ebpfM_helper_refused(const ebpf_map *m, uint32_t helper_id);
+void *ebpfM_stack_lookup(ebpf_map *m, const void *key);
+int ebpfM_stack_delete(ebpf_map *m, const void *key);
+int ebpfM_stack_next_key(ebpf_map *m, const void *key, void *next);
+/* maps.c: stores a map or program pointer into a pointer map's element */
+int ebpfM_set_pointer(ebpf_map *m, const void *key, const void *p);
+/* The program a tail call through map at index runs, or NULL. */
+const ebpf_vm *ebpfM_tail_target(ebpf_map *map, uint64_t index);
+long ebpfM_get_stackid(ebpf_vm *vm, ebpf_map *map, void *ctx, uint64_t flags);
+long ebpfM_perf_output(ebpf_vm *vm, ebpf_map *map, uint64_t flags, const void *data, uint64_t size);
+/* an error message naming the field of a map definition that is wrong */
+int ebpfM_bad_field(ebpf_vm *vm, const ebpf_map *m, const char *field, uint32_t value,
+                    const char *why);
+size_t ebpfM_round8(size_t n);
 void ebpfM_ringbuf_commit(void *rec, bool discard);
 uint64_t ebpfM_ringbuf_query(ebpf_map *map, uint64_t what);
 
@@ -187,6 +236,9 @@ uint64_t ebpfM_ringbuf_query(ebpf_map *map, uint64_t what);
  * hand to a helper (always true outside the bounds-checked mode). */
 bool ebpfH_mem_ok(ebpf_vm *vm, uint64_t addr, uint64_t len, int write);
 ebpf_map *ebpfH_map_arg(ebpf_vm *vm, uint64_t p);
+/* the tail_call helper (the interpreter and JIT recognise it by address) */
+uint64_t ebpfH_tail_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                         ebpf_vm *vm);
 
 /* interp.c */
 /* Fills the pre-decoded code's handlers for the VM's bounds-check mode. */

@@ -32,6 +32,10 @@ ebpf_map *ebpfH_map_arg(ebpf_vm *vm, uint64_t p)
     for (int i = 0; i < vm->nmaps; i++)
         if ((uintptr_t)vm->maps[i] == (uintptr_t)p)
             return vm->maps[i];
+    if (vm->tail_prog) /* a tail call's program passes its own maps */
+        for (int i = 0; i < vm->tail_prog->nmaps; i++)
+            if ((uintptr_t)vm->tail_prog->maps[i] == (uintptr_t)p)
+                return vm->tail_prog->maps[i];
     return NULL;
 }
 
@@ -57,7 +61,7 @@ static uint64_t h_lookup(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uin
     ebpf_map *m = ebpfH_map_arg(vm, r1);
     if (!m || !ebpfH_mem_ok(vm, r2, m->def.key_size, 0))
         return 0;
-    return (uint64_t)(uintptr_t)ebpf_map_lookup(m, (const void *)(uintptr_t)r2);
+    return (uint64_t)(uintptr_t)ebpfM_lookup(m, (const void *)(uintptr_t)r2, vm->cpu);
 }
 
 static uint64_t h_update(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
@@ -69,8 +73,9 @@ static uint64_t h_update(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uin
         !ebpfH_mem_ok(vm, r3, m->def.value_size, 0))
         return (uint64_t)-LINUX_EINVAL;
     /* A program-side failure is not a VM error: no message (the map's VM
-     * may be running on another hart). */
-    return errno_of(ebpfM_update(m, (const void *)(uintptr_t)r2, (const void *)(uintptr_t)r3, r4));
+     * may be running on another hart).  Per-CPU: this hart's copy. */
+    return errno_of(
+        ebpfM_update(m, (const void *)(uintptr_t)r2, (const void *)(uintptr_t)r3, r4, vm->cpu));
 }
 
 static uint64_t h_delete(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
@@ -151,6 +156,36 @@ static uint64_t h_rb_query(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, u
     return ebpfM_ringbuf_query(m, r2);
 }
 
+/* bpf_tail_call(ctx, prog_array, index).  The interpreter and the JIT
+ * recognise this function and jump instead of calling it; called as a
+ * plain function (callx) it cannot jump, and fails like an empty slot. */
+uint64_t ebpfH_tail_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                         ebpf_vm *vm)
+{
+    (void)r1, (void)r2, (void)r3, (void)r4, (void)r5, (void)vm;
+    return (uint64_t)-LINUX_ENOENT;
+}
+
+static uint64_t h_perf_output(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                              ebpf_vm *vm)
+{
+    (void)r1;
+    ebpf_map *m = ebpfH_map_arg(vm, r2);
+    if (!m || !ebpfH_mem_ok(vm, r4, r5, 0))
+        return (uint64_t)-LINUX_EINVAL;
+    return (uint64_t)ebpfM_perf_output(vm, m, r3, (const void *)(uintptr_t)r4, r5);
+}
+
+static uint64_t h_get_stackid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                              ebpf_vm *vm)
+{
+    (void)r4, (void)r5;
+    ebpf_map *m = ebpfH_map_arg(vm, r2);
+    if (!m)
+        return (uint64_t)-LINUX_EINVAL;
+    return (uint64_t)ebpfM_get_stackid(vm, m, (void *)(uintptr_t)r1, r3);
+}
+
 static const struct ebpf_helper_proto p_lookup = {
     "map_lookup_elem", EBPF_RET_MAP_VALUE_OR_NULL, {EBPF_ARG_MAP, EBPF_ARG_MAP_KEY}};
 static const struct ebpf_helper_proto p_update = {
@@ -173,6 +208,15 @@ static const struct ebpf_helper_proto p_rb_discard = {
     "ringbuf_discard", EBPF_RET_VOID, {EBPF_ARG_ALLOC_MEM, EBPF_ARG_ANYTHING}};
 static const struct ebpf_helper_proto p_rb_query = {
     "ringbuf_query", EBPF_RET_INTEGER, {EBPF_ARG_MAP, EBPF_ARG_ANYTHING}};
+/* Linux: tail_call returns nothing a program may read (RET_VOID) */
+static const struct ebpf_helper_proto p_tail_call = {
+    "tail_call", EBPF_RET_VOID, {EBPF_ARG_CTX, EBPF_ARG_MAP, EBPF_ARG_ANYTHING}};
+static const struct ebpf_helper_proto p_perf_output = {
+    "perf_event_output",
+    EBPF_RET_INTEGER,
+    {EBPF_ARG_CTX, EBPF_ARG_MAP, EBPF_ARG_ANYTHING, EBPF_ARG_MEM, EBPF_ARG_SIZE_OR_ZERO}};
+static const struct ebpf_helper_proto p_get_stackid = {
+    "get_stackid", EBPF_RET_INTEGER, {EBPF_ARG_CTX, EBPF_ARG_MAP, EBPF_ARG_ANYTHING}};
 
 int ebpf_register_map_helpers(ebpf_vm *vm)
 {
@@ -185,6 +229,9 @@ int ebpf_register_map_helpers(ebpf_vm *vm)
     r |= ebpf_register_helper(vm, BPF_FUNC_ringbuf_submit, h_rb_submit, &p_rb_submit);
     r |= ebpf_register_helper(vm, BPF_FUNC_ringbuf_discard, h_rb_discard, &p_rb_discard);
     r |= ebpf_register_helper(vm, BPF_FUNC_ringbuf_query, h_rb_query, &p_rb_query);
+    r |= ebpf_register_helper(vm, BPF_FUNC_tail_call, ebpfH_tail_call, &p_tail_call);
+    r |= ebpf_register_helper(vm, BPF_FUNC_perf_event_output, h_perf_output, &p_perf_output);
+    r |= ebpf_register_helper(vm, BPF_FUNC_get_stackid, h_get_stackid, &p_get_stackid);
     return r ? -EBPF_EINVAL : 0;
 }
 
@@ -292,6 +339,12 @@ const struct ebpf_helper_proto *ebpf_linux_proto(uint32_t id)
         return &p_rb_discard;
     case BPF_FUNC_ringbuf_query:
         return &p_rb_query;
+    case BPF_FUNC_tail_call:
+        return &p_tail_call;
+    case BPF_FUNC_perf_event_output:
+        return &p_perf_output;
+    case BPF_FUNC_get_stackid:
+        return &p_get_stackid;
     case BPF_FUNC_ktime_get_ns:
         return &p_noargs[0];
     case BPF_FUNC_get_prandom_u32:

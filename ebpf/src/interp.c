@@ -237,6 +237,10 @@ bool ebpfI_access_ok(ebpf_vm *vm, uintptr_t addr, size_t len, int write, void *c
     for (int i = 0; i < vm->nmaps; i++)
         if (ebpfM_contains(vm->maps[i], addr, len))
             return true;
+    if (vm->tail_prog) /* a tail call's program reaches its own maps */
+        for (int i = 0; i < vm->tail_prog->nmaps; i++)
+            if (ebpfM_contains(vm->tail_prog->maps[i], addr, len))
+                return true;
     for (int i = 0; i < vm->nregions; i++) {
         const struct ebpf_region *r = &vm->regions[i];
         if (in_range(r->base, r->end, addr, len) && (r->writable || !write))
@@ -267,11 +271,13 @@ bool ebpfI_access_ok(ebpf_vm *vm, uintptr_t addr, size_t len, int write, void *c
 void ebpfI_thread(ebpf_vm *vm)
 {
     if (vm->bounds_check)
-        run_checked(vm, NULL, 0, NULL);
+        run_checked(vm, vm, NULL, 0, NULL);
     else
-        run_unchecked(vm, NULL, 0, NULL);
+        run_unchecked(vm, vm, NULL, 0, NULL);
 }
 
+/* A loop returns 1 for a tail call: the target (vm->tail_next) then runs
+ * from its start with vm's run state, as Linux reuses the caller's frame. */
 int ebpf_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
 {
     uint64_t r0 = 0;
@@ -280,8 +286,18 @@ int ebpf_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
         return ebpfA_fail(vm, EBPF_EINVAL, -1, "no program loaded");
     vm->run_ctx = ctx;
     vm->run_ctx_len = ctx_len;
-    int r = vm->bounds_check ? run_checked(vm, ctx, ctx_len, &r0)
-                             : run_unchecked(vm, ctx, ctx_len, &r0);
+    vm->tail_calls = 0;
+    vm->executed = 0;
+    const ebpf_vm *prog = vm;
+    int r;
+    for (;;) {
+        r = vm->bounds_check ? run_checked(vm, prog, ctx, ctx_len, &r0)
+                             : run_unchecked(vm, prog, ctx, ctx_len, &r0);
+        if (r != 1)
+            break;
+        prog = vm->tail_prog = vm->tail_next;
+    }
+    vm->tail_prog = NULL;
     if (ret)
         *ret = r0;
     return r;

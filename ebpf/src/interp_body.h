@@ -9,7 +9,8 @@
  * 32-bit results are zero-extended, shift counts are masked, division by
  * zero gives 0, modulo by zero leaves the dividend, INT_MIN / -1 wraps.
  */
-static int INTERP_NAME(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
+static int INTERP_NAME(ebpf_vm *vm, const ebpf_vm *prog, void *ctx, uint64_t ctx_len,
+                       uint64_t *ret)
 {
     /* Direct threading: each decoded instruction holds its handler's
      * address, filled in for whichever loop (checked or not) runs. */
@@ -75,15 +76,23 @@ static int INTERP_NAME(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
         [BPF_STX | BPF_ATOMIC | BPF_W] = &&atomic32,
         [BPF_STX | BPF_ATOMIC | BPF_DW] = &&atomic64,
     };
-    struct ebpf_dinsn *const code = vm->code;
+    /* prog: whose program runs (vm's own, or a tail call's target, which
+     * shares vm's run state: stack, context, budget, tail call count). */
+    struct ebpf_dinsn *const code = prog->code;
     const struct ebpf_dinsn *ip = code;
-    if (vm->threaded != INTERP_CHECKED + 1) {
+    if (prog->threaded != INTERP_CHECKED + 1) {
         /* A replica shares code[] with harts running the other replicas:
          * it was threaded once, for the mode it has. */
-        if (vm->origin)
+        if (vm->origin || prog != vm)
             return ebpfA_fail(vm, EBPF_EINVAL, -1, "a replica runs in its original's mode");
-        for (uint32_t i = 0; i < vm->ninsns; i++)
+        for (uint32_t i = 0; i < vm->ninsns; i++) {
             code[i].h = tbl[code[i].code];
+            /* bpf_tail_call is a jump, not a call */
+            if (code[i].code == (BPF_JMP | BPF_CALL) && code[i].src == BPF_PSEUDO_HELPER &&
+                code[i].imm == BPF_FUNC_tail_call &&
+                vm->helpers[BPF_FUNC_tail_call].fn == ebpfH_tail_call)
+                code[i].h = &&tailcall;
+        }
         vm->threaded = INTERP_CHECKED + 1;
     }
     if (!ret)
@@ -312,7 +321,8 @@ call:
         ip = code + ip->off;
         goto *(COUNT ip->h);
     } else {
-        const struct ebpf_helper_slot *h = &vm->helpers[ip->imm < BPF_FUNC_MAX_ID ? ip->imm : 0];
+        const struct ebpf_helper_slot *h =
+            &prog->helpers[ip->imm < BPF_FUNC_MAX_ID ? ip->imm : 0];
         if (ip->imm >= BPF_FUNC_MAX_ID || !h->fn) {
             ebpfA_fail(vm, EBPF_ENOENT, (int)PC, "unknown helper %u", (uint32_t)ip->imm);
             return -EBPF_ENOENT;
@@ -322,7 +332,7 @@ call:
     }
 callx : {
     uint64_t id = reg[ip->dst];
-    const struct ebpf_helper_slot *h = &vm->helpers[id < BPF_FUNC_MAX_ID ? id : 0];
+    const struct ebpf_helper_slot *h = &prog->helpers[id < BPF_FUNC_MAX_ID ? id : 0];
     if (id >= BPF_FUNC_MAX_ID || !h->fn) {
         ebpfA_fail(vm, EBPF_ENOENT, (int)PC, "callx: unknown helper %llu", (unsigned long long)id);
         return -EBPF_ENOENT;
@@ -330,11 +340,28 @@ callx : {
     reg[0] = h->fn(reg[1], reg[2], reg[3], reg[4], reg[5], vm);
     NEXT;
 }
+tailcall : {
+    /* Linux bpf_tail_call(ctx, map, index): the target replaces this
+     * program (same context, a fresh stack, never returns here); with no
+     * target, or after EBPF_MAX_TAIL_CALLS in this run, or a target that
+     * cannot run in this loop's mode, execution goes on after the call. */
+    const ebpf_vm *t = ebpfM_tail_target(ebpfH_map_arg(vm, reg[2]), reg[3]);
+    if (!t || t->threaded != INTERP_CHECKED + 1 || vm->tail_calls >= EBPF_MAX_TAIL_CALLS) {
+        reg[0] = (uint64_t)-2; /* -ENOENT */
+        NEXT;
+    }
+    vm->tail_calls++;
+    vm->tail_next = t;
+#if INTERP_CHECKED
+    vm->executed += executed;
+#endif
+    return 1; /* ebpf_exec runs t */
+}
 exit:
     if (depth == 0) {
         *ret = reg[0];
 #if INTERP_CHECKED
-        vm->executed = executed;
+        vm->executed += executed;
 #endif
         return 0;
     } else {

@@ -1,5 +1,7 @@
 /*
- * maps.c - array, hash and ring buffer maps, all carved from the arena.
+ * maps.c - array, hash and ring buffer maps and their per-CPU and LRU
+ * forms, all carved from the arena (maps_special.c has the maps that hold
+ * programs, maps, stacks and perf records).
  *
  * Array: max_entries values of value_size bytes, each slot rounded up to 8
  * bytes (as Linux does), key is a u32 index.  Hash: a fixed pool of
@@ -24,6 +26,11 @@ static bool pow2(uint32_t n)
     return n && !(n & (n - 1));
 }
 
+size_t ebpfM_round8(size_t n)
+{
+    return round8(n);
+}
+
 /* The geometry comes from whoever creates the map (bpf() from user space,
  * an ELF object's definitions): every size is computed with overflow
  * checks, and no loop runs over a count before the memory for it exists.
@@ -35,63 +42,168 @@ static int too_big(ebpf_vm *vm, const ebpf_map *m)
                       m->name, d->max_entries, d->key_size, d->value_size);
 }
 
-static int setup(ebpf_vm *vm, ebpf_map *m)
+/* A refusal says which field of the definition is wrong and why, so that a
+ * student can find it in the object's `struct { __uint(...) } SEC(".maps")`. */
+int ebpfM_bad_field(ebpf_vm *vm, const ebpf_map *m, const char *field, uint32_t value,
+                    const char *why)
+{
+    return ebpfA_fail(vm, EBPF_EINVAL, -1, "map %s: %s %u: %s", m->name, field, value, why);
+}
+
+static bool is_percpu(uint32_t type)
+{
+    return type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
+           type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+static bool is_hash(uint32_t type)
+{
+    return type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_PERCPU_HASH ||
+           type == BPF_MAP_TYPE_LRU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
+           type == BPF_MAP_TYPE_HASH_OF_MAPS;
+}
+
+static bool is_lru(uint32_t type)
+{
+    return type == BPF_MAP_TYPE_LRU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+static bool is_array(uint32_t type)
+{
+    return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+           type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_PROG_ARRAY;
+}
+
+/* Value layout (see struct ebpf_map): maps holding pointers store 8 bytes
+ * whatever value_size says (4 in Linux: user space passes fds). */
+static int value_layout(ebpf_vm *vm, ebpf_map *m)
 {
     const struct ebpf_map_def *d = &m->def;
-    size_t buckets_len, next_len;
-    switch (d->type) {
-    case BPF_MAP_TYPE_ARRAY:
-        if (d->key_size != 4 || !d->value_size || !d->max_entries)
-            return ebpfA_fail(vm, EBPF_EINVAL, -1, "map %s: array needs key_size 4", m->name);
-        if (__builtin_mul_overflow(round8(d->value_size), (size_t)d->max_entries, &m->data_len))
-            return too_big(vm, m);
-        m->data = ebpfA_alloc(vm, m->data_len);
-        break;
-    case BPF_MAP_TYPE_HASH:
-        if (!d->key_size || !d->value_size || !d->max_entries)
-            return ebpfA_fail(vm, EBPF_EINVAL, -1, "map %s: bad hash geometry", m->name);
-        /* Buckets: the power of two at or above max_entries, which must
-         * fit the 32-bit count (a larger one doubled until it wrapped to 0
-         * and looped forever). */
-        if (d->max_entries > (1u << 31))
-            return too_big(vm, m);
-        m->nbuckets = 1;
-        while (m->nbuckets < d->max_entries)
-            m->nbuckets <<= 1;
-        m->entry_size = round8(d->key_size) + round8(d->value_size);
-        if (__builtin_mul_overflow(m->entry_size, (size_t)d->max_entries, &m->data_len) ||
-            __builtin_mul_overflow((size_t)m->nbuckets, sizeof(uint32_t), &buckets_len) ||
-            __builtin_mul_overflow((size_t)d->max_entries, sizeof(uint32_t), &next_len))
-            return too_big(vm, m);
-        m->data = ebpfA_alloc(vm, m->data_len);
-        m->buckets = m->data ? ebpfA_alloc(vm, buckets_len) : NULL;
-        m->next = m->buckets ? ebpfA_alloc(vm, next_len) : NULL;
-        m->used = m->next ? ebpfA_alloc(vm, d->max_entries) : NULL;
-        if (!m->buckets || !m->next || !m->used)
-            return ebpfA_fail(vm, EBPF_ENOMEM, -1, "map %s: arena exhausted", m->name);
-        for (uint32_t i = 0; i < m->nbuckets; i++)
-            m->buckets[i] = NIL;
-        for (uint32_t i = 0; i < d->max_entries; i++)
-            m->next[i] = i + 1 < d->max_entries ? i + 1 : NIL;
-        m->free_head = 0;
-        break;
-    case BPF_MAP_TYPE_RINGBUF:
-        if (d->key_size || d->value_size || !pow2(d->max_entries) || d->max_entries < 16)
-            return ebpfA_fail(vm, EBPF_EINVAL, -1,
-                              "map %s: ringbuf needs a power-of-two size and no key/value",
-                              m->name);
-        m->data_len = d->max_entries;
-        m->data = ebpfA_alloc(vm, m->data_len);
-        break;
-    default:
-        return ebpfA_fail(vm, EBPF_EINVAL, -1, "map %s: unsupported map type %u", m->name, d->type);
-    }
+    bool ptrs = d->type == BPF_MAP_TYPE_PROG_ARRAY || d->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+                d->type == BPF_MAP_TYPE_HASH_OF_MAPS;
+    if (!d->value_size)
+        return ebpfM_bad_field(vm, m, "value_size", 0, "a value needs at least one byte");
+    if (ptrs && d->value_size != 4)
+        return ebpfM_bad_field(vm, m, "value_size", d->value_size,
+                               "must be 4 (a program or map descriptor) in this map type");
+    m->percpu = is_percpu(d->type);
+    m->ncpus = m->percpu ? (vm->ncpus ? vm->ncpus : 1) : 1;
+    m->vsize = ptrs ? 8 : d->value_size;
+    m->vstride = round8(m->vsize);
+    if (__builtin_mul_overflow(m->vstride, (size_t)m->ncpus, &m->slot))
+        return too_big(vm, m);
+    return 0;
+}
+
+static int setup_array(ebpf_vm *vm, ebpf_map *m)
+{
+    const struct ebpf_map_def *d = &m->def;
+    if (d->key_size != 4)
+        return ebpfM_bad_field(vm, m, "key_size", d->key_size, "an array's key is a 4-byte index");
+    if (!d->max_entries)
+        return ebpfM_bad_field(vm, m, "max_entries", 0, "must be at least 1");
+    int r = value_layout(vm, m);
+    if (r)
+        return r;
+    if (__builtin_mul_overflow(m->slot, (size_t)d->max_entries, &m->data_len))
+        return too_big(vm, m);
+    m->data = ebpfA_alloc(vm, m->data_len);
+    return 0;
+}
+
+static int setup_hash(ebpf_vm *vm, ebpf_map *m)
+{
+    const struct ebpf_map_def *d = &m->def;
+    size_t buckets_len, next_len, stamp_len = 0;
+    if (!d->key_size)
+        return ebpfM_bad_field(vm, m, "key_size", 0, "a hash key needs at least one byte");
+    if (!d->max_entries)
+        return ebpfM_bad_field(vm, m, "max_entries", 0, "must be at least 1");
+    int r = value_layout(vm, m);
+    if (r)
+        return r;
+    /* Buckets: the power of two at or above max_entries, which must
+     * fit the 32-bit count (a larger one doubled until it wrapped to 0
+     * and looped forever). */
+    if (d->max_entries > (1u << 31))
+        return too_big(vm, m);
+    m->nbuckets = 1;
+    while (m->nbuckets < d->max_entries)
+        m->nbuckets <<= 1;
+    if (__builtin_add_overflow(round8(d->key_size), m->slot, &m->entry_size) ||
+        __builtin_mul_overflow(m->entry_size, (size_t)d->max_entries, &m->data_len) ||
+        __builtin_mul_overflow((size_t)m->nbuckets, sizeof(uint32_t), &buckets_len) ||
+        __builtin_mul_overflow((size_t)d->max_entries, sizeof(uint32_t), &next_len) ||
+        (is_lru(d->type) &&
+         __builtin_mul_overflow((size_t)d->max_entries, sizeof(uint64_t), &stamp_len)))
+        return too_big(vm, m);
+    m->data = ebpfA_alloc(vm, m->data_len);
+    m->buckets = m->data ? ebpfA_alloc(vm, buckets_len) : NULL;
+    m->next = m->buckets ? ebpfA_alloc(vm, next_len) : NULL;
+    m->used = m->next ? ebpfA_alloc(vm, d->max_entries) : NULL;
+    m->stamp = m->used && stamp_len ? ebpfA_alloc(vm, stamp_len) : NULL;
+    if (!m->buckets || !m->next || !m->used || (stamp_len && !m->stamp))
+        return ebpfA_fail(vm, EBPF_ENOMEM, -1, "map %s: arena exhausted", m->name);
+    for (uint32_t i = 0; i < m->nbuckets; i++)
+        m->buckets[i] = NIL;
+    for (uint32_t i = 0; i < d->max_entries; i++)
+        m->next[i] = i + 1 < d->max_entries ? i + 1 : NIL;
+    m->free_head = 0;
+    return 0;
+}
+
+/* Linux ringbuf_map_alloc: no key, no value, a power-of-two data size
+ * (Linux also wants a page multiple; libbpf rounds it up to one). */
+static int setup_ringbuf(ebpf_vm *vm, ebpf_map *m)
+{
+    const struct ebpf_map_def *d = &m->def;
+    if (d->key_size)
+        return ebpfM_bad_field(vm, m, "key_size", d->key_size,
+                               "a ring buffer has no keys (declare no key)");
+    if (d->value_size)
+        return ebpfM_bad_field(vm, m, "value_size", d->value_size,
+                               "a ring buffer has no values: remove __type(value, ...) or "
+                               "value_size (Linux refuses it too); records have any size");
+    if (!pow2(d->max_entries) || d->max_entries < 16)
+        return ebpfM_bad_field(vm, m, "max_entries", d->max_entries,
+                               "a ring buffer's size in bytes must be a power of 2, at least 16");
+    m->data_len = d->max_entries;
+    m->data = ebpfA_alloc(vm, m->data_len);
+    return 0;
+}
+
+static int setup(ebpf_vm *vm, ebpf_map *m)
+{
+    int r;
+    uint32_t t = m->def.type;
+    if (t == BPF_MAP_TYPE_RINGBUF)
+        r = setup_ringbuf(vm, m);
+    else if (is_hash(t))
+        r = setup_hash(vm, m);
+    else if (is_array(t))
+        r = setup_array(vm, m);
+    else if (t == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+        /* its values are perf event descriptors (ignored: records go to
+         * the map's own ring); libbpf makes max_entries 0 the CPU count */
+        if (!m->def.max_entries)
+            m->def.max_entries = vm->ncpus ? vm->ncpus : 1;
+        if (m->def.value_size != 4)
+            return ebpfM_bad_field(vm, m, "value_size", m->def.value_size,
+                                   "a perf event array holds 4-byte descriptors");
+        r = setup_array(vm, m);
+        if (!r && m->data)
+            r = ebpfM_setup_special(vm, m);
+    } else
+        r = ebpfM_setup_special(vm, m);
+    if (r)
+        return r;
     if (!m->data)
         return ebpfA_fail(vm, EBPF_ENOMEM, -1, "map %s: arena exhausted", m->name);
     return 0;
 }
 
-ebpf_map *ebpf_map_create(ebpf_vm *vm, const struct ebpf_map_def *def, const char *name)
+static ebpf_map *create(ebpf_vm *vm, const struct ebpf_map_def *def, const char *name,
+                        const ebpf_map *inner, bool template_only)
 {
     if (vm->nmaps == EBPF_MAX_MAPS) {
         ebpfA_fail(vm, EBPF_E2BIG, -1, "too many maps");
@@ -106,13 +218,52 @@ ebpf_map *ebpf_map_create(ebpf_vm *vm, const struct ebpf_map_def *def, const cha
     m->def = *def;
     ebpfA_strlcpy(m->name, name ? name : "", sizeof(m->name));
     m->vm = vm;
-    if (setup(vm, m)) {
+    m->inner = inner;
+    m->template_only = template_only;
+    bool of_maps =
+        def->type == BPF_MAP_TYPE_ARRAY_OF_MAPS || def->type == BPF_MAP_TYPE_HASH_OF_MAPS;
+    int r = 0;
+    if (of_maps && !inner)
+        r = ebpfA_fail(vm, EBPF_EINVAL, -1,
+                       "map %s: a map of maps needs an inner map (__array(values, ...))", m->name);
+    else if (template_only)
+        r = value_layout(vm, m); /* geometry only: the verifier's view of inner maps */
+    else
+        r = setup(vm, m);
+    if (r) {
         vm->arena_used = mark;
         return NULL;
     }
     m->fd = vm->nmaps;
     vm->maps[vm->nmaps++] = m;
     return m;
+}
+
+ebpf_map *ebpf_map_create(ebpf_vm *vm, const struct ebpf_map_def *def, const char *name)
+{
+    return create(vm, def, name, NULL, false);
+}
+
+/* Linux: an inner map is never itself a map of maps nor a program array. */
+ebpf_map *ebpf_map_create_of_maps(ebpf_vm *vm, const struct ebpf_map_def *def, const char *name,
+                                  const ebpf_map *inner)
+{
+    if (def->type != BPF_MAP_TYPE_ARRAY_OF_MAPS && def->type != BPF_MAP_TYPE_HASH_OF_MAPS) {
+        ebpfA_fail(vm, EBPF_EINVAL, -1, "map %s: type %u is not a map of maps", name, def->type);
+        return NULL;
+    }
+    if (!inner || inner->inner || inner->def.type == BPF_MAP_TYPE_PROG_ARRAY ||
+        inner->def.type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+        inner->def.type == BPF_MAP_TYPE_HASH_OF_MAPS) {
+        ebpfA_fail(vm, EBPF_EINVAL, -1,
+                   "map %s: the inner map must not be a map of maps or a program array", name);
+        return NULL;
+    }
+    /* The template lives in vm: the verifier names maps by their index. */
+    char tname[EBPF_NAME_LEN];
+    ebpf_snprintf(tname, sizeof tname, "%s.inner", name ? name : "");
+    ebpf_map *t = create(vm, &inner->def, tname, NULL, true);
+    return t ? create(vm, def, name, t, false) : NULL;
 }
 
 ebpf_map *ebpf_map_by_fd(ebpf_vm *vm, int fd)
@@ -177,6 +328,8 @@ const struct ebpf_map_def *ebpf_map_def(const ebpf_map *map)
 
 bool ebpfM_contains(const ebpf_map *m, uintptr_t addr, size_t len)
 {
+    if (m->ring && ebpfM_contains(m->ring, addr, len))
+        return true;
     uintptr_t b = (uintptr_t)m->data, e = b + m->data_len;
     return addr >= b && addr <= e && len <= e - addr;
 }
@@ -232,27 +385,168 @@ static void *value_of(const ebpf_map *m, uint32_t i)
     return entry(m, i) + round8(m->def.key_size);
 }
 
-/* ---- generic operations ---------------------------------------------- */
-
-void *ebpf_map_lookup(ebpf_map *m, const void *key)
+/* LRU: a use makes the entry the youngest (Linux's LRU is approximate too:
+ * per-CPU lists; here a global clock, advanced without a lock). */
+static void touch(ebpf_map *m, uint32_t i)
 {
-    switch (m->def.type) {
-    case BPF_MAP_TYPE_ARRAY: {
+    uint64_t now = __atomic_add_fetch(&m->clock, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&m->stamp[i], now, __ATOMIC_RELAXED);
+}
+
+/* Arrays of values (PERF_EVENT_ARRAY keeps its descriptors so) and arrays
+ * of pointers (PROG_ARRAY, ARRAY_OF_MAPS) share the array layout. */
+static bool array_layout(uint32_t type)
+{
+    return is_array(type) || type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+}
+
+/* All copies of the element's value, or NULL. */
+static uint8_t *element(ebpf_map *m, const void *key)
+{
+    if (array_layout(m->def.type)) {
         uint32_t idx;
         ebpfA_memcpy(&idx, key, 4);
-        if (idx >= m->def.max_entries)
-            return NULL;
-        return m->data + round8(m->def.value_size) * idx;
+        return idx < m->def.max_entries ? m->data + m->slot * idx : NULL;
     }
-    case BPF_MAP_TYPE_HASH: {
+    if (is_hash(m->def.type)) {
         uint32_t i = hash_find(m, key, NULL);
-        return i == NIL ? NULL : value_of(m, i);
-    }
+        if (i == NIL)
+            return NULL;
+        if (m->stamp)
+            touch(m, i);
+        return value_of(m, i);
     }
     return NULL;
 }
 
-static int hash_update(ebpf_map *m, const void *key, const void *value, uint64_t flags)
+/* A program's lookup (map_lookup_elem): its hart's copy of a per-CPU value,
+ * the inner map itself for maps of maps.  Plain arrays and hashes first:
+ * they are what programs use most (make bench-ebpf). */
+void *ebpfM_lookup(ebpf_map *m, const void *key, uint32_t cpu)
+{
+    uint32_t t = m->def.type;
+    if (t == BPF_MAP_TYPE_ARRAY) {
+        uint32_t idx;
+        ebpfA_memcpy(&idx, key, 4);
+        return idx < m->def.max_entries ? m->data + m->slot * idx : NULL;
+    }
+    if (t == BPF_MAP_TYPE_HASH) {
+        uint32_t i = hash_find(m, key, NULL);
+        return i == NIL ? NULL : value_of(m, i);
+    }
+    if (t == BPF_MAP_TYPE_PROG_ARRAY || t == BPF_MAP_TYPE_PERF_EVENT_ARRAY ||
+        t == BPF_MAP_TYPE_STACK_TRACE || t == BPF_MAP_TYPE_RINGBUF)
+        return NULL; /* not from programs (the verifier refuses it) */
+    uint8_t *v = element(m, key);
+    if (!v)
+        return NULL;
+    if (t == BPF_MAP_TYPE_ARRAY_OF_MAPS || t == BPF_MAP_TYPE_HASH_OF_MAPS)
+        return __atomic_load_n((void **)v, __ATOMIC_ACQUIRE);
+    if (m->percpu)
+        return cpu < m->ncpus ? v + cpu * m->vstride : NULL;
+    return v;
+}
+
+void *ebpf_map_lookup(ebpf_map *m, const void *key)
+{
+    if (m->def.type == BPF_MAP_TYPE_STACK_TRACE)
+        return ebpf_map_lookup_cpu(m, key, 0);
+    return element(m, key);
+}
+
+void *ebpf_map_lookup_cpu(ebpf_map *m, const void *key, uint32_t cpu)
+{
+    if (m->def.type == BPF_MAP_TYPE_STACK_TRACE) {
+        return cpu ? NULL : ebpfM_stack_lookup(m, key);
+    }
+    uint8_t *v = element(m, key);
+    if (!v || cpu >= m->ncpus)
+        return NULL;
+    return v + cpu * m->vstride;
+}
+
+uint32_t ebpf_map_ncpus(const ebpf_map *m)
+{
+    return m->ncpus ? m->ncpus : 1;
+}
+
+size_t ebpf_map_value_bytes(const ebpf_map *m)
+{
+    return m->percpu ? m->slot : m->def.value_size;
+}
+
+int ebpf_map_lookup_percpu(ebpf_map *m, const void *key, void *values)
+{
+    if (!m->percpu) {
+        void *v = ebpf_map_lookup(m, key);
+        if (!v)
+            return -EBPF_ENOENT;
+        ebpfA_memcpy(values, v, m->def.value_size);
+        return 0;
+    }
+    uint8_t *v = element(m, key);
+    if (!v)
+        return -EBPF_ENOENT;
+    ebpfA_memcpy(values, v, m->slot); /* padding bytes are zero: never written */
+    return 0;
+}
+
+/* Writes one value (or all CPUs' copies, see EBPF_CPU_*) into storage v. */
+static void write_value(const ebpf_map *m, uint8_t *v, const void *value, uint32_t cpu)
+{
+    const uint8_t *src = value;
+    if (!m->percpu) {
+        ebpfA_memcpy(v, src, m->vsize);
+        return;
+    }
+    for (uint32_t c = 0; c < m->ncpus; c++) {
+        if (cpu == EBPF_CPU_LAYOUT)
+            ebpfA_memcpy(v + c * m->vstride, src + c * m->vstride, m->vsize);
+        else if (cpu == EBPF_CPU_ALL || cpu == c)
+            ebpfA_memcpy(v + c * m->vstride, src, m->vsize);
+    }
+}
+
+/* Unlinks live entry i of bucket b (lock held): lookups that reach it
+ * still end (see above); it goes to the free list. */
+static void unlink_entry(ebpf_map *m, uint32_t i, uint32_t b)
+{
+    uint32_t *link = &m->buckets[b];
+    while (link_load(link) != i)
+        link = &m->next[link_load(link)];
+    link_store(link, link_load(&m->next[i])); /* unreachable from here on */
+    __atomic_store_n(&m->used[i], 0, __ATOMIC_RELAXED);
+    link_store(&m->next[i], m->free_head);
+    m->free_head = i;
+    m->count--;
+}
+
+/* LRU eviction (lock held, map full): the least recently used entry of a
+ * window of at most 1024 entries, the window moving on each time, so an
+ * update costs a bounded scan however big the map (exact LRU up to 1024
+ * entries). */
+#define LRU_WINDOW 1024
+static void evict_oldest(ebpf_map *m)
+{
+    uint32_t n = m->def.max_entries, w = n < LRU_WINDOW ? n : LRU_WINDOW, victim = NIL;
+    uint64_t best = UINT64_MAX;
+    for (uint32_t k = 0; k < w; k++) {
+        uint32_t i = (uint32_t)(((uint64_t)m->lru_cursor + k) % n);
+        uint64_t st = __atomic_load_n(&m->stamp[i], __ATOMIC_RELAXED);
+        if (m->used[i] && st < best) {
+            best = st;
+            victim = i;
+        }
+    }
+    m->lru_cursor = (uint32_t)(((uint64_t)m->lru_cursor + w) % n);
+    if (victim == NIL)
+        return;
+    uint32_t b = hash_key(entry(m, victim), m->def.key_size) & (m->nbuckets - 1);
+    unlink_entry(m, victim, b);
+}
+
+static int hash_update(ebpf_map *m, const void *key, const void *value, uint64_t flags,
+                       uint32_t cpu)
 {
     int r = 0;
     ebpfM_lock(&m->lock);
@@ -261,59 +555,67 @@ static int hash_update(ebpf_map *m, const void *key, const void *value, uint64_t
         if (flags == BPF_NOEXIST)
             r = -EBPF_EEXIST;
         else
-            ebpfA_memcpy(value_of(m, i), value, m->def.value_size);
+            write_value(m, value_of(m, i), value, cpu);
+        if (!r && m->stamp)
+            touch(m, i);
     } else if (flags == BPF_EXIST) {
         r = -EBPF_ENOENT;
-    } else if (m->free_head == NIL) {
-        r = -EBPF_E2BIG;
     } else {
-        i = m->free_head;
-        m->free_head = link_load(&m->next[i]);
-        ebpfA_memcpy(entry(m, i), key, m->def.key_size);
-        ebpfA_memcpy(value_of(m, i), value, m->def.value_size);
-        __atomic_store_n(&m->used[i], 1, __ATOMIC_RELAXED);
-        link_store(&m->next[i], link_load(&m->buckets[b]));
-        link_store(&m->buckets[b], i); /* publishes the complete entry */
-        m->count++;
+        if (m->free_head == NIL && m->stamp)
+            evict_oldest(m);
+        if (m->free_head == NIL) {
+            r = -EBPF_E2BIG;
+        } else {
+            i = m->free_head;
+            m->free_head = link_load(&m->next[i]);
+            ebpfA_memcpy(entry(m, i), key, m->def.key_size);
+            if (m->percpu) /* a new element's other copies start at zero (Linux) */
+                ebpfA_memset(value_of(m, i), 0, m->slot);
+            write_value(m, value_of(m, i), value, cpu);
+            if (m->stamp)
+                touch(m, i);
+            __atomic_store_n(&m->used[i], 1, __ATOMIC_RELAXED);
+            link_store(&m->next[i], link_load(&m->buckets[b]));
+            link_store(&m->buckets[b], i); /* publishes the complete entry */
+            m->count++;
+        }
     }
     ebpfM_unlock(&m->lock);
     return r;
 }
 
-int ebpfM_update(ebpf_map *m, const void *key, const void *value, uint64_t flags)
+int ebpfM_update(ebpf_map *m, const void *key, const void *value, uint64_t flags, uint32_t cpu)
 {
     if (flags > BPF_EXIST)
         return -EBPF_EINVAL;
-    switch (m->def.type) {
-    case BPF_MAP_TYPE_ARRAY: {
-        void *v = ebpf_map_lookup(m, key);
+    uint32_t t = m->def.type;
+    if (t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY ||
+        t == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+        uint8_t *v = element(m, key);
         if (!v)
             return -EBPF_E2BIG;
         if (flags == BPF_NOEXIST)
             return -EBPF_EEXIST;
-        ebpfA_memcpy(v, value, m->def.value_size);
+        write_value(m, v, value, cpu);
         return 0;
     }
-    case BPF_MAP_TYPE_HASH:
-        return hash_update(m, key, value, flags);
-    }
-    return -EBPF_EINVAL;
+    if (is_hash(t) && t != BPF_MAP_TYPE_HASH_OF_MAPS)
+        return hash_update(m, key, value, flags, cpu);
+    return -EBPF_EINVAL; /* programs, inner maps, stacks: their own functions */
 }
 
-int ebpf_map_update(ebpf_map *m, const void *key, const void *value, uint64_t flags)
+static int update_error(ebpf_map *m, int r, uint64_t flags)
 {
-    int r = ebpfM_update(m, key, value, flags);
+    bool array = array_layout(m->def.type);
     switch (-r) {
     case 0:
         return 0;
     case EBPF_E2BIG:
-        return m->def.type == BPF_MAP_TYPE_ARRAY
-                   ? ebpfA_fail(m->vm, EBPF_E2BIG, -1, "array index out of range")
-                   : ebpfA_fail(m->vm, EBPF_E2BIG, -1, "map %s is full", m->name);
+        return array ? ebpfA_fail(m->vm, EBPF_E2BIG, -1, "array index out of range")
+                     : ebpfA_fail(m->vm, EBPF_E2BIG, -1, "map %s is full", m->name);
     case EBPF_EEXIST:
-        return m->def.type == BPF_MAP_TYPE_ARRAY
-                   ? ebpfA_fail(m->vm, EBPF_EEXIST, -1, "array elements always exist")
-                   : ebpfA_fail(m->vm, EBPF_EEXIST, -1, "element exists");
+        return array ? ebpfA_fail(m->vm, EBPF_EEXIST, -1, "array elements always exist")
+                     : ebpfA_fail(m->vm, EBPF_EEXIST, -1, "element exists");
     case EBPF_ENOENT:
         return ebpfA_fail(m->vm, EBPF_ENOENT, -1, "no such element");
     }
@@ -323,25 +625,54 @@ int ebpf_map_update(ebpf_map *m, const void *key, const void *value, uint64_t fl
     return ebpfA_fail(m->vm, EBPF_EINVAL, -1, "map %s does not support update", m->name);
 }
 
+int ebpf_map_update(ebpf_map *m, const void *key, const void *value, uint64_t flags)
+{
+    return update_error(m, ebpfM_update(m, key, value, flags, EBPF_CPU_ALL), flags);
+}
+
+int ebpf_map_update_percpu(ebpf_map *m, const void *key, const void *values, uint64_t flags)
+{
+    return update_error(m, ebpfM_update(m, key, values, flags, EBPF_CPU_LAYOUT), flags);
+}
+
+/* Stores pointer p (a map, a program) into element key of a pointer map:
+ * one release store for arrays, the hash's update for HASH_OF_MAPS. */
+int ebpfM_set_pointer(ebpf_map *m, const void *key, const void *p)
+{
+    if (m->def.type == BPF_MAP_TYPE_HASH_OF_MAPS) {
+        if (p)
+            return hash_update(m, key, &p, BPF_ANY, 0);
+        return ebpfM_delete(m, key);
+    }
+    uint8_t *v = element(m, key);
+    if (!v)
+        return -EBPF_E2BIG;
+    __atomic_store_n((const void **)v, p, __ATOMIC_RELEASE);
+    return 0;
+}
+
 int ebpfM_delete(ebpf_map *m, const void *key)
 {
-    if (m->def.type != BPF_MAP_TYPE_HASH)
+    uint32_t t = m->def.type;
+    if (t == BPF_MAP_TYPE_PROG_ARRAY || t == BPF_MAP_TYPE_ARRAY_OF_MAPS) {
+        uint8_t *v = element(m, key);
+        if (!v || !__atomic_load_n((void **)v, __ATOMIC_ACQUIRE))
+            return -EBPF_ENOENT;
+        __atomic_store_n((void **)v, NULL, __ATOMIC_RELEASE);
+        return 0;
+    }
+    if (t == BPF_MAP_TYPE_STACK_TRACE) {
+        return ebpfM_stack_delete(m, key);
+    }
+    if (!is_hash(t))
         return -EBPF_EINVAL;
     int r = 0;
     ebpfM_lock(&m->lock);
     uint32_t b, i = hash_find(m, key, &b);
-    if (i == NIL) {
+    if (i == NIL)
         r = -EBPF_ENOENT;
-    } else {
-        uint32_t *link = &m->buckets[b];
-        while (link_load(link) != i)
-            link = &m->next[link_load(link)];
-        link_store(link, link_load(&m->next[i])); /* unreachable from here on */
-        __atomic_store_n(&m->used[i], 0, __ATOMIC_RELAXED);
-        link_store(&m->next[i], m->free_head);
-        m->free_head = i;
-        m->count--;
-    }
+    else
+        unlink_entry(m, i, b);
     ebpfM_unlock(&m->lock);
     return r;
 }
@@ -358,8 +689,8 @@ int ebpf_map_delete(ebpf_map *m, const void *key)
 
 int ebpf_map_get_next_key(ebpf_map *m, const void *key, void *next_key)
 {
-    switch (m->def.type) {
-    case BPF_MAP_TYPE_ARRAY: {
+    uint32_t t = m->def.type;
+    if (array_layout(t)) {
         uint32_t idx = 0;
         if (key) {
             ebpfA_memcpy(&idx, key, 4);
@@ -371,7 +702,7 @@ int ebpf_map_get_next_key(ebpf_map *m, const void *key, void *next_key)
         ebpfA_memcpy(next_key, &idx, 4);
         return 0;
     }
-    case BPF_MAP_TYPE_HASH: {
+    if (is_hash(t)) {
         uint32_t i = 0;
         if (key) {
             uint32_t at = hash_find(m, key, NULL);
@@ -385,6 +716,8 @@ int ebpf_map_get_next_key(ebpf_map *m, const void *key, void *next_key)
         }
         return -EBPF_ENOENT;
     }
+    if (t == BPF_MAP_TYPE_STACK_TRACE) {
+        return ebpfM_stack_next_key(m, key, next_key);
     }
     return ebpfA_fail(m->vm, EBPF_EINVAL, -1, "map %s has no keys", m->name);
 }
@@ -437,6 +770,8 @@ void ebpfM_ringbuf_commit(void *rec, bool discard)
 long ebpf_ringbuf_consume_tag(ebpf_map *m, void *buf, size_t len, uint32_t only_tag,
                               uint32_t *tag)
 {
+    if (m->def.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+        m = m->ring; /* its records are in the ring it owns */
     if (m->def.type != BPF_MAP_TYPE_RINGBUF)
         return -EBPF_EINVAL;
     uint64_t mask = m->def.max_entries - 1;

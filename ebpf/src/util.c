@@ -288,6 +288,21 @@ void ebpf_set_ringbuf_tag(ebpf_vm *vm, uint32_t tag)
     vm->ringbuf_tag = tag;
 }
 
+void ebpf_set_ncpus(ebpf_vm *vm, uint32_t ncpus)
+{
+    vm->ncpus = ncpus ? ncpus : 1;
+}
+
+void ebpf_set_cpu(ebpf_vm *vm, uint32_t cpu)
+{
+    vm->cpu = cpu;
+}
+
+void ebpf_set_stack_walker(ebpf_vm *vm, ebpf_stack_fn fn)
+{
+    vm->stack_fn = fn;
+}
+
 const char *ebpf_error(const ebpf_vm *vm)
 {
     return vm->err ? vm->err : "";

@@ -447,6 +447,33 @@ static void release_mem(struct vstate *st, uint32_t id)
     }
 }
 
+/* A helper's map argument: a map from lddw, or an inner map a lookup in a
+ * map of maps returned (a map value of the outer map, checked non-NULL,
+ * with no offset), which stands for the outer map's inner template.  The
+ * map's type must suit the helper (Linux check_map_func_compatibility). */
+static int map_arg(struct verifier *v, int regno, uint32_t id, ebpf_map **out)
+{
+    const struct vreg *reg = &ebpfV_frame(v)->regs[regno];
+    ebpf_map *map = NULL;
+    if (reg->type == T_MAP_PTR) {
+        map = ebpf_map_by_fd(v->vm, reg->map);
+    } else if (reg->type == T_MAP_VALUE) {
+        ebpf_map *outer = ebpf_map_by_fd(v->vm, reg->map);
+        if (outer && outer->inner && !reg->off && !reg->smin && !reg->smax)
+            map = (ebpf_map *)outer->inner;
+    }
+    if (!map)
+        return ebpfV_err(v, "R%d type=%s expected=map_ptr", regno, ebpfV_type_name(reg->type));
+    if (map->prog_rdonly && (id == BPF_FUNC_map_update_elem || id == BPF_FUNC_map_delete_elem))
+        return ebpfV_err(v, "write into map forbidden (map %s is frozen)", map->name);
+    const char *why = ebpfM_helper_refused(map, id);
+    if (why)
+        return ebpfV_err(v, "cannot pass map_type %u into func %s#%u: %s", map->def.type,
+                         v->vm->helpers[id].proto->name, id, why);
+    *out = map;
+    return 0;
+}
+
 static int check_helper(struct verifier *v, uint32_t id)
 {
     struct vframe *f = ebpfV_frame(v);
@@ -471,13 +498,8 @@ static int check_helper(struct verifier *v, uint32_t id)
         case EBPF_ARG_SIZE_OR_ZERO:
             break;
         case EBPF_ARG_MAP:
-            if (reg->type != T_MAP_PTR)
-                return ebpfV_err(v, "R%d type=%s expected=map_ptr", regno,
-                                 ebpfV_type_name(reg->type));
-            map = ebpf_map_by_fd(v->vm, reg->map);
-            if (map && map->prog_rdonly &&
-                (id == BPF_FUNC_map_update_elem || id == BPF_FUNC_map_delete_elem))
-                return ebpfV_err(v, "write into map forbidden (map %s is frozen)", map->name);
+            if ((r = map_arg(v, regno, id, &map)))
+                return r;
             break;
         case EBPF_ARG_MAP_KEY:
         case EBPF_ARG_MAP_VALUE:
@@ -532,6 +554,13 @@ static int check_helper(struct verifier *v, uint32_t id)
             return ebpfV_err(v, "helper %s: bad prototype", pr->name);
         }
     }
+    /* A tail call leaves this frame for good: with subprogram frames below
+     * it or ring buffer records held, something would be lost (Linux
+     * refuses the latter; the former we refuse for simplicity). */
+    if (id == BPF_FUNC_tail_call && v->cur->nframes > 1)
+        return ebpfV_err(v, "tail_call inside a subprogram is not supported");
+    if (id == BPF_FUNC_tail_call && v->cur->nrefs)
+        return ebpfV_err(v, "tail_call would lead to reference leak");
     if (uninit_reg)
         ebpfV_mark_stack_written(v, &f->regs[uninit_reg], uninit_size);
     if (release) {

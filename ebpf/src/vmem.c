@@ -56,6 +56,14 @@ static int access_ok(struct verifier *v, int regno, const struct vreg *p, int64_
     case T_MAP_VALUE:
     case T_MEM: {
         uint32_t lim = region_size(v, p);
+        if (p->type == T_MAP_VALUE) {
+            /* a map of maps' "value" is the inner map itself (Linux:
+             * CONST_PTR_TO_MAP): a map argument, never memory */
+            ebpf_map *m = ebpf_map_by_fd(v->vm, p->map);
+            if (m && m->inner)
+                return ebpfV_err(v, "R%d is an inner map (map %s): no loads or stores", regno,
+                                 m->name);
+        }
         if (write && p->type == T_MAP_VALUE) {
             ebpf_map *m = ebpf_map_by_fd(v->vm, p->map);
             if (m && m->prog_rdonly)
