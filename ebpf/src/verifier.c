@@ -179,6 +179,9 @@ static int push_pending(struct verifier *v, uint32_t pc, struct vpending **out)
     p->pathlen = v->pathlen;
     p->size = (uint32_t)size;
     p->from = v->pc;
+    p->kind = v->sibling ? P_SIBLING : P_NORMAL;
+    p->backedge = pc <= v->pc;
+    p->anchor = NULL;
     ebpfA_memcpy(&p->st, v->cur, state_size(v->cur));
     *out = p;
     return 0;
@@ -188,6 +191,8 @@ static void drop_pending(struct verifier *v)
 {
     v->pend_top += ((struct vpending *)v->pend_top)->size;
 }
+
+static void close_phase(struct verifier *v, struct vsaved *anchor);
 
 /* Resumes the newest pending branch; false when none is left. */
 static bool pop_pending(struct verifier *v)
@@ -200,7 +205,14 @@ static bool pop_pending(struct verifier *v)
     v->tip = p->tip;
     v->pathlen = p->pathlen;
     v->from = p->from;
+    v->backedge = p->backedge;
+    v->sibling = p->kind == P_SIBLING;
+    struct vsaved *anchor = p->kind == P_DEFERRED ? p->anchor : NULL;
     drop_pending(v);
+    if (anchor) {
+        v->noprune = true;
+        close_phase(v, anchor);
+    }
     return true;
 }
 
@@ -276,6 +288,51 @@ static size_t pframe_size(uint32_t depth)
     return sizeof(struct vpframe) + depth * (8 + sizeof(struct vreg));
 }
 
+/* Remembered states come from free lists of exactly their size when one
+ * was freed before (a loop's states have the same sizes iteration after
+ * iteration), else from the scratch. */
+static size_t free_class(size_t bytes)
+{
+    size_t c = bytes / 16;
+    return c < VFREE_CLASSES ? c : VFREE_CLASSES - 1;
+}
+
+static struct vsaved *alloc_state(struct verifier *v, size_t size)
+{
+    size = (size + 15) & ~(size_t)15;
+    struct vsaved **pp = &v->freel[free_class(size)];
+    while (*pp && (*pp)->bytes != size)
+        pp = &(*pp)->next;
+    struct vsaved *s = *pp;
+    if (s)
+        *pp = s->next;
+    else
+        s = ebpfV_scratch(v, size);
+    if (!s)
+        return NULL;
+    s->bytes = (uint32_t)size;
+    if (++v->live_states > v->peak_states)
+        v->peak_states = v->live_states;
+    return s;
+}
+
+/* Takes s out of its instruction's list and gives its memory back.  Only
+ * for states no walk still needs: not on the current path, not the tip of
+ * a pending walk (those are on the current path too, see on_path). */
+static void forget_state(struct verifier *v, struct vsaved *s)
+{
+    struct vsaved **pp = &v->saved[s->pc];
+    while (*pp && *pp != s)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = s->next;
+    s->pathpos = UINT32_MAX;
+    struct vsaved **fl = &v->freel[free_class(s->bytes)];
+    s->next = *fl;
+    *fl = s;
+    v->live_states--;
+}
+
 /* Remembers the current state at pc (packed, dead registers dropped). */
 static struct vsaved *remember(struct verifier *v, uint32_t pc)
 {
@@ -288,9 +345,13 @@ static struct vsaved *remember(struct verifier *v, uint32_t pc)
         depth[fi] = frame_depth(&st->frames[fi], slots[fi]);
         size += pframe_size(depth[fi]);
     }
-    struct vsaved *s = ebpfV_scratch(v, size);
+    struct vsaved *s = alloc_state(v, size);
     if (!s)
         return NULL;
+    s->pc = pc;
+    s->hits = s->misses = 0;
+    s->flags = 0;
+    s->phase_next = NULL;
     s->nframes = st->nframes;
     s->nrefs = st->nrefs;
     ebpfA_memcpy(s->refs, st->refs, sizeof(s->refs));
@@ -378,20 +439,47 @@ static bool on_path(const struct verifier *v, const struct vsaved *s)
     return false;
 }
 
+/* A remembered state that keeps failing to cover the states arriving at its
+ * instruction costs a comparison each time and saves nothing: past this
+ * many misses (more for a state that has pruned before) it is forgotten,
+ * as Linux drops states with many misses and few hits. */
+#define EVICT_MISSES(hits) (8u + 4u * (uint32_t)(hits))
+
+/* Can s be forgotten?  Not when a walk may still need it: on the current
+ * path (loop detection; the tips of pending walks are there too), on a
+ * deferred loop walk's path, or a sibling's (freed with its phase). */
+static bool evictable(const struct verifier *v, const struct vsaved *s)
+{
+    return !(s->flags & (VS_SEGMENT | VS_SIBLING)) && !on_path(v, s);
+}
+
 /* At a prune point: 1 if a remembered state covers the current one (walk
  * no further), an error if that state is on the current path (the path
  * can repeat forever), else remembers the current state. */
 static int prune(struct verifier *v)
 {
     uint32_t pc = v->pc, count = 0;
-    for (struct vsaved *s = v->saved[pc]; s; s = s->next, count++) {
-        if (!state_covers(s, v->cur))
+    struct vsaved **pp = &v->saved[pc];
+    while (*pp) {
+        struct vsaved *s = *pp;
+        if (state_covers(s, v->cur)) {
+            if (on_path(v, s))
+                return ebpfV_err(v, "infinite loop detected at insn %u", pc);
+            if (s->hits < UINT16_MAX)
+                s->hits++;
+            if (v->level >= 2)
+                ebpfV_log(v, "%u: safe\n", pc);
+            return 1;
+        }
+        if (s->misses < UINT16_MAX)
+            s->misses++;
+        if (s->misses > EVICT_MISSES(s->hits) && evictable(v, s)) {
+            forget_state(v, s); /* unlinks *pp */
+            v->evicted++;
             continue;
-        if (on_path(v, s))
-            return ebpfV_err(v, "infinite loop detected at insn %u", pc);
-        if (v->level >= 2)
-            ebpfV_log(v, "%u: safe\n", pc);
-        return 1;
+        }
+        pp = &s->next;
+        count++;
     }
     /* Past a few dozen states at one instruction, comparing costs more than
      * pruning saves (a loop whose state never repeats would go quadratic):
@@ -413,7 +501,141 @@ static int prune(struct verifier *v)
         s->pathpos = v->pathlen;
         v->path[v->pathlen++] = s;
     }
+    if (v->sibling) {
+        s->flags |= VS_SIBLING;
+        s->phase_next = v->phase;
+        v->phase = s;
+    }
     v->total_states++;
+    return 0;
+}
+
+/* ---- loops ------------------------------------------------------------------
+ *
+ * A bounded loop is walked iteration by iteration: its loop-head states
+ * differ (the counter), so nothing prunes them.  Two things would grow with
+ * the iteration count: the remembered states of every iteration (memory,
+ * and comparisons against all of them), and, when the body branches, one
+ * pending walk per iteration (depth-first, the other arm of iteration 1
+ * waits until the last iteration is walked).  So, when a walk comes back to
+ * a loop head by a backward jump and remembers its state N there, and the
+ * previous state A at that head is on its path:
+ *
+ * - If walks forked during the iteration (after A) are pending, the loop
+ *   walk is deferred: it goes below them on the pending stack, and they
+ *   ("siblings") run first, as a phase.  A sibling may be pruned by the
+ *   states of the deferred walk's iteration (A..N, flagged VS_SEGMENT)
+ *   although that walk is not finished: the sibling forked from a state T
+ *   on that path before them, so "continues like a later state of T's own
+ *   path" adds no cycle (every state it may be pruned by comes after T; one
+ *   before T is on the sibling's own path, which is the infinite-loop
+ *   error).  The states siblings remember are freed when the phase ends,
+ *   so nothing after it can be pruned by a state whose justification runs
+ *   through the unfinished iteration.  Siblings do not defer.
+ * - When no sibling is left (at once, or when the deferred walk resumes),
+ *   the iteration collapses: A and the states between A and N are
+ *   forgotten, and N takes A's place on the path.  No pending walk needs
+ *   them (those pending below forked before A).  Forgetting states is
+ *   always sound; what is lost: N is compared with the previous iteration
+ *   only, so an infinite loop whose state repeats with a longer period runs
+ *   into the instruction budget instead of "infinite loop detected".
+ *
+ * Memory then holds one iteration's states and pending walks, not all of
+ * them, and the walk is linear in the iteration count.
+ */
+
+/* The state at the same loop head one iteration back on the path. */
+static struct vsaved *loop_anchor(const struct verifier *v, const struct vsaved *n)
+{
+    if (n->pathpos == UINT32_MAX)
+        return NULL;
+    for (uint32_t k = n->pathpos, seen = 0; k-- > 0 && seen < 64; seen++)
+        if (v->path[k]->pc == n->pc)
+            return v->path[k];
+    return NULL;
+}
+
+/* Forgets the anchor a and the states after it on the path; the tip takes
+ * a's place. */
+static void collapse(struct verifier *v, struct vsaved *a)
+{
+    struct vsaved *n = v->tip, *s = n->parent, *up;
+    uint32_t pos = a->pathpos;
+    for (;;) {
+        up = s->parent;
+        bool last = s == a;
+        forget_state(v, s);
+        if (last)
+            break;
+        s = up;
+    }
+    n->parent = up;
+    n->flags &= (uint8_t)~VS_SEGMENT;
+    n->pathpos = pos;
+    v->path[pos] = n;
+    v->pathlen = pos + 1;
+}
+
+/* The deferred loop walk resumes: its siblings' states go, then the
+ * iteration collapses. */
+static void close_phase(struct verifier *v, struct vsaved *anchor)
+{
+    for (struct vsaved *s = v->phase, *nx; s; s = nx) {
+        nx = s->phase_next;
+        forget_state(v, s);
+    }
+    v->phase = NULL;
+    collapse(v, anchor);
+}
+
+static void move_down(uint8_t *dst, const uint8_t *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) /* dst < src: forward copy is safe */
+        dst[i] = src[i];
+}
+
+/* Puts the current walk (at loop head, tip n) below the pending walks
+ * forked after the anchor a, which become siblings. */
+static int defer_loop_walk(struct verifier *v, struct vsaved *a)
+{
+    struct vsaved *n = v->tip;
+    size_t size = (offsetof(struct vpending, st) + state_size(v->cur) + 15) & ~(size_t)15;
+    if ((size_t)(v->pend_top - v->lo) < size)
+        return ebpfV_nomem(v, "branches to explore");
+    uint8_t *q = v->pend_top;
+    while (q < v->hi && ((struct vpending *)q)->pathlen > a->pathpos) {
+        ((struct vpending *)q)->kind = P_SIBLING;
+        q += ((struct vpending *)q)->size;
+    }
+    for (struct vsaved *s = n; s != a; s = s->parent)
+        s->flags |= VS_SEGMENT;
+    move_down(v->pend_top - size, v->pend_top, (size_t)(q - v->pend_top));
+    v->pend_top -= size;
+    if ((size_t)(v->hi - v->pend_top) > v->pend_peak)
+        v->pend_peak = (size_t)(v->hi - v->pend_top);
+    struct vpending *p = (struct vpending *)(q - size);
+    p->pc = v->pc;
+    p->size = (uint32_t)size;
+    p->tip = n;
+    p->anchor = a;
+    p->pathlen = v->pathlen;
+    p->from = v->pc;
+    p->kind = P_DEFERRED;
+    p->backedge = 1;
+    ebpfA_memcpy(&p->st, v->cur, state_size(v->cur));
+    return 1;
+}
+
+/* A loop walk remembered its state at a loop head: 1 if it was deferred
+ * (the walk continues with a sibling), 0 to go on. */
+static int loop_iteration(struct verifier *v)
+{
+    struct vsaved *a = loop_anchor(v, v->tip);
+    if (!a)
+        return 0;
+    if (v->pend_top != v->hi && ((struct vpending *)v->pend_top)->pathlen > a->pathpos)
+        return defer_loop_walk(v, a);
+    collapse(v, a);
     return 0;
 }
 
@@ -734,13 +956,20 @@ static int walk(struct verifier *v)
         bool dead = false;
         if (++v->processed > v->limit)
             return ebpfV_err(v, "BPF program is too large. Processed %u insn", v->limit);
-        if (v->flags[v->pc] & F_PRUNE) {
+        if ((v->flags[v->pc] & F_PRUNE) && v->noprune) {
+            v->noprune = false;
+        } else if (v->flags[v->pc] & F_PRUNE) {
+            struct vsaved *before = v->tip;
             r = prune(v);
+            if (r == 0 && v->backedge && !v->sibling && v->tip != before &&
+                (v->flags[v->pc] & F_LOOP))
+                r = loop_iteration(v);
             if (r < 0)
                 return r;
             if (r == 1)
                 goto next_path;
         }
+        uint32_t at = v->pc;
         if (v->level >= 2)
             log_state(v);
         if (v->level >= 1)
@@ -787,6 +1016,7 @@ static int walk(struct verifier *v)
         }
         if (r)
             return r;
+        v->backedge = v->pc <= at;
         if (!dead)
             continue;
     next_path:
@@ -862,7 +1092,7 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
     ebpfV_log(v,
               "processed %u insns (limit %u) max_states_per_insn %u total_states %u "
               "peak_states %u mark_read 0\n",
-              v->processed, v->limit, v->max_states, v->total_states, v->total_states);
+              v->processed, v->limit, v->max_states, v->total_states, v->peak_states);
 out:
     vm->arena_used = mark;
     return r;

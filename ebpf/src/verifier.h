@@ -81,23 +81,40 @@ struct vpframe {
 };
 
 struct vsaved {
-    struct vsaved *next;   /* other states at the same instruction */
-    struct vsaved *parent; /* the state remembered before it on its path */
-    uint32_t pathpos;      /* its index in v->path, UINT32_MAX if it did not fit */
+    struct vsaved *next;       /* other states at the same instruction */
+    struct vsaved *parent;     /* the state remembered before it on its path */
+    struct vsaved *phase_next; /* VS_SIBLING: the other states of the phase */
+    uint32_t pathpos;          /* its index in v->path, UINT32_MAX if it did not fit */
+    uint32_t pc;
+    uint32_t bytes; /* allocation size, for the free lists */
+    uint16_t hits, misses;
+    uint8_t flags; /* VS_* */
     uint32_t nframes, nrefs;
     uint32_t refs[VMAX_REFS];
     /* then nframes packed frames */
 };
 
+/* vsaved.flags: see "Loops" in verifier.c. */
+#define VS_SEGMENT 1 /* on a deferred loop walk's path, after its anchor */
+#define VS_SIBLING 2 /* remembered by a sibling walk: freed when its phase closes */
+
 /* A branch still to walk, on the pending stack. */
+enum { P_NORMAL = 0, P_SIBLING, P_DEFERRED };
 struct vpending {
     uint32_t pc;
     uint32_t size;      /* bytes of this record */
     struct vsaved *tip; /* the path's newest remembered state */
+    struct vsaved *anchor; /* P_DEFERRED: the previous iteration's loop-head state */
     uint32_t pathlen;
-    uint32_t from; /* the branch that pushed it (for the log) */
+    uint32_t from;    /* the branch that pushed it (for the log) */
+    uint8_t kind;     /* P_* */
+    uint8_t backedge; /* it resumes at the target of a backward jump */
     struct vstate st;
 };
+
+/* Free lists of remembered states by size (16-byte steps); bigger ones
+ * share the last list. */
+#define VFREE_CLASSES 288
 
 struct verifier {
     ebpf_vm *vm;
@@ -124,6 +141,12 @@ struct verifier {
     int level;
     bool infeasible; /* set by range refinement when a branch cannot happen */
     uint32_t from;   /* branch the current path was resumed from */
+    bool backedge;   /* the walk arrived at pc by a backward jump */
+    bool sibling;    /* the walk is a sibling of a deferred loop walk */
+    bool noprune;    /* a deferred walk resumes where its state is remembered */
+    struct vsaved *phase; /* states the siblings remembered */
+    struct vsaved *freel[VFREE_CLASSES];
+    uint32_t live_states, peak_states, evicted;
 };
 
 #define F_PRUNE  1 /* prune point: branch target or after a branch */
