@@ -405,6 +405,54 @@ static uint64_t jit_callx(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, ui
     return 0;
 }
 
+/* bpf_tail_call in compiled code, step 1 (a call): the target's compiled
+ * code, or 0 to fall through (no target, not compiled, or the run's
+ * EBPF_MAX_TAIL_CALLS used up).  vm is the running VM (its run state). */
+static uint64_t jit_tail_target(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                                ebpf_vm *vm)
+{
+    (void)r1, (void)r4, (void)r5;
+    const ebpf_vm *t = ebpfM_tail_target((ebpf_map *)(uintptr_t)r2, r3);
+    if (!t || !t->jit_code || vm->tail_calls >= EBPF_MAX_TAIL_CALLS)
+        return 0;
+    vm->tail_calls++;
+    return (uint64_t)(uintptr_t)t->jit_code;
+}
+
+/* Step 2: leave this program's frame as its exit would (saved registers
+ * back, sp up) and jump to the target's entry with the entry's arguments
+ * (ctx, ctx_len from the run context, the vm), so the target returns
+ * straight to whoever called this program.  Only the main function does
+ * it (the verifier refuses tail calls in subprograms; there the call
+ * falls through).  The branch over it is patched once its length is known. */
+static void tail_call(struct jit *j, bool main)
+{
+    ebpfJ_mv(j, A5, S6);
+    ebpfJ_li(j, T1, (int64_t)(uintptr_t)jit_tail_target);
+    ebpfJ_emit(j, i_type(0, T1, 0, RA, 0x67)); /* jalr ra, 0(t1) */
+    if (main) {
+        size_t at = j->n;
+        ebpfJ_emit_raw(j, 0); /* beqz a0, fall through (patched below) */
+        ebpfJ_mv(j, T1, A0);
+        ebpfJ_li(j, T0, (int64_t)offsetof(ebpf_vm, run_ctx));
+        ebpfJ_emit(j, r_type(0, T0, S6, 0, T0, OP)); /* add t0, s6, t0 */
+        ebpfJ_emit(j, i_type(0, T0, 3, A0, LOAD));   /* ctx */
+        ebpfJ_emit(j, i_type((int32_t)(offsetof(ebpf_vm, run_ctx_len) - offsetof(ebpf_vm, run_ctx)),
+                             T0, 3, 11, LOAD)); /* ctx_len */
+        ebpfJ_mv(j, A2, S6);
+        for (int i = 0; i < 7; i++)
+            ebpfJ_emit(j, i_type(8 * i, SP, 3, saved[i], LOAD));
+        ebpfJ_addi(j, SP, SP, FRAME);
+        ebpfJ_emit(j, i_type(0, T1, 0, ZERO, 0x67)); /* jr t1 */
+        if (j->buf && !j->err) {
+            uint32_t b = b_type((int32_t)(2 * (j->n - at)), ZERO, A0, 0);
+            j->buf[at] = (uint16_t)b;
+            j->buf[at + 1] = (uint16_t)(b >> 16);
+        }
+    }
+    ebpfJ_li(j, A5, -2); /* fell through: r0 = -ENOENT */
+}
+
 static void one_pass(struct jit *j)
 {
     ebpf_vm *vm = j->vm;
@@ -457,6 +505,10 @@ static void one_pass(struct jit *j)
                         j->err = ebpfA_fail(vm, EBPF_ENOENT, (int)pc, "unknown helper %u",
                                             (uint32_t)in->imm);
                         return;
+                    }
+                    if (in->imm == BPF_FUNC_tail_call && h->fn == ebpfH_tail_call) {
+                        tail_call(j, f == 0);
+                        break;
                     }
                     ebpfJ_mv(j, A5, S6); /* 6th argument: the vm */
                     ebpfJ_li(j, T1, (int64_t)(uintptr_t)h->fn);
@@ -579,6 +631,7 @@ int ebpf_jit_exec(ebpf_vm *vm, void *ctx, uint64_t ctx_len, uint64_t *ret)
     int checked = vm->bounds_check;
     vm->bounds_check = 0;
     vm->jit_bad_callx = 0;
+    vm->tail_calls = 0;
     uint64_t r0 = fn((uint64_t)(uintptr_t)ctx, ctx_len, vm);
     vm->bounds_check = checked;
     if (vm->jit_bad_callx)

@@ -447,6 +447,71 @@ static void jit_maps(void)
     check("jit store through map value", 0, *v, 11);
 }
 
+/* bpf_tail_call in compiled code (issue 18): the caller jumps to the
+ * target's compiled code with the same ctx and never comes back; an empty
+ * slot falls through; a program calling itself stops after 33 tail calls. */
+static void jit_tail_calls(void)
+{
+    for (int c = 0; c < 2; c++) {
+        rvc = c;
+        ebpf_vm *a = ebpf_create(arena, 8 << 20, err, sizeof(err));
+        ebpf_vm *b = ebpf_create(arena + (8 << 20), 8 << 20, err, sizeof(err));
+        struct ebpf_map_def pd = {BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 2};
+        struct ebpf_map_def cd = {BPF_MAP_TYPE_ARRAY, 4, 8, 1};
+        ebpf_map *pa = ebpf_map_create(a, &pd, "jmp"), *cnt = ebpf_map_create(a, &cd, "cnt");
+        ebpf_map_share(b, pa);
+        ebpf_map_share(b, cnt);
+        ebpf_vm *vms[2] = {a, b};
+        for (int i = 0; i < 2; i++) {
+            ebpf_register_map_helpers(vms[i]);
+            ebpf_set_icache_flush(vms[i], flush);
+            ebpf_jit_set_rvc(vms[i], rvc);
+        }
+        /* a: cnt += 1; tail_call(ctx, jmp, ctx[0]); return 7
+         * b: return ctx[1] + 100 (the ctx reached it) */
+        struct ebpf_insn pa_prog[] = {
+            MOV64_REG(6, 1),       ST(BPF_W, 10, -4, 0),  LD_MAP(1, 1),
+            MOV64_REG(2, 10),      ALU64_IMM(BPF_ADD, 2, -4), CALL(BPF_FUNC_map_lookup_elem),
+            JMP_IMM(BPF_JEQ, 0, 0, 2), MOV64_IMM(1, 1), ATOMIC(BPF_DW, 0, 1, 0, BPF_ADD),
+            MOV64_REG(1, 6),       LDX(BPF_DW, 3, 6, 0),  LD_MAP(2, 0),
+            CALL(BPF_FUNC_tail_call), MOV64_IMM(0, 7), EXIT,
+        };
+        struct ebpf_insn pb_prog[] = {LDX(BPF_DW, 0, 1, 8), ALU64_IMM(BPF_ADD, 0, 100), EXIT};
+        struct ebpf_verify_opts o = {.ctx_size = 16};
+        int r = ebpf_load(a, pa_prog, sizeof(pa_prog) / sizeof(pa_prog[0]));
+        if (!r)
+            r = ebpf_verify(a, &o);
+        if (!r)
+            r = ebpf_load(b, pb_prog, 3);
+        if (!r)
+            r = ebpf_verify(b, &o);
+        if (!r)
+            r = ebpf_jit_compile(a, code, CODE_CAP / 2, NULL);
+        if (!r)
+            r = ebpf_jit_compile(b, (uint8_t *)code + CODE_CAP / 2, CODE_CAP / 2, NULL);
+        if (!r)
+            r = ebpf_prog_array_set(pa, 0, b) | ebpf_prog_array_set(pa, 1, a);
+        uint64_t ctx[2] = {0, 5}, r0 = 0;
+        if (!r)
+            r = ebpf_jit_exec(a, ctx, sizeof ctx, &r0);
+        check("jit tail call to another program", r, r0, 105);
+        ctx[0] = 7; /* out of range: falls through */
+        r = ebpf_jit_exec(a, ctx, sizeof ctx, &r0);
+        check("jit tail call out of range", r, r0, 7);
+        uint32_t k = 0;
+        uint64_t zero = 0;
+        ebpf_map_update(cnt, &k, &zero, BPF_ANY);
+        ctx[0] = 1; /* a calls itself: 1 run + 33 tail calls, then falls through */
+        r = ebpf_jit_exec(a, ctx, sizeof ctx, &r0);
+        check("jit tail call limit return", r, r0, 7);
+        check("jit tail call limit count", 0, *(uint64_t *)ebpf_map_lookup(cnt, &k), 34);
+        ebpf_prog_array_set(pa, 0, NULL);
+        ctx[0] = 0;
+        r = ebpf_jit_exec(a, ctx, sizeof ctx, &r0);
+        check("jit tail call empty slot", r, r0, 7);
+    }
+}
+
 int main(void)
 {
     code = mmap(NULL, CODE_CAP, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1,
@@ -480,6 +545,7 @@ int main(void)
     far_branch();
     far_jal();
     jit_maps();
+    jit_tail_calls();
     differential(getenv("DIFF_N") ? (unsigned)atoi(getenv("DIFF_N")) : 10000);
     printf("%u passed, %u failed\n", passed, failed);
     return failed ? 1 : 0;
