@@ -18,6 +18,16 @@
  * stdout and exits 0.  Default: interpreter, bounds-checked, no verifier.
  * --jit: the RV64 JIT (on a non-rv64 host the tool re-executes its rv64
  * build, ebpf-run-rv64, under qemu-riscv64).
+ *
+ * --verify --section NAME checks an object the way the osdbg kernel loads a
+ * probe program (issue 18), so it can be checked before uploading: only
+ * the helpers the kernel offers (the map helpers and
+ * include/osdbg/bpf_kernel_helpers.h, with the library's Linux
+ * prototypes), and the probe context: a 256-byte read-only struct pt_regs
+ * (pc, x1..x31), MEMHEX (at most 256 bytes) copied into its start.  The
+ * program then runs on the host with stand-ins for the kernel's helpers
+ * (kernel memory reads fail with -EFAULT and zero their buffer, as Linux's
+ * do on a fault).  Loader notices (an EM_NONE object) go to stderr.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,7 +40,10 @@
 #include <unistd.h>
 
 #include "ebpf.h"
+#include "osdbg/bpf_kernel_helpers.h"
 #include "osdbg/version.h"
+
+#define KERNEL_CTX_SIZE 256 /* struct pt_regs: pc, x1..x31 (kernel/bpf.c CTX_SIZE) */
 
 static const char usage_text[] =
     "usage: ebpf-run [MEMHEX] [--jit] [--elf] [--verify] [--section NAME]\n"
@@ -41,6 +54,8 @@ static const char usage_text[] =
     "  --elf     stdin is an ELF object (clang -target bpf); the program is function main\n"
     "  --section NAME  with --elf: the program in section NAME (or function NAME)\n"
     "  --verify  run the verifier first (r1 = MEMHEX's bytes, writable)\n"
+    "  --verify --section NAME  check and run as the kernel loads a probe program: its\n"
+    "            helpers only, r1 = a read-only 256-byte struct pt_regs (MEMHEX at its start)\n"
     "  --version print the version\n"
     "Exit status: 0 ran, 1 load/verify/run error, 2 usage error.\n";
 
@@ -138,6 +153,78 @@ static uint64_t h_printk(uint64_t fmt, uint64_t len, uint64_t c, uint64_t d, uin
     return len;
 }
 
+/* Stand-ins for the kernel's other helpers (kernel/bpf.c). */
+static uint64_t h_comm(uint64_t buf, uint64_t size, uint64_t c, uint64_t d, uint64_t e,
+                       ebpf_vm *vm)
+{
+    (void)c, (void)d, (void)e, (void)vm;
+    memset((void *)(uintptr_t)buf, 0, size);
+    strncpy((char *)(uintptr_t)buf, "ebpf-run", size ? size - 1 : 0);
+    return 0;
+}
+
+/* No kernel or traced process here: every read faults (Linux zeroes the
+ * buffer and returns -EFAULT). */
+static uint64_t h_fault(uint64_t buf, uint64_t size, uint64_t c, uint64_t d, uint64_t e,
+                        ebpf_vm *vm)
+{
+    (void)c, (void)d, (void)e, (void)vm;
+    memset((void *)(uintptr_t)buf, 0, size);
+    return (uint64_t)-14;
+}
+
+static uint64_t h_zero(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ebpf_vm *vm)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
+    return 0;
+}
+
+static ebpf_helper_fn kernel_stand_in(uint32_t id)
+{
+    switch (id) {
+    case BPF_FUNC_ktime_get_ns:
+        return h_ktime;
+    case BPF_FUNC_get_smp_processor_id:
+        return h_cpu;
+    case BPF_FUNC_get_current_pid_tgid:
+        return h_pid;
+    case BPF_FUNC_trace_printk:
+        return h_printk;
+    case BPF_FUNC_get_current_comm:
+        return h_comm;
+    case BPF_FUNC_probe_read_kernel:
+    case BPF_FUNC_probe_read_user:
+    case BPF_FUNC_probe_read_kernel_str:
+    case BPF_FUNC_probe_read_user_str:
+    case BPF_FUNC_probe_read:
+    case BPF_FUNC_probe_read_str:
+        return h_fault;
+    }
+    return h_zero;
+}
+
+/* Exactly the kernel's helper set: a program calling another helper fails
+ * verification here as it would in the kernel. */
+static int register_kernel_helpers(ebpf_vm *vm)
+{
+    static const uint32_t ids[] = {
+#define KERNEL_HELPER_ID(name) BPF_FUNC_##name,
+        OSDBG_KERNEL_HELPERS(KERNEL_HELPER_ID)
+#undef KERNEL_HELPER_ID
+    };
+    ebpf_register_map_helpers(vm);
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        const struct ebpf_helper_proto *proto = ebpf_linux_proto(ids[i]);
+        if (!proto) {
+            fprintf(stderr, "ebpf-run: the library has no prototype for kernel helper %u\n",
+                    ids[i]);
+            return -1;
+        }
+        ebpf_register_helper(vm, ids[i], kernel_stand_in(ids[i]), proto);
+    }
+    return 0;
+}
+
 #if defined(__riscv)
 static void flush(void *start, size_t len)
 {
@@ -216,15 +303,26 @@ int main(int argc, char **argv)
     ebpf_vm *vm = ebpf_create(arena, arena_size, err, sizeof(err));
     if (!vm)
         return die("create", err);
-    ebpf_register_map_helpers(vm);
-    ebpf_register_helper(vm, BPF_FUNC_ktime_get_ns, h_ktime,
-                         ebpf_linux_proto(BPF_FUNC_ktime_get_ns));
-    ebpf_register_helper(vm, BPF_FUNC_get_smp_processor_id, h_cpu,
-                         ebpf_linux_proto(BPF_FUNC_get_smp_processor_id));
-    ebpf_register_helper(vm, BPF_FUNC_get_current_pid_tgid, h_pid,
-                         ebpf_linux_proto(BPF_FUNC_get_current_pid_tgid));
-    ebpf_register_helper(vm, BPF_FUNC_trace_printk, h_printk,
-                         ebpf_linux_proto(BPF_FUNC_trace_printk));
+    /* --verify --section: as the kernel loads a probe program */
+    int kernel = verify && section;
+    uint64_t regs[KERNEL_CTX_SIZE / 8] = {0};
+    if (kernel) {
+        if (memlen > KERNEL_CTX_SIZE)
+            return usage_error("with --verify --section, MEMHEX is the 256-byte pt_regs");
+        memcpy(regs, mem, (size_t)memlen);
+        if (register_kernel_helpers(vm))
+            return 1;
+    } else {
+        ebpf_register_map_helpers(vm);
+        ebpf_register_helper(vm, BPF_FUNC_ktime_get_ns, h_ktime,
+                             ebpf_linux_proto(BPF_FUNC_ktime_get_ns));
+        ebpf_register_helper(vm, BPF_FUNC_get_smp_processor_id, h_cpu,
+                             ebpf_linux_proto(BPF_FUNC_get_smp_processor_id));
+        ebpf_register_helper(vm, BPF_FUNC_get_current_pid_tgid, h_pid,
+                             ebpf_linux_proto(BPF_FUNC_get_current_pid_tgid));
+        ebpf_register_helper(vm, BPF_FUNC_trace_printk, h_printk,
+                             ebpf_linux_proto(BPF_FUNC_trace_printk));
+    }
 
     int r;
     if (elf) {
@@ -239,6 +337,8 @@ int main(int argc, char **argv)
                 return die("load", "--elf input is neither an ELF object nor its hex bytes");
         }
         r = ebpf_load_elf(vm, obj, (size_t)objlen, section ? section : "main");
+        if (ebpf_notice(vm)[0])
+            fprintf(stderr, "ebpf-run: warning: %s\n", ebpf_notice(vm));
     } else {
         uint8_t *code = malloc(inlen / 2 + 8);
         long n = parse_hex((const char *)in, inlen, code);
@@ -253,9 +353,9 @@ int main(int argc, char **argv)
     if (verify) {
         static char log[1 << 16];
         struct ebpf_verify_opts o = {0};
-        o.ctx_size = (uint32_t)memlen;
-        o.ctx_writable = 1;
-        o.r2_is_ctx_len = 1;
+        o.ctx_size = kernel ? KERNEL_CTX_SIZE : (uint32_t)memlen;
+        o.ctx_writable = !kernel; /* the kernel's probe context is read-only */
+        o.r2_is_ctx_len = !kernel;
         o.log = log;
         o.log_size = sizeof(log);
         o.log_level = 1;
@@ -265,7 +365,9 @@ int main(int argc, char **argv)
         }
     }
     uint64_t r0 = 0;
-    void *ctx = memlen ? mem : NULL;
+    void *ctx = kernel ? (void *)regs : memlen ? mem : NULL;
+    if (kernel)
+        memlen = KERNEL_CTX_SIZE;
     if (jit) {
 #if defined(__riscv)
         size_t cap = 1u << 22;

@@ -78,6 +78,27 @@ for mode in "" "--jit"; do
     expect "$m verifier: callx of an unknown helper" "" 1 "invalid func unknown#77" -- --verify $mode <<<"$CALLX_UNKNOWN"
     expect "$m verifier: callx id not a constant" "" 1 "must be a known constant" -- 05000000 --verify $mode <<<"$CALLX_COMPUTED"
 done
+# --verify --section NAME: as the kernel loads a probe program (issue 18):
+# its helpers only, a read-only 256-byte pt_regs with MEMHEX at its start.
+# osdbg_probe.o is built against include/bpf; multi.o has two programs in
+# one section.
+for mode in "" "--jit"; do
+    m=${mode:-interp}
+    expect "$m kernel: BPF_KPROBE(fd, buf) = a0 + a1" "0x34" 0 "" -- "$REGS" --elf --verify --section kprobe/sys_write $mode <"$progs/osdbg_probe.o"
+    expect "$m kernel: pt_regs without MEMHEX is zero" "0x0" 0 "" -- --elf --verify --section kprobe/sys_write $mode <"$progs/osdbg_probe.o"
+    expect "$m kernel: kernel memory reads fault on the host" "0x63" 0 "" -- --elf --verify --section kprobe/sys_close $mode <"$progs/osdbg_probe.o"
+    expect "$m kernel: the second program of a section" "0x15" 0 "" -- --elf --verify --section second $mode <"$progs/multi.o"
+done
+expect "kernel: the context is read-only" "" 1 "cannot write into ctx off=80" -- --elf --verify --section kprobe/writes_ctx <"$progs/osdbg_probe.o"
+expect "without --verify the context is MEMHEX, writable" "0x0" 0 "" -- "$REGS" --elf --section kprobe/writes_ctx <"$progs/osdbg_probe.o"
+expect "kernel: a helper the kernel does not offer" "" 1 "invalid func unknown#26" -- --elf --verify --section kprobe/other_helper <"$progs/osdbg_probe.o"
+expect "kernel: pt_regs is 256 bytes" "" 2 "MEMHEX is the 256-byte pt_regs" -- "$(printf '00 %.0s' $(seq 257))" --elf --verify --section kprobe/sys_write <"$progs/osdbg_probe.o"
+expect "a section of several programs names them" "" 1 "holds 2 programs \(first, second\)" -- --elf --verify --section kprobe/sys_write <"$progs/multi.o"
+em_none=$(mktemp)
+cp "$progs/calls.o" "$em_none"
+printf '\x00\x00' | dd of="$em_none" bs=1 seek=18 conv=notrunc 2>/dev/null # e_machine = EM_NONE
+expect "EM_NONE object: runs, warning on stderr" "0x181" 0 "warning: ELF: e_machine is EM_NONE" -- --elf --verify <"$em_none"
+rm -f "$em_none"
 expect "bounds-checked interpreter stops an overrun" "" 1 "insn 0: out of bounds" -- 00ff10 <<<"$OOB"
 expect "odd program size" "" 1 "multiple of 8" -- <<<"b7 00 00"
 expect "not hex" "" 1 "not hex" -- <<<"zz"

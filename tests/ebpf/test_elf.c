@@ -331,6 +331,181 @@ static void test_errors(void **state)
     free(obj);
 }
 
+/* ---- issue 18: real-world objects ------------------------------------- */
+
+static void names_cb(const char *name, void *arg)
+{
+    char *buf = arg;
+    strcat(buf, name);
+    strcat(buf, ";");
+}
+
+static uint64_t run_prog(const char *obj_name, const char *prog)
+{
+    size_t len;
+    void *obj = slurp(obj_name, &len);
+    ebpf_vm *vm = new_vm();
+    if (ebpf_load_elf(vm, obj, len, prog))
+        fail_msg("load %s: %s", prog, ebpf_error(vm));
+    verify(vm, 256);
+    uint64_t ctx[32] = {0}, r0 = 0;
+    ebpf_set_bounds_check(vm, 1);
+    assert_int_equal(ebpf_exec(vm, ctx, sizeof(ctx), &r0), 0);
+    free(obj);
+    return r0;
+}
+
+/* Two SEC("kprobe/sys_write") functions are two programs, named by their
+ * functions; SEC("kprobe") alone is one, named by its section. */
+static void test_several_programs_in_a_section(void **state)
+{
+    (void)state;
+    size_t len;
+    void *obj = slurp("multi.o", &len);
+    ebpf_vm *vm = new_vm();
+    char names[256] = "";
+    assert_int_equal(ebpf_elf_programs(vm, obj, len, names_cb, names), 3);
+    assert_string_equal(names, "first;second;kprobe;");
+    /* by section name: refused, naming both functions */
+    assert_int_equal(ebpf_load_elf(vm, obj, len, "kprobe/sys_write"), -EBPF_ENOENT);
+    assert_non_null(strstr(ebpf_error(vm), "section 'kprobe/sys_write' holds 2 programs (first, "
+                                           "second): load one by its function name"));
+    free(obj);
+    /* each with its own relocations: bump(0) + 10, bump(1) + 20 on a fresh map */
+    assert_int_equal(run_prog("multi.o", "first"), 11);
+    assert_int_equal(run_prog("multi.o", "second"), 21);
+    assert_int_equal(run_prog("multi.o", "kprobe"), 7);
+    assert_int_equal(run_prog("multi.o", "any_target"), 7);
+    /* only the program's own code: second is 4 instructions + bump's 14 */
+    obj = slurp("multi.o", &len);
+    vm = new_vm();
+    assert_int_equal(ebpf_load_elf(vm, obj, len, "second"), 0);
+    uint32_t n = 0;
+    const struct ebpf_insn *in = ebpf_insns(vm, &n);
+    assert_int_equal(n, 4 + 14);
+    assert_int_equal(in[0].imm, 1); /* r1 = 1: second's first instruction */
+    free(obj);
+}
+
+/* Section index of `name` in an object (test-side ELF reading). */
+struct sh {
+    uint32_t name, type;
+    uint64_t flags, addr, offset, size;
+    uint32_t link, info;
+    uint64_t align, entsize;
+};
+
+static struct sh *section(uint8_t *obj, const char *name)
+{
+    uint64_t shoff;
+    uint16_t shnum, shstrndx;
+    memcpy(&shoff, obj + 0x28, 8);
+    memcpy(&shnum, obj + 0x3c, 2);
+    memcpy(&shstrndx, obj + 0x3e, 2);
+    struct sh *sh = (struct sh *)(obj + shoff);
+    const char *strs = (const char *)obj + sh[shstrndx].offset;
+    for (int i = 0; i < shnum; i++)
+        if (!strcmp(strs + sh[i].name, name))
+            return &sh[i];
+    fail_msg("no section %s", name);
+    return NULL;
+}
+
+/* Older clang left .BTF at an offset that is not a multiple of 4: move it
+ * to the end of the file at offset 4k+1 and load. */
+static void test_unaligned_btf(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *obj = slurp("probe.o", &len); /* 1 MiB buffer */
+    struct sh *btf = section(obj, ".BTF");
+    size_t at = ((len + 3) & ~(size_t)3) + 1;
+    assert_true(at + btf->size < (1 << 20));
+    memcpy(obj + at, obj + btf->offset, btf->size);
+    memset(obj + btf->offset, 0xee, btf->size); /* the old place is garbage now */
+    btf->offset = at;
+    len = at + btf->size;
+    ebpf_vm *vm = new_vm();
+    if (ebpf_load_elf(vm, obj, len, "kprobe/do_sys_open"))
+        fail_msg("unaligned .BTF: %s", ebpf_error(vm));
+    /* the BTF-defined maps were read from the moved bytes */
+    ebpf_map *counts = ebpf_map_by_name(vm, "counts");
+    assert_non_null(counts);
+    assert_int_equal(ebpf_map_def(counts)->max_entries, 64);
+    assert_int_equal(ebpf_map_def(ebpf_map_by_name(vm, "stats"))->value_size, 16);
+    verify(vm, 256);
+    free(obj);
+}
+
+/* e_machine EM_NONE (some older toolchains): loads, with a notice. */
+static void test_em_none(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *obj = slurp("calls.o", &len);
+    ebpf_vm *vm = new_vm();
+    assert_int_equal(ebpf_load_elf(vm, obj, len, "main"), 0);
+    assert_string_equal(ebpf_notice(vm), "");
+    obj[18] = 0, obj[19] = 0; /* e_machine */
+    vm = new_vm();
+    if (ebpf_load_elf(vm, obj, len, "main"))
+        fail_msg("EM_NONE: %s", ebpf_error(vm));
+    assert_non_null(strstr(ebpf_notice(vm), "EM_NONE"));
+    verify(vm, 0);
+    uint64_t r0 = 0;
+    assert_int_equal(ebpf_exec(vm, NULL, 0, &r0), 0);
+    assert_int_equal(r0, 385);
+    obj[18] = 62; /* EM_X86_64: still refused */
+    vm = new_vm();
+    assert_int_equal(ebpf_load_elf(vm, obj, len, "main"), -EBPF_EINVAL);
+    assert_non_null(strstr(ebpf_error(vm), "not a BPF object"));
+    free(obj);
+}
+
+/* .kconfig: LINUX_KERNEL_VERSION = KERNEL_VERSION(6, 1, 0) and CONFIG_HZ =
+ * 100 (docs/ebpf.md), CONFIG_BPF_SYSCALL = y, an unknown __weak one 0. */
+static void test_kconfig(void **state)
+{
+    (void)state;
+    assert_int_equal(run_prog("kconfig.o", "kprobe/kconfig"), (6 << 16) + (1 << 8) + 100 + 1);
+    size_t len;
+    void *obj = slurp("kconfig.o", &len);
+    ebpf_vm *vm = new_vm();
+    assert_int_equal(ebpf_load_elf(vm, obj, len, "kprobe/kconfig_store"), 0);
+    struct ebpf_verify_opts o = {.ctx_size = 256};
+    assert_int_equal(ebpf_verify(vm, &o), -EBPF_EACCES); /* the kernel's values are read-only */
+    assert_true(strstr(ebpf_error(vm), "frozen") || strstr(ebpf_error(vm), "write into map forbidden"));
+    free(obj);
+    obj = slurp("kconfig_strong.o", &len);
+    vm = new_vm();
+    assert_int_equal(ebpf_load_elf(vm, obj, len, "kprobe/x"), -EBPF_EINVAL);
+    assert_non_null(strstr(ebpf_error(vm), "unknown kconfig extern 'CONFIG_OSDBG_UNKNOWN_STRONG'"));
+    free(obj);
+    obj = slurp("ksym.o", &len);
+    vm = new_vm();
+    assert_int_equal(ebpf_load_elf(vm, obj, len, "kprobe/x"), -EBPF_EINVAL);
+    assert_non_null(strstr(ebpf_error(vm), "extern 'osdbg_ticks' is a __ksym"));
+    free(obj);
+}
+
+/* CO-RE relocations are refused, never ignored: the message names the
+ * kind, the type, the field path and the access string. */
+static void test_core_refused(void **state)
+{
+    (void)state;
+    size_t len;
+    void *obj = slurp("core.o", &len);
+    ebpf_vm *vm = new_vm();
+    assert_int_equal(ebpf_load_elf(vm, obj, len, "kprobe/core"), -EBPF_EINVAL);
+    const char *m = ebpf_error(vm);
+    assert_non_null(strstr(m, "CO-RE relocation (field byte offset of struct task.parent, "
+                              "access \"0:2\") in kprobe/core"));
+    assert_non_null(strstr(m, "CO-RE is not supported"));
+    assert_int_equal(ebpf_error_insn(vm), 1); /* r1 = 8: parent's offset, the relocated insn */
+    free(obj);
+    assert_int_equal(run_prog("core.o", "kprobe/plain"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +518,11 @@ int main(void)
         cmocka_unit_test(test_rodata_is_read_only),
         cmocka_unit_test(test_kretprobe_and_uprobe),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_several_programs_in_a_section),
+        cmocka_unit_test(test_unaligned_btf),
+        cmocka_unit_test(test_em_none),
+        cmocka_unit_test(test_kconfig),
+        cmocka_unit_test(test_core_refused),
     };
     return cmocka_run_group_tests_name("ebpf-elf", tests, NULL, NULL);
 }

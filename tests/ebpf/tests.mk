@@ -42,12 +42,19 @@ $(EBPF_PROGS_DIR)/%.o: $(EBPF_TDIR)/progs/%.c $(wildcard $(EBPF_TDIR)/progs/*.h)
 	@mkdir -p $(@D)
 	clang $(EBPF_BPF_CFLAGS) -c $< -o $@.tmp && mv -f $@.tmp $@
 
+# Objects built against osdbg's own include/bpf (programs named osdbg_*.c).
+$(EBPF_PROGS_DIR)/osdbg_%.o: $(EBPF_TDIR)/progs/osdbg_%.c $(wildcard $(TOP)/include/bpf/*.h)
+	@mkdir -p $(@D)
+	clang -O2 -g -target bpf -I$(TOP)/include -I/usr/include/$(shell gcc -print-multiarch) \
+	    -Wall -Werror -Werror=int-conversion -c $< -o $@.tmp && mv -f $@.tmp $@
+
 $(EBPF_TBIN)/test_elf: $(EBPF_TDIR)/test_elf.c $(B)/ebpf/asan/libebpf.a
 	@mkdir -p $(@D)
 	$(EBPF_HOST_CC) $(EBPF_TEST_CFLAGS) -DPROG_DIR='"$(EBPF_PROGS_DIR)"' $< $(B)/ebpf/asan/libebpf.a -lcmocka -o $@.tmp && mv -f $@.tmp $@
 
 .PHONY: test-ebpf-elf
-test-ebpf-elf: $(EBPF_TBIN)/test_elf $(EBPF_PROGS_DIR)/calls.o $(EBPF_PROGS_DIR)/probe.o
+EBPF_ELF_PROGS := calls probe multi kconfig kconfig_strong ksym core
+test-ebpf-elf: $(EBPF_TBIN)/test_elf $(patsubst %,$(EBPF_PROGS_DIR)/%.o,$(EBPF_ELF_PROGS))
 	@scripts/run-suite.sh ebpf-elf $(EBPF_TBIN)/test_elf
 
 TEST_TARGETS += test-ebpf-elf
@@ -65,7 +72,7 @@ TEST_TARGETS += test-ebpf-smp
 
 .PHONY: test-ebpf-cli
 test-ebpf-cli: $(B)/bin/ebpf-run $(B)/bin/ebpf-run-rv64 $(EBPF_PROGS_DIR)/calls.o $(EBPF_PROGS_DIR)/probe.o \
-               $(EBPF_PROGS_DIR)/xdp_main.o
+               $(EBPF_PROGS_DIR)/xdp_main.o $(EBPF_PROGS_DIR)/multi.o $(EBPF_PROGS_DIR)/osdbg_probe.o
 	@scripts/run-suite.sh ebpf-cli $(EBPF_TDIR)/test_cli.sh $(B)/bin/ebpf-run $(EBPF_PROGS_DIR)
 
 TEST_TARGETS += test-ebpf-cli
