@@ -27,6 +27,7 @@
  */
 #include "bpf.h"
 #include "bpf_helpers.h"
+#include "bpf_stack.h"
 #include "cpu.h"
 #include "file.h"
 #include "kalloc.h"
@@ -143,6 +144,7 @@ void bpf_init(void)
     map_vm = ebpf_create(map_arena, sizeof map_arena, map_err, sizeof map_err);
     if (!map_vm)
         panic("bpf: cannot create the map VM: %s", map_err);
+    ebpf_set_ncpus(map_vm, NCPU); /* per-CPU maps: a value per hart */
     initialised = true;
 }
 
@@ -181,26 +183,57 @@ static int attr_copyin(void *a, uint64_t asize, uint64_t uattr, uint64_t size)
     return copyin(myproc()->pagetable, a, uattr, size < asize ? size : asize);
 }
 
+static bool map_type_supported(uint32_t t)
+{
+    switch (t) {
+    case BPF_MAP_TYPE_HASH:
+    case BPF_MAP_TYPE_ARRAY:
+    case BPF_MAP_TYPE_PROG_ARRAY:
+    case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+    case BPF_MAP_TYPE_PERCPU_HASH:
+    case BPF_MAP_TYPE_PERCPU_ARRAY:
+    case BPF_MAP_TYPE_STACK_TRACE:
+    case BPF_MAP_TYPE_LRU_HASH:
+    case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+    case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+    case BPF_MAP_TYPE_HASH_OF_MAPS:
+    case BPF_MAP_TYPE_RINGBUF:
+        return true;
+    }
+    return false;
+}
+
 static long map_create(uint64_t uattr, uint64_t size)
 {
     struct bpf_attr_map_create a = {0};
     if (attr_copyin(&a, sizeof a, uattr, size) < 0)
         return -EFAULT;
-    if (a.map_flags || a.inner_map_fd)
+    bool of_maps =
+        a.map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS || a.map_type == BPF_MAP_TYPE_HASH_OF_MAPS;
+    if (a.map_flags || (a.inner_map_fd && !of_maps))
         return -EINVAL; /* no flags supported */
-    if (a.map_type != BPF_MAP_TYPE_ARRAY && a.map_type != BPF_MAP_TYPE_HASH &&
-        a.map_type != BPF_MAP_TYPE_RINGBUF)
+    if (!map_type_supported(a.map_type))
         return -EINVAL;
+    /* (a perf event array's max_entries may be 0: one per hart) */
     if (a.map_type != BPF_MAP_TYPE_RINGBUF &&
         (a.key_size == 0 || a.value_size == 0 || a.key_size > MAX_KEY_VALUE ||
-         a.value_size > MAX_KEY_VALUE || a.max_entries == 0))
+         a.value_size > MAX_KEY_VALUE ||
+         (a.max_entries == 0 && a.map_type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)))
         return -EINVAL;
+    ebpf_map *inner = 0;
+    if (of_maps) {
+        struct file *inf = fd_of(a.inner_map_fd, FILE_BPF_MAP);
+        if (!inf)
+            return -EBADF;
+        inner = ebpf_map_by_fd(map_vm, inf->bpf_id);
+    }
     char name[BPF_OBJ_NAME_LEN];
     memcpy(name, a.map_name, sizeof name);
     name[sizeof name - 1] = 0;
     struct ebpf_map_def def = {a.map_type, a.key_size, a.value_size, a.max_entries};
     acquire(&bpf_lock);
-    ebpf_map *m = ebpf_map_create(map_vm, &def, name[0] ? name : "map");
+    ebpf_map *m = of_maps ? ebpf_map_create_of_maps(map_vm, &def, name[0] ? name : "map", inner)
+                          : ebpf_map_create(map_vm, &def, name[0] ? name : "map");
     int id = m ? ebpf_map_fd(m) : -1;
     if (m)
         live_maps++; /* at once: another hart's unload must not reset the map VM under it */
@@ -217,6 +250,47 @@ static long map_create(uint64_t uattr, uint64_t size)
     return fd;
 }
 
+/* The program slot running VM vm, or -1 (bpf_lock held). */
+static int prog_of_vm(const ebpf_vm *vm)
+{
+    for (int i = 0; vm && i < MAX_PROGS; i++)
+        if (progs[i].used && progs[i].vm == vm)
+            return i;
+    return -1;
+}
+
+static void prog_put(int id);
+
+/* bpf(BPF_MAP_UPDATE_ELEM / DELETE_ELEM) on a program array: the value is
+ * a program's descriptor (Linux), stored as its VM.  The array holds a
+ * reference to the program, so a tail call never jumps into an unloaded
+ * one; the reference a replaced or deleted entry held is dropped. */
+static long prog_array_elem(int cmd, ebpf_map *m, uint32_t index, uint32_t prog_fd)
+{
+    int add = -1;
+    if (cmd == BPF_MAP_UPDATE_ELEM) {
+        struct file *pf = fd_of(prog_fd, FILE_BPF_PROG);
+        if (!pf)
+            return -EBADF;
+        add = pf->bpf_id;
+    } else if (cmd != BPF_MAP_DELETE_ELEM) {
+        return -EINVAL; /* Linux: lookups of program arrays give ids, not supported here */
+    }
+    acquire(&bpf_lock);
+    int old = prog_of_vm(ebpf_prog_array_get(m, index));
+    int er = ebpf_prog_array_set(m, index, add >= 0 ? progs[add].vm : 0);
+    if (er == 0 && add >= 0)
+        progs[add].refs++;
+    if (er == 0 && add < 0 && old < 0)
+        er = -EBPF_ENOENT;
+    release(&bpf_lock);
+    if (er < 0)
+        return errno_of(er);
+    if (old >= 0)
+        prog_put(old);
+    return 0;
+}
+
 static long map_elem(int cmd, uint64_t uattr, uint64_t size)
 {
     struct bpf_attr_map_elem a = {0};
@@ -230,25 +304,66 @@ static long map_elem(int cmd, uint64_t uattr, uint64_t size)
     const struct ebpf_map_def *def = ebpf_map_def(m);
     if (def->type == BPF_MAP_TYPE_RINGBUF)
         return -EINVAL; /* ring buffers are read by consumers, not by key */
-    static uint8_t key[MAX_KEY_VALUE], val[MAX_KEY_VALUE];
+    /* Values as Linux's bpf() passes them: a per-CPU map's are all harts'
+     * copies, each rounded up to 8 bytes; a map of maps' or program
+     * array's are descriptors (u32). */
+    static uint8_t key[MAX_KEY_VALUE], val[MAX_KEY_VALUE * NCPU];
+    size_t vbytes = ebpf_map_value_bytes(m);
+    bool percpu = def->type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+                  def->type == BPF_MAP_TYPE_PERCPU_HASH ||
+                  def->type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+    bool fds = def->type == BPF_MAP_TYPE_PROG_ARRAY || def->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+               def->type == BPF_MAP_TYPE_HASH_OF_MAPS;
+    if (vbytes > sizeof val)
+        return -E2BIG;
     bool have_key = !(cmd == BPF_MAP_GET_NEXT_KEY && a.key == 0);
     if (have_key && copyin(pt, key, a.key, def->key_size) < 0)
         return -EFAULT;
-    if (cmd == BPF_MAP_UPDATE_ELEM && copyin(pt, val, a.value, def->value_size) < 0)
+    if (cmd == BPF_MAP_UPDATE_ELEM && copyin(pt, val, a.value, vbytes) < 0)
         return -EFAULT;
+    uint32_t vfd;
+    memcpy(&vfd, val, sizeof vfd);
+    if (def->type == BPF_MAP_TYPE_PROG_ARRAY && cmd != BPF_MAP_GET_NEXT_KEY) {
+        uint32_t index;
+        memcpy(&index, key, sizeof index);
+        return prog_array_elem(cmd, m, index, vfd);
+    }
+    ebpf_map *inner = 0;
+    if (fds && cmd == BPF_MAP_UPDATE_ELEM) {
+        struct file *mf = fd_of(vfd, FILE_BPF_MAP);
+        if (!mf)
+            return -EBADF;
+        inner = ebpf_map_by_fd(map_vm, mf->bpf_id);
+    }
     int er = 0; /* the runtime's result */
     acquire(&bpf_lock);
     switch (cmd) {
-    case BPF_MAP_LOOKUP_ELEM: {
-        void *v = ebpf_map_lookup(m, key);
-        if (v)
-            memcpy(val, v, def->value_size);
-        else
-            er = -EBPF_ENOENT;
+    case BPF_MAP_LOOKUP_ELEM:
+        if (fds) {
+            /* Linux gives the inner map's id: here its number in the map VM */
+            ebpf_map *in = ebpf_map_get_inner(m, key);
+            uint32_t id = in ? (uint32_t)ebpf_map_fd(in) : 0;
+            memcpy(val, &id, sizeof id);
+            er = in ? 0 : -EBPF_ENOENT;
+        } else if (percpu) {
+            er = ebpf_map_lookup_percpu(m, key, val);
+        } else {
+            void *v = ebpf_map_lookup(m, key);
+            if (v)
+                memcpy(val, v, def->value_size);
+            else
+                er = -EBPF_ENOENT;
+        }
         break;
-    }
     case BPF_MAP_UPDATE_ELEM:
-        er = a.flags > BPF_EXIST ? -EBPF_EINVAL : ebpf_map_update(m, key, val, a.flags);
+        if (a.flags > BPF_EXIST)
+            er = -EBPF_EINVAL;
+        else if (fds)
+            er = ebpf_map_set_inner(m, key, inner);
+        else if (percpu)
+            er = ebpf_map_update_percpu(m, key, val, a.flags);
+        else
+            er = ebpf_map_update(m, key, val, a.flags);
         break;
     case BPF_MAP_DELETE_ELEM:
         er = ebpf_map_delete(m, key);
@@ -260,7 +375,8 @@ static long map_elem(int cmd, uint64_t uattr, uint64_t size)
     release(&bpf_lock);
     if (er < 0)
         return errno_of(er);
-    if (cmd == BPF_MAP_LOOKUP_ELEM && copyout(pt, a.value, val, def->value_size) < 0)
+    if (cmd == BPF_MAP_LOOKUP_ELEM &&
+        copyout(pt, a.value, val, fds ? sizeof(uint32_t) : vbytes) < 0)
         return -EFAULT;
     if (cmd == BPF_MAP_GET_NEXT_KEY && copyout(pt, a.value, val, def->key_size) < 0)
         return -EFAULT;
@@ -290,6 +406,21 @@ static long resolve_map_fds(ebpf_vm *vm, struct ebpf_insn *insns, uint32_t n)
 
 static void jit_compile(struct prog *p);
 static int replicate(struct prog *p);
+
+/* bpf_get_stackid's stacks: the kernel's walker (bpf_stack.c). */
+static int stack_walker(ebpf_vm *vm, void *ctx, int user, uint64_t *ips, int max, int skip)
+{
+    (void)vm;
+    return bpf_stack_walk(ctx, user, ips, max, skip);
+}
+
+/* A program VM's per-hart facts, before its maps are made (an object's
+ * per-CPU maps keep NCPU copies) and before its replicas copy them. */
+static void vm_for_harts(ebpf_vm *vm)
+{
+    ebpf_set_ncpus(vm, NCPU);
+    ebpf_set_stack_walker(vm, stack_walker);
+}
 
 /* A free program slot, taken at once (a load from bpf() and one from the
  * side-stub may interleave), or -ENOSPC: a small one unless big is asked
@@ -326,6 +457,7 @@ static void maps_maybe_reset(void)
     map_vm = ebpf_create(map_arena, sizeof map_arena, map_err, sizeof map_err);
     if (!map_vm)
         panic("bpf: cannot create the map VM again: %s", map_err);
+    ebpf_set_ncpus(map_vm, NCPU);
 }
 
 static long prog_load(uint64_t uattr, uint64_t size)
@@ -358,6 +490,7 @@ again:
         return -ENOMEM;
     }
     bpf_register_helpers(p->vm);
+    vm_for_harts(p->vm);
     ebpf_set_bounds_check(p->vm, 1);
     ebpf_set_insn_budget(p->vm, 1000000);
     long r = resolve_map_fds(p->vm, insn_buf, a.insn_cnt);
@@ -623,6 +756,7 @@ static int replicate(struct prog *p)
         p->replica[h] = ebpf_replicate(p->vm, hart_stacks[h], p->rerr[h], sizeof p->rerr[h]);
         if (!p->replica[h])
             return -1;
+        ebpf_set_cpu(p->replica[h], (uint32_t)h); /* per-CPU maps, BPF_F_CURRENT_CPU */
     }
     return 0;
 }
@@ -681,6 +815,7 @@ again:;
     r = p->vm ? 0 : -ENOMEM;
     if (r == 0) {
         bpf_register_helpers(p->vm);
+        vm_for_harts(p->vm);
         ebpf_set_bounds_check(p->vm, 1);
         ebpf_set_insn_budget(p->vm, 1000000);
         /* The ELF loader reuses maps of the same name: the programs of one
@@ -792,7 +927,9 @@ long bpf_prog_ringbuf_consume(int id, void *buf, size_t len, uint32_t only_tag, 
     ebpf_vm *vm = progs[id].vm;
     for (int fd = 0; fd < ebpf_map_count(vm); fd++) {
         ebpf_map *m = ebpf_map_by_fd(vm, fd);
-        if (!m || ebpf_map_def(m)->type != BPF_MAP_TYPE_RINGBUF)
+        /* a perf event array's records are in a ring it owns, read the same way */
+        if (!m || (ebpf_map_def(m)->type != BPF_MAP_TYPE_RINGBUF &&
+                   ebpf_map_def(m)->type != BPF_MAP_TYPE_PERF_EVENT_ARRAY))
             continue;
         long n = ebpf_ringbuf_consume_tag(m, buf, len, only_tag, tag);
         if (n > 0)

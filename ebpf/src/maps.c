@@ -279,6 +279,13 @@ int ebpf_map_share(ebpf_vm *vm, ebpf_map *map)
     int fd = ebpfM_index(vm, map);
     if (fd >= 0)
         return fd;
+    /* a map of maps comes with its inner template (the verifier's view of
+     * what a lookup returns must have an index here too) */
+    if (map->inner && ebpfM_index(vm, map->inner) < 0) {
+        int r = ebpf_map_share(vm, (ebpf_map *)map->inner);
+        if (r < 0)
+            return r;
+    }
     if (vm->nmaps == EBPF_MAX_MAPS)
         return ebpfA_fail(vm, EBPF_E2BIG, -1, "too many maps");
     vm->maps[vm->nmaps] = map;
