@@ -42,6 +42,7 @@ void ebpfV_mark_unknown(struct vreg *r)
     r->umax = U64_MAX;
     r->smin = S64_MIN;
     r->smax = S64_MAX;
+    r->u32max = (uint32_t)U32_MAX;
 }
 
 void ebpfV_mark_const(struct vreg *r, uint64_t v)
@@ -50,6 +51,7 @@ void ebpfV_mark_const(struct vreg *r, uint64_t v)
     r->type = T_SCALAR;
     r->umin = r->umax = v;
     r->smin = r->smax = (int64_t)v;
+    r->u32min = r->u32max = (uint32_t)v;
 }
 
 /* Unsigned range; the signed one follows from it. */
@@ -83,7 +85,19 @@ void ebpfV_sync(struct verifier *v, struct vreg *r)
             r->smax = smin64(r->smax, (int64_t)r->umax);
         }
     }
-    if (r->umin > r->umax || r->smin > r->smax) {
+    /* The low 32 bits: known from the 64-bit range when it stays inside
+     * one 2^32 block; and they are the value when it fits in 32 bits. */
+    if (r->umin >> 32 == r->umax >> 32) {
+        r->u32min = (uint32_t)umax64(r->u32min, (uint32_t)r->umin);
+        r->u32max = (uint32_t)umin64(r->u32max, (uint32_t)r->umax);
+    }
+    if (r->umax <= U32_MAX) {
+        r->umin = umax64(r->umin, r->u32min);
+        r->umax = umin64(r->umax, r->u32max);
+        r->smin = smax64(r->smin, (int64_t)r->umin);
+        r->smax = smin64(r->smax, (int64_t)r->umax);
+    }
+    if (r->umin > r->umax || r->smin > r->smax || r->u32min > r->u32max) {
         if (v)
             v->infeasible = true;
         ebpfV_mark_unknown(r);
@@ -274,7 +288,8 @@ static void range_op(uint8_t op, int16_t off, const struct vreg *a, const struct
     }
 }
 
-/* The low 32 bits of r as a 64-bit range (exact when r fits). */
+/* The low 32 bits of r as a 64-bit range (exact when r fits; else the
+ * range of its low half, which a JMP32 compare may have narrowed). */
 static void low32(const struct vreg *r, struct vreg *out)
 {
     if (r->umax <= U32_MAX)
@@ -282,7 +297,7 @@ static void low32(const struct vreg *r, struct vreg *out)
     else if (r->umin == r->umax)
         ebpfV_mark_const(out, (uint32_t)r->umin);
     else
-        ebpfV_mark_range(out, 0, U32_MAX);
+        ebpfV_mark_range(out, r->u32min, r->u32max);
 }
 
 static void scalar_alu(const struct ebpf_insn *in, struct vreg *d, const struct vreg *s)
@@ -366,6 +381,26 @@ static int ptr_arith(struct verifier *v, int dregno, struct vreg *d, const struc
     return 0;
 }
 
+/* "rd = rs" (or "wd = ws" of a value that fits in 32 bits, or a sign
+ * extension that changes nothing) copies the value: both registers get the
+ * same id, so that a bound a later jump finds on either applies to both
+ * (Linux links such scalars the same way).  Any other write to a register
+ * gives it a new value without an id, which breaks the link. */
+static void link_copy(struct verifier *v, const struct ebpf_insn *in, struct vframe *f,
+                      struct vreg *srcv)
+{
+    if (BPF_SRC(in->code) != BPF_X || ebpfV_is_const(srcv))
+        return;
+    bool is64 = BPF_CLASS(in->code) == BPF_ALU64;
+    uint64_t lim = in->off ? (1ull << (in->off - 1)) - 1 : is64 ? U64_MAX : U32_MAX;
+    if (srcv->umax > lim)
+        return;
+    struct vreg *s = &f->regs[in->src];
+    if (!s->id)
+        s->id = ++v->id_gen;
+    srcv->id = s->id;
+}
+
 int ebpfV_alu(struct verifier *v, const struct ebpf_insn *in)
 {
     struct vframe *f = ebpfV_frame(v);
@@ -404,6 +439,7 @@ int ebpfV_alu(struct verifier *v, const struct ebpf_insn *in)
         return ebpfV_err(v, "invalid shift %d", in->imm);
     if (op == BPF_MOV) {
         if (srcv.type == T_SCALAR) {
+            link_copy(v, in, f, &srcv);
             scalar_alu(in, d, &srcv);
         } else if (is64 && !in->off) {
             *d = srcv; /* pointers copy whole, with their identity */
@@ -626,6 +662,48 @@ static void refine(struct verifier *v, uint8_t op, struct vreg *a, struct vreg *
     ebpfV_sync(v, b);
 }
 
+/* A JMP32 compare of values that do not fit in 32 bits: an unsigned
+ * compare (or equality) still bounds their low halves, [u32min, u32max],
+ * which a later 32-bit move or JMP32 uses.  Signed ones teach nothing here. */
+static void refine_low32(struct verifier *v, uint8_t op, struct vreg *a, struct vreg *src,
+                         const struct vreg *bk)
+{
+    if (is_signed(op) || op == BPF_JSET)
+        return;
+    struct vreg a32, b32;
+    low32(a, &a32);
+    low32(src ? src : bk, &b32);
+    refine(v, op, &a32, &b32);
+    if (v->infeasible)
+        return;
+    a->u32min = (uint32_t)umax64(a->u32min, a32.umin);
+    a->u32max = (uint32_t)umin64(a->u32max, a32.umax);
+    ebpfV_sync(v, a);
+    if (src) {
+        src->u32min = (uint32_t)umax64(src->u32min, b32.umin);
+        src->u32max = (uint32_t)umin64(src->u32max, b32.umax);
+        ebpfV_sync(v, src);
+    }
+}
+
+/* r was narrowed: every register and spill linked to it (same id, see
+ * link_copy) holds the same value, so it gets the same bounds. */
+static void share_bounds(struct vstate *st, const struct vreg *r)
+{
+    if (r->type != T_SCALAR || !r->id)
+        return;
+    for (uint32_t fi = 0; fi < st->nframes; fi++) {
+        struct vframe *f = &st->frames[fi];
+        for (int i = 0; i < BPF_NREGS; i++)
+            if (f->regs[i].type == T_SCALAR && f->regs[i].id == r->id)
+                f->regs[i] = *r;
+        for (int k = 0; k < VSLOTS; k++)
+            if (f->stype[k * 8] == S_SPILL && f->spill[k].type == T_SCALAR &&
+                f->spill[k].id == r->id)
+                f->spill[k] = *r;
+    }
+}
+
 /* Applies what "the jump was (not) taken" says to the registers of st. */
 void ebpfV_branch_refine(struct verifier *v, const struct ebpf_insn *in, struct vstate *st,
                          bool taken);
@@ -648,9 +726,16 @@ void ebpfV_branch_refine(struct verifier *v, const struct ebpf_insn *in, struct 
     }
     if (a->type != T_SCALAR || b.type != T_SCALAR)
         return;
-    if (is32 && (!fits32(a, is_signed(op)) || !fits32(&b, is_signed(op))))
+    if (is32 && (!fits32(a, is_signed(op)) || !fits32(&b, is_signed(op)))) {
+        refine_low32(v, op, a, BPF_SRC(in->code) == BPF_X ? &f->regs[in->src] : NULL, &b);
+    } else {
+        refine(v, op, a, &b);
+        if (BPF_SRC(in->code) == BPF_X && !v->infeasible)
+            f->regs[in->src] = b;
+    }
+    if (v->infeasible)
         return;
-    refine(v, op, a, &b);
-    if (BPF_SRC(in->code) == BPF_X && !v->infeasible)
-        f->regs[in->src] = b;
+    share_bounds(st, a);
+    if (BPF_SRC(in->code) == BPF_X)
+        share_bounds(st, &f->regs[in->src]);
 }

@@ -249,7 +249,12 @@ static bool reg_covers(const struct vreg *o, const struct vreg *c, struct idmap 
         return false;
     switch (o->type) {
     case T_SCALAR:
-        return c->umin >= o->umin && c->umax <= o->umax && c->smin >= o->smin && c->smax <= o->smax;
+        /* Registers the old state had linked (same id) must be linked in
+         * the current one too: its walk narrowed them together. */
+        if (o->id && (!c->id || !id_match(m, o->id, c->id)))
+            return false;
+        return c->umin >= o->umin && c->umax <= o->umax && c->smin >= o->smin &&
+               c->smax <= o->smax && c->u32min >= o->u32min && c->u32max <= o->u32max;
     case T_CTX:
         return o->off == c->off && var_within(o, c);
     case T_STACK:
@@ -333,6 +338,54 @@ static void forget_state(struct verifier *v, struct vsaved *s)
     v->live_states--;
 }
 
+/* A scalar id that only one register or spill of a remembered state
+ * carries links nothing: it is cleared, so that it does not ask states
+ * compared with it for a link (see reg_covers).  Up to 16 ids are looked
+ * at; more stay (less pruning, never unsound). */
+struct idcount {
+    uint32_t id[16];
+    struct vreg *first[16];
+    uint8_t count[16];
+    int n;
+};
+
+static void count_id(struct idcount *t, struct vreg *r)
+{
+    if (r->type != T_SCALAR || !r->id)
+        return;
+    for (int i = 0; i < t->n; i++) {
+        if (t->id[i] == r->id) {
+            t->count[i] = 2;
+            return;
+        }
+    }
+    if (t->n == 16)
+        return;
+    t->id[t->n] = r->id;
+    t->first[t->n] = r;
+    t->count[t->n++] = 1;
+}
+
+static void drop_lone_ids(struct vsaved *s)
+{
+    struct idcount t;
+    t.n = 0;
+    uint8_t *p = (uint8_t *)(s + 1);
+    for (uint32_t fi = 0; fi < s->nframes; fi++) {
+        struct vpframe *pf = (struct vpframe *)p;
+        struct vreg *spill = (struct vreg *)((uint8_t *)(pf + 1) + pf->depth * 8);
+        for (int i = 0; i < BPF_NREGS; i++)
+            count_id(&t, &pf->regs[i]);
+        for (uint32_t k = 0; k < pf->depth; k++)
+            if (((uint8_t *)(pf + 1))[k * 8] == S_SPILL)
+                count_id(&t, &spill[k]);
+        p += pframe_size(pf->depth);
+    }
+    for (int i = 0; i < t.n; i++)
+        if (t.count[i] == 1)
+            t.first[i]->id = 0;
+}
+
 /* Remembers the current state at pc (packed, dead registers dropped). */
 static struct vsaved *remember(struct verifier *v, uint32_t pc)
 {
@@ -377,6 +430,7 @@ static struct vsaved *remember(struct verifier *v, uint32_t pc)
                 ebpfA_memset(&stype[k * 8], 0, 8);
         p += pframe_size(d);
     }
+    drop_lone_ids(s);
     return s;
 }
 

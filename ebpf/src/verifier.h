@@ -29,16 +29,23 @@ enum vtype {
 };
 
 /* Pointers keep a fixed offset `off` plus, for map values and memory, a
- * variable part whose signed range is [smin, smax] (umin/umax unused). */
+ * variable part whose signed range is [smin, smax] (umin/umax unused).
+ * Scalars keep an unsigned and a signed 64-bit range, and the unsigned
+ * range [u32min, u32max] of their low 32 bits (what a JMP32 compare
+ * learns, and what a 32-bit move keeps). */
 struct vreg {
     uint8_t type;
     uint8_t frame; /* T_STACK: which frame's stack */
     uint16_t map;  /* T_MAP_*: map fd */
-    uint32_t id;   /* *_OR_NULL and T_MEM: identity for null checks / release */
+    /* *_OR_NULL and T_MEM: identity for null checks / release.  Scalars:
+     * registers (and spills) with the same nonzero id hold the same value
+     * (copied from one another), so a bound found on one holds for all. */
+    uint32_t id;
     int32_t off;   /* pointer: fixed offset */
     uint32_t size; /* T_MEM: bytes */
     uint64_t umin, umax;
     int64_t smin, smax;
+    uint32_t u32min, u32max;
 };
 
 enum { S_INVALID = 0, S_MISC, S_SPILL };

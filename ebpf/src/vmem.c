@@ -214,10 +214,18 @@ int ebpfV_mem(struct verifier *v, const struct ebpf_insn *in)
     if (p->type == T_STACK) {
         struct vframe *sf = stack_frame(v, p);
         int64_t o = p->off + in->off;
-        if (size == 8 && (BPF_STACK_SIZE + o) % 8 == 0)
+        if (size == 8 && (BPF_STACK_SIZE + o) % 8 == 0) {
+            /* The spill and the register hold the same value: linked, so
+             * that a bound found on either holds for the other. */
+            if (cls == BPF_STX && val.type == T_SCALAR && !ebpfV_is_const(&val)) {
+                if (!f->regs[in->src].id)
+                    f->regs[in->src].id = ++v->id_gen;
+                val.id = f->regs[in->src].id;
+            }
             stack_spill(sf, o, &val);
-        else
+        } else {
             stack_scribble(sf, o, size);
+        }
     }
     return 0;
 }
