@@ -6,7 +6,7 @@ USER_LIB_SRCS := $(wildcard user/lib/*.c) user/lib/crt0.S user/lib/usys_asm.S
 USER_LIB_OBJS := $(patsubst user/lib/%,$(B)/user/lib/%.o,$(USER_LIB_SRCS)) \
                  $(patsubst common/%,$(B)/user/lib/common/%.o,$(wildcard common/*.c))
 USER_C_PROGS  := init sh hello matrix forktest selftest fault cat ls sysbench twins bpftest probebench orphan \
-                 bpfload bpffuzz stubs tick tock
+                 bpfload bpffuzz stubs tick tock bpfcompat
 USER_PROGS    := $(addprefix $(B)/user/,$(USER_C_PROGS))
 USER_CFLAGS    = $(RV_CFLAGS) -Iuser/lib
 USER_DATA     := $(wildcard user/files/*)
@@ -17,6 +17,17 @@ $(B)/user/bpf/%.bpf.o: user/bpf/%.bpf.c
 	@mkdir -p $(@D)
 	@echo "  CLANG   $<"
 	$(Q)clang -O2 -g -target bpf -I/usr/include/$(shell gcc -print-multiarch) -c $< -o $@
+
+# The compatibility suite's objects (user/bpf/compat/NAME.bpf.c ->
+# compat_NAME.bpf.o), written the libbpf way against include/bpf/; bpfcompat
+# loads them through bpf().
+USER_COMPAT_OBJS := $(patsubst user/bpf/compat/%.bpf.c,$(B)/user/bpf/compat_%.bpf.o,$(wildcard user/bpf/compat/*.bpf.c))
+USER_BPF_OBJS += $(USER_COMPAT_OBJS)
+
+$(B)/user/bpf/compat_%.bpf.o: user/bpf/compat/%.bpf.c $(wildcard include/bpf/*.h)
+	@mkdir -p $(@D)
+	@echo "  CLANG   $<"
+	$(Q)clang -O2 -g -target bpf -Wall -Werror -Iinclude -I/usr/include/$(shell gcc -print-multiarch) -c $< -o $@
 
 # The Rust program(s) add themselves to USER_RUST_PROGS.
 USER_RUST_PROGS :=
@@ -51,6 +62,13 @@ $(B)/user/%: $(B)/user/%.o $(USER_LIB_OBJS) user/user.ld
 	@echo "  LD      $@"
 	$(Q)$(RV_CC) $(RV_ARCH) -nostdlib -T user/user.ld -Wl,--no-warn-rwx-segments \
 		-o $@ $< $(USER_LIB_OBJS) $(RV_LIBGCC)
+
+# bpfcompat parses eBPF objects with the eBPF library (freestanding, the
+# kernel's build of it), as libbpf does for a Linux loader.
+$(B)/user/bpfcompat: $(B)/user/bpfcompat.o $(USER_LIB_OBJS) $(KERNEL_EBPF) user/user.ld
+	@echo "  LD      $@"
+	$(Q)$(RV_CC) $(RV_ARCH) -nostdlib -T user/user.ld -Wl,--no-warn-rwx-segments \
+		-o $@ $< $(USER_LIB_OBJS) $(KERNEL_EBPF) $(RV_LIBGCC)
 
 # Keep the objects (make would delete them as intermediates).
 .SECONDARY: $(USER_PROGS:=.o)

@@ -19,6 +19,13 @@ TEST_TARGETS += test-kernel-smp
 test-kernel-smp:
 	@scripts/run-suite.sh kernel-smp node --test --test-reporter=tap tests/kernel/smp.test.mjs
 
+# The eBPF compatibility suite through bpf() (issue 18): user/bpfcompat with
+# the libbpf-style objects of user/bpf/compat/, on 1 and 4 harts.
+TEST_TARGETS += test-kernel-compat
+.PHONY: test-kernel-compat
+test-kernel-compat:
+	@scripts/run-suite.sh kernel-compat node --test --test-reporter=tap tests/kernel/compat.test.mjs
+
 # A bounded user-space bpf() fuzzer (OSDBG_BPF_FUZZ_SECS, default 30).
 TEST_TARGETS += test-kernel-bpffuzz
 .PHONY: test-kernel-bpffuzz

@@ -1,0 +1,38 @@
+// The eBPF compatibility suite through bpf() (issue 18): user/bpfcompat
+// loads libbpf-style objects (user/bpf/compat/*.bpf.c, built by clang),
+// attaches them, triggers them and checks what their maps and globals hold
+// against values that follow from the programs' meaning (lengths written,
+// squares added, the process's own pid and name...).  On 1 and on 4 harts:
+// every helper runs wherever a probe fires.  Each check is one line; the
+// test names the failing ones.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bootOS } from './qemu.mjs';
+
+async function bpfcompat(smp) {
+  const os = bootOS({ append: 'run=bpfcompat', smp });
+  try {
+    const { code } = await os.waitExit(120000);
+    return { code, out: os.output() };
+  } finally {
+    os.stop();
+  }
+}
+
+for (const smp of [1, 4]) {
+  test(`compatibility suite through bpf() on ${smp} hart(s)`, async () => {
+    const { code, out } = await bpfcompat(smp);
+    const m = out.match(/^bpfcompat: (\d+) passed, (\d+) failed$/m);
+    assert.ok(m, `no summary in\n${out}`);
+    const failures = out.split('\n').filter((l) => l.startsWith('bpfcompat: FAIL'));
+    assert.deepEqual(failures, [], out);
+    assert.equal(Number(m[2]), 0, out);
+    // kprobe 3, uprobe 4, ringbuf 3, loop 2, task 10: every check ran.
+    assert.ok(Number(m[1]) >= 22, `only ${m[1]} checks ran:\n${out}`);
+    for (const what of ['kprobe: three writes', 'kretprobe: three returns', 'uretprobe:',
+      'ringbuf: BPF_RB_AVAIL_DATA', 'loop: odd squares', 'task: struct proc', 'task: get_stack(BPF_F_USER_STACK)']) {
+      assert.ok(out.includes(`bpfcompat: ok   ${what}`), `missing "${what}" in\n${out}`);
+    }
+    assert.equal(code, 0);
+  });
+}

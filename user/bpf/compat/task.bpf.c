@@ -1,0 +1,58 @@
+/* Compatibility suite: the current task and the tracing helpers that
+ * answer about it.  On the loader's sys_getpid: bpf_get_current_task gives
+ * its struct proc (<bpf/osdbg.h>), read by field with BPF_CORE_READ and
+ * bpf_probe_read_kernel_str (pid, name, parent's pid); the legacy
+ * bpf_probe_read reads the same pid; uid/gid, random numbers, the clocks,
+ * the probe's address, and the kernel and user call stacks (bpf_get_stack)
+ * are stored for the loader to check against what it knows. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/osdbg.h>
+#include <bpf/bpf_core_read.h>
+
+/* Helpers bpf_helpers.h may not declare yet (Linux ids). */
+static __u64 (*compat_jiffies64)(void) = (void *)118;
+static __u64 (*compat_ktime_get_boot_ns)(void) = (void *)125;
+static long (*compat_snprintf)(char *str, __u32 str_size, const char *fmt, __u64 *data,
+                               __u32 data_len) = (void *)165;
+static __u64 (*compat_get_func_ip)(void *ctx) = (void *)173;
+
+struct {
+    __u32 target_pid;
+    __u64 runs;
+    int pid, legacy_pid, parent_pid;
+    char name[16];
+    __u64 uid_gid, rand1, rand2, jiffies, boot_ns, func_ip, probe_pc;
+    long kstack_bytes, ustack_bytes;
+    __u64 kstack[8], ustack[8];
+    long text_len;
+    char text[32];
+} g;
+
+SEC("kprobe/sys_getpid")
+int BPF_KPROBE(task_fields)
+{
+    if (!g.target_pid || (__u32)(bpf_get_current_pid_tgid() >> 32) != g.target_pid)
+        return 0;
+    struct proc *p = (void *)bpf_get_current_task();
+    g.pid = BPF_CORE_READ(p, pid);
+    g.parent_pid = BPF_CORE_READ(p, parent, pid);
+    bpf_probe_read_kernel_str(g.name, sizeof g.name, p->name);
+    bpf_probe_read(&g.legacy_pid, sizeof g.legacy_pid, &p->pid);
+    g.uid_gid = bpf_get_current_uid_gid();
+    g.rand1 = bpf_get_prandom_u32();
+    g.rand2 = bpf_get_prandom_u32();
+    g.jiffies = compat_jiffies64();
+    g.boot_ns = compat_ktime_get_boot_ns();
+    g.func_ip = compat_get_func_ip(ctx);
+    g.probe_pc = PT_REGS_IP(ctx);
+    g.kstack_bytes = bpf_get_stack(ctx, g.kstack, sizeof g.kstack, 0);
+    g.ustack_bytes = bpf_get_stack(ctx, g.ustack, sizeof g.ustack, BPF_F_USER_STACK);
+    __u64 args[2] = {(__u64)g.pid, 42};
+    g.text_len = compat_snprintf(g.text, sizeof g.text, "pid %d answer %u", args, sizeof args);
+    g.runs++;
+    return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
