@@ -237,6 +237,15 @@ const char *ebpf_notice(const ebpf_vm *vm);
  * their number or an error. */
 int ebpf_elf_programs(ebpf_vm *vm, const void *elf, size_t size,
                       void (*fn)(const char *name, void *arg), void *arg);
+/* The initialisers of the object's program arrays (`values = { [i] =
+ * &prog }`): fn(map, i, prog, arg) for each.  The loader cannot fill them
+ * (each program is a VM of its own): load prog, then ebpf_prog_array_set
+ * the map's slot i.  A map of maps' initialisers (`values = { [i] =
+ * &inner }`) are applied by ebpf_load_elf itself.  Returns how many. */
+int ebpf_elf_prog_array_inits(ebpf_vm *vm, const void *elf, size_t size,
+                              void (*fn)(const char *map, uint32_t index, const char *prog,
+                                         void *arg),
+                              void *arg);
 const struct ebpf_insn *ebpf_insns(const ebpf_vm *vm, uint32_t *count);
 const char *ebpf_license(const ebpf_vm *vm);
 

@@ -206,6 +206,67 @@ static int parse_index(ebpf_vm *vm, struct btf *b, const uint8_t *sec, uint64_t 
     return 0;
 }
 
+/* The members of a map definition struct (libbpf's __uint/__type/__array
+ * conventions) into def.  `values` is __array(values, ...): for a map of
+ * maps an array of pointers to the inner map's definition struct (parsed
+ * into *inner, one level deep), for a program array of pointers to
+ * functions; its byte offset, where the .maps initialisers are, goes to
+ * *values_off. */
+static int map_struct(ebpf_vm *vm, const struct btf *b, const struct btf_type *st,
+                      const char *name, struct ebpf_map_def *def, struct ebpf_map_def *inner,
+                      bool *has_inner, uint32_t *values_off)
+{
+    const uint32_t *mem = (const uint32_t *)(st + 1); /* {name_off, type, offset} */
+    for (uint32_t k = 0; k < vlen_of(st); k++) {
+        const char *mname = btf_str(b, mem[3 * k]);
+        uint32_t mtype = mem[3 * k + 1];
+        if (!mname)
+            continue;
+        bool ok = true;
+        uint64_t sz = 0;
+        if (!ebpfA_strcmp(mname, "type"))
+            ok = uint_member(b, mtype, &def->type);
+        else if (!ebpfA_strcmp(mname, "max_entries"))
+            ok = uint_member(b, mtype, &def->max_entries);
+        else if (!ebpfA_strcmp(mname, "key_size"))
+            ok = uint_member(b, mtype, &def->key_size);
+        else if (!ebpfA_strcmp(mname, "value_size"))
+            ok = uint_member(b, mtype, &def->value_size);
+        else if (!ebpfA_strcmp(mname, "key") || !ebpfA_strcmp(mname, "value")) {
+            const struct btf_type *p = resolve(b, mtype);
+            ok = p && kind_of(p) == BTF_KIND_PTR && type_size(b, p->size_or_type, &sz, 0);
+            if (ok && mname[0] == 'k')
+                def->key_size = (uint32_t)sz;
+            else if (ok)
+                def->value_size = (uint32_t)sz;
+        } else if (!ebpfA_strcmp(mname, "values")) {
+            /* ARRAY (of 0 elements) of PTR to the inner STRUCT or a FUNC_PROTO */
+            const struct btf_type *a = resolve(b, mtype);
+            const struct btf_type *p =
+                a && kind_of(a) == BTF_KIND_ARRAY ? resolve(b, ((const uint32_t *)(a + 1))[0]) : 0;
+            const struct btf_type *in = p && kind_of(p) == BTF_KIND_PTR ? resolve(b, p->size_or_type) : 0;
+            ok = in != 0;
+            if (values_off)
+                *values_off = mem[3 * k + 2] / 8; /* bit offset (no bitfields here) */
+            if (ok && kind_of(in) == BTF_KIND_STRUCT) {
+                if (!inner)
+                    return ebpfA_fail(vm, EBPF_EINVAL, -1,
+                                      "BTF: map %s: an inner map may not hold maps", name);
+                int r = map_struct(vm, b, in, name, inner, NULL, NULL, NULL);
+                if (r)
+                    return r;
+                *has_inner = true;
+            }
+        }
+        if (!ok)
+            return ebpfA_fail(vm, EBPF_EINVAL, -1, "BTF: map %s: bad member %s", name, mname);
+    }
+    /* libbpf: a map holding maps or programs has 4-byte values (fds) */
+    if (values_off && *values_off != UINT32_MAX && !def->value_size)
+        def->value_size = 4;
+    return 0;
+}
+
 int ebpfE_btf_maps(ebpf_vm *vm, const uint8_t *sec, uint64_t len, struct elf_mapspec *specs,
                    int *nspecs)
 {
@@ -234,34 +295,12 @@ int ebpfE_btf_maps(ebpf_vm *vm, const uint8_t *sec, uint64_t len, struct elf_map
             ebpfA_memset(m, 0, sizeof(*m));
             ebpfA_strlcpy(m->name, vname, sizeof(m->name));
             m->offset = vs[3 * i + 1];
-            const uint32_t *mem = (const uint32_t *)(st + 1); /* {name_off, type, offset} */
-            for (uint32_t k = 0; k < vlen_of(st); k++) {
-                const char *mname = btf_str(&b, mem[3 * k]);
-                uint32_t mtype = mem[3 * k + 1];
-                if (!mname)
-                    continue;
-                bool ok = true;
-                uint64_t sz = 0;
-                if (!ebpfA_strcmp(mname, "type"))
-                    ok = uint_member(&b, mtype, &m->def.type);
-                else if (!ebpfA_strcmp(mname, "max_entries"))
-                    ok = uint_member(&b, mtype, &m->def.max_entries);
-                else if (!ebpfA_strcmp(mname, "key_size"))
-                    ok = uint_member(&b, mtype, &m->def.key_size);
-                else if (!ebpfA_strcmp(mname, "value_size"))
-                    ok = uint_member(&b, mtype, &m->def.value_size);
-                else if (!ebpfA_strcmp(mname, "key") || !ebpfA_strcmp(mname, "value")) {
-                    const struct btf_type *p = resolve(&b, mtype);
-                    ok = p && kind_of(p) == BTF_KIND_PTR && type_size(&b, p->size_or_type, &sz, 0);
-                    if (ok && mname[0] == 'k')
-                        m->def.key_size = (uint32_t)sz;
-                    else if (ok)
-                        m->def.value_size = (uint32_t)sz;
-                }
-                if (!ok)
-                    return ebpfA_fail(vm, EBPF_EINVAL, -1, "BTF: map %s: bad member %s", m->name,
-                                      mname);
-            }
+            m->size = vs[3 * i + 2]; /* the variable's: with its values = {...} */
+            m->values_off = UINT32_MAX;
+            r = map_struct(vm, &b, st, m->name, &m->def, &m->inner_def, &m->has_inner,
+                           &m->values_off);
+            if (r)
+                return r;
         }
     }
     return 0;

@@ -219,6 +219,9 @@ const char *ebpfM_helper_refused(const ebpf_map *m, uint32_t helper_id);
 void *ebpfM_stack_lookup(ebpf_map *m, const void *key);
 int ebpfM_stack_delete(ebpf_map *m, const void *key);
 int ebpfM_stack_next_key(ebpf_map *m, const void *key, void *next);
+/* maps.c: a map of maps whose inner maps have geometry `inner` */
+ebpf_map *ebpfM_create_of_maps(ebpf_vm *vm, const struct ebpf_map_def *def, const char *name,
+                               const struct ebpf_map_def *inner);
 /* maps.c: stores a map or program pointer into a pointer map's element */
 int ebpfM_set_pointer(ebpf_map *m, const void *key, const void *p);
 /* The program a tail call through map at index runs, or NULL. */

@@ -393,11 +393,15 @@ static int create_maps(struct elf *e)
     for (int i = 0; i < e->nspecs; i++) {
         struct elf_mapspec *m = &e->specs[i];
         ebpf_map *map = ebpf_map_by_name(e->vm, m->name);
-        if (map && ebpfA_memcmp(&map->def, &m->def, sizeof(m->def)))
+        struct ebpf_map_def want = m->def;
+        if (map && want.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !want.max_entries)
+            want.max_entries = map->def.max_entries; /* 0 became the CPU count */
+        if (map && ebpfA_memcmp(&map->def, &want, sizeof(want)))
             return ebpfA_fail(e->vm, EBPF_EINVAL, -1,
                               "ELF: map %s already exists with another definition", m->name);
         if (!map) {
-            map = ebpf_map_create(e->vm, &m->def, m->name);
+            map = m->has_inner ? ebpfM_create_of_maps(e->vm, &m->def, m->name, &m->inner_def)
+                               : ebpf_map_create(e->vm, &m->def, m->name);
             if (!map)
                 return -EBPF_EINVAL;
             if (m->init)
@@ -407,6 +411,85 @@ static int create_maps(struct elf *e)
         }
         m->fd = ebpfM_index(e->vm, map);
     }
+    return 0;
+}
+
+/* ---- .maps initialisers ------------------------------------------------
+ * libbpf's `values = { [i] = &x }` in a BTF map definition: clang leaves
+ * the array of pointers zero in .maps and a relocation (in the REL section
+ * of .maps) per element, against x's symbol.  For a map of maps x is
+ * another map of the object; for a program array a program (function).
+ * Calls fn for each, with the element's index. */
+typedef int (*map_init_fn)(struct elf *e, struct elf_mapspec *m, uint32_t index,
+                           const struct elf64_sym *y, void *arg);
+
+static int each_map_init(struct elf *e, map_init_fn fn, void *arg)
+{
+    int ms = e->btf_maps_sec;
+    for (uint32_t i = 1; ms > 0 && i < e->nsh; i++) {
+        if (e->sh[i].type != SHT_REL || e->sh[i].info != (uint32_t)ms || !has_data(e, i))
+            continue;
+        const uint8_t *rel = sec_data(e, i);
+        for (uint64_t k = 0; k + 16 <= e->sh[i].size; k += 16) {
+            struct elf64_rel r;
+            ebpfA_memcpy(&r, rel + k, sizeof r);
+            uint32_t sym = (uint32_t)(r.info >> 32);
+            struct elf_mapspec *m = NULL;
+            for (int j = 0; j < e->nspecs && !m; j++)
+                if (e->specs[j].shndx == (uint32_t)ms && r.offset >= e->specs[j].offset &&
+                    r.offset - e->specs[j].offset < e->specs[j].size)
+                    m = &e->specs[j];
+            uint64_t at = m ? r.offset - m->offset : 0;
+            if (!m || sym >= e->nsyms || m->values_off == UINT32_MAX || at < m->values_off ||
+                (at - m->values_off) % 8)
+                return bad(e, "relocation in .maps outside a map's values = {...}");
+            uint64_t index = (at - m->values_off) / 8;
+            if (index >= m->def.max_entries)
+                return ebpfA_fail(e->vm, EBPF_E2BIG, -1, "ELF: map %s: values[%u] out of range",
+                                  m->name, (uint32_t)index);
+            int rr = fn(e, m, (uint32_t)index, &e->syms[sym], arg);
+            if (rr)
+                return rr;
+        }
+    }
+    return 0;
+}
+
+static struct elf_mapspec *map_for(struct elf *e, const struct elf64_sym *y);
+
+/* A map of maps' initialiser: the inner map goes in (programs arrays'
+ * are the embedder's: ebpf_elf_prog_array_inits). */
+static int apply_inner(struct elf *e, struct elf_mapspec *m, uint32_t index,
+                       const struct elf64_sym *y, void *arg)
+{
+    (void)arg;
+    if (!m->has_inner)
+        return 0;
+    struct elf_mapspec *in = map_for(e, y);
+    if (!in || in->shndx != (uint32_t)e->btf_maps_sec)
+        return ebpfA_fail(e->vm, EBPF_EINVAL, -1, "ELF: map %s: values[%u] is not a map", m->name,
+                          index);
+    return ebpf_map_set_inner(ebpf_map_by_fd(e->vm, m->fd), &index, ebpf_map_by_fd(e->vm, in->fd));
+}
+
+struct prog_inits {
+    void (*fn)(const char *map, uint32_t index, const char *prog, void *arg);
+    void *arg;
+    int n;
+};
+
+static int list_prog(struct elf *e, struct elf_mapspec *m, uint32_t index,
+                     const struct elf64_sym *y, void *arg)
+{
+    struct prog_inits *p = arg;
+    const char *n = sym_name(e, y);
+    if (m->def.type != BPF_MAP_TYPE_PROG_ARRAY)
+        return 0;
+    if ((y->info & 0xf) != STT_FUNC || !n)
+        return ebpfA_fail(e->vm, EBPF_EINVAL, -1, "ELF: map %s: values[%u] is not a program",
+                          m->name, index);
+    p->fn(m->name, index, n, p->arg);
+    p->n++;
     return 0;
 }
 
@@ -753,6 +836,8 @@ int ebpf_load_elf(ebpf_vm *vm, const void *data, size_t size, const char *name)
         r = resolve_externs(e);
     if (!r)
         r = create_maps(e);
+    if (!r)
+        r = each_map_init(e, apply_inner, NULL);
     if (r)
         goto fail;
     if (e->kconfig_spec >= 0) /* the kernel's configuration: read-only */
@@ -791,6 +876,31 @@ int ebpf_load_elf(ebpf_vm *vm, const void *data, size_t size, const char *name)
 fail:
     vm->arena_used = mark;
     return r;
+}
+
+/* The program arrays' initialisers of an object (`values = { [i] = &prog }`):
+ * fn(map, i, prog) for each, so that the embedder, having loaded prog in a
+ * VM of its own, stores it (ebpf_prog_array_set).  Returns how many. */
+int ebpf_elf_prog_array_inits(ebpf_vm *vm, const void *data, size_t size,
+                              void (*fn)(const char *map, uint32_t index, const char *prog,
+                                         void *arg),
+                              void *arg)
+{
+    size_t mark = vm->arena_used;
+    struct elf *e = ebpfA_alloc(vm, sizeof(struct elf));
+    if (!e)
+        return ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena exhausted");
+    e->vm = vm;
+    e->data = data;
+    e->size = size;
+    struct prog_inits p = {fn, arg, 0};
+    int r = parse_headers(e);
+    if (!r)
+        r = btf_maps(e);
+    if (!r)
+        r = each_map_init(e, list_prog, &p);
+    vm->arena_used = mark;
+    return r ? r : p.n;
 }
 
 /* Calls fn for every program of the object: each executable section other

@@ -15,6 +15,12 @@ struct elf_mapspec {
     int fd;
     const uint8_t *init; /* initial contents (.data/.rodata), or NULL */
     uint64_t init_len;
+    /* BTF maps: the definition struct's size, where its __array(values, ...)
+     * initialisers are (UINT32_MAX: none), a map of maps' inner template */
+    uint32_t size;
+    uint32_t values_off;
+    bool has_inner;
+    struct ebpf_map_def inner_def;
 };
 
 /* Adds the maps of BTF DATASEC ".maps" to specs (offset = the variable's

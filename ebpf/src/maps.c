@@ -245,16 +245,15 @@ ebpf_map *ebpf_map_create(ebpf_vm *vm, const struct ebpf_map_def *def, const cha
 }
 
 /* Linux: an inner map is never itself a map of maps nor a program array. */
-ebpf_map *ebpf_map_create_of_maps(ebpf_vm *vm, const struct ebpf_map_def *def, const char *name,
-                                  const ebpf_map *inner)
+ebpf_map *ebpfM_create_of_maps(ebpf_vm *vm, const struct ebpf_map_def *def, const char *name,
+                               const struct ebpf_map_def *inner)
 {
     if (def->type != BPF_MAP_TYPE_ARRAY_OF_MAPS && def->type != BPF_MAP_TYPE_HASH_OF_MAPS) {
         ebpfA_fail(vm, EBPF_EINVAL, -1, "map %s: type %u is not a map of maps", name, def->type);
         return NULL;
     }
-    if (!inner || inner->inner || inner->def.type == BPF_MAP_TYPE_PROG_ARRAY ||
-        inner->def.type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
-        inner->def.type == BPF_MAP_TYPE_HASH_OF_MAPS) {
+    if (!inner || inner->type == BPF_MAP_TYPE_PROG_ARRAY ||
+        inner->type == BPF_MAP_TYPE_ARRAY_OF_MAPS || inner->type == BPF_MAP_TYPE_HASH_OF_MAPS) {
         ebpfA_fail(vm, EBPF_EINVAL, -1,
                    "map %s: the inner map must not be a map of maps or a program array", name);
         return NULL;
@@ -262,8 +261,14 @@ ebpf_map *ebpf_map_create_of_maps(ebpf_vm *vm, const struct ebpf_map_def *def, c
     /* The template lives in vm: the verifier names maps by their index. */
     char tname[EBPF_NAME_LEN];
     ebpf_snprintf(tname, sizeof tname, "%s.inner", name ? name : "");
-    ebpf_map *t = create(vm, &inner->def, tname, NULL, true);
+    ebpf_map *t = create(vm, inner, tname, NULL, true);
     return t ? create(vm, def, name, t, false) : NULL;
+}
+
+ebpf_map *ebpf_map_create_of_maps(ebpf_vm *vm, const struct ebpf_map_def *def, const char *name,
+                                  const ebpf_map *inner)
+{
+    return ebpfM_create_of_maps(vm, def, name, inner ? &inner->def : NULL);
 }
 
 ebpf_map *ebpf_map_by_fd(ebpf_vm *vm, int fd)

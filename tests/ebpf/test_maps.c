@@ -111,7 +111,7 @@ static void test_ringbuf(void **state)
     assert_int_equal(ebpf_ringbuf_consume(m, buf, sizeof(buf)), 0);
     /* run a program: reserve 8 bytes, write, discard or submit by r1 */
     struct ebpf_insn p[] = {
-        MOV64_REG(6, 1),
+        MOV64_REG(6, 2), /* the value: ctx_len (a scalar, storable) */
         LD_MAP(1, 0),
         MOV64_IMM(2, 8),
         MOV64_IMM(3, 0),
@@ -130,17 +130,17 @@ static void test_ringbuf(void **state)
         EXIT,
     };
     assert_int_equal(ebpf_load(vm, p, sizeof(p) / sizeof(p[0])), 0);
-    struct ebpf_verify_opts o = {0};
+    struct ebpf_verify_opts o = {.r2_is_ctx_len = 1};
     if (ebpf_verify(vm, &o))
         fail_msg("%s", ebpf_error(vm));
     uint64_t r0;
     /* values 2, 3 (odd: discarded), 4, 6 */
     uint64_t vals[] = {2, 3, 4, 6};
     for (int i = 0; i < 4; i++) {
-        ebpf_exec(vm, (void *)(uintptr_t)vals[i], 0, &r0);
+        ebpf_exec(vm, NULL, vals[i], &r0);
         assert_int_equal(r0, 1);
     }
-    ebpf_exec(vm, (void *)(uintptr_t)8, 0, &r0);
+    ebpf_exec(vm, NULL, 8, &r0);
     assert_int_equal(r0, 0); /* full: reserve returned NULL */
     uint64_t got;
     assert_int_equal(ebpf_ringbuf_consume(m, &got, 8), 8);
@@ -148,7 +148,7 @@ static void test_ringbuf(void **state)
     assert_int_equal(ebpf_ringbuf_consume(m, &got, 8), 8);
     assert_int_equal(got, 4); /* 3 was discarded */
     /* room again: the next record wraps to the start */
-    ebpf_exec(vm, (void *)(uintptr_t)10, 0, &r0);
+    ebpf_exec(vm, NULL, 10, &r0);
     assert_int_equal(r0, 1);
     assert_int_equal(ebpf_ringbuf_consume(m, &got, 8), 8);
     assert_int_equal(got, 6);
@@ -320,12 +320,17 @@ static char err2[256];
 
 static struct ebpf_verify_opts vopts = {.ctx_size = 64};
 
-static int verify(ebpf_vm *vm)
+static int verify_with(ebpf_vm *vm, const struct ebpf_verify_opts *o)
 {
-    int r = ebpf_verify(vm, &vopts);
+    int r = ebpf_verify(vm, o);
     if (r)
         print_message("verifier: %s\n", ebpf_error(vm));
     return r;
+}
+
+static int verify(ebpf_vm *vm)
+{
+    return verify_with(vm, &vopts);
 }
 
 /* r0 = *lookup(map 0, key 0) after adding 1 to it (0 if missing) */
@@ -786,8 +791,121 @@ static void test_map_of_maps(void **state)
     assert_null(ebpf_map_get_inner(houter, &k));
 }
 
+/* ---- the same map types from a clang-built object (progs/maptypes.c) ---- */
+
+static void *slurp(const char *name, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", PROG_DIR, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    void *buf = aligned_alloc(16, 1 << 20);
+    *len = fread(buf, 1, 1 << 20, f);
+    fclose(f);
+    return buf;
+}
+
+struct init_seen {
+    char map[32], prog[32];
+    uint32_t index;
+};
+
+static void on_init(const char *map, uint32_t index, const char *prog, void *arg)
+{
+    struct init_seen *s = arg;
+    snprintf(s->map, sizeof s->map, "%s", map);
+    snprintf(s->prog, sizeof s->prog, "%s", prog);
+    s->index = index;
+}
+
+static int fixed_stack(ebpf_vm *vm, void *ctx, int user, uint64_t *ips, int max, int skip)
+{
+    (void)vm, (void)ctx, (void)user, (void)skip;
+    for (int i = 0; i < 3 && i < max; i++)
+        ips[i] = 0x80001000u + 16u * (unsigned)i;
+    return max < 3 ? max : 3;
+}
+
+static void test_elf_map_types(void **state)
+{
+    (void)state;
+    size_t len;
+    void *obj = slurp("maptypes.o", &len);
+    ebpf_vm *vm = new_vm();
+    ebpf_set_ncpus(vm, 2);
+    ebpf_set_cpu(vm, 1);
+    ebpf_set_stack_walker(vm, fixed_stack);
+    struct init_seen seen = {{0}, {0}, 0};
+    int ni = ebpf_elf_prog_array_inits(vm, obj, len, on_init, &seen);
+    if (ni < 0)
+        print_message("inits: %s\n", ebpf_error(vm));
+    assert_int_equal(ni, 1);
+    assert_string_equal(seen.map, "jumps");
+    assert_string_equal(seen.prog, "tail_target");
+    assert_int_equal(seen.index, 2);
+    int r = ebpf_load_elf(vm, obj, len, "main_prog");
+    if (r)
+        print_message("load: %s\n", ebpf_error(vm));
+    assert_int_equal(r, 0);
+    struct ebpf_verify_opts o = {.ctx_size = 256};
+    assert_int_equal(verify_with(vm, &o), 0);
+    ebpf_map *outer = ebpf_map_by_name(vm, "outer"), *in1 = ebpf_map_by_name(vm, "inner1");
+    ebpf_map *events = ebpf_map_by_name(vm, "events"), *jumps = ebpf_map_by_name(vm, "jumps");
+    ebpf_map *pcpu = ebpf_map_by_name(vm, "pcpu_count"), *recent = ebpf_map_by_name(vm, "recent");
+    ebpf_map *stacks = ebpf_map_by_name(vm, "stacks");
+    assert_non_null(outer);
+    assert_non_null(events);
+    assert_non_null(stacks);
+    assert_int_equal(ebpf_map_def(events)->max_entries, 2); /* one per CPU */
+    uint32_t k0 = 0, k1 = 1;
+    assert_ptr_equal(ebpf_map_get_inner(outer, &k1), in1); /* the initialiser applied */
+    assert_ptr_equal(ebpf_map_get_inner(outer, &k0), ebpf_map_by_name(vm, "inner0"));
+    uint64_t v77 = 77;
+    assert_int_equal(ebpf_map_update(in1, &k1, &v77, BPF_ANY), 0);
+    /* the tail call's target: another VM sharing the object's maps */
+    ebpf_vm *t = ebpf_create(arena2, sizeof arena2, err2, sizeof err2);
+    assert_non_null(t);
+    assert_int_equal(ebpf_register_map_helpers(t), 0);
+    for (int fd = 0; fd < ebpf_map_count(vm); fd++)
+        assert_true(ebpf_map_share(t, ebpf_map_by_fd(vm, fd)) >= 0);
+    r = ebpf_load_elf(t, obj, len, seen.prog);
+    if (r)
+        print_message("load target: %s\n", ebpf_error(t));
+    assert_int_equal(r, 0);
+    assert_int_equal(verify_with(t, &o), 0);
+    uint64_t ctx[32] = {0}, r0;
+    assert_int_equal(ebpf_exec(vm, ctx, sizeof ctx, &r0), 0);
+    assert_int_equal(r0, 1); /* slot 2 empty */
+    assert_int_equal(ebpf_prog_array_set(jumps, seen.index, t), 0);
+    assert_int_equal(ebpf_exec(vm, ctx, sizeof ctx, &r0), 0);
+    assert_int_equal(r0, 42);
+    /* per-CPU count on hart 1 only */
+    uint64_t counts[2];
+    assert_int_equal(ebpf_map_lookup_percpu(pcpu, &k0, counts), 0);
+    assert_int_equal(counts[0], 0);
+    assert_int_equal(counts[1], 2);
+    uint64_t key5 = 5;
+    assert_non_null(ebpf_map_lookup(recent, &key5));
+    /* two perf records: {inner1[1], stack id} */
+    struct {
+        uint64_t value;
+        int64_t stack_id;
+    } ev;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(ebpf_ringbuf_consume(events, &ev, sizeof ev), sizeof ev);
+        assert_int_equal(ev.value, 77);
+        assert_true(ev.stack_id >= 0);
+        uint32_t id = (uint32_t)ev.stack_id;
+        uint64_t *ips = ebpf_map_lookup(stacks, &id);
+        assert_non_null(ips);
+        assert_int_equal(ips[1], 0x80001010u);
+    }
+}
+
 int main(void)
 {
+
 
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_array),
@@ -806,6 +924,7 @@ int main(void)
         cmocka_unit_test(test_perf_event_output),
         cmocka_unit_test(test_stack_trace),
         cmocka_unit_test(test_map_of_maps),
+        cmocka_unit_test(test_elf_map_types),
     };
     return cmocka_run_group_tests_name("ebpf-maps", tests, NULL, NULL);
 }

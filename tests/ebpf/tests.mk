@@ -86,7 +86,11 @@ test-ebpf-headers: $(B)/kernel/kernel.elf
 TEST_TARGETS += test-ebpf-headers
 
 .PHONY: test-ebpf-maps
-test-ebpf-maps: $(EBPF_TBIN)/test_maps
+$(EBPF_TBIN)/test_maps: $(EBPF_TDIR)/test_maps.c $(B)/ebpf/asan/libebpf.a
+	@mkdir -p $(@D)
+	$(EBPF_HOST_CC) $(EBPF_TEST_CFLAGS) -DPROG_DIR='"$(EBPF_PROGS_DIR)"' $< $(B)/ebpf/asan/libebpf.a -lcmocka -o $@.tmp && mv -f $@.tmp $@
+
+test-ebpf-maps: $(EBPF_TBIN)/test_maps $(EBPF_PROGS_DIR)/maptypes.o
 	@scripts/run-suite.sh ebpf-maps $(EBPF_TBIN)/test_maps
 
 TEST_TARGETS += test-ebpf-maps
