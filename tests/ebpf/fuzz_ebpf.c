@@ -61,6 +61,18 @@ static ebpf_vm *setup(void)
     return vm;
 }
 
+struct names {
+    char name[4][64];
+    int n;
+};
+
+static void add_name(const char *name, void *arg)
+{
+    struct names *l = arg;
+    if (l->n < 4 && strlen(name) < sizeof(l->name[0]))
+        strcpy(l->name[l->n++], name);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 8 || size > 8192)
@@ -100,6 +112,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ebpf_load_elf(vm, copy, size, "kprobe/do_sys_open") == 0) {
         struct ebpf_verify_opts o = {.ctx_size = 256, .insn_limit = 20000};
         ebpf_verify(vm, &o);
+    }
+    /* every program the object lists (the seeds' kconfig, CO-RE and
+     * several-programs-per-section objects), each in a fresh VM */
+    struct names names = {0};
+    vm = ebpf_create(arena, sizeof(arena), err, sizeof(err));
+    ebpf_elf_programs(vm, copy, size, add_name, &names);
+    for (int i = 0; i < names.n; i++) {
+        vm = ebpf_create(arena, sizeof(arena), err, sizeof(err));
+        if (ebpf_load_elf(vm, copy, size, names.name[i]) == 0) {
+            struct ebpf_verify_opts o = {.ctx_size = 256, .insn_limit = 20000};
+            ebpf_verify(vm, &o);
+        }
     }
     free(copy);
     return 0;

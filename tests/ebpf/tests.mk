@@ -108,10 +108,11 @@ $(EBPF_TBIN)/fuzz_seeds: $(EBPF_TDIR)/fuzz_seeds.c $(wildcard $(EBPF_TDIR)/*.h)
 	$(EBPF_HOST_CC) $(EBPF_HOST_CFLAGS) -I$(EBPF_TDIR) $< -o $@.tmp && mv -f $@.tmp $@
 
 .PHONY: test-ebpf-fuzz
-test-ebpf-fuzz: $(EBPF_TBIN)/fuzz_ebpf $(EBPF_TBIN)/fuzz_seeds $(EBPF_PROGS_DIR)/calls.o $(EBPF_PROGS_DIR)/probe.o
+EBPF_FUZZ_OBJS := $(patsubst %,$(EBPF_PROGS_DIR)/%.o,calls probe multi kconfig core)
+test-ebpf-fuzz: $(EBPF_TBIN)/fuzz_ebpf $(EBPF_TBIN)/fuzz_seeds $(EBPF_FUZZ_OBJS)
 	@rm -rf $(B)/ebpf/fuzz-seeds && mkdir -p $(B)/ebpf/fuzz-seeds
 	@$(EBPF_TBIN)/fuzz_seeds $(B)/ebpf/fuzz-seeds
-	@cp $(EBPF_PROGS_DIR)/calls.o $(EBPF_PROGS_DIR)/probe.o $(B)/ebpf/fuzz-seeds/
+	@cp $(EBPF_FUZZ_OBJS) $(B)/ebpf/fuzz-seeds/
 	@cd $(EBPF_TBIN) && $(TOP)/scripts/run-suite.sh ebpf-fuzz $(EBPF_TDIR)/run_fuzz.sh \
 	    $(EBPF_TBIN)/fuzz_ebpf $(EBPF_FUZZ_SECS) $(B)/ebpf/fuzz-corpus $(B)/ebpf/fuzz-seeds
 
