@@ -421,7 +421,7 @@ int ebpfV_alu(struct verifier *v, const struct ebpf_insn *in)
 
     if (op == BPF_END) {
         if (d->type != T_SCALAR) {
-            ebpfV_mark_unknown(d);
+            return ebpfV_err(v, "R%d byte swap of a pointer prohibited (leaks addr)", in->dst);
         } else if (ebpfV_is_const(d)) {
             uint64_t x = d->umin;
             bool swap = is64 || BPF_SRC(in->code) == BPF_TO_BE;
@@ -444,9 +444,7 @@ int ebpfV_alu(struct verifier *v, const struct ebpf_insn *in)
         } else if (is64 && !in->off) {
             *d = srcv; /* pointers copy whole, with their identity */
         } else {
-            ebpfV_mark_range(d, 0, is64 ? U64_MAX : U32_MAX);
-            if (is64)
-                ebpfV_mark_unknown(d);
+            return ebpfV_err(v, "R%d partial copy of pointer (leaks addr)", in->src);
         }
         return 0;
     }
@@ -461,13 +459,14 @@ int ebpfV_alu(struct verifier *v, const struct ebpf_insn *in)
         if (t == T_MAP_VALUE_OR_NULL || t == T_MEM_OR_NULL)
             return ebpfV_err(v, "R%d pointer arithmetic on %s prohibited, null-check it first",
                              in->dst, ebpfV_type_name(t));
-        /* Anything else turns the pointer into a plain number, which can
-         * never be dereferenced again: safe. */
-        if (is64)
-            ebpfV_mark_unknown(d);
-        else
-            ebpfV_mark_range(d, 0, U32_MAX);
-        return 0;
+        /* Anything else would turn the address into a plain number, which
+         * could then be stored into a map: a pointer leak, refused as
+         * Linux refuses it to unprivileged loaders. */
+        if (!is64)
+            return ebpfV_err(v, "R%d 32-bit pointer arithmetic prohibited (leaks addr)",
+                             in->dst);
+        return ebpfV_err(v, "R%d pointer arithmetic with this operator prohibited (leaks addr)",
+                         in->dst);
     }
     scalar_alu(in, d, &srcv);
     return 0;

@@ -154,6 +154,60 @@ static void loaded_scalar(struct vreg *r, uint64_t size, bool sx)
 
 static const uint64_t sizes[4] = {4, 2, 1, 8};
 
+static bool is_pointer(const struct vreg *r)
+{
+    return r->type != T_NOT_INIT && r->type != T_SCALAR;
+}
+
+/* Pointer leaks, as Linux refuses them to unprivileged loaders: an address
+ * may be kept in a register or spilled whole to the stack, but never
+ * stored where user space or another program can read it (a map value,
+ * ring buffer memory, the context), never written by an atomic, and never
+ * spilled in part (the stack bytes would become plain data, free to copy
+ * anywhere). */
+static int check_leak(struct verifier *v, const struct ebpf_insn *in, const struct vreg *p,
+                      const struct vreg *val, uint64_t size)
+{
+    if (!is_pointer(val))
+        return 0;
+    if (BPF_MODE(in->code) == BPF_ATOMIC)
+        return ebpfV_err(v, "R%d leaks addr into mem", in->src);
+    switch (p->type) {
+    case T_MAP_VALUE:
+        return ebpfV_err(v, "R%d leaks addr into map", in->src);
+    case T_MEM:
+        return ebpfV_err(v, "R%d leaks addr into mem", in->src);
+    case T_CTX:
+        return ebpfV_err(v, "R%d leaks addr into ctx", in->src);
+    case T_STACK:
+        if (size != 8 || (BPF_STACK_SIZE + p->off + in->off) % 8 != 0)
+            return ebpfV_err(v, "R%d leaks addr: invalid size of register spill", in->src);
+        return 0;
+    }
+    return 0;
+}
+
+/* A helper reading stack memory [o, o+size) must not see a spilled
+ * pointer: map_update_elem would store it in the map (Linux: "leaks addr
+ * into map"), ringbuf_output would hand it to user space. */
+static int check_stack_leak(struct verifier *v, int regno, const struct vreg *p, uint64_t size)
+{
+    struct vframe *f = &v->cur->frames[p->frame];
+    int64_t first = BPF_STACK_SIZE + p->off, last = first + (int64_t)size - 1;
+    for (int64_t s = first / 8; s <= last / 8; s++) {
+        if (f->stype[s * 8] != S_SPILL || !is_pointer(&f->spill[s]))
+            continue;
+        const struct ebpf_insn *in = &v->insns[v->pc];
+        bool map = in->code == (BPF_JMP | BPF_CALL) && in->src == 0 &&
+                   (in->imm == BPF_FUNC_map_update_elem || in->imm == BPF_FUNC_map_lookup_elem ||
+                    in->imm == BPF_FUNC_map_delete_elem);
+        return ebpfV_err(v, "R%d leaks addr into %s: fp%lld holds a spilled %s", regno,
+                         map ? "map" : "helper memory", (long long)(s * 8 - BPF_STACK_SIZE),
+                         ebpfV_type_name(f->spill[s].type));
+    }
+    return 0;
+}
+
 int ebpfV_mem(struct verifier *v, const struct ebpf_insn *in)
 {
     struct vframe *f = ebpfV_frame(v);
@@ -189,6 +243,8 @@ int ebpfV_mem(struct verifier *v, const struct ebpf_insn *in)
             return ebpfV_err(v, "R%d !read_ok", in->src);
         val = f->regs[in->src];
     }
+    if ((r = check_leak(v, in, p, &val, size)))
+        return r;
     if (BPF_MODE(in->code) == BPF_ATOMIC) {
         bool fetch = in->imm & BPF_FETCH;
         if (p->type == T_CTX)
@@ -245,7 +301,10 @@ int ebpfV_check_region(struct verifier *v, int regno, uint64_t size, bool write,
     int r = access_ok(v, regno, p, 0, size, write);
     if (r)
         return r;
-    if (p->type == T_STACK && !write)
-        return stack_read_ok(v, p, 0, size);
+    if (p->type == T_STACK && !write) {
+        if ((r = stack_read_ok(v, p, 0, size)))
+            return r;
+        return check_stack_leak(v, regno, p, size);
+    }
     return 0;
 }
