@@ -246,6 +246,10 @@ int ebpf_elf_prog_array_inits(ebpf_vm *vm, const void *elf, size_t size,
                               void (*fn)(const char *map, uint32_t index, const char *prog,
                                          void *arg),
                               void *arg);
+/* The section holding program `name` into sec[0..len) (for a section name,
+ * that section): where a program named by its function attaches. */
+int ebpf_elf_program_section(ebpf_vm *vm, const void *elf, size_t size, const char *name,
+                             char *sec, size_t len);
 const struct ebpf_insn *ebpf_insns(const ebpf_vm *vm, uint32_t *count);
 const char *ebpf_license(const ebpf_vm *vm);
 

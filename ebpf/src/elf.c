@@ -568,18 +568,25 @@ static int placed_base(struct linker *l, uint32_t s, uint32_t idx, int64_t *out)
     return 0;
 }
 
-static const struct elf64_rel *find_rel(const struct elf *e, uint32_t shndx, uint64_t idx)
+/* The relocation of instruction idx of section shndx, copied into *out
+ * (memcpy: a relocation section need not be 8-byte aligned in the file). */
+static bool find_rel(const struct elf *e, uint32_t shndx, uint64_t idx, struct elf64_rel *out)
 {
     for (uint32_t rs = 1; rs < e->nsh; rs++) {
-        if (e->sh[rs].type != SHT_REL || e->sh[rs].info != shndx || (e->sh[rs].offset & 7))
+        if (e->sh[rs].type != SHT_REL || e->sh[rs].info != shndx)
             continue;
-        const struct elf64_rel *rel = (const struct elf64_rel *)sec_data(e, rs);
-        uint64_t nrel = e->sh[rs].size / sizeof(*rel);
-        for (uint64_t k = 0; k < nrel; k++)
-            if (rel[k].offset == idx * 8)
-                return &rel[k];
+        const uint8_t *rel = sec_data(e, rs);
+        uint64_t nrel = e->sh[rs].size / sizeof(*out);
+        for (uint64_t k = 0; k < nrel; k++) {
+            uint64_t off;
+            ebpfA_memcpy(&off, rel + k * sizeof(*out), sizeof(off));
+            if (off == idx * 8) {
+                ebpfA_memcpy(out, rel + k * sizeof(*out), sizeof(*out));
+                return true;
+            }
+        }
     }
-    return NULL;
+    return false;
 }
 
 /* ---- CO-RE relocations: refused, never ignored ------------------------- */
@@ -671,12 +678,12 @@ static int relocate(struct linker *l, int pi)
     for (uint32_t idx = p.start; idx < p.end; idx++) {
         uint32_t at = p.base + (idx - p.start);
         struct ebpf_insn *in = &l->out[at];
-        const struct elf64_rel *rel = find_rel(e, p.shndx, idx);
+        struct elf64_rel rel;
         const struct elf64_sym *y = NULL;
         uint32_t type = 0;
-        if (rel) {
-            uint32_t symi = (uint32_t)(rel->info >> 32);
-            type = (uint32_t)rel->info;
+        if (find_rel(e, p.shndx, idx, &rel)) {
+            uint32_t symi = (uint32_t)(rel.info >> 32);
+            type = (uint32_t)rel.info;
             if (symi >= e->nsyms)
                 return bad(e, "relocation symbol out of range");
             y = &e->syms[symi];
@@ -688,6 +695,10 @@ static int relocate(struct linker *l, int pi)
             int64_t t = y ? (int64_t)(y->value / 8) + in->imm + 1 : (int64_t)idx + in->imm + 1;
             uint32_t ts = y ? y->shndx : p.shndx;
             int64_t nt = 0;
+            if (y && is_extern(e, y))
+                return ebpfA_fail(e->vm, EBPF_EINVAL, (int)at,
+                                  "ELF: call to extern function '%s' (a kfunc): not supported",
+                                  sym_name(e, y));
             if (t < 0 || ts >= e->nsh)
                 return bad(e, "bad call target");
             int r = placed_base(l, ts, (uint32_t)t, &nt);
@@ -939,4 +950,32 @@ int ebpf_elf_programs(ebpf_vm *vm, const void *data, size_t size,
         count += section_funcs(e, (uint32_t)text, fn, arg);
     vm->arena_used = mark;
     return count;
+}
+
+/* The section of program `name` (itself for a section name; for a function,
+ * the section holding it: "kprobe/sys_write" for `second`), which says how
+ * and where to attach it (libbpf's SEC() convention). */
+int ebpf_elf_program_section(ebpf_vm *vm, const void *data, size_t size, const char *name,
+                             char *sec, size_t len)
+{
+    size_t mark = vm->arena_used;
+    struct elf *e = ebpfA_alloc(vm, sizeof(struct elf));
+    if (!e)
+        return ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena exhausted");
+    e->vm = vm;
+    e->data = data;
+    e->size = size;
+    uint32_t ps = 0, start, end;
+    int r = parse_headers(e);
+    if (!r) {
+        int s = find_sec(e, name);
+        if (s > 0 && is_program_sec(e, (uint32_t)s))
+            ps = (uint32_t)s; /* even with several programs: the section is the answer */
+        else
+            r = locate_program(e, name, &ps, &start, &end);
+    }
+    if (!r && len)
+        ebpfA_strlcpy(sec, sec_name(e, ps), len);
+    vm->arena_used = mark;
+    return r;
 }

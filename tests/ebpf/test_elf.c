@@ -384,6 +384,17 @@ static void test_several_programs_in_a_section(void **state)
     const struct ebpf_insn *in = ebpf_insns(vm, &n);
     assert_int_equal(n, 4 + 14);
     assert_int_equal(in[0].imm, 1); /* r1 = 1: second's first instruction */
+    /* where each attaches: its section */
+    char sec[64];
+    assert_int_equal(ebpf_elf_program_section(vm, obj, len, "second", sec, sizeof(sec)), 0);
+    assert_string_equal(sec, "kprobe/sys_write");
+    assert_int_equal(ebpf_elf_program_section(vm, obj, len, "any_target", sec, sizeof(sec)), 0);
+    assert_string_equal(sec, "kprobe");
+    assert_int_equal(ebpf_elf_program_section(vm, obj, len, "kprobe/sys_write", sec, sizeof(sec)),
+                     0);
+    assert_string_equal(sec, "kprobe/sys_write");
+    assert_int_equal(ebpf_elf_program_section(vm, obj, len, "nope", sec, sizeof(sec)),
+                     -EBPF_ENOENT);
     free(obj);
 }
 
