@@ -61,6 +61,11 @@ static uint64_t h_lookup(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uin
     ebpf_map *m = ebpfH_map_arg(vm, r1);
     if (!m || !ebpfH_mem_ok(vm, r2, m->def.key_size, 0))
         return 0;
+    if (m->def.type == BPF_MAP_TYPE_ARRAY) { /* the most used map: no call */
+        uint32_t idx;
+        __builtin_memcpy(&idx, (const void *)(uintptr_t)r2, 4); /* inlined: 4 bytes */
+        return idx < m->def.max_entries ? (uint64_t)(uintptr_t)(m->data + m->slot * idx) : 0;
+    }
     return (uint64_t)(uintptr_t)ebpfM_lookup(m, (const void *)(uintptr_t)r2, vm->cpu);
 }
 

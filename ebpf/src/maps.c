@@ -340,8 +340,6 @@ const struct ebpf_map_def *ebpf_map_def(const ebpf_map *map)
 
 bool ebpfM_contains(const ebpf_map *m, uintptr_t addr, size_t len)
 {
-    if (m->ring && ebpfM_contains(m->ring, addr, len))
-        return true;
     uintptr_t b = (uintptr_t)m->data, e = b + m->data_len;
     return addr >= b && addr <= e && len <= e - addr;
 }
@@ -354,7 +352,8 @@ bool ebpfM_contains(const ebpf_map *m, uintptr_t addr, size_t len)
  * onto the free list or another chain: it only compares keys, so at worst
  * it misses, and the walk is bounded by max_entries so it always ends. */
 
-/* FNV-1a: simple, and good enough for fixed-size binary keys. */
+/* FNV-1a: simple, good enough for fixed-size binary keys, and it spreads
+ * consecutive integers (pids, indices) over distinct buckets. */
 static uint32_t hash_key(const void *key, uint32_t n)
 {
     const uint8_t *p = key;
@@ -362,6 +361,22 @@ static uint32_t hash_key(const void *key, uint32_t n)
     while (n--)
         h = (h ^ *p++) * 16777619u;
     return h;
+}
+
+/* Keys compared 8 bytes at a time (a memcpy of constant size is one load). */
+static bool keys_equal(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+    for (; n >= 8; n -= 8, a += 8, b += 8) {
+        uint64_t x, y;
+        __builtin_memcpy(&x, a, 8);
+        __builtin_memcpy(&y, b, 8);
+        if (x != y)
+            return false;
+    }
+    for (; n; n--)
+        if (*a++ != *b++)
+            return false;
+    return true;
 }
 
 static uint8_t *entry(const ebpf_map *m, uint32_t i)
@@ -387,7 +402,7 @@ static uint32_t hash_find(const ebpf_map *m, const void *key, uint32_t *bucket)
     uint32_t steps = 0;
     for (uint32_t i = link_load(&m->buckets[b]); i < m->def.max_entries && steps++ <= m->def.max_entries;
          i = link_load(&m->next[i]))
-        if (!ebpfA_memcmp(entry(m, i), key, m->def.key_size))
+        if (keys_equal(entry(m, i), key, m->def.key_size))
             return i;
     return NIL;
 }
@@ -437,14 +452,14 @@ static uint8_t *element(ebpf_map *m, const void *key)
 void *ebpfM_lookup(ebpf_map *m, const void *key, uint32_t cpu)
 {
     uint32_t t = m->def.type;
-    if (t == BPF_MAP_TYPE_ARRAY) {
-        uint32_t idx;
-        ebpfA_memcpy(&idx, key, 4);
-        return idx < m->def.max_entries ? m->data + m->slot * idx : NULL;
-    }
     if (t == BPF_MAP_TYPE_HASH) {
         uint32_t i = hash_find(m, key, NULL);
         return i == NIL ? NULL : value_of(m, i);
+    }
+    if (t == BPF_MAP_TYPE_ARRAY) {
+        uint32_t idx;
+        __builtin_memcpy(&idx, key, 4);
+        return idx < m->def.max_entries ? m->data + m->slot * idx : NULL;
     }
     if (t == BPF_MAP_TYPE_PROG_ARRAY || t == BPF_MAP_TYPE_PERF_EVENT_ARRAY ||
         t == BPF_MAP_TYPE_STACK_TRACE || t == BPF_MAP_TYPE_RINGBUF)
