@@ -19,7 +19,7 @@
  *   bpf_core_read(dst, sz, src)           bpf_probe_read_kernel
  *   bpf_core_field_exists(s->f)           1: every field of osdbg.h exists
  *   bpf_core_field_size(s->f)             sizeof
- *   bpf_core_type_exists(T), bpf_core_type_size(T)
+ *   bpf_core_type_exists(T), bpf_core_type_size(T), bpf_core_field_offset(T, f)
  */
 #ifndef OSDBG_BPF_CORE_READ_H
 #define OSDBG_BPF_CORE_READ_H
@@ -35,6 +35,7 @@
 #define bpf_core_field_size(field)   sizeof(field)
 #define bpf_core_type_exists(type)   ((void)sizeof(type), 1)
 #define bpf_core_type_size(type)     sizeof(type)
+#define bpf_core_field_offset(type, field) __builtin_offsetof(type, field)
 
 /* One step: the value of field f of the structure s points to, read by
  * `rd` into a local named T (each depth has its own name, so a step's

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "bpf/osdbg.h" /* plain C: the host (LP64) lays it out as -target bpf does */
 #include "ebpf.h"
 
 static char arena[16 << 20];
@@ -517,6 +518,77 @@ static void test_core_refused(void **state)
     assert_int_equal(run_prog("core.o", "kprobe/plain"), 1);
 }
 
+/* BPF_CORE_READ chains through <bpf/osdbg.h>'s types: a struct proc whose
+ * parent and trap frames are host objects; bpf_get_current_task gives the
+ * child, probe_read_kernel(_str) copy host memory. */
+static struct proc child, parent;
+static struct trapframe child_tf, parent_tf;
+
+static uint64_t h_task(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ebpf_vm *vm)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
+    return (uint64_t)(uintptr_t)&child;
+}
+
+static uint64_t h_read(uint64_t dst, uint64_t n, uint64_t src, uint64_t d, uint64_t e, ebpf_vm *vm)
+{
+    (void)d, (void)e, (void)vm;
+    memcpy((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n);
+    return 0;
+}
+
+static uint64_t h_read_str(uint64_t dst, uint64_t n, uint64_t src, uint64_t d, uint64_t e,
+                           ebpf_vm *vm)
+{
+    (void)d, (void)e, (void)vm;
+    size_t len = strnlen((const char *)(uintptr_t)src, n - 1);
+    memcpy((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, len);
+    ((char *)(uintptr_t)dst)[len] = 0;
+    return len + 1;
+}
+
+static void test_core_read_osdbg_types(void **state)
+{
+    (void)state;
+    child.pid = 7;
+    child.parent = &parent;
+    child.trapframe = &child_tf;
+    child_tf.a0 = 0x1234;
+    parent.pid = 1;
+    strcpy(parent.name, "init");
+    parent.trapframe = &parent_tf;
+    parent_tf.sp = 0x3ffffff000ull;
+    size_t len;
+    void *obj = slurp("osdbg_task.o", &len);
+    ebpf_vm *vm = new_vm();
+    ebpf_register_helper(vm, BPF_FUNC_get_current_task, h_task,
+                         ebpf_linux_proto(BPF_FUNC_get_current_task));
+    ebpf_register_helper(vm, BPF_FUNC_probe_read_kernel, h_read,
+                         ebpf_linux_proto(BPF_FUNC_probe_read_kernel));
+    ebpf_register_helper(vm, BPF_FUNC_probe_read_kernel_str, h_read_str,
+                         ebpf_linux_proto(BPF_FUNC_probe_read_kernel_str));
+    if (ebpf_load_elf(vm, obj, len, "kprobe/sys_getpid"))
+        fail_msg("load: %s", ebpf_error(vm));
+    verify(vm, 256);
+    uint64_t ctx[32] = {0}, r0 = 0;
+    ebpf_set_bounds_check(vm, 1);
+    assert_int_equal(ebpf_exec(vm, ctx, sizeof(ctx), &r0), 0);
+    assert_int_equal(r0, 1 + 464); /* field exists + sizeof(struct proc) in the kernel's DWARF */
+    uint32_t k = 0;
+    struct {
+        int pid, ppid;
+        char name[16];
+        uint64_t a0, parent_sp;
+    } *o = ebpf_map_lookup(ebpf_map_by_name(vm, "result"), &k);
+    assert_non_null(o);
+    assert_int_equal(o->pid, 7);
+    assert_int_equal(o->ppid, 1);
+    assert_string_equal(o->name, "init");
+    assert_int_equal(o->a0, 0x1234);
+    assert_int_equal(o->parent_sp, 0x3ffffff000ull);
+    free(obj);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -534,6 +606,7 @@ int main(void)
         cmocka_unit_test(test_em_none),
         cmocka_unit_test(test_kconfig),
         cmocka_unit_test(test_core_refused),
+        cmocka_unit_test(test_core_read_osdbg_types),
     };
     return cmocka_run_group_tests_name("ebpf-elf", tests, NULL, NULL);
 }
