@@ -76,7 +76,8 @@ int read_task(struct pt_regs *ctx)
     BPF_CORE_READ_INTO(&e->a0, p, trapframe, a0);
     BPF_CORE_READ_STR_INTO(&e->name, p, parent, name);
     if (bpf_core_field_exists(p->xstatus) && bpf_core_type_exists(struct cpu))
-        e->a0 += bpf_core_field_size(p->name) + bpf_core_type_size(struct trapframe);
+        e->a0 += bpf_core_field_size(p->name) + bpf_core_type_size(struct trapframe) +
+                 bpf_core_field_offset(struct proc, trapframe);
     __u64 sp = 0;
     bpf_core_read(&sp, sizeof(sp), &p->context.sp);
     e->a0 += sp + PT_REGS_PARM1_CORE(ctx) + PT_REGS_IP(ctx) + PT_REGS_SP(ctx) + PT_REGS_FP(ctx) +
