@@ -133,7 +133,6 @@ struct ebpf_vm {
     struct ebpf_func funcs[EBPF_MAX_FUNCS];
     uint32_t nfuncs;
     char license[EBPF_NAME_LEN];
-    char notice[160]; /* warnings of the last ELF load (ebpf_notice) */
 
     uint8_t *stack; /* BPF_MAX_FRAMES * BPF_STACK_SIZE bytes */
     struct ebpf_region regions[EBPF_MAX_REGIONS];
@@ -166,6 +165,7 @@ struct ebpf_vm {
     uint32_t verify_processed;
     size_t verify_scratch; /* peak scratch bytes of the last verification */
     uint64_t executed;     /* instructions run by the last bounds-checked run */
+    char notice[160];      /* warnings of the last ELF load (ebpf_notice): cold, kept last */
 };
 
 /* util.c */
