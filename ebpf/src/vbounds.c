@@ -694,11 +694,11 @@ static void share_bounds(struct vstate *st, const struct vreg *r)
     for (uint32_t fi = 0; fi < st->nframes; fi++) {
         struct vframe *f = &st->frames[fi];
         for (int i = 0; i < BPF_NREGS; i++)
-            if (f->regs[i].type == T_SCALAR && f->regs[i].id == r->id)
+            if (f->regs[i].id == r->id && f->regs[i].type == T_SCALAR)
                 f->regs[i] = *r;
         for (int k = 0; k < VSLOTS; k++)
-            if (f->stype[k * 8] == S_SPILL && f->spill[k].type == T_SCALAR &&
-                f->spill[k].id == r->id)
+            if (f->spill[k].id == r->id && f->stype[k * 8] == S_SPILL &&
+                f->spill[k].type == T_SCALAR)
                 f->spill[k] = *r;
     }
 }

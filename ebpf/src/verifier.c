@@ -160,14 +160,66 @@ void *ebpfV_scratch(struct verifier *v, size_t size)
     return p;
 }
 
-static size_t state_size(const struct vstate *st)
+static uint32_t frame_depth(const struct vframe *f, uint64_t live);
+static size_t pframe_size(uint32_t depth);
+
+/* Pending walks are stored packed, like remembered states but with every
+ * register and every stack slot down to the deepest ever written (the walk
+ * resumes from them). */
+static size_t pending_size(const struct vstate *st)
 {
-    return VSTATE_SIZE(st->nframes);
+    size_t size = sizeof(struct vpending);
+    for (uint32_t fi = 0; fi < st->nframes; fi++)
+        size += pframe_size(st->frames[fi].written);
+    return (size + 15) & ~(size_t)15;
+}
+
+static void pack_pending(struct vpending *p, const struct vstate *st)
+{
+    p->nframes = st->nframes;
+    p->nrefs = st->nrefs;
+    ebpfA_memcpy(p->refs, st->refs, sizeof(p->refs));
+    uint8_t *q = (uint8_t *)(p + 1);
+    for (uint32_t fi = 0; fi < st->nframes; fi++) {
+        const struct vframe *f = &st->frames[fi];
+        struct vpframe *pf = (struct vpframe *)q;
+        uint32_t d = f->written, base = VSLOTS - d;
+        pf->callsite = f->callsite;
+        pf->depth = d;
+        ebpfA_memcpy(pf->regs, f->regs, sizeof(pf->regs));
+        uint8_t *stype = (uint8_t *)(pf + 1);
+        ebpfA_memcpy(stype, &f->stype[base * 8], d * 8);
+        ebpfA_memcpy(stype + d * 8, &f->spill[base], d * sizeof(struct vreg));
+        q += pframe_size(d);
+    }
+}
+
+static void unpack_pending(struct vstate *st, const struct vpending *p)
+{
+    st->nframes = p->nframes;
+    st->nrefs = p->nrefs;
+    ebpfA_memcpy(st->refs, p->refs, sizeof(st->refs));
+    const uint8_t *q = (const uint8_t *)(p + 1);
+    for (uint32_t fi = 0; fi < p->nframes; fi++) {
+        struct vframe *f = &st->frames[fi];
+        const struct vpframe *pf = (const struct vpframe *)q;
+        uint32_t d = pf->depth, base = VSLOTS - d;
+        const uint8_t *stype = (const uint8_t *)(pf + 1);
+        /* Slots below `base` were never written: invalid.  Their spill
+         * entries are not looked at unless the slot is a spill. */
+        ebpfA_memset(f->stype, 0, base * 8);
+        f->callsite = pf->callsite;
+        f->written = d;
+        ebpfA_memcpy(f->regs, pf->regs, sizeof(f->regs));
+        ebpfA_memcpy(&f->stype[base * 8], stype, d * 8);
+        ebpfA_memcpy(&f->spill[base], stype + d * 8, d * sizeof(struct vreg));
+        q += pframe_size(d);
+    }
 }
 
 static int push_pending(struct verifier *v, uint32_t pc, struct vpending **out)
 {
-    size_t size = (offsetof(struct vpending, st) + state_size(v->cur) + 15) & ~(size_t)15;
+    size_t size = pending_size(v->cur);
     if ((size_t)(v->pend_top - v->lo) < size)
         return ebpfV_nomem(v, "branches to explore");
     v->pend_top -= size;
@@ -181,8 +233,9 @@ static int push_pending(struct verifier *v, uint32_t pc, struct vpending **out)
     p->from = v->pc;
     p->kind = v->sibling ? P_SIBLING : P_NORMAL;
     p->backedge = pc <= v->pc;
+    p->refine = 0;
     p->anchor = NULL;
-    ebpfA_memcpy(&p->st, v->cur, state_size(v->cur));
+    pack_pending(p, v->cur);
     *out = p;
     return 0;
 }
@@ -194,26 +247,38 @@ static void drop_pending(struct verifier *v)
 
 static void close_phase(struct verifier *v, struct vsaved *anchor);
 
-/* Resumes the newest pending branch; false when none is left. */
+/* Resumes the newest pending branch; false when none is left.  A branch
+ * pushed by a conditional jump learns what "taken" says only now (its
+ * record is the state before the jump); one that cannot be taken is
+ * skipped. */
 static bool pop_pending(struct verifier *v)
 {
-    if (v->pend_top == v->hi)
-        return false;
-    struct vpending *p = (struct vpending *)v->pend_top;
-    ebpfA_memcpy(v->cur, &p->st, VSTATE_SIZE(p->st.nframes));
-    v->pc = p->pc;
-    v->tip = p->tip;
-    v->pathlen = p->pathlen;
-    v->from = p->from;
-    v->backedge = p->backedge;
-    v->sibling = p->kind == P_SIBLING;
-    struct vsaved *anchor = p->kind == P_DEFERRED ? p->anchor : NULL;
-    drop_pending(v);
-    if (anchor) {
-        v->noprune = true;
-        close_phase(v, anchor);
+    for (;;) {
+        if (v->pend_top == v->hi)
+            return false;
+        struct vpending *p = (struct vpending *)v->pend_top;
+        unpack_pending(v->cur, p);
+        v->pc = p->pc;
+        v->tip = p->tip;
+        v->pathlen = p->pathlen;
+        v->from = p->from;
+        v->backedge = p->backedge;
+        v->sibling = p->kind == P_SIBLING;
+        struct vsaved *anchor = p->kind == P_DEFERRED ? p->anchor : NULL;
+        bool refine = p->refine;
+        drop_pending(v);
+        if (anchor) {
+            v->noprune = true;
+            close_phase(v, anchor);
+        }
+        if (!refine)
+            return true;
+        v->infeasible = false;
+        ebpfV_branch_refine(v, &v->insns[v->from], v->cur, true);
+        if (!v->infeasible)
+            return true;
+        v->infeasible = false;
     }
-    return true;
 }
 
 /* ---- state pruning --------------------------------------------------------- */
@@ -277,7 +342,7 @@ static bool reg_covers(const struct vreg *o, const struct vreg *c, struct idmap 
 /* Slots to keep: from the deepest live, written slot up to fp-8. */
 static uint32_t frame_depth(const struct vframe *f, uint64_t live)
 {
-    uint32_t s = 0;
+    uint32_t s = VSLOTS - f->written; /* all invalid below */
     while (s < VSLOTS) {
         uint64_t w;
         ebpfA_memcpy(&w, &f->stype[s * 8], 8);
@@ -340,35 +405,35 @@ static void forget_state(struct verifier *v, struct vsaved *s)
 
 /* A scalar id that only one register or spill of a remembered state
  * carries links nothing: it is cleared, so that it does not ask states
- * compared with it for a link (see reg_covers).  Up to 16 ids are looked
- * at; more stay (less pruning, never unsound). */
+ * compared with it for a link (see reg_covers).  Counted in a small table
+ * indexed by the id's low bits; an id that collides stays (less pruning,
+ * never unsound). */
+#define IDSLOTS 64
 struct idcount {
-    uint32_t id[16];
-    struct vreg *first[16];
-    uint8_t count[16];
+    struct vreg *first[IDSLOTS];
+    uint8_t count[IDSLOTS];
+    uint8_t used[IDSLOTS];
     int n;
 };
 
-static void count_id(struct idcount *t, struct vreg *r)
+static inline void count_id(struct idcount *t, struct vreg *r)
 {
-    if (r->type != T_SCALAR || !r->id)
+    if (!r->id || r->type != T_SCALAR)
         return;
-    for (int i = 0; i < t->n; i++) {
-        if (t->id[i] == r->id) {
-            t->count[i] = 2;
-            return;
-        }
+    uint32_t k = r->id % IDSLOTS;
+    if (!t->count[k]) {
+        t->first[k] = r;
+        t->count[k] = 1;
+        t->used[t->n++] = (uint8_t)k;
+    } else {
+        t->count[k] = 2; /* seen again, or a collision: keep */
     }
-    if (t->n == 16)
-        return;
-    t->id[t->n] = r->id;
-    t->first[t->n] = r;
-    t->count[t->n++] = 1;
 }
 
 static void drop_lone_ids(struct vsaved *s)
 {
     struct idcount t;
+    ebpfA_memset(t.count, 0, sizeof(t.count));
     t.n = 0;
     uint8_t *p = (uint8_t *)(s + 1);
     for (uint32_t fi = 0; fi < s->nframes; fi++) {
@@ -382,8 +447,8 @@ static void drop_lone_ids(struct vsaved *s)
         p += pframe_size(pf->depth);
     }
     for (int i = 0; i < t.n; i++)
-        if (t.count[i] == 1)
-            t.first[i]->id = 0;
+        if (t.count[t.used[i]] == 1)
+            t.first[t.used[i]]->id = 0;
 }
 
 /* Remembers the current state at pc (packed, dead registers dropped). */
@@ -653,7 +718,7 @@ static void move_down(uint8_t *dst, const uint8_t *src, size_t n)
 static int defer_loop_walk(struct verifier *v, struct vsaved *a)
 {
     struct vsaved *n = v->tip;
-    size_t size = (offsetof(struct vpending, st) + state_size(v->cur) + 15) & ~(size_t)15;
+    size_t size = pending_size(v->cur);
     if ((size_t)(v->pend_top - v->lo) < size)
         return ebpfV_nomem(v, "branches to explore");
     uint8_t *q = v->pend_top;
@@ -676,7 +741,8 @@ static int defer_loop_walk(struct verifier *v, struct vsaved *a)
     p->from = v->pc;
     p->kind = P_DEFERRED;
     p->backedge = 1;
-    ebpfA_memcpy(&p->st, v->cur, state_size(v->cur));
+    p->refine = 0;
+    pack_pending(p, v->cur);
     return 1;
 }
 
@@ -962,10 +1028,7 @@ static int cond_jump(struct verifier *v, const struct ebpf_insn *in, bool *dead)
     int r = push_pending(v, target, &p);
     if (r)
         return r;
-    v->infeasible = false;
-    ebpfV_branch_refine(v, in, &p->st, true);
-    if (v->infeasible)
-        drop_pending(v);
+    p->refine = 1;
     v->infeasible = false;
     ebpfV_branch_refine(v, in, v->cur, false);
     if (v->infeasible)

@@ -41,11 +41,17 @@ struct vreg {
      * registers (and spills) with the same nonzero id hold the same value
      * (copied from one another), so a bound found on one holds for all. */
     uint32_t id;
-    int32_t off;   /* pointer: fixed offset */
-    uint32_t size; /* T_MEM: bytes */
+    union {
+        struct {
+            int32_t off;   /* pointer: fixed offset */
+            uint32_t size; /* T_MEM: bytes */
+        };
+        struct {
+            uint32_t u32min, u32max; /* scalar */
+        };
+    };
     uint64_t umin, umax;
     int64_t smin, smax;
-    uint32_t u32min, u32max;
 };
 
 enum { S_INVALID = 0, S_MISC, S_SPILL };
@@ -54,7 +60,7 @@ enum { S_INVALID = 0, S_MISC, S_SPILL };
 
 struct vframe {
     uint32_t callsite; /* pc of the call that made this frame */
-    uint32_t pad;
+    uint32_t written;  /* slots below the deepest ever written (fp-8 is 1) */
     struct vreg regs[BPF_NREGS];
     uint8_t stype[BPF_STACK_SIZE]; /* index 0 = byte at fp-512 */
     struct vreg spill[VSLOTS];
@@ -116,7 +122,11 @@ struct vpending {
     uint32_t from;    /* the branch that pushed it (for the log) */
     uint8_t kind;     /* P_* */
     uint8_t backedge; /* it resumes at the target of a backward jump */
-    struct vstate st;
+    uint8_t refine;   /* on resuming, apply "the branch at `from` was taken" */
+    uint32_t nframes, nrefs;
+    uint32_t refs[VMAX_REFS];
+    /* then nframes packed frames (struct vpframe, stack bytes, spills), all
+     * written stack slots kept */
 };
 
 /* Free lists of remembered states by size (16-byte steps); bigger ones

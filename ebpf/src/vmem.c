@@ -112,6 +112,8 @@ static int stack_read_ok(struct verifier *v, const struct vreg *p, int64_t off, 
 static void stack_scribble(struct vframe *f, int64_t o, uint64_t size)
 {
     int64_t first = BPF_STACK_SIZE + o, last = first + (int64_t)size - 1;
+    if (VSLOTS - (uint32_t)(first / 8) > f->written)
+        f->written = VSLOTS - (uint32_t)(first / 8);
     for (int64_t s = first / 8; s <= last / 8; s++) {
         if (f->stype[s * 8] != S_SPILL)
             continue;
@@ -132,6 +134,8 @@ void ebpfV_mark_stack_written(struct verifier *v, const struct vreg *p, uint64_t
 static void stack_spill(struct vframe *f, int64_t o, const struct vreg *val)
 {
     int64_t s = (BPF_STACK_SIZE + o) / 8;
+    if (VSLOTS - (uint32_t)s > f->written)
+        f->written = VSLOTS - (uint32_t)s;
     for (int k = 0; k < 8; k++)
         f->stype[s * 8 + k] = S_SPILL;
     f->spill[s] = *val;
