@@ -179,7 +179,25 @@ static uint64_t h_zero(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t 
     return 0;
 }
 
-static ebpf_helper_fn kernel_stand_in(uint32_t id)
+/* A helper that fills memory the program gives it (get_stack, snprintf, ...)
+ * leaves it zeroed here: the verifier counts it as written. */
+static uint64_t h_zero_mem12(uint64_t buf, uint64_t size, uint64_t c, uint64_t d, uint64_t e,
+                             ebpf_vm *vm)
+{
+    (void)c, (void)d, (void)e, (void)vm;
+    memset((void *)(uintptr_t)buf, 0, size);
+    return 0;
+}
+
+static uint64_t h_zero_mem23(uint64_t a, uint64_t buf, uint64_t size, uint64_t d, uint64_t e,
+                             ebpf_vm *vm)
+{
+    (void)a, (void)d, (void)e, (void)vm;
+    memset((void *)(uintptr_t)buf, 0, size);
+    return 0;
+}
+
+static ebpf_helper_fn kernel_stand_in(uint32_t id, const struct ebpf_helper_proto *proto)
 {
     switch (id) {
     case BPF_FUNC_ktime_get_ns:
@@ -200,6 +218,10 @@ static ebpf_helper_fn kernel_stand_in(uint32_t id)
     case BPF_FUNC_probe_read_str:
         return h_fault;
     }
+    if (proto->args[0] == EBPF_ARG_UNINIT_MEM)
+        return h_zero_mem12;
+    if (proto->args[1] == EBPF_ARG_UNINIT_MEM)
+        return h_zero_mem23;
     return h_zero;
 }
 
@@ -220,7 +242,7 @@ static int register_kernel_helpers(ebpf_vm *vm)
                     ids[i]);
             return -1;
         }
-        ebpf_register_helper(vm, ids[i], kernel_stand_in(ids[i]), proto);
+        ebpf_register_helper(vm, ids[i], kernel_stand_in(ids[i], proto), proto);
     }
     return 0;
 }
