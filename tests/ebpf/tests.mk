@@ -72,7 +72,8 @@ TEST_TARGETS += test-ebpf-smp
 
 .PHONY: test-ebpf-cli
 test-ebpf-cli: $(B)/bin/ebpf-run $(B)/bin/ebpf-run-rv64 $(EBPF_PROGS_DIR)/calls.o $(EBPF_PROGS_DIR)/probe.o \
-               $(EBPF_PROGS_DIR)/xdp_main.o $(EBPF_PROGS_DIR)/multi.o $(EBPF_PROGS_DIR)/osdbg_probe.o
+               $(EBPF_PROGS_DIR)/xdp_main.o $(EBPF_PROGS_DIR)/multi.o $(EBPF_PROGS_DIR)/osdbg_probe.o \
+               $(EBPF_PROGS_DIR)/osdbg_task.o
 	@scripts/run-suite.sh ebpf-cli $(EBPF_TDIR)/test_cli.sh $(B)/bin/ebpf-run $(EBPF_PROGS_DIR)
 
 TEST_TARGETS += test-ebpf-cli
