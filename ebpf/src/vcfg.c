@@ -1,7 +1,8 @@
 /*
  * vcfg.c - the verifier's passes over the control-flow graph, before the
  * path walk: reachability (unreachable code is an error), prune points
- * (branch targets and fall-throughs), and register and stack-slot liveness.
+ * (branch targets and fall-throughs), register and stack-slot liveness, and
+ * which scalars' ranges can matter (precision).
  */
 #include "verifier.h"
 
@@ -231,4 +232,168 @@ uint16_t ebpfV_live_regs(const struct verifier *v, const struct vstate *st, uint
     if (fi + 1 == st->nframes)
         return v->live[pc];
     return (uint16_t)(v->live[st->frames[fi + 1].callsite + 1] & ~(R(0) | ARGS));
+}
+
+/* ---- precision ----------------------------------------------------------------
+ *
+ * precise[pc] = registers (and precise_slots[pc] = spilled stack slots)
+ * whose scalar *range* may still decide something from pc on: a branch (its
+ * operands), a memory access or pointer argument (the pointer, and every
+ * scalar added to it), a helper's size or constant argument, a callx id, a
+ * subprogram's return value.  A value that only flows into stores, into
+ * other such values, or into a helper's "anything" argument cannot change
+ * what the walk decides, so a remembered state keeps such scalars as "any
+ * scalar" and prunes states whatever their ranges (Linux reaches the same
+ * end by marking precise, lazily, the scalars a decision depended on).
+ * Backward dataflow, conservative where it cannot see: a load of 8 bytes
+ * through a pointer other than r10 may fill any slot, a store through one
+ * may spill into any, a local call may read any caller slot.
+ */
+static uint64_t fill_bits(const struct ebpf_insn *in, uint32_t size)
+{
+    if (size != 8 || ((BPF_STACK_SIZE + in->off) & 7))
+        return 0; /* only an aligned 8-byte load gets a spilled value back */
+    return slot_bits(in->off, 8);
+}
+
+static void precise_step(const struct verifier *v, const struct ebpf_insn *in, bool main_fn,
+                         uint16_t *p, uint64_t *sl)
+{
+    static const uint32_t sizes[4] = {4, 2, 1, 8};
+    uint8_t c = in->code, cls = BPF_CLASS(c), op = BPF_OP(c);
+    uint32_t size = sizes[BPF_SIZE(c) >> 3];
+    uint16_t P = *p;
+    uint64_t S = *sl;
+    bool x = BPF_SRC(c) == BPF_X;
+    switch (cls) {
+    case BPF_ALU:
+    case BPF_ALU64:
+        if (op == BPF_MOV) {
+            bool m = P & R(in->dst);
+            P &= (uint16_t)~R(in->dst);
+            if (m && x)
+                P |= (uint16_t)R(in->src);
+        } else if (op != BPF_END && op != BPF_NEG && x && (P & R(in->dst))) {
+            P |= (uint16_t)R(in->src); /* dst depends on itself and src */
+        }
+        break;
+    case BPF_LD:
+        P &= (uint16_t)~R(in->dst);
+        break;
+    case BPF_LDX: {
+        bool m = P & R(in->dst);
+        P &= (uint16_t)~R(in->dst);
+        P |= (uint16_t)R(in->src);
+        if (m)
+            S |= in->src == BPF_REG_FP ? fill_bits(in, size) : size == 8 ? ALL_SLOTS : 0;
+        break;
+    }
+    case BPF_ST:
+        P |= (uint16_t)R(in->dst);
+        if (in->dst == BPF_REG_FP)
+            S &= ~fill_bits(in, size);
+        break;
+    case BPF_STX:
+        P |= (uint16_t)R(in->dst);
+        if (BPF_MODE(c) == BPF_ATOMIC) {
+            if (in->imm == BPF_CMPXCHG)
+                P &= (uint16_t)~R(0);
+            else if (in->imm & BPF_FETCH)
+                P &= (uint16_t)~R(in->src);
+            if (in->dst == BPF_REG_FP)
+                S &= ~fill_bits(in, size);
+        } else if (in->dst == BPF_REG_FP) {
+            uint64_t s = fill_bits(in, size);
+            if (S & s)
+                P |= (uint16_t)R(in->src);
+            S &= ~s;
+        } else if (S) {
+            P |= (uint16_t)R(in->src); /* it may be a spill through a pointer */
+        }
+        break;
+    default: /* jumps */
+        if (op == BPF_EXIT) {
+            if (!main_fn)
+                P |= R(0);
+        } else if (op == BPF_CALL) {
+            P &= (uint16_t)~(R(0) | ARGS);
+            if (x) {
+                P |= (uint16_t)(ARGS | R(in->dst));
+            } else if (in->src == BPF_PSEUDO_CALL) {
+                P |= ARGS;
+                S = ALL_SLOTS;
+            } else {
+                const struct ebpf_helper_proto *pr =
+                    (uint32_t)in->imm < BPF_FUNC_MAX_ID ? v->vm->helpers[in->imm].proto : NULL;
+                for (int i = 0; i < 5; i++)
+                    if (!pr || (pr->args[i] != EBPF_ARG_NONE && pr->args[i] != EBPF_ARG_ANYTHING))
+                        P |= (uint16_t)R(i + 1);
+            }
+        } else if (op != BPF_JA) {
+            P |= (uint16_t)R(in->dst);
+            if (x)
+                P |= (uint16_t)R(in->src);
+        }
+    }
+    *p = P;
+    *sl = S;
+}
+
+void ebpfV_precision(struct verifier *v)
+{
+    const struct ebpf_insn *p = v->insns;
+    uint32_t main_end = v->n; /* functions follow the main one */
+    for (uint32_t k = 0; k < v->n; k++)
+        if (p[k].code == (BPF_JMP | BPF_CALL) && p[k].src == BPF_PSEUDO_CALL &&
+            ebpfV_target(&p[k], k) < main_end)
+            main_end = ebpfV_target(&p[k], k);
+    bool changed = true;
+    while (changed) {
+        changed = false;
+        for (uint32_t k = v->n; k-- > 0;) {
+            if (v->flags[k] & F_SECOND)
+                continue;
+            const struct ebpf_insn *in = &p[k];
+            uint8_t c = in->code;
+            uint16_t out = 0;
+            uint64_t sout = 0;
+            if (c == (BPF_JMP | BPF_JA) || c == (BPF_JMP32 | BPF_JA)) {
+                out = v->precise[ebpfV_target(in, k)];
+                sout = v->precise_slots[ebpfV_target(in, k)];
+            } else if (c != (BPF_JMP | BPF_EXIT)) {
+                uint32_t next = k + (ebpfL_is_lddw(in) ? 2 : 1);
+                if (next < v->n) {
+                    out = v->precise[next];
+                    sout = v->precise_slots[next];
+                }
+                if (ebpfV_is_cond_jump(c)) {
+                    out |= v->precise[ebpfV_target(in, k)];
+                    sout |= v->precise_slots[ebpfV_target(in, k)];
+                }
+            }
+            precise_step(v, in, k < main_end, &out, &sout);
+            out &= (uint16_t)(v->live[k] | R(BPF_REG_FP));
+            if (out != v->precise[k] || sout != v->precise_slots[k]) {
+                v->precise[k] = out;
+                v->precise_slots[k] = sout;
+                changed = true;
+            }
+        }
+    }
+}
+
+/* As ebpfV_live_regs/ebpfV_live_slots: a caller frame resumes after its
+ * call (and its callee may use any of its slots). */
+uint16_t ebpfV_precise_regs(const struct verifier *v, const struct vstate *st, uint32_t fi,
+                            uint32_t pc)
+{
+    if (fi + 1 == st->nframes)
+        return v->precise[pc];
+    return (uint16_t)(v->precise[st->frames[fi + 1].callsite + 1] & ~(R(0) | ARGS));
+}
+
+uint64_t ebpfV_precise_slots(const struct verifier *v, const struct vstate *st, uint32_t fi,
+                             uint32_t pc)
+{
+    return fi + 1 == st->nframes ? v->precise_slots[pc] : ALL_SLOTS;
 }

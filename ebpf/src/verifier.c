@@ -479,6 +479,8 @@ static struct vsaved *remember(struct verifier *v, uint32_t pc)
         struct vpframe *pf = (struct vpframe *)p;
         uint32_t d = depth[fi], base = VSLOTS - d;
         uint16_t live = ebpfV_live_regs(v, st, fi, pc);
+        uint16_t prec = ebpfV_precise_regs(v, st, fi, pc);
+        uint64_t pslots = ebpfV_precise_slots(v, st, fi, pc);
         pf->callsite = f->callsite;
         pf->depth = d;
         for (int i = 0; i < BPF_NREGS; i++) {
@@ -486,13 +488,21 @@ static struct vsaved *remember(struct verifier *v, uint32_t pc)
                 pf->regs[i] = f->regs[i];
             else
                 ebpfA_memset(&pf->regs[i], 0, sizeof(pf->regs[i]));
+            /* a scalar whose range decides nothing: any scalar */
+            if (pf->regs[i].type == T_SCALAR && !(prec & (1u << i)))
+                ebpfV_mark_unknown(&pf->regs[i]);
         }
         uint8_t *stype = (uint8_t *)(pf + 1);
+        struct vreg *spill = (struct vreg *)(stype + d * 8);
         ebpfA_memcpy(stype, &f->stype[base * 8], d * 8);
-        ebpfA_memcpy(stype + d * 8, &f->spill[base], d * sizeof(struct vreg));
-        for (uint32_t k = 0; k < d; k++) /* dead slots: as if never written */
+        ebpfA_memcpy(spill, &f->spill[base], d * sizeof(struct vreg));
+        for (uint32_t k = 0; k < d; k++) { /* dead slots: as if never written */
             if (!(slots[fi] & (1ull << (base + k))))
                 ebpfA_memset(&stype[k * 8], 0, 8);
+            else if (stype[k * 8] == S_SPILL && spill[k].type == T_SCALAR &&
+                     !(pslots & (1ull << (base + k))))
+                ebpfV_mark_unknown(&spill[k]);
+        }
         p += pframe_size(d);
     }
     drop_lone_ids(s);
@@ -1176,12 +1186,14 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
     v->flags = ebpfV_scratch(v, v->n);
     v->live = ebpfV_scratch(v, v->n * sizeof(uint16_t));
     v->live_slots = ebpfV_scratch(v, v->n * sizeof(uint64_t));
+    v->precise = ebpfV_scratch(v, v->n * sizeof(uint16_t));
+    v->precise_slots = ebpfV_scratch(v, v->n * sizeof(uint64_t));
     v->cur = ebpfV_scratch(v, sizeof(struct vstate));
     v->pathcap = v->n * 2 + 1024;
     v->path = ebpfV_scratch(v, v->pathcap * sizeof(*v->path));
     int r;
-    if (v->lo > v->hi || !v->saved || !v->flags || !v->live || !v->live_slots || !v->cur ||
-        !v->path) {
+    if (v->lo > v->hi || !v->saved || !v->flags || !v->live || !v->live_slots || !v->precise ||
+        !v->precise_slots || !v->cur || !v->path) {
         r = ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena too small for the verifier");
         goto out;
     }
@@ -1193,6 +1205,9 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
     ebpfA_memset(v->live, 0, v->n * sizeof(uint16_t));
     ebpfA_memset(v->live_slots, 0, v->n * sizeof(uint64_t));
     ebpfV_liveness(v);
+    ebpfA_memset(v->precise, 0, v->n * sizeof(uint16_t));
+    ebpfA_memset(v->precise_slots, 0, v->n * sizeof(uint64_t));
+    ebpfV_precision(v);
 
     struct vstate *st = v->cur;
     ebpfA_memset(st, 0, VSTATE_SIZE(1));

@@ -146,6 +146,8 @@ struct verifier {
     uint8_t *flags;        /* per instruction: F_* */
     uint16_t *live;        /* per instruction: registers live on entry (bit i = ri) */
     uint64_t *live_slots;  /* per instruction: stack slots live on entry (bit s = slot s) */
+    uint16_t *precise;     /* per instruction: registers whose scalar range may matter */
+    uint64_t *precise_slots; /* per instruction: stack slots whose spilled range may matter */
     struct vsaved *tip;    /* newest remembered state on the current path */
     struct vsaved **path;  /* the current path's remembered states, in order */
     uint32_t pathlen, pathcap;
@@ -191,6 +193,11 @@ uint16_t ebpfV_live_regs(const struct verifier *v, const struct vstate *st, uint
                          uint32_t pc);
 uint64_t ebpfV_live_slots(const struct verifier *v, const struct vstate *st, uint32_t fi,
                           uint32_t pc);
+void ebpfV_precision(struct verifier *v);
+uint16_t ebpfV_precise_regs(const struct verifier *v, const struct vstate *st, uint32_t fi,
+                            uint32_t pc);
+uint64_t ebpfV_precise_slots(const struct verifier *v, const struct vstate *st, uint32_t fi,
+                             uint32_t pc);
 
 /* vbounds.c */
 void ebpfV_mark_unknown(struct vreg *r);
