@@ -827,6 +827,12 @@ static int fixed_stack(ebpf_vm *vm, void *ctx, int user, uint64_t *ips, int max,
     return max < 3 ? max : 3;
 }
 
+static uint64_t h_pid_tgid(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ebpf_vm *vm)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
+    return 7;
+}
+
 static void test_elf_map_types(void **state)
 {
     (void)state;
@@ -836,6 +842,9 @@ static void test_elf_map_types(void **state)
     ebpf_set_ncpus(vm, 2);
     ebpf_set_cpu(vm, 1);
     ebpf_set_stack_walker(vm, fixed_stack);
+    assert_int_equal(ebpf_register_helper(vm, BPF_FUNC_get_current_pid_tgid, h_pid_tgid,
+                                          ebpf_linux_proto(BPF_FUNC_get_current_pid_tgid)),
+                     0);
     struct init_seen seen = {{0}, {0}, 0};
     int ni = ebpf_elf_prog_array_inits(vm, obj, len, on_init, &seen);
     if (ni < 0)
@@ -854,6 +863,12 @@ static void test_elf_map_types(void **state)
     ebpf_map *events = ebpf_map_by_name(vm, "events"), *jumps = ebpf_map_by_name(vm, "jumps");
     ebpf_map *pcpu = ebpf_map_by_name(vm, "pcpu_count"), *recent = ebpf_map_by_name(vm, "recent");
     ebpf_map *stacks = ebpf_map_by_name(vm, "stacks");
+    ebpf_map *by_pid = ebpf_map_by_name(vm, "by_pid"), *rp = ebpf_map_by_name(vm, "recent_pcpu");
+    assert_non_null(by_pid);
+    assert_int_equal(ebpf_map_def(by_pid)->type, BPF_MAP_TYPE_HASH_OF_MAPS);
+    assert_int_equal(ebpf_map_def(by_pid)->value_size, 4); /* libbpf's default */
+    assert_non_null(rp);
+    assert_int_equal(ebpf_map_value_bytes(rp), 16); /* 2 CPUs of round_up(4, 8) */
     assert_non_null(outer);
     assert_non_null(events);
     assert_non_null(stacks);
@@ -887,6 +902,10 @@ static void test_elf_map_types(void **state)
     assert_int_equal(counts[1], 2);
     uint64_t key5 = 5;
     assert_non_null(ebpf_map_lookup(recent, &key5));
+    uint32_t rpv[4];
+    assert_int_equal(ebpf_map_lookup_percpu(rp, &k1, rpv), 0);
+    assert_int_equal(rpv[0], 0); /* hart 0's copy */
+    assert_int_equal(rpv[2], 1); /* hart 1's */
     /* two perf records: {inner1[1], stack id} */
     struct {
         uint64_t value;

@@ -27,6 +27,13 @@ struct {
 } recent SEC(".maps");
 
 struct {
+    __uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+    __uint(max_entries, 4);
+    __type(key, __u32);
+    __type(value, __u32);
+} recent_pcpu SEC(".maps");
+
+struct {
     __uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
     __uint(key_size, sizeof(__u32));
     __uint(value_size, sizeof(__u32));
@@ -54,6 +61,13 @@ struct {
 } outer SEC(".maps") = {
     .values = {[0] = &inner0, [1] = &inner1},
 };
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+    __uint(max_entries, 8);
+    __type(key, __u64);
+    __array(values, struct inner_map);
+} by_pid SEC(".maps");
 
 int tail_target(void *ctx);
 
@@ -83,6 +97,14 @@ int main_prog(void *ctx)
     __u64 key = 5, val = 50;
     bpf_map_update_elem(&recent, &key, &val, BPF_ANY);
     bpf_map_update_elem(&pcpu_hash, &one, &val, BPF_ANY);
+    bpf_map_update_elem(&recent_pcpu, &one, &one, BPF_ANY);
+    __u64 pid = bpf_get_current_pid_tgid();
+    void *mine = bpf_map_lookup_elem(&by_pid, &pid);
+    if (mine) {
+        __u64 *v = bpf_map_lookup_elem(mine, &zero);
+        if (v)
+            val += *v; /* (never: no inner map for this pid) */
+    }
     struct event e = {.value = 0};
     e.stack_id = bpf_get_stackid(ctx, &stacks, 0);
     void *in = bpf_map_lookup_elem(&outer, &one);
