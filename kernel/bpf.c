@@ -51,16 +51,28 @@
 BPF_ATTR_CHECK_LAYOUT();
 
 #define MAP_ARENA_SIZE (512 * 1024)
-/* Program slots, each with its arena (the VM, the object's own maps, the
- * verifier's scratch).  A few big ones for a user's object with big maps;
- * more small ones for what the debugger generates: a logpoint takes 34 KiB
- * (its 16 KiB ring buffer and the VM) plus 42 KiB of verifier scratch.  A
- * load tries a small slot first and a big one if that arena ran out. */
-#define BIG_PROGS        12
+/* Program slots, each with its arena (the VM, the program, an object's own
+ * maps, the verifier's scratch while it runs, then the per-hart replicas),
+ * in three sizes measured on the programs that use them (docs/ebpf.md
+ * "Kernel arenas"; the verifier's peak is ebpf_verify_scratch, and every
+ * load appends its figures to its log):
+ *  - small, for what the debugger generates: logpoints need 63-158 KB (VM,
+ *    16 KiB ring buffer, 39 KB in all, plus 24-119 KB of verifier scratch),
+ *    the compatibility suite's programs through bpf() 58-101 KB;
+ *  - big, for a user's object with its maps (osdbg trace prog.bpf.c): the
+ *    suite's stack-trace object needs 122 KB;
+ *  - huge, two of them, for programs whose loops the verifier walks long: the
+ *    suite's 64-iteration loop with a map lookup and two branches takes 1 MB
+ *    of scratch.
+ * A load tries the smallest size with a free slot and moves up when its
+ * arena runs out.  About 9 MiB of the kernel's 128 MiB. */
 #define SMALL_PROGS      24
-#define MAX_PROGS        (BIG_PROGS + SMALL_PROGS)
-#define BIG_ARENA_SIZE   (192 * 1024)
-#define SMALL_ARENA_SIZE (96 * 1024)
+#define BIG_PROGS        10
+#define HUGE_PROGS       2
+#define MAX_PROGS        (SMALL_PROGS + BIG_PROGS + HUGE_PROGS)
+#define SMALL_ARENA_SIZE (176 * 1024)
+#define BIG_ARENA_SIZE   (256 * 1024)
+#define HUGE_ARENA_SIZE  (1280 * 1024)
 #define MAX_INSNS        4096
 #define MAX_LOG          (64 * 1024)
 #define MAX_KEY_VALUE    1024 /* bytes of a key or value passed through bpf() */
@@ -103,8 +115,38 @@ static struct prog {
     char rerr[NCPU][64];    /* their error buffers */
 } progs[MAX_PROGS];
 
-static uint8_t big_arenas[BIG_PROGS][BIG_ARENA_SIZE] __attribute__((aligned(16)));
 static uint8_t small_arenas[SMALL_PROGS][SMALL_ARENA_SIZE] __attribute__((aligned(16)));
+static uint8_t big_arenas[BIG_PROGS][BIG_ARENA_SIZE] __attribute__((aligned(16)));
+static uint8_t huge_arenas[HUGE_PROGS][HUGE_ARENA_SIZE] __attribute__((aligned(16)));
+
+/* Slots by arena size: [0, SMALL_PROGS) small, then big, then huge. */
+enum { TIER_SMALL, TIER_BIG, TIER_HUGE, NTIERS };
+static const struct tier {
+    int first, count;
+    size_t size;
+    const char *name;
+} tiers[NTIERS] = {
+    {0, SMALL_PROGS, SMALL_ARENA_SIZE, "small"},
+    {SMALL_PROGS, BIG_PROGS, BIG_ARENA_SIZE, "big"},
+    {SMALL_PROGS + BIG_PROGS, HUGE_PROGS, HUGE_ARENA_SIZE, "huge"},
+};
+
+static int tier_of(int slot)
+{
+    return slot < SMALL_PROGS ? TIER_SMALL : slot < SMALL_PROGS + BIG_PROGS ? TIER_BIG : TIER_HUGE;
+}
+
+static uint8_t *arena_of(int slot)
+{
+    switch (tier_of(slot)) {
+    case TIER_SMALL:
+        return small_arenas[slot];
+    case TIER_BIG:
+        return big_arenas[slot - SMALL_PROGS];
+    default:
+        return huge_arenas[slot - SMALL_PROGS - BIG_PROGS];
+    }
+}
 
 static struct ebpf_insn insn_buf[MAX_INSNS];
 static char log_buf[MAX_LOG];
@@ -423,22 +465,20 @@ static void vm_for_harts(ebpf_vm *vm)
 }
 
 /* A free program slot, taken at once (a load from bpf() and one from the
- * side-stub may interleave), or -ENOSPC: a small one unless big is asked
- * for or none is left. */
-static int prog_reserve(bool big)
+ * side-stub may interleave), or -ENOSPC: of the smallest arena size from
+ * tier min_tier up that has one free. */
+static int prog_reserve(int min_tier)
 {
     acquire(&bpf_lock);
     int slot = MAX_PROGS;
-    for (int i = BIG_PROGS; !big && i < MAX_PROGS && slot == MAX_PROGS; i++)
-        if (!progs[i].used)
-            slot = i;
-    for (int i = 0; i < BIG_PROGS && slot == MAX_PROGS; i++)
-        if (!progs[i].used)
-            slot = i;
+    for (int t = min_tier; t < NTIERS && slot == MAX_PROGS; t++)
+        for (int i = tiers[t].first; i < tiers[t].first + tiers[t].count && slot == MAX_PROGS; i++)
+            if (!progs[i].used)
+                slot = i;
     if (slot < MAX_PROGS) {
         struct prog *p = &progs[slot];
-        p->arena = slot < BIG_PROGS ? big_arenas[slot] : small_arenas[slot - BIG_PROGS];
-        p->arena_size = slot < BIG_PROGS ? BIG_ARENA_SIZE : SMALL_ARENA_SIZE;
+        p->arena = arena_of(slot);
+        p->arena_size = tiers[tier_of(slot)].size;
         p->used = true;
         p->unloading = false;
         p->refs = p->map_refs = p->borrowers = 0;
@@ -460,6 +500,18 @@ static void maps_maybe_reset(void)
     ebpf_set_ncpus(map_vm, NCPU);
 }
 
+/* The arena figures of a verified program, appended to its log: what the
+ * arena sizes above are measured with (the compatibility suite prints
+ * them; docs/ebpf.md "Kernel arenas"). */
+static void log_arena(const struct prog *p, char *log, size_t logsz)
+{
+    size_t n = strnlen(log, logsz);
+    if (n + 1 < logsz)
+        snprintf(log + n, logsz - n, "arena: %lu bytes used, verifier scratch peak %lu, of %lu\n",
+                 (unsigned long)ebpf_arena_used(p->vm), (unsigned long)ebpf_verify_scratch(p->vm),
+                 (unsigned long)p->arena_size);
+}
+
 static long prog_load(uint64_t uattr, uint64_t size)
 {
     struct bpf_attr_prog_load a = {0};
@@ -472,21 +524,23 @@ static long prog_load(uint64_t uattr, uint64_t size)
         return -E2BIG;
     if (a.log_level > 2 || (a.log_buf && a.log_size < 128) || a.log_size > (1u << 24))
         return -EINVAL;
-    int slot = -1;
+    int slot = -1, min_tier = TIER_SMALL;
     struct prog *p;
 again:
     /* (again: resolve_map_fds rewrote the map references of the last try) */
     if (copyin(pt, insn_buf, a.insns, (uint64_t)a.insn_cnt * sizeof insn_buf[0]) < 0)
         return -EFAULT;
-    slot = prog_reserve(slot >= BIG_PROGS);
+    slot = prog_reserve(min_tier);
     if (slot < 0)
         return slot;
     p = &progs[slot];
     p->vm = ebpf_create(p->arena, p->arena_size, p->err, sizeof p->err);
     if (!p->vm) {
         p->used = false;
-        if (slot >= BIG_PROGS)
+        if (tier_of(slot) + 1 < NTIERS) {
+            min_tier = tier_of(slot) + 1;
             goto again;
+        }
         return -ENOMEM;
     }
     bpf_register_helpers(p->vm);
@@ -514,12 +568,15 @@ again:
         int v = ebpf_verify(p->vm, &opts);
         if (v < 0)
             r = errno_of(v);
+        else if (a.log_buf)
+            log_arena(p, log_buf, logsz);
     } else if (a.log_buf && !loaded) {
         /* A structural error: the loader's message is the log. */
         snprintf(log_buf, logsz, "%s\n", ebpf_error(p->vm));
     }
-    if (r == -ENOMEM && slot >= BIG_PROGS) {
-        p->used = false; /* its arena was too small: a big one */
+    if (r == -ENOMEM && tier_of(slot) + 1 < NTIERS) {
+        p->used = false; /* its arena was too small: a bigger one */
+        min_tier = tier_of(slot) + 1;
         goto again;
     }
     if (a.log_buf && logsz && copyout(pt, a.log_buf, log_buf, strnlen(log_buf, logsz - 1) + 1) < 0)
@@ -790,19 +847,18 @@ static void jit_free(struct prog *p)
 int bpf_load_object(const void *elf, size_t size, const char *name, int share_maps_of, char *log,
                     size_t logsz)
 {
-    int slot = -1;
+    int slot = -1, min_tier = TIER_SMALL;
     bool share;
     struct prog *p;
     long r;
     if (logsz)
         log[0] = 0;
-again:;
-    bool retry = slot >= BIG_PROGS;
-    slot = prog_reserve(retry);
+again:
+    slot = prog_reserve(min_tier);
     if (slot < 0) {
-        if (retry)
-            snprintf(log, logsz, "too big for a small arena, and all %d big ones in use",
-                     BIG_PROGS);
+        if (min_tier > TIER_SMALL)
+            snprintf(log, logsz, "too big for a %s arena (%lu KiB), and no bigger one is free",
+                     tiers[min_tier - 1].name, (unsigned long)tiers[min_tier - 1].size / 1024);
         else
             snprintf(log, logsz, "no free program slot (%d in use)", MAX_PROGS);
         return slot;
@@ -836,10 +892,13 @@ again:;
         int v = ebpf_verify(p->vm, &opts);
         if (v < 0)
             r = errno_of(v);
+        else
+            log_arena(p, log, logsz);
     }
     release(&bpf_lock);
-    if (r == -ENOMEM && slot >= BIG_PROGS) {
-        p->used = false; /* its arena was too small: a big one */
+    if (r == -ENOMEM && tier_of(slot) + 1 < NTIERS) {
+        p->used = false; /* its arena was too small: a bigger one */
+        min_tier = tier_of(slot) + 1;
         goto again;
     }
     if (r < 0) {

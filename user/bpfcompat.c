@@ -41,7 +41,11 @@ struct object {
     char map_name[MAX_MAPS][32];
     int map_fd[MAX_MAPS];
     int progs[8], links[8], nprogs, nlinks;
+    int has_target; /* its .bss starts with __u32 target_pid (0: every process) */
 };
+
+/* No process has this pid: a program's filter set to it counts nothing. */
+#define NOBODY 0xffffffffu
 
 static uint8_t arena[192 * 1024] __attribute__((aligned(16)));
 static char vm_err[256];
@@ -99,6 +103,10 @@ static int kernel_map(struct object *o, ebpf_map *m)
     const struct ebpf_map_def *d = ebpf_map_def(m);
     struct bpf_attr_map_create a = {d->type, d->key_size, d->value_size, d->max_entries, 0, 0, 0,
                                     ""};
+    /* A perf event array has a slot per CPU: libbpf asks the system how
+     * many; the kernel answers that itself for max_entries 0. */
+    if (d->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+        a.max_entries = 0;
     strlcpy(a.map_name, name[0] == '.' ? name + 1 : name, sizeof a.map_name);
     long fd = bpf(BPF_MAP_CREATE, &a, sizeof a);
     if (fd < 0) {
@@ -110,6 +118,16 @@ static int kernel_map(struct object *o, ebpf_map *m)
     uint32_t zero = 0;
     void *init = d->type == BPF_MAP_TYPE_ARRAY && d->max_entries == 1 ? ebpf_map_lookup(m, &zero)
                                                                        : 0;
+    static uint8_t value[1024];
+    if (init && d->value_size <= sizeof value) {
+        memcpy(value, init, d->value_size);
+        size_t ln = strlen(name);
+        if (o->has_target && ln >= 4 && strcmp(name + ln - 4, ".bss") == 0 && d->value_size >= 4) {
+            uint32_t nobody = NOBODY; /* until the test sets it: only what it triggers counts */
+            memcpy(value, &nobody, sizeof nobody);
+        }
+        init = value;
+    }
     if (init && map_update((int)fd, &zero, init) < 0) {
         close((int)fd);
         return -1;
@@ -129,6 +147,14 @@ static int map_named(const struct object *o, const char *suffix)
             return o->map_fd[i];
     }
     return -1;
+}
+
+static const char *strstr_arena(const char *log)
+{
+    for (const char *p = log; *p; p++)
+        if (strncmp(p, "arena: ", 7) == 0)
+            return p;
+    return 0;
 }
 
 /* Loads program `name` (its function's name) through bpf(): its fd, or -1
@@ -173,6 +199,10 @@ static int load_prog(struct object *o, const char *name)
         printf("bpfcompat: %s: BPF_PROG_LOAD error %ld:\n%s", name, fd, log);
         return -1;
     }
+    /* The kernel's arena figures (its log's last line): docs/ebpf.md "Kernel arenas". */
+    const char *arena_line = strstr_arena(log);
+    if (arena_line)
+        printf("bpfcompat: %s: %s", name, arena_line);
     o->progs[o->nprogs++] = (int)fd;
     return (int)fd;
 }
@@ -222,6 +252,7 @@ static int load_and_attach(struct object *o, const char *path, const char *const
 {
     if (object_open(o, path) < 0)
         return -1;
+    o->has_target = 1;
     for (int i = 0; i < n; i++) {
         int p = load_prog(o, names[i]);
         if (p < 0 || attach_kprobe(o, p, fns[i], rets[i]) < 0)
@@ -270,7 +301,7 @@ static void test_kprobe(void)
         write(1, "compat\n", 7);
         write(1, "compat 12\n", 10);
         write(1, "compat 123456\n", 14);
-        set_target(&o, &g, 0);
+        set_target(&o, &g, NOBODY);
         ok = read_globals(&o, &g) == 0;
         check(ok && g.entries == 3 && g.entry_bytes == 31,
               "kprobe: three writes seen on entry with their lengths (7+10+14)");
@@ -344,7 +375,7 @@ static void test_ringbuf(void)
     if (ok && set_target(&o, &g, (uint32_t)getpid()) == 0) {
         for (int i = 0; i < 6; i++)
             getpid();
-        set_target(&o, &g, 0);
+        set_target(&o, &g, NOBODY);
         ok = read_globals(&o, &g) == 0;
         check(ok && g.reserved == 6 && g.output_ok == 3,
               "ringbuf: six records reserved and submitted, three output");
@@ -374,7 +405,7 @@ static void test_loop(void)
     }
     if (ok && set_target(&o, &g, (uint32_t)getpid()) == 0) {
         getpid();
-        set_target(&o, &g, 0);
+        set_target(&o, &g, NOBODY);
         ok = read_globals(&o, &g) == 0;
         /* sum of (2k+1)^2 for k < 32 = 32 * (4 * 32^2 - 1) / 3 = 43680 */
         check(ok && g.runs == 1 && g.odd_sum == 43680 && g.even_count == 32,
@@ -414,7 +445,7 @@ static void test_task(void)
     check(ok, "task: get_current_task, get_stack, snprintf ... object loads and attaches");
     if (ok && set_target(&o, &g, (uint32_t)getpid()) == 0) {
         compat_trigger_getpid();
-        set_target(&o, &g, 0);
+        set_target(&o, &g, NOBODY);
         ok = read_globals(&o, &g) == 0 && g.runs == 1;
         check(ok && g.pid == getpid() && g.legacy_pid == g.pid && g.parent_pid == getppid(),
               "task: struct proc's pid (BPF_CORE_READ and probe_read) and parent's pid");
@@ -446,12 +477,188 @@ static void test_task(void)
     object_close(&o);
 }
 
+
+/* percpu.bpf.c: per-CPU counters read through bpf() (one copy per CPU). */
+static void test_percpu(void)
+{
+    static const char *const names[] = {"count_calls"};
+    static const char *const fns[] = {"sys_getpid"};
+    static const int rets[] = {0};
+    struct object o;
+    uint32_t g = 0;
+    int ok = load_and_attach(&o, "compat_percpu.bpf.o", names, fns, rets, 1) == 0;
+    check(ok, "percpu: PERCPU_ARRAY and PERCPU_HASH object loads and attaches");
+    if (ok && set_target(&o, &g, (uint32_t)getpid()) == 0) {
+        for (int i = 0; i < 50; i++) {
+            getpid();
+            if (i % 10 == 9)
+                yield(); /* perhaps onto another hart */
+        }
+        set_target(&o, &g, NOBODY);
+        static uint64_t copies[64]; /* more than any CPU count: the kernel's NCPU */
+        uint32_t zero = 0, pid = (uint32_t)getpid();
+        uint64_t sum = 0, by_pid = 0;
+        memset(copies, 0, sizeof copies);
+        ok = map_lookup(map_named(&o, "calls"), &zero, copies) == 0;
+        for (int i = 0; i < 64; i++)
+            sum += copies[i];
+        memset(copies, 0, sizeof copies);
+        int okh = map_lookup(map_named(&o, "calls_by_pid"), &pid, copies) == 0;
+        for (int i = 0; i < 64; i++)
+            by_pid += copies[i];
+        check(ok && sum == 50, "percpu: PERCPU_ARRAY copies add up to the 50 calls");
+        check(okh && by_pid == 50, "percpu: PERCPU_HASH copies under this pid add up to 50");
+    }
+    object_close(&o);
+}
+
+/* perfbuf.bpf.c: bpf_perf_event_output into a PERF_EVENT_ARRAY. */
+static void test_perfbuf(void)
+{
+    static const char *const names[] = {"send_event"};
+    static const char *const fns[] = {"sys_getpid"};
+    static const int rets[] = {0};
+    struct object o;
+    struct {
+        uint32_t target_pid, seq;
+        uint64_t output_ok, bad_index_refused;
+    } g = {0};
+    int ok = load_and_attach(&o, "compat_perfbuf.bpf.o", names, fns, rets, 1) == 0;
+    check(ok, "perfbuf: PERF_EVENT_ARRAY (no max_entries) object loads and attaches");
+    if (ok && set_target(&o, &g, (uint32_t)getpid()) == 0) {
+        for (int i = 0; i < 5; i++)
+            getpid();
+        set_target(&o, &g, NOBODY);
+        ok = read_globals(&o, &g) == 0;
+        check(ok && g.seq == 5 && g.output_ok == 5,
+              "perfbuf: five bpf_perf_event_output(BPF_F_CURRENT_CPU) succeed");
+        check(ok && g.bad_index_refused == 5, "perfbuf: an index beyond the CPUs is refused");
+    }
+    object_close(&o);
+}
+
+int compat_stack_caller_a(void) __attribute__((noinline));
+int compat_stack_caller_a(void)
+{
+    int pid = getpid();
+    return pid + 0;
+}
+
+int compat_stack_caller_b(void) __attribute__((noinline));
+int compat_stack_caller_b(void)
+{
+    int pid = getpid();
+    return pid + 0;
+}
+
+/* Every (key, count) of a hash map of u32 -> u64; how many. */
+static int hash_counts(int fd, uint32_t *keys, uint64_t *counts, int max)
+{
+    uint32_t key = 0, next;
+    int n = 0;
+    struct bpf_attr_map_elem e = {(uint32_t)fd, 0, 0, (uint64_t)&next, 0};
+    while (n < max && bpf(BPF_MAP_GET_NEXT_KEY, &e, sizeof e) == 0) {
+        keys[n] = next;
+        if (map_lookup(fd, &next, &counts[n]) < 0)
+            return -1;
+        n++;
+        key = next;
+        e.key = (uint64_t)&key;
+    }
+    return n;
+}
+
+/* Does the stack stored under id hold a return address into fn (and not
+ * into `other`, a function that may follow fn in the text)? */
+static int stack_returns_into(const struct object *o, uint32_t id, void *fn, void *other)
+{
+    uint64_t ips[16] = {0}, f = (uint64_t)fn, x = (uint64_t)other;
+    if (map_lookup(map_named(o, "stacks"), &id, ips) < 0)
+        return 0;
+    for (int i = 0; i < 16; i++)
+        if (ips[i] > f && ips[i] < f + 64 && !(x > f && ips[i] > x))
+            return 1;
+    return 0;
+}
+
+/* stackmap.bpf.c: a histogram of stack ids (STACK_TRACE + get_stackid). */
+static void test_stackmap(void)
+{
+    static const char *const names[] = {"stack_histogram"};
+    static const char *const fns[] = {"sys_getpid"};
+    static const int rets[] = {0};
+    struct object o;
+    uint32_t g[2] = {0};
+    int ok = load_and_attach(&o, "compat_stackmap.bpf.o", names, fns, rets, 1) == 0;
+    check(ok, "stackmap: STACK_TRACE + get_stackid object loads and attaches");
+    if (!ok || set_target(&o, g, (uint32_t)getpid()) < 0) {
+        object_close(&o);
+        return;
+    }
+    for (int i = 0; i < 3; i++)
+        compat_stack_caller_a();
+    for (int i = 0; i < 5; i++)
+        compat_stack_caller_b();
+    set_target(&o, g, NOBODY);
+    uint32_t kid[8], uid[8];
+    uint64_t kn[8], un[8];
+    int nk = hash_counts(map_named(&o, "kernel_counts"), kid, kn, 8);
+    int nu = hash_counts(map_named(&o, "user_counts"), uid, un, 8);
+    check(read_globals(&o, g) == 0 && g[1] == 0, "stackmap: every get_stackid succeeded");
+    check(nk == 1 && kn[0] == 8, "stackmap: one kernel stack id, counted 8 times");
+    int a = -1, b = -1;
+    for (int i = 0; i < nu; i++) {
+        if (stack_returns_into(&o, uid[i], compat_stack_caller_a, compat_stack_caller_b))
+            a = i;
+        if (stack_returns_into(&o, uid[i], compat_stack_caller_b, compat_stack_caller_a))
+            b = i;
+    }
+    check(nu == 2 && a >= 0 && b >= 0 && a != b && un[a] == 3 && un[b] == 5,
+          "stackmap: two user stack ids, through each caller, counted 3 and 5");
+    object_close(&o);
+}
+
+/* tailcall.bpf.c: PROG_ARRAY and bpf_tail_call. */
+static void test_tailcall(void)
+{
+    struct object o;
+    struct {
+        uint32_t target_pid, pad;
+        uint64_t entries, tail_runs, fell_through;
+    } g = {0};
+    int ok = object_open(&o, "compat_tailcall.bpf.o") == 0;
+    o.has_target = 1;
+    int entry = ok ? load_prog(&o, "tail_entry") : -1;
+    int target = ok ? load_prog(&o, "tail_target") : -1;
+    uint32_t slot = 1, tfd = (uint32_t)target;
+    int table = map_named(&o, "jump_table");
+    ok = entry >= 0 && target >= 0 && map_update(table, &slot, &tfd) == 0 &&
+         attach_kprobe(&o, entry, "sys_getpid", 0) == 0;
+    check(ok, "tailcall: two programs load, the second goes into a PROG_ARRAY slot");
+    if (ok && set_target(&o, &g, (uint32_t)getpid()) == 0) {
+        for (int i = 0; i < 4; i++)
+            getpid();
+        struct bpf_attr_map_elem del = {(uint32_t)table, 0, (uint64_t)&slot, 0, 0};
+        int deleted = (int)bpf(BPF_MAP_DELETE_ELEM, &del, sizeof del) == 0;
+        for (int i = 0; i < 2; i++)
+            getpid();
+        set_target(&o, &g, NOBODY);
+        ok = read_globals(&o, &g) == 0;
+        check(ok && g.entries == 6 && g.tail_runs == 4,
+              "tailcall: four runs went on in the slot's program");
+        check(ok && deleted && g.fell_through == 2,
+              "tailcall: with the slot emptied, the code after bpf_tail_call ran twice");
+    }
+    object_close(&o);
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
 } tests[] = {
     {"kprobe", test_kprobe}, {"uprobe", test_uprobe}, {"ringbuf", test_ringbuf},
-    {"loop", test_loop},     {"task", test_task},
+    {"loop", test_loop},     {"task", test_task},     {"percpu", test_percpu},
+    {"perfbuf", test_perfbuf}, {"stackmap", test_stackmap}, {"tailcall", test_tailcall},
 };
 
 int main(int argc, char *argv[])

@@ -4,7 +4,8 @@
  * writes bytes to the console in three calls of known lengths while the
  * probes run; each write goes through file_write(f, src, n), called by
  * sys_write, which returns n.  So: three entries, three returns, the
- * lengths' sum seen on entry and returned.  (The kernel takes one probe
+ * lengths' sum seen on entry and returned.  Under `osdbg trace` (no
+ * loader: target_pid 0, every process) each hit prints its length.  (The kernel takes one probe
  * per address: the kretprobe is on sys_write.) */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -19,7 +20,8 @@ struct {
 
 static __always_inline int is_target(void)
 {
-    return g.target_pid && (__u32)(bpf_get_current_pid_tgid() >> 32) == g.target_pid;
+    /* 0 (as `osdbg trace` loads it): every process */
+    return !g.target_pid || (__u32)(bpf_get_current_pid_tgid() >> 32) == g.target_pid;
 }
 
 SEC("kprobe/file_write")
@@ -28,6 +30,7 @@ int BPF_KPROBE(write_entry, void *file, unsigned long src, long n)
     if (is_target()) {
         __sync_fetch_and_add(&g.entries, 1);
         __sync_fetch_and_add(&g.entry_bytes, n);
+        bpf_printk("file_write of %ld bytes", n);
     }
     return 0;
 }
@@ -38,6 +41,7 @@ int BPF_KRETPROBE(write_return, long ret)
     if (is_target()) {
         __sync_fetch_and_add(&g.returns, 1);
         __sync_fetch_and_add(&g.returned_bytes, ret);
+        bpf_printk("sys_write returned %ld", ret);
     }
     return 0;
 }

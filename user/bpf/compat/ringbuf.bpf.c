@@ -27,7 +27,7 @@ SEC("kprobe/sys_getpid")
 int on_getpid(void *ctx)
 {
     __u32 pid = bpf_get_current_pid_tgid() >> 32;
-    if (!g.target_pid || pid != g.target_pid)
+    if (g.target_pid && pid != g.target_pid) /* 0 (osdbg trace): every process */
         return 0;
     __u32 s = g.seq++; /* one caller at a time: the loader's own getpid */
     struct event *e = bpf_ringbuf_reserve(&events, sizeof *e, 0);

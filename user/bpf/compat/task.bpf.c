@@ -33,7 +33,7 @@ struct {
 SEC("kprobe/sys_getpid")
 int BPF_KPROBE(task_fields)
 {
-    if (!g.target_pid || (__u32)(bpf_get_current_pid_tgid() >> 32) != g.target_pid)
+    if (g.target_pid && (__u32)(bpf_get_current_pid_tgid() >> 32) != g.target_pid)
         return 0;
     struct proc *p = (void *)bpf_get_current_task();
     g.pid = BPF_CORE_READ(p, pid);
@@ -52,6 +52,8 @@ int BPF_KPROBE(task_fields)
     __u64 args[2] = {(__u64)g.pid, 42};
     g.text_len = compat_snprintf(g.text, sizeof g.text, "pid %d answer %u", args, sizeof args);
     g.runs++;
+    bpf_printk("task pid %d name %s parent %d", g.pid, g.name, g.parent_pid);
+    bpf_printk("stacks: %ld kernel and %ld user frames", (__u64)g.kstack_bytes >> 3, (__u64)g.ustack_bytes >> 3);
     return 0;
 }
 

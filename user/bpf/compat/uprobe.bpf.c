@@ -24,6 +24,7 @@ int BPF_KPROBE(target_entry, long a, long b)
     __u64 key = a, value = b;
     bpf_map_update_elem(&args_seen, &key, &value, BPF_ANY);
     __sync_fetch_and_add(&g.calls, 1);
+    bpf_printk("called with %ld, %ld", a, b);
     return 0;
 }
 
@@ -31,6 +32,7 @@ SEC("uretprobe")
 int BPF_KRETPROBE(target_return, long ret)
 {
     __sync_fetch_and_add(&g.return_sum, ret);
+    bpf_printk("returned %ld", ret);
     return 0;
 }
 
