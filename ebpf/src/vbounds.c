@@ -37,17 +37,18 @@ static int64_t smax64(int64_t a, int64_t b)
 
 void ebpfV_mark_unknown(struct vreg *r)
 {
-    ebpfA_memset(r, 0, sizeof(*r));
-    r->type = T_SCALAR;
-    r->umax = U64_MAX;
-    r->smin = S64_MIN;
-    r->smax = S64_MAX;
-    r->u32max = (uint32_t)U32_MAX;
+    static const struct vreg unknown = {.type = T_SCALAR,
+                                        .u32max = (uint32_t)U32_MAX,
+                                        .umax = U64_MAX,
+                                        .smin = S64_MIN,
+                                        .smax = S64_MAX};
+    *r = unknown;
 }
 
 void ebpfV_mark_const(struct vreg *r, uint64_t v)
 {
-    ebpfA_memset(r, 0, sizeof(*r));
+    static const struct vreg zero;
+    *r = zero;
     r->type = T_SCALAR;
     r->umin = r->umax = v;
     r->smin = r->smax = (int64_t)v;
@@ -696,7 +697,7 @@ static void share_bounds(struct vstate *st, const struct vreg *r)
         for (int i = 0; i < BPF_NREGS; i++)
             if (f->regs[i].id == r->id && f->regs[i].type == T_SCALAR)
                 f->regs[i] = *r;
-        for (int k = 0; k < VSLOTS; k++)
+        for (uint32_t k = VSLOTS - f->written; k < VSLOTS; k++)
             if (f->spill[k].id == r->id && f->stype[k * 8] == S_SPILL &&
                 f->spill[k].type == T_SCALAR)
                 f->spill[k] = *r;

@@ -174,9 +174,17 @@ static void stack_use_def(const struct ebpf_insn *in, uint64_t *use, uint64_t *d
     }
 }
 
+static bool precise_at(struct verifier *v, uint32_t k, bool main_fn);
+
+/* Liveness and precision (below) in one fixpoint. */
 void ebpfV_liveness(struct verifier *v)
 {
     const struct ebpf_insn *p = v->insns;
+    uint32_t main_end = v->n; /* functions follow the main one */
+    for (uint32_t k = 0; k < v->n; k++)
+        if (p[k].code == (BPF_JMP | BPF_CALL) && p[k].src == BPF_PSEUDO_CALL &&
+            ebpfV_target(&p[k], k) < main_end)
+            main_end = ebpfV_target(&p[k], k);
     bool changed = true;
     while (changed) {
         changed = false;
@@ -210,6 +218,7 @@ void ebpfV_liveness(struct verifier *v)
                 v->live_slots[k] = sin;
                 changed = true;
             }
+            changed |= precise_at(v, k, k < main_end);
         }
     }
 }
@@ -339,47 +348,34 @@ static void precise_step(const struct verifier *v, const struct ebpf_insn *in, b
     *sl = S;
 }
 
-void ebpfV_precision(struct verifier *v)
+/* One step of the precision fixpoint at k; true if it changed. */
+static bool precise_at(struct verifier *v, uint32_t k, bool main_fn)
 {
-    const struct ebpf_insn *p = v->insns;
-    uint32_t main_end = v->n; /* functions follow the main one */
-    for (uint32_t k = 0; k < v->n; k++)
-        if (p[k].code == (BPF_JMP | BPF_CALL) && p[k].src == BPF_PSEUDO_CALL &&
-            ebpfV_target(&p[k], k) < main_end)
-            main_end = ebpfV_target(&p[k], k);
-    bool changed = true;
-    while (changed) {
-        changed = false;
-        for (uint32_t k = v->n; k-- > 0;) {
-            if (v->flags[k] & F_SECOND)
-                continue;
-            const struct ebpf_insn *in = &p[k];
-            uint8_t c = in->code;
-            uint16_t out = 0;
-            uint64_t sout = 0;
-            if (c == (BPF_JMP | BPF_JA) || c == (BPF_JMP32 | BPF_JA)) {
-                out = v->precise[ebpfV_target(in, k)];
-                sout = v->precise_slots[ebpfV_target(in, k)];
-            } else if (c != (BPF_JMP | BPF_EXIT)) {
-                uint32_t next = k + (ebpfL_is_lddw(in) ? 2 : 1);
-                if (next < v->n) {
-                    out = v->precise[next];
-                    sout = v->precise_slots[next];
-                }
-                if (ebpfV_is_cond_jump(c)) {
-                    out |= v->precise[ebpfV_target(in, k)];
-                    sout |= v->precise_slots[ebpfV_target(in, k)];
-                }
-            }
-            precise_step(v, in, k < main_end, &out, &sout);
-            out &= (uint16_t)(v->live[k] | R(BPF_REG_FP));
-            if (out != v->precise[k] || sout != v->precise_slots[k]) {
-                v->precise[k] = out;
-                v->precise_slots[k] = sout;
-                changed = true;
-            }
+    const struct ebpf_insn *in = &v->insns[k];
+    uint8_t c = in->code;
+    uint16_t out = 0;
+    uint64_t sout = 0;
+    if (c == (BPF_JMP | BPF_JA) || c == (BPF_JMP32 | BPF_JA)) {
+        out = v->precise[ebpfV_target(in, k)];
+        sout = v->precise_slots[ebpfV_target(in, k)];
+    } else if (c != (BPF_JMP | BPF_EXIT)) {
+        uint32_t next = k + (ebpfL_is_lddw(in) ? 2 : 1);
+        if (next < v->n) {
+            out = v->precise[next];
+            sout = v->precise_slots[next];
+        }
+        if (ebpfV_is_cond_jump(c)) {
+            out |= v->precise[ebpfV_target(in, k)];
+            sout |= v->precise_slots[ebpfV_target(in, k)];
         }
     }
+    precise_step(v, in, main_fn, &out, &sout);
+    out &= (uint16_t)(v->live[k] | R(BPF_REG_FP));
+    if (out == v->precise[k] && sout == v->precise_slots[k])
+        return false;
+    v->precise[k] = out;
+    v->precise_slots[k] = sout;
+    return true;
 }
 
 /* As ebpfV_live_regs/ebpfV_live_slots: a caller frame resumes after its

@@ -1204,10 +1204,9 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
         goto out;
     ebpfA_memset(v->live, 0, v->n * sizeof(uint16_t));
     ebpfA_memset(v->live_slots, 0, v->n * sizeof(uint64_t));
-    ebpfV_liveness(v);
     ebpfA_memset(v->precise, 0, v->n * sizeof(uint16_t));
     ebpfA_memset(v->precise_slots, 0, v->n * sizeof(uint64_t));
-    ebpfV_precision(v);
+    ebpfV_liveness(v);
 
     struct vstate *st = v->cur;
     ebpfA_memset(st, 0, VSTATE_SIZE(1));

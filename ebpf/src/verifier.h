@@ -193,7 +193,6 @@ uint16_t ebpfV_live_regs(const struct verifier *v, const struct vstate *st, uint
                          uint32_t pc);
 uint64_t ebpfV_live_slots(const struct verifier *v, const struct vstate *st, uint32_t fi,
                           uint32_t pc);
-void ebpfV_precision(struct verifier *v);
 uint16_t ebpfV_precise_regs(const struct verifier *v, const struct vstate *st, uint32_t fi,
                             uint32_t pc);
 uint64_t ebpfV_precise_slots(const struct verifier *v, const struct vstate *st, uint32_t fi,

@@ -608,6 +608,81 @@ static void test_loop_with_branch_accepted(void **state)
     assert_int_equal(l10000, l100);
 }
 
+/* for (i = 0; i < n; i++) if (x & 1 << (i & 7)) cnt++;  then cnt is stored
+ * into a map value (`index` 0), or used as the index of a byte of it (1).
+ * Stored, its range decides nothing: states that differ only in it prune
+ * each other and the walk stays linear.  Used as an index, it must stay
+ * exact, and a count that can reach 16 is refused. */
+static unsigned counting_loop(struct ebpf_insn *p, int32_t iterations, int index)
+{
+    unsigned n = 0;
+    p[n++] = (struct ebpf_insn)LDX(BPF_DW, 7, 1, 0);
+    p[n++] = (struct ebpf_insn)MOV64_IMM(6, 0);
+    p[n++] = (struct ebpf_insn)MOV64_IMM(9, 0);
+    p[n++] = (struct ebpf_insn)MOV64_REG(2, 9); /* head */
+    p[n++] = (struct ebpf_insn)ALU64_IMM(BPF_AND, 2, 7);
+    p[n++] = (struct ebpf_insn)MOV64_IMM(3, 1);
+    p[n++] = (struct ebpf_insn)ALU64_REG(BPF_LSH, 3, 2);
+    p[n++] = (struct ebpf_insn)ALU64_REG(BPF_AND, 3, 7);
+    p[n++] = (struct ebpf_insn)JMP_IMM(BPF_JEQ, 3, 0, 1);
+    p[n++] = (struct ebpf_insn)ALU64_IMM(BPF_ADD, 6, 1);
+    p[n++] = (struct ebpf_insn)ALU64_IMM(BPF_ADD, 9, 1);
+    p[n] = (struct ebpf_insn)JMP_IMM(BPF_JLT, 9, iterations, (int16_t)(3 - (int)n - 1));
+    n++;
+    struct ebpf_insn tail[] = {LOOKUP(0), JMP_IMM(BPF_JEQ, 0, 0, 3)};
+    for (unsigned k = 0; k < sizeof(tail) / sizeof(tail[0]); k++)
+        p[n++] = tail[k];
+    if (index) {
+        p[n++] = (struct ebpf_insn)ALU64_REG(BPF_ADD, 0, 6);
+        p[n++] = (struct ebpf_insn)LDX(BPF_B, 0, 0, 0);
+    } else {
+        p[n++] = (struct ebpf_insn)STX(BPF_DW, 0, 6, 0);
+        p[n++] = (struct ebpf_insn)MOV64_IMM(0, 0);
+    }
+    p[n++] = (struct ebpf_insn)EXIT;
+    p[n++] = (struct ebpf_insn)MOV64_IMM(0, 0);
+    p[n++] = (struct ebpf_insn)EXIT;
+    return n;
+}
+
+static void test_loop_counter_only_stored_prunes(void **state)
+{
+    (void)state;
+    struct ebpf_insn p[40];
+    unsigned n = counting_loop(p, 10000, 0);
+    ebpf_vm *vm = setup_vm();
+    assert_int_equal(ebpf_load(vm, p, n), 0);
+    struct ebpf_verify_opts o = {.ctx_size = 16};
+    if (ebpf_verify(vm, &o))
+        fail_msg("rejected: %s", ebpf_error(vm));
+    if (ebpf_verify_processed(vm) > 15 * 10000)
+        fail_msg("processed %u instructions", ebpf_verify_processed(vm));
+    ebpf_set_bounds_check(vm, 1);
+    ebpf_set_insn_budget(vm, 1000000);
+    uint8_t ctx[16] = {0x5a};
+    uint64_t r0;
+    assert_int_equal(ebpf_exec(vm, ctx, sizeof(ctx), &r0), 0);
+}
+
+static void test_loop_counter_used_as_index_stays_exact(void **state)
+{
+    (void)state;
+    struct ebpf_insn p[40];
+    /* at most 15 increments: inside the 16-byte value */
+    unsigned n = counting_loop(p, 15, 1);
+    ebpf_vm *vm = setup_vm();
+    assert_int_equal(ebpf_load(vm, p, n), 0);
+    struct ebpf_verify_opts o = {.ctx_size = 16};
+    if (ebpf_verify(vm, &o))
+        fail_msg("15 iterations: rejected: %s", ebpf_error(vm));
+    /* 16 increments can index byte 16 */
+    n = counting_loop(p, 16, 1);
+    vm = setup_vm();
+    assert_int_equal(ebpf_load(vm, p, n), 0);
+    assert_int_equal(ebpf_verify(vm, &o), -EBPF_EACCES);
+    assert_non_null(strstr(ebpf_error(vm), "invalid access to map value"));
+}
+
 /* The same loop with a bound from the context: refused (the walk never
  * ends), in time linear in the budget. */
 static void test_loop_with_unknown_bound_refused(void **state)
@@ -837,6 +912,8 @@ int main(void)
         cmocka_unit_test(test_states_per_insn_capped),
         cmocka_unit_test(test_loop_with_branch_accepted),
         cmocka_unit_test(test_loop_with_unknown_bound_refused),
+        cmocka_unit_test(test_loop_counter_only_stored_prunes),
+        cmocka_unit_test(test_loop_counter_used_as_index_stays_exact),
         cmocka_unit_test(test_out_of_scratch_is_enomem),
         cmocka_unit_test(test_log_is_linux_style),
         cmocka_unit_test(test_linux_prototypes),
