@@ -219,6 +219,9 @@ const char *ebpfM_helper_refused(const ebpf_map *m, uint32_t helper_id);
 void *ebpfM_stack_lookup(ebpf_map *m, const void *key);
 int ebpfM_stack_delete(ebpf_map *m, const void *key);
 int ebpfM_stack_next_key(ebpf_map *m, const void *key, void *next);
+/* maps_special.c: [addr, addr+len) is in an inner map of outer, or (p
+ * non-NULL) p is one of its inner maps */
+bool ebpfM_inner_holds(const ebpf_map *outer, const ebpf_map *p, uintptr_t addr, size_t len);
 /* maps.c: a map of maps whose inner maps have geometry `inner` */
 ebpf_map *ebpfM_create_of_maps(ebpf_vm *vm, const struct ebpf_map_def *def, const char *name,
                                const struct ebpf_map_def *inner);

@@ -36,6 +36,10 @@ ebpf_map *ebpfH_map_arg(ebpf_vm *vm, uint64_t p)
         for (int i = 0; i < vm->tail_prog->nmaps; i++)
             if ((uintptr_t)vm->tail_prog->maps[i] == (uintptr_t)p)
                 return vm->tail_prog->maps[i];
+    for (int i = 0; i < vm->nmaps; i++) /* an inner map a lookup returned */
+        if (vm->maps[i]->inner &&
+            ebpfM_inner_holds(vm->maps[i], (const ebpf_map *)(uintptr_t)p, 0, 0))
+            return (ebpf_map *)(uintptr_t)p;
     return NULL;
 }
 

@@ -241,6 +241,9 @@ bool ebpfI_access_ok(ebpf_vm *vm, uintptr_t addr, size_t len, int write, void *c
         for (int i = 0; i < vm->tail_prog->nmaps; i++)
             if (ebpfM_contains(vm->tail_prog->maps[i], addr, len))
                 return true;
+    for (int i = 0; i < vm->nmaps; i++) /* and inner maps, through their outer maps */
+        if (vm->maps[i]->inner && ebpfM_inner_holds(vm->maps[i], NULL, addr, len))
+            return true;
     for (int i = 0; i < vm->nregions; i++) {
         const struct ebpf_region *r = &vm->regions[i];
         if (in_range(r->base, r->end, addr, len) && (r->writable || !write))

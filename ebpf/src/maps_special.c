@@ -196,6 +196,34 @@ int ebpf_map_set_inner(ebpf_map *outer, const void *key, ebpf_map *inner)
     return r;
 }
 
+/* The bounds-checked mode's view of maps of maps: whether [addr, addr+len)
+ * lies in an inner map's storage, or p is an inner map, of outer.  Every
+ * element is looked at: callers ask only after the VM's own maps failed
+ * (the slow path of a run that uses inner maps). */
+static const ebpf_map *inner_at(const ebpf_map *outer, uint32_t i)
+{
+    const uint8_t *v;
+    if (outer->def.type == BPF_MAP_TYPE_ARRAY_OF_MAPS)
+        v = outer->data + outer->slot * i;
+    else if (__atomic_load_n(&outer->used[i], __ATOMIC_ACQUIRE))
+        v = outer->data + (size_t)i * outer->entry_size + ebpfM_round8(outer->def.key_size);
+    else
+        return NULL;
+    return __atomic_load_n((const ebpf_map *const *)v, __ATOMIC_ACQUIRE);
+}
+
+bool ebpfM_inner_holds(const ebpf_map *outer, const ebpf_map *p, uintptr_t addr, size_t len)
+{
+    if (!outer->inner || outer->template_only)
+        return false;
+    for (uint32_t i = 0; i < outer->def.max_entries; i++) {
+        const ebpf_map *in = inner_at(outer, i);
+        if (in && (p ? in == p : ebpfM_contains(in, addr, len)))
+            return true;
+    }
+    return false;
+}
+
 ebpf_map *ebpf_map_get_inner(ebpf_map *outer, const void *key)
 {
     if (!outer->inner)

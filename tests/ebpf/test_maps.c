@@ -764,6 +764,17 @@ static void test_map_of_maps(void **state)
     assert_ptr_equal(ebpf_map_get_inner(outer, &k), inner);
     assert_int_equal(ebpf_exec(vm, NULL, 0, &r0), 0);
     assert_int_equal(r0, 1234);
+    /* bounds-checked, with an inner map that is not one of vm's maps (made by
+     * another VM, as the kernel's bpf() makes them): reached through outer */
+    ebpf_vm *vm2 = ebpf_create(arena2, sizeof arena2, err2, sizeof err2);
+    ebpf_map *far = ebpf_map_create(vm2, &id, "far");
+    uint64_t v2 = 4321;
+    assert_int_equal(ebpf_map_update(far, &k1, &v2, BPF_ANY), 0);
+    assert_int_equal(ebpf_map_set_inner(outer, &k, far), 0);
+    ebpf_set_bounds_check(vm, 1);
+    assert_int_equal(ebpf_exec(vm, NULL, 0, &r0), 0);
+    assert_int_equal(r0, 4321);
+    ebpf_set_bounds_check(vm, 0);
     /* an inner map must match the template */
     struct ebpf_map_def other = {BPF_MAP_TYPE_ARRAY, 4, 8, 5};
     ebpf_map *bad = ebpf_map_create(vm, &other, "bad");
