@@ -74,8 +74,17 @@ static void on_gdb_async(struct mi_record *rec)
 
 static void on_gdb_stream(struct mi_record *rec)
 {
-    if (rec->text)
-        dap_log("gdb %s: %s", rec->kind == MI_LOG ? "log" : "console", rec->text);
+    if (!rec->text)
+        return;
+    dap_log("gdb %s: %s", rec->kind == MI_LOG ? "log" : "console", rec->text);
+    /* GDB's own failures (an assertion it survives: session.c sets
+     * internal-error to "quit no") reach the user, who otherwise sees only
+     * the command that failed, or a stop that never comes. */
+    if (rec->kind == MI_LOG &&
+        (strstr(rec->text, "internal-error") || strstr(rec->text, "internal-warning") ||
+         strstr(rec->text, "A problem internal to GDB")))
+        dap_output("stderr", "osdbg: GDB: %s%s", rec->text,
+                   rec->text[0] && rec->text[strlen(rec->text) - 1] == '\n' ? "" : "\n");
 }
 
 static bool terminated_sent;
