@@ -449,6 +449,28 @@ static void test_unaligned_btf(void **state)
     free(obj);
 }
 
+/* A relocation section at an offset that is not a multiple of 8: its
+ * relocations are still applied (they were once skipped silently, leaving
+ * lddw map references as the number 0). */
+static void test_unaligned_relocations(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *obj = slurp("probe.o", &len);
+    struct sh *rel = section(obj, ".relkprobe/do_sys_open");
+    size_t at = ((len + 7) & ~(size_t)7) + 4;
+    assert_true(at + rel->size < (1 << 20));
+    memcpy(obj + at, obj + rel->offset, rel->size);
+    memset(obj + rel->offset, 0, rel->size);
+    rel->offset = at;
+    len = at + rel->size;
+    ebpf_vm *vm = new_vm();
+    if (ebpf_load_elf(vm, obj, len, "kprobe/do_sys_open"))
+        fail_msg("unaligned relocations: %s", ebpf_error(vm));
+    verify(vm, 256); /* map arguments are maps again */
+    free(obj);
+}
+
 /* e_machine EM_NONE (some older toolchains): loads, with a notice. */
 static void test_em_none(void **state)
 {
@@ -603,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_several_programs_in_a_section),
         cmocka_unit_test(test_unaligned_btf),
+        cmocka_unit_test(test_unaligned_relocations),
         cmocka_unit_test(test_em_none),
         cmocka_unit_test(test_kconfig),
         cmocka_unit_test(test_core_refused),
