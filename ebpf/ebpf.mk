@@ -10,7 +10,7 @@
 # while another make rebuilds them never sees half a file.
 
 EBPF_DIR      := $(TOP)/ebpf
-EBPF_LIB_SRCS := $(addprefix $(EBPF_DIR)/src/,util.c load.c interp.c maps.c maps_special.c helpers.c disasm.c \
+EBPF_LIB_SRCS := $(addprefix $(EBPF_DIR)/src/,util.c load.c interp.c maps.c maps_special.c ringbuf.c helpers.c disasm.c \
                    verifier.c vcfg.c vbounds.c vmem.c jit_rv64.c jit_rv64_alu.c rv64_rvc.c elf.c btf.c)
 EBPF_INCLUDES := -I$(EBPF_DIR)/include -I$(TOP)/include
 EBPF_LIB_HDRS := $(wildcard $(EBPF_DIR)/src/*.h) $(EBPF_DIR)/include/ebpf.h $(TOP)/include/osdbg/bpf_ids.h
