@@ -85,6 +85,7 @@ static bool initialised;
  * replicas of every program (a hart runs one program at a time). */
 static struct hart_run {
     bool busy;
+    uint32_t done; /* runs finished (a tail call target's grace period) */
 } hart_runs[NCPU];
 static uint8_t hart_stacks[NCPU][BPF_MAX_FRAMES * BPF_STACK_SIZE] __attribute__((aligned(16)));
 static uint8_t map_arena[MAP_ARENA_SIZE] __attribute__((aligned(16)));
@@ -303,6 +304,26 @@ static int prog_of_vm(const ebpf_vm *vm)
 
 static void prog_put(int id);
 
+/* Waits until every hart that was running a program has finished that run
+ * (runs are short, with interrupts off).  A program a program array held
+ * may still run after the slot changed, on a hart that took the tail call
+ * just before (Linux waits for an RCU grace period): dropping the array's
+ * reference waits for this first. */
+static void wait_for_runs(void)
+{
+    /* the slot's new value before the flags are read (with the fence after
+     * a run sets busy: a run either is seen busy or sees the new slot) */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    for (int h = 0; h < NCPU; h++) {
+        if (!__atomic_load_n(&hart_runs[h].busy, __ATOMIC_ACQUIRE))
+            continue;
+        uint32_t seen = __atomic_load_n(&hart_runs[h].done, __ATOMIC_ACQUIRE);
+        while (__atomic_load_n(&hart_runs[h].busy, __ATOMIC_ACQUIRE) &&
+               __atomic_load_n(&hart_runs[h].done, __ATOMIC_ACQUIRE) == seen)
+            ;
+    }
+}
+
 /* bpf(BPF_MAP_UPDATE_ELEM / DELETE_ELEM) on a program array: the value is
  * a program's descriptor (Linux), stored as its VM.  The array holds a
  * reference to the program, so a tail call never jumps into an unloaded
@@ -328,8 +349,10 @@ static long prog_array_elem(int cmd, ebpf_map *m, uint32_t index, uint32_t prog_
     release(&bpf_lock);
     if (er < 0)
         return errno_of(er);
-    if (old >= 0)
+    if (old >= 0) {
+        wait_for_runs();
         prog_put(old);
+    }
     return 0;
 }
 
@@ -1023,6 +1046,7 @@ static int prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret, uint64_t
         return -EBUSY;
     }
     h->busy = true;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* see wait_for_runs */
     ebpf_vm *vm = progs[id].replica[cpuid()];
     struct proc *cur = myproc();
     /* Ring buffer records say which hart and process made them. */
@@ -1031,6 +1055,7 @@ static int prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret, uint64_t
     int r = progs[id].jit ? ebpf_jit_exec(vm, ctx, ctx_len, ret) : ebpf_exec(vm, ctx, ctx_len, ret);
     bpf_helpers_run_end();
     h->busy = false;
+    __atomic_add_fetch(&h->done, 1, __ATOMIC_RELEASE);
     pop_off();
     return r < 0 ? (int)errno_of(r) : 0;
 }
