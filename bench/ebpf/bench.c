@@ -150,6 +150,45 @@ static unsigned synth(struct ebpf_insn *p, unsigned size)
     return n;
 }
 
+/* for (i = 0; i < 10000; i++) { if (x & (1 << (i & 7))) sum += a; else sum ^= a; }
+ * with x and a from ctx: a bounded loop with a branch (issue 18). */
+static void bench_verifier_loop(void)
+{
+    struct ebpf_insn p[] = {
+        I(BPF_LDX | BPF_MEM | BPF_DW, 7, 1, 0, 0),  I(BPF_LDX | BPF_MEM | BPF_DW, 8, 1, 8, 0),
+        I(BPF_ALU64 | BPF_MOV | BPF_K, 6, 0, 0, 0), I(BPF_ALU64 | BPF_MOV | BPF_K, 9, 0, 0, 0),
+        I(BPF_ALU64 | BPF_MOV | BPF_X, 2, 9, 0, 0), I(BPF_ALU64 | BPF_AND | BPF_K, 2, 0, 0, 7),
+        I(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 1), I(BPF_ALU64 | BPF_LSH | BPF_X, 3, 2, 0, 0),
+        I(BPF_ALU64 | BPF_AND | BPF_X, 3, 7, 0, 0), I(BPF_JMP | BPF_JEQ | BPF_K, 3, 0, 2, 0),
+        I(BPF_ALU64 | BPF_ADD | BPF_X, 6, 8, 0, 0), I(BPF_JMP | BPF_JA, 0, 0, 1, 0),
+        I(BPF_ALU64 | BPF_XOR | BPF_X, 6, 8, 0, 0), I(BPF_ALU64 | BPF_ADD | BPF_K, 9, 0, 0, 1),
+        I(BPF_JMP | BPF_JLT | BPF_K, 9, 0, -11, 10000), I(BPF_ALU64 | BPF_MOV | BPF_X, 0, 6, 0, 0),
+        I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)};
+    unsigned n = sizeof(p) / sizeof(p[0]);
+    double t[7];
+    uint32_t processed = 0;
+    size_t scratch = 0;
+    for (int r = 0; r < 7; r++) {
+        ebpf_vm *vm = ebpf_create(arena, sizeof(arena), err, sizeof(err));
+        if (ebpf_load(vm, p, n)) {
+            fprintf(stderr, "load: %s\n", err);
+            exit(1);
+        }
+        struct ebpf_verify_opts o = {.ctx_size = 64};
+        double t0 = now();
+        if (ebpf_verify(vm, &o)) {
+            fprintf(stderr, "verify: %s\n", err);
+            exit(1);
+        }
+        t[r] = now() - t0;
+        processed = ebpf_verify_processed(vm);
+        scratch = ebpf_verify_scratch(vm);
+    }
+    qsort(t, 7, sizeof(double), cmp_double);
+    printf("  %-8s %10u %12.3f %12.3f %12zu   (%u insns: 10,000-iteration loop with a branch)\n",
+           "loop", processed, t[3] * 1e3, t[3] * 1e6 / processed, scratch / 1024, n);
+}
+
 __attribute__((unused)) static void bench_verifier(void)
 {
     static struct ebpf_insn p[10000];
@@ -181,6 +220,7 @@ __attribute__((unused)) static void bench_verifier(void)
         printf("  %-8u %10u %12.3f %12.3f %12zu\n", n, processed, t[3] * 1e3, t[3] * 1e6 / n,
                scratch / 1024);
     }
+    bench_verifier_loop();
 }
 
 int main(int argc, char **argv)

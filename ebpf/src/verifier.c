@@ -430,25 +430,11 @@ static inline void count_id(struct idcount *t, struct vreg *r)
     }
 }
 
-static void drop_lone_ids(struct vsaved *s)
+static void drop_lone_ids(struct idcount *t)
 {
-    struct idcount t;
-    ebpfA_memset(t.count, 0, sizeof(t.count));
-    t.n = 0;
-    uint8_t *p = (uint8_t *)(s + 1);
-    for (uint32_t fi = 0; fi < s->nframes; fi++) {
-        struct vpframe *pf = (struct vpframe *)p;
-        struct vreg *spill = (struct vreg *)((uint8_t *)(pf + 1) + pf->depth * 8);
-        for (int i = 0; i < BPF_NREGS; i++)
-            count_id(&t, &pf->regs[i]);
-        for (uint32_t k = 0; k < pf->depth; k++)
-            if (((uint8_t *)(pf + 1))[k * 8] == S_SPILL)
-                count_id(&t, &spill[k]);
-        p += pframe_size(pf->depth);
-    }
-    for (int i = 0; i < t.n; i++)
-        if (t.count[t.used[i]] == 1)
-            t.first[t.used[i]]->id = 0;
+    for (int i = 0; i < t->n; i++)
+        if (t->count[t->used[i]] == 1)
+            t->first[t->used[i]]->id = 0;
 }
 
 /* Remembers the current state at pc (packed, dead registers dropped). */
@@ -473,6 +459,10 @@ static struct vsaved *remember(struct verifier *v, uint32_t pc)
     s->nframes = st->nframes;
     s->nrefs = st->nrefs;
     ebpfA_memcpy(s->refs, st->refs, sizeof(s->refs));
+    static const struct vreg dead;
+    struct idcount t;
+    ebpfA_memset(t.count, 0, sizeof(t.count));
+    t.n = 0;
     uint8_t *p = (uint8_t *)(s + 1);
     for (uint32_t fi = 0; fi < st->nframes; fi++) {
         const struct vframe *f = &st->frames[fi];
@@ -484,28 +474,32 @@ static struct vsaved *remember(struct verifier *v, uint32_t pc)
         pf->callsite = f->callsite;
         pf->depth = d;
         for (int i = 0; i < BPF_NREGS; i++) {
-            if (i == BPF_REG_FP || (live & (1u << i)))
-                pf->regs[i] = f->regs[i];
+            struct vreg *r = &pf->regs[i];
+            if (i != BPF_REG_FP && !(live & (1u << i)))
+                *r = dead;
+            else if (f->regs[i].type == T_SCALAR && !(prec & (1u << i)))
+                ebpfV_mark_unknown(r); /* its range decides nothing: any scalar */
             else
-                ebpfA_memset(&pf->regs[i], 0, sizeof(pf->regs[i]));
-            /* a scalar whose range decides nothing: any scalar */
-            if (pf->regs[i].type == T_SCALAR && !(prec & (1u << i)))
-                ebpfV_mark_unknown(&pf->regs[i]);
+                *r = f->regs[i];
+            count_id(&t, r);
         }
         uint8_t *stype = (uint8_t *)(pf + 1);
         struct vreg *spill = (struct vreg *)(stype + d * 8);
         ebpfA_memcpy(stype, &f->stype[base * 8], d * 8);
         ebpfA_memcpy(spill, &f->spill[base], d * sizeof(struct vreg));
-        for (uint32_t k = 0; k < d; k++) { /* dead slots: as if never written */
-            if (!(slots[fi] & (1ull << (base + k))))
+        for (uint32_t k = 0; k < d; k++) {
+            uint64_t bit = 1ull << (base + k);
+            if (!(slots[fi] & bit)) { /* dead: as if never written */
                 ebpfA_memset(&stype[k * 8], 0, 8);
-            else if (stype[k * 8] == S_SPILL && spill[k].type == T_SCALAR &&
-                     !(pslots & (1ull << (base + k))))
-                ebpfV_mark_unknown(&spill[k]);
+            } else if (stype[k * 8] == S_SPILL) {
+                if (spill[k].type == T_SCALAR && !(pslots & bit))
+                    ebpfV_mark_unknown(&spill[k]);
+                count_id(&t, &spill[k]);
+            }
         }
         p += pframe_size(d);
     }
-    drop_lone_ids(s);
+    drop_lone_ids(&t);
     return s;
 }
 
