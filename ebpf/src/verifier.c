@@ -1182,8 +1182,16 @@ int ebpf_verify(ebpf_vm *vm, const struct ebpf_verify_opts *opts)
     v->live_slots = ebpfV_scratch(v, v->n * sizeof(uint64_t));
     v->precise = ebpfV_scratch(v, v->n * sizeof(uint16_t));
     v->precise_slots = ebpfV_scratch(v, v->n * sizeof(uint64_t));
-    v->cur = ebpfV_scratch(v, sizeof(struct vstate));
-    v->pathcap = v->n * 2 + 1024;
+    /* A program without local calls never has more than one frame: the
+     * current state needs room for one (4 KiB), not for eight. */
+    uint32_t frames = 1;
+    for (uint32_t k = 0; k < v->n; k++)
+        if (v->insns[k].code == (BPF_JMP | BPF_CALL) && v->insns[k].src == BPF_PSEUDO_CALL)
+            frames = BPF_MAX_FRAMES;
+    v->cur = ebpfV_scratch(v, VSTATE_SIZE(frames));
+    /* A path holds at most one state per prune point between loop
+     * iterations (they collapse); a longer one falls back to parent links. */
+    v->pathcap = v->n + 256;
     v->path = ebpfV_scratch(v, v->pathcap * sizeof(*v->path));
     int r;
     if (v->lo > v->hi || !v->saved || !v->flags || !v->live || !v->live_slots || !v->precise ||
