@@ -28,11 +28,22 @@ const test = (name, fn) => {
       await fn();
     } catch (e) {
       await page?.screenshot({ path: path.join(IDE, `e2e-failed-${n}.png`) }).catch(() => {});
+      if (e instanceof Error) e.message += `\nthe adapter's log ends with:\n${dapLogTail()}`;
       throw e;
     }
   });
 };
 const IDE = path.join(BUILD, 'ide');
+// The debug adapter's log (OSDBG_DAP_LOG, inherited through code-server):
+// a failing step shows its end, so a failure seen once can be explained.
+const DAP_LOG = path.join(IDE, `test-dap-${process.pid}.log`);
+const dapLogTail = () => {
+  try {
+    return fs.readFileSync(DAP_LOG, 'utf8').slice(-4000);
+  } catch {
+    return '(no log)';
+  }
+};
 const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
 
@@ -107,7 +118,7 @@ async function startServer() {
     'terminal.integrated.tabs.hideCondition': 'never',
   }, null, 2));
   server = spawn(path.join(ROOT, 'scripts', 'ide.sh'), ['--auth', 'none', '--user-data', userData], {
-    detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BUILD },
+    detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BUILD, OSDBG_DAP_LOG: DAP_LOG },
   });
   server.stdout.on('data', (d) => { serverLog += d; });
   server.stderr.on('data', (d) => { serverLog += d; });
@@ -253,6 +264,7 @@ after(async () => {
   fs.rmSync(profileDir, { recursive: true, force: true });
   fs.rmSync(userData, { recursive: true, force: true });
   fs.rmSync(xdg, { recursive: true, force: true });
+  fs.rmSync(DAP_LOG, { force: true });
 });
 
 test('a second `make ide` on the same user data does not start a second server: it says where the first one is (issue 13.6)', async () => {
