@@ -584,6 +584,10 @@ static void check_loop(int32_t iterations, int lookup, size_t *scratch)
         fail_msg("%d iterations: processed %u instructions", iterations,
                  ebpf_verify_processed(vm));
     *scratch = ebpf_verify_scratch(vm);
+    if (iterations == 10000)
+        print_message("%d iterations%s: %u instructions, %u processed, %zu bytes of scratch\n",
+                      iterations, lookup ? " with a lookup" : "", n, ebpf_verify_processed(vm),
+                      *scratch);
     ebpf_set_bounds_check(vm, 1);
     ebpf_set_insn_budget(vm, 1000000);
     uint8_t ctx[16] = {0x5a, 0, 0, 0, 0, 0, 0, 0, 3};
