@@ -6,6 +6,7 @@
 #include "core/paths.h"
 
 #include <ebpf.h>
+#include <osdbg/bpf_kernel_helpers.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -118,16 +119,25 @@ int bpfobj_load(const char *path, uint8_t **elf, size_t *len, char *err, size_t 
 
 struct pick {
     const char *prefix;
+    ebpf_vm *vm;
+    const uint8_t *elf;
+    size_t len;
     char first[128], match[128];
 };
 
+/* A program is named by its section ("kprobe/sys_write") or, one of several
+ * in a section, by its function: its kind is its section's ("kprobe",
+ * "kprobe/...", as libbpf's SEC names). */
 static void on_program(const char *name, void *arg)
 {
     struct pick *p = arg;
     if (!p->first[0])
         snprintf(p->first, sizeof p->first, "%s", name);
+    char sec[128];
+    if (ebpf_elf_program_section(p->vm, p->elf, p->len, name, sec, sizeof sec) < 0)
+        snprintf(sec, sizeof sec, "%s", name);
     size_t n = strlen(p->prefix);
-    if (!p->match[0] && strncmp(name, p->prefix, n) == 0 && name[n] == '/')
+    if (!p->match[0] && strncmp(sec, p->prefix, n) == 0 && (sec[n] == '/' || !sec[n]))
         snprintf(p->match, sizeof p->match, "%s", name);
 }
 
@@ -149,7 +159,7 @@ int bpfobj_pick_program(const uint8_t *elf, size_t len, const char *prefix, char
     ebpf_vm *vm = new_vm(&arena, err, errlen);
     if (!vm)
         return -1;
-    struct pick p = {.prefix = prefix};
+    struct pick p = {.prefix = prefix, .vm = vm, .elf = elf, .len = len};
     int n = ebpf_elf_programs(vm, elf, len, on_program, &p);
     int rc = -1;
     if (n < 0)
@@ -165,7 +175,7 @@ int bpfobj_pick_program(const uint8_t *elf, size_t len, const char *prefix, char
 }
 
 /* Stand-ins for the kernel's helpers: verification only needs their
- * prototypes (the kernel registers the same ids, kernel/bpf.c). */
+ * prototypes (the kernel registers the same list, kernel/bpf_helpers.c). */
 static uint64_t stub(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ebpf_vm *vm)
 {
     (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;
@@ -179,11 +189,9 @@ int bpfobj_verify(const uint8_t *elf, size_t len, const char *name, char *err, s
     if (!vm)
         return -1;
     ebpf_register_map_helpers(vm);
-    static const uint32_t kernel_helpers[] = {
-        BPF_FUNC_ktime_get_ns,      BPF_FUNC_get_smp_processor_id, BPF_FUNC_get_current_pid_tgid,
-        BPF_FUNC_get_current_comm,  BPF_FUNC_probe_read_kernel,    BPF_FUNC_probe_read_user,
-        BPF_FUNC_trace_printk,      BPF_FUNC_probe_read_kernel_str, BPF_FUNC_probe_read_user_str,
-    };
+#define KERNEL_HELPER_ID(name) BPF_FUNC_##name,
+    static const uint32_t kernel_helpers[] = {OSDBG_KERNEL_HELPERS(KERNEL_HELPER_ID)};
+#undef KERNEL_HELPER_ID
     for (size_t i = 0; i < sizeof kernel_helpers / sizeof kernel_helpers[0]; i++)
         ebpf_register_helper(vm, kernel_helpers[i], stub, ebpf_linux_proto(kernel_helpers[i]));
     int rc = ebpf_load_elf(vm, elf, len, name);
