@@ -3,6 +3,8 @@
 $(eval $(call node_suite,adapter-dap,tests/adapter/dap.test.mjs))
 $(eval $(call node_suite,adapter-run,tests/adapter/run.test.mjs))
 $(eval $(call node_suite,adapter-trace,tests/adapter/trace.test.mjs))
+# The eBPF compatibility suite's objects (user/bpf/compat/) through osdbg trace.
+$(eval $(call node_suite,adapter-trace-compat,tests/adapter/trace_compat.test.mjs))
 
 # Command-line conventions of every osdbg subcommand (--help, usage errors, --version).
 TEST_TARGETS += test-adapter-cli

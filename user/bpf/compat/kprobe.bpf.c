@@ -7,7 +7,6 @@
  * lengths' sum seen on entry and returned.  Under `osdbg trace` (no
  * loader: target_pid 0, every process) each hit prints its length.  (The kernel takes one probe
  * per address: the kretprobe is on sys_write.) */
-#include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 

@@ -3,7 +3,6 @@
  * adds the odd squares and counts the even ones, then stores the results
  * (under `osdbg trace`, with no loader, it fills the squares itself and
  * prints the results). */
-#include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
 #define N 64

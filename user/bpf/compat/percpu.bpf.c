@@ -3,7 +3,6 @@
  * sys_getpid calls, each hart in its own copy, with no atomic operation.
  * Read through bpf(), a per-CPU value is one copy per CPU: their sum is the
  * number of calls. */
-#include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
 struct {

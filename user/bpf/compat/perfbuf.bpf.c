@@ -3,7 +3,6 @@
  * per CPU), written with bpf_perf_event_output(ctx, &events,
  * BPF_F_CURRENT_CPU, ...) on each of the loader's sys_getpid calls; every
  * output must succeed, and an index outside the map must fail. */
-#include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
 struct {

@@ -3,8 +3,11 @@
  * event, fill it, submit; every other call also bpf_ringbuf_output.  The
  * ring is never consumed here, so bpf_ringbuf_query(BPF_RB_AVAIL_DATA)
  * after n records of 16 bytes is n * (8-byte header + 16). */
-#include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+
+#ifndef BPF_RB_AVAIL_DATA
+#define BPF_RB_AVAIL_DATA 0 /* uapi enum: bytes not yet consumed */
+#endif
 
 struct event {
     __u32 pid;

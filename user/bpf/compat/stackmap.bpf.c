@@ -3,7 +3,6 @@
  * a BPF_MAP_TYPE_STACK_TRACE map and a hash map counts calls per stack id.
  * The loader calls getpid from two functions: one kernel stack id (the
  * kernel path is the same), two user stack ids, counted as called. */
-#include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
 #define DEPTH 16

@@ -3,7 +3,6 @@
  * the second program there (BPF_MAP_UPDATE_ELEM with its descriptor), which
  * counts its own runs.  Code after bpf_tail_call runs only when the slot is
  * empty: the loader empties it and calls again. */
-#include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
 struct {

@@ -5,7 +5,6 @@
  * bpf_probe_read reads the same pid; uid/gid, random numbers, the clocks,
  * the probe's address, and the kernel and user call stacks (bpf_get_stack)
  * are stored for the loader to check against what it knows. */
-#include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/osdbg.h>

@@ -3,7 +3,6 @@
  * compat_uretprobe_target(a, b), both 10 * a + b).  The uprobe stores b
  * under key a in a BTF-defined hash map (arguments read from user
  * registers); the uretprobe adds up the return values. */
-#include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
