@@ -56,23 +56,24 @@ BPF_ATTR_CHECK_LAYOUT();
  * in three sizes measured on the programs that use them (docs/ebpf.md
  * "Kernel arenas"; the verifier's peak is ebpf_verify_scratch, and every
  * load appends its figures to its log):
- *  - small, for what the debugger generates: logpoints need 63-158 KB (VM,
- *    16 KiB ring buffer, 39 KB in all, plus 24-119 KB of verifier scratch),
- *    the compatibility suite's programs through bpf() 58-101 KB;
- *  - big, for a user's object with its maps (osdbg trace prog.bpf.c): the
- *    suite's stack-trace object needs 122 KB;
- *  - huge, two of them, for programs whose loops the verifier walks long: the
- *    suite's 64-iteration loop with a map lookup and two branches takes 1 MB
- *    of scratch.
+ *  - small, for what the debugger generates: logpoints need 28-115 KB (39 KB
+ *    at most of VM, 16 KiB ring buffer and program, plus up to 76 KB of
+ *    verifier scratch); the compatibility suite's programs through bpf()
+ *    17-37 KB;
+ *  - big, for a user's object with its maps (osdbg trace prog.bpf.c: the
+ *    suite's stack-trace object needs 60 KB) and bigger programs;
+ *  - huge, two of them, for programs whose verification keeps many states
+ *    (the verifier's synthetic 993-instruction benchmark, 1,000 unrelated
+ *    branches with 32 live spills, takes 855 KiB of scratch).
  * A load tries the smallest size with a free slot and moves up when its
- * arena runs out.  About 9 MiB of the kernel's 128 MiB. */
+ * arena runs out.  7.5 MiB of the kernel's 128 MiB. */
 #define SMALL_PROGS      24
 #define BIG_PROGS        10
 #define HUGE_PROGS       2
 #define MAX_PROGS        (SMALL_PROGS + BIG_PROGS + HUGE_PROGS)
-#define SMALL_ARENA_SIZE (176 * 1024)
+#define SMALL_ARENA_SIZE (128 * 1024)
 #define BIG_ARENA_SIZE   (256 * 1024)
-#define HUGE_ARENA_SIZE  (1280 * 1024)
+#define HUGE_ARENA_SIZE  (1024 * 1024)
 #define MAX_INSNS        4096
 #define MAX_LOG          (64 * 1024)
 #define MAX_KEY_VALUE    1024 /* bytes of a key or value passed through bpf() */
