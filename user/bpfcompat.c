@@ -397,9 +397,9 @@ static void test_loop(void)
         uint64_t odd_sum, even_count, runs;
     } g = {0};
     int ok = load_and_attach(&o, "compat_loop.bpf.o", names, fns, rets, 1) == 0;
-    check(ok, "loop: a 64-iteration loop with a lookup and a branch is accepted");
+    check(ok, "loop: a 1,024-iteration loop with a lookup and a branch is accepted");
     int squares = map_named(&o, "squares");
-    for (uint32_t i = 0; ok && i < 64; i++) {
+    for (uint32_t i = 0; ok && i < 1024; i++) {
         uint64_t sq = (uint64_t)i * i;
         ok = map_update(squares, &i, &sq) == 0;
     }
@@ -407,9 +407,9 @@ static void test_loop(void)
         getpid();
         set_target(&o, &g, NOBODY);
         ok = read_globals(&o, &g) == 0;
-        /* sum of (2k+1)^2 for k < 32 = 32 * (4 * 32^2 - 1) / 3 = 43680 */
-        check(ok && g.runs == 1 && g.odd_sum == 43680 && g.even_count == 32,
-              "loop: odd squares below 64 add up to 43680, 32 even ones");
+        /* sum of (2k+1)^2 for k < n = n (2n - 1)(2n + 1) / 3; n = 512: 178,956,800 */
+        check(ok && g.runs == 1 && g.odd_sum == 178956800 && g.even_count == 512,
+              "loop: odd squares below 1024 add up to 178956800, 512 even ones");
     }
     object_close(&o);
 }

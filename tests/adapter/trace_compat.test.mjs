@@ -106,10 +106,11 @@ test('osdbg trace with the compat ring buffer, loop, task, perf buffer and stack
   assert.equal(bySeq.size, 3, r.out);
   for (const [seq, n] of bySeq) assert.equal(n, seq % 2 ? 2 : 1, `records of seq ${seq}`);
 
-  // The loop fills the squares itself the first time and adds the odd ones: 43,680.
+  // The loop fills the squares itself the first time and adds the odd ones below
+  // 1024: n (2n - 1)(2n + 1) / 3 for n = 512.
   r = await traceWhile(t, o, ['kprobe', 'sys_getpid', PROG('loop')], 'sysbench 2', calls(2));
   pid = r.console.match(calls(2))[1];
-  assert.equal(r.lines.filter((l) => l.includes(` sysbench/${pid} odd squares add up to 43680, 32 even probe `)).length, 2, r.out);
+  assert.equal(r.lines.filter((l) => l.includes(` sysbench/${pid} odd squares add up to 178956800, 512 even probe `)).length, 2, r.out);
 
   // The current task: its pid, name and parent (the shell), its stacks.
   r = await traceWhile(t, o, ['kprobe', 'sys_getpid', PROG('task')], 'sysbench 1', calls(1));

@@ -1,11 +1,11 @@
-/* Compatibility suite: a bounded loop with a map lookup and a branch in its
- * body.  The loader fills squares[i] = i * i; on its sys_getpid the program
+/* Compatibility suite: a bounded loop of 1,024 iterations with a map lookup
+ * and a branch in its body.  The loader fills squares[i] = i * i; on its sys_getpid the program
  * adds the odd squares and counts the even ones, then stores the results
  * (under `osdbg trace`, with no loader, it fills the squares itself and
  * prints the results). */
 #include <bpf/bpf_helpers.h>
 
-#define N 64
+#define N 1024
 
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
