@@ -907,6 +907,114 @@ static void test_random_accepted_programs_are_safe(void **state)
     assert_true(accepted > total / 50); /* enough to mean something */
 }
 
+/* Random bounded loops (a counter in r9, 1 to 300 iterations) whose bodies
+ * branch, mask, add scalars to a map value pointer, load and store through
+ * it and the stack, and sometimes break out: what the verifier accepts must
+ * run inside its regions (the loop machinery prunes by unfinished
+ * iterations and forgets finished ones; precision forgets ranges). */
+static unsigned gen_loop_program(struct ebpf_insn *p)
+{
+    static const uint8_t ops[] = {BPF_ADD, BPF_SUB, BPF_AND, BPF_RSH, BPF_OR, BPF_LSH, BPF_XOR};
+    static const uint8_t jops[] = {BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE, BPF_JEQ, BPF_JNE, BPF_JSET};
+    static const uint8_t sizes[] = {BPF_B, BPF_H, BPF_W, BPF_DW};
+    static const int scal[] = {1, 2, 3, 4, 5, 8};
+    unsigned n = 0;
+    struct ebpf_insn head[] = {MOV64_REG(6, 1), LOOKUP(0), JMP_IMM(BPF_JNE, 0, 0, 2),
+                               MOV64_IMM(0, 0), EXIT,      MOV64_REG(7, 0)};
+    for (unsigned i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+        p[n++] = head[i];
+    for (int r = 0; r < 6; r++)
+        p[n++] = (struct ebpf_insn)LDX(BPF_B, scal[r], 6, r);
+    p[n++] = (struct ebpf_insn)ST(BPF_DW, 10, -8, 0);
+    p[n++] = (struct ebpf_insn)MOV64_IMM(9, 0);
+    unsigned top = n, end = n + 4 + (unsigned)(rnd() % 14);
+    while (n < end) {
+        int x = scal[rnd() % 6], y = scal[rnd() % 6];
+        switch (rnd() % 9) {
+        case 0:
+            p[n++] = (struct ebpf_insn)ALU64_IMM(BPF_AND, x, (int32_t)(rnd() % 16));
+            break;
+        case 1:
+            p[n++] = (struct ebpf_insn)INSN(BPF_ALU64 | ops[rnd() % 7] | (rnd() % 2 ? BPF_K : BPF_X),
+                                            x, y, 0, (int32_t)(rnd() % 20));
+            break;
+        case 2: {
+            unsigned room = end - n; /* forward, at most to the counter update */
+            p[n++] = (struct ebpf_insn)INSN(BPF_JMP | jops[rnd() % 7] | (rnd() % 3 ? BPF_K : BPF_X),
+                                            x, y, (int16_t)(rnd() % (room < 4 ? room : 4)),
+                                            (int32_t)(rnd() % 20));
+            break;
+        }
+        case 3: /* index the map value */
+            p[n++] = (struct ebpf_insn)MOV64_REG(0, 7);
+            p[n++] = (struct ebpf_insn)ALU64_REG(BPF_ADD, 0, x);
+            p[n++] = (struct ebpf_insn)LDX(sizes[rnd() % 4], y, 0, (int16_t)(rnd() % 12));
+            end += 2;
+            break;
+        case 4:
+            p[n++] = (struct ebpf_insn)STX(sizes[rnd() % 4], 7, x, (int16_t)(rnd() % 12));
+            break;
+        case 5:
+            p[n++] = (struct ebpf_insn)STX(BPF_DW, 10, x, -8);
+            break;
+        case 6:
+            p[n++] = (struct ebpf_insn)LDX(BPF_DW, x, 10, -8);
+            break;
+        case 7: /* break: to the exit after the loop, patched below */
+            p[n++] = (struct ebpf_insn)JMP_IMM(BPF_JGT, x, (int32_t)(rnd() % 20), 0x7fff);
+            break;
+        default:
+            p[n++] = (struct ebpf_insn)ALU64_REG(BPF_ADD, x, 9);
+        }
+    }
+    p[n++] = (struct ebpf_insn)ALU64_IMM(BPF_ADD, 9, 1);
+    p[n] = (struct ebpf_insn)JMP_IMM(BPF_JLT, 9, 1 + (int32_t)(rnd() % 300),
+                                     (int16_t)((int)top - (int)n - 1));
+    n++;
+    for (unsigned k = top; k < n; k++)
+        if (p[k].off == 0x7fff)
+            p[k].off = (int16_t)(n - k - 1);
+    p[n++] = (struct ebpf_insn)MOV64_REG(0, 9);
+    p[n++] = (struct ebpf_insn)EXIT;
+    return n;
+}
+
+static void test_random_accepted_loops_are_safe(void **state)
+{
+    (void)state;
+    static struct ebpf_insn p[96];
+    unsigned accepted = 0, total = 3000;
+    for (unsigned i = 0; i < total; i++) {
+        unsigned n = gen_loop_program(p);
+        ebpf_vm *vm = setup_vm();
+        assert_int_equal(ebpf_load(vm, p, n), 0);
+        struct ebpf_verify_opts o = {.ctx_size = 16, .insn_limit = 200000};
+        if (ebpf_verify(vm, &o))
+            continue;
+        accepted++;
+        ebpf_set_bounds_check(vm, 1);
+        ebpf_set_insn_budget(vm, 1000000);
+        for (int run = 0; run < 8; run++) {
+            uint8_t ctx[16];
+            for (int b = 0; b < 16; b++)
+                ctx[b] = (uint8_t)(run < 2 ? (run ? 0xff : 0) : rnd());
+            uint64_t r0;
+            int r = ebpf_exec(vm, ctx, sizeof(ctx), &r0);
+            if (r) {
+                for (unsigned k = 0; k < n; k++) {
+                    char t[96];
+                    ebpf_disasm(p, n, k, t, sizeof(t));
+                    print_error("  %u: %s\n", k, t);
+                }
+                fail_msg("accepted loop %u failed to run: %s", i, ebpf_error(vm));
+            }
+        }
+    }
+    print_message("%u of %u random loops accepted, all ran inside their regions\n", accepted,
+                  total);
+    assert_true(accepted > total / 20);
+}
+
 int main(void)
 {
     static const struct CMUnitTest fixed[] = {
@@ -923,6 +1031,7 @@ int main(void)
         cmocka_unit_test(test_linux_prototypes),
         cmocka_unit_test(test_error_names_insn),
         cmocka_unit_test(test_random_accepted_programs_are_safe),
+        cmocka_unit_test(test_random_accepted_loops_are_safe),
     };
     size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
     struct CMUnitTest *tests = calloc(N_CASES + nfixed, sizeof(*tests));
