@@ -1,15 +1,20 @@
 /*
  * verifier.h - private types of the verifier (verifier.c drives the walk,
- * vcfg.c the control-flow passes, vbounds.c does scalar range arithmetic,
- * vmem.c checks memory accesses).
+ * prunes, and walks loops iteration by iteration; vcfg.c the control-flow
+ * passes: reachability, liveness, precision; vbounds.c does scalar range
+ * arithmetic and linked scalars; vmem.c checks memory accesses and pointer
+ * leaks).
  *
  * The verifier walks every path of the program with an abstract state: for
- * each register a type and, for scalars, unsigned and signed ranges; for
- * each stack byte whether it is uninitialised, initialised data, or part of
- * a spilled register.  States seen at branch targets are remembered; a new
- * state that is covered by a remembered one ("state pruning") need not be
- * walked again.  Being covered by a state on the current path means the
- * path can repeat itself: an infinite loop.
+ * each register a type and, for scalars, unsigned and signed ranges (and
+ * the range of the low 32 bits); for each stack byte whether it is
+ * uninitialised, initialised data, or part of a spilled register.  States
+ * seen at branch targets are remembered, without dead registers and slots
+ * and without the ranges no later decision reads; a new state that is
+ * covered by a remembered one ("state pruning") need not be walked again.
+ * Being covered by a state on the current path means the path can repeat
+ * itself: an infinite loop.  docs/ebpf.md "Verifier" says why the loop
+ * machinery (deferred loop walks, collapsed iterations) is sound.
  */
 #ifndef EBPF_VERIFIER_H
 #define EBPF_VERIFIER_H
