@@ -439,6 +439,7 @@ static void test_task(void)
         uint64_t kstack[8], ustack[8];
         int64_t text_len;
         char text[32];
+        int64_t uart_read, null_read, build_id_stack, odd_size_stack, bad_format;
     } g;
     memset(&g, 0, sizeof g);
     int ok = load_and_attach(&o, "compat_task.bpf.o", names, fns, rets, 1) == 0;
@@ -473,6 +474,10 @@ static void test_task(void)
         int wn = snprintf(want, sizeof want, "pid %d answer 42", g.pid);
         check(ok && strcmp(g.text, want) == 0 && g.text_len == wn + 1,
               "task: snprintf formats the arguments array");
+        check(ok && g.uart_read == -14 && g.null_read == -14 && g.build_id_stack == -22 &&
+                  g.odd_size_stack == -22 && g.bad_format == -22,
+              "task: bad input is refused (-EFAULT: a device register, address 0; -EINVAL: "
+              "build ids, 12-byte stack buffer, %q)");
     }
     object_close(&o);
 }

@@ -27,6 +27,7 @@ struct {
     __u64 kstack[8], ustack[8];
     long text_len;
     char text[32];
+    long uart_read, null_read, build_id_stack, odd_size_stack, bad_format;
 } g;
 
 SEC("kprobe/sys_getpid")
@@ -50,6 +51,16 @@ int BPF_KPROBE(task_fields)
     g.ustack_bytes = bpf_get_stack(ctx, g.ustack, sizeof g.ustack, BPF_F_USER_STACK);
     __u64 args[2] = {(__u64)g.pid, 42};
     g.text_len = compat_snprintf(g.text, sizeof g.text, "pid %d answer %u", args, sizeof args);
+    /* Bad input is refused, never a fault: a device register, address 0,
+     * build ids, a buffer not a multiple of 8, an unknown conversion. */
+    __u64 word;
+    __u64 three[2];
+    g.uart_read = bpf_probe_read_kernel(&word, sizeof word, (void *)0x10000000);
+    g.null_read = bpf_probe_read(&word, sizeof word, 0);
+    g.build_id_stack = bpf_get_stack(ctx, three, sizeof three, 1 << 11);
+    g.odd_size_stack = bpf_get_stack(ctx, three, 12, 0);
+    char small[8];
+    g.bad_format = compat_snprintf(small, sizeof small, "%q", args, sizeof args);
     g.runs++;
     bpf_printk("task pid %d name %s parent %d", g.pid, g.name, g.parent_pid);
     bpf_printk("stacks: %ld kernel and %ld user frames", (__u64)g.kstack_bytes >> 3, (__u64)g.ustack_bytes >> 3);
