@@ -637,33 +637,45 @@ static struct link {
     int prog;
     int nprobes;
     int probes[MAX_LINK_PROBES];
+    uint64_t addrs[MAX_LINK_PROBES];   /* kprobes: where each probe sits, and */
+    uint64_t cookies[MAX_LINK_PROBES]; /* its cookie (bpf_get_attach_cookie) */
     uint64_t missed; /* hits while the runtime was busy (a probe inside a program's run) */
 } links[MAX_LINKS];
 
-static int prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret, uint64_t func_ip);
+static int prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret, uint64_t func_ip,
+                    uint64_t cookie);
 
-/* func_ip: the probe's address (a return probe's: its function's), for
- * bpf_get_func_ip. */
-static void run_linked(int link_id, struct rvprobe_regs *regs, uint64_t func_ip)
+/* The cookie user space gave the link's probe p (kprobe links), or 0. */
+static uint64_t cookie_of(const struct link *l, const struct rvprobe *p)
+{
+    for (int i = 0; !l->user && i < l->nprobes; i++)
+        if (l->addrs[i] == p->def.addr || l->addrs[i] == p->def.func_start)
+            return l->cookies[i];
+    return 0;
+}
+
+/* Probe p of the link hit: its address (a return probe's: its function's)
+ * is what bpf_get_func_ip answers. */
+static void run_linked(int link_id, struct rvprobe *p, struct rvprobe_regs *regs)
 {
     struct link *l = &links[link_id];
     uint64_t ret;
     /* A probe in code a program itself runs (a helper's copyin, say) must
      * not re-enter the runtime: counted, and the hit goes on. */
-    if (prog_run(l->prog, regs, sizeof *regs, &ret, func_ip) == -EBUSY)
+    if (prog_run(l->prog, regs, sizeof *regs, &ret, p->def.addr, cookie_of(l, p)) == -EBUSY)
         __atomic_fetch_add(&l->missed, 1, __ATOMIC_RELAXED);
 }
 
 static int on_kprobe(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
 {
-    run_linked((int)(uint64_t)arg, regs, p->def.addr);
+    run_linked((int)(uint64_t)arg, p, regs);
     return 0;
 }
 
 static void on_kretprobe(struct rvprobe *p, struct rvprobe_regs *regs, uint64_t sp, void *arg)
 {
     (void)sp;
-    run_linked((int)(uint64_t)arg, regs, p->def.addr);
+    run_linked((int)(uint64_t)arg, p, regs);
 }
 
 /* A bpf() program loses a reference: unloaded after its last. */
@@ -748,14 +760,16 @@ static long link_create(uint64_t uattr, uint64_t size)
         return -EBADF;
     if (a.attach_type == BPF_TRACE_UPROBE_MULTI)
         return link_uprobes(&a, pf->bpf_id);
-    if (a.attach_type != BPF_TRACE_KPROBE_MULTI || a.flags || a.kprobe_multi.cookies ||
+    if (a.attach_type != BPF_TRACE_KPROBE_MULTI || a.flags ||
         (a.kprobe_multi.flags & ~BPF_F_KPROBE_MULTI_RETURN))
         return -EINVAL;
     uint32_t cnt = a.kprobe_multi.cnt;
     if (cnt == 0 || cnt > MAX_LINK_PROBES || !(a.kprobe_multi.syms || a.kprobe_multi.addrs) ||
         (a.kprobe_multi.syms && a.kprobe_multi.addrs))
         return -EINVAL;
-    uint64_t addrs[MAX_LINK_PROBES];
+    uint64_t addrs[MAX_LINK_PROBES], cookies[MAX_LINK_PROBES] = {0};
+    if (a.kprobe_multi.cookies && copyin(pt, cookies, a.kprobe_multi.cookies, 8 * (uint64_t)cnt) < 0)
+        return -EFAULT;
     for (uint32_t i = 0; i < cnt; i++) {
         if (a.kprobe_multi.addrs) {
             if (copyin(pt, &addrs[i], a.kprobe_multi.addrs + 8 * i, 8) < 0)
@@ -781,6 +795,8 @@ static long link_create(uint64_t uattr, uint64_t size)
     progs[pf->bpf_id].refs++;
     bool ret = a.kprobe_multi.flags & BPF_F_KPROBE_MULTI_RETURN;
     for (uint32_t i = 0; i < cnt; i++) {
+        l->addrs[i] = addrs[i]; /* before the probe is armed: it may hit at once */
+        l->cookies[i] = cookies[i];
         uint64_t func = ksym_func_start(addrs[i]);
         const char *why;
         int p = func ? kprobe_arm(ret ? RVPROBE_KRETPROBE : RVPROBE_KPROBE, func, addrs[i],
@@ -1031,12 +1047,13 @@ int bpf_prog_run_probe(int id, void *ctx, uint64_t ctx_len)
 
 int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret)
 {
-    return prog_run(id, ctx, ctx_len, ret, 0);
+    return prog_run(id, ctx, ctx_len, ret, 0, 0);
 }
 
 /* On this hart's replica, with interrupts off (the run, its replica and
  * its stack stay on this hart), and no lock: see the top. */
-static int prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret, uint64_t func_ip)
+static int prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret, uint64_t func_ip,
+                    uint64_t cookie)
 {
     if (id < 0 || id >= MAX_PROGS || !progs[id].used)
         return -EBADF;
@@ -1052,7 +1069,7 @@ static int prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret, uint64_t
     struct proc *cur = myproc();
     /* Ring buffer records say which hart and process made them. */
     ebpf_set_ringbuf_tag(vm, bpf_record_tag(cpuid(), cur ? cur->pid : 0));
-    bpf_helpers_run_begin(ctx, func_ip);
+    bpf_helpers_run_begin(ctx, func_ip, cookie);
     int r = progs[id].jit ? ebpf_jit_exec(vm, ctx, ctx_len, ret) : ebpf_exec(vm, ctx, ctx_len, ret);
     bpf_helpers_run_end();
     h->busy = false;

@@ -37,16 +37,17 @@ extern char etext[]; /* end of kernel text (kernel.ld) */
 static struct helper_run {
     const void *ctx;  /* the running program's context */
     uint64_t func_ip; /* the probe's function, or 0 */
+    uint64_t cookie;  /* the probe's cookie, or 0 */
 } runs[NCPU];
 
-void bpf_helpers_run_begin(const void *ctx, uint64_t func_ip)
+void bpf_helpers_run_begin(const void *ctx, uint64_t func_ip, uint64_t cookie)
 {
-    runs[cpuid()] = (struct helper_run){ctx, func_ip};
+    runs[cpuid()] = (struct helper_run){ctx, func_ip, cookie};
 }
 
 void bpf_helpers_run_end(void)
 {
-    runs[cpuid()] = (struct helper_run){0, 0};
+    runs[cpuid()] = (struct helper_run){0, 0, 0};
 }
 
 /* The program runs for a probe in user code (a uprobe): its context's pc
@@ -350,13 +351,14 @@ static uint64_t h_get_func_ip(uint64_t ctx, uint64_t b, uint64_t c, uint64_t d, 
     return ip ? ip : *(const uint64_t *)ctx;
 }
 
-/* Links take no cookies (link_create refuses them): always 0, Linux's
- * answer for a probe attached without one. */
+/* The cookie BPF_LINK_CREATE gave the probe that runs the program
+ * (kprobe_multi.cookies), else 0, Linux's answer for a probe attached
+ * without one (uprobe links take none). */
 static uint64_t h_get_attach_cookie(uint64_t ctx, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
                                     ebpf_vm *vm)
 {
     UNUSED5(ctx, b, c, d, e), (void)vm;
-    return 0;
+    return runs[cpuid()].cookie;
 }
 
 /* ---- formatted text: trace_printk and snprintf ---- */

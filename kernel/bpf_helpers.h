@@ -13,9 +13,10 @@
 void bpf_register_helpers(ebpf_vm *vm);
 
 /* A program starts on this hart (interrupts off until bpf_helpers_run_end):
- * its context, and the address of the probe that runs it (what
- * bpf_get_func_ip answers; 0: the context's pc). */
-void bpf_helpers_run_begin(const void *ctx, uint64_t func_ip);
+ * its context, the address of the probe that runs it (what bpf_get_func_ip
+ * answers; 0: the context's pc) and the probe's cookie (what
+ * bpf_get_attach_cookie answers). */
+void bpf_helpers_run_begin(const void *ctx, uint64_t func_ip, uint64_t cookie);
 void bpf_helpers_run_end(void);
 
 #endif

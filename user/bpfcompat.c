@@ -657,6 +657,44 @@ static void test_tailcall(void)
     object_close(&o);
 }
 
+/* cookie.bpf.c: one program on two functions, a cookie each. */
+static void test_cookie(void)
+{
+    struct object o;
+    uint32_t g[2] = {0};
+    int ok = object_open(&o, "compat_cookie.bpf.o") == 0;
+    o.has_target = 1;
+    int prog = ok ? load_prog(&o, "count_by_cookie") : -1;
+    const char *syms[2] = {"sys_getpid", "sys_getppid"};
+    uint64_t cookies[2] = {111, 222};
+    struct bpf_attr_link_create lc = {0};
+    lc.prog_fd = (uint32_t)prog;
+    lc.attach_type = BPF_TRACE_KPROBE_MULTI;
+    lc.kprobe_multi.cnt = 2;
+    lc.kprobe_multi.syms = (uint64_t)syms;
+    lc.kprobe_multi.cookies = (uint64_t)cookies;
+    long link = prog >= 0 ? bpf(BPF_LINK_CREATE, &lc, sizeof lc) : -1;
+    if (link >= 0)
+        o.links[o.nlinks++] = (int)link;
+    check(link >= 0, "cookie: one program attached to two functions with a cookie each");
+    if (link >= 0 && set_target(&o, g, (uint32_t)getpid()) == 0) {
+        for (int i = 0; i < 2; i++)
+            getpid();
+        for (int i = 0; i < 3; i++)
+            getppid();
+        set_target(&o, g, NOBODY);
+        uint64_t key = 111, n111 = 0, n222 = 0;
+        int fd = map_named(&o, "by_cookie");
+        map_lookup(fd, &key, &n111);
+        key = 222;
+        map_lookup(fd, &key, &n222);
+        check(n111 == 2 && n222 == 3,
+              "cookie: get_attach_cookie is 111 in sys_getpid's 2 runs, 222 in sys_getppid's 3");
+        check(read_globals(&o, g) == 0 && g[1] == 0, "cookie: get_func_ip is each probe's address");
+    }
+    object_close(&o);
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -664,6 +702,7 @@ static const struct {
     {"kprobe", test_kprobe}, {"uprobe", test_uprobe}, {"ringbuf", test_ringbuf},
     {"loop", test_loop},     {"task", test_task},     {"percpu", test_percpu},
     {"perfbuf", test_perfbuf}, {"stackmap", test_stackmap}, {"tailcall", test_tailcall},
+    {"cookie", test_cookie},
 };
 
 int main(int argc, char *argv[])

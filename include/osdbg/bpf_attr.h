@@ -71,7 +71,7 @@ struct bpf_attr_link_create { /* BPF_LINK_CREATE */
             uint32_t cnt;
             uint64_t syms;    /* const char *[cnt]: kernel function names, or 0 */
             uint64_t addrs;   /* uint64_t[cnt]: kernel addresses, when syms is 0 */
-            uint64_t cookies; /* unused, must be 0 */
+            uint64_t cookies; /* uint64_t[cnt]: each probe's bpf_get_attach_cookie, or 0 */
         } kprobe_multi;
         struct {
             uint64_t path;    /* const char *: the program's name in the file system */

@@ -28,16 +28,17 @@ for (const smp of [1, 4]) {
     assert.deepEqual(failures, [], out);
     assert.equal(Number(m[2]), 0, out);
     // kprobe 3, uprobe 4, ringbuf 3, loop 2, task 11, percpu 3, perfbuf 3,
-    // stackmap 4, tailcall 3: every check ran.
-    assert.ok(Number(m[1]) >= 36, `only ${m[1]} checks ran:\n${out}`);
+    // stackmap 4, tailcall 3, cookie 3: every check ran.
+    assert.ok(Number(m[1]) >= 39, `only ${m[1]} checks ran:\n${out}`);
     for (const what of ['kprobe: three writes', 'kretprobe: three returns', 'uretprobe:',
       'ringbuf: BPF_RB_AVAIL_DATA', 'loop: odd squares', 'task: struct proc', 'task: get_stack(BPF_F_USER_STACK)',
-      'percpu: PERCPU_ARRAY copies', 'perfbuf: five', 'stackmap: two user stack ids', 'tailcall: four runs']) {
+      'percpu: PERCPU_ARRAY copies', 'perfbuf: five', 'stackmap: two user stack ids', 'tailcall: four runs',
+      'cookie: get_attach_cookie is 111']) {
       assert.ok(out.includes(`bpfcompat: ok   ${what}`), `missing "${what}" in\n${out}`);
     }
     // The kernel's arena figures of every program (docs/ebpf.md "Kernel arenas").
     const arenas = [...out.matchAll(/^bpfcompat: (\w+): arena: (\d+) bytes used, verifier scratch peak (\d+), of (\d+)$/gm)];
-    assert.ok(arenas.length >= 12, `arena figures of every program:\n${out}`);
+    assert.ok(arenas.length >= 13, `arena figures of every program:\n${out}`);
     for (const [line, , used, scratch, size] of arenas) {
       assert.ok(Number(used) + Number(scratch) <= Number(size), line);
       console.log(`# ${line}`);
