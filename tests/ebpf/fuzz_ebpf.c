@@ -73,6 +73,11 @@ static void add_name(const char *name, void *arg)
         strcpy(l->name[l->n++], name);
 }
 
+static void ignore_init(const char *map, uint32_t index, const char *prog, void *arg)
+{
+    (void)map, (void)index, (void)prog, (void)arg;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 8 || size > 8192)
@@ -117,6 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * several-programs-per-section objects), each in a fresh VM */
     struct names names = {0};
     vm = ebpf_create(arena, sizeof(arena), err, sizeof(err));
+    ebpf_elf_prog_array_inits(vm, copy, size, ignore_init, NULL); /* .maps relocations */
     ebpf_elf_programs(vm, copy, size, add_name, &names);
     for (int i = 0; i < names.n; i++) {
         vm = ebpf_create(arena, sizeof(arena), err, sizeof(err));

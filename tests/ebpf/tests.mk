@@ -109,7 +109,7 @@ $(EBPF_TBIN)/fuzz_seeds: $(EBPF_TDIR)/fuzz_seeds.c $(wildcard $(EBPF_TDIR)/*.h)
 	$(EBPF_HOST_CC) $(EBPF_HOST_CFLAGS) -I$(EBPF_TDIR) $< -o $@.tmp && mv -f $@.tmp $@
 
 .PHONY: test-ebpf-fuzz
-EBPF_FUZZ_OBJS := $(patsubst %,$(EBPF_PROGS_DIR)/%.o,calls probe multi kconfig core)
+EBPF_FUZZ_OBJS := $(patsubst %,$(EBPF_PROGS_DIR)/%.o,calls probe multi kconfig core maptypes)
 test-ebpf-fuzz: $(EBPF_TBIN)/fuzz_ebpf $(EBPF_TBIN)/fuzz_seeds $(EBPF_FUZZ_OBJS)
 	@rm -rf $(B)/ebpf/fuzz-seeds && mkdir -p $(B)/ebpf/fuzz-seeds
 	@$(EBPF_TBIN)/fuzz_seeds $(B)/ebpf/fuzz-seeds
