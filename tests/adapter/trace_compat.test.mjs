@@ -88,7 +88,7 @@ function records(lines, pid, bytes) {
   });
 }
 
-test('osdbg trace with the compat ring buffer, loop, task, perf buffer and stack-trace objects', { timeout: 180000 }, async (t) => {
+test('osdbg trace with the compat ring buffer, loop, task, perf buffer, per-CPU and stack-trace objects', { timeout: 180000 }, async (t) => {
   const o = await bootedOS(t);
   const calls = (n) => new RegExp(`sysbench: ${n} getpid\\(\\) calls \\(pid (\\d+)\\)`);
 
@@ -125,6 +125,17 @@ test('osdbg trace with the compat ring buffer, loop, task, perf buffer and stack
   const perf = records(r.lines, pid, 8);
   assert.equal(perf.length, 3, r.out);
   for (let i = 1; i < perf.length; i++) assert.ok(perf[i].seq > perf[i - 1].seq, r.out);
+
+  // Per-CPU: each hart counts the pid's calls in its own copy; the last count
+  // each hart printed adds up to the calls.
+  r = await traceWhile(t, o, ['kprobe', 'sys_getpid', PROG('percpu')], 'sysbench 20', calls(20));
+  pid = r.console.match(calls(20))[1];
+  const last = new Map();
+  for (const l of r.lines) {
+    const m = l.match(new RegExp(` sysbench/${pid} hart (\\d+): call (\\d+) probe `));
+    if (m) last.set(m[1], Math.max(last.get(m[1]) ?? 0, Number(m[2])));
+  }
+  assert.equal([...last.values()].reduce((a, b) => a + b, 0), 20, r.out);
 
   // Stack ids: the same call site twice gives the same kernel and user ids.
   r = await traceWhile(t, o, ['kprobe', 'sys_getpid', PROG('stackmap')], 'sysbench 2', calls(2));

@@ -2,7 +2,8 @@
  * and a BPF_MAP_TYPE_PERCPU_HASH element (keyed by pid) count the loader's
  * sys_getpid calls, each hart in its own copy, with no atomic operation.
  * Read through bpf(), a per-CPU value is one copy per CPU: their sum is the
- * number of calls. */
+ * number of calls.  Each run also prints its hart and that hart's count for
+ * the pid so far (under osdbg trace, each hart's last count adds up too). */
 #include <bpf/bpf_helpers.h>
 
 struct {
@@ -33,13 +34,14 @@ int count_calls(void *ctx)
     __u64 *v = bpf_map_lookup_elem(&calls, &zero);
     if (v)
         *v += 1; /* this hart's copy: no other hart writes it */
+    __u64 mine = 1;
     v = bpf_map_lookup_elem(&calls_by_pid, &pid);
-    if (v) {
-        *v += 1;
-    } else {
-        __u64 one = 1;
-        bpf_map_update_elem(&calls_by_pid, &pid, &one, BPF_NOEXIST);
-    }
+    if (v)
+        mine = *v += 1;
+    else
+        bpf_map_update_elem(&calls_by_pid, &pid, &mine, BPF_NOEXIST);
+    /* this hart's count for this pid so far (osdbg trace adds up each hart's last) */
+    bpf_printk("hart %u: call %lu", bpf_get_smp_processor_id(), mine);
     return 0;
 }
 
