@@ -31,7 +31,7 @@
 #define RVPROBE_ENOTBOUNDARY (-2) /* address is inside an instruction */
 #define RVPROBE_ERANGE       (-3) /* address outside [func_start, func_start+len) */
 #define RVPROBE_EREFUSED     (-4) /* instruction may not be probed: see the reason */
-#define RVPROBE_EEXIST       (-5) /* a probe is already armed at that address */
+#define RVPROBE_EEXIST       (-5) /* RVPROBE_MAX_SHARED probes already armed at that address */
 #define RVPROBE_ENOSPC       (-6) /* no free probe entry / slot */
 #define RVPROBE_EPORT        (-7) /* a port callback failed */
 #define RVPROBE_EBUSY        (-8) /* kretprobe instances still in flight */
@@ -174,6 +174,12 @@ int rvprobe_break_bytes(unsigned len, uint8_t out[4]);
  * live tasks.
  */
 #define RVPROBE_KERNEL_SPACE 0
+/*
+ * Probes armed at one address of one space (kprobes and kretprobes mixed):
+ * they share one break and one slot, and a hit runs them all (table.c).
+ * One more is refused with RVPROBE_EEXIST.
+ */
+#define RVPROBE_MAX_SHARED 8
 /* Boundary decoding walks at most this far from func_start. */
 #define RVPROBE_MAX_FUNC (64u * 1024)
 
@@ -345,12 +351,15 @@ void rvprobe_sync(struct rvprobe_table *t);
  * Arms a probe: checks the address is an instruction boundary of the
  * function, classifies the instruction (refusals set t->reason), fills a
  * slot for a STEP instruction, saves the original bytes and writes the
- * break.  Returns the probe's index (>= 0) or a negative error.
+ * break.  Where probes are armed already (up to RVPROBE_MAX_SHARED), the
+ * new one joins them: their break, bytes and slot; its handlers run on the
+ * same hits.  Returns the probe's index (>= 0) or a negative error.
  */
 int rvprobe_arm(struct rvprobe_table *t, const struct rvprobe_def *def);
 
 /*
- * Restores the original bytes exactly.  The entry stays DISARMED so a hart
+ * Restores the original bytes exactly (the last of the probes sharing the
+ * address; the others keep the break armed).  The entry stays DISARMED so a hart
  * still inside its slot, or a kretprobe return still in flight, is resolved.
  */
 int rvprobe_disarm(struct rvprobe_table *t, int id);

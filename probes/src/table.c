@@ -21,14 +21,28 @@
  * the hit looked (another hart disarmed and released it in between) finds
  * no entry and no break at pc any more: it runs the instruction again.
  *
+ * Several probes at one address (kprobes and kretprobes alike, at most
+ * RVPROBE_MAX_SHARED): one break, several entries.  The first one armed
+ * there reads the original bytes, fills the slot and writes the break; the
+ * others copy its bytes, decoded instruction and slot and write nothing.  A
+ * hit runs every armed entry's pre handler in table order, then takes an
+ * instance for each kretprobe among them, then executes the instruction
+ * once.  Disarming one that others share leaves the break; the last one
+ * restores the bytes.  The slot is freed with the last entry naming it.
+ * (Linux does the same with its aggregate kprobes, kernel/kprobes.c.)
+ *
  * Kretprobes hijack the return address at the function's first
  * instruction: ra is saved in an instance from the embedder's pool and
  * replaced by the space's trampoline (an ebreak).  The return lands on the
  * trampoline; the instance of the current task whose entry sp equals the sp
  * now (the callee restored it) gives the real return address.  Recursion
  * and tail calls work because sp identifies the frame; ties go to the newest.
+ * The kretprobes of one address hijack ra once: their instances of one hit
+ * share a sequence number and the real return address, and the return at
+ * the trampoline resolves them all (each return handler runs once).
  */
 #include "internal.h"
+#include <stdbool.h>
 
 static void lock(struct rvprobe_table *t)
 {
@@ -163,6 +177,34 @@ static int armed_at(const struct rvprobe_table *t, uint64_t space, uint64_t addr
     return -1;
 }
 
+/* How many entries are armed at (space, addr), `except` aside (port lock). */
+static unsigned armed_count(const struct rvprobe_table *t, uint64_t space, uint64_t addr,
+                            const struct rvprobe *except)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < t->live_end; i++) {
+        const struct rvprobe *p = &t->probes[i];
+        n += p != except && p->state == RVPROBE_ARMED && p->def.space == space &&
+             p->def.addr == addr;
+    }
+    return n;
+}
+
+/* Arms entry p at an address where `owner` is armed: the break, the
+   original bytes and the slot are already there (port lock held). */
+static void share_with(struct rvprobe_table *t, struct rvprobe *p, const struct rvprobe *owner)
+{
+    for (unsigned i = 0; i < sizeof p->orig; i++)
+        p->orig[i] = owner->orig[i];
+    p->insn = owner->insn;
+    p->slot = owner->slot;
+    p->slot_size = owner->slot_size;
+    unsigned id = (unsigned)(p - t->probes);
+    if (id >= t->live_end)
+        __atomic_store_n(&t->live_end, id + 1, __ATOMIC_RELEASE);
+    set_state(p, RVPROBE_ARMED); /* publishes the complete entry */
+}
+
 /* Decodes lengths forward from func_start through the port; *len gets the
    length of the instruction at addr. */
 static int walk(struct rvprobe_table *t, const struct rvprobe_def *def, unsigned *len)
@@ -225,7 +267,8 @@ int rvprobe_arm(struct rvprobe_table *t, const struct rvprobe_def *def)
         err = refused(t, 0, "the probe engine's own slot or return trampoline");
         goto out;
     }
-    if (armed_at(t, def->space, def->addr) >= 0) {
+    int owner = armed_at(t, def->space, def->addr);
+    if (owner >= 0 && armed_count(t, def->space, def->addr, 0) >= RVPROBE_MAX_SHARED) {
         err = RVPROBE_EEXIST;
         goto out;
     }
@@ -239,6 +282,14 @@ int rvprobe_arm(struct rvprobe_table *t, const struct rvprobe_def *def)
     struct rvprobe *p = &t->probes[id];
     rvp_zero(p, sizeof *p);
     p->def = *def;
+    if (def->kind == RVPROBE_KRETPROBE)
+        for (unsigned i = 0; i < def->pool_size; i++)
+            def->pool[i] = (struct rvprobe_ri){0};
+    if (owner >= 0) {
+        share_with(t, p, &t->probes[owner]);
+        unlock(t);
+        return id;
+    }
 
     unsigned len = 0;
     if ((err = walk(t, def, &len)) < 0)
@@ -255,9 +306,6 @@ int rvprobe_arm(struct rvprobe_table *t, const struct rvprobe_def *def)
         err = refused(t, p, p->insn.reason);
         goto fail;
     }
-    if (def->kind == RVPROBE_KRETPROBE)
-        for (unsigned i = 0; i < def->pool_size; i++)
-            def->pool[i] = (struct rvprobe_ri){0};
 
     if (p->insn.cls == RVPROBE_STEP) {
         uint8_t buf[RVPROBE_SLOT_SIZE];
@@ -314,6 +362,8 @@ int rvprobe_disarm(struct rvprobe_table *t, int id)
     int err = 0;
     if (p->state != RVPROBE_ARMED)
         err = RVPROBE_ESTATE;
+    else if (armed_count(t, p->def.space, p->def.addr, p) > 0)
+        set_state(p, RVPROBE_DISARMED); /* the others keep the break */
     else if (t->port->write_text(t->port->ctx, p->def.space, p->def.addr, p->orig, p->insn.len) < 0)
         err = RVPROBE_EPORT;
     else
@@ -333,9 +383,20 @@ static unsigned in_flight_atomic(const struct rvprobe *p)
 
 /* The state goes FREE first: a hit scanning past sees a free entry, never
    a half-zeroed armed one. */
+static bool slot_shared(const struct rvprobe_table *t, const struct rvprobe *p)
+{
+    for (unsigned i = 0; i < t->live_end; i++) {
+        const struct rvprobe *q = &t->probes[i];
+        if (q != p && q->state != RVPROBE_FREE && q->def.space == p->def.space &&
+            q->slot == p->slot)
+            return true;
+    }
+    return false;
+}
+
 static void free_entry(struct rvprobe_table *t, struct rvprobe *p)
 {
-    if (p->slot && t->port->slot_free)
+    if (p->slot && t->port->slot_free && !slot_shared(t, p))
         t->port->slot_free(t->port->ctx, p->def.space, p->slot);
     set_state(p, RVPROBE_FREE);
     rvp_zero(p, sizeof *p);
@@ -436,7 +497,11 @@ static struct rvprobe_ri *find_return(struct rvprobe_table *t, uint64_t space, u
     return best;
 }
 
-static void hijack(struct rvprobe_table *t, struct rvprobe *p, struct rvprobe_regs *regs)
+/* Takes an instance of kretprobe p for this call, whose real return
+   address is ret_addr; the instances of one hit share seq.  false when the
+   pool is exhausted (the return goes unseen). */
+static bool hijack(struct rvprobe_table *t, struct rvprobe *p, const struct rvprobe_regs *regs,
+                   uint64_t ret_addr, uint64_t seq)
 {
     const struct rvprobe_port *port = t->port;
     for (unsigned i = 0; i < p->def.pool_size; i++) {
@@ -448,28 +513,53 @@ static void hijack(struct rvprobe_table *t, struct rvprobe *p, struct rvprobe_re
                                          __ATOMIC_RELAXED))
             continue;
         ri->space = p->def.space;
-        ri->ret_addr = regs->ra;
+        ri->ret_addr = ret_addr;
         ri->sp = regs->sp;
-        ri->seq = __atomic_add_fetch(&t->ri_seq, 1, __ATOMIC_RELAXED);
+        ri->seq = seq;
         __atomic_store_n(&ri->task, port->current_task(port->ctx), __ATOMIC_RELEASE);
-        regs->ra = port->trampoline(port->ctx, p->def.space);
-        return;
+        return true;
     }
     __atomic_fetch_add(&p->missed, 1, __ATOMIC_RELAXED); /* pool exhausted: return unseen */
+    return false;
 }
 
+static bool same_place(const struct rvprobe *p, uint64_t space, uint64_t addr)
+{
+    return state_of(p) == RVPROBE_ARMED && p->def.space == space && p->def.addr == addr;
+}
+
+/* A break of the armed entries at p's address, p the first of them: every
+   pre handler (a non-zero one ends the hit, as Linux's aggregate probes),
+   then the kretprobes' instances with one hijack of ra, then the
+   instruction, once. */
 static int hit_probe(struct rvprobe_table *t, struct rvprobe *p, struct rvprobe_regs *regs,
                      struct rvprobe_hit *hit)
 {
-    __atomic_fetch_add(&p->hits, 1, __ATOMIC_RELAXED);
-    /* An embedder may clear a handler of a detached probe (uprobe.c): one load each. */
-    rvprobe_pre_fn pre = __atomic_load_n(&p->def.pre, __ATOMIC_ACQUIRE);
-    if (pre && pre(p, regs, __atomic_load_n(&p->def.arg, __ATOMIC_RELAXED))) {
-        hit->kind = RVPROBE_HIT_SKIPPED;
-        return 1;
+    uint64_t space = p->def.space, addr = p->def.addr;
+    unsigned end = live_end(t);
+    bool any_ret = false;
+    for (struct rvprobe *q = p; q < t->probes + end; q++) {
+        if (q != p && !same_place(q, space, addr))
+            continue;
+        __atomic_fetch_add(&q->hits, 1, __ATOMIC_RELAXED);
+        /* An embedder may clear a handler of a detached probe (uprobe.c): one load each. */
+        rvprobe_pre_fn pre = __atomic_load_n(&q->def.pre, __ATOMIC_ACQUIRE);
+        if (pre && pre(q, regs, __atomic_load_n(&q->def.arg, __ATOMIC_RELAXED))) {
+            hit->kind = RVPROBE_HIT_SKIPPED;
+            hit->id = (int)(q - t->probes);
+            return 1;
+        }
+        any_ret |= q->def.kind == RVPROBE_KRETPROBE;
     }
-    if (p->def.kind == RVPROBE_KRETPROBE)
-        hijack(t, p, regs);
+    if (any_ret) {
+        uint64_t ret_addr = regs->ra, seq = __atomic_add_fetch(&t->ri_seq, 1, __ATOMIC_RELAXED);
+        bool took = false;
+        for (struct rvprobe *q = p; q < t->probes + end; q++)
+            if ((q == p || same_place(q, space, addr)) && q->def.kind == RVPROBE_KRETPROBE)
+                took |= hijack(t, q, regs, ret_addr, seq);
+        if (took)
+            regs->ra = t->port->trampoline(t->port->ctx, space);
+    }
     if (p->insn.cls == RVPROBE_SIMULATE) {
         rvprobe_simulate_insn(&p->insn, t->xlen, regs); /* decoded when armed */
         hit->kind = RVPROBE_HIT_SIMULATED;
@@ -480,6 +570,31 @@ static int hit_probe(struct rvprobe_table *t, struct rvprobe *p, struct rvprobe_
         hit->resume = p->def.addr + p->insn.len;
     }
     return 1;
+}
+
+/* The return of one hit: every instance it took (one per kretprobe at
+   that address, sharing seq) is freed and its handler runs, in table
+   order, with regs->pc already the real return address. */
+static void return_all(struct rvprobe_table *t, uint64_t space, uint64_t task, uint64_t seq,
+                       uint64_t entry_sp, struct rvprobe_regs *regs)
+{
+    for (unsigned i = 0, end = live_end(t); i < end; i++) {
+        struct rvprobe *p = &t->probes[i];
+        if (state_of(p) == RVPROBE_FREE || p->def.kind != RVPROBE_KRETPROBE ||
+            p->def.space != space)
+            continue;
+        for (unsigned j = 0; j < p->def.pool_size; j++) {
+            struct rvprobe_ri *ri = &p->def.pool[j];
+            if (!__atomic_load_n(&ri->used, __ATOMIC_ACQUIRE) || ri->task != task ||
+                ri->space != space || ri->seq != seq)
+                continue;
+            free_instance(ri);
+            __atomic_fetch_add(&p->ret_hits, 1, __ATOMIC_RELAXED);
+            rvprobe_ret_fn ret = __atomic_load_n(&p->def.ret, __ATOMIC_ACQUIRE);
+            if (ret)
+                ret(p, regs, entry_sp, __atomic_load_n(&p->def.arg, __ATOMIC_RELAXED));
+        }
+    }
 }
 
 /* Is there still a break instruction at pc?  (If not, the probe that put
@@ -534,17 +649,12 @@ static int lookup_break(struct rvprobe_table *t, uint64_t space, struct rvprobe_
         uint64_t tramp = port->trampoline(port->ctx, space);
         if (tramp && pc == tramp) {
             struct rvprobe *p = 0;
-            struct rvprobe_ri *ri =
-                find_return(t, space, port->current_task(port->ctx), regs->sp, &p);
+            uint64_t task = port->current_task(port->ctx);
+            struct rvprobe_ri *ri = find_return(t, space, task, regs->sp, &p);
             if (!ri)
                 return RVPROBE_ESTATE; /* a return with no record: cannot continue */
-            uint64_t entry_sp = ri->sp;
             regs->pc = ri->ret_addr;
-            free_instance(ri);
-            __atomic_fetch_add(&p->ret_hits, 1, __ATOMIC_RELAXED);
-            rvprobe_ret_fn ret = __atomic_load_n(&p->def.ret, __ATOMIC_ACQUIRE);
-            if (ret)
-                ret(p, regs, entry_sp, __atomic_load_n(&p->def.arg, __ATOMIC_RELAXED));
+            return_all(t, space, task, ri->seq, ri->sp, regs);
             hit->kind = RVPROBE_HIT_RETURN;
             hit->id = (int)(p - t->probes);
             return 1;

@@ -271,7 +271,11 @@ static void test_table_refusals(void **state)
 
     d = kprobe(0, F, 0);
     assert_true(rvprobe_arm(&tab, &d) >= 0);
-    assert_int_equal(rvprobe_arm(&tab, &d), RVPROBE_EEXIST);
+    int writes = fk.writes, again = rvprobe_arm(&tab, &d); /* shares the address */
+    assert_true(again >= 0);
+    assert_int_equal(fk.writes, writes);
+    assert_int_equal(rvprobe_disarm(&tab, again), 0);
+    assert_int_equal(rvprobe_release(&tab, again), 0);
     for (unsigned off = 2; off <= 10; off += off == 2 ? 4 : 4) {
         d = kprobe(0, F, off); /* 2, 6, 10: fills the 4 entries */
         assert_true(rvprobe_arm(&tab, &d) >= 0);
@@ -387,6 +391,80 @@ static void test_table_kretprobe(void **state)
     r = (struct rvprobe_regs){.pc = tramp, .sp = 0x80400000};
     assert_int_equal(hit(0, &r, &h), RVPROBE_ESTATE); /* a return nobody recorded */
     assert_int_equal(rvprobe_release(&tab, id), 0);
+}
+
+/* A kprobe and two kretprobes on one function: one break, one slot, every
+   handler on each hit, one hijack of ra resolved for both kretprobes; a
+   detached one leaves the others working; the last restores the bytes. */
+static void test_table_shared_address(void **state)
+{
+    (void)state;
+    static struct rvprobe_ri pool2[2];
+    const uint64_t tramp = KBASE + TRAMP;
+    struct rvprobe_def d = kprobe(0, F, 0); /* c.addi sp, -16: stepped */
+    struct rvprobe_def k = {.kind = RVPROBE_KRETPROBE, .func_start = F, .addr = F,
+                            .ret = count_ret, .pool = pool, .pool_size = 2};
+    struct rvprobe_def k2 = k;
+    k2.pool = pool2;
+    int a = rvprobe_arm(&tab, &d);
+    assert_true(a >= 0);
+    int writes = fk.writes;
+    int b = rvprobe_arm(&tab, &k), c = rvprobe_arm(&tab, &k2);
+    assert_true(b >= 0 && c >= 0 && b != a && c != b);
+    assert_int_equal(fk.writes, writes); /* nothing written for the others */
+    assert_int_equal(fk.slots_live, 1);
+    assert_int_equal(probes[b].slot, probes[a].slot);
+    assert_int_equal(at(0, F, 2)[0] | at(0, F, 2)[1] << 8, 0x9002);
+
+    for (int round = 0; round < 2; round++) {
+        struct rvprobe_regs r = {.pc = F, .ra = 0x80300000, .sp = 0x80400000};
+        struct rvprobe_hit h;
+        assert_int_equal(hit(0, &r, &h), 1);
+        assert_int_equal(h.kind, RVPROBE_HIT_STEP);
+        assert_int_equal(r.pc, probes[b].slot);
+        assert_int_equal(r.ra, tramp); /* hijacked once, for both */
+        assert_int_equal(pre_calls, 1); /* the kprobe ran in round 0 only */
+        r.pc = probes[b].slot + 2;
+        assert_int_equal(hit(0, &r, &h), 1);
+        assert_int_equal(h.kind, RVPROBE_HIT_SLOT_RETURN);
+        assert_int_equal(r.pc, F + 2);
+        r = (struct rvprobe_regs){.pc = tramp, .ra = tramp, .sp = 0x80400000};
+        assert_int_equal(hit(0, &r, &h), 1);
+        assert_int_equal(h.kind, RVPROBE_HIT_RETURN);
+        assert_int_equal(r.pc, 0x80300000); /* the real caller, not the trampoline */
+        assert_int_equal(ret_calls, 2 * (round + 1));
+        assert_int_equal(ret_pc, 0x80300000);
+        assert_false(pool[0].used || pool[1].used || pool2[0].used || pool2[1].used);
+        if (round == 0) { /* the kprobe goes: the kretprobes keep the break */
+            assert_int_equal(rvprobe_disarm(&tab, a), 0);
+            assert_int_equal(rvprobe_release(&tab, a), 0);
+            assert_int_equal(fk.writes, writes);
+            assert_int_equal(fk.slots_live, 1);
+        }
+    }
+    assert_int_equal(probes[b].hits, 2);
+    assert_int_equal(probes[c].ret_hits, 2);
+    assert_int_equal(rvprobe_disarm(&tab, b), 0);
+    assert_int_equal(rvprobe_release(&tab, b), 0);
+    assert_int_equal(at(0, F, 2)[0] | at(0, F, 2)[1] << 8, 0x9002);
+    assert_int_equal(rvprobe_disarm(&tab, c), 0);
+    assert_memory_equal(at(0, F, FUNC_LEN), func, FUNC_LEN); /* the last restores */
+    assert_int_equal(rvprobe_release(&tab, c), 0);
+    assert_int_equal(fk.slots_live, 0);
+
+    /* At most RVPROBE_MAX_SHARED at one address. */
+    static struct rvprobe many[RVPROBE_MAX_SHARED + 2];
+    assert_int_equal(rvprobe_table_init(&tab, &fport, 64, many, RVPROBE_MAX_SHARED + 2), 0);
+    d = kprobe(0, F, 6);
+    for (int i = 0; i < RVPROBE_MAX_SHARED; i++)
+        assert_int_equal(rvprobe_arm(&tab, &d), i);
+    assert_int_equal(rvprobe_arm(&tab, &d), RVPROBE_EEXIST);
+    struct rvprobe_regs r = {.pc = F + 6, .a0 = 3, .a1 = 3};
+    struct rvprobe_hit h;
+    pre_calls = 0;
+    assert_int_equal(hit(0, &r, &h), 1);
+    assert_int_equal(pre_calls, RVPROBE_MAX_SHARED);
+    assert_int_equal(r.pc, F + 14); /* simulated once: taken */
 }
 
 static void test_table_kretprobe_tasks(void **state)
@@ -606,6 +684,7 @@ static const struct CMUnitTest table_tests[] = {
     cmocka_unit_test_setup(test_table_port_failure, table_setup),
     cmocka_unit_test_setup(test_table_uprobe_spaces, table_setup),
     cmocka_unit_test_setup(test_table_kretprobe, table_setup),
+    cmocka_unit_test_setup(test_table_shared_address, table_setup),
     cmocka_unit_test_setup(test_table_kretprobe_tasks, table_setup),
     cmocka_unit_test_setup(test_table_pre_skip, table_setup),
     cmocka_unit_test_setup(test_table_live_end, table_setup),
