@@ -150,6 +150,32 @@ static unsigned synth(struct ebpf_insn *p, unsigned size)
     return n;
 }
 
+/* Verifies p[0..n) seven times: the median time (ms), the instructions
+ * processed and the peak scratch of the last run. */
+static double time_verify(const struct ebpf_insn *p, unsigned n, uint32_t *processed,
+                          size_t *scratch)
+{
+    double t[7];
+    for (int r = 0; r < 7; r++) {
+        ebpf_vm *vm = ebpf_create(arena, sizeof(arena), err, sizeof(err));
+        if (ebpf_load(vm, p, n)) {
+            fprintf(stderr, "load: %s\n", err);
+            exit(1);
+        }
+        struct ebpf_verify_opts o = {.ctx_size = 64};
+        double t0 = now();
+        if (ebpf_verify(vm, &o)) {
+            fprintf(stderr, "verify: %s\n", err);
+            exit(1);
+        }
+        t[r] = now() - t0;
+        *processed = ebpf_verify_processed(vm);
+        *scratch = ebpf_verify_scratch(vm);
+    }
+    qsort(t, 7, sizeof(double), cmp_double);
+    return t[3] * 1e3;
+}
+
 /* for (i = 0; i < 10000; i++) { if (x & (1 << (i & 7))) sum += a; else sum ^= a; }
  * with x and a from ctx: a bounded loop with a branch (issue 18). */
 static void bench_verifier_loop(void)
@@ -165,28 +191,11 @@ static void bench_verifier_loop(void)
         I(BPF_JMP | BPF_JLT | BPF_K, 9, 0, -11, 10000), I(BPF_ALU64 | BPF_MOV | BPF_X, 0, 6, 0, 0),
         I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)};
     unsigned n = sizeof(p) / sizeof(p[0]);
-    double t[7];
     uint32_t processed = 0;
     size_t scratch = 0;
-    for (int r = 0; r < 7; r++) {
-        ebpf_vm *vm = ebpf_create(arena, sizeof(arena), err, sizeof(err));
-        if (ebpf_load(vm, p, n)) {
-            fprintf(stderr, "load: %s\n", err);
-            exit(1);
-        }
-        struct ebpf_verify_opts o = {.ctx_size = 64};
-        double t0 = now();
-        if (ebpf_verify(vm, &o)) {
-            fprintf(stderr, "verify: %s\n", err);
-            exit(1);
-        }
-        t[r] = now() - t0;
-        processed = ebpf_verify_processed(vm);
-        scratch = ebpf_verify_scratch(vm);
-    }
-    qsort(t, 7, sizeof(double), cmp_double);
+    double ms = time_verify(p, n, &processed, &scratch);
     printf("  %-8s %10u %12.3f %12.3f %12zu   (%u insns: 10,000-iteration loop with a branch)\n",
-           "loop", processed, t[3] * 1e3, t[3] * 1e6 / processed, scratch / 1024, n);
+           "loop", processed, ms, ms * 1e3 / processed, scratch / 1024, n);
 }
 
 __attribute__((unused)) static void bench_verifier(void)
@@ -197,28 +206,10 @@ __attribute__((unused)) static void bench_verifier(void)
            "scratch KiB");
     for (unsigned size = 100; size <= 10000; size *= 10) {
         unsigned n = synth(p, size);
-        double t[7];
         uint32_t processed = 0;
         size_t scratch = 0;
-        for (int r = 0; r < 7; r++) {
-            ebpf_vm *vm = ebpf_create(arena, sizeof(arena), err, sizeof(err));
-            if (ebpf_load(vm, p, n)) {
-                fprintf(stderr, "load: %s\n", err);
-                exit(1);
-            }
-            struct ebpf_verify_opts o = {.ctx_size = 64};
-            double t0 = now();
-            if (ebpf_verify(vm, &o)) {
-                fprintf(stderr, "verify: %s\n", err);
-                exit(1);
-            }
-            t[r] = now() - t0;
-            processed = ebpf_verify_processed(vm);
-            scratch = ebpf_verify_scratch(vm);
-        }
-        qsort(t, 7, sizeof(double), cmp_double);
-        printf("  %-8u %10u %12.3f %12.3f %12zu\n", n, processed, t[3] * 1e3, t[3] * 1e6 / n,
-               scratch / 1024);
+        double ms = time_verify(p, n, &processed, &scratch);
+        printf("  %-8u %10u %12.3f %12.3f %12zu\n", n, processed, ms, ms * 1e3 / n, scratch / 1024);
     }
     bench_verifier_loop();
 }
