@@ -889,6 +889,19 @@ fail:
     return r;
 }
 
+/* The object's description, in the arena above the caller's mark: the
+ * listing calls below give it back when they return. */
+static struct elf *scratch_elf(ebpf_vm *vm, const void *data, size_t size)
+{
+    struct elf *e = ebpfA_alloc(vm, sizeof(struct elf));
+    if (e) {
+        e->vm = vm;
+        e->data = data;
+        e->size = size;
+    }
+    return e;
+}
+
 /* The program arrays' initialisers of an object (`values = { [i] = &prog }`):
  * fn(map, i, prog) for each, so that the embedder, having loaded prog in a
  * VM of its own, stores it (ebpf_prog_array_set).  Returns how many. */
@@ -898,12 +911,9 @@ int ebpf_elf_prog_array_inits(ebpf_vm *vm, const void *data, size_t size,
                               void *arg)
 {
     size_t mark = vm->arena_used;
-    struct elf *e = ebpfA_alloc(vm, sizeof(struct elf));
+    struct elf *e = scratch_elf(vm, data, size);
     if (!e)
         return ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena exhausted");
-    e->vm = vm;
-    e->data = data;
-    e->size = size;
     struct prog_inits p = {fn, arg, 0};
     int r = parse_headers(e);
     if (!r)
@@ -922,13 +932,10 @@ int ebpf_elf_programs(ebpf_vm *vm, const void *data, size_t size,
                       void (*fn)(const char *name, void *arg), void *arg)
 {
     size_t mark = vm->arena_used;
-    struct elf *e = ebpfA_alloc(vm, sizeof(struct elf));
+    struct elf *e = scratch_elf(vm, data, size);
     int count = 0;
     if (!e)
         return ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena exhausted");
-    e->vm = vm;
-    e->data = data;
-    e->size = size;
     vm->notice[0] = 0;
     int r = parse_headers(e);
     if (r) {
@@ -959,12 +966,9 @@ int ebpf_elf_program_section(ebpf_vm *vm, const void *data, size_t size, const c
                              char *sec, size_t len)
 {
     size_t mark = vm->arena_used;
-    struct elf *e = ebpfA_alloc(vm, sizeof(struct elf));
+    struct elf *e = scratch_elf(vm, data, size);
     if (!e)
         return ebpfA_fail(vm, EBPF_ENOMEM, -1, "arena exhausted");
-    e->vm = vm;
-    e->data = data;
-    e->size = size;
     uint32_t ps = 0, start, end;
     int r = parse_headers(e);
     if (!r) {
