@@ -107,6 +107,12 @@ static struct prog {
     int map_refs;   /* bpf(): maps of map_vm it uses (counted in live_maps) */
     int maps_from;  /* the program whose maps this one shares, or -1 */
     int borrowers;  /* programs sharing this one's maps (they live in its arena) */
+    /* A tail-call target an object's .maps initialiser put in a program
+     * array (side-stub loads): the program that owns it (-1: none), the
+     * array and slot that hold it. */
+    int tail_of;
+    ebpf_map *tail_map;
+    uint32_t tail_index;
     void *jit;      /* its compiled code (a page mapped R-X), or 0: interpreted */
     ebpf_vm *vm;
     char name[BPF_OBJ_NAME_LEN];
@@ -507,6 +513,8 @@ static int prog_reserve(int min_tier)
         p->unloading = false;
         p->refs = p->map_refs = p->borrowers = 0;
         p->maps_from = -1;
+        p->tail_of = -1;
+        p->tail_map = 0;
         p->jit = 0;
     }
     release(&bpf_lock);
@@ -884,8 +892,9 @@ static void jit_free(struct prog *p)
     }
 }
 
-int bpf_load_object(const void *elf, size_t size, const char *name, int share_maps_of, char *log,
-                    size_t logsz)
+/* One program of an object into a slot of its own (bpf_load_object). */
+static int load_program(const void *elf, size_t size, const char *name, int share_maps_of,
+                        char *log, size_t logsz)
 {
     int slot = -1, min_tier = TIER_SMALL;
     bool share;
@@ -962,6 +971,151 @@ again:
     return slot;
 }
 
+/* ---- tail-call targets of an object's program arrays ----
+ * libbpf fills a program array from its .maps initialiser (`values = {
+ * [1] = &prog }`) when it loads the object; so does the side-stub's load.
+ * Each target is a program of its own (its own slot, verified, compiled
+ * and replicated per hart like any other), sharing the maps of the
+ * program that loaded it.  That program owns it: the target is unloaded
+ * with it (after its slot is emptied and every run that could have taken
+ * the tail call has finished), or handed to another live program of the
+ * same object whose arrays still need it (docs/tracing.md). */
+
+#define MAX_TAIL_INITS 16
+
+struct tail_inits {
+    int n;
+    bool too_many;
+    struct {
+        char map[64];
+        uint32_t index;
+        char prog[64];
+    } init[MAX_TAIL_INITS];
+};
+
+static void on_tail_init(const char *map, uint32_t index, const char *prog, void *arg)
+{
+    struct tail_inits *t = arg;
+    if (t->n == MAX_TAIL_INITS) {
+        t->too_many = true;
+        return;
+    }
+    strlcpy(t->init[t->n].map, map, sizeof t->init[t->n].map);
+    t->init[t->n].index = index;
+    strlcpy(t->init[t->n].prog, prog, sizeof t->init[t->n].prog);
+    t->n++;
+}
+
+/* The program whose arena holds the maps program id uses. */
+static int maps_root(int id)
+{
+    while (id >= 0 && progs[id].maps_from >= 0)
+        id = progs[id].maps_from;
+    return id;
+}
+
+/* Loads the targets of the object's program-array initialisers whose slot
+ * is empty (another program of the object may have filled it already) and
+ * puts each in its slot, owned by program `owner`.  0 or -errno, with the
+ * reason in log. */
+static int load_tail_targets(int owner, const void *elf, size_t size, char *log, size_t logsz)
+{
+    static struct tail_inits t; /* callers hold the side-stub's lock */
+    t.n = 0;
+    t.too_many = false;
+    acquire(&bpf_lock);
+    int n = ebpf_elf_prog_array_inits(progs[owner].vm, elf, size, on_tail_init, &t);
+    release(&bpf_lock);
+    if (n < 0) {
+        snprintf(log, logsz, "program array initialisers: %s", ebpf_error(progs[owner].vm));
+        return errno_of(n);
+    }
+    if (t.too_many) {
+        snprintf(log, logsz, "more than %d program array initialisers", MAX_TAIL_INITS);
+        return -E2BIG;
+    }
+    for (int i = 0; i < t.n; i++) {
+        ebpf_map *m = ebpf_map_by_name(progs[owner].vm, t.init[i].map);
+        if (!m) {
+            snprintf(log, logsz, "program array %s is not a map of the program", t.init[i].map);
+            return -ENOENT;
+        }
+        acquire(&bpf_lock);
+        bool filled = ebpf_prog_array_get(m, t.init[i].index) != 0;
+        release(&bpf_lock);
+        if (filled)
+            continue;
+        int tgt = load_program(elf, size, t.init[i].prog, owner, log, logsz);
+        if (tgt < 0) {
+            char why[160];
+            strlcpy(why, log, sizeof why);
+            snprintf(log, logsz, "tail-call target %s (%s[%u]): %s", t.init[i].prog,
+                     t.init[i].map, t.init[i].index, why);
+            return tgt;
+        }
+        acquire(&bpf_lock);
+        int er = ebpf_prog_array_set(m, t.init[i].index, progs[tgt].vm);
+        if (er == 0) {
+            progs[tgt].tail_of = owner;
+            progs[tgt].tail_map = m;
+            progs[tgt].tail_index = t.init[i].index;
+        }
+        release(&bpf_lock);
+        if (er < 0) {
+            snprintf(log, logsz, "%s[%u] = %s: %s", t.init[i].map, t.init[i].index,
+                     t.init[i].prog, ebpf_error(progs[owner].vm));
+            bpf_prog_unload(tgt);
+            return errno_of(er);
+        }
+    }
+    return 0;
+}
+
+/* Program id goes: the targets it owns go to another live program of the
+ * same object (not a target itself), or their slots are emptied and they
+ * are unloaded once no run can still be in them. */
+static void drop_tail_targets(int id)
+{
+    int drop[MAX_PROGS], n = 0;
+    acquire(&bpf_lock);
+    int heir = -1, root = maps_root(id);
+    for (int j = 0; j < MAX_PROGS && heir < 0; j++)
+        if (j != id && progs[j].used && !progs[j].unloading && progs[j].tail_of < 0 &&
+            maps_root(j) == root)
+            heir = j;
+    for (int t = 0; t < MAX_PROGS; t++) {
+        if (!progs[t].used || progs[t].tail_of != id)
+            continue;
+        if (heir >= 0) {
+            progs[t].tail_of = heir;
+            continue;
+        }
+        if (ebpf_prog_array_get(progs[t].tail_map, progs[t].tail_index) == progs[t].vm)
+            ebpf_prog_array_set(progs[t].tail_map, progs[t].tail_index, 0);
+        progs[t].tail_of = -1;
+        drop[n++] = t;
+    }
+    release(&bpf_lock);
+    if (n > 0)
+        wait_for_runs(); /* a hart may have taken the tail call just before */
+    for (int i = 0; i < n; i++)
+        bpf_prog_unload(drop[i]);
+}
+
+int bpf_load_object(const void *elf, size_t size, const char *name, int share_maps_of, char *log,
+                    size_t logsz)
+{
+    int slot = load_program(elf, size, name, share_maps_of, log, logsz);
+    if (slot < 0)
+        return slot;
+    int r = load_tail_targets(slot, elf, size, log, logsz);
+    if (r < 0) {
+        bpf_prog_unload(slot);
+        return r;
+    }
+    return slot;
+}
+
 /* A program's slot (and arena) is reused only when no other program still
  * uses the maps that live in it.  bpf_lock held. */
 static void prog_release(int id)
@@ -984,6 +1138,8 @@ static void prog_release(int id)
 
 void bpf_prog_unload(int id)
 {
+    if (id >= 0 && id < MAX_PROGS && progs[id].used)
+        drop_tail_targets(id);
     acquire(&bpf_lock);
     if (id >= 0 && id < MAX_PROGS && progs[id].used) {
         progs[id].unloading = true;

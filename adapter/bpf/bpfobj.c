@@ -123,7 +123,33 @@ struct pick {
     const uint8_t *elf;
     size_t len;
     char first[128], match[128];
+    /* the tail-call targets of the object's program arrays (by function
+     * and by section): never the program a probe runs first */
+    int ntargets;
+    char targets[16][2][128];
 };
+
+static void on_tail_target(const char *map, uint32_t index, const char *prog, void *arg)
+{
+    (void)map, (void)index;
+    struct pick *p = arg;
+    if (p->ntargets == (int)(sizeof p->targets / sizeof p->targets[0]))
+        return;
+    char(*t)[128] = p->targets[p->ntargets++];
+    snprintf(t[0], sizeof t[0], "%s", prog);
+    if (ebpf_elf_program_section(p->vm, p->elf, p->len, prog, t[1], sizeof t[1]) < 0)
+        t[1][0] = 0;
+}
+
+/* Is program `name` (a function, or a section holding one program) a
+ * tail-call target? */
+static int is_tail_target(const struct pick *p, const char *name)
+{
+    for (int i = 0; i < p->ntargets; i++)
+        if (strcmp(name, p->targets[i][0]) == 0 || strcmp(name, p->targets[i][1]) == 0)
+            return 1;
+    return 0;
+}
 
 /* A program is named by its section ("kprobe/sys_write") or, one of several
  * in a section, by its function: its kind is its section's ("kprobe",
@@ -137,7 +163,8 @@ static void on_program(const char *name, void *arg)
     if (ebpf_elf_program_section(p->vm, p->elf, p->len, name, sec, sizeof sec) < 0)
         snprintf(sec, sizeof sec, "%s", name);
     size_t n = strlen(p->prefix);
-    if (!p->match[0] && strncmp(sec, p->prefix, n) == 0 && (sec[n] == '/' || !sec[n]))
+    if (!p->match[0] && strncmp(sec, p->prefix, n) == 0 && (sec[n] == '/' || !sec[n]) &&
+        !is_tail_target(p, name))
         snprintf(p->match, sizeof p->match, "%s", name);
 }
 
@@ -160,7 +187,11 @@ int bpfobj_pick_program(const uint8_t *elf, size_t len, const char *prefix, char
     if (!vm)
         return -1;
     struct pick p = {.prefix = prefix, .vm = vm, .elf = elf, .len = len};
-    int n = ebpf_elf_programs(vm, elf, len, on_program, &p);
+    /* libbpf's loader puts these in their arrays; the probe runs the entry
+     * (which may share its section kind: SEC("kprobe") targets) */
+    int n = ebpf_elf_prog_array_inits(vm, elf, len, on_tail_target, &p);
+    if (n >= 0)
+        n = ebpf_elf_programs(vm, elf, len, on_program, &p);
     int rc = -1;
     if (n < 0)
         snprintf(err, errlen, "not an eBPF object: %s", ebpf_error(vm));

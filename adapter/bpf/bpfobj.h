@@ -21,7 +21,9 @@ int bpfobj_compile(const char *path, uint8_t **elf, size_t *len, char *err, size
  * (.c) through bpfobj_compile.  0, or -1 with the reason. */
 int bpfobj_load(const char *path, uint8_t **elf, size_t *len, char *err, size_t errlen);
 /* The object's first program whose section starts with prefix ("kprobe",
- * "kretprobe", "uprobe"), else its first program.  0 or -1 (err). */
+ * "kretprobe", "uprobe") and that no program array's initialiser names (a
+ * tail-call target is not where a probe starts), else its first program.
+ * 0 or -1 (err). */
 int bpfobj_pick_program(const uint8_t *elf, size_t len, const char *prefix, char *name,
                         size_t namelen, char *err, size_t errlen);
 /* Load and verify program `name` for a pt_regs context with the helpers the

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { bootOS, KERNEL } from './qemu.mjs';
+import { bootOS, BUILD, KERNEL } from './qemu.mjs';
 
 // The debug channel as osdbg starts it: a virtio-serial port (flow
 // controlled), or with console: true the console port (QEMU drops bytes a
@@ -391,6 +391,61 @@ test('side-stub: upload an eBPF object (clang -target bpf), attach it, read its 
     .map((i) => { const b = i.payload.subarray(i.payload.indexOf(';D') + 2); return b.length === 8 ? Number(b.readBigUInt64LE(0)) : -1; });
   assert.deepEqual(records, Array.from({ length: 50 }, (_, k) => k + 1));
   assert.equal(await request(`vTDetach:${at[1]}`), 'OK');
+  assert.equal(await request(`vTObjFree:${oid}`), 'OK');
+  osys.type('exit\n');
+  assert.equal((await osys.waitExit(10000)).code, 0);
+});
+
+// The compatibility suite's tail-call object (user/bpf/compat/tailcall.bpf.c):
+// its jump_table's .maps initialiser puts tail_target in slot 1, so the
+// side-stub's load makes tail_target a program of its own in that slot.
+// Each run of tail_entry prints "entry: run N", then the target prints
+// "target: run N"; "fell through" only if the slot were empty.
+test('side-stub: an object\'s program array filled from its initialiser; its targets live as long as a program of the object, and their slots come back', { timeout: 120000 }, async (t) => {
+  const obj = fs.readFileSync(path.join(BUILD, 'user', 'bpf', 'compat_tailcall.bpf.o'));
+  const { osys, p, request } = await sideSession(t);
+  const oid = await upload(request, obj);
+  const getpid = symbol('sys_getpid').toString(16);
+  const texts = (from) => p.items.slice(from).filter((i) => i.start === '%' && i.payload.includes(';T'))
+    .map((i) => i.payload.toString('latin1').split(';T')[1]);
+  const attach = async (where) => {
+    const reply = await request(`vTAttach:${oid},kprobe,tail_entry,${where}`);
+    const at = reply.match(/^OK([0-9a-f]+)$/);
+    assert.ok(at, `attached: ${reply}\n${osys.output().split('\n').filter((l) => l.includes('side-stub')).join('\n')}`);
+    return at[1];
+  };
+  const sysbench = async (n) => {
+    const from = p.items.length;
+    osys.type(`sysbench ${n}\n`);
+    await osys.waitFor(new RegExp(`sysbench: ${n} getpid\\(\\) calls`));
+    await new Promise((r) => setTimeout(r, 300));
+    return texts(from);
+  };
+
+  // Two probes of the object (tail_entry on sys_write, which loaded the
+  // target, and on sys_getpid): with the first detached the array keeps
+  // its target, handed to the second.
+  const onWrite = await attach(symbol('sys_write').toString(16));
+  const onGetpid = await attach(getpid);
+  assert.equal(await request(`vTDetach:${onWrite}`), 'OK');
+  let lines = await sysbench(3);
+  assert.equal(lines.filter((l) => /^tail call entry: run \d+$/.test(l)).length, 3, lines.join('\n'));
+  assert.equal(lines.filter((l) => /^tail call target: run \d+$/.test(l)).length, 3, lines.join('\n'));
+  assert.ok(!lines.some((l) => l.includes('fell through')), lines.join('\n'));
+  assert.equal(await request(`vTDetach:${onGetpid}`), 'OK');
+
+  // 40 attach/detach cycles take two program slots each (the entry and its
+  // target): 80 loads, more than the kernel's 36 slots, so a slot not
+  // given back would make a later attach fail.
+  for (let i = 0; i < 40; i++)
+    assert.equal(await request(`vTDetach:${await attach(getpid)}`), 'OK', `cycle ${i}`);
+
+  // Then it still loads and runs, with new maps: the counts start again at 1.
+  const last = await attach(getpid);
+  lines = await sysbench(2);
+  assert.deepEqual(lines, ['tail call entry: run 1', 'tail call target: run 1',
+    'tail call entry: run 2', 'tail call target: run 2']);
+  assert.equal(await request(`vTDetach:${last}`), 'OK');
   assert.equal(await request(`vTObjFree:${oid}`), 'OK');
   osys.type('exit\n');
   assert.equal((await osys.waitExit(10000)).code, 0);
