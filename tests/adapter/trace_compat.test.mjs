@@ -147,3 +147,22 @@ test('osdbg trace with the compat ring buffer, loop, task, perf buffer, per-CPU 
   o.run.p.stdin.write('exit\n');
   assert.equal(await o.run.closed, 0);
 });
+
+// Tail calls: osdbg trace runs the object's entry (kprobe/sys_getpid), not
+// the target that shares its kind (a bare SEC("kprobe")); the kernel's load
+// puts the target in jump_table's slot 1, as its .maps initialiser says, so
+// every call prints the entry's line, then the target's, and never falls
+// through. Three traces in a row: each detach unloads the target with its
+// entry, and the next trace loads both again with new maps (runs from 1).
+test('osdbg trace with the compat tail-call object', { timeout: 120000 }, async (t) => {
+  const o = await bootedOS(t);
+  const calls = (n) => new RegExp(`sysbench: ${n} getpid\\(\\) calls \\(pid (\\d+)\\)`);
+  for (let i = 0; i < 3; i++) {
+    const r = await traceWhile(t, o, ['kprobe', 'sys_getpid', PROG('tailcall')], 'sysbench 3', calls(3));
+    const pid = r.console.match(calls(3))[1];
+    const texts = r.lines.map((l) => l.match(new RegExp(` sysbench/${pid} (tail call [^\\n]*?) probe `))).filter(Boolean).map((m) => m[1]);
+    assert.deepEqual(texts, [1, 2, 3].flatMap((k) => [`tail call entry: run ${k}`, `tail call target: run ${k}`]), r.out);
+  }
+  o.run.p.stdin.write('exit\n');
+  assert.equal(await o.run.closed, 0);
+});
