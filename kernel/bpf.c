@@ -747,7 +747,10 @@ static long link_uprobes(const struct bpf_attr_link_create *a, int prog)
                                ret ? 0 : on_kprobe, ret ? on_kretprobe : 0, (void *)(uint64_t)id);
         if (s < 0) {
             link_release((int)id);
-            return s == RVPROBE_ENOSPC ? -ENOSPC : s == RVPROBE_EREFUSED ? -EACCES : -EINVAL;
+            return s == RVPROBE_ENOSPC    ? -ENOSPC
+                   : s == RVPROBE_EREFUSED ? -EACCES
+                   : s == RVPROBE_EEXIST   ? -EBUSY /* RVPROBE_MAX_SHARED there already */
+                                           : -EINVAL;
         }
         l->probes[l->nprobes++] = s;
     }
@@ -815,7 +818,7 @@ static long link_create(uint64_t uattr, uint64_t size)
             link_release(id);
             return p == RVPROBE_EREFUSED ? -EACCES
                    : p == RVPROBE_ENOSPC ? -ENOSPC
-                   : p == RVPROBE_EEXIST ? -EBUSY
+                   : p == RVPROBE_EEXIST ? -EBUSY /* RVPROBE_MAX_SHARED there already */
                                          : -EINVAL;
         }
         l->probes[l->nprobes++] = p;

@@ -42,6 +42,7 @@ static struct spinlock kprobe_lock;
 static bool slot_used[KPROBE_NSLOTS];    /* kprobe_lock */
 static uint64_t slot_spie[NCPU];         /* per hart: SPIE before its kernel slot */
 static uint32_t release_later[KPROBE_MAX]; /* disarmed with returns in flight (a word: no byte AMOs) */
+static uint32_t releases_pending;         /* how many release_later words are set */
 static bool ready;
 
 static bool text_mapped(uint64_t addr, unsigned n)
@@ -246,6 +247,7 @@ static int release_entry(int id)
         rvprobe_sync(&table); /* nobody still runs the old handlers */
         acquire(&kprobe_lock);
         release_later[id] = 1;
+        __atomic_fetch_add(&releases_pending, 1, __ATOMIC_ACQ_REL);
         release(&kprobe_lock);
         r = 0;
     }
@@ -277,6 +279,19 @@ static unsigned in_flight(int id)
     return n;
 }
 
+/* Frees the disarmed kretprobes whose last return has come.  One return
+ * resolves the instances of every kretprobe sharing the function (table.c),
+ * so each pending entry is looked at, not only the hit's. */
+static void release_returned(void)
+{
+    for (int id = 0; id < KPROBE_MAX; id++)
+        if (__atomic_load_n(&release_later[id], __ATOMIC_ACQUIRE) && in_flight(id) == 0 &&
+            __atomic_exchange_n(&release_later[id], 0, __ATOMIC_ACQ_REL)) {
+            __atomic_fetch_sub(&releases_pending, 1, __ATOMIC_ACQ_REL);
+            release_entry(id);
+        }
+}
+
 int kprobe_on_break(struct kregs *regs, uint64_t *sstatus)
 {
     if (!ready)
@@ -292,10 +307,9 @@ int kprobe_on_break(struct kregs *regs, uint64_t *sstatus)
         *sstatus &= ~SSTATUS_SPIE;
     } else if (hit.kind == RVPROBE_HIT_SLOT_RETURN) {
         *sstatus |= slot_spie[cpuid()];
-    } else if (hit.kind == RVPROBE_HIT_RETURN && release_later[hit.id] &&
-               !holding(&kprobe_lock) && in_flight(hit.id) == 0 &&
-               __atomic_exchange_n(&release_later[hit.id], 0, __ATOMIC_ACQ_REL)) {
-        release_entry(hit.id); /* the last return of a disarmed kretprobe */
+    } else if (hit.kind == RVPROBE_HIT_RETURN && !holding(&kprobe_lock) &&
+               __atomic_load_n(&releases_pending, __ATOMIC_ACQUIRE)) {
+        release_returned(); /* a return of a disarmed kretprobe: maybe its last */
     }
     return 1;
 }

@@ -316,8 +316,10 @@ int uprobe_attach_kind(const char *program, uint64_t addr, int kind, rvprobe_pre
     int err = 0;
     for (struct proc *p = proc_first(); p; p = proc_next(p)) {
         if (strcmp(p->name, s->program) == 0 && p->pagetable) {
+            /* RVPROBE_EEXIST too: the address holds RVPROBE_MAX_SHARED
+             * probes already, and this one would never run. */
             int r = arm_in(p, s);
-            if (r < 0 && r != RVPROBE_EEXIST)
+            if (r < 0)
                 err = r;
         }
     }
@@ -442,12 +444,18 @@ void uprobe_fork(struct proc *parent, struct proc *child)
     int ninflight = 0;
     bool unhook = false;
     /* The child's text is a copy with the breaks in it: put the original
-     * bytes back, then arm the child like any process of the program. */
+     * bytes back (all of them first: probes sharing an address arm the
+     * child's break once), then arm the child like any process of the
+     * program. */
+    for (int i = 0; i < UPROBE_MAX; i++) {
+        struct rvprobe *pr = &probes[i];
+        if (pr->state == RVPROBE_ARMED && pr->def.space == (uint64_t)parent)
+            uvm_fill(child->pagetable, pr->def.addr, pr->orig, pr->insn.len);
+    }
     for (int i = 0; i < UPROBE_MAX; i++) {
         struct rvprobe *pr = &probes[i];
         if (pr->state != RVPROBE_ARMED || pr->def.space != (uint64_t)parent)
             continue;
-        uvm_fill(child->pagetable, pr->def.addr, pr->orig, pr->insn.len);
         int id = arm_in(child, (struct spec *)pr->def.arg);
         if (pr->def.kind != RVPROBE_KRETPROBE)
             continue;
@@ -480,6 +488,20 @@ void uprobe_free(struct proc *p)
     release(&uprobe_lock);
 }
 
+/* Detached uretprobes of p's space with returns in flight are freed after
+ * their last return.  One return
+ * resolves every uretprobe sharing the function (the engine's table.c), so
+ * all of them are looked at, not only the hit's. */
+static void release_returned(struct proc *p)
+{
+    for (int i = 0; i < UPROBE_MAX; i++) {
+        struct rvprobe *pr = &probes[i];
+        if (__atomic_load_n(&pr->state, __ATOMIC_ACQUIRE) == RVPROBE_DISARMED &&
+            pr->def.space == (uint64_t)p && pr->def.kind == RVPROBE_KRETPROBE)
+            rvprobe_release(&table, i); /* RVPROBE_EBUSY while others are in flight */
+    }
+}
+
 int uprobe_on_break(struct proc *p)
 {
     if (!ready)
@@ -510,9 +532,8 @@ int uprobe_on_break(struct proc *p)
     } else if (hit.kind == RVPROBE_HIT_SLOT_RETURN) {
         p->uprobe_step_break = p->uprobe_step_resume = 0;
     }
-    if (hit.kind == RVPROBE_HIT_RETURN &&
-        __atomic_load_n(&probes[hit.id].state, __ATOMIC_ACQUIRE) == RVPROBE_DISARMED)
-        rvprobe_release(&table, hit.id); /* detached: free after its last return */
+    if (hit.kind == RVPROBE_HIT_RETURN)
+        release_returned(p);
     return 1;
 }
 

@@ -282,13 +282,21 @@ static int set_target(const struct object *o, void *globals, uint32_t pid)
 
 /* ---- the tests ---- */
 
-/* kprobe.bpf.c: file_write's entries and sys_write's returns, counted for
- * this process (the kernel takes one probe per address, so the kretprobe is
- * on the system call that calls file_write). */
+/* Closes link i of an object: its probe is detached (Linux: the last
+ * reference to a link gone).  object_close leaves it alone afterwards. */
+static void close_link(struct object *o, int i)
+{
+    close(o->links[i]);
+    o->links[i] = -1;
+}
+
+/* kprobe.bpf.c: file_write's entries and returns, counted for this process;
+ * the kprobe and the kretprobe share the function's first instruction.
+ * Then the kprobe is detached: the kretprobe alone goes on counting. */
 static void test_kprobe(void)
 {
     static const char *const names[] = {"write_entry", "write_return"};
-    static const char *const fns[] = {"file_write", "sys_write"};
+    static const char *const fns[] = {"file_write", "file_write"};
     static const int rets[] = {0, 1};
     struct object o;
     struct {
@@ -296,7 +304,7 @@ static void test_kprobe(void)
         uint64_t entries, entry_bytes, returns, returned_bytes;
     } g = {0};
     int ok = load_and_attach(&o, "compat_kprobe.bpf.o", names, fns, rets, 2) == 0;
-    check(ok, "kprobe+kretprobe: BPF_KPROBE/BPF_KRETPROBE object loads and attaches");
+    check(ok, "kprobe+kretprobe: BPF_KPROBE/BPF_KRETPROBE object loads and attaches both to file_write");
     if (ok && set_target(&o, &g, (uint32_t)getpid()) == 0) {
         write(1, "compat\n", 7);
         write(1, "compat 12\n", 10);
@@ -307,6 +315,14 @@ static void test_kprobe(void)
               "kprobe: three writes seen on entry with their lengths (7+10+14)");
         check(ok && g.returns == 3 && g.returned_bytes == 31,
               "kretprobe: three returns with the bytes written");
+        close_link(&o, 0); /* the kprobe goes */
+        ok = set_target(&o, &g, (uint32_t)getpid()) == 0;
+        write(1, "compat 5\n", 9);
+        set_target(&o, &g, NOBODY);
+        ok = ok && read_globals(&o, &g) == 0;
+        check(ok && g.entries == 3 && g.entry_bytes == 31 && g.returns == 4 &&
+                  g.returned_bytes == 40,
+              "kretprobe: still counts once the kprobe on the same function is detached");
     }
     object_close(&o);
 }
@@ -317,45 +333,57 @@ long compat_uprobe_target(long a, long b)
     return 10 * a + b;
 }
 
-/* The same again: the uretprobe's (one probe per address). */
-long compat_uretprobe_target(long a, long b) __attribute__((noinline));
-long compat_uretprobe_target(long a, long b)
-{
-    return 10 * a + b;
-}
-
-/* uprobe.bpf.c: arguments and return values of compat_uprobe_target. */
+/* uprobe.bpf.c: arguments and return values of compat_uprobe_target, a
+ * uprobe and a uretprobe at the same address; then the uprobe detached
+ * (the uretprobe goes on), then both (the text is as before). */
 static void test_uprobe(void)
 {
     struct object o;
+    uint8_t before[4], armed[4], after[4];
+    const volatile uint8_t *text = (const volatile uint8_t *)(uintptr_t)compat_uprobe_target;
+    for (int i = 0; i < 4; i++)
+        before[i] = text[i];
     int ok = object_open(&o, "compat_uprobe.bpf.o") == 0;
     int entry = ok ? load_prog(&o, "target_entry") : -1;
     int ret = ok ? load_prog(&o, "target_return") : -1;
-    uint64_t fn = (uint64_t)compat_uprobe_target, retfn = (uint64_t)compat_uretprobe_target;
+    uint64_t fn = (uint64_t)compat_uprobe_target;
     ok = entry >= 0 && ret >= 0 && attach_uprobe(&o, entry, "bpfcompat", fn, 0) == 0 &&
-         attach_uprobe(&o, ret, "bpfcompat", retfn, 1) == 0;
-    check(ok, "uprobe+uretprobe: object loads and attaches to this program's function");
+         attach_uprobe(&o, ret, "bpfcompat", fn, 1) == 0;
+    check(ok, "uprobe+uretprobe: object loads and attaches both to one function of this program");
     if (!ok) {
         object_close(&o);
         return;
     }
+    for (int i = 0; i < 4; i++)
+        armed[i] = text[i];
     long sum = 0;
-    for (long a = 1; a <= 5; a += 2) {
-        compat_uprobe_target(a, a + 1);
-        sum += compat_uretprobe_target(a, a + 1); /* 12 + 34 + 56 */
-    }
+    for (long a = 1; a <= 5; a += 2)
+        sum += compat_uprobe_target(a, a + 1); /* 12 + 34 + 56 */
     struct {
-        uint64_t calls, return_sum;
+        uint64_t calls, return_sum, returns;
     } g;
     ok = read_globals(&o, &g) == 0;
     check(ok && g.calls == 3, "uprobe: three calls seen");
-    check(ok && g.return_sum == 102 && sum == 102, "uretprobe: the return values add up to 102");
+    check(ok && g.returns == 3 && g.return_sum == 102 && sum == 102,
+          "uretprobe: three returns at the uprobe's address, the return values add up to 102");
     int hash = map_named(&o, "args_seen"), all = hash >= 0;
     for (uint64_t a = 1; a <= 5 && all; a += 2) {
         uint64_t b = 0;
         all = map_lookup(hash, &a, &b) == 0 && b == a + 1;
     }
     check(all, "uprobe: the arguments read from user registers, keyed by the first (hash map)");
+    close_link(&o, 0); /* the uprobe goes */
+    sum = compat_uprobe_target(7, 8);
+    ok = read_globals(&o, &g) == 0;
+    check(ok && g.calls == 3 && g.returns == 4 && g.return_sum == 102 + 78 && sum == 78,
+          "uretprobe: still counts once the uprobe at its address is detached");
+    close_link(&o, 1);
+    compat_uprobe_target(9, 1);
+    ok = read_globals(&o, &g) == 0;
+    for (int i = 0; i < 4; i++)
+        after[i] = text[i];
+    check(ok && g.returns == 4 && memcmp(before, armed, 4) != 0 && memcmp(before, after, 4) == 0,
+          "uprobe: both detached, the function's text is as before (a break while attached)");
     object_close(&o);
 }
 

@@ -62,9 +62,9 @@ test('osdbg trace with the compat kprobe/kretprobe and uprobe/uretprobe objects'
   const len = line.length + 1; // hello writes its line with the newline
   assert.ok(r.lines.some((l) => l.includes(` hello/${pid} file_write of ${len} bytes probe `)), r.out);
 
-  r = await traceWhile(t, o, ['kretprobe', 'sys_write', PROG('kprobe')], 'hello', hello);
+  r = await traceWhile(t, o, ['kretprobe', 'file_write', PROG('kprobe')], 'hello', hello);
   [line, pid] = r.console.match(hello);
-  assert.ok(r.lines.some((l) => l.includes(` hello/${pid} sys_write returned ${line.length + 1} probe `)), r.out);
+  assert.ok(r.lines.some((l) => l.includes(` hello/${pid} file_write returned ${line.length + 1} probe `)), r.out);
 
   r = await traceWhile(t, o, ['uprobe', 'hello:main', PROG('uprobe')], 'hello a b', /argument 2 is b/);
   [, pid] = r.console.match(hello);

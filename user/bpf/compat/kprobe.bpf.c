@@ -3,10 +3,11 @@
  * filter on the process the loader names.  The loader (user/bpfcompat.c)
  * writes bytes to the console in three calls of known lengths while the
  * probes run; each write goes through file_write(f, src, n), called by
- * sys_write, which returns n.  So: three entries, three returns, the
- * lengths' sum seen on entry and returned.  Under `osdbg trace` (no
- * loader: target_pid 0, every process) each hit prints its length.  (The kernel takes one probe
- * per address: the kretprobe is on sys_write.) */
+ * sys_write, which returns what file_write returned.  So: three entries,
+ * three returns, the lengths' sum seen on entry and returned.  The two
+ * programs sit on the same function, as a libbpf latency tool's do (the
+ * kernel's probes share one address).  Under `osdbg trace` (no loader:
+ * target_pid 0, every process) each hit prints its length. */
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -34,13 +35,13 @@ int BPF_KPROBE(write_entry, void *file, unsigned long src, long n)
     return 0;
 }
 
-SEC("kretprobe/sys_write")
+SEC("kretprobe/file_write")
 int BPF_KRETPROBE(write_return, long ret)
 {
     if (is_target()) {
         __sync_fetch_and_add(&g.returns, 1);
         __sync_fetch_and_add(&g.returned_bytes, ret);
-        bpf_printk("sys_write returned %ld", ret);
+        bpf_printk("file_write returned %ld", ret);
     }
     return 0;
 }

@@ -1,8 +1,9 @@
-/* Compatibility suite: a uprobe and a uretprobe on functions of the loader
- * itself (user/bpfcompat.c compat_uprobe_target(a, b) and
- * compat_uretprobe_target(a, b), both 10 * a + b).  The uprobe stores b
+/* Compatibility suite: a uprobe and a uretprobe on one function of the
+ * loader itself (user/bpfcompat.c compat_uprobe_target(a, b), 10 * a + b;
+ * the kernel's probes share its first instruction).  The uprobe stores b
  * under key a in a BTF-defined hash map (arguments read from user
- * registers); the uretprobe adds up the return values. */
+ * registers) and counts the calls; the uretprobe counts the returns and
+ * adds up the return values. */
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -14,7 +15,7 @@ struct {
 } args_seen SEC(".maps");
 
 struct {
-    __u64 calls, return_sum;
+    __u64 calls, return_sum, returns;
 } g;
 
 SEC("uprobe")
@@ -31,6 +32,7 @@ SEC("uretprobe")
 int BPF_KRETPROBE(target_return, long ret)
 {
     __sync_fetch_and_add(&g.return_sum, ret);
+    __sync_fetch_and_add(&g.returns, 1);
     bpf_printk("returned %ld", ret);
     return 0;
 }
