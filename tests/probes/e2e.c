@@ -11,6 +11,9 @@
  *      hit counts equal execution counts, text restored byte for byte;
  *   2. kretprobes on an outer and an inner function (both in flight at
  *      once) pair every return with its call.
+ *   3. a kprobe and two kretprobes sharing one function's first
+ *      instruction: every handler per call, one trampoline trap per
+ *      return; two detached, the third goes on; the last restores the text.
  * Prints "N passed, N failed".
  */
 #define _GNU_SOURCE
@@ -228,6 +231,33 @@ int main(void)
     check(rvprobe_release(&tab, ip) == 0 && rvprobe_release(&tab, ih) == 0 &&
               memcmp(orig, probed, text_len) == 0,
           "released with no instance in flight; text restored");
+
+    /* 3. a kprobe and two kretprobes sharing helper's first instruction */
+    static struct rvprobe_ri pool_h2[2];
+    struct rvprobe_def dk = {.kind = RVPROBE_KPROBE, .func_start = h, .addr = h, .pre = count_pre};
+    struct rvprobe_def kh2 = kh;
+    kh2.pool = pool_h2;
+    helper_rets = 0, ret_sum = 0, probed_rets = 0;
+    unsigned long returns_before = kinds[RVPROBE_HIT_RETURN];
+    int sk = rvprobe_arm(&tab, &dk), s1 = rvprobe_arm(&tab, &kh), s2 = rvprobe_arm(&tab, &kh2);
+    check(sk >= 0 && s1 >= 0 && s2 >= 0, "a kprobe and two kretprobes armed on helper's entry");
+    got = probed(10);
+    check(got == plain && probes[sk].hits == 10 && helper_rets == 20 && ret_sum == 330 &&
+              kinds[RVPROBE_HIT_RETURN] - returns_before == 10,
+          "shared entry: 10 kprobe hits, each return seen by both kretprobes through one trampoline trap");
+    rvprobe_disarm(&tab, sk);
+    rvprobe_disarm(&tab, s1);
+    check(rvprobe_release(&tab, sk) == 0 && rvprobe_release(&tab, s1) == 0 &&
+              memcmp(orig, probed, text_len) != 0,
+          "two of the three detached: the break stays for the third");
+    helper_rets = 0, ret_sum = 0;
+    got = probed(10);
+    check(got == plain && helper_rets == 10 && ret_sum == 165 && probes[s2].ret_hits == 20,
+          "the remaining kretprobe sees the 10 returns alone");
+    rvprobe_disarm(&tab, s2);
+    check(rvprobe_release(&tab, s2) == 0 && memcmp(orig, probed, text_len) == 0 &&
+              probed(10) == plain,
+          "the last one detached: text restored");
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
