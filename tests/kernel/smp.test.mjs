@@ -227,7 +227,8 @@ test('2 harts: a uprobe hit by four processes of one program at once - hits = ca
 });
 
 // Attach and detach, again and again, a kprobe (stepped: its slot is freed
-// each time) and a uprobe that processes on every hart are hitting: a
+// each time) and a uprobe that processes on every hart are hitting, two of
+// each at one address (the second shares the first's break and slot): a
 // detach returns only when no hart can be in the handler or the slot, so
 // nothing crashes, no process is killed by a stray break, and the
 // workload finishes.
@@ -244,10 +245,17 @@ test('2 harts: probes attached and detached 40 times while four processes hit th
   while (rounds < 40 && !osys.output().includes(done)) {
     const k = (await request(`vTR${stepped.addr}`)).match(/^OK([0-9a-f]+)$/);
     const u = (await request(`vTUsysbench:${ustub}`)).match(/^OK([0-9a-f]+)$/);
-    assert.ok(k && u, 'attached');
+    // A second probe at each address (they share its break and slot): the
+    // first, whose slot it is, goes while the harts still step the second's.
+    const k2 = (await request(`vTR${stepped.addr}`)).match(/^OK([0-9a-f]+)$/);
+    const u2 = (await request(`vTUsysbench:${ustub}`)).match(/^OK([0-9a-f]+)$/);
+    assert.ok(k && u && k2 && u2, 'attached, two at each address');
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(await request(`vTDetach:${k[1]}`), 'OK');
     assert.equal(await request(`vTDetach:${u[1]}`), 'OK');
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await request(`vTDetach:${k2[1]}`), 'OK');
+    assert.equal(await request(`vTDetach:${u2[1]}`), 'OK');
     rounds++;
   }
   await osys.waitFor(done, 240000);
