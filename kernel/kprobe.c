@@ -16,6 +16,11 @@
  * its old value kept in slot_spie) and gets them back at the slot's break,
  * so it cannot be preempted, or moved to another hart, half-way through
  * the probed instruction (Linux riscv does the same).
+ *
+ * Probes on one address (a kprobe and a kretprobe of one function) are
+ * separate entries sharing one break and slot (docs/probes.md "Several
+ * probes at one address"); a return may be the last of several disarmed
+ * kretprobes at once (release_returned).
  */
 #include "kprobe.h"
 #include "kstring.h"

@@ -8,6 +8,10 @@
  * A uprobe "spec" (program, address) stands for the per-process probes:
  * every probe entry's arg is its spec, so one spec's hits, detach and
  * listing cover all its processes.
+ * Several specs may name one address (a uprobe and a uretprobe of one
+ * function, as a libbpf object's pair): each has its own entry in every
+ * process, and the engine shares the break and the slot among them
+ * (docs/probes.md "Several probes at one address").
  *
  * Several harts: table_lock (the port's lock hooks) serialises the
  * engine's table updates, uprobe_lock everything here that changes specs
