@@ -308,6 +308,7 @@ struct rvprobe {
     uint8_t orig[4]; /* the bytes the break replaced */
     uint64_t slot;   /* slot address (STEP only), else 0 */
     uint8_t slot_size;
+    uint8_t joined;     /* armed where others were (shares their break) */
     uint64_t hits;      /* entry hits */
     uint64_t ret_hits;  /* kretprobe returns seen */
     uint64_t missed;    /* kretprobe entries with no free instance */
@@ -322,6 +323,7 @@ struct rvprobe_table {
     uint64_t ri_seq;
     const char *reason; /* reason of the last refused arm */
     unsigned live_end;  /* entries from here on are all FREE (bounds the scans) */
+    unsigned joined;    /* live entries that joined others: 0, and a hit runs one entry */
     struct rvprobe_hart *harts; /* rvprobe_table_set_harts, or null: one hart */
     unsigned nharts;
 };

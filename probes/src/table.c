@@ -199,6 +199,8 @@ static void share_with(struct rvprobe_table *t, struct rvprobe *p, const struct 
     p->insn = owner->insn;
     p->slot = owner->slot;
     p->slot_size = owner->slot_size;
+    p->joined = 1;
+    __atomic_store_n(&t->joined, t->joined + 1, __ATOMIC_RELEASE);
     unsigned id = (unsigned)(p - t->probes);
     if (id >= t->live_end)
         __atomic_store_n(&t->live_end, id + 1, __ATOMIC_RELEASE);
@@ -398,6 +400,8 @@ static void free_entry(struct rvprobe_table *t, struct rvprobe *p)
 {
     if (p->slot && t->port->slot_free && !slot_shared(t, p))
         t->port->slot_free(t->port->ctx, p->def.space, p->slot);
+    if (p->joined)
+        __atomic_store_n(&t->joined, t->joined - 1, __ATOMIC_RELEASE);
     set_state(p, RVPROBE_FREE);
     rvp_zero(p, sizeof *p);
     shrink_live(t);
@@ -528,12 +532,13 @@ static bool same_place(const struct rvprobe *p, uint64_t space, uint64_t addr)
     return state_of(p) == RVPROBE_ARMED && p->def.space == space && p->def.addr == addr;
 }
 
-/* A break of the armed entries at p's address, p the first of them: every
-   pre handler (a non-zero one ends the hit, as Linux's aggregate probes),
-   then the kretprobes' instances with one hijack of ra, then the
-   instruction, once. */
-static int hit_probe(struct rvprobe_table *t, struct rvprobe *p, struct rvprobe_regs *regs,
-                     struct rvprobe_hit *hit)
+/* The handlers of a break of the armed entries at p's address, p the
+   first of them, when some entry joined another: every pre handler (a
+   non-zero one ends the hit, as Linux's aggregate probes), then the
+   kretprobes' instances with one hijack of ra.  1: skipped (hit filled
+   in).  Out of line: the hit of a lone probe stays as short as before. */
+static __attribute__((noinline)) int run_shared(struct rvprobe_table *t, struct rvprobe *p,
+                                                struct rvprobe_regs *regs, struct rvprobe_hit *hit)
 {
     uint64_t space = p->def.space, addr = p->def.addr;
     unsigned end = live_end(t);
@@ -560,6 +565,30 @@ static int hit_probe(struct rvprobe_table *t, struct rvprobe *p, struct rvprobe_
         if (took)
             regs->ra = t->port->trampoline(t->port->ctx, space);
     }
+    return 0;
+}
+
+/* A break of an armed probe p (the first armed at its address): its
+   handlers (or, where probes share the address, all of theirs), then the
+   instruction, once. */
+static int hit_probe(struct rvprobe_table *t, struct rvprobe *p, struct rvprobe_regs *regs,
+                     struct rvprobe_hit *hit)
+{
+    if (__atomic_load_n(&t->joined, __ATOMIC_ACQUIRE)) {
+        if (run_shared(t, p, regs, hit))
+            return 1;
+    } else {
+        __atomic_fetch_add(&p->hits, 1, __ATOMIC_RELAXED);
+        /* An embedder may clear a handler of a detached probe (uprobe.c): one load each. */
+        rvprobe_pre_fn pre = __atomic_load_n(&p->def.pre, __ATOMIC_ACQUIRE);
+        if (pre && pre(p, regs, __atomic_load_n(&p->def.arg, __ATOMIC_RELAXED))) {
+            hit->kind = RVPROBE_HIT_SKIPPED;
+            return 1;
+        }
+        if (p->def.kind == RVPROBE_KRETPROBE &&
+            hijack(t, p, regs, regs->ra, __atomic_add_fetch(&t->ri_seq, 1, __ATOMIC_RELAXED)))
+            regs->ra = t->port->trampoline(t->port->ctx, p->def.space);
+    }
     if (p->insn.cls == RVPROBE_SIMULATE) {
         rvprobe_simulate_insn(&p->insn, t->xlen, regs); /* decoded when armed */
         hit->kind = RVPROBE_HIT_SIMULATED;
@@ -572,10 +601,21 @@ static int hit_probe(struct rvprobe_table *t, struct rvprobe *p, struct rvprobe_
     return 1;
 }
 
+/* A return whose hit took only ri (no entry joined another). */
+static void return_one(struct rvprobe *p, struct rvprobe_ri *ri, struct rvprobe_regs *regs)
+{
+    uint64_t entry_sp = ri->sp;
+    free_instance(ri);
+    __atomic_fetch_add(&p->ret_hits, 1, __ATOMIC_RELAXED);
+    rvprobe_ret_fn ret = __atomic_load_n(&p->def.ret, __ATOMIC_ACQUIRE);
+    if (ret)
+        ret(p, regs, entry_sp, __atomic_load_n(&p->def.arg, __ATOMIC_RELAXED));
+}
+
 /* The return of one hit: every instance it took (one per kretprobe at
    that address, sharing seq) is freed and its handler runs, in table
    order, with regs->pc already the real return address. */
-static void return_all(struct rvprobe_table *t, uint64_t space, uint64_t task, uint64_t seq,
+static __attribute__((noinline)) void return_all(struct rvprobe_table *t, uint64_t space, uint64_t task, uint64_t seq,
                        uint64_t entry_sp, struct rvprobe_regs *regs)
 {
     for (unsigned i = 0, end = live_end(t); i < end; i++) {
@@ -654,7 +694,10 @@ static int lookup_break(struct rvprobe_table *t, uint64_t space, struct rvprobe_
             if (!ri)
                 return RVPROBE_ESTATE; /* a return with no record: cannot continue */
             regs->pc = ri->ret_addr;
-            return_all(t, space, task, ri->seq, ri->sp, regs);
+            if (__atomic_load_n(&t->joined, __ATOMIC_ACQUIRE))
+                return_all(t, space, task, ri->seq, ri->sp, regs);
+            else
+                return_one(p, ri, regs);
             hit->kind = RVPROBE_HIT_RETURN;
             hit->id = (int)(p - t->probes);
             return 1;
