@@ -698,7 +698,7 @@ static void share_bounds(struct vstate *st, const struct vreg *r)
             if (f->regs[i].id == r->id && f->regs[i].type == T_SCALAR)
                 f->regs[i] = *r;
         for (uint32_t k = VSLOTS - f->written; k < VSLOTS; k++)
-            if (f->spill[k].id == r->id && f->stype[k * 8] == S_SPILL &&
+            if (f->spill[k].id == r->id && ebpfV_slot_spilled(&f->stype[k * 8]) &&
                 f->spill[k].type == T_SCALAR)
                 f->spill[k] = *r;
     }

@@ -255,14 +255,23 @@ uint16_t ebpfV_live_regs(const struct verifier *v, const struct vstate *st, uint
  * scalar" and prunes states whatever their ranges (Linux reaches the same
  * end by marking precise, lazily, the scalars a decision depended on).
  * Backward dataflow, conservative where it cannot see: a load of 8 bytes
- * through a pointer other than r10 may fill any slot, a store through one
+ * through a pointer other than r10 may fill any slot (a narrow load gets a
+ * spilled value back only through r10: see vmem.c "Narrow spills"), a store through one
  * may spill into any, a local call may read any caller slot.
  */
 static uint64_t fill_bits(const struct ebpf_insn *in, uint32_t size)
 {
-    if (size != 8 || ((BPF_STACK_SIZE + in->off) & 7))
-        return 0; /* only an aligned 8-byte load gets a spilled value back */
-    return slot_bits(in->off, 8);
+    if ((BPF_STACK_SIZE + in->off) % (int32_t)size)
+        return 0; /* only a load aligned to its width gets a spilled value back */
+    return slot_bits(in->off, size);
+}
+
+/* Slots whose spilled value a store through r10 replaces whole: only an
+ * aligned 8-byte store (a narrow one may leave another narrow spill of the
+ * slot in place, or not spill at all). */
+static uint64_t kill_bits(const struct ebpf_insn *in, uint32_t size)
+{
+    return size == 8 ? fill_bits(in, 8) : 0;
 }
 
 static void precise_step(const struct verifier *v, const struct ebpf_insn *in, bool main_fn,
@@ -293,14 +302,14 @@ static void precise_step(const struct verifier *v, const struct ebpf_insn *in, b
         bool m = P & R(in->dst);
         P &= (uint16_t)~R(in->dst);
         P |= (uint16_t)R(in->src);
-        if (m)
+        if (m) /* a narrow spill fills back only through r10 (vmem.c) */
             S |= in->src == BPF_REG_FP ? fill_bits(in, size) : size == 8 ? ALL_SLOTS : 0;
         break;
     }
     case BPF_ST:
         P |= (uint16_t)R(in->dst);
         if (in->dst == BPF_REG_FP)
-            S &= ~fill_bits(in, size);
+            S &= ~kill_bits(in, size);
         break;
     case BPF_STX:
         P |= (uint16_t)R(in->dst);
@@ -310,12 +319,11 @@ static void precise_step(const struct verifier *v, const struct ebpf_insn *in, b
             else if (in->imm & BPF_FETCH)
                 P &= (uint16_t)~R(in->src);
             if (in->dst == BPF_REG_FP)
-                S &= ~fill_bits(in, size);
+                S &= ~kill_bits(in, size);
         } else if (in->dst == BPF_REG_FP) {
-            uint64_t s = fill_bits(in, size);
-            if (S & s)
+            if (S & fill_bits(in, size))
                 P |= (uint16_t)R(in->src);
-            S &= ~s;
+            S &= ~kill_bits(in, size);
         } else if (S) {
             P |= (uint16_t)R(in->src); /* it may be a spill through a pointer */
         }

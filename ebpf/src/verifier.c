@@ -116,7 +116,7 @@ static void log_state(struct verifier *v)
     for (int s = VSLOTS - 1; s >= 0; s--) {
         const uint8_t *t = &f->stype[s * 8];
         ebpf_snprintf(name, sizeof(name), "fp%d", s * 8 - BPF_STACK_SIZE);
-        if (t[0] == S_SPILL) {
+        if (ebpfV_slot_spilled(t)) {
             log_reg(v, name, &f->spill[s]);
         } else {
             char bytes[9];
@@ -491,7 +491,7 @@ static struct vsaved *remember(struct verifier *v, uint32_t pc)
             uint64_t bit = 1ull << (base + k);
             if (!(slots[fi] & bit)) { /* dead: as if never written */
                 ebpfA_memset(&stype[k * 8], 0, 8);
-            } else if (stype[k * 8] == S_SPILL) {
+            } else if (ebpfV_slot_spilled(&stype[k * 8])) {
                 if (spill[k].type == T_SCALAR && !(pslots & bit))
                     ebpfV_mark_unknown(&spill[k]);
                 count_id(&t, &spill[k]);
@@ -530,17 +530,23 @@ static bool state_covers(const struct vsaved *o, const struct vstate *c)
             ebpfA_memcpy(&cw, &cf->stype[s * 8], 8);
             if (ow == 0) /* all invalid in old: anything goes */
                 continue;
-            if (ow == cw && ostype[k * 8] != S_SPILL)
+            bool ospilled = ebpfV_slot_spilled(&ostype[k * 8]);
+            if (ow == cw && !ospilled)
                 continue;
             for (int b = 0; b < 8; b++) {
                 uint8_t ot = ostype[k * 8 + b], ct = cf->stype[s * 8 + b];
+                /* a spill is only compared with one of the same bytes: the
+                 * bytes of a narrow spill hold its value, the same bytes of
+                 * a wider one need not */
+                if (ospilled && (ot == S_SPILL) != (ct == S_SPILL))
+                    return false;
                 if (ot == S_INVALID || ot == ct)
                     continue;
                 if (ot == S_MISC && ct == S_SPILL && cf->spill[s].type == T_SCALAR)
                     continue;
                 return false;
             }
-            if (ostype[k * 8] == S_SPILL && !reg_covers(&ospill[k], &cf->spill[s], &m))
+            if (ospilled && !reg_covers(&ospill[k], &cf->spill[s], &m))
                 return false;
         }
     }

@@ -107,19 +107,67 @@ static int stack_read_ok(struct verifier *v, const struct vreg *p, int64_t off, 
     return 0;
 }
 
-/* Bytes [o, o+size) become plain data; a spilled register they touch is
- * lost (its other bytes become plain data too). */
+/*
+ * Narrow spills.  clang keeps a variable whose address it passes to a
+ * helper (a u32 map key, a loop counter) only in a 4-byte stack slot, so a
+ * scalar stored with 1, 2 or 4 bytes keeps its range, as Linux (5.16+)
+ * does: a store of a scalar whose value fits in the stored bytes, at an
+ * offset aligned to its width, marks just those bytes S_SPILL and keeps
+ * the register's state in the slot's spill entry; a load of the same width
+ * at the same offset gets it back (zero-extended: the value fits, so it is
+ * the same value, and it stays linked to the register it came from).  A
+ * constant that does not fit is kept truncated (its bytes are known); any
+ * other value that does not fit is plain data.  One spill per slot: a
+ * narrow spill beside another turns the older one into plain data.  A
+ * store overlapping a spill's bytes turns the whole spill into plain data;
+ * a load of another width or offset reads plain data (any value of its
+ * width).  A narrow load gets a spilled value back only through r10 (the
+ * precision pass, vcfg.c, need not then follow narrow loads through other
+ * pointers into every slot).  Pointers are never spilled narrow
+ * (check_leak refuses it).
+ */
+
+/* The first byte (slot-relative) and width of slot s's spill, 0 if none. */
+static uint32_t spill_extent(const struct vframe *f, int64_t s, uint32_t *first)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < 8; k++) {
+        if (f->stype[s * 8 + k] != S_SPILL)
+            continue;
+        if (!n)
+            *first = k;
+        n++;
+    }
+    return n;
+}
+
+/* Slot s's spill (if any) becomes plain data. */
+static void unspill(struct vframe *f, int64_t s)
+{
+    for (int k = 0; k < 8; k++)
+        if (f->stype[s * 8 + k] == S_SPILL)
+            f->stype[s * 8 + k] = S_MISC;
+    ebpfA_memset(&f->spill[s], 0, sizeof(f->spill[s]));
+}
+
+static void mark_written(struct vframe *f, int64_t first)
+{
+    if (VSLOTS - (uint32_t)(first / 8) > f->written)
+        f->written = VSLOTS - (uint32_t)(first / 8);
+}
+
+/* Bytes [o, o+size) become plain data; a spilled register whose bytes they
+ * touch is lost (its other bytes become plain data too).  A narrow spill
+ * they do not touch keeps its value. */
 static void stack_scribble(struct vframe *f, int64_t o, uint64_t size)
 {
     int64_t first = BPF_STACK_SIZE + o, last = first + (int64_t)size - 1;
-    if (VSLOTS - (uint32_t)(first / 8) > f->written)
-        f->written = VSLOTS - (uint32_t)(first / 8);
+    mark_written(f, first);
     for (int64_t s = first / 8; s <= last / 8; s++) {
-        if (f->stype[s * 8] != S_SPILL)
-            continue;
-        for (int k = 0; k < 8; k++)
-            f->stype[s * 8 + k] = S_MISC;
-        ebpfA_memset(&f->spill[s], 0, sizeof(f->spill[s]));
+        uint32_t at = 0, n = spill_extent(f, s, &at);
+        int64_t lo = s * 8 + at, hi = lo + n - 1;
+        if (n && lo <= last && hi >= first)
+            unspill(f, s);
     }
     for (int64_t i = first; i <= last; i++)
         f->stype[i] = S_MISC;
@@ -134,11 +182,74 @@ void ebpfV_mark_stack_written(struct verifier *v, const struct vreg *p, uint64_t
 static void stack_spill(struct vframe *f, int64_t o, const struct vreg *val)
 {
     int64_t s = (BPF_STACK_SIZE + o) / 8;
-    if (VSLOTS - (uint32_t)s > f->written)
-        f->written = VSLOTS - (uint32_t)s;
+    mark_written(f, BPF_STACK_SIZE + o);
     for (int k = 0; k < 8; k++)
         f->stype[s * 8 + k] = S_SPILL;
     f->spill[s] = *val;
+}
+
+/* What a narrow store of val keeps in its `size` bytes: true with *out set
+ * when it is a known scalar range (see "Narrow spills"). */
+static bool narrow_value(const struct vreg *val, uint64_t size, struct vreg *out)
+{
+    uint64_t mask = (1ull << (8 * size)) - 1;
+    if (val->type != T_SCALAR)
+        return false;
+    if (val->umax <= mask) {
+        *out = *val;
+        return true;
+    }
+    if (ebpfV_is_const(val)) { /* truncated, but still known */
+        ebpfV_mark_const(out, val->umin & mask);
+        return true;
+    }
+    if (size == 4 && (val->u32min || val->u32max != UINT32_MAX)) {
+        ebpfV_mark_range(out, val->u32min, val->u32max); /* the low half's range */
+        return true;
+    }
+    return false;
+}
+
+/* A store of `size` < 8 bytes of val at o (see "Narrow spills"). */
+static void stack_spill_narrow(struct vframe *f, int64_t o, uint64_t size, const struct vreg *val)
+{
+    int64_t first = BPF_STACK_SIZE + o, s = first / 8;
+    struct vreg kept;
+    stack_scribble(f, o, size);
+    if (first % (int64_t)size || !narrow_value(val, size, &kept))
+        return;
+    unspill(f, s); /* one spill per slot */
+    for (int64_t i = first; i < first + (int64_t)size; i++)
+        f->stype[i] = S_SPILL;
+    f->spill[s] = kept;
+}
+
+/* A load of `size` bytes at stack byte idx that gets a spilled register
+ * back: an 8-byte load of an 8-byte spill, or a narrow one at a spill's
+ * first byte, of its width or narrower, when the value fits in the bytes
+ * loaded (they are its low bytes: little-endian, RFC 9669 section 5.2
+ * loads of any width read memory in host order, and our hosts are
+ * little-endian).  A sign-extending load keeps the value only when its top
+ * bit is clear. */
+static bool stack_fill(const struct vframe *f, int64_t idx, uint64_t size, bool sx,
+                       struct vreg *out)
+{
+    int64_t s = idx / 8;
+    uint32_t at = 0, n = spill_extent(f, s, &at);
+    const struct vreg *sp = &f->spill[s];
+    if (!n || (int64_t)at != idx % 8)
+        return false;
+    if (size == 8) {
+        if (n != 8 || sx)
+            return false;
+        *out = *sp;
+        return true;
+    }
+    uint64_t limit = sx ? (1ull << (8 * size - 1)) - 1 : (1ull << (8 * size)) - 1;
+    if (sp->type != T_SCALAR || n < size || sp->umax > limit)
+        return false;
+    *out = *sp;
+    return true;
 }
 
 /* Scalar read of `size` bytes (sign-extended when sx). */
@@ -230,10 +341,11 @@ int ebpfV_mem(struct verifier *v, const struct ebpf_insn *in)
         if (p->type == T_STACK) {
             if ((r = stack_read_ok(v, p, in->off, size)))
                 return r;
-            struct vframe *sf = stack_frame(v, p);
-            int64_t idx = BPF_STACK_SIZE + p->off + in->off;
-            if (size == 8 && idx % 8 == 0 && sf->stype[idx] == S_SPILL)
-                val = sf->spill[idx / 8];
+            struct vreg filled;
+            if ((size == 8 || in->src == BPF_REG_FP) &&
+                stack_fill(stack_frame(v, p), BPF_STACK_SIZE + p->off + in->off, size, sx,
+                           &filled))
+                val = filled;
         }
         f->regs[in->dst] = val;
         return 0;
@@ -274,18 +386,21 @@ int ebpfV_mem(struct verifier *v, const struct ebpf_insn *in)
     if (p->type == T_STACK) {
         struct vframe *sf = stack_frame(v, p);
         int64_t o = p->off + in->off;
-        if (size == 8 && (BPF_STACK_SIZE + o) % 8 == 0) {
-            /* The spill and the register hold the same value: linked, so
-             * that a bound found on either holds for the other. */
-            if (cls == BPF_STX && val.type == T_SCALAR && !ebpfV_is_const(&val)) {
-                if (!f->regs[in->src].id)
-                    f->regs[in->src].id = ++v->id_gen;
-                val.id = f->regs[in->src].id;
-            }
-            stack_spill(sf, o, &val);
-        } else {
-            stack_scribble(sf, o, size);
+        /* The spill and the register hold the same value (a narrow one
+         * when it fits): linked, so that a bound found on either holds for
+         * the other. */
+        if (cls == BPF_STX && val.type == T_SCALAR && !ebpfV_is_const(&val) &&
+            (size == 8 || val.umax < (1ull << (8 * size)))) {
+            if (!f->regs[in->src].id)
+                f->regs[in->src].id = ++v->id_gen;
+            val.id = f->regs[in->src].id;
         }
+        if (size == 8 && (BPF_STACK_SIZE + o) % 8 == 0)
+            stack_spill(sf, o, &val);
+        else if (size < 8)
+            stack_spill_narrow(sf, o, size, &val);
+        else
+            stack_scribble(sf, o, size);
     }
     return 0;
 }
