@@ -372,17 +372,24 @@ static void test_uprobe(void)
         all = map_lookup(hash, &a, &b) == 0 && b == a + 1;
     }
     check(all, "uprobe: the arguments read from user registers, keyed by the first (hash map)");
+    /* A child forked now is armed like its parent: both probes, one break. */
+    int pid = fork(), status = -1;
+    if (pid == 0)
+        exit(compat_uprobe_target(2, 3) == 23 ? 0 : 1);
+    ok = pid > 0 && wait(pid, &status) == pid && status == 0 && read_globals(&o, &g) == 0;
+    check(ok && g.calls == 4 && g.returns == 4 && g.return_sum == 102 + 23,
+          "uprobe+uretprobe: a forked child's call is seen by both");
     close_link(&o, 0); /* the uprobe goes */
     sum = compat_uprobe_target(7, 8);
     ok = read_globals(&o, &g) == 0;
-    check(ok && g.calls == 3 && g.returns == 4 && g.return_sum == 102 + 78 && sum == 78,
+    check(ok && g.calls == 4 && g.returns == 5 && g.return_sum == 125 + 78 && sum == 78,
           "uretprobe: still counts once the uprobe at its address is detached");
     close_link(&o, 1);
     compat_uprobe_target(9, 1);
     ok = read_globals(&o, &g) == 0;
     for (int i = 0; i < 4; i++)
         after[i] = text[i];
-    check(ok && g.returns == 4 && memcmp(before, armed, 4) != 0 && memcmp(before, after, 4) == 0,
+    check(ok && g.returns == 5 && memcmp(before, armed, 4) != 0 && memcmp(before, after, 4) == 0,
           "uprobe: both detached, the function's text is as before (a break while attached)");
     object_close(&o);
 }

@@ -27,16 +27,17 @@ for (const smp of [1, 4]) {
     const failures = out.split('\n').filter((l) => l.startsWith('bpfcompat: FAIL'));
     assert.deepEqual(failures, [], out);
     assert.equal(Number(m[2]), 0, out);
-    // kprobe 4, uprobe 6, ringbuf 3, loop 2, task 11, percpu 3, perfbuf 3,
+    // kprobe 4, uprobe 7, ringbuf 3, loop 2, task 11, percpu 3, perfbuf 3,
     // stackmap 4, tailcall 3, cookie 3: every check ran.
-    assert.ok(Number(m[1]) >= 42, `only ${m[1]} checks ran:\n${out}`);
+    assert.ok(Number(m[1]) >= 43, `only ${m[1]} checks ran:\n${out}`);
     // A kprobe and a kretprobe on one kernel function, a uprobe and a
     // uretprobe at one user address: each runs, each survives the other's
     // detach, and the text comes back.
     for (const what of ['kprobe+kretprobe: BPF_KPROBE/BPF_KRETPROBE object loads and attaches both to file_write',
       'kprobe: three writes', 'kretprobe: three returns', 'kretprobe: still counts once the kprobe',
       'uprobe+uretprobe: object loads and attaches both to one function', 'uprobe: three calls seen',
-      'uretprobe: three returns at the uprobe\'s address', 'uretprobe: still counts once the uprobe',
+      'uretprobe: three returns at the uprobe\'s address', 'uprobe+uretprobe: a forked child\'s call is seen by both',
+      'uretprobe: still counts once the uprobe',
       'uprobe: both detached, the function\'s text is as before',
       'ringbuf: BPF_RB_AVAIL_DATA', 'loop: odd squares', 'task: struct proc', 'task: get_stack(BPF_F_USER_STACK)',
       'percpu: PERCPU_ARRAY copies', 'perfbuf: five', 'stackmap: two user stack ids', 'tailcall: four runs',
