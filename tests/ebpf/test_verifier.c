@@ -768,6 +768,147 @@ static void test_loop_counter_used_as_index_stays_exact(void **state)
     assert_non_null(strstr(ebpf_error(vm), "invalid access to map value"));
 }
 
+/* The loop clang -O2 emits for the most common shape of a bounded loop,
+ *   for (__u32 i = 0; i < n; i++) {
+ *       __u8 *v = bpf_map_lookup_elem(&array, &i);
+ *       if (!v) break;
+ *       cnt++; sum += v[i];
+ *   }
+ * i's address goes to the helper, so i lives only in a 4-byte stack slot:
+ * stored with *(u32 *)(r10 - 4) = r1, reloaded with r1 = *(u32 *)(r10 - 4),
+ * and the bound compares its zero-extended copy.  The walk needs i's value
+ * from the narrow spill: an unknown i never ends the loop ("infinite
+ * loop"), and v[i] is safe only for i < 16 (the value's size). */
+static unsigned clang_u32_loop(struct ebpf_insn *p, int32_t bound)
+{
+    static const struct ebpf_insn body[] = {
+        MOV64_IMM(6, 0),           /* sum */
+        MOV64_IMM(7, 0),           /* cnt */
+        MOV64_IMM(1, 0),           /* i = 0 */
+        STX(BPF_W, 10, 1, -4),
+        MOV64_REG(2, 10),          /* head (4): r2 = &i */
+        ALU64_IMM(BPF_ADD, 2, -4),
+        LD_MAP(1, 0),
+        CALL(BPF_FUNC_map_lookup_elem),
+        JMP_IMM(BPF_JEQ, 0, 0, 11), /* break */
+        LDX(BPF_W, 1, 10, -4),      /* i */
+        ALU64_IMM(BPF_ADD, 7, 1),
+        ALU64_REG(BPF_ADD, 0, 1),   /* &v[i] */
+        LDX(BPF_B, 2, 0, 0),
+        ALU64_REG(BPF_ADD, 6, 2),
+        ALU64_IMM(BPF_ADD, 1, 1),   /* i++ */
+        STX(BPF_W, 10, 1, -4),
+        ALU64_IMM(BPF_LSH, 1, 32),
+        ALU64_IMM(BPF_RSH, 1, 32),
+        MOV64_REG(2, 6),            /* keep r6 live across the compare */
+        JMP_IMM(BPF_JLT, 1, 0, -17), /* bound patched below; back to 4 */
+        MOV64_REG(0, 7),
+        ALU64_IMM(BPF_LSH, 0, 8),
+        ALU64_REG(BPF_OR, 0, 6), /* cnt << 8 | sum */
+        EXIT,
+    };
+    unsigned n = sizeof(body) / sizeof(body[0]);
+    memcpy(p, body, sizeof(body));
+    p[20].imm = bound;
+    return n;
+}
+
+static void test_clang_u32_stack_counter_loop(void **state)
+{
+    (void)state;
+    struct ebpf_insn p[40];
+    unsigned n = clang_u32_loop(p, 16);
+    ebpf_vm *vm = setup_vm();
+    assert_int_equal(ebpf_load(vm, p, n), 0);
+    struct ebpf_verify_opts o = {.ctx_size = 16, .log = vlog, .log_size = sizeof(vlog)};
+    if (ebpf_verify(vm, &o))
+        fail_msg("i < 16: rejected: %s\n%s", ebpf_error(vm), vlog);
+    /* the array has 4 entries: lookups of 0-3 succeed, then the loop
+     * breaks; v[i] of entry i is byte i, set to 10 * i */
+    for (uint32_t k = 0; k < 4; k++) {
+        uint8_t val[16] = {0};
+        val[k] = (uint8_t)(10 * k);
+        assert_int_equal(ebpf_map_update(ebpf_map_by_name(vm, "array"), &k, val, 0), 0);
+    }
+    ebpf_set_bounds_check(vm, 1);
+    uint8_t ctx[16] = {0};
+    uint64_t r0;
+    assert_int_equal(ebpf_exec(vm, ctx, sizeof(ctx), &r0), 0);
+    assert_int_equal(r0, 4 << 8 | (0 + 10 + 20 + 30));
+    /* i < 17 lets v[16] be read: refused */
+    n = clang_u32_loop(p, 17);
+    vm = setup_vm();
+    assert_int_equal(ebpf_load(vm, p, n), 0);
+    assert_int_equal(ebpf_verify(vm, &o), -EBPF_EACCES);
+    if (!strstr(ebpf_error(vm), "invalid access to map value"))
+        fail_msg("i < 17: refused for '%s'", ebpf_error(vm));
+}
+
+/* for (u32 i = 0; i < 10000; i++) if (i & 1) sum += i;  with i kept in a
+ * 4-byte stack slot: accepted, linear in the iterations, and the run's
+ * sum is the sum of the odd numbers below 10,000 (5000^2). */
+static void test_u32_stack_counter_10000_iterations(void **state)
+{
+    (void)state;
+    struct ebpf_insn p[] = {
+        MOV64_IMM(6, 0), ST(BPF_W, 10, -4, 0), LDX(BPF_W, 1, 10, -4), /* head (2) */
+        MOV64_REG(2, 1), ALU64_IMM(BPF_AND, 2, 1), JMP_IMM(BPF_JEQ, 2, 0, 1),
+        ALU64_REG(BPF_ADD, 6, 1), ALU64_IMM(BPF_ADD, 1, 1), STX(BPF_W, 10, 1, -4),
+        JMP_IMM(BPF_JLT, 1, 10000, -8), MOV64_REG(0, 6), EXIT,
+    };
+    ebpf_vm *vm = setup_vm();
+    assert_int_equal(ebpf_load(vm, p, sizeof(p) / sizeof(p[0])), 0);
+    struct ebpf_verify_opts o = {.ctx_size = 16};
+    if (ebpf_verify(vm, &o))
+        fail_msg("rejected: %s", ebpf_error(vm));
+    print_message("10,000 iterations, u32 counter on the stack: %u processed, %zu bytes of "
+                  "scratch\n",
+                  ebpf_verify_processed(vm), ebpf_verify_scratch(vm));
+    if (ebpf_verify_processed(vm) > 10 * 10000)
+        fail_msg("processed %u instructions", ebpf_verify_processed(vm));
+    ebpf_set_bounds_check(vm, 1);
+    ebpf_set_insn_budget(vm, 1000000);
+    uint8_t ctx[16] = {0};
+    uint64_t r0;
+    assert_int_equal(ebpf_exec(vm, ctx, sizeof(ctx), &r0), 0);
+    assert_int_equal(r0, 5000ull * 5000ull);
+}
+
+/* A u32 count kept at fp-12 by a 10,000-iteration loop and only stored into
+ * a map value afterwards: its range decides nothing, so states that differ
+ * only in it prune each other (the walk stays linear), as for a count kept
+ * in a register (test_loop_counter_only_stored_prunes). */
+static void test_u32_stack_count_only_stored_prunes(void **state)
+{
+    (void)state;
+    struct ebpf_insn p[] = {
+        LDX(BPF_DW, 7, 1, 0), ST(BPF_W, 10, -12, 0), MOV64_IMM(9, 0),
+        MOV64_REG(2, 9), /* head (3) */
+        ALU64_IMM(BPF_AND, 2, 7), MOV64_IMM(3, 1), ALU64_REG(BPF_LSH, 3, 2),
+        ALU64_REG(BPF_AND, 3, 7), JMP_IMM(BPF_JEQ, 3, 0, 3), LDX(BPF_W, 1, 10, -12),
+        ALU64_IMM(BPF_ADD, 1, 1), STX(BPF_W, 10, 1, -12), ALU64_IMM(BPF_ADD, 9, 1),
+        JMP_IMM(BPF_JLT, 9, 10000, -11), LOOKUP(0), JMP_IMM(BPF_JEQ, 0, 0, 3),
+        LDX(BPF_W, 1, 10, -12), STX(BPF_DW, 0, 1, 0), MOV64_IMM(0, 0), EXIT,
+    };
+    ebpf_vm *vm = setup_vm();
+    assert_int_equal(ebpf_load(vm, p, sizeof(p) / sizeof(p[0])), 0);
+    struct ebpf_verify_opts o = {.ctx_size = 16};
+    if (ebpf_verify(vm, &o))
+        fail_msg("rejected: %s", ebpf_error(vm));
+    if (ebpf_verify_processed(vm) > 20 * 10000)
+        fail_msg("processed %u instructions", ebpf_verify_processed(vm));
+    ebpf_set_bounds_check(vm, 1);
+    ebpf_set_insn_budget(vm, 1000000);
+    uint8_t ctx[16] = {0x5a};
+    uint64_t r0, count;
+    assert_int_equal(ebpf_exec(vm, ctx, sizeof(ctx), &r0), 0);
+    uint32_t key = 0;
+    const uint8_t *val = ebpf_map_lookup(ebpf_map_by_name(vm, "array"), &key);
+    assert_non_null(val);
+    memcpy(&count, val, 8);
+    assert_int_equal(count, 10000 / 8 * 4); /* 0x5a has 4 of its 8 bits set */
+}
+
 /* The same loop with a bound from the context: refused (the walk never
  * ends), in time linear in the budget. */
 static void test_loop_with_unknown_bound_refused(void **state)
@@ -1104,6 +1245,9 @@ int main(void)
         cmocka_unit_test(test_pruning_ignores_dead_stack_slots),
         cmocka_unit_test(test_states_per_insn_capped),
         cmocka_unit_test(test_loop_with_branch_accepted),
+        cmocka_unit_test(test_clang_u32_stack_counter_loop),
+        cmocka_unit_test(test_u32_stack_counter_10000_iterations),
+        cmocka_unit_test(test_u32_stack_count_only_stored_prunes),
         cmocka_unit_test(test_loop_with_unknown_bound_refused),
         cmocka_unit_test(test_loop_counter_only_stored_prunes),
         cmocka_unit_test(test_loop_counter_used_as_index_stays_exact),
