@@ -25,9 +25,8 @@ int sum_squares(void *ctx)
     if (g.target_pid && (__u32)(bpf_get_current_pid_tgid() >> 32) != g.target_pid)
         return 0;
     __u64 odd = 0, even = 0;
-    for (__u64 i = 0; i < N; i++) {
-        __u32 key = i;
-        __u64 *v = bpf_map_lookup_elem(&squares, &key);
+    for (__u32 i = 0; i < N; i++) {
+        __u64 *v = bpf_map_lookup_elem(&squares, &i);
         if (!v)
             break;
         if (*v == 0)
