@@ -72,6 +72,37 @@ static void test_main_with_subprograms(void **state)
     free(obj);
 }
 
+/* progs/loop_u32.c: for (__u32 i = 0; i < 64; i++) with &i passed to the
+ * lookup; clang keeps i only in a 4-byte stack slot.  The verifier accepts
+ * it (narrow spills keep their value) and the run, bounds-checked, adds the
+ * odd squares and counts the even ones over the 64 entries. */
+static void test_u32_counter_loop(void **state)
+{
+    (void)state;
+    size_t len;
+    void *obj = slurp("loop_u32.o", &len);
+    ebpf_vm *vm = new_vm();
+    if (ebpf_load_elf(vm, obj, len, "sum_squares"))
+        fail_msg("load: %s", ebpf_error(vm));
+    verify(vm, 0);
+    ebpf_map *sq = ebpf_map_by_name(vm, "squares");
+    assert_non_null(sq);
+    for (uint32_t i = 0; i < 64; i++) {
+        uint64_t v = (uint64_t)i * i;
+        assert_int_equal(ebpf_map_update(sq, &i, &v, 0), 0);
+    }
+    uint64_t r0 = 1;
+    ebpf_set_bounds_check(vm, 1);
+    assert_int_equal(ebpf_exec(vm, NULL, 0, &r0), 0);
+    assert_int_equal(r0, 0);
+    uint32_t k = 0;
+    const uint64_t *g = ebpf_map_lookup(ebpf_map_by_name(vm, ".bss"), &k);
+    assert_non_null(g);
+    assert_int_equal(g[0], 43680); /* 1 + 9 + ... + 63^2 = 32 * 63 * 65 / 3 */
+    assert_int_equal(g[1], 32);
+    free(obj);
+}
+
 /* Linux riscv user_regs_struct: 32 registers, a0 is the 11th. */
 struct regs {
     uint64_t r[32];
@@ -615,6 +646,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_main_with_subprograms),
+        cmocka_unit_test(test_u32_counter_loop),
         cmocka_unit_test(test_kprobe_maps_globals),
         cmocka_unit_test(test_program_by_function_name),
         cmocka_unit_test(test_list_programs),

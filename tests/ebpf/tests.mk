@@ -53,7 +53,7 @@ $(EBPF_TBIN)/test_elf: $(EBPF_TDIR)/test_elf.c $(B)/ebpf/asan/libebpf.a
 	$(EBPF_HOST_CC) $(EBPF_TEST_CFLAGS) -DPROG_DIR='"$(EBPF_PROGS_DIR)"' $< $(B)/ebpf/asan/libebpf.a -lcmocka -o $@.tmp && mv -f $@.tmp $@
 
 .PHONY: test-ebpf-elf
-EBPF_ELF_PROGS := calls probe multi kconfig kconfig_strong ksym core osdbg_task
+EBPF_ELF_PROGS := calls probe multi kconfig kconfig_strong ksym core osdbg_task loop_u32
 test-ebpf-elf: $(EBPF_TBIN)/test_elf $(patsubst %,$(EBPF_PROGS_DIR)/%.o,$(EBPF_ELF_PROGS))
 	@scripts/run-suite.sh ebpf-elf $(EBPF_TBIN)/test_elf
 
