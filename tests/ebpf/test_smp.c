@@ -85,7 +85,7 @@ static void *work(void *arg)
 
 struct drain {
     ebpf_map *rb;
-    volatile int stop;
+    int stop; /* set once every producer has ended */
     uint64_t got[THREADS];  /* records of each producer */
     uint64_t next[THREADS]; /* the n its next record must carry */
     int out_of_order;
@@ -97,9 +97,14 @@ static void *consume(void *arg)
     for (;;) {
         uint64_t rec;
         uint32_t tag;
+        /* stop is read before the ring: an empty ring after every producer
+         * ended is the end.  (Read after it, records made between the two
+         * reads were left in the ring: up to a whole ring of them, 1024, seen
+         * as lost.) */
+        int stopping = __atomic_load_n(&d->stop, __ATOMIC_ACQUIRE);
         long n = ebpf_ringbuf_consume_tag(d->rb, &rec, sizeof rec, 0, &tag);
         if (n == 0) {
-            if (d->stop)
+            if (stopping)
                 break;
             continue;
         }
@@ -141,7 +146,7 @@ static void run_threads(int checked)
         pthread_create(&th[i], NULL, work, &w[i]);
     for (int i = 0; i < THREADS; i++)
         pthread_join(th[i], NULL);
-    d.stop = 1;
+    __atomic_store_n(&d.stop, 1, __ATOMIC_RELEASE);
     pthread_join(drainer, NULL);
     for (int i = 0; i < THREADS; i++)
         assert_int_equal(w[i].failed, 0);
