@@ -530,7 +530,7 @@ static bool state_covers(const struct vsaved *o, const struct vstate *c)
             ebpfA_memcpy(&cw, &cf->stype[s * 8], 8);
             if (ow == 0) /* all invalid in old: anything goes */
                 continue;
-            bool ospilled = ebpfV_slot_spilled(&ostype[k * 8]);
+            bool ospilled = (ow & 0x0202020202020202ull) != 0; /* a byte is S_SPILL */
             if (ow == cw && !ospilled)
                 continue;
             for (int b = 0; b < 8; b++) {

@@ -65,6 +65,7 @@ enum { S_INVALID = 0, S_MISC, S_SPILL };
  * register?  An 8-byte spill marks all its bytes S_SPILL, a narrow (1, 2
  * or 4-byte) scalar spill only its own (vmem.c "Narrow spills"), so any
  * byte may tell.  S_SPILL is the only type with bit 1 set. */
+_Static_assert(S_MISC == 1 && S_SPILL == 2, "ebpfV_slot_spilled tests bit 1 of each byte");
 static inline bool ebpfV_slot_spilled(const uint8_t *t)
 {
     return ((t[0] | t[1] | t[2] | t[3] | t[4] | t[5] | t[6] | t[7]) & S_SPILL) != 0;
