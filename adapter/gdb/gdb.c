@@ -201,6 +201,13 @@ static int vrun(struct mi_record *rec, char *err, size_t errlen, const char *fmt
         gdb_died();
         return -1;
     }
+    /* The command without its token, for a message if it goes unanswered */
+    char cmd_text[160];
+    snprintf(cmd_text, sizeof cmd_text, "%.*s", (int)(cmd.len - 1), cmd.data);
+    char *after_token = cmd_text;
+    while (*after_token >= '0' && *after_token <= '9')
+        after_token++;
+    memmove(cmd_text, after_token, strlen(after_token) + 1);
     buf_free(&cmd);
 
     struct mi_record found;
@@ -208,6 +215,8 @@ static int vrun(struct mi_record *rec, char *err, size_t errlen, const char *fmt
         int64_t left = deadline - loop_now_ms();
         if (left <= 0) {
             snprintf(err, errlen, "GDB did not answer within %ld ms", timeout_ms);
+            if (handlers.unanswered)
+                handlers.unanswered(cmd_text, timeout_ms);
             return -1;
         }
         struct pollfd p = {.fd = from_gdb, .events = POLLIN};

@@ -18,6 +18,8 @@ struct gdb_handlers {
     void (*async)(struct mi_record *rec);  /* *stopped, *running, =notify */
     void (*stream)(struct mi_record *rec); /* ~console, @target, &log */
     void (*exited)(void);                  /* GDB died or closed its output */
+    /* A command GDB did not answer within the time limit (may be NULL) */
+    void (*unanswered)(const char *command, long ms);
 };
 
 int gdb_start(const char *gdb_path, const struct gdb_handlers *h, char *err, size_t errlen);

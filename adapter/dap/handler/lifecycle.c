@@ -110,7 +110,20 @@ static void on_gdb_exit(void)
     finish_session();
 }
 
-static const struct gdb_handlers gdb_h = {on_gdb_async, on_gdb_stream, on_gdb_exit};
+/* A GDB command that timed out (QEMU's gdbstub busy or wedged, or GDB
+ * itself): the user hears of it, since what waited on it (a stop shown,
+ * a step) may now never come.  The first few are said; all are logged. */
+static void on_gdb_unanswered(const char *command, long ms)
+{
+    static int said;
+    dap_log("GDB did not answer %s within %ld ms", command, ms);
+    if (said++ < 3)
+        dap_output("stderr", "osdbg: GDB did not answer \"%s\" within %ld ms%s\n", command, ms,
+                   said == 3 ? " (further ones go to the adapter's log only)" : "");
+}
+
+static const struct gdb_handlers gdb_h = {on_gdb_async, on_gdb_stream, on_gdb_exit,
+                                          on_gdb_unanswered};
 
 static int load_profile(json_t *req, json_t *args)
 {
