@@ -879,6 +879,40 @@ static void test_object_read_by_llvm(void **state)
     assert_int_equal(hist, 1);
 }
 
+/* A user's object as libbpf allows it: several programs in one section
+ * (bare SEC("kretprobe")), named by their functions.  osdbg trace picks
+ * the first whose section is of the probe's kind, and checks it against
+ * the kernel's own helper list (get_current_task is one). */
+static void test_user_object_programs_by_section_kind(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/osdbg-user-XXXXXX.bpf.c";
+    int fd = mkstemps(path, 6);
+    assert_true(fd >= 0);
+    static const char src[] =
+        "#include <bpf/bpf_helpers.h>\n"
+        "SEC(\"kprobe/sys_write\") int on_write(void *ctx) { return 0; }\n"
+        "SEC(\"kretprobe\") int first_ret(void *ctx) { return bpf_get_current_task() != 0; }\n"
+        "SEC(\"kretprobe\") int second_ret(void *ctx) { return 2; }\n"
+        "char LICENSE[] SEC(\"license\") = \"GPL\";\n";
+    assert_int_equal(write(fd, src, sizeof src - 1), (ssize_t)(sizeof src - 1));
+    close(fd);
+    uint8_t *elf;
+    size_t len;
+    char err[512], name[128];
+    int r = bpfobj_compile(path, &elf, &len, err, sizeof err);
+    unlink(path);
+    if (r < 0)
+        fail_msg("compile: %s", err);
+    assert_int_equal(bpfobj_pick_program(elf, len, "kretprobe", name, sizeof name, err, sizeof err), 0);
+    assert_string_equal(name, "first_ret");
+    assert_int_equal(bpfobj_pick_program(elf, len, "kprobe", name, sizeof name, err, sizeof err), 0);
+    assert_string_equal(name, "kprobe/sys_write");
+    if (bpfobj_verify(elf, len, "first_ret", err, sizeof err) < 0)
+        fail_msg("bpfobj_verify first_ret: %s", err);
+    free(elf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -898,6 +932,7 @@ int main(void)
         cmocka_unit_test(test_builtin_count),
         cmocka_unit_test(test_builtin_latency),
         cmocka_unit_test(test_object_read_by_llvm),
+        cmocka_unit_test(test_user_object_programs_by_section_kind),
     };
     return cmocka_run_group_tests(tests, 0, 0);
 }
