@@ -2,28 +2,11 @@
 // one line per hit while the OS runs, detach at the end.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD, ROOT } from '../kernel/qemu.mjs';
-
-const OSDBG = path.join(BUILD, 'bin', 'osdbg');
-
-function proc(args) {
-  const p = spawn(OSDBG, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  const r = { p, out: '', err: '' };
-  p.stdout.on('data', (d) => { r.out += d; });
-  p.stderr.on('data', (d) => { r.err += d; });
-  r.closed = new Promise((res) => p.on('close', (code) => res(code)));
-  return r;
-}
-
-async function until(pred, what, ms = 20000) {
-  const deadline = Date.now() + ms;
-  while (!pred() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(pred(), what());
-}
+import { ROOT } from '../kernel/qemu.mjs';
+import { proc, until, bootedOS, traced } from './osrun.mjs';
 
 test('osdbg trace kprobe sys_write: one line per write of hello, then detach', { timeout: 90000 }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-trace-'));
@@ -78,24 +61,6 @@ test('osdbg trace: unknown symbol, and no side-stub at the socket', { timeout: 3
   assert.equal(await b.closed, 1);
   assert.match(b.err, /cannot connect to \/nonexistent.sock/);
 });
-
-/* An OS booted by `osdbg run`, at its shell prompt. */
-async function bootedOS(t) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-trace-'));
-  const side = path.join(dir, 'side.sock');
-  const run = proc(['run', '--gdb', path.join(dir, 'gdb.sock'), '--side', side]);
-  t.after(() => { run.p.kill('SIGKILL'); fs.rmSync(dir, { recursive: true, force: true }); });
-  await until(() => run.out.includes('$ '), () => `shell prompt\n${run.out}${run.err}`);
-  return { run, side };
-}
-
-async function traced(t, side, args) {
-  const tr = proc(['trace', '--socket', side, ...args]);
-  t.after(() => tr.p.kill('SIGKILL'));
-  await until(() => tr.err.includes('tracing') || tr.p.exitCode !== null, () => `trace started\n${tr.err}`);
-  assert.match(tr.err, /tracing/);
-  return tr;
-}
 
 test('osdbg trace --hist kprobe sys_getpid: a log2 latency histogram of exactly the calls made', { timeout: 90000 }, async (t) => {
   const { run, side } = await bootedOS(t);

@@ -7,46 +7,15 @@
 // its arguments, sysbench's calls), never from the code under test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { BUILD, ROOT } from '../kernel/qemu.mjs';
-
-const OSDBG = path.join(BUILD, 'bin', 'osdbg');
+import { ROOT } from '../kernel/qemu.mjs';
+import { until, bootedOS, traced } from './osrun.mjs';
 const PROG = (name) => path.join(ROOT, 'user', 'bpf', 'compat', `${name}.bpf.c`);
-
-function proc(args) {
-  const p = spawn(OSDBG, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  const r = { p, out: '', err: '' };
-  p.stdout.on('data', (d) => { r.out += d; });
-  p.stderr.on('data', (d) => { r.err += d; });
-  r.closed = new Promise((res) => p.on('close', (code) => res(code)));
-  return r;
-}
-
-async function until(pred, what, ms = 20000) {
-  const deadline = Date.now() + ms;
-  while (!pred() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(pred(), what());
-}
-
-async function bootedOS(t) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-compat-'));
-  const side = path.join(dir, 'side.sock');
-  const run = proc(['run', '--gdb', path.join(dir, 'gdb.sock'), '--side', side]);
-  t.after(() => { run.p.kill('SIGKILL'); fs.rmSync(dir, { recursive: true, force: true }); });
-  await until(() => run.out.includes('$ '), () => `shell prompt\n${run.out}${run.err}`);
-  return { run, side };
-}
 
 // One `osdbg trace` of a compat program while `command` runs in the OS's
 // shell, until `done` appears on the console; its output lines.
 async function traceWhile(t, os_, args, command, done) {
-  const tr = proc(['trace', '--socket', os_.side, '--duration', '3', ...args]);
-  t.after(() => tr.p.kill('SIGKILL'));
-  await until(() => tr.err.includes('tracing') || tr.p.exitCode !== null, () => `trace started\n${tr.err}`);
-  assert.match(tr.err, /tracing/);
+  const tr = await traced(t, os_.side, ['--duration', '3', ...args]);
   const from = os_.run.out.length;
   os_.run.p.stdin.write(`${command}\n`);
   await until(() => done.test(os_.run.out.slice(from)), () => os_.run.out);
