@@ -11,25 +11,14 @@
 
 #include <cmocka.h>
 
+#include "prog_file.h"
+
 #include "bpf/osdbg.h" /* plain C: the host (LP64) lays it out as -target bpf does */
 #include "ebpf.h"
 
 static char arena[16 << 20];
 static char err[256];
 static char vlog[1 << 16];
-
-static void *slurp(const char *name, size_t *len)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", PROG_DIR, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    void *buf = aligned_alloc(16, 1 << 20);
-    *len = fread(buf, 1, 1 << 20, f);
-    fclose(f);
-    return buf;
-}
 
 static uint64_t h_pid(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ebpf_vm *vm)
 {

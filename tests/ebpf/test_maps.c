@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "prog_file.h"
+
 #include "insn_asm.h"
 
 static char arena[4 << 20];
@@ -803,19 +805,6 @@ static void test_map_of_maps(void **state)
 }
 
 /* ---- the same map types from a clang-built object (progs/maptypes.c) ---- */
-
-static void *slurp(const char *name, size_t *len)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", PROG_DIR, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    void *buf = aligned_alloc(16, 1 << 20);
-    *len = fread(buf, 1, 1 << 20, f);
-    fclose(f);
-    return buf;
-}
 
 struct init_seen {
     char map[32], prog[32];

@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "prog_file.h"
+
 #include "ebpf.h"
 
 #define THREADS 4
@@ -32,19 +34,6 @@ static char vlog[1 << 16];
 struct regs {
     uint64_t pc, ra, sp, gp, tp, t0, t1, t2, s0, s1, a0, a1, rest[20];
 };
-
-static void *slurp(const char *name, size_t *len)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", PROG_DIR, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    void *buf = aligned_alloc(16, 1 << 20);
-    *len = fread(buf, 1, 1 << 20, f);
-    fclose(f);
-    return buf;
-}
 
 static ebpf_vm *load(int checked)
 {
