@@ -176,6 +176,10 @@ static int parse_index(ebpf_vm *vm, struct btf *b, const uint8_t *sec, uint64_t 
     if ((uint64_t)hdr_len + type_off + type_len > len ||
         (uint64_t)hdr_len + str_off + str_len > len)
         return ebpfA_fail(vm, EBPF_EINVAL, -1, "BTF: header out of range");
+    /* Types are 4-byte words (the BTF spec): a type section off that
+     * alignment is malformed (the fuzzer's: a misaligned btf_type read) */
+    if (((uintptr_t)sec + hdr_len + type_off) % 4)
+        return ebpfA_fail(vm, EBPF_EINVAL, -1, "BTF: type section not 4-byte aligned");
     b->types = sec + hdr_len + type_off;
     b->types_len = type_len;
     b->strs = sec + hdr_len + str_off;
