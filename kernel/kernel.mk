@@ -12,12 +12,16 @@ RV_ARCH     := -misa-spec=2.2 -march=rv64imac -mabi=lp64 -mcmodel=medany
 OPT         ?= -O0
 RV_CFLAGS   := $(RV_ARCH) -ffreestanding -fno-builtin -nostdlib -fno-common \
                -fno-omit-frame-pointer -fno-stack-protector -fno-pie -g $(OPT) \
-               -Wall -Wextra -Werror -MMD -MP -I$(TOP)/include -I$(TOP)/common -I$(TOP)/ebpf/include -I$(TOP)/probes/include -I$(TOP)/sidestub/include
+               -Wall -Wextra -Werror -MMD -MP -I$(TOP)/include -I$(TOP)/common -I$(TOP)/ebpf/include -I$(TOP)/probes/include -I$(TOP)/sidestub/include -I$(TOP)/ktrace/include -I$(TOP)/ktrace/src
 RV_LIBGCC    = $(shell $(RV_CC) $(RV_ARCH) -print-libgcc-file-name)
 
 KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S)
+# The tracing layer (ktrace/: bpf(), probes, side-stub server), compiled here
+# while it still includes the kernel's headers.
+KTRACE_SRCS := $(wildcard ktrace/src/*.c) $(wildcard ktrace/src/*.S)
 COMMON_SRCS := $(wildcard common/*.c)
 KERNEL_OBJS := $(patsubst kernel/%,$(B)/kernel/%.o,$(KERNEL_SRCS)) \
+               $(patsubst ktrace/src/%,$(B)/kernel/ktrace/%.o,$(KTRACE_SRCS)) \
                $(patsubst common/%,$(B)/kernel/common/%.o,$(COMMON_SRCS))
 KERNEL_ELF  := $(B)/kernel/kernel.elf
 RAMDISK     := $(B)/user/fs.cpio
@@ -25,6 +29,16 @@ RAMDISK     := $(B)/user/fs.cpio
 ALL_TARGETS += $(KERNEL_ELF)
 
 $(B)/kernel/%.c.o: kernel/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(RV_CC) $(RV_CFLAGS) -Ikernel -c $< -o $@
+
+$(B)/kernel/ktrace/%.c.o: ktrace/src/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(RV_CC) $(RV_CFLAGS) -Ikernel -c $< -o $@
+
+$(B)/kernel/ktrace/%.S.o: ktrace/src/%.S
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(RV_CC) $(RV_CFLAGS) -Ikernel -c $< -o $@

@@ -930,7 +930,7 @@ test('the OS stops while the adapter waits for the side-stub: the stop shows at 
   // then turned the logpoint into a GDB one), undo what the request made
   // when it is carried out later, and attach the logpoint when the OS runs.
   const writeLine = lineOf('kernel/sysfile.c', 'return file_write(f, argraw(1), (long)argraw(2));');
-  const attachLine = lineOf('kernel/sidestub_server.c', 'static size_t attach(const struct ss_request *req, char *out)') + 2;
+  const attachLine = lineOf('ktrace/src/sidestub_server.c', 'static size_t attach(const struct ss_request *req, char *out)') + 2;
   const { dc, output } = await startSession(t, {});
   const text = () => output.join('');
   const until = waitUntil(output);
@@ -940,7 +940,7 @@ test('the OS stops while the adapter waits for the side-stub: the stop shows at 
   await paused;
   await dc.setBreakpointsRequest({ source: { path: src('kernel/sysfile.c') },
     breakpoints: [{ line: writeLine, logMessage: 'eager {comm}' }] });
-  const inAttach = await dc.setBreakpointsRequest({ source: { path: src('kernel/sidestub_server.c') }, breakpoints: [{ line: attachLine }] });
+  const inAttach = await dc.setBreakpointsRequest({ source: { path: src('ktrace/src/sidestub_server.c') }, breakpoints: [{ line: attachLine }] });
   assert.ok(inAttach.body.breakpoints[0].verified, JSON.stringify(inAttach.body));
   const stopped = waitStopped(dc);
   const t0 = Date.now();
@@ -951,7 +951,7 @@ test('the OS stops while the adapter waits for the side-stub: the stop shows at 
   assert.equal(top.name.split(' ')[0], 'attach', `stopped in the side-stub's attach handler: ${JSON.stringify(stop.body)}`);
   console.log(`# continue -> the stop in attach(): ${waited} ms`);
   assert.ok(waited < 2500, `the stop was shown at once, not after a side-stub timeout (${waited} ms)`);
-  await dc.setBreakpointsRequest({ source: { path: src('kernel/sidestub_server.c') }, breakpoints: [] });
+  await dc.setBreakpointsRequest({ source: { path: src('ktrace/src/sidestub_server.c') }, breakpoints: [] });
   await dc.continueRequest({ threadId: dc.thread });
   // The logpoint attaches once the OS runs (after the given-up attach's
   // late reply is undone); hello is typed when it is there.
@@ -1218,9 +1218,9 @@ test('a program\'s frames below the kernel\'s: its struct and array locals expan
   // Stopped in sys_bpf for bpftest's first map_create(): its struct
   // bpf_attr_map_create a = {type, key, value, max, 0, 0, 0, "bpftest"}
   // (user/bpftest.c) lives on the program's stack, read through its page table.
-  const bpfLine = lineOf('kernel/bpf.c', 'int cmd = (int)argraw(0);', lineOf('kernel/bpf.c', 'long sys_bpf(void)'));
+  const bpfLine = lineOf('ktrace/src/bpf.c', 'int cmd = (int)argraw(0);', lineOf('ktrace/src/bpf.c', 'long sys_bpf(void)'));
   const { dc } = await startSession(t, { bootArgs: 'run=bpftest,forktest' }, async (dc) => {
-    await dc.setBreakpointsRequest({ source: { path: src('kernel/bpf.c') }, breakpoints: [{ line: bpfLine }] });
+    await dc.setBreakpointsRequest({ source: { path: src('ktrace/src/bpf.c') }, breakpoints: [{ line: bpfLine }] });
   });
   const localsOf = async (frameName) => {
     const st = await dc.stackTraceRequest({ threadId: dc.thread });
@@ -1249,7 +1249,7 @@ test('a program\'s frames below the kernel\'s: its struct and array locals expan
   assert.equal(m.map_name.value, '"bpftest"');
   // forktest waits for its children: pids[] holds their pids, given in
   // order after its own (the kernel's pids count up).
-  await dc.setBreakpointsRequest({ source: { path: src('kernel/bpf.c') }, breakpoints: [] });
+  await dc.setBreakpointsRequest({ source: { path: src('ktrace/src/bpf.c') }, breakpoints: [] });
   const waitLine = lineOf('kernel/sysproc.c', 'return wait((int)argraw(0), argraw(1));');
   await dc.setBreakpointsRequest({ source: { path: src('kernel/sysproc.c') }, breakpoints: [{ line: waitLine }] });
   await dc.continueRequest({ threadId: dc.thread });
