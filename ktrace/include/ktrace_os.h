@@ -66,6 +66,24 @@ bool kt_os_current(struct kt_task *t);
  * interrupts off).  ktrace formats with its own printf (kt_printf). */
 void kt_os_print(const char *s, size_t n);
 
+/* A broken invariant inside ktrace (msg says which): the OS stops, as it
+ * does on its own panics (the C kernel: panic(), which powers QEMU off with
+ * a failure status so that a test does not hang). */
+__attribute__((noreturn)) void kt_os_panic(const char *msg);
+
+/* ---- kernel symbols (ksyms) ------------------------------------------------------ */
+
+/* Used by bpf() (a kprobe attached by function name) and by the stack
+ * walker and the probes (the function an address is in).  The reference
+ * kernels keep a table of their functions' names and starts, generated at
+ * link time (kernel/ksyms.c, scripts/gen-ksyms.sh). */
+
+/* The start address of the kernel function called name, 0 if none. */
+uint64_t kt_os_ksym_lookup(const char *name);
+/* The start of the kernel function that contains addr, 0 if addr is in
+ * none the table knows. */
+uint64_t kt_os_ksym_func_start(uint64_t addr);
+
 /* ---- memory: sections added by the bpf() and probe parts -------------------- */
 
 #endif
