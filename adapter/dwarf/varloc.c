@@ -595,6 +595,27 @@ static int in_memory(int located, const char *name, const struct varloc *out, ch
     return located;
 }
 
+/* The compilation unit whose code contains pc.  .debug_aranges first
+ * (dwarf_addrdie); then, when it names no unit or one that does not contain
+ * pc, each unit's own DW_AT_low_pc/high_pc/ranges (DWARF 5 §3.1.1).  The
+ * second walk is for the Rust kernel: ld --gc-sections leaves the ranges of
+ * discarded functions in .debug_aranges as (0, 0), which readers take for
+ * the set's terminator (§6.1.2), so the ranges after it (os::syscall::fs's
+ * functions among them) are lost. */
+static bool unit_at(Dwarf *dw, uint64_t pc, Dwarf_Die *cudie)
+{
+    if (dwarf_addrdie(dw, pc, cudie) && dwarf_haspc(cudie, pc) == 1)
+        return true;
+    Dwarf_Off off = 0, next;
+    size_t hsize;
+    while (dwarf_nextcu(dw, off, &next, &hsize, 0, 0, 0) == 0) {
+        if (dwarf_offdie(dw, off + hsize, cudie) && dwarf_haspc(cudie, pc) == 1)
+            return true;
+        off = next;
+    }
+    return false;
+}
+
 int varloc_find(struct debuginfo *di, uint64_t pc, const char *name, struct varloc *out, char *why,
                 size_t whylen)
 {
@@ -602,7 +623,7 @@ int varloc_find(struct debuginfo *di, uint64_t pc, const char *name, struct varl
     Dwarf_Die cudie;
     if (why && whylen)
         why[0] = 0;
-    if (!dw || !dwarf_addrdie(dw, pc, &cudie))
+    if (!dw || !unit_at(dw, pc, &cudie))
         return fail(why, whylen, "no debug information at 0x%" PRIx64, pc);
     Dwarf_Die scopes[32];
     int nscopes = scopes_at(&cudie, pc, scopes, 32);
@@ -837,7 +858,7 @@ int varloc_names(struct debuginfo *di, uint64_t pc, char names[][VARLOC_NAME_MAX
 {
     Dwarf *dw = debuginfo_dwarf(di);
     Dwarf_Die cudie, scopes[32], var;
-    if (!dw || !dwarf_addrdie(dw, pc, &cudie))
+    if (!dw || !unit_at(dw, pc, &cudie))
         return 0;
     int nscopes = scopes_at(&cudie, pc, scopes, 32), n = 0;
     /* Innermost block first, up to the function the code belongs to (an
