@@ -63,7 +63,15 @@ RK_USER_ELFS  := $(RK_USER_PROGS:%=$(RK_USER_DIR)/%)
 RK_USER_FLAGS := --edition 2021 $(RUST_CODEGEN) -C opt-level=0 -g -C force-frame-pointers=yes \
                  -D warnings -L $(RUST_LIBDIR) -L $(RK_USER_DIR)
 
-$(RK_USER_DIR)/libuser_lib.rlib: rkernel/user/src/lib.rs $(RUST_GEN)/syscall_nr.rs \
+# user_lib's bpf module reads the eBPF numbers and errnos from the C headers.
+RK_USER_CONSTS := $(RUST_GEN)/bpf_ids.rs $(RUST_GEN)/bpf_attr.rs $(RUST_GEN)/errno.rs
+$(RUST_GEN)/errno.rs: RK_CONST_TYPE := isize
+$(RK_USER_CONSTS): $(RUST_GEN)/%.rs: include/osdbg/%.h scripts/gen-rust-consts.sh
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	$(Q)scripts/gen-rust-consts.sh $< $(or $(RK_CONST_TYPE),u32) > $@.tmp && mv $@.tmp $@
+
+$(RK_USER_DIR)/libuser_lib.rlib: rkernel/user/src/lib.rs $(RUST_GEN)/syscall_nr.rs $(RK_USER_CONSTS) \
 		$(RUST_LIBDIR)/libcompiler_builtins.rlib rkernel/rkernel.mk
 	@mkdir -p $(@D)
 	@echo "  RUSTC   $<"

@@ -3,6 +3,7 @@
 //! include/osdbg/syscall_nr.h, as the kernel's do.
 #![no_std]
 
+pub mod bpf;
 pub mod console;
 mod syscall;
 
