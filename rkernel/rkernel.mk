@@ -57,7 +57,7 @@ RK_LIBS := $(RK_LIBDIR)/liballoc.rlib $(RK_LIBDIR)/liblazy_static.rlib \
 # ---- user programs ------------------------------------------------------
 # Each program is a crate of its own using the user_lib crate; every one is
 # linked at 0x10000 (user/user.ld), so their addresses collide as in rCore.
-RK_USER_PROGS := initproc user_shell hello forktest rfib badcalls forkbomb
+RK_USER_PROGS := initproc user_shell hello forktest rfib badcalls forkbomb bpfdemo probebench
 RK_USER_DIR   := $(RK_DIR)/user
 RK_USER_ELFS  := $(RK_USER_PROGS:%=$(RK_USER_DIR)/%)
 RK_USER_FLAGS := --edition 2021 $(RUST_CODEGEN) -C opt-level=0 -g -C force-frame-pointers=yes \
