@@ -113,8 +113,48 @@ $(RK_DIR)/libos.a: rkernel/src/main.rs $(RK_LIBS) $(RK_GEN)/link_app.S $(RUST_GE
 		$(RUST_RUSTC) $(RK_FLAGS) --crate-type staticlib --crate-name os \
 		--emit link,dep-info --out-dir $(@D) $<
 
-$(RKERNEL_ELF): $(RK_DIR)/libos.a rkernel/src/linker.ld
-	@echo "  LD      $@"
-	$(Q)$(RV_PREFIX)ld -T rkernel/src/linker.ld --gc-sections -o $@ $<
+# ---- the C libraries (issue 19: the Rust kernel's tracing) -----------------
+# The eBPF runtime, the probe engine and the side-stub core, freestanding
+# archives built with the C kernel's flags by their own fragments; and
+# common/'s snprintf and mem*/str*, compiled here as the libraries are.
+# One provider of memcpy & co: compiler_builtins defines memcpy, memmove,
+# memset, memcmp and bcmp weak (its mem/mod.rs: linkage = "weak"), so
+# kstring.c's strong definitions, linked as an object, replace them for
+# Rust and C alike; the link checks that they did.
+RK_CLIBS    := $(KERNEL_EBPF) $(KERNEL_RVPROBE) $(KERNEL_SIDESTUB)
+# -O2 as the libraries (a byte loop at -O0 made fork's page copies slow);
+# no loop-to-memset rewriting inside memset itself.
+RK_CFLAGS   := $(RV_ARCH) -ffreestanding -fno-builtin -nostdlib -fno-common \
+               -fno-omit-frame-pointer -fno-stack-protector -fno-pie -g -O2 \
+               -fno-tree-loop-distribute-patterns -Wall -Wextra -Werror -MMD -MP \
+               -I$(TOP)/include -I$(TOP)/common
+RK_COBJS    := $(RK_DIR)/c/format.o $(RK_DIR)/c/kstring.o
 
--include $(RK_DIR)/os.d $(RK_USER_DIR)/user_lib.d $(RK_USER_PROGS:%=$(RK_USER_DIR)/%.d)
+$(RK_DIR)/c/%.o: common/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $< (rkernel)"
+	$(Q)$(RV_CC) $(RK_CFLAGS) -c $< -o $@
+
+# Two links, as the C kernel's (kernel/kernel.mk): the first gives the
+# function addresses, the second adds their table (ktrace/ksyms.rs reads
+# it) in .rodata, after the code, so no code moves; the build checks that.
+# The names are demangled (os::syscall::fs::sys_write), without the hash.
+RK_LINK = $(RV_PREFIX)ld -T rkernel/src/linker.ld --gc-sections
+RK_LINK_IN = $(RK_COBJS) $(RK_DIR)/libos.a $(RK_CLIBS) $(RV_LIBGCC)
+
+$(RKERNEL_ELF): $(RK_DIR)/libos.a $(RK_COBJS) $(RK_CLIBS) rkernel/src/linker.ld scripts/gen-ksyms.sh
+	@echo "  LD      $@"
+	$(Q)scripts/gen-ksyms.sh /dev/null true >$(RK_DIR)/ksyms_empty.S
+	$(Q)$(RV_CC) $(RV_ARCH) -c $(RK_DIR)/ksyms_empty.S -o $(RK_DIR)/ksyms_empty.o
+	$(Q)$(RK_LINK) -o $@.pass1 $(RK_DIR)/ksyms_empty.o $(RK_LINK_IN)
+	$(Q)scripts/gen-ksyms.sh $@.pass1 $(RV_PREFIX)nm --demangle >$(RK_DIR)/ksyms_data.S
+	$(Q)$(RV_CC) $(RV_ARCH) -c $(RK_DIR)/ksyms_data.S -o $(RK_DIR)/ksyms_data.o
+	$(Q)$(RK_LINK) -o $@.tmp $(RK_DIR)/ksyms_data.o $(RK_LINK_IN)
+	$(Q)$(RV_PREFIX)nm -n $@.pass1 | grep -i ' t ' >$@.text1
+	$(Q)$(RV_PREFIX)nm -n $@.tmp | grep -i ' t ' >$@.text2
+	$(Q)cmp -s $@.text1 $@.text2 || { echo "rkernel.mk: the symbol table moved code"; exit 1; }
+	$(Q)$(RV_PREFIX)nm $@.tmp | grep -q ' T memcpy$$' || { echo "rkernel.mk: memcpy is not kstring.c's"; exit 1; }
+	@rm -f $@.pass1 $@.text1 $@.text2
+	$(Q)mv -f $@.tmp $@
+
+-include $(RK_DIR)/os.d $(RK_COBJS:.o=.d) $(RK_USER_DIR)/user_lib.d $(RK_USER_PROGS:%=$(RK_USER_DIR)/%.d)

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# gen-ksyms.sh KERNEL.ELF NM > ksyms_data.S
+# gen-ksyms.sh KERNEL.ELF NM [--demangle] > ksyms_data.S
 # The sorted start addresses of the kernel's functions (text symbols with a
-# size), then the end of the text, as the table kernel/ksyms.c searches; and
-# the functions' names, NUL-separated in the same order.
+# size), then the end of the text, as the table kernel/ksyms.c (and the Rust
+# kernel's rkernel/src/ktrace/ksyms.rs) searches; and the functions' names,
+# NUL-separated in the same order.  --demangle stores the names nm -C gives
+# (Rust: os::syscall::fs::sys_write, without the legacy mangling's hash;
+# such names may hold spaces: <T as core::any::Any>::type_id).
 set -euo pipefail
 elf=$1 nm=$2
+demangle=()
+[ "${3:-}" = --demangle ] && demangle=(-C)
 tmp="${TMPDIR:-/tmp}/ksyms.$$"
 # One function per address (the first name nm gives), then the end of the text.
-"$nm" -n -S --defined-only "$elf" | awk 'NF == 4 && ($3 == "T" || $3 == "t") && $2 != "0000000000000000" && !seen[$1]++ { print $1, $4 }' >"$tmp"
+# The name is the rest of the line after address, size and type.
+"$nm" -n -S --defined-only "${demangle[@]}" "$elf" | awk '
+    NF >= 4 && ($3 == "T" || $3 == "t") && $2 != "0000000000000000" && !seen[$1]++ {
+        name = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", name); print $1, name }' >"$tmp"
 end=$("$nm" -n --defined-only "$elf" | awk '$3 == "etext" { print $1 }')
 nfunc=$(wc -l <"$tmp")
 if [ -n "$end" ]; then n=$((nfunc + 1)); else n=$nfunc; fi
@@ -22,6 +30,8 @@ awk '{ print "        .quad 0x" $1 }' "$tmp"
 [ -n "$end" ] && echo "        .quad 0x$end"
 echo "        .globl ksym_names"
 echo "ksym_names:"
-awk '{ print "        .asciz \"" $2 "\"" }' "$tmp"
+# The assembler's string escapes: backslash and double quote.
+awk '{ name = $0; sub(/^[^ ]+ /, "", name); gsub(/\\/, "\\\\\\\\", name); gsub(/"/, "\\\"", name)
+       print "        .asciz \"" name "\"" }' "$tmp"
 echo "        .byte 0"
 rm -f "$tmp"

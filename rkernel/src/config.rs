@@ -9,6 +9,12 @@ pub const PAGE_SIZE_BITS: usize = 0xc;
 /// current process's trap context, at the same address in every process.
 pub const TRAMPOLINE: usize = usize::MAX - PAGE_SIZE + 1;
 pub const TRAP_CONTEXT: usize = TRAMPOLINE - PAGE_SIZE;
+/// A process's uprobe slot page (mapped R-X U on demand, for the probe
+/// engine's out-of-line steps: MemorySet::map_uprobe_slot_page): below the
+/// trap context with an unmapped guard page between, above everything the
+/// ELF and the user stack may use (MemorySet::from_elf refuses programs
+/// that would reach it).
+pub const UPROBE_SLOT_PAGE: usize = TRAP_CONTEXT - 2 * PAGE_SIZE;
 /// QEMU virt's timebase (the device tree's timebase-frequency).
 pub const CLOCK_FREQ: usize = 10_000_000;
 

@@ -19,6 +19,7 @@ extern crate bitflags;
 mod console;
 mod bootargs;
 mod config;
+mod ktrace;
 mod lang_items;
 mod loader;
 mod mm;
@@ -53,6 +54,7 @@ pub fn rust_main(_hart_id: usize, device_tree: usize) -> ! {
     bootargs::init(device_tree);
     mm::init();
     trap::init();
+    ktrace::selftest(); // boot argument `selftest` only
     trap::enable_timer_interrupt();
     timer::set_next_trigger();
     loader::list_apps();

@@ -1,9 +1,28 @@
-//! The time CSR and the next timer interrupt (100 per second).
+//! The time CSR, the next timer interrupt (100 per second), and the ticks
+//! taken since boot (jiffies).
 use crate::config::CLOCK_FREQ;
 use crate::sbi::set_timer;
 use core::arch::asm;
+use core::sync::atomic::{AtomicU64, Ordering};
 
-const TICKS_PER_SEC: usize = 100;
+pub const TICKS_PER_SEC: usize = 100;
+
+/// Timer interrupts taken since boot.  The kernel runs with interrupts
+/// off, so a tick that falls due while it runs is taken (and counted) at
+/// the next return to user mode: jiffies lag the time CSR while the kernel
+/// is busy, never more than the time the kernel runs without a break.
+static JIFFIES: AtomicU64 = AtomicU64::new(0);
+
+/// Ticks since boot (bpf_jiffies64; TICKS_PER_SEC of them a second).
+pub fn jiffies() -> u64 {
+    JIFFIES.load(Ordering::Relaxed)
+}
+
+/// A timer interrupt: one more tick, then the tracing layer's tick hook.
+pub fn tick() {
+    JIFFIES.fetch_add(1, Ordering::Relaxed);
+    crate::ktrace::hooks::on_timer_tick();
+}
 const MSEC_PER_SEC: usize = 1000;
 
 pub fn get_time() -> usize {

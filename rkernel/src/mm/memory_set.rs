@@ -5,14 +5,15 @@
 //! page of memory of its own for each page).
 use super::address::{PhysAddr, PhysPageNum, VPNRange, VirtAddr, VirtPageNum};
 use super::elf;
-use super::frame_allocator::{frame_alloc, FrameTracker};
+use super::frame_allocator::{frame_alloc, frames_available, FrameTracker};
 use super::page_table::{PTEFlags, PageTable};
-use crate::config::{MEMORY_END, PAGE_SIZE, TRAMPOLINE, TRAP_CONTEXT, USER_STACK_SIZE};
+use crate::config::{MEMORY_END, PAGE_SIZE, TRAMPOLINE, TRAP_CONTEXT, UPROBE_SLOT_PAGE, USER_STACK_SIZE};
 use crate::sync::UPSafeCell;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::arch::asm;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use lazy_static::lazy_static;
 
 extern "C" {
@@ -32,6 +33,20 @@ lazy_static! {
     /// The kernel's address space: every process's traps run in it.
     pub static ref KERNEL_SPACE: Arc<UPSafeCell<MemorySet>> =
         Arc::new(unsafe { UPSafeCell::new(MemorySet::new_kernel()) });
+}
+
+/// The kernel's satp, once its address space is active: its page table
+/// without KERNEL_SPACE's cell, which a trap may find borrowed.
+static KERNEL_SATP: AtomicUsize = AtomicUsize::new(0);
+
+/// Makes the kernel's text pages first..=last writable or read-only again
+/// (their entries in the kernel's page table), then sfence.vma.
+pub fn kernel_text_set_writable(first: VirtPageNum, last: VirtPageNum, writable: bool) {
+    let pt = PageTable::from_token(KERNEL_SATP.load(Ordering::Relaxed));
+    for vpn in first.0..=last.0 {
+        pt.set_flags(VirtPageNum(vpn), PTEFlags::W, writable);
+    }
+    unsafe { asm!("sfence.vma") };
 }
 
 pub struct MemorySet {
@@ -95,7 +110,7 @@ impl MemorySet {
         for seg in segments.iter() {
             let start = VirtAddr::from(seg.vaddr);
             let end = VirtAddr::from(seg.vaddr.checked_add(seg.memsz)?);
-            if seg.vaddr >= TRAP_CONTEXT || end.0 >= TRAP_CONTEXT {
+            if seg.vaddr >= UPROBE_SLOT_PAGE || end.0 >= UPROBE_SLOT_PAGE {
                 return None;
             }
             let mut perm = MapPermission::U;
@@ -119,6 +134,9 @@ impl MemorySet {
         // A guard page, then the user stack.
         let bottom: usize = VirtAddr::from(max_end_vpn).0 + PAGE_SIZE;
         let top = bottom + USER_STACK_SIZE;
+        if top >= UPROBE_SLOT_PAGE - PAGE_SIZE {
+            return None; // no room for the stack below the slot page's guard
+        }
         ms.push(
             MapArea::new(bottom.into(), top.into(), MapType::Framed,
                          MapPermission::R | MapPermission::W | MapPermission::U),
@@ -147,6 +165,9 @@ impl MemorySet {
     }
     pub fn activate(&self) {
         let satp = self.page_table.token();
+        if self.areas.iter().any(|a| a.map_type == MapType::Identical) {
+            KERNEL_SATP.store(satp, Ordering::Relaxed); // the kernel's
+        }
         unsafe {
             asm!("csrw satp, {}", "sfence.vma", in(reg) satp);
         }
@@ -159,6 +180,66 @@ impl MemorySet {
     pub fn frames_to_copy(&self) -> usize {
         let pages: usize = self.areas.iter().map(|a| a.vpn_range.into_iter().count()).sum();
         pages + 3 * (pages / 512 + 2)
+    }
+    /// Maps the uprobe slot page (config::UPROBE_SLOT_PAGE) R-X U, zeroed,
+    /// if it is not mapped yet; its address, or None when memory is short.
+    /// A forked child gets a copy (it is an area like the others); exec
+    /// starts from a new memory set, without one.
+    pub fn map_uprobe_slot_page(&mut self) -> Option<usize> {
+        let vpn = VirtAddr::from(UPROBE_SLOT_PAGE).floor();
+        if self.translate(vpn).is_none() {
+            // The page, and the page-table pages its entry may need.
+            if frames_available() < 4 {
+                return None;
+            }
+            let perm = MapPermission::R | MapPermission::X | MapPermission::U;
+            let end = UPROBE_SLOT_PAGE + PAGE_SIZE;
+            self.push(MapArea::new(UPROBE_SLOT_PAGE.into(), end.into(), MapType::Framed, perm), None);
+        }
+        Some(UPROBE_SLOT_PAGE)
+    }
+    /// Whether the uprobe slot page is mapped.
+    pub fn has_uprobe_slot_page(&self) -> bool {
+        self.translate(VirtAddr::from(UPROBE_SLOT_PAGE).floor()).is_some()
+    }
+    /// The kernel address of user address va (RAM is mapped at the same
+    /// addresses in the kernel) if its page is mapped with every one of flags.
+    fn user_kernel_addr(&self, va: usize, flags: PTEFlags) -> Option<usize> {
+        let v = VirtAddr::from(va);
+        let ppn = self.page_table.page_with(v.floor(), flags | PTEFlags::U)?;
+        Some(PhysAddr::from(ppn).0 + v.page_offset())
+    }
+    /// Writes instruction bytes (2 or 4; up to 8 into a slot nothing runs)
+    /// at va in this process's text (pages mapped X U, read-only to the
+    /// program) through its frames' kernel addresses, by the torn-write
+    /// rule (ktrace/text.rs).  false, nothing written, if va is odd, the
+    /// bytes are not executable user pages, or a slot crosses a page.
+    pub fn write_user_text(&self, va: usize, bytes: &[u8]) -> bool {
+        let n = bytes.len();
+        if va & 1 != 0 || n < 2 || n % 2 != 0 || n > 8 {
+            return false;
+        }
+        let lo = self.user_kernel_addr(va, PTEFlags::X);
+        let hi = self.user_kernel_addr(va.wrapping_add(2), PTEFlags::X);
+        let last = self.user_kernel_addr(va.wrapping_add(n - 1), PTEFlags::X);
+        match (lo, hi, last) {
+            (Some(lo), _, _) if n == 2 => crate::ktrace::text::patch(lo, lo, bytes),
+            (Some(lo), Some(hi), Some(last)) if last == hi + n - 3 => {
+                crate::ktrace::text::patch(lo, hi, bytes)
+            }
+            _ => false,
+        }
+    }
+    /// Reads buf.len() bytes of this process's memory at va (any user
+    /// page); false if some of it is not user memory.
+    pub fn read_user(&self, va: usize, buf: &mut [u8]) -> bool {
+        for (i, b) in buf.iter_mut().enumerate() {
+            match self.user_kernel_addr(va.wrapping_add(i), PTEFlags::empty()) {
+                Some(k) => *b = unsafe { *(k as *const u8) },
+                None => return false,
+            }
+        }
+        true
     }
     /// Free the process's pages now (exit); the page table goes when the
     /// parent reaps it.

@@ -166,11 +166,27 @@ pub fn translated_refmut<T>(token: usize, ptr: *mut T) -> Option<&'static mut T>
 impl PageTable {
     /// The frame of a valid user page (U set), if vpn is one.
     fn user_page(&self, vpn: VirtPageNum) -> Option<PhysPageNum> {
+        self.page_with(vpn, PTEFlags::U)
+    }
+    /// The frame of vpn if it is mapped (V) with every one of flags.
+    pub fn page_with(&self, vpn: VirtPageNum, flags: PTEFlags) -> Option<PhysPageNum> {
         let pte = self.find_pte(vpn)?;
-        if pte.is_valid() && pte.flags().contains(PTEFlags::U) {
+        if pte.is_valid() && pte.flags().contains(flags) {
             Some(pte.ppn())
         } else {
             None
+        }
+    }
+    /// Sets (on) or clears flags in the entry of a mapped page; false if
+    /// vpn is not mapped.  The caller fences (sfence.vma).
+    pub fn set_flags(&self, vpn: VirtPageNum, flags: PTEFlags, on: bool) -> bool {
+        match self.find_pte(vpn) {
+            Some(pte) if pte.is_valid() => {
+                let f = if on { pte.flags() | flags } else { pte.flags() - flags };
+                *pte = PageTableEntry::new(pte.ppn(), f);
+                true
+            }
+            _ => false,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! the C kernel and the user library), a0..a2 the arguments.  An unknown
 //! number fails with -1, as a bad argument does: nothing a program passes
 //! stops the kernel.
-mod fs;
+pub mod fs;
 mod process;
 
 use fs::*;

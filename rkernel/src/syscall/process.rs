@@ -6,7 +6,7 @@ use crate::task::{
     add_task, current_task, current_user_token, exit_current_and_run_next,
     suspend_current_and_run_next,
 };
-use crate::timer::get_time_ms;
+use crate::timer::{get_time_ms, jiffies};
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -122,7 +122,7 @@ pub fn sys_waitpid(pid: isize, exit_code_ptr: *mut i32) -> isize {
 }
 
 pub fn sys_shutdown() -> isize {
-    println!("[kernel] shutdown");
+    println!("[kernel] shutdown after {} timer ticks in {} ms", jiffies(), get_time_ms());
     shutdown(false)
 }
 

@@ -14,7 +14,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use lazy_static::lazy_static;
 use switch::__switch;
-use task::{TaskControlBlock, TaskStatus};
+use task::TaskStatus;
+pub use task::TaskControlBlock;
 
 pub use context::TaskContext;
 pub use manager::{add_task, fetch_task};
@@ -50,8 +51,9 @@ pub fn exit_current_and_run_next(exit_code: i32) {
         }
     }
     inner.children.clear();
-    inner.memory_set.recycle_data_pages();
     drop(inner);
+    crate::ktrace::hooks::on_exit(&task);
+    task.inner_exclusive_access().memory_set.recycle_data_pages();
     drop(task);
     // Nothing to save: this task never runs again.
     let mut unused = TaskContext::zero_init();
@@ -70,5 +72,7 @@ lazy_static! {
 }
 
 pub fn add_initproc() {
+    // Its exec hook once it has its place (tasks are named by address).
+    crate::ktrace::hooks::on_exec(&INITPROC);
     add_task(INITPROC.clone());
 }

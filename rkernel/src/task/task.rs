@@ -1,7 +1,8 @@
-//! A process: rCore's TaskControlBlock.  It has no name: a process is its
-//! pid, its address space (whose page table's satp tells the debugger which
-//! program it runs, profiles/rust-kernel.json), its trap context's page, and
-//! its family.
+//! A process: rCore's TaskControlBlock: its pid, its address space (whose
+//! page table's satp tells the debugger which program it runs,
+//! profiles/rust-kernel.json), its trap context's page, its family, and
+//! (unlike rCore's, for the tracer's comm and uprobes by program) the name
+//! of the program it runs: the path exec was given.
 use super::pid::{pid_alloc, KernelStack, PidHandle};
 use super::TaskContext;
 use crate::config::TRAP_CONTEXT;
@@ -20,6 +21,9 @@ pub struct TaskControlBlock {
 }
 
 pub struct TaskControlBlockInner {
+    /// The program's name: the path of the last exec ("initproc" for the
+    /// first process); a forked child has its parent's.
+    pub name: String,
     pub trap_cx_ppn: PhysPageNum,
     pub base_size: usize,
     pub task_cx: TaskContext,
@@ -80,6 +84,10 @@ impl TaskControlBlock {
     pub fn getpid(&self) -> usize {
         self.pid.0
     }
+    /// The program's name (exec's path).
+    pub fn name(&self) -> String {
+        self.inner_exclusive_access().name.clone()
+    }
     /// A process running program `name` (elf_data) with args (initproc).
     pub fn new(name: &str, elf_data: &[u8], args: &[String]) -> Option<Self> {
         let (memory_set, user_sp, entry_point) = MemorySet::from_elf(elf_data)?;
@@ -93,6 +101,7 @@ impl TaskControlBlock {
             kernel_stack,
             inner: unsafe {
                 UPSafeCell::new(TaskControlBlockInner {
+                    name: String::from(name),
                     trap_cx_ppn,
                     base_size: user_sp,
                     task_cx: TaskContext::goto_trap_return(kernel_stack_top),
@@ -133,6 +142,8 @@ impl TaskControlBlock {
             None => return false,
         };
         let mut inner = self.inner_exclusive_access();
+        inner.name = String::from(name);
+        // The old memory set (its uprobe slot page with it) goes here.
         inner.memory_set = memory_set;
         inner.trap_cx_ppn = trap_cx_ppn;
         inner.base_size = user_sp;
@@ -147,6 +158,8 @@ impl TaskControlBlock {
         cx.x[10] = argc;
         cx.x[11] = argv;
         exec_commit(name, self.getpid(), inner.memory_set.token());
+        drop(inner);
+        crate::ktrace::hooks::on_exec(self);
         true
     }
     /// A child with a copy of this process's address space (fork); None
@@ -163,6 +176,7 @@ impl TaskControlBlock {
             kernel_stack,
             inner: unsafe {
                 UPSafeCell::new(TaskControlBlockInner {
+                    name: parent.name.clone(),
                     trap_cx_ppn,
                     base_size: parent.base_size,
                     task_cx: TaskContext::goto_trap_return(kernel_stack_top),
@@ -178,6 +192,8 @@ impl TaskControlBlock {
         child.inner_exclusive_access().get_trap_cx().kernel_sp = kernel_stack_top;
         let child_satp = child.inner_exclusive_access().memory_set.token();
         fork_commit(parent.memory_set.token(), child.getpid(), child_satp);
+        drop(parent);
+        crate::ktrace::hooks::on_fork(self, &child);
         Some(child)
     }
 }

@@ -1,26 +1,32 @@
 //! Traps: from user mode through the trampoline (trap.S) to trap_handler,
 //! which runs system calls, kills a program that faults, and switches
 //! tasks at the timer; back to user mode through trap_return.  A trap from
-//! the kernel itself is a bug.
+//! the kernel itself (kernel_vec.S, kernel.rs) returns only for a
+//! breakpoint the tracing layer takes (a kprobe); anything else is a bug.
 mod context;
+mod kernel;
+mod regs;
 
 use crate::config::{TRAMPOLINE, TRAP_CONTEXT};
 use crate::syscall::syscall;
 use crate::task::{
-    current_trap_cx, current_user_token, exit_current_and_run_next, suspend_current_and_run_next,
+    current_task, current_trap_cx, current_user_token, exit_current_and_run_next, suspend_current_and_run_next,
 };
 use crate::timer::set_next_trigger;
 use core::arch::{asm, global_asm};
 
 pub use context::TrapContext;
+pub use regs::{PtRegs, REG_A0};
 
 global_asm!(include_str!("trap.S"));
+global_asm!(include_str!("kernel_vec.S"));
 
 /// scause values (RISC-V privileged spec 4.1.9, table 4.2).
 const INTERRUPT: usize = 1 << 63;
 const SUPERVISOR_TIMER: usize = INTERRUPT | 5;
 const USER_ENV_CALL: usize = 8;
 const ILLEGAL_INSTRUCTION: usize = 2;
+const BREAKPOINT: usize = kernel::BREAKPOINT;
 const SIE_STIE: usize = 1 << 5;
 
 pub fn init() {
@@ -62,15 +68,28 @@ pub fn trap_handler() -> ! {
         }
         SUPERVISOR_TIMER => {
             set_next_trigger();
+            crate::timer::tick();
             suspend_current_and_run_next();
         }
+        // A uprobe's break; one nobody takes kills the program, as a
+        // debugger-less Unix kills with SIGTRAP.
+        BREAKPOINT if !crate::ktrace::hooks::on_user_break(current_trap_cx()) => {
+            println!(
+                "[kernel] {}: breakpoint (ebreak) at {:#x}, no probe there; killed",
+                current_program(),
+                current_trap_cx().sepc
+            );
+            exit_current_and_run_next(-2);
+        }
+        BREAKPOINT => {}
         ILLEGAL_INSTRUCTION => {
-            println!("[kernel] illegal instruction in the program; killed");
+            println!("[kernel] {}: illegal instruction; killed", current_program());
             exit_current_and_run_next(-3);
         }
         _ if scause & INTERRUPT == 0 => {
             println!(
-                "[kernel] exception {} at {:#x} (stval {:#x}) in the program; killed",
+                "[kernel] {}: exception {} at {:#x} (stval {:#x}); killed",
+                current_program(),
                 scause,
                 current_trap_cx().sepc,
                 stval
@@ -82,9 +101,16 @@ pub fn trap_handler() -> ! {
     trap_return();
 }
 
+/// "name (pid N)" of the current process, for the kernel's messages.
+fn current_program() -> alloc::string::String {
+    let task = current_task().unwrap();
+    alloc::format!("{} (pid {})", task.name(), task.getpid())
+}
+
 /// Back to the current process, through __restore on the trampoline.
 #[no_mangle]
 pub fn trap_return() -> ! {
+    crate::ktrace::hooks::on_return_to_user();
     set_user_trap_entry();
     let trap_cx_ptr = TRAP_CONTEXT;
     let user_satp = current_user_token();
@@ -103,15 +129,4 @@ pub fn trap_return() -> ! {
             options(noreturn)
         );
     }
-}
-
-#[no_mangle]
-pub fn trap_from_kernel() -> ! {
-    let (scause, sepc, stval): (usize, usize, usize);
-    unsafe {
-        asm!("csrr {}, scause", out(reg) scause);
-        asm!("csrr {}, sepc", out(reg) sepc);
-        asm!("csrr {}, stval", out(reg) stval);
-    }
-    panic!("a trap from the kernel: scause {:#x}, sepc {:#x}, stval {:#x}", scause, sepc, stval);
 }

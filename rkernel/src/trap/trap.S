@@ -57,9 +57,4 @@ __restore:
     ld sp, 2*8(sp)
     sret
 
-# A trap while the kernel runs: a bug; trap_from_kernel says which.
-    .section .text
-    .globl __trap_from_kernel
-    .align 2
-__trap_from_kernel:
-    call trap_from_kernel
+# A trap while the kernel runs: kernel_vec.S.

@@ -43,6 +43,10 @@ pub extern "C" fn main(_argc: usize, _argv: *const *const u8) -> i32 {
     child("illegal instruction", || unsafe {
         core::arch::asm!("csrw satp, zero");
     });
+    // A break where no uprobe is: the program is killed, as a fault.
+    child("breakpoint", || unsafe {
+        core::arch::asm!("ebreak");
+    });
     println!("badcalls: done");
     0
 }
