@@ -49,6 +49,9 @@ test('bad system call arguments fail with -1 and faults kill only the program', 
   assert.match(out, /badcalls: load fault child exit code -2\n/);
   assert.match(out, /badcalls: store to kernel child exit code -2\n/);
   assert.match(out, /badcalls: illegal instruction child exit code -3\n/);
+  // A break with no uprobe there kills the program, named, as a fault does.
+  assert.match(out, /\[kernel\] badcalls \(pid \d+\): breakpoint \(ebreak\) at 0x[0-9a-f]+, no probe there; killed\n/);
+  assert.match(out, /badcalls: breakpoint child exit code -2\n/);
   assert.match(out, /badcalls: done\nHello, world!/, 'the kernel went on');
   assert.doesNotMatch(out, /panicked/);
 });
@@ -59,4 +62,43 @@ test('a program that forks without end gets an error, not a kernel panic', async
   assert.match(out, /forkbomb: fork refused after \d+ children\nforkbomb: all reaped\n/);
   assert.match(out, /Hello, world!/);
   assert.doesNotMatch(out, /panicked/);
+});
+
+// Boot argument selftest (rkernel/src/ktrace/selftest.rs): the groundwork
+// of the tracing port, checked inside the running kernel.
+test('selftest: the C libraries, kernel traps that return, the symbol table, text writes, the uprobe slot page', async () => {
+  const { code, out } = await runOS('selftest run=hello', 30000, [], RKERNEL);
+  assert.equal(code, 0, out);
+  const checks = [
+    'ebpf verified and run', 'rvprobe decodes auipc a0, 0x1', "rvprobe decodes sys_write's first instruction",
+    'ksym_lookup\\(os::syscall::fs::sys_write\\)', 'ksym_lookup\\(ebpf_create\\), a C function',
+    'ksym_lookup of no such function is 0', 'ksym_func_start\\(inside sys_write\\)', 'ksym_func_start\\(data\\) is 0',
+    'ksym_name\\(inside sys_write\\)', 'kernel ebreak and c.ebreak return, registers as the hook left them',
+    'text patch shapes \\(2, 4 aligned, in a doubleword, across, slot\\)', 'is_kernel_text\\(break_target\\)',
+    'is_kernel_text\\(data\\) is false', 'write_kernel_text\\(data\\) refused',
+    'kernel text written \\(break\\) and restored, read-only after', 'uprobe slot page mapped and written',
+    "user text written at hello's entry", 'fork copies the slot page \\(a frame of its own\\)',
+    "exec's new memory set has no slot page", 'write_user_text outside user text refused'];
+  for (const c of checks) assert.match(out, new RegExp(`\\[kernel\\] selftest: ${c} ok\\n`), c);
+  // The values behind them: 6 * 7 + 1 computed by the eBPF program; the
+  // hook added 100 twice to a0 = 5; the patched function returned the
+  // hook's 42, then its own 7; the table names sys_write by its Rust path.
+  assert.match(out, /selftest: ebpf program r0 = 6 \* 7 \+ 1 = 43 /);
+  assert.match(out, /selftest: after ebreak and c.ebreak a0 = 205\n/);
+  assert.match(out, /selftest: break_target\(\) with a break 42, restored 7\n/);
+  assert.match(out, /selftest: 0x[0-9a-f]+ is in os::syscall::fs::sys_write at 0x[0-9a-f]+\n/);
+  assert.match(out, /\[kernel\] selftest: done, 0 failed\n/);
+  assert.doesNotMatch(out, /FAILED|panicked/);
+  assert.match(out, /Hello, world!/, 'the kernel went on to run the programs');
+});
+
+test('without the boot argument no selftest runs; jiffies count timer ticks', async () => {
+  const { code, out } = await runOS('run=forktest', 30000, [], RKERNEL);
+  assert.equal(code, 0, out);
+  assert.doesNotMatch(out, /selftest/);
+  const m = out.match(/\[kernel\] shutdown after (\d+) timer ticks in (\d+) ms\n/);
+  assert.ok(m, out);
+  // Some ticks (initproc polls waitpid in user mode meanwhile), and 100 a
+  // second at most (the kernel takes them only from user mode).
+  assert.ok(Number(m[1]) > 0 && Number(m[1]) <= Number(m[2]) / 10 + 1, `${m[1]} ticks in ${m[2]} ms`);
 });
