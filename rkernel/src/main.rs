@@ -19,6 +19,7 @@ extern crate bitflags;
 mod console;
 mod bootargs;
 mod config;
+mod drivers;
 mod ktrace;
 mod lang_items;
 mod loader;
@@ -53,6 +54,7 @@ pub fn rust_main(_hart_id: usize, device_tree: usize) -> ! {
     // copied before the frame allocator can hand its pages out.
     bootargs::init(device_tree);
     mm::init();
+    drivers::init();
     trap::init();
     ktrace::selftest(); // boot argument `selftest` only
     trap::enable_timer_interrupt();

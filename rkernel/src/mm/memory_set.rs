@@ -1,8 +1,9 @@
 //! Address spaces: a page table and the areas mapped in it.  The kernel's
 //! maps its sections and all of physical memory at the same addresses
-//! (identical), and the trampoline at the top; a process's maps its ELF's
-//! segments, a user stack, its trap context and the trampoline (framed: a
-//! page of memory of its own for each page).
+//! (identical), the devices' registers (drivers::MMIO) likewise, and the
+//! trampoline at the top; a process's maps its ELF's segments, a user stack,
+//! its trap context and the trampoline (framed: a page of memory of its own
+//! for each page).
 use super::address::{PhysAddr, PhysPageNum, VPNRange, VirtAddr, VirtPageNum};
 use super::elf;
 use super::frame_allocator::{frame_alloc, frames_available, FrameTracker};
@@ -98,6 +99,9 @@ impl MemorySet {
             None,
         );
         ms.push(identical(ekernel as usize, MEMORY_END, MapPermission::R | MapPermission::W), None);
+        for &(start, len) in crate::drivers::MMIO {
+            ms.push(identical(start, start + len, MapPermission::R | MapPermission::W), None);
+        }
         ms
     }
     /// A process's address space from its ELF: (it, user stack top, entry),

@@ -52,6 +52,7 @@ pub fn enable_timer_interrupt() {
 #[no_mangle]
 pub fn trap_handler() -> ! {
     set_kernel_trap_entry();
+    crate::drivers::poll(); // polled devices (drivers/mod.rs): on every trap from user mode
     let (scause, stval): (usize, usize);
     unsafe {
         asm!("csrr {}, scause", out(reg) scause);
