@@ -6,84 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { bootOS, runOS, programLines } from './qemu.mjs';
+import { dbgchanArgs, connect, readBytes, echoes } from './dbgchan_socket.mjs';
 
 const BOOT_LINE = /\[kernel\] debug channel: virtio console at slot (\d) \((legacy|modern)\), port (\d)[^\n]*\n/;
 const MODERN = ['-global', 'virtio-mmio.force-legacy=false'];
-
-// The channel as osdbg starts it, a serial port (port 1, reached through
-// MULTIPORT's control queues); with console: true the console port 0 that a
-// driver without MULTIPORT would use.
-function dbgchanArgs(sock, { console = false } = {}) {
-  return ['-device', 'virtio-serial-device',
-    '-chardev', `socket,id=dbg,path=${sock},server=on,wait=off`,
-    '-device', console ? 'virtconsole,chardev=dbg' : 'virtserialport,chardev=dbg,nr=1,name=org.osdbg.side'];
-}
-
-// 3 KiB covering every byte value, in an order that is not a simple cycle,
-// so a dropped, repeated or reordered buffer shows up.
-function testData(n = 3072) {
-  const b = Buffer.alloc(n);
-  let x = 0x12345678;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    b[i] = i < 256 ? i : x >>> 24;
-  }
-  return b;
-}
-
-// Connect to QEMU's listening socket, retrying while QEMU creates it.
-async function connect(sock, timeoutMs = 10000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await new Promise((ok, fail) => {
-        const s = net.createConnection(sock);
-        s.once('connect', () => { s.removeAllListeners('error'); ok(s); });
-        s.once('error', fail);
-      });
-    } catch (e) {
-      if (Date.now() > deadline) throw new Error(`cannot connect to ${sock}: ${e.message}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
-
-// Resolve with the first n bytes read from s (rejects after timeoutMs with
-// how far it got).
-function readBytes(s, n, timeoutMs = 10000) {
-  return new Promise((ok, fail) => {
-    const chunks = [];
-    let got = 0;
-    const done = (err) => {
-      clearTimeout(timer);
-      s.off('data', onData);
-      s.off('close', onClose);
-      if (err) fail(err); else ok(Buffer.concat(chunks).subarray(0, n));
-    };
-    const onData = (d) => { chunks.push(d); got += d.length; if (got >= n) done(); };
-    const onClose = () => done(new Error(`socket closed after ${got} of ${n} bytes`));
-    const timer = setTimeout(() => done(new Error(`only ${got} of ${n} bytes came back in ${timeoutMs} ms`)), timeoutMs);
-    s.on('data', onData);
-    s.on('close', onClose);
-  });
-}
-
-// Write data in several pieces of uneven size, with short pauses, so the
-// guest sees both single small buffers and bursts filling many buffers.
-async function writeInPieces(s, data) {
-  const sizes = [1, 7, 300, 1024, 13, 700];
-  let off = 0;
-  for (let i = 0; off < data.length; i++) {
-    const n = Math.min(sizes[i % sizes.length], data.length - off);
-    s.write(data.subarray(off, off + n));
-    off += n;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 // Boot with the device and dbgchan=echo; run fn(socket, match) and clean up
 // (match: slot, transport, port of the kernel's boot line).
@@ -108,15 +37,6 @@ async function withEchoChannel(extraArgs, fn, { beforeBoot = null, console = fal
     await vm.exited;
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function echoes(s) {
-  const data = testData();
-  const back = readBytes(s, data.length);
-  await writeInPieces(s, data);
-  const got = await back;
-  assert.equal(got.length, data.length);
-  assert.ok(got.equals(data), `echoed bytes differ from sent bytes (first difference at ${got.findIndex((b, i) => b !== data[i])})`);
 }
 
 for (const { name, console, port } of [
