@@ -3,7 +3,7 @@
  * line, which is all `ls` needs from a flat read-only file system.
  */
 #include "file.h"
-#include "bpf.h"
+#include "ktrace.h"
 #include "console.h"
 #include "kstring.h"
 #include "param.h"
@@ -109,8 +109,12 @@ void file_close(struct file *f)
         f->type = FILE_NONE;
     }
     release(&ftable.lock);
-    if (type == FILE_BPF_LINK || type == FILE_BPF_PROG || type == FILE_BPF_MAP)
-        bpf_file_closed(type, id);
+    if (type == FILE_BPF_MAP)
+        kt_bpf_file_closed(KT_FD_MAP, id);
+    else if (type == FILE_BPF_PROG)
+        kt_bpf_file_closed(KT_FD_PROG, id);
+    else if (type == FILE_BPF_LINK)
+        kt_bpf_file_closed(KT_FD_LINK, id);
 }
 
 /* The directory listing as text: "name\n" for every file, read from off. */

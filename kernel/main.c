@@ -4,7 +4,7 @@
  * process and the scheduler.
  */
 #include "bootargs.h"
-#include "bpf.h"
+#include "ktrace.h"
 #include "console.h"
 #include "fdt.h"
 #include "file.h"
@@ -118,7 +118,7 @@ void kmain(uint64_t hartid, const void *dtb)
     plic_init();
     plic_init_hart();
     file_init();
-    bpf_init();
+    kt_bpf_init();
     kprobe_init();
     uprobe_init();
     int nfiles = ramfs_init();

@@ -5,7 +5,7 @@
 #include "syscall.h"
 #include "printf.h"
 #include "proc.h"
-#include "bpf.h"
+#include "ktrace.h"
 #include "sysfuncs.h"
 #include "vm.h"
 #include "param.h"
@@ -38,6 +38,13 @@ long argpath(int n, char *buf)
     if (len < 0)
         return -EFAULT; /* bad address, or longer than MAXPATH */
     return 0;
+}
+
+/* bpf(cmd, attr, size): ktrace's (ktrace/include/ktrace.h), given its
+ * arguments. */
+static long sys_bpf(void)
+{
+    return kt_sys_bpf((int)argraw(0), argraw(1), argraw(2));
 }
 
 /* Handlers indexed by number (xv6's layout): the dispatch is one bounds

@@ -2,8 +2,8 @@
  * bpf(cmd, attr, size): Linux's command numbers and union bpf_attr
  * layouts (include/osdbg/bpf_attr.h), on the freestanding eBPF runtime
  * (ebpf/).  Every bad input returns an errno; nothing a program passes
- * can panic the kernel: attributes are copied in with copyin, sizes are
- * bounded, programs are verified before they can run and run with the
+ * can panic the kernel: attributes are copied in through the OS's
+ * kt_os_user_read (ktrace_os.h), sizes are bounded, programs are verified before they can run and run with the
  * runtime's bounds checks on.
  *
  * Memory: the runtime allocates nothing itself.  All maps live in one VM
@@ -28,25 +28,17 @@
 #include "bpf.h"
 #include "bpf_helpers.h"
 #include "bpf_stack.h"
-#include "cpu.h"
-#include "file.h"
-#include "kalloc.h"
 #include "kprobe.h"
-#include "ksyms.h"
+#include "kt_lock.h"
+#include "kt_print.h"
+#include "kt_time.h"
+#include "ktrace.h"
 #include "uprobe.h"
+#include "format.h"
 #include "kstring.h"
-#include "param.h"
-#include "printf.h"
-#include "proc.h"
-#include "riscv.h"
-#include "sbi.h"
-#include "spinlock.h"
-#include "syscall.h"
-#include "vm.h"
 #include <ebpf.h>
 #include <osdbg/bpf_attr.h>
 #include <osdbg/errno.h>
-#include <osdbg/memlayout.h>
 
 BPF_ATTR_CHECK_LAYOUT();
 
@@ -79,7 +71,7 @@ BPF_ATTR_CHECK_LAYOUT();
 #define MAX_KEY_VALUE    1024 /* bytes of a key or value passed through bpf() */
 #define CTX_SIZE         256  /* struct pt_regs: pc, x1..x31 */
 
-static struct spinlock bpf_lock;
+static struct kt_lock bpf_lock = KT_LOCK_INIT("bpf");
 static bool initialised;
 
 /* Per hart: running a program now?  Its interpreter stack, shared by its
@@ -87,8 +79,8 @@ static bool initialised;
 static struct hart_run {
     bool busy;
     uint32_t done; /* runs finished (a tail call target's grace period) */
-} hart_runs[NCPU];
-static uint8_t hart_stacks[NCPU][BPF_MAX_FRAMES * BPF_STACK_SIZE] __attribute__((aligned(16)));
+} hart_runs[KT_MAX_HARTS];
+static uint8_t hart_stacks[KT_MAX_HARTS][BPF_MAX_FRAMES * BPF_STACK_SIZE] __attribute__((aligned(16)));
 static uint8_t map_arena[MAP_ARENA_SIZE] __attribute__((aligned(16)));
 static ebpf_vm *map_vm;
 /* References to maps of map_vm: open map files and programs' uses.  The
@@ -119,8 +111,8 @@ static struct prog {
     char err[128];
     uint8_t *arena;
     size_t arena_size;
-    ebpf_vm *replica[NCPU]; /* the VM each hart runs it on */
-    char rerr[NCPU][64];    /* their error buffers */
+    ebpf_vm *replica[KT_MAX_HARTS]; /* the VM each hart runs it on */
+    char rerr[KT_MAX_HARTS][64];    /* their error buffers */
 } progs[MAX_PROGS];
 
 static uint8_t small_arenas[SMALL_PROGS][SMALL_ARENA_SIZE] __attribute__((aligned(16)));
@@ -183,45 +175,50 @@ static long errno_of(int ebpf_err)
     }
 }
 
-static struct spinlock syscall_lock;
-
-void bpf_init(void)
+void kt_bpf_init(void)
 {
     if (initialised)
         return;
-    spin_init(&bpf_lock, "bpf");
-    spin_init(&syscall_lock, "bpf syscall");
     map_vm = ebpf_create(map_arena, sizeof map_arena, map_err, sizeof map_err);
     if (!map_vm)
-        panic("bpf: cannot create the map VM: %s", map_err);
-    ebpf_set_ncpus(map_vm, NCPU); /* per-CPU maps: a value per hart */
+        kt_panic("bpf: cannot create the map VM: %s", map_err);
+    ebpf_set_ncpus(map_vm, KT_MAX_HARTS); /* per-CPU maps: a value per hart */
     initialised = true;
 }
 
-/* A descriptor of the current process for a new kernel object. */
-static long install_fd(enum file_type type, int id)
+/* ---- the calling process: its descriptors and its memory (ktrace_os.h) ---- */
+
+/* The object of kind (KT_FD_*) the caller's descriptor fd refers to: its
+ * id, or -EBADF. */
+static int fd_id(uint32_t fd, int kind)
 {
-    struct proc *p = myproc();
-    int fd;
-    for (fd = 0; fd < NOFILE; fd++)
-        if (!p->ofile[fd])
-            break;
-    if (fd == NOFILE)
-        return -EMFILE;
-    long err;
-    struct file *f = file_open_bpf(type, id, &err);
-    if (!f)
-        return err;
-    p->ofile[fd] = f;
-    return fd;
+    return fd > (uint32_t)INT32_MAX ? -EBADF : kt_os_fd_lookup((int)fd, kind);
 }
 
-static struct file *fd_of(uint32_t fd, enum file_type type)
+/* The calling process's address space. */
+static uint64_t caller_space(void)
 {
-    if (fd >= NOFILE)
-        return 0;
-    struct file *f = myproc()->ofile[fd];
-    return f && f->type == type ? f : 0;
+    struct kt_task t;
+    return kt_os_current(&t) ? t.space : 0;
+}
+
+/* n bytes of the caller's memory at uaddr: 0 or -1. */
+static int user_in(uint64_t space, void *dst, uint64_t uaddr, uint64_t n)
+{
+    return kt_os_user_read(space, uaddr, dst, n) < 0 ? -1 : 0;
+}
+
+static int user_out(uint64_t space, uint64_t uaddr, const void *src, uint64_t n)
+{
+    return kt_os_user_write(space, uaddr, src, n) < 0 ? -1 : 0;
+}
+
+/* A NUL-terminated string of the caller of at most max bytes with its NUL,
+ * into dst[max + 1]: 0, or -1 if it cannot be read or is longer. */
+static int user_string(uint64_t space, char *dst, uint64_t uaddr, uint64_t max)
+{
+    long n = space ? bpf_read_str(dst, max + 1, uaddr, space) : -1; /* (0: kernel memory) */
+    return n > 0 && (uint64_t)n <= max ? 0 : -1;
 }
 
 /* ---- commands ---- */
@@ -230,7 +227,7 @@ static struct file *fd_of(uint32_t fd, enum file_type type)
  * knows; the rest of our copy stays zero (Linux: bpf_check_uarg_tail_zero). */
 static int attr_copyin(void *a, uint64_t asize, uint64_t uattr, uint64_t size)
 {
-    return copyin(myproc()->pagetable, a, uattr, size < asize ? size : asize);
+    return user_in(caller_space(), a, uattr, size < asize ? size : asize);
 }
 
 static bool map_type_supported(uint32_t t)
@@ -272,30 +269,30 @@ static long map_create(uint64_t uattr, uint64_t size)
         return -EINVAL;
     ebpf_map *inner = 0;
     if (of_maps) {
-        struct file *inf = fd_of(a.inner_map_fd, FILE_BPF_MAP);
-        if (!inf)
+        int inner_id = fd_id(a.inner_map_fd, KT_FD_MAP);
+        if (inner_id < 0)
             return -EBADF;
-        inner = ebpf_map_by_fd(map_vm, inf->bpf_id);
+        inner = ebpf_map_by_fd(map_vm, inner_id);
     }
     char name[BPF_OBJ_NAME_LEN];
     memcpy(name, a.map_name, sizeof name);
     name[sizeof name - 1] = 0;
     struct ebpf_map_def def = {a.map_type, a.key_size, a.value_size, a.max_entries};
-    acquire(&bpf_lock);
+    kt_lock_acquire(&bpf_lock);
     ebpf_map *m = of_maps ? ebpf_map_create_of_maps(map_vm, &def, name[0] ? name : "map", inner)
                           : ebpf_map_create(map_vm, &def, name[0] ? name : "map");
     int id = m ? ebpf_map_fd(m) : -1;
     if (m)
         live_maps++; /* at once: another hart's unload must not reset the map VM under it */
-    release(&bpf_lock);
+    kt_lock_release(&bpf_lock);
     if (!m)
         return strncmp(map_err, "arena", 5) == 0 ? -ENOMEM : -EINVAL;
-    long fd = install_fd(FILE_BPF_MAP, id);
+    long fd = kt_os_fd_install(KT_FD_MAP, id);
     if (fd < 0) {
-        acquire(&bpf_lock);
+        kt_lock_acquire(&bpf_lock);
         live_maps--;
         maps_maybe_reset();
-        release(&bpf_lock);
+        kt_lock_release(&bpf_lock);
     }
     return fd;
 }
@@ -321,7 +318,7 @@ static void wait_for_runs(void)
     /* the slot's new value before the flags are read (with the fence after
      * a run sets busy: a run either is seen busy or sees the new slot) */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    for (int h = 0; h < NCPU; h++) {
+    for (int h = 0; h < KT_MAX_HARTS; h++) {
         if (!__atomic_load_n(&hart_runs[h].busy, __ATOMIC_ACQUIRE))
             continue;
         uint32_t seen = __atomic_load_n(&hart_runs[h].done, __ATOMIC_ACQUIRE);
@@ -339,21 +336,20 @@ static long prog_array_elem(int cmd, ebpf_map *m, uint32_t index, uint32_t prog_
 {
     int add = -1;
     if (cmd == BPF_MAP_UPDATE_ELEM) {
-        struct file *pf = fd_of(prog_fd, FILE_BPF_PROG);
-        if (!pf)
+        add = fd_id(prog_fd, KT_FD_PROG);
+        if (add < 0)
             return -EBADF;
-        add = pf->bpf_id;
     } else if (cmd != BPF_MAP_DELETE_ELEM) {
         return -EINVAL; /* Linux: lookups of program arrays give ids, not supported here */
     }
-    acquire(&bpf_lock);
+    kt_lock_acquire(&bpf_lock);
     int old = prog_of_vm(ebpf_prog_array_get(m, index));
     int er = ebpf_prog_array_set(m, index, add >= 0 ? progs[add].vm : 0);
     if (er == 0 && add >= 0)
         progs[add].refs++;
     if (er == 0 && add < 0 && old < 0)
         er = -EBPF_ENOENT;
-    release(&bpf_lock);
+    kt_lock_release(&bpf_lock);
     if (er < 0)
         return errno_of(er);
     if (old >= 0) {
@@ -366,20 +362,20 @@ static long prog_array_elem(int cmd, ebpf_map *m, uint32_t index, uint32_t prog_
 static long map_elem(int cmd, uint64_t uattr, uint64_t size)
 {
     struct bpf_attr_map_elem a = {0};
-    pagetable_t pt = myproc()->pagetable;
+    uint64_t space = caller_space();
     if (attr_copyin(&a, sizeof a, uattr, size) < 0)
         return -EFAULT;
-    struct file *f = fd_of(a.map_fd, FILE_BPF_MAP);
-    if (!f)
+    int map_id = fd_id(a.map_fd, KT_FD_MAP);
+    if (map_id < 0)
         return -EBADF;
-    ebpf_map *m = ebpf_map_by_fd(map_vm, f->bpf_id);
+    ebpf_map *m = ebpf_map_by_fd(map_vm, map_id);
     const struct ebpf_map_def *def = ebpf_map_def(m);
     if (def->type == BPF_MAP_TYPE_RINGBUF)
         return -EINVAL; /* ring buffers are read by consumers, not by key */
     /* Values as Linux's bpf() passes them: a per-CPU map's are all harts'
      * copies, each rounded up to 8 bytes; a map of maps' or program
      * array's are descriptors (u32). */
-    static uint8_t key[MAX_KEY_VALUE], val[MAX_KEY_VALUE * NCPU];
+    static uint8_t key[MAX_KEY_VALUE], val[MAX_KEY_VALUE * KT_MAX_HARTS];
     size_t vbytes = ebpf_map_value_bytes(m);
     bool percpu = def->type == BPF_MAP_TYPE_PERCPU_ARRAY ||
                   def->type == BPF_MAP_TYPE_PERCPU_HASH ||
@@ -389,9 +385,9 @@ static long map_elem(int cmd, uint64_t uattr, uint64_t size)
     if (vbytes > sizeof val)
         return -E2BIG;
     bool have_key = !(cmd == BPF_MAP_GET_NEXT_KEY && a.key == 0);
-    if (have_key && copyin(pt, key, a.key, def->key_size) < 0)
+    if (have_key && user_in(space, key, a.key, def->key_size) < 0)
         return -EFAULT;
-    if (cmd == BPF_MAP_UPDATE_ELEM && copyin(pt, val, a.value, vbytes) < 0)
+    if (cmd == BPF_MAP_UPDATE_ELEM && user_in(space, val, a.value, vbytes) < 0)
         return -EFAULT;
     uint32_t vfd;
     memcpy(&vfd, val, sizeof vfd);
@@ -402,13 +398,13 @@ static long map_elem(int cmd, uint64_t uattr, uint64_t size)
     }
     ebpf_map *inner = 0;
     if (fds && cmd == BPF_MAP_UPDATE_ELEM) {
-        struct file *mf = fd_of(vfd, FILE_BPF_MAP);
-        if (!mf)
+        int inner_id = fd_id(vfd, KT_FD_MAP);
+        if (inner_id < 0)
             return -EBADF;
-        inner = ebpf_map_by_fd(map_vm, mf->bpf_id);
+        inner = ebpf_map_by_fd(map_vm, inner_id);
     }
     int er = 0; /* the runtime's result */
-    acquire(&bpf_lock);
+    kt_lock_acquire(&bpf_lock);
     switch (cmd) {
     case BPF_MAP_LOOKUP_ELEM:
         if (fds) {
@@ -444,13 +440,13 @@ static long map_elem(int cmd, uint64_t uattr, uint64_t size)
         er = ebpf_map_get_next_key(m, have_key ? key : 0, val);
         break;
     }
-    release(&bpf_lock);
+    kt_lock_release(&bpf_lock);
     if (er < 0)
         return errno_of(er);
     if (cmd == BPF_MAP_LOOKUP_ELEM &&
-        copyout(pt, a.value, val, fds ? sizeof(uint32_t) : vbytes) < 0)
+        user_out(space, a.value, val, fds ? sizeof(uint32_t) : vbytes) < 0)
         return -EFAULT;
-    if (cmd == BPF_MAP_GET_NEXT_KEY && copyout(pt, a.value, val, def->key_size) < 0)
+    if (cmd == BPF_MAP_GET_NEXT_KEY && user_out(space, a.value, val, def->key_size) < 0)
         return -EFAULT;
     return 0;
 }
@@ -463,10 +459,10 @@ static long resolve_map_fds(ebpf_vm *vm, struct ebpf_insn *insns, uint32_t n)
         if (insns[i].code != (BPF_LD | BPF_DW | BPF_IMM))
             continue;
         if (insns[i].src == BPF_PSEUDO_MAP_FD || insns[i].src == BPF_PSEUDO_MAP_VALUE) {
-            struct file *f = fd_of((uint32_t)insns[i].imm, FILE_BPF_MAP);
-            if (!f)
+            int map_id = fd_id((uint32_t)insns[i].imm, KT_FD_MAP);
+            if (map_id < 0)
                 return -EBADF;
-            int idx = ebpf_map_share(vm, ebpf_map_by_fd(map_vm, f->bpf_id));
+            int idx = ebpf_map_share(vm, ebpf_map_by_fd(map_vm, map_id));
             if (idx < 0)
                 return errno_of(idx);
             insns[i].imm = idx;
@@ -487,10 +483,10 @@ static int stack_walker(ebpf_vm *vm, void *ctx, int user, uint64_t *ips, int max
 }
 
 /* A program VM's per-hart facts, before its maps are made (an object's
- * per-CPU maps keep NCPU copies) and before its replicas copy them. */
+ * per-CPU maps keep KT_MAX_HARTS copies) and before its replicas copy them. */
 static void vm_for_harts(ebpf_vm *vm)
 {
-    ebpf_set_ncpus(vm, NCPU);
+    ebpf_set_ncpus(vm, KT_MAX_HARTS);
     ebpf_set_stack_walker(vm, stack_walker);
 }
 
@@ -499,7 +495,7 @@ static void vm_for_harts(ebpf_vm *vm)
  * tier min_tier up that has one free. */
 static int prog_reserve(int min_tier)
 {
-    acquire(&bpf_lock);
+    kt_lock_acquire(&bpf_lock);
     int slot = MAX_PROGS;
     for (int t = min_tier; t < NTIERS && slot == MAX_PROGS; t++)
         for (int i = tiers[t].first; i < tiers[t].first + tiers[t].count && slot == MAX_PROGS; i++)
@@ -517,7 +513,7 @@ static int prog_reserve(int min_tier)
         p->tail_map = 0;
         p->jit = 0;
     }
-    release(&bpf_lock);
+    kt_lock_release(&bpf_lock);
     return slot < MAX_PROGS ? slot : -ENOSPC;
 }
 
@@ -528,8 +524,8 @@ static void maps_maybe_reset(void)
         return;
     map_vm = ebpf_create(map_arena, sizeof map_arena, map_err, sizeof map_err);
     if (!map_vm)
-        panic("bpf: cannot create the map VM again: %s", map_err);
-    ebpf_set_ncpus(map_vm, NCPU);
+        kt_panic("bpf: cannot create the map VM again: %s", map_err);
+    ebpf_set_ncpus(map_vm, KT_MAX_HARTS);
 }
 
 /* The arena figures of a verified program, appended to its log: what the
@@ -547,7 +543,7 @@ static void log_arena(const struct prog *p, char *log, size_t logsz)
 static long prog_load(uint64_t uattr, uint64_t size)
 {
     struct bpf_attr_prog_load a = {0};
-    pagetable_t pt = myproc()->pagetable;
+    uint64_t space = caller_space();
     if (attr_copyin(&a, sizeof a, uattr, size) < 0)
         return -EFAULT;
     if (a.insn_cnt == 0)
@@ -560,7 +556,7 @@ static long prog_load(uint64_t uattr, uint64_t size)
     struct prog *p;
 again:
     /* (again: resolve_map_fds rewrote the map references of the last try) */
-    if (copyin(pt, insn_buf, a.insns, (uint64_t)a.insn_cnt * sizeof insn_buf[0]) < 0)
+    if (user_in(space, insn_buf, a.insns, (uint64_t)a.insn_cnt * sizeof insn_buf[0]) < 0)
         return -EFAULT;
     slot = prog_reserve(min_tier);
     if (slot < 0)
@@ -611,7 +607,8 @@ again:
         min_tier = tier_of(slot) + 1;
         goto again;
     }
-    if (a.log_buf && logsz && copyout(pt, a.log_buf, log_buf, strnlen(log_buf, logsz - 1) + 1) < 0)
+    if (a.log_buf && logsz &&
+        user_out(space, a.log_buf, log_buf, strnlen(log_buf, logsz - 1) + 1) < 0)
         r = r ? r : -EFAULT;
     if (r < 0) {
         p->used = false; /* the slot is free again: its arena is simply reused */
@@ -620,7 +617,7 @@ again:
     memcpy(p->name, a.prog_name, sizeof p->name);
     p->name[sizeof p->name - 1] = 0;
     jit_compile(p);
-    long fd = replicate(p) < 0 ? -ENOMEM : install_fd(FILE_BPF_PROG, slot);
+    long fd = replicate(p) < 0 ? -ENOMEM : kt_os_fd_install(KT_FD_PROG, slot);
     if (fd < 0) {
         jit_free(p);
         p->used = false;
@@ -628,9 +625,9 @@ again:
     }
     p->refs = 1;
     p->map_refs = ebpf_map_count(p->vm);
-    acquire(&bpf_lock);
+    kt_lock_acquire(&bpf_lock);
     live_maps += p->map_refs;
-    release(&bpf_lock);
+    kt_lock_release(&bpf_lock);
     return fd;
 }
 
@@ -718,18 +715,18 @@ static long alloc_link(void)
 /* uprobe_multi: a program's instructions, in every process of it. */
 static long link_uprobes(const struct bpf_attr_link_create *a, int prog)
 {
-    pagetable_t pt = myproc()->pagetable;
+    uint64_t space = caller_space();
     uint32_t cnt = a->uprobe_multi.cnt;
     if (a->flags || (a->uprobe_multi.flags & ~BPF_F_UPROBE_MULTI_RETURN) || a->uprobe_multi.pid ||
         a->uprobe_multi.cookies || a->uprobe_multi.ref_ctr_offsets || cnt == 0 ||
         cnt > MAX_LINK_PROBES || !a->uprobe_multi.path || !a->uprobe_multi.offsets)
         return -EINVAL; /* per-pid probes, cookies, reference counters: not supported */
     bool ret = a->uprobe_multi.flags & BPF_F_UPROBE_MULTI_RETURN;
-    char program[PROC_NAME_LEN];
-    if (copyinstr(pt, program, a->uprobe_multi.path, sizeof program) < 0)
+    char program[KT_COMM_LEN + 1];
+    if (user_string(space, program, a->uprobe_multi.path, KT_COMM_LEN) < 0)
         return -EFAULT;
     uint64_t addrs[MAX_LINK_PROBES];
-    if (copyin(pt, addrs, a->uprobe_multi.offsets, 8 * (uint64_t)cnt) < 0)
+    if (user_in(space, addrs, a->uprobe_multi.offsets, 8 * (uint64_t)cnt) < 0)
         return -EFAULT;
     long id = alloc_link();
     if (id < 0)
@@ -738,7 +735,7 @@ static long link_uprobes(const struct bpf_attr_link_create *a, int prog)
     *l = (struct link){.used = true, .user = true, .prog = prog};
     progs[prog].refs++; /* the link runs it: it outlives its descriptor */
     for (uint32_t i = 0; i < cnt; i++) {
-        if (addrs[i] < USER_BASE || addrs[i] >= MAXVA) {
+        if (!kt_os_user_addr(addrs[i])) {
             link_release((int)id);
             return -EINVAL;
         }
@@ -754,7 +751,7 @@ static long link_uprobes(const struct bpf_attr_link_create *a, int prog)
         }
         l->probes[l->nprobes++] = s;
     }
-    long fd = install_fd(FILE_BPF_LINK, (int)id);
+    long fd = kt_os_fd_install(KT_FD_LINK, (int)id);
     if (fd < 0)
         link_release((int)id);
     return fd;
@@ -763,14 +760,14 @@ static long link_uprobes(const struct bpf_attr_link_create *a, int prog)
 static long link_create(uint64_t uattr, uint64_t size)
 {
     struct bpf_attr_link_create a = {0};
-    pagetable_t pt = myproc()->pagetable;
+    uint64_t space = caller_space();
     if (attr_copyin(&a, sizeof a, uattr, size) < 0)
         return -EFAULT;
-    struct file *pf = fd_of(a.prog_fd, FILE_BPF_PROG);
-    if (!pf)
+    int prog = fd_id(a.prog_fd, KT_FD_PROG);
+    if (prog < 0)
         return -EBADF;
     if (a.attach_type == BPF_TRACE_UPROBE_MULTI)
-        return link_uprobes(&a, pf->bpf_id);
+        return link_uprobes(&a, prog);
     if (a.attach_type != BPF_TRACE_KPROBE_MULTI || a.flags ||
         (a.kprobe_multi.flags & ~BPF_F_KPROBE_MULTI_RETURN))
         return -EINVAL;
@@ -779,19 +776,20 @@ static long link_create(uint64_t uattr, uint64_t size)
         (a.kprobe_multi.syms && a.kprobe_multi.addrs))
         return -EINVAL;
     uint64_t addrs[MAX_LINK_PROBES], cookies[MAX_LINK_PROBES] = {0};
-    if (a.kprobe_multi.cookies && copyin(pt, cookies, a.kprobe_multi.cookies, 8 * (uint64_t)cnt) < 0)
+    if (a.kprobe_multi.cookies &&
+        user_in(space, cookies, a.kprobe_multi.cookies, 8 * (uint64_t)cnt) < 0)
         return -EFAULT;
     for (uint32_t i = 0; i < cnt; i++) {
         if (a.kprobe_multi.addrs) {
-            if (copyin(pt, &addrs[i], a.kprobe_multi.addrs + 8 * i, 8) < 0)
+            if (user_in(space, &addrs[i], a.kprobe_multi.addrs + 8 * i, 8) < 0)
                 return -EFAULT;
         } else {
             uint64_t uname;
-            char name[64];
-            if (copyin(pt, &uname, a.kprobe_multi.syms + 8 * i, 8) < 0 ||
-                copyinstr(pt, name, uname, sizeof name) < 0)
+            char name[64 + 1];
+            if (user_in(space, &uname, a.kprobe_multi.syms + 8 * i, 8) < 0 ||
+                user_string(space, name, uname, 64) < 0)
                 return -EFAULT;
-            if (!(addrs[i] = ksym_lookup(name)))
+            if (!(addrs[i] = kt_os_ksym_lookup(name)))
                 return -ENOENT;
         }
     }
@@ -802,13 +800,13 @@ static long link_create(uint64_t uattr, uint64_t size)
     if (id == MAX_LINKS)
         return -ENOSPC;
     struct link *l = &links[id];
-    *l = (struct link){.used = true, .prog = pf->bpf_id};
-    progs[pf->bpf_id].refs++;
+    *l = (struct link){.used = true, .prog = prog};
+    progs[prog].refs++;
     bool ret = a.kprobe_multi.flags & BPF_F_KPROBE_MULTI_RETURN;
     for (uint32_t i = 0; i < cnt; i++) {
         l->addrs[i] = addrs[i]; /* before the probe is armed: it may hit at once */
         l->cookies[i] = cookies[i];
-        uint64_t func = ksym_func_start(addrs[i]);
+        uint64_t func = kt_os_ksym_func_start(addrs[i]);
         const char *why;
         int p = func ? kprobe_arm(ret ? RVPROBE_KRETPROBE : RVPROBE_KPROBE, func, addrs[i],
                                   ret ? 0 : on_kprobe, ret ? on_kretprobe : 0, (void *)(uint64_t)id,
@@ -823,22 +821,16 @@ static long link_create(uint64_t uattr, uint64_t size)
         }
         l->probes[l->nprobes++] = p;
     }
-    long fd = install_fd(FILE_BPF_LINK, id);
+    long fd = kt_os_fd_install(KT_FD_LINK, id);
     if (fd < 0)
         link_release(id);
     return fd;
 }
 
 /* ---- the JIT for probe programs ----
- * Compiled code gets a page of its own, written while the page is mapped
- * R-W, then mapped R-X (never writable and executable at once).  Every
- * hart runs it through the one kernel page table, and a local sfence.vma
- * orders the update only for the hart that executes it (riscv-privileged
- * 4.2.1): another hart may still hold the page's old R-W entry in its TLB
- * (it would fault fetching the code) or an old R-X one after the page is
- * freed.  So the change is fenced on every hart (SBI RFENCE
- * remote_sfence_vma), and so is instruction fetch (remote fence.i): the
- * code must not come from a stale instruction cache on another hart. */
+ * Compiled code gets a page of its own from the OS, written while it is
+ * writable, then sealed: executable and read-only on every hart, never
+ * both writable and executable (kt_os_code_page_seal, ktrace_os.h). */
 
 static void icache_flush(void *start, size_t len)
 {
@@ -846,21 +838,11 @@ static void icache_flush(void *start, size_t len)
     asm volatile("fence.i" ::: "memory");
 }
 
-static void set_page_exec(void *page, bool exec)
-{
-    pte_t *pte = walk(kernel_pagetable, (uint64_t)page, false);
-    *pte = exec ? (*pte & ~PTE_W) | PTE_X : (*pte & ~PTE_X) | PTE_W;
-    sfence_vma();
-    sbi_remote_sfence_vma_all((uint64_t)page, PGSIZE);
-    asm volatile("fence.i" ::: "memory");
-    sbi_remote_fence_i_all();
-}
-
 /* A replica of the program's VM for every hart (see the top).  0, or -1
  * when its arena has no room for them. */
 static int replicate(struct prog *p)
 {
-    for (int h = 0; h < NCPU; h++) {
+    for (int h = 0; h < KT_MAX_HARTS; h++) {
         p->replica[h] = ebpf_replicate(p->vm, hart_stacks[h], p->rerr[h], sizeof p->rerr[h]);
         if (!p->replica[h])
             return -1;
@@ -873,24 +855,23 @@ static int replicate(struct prog *p)
  * code larger than a page). */
 static void jit_compile(struct prog *p)
 {
-    void *page = kalloc();
+    void *page = kt_os_code_page_alloc();
     if (!page)
         return;
     size_t len;
     ebpf_set_icache_flush(p->vm, icache_flush);
-    if (ebpf_jit_compile(p->vm, page, PGSIZE, &len) < 0) {
-        kfree(page);
+    if (ebpf_jit_compile(p->vm, page, KT_PAGE_SIZE, &len) < 0) {
+        kt_os_code_page_free(page);
         return;
     }
-    set_page_exec(page, true);
+    kt_os_code_page_seal(page);
     p->jit = page;
 }
 
 static void jit_free(struct prog *p)
 {
     if (p->jit) {
-        set_page_exec(p->jit, false);
-        kfree(p->jit);
+        kt_os_code_page_free(p->jit);
         p->jit = 0;
     }
 }
@@ -918,7 +899,7 @@ again:
     share = share_maps_of >= 0 && share_maps_of < MAX_PROGS && share_maps_of != slot &&
             progs[share_maps_of].used;
     p = &progs[slot];
-    acquire(&bpf_lock);
+    kt_lock_acquire(&bpf_lock);
     p->vm = ebpf_create(p->arena, p->arena_size, p->err, sizeof p->err);
     r = p->vm ? 0 : -ENOMEM;
     if (r == 0) {
@@ -947,7 +928,7 @@ again:
         else
             log_arena(p, log, logsz);
     }
-    release(&bpf_lock);
+    kt_lock_release(&bpf_lock);
     if (r == -ENOMEM && tier_of(slot) + 1 < NTIERS) {
         p->used = false; /* its arena was too small: a bigger one */
         min_tier = tier_of(slot) + 1;
@@ -967,9 +948,9 @@ again:
         return -ENOMEM;
     }
     if (share) {
-        acquire(&bpf_lock);
+        kt_lock_acquire(&bpf_lock);
         progs[share_maps_of].borrowers++;
-        release(&bpf_lock);
+        kt_lock_release(&bpf_lock);
     }
     return slot;
 }
@@ -1026,9 +1007,9 @@ static int load_tail_targets(int owner, const void *elf, size_t size, char *log,
     static struct tail_inits t; /* callers hold the side-stub's lock */
     t.n = 0;
     t.too_many = false;
-    acquire(&bpf_lock);
+    kt_lock_acquire(&bpf_lock);
     int n = ebpf_elf_prog_array_inits(progs[owner].vm, elf, size, on_tail_init, &t);
-    release(&bpf_lock);
+    kt_lock_release(&bpf_lock);
     if (n < 0) {
         snprintf(log, logsz, "program array initialisers: %s", ebpf_error(progs[owner].vm));
         return errno_of(n);
@@ -1043,9 +1024,9 @@ static int load_tail_targets(int owner, const void *elf, size_t size, char *log,
             snprintf(log, logsz, "program array %s is not a map of the program", t.init[i].map);
             return -ENOENT;
         }
-        acquire(&bpf_lock);
+        kt_lock_acquire(&bpf_lock);
         bool filled = ebpf_prog_array_get(m, t.init[i].index) != 0;
-        release(&bpf_lock);
+        kt_lock_release(&bpf_lock);
         if (filled)
             continue;
         int tgt = load_program(elf, size, t.init[i].prog, owner, log, logsz);
@@ -1056,14 +1037,14 @@ static int load_tail_targets(int owner, const void *elf, size_t size, char *log,
                      t.init[i].map, t.init[i].index, why);
             return tgt;
         }
-        acquire(&bpf_lock);
+        kt_lock_acquire(&bpf_lock);
         int er = ebpf_prog_array_set(m, t.init[i].index, progs[tgt].vm);
         if (er == 0) {
             progs[tgt].tail_of = owner;
             progs[tgt].tail_map = m;
             progs[tgt].tail_index = t.init[i].index;
         }
-        release(&bpf_lock);
+        kt_lock_release(&bpf_lock);
         if (er < 0) {
             snprintf(log, logsz, "%s[%u] = %s: %s", t.init[i].map, t.init[i].index,
                      t.init[i].prog, ebpf_error(progs[owner].vm));
@@ -1080,7 +1061,7 @@ static int load_tail_targets(int owner, const void *elf, size_t size, char *log,
 static void drop_tail_targets(int id)
 {
     int drop[MAX_PROGS], n = 0;
-    acquire(&bpf_lock);
+    kt_lock_acquire(&bpf_lock);
     int heir = -1, root = maps_root(id);
     for (int j = 0; j < MAX_PROGS && heir < 0; j++)
         if (j != id && progs[j].used && !progs[j].unloading && progs[j].tail_of < 0 &&
@@ -1098,7 +1079,7 @@ static void drop_tail_targets(int id)
         progs[t].tail_of = -1;
         drop[n++] = t;
     }
-    release(&bpf_lock);
+    kt_lock_release(&bpf_lock);
     if (n > 0)
         wait_for_runs(); /* a hart may have taken the tail call just before */
     for (int i = 0; i < n; i++)
@@ -1143,12 +1124,12 @@ void bpf_prog_unload(int id)
 {
     if (id >= 0 && id < MAX_PROGS && progs[id].used)
         drop_tail_targets(id);
-    acquire(&bpf_lock);
+    kt_lock_acquire(&bpf_lock);
     if (id >= 0 && id < MAX_PROGS && progs[id].used) {
         progs[id].unloading = true;
         prog_release(id);
     }
-    release(&bpf_lock);
+    kt_lock_release(&bpf_lock);
 }
 
 int bpf_prog_map_next(int id, const char *map_name, const void *key, void *next_key, void *value,
@@ -1169,12 +1150,12 @@ int bpf_prog_map_next(int id, const char *map_name, const void *key, void *next_
         return -EINVAL;
     *key_size = d->key_size;
     *value_size = d->value_size;
-    acquire(&bpf_lock);
+    kt_lock_acquire(&bpf_lock);
     int r = ebpf_map_get_next_key(m, key, next_key);
     void *v = r == 0 ? ebpf_map_lookup(m, next_key) : 0;
     if (v)
         memcpy(value, v, d->value_size);
-    release(&bpf_lock);
+    kt_lock_release(&bpf_lock);
     return r < 0 ? (int)errno_of(r) : 0;
 }
 
@@ -1216,87 +1197,82 @@ static int prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret, uint64_t
 {
     if (id < 0 || id >= MAX_PROGS || !progs[id].used)
         return -EBADF;
-    push_off();
-    struct hart_run *h = &hart_runs[cpuid()];
+    uint64_t irq = kt_os_irq_save();
+    unsigned hart = kt_os_hart();
+    struct hart_run *h = &hart_runs[hart];
     if (h->busy) {
-        pop_off();
+        kt_os_irq_restore(irq);
         return -EBUSY;
     }
     h->busy = true;
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* see wait_for_runs */
-    ebpf_vm *vm = progs[id].replica[cpuid()];
-    struct proc *cur = myproc();
+    ebpf_vm *vm = progs[id].replica[hart];
+    struct kt_task cur;
+    kt_os_current(&cur); /* pid 0 when no process runs here */
     /* Ring buffer records say which hart and process made them. */
-    ebpf_set_ringbuf_tag(vm, bpf_record_tag(cpuid(), cur ? cur->pid : 0));
+    ebpf_set_ringbuf_tag(vm, bpf_record_tag((int)hart, cur.pid));
     bpf_helpers_run_begin(ctx, func_ip, cookie);
     int r = progs[id].jit ? ebpf_jit_exec(vm, ctx, ctx_len, ret) : ebpf_exec(vm, ctx, ctx_len, ret);
     bpf_helpers_run_end();
     h->busy = false;
     __atomic_add_fetch(&h->done, 1, __ATOMIC_RELEASE);
-    pop_off();
+    kt_os_irq_restore(irq);
     return r < 0 ? (int)errno_of(r) : 0;
 }
 
 static long prog_test_run(uint64_t uattr, uint64_t size)
 {
     struct bpf_attr_test_run a = {0};
-    pagetable_t pt = myproc()->pagetable;
+    uint64_t space = caller_space();
     if (attr_copyin(&a, sizeof a, uattr, size) < 0)
         return -EFAULT;
-    struct file *f = fd_of(a.prog_fd, FILE_BPF_PROG);
-    if (!f)
+    int prog = fd_id(a.prog_fd, KT_FD_PROG);
+    if (prog < 0)
         return -EBADF;
     if (a.ctx_size_in > CTX_SIZE || a.data_size_in || a.repeat > 1000000)
         return -EINVAL;
     uint64_t ctx[CTX_SIZE / 8] = {0};
-    if (a.ctx_size_in && copyin(pt, ctx, a.ctx_in, a.ctx_size_in) < 0)
+    if (a.ctx_size_in && user_in(space, ctx, a.ctx_in, a.ctx_size_in) < 0)
         return -EFAULT;
-    uint64_t ret = 0, t0 = r_time();
+    uint64_t ret = 0, t0 = kt_rdtime();
     uint32_t repeat = a.repeat ? a.repeat : 1;
     for (uint32_t i = 0; i < repeat; i++) {
-        int r = bpf_prog_run(f->bpf_id, ctx, sizeof ctx, &ret);
+        int r = bpf_prog_run(prog, ctx, sizeof ctx, &ret);
         if (r < 0)
             return r;
     }
     a.retval = (uint32_t)ret;
-    a.duration = (uint32_t)((r_time() - t0) * (1000000000UL / TIMEBASE_HZ) / repeat);
+    a.duration = (uint32_t)((kt_rdtime() - t0) * (1000000000UL / kt_os_timebase_hz()) / repeat);
     a.ctx_size_out = a.ctx_out ? CTX_SIZE : 0;
-    if (a.ctx_out && copyout(pt, a.ctx_out, ctx, CTX_SIZE) < 0)
+    if (a.ctx_out && user_out(space, a.ctx_out, ctx, CTX_SIZE) < 0)
         return -EFAULT;
-    if (copyout(pt, uattr, &a, size < sizeof a ? size : sizeof a) < 0)
+    if (user_out(space, uattr, &a, size < sizeof a ? size : sizeof a) < 0)
         return -EFAULT;
     return 0;
 }
 
 /* One bpf() call at a time: the commands share static buffers (program
  * text, log, keys), and a process in a system call can be preempted by the
- * timer.  A sleeping lock, so waiting processes do not spin. */
-static bool syscall_busy;
+ * timer.  A waiting process gives its hart away (kt_os_yield) rather than
+ * spin: the holder may be preempted on this very hart. */
+static uint32_t syscall_busy;
 
 static long bpf_command(int cmd, uint64_t uattr, uint64_t size);
 
 /* One bpf() command, or one release of a closed file, at a time. */
 static void bpf_enter(void)
 {
-    acquire(&syscall_lock);
-    while (syscall_busy)
-        sleep(&syscall_busy, &syscall_lock);
-    syscall_busy = true;
-    release(&syscall_lock);
+    while (__atomic_exchange_n(&syscall_busy, 1, __ATOMIC_ACQUIRE) != 0)
+        kt_os_yield();
 }
 
 static void bpf_leave(void)
 {
-    acquire(&syscall_lock);
-    syscall_busy = false;
-    wakeup(&syscall_busy);
-    release(&syscall_lock);
+    __atomic_store_n(&syscall_busy, 0, __ATOMIC_RELEASE);
 }
 
-long sys_bpf(void)
+long kt_sys_bpf(int cmd, uint64_t uattr, uint64_t size)
 {
-    int cmd = (int)argraw(0);
-    uint64_t uattr = argraw(1), size = argraw(2);
     if (size == 0 || size > 4096)
         return -EINVAL;
     bpf_enter();
@@ -1305,18 +1281,18 @@ long sys_bpf(void)
     return r;
 }
 
-void bpf_file_closed(int type, int id)
+void kt_bpf_file_closed(int kind, int id)
 {
     bpf_enter();
-    if (type == FILE_BPF_LINK) {
+    if (kind == KT_FD_LINK) {
         link_release(id); /* detach */
-    } else if (type == FILE_BPF_PROG) {
+    } else if (kind == KT_FD_PROG) {
         prog_put(id);
-    } else if (type == FILE_BPF_MAP) {
-        acquire(&bpf_lock);
+    } else if (kind == KT_FD_MAP) {
+        kt_lock_acquire(&bpf_lock);
         live_maps--;
         maps_maybe_reset();
-        release(&bpf_lock);
+        kt_lock_release(&bpf_lock);
     }
     bpf_leave();
 }

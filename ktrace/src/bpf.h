@@ -1,20 +1,16 @@
 /*
  * The kernel's eBPF objects and the bpf() system call (a Linux-compatible
  * subset: map create/lookup/update/delete/get-next-key, program load with
- * the verifier's log, test runs).  Maps and programs are reached from user
- * space through file descriptors (file.c types FILE_BPF_MAP/FILE_BPF_PROG).
+ * the verifier's log, test runs).  Maps, programs and links are reached
+ * from user space through the OS's file descriptors (kt_os_fd_install).
+ * What the OS calls is in ktrace.h (kt_bpf_init, kt_sys_bpf,
+ * kt_bpf_file_closed); this is what the rest of ktrace uses.
  */
-#ifndef KERNEL_BPF_H
-#define KERNEL_BPF_H
+#ifndef KTRACE_BPF_H
+#define KTRACE_BPF_H
 
-#include "types.h"
-
-void bpf_init(void);
-long sys_bpf(void);
-/* The last descriptor of a link is closed: detach its probes. */
-/* The last reference to an open bpf() file went away (close, exit): a
- * link detaches, a program or map is freed once nothing uses it. */
-void bpf_file_closed(int type, int id);
+#include <stddef.h>
+#include <stdint.h>
 /* Run loaded program `id` on a pt_regs-layout context (for probes). */
 int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret);
 /* The same from a probe handler: -EBUSY if this hart is already running one. */

@@ -8,27 +8,22 @@
  *
  * A helper runs inside a program's run: on one hart, interrupts off, and
  * maybe on every hart at once.  So no helper takes a lock or sleeps; per-hart
- * state (the run's context, the random generator) is indexed by cpuid().
+ * state (the run's context, the random generator) is indexed by kt_os_hart().
  * Nothing a program passes may fault the kernel: every address it gives is
- * read through a page table walk (the kernel's, RAM only, or the current
- * process's) and buffers are the verifier's (pointer and size checked).
+ * read through the OS's port (kernel memory where kt_os_kernel_readable
+ * says, RAM only; the current process's through kt_os_user_read) and
+ * buffers are the verifier's (pointer and size checked).
  */
 #include "bpf_helpers.h"
 #include "bpf.h"
 #include "bpf_stack.h"
-#include "cpu.h"
+#include "kt_time.h"
+#include "ktrace_os.h"
+#include "format.h"
 #include "kstring.h"
-#include "param.h"
-#include "printf.h"
-#include "proc.h"
-#include "riscv.h"
-#include "vm.h"
 #include <osdbg/bpf_ids.h>
 #include <osdbg/bpf_kernel_helpers.h>
 #include <osdbg/errno.h>
-#include <osdbg/memlayout.h>
-
-extern char etext[]; /* end of kernel text (kernel.ld) */
 
 #define UNUSED5(a, b, c, d, e) ((void)(a), (void)(b), (void)(c), (void)(d), (void)(e))
 
@@ -38,41 +33,43 @@ static struct helper_run {
     const void *ctx;  /* the running program's context */
     uint64_t func_ip; /* the probe's function, or 0 */
     uint64_t cookie;  /* the probe's cookie, or 0 */
-} runs[NCPU];
+} runs[KT_MAX_HARTS];
 
 void bpf_helpers_run_begin(const void *ctx, uint64_t func_ip, uint64_t cookie)
 {
-    runs[cpuid()] = (struct helper_run){ctx, func_ip, cookie};
+    runs[kt_os_hart()] = (struct helper_run){ctx, func_ip, cookie};
 }
 
 void bpf_helpers_run_end(void)
 {
-    runs[cpuid()] = (struct helper_run){0, 0, 0};
+    runs[kt_os_hart()] = (struct helper_run){0, 0, 0};
 }
 
 /* The program runs for a probe in user code (a uprobe): its context's pc
  * is not kernel text. */
 static bool probe_in_user_code(void)
 {
-    const uint64_t *ctx = runs[cpuid()].ctx;
-    return ctx && !(ctx[0] >= KERNBASE && ctx[0] < (uint64_t)etext);
+    const uint64_t *ctx = runs[kt_os_hart()].ctx;
+    uint64_t lo, hi;
+    kt_os_kernel_text(&lo, &hi);
+    return ctx && !(ctx[0] >= lo && ctx[0] < hi);
 }
 
 /* ---- memory ---- */
 
-/* Every page of [addr, addr+len) readable kernel RAM?  Device registers
- * (below KERNBASE) are refused: reading one may have an effect (the UART's
- * receive register takes a byte). */
+/* Every byte of [addr, addr+len) readable kernel RAM?  Device registers
+ * are refused: reading one may have an effect (the UART's receive register
+ * takes a byte). */
 static bool kernel_readable(uint64_t addr, uint64_t len)
 {
-    if (addr + len < addr || addr < KERNBASE)
-        return false;
-    for (uint64_t a = PGROUNDDOWN(addr); a < addr + len; a += PGSIZE) {
-        pte_t *pte = walk(kernel_pagetable, a, false);
-        if (!pte || !(*pte & PTE_V) || !(*pte & PTE_R))
-            return false;
-    }
-    return true;
+    return kt_os_kernel_readable(addr, len);
+}
+
+/* The current process's address space, 0 if none runs on this hart. */
+static uint64_t current_space(void)
+{
+    struct kt_task t;
+    return kt_os_current(&t) ? t.space : 0;
 }
 
 static long read_kernel(void *dst, uint64_t size, uint64_t src)
@@ -87,8 +84,8 @@ static long read_kernel(void *dst, uint64_t size, uint64_t src)
 
 static long read_user(void *dst, uint64_t size, uint64_t src)
 {
-    struct proc *p = myproc();
-    if (!p || copyin(p->pagetable, dst, src, size) < 0) {
+    uint64_t space = current_space();
+    if (!space || kt_os_user_read(space, src, dst, size) < 0) {
         memset(dst, 0, size);
         return -EFAULT;
     }
@@ -98,29 +95,34 @@ static long read_user(void *dst, uint64_t size, uint64_t src)
 /* bpf_probe_read_{user,kernel}_str, as Linux: at most size - 1 bytes up to
  * and with the NUL, which is always written; returns the length with the
  * NUL (size when cut short), or -EFAULT with dst zeroed when a byte before
- * the NUL cannot be read.  user: that process's page table, else kernel
- * memory.  One page-table walk per page, not per byte. */
-static long read_str(char *dst, uint64_t size, uint64_t src, pagetable_t user)
+ * the NUL cannot be read.  space: a process's (kt_os_user_read, in
+ * pieces that stay in one page, so a string ending just before an unmapped
+ * page is read), else kernel memory (one check per page, not per byte).
+ * Nothing after the NUL is written. */
+long bpf_read_str(char *dst, uint64_t size, uint64_t src, uint64_t space)
 {
     if (size == 0)
         return -EINVAL;
     uint64_t i = 0;
     while (i + 1 < size) {
-        uint64_t va = src + i, page = PGROUNDDOWN(va);
+        uint64_t va = src + i, in_page = KT_PAGE_SIZE - va % KT_PAGE_SIZE;
+        char piece[64];
         const char *from;
         if (va < src) /* wrapped around the address space */
             goto fault;
-        if (user) {
-            uint64_t pa = walkaddr(user, page);
-            if (!pa)
+        uint64_t n = in_page < size - 1 - i ? in_page : size - 1 - i;
+        if (space) {
+            if (n > sizeof piece)
+                n = sizeof piece;
+            if (kt_os_user_read(space, va, piece, n) < 0)
                 goto fault;
-            from = (const char *)(pa + (va - page));
+            from = piece;
         } else {
             if (!kernel_readable(va, 1))
                 goto fault;
             from = (const char *)va;
         }
-        for (uint64_t n = PGSIZE - (va - page); n > 0 && i + 1 < size; n--, i++) {
+        for (; n > 0; n--, i++) {
             dst[i] = *from++;
             if (!dst[i])
                 return (long)(i + 1);
@@ -135,32 +137,34 @@ fault:
 
 static long read_user_str(char *dst, uint64_t size, uint64_t src)
 {
-    struct proc *p = myproc();
-    if (!p) {
+    uint64_t space = current_space();
+    if (!space) {
         memset(dst, 0, size);
         return size ? -EFAULT : -EINVAL;
     }
-    return read_str(dst, size, src, p->pagetable);
+    return bpf_read_str(dst, size, src, space);
 }
 
 /*
  * The legacy bpf_probe_read and bpf_probe_read_str (ids 4 and 45) do not
  * say which address space they read.  Linux decides by address on
  * architectures whose user and kernel ranges do not overlap (below
- * TASK_SIZE: user).  Here they overlap: the kernel's stacks lie in the same
- * range as a process's user stack, just below the trampoline.  So: an
- * address the current process maps for user mode is read there if it lies
- * below KERNBASE (the kernel maps only device registers there, which these
- * helpers never read) or if the probe stopped in user code; every other
- * address is read as kernel memory.  New programs should say which they
- * mean (probe_read_user / probe_read_kernel).
+ * TASK_SIZE: user).  Here they may overlap (the C kernel's stacks lie in
+ * the same range as a process's user stack, just below the trampoline).
+ * So: an address the current process maps for user mode is read there if
+ * it lies below the kernel's text (the kernel maps no RAM there, only
+ * device registers, which these helpers never read) or if the probe
+ * stopped in user code; every other address is read as kernel memory.  New
+ * programs should say which they mean (probe_read_user / probe_read_kernel).
  */
 static bool compat_reads_user(uint64_t addr)
 {
-    struct proc *p = myproc();
-    if (!p || !p->pagetable || !walkaddr(p->pagetable, PGROUNDDOWN(addr)))
+    uint64_t space = current_space(), lo, hi;
+    uint8_t byte;
+    if (!space || kt_os_user_read(space, addr, &byte, 1) < 0)
         return false;
-    return addr < KERNBASE || probe_in_user_code();
+    kt_os_kernel_text(&lo, &hi);
+    return addr < lo || probe_in_user_code();
 }
 
 /* ---- the helpers ---- */
@@ -169,7 +173,7 @@ static uint64_t h_ktime_get_ns(uint64_t a, uint64_t b, uint64_t c, uint64_t d, u
                                ebpf_vm *vm)
 {
     UNUSED5(a, b, c, d, e), (void)vm;
-    return r_time() * (1000000000UL / TIMEBASE_HZ);
+    return kt_rdtime() * (1000000000UL / kt_os_timebase_hz());
 }
 
 /* The machine never suspends: time since boot is the monotonic time. */
@@ -187,19 +191,19 @@ static uint64_t h_ktime_get_coarse_ns(uint64_t a, uint64_t b, uint64_t c, uint64
     return h_ktime_get_ns(a, b, c, d, e, vm);
 }
 
-/* Timer ticks since boot (100 Hz, the kernel's HZ). */
+/* Timer ticks since boot (kt_os_tick_hz a second: the C kernel's 100). */
 static uint64_t h_jiffies64(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
                             ebpf_vm *vm)
 {
     UNUSED5(a, b, c, d, e), (void)vm;
-    return ticks_now();
+    return kt_os_jiffies();
 }
 
 static uint64_t h_get_smp_processor_id(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
                                        ebpf_vm *vm)
 {
     UNUSED5(a, b, c, d, e), (void)vm;
-    return (uint64_t)cpuid();
+    return (uint64_t)kt_os_hart();
 }
 
 /* One memory node. */
@@ -214,9 +218,9 @@ static uint64_t h_get_current_pid_tgid(uint64_t a, uint64_t b, uint64_t c, uint6
                                        ebpf_vm *vm)
 {
     UNUSED5(a, b, c, d, e), (void)vm;
-    struct proc *p = myproc();
-    uint64_t pid = p ? (uint64_t)p->pid : 0;
-    return pid << 32 | pid; /* one thread per process: tgid == pid */
+    struct kt_task t;
+    kt_os_current(&t); /* pid 0 when no process runs here */
+    return (uint64_t)(uint32_t)t.tgid << 32 | (uint32_t)t.pid;
 }
 
 /* The kernel has no users or groups: every process runs as uid 0, gid 0,
@@ -226,29 +230,33 @@ static uint64_t h_get_current_uid_gid(uint64_t a, uint64_t b, uint64_t c, uint64
                                       ebpf_vm *vm)
 {
     UNUSED5(a, b, c, d, e), (void)vm;
-    return myproc() ? 0 : (uint64_t)-EINVAL;
+    struct kt_task t;
+    return kt_os_current(&t) ? 0 : (uint64_t)-EINVAL;
 }
 
-/* The current process's struct proc * (kernel/proc.h; its layout for
- * programs is include/bpf/osdbg.h), 0 on a hart running none.  A program
- * reads its fields with bpf_probe_read_kernel (BPF_CORE_READ). */
+/* The current task's structure (kt_task.task: the C kernel's struct proc *,
+ * kernel/proc.h; its layout for programs is include/bpf/osdbg.h), 0 on a
+ * hart running none.  A program reads its fields with
+ * bpf_probe_read_kernel (BPF_CORE_READ). */
 static uint64_t h_get_current_task(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
                                    ebpf_vm *vm)
 {
     UNUSED5(a, b, c, d, e), (void)vm;
-    return (uint64_t)myproc();
+    struct kt_task t;
+    return kt_os_current(&t) ? t.task : 0;
 }
 
 static uint64_t h_get_current_comm(uint64_t buf, uint64_t size, uint64_t c, uint64_t d,
                                    uint64_t e, ebpf_vm *vm)
 {
     (void)c, (void)d, (void)e, (void)vm;
-    struct proc *p = myproc();
+    struct kt_task t;
     char *dst = (char *)buf;
     if (!size)
         return (uint64_t)-EINVAL;
+    kt_os_current(&t); /* comm "" when no process runs here */
     memset(dst, 0, size); /* zero-padded, as Linux's strscpy_pad */
-    strlcpy(dst, p ? p->name : "", size);
+    strlcpy(dst, t.comm, size);
     return 0;
 }
 
@@ -256,15 +264,15 @@ static uint64_t h_get_current_comm(uint64_t buf, uint64_t size, uint64_t c, uint
  * constant, then mix), no lock: a hart runs one program at a time with
  * interrupts off.  Seeded from the timer and the hart at first use.  Not
  * for secrets, as Linux's is not. */
-static uint64_t prandom_state[NCPU];
+static uint64_t prandom_state[KT_MAX_HARTS];
 
 static uint64_t h_get_prandom_u32(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
                                   ebpf_vm *vm)
 {
     UNUSED5(a, b, c, d, e), (void)vm;
-    uint64_t *s = &prandom_state[cpuid()];
+    uint64_t *s = &prandom_state[kt_os_hart()];
     if (*s == 0)
-        *s = r_time() ^ ((uint64_t)(cpuid() + 1) << 56);
+        *s = kt_rdtime() ^ ((uint64_t)(kt_os_hart() + 1) << 56);
     uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
@@ -289,7 +297,7 @@ static uint64_t h_probe_read_kernel_str(uint64_t dst, uint64_t size, uint64_t sr
                                         uint64_t e, ebpf_vm *vm)
 {
     (void)d, (void)e, (void)vm;
-    return (uint64_t)read_str((char *)dst, size, src, 0);
+    return (uint64_t)bpf_read_str((char *)dst, size, src, 0);
 }
 
 static uint64_t h_probe_read_user_str(uint64_t dst, uint64_t size, uint64_t src, uint64_t d,
@@ -314,7 +322,7 @@ static uint64_t h_probe_read_str(uint64_t dst, uint64_t size, uint64_t src, uint
     (void)d, (void)e, (void)vm;
     if (compat_reads_user(src))
         return (uint64_t)read_user_str((char *)dst, size, src);
-    return (uint64_t)read_str((char *)dst, size, src, 0);
+    return (uint64_t)bpf_read_str((char *)dst, size, src, 0);
 }
 
 /* bpf_get_stack(ctx, buf, size, flags), as Linux: the low 8 bits of flags
@@ -347,7 +355,7 @@ static uint64_t h_get_func_ip(uint64_t ctx, uint64_t b, uint64_t c, uint64_t d, 
                               ebpf_vm *vm)
 {
     (void)b, (void)c, (void)d, (void)e, (void)vm;
-    uint64_t ip = runs[cpuid()].func_ip;
+    uint64_t ip = runs[kt_os_hart()].func_ip;
     return ip ? ip : *(const uint64_t *)ctx;
 }
 
@@ -358,7 +366,7 @@ static uint64_t h_get_attach_cookie(uint64_t ctx, uint64_t b, uint64_t c, uint64
                                     ebpf_vm *vm)
 {
     UNUSED5(ctx, b, c, d, e), (void)vm;
-    return runs[cpuid()].cookie;
+    return runs[kt_os_hart()].cookie;
 }
 
 /* ---- formatted text: trace_printk and snprintf ---- */
@@ -503,7 +511,7 @@ static uint64_t h_snprintf(uint64_t out, uint64_t size, uint64_t fmt, uint64_t d
     char f[SNPRINTF_MAX_FMT];
     struct fmt_out o = {(char *)out, size, 0};
     if (data_len % 8 || data_len / 8 > SNPRINTF_MAX_ARGS ||
-        read_str(f, sizeof f, fmt, 0) <= 0 || strnlen(f, sizeof f) == sizeof f - 1) {
+        bpf_read_str(f, sizeof f, fmt, 0) <= 0 || strnlen(f, sizeof f) == sizeof f - 1) {
         if (size)
             ((char *)out)[0] = 0;
         return (uint64_t)-EINVAL;
@@ -528,7 +536,7 @@ void bpf_register_helpers(ebpf_vm *vm)
         OSDBG_KERNEL_HELPERS(KERNEL_HELPER)
 #undef KERNEL_HELPER
     };
-    for (size_t i = 0; i < NELEM(table); i++) {
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         const struct ebpf_helper_proto *proto = ebpf_linux_proto(table[i].id);
         if (proto)
             ebpf_register_helper(vm, table[i].id, table[i].fn, proto);

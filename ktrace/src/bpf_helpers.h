@@ -3,11 +3,11 @@
  * besides the map and ring buffer helpers of the library.  The list is
  * include/osdbg/bpf_kernel_helpers.h, which ebpf-run --verify uses too.
  */
-#ifndef KERNEL_BPF_HELPERS_H
-#define KERNEL_BPF_HELPERS_H
+#ifndef KTRACE_BPF_HELPERS_H
+#define KTRACE_BPF_HELPERS_H
 
-#include "types.h"
 #include <ebpf.h>
+#include <stdint.h>
 
 /* Registers every helper of the list on vm (and the library's map ones). */
 void bpf_register_helpers(ebpf_vm *vm);
@@ -18,5 +18,12 @@ void bpf_register_helpers(ebpf_vm *vm);
  * bpf_get_attach_cookie answers). */
 void bpf_helpers_run_begin(const void *ctx, uint64_t func_ip, uint64_t cookie);
 void bpf_helpers_run_end(void);
+
+/* A NUL-terminated string, as bpf_probe_read_{user,kernel}_str: at most
+ * size - 1 bytes up to and with the NUL, which is always written; returns
+ * the length with the NUL (size when cut short), or -EFAULT with dst zeroed
+ * if a byte before the NUL cannot be read.  From space (a process's,
+ * kt_os_user_read), or kernel memory if space is 0. */
+long bpf_read_str(char *dst, uint64_t size, uint64_t src, uint64_t space);
 
 #endif

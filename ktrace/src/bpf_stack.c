@@ -14,7 +14,7 @@
  * yet.  At a function's first instruction (where kprobes and uprobes are
  * usually placed) ra is the return address and s0 is still the caller's
  * frame.  In the kernel the symbol table tells the first instruction apart
- * (ksym_func_start).  In user code there are no symbols: the return address
+ * (kt_os_ksym_func_start).  In user code there are no symbols: the return address
  * is taken from ra when fp-8 does not already hold it, which is right at an
  * entry and after a prologue, and adds one frame (a return address inside
  * the probed function itself) for a probe placed after a call in its body.
@@ -22,34 +22,31 @@
  * caller.  A kretprobe in flight replaces a return address on the stack by
  * its trampoline (kprobe_text.S), and the walk reports that address.
  *
- * Safety.  Every word is read through a page table walk: the kernel's (RAM
- * only: never device registers) or the process's (copyin, user pages only).
+ * Safety.  Every word is read through the OS's port: kernel memory only
+ * where kt_os_kernel_readable says (RAM only: never device registers), the
+ * process's through kt_os_user_read (user pages only).
  * Frame pointers must stay in the stack's bounds, 8-aligned, and go up
  * strictly from frame to frame, so a corrupt or cyclic chain ends the walk;
  * the depth is bounded too.  No lock, no allocation: callable from a probe
  * on every hart at once.
  */
 #include "bpf_stack.h"
-#include "ksyms.h"
-#include "param.h"
-#include "proc.h"
-#include "riscv.h"
-#include "vm.h"
+#include "ktrace_os.h"
+#include "kstring.h"
 #include <osdbg/gpr.h>
-#include <osdbg/memlayout.h>
-
-extern char etext[]; /* end of kernel text (kernel.ld) */
 
 /* The probe context's layout (Linux riscv struct pt_regs). */
 struct walk_regs {
     uint64_t pc;
     OSDBG_GPR_LIST(OSDBG_GPR_U64)
 };
+_Static_assert(sizeof(struct walk_regs) == sizeof(((struct kt_user_stack *)0)->regs),
+               "the port's user registers are a pt_regs");
 
 /* The stack being walked: where its words are read from and what a frame
  * pointer and a return address may be. */
 struct stack_src {
-    pagetable_t user;          /* a process's table, or 0: the kernel's */
+    uint64_t user;             /* a process's space, or 0: the kernel's memory */
     uint64_t lo, hi;           /* a frame pointer lies in (lo, hi] */
     uint64_t text_lo, text_hi; /* a return address lies in [text_lo, text_hi) */
 };
@@ -89,11 +86,8 @@ static bool read_word(const struct stack_src *s, uint64_t addr, uint64_t *out)
     if ((addr & 7) || addr < s->lo || addr + 8 > s->hi)
         return false;
     if (s->user)
-        return copyin(s->user, out, addr, 8) == 0;
-    if (addr < KERNBASE) /* device registers: a read may have effects */
-        return false;
-    pte_t *pte = walk(kernel_pagetable, addr, false);
-    if (!pte || !(*pte & PTE_V) || !(*pte & PTE_R))
+        return kt_os_user_read(s->user, addr, out, 8) == 0;
+    if (!kt_os_kernel_readable(addr, 8)) /* device registers: a read may have effects */
         return false;
     *out = *(const volatile uint64_t *)addr;
     return true;
@@ -101,7 +95,9 @@ static bool read_word(const struct stack_src *s, uint64_t addr, uint64_t *out)
 
 static bool is_kernel_text(uint64_t pc)
 {
-    return pc >= KERNBASE && pc < (uint64_t)etext;
+    uint64_t lo, hi;
+    kt_os_kernel_text(&lo, &hi);
+    return pc >= lo && pc < hi;
 }
 
 /* The registers and stack to walk, or false if there is none. */
@@ -113,25 +109,21 @@ static bool pick_stack(const void *ctx, int user, struct walk_regs *r, struct st
         if (!probe_in_kernel)
             return false; /* a user probe: the kernel stack says nothing of it */
         *r = *c;
-        /* The deepest kernel stack is a boot stack; process stacks are smaller
-         * with unmapped guard pages around them. */
-        *s = (struct stack_src){0, r->sp, r->sp + BOOT_STACK_SIZE, KERNBASE, (uint64_t)etext};
-        return r->sp < r->sp + BOOT_STACK_SIZE;
+        *s = (struct stack_src){0, 0, 0, 0, 0};
+        kt_os_kernel_text(&s->text_lo, &s->text_hi);
+        return kt_os_kernel_stack(r->sp, &s->lo, &s->hi);
     }
-    struct proc *p = myproc();
-    if (!p || !p->pagetable || !p->trapframe)
+    /* Per hart, off the kernel stack a probe runs on: a walk runs inside a
+     * program's run, interrupts off, one per hart at a time. */
+    static struct kt_user_stack us[KT_MAX_HARTS];
+    struct kt_user_stack *u = &us[kt_os_hart()];
+    if (!kt_os_user_stack(u))
         return false;
-    if (probe_in_kernel) {
-        /* In a system call or trap: the user registers it entered with. */
-        const struct trapframe *tf = p->trapframe;
-        r->pc = tf->epc;
-#define COPY_GPR(name) r->name = tf->name;
-        OSDBG_GPR_LIST(COPY_GPR)
-#undef COPY_GPR
-    } else {
+    if (probe_in_kernel)
+        memcpy(r, u->regs, sizeof *r); /* in a system call or trap: the registers it entered with */
+    else
         *r = *c;
-    }
-    *s = (struct stack_src){p->pagetable, USTACK_BOTTOM, USTACK_TOP, USER_BASE, p->sz};
+    *s = (struct stack_src){u->space, u->stack_lo, u->stack_hi, u->text_lo, u->text_hi};
     return true;
 }
 
@@ -143,7 +135,7 @@ static uint64_t walk_innermost(const struct walk_regs *r, const struct stack_src
 {
     emit(o, r->pc);
     uint64_t fp = r->s0, at_fp8;
-    if (!s->user && ksym_func_start(r->pc) == r->pc) {
+    if (!s->user && kt_os_ksym_func_start(r->pc) == r->pc) {
         if (is_text(s, r->ra))
             emit(o, r->ra);
         return fp; /* s0 is the caller's frame */

@@ -1,13 +1,14 @@
 /*
  * Call stacks for eBPF helpers (bpf_get_stack, bpf_get_stackid): return
- * addresses found by walking frame pointers, in the kernel's stack or, through
- * the current process's page table, in its user stack.  Reads only what the
- * page tables say is readable, so a program's bad context cannot fault.
+ * addresses found by walking frame pointers, in the kernel's stack or in the
+ * current process's user stack (through the OS's port, ktrace_os.h).  Reads
+ * only what the OS says is readable, so a program's bad context cannot fault.
  */
-#ifndef KERNEL_BPF_STACK_H
-#define KERNEL_BPF_STACK_H
+#ifndef KTRACE_BPF_STACK_H
+#define KTRACE_BPF_STACK_H
 
-#include "types.h"
+#include <stdbool.h>
+#include <stdint.h>
 
 /* Linux's default sysctl kernel.perf_event_max_stack: the deepest stack a
  * helper reports. */
