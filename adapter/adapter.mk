@@ -78,6 +78,11 @@ ADAPTER_LOGPROG_SRCS := adapter/bpf/logprog.c adapter/bpf/bpfgen.c adapter/bpf/b
                         adapter/dwarf/varloc.c adapter/dwarf/debuginfo.c
 $(eval $(call adapter_unit_test,logprog,$(ADAPTER_LOGPROG_SRCS) $(B)/ebpf/asan/libebpf.a,$(ADAPTER_DWARF_LIBS),\
   $(B)/user/matrix $(KERNEL_ELF)))
+# Logpoints in the Rust kernel and its Rust programs, compiled at real lines,
+# verified, and run on the registers and memory GDB read at the same stop of
+# the real kernel in QEMU.
+$(eval $(call adapter_unit_test,rustlog,$(ADAPTER_LOGPROG_SRCS) $(B)/ebpf/asan/libebpf.a,\
+  $(ADAPTER_DWARF_LIBS),$(RKERNEL_ELF) $(RK_USER_ELFS) tests/adapter/rustlog_gdb.py))
 # The rules that decide whether a user sees a stop (target/: stop policy,
 # arming, liveness, logpoint attach and fallback) against a scripted GDB
 # (tests/adapter/scripted_gdb.c: the MI transport of gdb.c; the commands on

@@ -304,11 +304,18 @@ static struct xnode *parse_value(struct parser *ps)
         fail(ps, "cannot read an expression at \"%.20s\"", ps->p);
         return node(X_CONST);
     }
-    if (!strcmp(name, "pid"))
+    /* pid, comm and time are the event's, unless a local or parameter of
+     * that name is in scope there (Rust's exec_commit(path, pid, satp)):
+     * as in GDB, and in the language, the nearest name wins. */
+    struct varloc local;
+    bool is_local = ps->site->di &&
+                    varloc_find(ps->site->di, ps->site->pc, name, &local, 0, 0) == 0 &&
+                    local.kind != VARLOC_ADDR;
+    if (!strcmp(name, "pid") && !is_local)
         return node(X_PID);
-    if (!strcmp(name, "comm"))
+    if (!strcmp(name, "comm") && !is_local)
         return node(X_COMM);
-    if (!strcmp(name, "time"))
+    if (!strcmp(name, "time") && !is_local)
         return node(X_TIME);
     int reg = rv_reg_index(name, strlen(name));
     if (reg >= 0) {
@@ -367,11 +374,14 @@ static struct xnode *parse_postfix(struct parser *ps, struct xnode *x, const cha
                 return x;
             }
             struct varloc m;
+            /* Rust's . reaches through references and pointers
+             * (auto-deref: self.cur where self: &mut Fib). */
+            bool deref = arrow || (x->vl.rust && x->vl.is_pointer);
             if (arrow && !x->vl.is_pointer) {
                 fail(ps, "{%s->%s}: %s is not a pointer (use .)", so_far, member, so_far);
                 return x;
             }
-            if (!arrow && x->vl.shape != VARLOC_STRUCT) {
+            if (!deref && x->vl.shape != VARLOC_STRUCT) {
                 fail(ps, "{%s.%s}: %s is not a struct%s", so_far, member, so_far,
                      x->vl.is_pointer ? " (use ->)" : "");
                 return x;
@@ -513,7 +523,32 @@ static int16_t temp(struct emitter *e)
 /* Is x text: a char * or a char array? */
 static bool is_text(const struct xnode *x)
 {
-    return (x->typed && x->vl.is_string) || x->text_helper;
+    return (x->typed && (x->vl.is_string || x->vl.is_str_slice)) || x->text_helper;
+}
+
+/* A Rust &str (x: its struct, whose address is in the slot at t) into the
+ * zeroed bytes at dst: min(length, bytes - 1) bytes from data_ptr, so a NUL
+ * stays after them (the string has none of its own). */
+static void emit_str_slice_read(struct emitter *e, const struct xnode *x, int16_t t, int16_t dst,
+                                int bytes)
+{
+    struct bpfgen *g = e->g;
+    int16_t ptr = temp(e), len = temp(e);
+    bpfgen_ldx(g, BPF_DW, R3, R10, t);
+    bpfgen_alu_imm(g, BPF_ADD, R3, (int32_t)x->vl.str_ptr_off);
+    emit_read(e, ptr, 8);
+    bpfgen_ldx(g, BPF_DW, R3, R10, t);
+    bpfgen_alu_imm(g, BPF_ADD, R3, (int32_t)x->vl.str_len_off);
+    emit_read(e, len, 8);
+    bpfgen_mov_reg(g, R1, R10);
+    bpfgen_alu_imm(g, BPF_ADD, R1, dst);
+    /* The size is bounded for the verifier: at most bytes - 1. */
+    bpfgen_ldx(g, BPF_DW, R2, R10, len);
+    int fits = bpfgen_jmp_imm(g, BPF_JLE, R2, bytes - 1);
+    bpfgen_mov_imm(g, R2, bytes - 1);
+    bpfgen_land(g, fits);
+    bpfgen_ldx(g, BPF_DW, R3, R10, ptr);
+    bpfgen_call(g, e->read_helper);
 }
 
 /* The value of x, zero-extended to 64 bits, into the stack slot at off.
@@ -633,8 +668,15 @@ static bool check_value(struct parser *ps, const struct xnode *x, enum use use)
         return false;
     }
     if (use != USE_BASE && x->typed && x->vl.shape != VARLOC_SCALAR &&
-        !(use == USE_MESSAGE && x->vl.is_string)) {
-        fail(ps, "a %s of %d bytes: print its members or elements", x->vl.type_name, x->vl.size);
+        !(use == USE_MESSAGE && (x->vl.is_string || x->vl.is_str_slice))) {
+        /* Rust's structs, enums, Option, Vec, slices, arrays: GDB knows
+         * how to print them, so the logpoint goes there (the caller falls
+         * back and says this). */
+        if (x->vl.rust)
+            fail(ps, "%s cannot be read by an eBPF logpoint", x->vl.type_name);
+        else
+            fail(ps, "a %s of %d bytes: print its members or elements", x->vl.type_name,
+                 x->vl.size);
         return false;
     }
     if (x->index && !check_value(ps, x->index, USE_NUMBER))
@@ -670,7 +712,9 @@ static void emit_text_compare(struct emitter *e, const struct xnode *x, const ch
         bpfgen_st_imm(g, BPF_DW, R10, (int16_t)(TEXT_OFF + i), 0);
     bpfgen_mov_reg(g, R1, R10);
     bpfgen_alu_imm(g, BPF_ADD, R1, TEXT_OFF);
-    if (x) {
+    if (x && x->typed && x->vl.is_str_slice) {
+        emit_str_slice_read(e, x, t, TEXT_OFF, TEXT_READ);
+    } else if (x) {
         bpfgen_mov_imm(g, R2, TEXT_READ);
         bpfgen_ldx(g, BPF_DW, R3, R10, t);
         bpfgen_call(g, x->text_helper ? x->text_helper : e->read_str_helper);
@@ -856,6 +900,10 @@ static void emit_text(struct emitter *e, const struct xnode *x, int16_t dst, int
     emit_value(e, x, t);
     for (int i = 0; i < bytes; i += 8)
         bpfgen_st_imm(g, BPF_DW, R10, (int16_t)(dst + i), 0);
+    if (x->typed && x->vl.is_str_slice) {
+        emit_str_slice_read(e, x, t, dst, bytes);
+        return;
+    }
     bpfgen_mov_reg(g, R1, R10);
     bpfgen_alu_imm(g, BPF_ADD, R1, dst);
     bpfgen_mov_imm(g, R2, bytes);
@@ -963,9 +1011,11 @@ int logprog_compile(struct logprog *lp, const char *message, const char *conditi
             int slot = lp->nslots++;
             emit_value(&e, x, SLOT_OFF(slot));
             add_seg(lp,
-                    x->hex         ? LP_HEX
-                    : x->is_signed ? LP_SIGNED
-                                   : LP_UNSIGNED,
+                    x->hex                      ? LP_HEX
+                    : x->typed && x->vl.is_bool ? LP_BOOL
+                    : x->typed && x->vl.is_unicode ? LP_CHAR
+                    : x->is_signed                 ? LP_SIGNED
+                                                   : LP_UNSIGNED,
                     0, 0, slot, x->size);
         }
         free_node(x);
@@ -1002,6 +1052,25 @@ int logprog_compile(struct logprog *lp, const char *message, const char *conditi
     return 0;
 }
 
+/* A Rust char (a Unicode scalar value) as Rust's Display writes it: its
+ * UTF-8 bytes (RFC 3629 section 3); a control character, or a value no
+ * char can hold, as the escape \u{...} of Rust's Debug. */
+static void utf8_char(uint32_t c, char *out, size_t cap)
+{
+    if (c < 0x20 || c == 0x7f || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+        snprintf(out, cap, "\\u{%x}", c);
+        return;
+    }
+    /* Bytes after the first: 0, 1, 2 or 3, six bits each under 10xxxxxx. */
+    int more = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
+    static const uint8_t lead[4] = {0x00, 0xc0, 0xe0, 0xf0};
+    unsigned char *o = (unsigned char *)out;
+    o[0] = (unsigned char)(lead[more] | c >> (6 * more));
+    for (int i = 1; i <= more; i++)
+        o[i] = (unsigned char)(0x80 | (c >> (6 * (more - i)) & 0x3f));
+    o[more + 1] = 0;
+}
+
 char *logprog_format(const struct logprog *lp, const void *data, size_t len, uint32_t pid,
                      const char *comm, double seconds)
 {
@@ -1013,7 +1082,8 @@ char *logprog_format(const struct logprog *lp, const void *data, size_t len, uin
         char num[64];
         const char *piece = num;
         uint64_t v = 0;
-        if (s->kind == LP_HEX || s->kind == LP_SIGNED || s->kind == LP_UNSIGNED) {
+        if (s->kind == LP_HEX || s->kind == LP_SIGNED || s->kind == LP_UNSIGNED ||
+            s->kind == LP_BOOL || s->kind == LP_CHAR) {
             size_t at = (size_t)(nrec - 1 - s->slot) * 8; /* reversed, see above */
             if (at + 8 <= len)
                 memcpy(&v, (const uint8_t *)data + at, 8);
@@ -1056,6 +1126,12 @@ char *logprog_format(const struct logprog *lp, const void *data, size_t len, uin
         }
         case LP_UNSIGNED:
             snprintf(num, sizeof num, "%llu", (unsigned long long)v);
+            break;
+        case LP_BOOL:
+            piece = v ? "true" : "false";
+            break;
+        case LP_CHAR:
+            utf8_char((uint32_t)v, num, sizeof num);
             break;
         case LP_PID:
             snprintf(num, sizeof num, "%u", pid);

@@ -26,7 +26,12 @@
  *               kernel probe can print the calling process's strings)
  *   E op E      C's * / % + - << >> & ^ | with C's precedence, on 64-bit
  *               values (signed if a side is); (E) groups
- *   pid comm time   from the event (in conditions: pid, comm == "name")
+ *               Rust: bool prints true/false, char the character, &str
+ *               its text (length bytes at data_ptr); . reaches through
+ *               references (self.cur); other Rust aggregates (Option,
+ *               Vec, slices, arrays, enums) are refused, naming the type
+ *   pid comm time   from the event (in conditions: pid, comm == "name"),
+ *               unless a parameter or local of that name is in scope
  * Conditions: comparisons (== != < <= > >=) of those and integers, joined
  * by && and ||; a lone operand means "not zero".
  */
@@ -55,6 +60,8 @@ enum logprog_seg_kind {
     LP_HEX,        /* a value: pointers, registers, raw reads */
     LP_SIGNED,     /* a value of a signed type */
     LP_UNSIGNED,   /* a value of an unsigned type */
+    LP_BOOL,       /* a Rust bool: true or false */
+    LP_CHAR,       /* a Rust char: the character (UTF-8) */
     LP_TEXT_VALUE, /* a char * or char array, printed as text */
     LP_PID,
     LP_COMM,

@@ -121,6 +121,15 @@ static void append(char *buf, size_t len, const char *s)
     buf[used] = 0;
 }
 
+/* Is die declared in a Rust compilation unit? */
+static bool in_rust_unit(Dwarf_Die *die)
+{
+    Dwarf_Die cu;
+    return dwarf_diecu(die, &cu, 0, 0) && dwarf_srclang(&cu) == DW_LANG_Rust;
+}
+
+static int array_dims(Dwarf_Die *arr, uint64_t *counts, int max);
+
 /* Append a type's name as a programmer would write it to buf: the DIE's
  * own name if it has one (base types, typedefs, Rust's "&T" and
  * "*const T"), else built from the type it qualifies or points to
@@ -142,6 +151,24 @@ static void type_name(Dwarf_Die *t, char *buf, size_t len, int depth)
         else if (c && tag == DW_TAG_enumeration_type)
             append(buf, len, "enum ");
         append(buf, len, name);
+        return;
+    }
+    if (tag == DW_TAG_array_type && depth < 8 && in_rust_unit(t)) {
+        /* Rust writes [T; N], [[T; 4]; 2] (the outermost count last). */
+        uint64_t counts[8];
+        int ndims = array_dims(t, counts, 8);
+        Dwarf_Die elem;
+        for (int i = 0; i < ndims; i++)
+            append(buf, len, "[");
+        if (type_of(t, &elem))
+            type_name(&elem, buf, len, depth + 1);
+        else
+            append(buf, len, "?");
+        for (int i = ndims - 1; i >= 0; i--) {
+            char dim[32];
+            snprintf(dim, sizeof dim, "; %" PRIu64 "]", counts[i]);
+            append(buf, len, dim);
+        }
         return;
     }
     if (tag == DW_TAG_const_type)
@@ -258,6 +285,37 @@ static int array_dims(Dwarf_Die *arr, uint64_t *counts, int max)
 
 #define MAX_DIMS 8
 
+/* A Rust string slice: rustc describes &str (and &mut str) as a struct of
+ * that name with members data_ptr (*const u8) and length (usize), the
+ * "fat pointer" of the Rust Reference's "Pointer types".  Its text is
+ * length bytes at data_ptr, with no NUL. */
+static void str_slice(Dwarf_Die *st, struct varloc *out)
+{
+    const char *name = dwarf_diename(st);
+    if (!name || (strcmp(name, "&str") != 0 && strcmp(name, "&mut str") != 0))
+        return;
+    Dwarf_Die m;
+    bool ptr = false, len = false;
+    if (dwarf_child(st, &m) != 0)
+        return;
+    do {
+        const char *n = dwarf_diename(&m);
+        Dwarf_Attribute attr;
+        Dwarf_Word off = 0;
+        if (dwarf_tag(&m) != DW_TAG_member || !n ||
+            dwarf_formudata(dwarf_attr(&m, DW_AT_data_member_location, &attr), &off) != 0)
+            continue;
+        if (strcmp(n, "data_ptr") == 0) {
+            out->str_ptr_off = (int64_t)off;
+            ptr = true;
+        } else if (strcmp(n, "length") == 0) {
+            out->str_len_off = (int64_t)off;
+            len = true;
+        }
+    } while (dwarf_siblingof(&m, &m) == 0);
+    out->is_str_slice = ptr && len;
+}
+
 /* Fill out's type fields from a declared type: size, sign, pointer, shape,
  * string, element size, type name.  dims_used > 0 describes what indexing
  * an array type dims_used times leaves (long a[8][8] indexed once: long[8]).
@@ -275,7 +333,9 @@ static int describe(Dwarf_Die *declared, int dims_used, const char *name, struct
     out->dims_used = dims_used;
     out->shape = VARLOC_SCALAR;
     out->is_signed = out->is_pointer = out->is_string = false;
+    out->is_bool = out->is_unicode = out->is_str_slice = false;
     out->elem_size = out->count = 0;
+    out->rust = in_rust_unit(&t);
     int tag = dwarf_tag(&t);
     Dwarf_Word size = 0;
     bool integer = false;
@@ -297,6 +357,11 @@ static int describe(Dwarf_Die *declared, int dims_used, const char *name, struct
         int sign = int_encoding(&t);
         integer = sign >= 0;
         out->is_signed = sign == 1;
+        Dwarf_Attribute attr;
+        Dwarf_Word enc = 0;
+        dwarf_formudata(dwarf_attr(&t, DW_AT_encoding, &attr), &enc);
+        out->is_bool = enc == DW_ATE_boolean;
+        out->is_unicode = enc == DW_ATE_UTF && dwarf_bytesize(&t) == 4;
         int s = dwarf_bytesize(&t);
         size = s > 0 ? (Dwarf_Word)s : 0;
     } else if (tag == DW_TAG_enumeration_type) {
@@ -311,6 +376,8 @@ static int describe(Dwarf_Die *declared, int dims_used, const char *name, struct
                tag == DW_TAG_class_type) {
         out->shape = VARLOC_STRUCT;
         out->size = dwarf_aggregate_size(&t, &size) == 0 ? (int64_t)size : 0;
+        if (out->rust)
+            str_slice(&t, out);
         return 0;
     } else if (tag == DW_TAG_array_type) {
         uint64_t counts[MAX_DIMS];
@@ -337,9 +404,16 @@ static int describe(Dwarf_Die *declared, int dims_used, const char *name, struct
         }
         return 0;
     }
+    if (!integer && out->rust)
+        return fail(why, whylen, "%s's type %s cannot be read by an eBPF logpoint", name,
+                    out->type_name);
     if (!integer)
         return fail(why, whylen, "%s is a %s: only integers, pointers, structs and arrays", name,
                     type_kind(tag));
+    if ((size != 1 && size != 2 && size != 4 && size != 8) && out->rust)
+        return fail(why, whylen,
+                    "%s's type %s (%" PRIu64 " bytes) cannot be read by an eBPF logpoint", name,
+                    out->type_name, (uint64_t)size);
     if (size != 1 && size != 2 && size != 4 && size != 8)
         return fail(why, whylen,
                     "%s is a %s of %" PRIu64 " bytes: only integers and pointers of 1, 2, 4 "

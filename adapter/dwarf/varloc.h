@@ -38,7 +38,16 @@ struct varloc {
                            (0: void or unknown) -- the step of [i] */
     uint64_t count;     /* ARRAY: elements (0: unknown, as in char s[]) */
     int dims_used;      /* ARRAY: dimensions already indexed (a[i] of long a[8][8]: 1) */
-    char type_name[64]; /* as declared ("int", "u64", "size_t", "char *", "&str", "long [8]") */
+    char type_name[64]; /* as declared ("int", "u64", "size_t", "char *", "&str", "long [8]",
+                           "[u64; 4]") */
+    /* Rust (the type is declared in a DW_LANG_Rust unit): how its scalars
+     * print, and its string slices, which are structs the compiler can
+     * still print as text. */
+    bool rust;
+    bool is_bool;      /* bool (DW_ATE_boolean): true / false */
+    bool is_unicode;   /* Rust char (DW_ATE_UTF, 4 bytes): the character */
+    bool is_str_slice; /* &str, &mut str: { data_ptr: *const u8, length: usize } */
+    int64_t str_ptr_off, str_len_off; /* is_str_slice: the members' offsets */
     uint64_t type_die;  /* the type's DWARF entry (offset), for varloc_member/varloc_index */
 };
 
