@@ -11,7 +11,7 @@
 #include "printf.h"
 #include "proc.h"
 #include "ramfs.h"
-#include "uprobe.h"
+#include "ktrace.h"
 #include "vm.h"
 #include <osdbg/errno.h>
 #include <osdbg/memlayout.h>
@@ -146,23 +146,24 @@ long kexec(const char *path, const char *const argv[])
     for (const char *s = path; *s; s++)
         if (*s == '/')
             base = s + 1;
-    /* Under uprobe_lock: an attach on another hart arms either the old
-     * image (dropped by uprobe_exec below) or the new one, never a page
-     * table being freed. */
-    uprobe_spaces_lock();
+    /* Under ktrace's spaces lock: a uprobe attach on another hart arms
+     * either the old image (dropped by kt_uprobe_free below) or the new
+     * one, never a page table being freed. */
+    kt_uprobe_spaces_lock();
     strlcpy(p->name, base, sizeof p->name);
     pagetable_t old = p->pagetable;
     uint64_t oldsz = p->sz;
     p->pagetable = pt;
     p->sz = sz;
-    uprobe_spaces_unlock();
+    kt_uprobe_spaces_unlock();
     memset(p->trapframe, 0, sizeof *p->trapframe);
     p->trapframe->epc = eh->entry;
     p->trapframe->sp = sp;
     p->trapframe->a0 = (uint64_t)argc;
     p->trapframe->a1 = uargv;
+    kt_uprobe_free((uint64_t)old); /* a space is a page table (ktrace_os.c) */
     proc_freepagetable(old, oldsz);
-    uprobe_exec(p); /* arm the uprobes of the new program */
+    kt_uprobe_exec((uint64_t)pt, p->name); /* arm the uprobes of the new program */
     exec_commit(p, MAKE_SATP(pt));
     return argc; /* becomes a0: main's argc */
 

@@ -9,8 +9,6 @@
 #include "fdt.h"
 #include "file.h"
 #include "kalloc.h"
-#include "kprobe.h"
-#include "uprobe.h"
 #include "kstring.h"
 #include "plic.h"
 #include "printf.h"
@@ -18,7 +16,6 @@
 #include "proc.h"
 #include "ramfs.h"
 #include "selftest.h"
-#include "sidestub_server.h"
 #include "trap.h"
 #include "uart.h"
 #include "virtio_console.h"
@@ -119,8 +116,8 @@ void kmain(uint64_t hartid, const void *dtb)
     plic_init_hart();
     file_init();
     kt_bpf_init();
-    kprobe_init();
-    uprobe_init();
+    kt_kprobe_init();
+    kt_uprobe_init();
     int nfiles = ramfs_init();
     printf("[kernel] %lu MiB RAM, %lu free pages, %d files in the ramdisk\n",
            (ram_end - RAMBASE) >> 20, kalloc_free_pages(), nfiles);
@@ -130,8 +127,10 @@ void kmain(uint64_t hartid, const void *dtb)
         bootarg_get(boot.bootargs, "dbgchan", mode, sizeof mode);
         if (strcmp(mode, "echo") == 0)
             dbgchan_echo_mode(); /* the channel's own test */
-        else if (strcmp(mode, "off") != 0) /* off: as a kernel without a side-stub */
-            sidestub_init();
+        else if (strcmp(mode, "off") != 0) { /* off: as a kernel without a side-stub */
+            kt_sidestub_init();
+            dbgchan_set_receiver(kt_sidestub_input);
+        }
     }
     char ktest[16];
     if (bootarg_get(boot.bootargs, "ktest", ktest, sizeof ktest)) {
@@ -141,7 +140,7 @@ void kmain(uint64_t hartid, const void *dtb)
         kernel_selftest();
     }
 
-    sidestub_wait();
+    kt_sidestub_wait();
     user_init(boot.bootargs);
     start_other_harts();
     scheduler();

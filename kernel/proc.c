@@ -10,7 +10,7 @@
 #include "kstring.h"
 #include "printf.h"
 #include "trap.h"
-#include "uprobe.h"
+#include "ktrace.h"
 #include "vm.h"
 #include <osdbg/memlayout.h>
 #include <osdbg/errno.h>
@@ -113,7 +113,8 @@ static struct proc *alloc_proc(void)
 /* Release everything a slot holds.  ptable.lock held. */
 static void free_proc(struct proc *p)
 {
-    uprobe_free(p);
+    if (p->pagetable)
+        kt_uprobe_free((uint64_t)p->pagetable); /* a space is a page table (ktrace_os.c) */
     if (p->pagetable)
         proc_freepagetable(p->pagetable, p->sz);
     if (p->trapframe)
@@ -206,15 +207,16 @@ int fork(void)
         return -ENOMEM;
     }
     child->sz = parent->sz;
-    uprobe_fork(parent, child);
+    kt_uprobe_fork((uint64_t)parent->pagetable, (uint64_t)child->pagetable, (uint64_t)child,
+                   parent->trapframe->sp);
     *child->trapframe = *parent->trapframe;
     child->trapframe->a0 = 0; /* fork returns 0 in the child */
     for (int fd = 0; fd < NOFILE; fd++)
         if (parent->ofile[fd])
             child->ofile[fd] = file_dup(parent->ofile[fd]);
-    uprobe_spaces_lock(); /* a uprobe attach sees the child's name whole */
+    kt_uprobe_spaces_lock(); /* a uprobe attach sees the child's name whole */
     fork_commit(parent, child);
-    uprobe_spaces_unlock();
+    kt_uprobe_spaces_unlock();
     int pid = child->pid;
     acquire(&ptable.lock);
     child->parent = parent;
@@ -456,10 +458,11 @@ void proc_dump(void)
     }
 }
 
-/* Walking the process table without ptable.lock, for uprobe.c: it holds
- * uprobe_lock, which exec (page table and name), fork (name) and free_proc
- * (uprobe_free, before the page table goes) also take, so the processes it
- * arms cannot change under it; a state read here may be stale, which only
+/* Walking the process table without ptable.lock, for ktrace's uprobes
+ * (ktrace_os_probes.c): they hold ktrace's spaces lock, which exec (page
+ * table and name) and fork (name) also take, and free_proc calls
+ * kt_uprobe_free before the page table goes, so the processes they arm
+ * cannot change under them; a state read here may be stale, which only
  * means a process being born or dying is armed or not (exec and fork arm
  * it themselves). */
 struct proc *proc_first(void)

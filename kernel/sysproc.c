@@ -6,7 +6,7 @@
 #include "printf.h"
 #include "proc.h"
 #include "sbi.h"
-#include "sidestub_server.h"
+#include "ktrace.h"
 #include "spinlock.h"
 #include "syscall.h"
 #include "vm.h"
@@ -139,7 +139,7 @@ long sys_exec(void)
 long sys_shutdown(void)
 {
     push_off();
-    sidestub_flush(); /* tracing events still queued */
+    kt_sidestub_flush(); /* tracing events still queued */
     pop_off();
     printf("[kernel] power off\n");
     sbi_shutdown();

@@ -9,18 +9,24 @@
  * where the kernel leaves for user mode.
  */
 #include "trap.h"
-#include "kprobe.h"
+#include "kregs.h"
+#include "kstring.h"
+#include "ktrace.h"
 #include "plic.h"
 #include "printf.h"
 #include "proc.h"
 #include "riscv.h"
-#include "sidestub_server.h"
-#include "uprobe.h"
 #include "sbi.h"
 #include "syscall.h"
 #include "uart.h"
 #include "virtio_console.h"
 #include <osdbg/memlayout.h>
+#include <rvprobe.h>
+
+/* kernelvec saves struct kregs, which ktrace's kprobes take as pt_regs. */
+_Static_assert(sizeof(struct kregs) == sizeof(struct rvprobe_regs), "kregs is pt_regs");
+_Static_assert(__builtin_offsetof(struct kregs, a0) == __builtin_offsetof(struct rvprobe_regs, a0),
+               "kregs is pt_regs");
 
 extern char trampoline[], uservec[], userret[];
 extern void kernelvec(void);
@@ -92,12 +98,28 @@ static int devintr(uint64_t scause)
          * to take its lock does): with more harts they leave more often. */
         if (cpuid() == boot_hartid)
             clock_tick();
-        sidestub_tick();
+        kt_sidestub_tick();
         timer_arm();
         return 2;
     default:
         return 0;
     }
+}
+
+/* A breakpoint from user mode, for ktrace's uprobes: the trap frame holds
+ * x1..x31 in order (include/osdbg/trapframe.h), as struct rvprobe_regs
+ * does after its pc.  1 if it was a uprobe's (the trap frame now says
+ * where to go on). */
+static int uprobe_break(struct proc *p)
+{
+    struct rvprobe_regs regs;
+    regs.pc = p->trapframe->epc;
+    memcpy(&regs.ra, &p->trapframe->ra, 31 * sizeof(uint64_t));
+    if (!kt_uprobe_on_break(&regs))
+        return 0;
+    p->trapframe->epc = regs.pc;
+    memcpy(&p->trapframe->ra, &regs.ra, 31 * sizeof(uint64_t));
+    return 1;
 }
 
 /* A trap from user mode, entered from uservec on the process's kernel stack
@@ -123,7 +145,7 @@ void usertrap(void)
         syscall();
     } else if ((which = devintr(scause)) != 0) {
         /* handled */
-    } else if (scause == EXC_BREAKPOINT && uprobe_on_break(p)) {
+    } else if (scause == EXC_BREAKPOINT && uprobe_break(p)) {
         /* a uprobe: its handler ran, the trap frame says where to go on */
     } else {
         /* The program did something wrong: kill it, keep the system up. */
@@ -136,7 +158,7 @@ void usertrap(void)
         exit(-1);
     if (which == 2)
         yield();
-    sidestub_poll();
+    kt_sidestub_poll();
     usertrapret();
 }
 
@@ -175,7 +197,8 @@ void kerneltrap(struct kregs *regs)
     if (intr_get())
         panic("kerneltrap: interrupts enabled");
     /* A probe's breakpoint: the engine ran its handler and set regs->pc. */
-    if (scause == EXC_BREAKPOINT && kprobe_on_break(regs, &sstatus)) {
+    if (scause == EXC_BREAKPOINT &&
+        kt_kprobe_on_break((struct rvprobe_regs *)regs, &sstatus)) {
         csr_write(sstatus, sstatus);
         return;
     }

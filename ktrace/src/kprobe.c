@@ -1,11 +1,11 @@
 /*
- * The reference kernel as a port of the probe engine (docs/probes.md):
- * reading kernel text, patching it (the text is mapped R-X: the PTE is made
- * writable for the copy, then the TLB entry and the instruction cache are
- * flushed - RISC-V privileged spec 4.2.1 sfence.vma, unprivileged spec
+ * The probe engine (docs/probes.md) on the kernel's own text, with the
+ * OS's port (ktrace_os.h) underneath: reading kernel text, patching it
+ * (kt_os_kernel_write_text: the C kernel makes the R-X page writable for
+ * the copy, then flushes the TLB entry and the instruction cache on every
+ * hart - RISC-V privileged spec 4.2.1 sfence.vma, unprivileged spec
  * "Zifencei"), slots and the kretprobe trampoline in kprobe_text.S, and the
- * list of code that must not be probed (kernel.ld puts it between
- * noprobe_start and noprobe_end).
+ * code that must not be probed (kt_os_kprobe_forbidden).
  *
  * Several harts (docs/probes.md, "Several harts"): kprobe_lock, a real
  * spinlock, serialises arming and disarming (the port's lock hooks); a hit
@@ -24,72 +24,43 @@
  */
 #include "kprobe.h"
 #include "kstring.h"
-#include "printf.h"
-#include "proc.h"
-#include "riscv.h"
-#include "spinlock.h"
-#include "sbi.h"
-#include "textpatch.h"
-#include "vm.h"
+#include "kt_lock.h"
+#include "kt_print.h"
 
-_Static_assert(sizeof(struct kregs) == sizeof(struct rvprobe_regs), "kregs is pt_regs");
-_Static_assert(__builtin_offsetof(struct kregs, a0) == __builtin_offsetof(struct rvprobe_regs, a0),
-               "kregs is pt_regs");
 _Static_assert(KPROBE_SLOT_SIZE == RVPROBE_SLOT_SIZE, "slot size");
 
+/* sstatus.SPIE: interrupts on after sret (RISC-V privileged spec 4.1.1). */
+#define SSTATUS_SPIE (1UL << 5)
+
 extern char kprobe_slots[], kretprobe_trampoline[];
-extern char noprobe_start[], noprobe_end[], _trampoline[];
 
 static struct rvprobe probes[KPROBE_MAX];
 static struct rvprobe_table table;
-static struct rvprobe_hart harts[NCPU];
-static struct spinlock kprobe_lock;
+static struct rvprobe_hart harts[KT_MAX_HARTS];
+static struct kt_lock kprobe_lock;
 static bool slot_used[KPROBE_NSLOTS];    /* kprobe_lock */
-static uint64_t slot_spie[NCPU];         /* per hart: SPIE before its kernel slot */
+static uint64_t slot_spie[KT_MAX_HARTS]; /* per hart: SPIE before its kernel slot */
 static uint32_t release_later[KPROBE_MAX]; /* disarmed with returns in flight (a word: no byte AMOs) */
 static uint32_t releases_pending;         /* how many release_later words are set */
 static bool ready;
 
-static bool text_mapped(uint64_t addr, unsigned n)
-{
-    for (uint64_t a = PGROUNDDOWN(addr); a < addr + n; a += PGSIZE) {
-        pte_t *pte = walk(kernel_pagetable, a, false);
-        if (!pte || !(*pte & PTE_V))
-            return false;
-    }
-    return addr + n >= addr;
-}
-
 static int port_read(void *ctx, uint64_t space, uint64_t addr, void *buf, unsigned n)
 {
     (void)ctx;
-    if (space != RVPROBE_KERNEL_SPACE || !text_mapped(addr, n))
+    if (space != RVPROBE_KERNEL_SPACE || !kt_os_kernel_readable(addr, n))
         return -1;
     memcpy(buf, (const void *)addr, n);
     return 0;
 }
 
+/* Other harts may be running these very instructions: the port never
+ * tears one, and fences every hart (ktrace_os.h). */
 static int port_write_text(void *ctx, uint64_t space, uint64_t addr, const void *bytes, unsigned n)
 {
     (void)ctx;
-    if (space != RVPROBE_KERNEL_SPACE || !text_mapped(addr, n))
+    if (space != RVPROBE_KERNEL_SPACE || !kt_os_kernel_readable(addr, n))
         return -1;
-    push_off();
-    for (uint64_t a = PGROUNDDOWN(addr); a < addr + n; a += PGSIZE)
-        *walk(kernel_pagetable, a, false) |= PTE_W;
-    sfence_vma();
-    /* Other harts may be running these very instructions: never a torn
-     * one (textpatch.c), and fenced on every hart. */
-    text_patch((uint8_t *)addr, (uint8_t *)addr + 2, bytes, n);
-    for (uint64_t a = PGROUNDDOWN(addr); a < addr + n; a += PGSIZE)
-        *walk(kernel_pagetable, a, false) &= ~PTE_W;
-    sfence_vma();
-    /* The kernel page table is every hart's: one may have cached the
-     * writable entry meanwhile (privileged spec 4.2.1: sfence.vma orders
-     * only the executing hart). */
-    sbi_remote_sfence_vma_all(PGROUNDDOWN(addr), PGROUNDUP(addr + n) - PGROUNDDOWN(addr));
-    pop_off();
-    return 0;
+    return kt_os_kernel_write_text(addr, bytes, n) == 0 ? 0 : -1;
 }
 
 static int port_slot_alloc(void *ctx, uint64_t space, unsigned size, uint64_t *addr)
@@ -119,7 +90,9 @@ static void port_slot_free(void *ctx, uint64_t space, uint64_t addr)
 static uint64_t port_current_task(void *ctx)
 {
     (void)ctx;
-    return (uint64_t)myproc();
+    struct kt_task t;
+    kt_os_current(&t);
+    return t.task;
 }
 
 static uint64_t port_trampoline(void *ctx, uint64_t space)
@@ -128,38 +101,28 @@ static uint64_t port_trampoline(void *ctx, uint64_t space)
     return space == RVPROBE_KERNEL_SPACE ? (uint64_t)kretprobe_trampoline : 0;
 }
 
-const char *kprobe_forbidden(uint64_t addr)
-{
-    if (addr >= (uint64_t)noprobe_start && addr < (uint64_t)noprobe_end)
-        return "the trap path, the probe engine, the eBPF runtime and the console are not "
-               "probeable (a probe there would trap inside its own handling)";
-    if (addr >= (uint64_t)_trampoline && addr < (uint64_t)_trampoline + PGSIZE)
-        return "the user/kernel trampoline is not probeable";
-    return 0;
-}
-
 static const char *port_forbidden(void *ctx, uint64_t space, uint64_t addr)
 {
     (void)ctx;
-    return space == RVPROBE_KERNEL_SPACE ? kprobe_forbidden(addr) : 0;
+    return space == RVPROBE_KERNEL_SPACE ? kt_os_kprobe_forbidden(addr) : 0;
 }
 
 static void port_lock(void *ctx)
 {
     (void)ctx;
-    acquire(&kprobe_lock);
+    kt_lock_acquire(&kprobe_lock);
 }
 
 static void port_unlock(void *ctx)
 {
     (void)ctx;
-    release(&kprobe_lock);
+    kt_lock_release(&kprobe_lock);
 }
 
 static unsigned port_hart(void *ctx)
 {
     (void)ctx;
-    return (unsigned)cpuid();
+    return kt_os_hart();
 }
 
 static const struct rvprobe_port port = {
@@ -181,12 +144,12 @@ static const struct rvprobe_port port = {
 static struct rvprobe_ri ri_pools[KPROBE_MAX][KRETPROBE_INSTANCES];
 static bool pool_used[KPROBE_MAX];
 
-void kprobe_init(void)
+void kt_kprobe_init(void)
 {
-    spin_init(&kprobe_lock, "kprobe");
+    kt_lock_init(&kprobe_lock, "kprobe");
     if (rvprobe_table_init(&table, &port, 64, probes, KPROBE_MAX) != 0 ||
-        rvprobe_table_set_harts(&table, harts, NCPU) != 0)
-        panic("kprobe_init");
+        rvprobe_table_set_harts(&table, harts, KT_MAX_HARTS) != 0)
+        kt_panic("kt_kprobe_init");
     ready = true;
 }
 
@@ -194,9 +157,9 @@ static void pool_put(struct rvprobe_ri *pool)
 {
     if (!pool)
         return;
-    acquire(&kprobe_lock);
+    kt_lock_acquire(&kprobe_lock);
     pool_used[(pool - ri_pools[0]) / KRETPROBE_INSTANCES] = false;
-    release(&kprobe_lock);
+    kt_lock_release(&kprobe_lock);
 }
 
 int kprobe_arm(int kind, uint64_t func, uint64_t addr, rvprobe_pre_fn pre, rvprobe_ret_fn ret,
@@ -213,7 +176,7 @@ int kprobe_arm(int kind, uint64_t func, uint64_t addr, rvprobe_pre_fn pre, rvpro
         .arg = arg,
     };
     if (kind == RVPROBE_KRETPROBE) {
-        acquire(&kprobe_lock);
+        kt_lock_acquire(&kprobe_lock);
         for (int i = 0; i < KPROBE_MAX && !def.pool; i++) {
             if (!pool_used[i]) {
                 pool_used[i] = true;
@@ -222,7 +185,7 @@ int kprobe_arm(int kind, uint64_t func, uint64_t addr, rvprobe_pre_fn pre, rvpro
                 def.pool_size = KRETPROBE_INSTANCES;
             }
         }
-        release(&kprobe_lock);
+        kt_lock_release(&kprobe_lock);
         if (!def.pool) {
             *why = "no free probe";
             return RVPROBE_ENOSPC;
@@ -250,10 +213,10 @@ static int release_entry(int id)
         __atomic_store_n(&probes[id].def.pre, (rvprobe_pre_fn)0, __ATOMIC_RELEASE);
         __atomic_store_n(&probes[id].def.ret, (rvprobe_ret_fn)0, __ATOMIC_RELEASE);
         rvprobe_sync(&table); /* nobody still runs the old handlers */
-        acquire(&kprobe_lock);
+        kt_lock_acquire(&kprobe_lock);
         release_later[id] = 1;
         __atomic_fetch_add(&releases_pending, 1, __ATOMIC_ACQ_REL);
-        release(&kprobe_lock);
+        kt_lock_release(&kprobe_lock);
         r = 0;
     }
     return r;
@@ -297,22 +260,22 @@ static void release_returned(void)
         }
 }
 
-int kprobe_on_break(struct kregs *regs, uint64_t *sstatus)
+int kt_kprobe_on_break(struct rvprobe_regs *regs, uint64_t *sstatus)
 {
     if (!ready)
         return 0;
     struct rvprobe_hit hit;
-    int r = rvprobe_on_break(&table, RVPROBE_KERNEL_SPACE, (struct rvprobe_regs *)regs, &hit);
+    int r = rvprobe_on_break(&table, RVPROBE_KERNEL_SPACE, regs, &hit);
     if (r != 1)
         return 0;
     /* Into the slot with interrupts off, back with what they were (the
      * trap's saved status: kerneltrap restores it before sret). */
     if (hit.kind == RVPROBE_HIT_STEP) {
-        slot_spie[cpuid()] = *sstatus & SSTATUS_SPIE;
+        slot_spie[kt_os_hart()] = *sstatus & SSTATUS_SPIE;
         *sstatus &= ~SSTATUS_SPIE;
     } else if (hit.kind == RVPROBE_HIT_SLOT_RETURN) {
-        *sstatus |= slot_spie[cpuid()];
-    } else if (hit.kind == RVPROBE_HIT_RETURN && !holding(&kprobe_lock) &&
+        *sstatus |= slot_spie[kt_os_hart()];
+    } else if (hit.kind == RVPROBE_HIT_RETURN && !kt_lock_held(&kprobe_lock) &&
                __atomic_load_n(&releases_pending, __ATOMIC_ACQUIRE)) {
         release_returned(); /* a return of a disarmed kretprobe: maybe its last */
     }

@@ -1,22 +1,22 @@
 /*
- * Kernel probes: the OS-independent probe engine (probes/, rvprobe_*) with
- * the reference kernel as its port.  A kprobe runs a handler when a kernel
- * instruction executes; a kretprobe when a kernel function returns.
+ * Kernel probes: the OS-independent probe engine (probes/, rvprobe_*) on
+ * the kernel's text, through the OS's port (ktrace_os.h).  A kprobe runs a
+ * handler when a kernel instruction executes; a kretprobe when a kernel
+ * function returns.
  * Neither stops the kernel.
  */
-#ifndef KERNEL_KPROBE_H
-#define KERNEL_KPROBE_H
+#ifndef KTRACE_KPROBE_H
+#define KTRACE_KPROBE_H
 
 #define KPROBE_NSLOTS    32
 #define KPROBE_SLOT_SIZE 8 /* RVPROBE_SLOT_SIZE */
 #define KPROBE_MAX       48
 
 #ifndef __ASSEMBLER__
-#include "kregs.h"
-#include "types.h"
+#include "ktrace.h"
 #include <rvprobe.h>
 
-void kprobe_init(void);
+/* kt_kprobe_init and kt_kprobe_on_break are in ktrace.h. */
 /* Arm a probe (kind RVPROBE_KPROBE or RVPROBE_KRETPROBE) at addr, an
  * instruction of the kernel function starting at func.  Returns the probe
  * id, or a negative error with the reason in *why. */
@@ -31,13 +31,6 @@ int kprobe_disarm(int id);
 const struct rvprobe *kprobe_get(int id);
 /* The id of a kprobe entry (a handler's first argument), or -1. */
 int kprobe_id(const struct rvprobe *p);
-/* From kerneltrap() on a breakpoint exception: 1 if it was a probe's.
- * *sstatus is the trap's saved status, which kerneltrap restores: a hart
- * goes into a probe's slot with interrupts off (SPIE cleared). */
-int kprobe_on_break(struct kregs *regs, uint64_t *sstatus);
-/* Is addr inside code that must never be probed (the trap path, the probe
- * engine, the eBPF runtime, the console)?  The reason, or 0. */
-const char *kprobe_forbidden(uint64_t addr);
 #endif
 
 #endif

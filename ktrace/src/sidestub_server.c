@@ -28,26 +28,21 @@
  * vTGo, vTDetach, vTList, vTStat.  Other kinds are answered SS_ERR_KIND.
  */
 #include "sidestub_server.h"
-#include "cpu.h"
 #include "bpf.h"
+#include "format.h"
 #include "kprobe.h"
 #include "kstring.h"
-#include "ksyms.h"
+#include "kt_lock.h"
+#include "kt_print.h"
+#include "kt_time.h"
 #include "uprobe.h"
-#include "param.h"
-#include "printf.h"
-#include "proc.h"
-#include "types.h"
-#include "riscv.h"
-#include "virtio_console.h"
 #include <osdbg/errno.h>
-#include <osdbg/memlayout.h>
 #include <sidestub.h>
 
 #define EV_RING    1024 /* events waiting for the channel (a burst of logpoint hits); a power of 2 */
 #define EV_DRAIN   128  /* events sent per timer tick at most */
 #define EV_POLL    16   /* ... and on a return to user mode (sidestub_poll) */
-#define SEND_SLACK 256  /* the debug channel's buffer size (virtio_console.c BUF_SIZE) */
+#define SEND_SLACK 256  /* the debug channel's buffer size (the C kernel's virtio_console.c BUF_SIZE) */
 #define REPLY_MAX  512
 
 static struct ss_link link;
@@ -57,7 +52,9 @@ static uint8_t nbuf[SS_FRAME_MAX(SS_PACKET_SIZE)];
 static uint8_t scratch[SS_PACKET_SIZE];
 static bool running;
 
-static struct spinlock ss_lock;
+static struct kt_lock ss_lock;
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static struct event {
     uint32_t ready; /* slot number + 1 once its producer filled it, 0 while free */
@@ -88,15 +85,16 @@ static bool traced[KPROBE_MAX]; /* probes this server armed (vTR) */
 /* Ids of uprobes (vTU) in the protocol: after the kprobes' ids. */
 #define UPROBE_ID_BASE 0x100
 
+/* Events are stamped, and the link's timeouts counted, in time CSR ticks. */
 static uint64_t now(void)
 {
-    return r_time();
+    return kt_rdtime();
 }
 
 static void chan_write(void *ctx, const void *data, size_t len)
 {
     (void)ctx;
-    dbgchan_send(data, len);
+    kt_os_chan_send(data, len);
 }
 
 /* Queue one event from the hart and process that made it (probe handlers,
@@ -121,7 +119,7 @@ static void emit_as(uint32_t probe, char type, const void *data, size_t len, int
     struct event *e = &ring[slot % EV_RING];
     e->probe = probe;
     e->seq = t >> SLOT_BITS;
-    e->time = r_time();
+    e->time = now();
     e->hart = (uint32_t)hart;
     e->pid = (uint32_t)pid;
     strlcpy(e->comm, comm, sizeof e->comm);
@@ -134,8 +132,9 @@ static void emit_as(uint32_t probe, char type, const void *data, size_t len, int
 /* An event of the probe hit this hart is handling. */
 static void emit(uint32_t probe, char type, const void *data, size_t len)
 {
-    struct proc *cur = myproc();
-    emit_as(probe, type, data, len, cpuid(), cur ? cur->pid : 0, cur ? cur->name : "");
+    struct kt_task cur;
+    kt_os_current(&cur); /* pid 0 and "" if none */
+    emit_as(probe, type, data, len, (int)kt_os_hart(), cur.pid, cur.comm);
 }
 
 /* The built-in "registers" program: one event with the trapped registers.
@@ -181,12 +180,12 @@ static struct attached {
 } attached[MAX_ATTACH];
 
 /* Per hart: the probe whose program runs now (for printk), and a buffer. */
-static uint32_t running_probe[NCPU];
-static uint8_t hart_rec[NCPU][SS_EVENT_DATA_MAX];
+static uint32_t running_probe[KT_MAX_HARTS];
+static uint8_t hart_rec[KT_MAX_HARTS][SS_EVENT_DATA_MAX];
 
 static void on_printk(const char *text, size_t len)
 {
-    emit(running_probe[cpuid()], SS_EVT_TEXT, text, len);
+    emit(running_probe[kt_os_hart()], SS_EVT_TEXT, text, len);
 }
 
 /* The protocol id of an attached object's probe entry p. */
@@ -199,19 +198,21 @@ static void run_object(const struct attached *a, uint32_t probe, struct rvprobe_
                        bool entry)
 {
     int prog = entry && a->entry_prog >= 0 ? a->entry_prog : a->prog;
-    running_probe[cpuid()] = probe;
+    unsigned hart = kt_os_hart();
+    running_probe[hart] = probe;
     bpf_prog_run_probe(prog, regs, sizeof *regs);
     /* Its ring-buffer records become events now, while the process that
      * hit the probe is current: they carry its pid and comm.  Only this
      * run's (its tag): another hart's records wait for that hart or the
      * timer, which reads their hart and pid from their tags. */
-    struct proc *cur = myproc();
-    uint32_t tag = bpf_record_tag(cpuid(), cur ? cur->pid : 0);
+    struct kt_task cur;
+    kt_os_current(&cur);
+    uint32_t tag = bpf_record_tag((int)hart, cur.pid);
     for (int k = 0; k < 4; k++) {
-        long n = bpf_prog_ringbuf_consume(a->prog, hart_rec[cpuid()], sizeof hart_rec[0], tag, 0);
+        long n = bpf_prog_ringbuf_consume(a->prog, hart_rec[hart], sizeof hart_rec[0], tag, 0);
         if (n <= 0)
             break;
-        emit(probe, SS_EVT_DATA, hart_rec[cpuid()], (size_t)n);
+        emit(probe, SS_EVT_DATA, hart_rec[hart], (size_t)n);
     }
 }
 
@@ -236,7 +237,7 @@ static size_t reply_err(char *out, int code)
 
 static size_t trace_kernel(uint64_t addr, char *out)
 {
-    uint64_t func = ksym_func_start(addr);
+    uint64_t func = kt_os_ksym_func_start(addr);
     if (!func)
         return reply_err(out, SS_ERR_ADDR); /* not inside a kernel function */
     /* The probe's id is its index in the table: the handler reads it
@@ -257,12 +258,12 @@ static size_t trace_kernel(uint64_t addr, char *out)
 
 static size_t trace_user(const struct ss_request *req, char *out)
 {
-    char program[PROC_NAME_LEN];
+    char program[KT_COMM_LEN];
     if (req->name.n >= sizeof program)
         return reply_err(out, SS_ERR_NOENT); /* longer than any process name */
     memcpy(program, req->name.p, req->name.n);
     program[req->name.n] = 0;
-    if (req->addr < USER_BASE || req->addr >= MAXVA)
+    if (!kt_os_user_addr(req->addr))
         return reply_err(out, SS_ERR_ADDR);
     /* Every event of this probe carries its protocol id: the handler
      * finds it from its entry. */
@@ -339,7 +340,7 @@ static size_t attach(const struct ss_request *req, char *out)
     static char log[512];
     int prog = bpf_load_object(o->data, o->size, name, o->maps_prog, log, sizeof log);
     if (prog < 0) {
-        printf("[kernel] side-stub: %s rejected: %s\n", name, log);
+        kt_printf("[kernel] side-stub: %s rejected: %s\n", name, log);
         return reply_err(out, prog == -ENOSPC ? SS_ERR_NOMEM : SS_ERR_BADOBJ);
     }
     int entry = -1;
@@ -351,7 +352,7 @@ static size_t attach(const struct ss_request *req, char *out)
         entry = bpf_load_object(o->data, o->size, ename, o->maps_prog >= 0 ? o->maps_prog : prog,
                                 log, sizeof log);
         if (entry < 0) {
-            printf("[kernel] side-stub: %s rejected: %s\n", ename, log);
+            kt_printf("[kernel] side-stub: %s rejected: %s\n", ename, log);
             bpf_prog_unload(prog);
             return reply_err(out, entry == -ENOSPC   ? SS_ERR_NOMEM
                                   : entry == -ENOENT ? SS_ERR_NOENT
@@ -369,7 +370,7 @@ static size_t attach(const struct ss_request *req, char *out)
     int got;
     const char *why;
     if (req->kind == SS_KPROBE || req->kind == SS_KRETPROBE) {
-        uint64_t func = ksym_func_start(req->addr);
+        uint64_t func = kt_os_ksym_func_start(req->addr);
         bool ret = req->kind == SS_KRETPROBE;
         got = !func ? RVPROBE_ERANGE
                     : kprobe_arm(ret ? RVPROBE_KRETPROBE : RVPROBE_KPROBE, func,
@@ -381,7 +382,7 @@ static size_t attach(const struct ss_request *req, char *out)
             a->handle = got;
         }
     } else if (req->kind == SS_UPROBE || req->kind == SS_URETPROBE) {
-        char program[PROC_NAME_LEN];
+        char program[KT_COMM_LEN];
         size_t k = req->name.n < sizeof program - 1 ? req->name.n : sizeof program - 1;
         memcpy(program, req->name.p, k);
         program[k] = 0;
@@ -483,7 +484,7 @@ static size_t stats(char *out)
                             produced, SS_STAT_DROPPED, __atomic_load_n(&dropped, __ATOMIC_RELAXED), SS_STAT_BAD_PACKETS,
                             link.rx.stats.bad_checksum + link.rx.stats.cut + link.rx.stats.oversize,
                             SS_STAT_RETRANSMITS, link.stats.retransmits, SS_STAT_CHAN_DROPS,
-                            dbgchan_dropped());
+                            kt_os_chan_dropped());
 }
 
 /* vTList[:<after>]: the probes this server armed, in pages that fit a reply. */
@@ -582,7 +583,7 @@ static void on_packet(void *ctx, struct ss_link *l, const uint8_t *data, size_t 
     } else {
         switch (req.cmd) {
         case SS_CMD_SUPPORTED:
-            n = ss_reply_supported(out, sizeof out, SS_PACKET_SIZE, TIMEBASE_HZ);
+            n = ss_reply_supported(out, sizeof out, SS_PACKET_SIZE, kt_os_timebase_hz());
             break;
         case SS_CMD_TRACE_K:
             n = trace_kernel(req.addr, out);
@@ -663,13 +664,15 @@ static void send_pending(void)
     }
 }
 
-/* The channel's receive interrupt, on whichever hart the PLIC picked. */
-static void on_bytes(const uint8_t *data, size_t len)
+/* The channel's receive interrupt, on whichever hart the OS picked. */
+void kt_sidestub_input(const uint8_t *data, size_t len)
 {
-    acquire(&ss_lock);
+    if (!running)
+        return;
+    kt_lock_acquire(&ss_lock);
     ss_link_input(&link, data, len, now());
     send_pending();
-    release(&ss_lock);
+    kt_lock_release(&ss_lock);
 }
 
 static const struct ss_link_ops ops = {
@@ -677,7 +680,7 @@ static const struct ss_link_ops ops = {
     .packet = on_packet,
 };
 
-void sidestub_init(void)
+void kt_sidestub_init(void)
 {
     struct ss_link_config cfg = {
         .ops = &ops,
@@ -687,28 +690,25 @@ void sidestub_init(void)
         .txcap = sizeof txbuf,
         .nbuf = nbuf,
         .ncap = sizeof nbuf,
-        .timeout = TIMEBASE_HZ / 2, /* half a second without '+': send again */
+        .timeout = kt_os_timebase_hz() / 2, /* half a second without '+': send again */
         .max_retries = 5,
     };
-    spin_init(&ss_lock, "side-stub");
+    kt_lock_init(&ss_lock, "side-stub");
     ss_link_init(&link, &cfg);
     bpf_set_printk_hook(on_printk);
-    dbgchan_set_receiver(on_bytes);
-    running = true;
-    printf("[kernel] side-stub: listening on the debug channel\n");
+    running = true; /* the OS hands the channel's bytes to kt_sidestub_input from now on */
+    kt_printf("[kernel] side-stub: listening on the debug channel\n");
 }
 
-void sidestub_wait(void)
+void kt_sidestub_wait(void)
 {
     if (!running || !sidestub_wait_ms)
         return;
-    printf("[kernel] side-stub: waiting up to %lu ms for the debugger's probes\n",
-           (uint64_t)sidestub_wait_ms);
-    uint64_t deadline = ticks_now() + sidestub_wait_ms * TICK_HZ / 1000;
-    intr_on();
-    while (!go && ticks_now() < deadline)
-        asm volatile("wfi");
-    intr_off();
+    kt_printf("[kernel] side-stub: waiting up to %lu ms for the debugger's probes\n",
+              (uint64_t)sidestub_wait_ms);
+    uint64_t deadline = kt_os_jiffies() + sidestub_wait_ms * kt_os_tick_hz() / 1000;
+    while (!go && kt_os_jiffies() < deadline)
+        kt_os_wait_interrupt();
 }
 
 static uint64_t last_send;
@@ -716,49 +716,57 @@ static void drain(int max);
 static void tick_locked(void);
 
 /* Before the machine powers off: the events still in the ring go out. */
-void sidestub_flush(void)
+void kt_sidestub_flush(void)
 {
     if (!running)
         return;
-    acquire(&ss_lock);
+    kt_lock_acquire(&ss_lock);
     for (int i = 0; ring_head != ring_tail() && i < EV_RING; i++)
         tick_locked();
-    release(&ss_lock);
+    kt_lock_release(&ss_lock);
 }
 
-void sidestub_poll(void)
+void kt_sidestub_poll(void)
 {
     if (!running || __atomic_load_n(&ring_head, __ATOMIC_RELAXED) == ring_tail())
         return; /* the common case: nothing, no cost */
     /* Another hart sending, or the timer: it takes these events too. */
-    if (!try_acquire(&ss_lock))
+    if (!kt_lock_try_acquire(&ss_lock))
         return;
-    if (now() - last_send >= TIMEBASE_HZ / 1000) {
+    if (now() - last_send >= kt_os_timebase_hz() / 1000) {
         last_send = now();
         drain(EV_POLL);
     }
-    release(&ss_lock);
+    kt_lock_release(&ss_lock);
 }
 
-void sidestub_tick(void)
+void kt_sidestub_tick(void)
 {
-    if (!running || !try_acquire(&ss_lock))
+    if (!running || !kt_lock_try_acquire(&ss_lock))
         return; /* busy with a request or sending: the next tick */
     tick_locked();
-    release(&ss_lock);
+    kt_lock_release(&ss_lock);
+}
+
+struct named {
+    int pid;
+    char comm[SS_COMM_MAX + 1];
+};
+
+static void name_of(const struct kt_task *t, void *arg)
+{
+    struct named *who = arg;
+    if (t->pid == who->pid)
+        strlcpy(who->comm, t->comm, sizeof who->comm);
 }
 
 /* Who made a record the timer drains: its tag says (bpf_record_tag). */
 static void emit_record(uint32_t probe, const uint8_t *rec, size_t n, uint32_t tag)
 {
-    int pid = bpf_tag_pid(tag);
-    const char *comm = "";
-    for (struct proc *p = proc_first(); p && pid; p = proc_next(p))
-        if (p->pid == pid)
-            comm = p->name; /* best effort: it may be exiting */
-    char name[SS_COMM_MAX + 1];
-    strlcpy(name, comm, sizeof name);
-    emit_as(probe, SS_EVT_DATA, rec, n, bpf_tag_hart(tag), pid, name);
+    struct named who = {bpf_tag_pid(tag), ""};
+    if (who.pid)
+        kt_os_each_task(name_of, &who); /* best effort: it may be exiting */
+    emit_as(probe, SS_EVT_DATA, rec, n, bpf_tag_hart(tag), who.pid, who.comm);
 }
 
 static void tick_locked(void)
@@ -789,9 +797,9 @@ static void drain(int max)
      * does not read, events wait in the ring (and the ring's overflow is
      * counted), never cut in the middle of a frame. */
     static uint8_t batch[4096];
-    size_t batched = 0, room = dbgchan_room();
-    /* Two sends may each leave a buffer partly empty (dbgchan_send cuts
-     * what it is given into the channel's fixed-size buffers).  While a
+    size_t batched = 0, room = kt_os_chan_room();
+    /* Two sends may each leave a buffer partly empty (the C kernel's
+     * channel cuts what it is given into fixed-size buffers).  While a
      * reply waits for its '+', events leave room for it to be sent again:
      * with every hart flooding the ring they filled the channel at each
      * tick, and a reply (which does not wait for room) was dropped at each
@@ -822,11 +830,11 @@ static void drain(int max)
         if (!n)
             continue;
         if (batched + n > sizeof batch) {
-            dbgchan_send(batch, batched);
+            kt_os_chan_send(batch, batched);
             batched = 0;
         }
         if (n > sizeof batch) {
-            dbgchan_send(nbuf, n);
+            kt_os_chan_send(nbuf, n);
         } else {
             memcpy(batch + batched, nbuf, n);
             batched += n;
@@ -834,5 +842,5 @@ static void drain(int max)
         room -= n;
     }
     if (batched)
-        dbgchan_send(batch, batched);
+        kt_os_chan_send(batch, batched);
 }

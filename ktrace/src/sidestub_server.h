@@ -1,24 +1,19 @@
 /*
- * The side-stub: a server inside the kernel on the debug channel (the
- * virtio console), speaking the side-stub protocol (GDB RSP framing;
- * docs/side-stub-protocol.md) so that the host can trace the running OS
- * without stopping it.  Started at boot when the channel exists.
+ * The side-stub: a server inside the kernel on the debug channel (the OS's
+ * kt_os_chan_* and kt_sidestub_input), speaking the side-stub protocol (GDB
+ * RSP framing; docs/side-stub-protocol.md) so that the host can trace the
+ * running OS without stopping it.  Started at boot when the channel exists.
+ * What the OS calls (kt_sidestub_init, _input, _wait, _tick, _poll,
+ * _flush) is in ktrace.h.
  */
-#ifndef KERNEL_SIDESTUB_SERVER_H
-#define KERNEL_SIDESTUB_SERVER_H
+#ifndef KTRACE_SIDESTUB_SERVER_H
+#define KTRACE_SIDESTUB_SERVER_H
 
-void sidestub_init(void);
-/* If the debugger asked for it (sidestub_wait_ms), wait at boot until it
- * sends vTGo or the time is up, so its probes are in place before init. */
-void sidestub_wait(void);
-/* From the timer interrupt: send queued events, retransmit unacknowledged
- * replies. */
-void sidestub_tick(void);
-/* On the way back to user mode (interrupts off): send queued events if
- * some wait and the last send was at least a millisecond ago, so an event
- * reaches the host well before the next timer tick. */
-void sidestub_poll(void);
-/* Send every queued event now (before power-off). */
-void sidestub_flush(void);
+#include "ktrace.h"
+
+/* How long kt_sidestub_wait waits for the debugger's vTGo, in ms: the
+ * debugger writes it (by this name, through GDB) before the kernel's first
+ * instruction.  0: no wait. */
+extern volatile uint64_t sidestub_wait_ms;
 
 #endif

@@ -1,9 +1,10 @@
 /*
- * The probe engine's port for processes: each process is a space (its
- * struct proc's address).  Text is patched through the process's page
- * table (the pages are user R-X; the kernel writes their physical frames),
- * then fence.i.  Out-of-line slots live in a per-process page at
- * UPROBE_SLOTS, mapped user R-X on first use.
+ * The probe engine's port for user spaces: each process's address space is
+ * a space (the number the OS names it by, ktrace_os.h).  Text is patched
+ * through the space's page table (the pages are user R-X; the C kernel
+ * writes their physical frames: kt_os_user_write_text), then fence.i on
+ * every hart.  Out-of-line slots live in a per-space page the OS maps user
+ * R-X where it likes (kt_os_uprobe_slot_page), on first use.
  *
  * A uprobe "spec" (program, address) stands for the per-process probes:
  * every probe entry's arg is its spec, so one spec's hits, detach and
@@ -15,12 +16,12 @@
  *
  * Several harts: table_lock (the port's lock hooks) serialises the
  * engine's table updates, uprobe_lock everything here that changes specs
- * or walks processes (attach, detach, exec, fork, free); exec and fork
- * take it around the moments a process's page table or name change
- * (uprobe_spaces_lock), so attach never arms a page table being freed.
+ * or walks processes (attach, detach, exec, fork, free); the OS takes it
+ * around the moments a process's space or name change
+ * (kt_uprobe_spaces_lock), so attach never arms a space being freed.
  * Hits take neither.  A process leaves its slot in user mode, where the
- * engine cannot follow it, so the kernel remembers each process's last
- * slot (uprobe_step_break/resume): a slot whose probe was detached while
+ * engine cannot follow it, so ktrace remembers each space's last slot
+ * (struct uspace step_break/resume): a slot whose probe was detached while
  * the process was in it still brings it back, and a freed slot is "retired"
  * (not reused) until the process is known to be out of its slot page.
  *
@@ -30,32 +31,27 @@
  * included, so the child gets copies of the parent's instances in flight.
  */
 #include "uprobe.h"
-#include "kalloc.h"
 #include "kstring.h"
-#include "printf.h"
-#include "proc.h"
-#include "riscv.h"
-#include "spinlock.h"
-#include "sbi.h"
-#include "textpatch.h"
-#include "utext.h"
-#include "vm.h"
-#include <osdbg/memlayout.h>
+#include "kt_lock.h"
+#include "kt_print.h"
+#include <osdbg/errno.h>
 
-#define UPROBE_MAX     64
-#define RET_TRAMPOLINE UPROBE_SLOTS /* slot 0 */
+#define UPROBE_MAX   64
+#define SLOT_PAGE    4096 /* one Sv39 page (RISC-V privileged spec 4.4) */
+#define SLOT_WORDS   (SLOT_PAGE / RVPROBE_SLOT_SIZE / 64)
+#define UPROBE_SPACES 64  /* spaces with a slot page at once */
 
 static struct rvprobe probes[UPROBE_MAX];
 static struct rvprobe_table table;
-static struct rvprobe_hart harts[NCPU];
-static struct spinlock table_lock, uprobe_lock;
+static struct rvprobe_hart harts[KT_MAX_HARTS];
+static struct kt_lock table_lock, uprobe_lock;
 static bool ready;
 
 static struct spec {
     bool used;
-    char program[PROC_NAME_LEN];
+    char program[KT_COMM_LEN];
     uint64_t addr;
-    uint64_t func; /* start of the function holding addr (utext.c) */
+    uint64_t func; /* start of the function holding addr (kt_os_uprobe_check_insn) */
     uint8_t kind;  /* RVPROBE_KPROBE, or RVPROBE_KRETPROBE for a uretprobe */
     rvprobe_pre_fn pre;
     rvprobe_ret_fn ret;
@@ -63,87 +59,118 @@ static struct spec {
     uint64_t hits;
 } specs[UPROBE_MAX_SPECS];
 
+/* What ktrace keeps per space that has a slot page.  Made and dropped
+ * under uprobe_lock; a hit finds its own space's entry without a lock (it
+ * cannot be dropped while the space's process runs: published last, by
+ * `space`). */
+static struct uspace {
+    uint64_t space;     /* 0: a free entry */
+    uint64_t slot_base; /* the slot page, 0 until mapped; slot 0 is the trampoline */
+    uint64_t slots[SLOT_WORDS];   /* used slots */
+    uint64_t retired[SLOT_WORDS]; /* freed slots the process may still be about to run */
+    uint64_t step_break;  /* sent into a slot: the break that ends it, and */
+    uint64_t step_resume; /* where to go on after it */
+} uspaces[UPROBE_SPACES];
+
 /* Instances of uretprobes in flight: one pool per table entry in use.
  * Debuggers read them (with uretprobe_trampoline) to show the real
  * caller of a function whose return a uretprobe took (the adapter's
  * profile names both: profiles/osdbg-kernel.json "uretprobes"). */
 struct rvprobe_ri uretprobe_instances[UPROBE_MAX][URETPROBE_INSTANCES];
-const uint64_t uretprobe_trampoline = RET_TRAMPOLINE;
+uint64_t uretprobe_trampoline; /* the slot page's address (the same in every space), 0 before */
 
-static struct proc *space_proc(uint64_t space)
+static struct uspace *uspace_find(uint64_t space)
 {
-    return (struct proc *)space;
+    for (int i = 0; space && i < UPROBE_SPACES; i++)
+        if (__atomic_load_n(&uspaces[i].space, __ATOMIC_ACQUIRE) == space)
+            return &uspaces[i];
+    return 0;
+}
+
+/* The space's entry, made if it has none.  uprobe_lock. */
+static struct uspace *uspace_get(uint64_t space)
+{
+    struct uspace *u = uspace_find(space);
+    for (int i = 0; !u && i < UPROBE_SPACES; i++) {
+        if (uspaces[i].space == 0) {
+            u = &uspaces[i];
+            memset(u, 0, sizeof *u);
+            __atomic_store_n(&u->space, space, __ATOMIC_RELEASE);
+        }
+    }
+    return u;
+}
+
+/* The space is gone (freed, or a fresh one gets its number).  uprobe_lock. */
+static void uspace_forget(uint64_t space)
+{
+    struct uspace *u = uspace_find(space);
+    if (u)
+        __atomic_store_n(&u->space, 0, __ATOMIC_RELEASE);
 }
 
 static int port_read(void *ctx, uint64_t space, uint64_t addr, void *buf, unsigned n)
 {
     (void)ctx;
-    return copyin(space_proc(space)->pagetable, buf, addr, n);
+    return kt_os_user_read(space, addr, buf, n) == 0 ? 0 : -1;
 }
 
-/* Through the frames' kernel addresses, as text_patch wants: the process
- * may be running this code on another hart (textpatch.c). */
+/* The process may be running this code on another hart: the port never
+ * tears an instruction (ktrace_os.h). */
 static int port_write_text(void *ctx, uint64_t space, uint64_t addr, const void *bytes, unsigned n)
 {
     (void)ctx;
-    pagetable_t pt = space_proc(space)->pagetable;
-    uint64_t lo = walkaddr(pt, PGROUNDDOWN(addr)), hi = walkaddr(pt, PGROUNDDOWN(addr + 2));
-    if (!lo || !hi || n < 2 || (n > 4 && PGROUNDDOWN(addr) != PGROUNDDOWN(addr + n - 1)))
+    if (n < 2 || (n > 4 && addr / SLOT_PAGE != (addr + n - 1) / SLOT_PAGE))
         return -1;
-    text_patch((uint8_t *)(lo + (addr - PGROUNDDOWN(addr))),
-               (uint8_t *)(hi + (addr + 2 - PGROUNDDOWN(addr + 2))), bytes, n);
-    return 0;
+    return kt_os_user_write_text(space, addr, bytes, n) == 0 ? 0 : -1;
 }
 
-/* The process's slot page, mapped user R-X on first use, its slot 0 the
- * return trampoline.  0 or -1. */
-static int slot_page(struct proc *p)
+/* The space's slot page, mapped user R-X on first use, its slot 0 the
+ * return trampoline; its entry, or 0.  uprobe_lock. */
+static struct uspace *slot_page(uint64_t space)
 {
-    if (walkaddr(p->pagetable, UPROBE_SLOTS))
-        return 0;
-    uint8_t *page = kalloc();
-    if (!page)
-        return -1;
-    memset(page, 0, PGSIZE);
+    struct uspace *u = uspace_get(space);
+    if (!u || u->slot_base)
+        return u;
+    uint64_t base;
     uint32_t ebreak = RVPROBE_EBREAK;
-    memcpy(page + (RET_TRAMPOLINE - UPROBE_SLOTS), &ebreak, sizeof ebreak);
-    if (mappages(p->pagetable, UPROBE_SLOTS, PGSIZE, (uint64_t)page, PTE_R | PTE_X | PTE_U) < 0) {
-        kfree(page);
-        return -1;
-    }
-    asm volatile("fence.i" ::: "memory");
-    sbi_remote_fence_i_all(); /* the other harts too (RFENCE) */
-    memset(p->uprobe_slots, 0, sizeof p->uprobe_slots);
-    p->uprobe_slots[0] = 1; /* the trampoline */
-    return 0;
+    /* (the write fences every hart's instruction fetch) */
+    if (kt_os_uprobe_slot_page(space, &base) < 0 || base % SLOT_PAGE ||
+        kt_os_user_write_text(space, base, &ebreak, sizeof ebreak) < 0)
+        return 0;
+    memset(u->slots, 0, sizeof u->slots);
+    memset(u->retired, 0, sizeof u->retired);
+    u->slots[0] = 1; /* the trampoline */
+    __atomic_store_n(&uretprobe_trampoline, base, __ATOMIC_RELAXED);
+    __atomic_store_n(&u->slot_base, base, __ATOMIC_RELEASE);
+    return u;
 }
 
-/* Can p be inside one of its slots now?  Yes if it runs on another hart;
- * otherwise its user pc is in its trap frame (this hart's process is in a
+/* Can the space's process be inside one of its slots now?  Yes if it runs
+ * on another hart; otherwise its user pc says (this hart's process is in a
  * trap: a system call, or an interrupt that may have caught it in a slot),
  * and a process sent into a slot that has not come back says so. */
-static bool maybe_in_slot(struct proc *p)
+static bool maybe_in_slot(const struct uspace *u)
 {
-    if (p != myproc() && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == RUNNING)
+    uint64_t pc;
+    if (kt_os_user_pc(u->space, &pc) < 0)
         return true;
-    return p->uprobe_step_break ||
-           (p->trapframe->epc >= UPROBE_SLOTS && p->trapframe->epc < UPROBE_SLOTS + PGSIZE);
+    return u->step_break || (pc >= u->slot_base && pc < u->slot_base + SLOT_PAGE);
 }
 
 static int port_slot_alloc(void *ctx, uint64_t space, unsigned size, uint64_t *addr)
 {
     (void)ctx;
-    struct proc *p = space_proc(space);
-    if (size > RVPROBE_SLOT_SIZE || slot_page(p) < 0)
+    struct uspace *u = size <= RVPROBE_SLOT_SIZE ? slot_page(space) : 0;
+    if (!u || !u->slot_base)
         return -1;
-    if (!maybe_in_slot(p)) /* retired slots are free again */
-        for (int w = 0; w < 8; w++)
-            p->uprobe_retired[w] = 0;
-    for (int i = 0; i < PGSIZE / RVPROBE_SLOT_SIZE; i++) {
+    if (!maybe_in_slot(u)) /* retired slots are free again */
+        memset(u->retired, 0, sizeof u->retired);
+    for (int i = 0; i < SLOT_PAGE / RVPROBE_SLOT_SIZE; i++) {
         uint64_t bit = 1ULL << (i % 64);
-        if (!((p->uprobe_slots[i / 64] | p->uprobe_retired[i / 64]) & bit)) {
-            p->uprobe_slots[i / 64] |= bit;
-            *addr = UPROBE_SLOTS + (uint64_t)i * RVPROBE_SLOT_SIZE;
+        if (!((u->slots[i / 64] | u->retired[i / 64]) & bit)) {
+            u->slots[i / 64] |= bit;
+            *addr = u->slot_base + (uint64_t)i * RVPROBE_SLOT_SIZE;
             return 0;
         }
     }
@@ -154,44 +181,47 @@ static int port_slot_alloc(void *ctx, uint64_t space, unsigned size, uint64_t *a
 static void port_slot_free(void *ctx, uint64_t space, uint64_t addr)
 {
     (void)ctx;
-    uint64_t i = (addr - UPROBE_SLOTS) / RVPROBE_SLOT_SIZE;
-    if (i > 0 && i < PGSIZE / RVPROBE_SLOT_SIZE) { /* never the trampoline */
-        space_proc(space)->uprobe_slots[i / 64] &= ~(1ULL << (i % 64));
-        space_proc(space)->uprobe_retired[i / 64] |= 1ULL << (i % 64);
+    struct uspace *u = uspace_find(space);
+    if (!u || !u->slot_base)
+        return;
+    uint64_t i = (addr - u->slot_base) / RVPROBE_SLOT_SIZE;
+    if (i > 0 && i < SLOT_PAGE / RVPROBE_SLOT_SIZE) { /* never the trampoline */
+        u->slots[i / 64] &= ~(1ULL << (i % 64));
+        u->retired[i / 64] |= 1ULL << (i % 64);
     }
 }
 
 static uint64_t port_current_task(void *ctx)
 {
     (void)ctx;
-    return (uint64_t)myproc();
+    struct kt_task t;
+    kt_os_current(&t);
+    return t.task;
 }
 
 static uint64_t port_trampoline(void *ctx, uint64_t space)
 {
     (void)ctx;
-    struct proc *p = space_proc(space);
-    return space != RVPROBE_KERNEL_SPACE && p->pagetable && walkaddr(p->pagetable, UPROBE_SLOTS)
-               ? RET_TRAMPOLINE
-               : 0;
+    struct uspace *u = space != RVPROBE_KERNEL_SPACE ? uspace_find(space) : 0;
+    return u ? __atomic_load_n(&u->slot_base, __ATOMIC_ACQUIRE) : 0; /* slot 0 */
 }
 
 static void port_lock(void *ctx)
 {
     (void)ctx;
-    acquire(&table_lock);
+    kt_lock_acquire(&table_lock);
 }
 
 static void port_unlock(void *ctx)
 {
     (void)ctx;
-    release(&table_lock);
+    kt_lock_release(&table_lock);
 }
 
 static unsigned port_hart(void *ctx)
 {
     (void)ctx;
-    return (unsigned)cpuid();
+    return kt_os_hart();
 }
 
 static const struct rvprobe_port port = {
@@ -206,24 +236,24 @@ static const struct rvprobe_port port = {
     .hart = port_hart,
 };
 
-void uprobe_init(void)
+void kt_uprobe_init(void)
 {
-    spin_init(&table_lock, "uprobe table");
-    spin_init(&uprobe_lock, "uprobe");
+    kt_lock_init(&table_lock, "uprobe table");
+    kt_lock_init(&uprobe_lock, "uprobe");
     if (rvprobe_table_init(&table, &port, 64, probes, UPROBE_MAX) != 0 ||
-        rvprobe_table_set_harts(&table, harts, NCPU) != 0)
-        panic("uprobe_init");
+        rvprobe_table_set_harts(&table, harts, KT_MAX_HARTS) != 0)
+        kt_panic("kt_uprobe_init");
     ready = true;
 }
 
-void uprobe_spaces_lock(void)
+void kt_uprobe_spaces_lock(void)
 {
-    acquire(&uprobe_lock);
+    kt_lock_acquire(&uprobe_lock);
 }
 
-void uprobe_spaces_unlock(void)
+void kt_uprobe_spaces_unlock(void)
 {
-    release(&uprobe_lock);
+    kt_lock_release(&uprobe_lock);
 }
 
 /* Every hit counts for its spec, then the spec's handler runs. */
@@ -256,11 +286,22 @@ static struct rvprobe_ri *free_pool(void)
     return 0;
 }
 
-static int arm_in(struct proc *p, struct spec *s)
+/* Is s armed in space already?  (An attach on another hart may have armed
+ * a new image between the OS's commit and kt_uprobe_exec.) */
+static bool armed_in(uint64_t space, const struct spec *s)
+{
+    for (int i = 0; i < UPROBE_MAX; i++)
+        if (probes[i].state == RVPROBE_ARMED && probes[i].def.space == space &&
+            probes[i].def.arg == s)
+            return true;
+    return false;
+}
+
+static int arm_in(uint64_t space, struct spec *s)
 {
     struct rvprobe_def def = {
         .kind = s->kind, /* the space makes it a uprobe or a uretprobe */
-        .space = (uint64_t)p,
+        .space = space,
         .func_start = s->func, /* checked at attach: addr starts an instruction */
         .addr = s->addr,
         .pre = on_hit,
@@ -272,7 +313,8 @@ static int arm_in(struct proc *p, struct spec *s)
         def.pool_size = URETPROBE_INSTANCES;
         if (!def.pool)
             return RVPROBE_ENOSPC;
-        if (slot_page(p) < 0)
+        struct uspace *u = slot_page(space);
+        if (!u || !u->slot_base)
             return RVPROBE_EPORT;
     }
     return rvprobe_arm(&table, &def);
@@ -285,24 +327,41 @@ int uprobe_attach(const char *program, uint64_t addr, rvprobe_pre_fn pre, void *
 
 static int detach_locked(int id);
 
+struct arm_all {
+    struct spec *s;
+    int err; /* the last arm's error, or 0 */
+};
+
+static void arm_task(const struct kt_task *t, void *arg)
+{
+    struct arm_all *all = arg;
+    if (t->space && strcmp(t->comm, all->s->program) == 0) {
+        /* RVPROBE_EEXIST too: the address holds RVPROBE_MAX_SHARED probes
+         * already, and this one would never run. */
+        int r = arm_in(t->space, all->s);
+        if (r < 0)
+            all->err = r;
+    }
+}
+
 int uprobe_attach_kind(const char *program, uint64_t addr, int kind, rvprobe_pre_fn pre,
                        rvprobe_ret_fn ret, void *arg)
 {
-    acquire(&uprobe_lock);
+    kt_lock_acquire(&uprobe_lock);
     int id;
     for (id = 0; id < UPROBE_MAX_SPECS; id++)
         if (!specs[id].used)
             break;
     if (id == UPROBE_MAX_SPECS) {
-        release(&uprobe_lock);
+        kt_lock_release(&uprobe_lock);
         return RVPROBE_ENOSPC;
     }
     /* Only the start of an instruction of the program's code: anywhere else
      * the ebreak would corrupt the program (and kill init). */
     uint64_t func;
-    int len = utext_check_insn(program, addr, &func);
+    int len = kt_os_uprobe_check_insn(program, addr, &func);
     if (len < 0) {
-        release(&uprobe_lock);
+        kt_lock_release(&uprobe_lock);
         return len;
     }
     struct spec *s = &specs[id];
@@ -314,24 +373,17 @@ int uprobe_attach_kind(const char *program, uint64_t addr, int kind, rvprobe_pre
                        .ret = ret,
                        .arg = arg};
     strlcpy(s->program, program, sizeof s->program);
-    /* Arm in every process of the program now.  The process table is
-     * walked without its lock: uprobe_lock keeps every process we may arm
-     * in from changing its page table or name, or being freed. */
-    int err = 0;
-    for (struct proc *p = proc_first(); p; p = proc_next(p)) {
-        if (strcmp(p->name, s->program) == 0 && p->pagetable) {
-            /* RVPROBE_EEXIST too: the address holds RVPROBE_MAX_SHARED
-             * probes already, and this one would never run. */
-            int r = arm_in(p, s);
-            if (r < 0)
-                err = r;
-        }
-    }
+    /* Arm in every process of the program now.  uprobe_lock keeps every
+     * process we may arm in from changing its space or name, or being
+     * freed (the OS takes it around those changes). */
+    struct arm_all all = {s, 0};
+    kt_os_each_task(arm_task, &all);
+    int err = all.err;
     if (err < 0) {
         detach_locked(id);
         id = err;
     }
-    release(&uprobe_lock);
+    kt_lock_release(&uprobe_lock);
     return id;
 }
 
@@ -362,9 +414,9 @@ static int detach_locked(int id)
 
 int uprobe_detach(int id)
 {
-    acquire(&uprobe_lock);
+    kt_lock_acquire(&uprobe_lock);
     int r = detach_locked(id);
-    release(&uprobe_lock);
+    kt_lock_release(&uprobe_lock);
     return r;
 }
 
@@ -382,20 +434,15 @@ bool uprobe_info(int id, const char **program, uint64_t *addr)
     return true;
 }
 
-void uprobe_exec(struct proc *p)
+void kt_uprobe_exec(uint64_t space, const char *name)
 {
     if (!ready)
         return;
-    acquire(&uprobe_lock);
-    /* The old image and its slot page are gone with the old page table. */
-    rvprobe_space_gone(&table, (uint64_t)p);
-    memset(p->uprobe_slots, 0, sizeof p->uprobe_slots);
-    memset(p->uprobe_retired, 0, sizeof p->uprobe_retired);
-    p->uprobe_step_break = p->uprobe_step_resume = 0;
+    kt_lock_acquire(&uprobe_lock);
     for (int id = 0; id < UPROBE_MAX_SPECS; id++)
-        if (specs[id].used && strcmp(specs[id].program, p->name) == 0)
-            arm_in(p, &specs[id]);
-    release(&uprobe_lock);
+        if (specs[id].used && strcmp(specs[id].program, name) == 0 && !armed_in(space, &specs[id]))
+            arm_in(space, &specs[id]);
+    kt_lock_release(&uprobe_lock);
 }
 
 /* The parent's uretprobe calls in flight, for a child forked inside them:
@@ -412,7 +459,7 @@ struct inflight {
  * which lies between the sp of the call it is in and its entry sp (the
  * record's), so the child's stack is walked from its sp up, innermost call
  * first, one trampoline address per call in flight. */
-static void unhook_child(struct proc *child, uint64_t sp, struct inflight *f, int n)
+static void unhook_child(uint64_t child, uint64_t sp, struct inflight *f, int n)
 {
     for (int i = 1; i < n; i++) /* by sp, innermost (lowest) first */
         for (int k = i; k > 0 && f[k].sp < f[k - 1].sp; k--) {
@@ -424,26 +471,26 @@ static void unhook_child(struct proc *child, uint64_t sp, struct inflight *f, in
     for (int i = 0; i < n; i++) {
         for (; at + 8 <= f[i].sp; at += 8) {
             uint64_t word;
-            if (copyin(child->pagetable, &word, at, 8) < 0)
+            if (kt_os_user_read(child, at, &word, 8) < 0)
                 return;
-            if (word != RET_TRAMPOLINE)
+            if (word != uretprobe_trampoline)
                 continue;
             if (!f[i].copied)
-                copyout(child->pagetable, at, &f[i].ret_addr, 8);
+                kt_os_user_write(child, at, &f[i].ret_addr, 8);
             at += 8;
             break;
         }
     }
 }
 
-void uprobe_fork(struct proc *parent, struct proc *child)
+void kt_uprobe_fork(uint64_t parent, uint64_t child, uint64_t child_task, uint64_t child_sp)
 {
     if (!ready)
         return;
-    acquire(&uprobe_lock);
-    memset(child->uprobe_slots, 0, sizeof child->uprobe_slots);
-    memset(child->uprobe_retired, 0, sizeof child->uprobe_retired);
-    child->uprobe_step_break = child->uprobe_step_resume = 0;
+    struct kt_task cur; /* the parent, which forks */
+    kt_os_current(&cur);
+    kt_lock_acquire(&uprobe_lock);
+    uspace_forget(child); /* fresh: no slot page yet (the OS copies none) */
     static struct inflight inflight[UPROBE_MAX * URETPROBE_INSTANCES];
     int ninflight = 0;
     bool unhook = false;
@@ -453,12 +500,12 @@ void uprobe_fork(struct proc *parent, struct proc *child)
      * program. */
     for (int i = 0; i < UPROBE_MAX; i++) {
         struct rvprobe *pr = &probes[i];
-        if (pr->state == RVPROBE_ARMED && pr->def.space == (uint64_t)parent)
-            uvm_fill(child->pagetable, pr->def.addr, pr->orig, pr->insn.len);
+        if (pr->state == RVPROBE_ARMED && pr->def.space == parent)
+            kt_os_user_write_text(child, pr->def.addr, pr->orig, pr->insn.len);
     }
     for (int i = 0; i < UPROBE_MAX; i++) {
         struct rvprobe *pr = &probes[i];
-        if (pr->state != RVPROBE_ARMED || pr->def.space != (uint64_t)parent)
+        if (pr->state != RVPROBE_ARMED || pr->def.space != parent)
             continue;
         int id = arm_in(child, (struct spec *)pr->def.arg);
         if (pr->def.kind != RVPROBE_KRETPROBE)
@@ -467,77 +514,73 @@ void uprobe_fork(struct proc *parent, struct proc *child)
         struct rvprobe_ri *to = id >= 0 ? probes[id].def.pool : 0;
         for (unsigned j = 0, k = 0; j < pr->def.pool_size && k < URETPROBE_INSTANCES; j++) {
             struct rvprobe_ri ri = pr->def.pool[j];
-            if (!ri.used || ri.task != (uint64_t)parent)
+            if (!ri.used || ri.task != cur.task)
                 continue;
             inflight[ninflight++] = (struct inflight){ri.sp, ri.ret_addr, to != 0};
             unhook |= !to;
-            ri.task = ri.space = (uint64_t)child;
+            ri.task = child_task;
+            ri.space = child;
             if (to)
                 to[k++] = ri;
         }
     }
     if (unhook)
-        unhook_child(child, parent->trapframe->sp, inflight, ninflight); /* the child's sp too */
-    asm volatile("fence.i" ::: "memory");
-    sbi_remote_fence_i_all(); /* the other harts too (RFENCE) */
-    release(&uprobe_lock);
+        unhook_child(child, child_sp, inflight, ninflight);
+    kt_os_fence_i_all();
+    kt_lock_release(&uprobe_lock);
 }
 
-void uprobe_free(struct proc *p)
+void kt_uprobe_free(uint64_t space)
 {
     if (!ready)
         return;
-    acquire(&uprobe_lock);
-    rvprobe_space_gone(&table, (uint64_t)p);
-    release(&uprobe_lock);
+    kt_lock_acquire(&uprobe_lock);
+    rvprobe_space_gone(&table, space);
+    uspace_forget(space);
+    kt_lock_release(&uprobe_lock);
 }
 
-/* Detached uretprobes of p's space with returns in flight are freed after
+/* Detached uretprobes of the space with returns in flight are freed after
  * their last return.  One return
  * resolves every uretprobe sharing the function (the engine's table.c), so
  * all of them are looked at, not only the hit's. */
-static void release_returned(struct proc *p)
+static void release_returned(uint64_t space)
 {
     for (int i = 0; i < UPROBE_MAX; i++) {
         struct rvprobe *pr = &probes[i];
         if (__atomic_load_n(&pr->state, __ATOMIC_ACQUIRE) == RVPROBE_DISARMED &&
-            pr->def.space == (uint64_t)p && pr->def.kind == RVPROBE_KRETPROBE)
+            pr->def.space == space && pr->def.kind == RVPROBE_KRETPROBE)
             rvprobe_release(&table, i); /* RVPROBE_EBUSY while others are in flight */
     }
 }
 
-int uprobe_on_break(struct proc *p)
+int kt_uprobe_on_break(struct rvprobe_regs *regs)
 {
-    if (!ready)
+    struct kt_task cur;
+    if (!ready || !kt_os_current(&cur) || !cur.space)
         return 0;
-    /* The trap frame holds x1..x31 in order (include/osdbg/trapframe.h),
-     * as struct rvprobe_regs does after its pc. */
-    struct rvprobe_regs regs;
-    regs.pc = p->trapframe->epc;
-    memcpy(&regs.ra, &p->trapframe->ra, 31 * sizeof(uint64_t));
+    struct uspace *u = uspace_find(cur.space); /* none: no slot page, no slot */
     struct rvprobe_hit hit;
-    if (rvprobe_on_break(&table, (uint64_t)p, &regs, &hit) != 1) {
+    if (rvprobe_on_break(&table, cur.space, regs, &hit) != 1) {
         /* The break ending a slot whose probe another hart released while
          * this process ran it: the slot is retired, not reused, so its
          * instruction was the probed one; continue after the original. */
-        if (!p->uprobe_step_break || p->trapframe->epc != p->uprobe_step_break)
+        if (!u || !u->step_break || regs->pc != u->step_break)
             return 0;
-        p->trapframe->epc = p->uprobe_step_resume;
-        p->uprobe_step_break = p->uprobe_step_resume = 0;
+        regs->pc = u->step_resume;
+        u->step_break = u->step_resume = 0;
         return 1;
     }
-    p->trapframe->epc = regs.pc;
-    memcpy(&p->trapframe->ra, &regs.ra, 31 * sizeof(uint64_t));
-    if (hit.kind == RVPROBE_HIT_STEP) {
+    if (hit.kind == RVPROBE_HIT_STEP && u) {
         /* (from the hit, not from probes[hit.id]: another hart may have
          * released and reused that entry since) */
-        p->uprobe_step_break = hit.slot_break;
-        p->uprobe_step_resume = hit.resume;
-    } else if (hit.kind == RVPROBE_HIT_SLOT_RETURN) {
-        p->uprobe_step_break = p->uprobe_step_resume = 0;
+        u->step_break = hit.slot_break;
+        u->step_resume = hit.resume;
+    } else if (hit.kind == RVPROBE_HIT_SLOT_RETURN && u) {
+        u->step_break = u->step_resume = 0;
     }
     if (hit.kind == RVPROBE_HIT_RETURN)
-        release_returned(p);
+        release_returned(cur.space);
     return 1;
 }
 
