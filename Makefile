@@ -30,6 +30,8 @@ BENCH_TARGETS :=
 deps:
 	@scripts/deps.sh
 
+# ktrace/ktrace.mk before kernel.mk: the kernel compiles what the library does not yet.
+include $(wildcard ktrace/*.mk)
 include kernel/kernel.mk
 include user/user.mk
 include rkernel/rkernel.mk

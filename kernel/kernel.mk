@@ -16,12 +16,8 @@ RV_CFLAGS   := $(RV_ARCH) -ffreestanding -fno-builtin -nostdlib -fno-common \
 RV_LIBGCC    = $(shell $(RV_CC) $(RV_ARCH) -print-libgcc-file-name)
 
 KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S)
-# The tracing layer (ktrace/: bpf(), probes, side-stub server), compiled here
-# while it still includes the kernel's headers.
-KTRACE_SRCS := $(wildcard ktrace/src/*.c) $(wildcard ktrace/src/*.S)
 COMMON_SRCS := $(wildcard common/*.c)
 KERNEL_OBJS := $(patsubst kernel/%,$(B)/kernel/%.o,$(KERNEL_SRCS)) \
-               $(patsubst ktrace/src/%,$(B)/kernel/ktrace/%.o,$(KTRACE_SRCS)) \
                $(patsubst common/%,$(B)/kernel/common/%.o,$(COMMON_SRCS))
 KERNEL_ELF  := $(B)/kernel/kernel.elf
 RAMDISK     := $(B)/user/fs.cpio
@@ -29,16 +25,6 @@ RAMDISK     := $(B)/user/fs.cpio
 ALL_TARGETS += $(KERNEL_ELF)
 
 $(B)/kernel/%.c.o: kernel/%.c
-	@mkdir -p $(@D)
-	@echo "  CC      $<"
-	$(Q)$(RV_CC) $(RV_CFLAGS) -Ikernel -c $< -o $@
-
-$(B)/kernel/ktrace/%.c.o: ktrace/src/%.c
-	@mkdir -p $(@D)
-	@echo "  CC      $<"
-	$(Q)$(RV_CC) $(RV_CFLAGS) -Ikernel -c $< -o $@
-
-$(B)/kernel/ktrace/%.S.o: ktrace/src/%.S
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(RV_CC) $(RV_CFLAGS) -Ikernel -c $< -o $@
@@ -62,7 +48,10 @@ KERNEL_EBPF := $(B)/ebpf/rv64-kernel/libebpf.a
 KERNEL_RVPROBE := $(B)/probes/rv64-kernel/librvprobe.a
 # The side-stub protocol core, likewise (sidestub/sidestub.mk).
 KERNEL_SIDESTUB := $(B)/sidestub/rv64-kernel/libsidestub.a
-KERNEL_LIBS := $(KERNEL_EBPF) $(KERNEL_RVPROBE) $(KERNEL_SIDESTUB)
+# The tracing layer (bpf(), probes, side-stub server), OS-independent, with
+# the kernel's port kernel/ktrace_os*.c (ktrace/ktrace.mk); first: it calls
+# into the three others.
+KERNEL_LIBS := $(KTRACE_LIB) $(KERNEL_EBPF) $(KERNEL_RVPROBE) $(KERNEL_SIDESTUB)
 
 KERNEL_LINK = $(RV_CC) $(RV_ARCH) -nostdlib -T kernel/kernel.ld -Wl,--no-warn-rwx-segments
 

@@ -1215,10 +1215,11 @@ test('a uretprobe does not cut the call stack: the caller comes from the probe\'
 });
 
 test('a program\'s frames below the kernel\'s: its struct and array locals expand, member by member, element by element', async (t) => {
-  // Stopped in sys_bpf for bpftest's first map_create(): its struct
+  // Stopped in ktrace's kt_sys_bpf (the kernel's sys_bpf gives it the
+  // system call's arguments) for bpftest's first map_create(): its struct
   // bpf_attr_map_create a = {type, key, value, max, 0, 0, 0, "bpftest"}
   // (user/bpftest.c) lives on the program's stack, read through its page table.
-  const bpfLine = lineOf('ktrace/src/bpf.c', 'int cmd = (int)argraw(0);', lineOf('ktrace/src/bpf.c', 'long sys_bpf(void)'));
+  const bpfLine = lineOf('ktrace/src/bpf.c', 'if (size == 0 || size > 4096)', lineOf('ktrace/src/bpf.c', 'long kt_sys_bpf(int cmd, uint64_t uattr, uint64_t size)'));
   const { dc } = await startSession(t, { bootArgs: 'run=bpftest,forktest' }, async (dc) => {
     await dc.setBreakpointsRequest({ source: { path: src('ktrace/src/bpf.c') }, breakpoints: [{ line: bpfLine }] });
   });
@@ -1233,7 +1234,7 @@ test('a program\'s frames below the kernel\'s: its struct and array locals expan
     assert.ok(v.variablesReference > 0, `${v.name} expands: ${JSON.stringify(v)}`);
     return Object.fromEntries((await dc.variablesRequest({ variablesReference: v.variablesReference })).body.variables.map((x) => [x.name, x]));
   };
-  // The first stop in sys_bpf made from map_create() (bpftest loads programs first).
+  // The first stop in kt_sys_bpf made from map_create() (bpftest loads programs first).
   await waitStopped(dc);
   for (;;) {
     const st = await dc.stackTraceRequest({ threadId: dc.thread });
