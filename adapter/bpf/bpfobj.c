@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The kernel's limits (kernel/bpf.c): the context is struct pt_regs. */
+/* The kernel's limits (ktrace/src/bpf.c): the context is struct pt_regs. */
 #define CTX_SIZE   256
 #define ARENA_SIZE (4u << 20)
 
@@ -206,7 +206,7 @@ int bpfobj_pick_program(const uint8_t *elf, size_t len, const char *prefix, char
 }
 
 /* Stand-ins for the kernel's helpers: verification only needs their
- * prototypes (the kernel registers the same list, kernel/bpf_helpers.c). */
+ * prototypes (the kernel registers the same list, ktrace/src/bpf_helpers.c). */
 static uint64_t stub(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ebpf_vm *vm)
 {
     (void)a, (void)b, (void)c, (void)d, (void)e, (void)vm;

@@ -50,7 +50,7 @@ struct ebpf_region {
 
 /*
  * Maps are shared by programs that may run on several harts at once
- * (kernel/bpf.c runs one replica per hart).  What a run may change:
+ * (ktrace/src/bpf.c runs one replica per hart).  What a run may change:
  *   array values   the program's own loads, stores and atomics (BPF_ATOMIC
  *                  is a real atomic: amo*.w/d or lr/sc), as in Linux;
  *   hash entries   update and delete take `lock`; lookups take no lock and

@@ -280,7 +280,7 @@ static const struct ebpf_helper_proto p_probe[] = {
      {EBPF_ARG_UNINIT_MEM, EBPF_ARG_SIZE_OR_ZERO, EBPF_ARG_ANYTHING}},
 };
 
-/* The rest of the tracing set the reference kernel offers (kernel/bpf_helpers.c). */
+/* The rest of the tracing set the reference kernel offers (ktrace/src/bpf_helpers.c). */
 static const struct ebpf_helper_proto p_tracing_noargs[] = {
     {"get_current_task", EBPF_RET_INTEGER, {0}},
     {"get_numa_node_id", EBPF_RET_INTEGER, {0}},

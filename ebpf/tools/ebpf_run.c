@@ -43,7 +43,7 @@
 #include "osdbg/bpf_kernel_helpers.h"
 #include "osdbg/version.h"
 
-#define KERNEL_CTX_SIZE 256 /* struct pt_regs: pc, x1..x31 (kernel/bpf.c CTX_SIZE) */
+#define KERNEL_CTX_SIZE 256 /* struct pt_regs: pc, x1..x31 (ktrace/src/bpf.c CTX_SIZE) */
 
 static const char usage_text[] =
     "usage: ebpf-run [MEMHEX] [--jit] [--elf] [--verify] [--section NAME]\n"
@@ -153,7 +153,7 @@ static uint64_t h_printk(uint64_t fmt, uint64_t len, uint64_t c, uint64_t d, uin
     return len;
 }
 
-/* Stand-ins for the kernel's other helpers (kernel/bpf.c). */
+/* Stand-ins for the kernel's other helpers (ktrace/src/bpf.c). */
 static uint64_t h_comm(uint64_t buf, uint64_t size, uint64_t c, uint64_t d, uint64_t e,
                        ebpf_vm *vm)
 {

@@ -1,7 +1,7 @@
 /*
  * bpf_kernel_helpers.h - the helpers the osdbg kernel offers to eBPF
  * programs besides the map and ring buffer helpers the library implements
- * (ebpf_register_map_helpers).  One list for the kernel (kernel/bpf.c
+ * (ebpf_register_map_helpers).  One list for the kernel (ktrace/src/bpf.c
  * register_helpers, which pairs each name with its function) and for the
  * host tools (ebpf-run --verify --section checks an object against exactly
  * this set, with the prototypes of ebpf_linux_proto).  Names are Linux's

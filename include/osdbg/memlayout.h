@@ -45,7 +45,7 @@
 #define USTACK_TOP    (TRAPFRAME - PGSIZE)
 #define USTACK_BOTTOM (USTACK_TOP - USTACK_PAGES * PGSIZE)
 
-/* The uprobe slot page (kernel/uprobe.c): user R-X, below the stack's guard
+/* The uprobe slot page (ktrace/src/uprobe.c): user R-X, below the stack's guard
  * page with a guard page of its own; mapped only in traced processes. */
 #define UPROBE_SLOTS (USTACK_BOTTOM - 2 * PGSIZE)
 

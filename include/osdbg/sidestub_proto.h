@@ -43,7 +43,7 @@
 #define SS_PKT_LIST      "vTList"     /* vTList[:<after-id>] -> m/l<probe items>;... */
 #define SS_PKT_MAP       "vTMap:"     /* vTMap:<id>[,<map>[,<after-key>]] -> m/l<key>=<value>;... */
 #define SS_PKT_STAT      "vTStat"     /* vTStat -> <name>=<hex>;... */
-/* Optional, the embedder's (the reference kernel's, kernel/sidestub_server.c):
+/* Optional, the embedder's (the reference kernel's, ktrace/src/sidestub_server.c):
  * the host has attached its probes; a boot held for them goes on. */
 #define SS_PKT_GO "vTGo" /* vTGo -> OK */
 

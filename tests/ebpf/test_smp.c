@@ -1,6 +1,6 @@
 /*
  * test_smp.c - one program run by several threads at once, each on its own
- * replica (ebpf_replicate), as kernel/bpf.c runs it on several harts:
+ * replica (ebpf_replicate), as ktrace/src/bpf.c runs it on several harts:
  * nothing lost or counted twice in shared maps, the ring buffer's records
  * of each producer arrive whole and in order while a consumer drains it,
  * and replicas keep their run state apart.  The object is tests/ebpf/progs/smp.c,

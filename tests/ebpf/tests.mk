@@ -59,7 +59,7 @@ test-ebpf-elf: $(EBPF_TBIN)/test_elf $(patsubst %,$(EBPF_PROGS_DIR)/%.o,$(EBPF_E
 
 TEST_TARGETS += test-ebpf-elf
 
-# One program on several threads at once, each on its own replica (kernel/bpf.c's harts).
+# One program on several threads at once, each on its own replica (ktrace/src/bpf.c's harts).
 $(EBPF_TBIN)/test_smp: $(EBPF_TDIR)/test_smp.c $(B)/ebpf/asan/libebpf.a
 	@mkdir -p $(@D)
 	$(EBPF_HOST_CC) $(EBPF_TEST_CFLAGS) -DPROG_DIR='"$(EBPF_PROGS_DIR)"' $< $(B)/ebpf/asan/libebpf.a -lcmocka -lpthread -o $@.tmp && mv -f $@.tmp $@

@@ -104,7 +104,7 @@ test('the bpf() system call: maps, program load with the verifier log, test runs
 test('bpf() programs, maps and links are freed with their last descriptor: bpftest ten times in a row', async () => {
   // Each run loads programs, creates maps and links, and exits without
   // closing them: the kernel has room for 36 programs (MAX_PROGS in
-  // kernel/bpf.c) and each run would keep at least five, so without
+  // ktrace/src/bpf.c) and each run would keep at least five, so without
   // freeing one of these runs fails.
   const { code, out } = await runOS(`run=${Array(10).fill('bpftest').join(',')}`, 120000);
   assert.equal(code, 0);
