@@ -114,14 +114,17 @@ $(RK_DIR)/libos.a: rkernel/src/main.rs $(RK_LIBS) $(RK_GEN)/link_app.S $(RUST_GE
 		--emit link,dep-info --out-dir $(@D) $<
 
 # ---- the C libraries (issue 19: the Rust kernel's tracing) -----------------
-# The eBPF runtime, the probe engine and the side-stub core, freestanding
+# ktrace (bpf(), probes, the side-stub server), the eBPF runtime, the probe
+# engine and the side-stub core, freestanding
 # archives built with the C kernel's flags by their own fragments; and
 # common/'s snprintf and mem*/str*, compiled here as the libraries are.
 # One provider of memcpy & co: compiler_builtins defines memcpy, memmove,
 # memset, memcmp and bcmp weak (its mem/mod.rs: linkage = "weak"), so
 # kstring.c's strong definitions, linked as an object, replace them for
 # Rust and C alike; the link checks that they did.
-RK_CLIBS    := $(KERNEL_EBPF) $(KERNEL_RVPROBE) $(KERNEL_SIDESTUB)
+# libktrace (ktrace/ktrace.mk) first: it calls into the three others; the
+# kernel implements its port in Rust (src/ktrace/port*.rs).
+RK_CLIBS    := $(KTRACE_LIB) $(KERNEL_EBPF) $(KERNEL_RVPROBE) $(KERNEL_SIDESTUB)
 # -O2 as the libraries (a byte loop at -O0 made fork's page copies slow);
 # no loop-to-memset rewriting inside memset itself.
 RK_CFLAGS   := $(RV_ARCH) -ffreestanding -fno-builtin -nostdlib -fno-common \

@@ -56,9 +56,11 @@ pub fn rust_main(_hart_id: usize, device_tree: usize) -> ! {
     mm::init();
     drivers::init();
     trap::init();
+    ktrace::hooks::init();
     ktrace::selftest(); // boot argument `selftest` only
     trap::enable_timer_interrupt();
     timer::set_next_trigger();
+    ktrace::hooks::before_first_task();
     loader::list_apps();
     task::add_initproc();
     task::run_tasks();

@@ -19,7 +19,8 @@
 //! with fence.i between the steps.  This kernel runs on one hart (the
 //! others stay in OpenSBI), so the local fence.i is every hart's; a kernel
 //! on several would add an SBI remote fence.i (kt_os_fence_i_all).
-use crate::mm::{kernel_text_set_writable, VirtAddr};
+use super::walk::{leaf, PTE_W};
+use crate::config::PAGE_SIZE;
 use core::arch::asm;
 use core::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, Ordering};
 
@@ -95,10 +96,29 @@ pub enum TextError {
     BadShape,
 }
 
+/// Makes the kernel's text pages holding [addr, end) writable or read-only
+/// again (their entries in the kernel's page table, walked here rather than
+/// by mm: this runs when a probe is armed, and is never probed itself),
+/// then sfence.vma (privileged spec 4.2.1).
+fn set_writable(addr: usize, end: usize, writable: bool) {
+    let satp = crate::mm::kernel_satp();
+    let mut page = addr & !(PAGE_SIZE - 1);
+    while page < end {
+        if let Some((pte, _)) = leaf(satp, page) {
+            unsafe {
+                let e = pte.read_volatile();
+                pte.write_volatile(if writable { e | PTE_W } else { e & !PTE_W });
+            }
+        }
+        page += PAGE_SIZE;
+    }
+    unsafe { asm!("sfence.vma") };
+}
+
 /// Writes bytes at addr in the kernel's text, which is mapped R-X: its
 /// pages are made writable for the write and read-only again after, each
-/// change followed by sfence.vma (privileged spec 4.2.1), and the write
-/// by fence.i.  Called with interrupts off (the kernel's state).
+/// change followed by sfence.vma, and the write by fence.i.  Called with
+/// interrupts off (the kernel's state).
 pub fn write_kernel_text(addr: usize, bytes: &[u8]) -> Result<(), TextError> {
     if !is_kernel_text(addr, bytes.len()) {
         return Err(TextError::NotText);
@@ -106,11 +126,14 @@ pub fn write_kernel_text(addr: usize, bytes: &[u8]) -> Result<(), TextError> {
     if addr & 1 != 0 || bytes.len() % 2 != 0 || bytes.len() > 8 {
         return Err(TextError::BadShape);
     }
-    let first = VirtAddr::from(addr).floor();
-    let last = VirtAddr::from(addr + bytes.len() - 1).floor();
-    kernel_text_set_writable(first, last, true);
+    set_writable(addr, addr + bytes.len(), true);
     let ok = patch(addr, addr + 2, bytes);
-    kernel_text_set_writable(first, last, false);
+    set_writable(addr, addr + bytes.len(), false);
     fence_i();
     if ok { Ok(()) } else { Err(TextError::BadShape) }
+}
+
+/// [stext, etext): the kernel's code.
+pub fn kernel_text() -> (usize, usize) {
+    (stext as usize, etext as usize)
 }

@@ -40,14 +40,10 @@ lazy_static! {
 /// without KERNEL_SPACE's cell, which a trap may find borrowed.
 static KERNEL_SATP: AtomicUsize = AtomicUsize::new(0);
 
-/// Makes the kernel's text pages first..=last writable or read-only again
-/// (their entries in the kernel's page table), then sfence.vma.
-pub fn kernel_text_set_writable(first: VirtPageNum, last: VirtPageNum, writable: bool) {
-    let pt = PageTable::from_token(KERNEL_SATP.load(Ordering::Relaxed));
-    for vpn in first.0..=last.0 {
-        pt.set_flags(VirtPageNum(vpn), PTEFlags::W, writable);
-    }
-    unsafe { asm!("sfence.vma") };
+/// The kernel's satp (0 before its address space is active), for the
+/// tracing port's own page-table walks (ktrace/walk.rs).
+pub fn kernel_satp() -> usize {
+    KERNEL_SATP.load(Ordering::Relaxed)
 }
 
 pub struct MemorySet {
@@ -201,6 +197,18 @@ impl MemorySet {
             self.push(MapArea::new(UPROBE_SLOT_PAGE.into(), end.into(), MapType::Framed, perm), None);
         }
         Some(UPROBE_SLOT_PAGE)
+    }
+    /// [lo, hi) around the program's code (its executable user areas; the
+    /// uprobe slot page is none of them): return addresses of a user stack
+    /// walk lie there.
+    pub fn user_text_range(&self) -> (usize, usize) {
+        let slot = VirtAddr::from(UPROBE_SLOT_PAGE).floor();
+        let code = self.areas.iter().filter(|a| {
+            a.map_perm.contains(MapPermission::X | MapPermission::U) && a.vpn_range.get_start() != slot
+        });
+        let lo = code.clone().map(|a| a.vpn_range.get_start().0).min().unwrap_or(0);
+        let hi = code.map(|a| a.vpn_range.get_end().0).max().unwrap_or(0);
+        (lo * PAGE_SIZE, hi * PAGE_SIZE)
     }
     /// Whether the uprobe slot page is mapped.
     pub fn has_uprobe_slot_page(&self) -> bool {

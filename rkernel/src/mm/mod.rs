@@ -8,8 +8,8 @@ mod memory_set;
 mod page_table;
 
 pub use address::{PhysPageNum, VirtAddr, VirtPageNum};
-pub use frame_allocator::frames_available;
-pub use memory_set::{kernel_text_set_writable, MapPermission, MemorySet, KERNEL_SPACE};
+pub use frame_allocator::{frame_alloc, frames_available, FrameTracker};
+pub use memory_set::{kernel_satp, MapPermission, MemorySet, KERNEL_SPACE};
 pub use page_table::{PTEFlags, translated_byte_buffer, translated_refmut, translated_str, PageTable};
 
 pub fn init_heap() {

@@ -177,16 +177,4 @@ impl PageTable {
             None
         }
     }
-    /// Sets (on) or clears flags in the entry of a mapped page; false if
-    /// vpn is not mapped.  The caller fences (sfence.vma).
-    pub fn set_flags(&self, vpn: VirtPageNum, flags: PTEFlags, on: bool) -> bool {
-        match self.find_pte(vpn) {
-            Some(pte) if pte.is_valid() => {
-                let f = if on { pte.flags() | flags } else { pte.flags() - flags };
-                *pte = PageTableEntry::new(pte.ppn(), f);
-                true
-            }
-            _ => false,
-        }
-    }
 }

@@ -17,4 +17,8 @@ impl<T> UPSafeCell<T> {
     pub fn exclusive_access(&self) -> RefMut<'_, T> {
         self.inner.borrow_mut()
     }
+    /// None instead of a panic when it is borrowed already.
+    pub fn try_exclusive_access(&self) -> Option<RefMut<'_, T>> {
+        self.inner.try_borrow_mut().ok()
+    }
 }

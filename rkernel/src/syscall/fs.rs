@@ -20,6 +20,12 @@ pub fn sys_write(fd: usize, buf: *const u8, len: usize) -> isize {
     len as isize
 }
 
+/// close(fd): descriptors 3.. are bpf() objects (task/files.rs); the
+/// console's stay open.  -EBADF (Linux's 9) if fd is no open descriptor.
+pub fn sys_close(fd: usize) -> isize {
+    if crate::task::close_file(fd) { 0 } else { -9 }
+}
+
 /// One byte at a time, as rCore reads the SBI console; while no key is
 /// waiting, other tasks run.
 pub fn sys_read(fd: usize, buf: *const u8, len: usize) -> isize {

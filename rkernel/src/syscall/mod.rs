@@ -26,6 +26,8 @@ pub fn syscall(syscall_id: usize, args: [usize; 3]) -> isize {
         nr::SYS_EXEC => sys_exec(args[0] as *const u8, args[1] as *const usize),
         nr::SYS_WAIT => sys_waitpid(args[0] as isize, args[1] as *mut i32),
         nr::SYS_SHUTDOWN => sys_shutdown(),
+        nr::SYS_CLOSE => sys_close(args[0]),
+        nr::SYS_BPF => crate::ktrace::hooks::sys_bpf(args[0], args[1], args[2]),
         _ => {
             println!("[kernel] unknown system call {}", syscall_id);
             -1

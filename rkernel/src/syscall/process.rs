@@ -122,6 +122,7 @@ pub fn sys_waitpid(pid: isize, exit_code_ptr: *mut i32) -> isize {
 }
 
 pub fn sys_shutdown() -> isize {
+    crate::ktrace::hooks::on_power_off(); // tracing events still queued
     println!("[kernel] shutdown after {} timer ticks in {} ms", jiffies(), get_time_ms());
     shutdown(false)
 }

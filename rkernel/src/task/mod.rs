@@ -1,5 +1,6 @@
 //! Processes and scheduling (rCore-Tutorial-v3 chapter 5).
 mod context;
+mod files;
 mod manager;
 mod pid;
 mod processor;
@@ -16,6 +17,8 @@ use lazy_static::lazy_static;
 use switch::__switch;
 use task::TaskStatus;
 pub use task::TaskControlBlock;
+pub use files::{close_file, install_bpf_file, lookup_bpf_file};
+pub use pid::MAX_PROCESSES;
 
 pub use context::TaskContext;
 pub use manager::{add_task, fetch_task};
@@ -35,9 +38,13 @@ pub fn suspend_current_and_run_next() {
 /// The current task ends: a zombie until its parent reaps it; its children
 /// go to initproc.  When initproc itself ends, the machine powers off.
 pub fn exit_current_and_run_next(exit_code: i32) {
+    // While it is still the current task: closing a bpf() descriptor may
+    // yield (task/files.rs).
+    files::close_all_files(&current_task().unwrap());
     let task = take_current_task().unwrap();
     if task.getpid() == INITPROC.getpid() {
         println!("[kernel] initproc exited with {}; powering off", exit_code);
+        crate::ktrace::hooks::on_power_off();
         shutdown(exit_code != 0);
     }
     let mut inner = task.inner_exclusive_access();
@@ -73,6 +80,6 @@ lazy_static! {
 
 pub fn add_initproc() {
     // Its exec hook once it has its place (tasks are named by address).
-    crate::ktrace::hooks::on_exec(&INITPROC);
+    crate::ktrace::hooks::on_exec(&INITPROC, None);
     add_task(INITPROC.clone());
 }

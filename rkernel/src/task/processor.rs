@@ -44,10 +44,17 @@ pub fn run_tasks() -> ! {
             let next_task_cx_ptr = &task_inner.task_cx as *const TaskContext;
             task_inner.task_status = TaskStatus::Running;
             drop(task_inner);
+            crate::ktrace::hooks::on_run(Some(task.getpid()));
             processor.current = Some(task);
             drop(processor);
             unsafe { __switch(idle_task_cx_ptr, next_task_cx_ptr) };
+            crate::ktrace::hooks::on_run(None);
+        } else {
+            drop(processor);
         }
+        // No program runs here, so no timer interrupt is taken: a program
+        // waiting for a key (sys_read) loops through this loop.
+        crate::ktrace::hooks::poll_from_kernel();
     }
 }
 

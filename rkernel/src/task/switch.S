@@ -7,7 +7,7 @@
 .macro LOAD_SN n
     ld s\n, (\n+2)*8(a1)
 .endm
-    .section .text
+    .section .text.noprobe.switch, "ax"
     .globl __switch
 __switch:
     sd sp, 8(a0)

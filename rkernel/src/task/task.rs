@@ -3,6 +3,7 @@
 //! profiles/rust-kernel.json), its trap context's page, its family, and
 //! (unlike rCore's, for the tracer's comm and uprobes by program) the name
 //! of the program it runs: the path exec was given.
+use super::files::FileTable;
 use super::pid::{pid_alloc, KernelStack, PidHandle};
 use super::TaskContext;
 use crate::config::TRAP_CONTEXT;
@@ -32,6 +33,8 @@ pub struct TaskControlBlockInner {
     pub parent: Option<Weak<TaskControlBlock>>,
     pub children: Vec<Arc<TaskControlBlock>>,
     pub exit_code: i32,
+    /// Descriptors 3.. (bpf() objects), shared with children on fork.
+    pub files: FileTable,
 }
 
 impl TaskControlBlockInner {
@@ -81,6 +84,11 @@ impl TaskControlBlock {
     pub fn inner_exclusive_access(&self) -> RefMut<'_, TaskControlBlockInner> {
         self.inner.exclusive_access()
     }
+    /// The cell, or None if it is borrowed (for the tracing port, which
+    /// must never panic on a second borrow).
+    pub fn try_inner_exclusive_access(&self) -> Option<RefMut<'_, TaskControlBlockInner>> {
+        self.inner.try_exclusive_access()
+    }
     pub fn getpid(&self) -> usize {
         self.pid.0
     }
@@ -110,6 +118,7 @@ impl TaskControlBlock {
                     parent: None,
                     children: Vec::new(),
                     exit_code: 0,
+                    files: FileTable::default(),
                 })
             },
         };
@@ -143,8 +152,9 @@ impl TaskControlBlock {
         };
         let mut inner = self.inner_exclusive_access();
         inner.name = String::from(name);
-        // The old memory set (its uprobe slot page with it) goes here.
-        inner.memory_set = memory_set;
+        // The old memory set (its uprobe slot page with it) goes after the
+        // exec hook: the tracer forgets its space first.
+        let old = core::mem::replace(&mut inner.memory_set, memory_set);
         inner.trap_cx_ppn = trap_cx_ppn;
         inner.base_size = user_sp;
         let cx = inner.get_trap_cx();
@@ -159,7 +169,8 @@ impl TaskControlBlock {
         cx.x[11] = argv;
         exec_commit(name, self.getpid(), inner.memory_set.token());
         drop(inner);
-        crate::ktrace::hooks::on_exec(self);
+        crate::ktrace::hooks::on_exec(self, Some(old.token()));
+        drop(old);
         true
     }
     /// A child with a copy of this process's address space (fork); None
@@ -185,6 +196,7 @@ impl TaskControlBlock {
                     parent: Some(Arc::downgrade(self)),
                     children: Vec::new(),
                     exit_code: 0,
+                    files: parent.files.clone(),
                 })
             },
         });

@@ -16,7 +16,7 @@
 .endm
     .equ KFRAME_SIZE, 34*8      # pc, x1..x31, sstatus, and 16-byte alignment
     .equ KFRAME_SSTATUS, 32*8
-    .section .text
+    .section .text.noprobe.kernel_vec, "ax"
     .globl __trap_from_kernel
     .align 2
 __trap_from_kernel:
