@@ -2,8 +2,8 @@
 // program as a libbpf-style loader calls it (rkernel/user/src/bin/bpfdemo.rs):
 // maps, a program load, a kprobe on os::syscall::process::sys_getpid by name,
 // a uprobe on a function of the program, and bad input refused with the right
-// errno while the kernel goes on.  Passes once the Rust kernel has bpf()
-// (ktrace linked in); before that bpfdemo says "bpf: not supported".
+// errno while the kernel goes on.  bpf() is libktrace, linked into the Rust
+// kernel with its port in Rust (rkernel/src/ktrace/).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runOS, RKERNEL } from './qemu.mjs';
