@@ -84,7 +84,7 @@ pub fn sys_exec(path: *const u8, argv: *const usize) -> isize {
     match get_app_data_by_name(path.as_str()) {
         Some(data) if frames_available() < data.len() / 4096 + 16 + FRAMES_RESERVED => -1,
         Some(data) => match current_task().unwrap().exec(path.as_str(), data, &args) {
-            true => 0,
+            true => args.len() as isize, // the trap handler puts it in a0: the new program's argc, as xv6
             false => -1,
         },
         None => -1,

@@ -31,6 +31,9 @@ const SIE_STIE: usize = 1 << 5;
 
 pub fn init() {
     set_kernel_trap_entry();
+    // User programs may read cycle, time and instret (benchmarks): scounteren
+    // bits CY, TM, IR (privileged spec 4.1.5), as the C kernel's trap.c.
+    unsafe { asm!("csrw scounteren, {}", in(reg) 0x7) };
 }
 
 fn set_kernel_trap_entry() {
