@@ -1,7 +1,7 @@
 # Kernel benchmarks.
 BENCH_TARGETS += bench-kprobe
 .PHONY: bench-kprobe
-bench-kprobe:
+bench-kprobe: $(KERNEL_ELF) $(RKERNEL_ELF)
 	@node bench/kernel/probebench.mjs
 
 BENCH_TARGETS += bench-sidestub
