@@ -5,6 +5,13 @@ $(eval $(call node_suite,adapter-run,tests/adapter/run.test.mjs))
 $(eval $(call node_suite,adapter-trace,tests/adapter/trace.test.mjs))
 # The eBPF compatibility suite's objects (user/bpf/compat/) through osdbg trace.
 $(eval $(call node_suite,adapter-trace-compat,tests/adapter/trace_compat.test.mjs))
+# osdbg trace on the Rust kernel (issue 19): kprobes on Rust kernel functions,
+# uprobes in Rust programs, the compat objects that apply.
+$(eval $(call node_suite,adapter-rtrace,tests/adapter/rtrace.test.mjs))
+test-adapter-rtrace: $(RKERNEL_ELF)
+# Logpoints in a debug session on the Rust kernel: eBPF, and GDB's fallback.
+$(eval $(call node_suite,adapter-rdap,tests/adapter/rdap.test.mjs))
+test-adapter-rdap: $(RKERNEL_ELF)
 
 # Command-line conventions of every osdbg subcommand (--help, usage errors, --version).
 TEST_TARGETS += test-adapter-cli

@@ -27,19 +27,22 @@ export async function until(pred, what, ms = 20000) {
   assert.ok(pred(), what());
 }
 
-// An OS booted by `osdbg run`, at its shell prompt: {run, side}.
-export async function bootedOS(t) {
+// An OS booted by `osdbg run`, at its shell prompt: {run, side, profile}.
+// The C kernel's by default; another OS by its profile and shell prompt
+// (the Rust kernel: profiles/rust-kernel.json, '>> ').
+export async function bootedOS(t, { profile, prompt = '$ ' } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-trace-'));
   const side = path.join(dir, 'side.sock');
-  const run = proc(['run', '--gdb', path.join(dir, 'gdb.sock'), '--side', side]);
+  const run = proc(['run', ...(profile ? ['--profile', profile] : []), '--gdb', path.join(dir, 'gdb.sock'), '--side', side]);
   t.after(() => { run.p.kill('SIGKILL'); fs.rmSync(dir, { recursive: true, force: true }); });
-  await until(() => run.out.includes('$ '), () => `shell prompt\n${run.out}${run.err}`);
-  return { run, side };
+  await until(() => run.out.includes(prompt), () => `shell prompt\n${run.out}${run.err}`);
+  return { run, side, profile };
 }
 
-// `osdbg trace` on that OS's side channel, once it says it is tracing.
-export async function traced(t, side, args) {
-  const tr = proc(['trace', '--socket', side, ...args]);
+// `osdbg trace` on that OS's side channel, once it says it is tracing
+// (symbols from the profile's kernel and programs when one is given).
+export async function traced(t, side, args, { profile } = {}) {
+  const tr = proc(['trace', ...(profile ? ['--profile', profile] : []), '--socket', side, ...args]);
   t.after(() => tr.p.kill('SIGKILL'));
   await until(() => tr.err.includes('tracing') || tr.p.exitCode !== null, () => `trace started\n${tr.err}`);
   assert.match(tr.err, /tracing/);

@@ -1,0 +1,99 @@
+// Logpoints in a debug session on the Rust reference kernel (rkernel/,
+// profiles/rust-kernel.json, issue 19): one in the kernel's
+// os::syscall::fs::sys_write runs as eBPF through the kernel's side-stub
+// (never a GDB stop), one whose Rust value eBPF cannot read (an Option)
+// runs through GDB after one notice.  Real QEMU, real GDB, a real DAP
+// client; expected values from the program's source and what it prints.
+// The C kernel's logpoint scenarios are in dap.test.mjs.
+import { test as nodeTest } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { followStops } from './harts.mjs';
+import { ROOT, BUILD } from '../kernel/qemu.mjs';
+
+const test = (name, fn) => nodeTest(name, { timeout: 90000 }, fn);
+const OSDBG = path.join(BUILD, 'bin', 'osdbg');
+const PROFILE = path.join(ROOT, 'profiles', 'rust-kernel.json');
+const src = (rel) => path.join(ROOT, rel);
+const lineOf = (rel, text) => {
+  const i = fs.readFileSync(src(rel), 'utf8').split('\n').findIndex((l) => l.includes(text));
+  assert.ok(i >= 0, `${text} in ${rel}`);
+  return i + 1;
+};
+
+async function startSession(t, launchArgs, setup) {
+  const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  followStops(dc);
+  dc.defaultTimeout = 20000;
+  await dc.start();
+  t.after(() => dc.stop().catch(() => {}));
+  const output = [];
+  dc.on('output', (e) => output.push(e.body.output));
+  const stopped = [];
+  dc.on('stopped', (e) => stopped.push(e));
+  const initialized = dc.waitForEvent('initialized');
+  await dc.initializeRequest();
+  await dc.launchRequest({ type: 'osdbg', request: 'launch', profile: PROFILE, stopOnEntry: false, ...launchArgs });
+  await initialized;
+  await setup(dc);
+  await dc.configurationDoneRequest();
+  return { dc, output, stopped };
+}
+
+// rfib.rs: Fib steps from prev 0, cur 1, n times; the odd values it meets.
+function rfibOdd() {
+  const n = Number(fs.readFileSync(src('rkernel/user/src/bin/rfib.rs'), 'utf8').match(/fib\((\d+)\)\)/)[1]);
+  let [prev, cur] = [0, 1];
+  const odd = [];
+  for (let i = 0; i < n; i++) {
+    [prev, cur] = [cur, prev + cur];
+    if (cur % 2) odd.push(cur);
+  }
+  return odd;
+}
+
+test('Rust kernel: an eBPF logpoint in os::syscall::fs::sys_write prints fd and len of each of rfib\'s writes, without a stop', async (t) => {
+  const file = 'rkernel/src/syscall/fs.rs';
+  const line = lineOf(file, 'if fd != FD_STDOUT {');
+  assert.ok(line > lineOf(file, 'pub fn sys_write('), 'the line is sys_write\'s');
+  const { dc, output, stopped } = await startSession(t, { bootArgs: 'run=rfib' }, async (dc) => {
+    const r = await dc.setBreakpointsRequest({ source: { path: src(file) },
+      breakpoints: [{ line, logMessage: 'write fd={fd} len={len} by {comm}' }] });
+    // The adapter says which way the logpoint runs: eBPF in the OS.
+    assert.equal(r.body.breakpoints[0].verified, true, JSON.stringify(r.body));
+    assert.match(r.body.breakpoints[0].message, /eBPF logpoint/, JSON.stringify(r.body));
+  });
+  await dc.waitForEvent('terminated', 60000);
+  const text = output.join('');
+  assert.doesNotMatch(text, /runs as a GDB stop-print-resume/, text);
+  // rfib's own lines on the console, one write each (user_lib's print!).
+  const printed = text.split('\n').filter((l) => /^rfib: /.test(l));
+  assert.equal(printed.length, 2, text);
+  const writes = text.split('\n').filter((l) => /^write fd=\S+ len=\S+ by rfib$/.test(l));
+  assert.deepEqual(writes, printed.map((l) => `write fd=1 len=${l.length + 1} by rfib`), text);
+  assert.equal(stopped.length, 0, 'the logpoint never stopped the OS');
+  const stats = await dc.customRequest('osdbg/stats', {});
+  assert.equal(stats.body.filteredHits + stats.body.userStops, 0, 'no GDB stop at all');
+});
+
+test('Rust kernel: a logpoint on rfib\'s Option falls back to GDB with one notice, and prints each odd value', async (t) => {
+  const file = 'rkernel/user/src/bin/rfib.rs';
+  const line = lineOf(file, 'odd[seen % odd.len()] = v;');
+  const { dc, output, stopped } = await startSession(t, { bootArgs: 'run=rfib' }, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src(file) },
+      breakpoints: [{ line, logMessage: 'odd v={v} last={f.last}' }] });
+  });
+  await dc.waitForEvent('terminated', 60000);
+  const text = output.join('');
+  const notices = text.match(/osdbg: logpoint at \S*rfib\.rs:\d+ runs as a GDB stop-print-resume: [^\n]*\n/g) ?? [];
+  assert.equal(notices.length, 1, text);
+  assert.match(notices[0], new RegExp(`rfib\\.rs:${line} runs as a GDB stop-print-resume: \\{f\\.last\\}: Option<u64> cannot be read by an eBPF logpoint`));
+  // At that line f.last is Some(v): step() stored the value it returned.
+  const logs = text.split('\n').filter((l) => l.startsWith('odd v='));
+  const want = rfibOdd();
+  assert.equal(logs.length, want.length, text);
+  logs.forEach((l, i) => assert.match(l, new RegExp(`^odd v=${want[i]} last=.*Some\\(${want[i]}\\)\\}?$`), l));
+  assert.equal(stopped.length, 0, 'GDB logpoints resume by themselves');
+});
