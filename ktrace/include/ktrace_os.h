@@ -51,13 +51,14 @@ uint64_t kt_os_tick_hz(void);
 #define KT_COMM_LEN 16
 
 struct kt_task {
-    int pid;                 /* 0: no process runs on this hart (idle, boot) */
+    int pid;                 /* any value, 0 included (rCore-Tutorial's initproc is pid 0) */
     int tgid;                /* the same as pid on an OS without threads */
     uint64_t task;           /* the OS's task structure's address (bpf_get_current_task) */
     uint64_t space;          /* its user address space, 0 if none */
     char comm[KT_COMM_LEN];  /* its program's name, NUL-terminated ("" if unknown) */
 };
-/* Fills t for the task running on this hart; false (and t->pid 0) if none. */
+/* Fills t for the task running on this hart; false (and t->task 0, t->pid 0)
+ * if none: "no task" is task 0, never pid 0. */
 bool kt_os_current(struct kt_task *t);
 
 /* ---- printing ------------------------------------------------------------------ */

@@ -1210,7 +1210,7 @@ static int prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret, uint64_t
     struct kt_task cur;
     kt_os_current(&cur); /* pid 0 when no process runs here */
     /* Ring buffer records say which hart and process made them. */
-    ebpf_set_ringbuf_tag(vm, bpf_record_tag((int)hart, cur.pid));
+    ebpf_set_ringbuf_tag(vm, bpf_record_tag((int)hart, &cur));
     bpf_helpers_run_begin(ctx, func_ip, cookie);
     int r = progs[id].jit ? ebpf_jit_exec(vm, ctx, ctx_len, ret) : ebpf_exec(vm, ctx, ctx_len, ret);
     bpf_helpers_run_end();

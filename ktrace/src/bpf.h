@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "ktrace_os.h"
 /* Run loaded program `id` on a pt_regs-layout context (for probes). */
 int bpf_prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret);
 /* The same from a probe handler: -EBUSY if this hart is already running one. */
@@ -31,19 +32,23 @@ int bpf_prog_map_next(int id, const char *map_name, const void *key, void *next_
  * *tag (may be 0) gets the record's tag; with only_tag non-zero, only
  * records with that tag are taken (see bpf_record_tag). */
 long bpf_prog_ringbuf_consume(int id, void *buf, size_t len, uint32_t only_tag, uint32_t *tag);
-/* Ring buffer records carry the hart and pid of the run that made them
- * (never 0: the runtime's "any tag"). */
-static inline uint32_t bpf_record_tag(int hart, int pid)
+/* Ring buffer records carry the hart and the task of the run that made them
+ * (never 0: the runtime's "any tag").  The task's pid is kept plus one, so
+ * that pid 0 is a task like any other (rCore-Tutorial's initproc is pid 0)
+ * and a run with no task (t->task 0) is told apart. */
+static inline uint32_t bpf_record_tag(int hart, const struct kt_task *t)
 {
-    return (uint32_t)(hart + 1) << 24 | ((uint32_t)pid & 0xffffff);
+    uint32_t who = t->task ? ((uint32_t)t->pid + 1) & 0xffffff : 0;
+    return (uint32_t)(hart + 1) << 24 | who;
 }
 static inline int bpf_tag_hart(uint32_t tag)
 {
     return (int)(tag >> 24) - 1;
 }
+/* The pid in a tag, or -1 if the run had no task. */
 static inline int bpf_tag_pid(uint32_t tag)
 {
-    return (int)(tag & 0xffffff);
+    return (int)(tag & 0xffffff) - 1;
 }
 /* Where bpf_trace_printk's text goes. */
 void bpf_set_printk_hook(void (*fn)(const char *text, size_t len));

@@ -207,7 +207,7 @@ static void run_object(const struct attached *a, uint32_t probe, struct rvprobe_
      * timer, which reads their hart and pid from their tags. */
     struct kt_task cur;
     kt_os_current(&cur);
-    uint32_t tag = bpf_record_tag((int)hart, cur.pid);
+    uint32_t tag = bpf_record_tag((int)hart, &cur);
     for (int k = 0; k < 4; k++) {
         long n = bpf_prog_ringbuf_consume(a->prog, hart_rec[hart], sizeof hart_rec[0], tag, 0);
         if (n <= 0)
@@ -764,9 +764,9 @@ static void name_of(const struct kt_task *t, void *arg)
 static void emit_record(uint32_t probe, const uint8_t *rec, size_t n, uint32_t tag)
 {
     struct named who = {bpf_tag_pid(tag), ""};
-    if (who.pid)
+    if (who.pid >= 0)
         kt_os_each_task(name_of, &who); /* best effort: it may be exiting */
-    emit_as(probe, SS_EVT_DATA, rec, n, bpf_tag_hart(tag), who.pid, who.comm);
+    emit_as(probe, SS_EVT_DATA, rec, n, bpf_tag_hart(tag), who.pid >= 0 ? who.pid : 0, who.comm);
 }
 
 static void tick_locked(void)
