@@ -81,6 +81,18 @@ bool kt_os_current(struct kt_task *t)
     return true;
 }
 
+uint64_t kt_os_current_task(int *pid, uint64_t *space)
+{
+    struct proc *p = myproc();
+    if (!p)
+        return 0;
+    if (pid)
+        *pid = p->pid;
+    if (space)
+        *space = (uint64_t)p->pagetable;
+    return (uint64_t)p;
+}
+
 /* The kernel's printf has no precision (%.*s): copy in NUL-terminated
  * pieces, each written under printf's lock. */
 void kt_os_print(const char *s, size_t n)

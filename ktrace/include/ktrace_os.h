@@ -60,6 +60,10 @@ struct kt_task {
 /* Fills t for the task running on this hart; false (and t->task 0, t->pid 0)
  * if none: "no task" is task 0, never pid 0. */
 bool kt_os_current(struct kt_task *t);
+/* The same, cheaply, for the paths every probe hit takes (no name copied):
+ * the task's address (0 if none) and, where pid and space are not NULL,
+ * its pid and space. */
+uint64_t kt_os_current_task(int *pid, uint64_t *space);
 
 /* ---- printing ------------------------------------------------------------------ */
 

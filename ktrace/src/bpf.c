@@ -1207,10 +1207,10 @@ static int prog_run(int id, void *ctx, uint64_t ctx_len, uint64_t *ret, uint64_t
     h->busy = true;
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* see wait_for_runs */
     ebpf_vm *vm = progs[id].replica[hart];
-    struct kt_task cur;
-    kt_os_current(&cur); /* pid 0 when no process runs here */
+    int pid = 0;
+    uint64_t task = kt_os_current_task(&pid, 0);
     /* Ring buffer records say which hart and process made them. */
-    ebpf_set_ringbuf_tag(vm, bpf_record_tag((int)hart, &cur));
+    ebpf_set_ringbuf_tag(vm, bpf_record_tag((int)hart, task, pid));
     bpf_helpers_run_begin(ctx, func_ip, cookie);
     int r = progs[id].jit ? ebpf_jit_exec(vm, ctx, ctx_len, ret) : ebpf_exec(vm, ctx, ctx_len, ret);
     bpf_helpers_run_end();

@@ -36,9 +36,9 @@ long bpf_prog_ringbuf_consume(int id, void *buf, size_t len, uint32_t only_tag, 
  * (never 0: the runtime's "any tag").  The task's pid is kept plus one, so
  * that pid 0 is a task like any other (rCore-Tutorial's initproc is pid 0)
  * and a run with no task (t->task 0) is told apart. */
-static inline uint32_t bpf_record_tag(int hart, const struct kt_task *t)
+static inline uint32_t bpf_record_tag(int hart, uint64_t task, int pid)
 {
-    uint32_t who = t->task ? ((uint32_t)t->pid + 1) & 0xffffff : 0;
+    uint32_t who = task ? ((uint32_t)pid + 1) & 0xffffff : 0;
     return (uint32_t)(hart + 1) << 24 | who;
 }
 static inline int bpf_tag_hart(uint32_t tag)

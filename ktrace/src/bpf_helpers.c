@@ -68,8 +68,8 @@ static bool kernel_readable(uint64_t addr, uint64_t len)
 /* The current process's address space, 0 if none runs on this hart. */
 static uint64_t current_space(void)
 {
-    struct kt_task t;
-    return kt_os_current(&t) ? t.space : 0;
+    uint64_t space = 0;
+    return kt_os_current_task(0, &space) ? space : 0;
 }
 
 static long read_kernel(void *dst, uint64_t size, uint64_t src)
@@ -230,8 +230,7 @@ static uint64_t h_get_current_uid_gid(uint64_t a, uint64_t b, uint64_t c, uint64
                                       ebpf_vm *vm)
 {
     UNUSED5(a, b, c, d, e), (void)vm;
-    struct kt_task t;
-    return kt_os_current(&t) ? 0 : (uint64_t)-EINVAL;
+    return kt_os_current_task(0, 0) ? 0 : (uint64_t)-EINVAL;
 }
 
 /* The current task's structure (kt_task.task: the C kernel's struct proc *,
@@ -242,8 +241,7 @@ static uint64_t h_get_current_task(uint64_t a, uint64_t b, uint64_t c, uint64_t 
                                    ebpf_vm *vm)
 {
     UNUSED5(a, b, c, d, e), (void)vm;
-    struct kt_task t;
-    return kt_os_current(&t) ? t.task : 0;
+    return kt_os_current_task(0, 0);
 }
 
 static uint64_t h_get_current_comm(uint64_t buf, uint64_t size, uint64_t c, uint64_t d,

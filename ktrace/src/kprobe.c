@@ -90,9 +90,7 @@ static void port_slot_free(void *ctx, uint64_t space, uint64_t addr)
 static uint64_t port_current_task(void *ctx)
 {
     (void)ctx;
-    struct kt_task t;
-    kt_os_current(&t);
-    return t.task;
+    return kt_os_current_task(0, 0);
 }
 
 static uint64_t port_trampoline(void *ctx, uint64_t space)

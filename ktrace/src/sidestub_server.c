@@ -205,9 +205,9 @@ static void run_object(const struct attached *a, uint32_t probe, struct rvprobe_
      * hit the probe is current: they carry its pid and comm.  Only this
      * run's (its tag): another hart's records wait for that hart or the
      * timer, which reads their hart and pid from their tags. */
-    struct kt_task cur;
-    kt_os_current(&cur);
-    uint32_t tag = bpf_record_tag((int)hart, &cur);
+    int pid = 0;
+    uint64_t task = kt_os_current_task(&pid, 0);
+    uint32_t tag = bpf_record_tag((int)hart, task, pid);
     for (int k = 0; k < 4; k++) {
         long n = bpf_prog_ringbuf_consume(a->prog, hart_rec[hart], sizeof hart_rec[0], tag, 0);
         if (n <= 0)

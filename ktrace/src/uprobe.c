@@ -194,9 +194,7 @@ static void port_slot_free(void *ctx, uint64_t space, uint64_t addr)
 static uint64_t port_current_task(void *ctx)
 {
     (void)ctx;
-    struct kt_task t;
-    kt_os_current(&t);
-    return t.task;
+    return kt_os_current_task(0, 0);
 }
 
 static uint64_t port_trampoline(void *ctx, uint64_t space)
@@ -556,12 +554,12 @@ static void release_returned(uint64_t space)
 
 int kt_uprobe_on_break(struct rvprobe_regs *regs)
 {
-    struct kt_task cur;
-    if (!ready || !kt_os_current(&cur) || !cur.space)
+    uint64_t space = 0;
+    if (!ready || !kt_os_current_task(0, &space) || !space)
         return 0;
-    struct uspace *u = uspace_find(cur.space); /* none: no slot page, no slot */
+    struct uspace *u = uspace_find(space); /* none: no slot page, no slot */
     struct rvprobe_hit hit;
-    if (rvprobe_on_break(&table, cur.space, regs, &hit) != 1) {
+    if (rvprobe_on_break(&table, space, regs, &hit) != 1) {
         /* The break ending a slot whose probe another hart released while
          * this process ran it: the slot is retired, not reused, so its
          * instruction was the probed one; continue after the original. */
@@ -580,7 +578,7 @@ int kt_uprobe_on_break(struct rvprobe_regs *regs)
         u->step_break = u->step_resume = 0;
     }
     if (hit.kind == RVPROBE_HIT_RETURN)
-        release_returned(cur.space);
+        release_returned(space);
     return 1;
 }
 

@@ -9,7 +9,7 @@
 //! them between noprobe_start and noprobe_end) and Rust's own libraries,
 //! which kt_os_kprobe_forbidden refuses by name.
 use super::api::KtTask;
-use super::ffi::{c_char, c_str};
+use super::ffi::{c_char, c_int, c_str};
 use super::{ksyms, tasks};
 use crate::config::CLOCK_FREQ;
 use crate::timer::{jiffies, TICKS_PER_SEC};
@@ -88,6 +88,24 @@ fn current_task(t: &mut KtTask) -> bool {
 #[no_mangle]
 pub unsafe extern "C" fn kt_os_current(t: *mut KtTask) -> bool {
     current_task(&mut *t)
+}
+
+/// # Safety
+/// pid and space are NULL or point to writable values (ktrace's own).
+#[no_mangle]
+pub unsafe extern "C" fn kt_os_current_task(pid: *mut c_int, space: *mut u64) -> u64 {
+    match tasks::current() {
+        Some(f) => {
+            if !pid.is_null() {
+                *pid = f.pid as c_int;
+            }
+            if !space.is_null() {
+                *space = f.space as u64;
+            }
+            f.task as u64
+        }
+        None => 0,
+    }
 }
 
 /// Byte by byte on the SBI console: never core::fmt (it may be probed
