@@ -8,7 +8,7 @@ use super::api::KtUserStack;
 use super::ffi::{c_int, c_void};
 use super::walk::{self, PTE_R, PTE_W, PTE_X};
 use super::{tasks, text};
-use crate::config::PAGE_SIZE;
+use crate::config::{kernel_stack_position, KERNEL_STACK_SIZE, MEMORY_END, PAGE_SIZE, TRAMPOLINE};
 use crate::mm::{frame_alloc, kernel_satp, FrameTracker};
 use crate::trap::TrapContext;
 use alloc::vec::Vec;
@@ -75,17 +75,43 @@ pub unsafe extern "C" fn kt_os_kernel_text(lo: *mut u64, hi: *mut u64) {
 
 // ---- stacks ----
 
-/// The deepest kernel stack is the boot stack (entry.asm); a process's is
-/// two pages between unmapped guard pages, where the walker stops.
-const DEEPEST_KERNEL_STACK: u64 = 16 * 4096;
+/// The boot stack (entry.asm), where the kernel runs before the first
+/// process.
+const BOOT_STACK_PAGES: usize = 16;
+
+/// The kernel stack sp points into, [sp, its top): a process's
+/// (config::kernel_stack_position: two pages each below the trampoline,
+/// between unmapped guard pages, above all of physical memory), or the
+/// boot stack.  sp + a fixed depth would wrap past 2^64 for the stacks
+/// right below the trampoline (every bpf_get_stack of a system call
+/// failed).
+fn kernel_stack_top(sp: usize) -> Option<usize> {
+    extern "C" {
+        fn boot_stack_top();
+    }
+    let boot_top = boot_stack_top as usize;
+    if sp < boot_top && sp >= boot_top - BOOT_STACK_PAGES * PAGE_SIZE {
+        return Some(boot_top);
+    }
+    if sp < MEMORY_END || sp >= TRAMPOLINE {
+        return None;
+    }
+    let (bottom, top) = kernel_stack_position((TRAMPOLINE - 1 - sp) / (KERNEL_STACK_SIZE + PAGE_SIZE));
+    if sp >= bottom && sp < top { Some(top) } else { None }
+}
 
 /// # Safety
 /// lo and hi point to writable words.
 #[no_mangle]
 pub unsafe extern "C" fn kt_os_kernel_stack(sp: u64, lo: *mut u64, hi: *mut u64) -> bool {
-    *lo = sp;
-    *hi = sp.wrapping_add(DEEPEST_KERNEL_STACK);
-    sp < *hi
+    match kernel_stack_top(sp as usize) {
+        Some(top) => {
+            *lo = sp;
+            *hi = top as u64;
+            true
+        }
+        None => false,
+    }
 }
 
 /// The current task's user stack, code and registers (its trap context:
