@@ -152,6 +152,7 @@ struct profile *profile_load(const char *path, char *err, size_t errlen)
     p->exec_symbol = get_str(j, "exec.symbol", 0);
     p->exec_name = get_str(j, "exec.name", 0);
     p->exec_satp = get_str(j, "exec.satp", 0);
+    p->exec_pid = get_str(j, "exec.pid", 0);
     p->exit_symbol = get_str(j, "exit.symbol", 0);
     p->exit_pid = get_str(j, "exit.pid", 0);
     p->fork_symbol = get_str(j, "fork.symbol", 0);
@@ -251,6 +252,7 @@ void profile_free(struct profile *p)
                      &p->exec_symbol,
                      &p->exec_name,
                      &p->exec_satp,
+                     &p->exec_pid,
                      &p->exit_symbol,
                      &p->exit_pid,
                      &p->trap_entry,

@@ -37,6 +37,7 @@ struct profile {
     char *exec_symbol;               /* where exec has committed a new image */
     char *exec_name;                 /* ...expression for the new program's name there */
     char *exec_satp;                 /* ...and for its satp */
+    char *exec_pid;                  /* ...and its pid, if process.pid cannot tell there */
     char *exit_symbol;               /* where a process ends */
     char *exit_pid;                  /* ...expression for its pid there */
     char *fork_symbol;               /* where fork has made a child of the same program */

@@ -56,6 +56,7 @@ static const struct known {
     {"exec.symbol", STR},
     {"exec.name", STR},
     {"exec.satp", STR},
+    {"exec.pid", STR},
     {"exit", OBJ},
     {"exit.symbol", STR},
     {"exit.pid", STR},

@@ -236,7 +236,11 @@ bool hooks_handle_stop(int bkptno)
             hook_expr_failed("exec.name", T.profile->exec_name, err);
         parse_name(v, name, sizeof name);
         free(v);
-        if (T.profile->proc_pid)
+        /* exec.pid: an OS that execs its first program before any task is
+         * current (rCore-Tutorial's initproc) passes the pid to its hook. */
+        if (T.profile->exec_pid)
+            eval_int_key("exec.pid", T.profile->exec_pid, &pid);
+        else if (T.profile->proc_pid)
             eval_int(T.profile->proc_pid, &pid);
         long satp;
         if (T.profile->exec_satp && name[0] && eval_int_key("exec.satp", T.profile->exec_satp, &satp))

@@ -70,6 +70,9 @@ test('Rust kernel: an eBPF logpoint in os::syscall::fs::sys_write prints fd and 
   await dc.waitForEvent('terminated', 60000);
   const text = output.join('');
   assert.doesNotMatch(text, /runs as a GDB stop-print-resume/, text);
+  // Every profile expression evaluates at its hook: initproc's exec comes
+  // before any task is current, so the profile gives exec.pid.
+  assert.doesNotMatch(text, /osdbg: profile: /, text);
   // rfib's own lines on the console, one write each (user_lib's print!).
   const printed = text.split('\n').filter((l) => /^rfib: /.test(l));
   assert.equal(printed.length, 2, text);
