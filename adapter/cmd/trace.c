@@ -50,6 +50,21 @@ struct trace_state {
     uint64_t time_hz;
     uint64_t first_time;
     bool have_first;
+    /* Events that came while an attach waited for its reply: the probe's
+     * id is not known until the reply is read, and a hot function's first
+     * hits arrive in the same read as it.  Kept, then printed once the id
+     * is known; any left over (no probe of ours) are counted, not lost
+     * silently. */
+    struct early_event *early;
+    size_t nearly, capearly;
+    uint64_t unmatched;
+    bool attaching;
+};
+
+struct early_event {
+    struct ss_event ev;
+    uint64_t lost;
+    uint8_t *data;
 };
 
 static struct debuginfo *di_for(void *ctx, const char *program)
@@ -82,7 +97,7 @@ static uint64_t stat_item(const char *reply, const char *name)
  * the authoritative count), with where the kernel saw it go.  Through a
  * debug session's relay the session's count of the whole channel is added
  * (host_lost: events of any probe that never reached the session). */
-static void print_counts(struct side_client *c)
+static void print_counts(struct side_client *c, uint64_t unmatched)
 {
     struct side_counts k;
     side_counts(c, &k);
@@ -93,6 +108,8 @@ static void print_counts(struct side_client *c)
             (unsigned long long)k.lost);
     if (k.damaged)
         fprintf(stderr, ", %llu frames damaged", (unsigned long long)k.damaged);
+    if (unmatched)
+        fprintf(stderr, ", %llu of no probe of this trace", (unsigned long long)unmatched);
     if (have_stat)
         fprintf(stderr, " (the kernel's ring dropped %llu of all probes' events",
                 (unsigned long long)stat_item(stat, SS_STAT_DROPPED));
@@ -102,26 +119,75 @@ static void print_counts(struct side_client *c)
     fprintf(stderr, "%s\n", have_stat ? ")" : "");
 }
 
-static void print_event(const struct ss_event *ev, uint64_t lost, void *arg)
+static bool print_line(struct trace_state *t, const struct ss_event *ev, uint64_t lost)
 {
-    struct trace_state *t = arg;
     if (lost)
         printf("... %llu events lost\n", (unsigned long long)lost);
-    if (!t->have_first) {
-        t->first_time = ev->time;
-        t->have_first = true;
-    }
-    double secs = t->time_hz ? (double)(ev->time - t->first_time) / (double)t->time_hz : 0;
     for (int i = 0; i < t->nprobes; i++) {
         if (t->probes[i].id != (int)ev->probe)
             continue;
+        if (!t->have_first) {
+            t->first_time = ev->time;
+            t->have_first = true;
+        }
+        double secs = t->time_hz ? (double)(ev->time - t->first_time) / (double)t->time_hz : 0;
         char *line = tprobe_format(&t->probes[i], ev, secs);
         if (line)
             printf("%s probe %u\n", line, ev->probe);
         free(line);
-        fflush(stdout);
-        return;
+        return true;
     }
+    return false;
+}
+
+static void keep_early(struct trace_state *t, const struct ss_event *ev, uint64_t lost)
+{
+    if (t->nearly == t->capearly) {
+        t->capearly = t->capearly ? 2 * t->capearly : 64;
+        t->early = realloc(t->early, t->capearly * sizeof *t->early);
+        if (!t->early)
+            abort();
+    }
+    struct early_event *e = &t->early[t->nearly++];
+    e->ev = *ev;
+    e->lost = lost;
+    e->data = malloc(ev->len ? ev->len : 1);
+    if (!e->data)
+        abort();
+    memcpy(e->data, ev->data, ev->len);
+    e->ev.data = e->data;
+}
+
+/* Once an attach has its id: the events kept for it, in their order. */
+static void print_early(struct trace_state *t, bool last)
+{
+    size_t kept = 0;
+    for (size_t k = 0; k < t->nearly; k++) {
+        struct early_event *e = &t->early[k];
+        if (print_line(t, &e->ev, e->lost)) {
+            free(e->data);
+        } else if (last) {
+            t->unmatched++;
+            free(e->data);
+        } else {
+            t->early[kept++] = *e;
+        }
+    }
+    t->nearly = kept;
+}
+
+/* Lines go out in the stdio buffer and are flushed after each read of the
+ * channel (trace_main's loop), not after each line: at 100,000 events/s a
+ * write per line is most of the cost. */
+static void print_event(const struct ss_event *ev, uint64_t lost, void *arg)
+{
+    struct trace_state *t = arg;
+    if (print_line(t, ev, lost))
+        return;
+    if (t->attaching)
+        keep_early(t, ev, lost);
+    else
+        t->unmatched++;
 }
 
 static const char trace_usage[] =
@@ -216,7 +282,11 @@ int trace_main(int argc, char **argv)
     for (int p = 0; c && !status && p < st.nprobes; p++) {
         char what[400];
         tprobe_describe(&st.probes[p], what, sizeof what);
-        if (tprobe_attach(c, &st.probes[p], err, sizeof err) < 0) {
+        st.attaching = true;
+        int attached = tprobe_attach(c, &st.probes[p], err, sizeof err);
+        st.attaching = false;
+        print_early(&st, p == st.nprobes - 1);
+        if (attached < 0) {
             fprintf(stderr, "osdbg trace: cannot attach %s: %s\n", what, err);
             status = 1;
             break;
@@ -232,7 +302,9 @@ int trace_main(int argc, char **argv)
         struct timespec t0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         while (!stop) {
-            if (side_poll(c, 100) < 0) {
+            int polled = side_poll(c, 100);
+            fflush(stdout);
+            if (polled < 0) {
                 fprintf(stderr, "osdbg trace: the OS went away\n");
                 status = 1;
                 break;
@@ -266,7 +338,8 @@ int trace_main(int argc, char **argv)
         if (st.probes[p].id >= 0 && tprobe_detach(c, &st.probes[p], err, sizeof err) < 0)
             fprintf(stderr, "osdbg trace: detach of probe %d: %s\n", st.probes[p].id, err);
     if (c) {
-        print_counts(c);
+        print_early(&st, true);
+        print_counts(c, st.unmatched);
         side_close(c);
     }
     for (int u = 0; u < st.nusers; u++)
@@ -274,6 +347,7 @@ int trace_main(int argc, char **argv)
     if (st.kernel)
         debuginfo_close(st.kernel);
     profile_free(st.prof);
+    free(st.early);
     fflush(stdout);
     return status;
 }
