@@ -90,9 +90,12 @@ static void on_logpoint_event(const struct ss_event *ev, void *arg)
     logpoint_event(ev, (int)(intptr_t)arg);
 }
 
+static void end_batches(void);
+
 static void on_closed(void)
 {
     logpoints_flush_lines();
+    end_batches();
     ndoomed = 0;
 }
 
@@ -102,7 +105,8 @@ static void flush_lines(uint64_t lost)
     logpoints_flush_lines();
 }
 
-static const struct sidechan_listener listener = {flush_lines, logpoints_flush_lines, on_closed};
+static void after_read(void);
+static const struct sidechan_listener listener = {flush_lines, after_read, on_closed};
 
 /* How the breakpoints (target/breakpoints.c) run a logpoint as eBPF. */
 static const struct logpoint_ops ops = {logpoint_compile, logpoint_attach, logpoint_detach,
@@ -387,6 +391,75 @@ static struct {
 
 static long flush_timer;
 
+/*
+ * The editor's pace.  An editor's debug console is a list view that renders
+ * each output event; VS Code's keeps up with a few hundred events a second
+ * and slows the whole window down beyond (every event is a message between
+ * its processes and a re-layout).  So lines are sent as they come up to
+ * EDITOR_LINES_PER_S lines in a second; past that the session switches to
+ * batches: each logpoint's lines are held and sent every BATCH_MS as one
+ * output event of many lines (at most 10 events a second per logpoint),
+ * and the Debug Console says so once.  Nothing is dropped: every event
+ * that came is a line, every event that did not is counted ("[trace] N
+ * events lost", tracecmd.c).  docs/benchmarks.md, "The host side".
+ */
+#define EDITOR_LINES_PER_S 1000
+#define BATCH_MS           100
+static struct {
+    int64_t window_ms; /* start of the current one-second window */
+    long lines;        /* lines in it */
+    bool batching;     /* past the pace: lines go out every BATCH_MS */
+    bool told;         /* the notice was given */
+} pace;
+
+static void batch_flush(void *data)
+{
+    (void)data;
+    flush_timer = 0;
+    logpoints_flush_lines();
+}
+
+/* One more line: whether the session is (now) past the editor's pace. */
+static bool count_line(void)
+{
+    int64_t t = loop_now_ms();
+    if (t - pace.window_ms >= 1000) {
+        /* A quiet window ends the batches: single hits show at once again. */
+        if (pace.lines <= EDITOR_LINES_PER_S)
+            pace.batching = false;
+        pace.window_ms = t;
+        pace.lines = 0;
+    }
+    if (++pace.lines > EDITOR_LINES_PER_S && !pace.batching) {
+        pace.batching = true;
+        if (!pace.told) {
+            pace.told = true;
+            logpoints_flush_lines();
+            dap_output("console",
+                       "osdbg: logpoint lines come faster than %d a second, more than an editor "
+                       "shows one by one: from now on they are sent together every %d ms, many "
+                       "lines to an output event. None is dropped (events the OS could not "
+                       "deliver are counted as \"[trace] N events lost\").\n",
+                       EDITOR_LINES_PER_S, BATCH_MS);
+        }
+    }
+    return pace.batching;
+}
+
+static void end_batches(void)
+{
+    pace.batching = false;
+    pace.lines = 0;
+}
+
+/* The end of a read of the channel: its lines go out now, unless the
+ * session is batching (then the batch timer sends them). */
+static void after_read(void)
+{
+    if (!pace.batching)
+        logpoints_flush_lines();
+}
+
 void logpoints_flush_lines(void)
 {
     if (pend.bp_id < 0 || !pend.len)
@@ -421,12 +494,15 @@ static bool logpoint_event(const struct ss_event *ev, int bp_id)
                                     sidechan_seconds(ev));
         if (pend.bp_id != b->id || pend.len > 60000)
             logpoints_flush_lines();
+        bool batching = count_line();
         if (pend.bp_id < 0) {
             /* Events also arrive while a request waits for its reply
              * (the eBPF view's vTList): nothing else may come after them
-             * for a long time, so the loop's next turn flushes. */
+             * for a long time, so the loop's next turn flushes; in
+             * batches, the batch's time does. */
             if (!flush_timer)
-                flush_timer = loop_timer(0, flush_soon, 0);
+                flush_timer =
+                    batching ? loop_timer(BATCH_MS, batch_flush, 0) : loop_timer(0, flush_soon, 0);
             pend.bp_id = b->id;
             pend.source = strdup(b->source ? b->source : "");
             pend.line = b->line;

@@ -38,3 +38,7 @@ $(eval $(call node_suite,adapter-xv6traits,tests/adapter/xv6traits.test.mjs))
 # Several harts: threads, stops, stacks, registers and steps per hart (issue 17).
 $(eval $(call node_suite,adapter-harts,tests/adapter/harts.test.mjs))
 test-adapter-harts: $(KERNEL_ELF)
+# eBPF logpoint lines faster than an editor shows them come in batches, said
+# once, none dropped (issue 21).
+$(eval $(call node_suite,adapter-logbatch,tests/adapter/logbatch.test.mjs))
+test-adapter-logbatch: $(KERNEL_ELF)
