@@ -14,3 +14,22 @@ BENCH_TARGETS += bench-adapter
 .PHONY: bench-adapter
 bench-adapter: $(NODE_STAMP) $(OSDBG) $(KERNEL_ELF) $(RKERNEL_ELF)
 	@BENCH_ADAPTER_BASE='$(ADAPTER_BASE)' node bench/adapter/adapter.bench.mjs
+
+# The host's side of the event path at full speed (issue 21): a fake
+# side-stub for `osdbg trace` and a QEMU stand-in that multiplies a
+# logpoint's hits for `osdbg dap` (hostpath.bench.mjs), both on the
+# side-stub library's own encoding.
+HOSTPATH_CFLAGS := -Wall -Wextra -Werror -Wno-format-truncation -O2 -g $(SIDESTUB_INCLUDES)
+$(B)/bench/fakestub $(B)/bench/sideproxy: $(B)/bench/%: $(TOP)/bench/adapter/%.c $(B)/sidestub/host/libsidestub.a
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)gcc $(HOSTPATH_CFLAGS) $< $(B)/sidestub/host/libsidestub.a -o $@
+BENCH_TARGETS += bench-hostpath
+.PHONY: bench-hostpath
+bench-hostpath: $(NODE_STAMP) $(OSDBG) $(KERNEL_ELF) $(B)/bench/fakestub $(B)/bench/sideproxy
+	@node bench/adapter/hostpath.bench.mjs
+# Figure 5 of bench-adapter alone: the eBPF / GDB logpoint ratios side by
+# side, produced/delivered/lost, the sustained lossless rate (issue 21).
+.PHONY: bench-logpoints
+bench-logpoints: $(NODE_STAMP) $(OSDBG) $(KERNEL_ELF)
+	@BENCH_ADAPTER_ONLY=logpoints node bench/adapter/adapter.bench.mjs
