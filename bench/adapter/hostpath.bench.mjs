@@ -33,6 +33,7 @@ const PROFILE = path.join(ROOT, 'profiles', 'osdbg-kernel.json');
 const OUT = path.join(BUILD, 'bench', 'hostpath.json');
 const COUNT = Number(process.env.BENCH_HOST_EVENTS ?? 100000);
 const RATES = [0, 100000]; // 0: as fast as the host reads
+const ONLY = process.env.BENCH_HOST_ONLY ?? ''; // 'trace' or 'dap': that part alone
 const failures = [];
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -110,7 +111,8 @@ function proxyProfile(dir) {
 async function dapRun(rate) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-hostpath-'));
   const report = path.join(dir, 'proxy.report');
-  const env = { ...process.env, SIDEPROXY_COUNT: String(COUNT), SIDEPROXY_RATE: String(rate), SIDEPROXY_REPORT: report };
+  const env = { ...process.env, SIDEPROXY_COUNT: String(COUNT), SIDEPROXY_RATE: String(rate), SIDEPROXY_REPORT: report,
+    ...(process.env.BENCH_HOST_PROXY_LOG ? { SIDEPROXY_LOG: `${process.env.BENCH_HOST_PROXY_LOG}.${rate}` } : {}) };
   const line = lineOf('kernel/sysproc.c', 'return', 'long sys_getpid');
   const message = 'getpid by {comm}/{pid}';
   const dc = new DebugClient(OSDBG, 'dap', 'osdbg', { env });
@@ -143,6 +145,8 @@ async function dapRun(rate) {
     const ms = ev.length > 1 ? ev.at(-1).t - ev[0].t : 0;
     const proxy = fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, 'utf8')) : {};
     const notice = /logpoint lines come faster than/.test(text());
+    if (delivered + lost() !== produced)
+      console.log(`      proxy: ${JSON.stringify(proxy)}; the session said: ${JSON.stringify(output.filter((o) => o.category !== 'stdout' && !o.line).map((o) => o.output).join('').slice(-1500))}`);
     const r = check('osdbg dap', { offered: rate, produced, delivered, lost: lost(), outputEvents: ev.length, notice,
       ms: +ms.toFixed(0), rate: ms > 0 ? Math.round((delivered * 1000) / ms) : 0, sent: proxy.rate });
     console.log(`      the batching notice ${notice ? 'was given once' : 'was NOT given'}`);
@@ -167,10 +171,10 @@ const started = now();
 console.log(`host path: ${COUNT.toLocaleString('en')} events through parse -> format -> output (issue 21)`);
 console.log(' 1. osdbg trace, from a fake side-stub (bench/adapter/fakestub.c)');
 const trace = [];
-for (const r of RATES) trace.push(await measure(`osdbg trace ${rateName(r)}`, () => traceRun(r)));
+for (const r of ONLY === 'dap' ? [] : RATES) trace.push(await measure(`osdbg trace ${rateName(r)}`, () => traceRun(r)));
 console.log(' 2. osdbg dap, an eBPF logpoint in sys_getpid, its first hit followed by copies (bench/adapter/sideproxy.c)');
 const dap = [];
-for (const r of RATES) dap.push(await measure(`osdbg dap ${rateName(r)}`, () => dapRun(r)));
+for (const r of ONLY === 'trace' ? [] : RATES) dap.push(await measure(`osdbg dap ${rateName(r)}`, () => dapRun(r)));
 fs.mkdirSync(path.dirname(OUT), { recursive: true });
 fs.writeFileSync(OUT, JSON.stringify({ count: COUNT, trace, dap, failures, wallMs: +(now() - started).toFixed(0) }, null, 2));
 console.log(`   written to ${path.relative(ROOT, OUT)} (${((now() - started) / 1000).toFixed(0)} s)`);

@@ -20,7 +20,8 @@
  * While the copies go out, the kernel's side is not read (the copies' and
  * the kernel's events stay in order); they are paced with short sleeps,
  * never a spin.  At the end SIDEPROXY_REPORT (a file) gets one JSON line:
- * {"produced","ms","rate"} of the copies.  QEMU dies with this process
+ * {"produced","ms","rate"} of the copies; SIDEPROXY_LOG (a file) gets a
+ * line per item relayed from the kernel, to debug the proxy.  QEMU dies with this process
  * (PR_SET_PDEATHSIG), so the adapter's kill of "QEMU" leaves nothing.
  */
 #include <sidestub.h>
@@ -114,6 +115,8 @@ static struct {
     uint64_t next_seq;
 } copies;
 static uint64_t seq_offset; /* added to the kernel's sequence numbers */
+static FILE *trace_log;     /* SIDEPROXY_LOG: what the proxy did, for debugging it */
+#define LOG(...) (trace_log ? (fprintf(trace_log, __VA_ARGS__), fflush(trace_log)) : 0)
 static const char *report;
 
 static void write_report(void)
@@ -159,6 +162,8 @@ static bool send_copies(int host)
 static void relay_item(int host, const uint8_t *raw, size_t rawlen, const struct ss_rx_event *it)
 {
     struct ss_event ev;
+    LOG("item kind %d start %c len %zu raw %zu\n", (int)it->kind, it->start ? it->start : '.',
+        it->len, rawlen);
     if (it->kind != SS_RX_NOTIFY || ss_event_decode(it->data, it->len, &ev) < 0) {
         if (!write_all(host, raw, rawlen))
             exit(1);
@@ -178,6 +183,7 @@ static void relay_item(int host, const uint8_t *raw, size_t rawlen, const struct
         copies.left = copies.count;
         seq_offset += copies.count;
         copies.t0 = now_s();
+        LOG("copies of probe %u from seq %llu\n", ev.probe, (unsigned long long)copies.next_seq);
     }
 }
 
@@ -188,6 +194,7 @@ int main(int argc, char **argv)
     copies.count = getenv("SIDEPROXY_COUNT") ? strtoull(getenv("SIDEPROXY_COUNT"), 0, 10) : 0;
     copies.rate = getenv("SIDEPROXY_RATE") ? strtod(getenv("SIDEPROXY_RATE"), 0) : 0;
     report = getenv("SIDEPROXY_REPORT");
+    trace_log = getenv("SIDEPROXY_LOG") ? fopen(getenv("SIDEPROXY_LOG"), "w") : 0;
     static char host_path[4096], guest_path[4096], moved[8192];
     char **args = calloc((size_t)argc + 1, sizeof *args);
     args[0] = (char *)binary;
@@ -242,6 +249,7 @@ int main(int argc, char **argv)
             continue;
         if (p[0].revents & POLLIN) {
             host = accept(ls, 0, 0);
+            LOG("host connected\n");
             guest = host >= 0 ? connect_guest(guest_path) : -1;
             if (guest < 0) {
                 close(host);
