@@ -19,7 +19,8 @@
  * receive/transmit queues, 4/5 receive/transmit for port 1.
  *
  * Buffers: every descriptor owns a fixed BUF_SIZE slice of one page per
- * queue, so descriptor id == buffer index and nothing is allocated after
+ * queue (a TX_BUF_SIZE slice of a static array for the ports' transmit
+ * queues), so descriptor id == buffer index and nothing is allocated after
  * init.  All receive descriptors stay posted; a transmit copies the bytes
  * into free transmit slices.  The transmit ring fills when the host stalls
  * (port 1); then dbgchan_send polls the used ring for a bounded time and
@@ -77,6 +78,11 @@ struct console_control {
 
 #define QUEUE_SIZE 16                    /* entries per queue (device max may be larger) */
 #define BUF_SIZE   (PGSIZE / QUEUE_SIZE) /* one page of buffers per queue */
+/* The ports' transmit queues have bigger buffers (issue 21): QEMU writes
+ * each buffer to its socket with one write, so 256-byte buffers cost the
+ * host a system call per side-stub event; 4 KiB ones carry a dozen.
+ * ktrace/src/sidestub_server.c's SEND_SLACK must stay a multiple. */
+#define TX_BUF_SIZE 4096
 /* The legacy interface wants the used ring on a QueueAlign boundary and
  * the whole ring physically contiguous (4.2.4); Linux and the spec's
  * "usually page size" pick 4096, so a ring spans two pages.  kalloc() gives
@@ -89,6 +95,8 @@ struct console_control {
 #define RESET_POLL_LIMIT 1000000
 
 static uint8_t ring_mem[NQUEUES][RING_BYTES] __attribute__((aligned(PGSIZE)));
+/* Transmit buffers of each port's data queue (TXQ), in .bss (VA == PA). */
+static uint8_t tx_mem[NPORTS][QUEUE_SIZE * TX_BUF_SIZE] __attribute__((aligned(PGSIZE)));
 
 static struct {
     bool present;
@@ -143,6 +151,8 @@ static int data_port(void)
     return con.multiport && con.added[DBGCHAN_SERIAL_PORT] ? DBGCHAN_SERIAL_PORT : 0;
 }
 
+static bool is_receive_queue(int q);
+
 /* 4.2.3.2 (modern) and 4.2.4 (legacy): "Virtqueue Configuration". */
 static int setup_queue(int q)
 {
@@ -181,6 +191,13 @@ static int setup_queue(int q)
         reg_write(VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(used >> 32));
         reg_write(VIRTIO_MMIO_QUEUE_READY, 1);
     }
+    /* 2.7.7 "Used Buffer Notification Suppression": no interrupt when the
+     * device has sent a transmit buffer.  The driver takes sent buffers back
+     * when it needs them (tx_alloc, dbgchan_room); an interrupt per batch
+     * the side-stub sends cost a trap and six register accesses, each a
+     * trip into QEMU, on some hart (issue 21). */
+    if (!is_receive_queue(q))
+        vq->avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
     con.vq_ready[q] = true;
     return 0;
 }
@@ -511,6 +528,21 @@ static int tx_alloc(int q, bool *unnotified)
     return -1;
 }
 
+/* Copies into a transmit buffer a word at a time (both are 8-aligned for
+ * the side-stub's batches), at -O2 whatever the kernel's OPT: every byte the
+ * channel sends passes here, and the kernel's memcpy is a byte loop (issue
+ * 21). */
+static __attribute__((optimize("O2", "no-tree-loop-distribute-patterns"))) void
+copy_to_slice(uint8_t *d, const uint8_t *s, size_t n)
+{
+    if ((((uint64_t)d | (uint64_t)s) & 7) == 0) {
+        for (; n >= 8; n -= 8, d += 8, s += 8)
+            *(uint64_t *)d = *(const uint64_t *)s;
+    }
+    while (n--)
+        *d++ = *s++;
+}
+
 size_t dbgchan_send(const void *data, size_t len)
 {
     if (!con.present || len == 0)
@@ -519,14 +551,14 @@ size_t dbgchan_send(const void *data, size_t len)
     size_t done = 0;
     bool unnotified = false;
     acquire(&con.tx_lock);
-    int q = TXQ(data_port());
+    int port = data_port(), q = TXQ(port);
     while (done < len) {
         int id = tx_alloc(q, &unnotified);
         if (id < 0)
             break;
-        size_t n = len - done < BUF_SIZE ? len - done : BUF_SIZE;
-        uint8_t *slice = con.buf[q] + (size_t)id * BUF_SIZE;
-        memcpy(slice, p + done, n);
+        size_t n = len - done < TX_BUF_SIZE ? len - done : TX_BUF_SIZE;
+        uint8_t *slice = tx_mem[port] + (size_t)id * TX_BUF_SIZE;
+        copy_to_slice(slice, p + done, n);
         vq_submit(&con.vq[q], (uint16_t)id, (uint64_t)slice, (uint32_t)n, 0);
         unnotified = true;
         done += n;
@@ -546,7 +578,7 @@ size_t dbgchan_room(void)
     acquire(&con.tx_lock);
     int q = TXQ(data_port());
     tx_reclaim(q);
-    size_t room = (size_t)con.vq[q].nfree * BUF_SIZE;
+    size_t room = (size_t)con.vq[q].nfree * TX_BUF_SIZE;
     release(&con.tx_lock);
     return room;
 }

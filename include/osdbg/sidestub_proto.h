@@ -77,6 +77,8 @@ enum { SS_KPROBE = 0, SS_KRETPROBE = 1, SS_UPROBE = 2, SS_URETPROBE = 3, SS_NKIN
 #define SS_STAT_BAD_PACKETS "bad_packets"  /* packets received with a wrong checksum */
 #define SS_STAT_RETRANSMITS "retransmits"  /* packets the kernel sent again */
 #define SS_STAT_CHAN_DROPS  "chan_dropped" /* bytes the channel driver could not queue */
+#define SS_STAT_SENT        "sent"         /* events handed to the channel */
+#define SS_STAT_SEND_US     "send_us"      /* microseconds harts spent sending them */
 /* Added by a relay (osdbg's trace socket) from the host's own counts of the
  * whole channel: the authoritative loss count is host_lost. */
 #define SS_STAT_HOST_EVENTS  "host_events"  /* events the host received, all probes */

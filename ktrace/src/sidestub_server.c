@@ -40,9 +40,19 @@
 #include <sidestub.h>
 
 #define EV_RING    1024 /* events waiting for the channel (a burst of logpoint hits); a power of 2 */
-#define EV_DRAIN   128  /* events sent per timer tick at most */
-#define EV_POLL    16   /* ... and on a return to user mode (sidestub_poll) */
-#define SEND_SLACK 256  /* the debug channel's buffer size (the C kernel's virtio_console.c BUF_SIZE) */
+#define EV_DRAIN   EV_RING /* events sent per timer tick, or return to user mode, at most */
+/* A return to user mode sends once this many events wait, or the oldest
+ * has waited POLL_US: one notification of the device per batch, not per
+ * event (each costs the host a write on its socket), yet a slow trickle
+ * still goes out within a fraction of a millisecond, not at the tick. */
+#define POLL_BATCH 64
+#define POLL_US    1000
+/* The largest transmit buffer of any port's channel (the C kernel's
+ * virtio_console.c TX_BUF_SIZE, 4 KiB; the Rust kernel's drivers/virtqueue.rs
+ * BUF_SIZE, 1 KiB): room is kept in whole buffers of this size, so it is
+ * kept whatever size the channel cuts a send into, as long as that size
+ * divides this one.  A port's channel must have more room than two of them. */
+#define SEND_SLACK 4096
 #define REPLY_MAX  512
 
 static struct ss_link link;
@@ -64,7 +74,8 @@ static struct event {
     char comm[SS_COMM_MAX + 1];
     char type; /* SS_EVT_REGS, SS_EVT_TEXT */
     uint16_t len;
-    uint8_t data[SS_EVENT_DATA_MAX]; /* the registers (struct rvprobe_regs) or printk text */
+    /* the registers (struct rvprobe_regs) or printk text; aligned for copy_bytes */
+    uint8_t data[SS_EVENT_DATA_MAX] __attribute__((aligned(8)));
 } ring[EV_RING];
 /* Slot numbers count modulo 2^24 (SLOT_MASK); ring[n % EV_RING] holds slot n. */
 #define SLOT_BITS 24
@@ -74,6 +85,8 @@ static struct event {
 static uint64_t ticket;
 static uint32_t ring_head; /* next slot to send (ss_lock; read by producers) */
 static uint64_t dropped, sent;
+static uint64_t send_ticks; /* time CSR ticks spent in drain (ss_lock) */
+
 
 static uint32_t ring_tail(void)
 {
@@ -97,9 +110,28 @@ static void chan_write(void *ctx, const void *data, size_t len)
     kt_os_chan_send(data, len);
 }
 
+/* The functions every event runs, at -O2 whatever the kernel's OPT (issue
+ * 21): the kernel's memcpy is a byte loop at -O0, and an event's data was
+ * copied and framed byte by byte several times over. */
+#define KT_HOT __attribute__((optimize("O2", "no-tree-loop-distribute-patterns")))
+
+/* Copies n bytes, a word at a time when both ends are aligned (the
+ * registers of a probe hit always are). */
+static KT_HOT void copy_bytes(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
+        for (; n >= 8; n -= 8, d += 8, s += 8)
+            *(uint64_t *)d = *(const uint64_t *)s;
+    }
+    while (n--)
+        *d++ = *s++;
+}
+
 /* Queue one event from the hart and process that made it (probe handlers,
  * any hart; never blocks, never sends). */
-static void emit_as(uint32_t probe, char type, const void *data, size_t len, int hart, int pid,
+static KT_HOT void emit_as(uint32_t probe, char type, const void *data, size_t len, int hart, int pid,
                     const char *comm)
 {
     uint64_t t = __atomic_load_n(&ticket, __ATOMIC_RELAXED), next;
@@ -125,7 +157,7 @@ static void emit_as(uint32_t probe, char type, const void *data, size_t len, int
     strlcpy(e->comm, comm, sizeof e->comm);
     e->type = type;
     e->len = (uint16_t)(len < sizeof e->data ? len : sizeof e->data);
-    memcpy(e->data, data, e->len);
+    copy_bytes(e->data, data, e->len);
     __atomic_store_n(&e->ready, slot + 1, __ATOMIC_RELEASE);
 }
 
@@ -480,11 +512,13 @@ static size_t map_read(const struct ss_request *req, char *out)
 static size_t stats(char *out)
 {
     uint64_t produced = __atomic_load_n(&ticket, __ATOMIC_ACQUIRE) >> SLOT_BITS;
-    return (size_t)snprintf(out, REPLY_MAX, "%s=%lx;%s=%lx;%s=%lx;%s=%lx;%s=%lx", SS_STAT_EVENTS,
-                            produced, SS_STAT_DROPPED, __atomic_load_n(&dropped, __ATOMIC_RELAXED), SS_STAT_BAD_PACKETS,
-                            link.rx.stats.bad_checksum + link.rx.stats.cut + link.rx.stats.oversize,
-                            SS_STAT_RETRANSMITS, link.stats.retransmits, SS_STAT_CHAN_DROPS,
-                            kt_os_chan_dropped());
+    uint64_t mhz = kt_os_timebase_hz() / 1000000;
+    return (size_t)snprintf(
+        out, REPLY_MAX, "%s=%lx;%s=%lx;%s=%lx;%s=%lx;%s=%lx;%s=%lx;%s=%lx", SS_STAT_EVENTS, produced,
+        SS_STAT_DROPPED, __atomic_load_n(&dropped, __ATOMIC_RELAXED), SS_STAT_BAD_PACKETS,
+        link.rx.stats.bad_checksum + link.rx.stats.cut + link.rx.stats.oversize,
+        SS_STAT_RETRANSMITS, link.stats.retransmits, SS_STAT_CHAN_DROPS, kt_os_chan_dropped(),
+        SS_STAT_SENT, sent, SS_STAT_SEND_US, send_ticks / (mhz ? mhz : 1));
 }
 
 /* vTList[:<after>]: the probes this server armed, in pages that fit a reply. */
@@ -712,7 +746,7 @@ void kt_sidestub_wait(void)
 }
 
 static uint64_t last_send;
-static void drain(int max);
+static KT_HOT void drain(int max);
 static void tick_locked(void);
 
 /* Before the machine powers off: the events still in the ring go out. */
@@ -728,15 +762,17 @@ void kt_sidestub_flush(void)
 
 void kt_sidestub_poll(void)
 {
-    if (!running || __atomic_load_n(&ring_head, __ATOMIC_RELAXED) == ring_tail())
+    uint32_t head = __atomic_load_n(&ring_head, __ATOMIC_RELAXED);
+    if (!running || head == ring_tail())
         return; /* the common case: nothing, no cost */
+    if (((ring_tail() - head) & SLOT_MASK) < POLL_BATCH &&
+        now() - last_send < kt_os_timebase_hz() / (1000000 / POLL_US))
+        return; /* a batch is filling: the next return sends it */
     /* Another hart sending, or the timer: it takes these events too. */
     if (!kt_lock_try_acquire(&ss_lock))
         return;
-    if (now() - last_send >= kt_os_timebase_hz() / 1000) {
-        last_send = now();
-        drain(EV_POLL);
-    }
+    last_send = now();
+    drain(EV_DRAIN);
     kt_lock_release(&ss_lock);
 }
 
@@ -788,59 +824,78 @@ static void tick_locked(void)
     drain(EV_DRAIN);
 }
 
-/* Send up to max queued events, in sequence order.  ss_lock held. */
-static void drain(int max)
+/* What a send may fill of the channel now: its room less what a reply
+ * needs.  While a reply waits for its '+', events leave room for it to be
+ * sent again (with every hart flooding the ring they filled the channel at
+ * each tick, and a reply, which does not wait for room, was dropped at each
+ * of its five tries); otherwise one buffer stays free for the next reply.
+ * Room is counted whole buffers (SEND_SLACK): a send of n bytes never takes
+ * the buffers kept, however the channel cuts it. */
+static size_t send_room(void)
 {
-    /* Frames go out in batches that fill the channel's buffers: one
-     * notification of the device per batch, not per event.  Only whole
+    size_t room = kt_os_chan_room();
+    size_t reply = link.txlen || npending ? sizeof txbuf : 0;
+    size_t keep = SEND_SLACK + (reply + SEND_SLACK - 1) / SEND_SLACK * SEND_SLACK;
+    return room > keep ? room - keep : 0;
+}
+
+/* The longest frame of an event: every byte of its longest payload escaped. */
+#define EVENT_FRAME_MAX SS_FRAME_MAX(sizeof "vTE:" + 8 + 16 + 16 + 8 + 8 + 5 + SS_COMM_MAX + 2 + \
+                                     SS_EVENT_DATA_MAX)
+
+/* Send up to max queued events, in sequence order.  ss_lock held.  At -O2
+ * (KT_HOT): it runs for every event. */
+static KT_HOT void drain(int max)
+{
+    /* Frames go out in batches that fill the channel's free buffers: one
+     * notification of the device per batch, not per event.  The channel's
+     * room is asked again before each batch: the device usually empties its
+     * buffers within the notification (QEMU writes them to its socket at
+     * once), so a drain goes on as long as the host reads.  Only whole
      * frames that fit the channel now are taken from the ring: when the host
      * does not read, events wait in the ring (and the ring's overflow is
      * counted), never cut in the middle of a frame. */
-    static uint8_t batch[4096];
-    size_t batched = 0, room = kt_os_chan_room();
-    /* Two sends may each leave a buffer partly empty (the C kernel's
-     * channel cuts what it is given into fixed-size buffers).  While a
-     * reply waits for its '+', events leave room for it to be sent again:
-     * with every hart flooding the ring they filled the channel at each
-     * tick, and a reply (which does not wait for room) was dropped at each
-     * of its five tries. */
-    size_t keep = 2 * SEND_SLACK + (link.txlen || npending ? sizeof txbuf : 0);
-    room = room > keep ? room - keep : 0;
-    for (int i = 0; i < max && ring_head != ring_tail(); i++) {
-        struct event *e = &ring[ring_head % EV_RING];
-        if (__atomic_load_n(&e->ready, __ATOMIC_ACQUIRE) != ring_head + 1)
-            break; /* its producer is still filling it: the next time */
-        struct ss_event ev = {
-            .probe = e->probe,
-            .seq = e->seq,
-            .time = e->time,
-            .hart = e->hart,
-            .pid = e->pid,
-            .type = e->type,
-            .data = e->data,
-            .len = e->len,
-        };
-        memcpy(ev.comm, e->comm, sizeof ev.comm);
-        size_t n = ss_event_frame(&ev, scratch, sizeof scratch, nbuf, sizeof nbuf);
-        if (n > room)
-            break; /* the channel is full: later */
-        __atomic_store_n(&e->ready, 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&ring_head, (ring_head + 1) & SLOT_MASK, __ATOMIC_RELEASE); /* free */
-        sent++;
-        if (!n)
-            continue;
-        if (batched + n > sizeof batch) {
-            kt_os_chan_send(batch, batched);
-            batched = 0;
+    static uint8_t batch[16384] __attribute__((aligned(8)));
+    int taken = 0;
+    uint64_t start = now();
+    while (taken < max && ring_head != ring_tail()) {
+        size_t batched = 0, room = send_room();
+        if (room > sizeof batch)
+            room = sizeof batch;
+        while (taken < max && ring_head != ring_tail()) {
+            struct event *e = &ring[ring_head % EV_RING];
+            if (__atomic_load_n(&e->ready, __ATOMIC_ACQUIRE) != ring_head + 1)
+                break; /* its producer is still filling it: the next time */
+            struct ss_event ev = {
+                .probe = e->probe,
+                .seq = e->seq,
+                .time = e->time,
+                .hart = e->hart,
+                .pid = e->pid,
+                .type = e->type,
+                .data = e->data,
+                .len = e->len,
+            };
+            memcpy(ev.comm, e->comm, sizeof ev.comm);
+            /* Framed in place: 0 when it does not fit in what is left
+             * (an event always fits in EVENT_FRAME_MAX). */
+            size_t n = ss_event_frame(&ev, scratch, sizeof scratch, batch + batched, room - batched);
+            if (!n && room - batched < EVENT_FRAME_MAX)
+                break; /* the batch (or the channel) is full */
+            __atomic_store_n(&e->ready, 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&ring_head, (ring_head + 1) & SLOT_MASK, __ATOMIC_RELEASE); /* free */
+            if (n) {
+                sent++;
+                batched += n;
+            } else {
+                __atomic_fetch_add(&dropped, 1, __ATOMIC_RELAXED); /* cannot be framed: never */
+            }
+            taken++;
         }
-        if (n > sizeof batch) {
-            kt_os_chan_send(nbuf, n);
-        } else {
-            memcpy(batch + batched, nbuf, n);
-            batched += n;
-        }
-        room -= n;
-    }
-    if (batched)
+        if (!batched)
+            break; /* the channel is full, or the next event is not ready: later */
         kt_os_chan_send(batch, batched);
+    }
+    if (taken)
+        send_ticks += now() - start;
 }

@@ -930,6 +930,57 @@ static void event_round_trips(void **state)
     assert_int_equal(ss_event_frame(&ev, scratch, sizeof scratch, frame, 100), 0);
 }
 
+static uint64_t xorshift64(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* ss_event_frame writes the frame in one pass (issue 21); its bytes must be
+ * those of the two-step reference, ss_frame(ss_event_encode(ev)), for any
+ * event (escapable bytes in comm and data, every length, numbers of every
+ * width) and any room, including room that is a byte short. */
+static void event_frame_matches_encode_then_frame(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9e3779b97f4a7c15ull; /* the same events every run */
+    static const uint8_t escapable[] = {'#', '$', '}', '*', '%', ';', 0, '\n', 0x7f, 0xff};
+    for (int round = 0; round < 2000; round++) {
+        uint8_t data[SS_EVENT_DATA_MAX], raw[SS_PACKET_SIZE], want[SS_FRAME_MAX(SS_PACKET_SIZE)],
+            got[SS_FRAME_MAX(SS_PACKET_SIZE)], scratch[SS_PACKET_SIZE];
+        struct ss_event ev = {0};
+#define NEXT() xorshift64(&x)
+        uint64_t r[4] = {NEXT(), NEXT(), NEXT(), NEXT()};
+        ev.probe = (uint32_t)(NEXT() >> (r[0] % 64));
+        ev.seq = NEXT() >> (r[1] % 64);
+        ev.time = NEXT() >> (r[2] % 64);
+        ev.hart = (uint32_t)(NEXT() % 5);
+        ev.pid = (uint32_t)(NEXT() >> (r[3] % 64));
+        ev.type = round % 4 == 0 ? 0 : (char)('A' + NEXT() % 26);
+        size_t clen = NEXT() % (SS_COMM_MAX + 1);
+        for (size_t i = 0; i < clen; i++)
+            ev.comm[i] = (char)(NEXT() % 3 ? ' ' + NEXT() % 95 : escapable[NEXT() % 10]);
+        ev.len = round % 50 == 0 ? SS_EVENT_DATA_MAX : NEXT() % (SS_EVENT_DATA_MAX + 1);
+        for (size_t i = 0; i < ev.len; i++)
+            data[i] = NEXT() % 4 ? (uint8_t)NEXT() : escapable[NEXT() % 10];
+        ev.data = data;
+        size_t rn = ss_event_encode(&ev, raw, sizeof raw);
+        assert_true(rn > 0);
+        size_t wn = ss_frame(SS_CH_NOTIFY, raw, rn, want, sizeof want);
+        assert_true(wn > 0);
+        size_t gn = ss_event_frame(&ev, scratch, sizeof scratch, got, sizeof got);
+        if (gn != wn || memcmp(got, want, wn) != 0)
+            fail_msg("round %d: the one-pass frame differs from ss_frame(ss_event_encode)", round);
+        /* Room for exactly the frame, and a byte less. */
+        assert_int_equal(ss_event_frame(&ev, scratch, sizeof scratch, got, wn), wn);
+        assert_memory_equal(got, want, wn);
+        assert_int_equal(ss_event_frame(&ev, scratch, sizeof scratch, got, wn - 1), 0);
+#undef NEXT
+    }
+}
+
 static void event_decode_rejects_malformed(void **state)
 {
     (void)state;
@@ -1195,6 +1246,7 @@ int main(void)
         cmocka_unit_test(extra_commands),
         cmocka_unit_test(replies),
         cmocka_unit_test(event_round_trips),
+        cmocka_unit_test(event_frame_matches_encode_then_frame),
         cmocka_unit_test(event_decode_rejects_malformed),
         cmocka_unit_test(sequence_gaps_count_drops),
         cmocka_unit_test(probe_list_items),

@@ -76,7 +76,7 @@ pub fn dropped() -> u64 {
     CHANNEL.lock().as_ref().map_or(0, |c| c.dropped)
 }
 
-/// Hand every byte received so far to f, a buffer at a time (at most 256
+/// Hand every byte received so far to f, a buffer at a time (at most BUF_SIZE
 /// bytes each, in order), and give the buffers back to the device.  Until
 /// someone polls, received bytes wait in the device's ring.
 pub fn poll(mut f: impl FnMut(&[u8])) {

@@ -12,7 +12,10 @@ use core::arch::asm;
 use core::ptr::{read_volatile, write_volatile};
 
 pub const QUEUE_SIZE: usize = 16; // entries per queue (the device's maximum may be larger)
-pub const BUF_SIZE: usize = 256; // one page of buffers per queue
+/// Four pages of buffers per queue (issue 21): the side-stub sends its events
+/// in batches, each buffer a trip into QEMU's socket, and keeps 4 KiB of room
+/// for its replies (ktrace/src/sidestub_server.c SEND_SLACK, a multiple).
+pub const BUF_SIZE: usize = 1024;
 const PAGE_SIZE: usize = 4096;
 /// The legacy interface wants the used ring on a QueueAlign boundary and the
 /// whole ring physically contiguous (4.2.4); like Linux we pick the page, so
