@@ -196,12 +196,8 @@ void kerneltrap(struct kregs *regs)
         panic("kerneltrap: not from supervisor mode");
     if (intr_get())
         panic("kerneltrap: interrupts enabled");
-    /* A probe's breakpoint: the engine ran its handler and set regs->pc. */
-    if (scause == EXC_BREAKPOINT &&
-        kt_kprobe_on_break((struct rvprobe_regs *)regs, &sstatus)) {
-        csr_write(sstatus, sstatus);
-        return;
-    }
+    /* A probe's breakpoint never gets here: kernelvec hands breakpoints to
+     * kt_kprobe_on_break itself; one that is no probe's panics below. */
     int which = devintr(scause);
     if (which == 0)
         panic("kernel trap: %s (scause 0x%lx) at pc 0x%lx, address 0x%lx", trap_cause_name(scause),

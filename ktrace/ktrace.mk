@@ -22,13 +22,22 @@ KTRACE_LIB_OBJS := $(patsubst ktrace/src/%,$(B)/ktrace/rv64-kernel/%.o,$(KTRACE_
 KTRACE_ALLOWED_PREFIXES := kt_os_ ebpf_ rvprobe_ ss_ __
 KTRACE_COMMON_OBJS := $(patsubst common/%,$(B)/kernel/common/%.o,$(wildcard common/*.c))
 
+# The files every kprobe hit runs, at -O2 whatever the kernel's OPT (issue
+# 21, docs/benchmarks.md "Where a kprobe hit goes"): the engine's glue
+# (kprobe.c) and what a program's run sets up and its helpers call
+# (bpf_helpers.c).  bpf.c stays at the kernel's -O0 so its system call can
+# be debugged (tests/adapter/dap.test.mjs stops in kt_sys_bpf); its run
+# path alone is -O2 by attribute (KT_HOT in bpf.c).  A later -O2 overrides
+# RV_CFLAGS' -O0.
+KTRACE_O2_SRCS  := kprobe.c bpf_helpers.c
+
 # Compiled from the top folder with relative names, as the kernel's own
 # objects: their DWARF names the same files (ktrace/src/bpf.c), which the
 # debugger's tests set breakpoints in.
-$(B)/ktrace/rv64-kernel/%.c.o: ktrace/src/%.c
+$(B)/ktrace/rv64-kernel/%.c.o: ktrace/src/%.c ktrace/ktrace.mk
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	$(Q)$(RV_CC) $(RV_CFLAGS) -MT $@ -MF $(@:.o=.d) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
+	$(Q)$(RV_CC) $(RV_CFLAGS) $(if $(filter $(notdir $<),$(KTRACE_O2_SRCS)),-O2) -MT $@ -MF $(@:.o=.d) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
 
 $(B)/ktrace/rv64-kernel/%.S.o: ktrace/src/%.S
 	@mkdir -p $(@D)

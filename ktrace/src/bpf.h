@@ -36,7 +36,8 @@ long bpf_prog_ringbuf_consume(int id, void *buf, size_t len, uint32_t only_tag, 
  * (never 0: the runtime's "any tag").  The task's pid is kept plus one, so
  * that pid 0 is a task like any other (rCore-Tutorial's initproc is pid 0)
  * and a run with no task (t->task 0) is told apart. */
-static inline uint32_t bpf_record_tag(int hart, uint64_t task, int pid)
+/* always_inline: prog_run (-O2 in a -O0 file) would call an -O0 copy. */
+static inline __attribute__((always_inline)) uint32_t bpf_record_tag(int hart, uint64_t task, int pid)
 {
     uint32_t who = task ? ((uint32_t)pid + 1) & 0xffffff : 0;
     return (uint32_t)(hart + 1) << 24 | who;

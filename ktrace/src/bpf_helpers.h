@@ -12,12 +12,12 @@
 /* Registers every helper of the list on vm (and the library's map ones). */
 void bpf_register_helpers(ebpf_vm *vm);
 
-/* A program starts on this hart (interrupts off until bpf_helpers_run_end):
+/* A program starts on this hart, `hart` (interrupts off until bpf_helpers_run_end):
  * its context, the address of the probe that runs it (what bpf_get_func_ip
  * answers; 0: the context's pc) and the probe's cookie (what
  * bpf_get_attach_cookie answers). */
-void bpf_helpers_run_begin(const void *ctx, uint64_t func_ip, uint64_t cookie);
-void bpf_helpers_run_end(void);
+void bpf_helpers_run_begin(unsigned hart, const void *ctx, uint64_t func_ip, uint64_t cookie);
+void bpf_helpers_run_end(unsigned hart);
 
 /* A NUL-terminated string, as bpf_probe_read_{user,kernel}_str: at most
  * size - 1 bytes up to and with the NUL, which is always written; returns

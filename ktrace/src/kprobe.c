@@ -247,8 +247,9 @@ static unsigned in_flight(int id)
 
 /* Frees the disarmed kretprobes whose last return has come.  One return
  * resolves the instances of every kretprobe sharing the function (table.c),
- * so each pending entry is looked at, not only the hit's. */
-static void release_returned(void)
+ * so each pending entry is looked at, not only the hit's.  Out of line:
+ * inlined, its registers made every hit save and restore ten more. */
+static __attribute__((noinline)) void release_returned(void)
 {
     for (int id = 0; id < KPROBE_MAX; id++)
         if (__atomic_load_n(&release_later[id], __ATOMIC_ACQUIRE) && in_flight(id) == 0 &&
