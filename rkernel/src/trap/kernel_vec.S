@@ -7,6 +7,13 @@
 # and sstatus, and returns with sret (RISC-V privileged spec 4.1, 3.3.2).
 # The kernel never enables interrupts (sstatus.SIE stays 0): only
 # exceptions arrive here, and ebreak is the one that returns.
+#
+# The handler runs on a stack of its own (kernel_trap_stack, one hart):
+# a kprobe may sit in the deepest call of a system call, where a process's
+# two-page kernel stack has little left, and a hit (ktrace, its port and
+# the eBPF program, Rust code at opt-level 0) needs a few KiB.  Only the
+# frame goes on the interrupted stack.  A trap while already on the trap
+# stack (a fault inside the handler, on its way to a panic) stays on it.
 .altmacro
 .macro KSAVE n
     sd x\n, \n*8(sp)
@@ -34,7 +41,14 @@ __trap_from_kernel:
     csrr t0, sstatus
     sd t0, KFRAME_SSTATUS(sp)
     mv a0, sp
-    call trap_from_kernel
+    mv s1, sp                   # the frame (s1 is saved in it)
+    la t0, kernel_trap_stack_lower_bound
+    la t1, kernel_trap_stack_top
+    bltu sp, t0, 1f
+    bltu sp, t1, 2f             # already on the trap stack
+1:  mv sp, t1
+2:  call trap_from_kernel
+    mv sp, s1
     ld t0, 0(sp)
     csrw sepc, t0
     ld t0, KFRAME_SSTATUS(sp)
@@ -47,3 +61,11 @@ __trap_from_kernel:
     .endr
     ld sp, 2*8(sp)
     sret
+
+    .section .bss.kernel_trap_stack
+    .align 4
+    .globl kernel_trap_stack_lower_bound
+kernel_trap_stack_lower_bound:
+    .space 4096 * 4
+    .globl kernel_trap_stack_top
+kernel_trap_stack_top:

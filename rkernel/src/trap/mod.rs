@@ -54,13 +54,15 @@ pub fn enable_timer_interrupt() {
 /// Every trap from user mode arrives here, on the process's kernel stack.
 #[no_mangle]
 pub fn trap_handler() -> ! {
-    set_kernel_trap_entry();
-    crate::drivers::poll(); // polled devices (drivers/mod.rs): on every trap from user mode
+    // The trap's cause first: a kprobe hit in anything this handler calls
+    // is a kernel trap of its own, which rewrites scause and stval.
     let (scause, stval): (usize, usize);
     unsafe {
         asm!("csrr {}, scause", out(reg) scause);
         asm!("csrr {}, stval", out(reg) stval);
     }
+    set_kernel_trap_entry();
+    crate::drivers::poll(); // polled devices (drivers/mod.rs): on every trap from user mode
     match scause {
         USER_ENV_CALL => {
             let mut cx = current_trap_cx();
@@ -115,9 +117,13 @@ fn current_program() -> alloc::string::String {
 #[no_mangle]
 pub fn trap_return() -> ! {
     crate::ktrace::hooks::on_return_to_user();
-    set_user_trap_entry();
     let trap_cx_ptr = TRAP_CONTEXT;
     let user_satp = current_user_token();
+    // From here on a trap goes to the trampoline's user entry: nothing
+    // may run that a kprobe could sit on (a kernel ebreak there would be
+    // taken for a trap from user mode).  current_user_token and what it
+    // calls are probeable, so they run before.
+    set_user_trap_entry();
     extern "C" {
         fn __alltraps();
         fn __restore();
