@@ -3,9 +3,12 @@
 //! instruction, data) it corrupts the program.  The address comes from
 //! user space (bpf()) or the host (the side-stub), so the kernel checks it
 //! as the C kernel does (kernel/utext.c): the program's ELF (embedded in
-//! the image, loader.rs), the executable PT_LOAD segment holding the
-//! address, the STT_FUNC symbol of .symtab around it (else the segment's
-//! start), then instruction lengths decoded forward from there by the probe
+//! the image, loader.rs), the executable section holding the address
+//! (SHF_EXECINSTR: user/user.ld puts .rodata in the same R-X segment as
+//! .text, so the segment alone would let a break land on constant data;
+//! the segment only for a file without section headers), the STT_FUNC
+//! symbol of .symtab around it (else the section's start), then
+//! instruction lengths decoded forward from there by the probe
 //! engine (rvprobe_check_boundary: RISC-V code is not self-synchronising).
 //! Every offset read from the file is checked against it (ELF-64 Object
 //! File Format 1.5, "ELF Header", "Sections", "Symbol Table").
@@ -18,7 +21,10 @@ const RVPROBE_ERANGE: c_int = -3;
 
 const PT_LOAD: u32 = 1;
 const PF_X: u32 = 1;
+const SHT_PROGBITS: u32 = 1;
 const SHT_SYMTAB: u32 = 2;
+const SHF_ALLOC: usize = 2;
+const SHF_EXECINSTR: usize = 4;
 const STT_FUNC: u8 = 2;
 const SYM_SIZE: usize = 24;
 const EM_RISCV: u16 = 243;
@@ -47,6 +53,26 @@ fn text_segment(elf: &[u8], addr: usize) -> Option<(usize, usize, usize)> {
         let (off, vaddr, filesz) = (u64_at(elf, ph + 8)?, u64_at(elf, ph + 16)?, u64_at(elf, ph + 32)?);
         let inside = kind == PT_LOAD && flags & PF_X != 0 && off.checked_add(filesz)? <= elf.len();
         (inside && addr >= vaddr && addr - vaddr < filesz).then(|| (vaddr, off, filesz))
+    })
+}
+
+/// The code holding addr: (vaddr, file offset, size) of its executable
+/// section (ELF "Sections": sh_type, sh_flags, sh_addr, sh_offset, sh_size
+/// at 4, 8, 16, 24, 32), or of its executable segment if the file has no
+/// section headers.
+fn code_holding(elf: &[u8], addr: usize) -> Option<(usize, usize, usize)> {
+    let shoff = u64_at(elf, 40)?;
+    let (shentsize, shnum) = (u16_at(elf, 58)? as usize, u16_at(elf, 60)? as usize);
+    if shnum == 0 {
+        return text_segment(elf, addr);
+    }
+    (0..shnum).find_map(|s| {
+        let sh = shoff.checked_add(s.checked_mul(shentsize)?)?;
+        let (kind, flags) = (u32_at(elf, sh + 4)?, u64_at(elf, sh + 8)?);
+        let (vaddr, off, size) = (u64_at(elf, sh + 16)?, u64_at(elf, sh + 24)?, u64_at(elf, sh + 32)?);
+        let code = kind == SHT_PROGBITS && flags & (SHF_ALLOC | SHF_EXECINSTR) == SHF_ALLOC | SHF_EXECINSTR;
+        let inside = code && off.checked_add(size)? <= elf.len();
+        (inside && addr >= vaddr && addr - vaddr < size).then(|| (vaddr, off, size))
     })
 }
 
@@ -84,7 +110,7 @@ pub fn check_insn(program: &str, addr: usize) -> Result<(c_int, usize), c_int> {
     if elf.get(0..4) != Some(b"\x7fELF") || elf.get(4) != Some(&2) || u16_at(elf, 18) != Some(EM_RISCV) {
         return Err(RVPROBE_EINVAL);
     }
-    let (vaddr, off, filesz) = text_segment(elf, addr).ok_or(RVPROBE_ERANGE)?;
+    let (vaddr, off, filesz) = code_holding(elf, addr).ok_or(RVPROBE_ERANGE)?;
     let start = function_start(elf, addr, vaddr, vaddr + filesz);
     let code = &elf[off + (start - vaddr)..off + filesz];
     let n = unsafe { rvprobe_check_boundary(code.as_ptr(), code.len(), start as u64, addr as u64) };
