@@ -18,13 +18,17 @@ const frame = (payload) => {
   const b = Buffer.from(payload, 'latin1');
   return Buffer.concat([Buffer.from('$'), b, Buffer.from(`#${sum(b).toString(16).padStart(2, '0')}`)]);
 };
-const addr = execFileSync('riscv64-unknown-elf-nm', [KERNEL], { encoding: 'utf8' }).split('\n')
+const getpidOf = (kernel) => execFileSync('riscv64-unknown-elf-nm', [kernel], { encoding: 'utf8' }).split('\n')
   .find((l) => l.endsWith(' sys_getpid')).split(' ')[0];
+// SIDESTUB_BASE=<an older build's kernel.elf>: that kernel and this one in
+// the same run, in turn, each configuration twice, and their ratio.
+const BASE = process.env.SIDESTUB_BASE;
 
-async function run(name, device, smp = 2, procs = smp) {
+async function run(name, device, smp = 2, procs = smp, kernel = KERNEL) {
+const addr = getpidOf(kernel);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-bench-'));
 const sock = path.join(dir, 'side.sock');
-const osys = bootOS({ smp, args: ['-device', 'virtio-serial-device', '-chardev', `socket,id=side,path=${sock},server=on,wait=off`,
+const osys = bootOS({ smp, kernel, args: ['-device', 'virtio-serial-device', '-chardev', `socket,id=side,path=${sock},server=on,wait=off`,
   '-device', device] });
 try {
   await osys.waitFor('$ ', 60000);
@@ -92,6 +96,26 @@ try {
 }
 
 const port = 'virtserialport,chardev=side,nr=1,name=org.osdbg.side';
+if (BASE) {
+  const configs = [['serial port', port, 1], ['serial port', port, 2], ['console port', 'virtconsole,chardev=side', 2]];
+  const results = configs.map(() => ({ base: [], now: [] }));
+  for (let round = 0; round < 2; round++)
+    for (const [i, [name, device, smp]] of configs.entries()) {
+      results[i].base.push(await run(`${name}, BASE ${BASE}`, device, smp, smp, BASE));
+      results[i].now.push(await run(`${name}, this tree`, device, smp));
+    }
+  const bestOf = (rs) => rs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+  console.log(`side-stub events, ${BASE} against this tree, same run, best of 2 each (delivered/s sustained; dropped of produced; offered/s):`);
+  for (const [i, [name, , smp]] of configs.entries()) {
+    const b = bestOf(results[i].base), n = bestOf(results[i].now);
+    const drops = (r) => `${r.dropped + r.lostOnTheWay}/${r.produced} lost, ${Math.round(r.offered)}/s offered`;
+    console.log(`  ${name}, ${smp} hart${smp > 1 ? 's' : ''}: ${Math.round(b.perSecond)}/s (${drops(b)}) -> ${Math.round(n.perSecond)}/s (${drops(n)}): ${(n.perSecond / b.perSecond).toFixed(2)}x` +
+      (n.capacity ? `; send path ${(n.sendUs / n.sent).toFixed(2)} us/event, capacity ${Math.round(n.capacity)}/s` : ''));
+  }
+  fs.mkdirSync(path.join(BUILD, 'bench'), { recursive: true });
+  fs.writeFileSync(path.join(BUILD, 'bench', 'sidestub-vs-base.json'), JSON.stringify({ base: BASE, configs, results }, null, 2));
+  process.exit(0);
+}
 // 1 and 2 harts in turn, twice: the shared machine moves a single run by
 // +-20 %, so each side's best run is what is compared.
 const runs = { 1: [], 2: [] };
