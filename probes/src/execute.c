@@ -36,41 +36,48 @@ void rvprobe_reg_set(struct rvprobe_regs *r, unsigned n, uint64_t v)
     ((uint64_t *)(void *)r)[n] = v;
 }
 
+/* The operation is looked at first and only its operands are read: every
+   simulated kprobe hit runs this (a jal or auipc reads no register). */
 int rvprobe_simulate_insn(const struct rvprobe_insn *insn, unsigned xlen, struct rvprobe_regs *regs)
 {
     if (!insn || !regs || insn->cls != RVPROBE_SIMULATE || (xlen != 32 && xlen != 64))
         return RVPROBE_EREFUSED;
-    const struct rvprobe_insn d = *insn;
 
     /* RV32 values live zero-extended in 64-bit slots; signed compares look
        at them as 32-bit two's complement. */
     uint64_t mask = xlen == 32 ? 0xffffffffull : ~0ull;
     uint64_t pc = regs->pc & mask;
-    uint64_t a = rvprobe_reg_get(regs, d.rs1) & mask;
-    uint64_t b = rvprobe_reg_get(regs, d.rs2) & mask;
-    int64_t sa = xlen == 32 ? rvp_sext(a, 32) : (int64_t)a;
-    int64_t sb = xlen == 32 ? rvp_sext(b, 32) : (int64_t)b;
-    uint64_t link = (pc + d.len) & mask;
-    uint64_t taken = (pc + (uint64_t)d.imm) & mask;
-    uint64_t next = link;
-    int cond = 0;
+    uint64_t link = (pc + insn->len) & mask;
+    uint64_t taken = (pc + (uint64_t)insn->imm) & mask;
 
-    switch (d.op) {
+    switch (insn->op) {
     case RVPROBE_OP_AUIPC:
-        rvprobe_reg_set(regs, d.rd, taken);
-        break;
+        rvprobe_reg_set(regs, insn->rd, taken);
+        regs->pc = link;
+        return 0;
     case RVPROBE_OP_JAL:
     case RVPROBE_OP_C_J:
     case RVPROBE_OP_C_JAL:
-        rvprobe_reg_set(regs, d.rd, link);
-        next = taken;
-        break;
+        rvprobe_reg_set(regs, insn->rd, link);
+        regs->pc = taken;
+        return 0;
     case RVPROBE_OP_JALR:
     case RVPROBE_OP_C_JR:
-    case RVPROBE_OP_C_JALR:
-        next = (a + (uint64_t)d.imm) & mask & ~1ull; /* imm is 0 for c.jr/c.jalr */
-        rvprobe_reg_set(regs, d.rd, link);
-        break;
+    case RVPROBE_OP_C_JALR: {
+        /* rs1 is read before the link is written; imm is 0 for c.jr/c.jalr */
+        uint64_t next = ((rvprobe_reg_get(regs, insn->rs1) & mask) + (uint64_t)insn->imm) & mask & ~1ull;
+        rvprobe_reg_set(regs, insn->rd, link);
+        regs->pc = next;
+        return 0;
+    }
+    }
+
+    uint64_t a = rvprobe_reg_get(regs, insn->rs1) & mask;
+    uint64_t b = rvprobe_reg_get(regs, insn->rs2) & mask;
+    int64_t sa = xlen == 32 ? rvp_sext(a, 32) : (int64_t)a;
+    int64_t sb = xlen == 32 ? rvp_sext(b, 32) : (int64_t)b;
+    int cond;
+    switch (insn->op) {
     case RVPROBE_OP_BEQ:
         cond = a == b;
         break;
@@ -98,9 +105,7 @@ int rvprobe_simulate_insn(const struct rvprobe_insn *insn, unsigned xlen, struct
     default:
         return RVPROBE_EREFUSED;
     }
-    if (cond)
-        next = taken;
-    regs->pc = next;
+    regs->pc = cond ? taken : link;
     return 0;
 }
 
