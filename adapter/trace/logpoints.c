@@ -424,8 +424,10 @@ static bool count_line(void)
 {
     int64_t t = loop_now_ms();
     if (t - pace.window_ms >= 1000) {
-        /* A quiet window ends the batches: single hits show at once again. */
-        if (pace.lines <= EDITOR_LINES_PER_S)
+        /* A quiet window ends the batches: single hits show at once again.
+         * A line a second or more after the last window ended means the
+         * whole second before it was quiet. */
+        if (pace.lines <= EDITOR_LINES_PER_S || t - pace.window_ms >= 2000)
             pace.batching = false;
         pace.window_ms = t;
         pace.lines = 0;
