@@ -141,7 +141,10 @@ void kmain(uint64_t hartid, const void *dtb)
     }
 
     kt_sidestub_wait();
-    user_init(boot.bootargs);
+    /* The other harts first: their "N harts running" line comes before any
+     * program's output (started after, init could print on another hart
+     * while this one still wrote the line, and the two interleaved). */
     start_other_harts();
+    user_init(boot.bootargs);
     scheduler();
 }
