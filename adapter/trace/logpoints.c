@@ -380,14 +380,22 @@ void logpoints_start(void)
 /* A logpoint's hit: its record becomes the message, with the source line. */
 /* Lines of one logpoint that arrive together go out as one output event
  * (the text has several lines, the source line is theirs): a burst of hits
- * is a few messages to the editor, not thousands. */
-static struct {
+ * is a few messages to the editor, not thousands.  One pending text per
+ * logpoint, in the order of their first lines: one at a time while lines
+ * come at the editor's pace (a line of another logpoint sends what is
+ * pending first, so lines keep their order); in batches, one per logpoint
+ * that has lines, so that two logpoints hit in turn still make one output
+ * event each per batch, not one per line. */
+#define PENDING_MAX 8
+struct pending {
     int bp_id;
     char *text;
     size_t len, cap;
     char *source;
     int line;
-} pend = {.bp_id = -1};
+};
+static struct pending pends[PENDING_MAX];
+static int npends;
 
 static long flush_timer;
 
@@ -464,16 +472,20 @@ static void after_read(void)
 
 void logpoints_flush_lines(void)
 {
-    if (pend.bp_id < 0 || !pend.len)
-        return;
-    json_t *body =
-        json_pack("{s:s, s:s%, s:{s:s}, s:i}", "category", "console", "output", pend.text, pend.len,
-                  "source", "path", pend.source, "line", dap_line_out(pend.line));
-    dap_event("output", body);
-    pend.len = 0;
-    pend.bp_id = -1;
-    free(pend.source);
-    pend.source = 0;
+    for (int i = 0; i < npends; i++) {
+        struct pending *p = &pends[i];
+        if (p->len) {
+            json_t *body =
+                json_pack("{s:s, s:s%, s:{s:s}, s:i}", "category", "console", "output", p->text,
+                          p->len, "source", "path", p->source, "line", dap_line_out(p->line));
+            dap_event("output", body);
+        }
+        p->len = 0;
+        p->bp_id = -1;
+        free(p->source);
+        p->source = 0;
+    }
+    npends = 0;
 }
 
 static void flush_soon(void *data)
@@ -494,10 +506,17 @@ static bool logpoint_event(const struct ss_event *ev, int bp_id)
             return true;
         char *text = logprog_format(lp->progs[k], ev->data, ev->len, ev->pid, ev->comm,
                                     sidechan_seconds(ev));
-        if (pend.bp_id != b->id || pend.len > 60000)
-            logpoints_flush_lines();
         bool batching = count_line();
-        if (pend.bp_id < 0) {
+        struct pending *p = 0;
+        for (int i = 0; i < npends && !p; i++)
+            if (pends[i].bp_id == b->id)
+                p = &pends[i];
+        if ((!batching && npends && pends[npends - 1].bp_id != b->id) || (p && p->len > 60000) ||
+            (!p && npends == PENDING_MAX)) {
+            logpoints_flush_lines();
+            p = 0;
+        }
+        if (!p) {
             /* Events also arrive while a request waits for its reply
              * (the eBPF view's vTList): nothing else may come after them
              * for a long time, so the loop's next turn flushes; in
@@ -505,18 +524,19 @@ static bool logpoint_event(const struct ss_event *ev, int bp_id)
             if (!flush_timer)
                 flush_timer =
                     batching ? loop_timer(BATCH_MS, batch_flush, 0) : loop_timer(0, flush_soon, 0);
-            pend.bp_id = b->id;
-            pend.source = strdup(b->source ? b->source : "");
-            pend.line = b->line;
+            p = &pends[npends++];
+            p->bp_id = b->id;
+            p->source = strdup(b->source ? b->source : "");
+            p->line = b->line;
         }
         size_t n = strlen(text);
-        if (pend.len + n + 2 > pend.cap) {
-            pend.cap = (pend.len + n + 2) * 2;
-            pend.text = realloc(pend.text, pend.cap);
+        if (p->len + n + 2 > p->cap) {
+            p->cap = (p->len + n + 2) * 2;
+            p->text = realloc(p->text, p->cap);
         }
-        memcpy(pend.text + pend.len, text, n);
-        pend.len += n;
-        pend.text[pend.len++] = '\n';
+        memcpy(p->text + p->len, text, n);
+        p->len += n;
+        p->text[p->len++] = '\n';
         free(text);
         return true;
     }

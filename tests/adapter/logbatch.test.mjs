@@ -3,7 +3,9 @@
 // output event, and says so once; no line is dropped.  Driven by a real DAP
 // client against the real kernel: a logpoint in sys_getpid while
 // `sysbench N` makes N getpid calls as fast as the kernel goes (thousands a
-// second, past the adapter's 1,000 lines a second).
+// second, past the adapter's 1,000 lines a second), with a second logpoint
+// on the call in sysbench itself (a uprobe): the two are hit in turn, and
+// each must still be one output event per batch, not one per line.
 import { test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -51,6 +53,8 @@ test('logpoint lines past the editor\'s pace come in batches with one notice, no
   await initialized;
   await dc.setBreakpointsRequest({ source: { path: src('kernel/sysproc.c') },
     breakpoints: [{ line, logMessage: MESSAGE, condition: 'comm == "sysbench"' }] });
+  const userLine = lineOf('user/sysbench.c', 'pid = getpid();', 'long start = uptime_ms();');
+  await dc.setBreakpointsRequest({ source: { path: src('user/sysbench.c') }, breakpoints: [{ line: userLine, logMessage: 'call {i}' }] });
   await dc.configurationDoneRequest();
   assert.ok(await until(() => text().includes('$ '), 30000), `no shell prompt:\n${text()}`);
   const seen = output.length;
@@ -62,12 +66,20 @@ test('logpoint lines past the editor\'s pace come in batches with one notice, no
   const logEvents = () => output.slice(seen).filter((o) => o.line === line);
   const lines = () => logEvents().reduce((n, o) => n + o.output.split('\n').filter((l) => l === MESSAGE).length, 0);
   const lost = () => (text().match(/\[trace\] \d+ events lost/g) ?? []).reduce((n, l) => n + Number(l.match(/\d+/)[0]), 0);
-  await until(() => lines() + lost() >= CALLS, 10000);
+  // The user logpoint's lines: call 0 .. call N-1, each once, in order.
+  const userEvents = () => output.slice(seen).filter((o) => o.line === userLine);
+  const calls = () => userEvents().flatMap((o) => o.output.split('\n').filter((l) => /^call \d+$/.test(l)).map((l) => Number(l.slice(5))));
+  await until(() => lines() + calls().length + lost() >= 2 * CALLS, 10000);
   await new Promise((r) => setTimeout(r, 500)); // nothing more may come
   const ms = Number(text().match(done)[1]);
-  t.diagnostic(`${CALLS} calls in ${ms} ms in the guest: ${lines()} lines in ${logEvents().length} output events, ${lost()} lost`);
-  assert.equal(lines() + lost(), CALLS, 'every getpid is a line or counted as lost');
-  assert.ok(lines() > 0, 'lines arrived');
+  t.diagnostic(`${CALLS} calls in ${ms} ms in the guest: ${lines()} kernel lines in ${logEvents().length} output events,` +
+    ` ${calls().length} user lines in ${userEvents().length}, ${lost()} lost`);
+  // One sequence for all events: a loss may fall on either logpoint.
+  assert.equal(lines() + calls().length + lost(), 2 * CALLS, 'every hit of either logpoint is a line or counted as lost');
+  assert.ok(lines() > 0 && calls().length > 0, 'lines arrived from both');
+  const got = calls();
+  assert.ok(got.every((c, k) => k === 0 || c > got[k - 1]), 'the user lines come in order, none twice');
+  if (lost() === 0) assert.deepEqual(got, [...Array(CALLS).keys()], 'call 0 .. call N-1');
 
   // Said once, before the batches, in the console.
   const notices = output.filter((o) => NOTICE.test(o.output));
@@ -76,12 +88,14 @@ test('logpoint lines past the editor\'s pace come in batches with one notice, no
   // Batched: from the notice on, at most one output event per batch period
   // (a batch also goes out early when it reaches 60,000 bytes), not one
   // per read of the channel.
-  const afterNotice = output.slice(output.indexOf(notices[0])).filter((o) => o.line === line);
-  const span = afterNotice.length ? afterNotice.at(-1).t - notices[0].t : 0;
-  const bytes = afterNotice.reduce((n, o) => n + o.output.length, 0);
-  const periods = Math.ceil(span / batchMs) + 1 + Math.ceil(bytes / 60000);
-  assert.ok(afterNotice.length <= periods,
-    `${afterNotice.length} output events after the notice over ${span} ms (${periods} batch periods of ${batchMs} ms)`);
-  assert.ok(afterNotice.some((o) => o.output.split('\n').length > 10), 'a batch holds many lines');
+  for (const [what, l] of [['kernel', line], ['user', userLine]]) {
+    const afterNotice = output.slice(output.indexOf(notices[0])).filter((o) => o.line === l);
+    const span = afterNotice.length ? afterNotice.at(-1).t - notices[0].t : 0;
+    const bytes = afterNotice.reduce((n, o) => n + o.output.length, 0);
+    const periods = Math.ceil(span / batchMs) + 1 + Math.ceil(bytes / 60000);
+    assert.ok(afterNotice.length <= periods,
+      `${what} logpoint: ${afterNotice.length} output events after the notice over ${span} ms (${periods} batch periods of ${batchMs} ms)`);
+    assert.ok(afterNotice.some((o) => o.output.split('\n').length > 10), `${what} logpoint: a batch holds many lines`);
+  }
   assert.ok(lines() > perSecond, `the run was past the pace (${lines()} lines)`);
 });
