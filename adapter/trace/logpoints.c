@@ -470,17 +470,26 @@ static void after_read(void)
         logpoints_flush_lines();
 }
 
+/* A pending text out as one output event (the slot stays its key's). */
+static void emit(struct pending *p)
+{
+    if (p->len && p->source) {
+        json_t *body =
+            json_pack("{s:s, s:s%, s:{s:s}, s:i}", "category", "console", "output", p->text, p->len,
+                      "source", "path", p->source, "line", dap_line_out(p->line));
+        dap_event("output", body);
+    } else if (p->len) { /* a console trace's lines */
+        dap_event("output",
+                  json_pack("{s:s, s:s%}", "category", "console", "output", p->text, p->len));
+    }
+    p->len = 0;
+}
+
 void logpoints_flush_lines(void)
 {
     for (int i = 0; i < npends; i++) {
         struct pending *p = &pends[i];
-        if (p->len) {
-            json_t *body =
-                json_pack("{s:s, s:s%, s:{s:s}, s:i}", "category", "console", "output", p->text,
-                          p->len, "source", "path", p->source, "line", dap_line_out(p->line));
-            dap_event("output", body);
-        }
-        p->len = 0;
+        emit(p);
         p->bp_id = -1;
         free(p->source);
         p->source = 0;
@@ -495,6 +504,50 @@ static void flush_soon(void *data)
     logpoints_flush_lines();
 }
 
+/* One line for the Debug Console, pending under key (a logpoint's
+ * breakpoint id, or a console trace's key); source 0: no source line. */
+static void queue_line(int key, const char *source, int line, const char *text)
+{
+    bool batching = count_line();
+    struct pending *p = 0;
+    for (int i = 0; i < npends && !p; i++)
+        if (pends[i].bp_id == key)
+            p = &pends[i];
+    if ((!batching && npends && pends[npends - 1].bp_id != key) || (!p && npends == PENDING_MAX)) {
+        logpoints_flush_lines();
+        p = 0;
+    }
+    if (p && p->len > 60000) /* a big batch goes out early, on its own */
+        emit(p);
+    if (!p) {
+        /* Events also arrive while a request waits for its reply
+         * (the eBPF view's vTList): nothing else may come after them
+         * for a long time, so the loop's next turn flushes; in
+         * batches, the batch's time does. */
+        if (!flush_timer)
+            flush_timer =
+                batching ? loop_timer(BATCH_MS, batch_flush, 0) : loop_timer(0, flush_soon, 0);
+        p = &pends[npends++];
+        p->bp_id = key;
+        p->source = source ? strdup(source) : 0;
+        p->line = line;
+    }
+    size_t n = strlen(text);
+    if (p->len + n + 2 > p->cap) {
+        p->cap = (p->len + n + 2) * 2;
+        p->text = realloc(p->text, p->cap);
+    }
+    memcpy(p->text + p->len, text, n);
+    p->len += n;
+    p->text[p->len++] = '\n';
+}
+
+void logpoints_console_line(uint32_t probe, const char *text)
+{
+    /* Keys below -1: breakpoint ids are not negative, -1 is a free slot. */
+    queue_line(-2 - (int)(probe & 0x3fffffff), 0, 0, text);
+}
+
 static bool logpoint_event(const struct ss_event *ev, int bp_id)
 {
     struct logpoint *lp = lp_of(bp_id);
@@ -506,37 +559,7 @@ static bool logpoint_event(const struct ss_event *ev, int bp_id)
             return true;
         char *text = logprog_format(lp->progs[k], ev->data, ev->len, ev->pid, ev->comm,
                                     sidechan_seconds(ev));
-        bool batching = count_line();
-        struct pending *p = 0;
-        for (int i = 0; i < npends && !p; i++)
-            if (pends[i].bp_id == b->id)
-                p = &pends[i];
-        if ((!batching && npends && pends[npends - 1].bp_id != b->id) || (p && p->len > 60000) ||
-            (!p && npends == PENDING_MAX)) {
-            logpoints_flush_lines();
-            p = 0;
-        }
-        if (!p) {
-            /* Events also arrive while a request waits for its reply
-             * (the eBPF view's vTList): nothing else may come after them
-             * for a long time, so the loop's next turn flushes; in
-             * batches, the batch's time does. */
-            if (!flush_timer)
-                flush_timer =
-                    batching ? loop_timer(BATCH_MS, batch_flush, 0) : loop_timer(0, flush_soon, 0);
-            p = &pends[npends++];
-            p->bp_id = b->id;
-            p->source = strdup(b->source ? b->source : "");
-            p->line = b->line;
-        }
-        size_t n = strlen(text);
-        if (p->len + n + 2 > p->cap) {
-            p->cap = (p->len + n + 2) * 2;
-            p->text = realloc(p->text, p->cap);
-        }
-        memcpy(p->text + p->len, text, n);
-        p->len += n;
-        p->text[p->len++] = '\n';
+        queue_line(b->id, b->source ? b->source : "", b->line, text);
         free(text);
         return true;
     }

@@ -6,6 +6,7 @@
 #define ADAPTER_LOGPOINTS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct bp;
 /* Once at start: listen to the side channel and to the OS resuming.  A
@@ -36,5 +37,8 @@ void logpoints_catch_up(void);
 /* Lines of logpoint hits still buffered go out now (before another
  * output, to keep the order the events came in). */
 void logpoints_flush_lines(void);
+/* A console trace's line (tracecmd.c), sent with the logpoints' lines: one
+ * at a time at the editor's pace, in batches past it (logpoints.c). */
+void logpoints_console_line(uint32_t probe, const char *text);
 
 #endif

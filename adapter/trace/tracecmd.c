@@ -79,17 +79,23 @@ void tracecmd_init(void)
     sidechan_listen(&listener);
 }
 
-/* A console trace's event: a line of its own. */
+/* A console trace's event: a line, sent with the logpoints' lines (in the
+ * order the events came; in batches when they come faster than an editor
+ * shows them, logpoints.c). */
 static void on_trace_event(const struct ss_event *ev, void *arg)
 {
     (void)arg;
-    logpoints_flush_lines(); /* in the order the events came */
     for (int i = 0; i < ntraces; i++) {
         if (traces[i].id != (int)ev->probe)
             continue;
         char *line = tprobe_format(&traces[i], ev, -1);
-        if (line)
-            dap_output("console", "[trace %u] %s\n", ev->probe, line);
+        if (line) {
+            size_t n = strlen(line) + 32;
+            char *text = malloc(n);
+            snprintf(text, n, "[trace %u] %s", ev->probe, line);
+            logpoints_console_line(ev->probe, text);
+            free(text);
+        }
         free(line);
         return;
     }

@@ -5,7 +5,9 @@
 // `sysbench N` makes N getpid calls as fast as the kernel goes (thousands a
 // second, past the adapter's 1,000 lines a second), with a second logpoint
 // on the call in sysbench itself (a uprobe): the two are hit in turn, and
-// each must still be one output event per batch, not one per line.
+// each must still be one output event per batch, not one per line.  A
+// console trace (`trace kprobe sys_getpid`, typed in the Debug Console)
+// on the same function goes the same way.
 import { test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -57,6 +59,8 @@ test('logpoint lines past the editor\'s pace come in batches with one notice, no
   await dc.setBreakpointsRequest({ source: { path: src('user/sysbench.c') }, breakpoints: [{ line: userLine, logMessage: 'call {i}' }] });
   await dc.configurationDoneRequest();
   assert.ok(await until(() => text().includes('$ '), 30000), `no shell prompt:\n${text()}`);
+  const k = await dc.evaluateRequest({ expression: 'trace kprobe sys_getpid', context: 'repl' });
+  const kid = k.body.result.match(/^probe (\d+) attached/)[1];
   const seen = output.length;
   await dc.customRequest('consoleInput', { text: `sysbench ${CALLS}\n` });
   const done = new RegExp(`sysbench: ${CALLS} getpid\\(\\) calls \\(pid \\d+\\) in (\\d+) ms`);
@@ -69,14 +73,19 @@ test('logpoint lines past the editor\'s pace come in batches with one notice, no
   // The user logpoint's lines: call 0 .. call N-1, each once, in order.
   const userEvents = () => output.slice(seen).filter((o) => o.line === userLine);
   const calls = () => userEvents().flatMap((o) => o.output.split('\n').filter((l) => /^call \d+$/.test(l)).map((l) => Number(l.slice(5))));
-  await until(() => lines() + calls().length + lost() >= 2 * CALLS, 10000);
+  // The console trace's lines (other processes' getpid calls, if any, are
+  // lines too, but not sysbench's).
+  const traceEvents = () => output.slice(seen).filter((o) => !o.line && o.output.startsWith(`[trace ${kid}] `));
+  const traced = () => traceEvents().reduce((n, o) => n + o.output.split('\n').filter((l) => l.startsWith(`[trace ${kid}] sysbench/`)).length, 0);
+  await until(() => lines() + calls().length + traced() + lost() >= 3 * CALLS, 10000);
   await new Promise((r) => setTimeout(r, 500)); // nothing more may come
   const ms = Number(text().match(done)[1]);
   t.diagnostic(`${CALLS} calls in ${ms} ms in the guest: ${lines()} kernel lines in ${logEvents().length} output events,` +
-    ` ${calls().length} user lines in ${userEvents().length}, ${lost()} lost`);
-  // One sequence for all events: a loss may fall on either logpoint.
-  assert.equal(lines() + calls().length + lost(), 2 * CALLS, 'every hit of either logpoint is a line or counted as lost');
-  assert.ok(lines() > 0 && calls().length > 0, 'lines arrived from both');
+    ` ${calls().length} user lines in ${userEvents().length}, ${traced()} trace lines in ${traceEvents().length}, ${lost()} lost`);
+  // One sequence for all events: a loss may fall on any of them.
+  assert.equal(lines() + calls().length + traced() + lost(), 3 * CALLS, 'every hit of each logpoint and the trace is a line or counted as lost');
+  assert.ok(lines() > 0 && calls().length > 0 && traced() > 0, 'lines arrived from all three');
+  assert.doesNotMatch(text(), /[^\n]\[trace \d+\]/, 'a trace line starts a line');
   const got = calls();
   assert.ok(got.every((c, k) => k === 0 || c > got[k - 1]), 'the user lines come in order, none twice');
   if (lost() === 0) assert.deepEqual(got, [...Array(CALLS).keys()], 'call 0 .. call N-1');
@@ -88,8 +97,10 @@ test('logpoint lines past the editor\'s pace come in batches with one notice, no
   // Batched: from the notice on, at most one output event per batch period
   // (a batch also goes out early when it reaches 60,000 bytes), not one
   // per read of the channel.
-  for (const [what, l] of [['kernel', line], ['user', userLine]]) {
-    const afterNotice = output.slice(output.indexOf(notices[0])).filter((o) => o.line === l);
+  const after = output.slice(output.indexOf(notices[0]));
+  for (const [what, events] of [['kernel', after.filter((o) => o.line === line)], ['user', after.filter((o) => o.line === userLine)],
+    ['console trace', after.filter((o) => !o.line && o.output.startsWith(`[trace ${kid}] `))]]) {
+    const afterNotice = events;
     const span = afterNotice.length ? afterNotice.at(-1).t - notices[0].t : 0;
     const bytes = afterNotice.reduce((n, o) => n + o.output.length, 0);
     const periods = Math.ceil(span / batchMs) + 1 + Math.ceil(bytes / 60000);
