@@ -26,7 +26,8 @@ import { ROOT, BUILD } from '../../tests/kernel/qemu.mjs';
 
 const { DebugClient } = createRequire(path.join(ROOT, 'tests', 'package.json'))('@vscode/debugadapter-testsupport');
 
-const OSDBG = path.join(BUILD, 'bin', 'osdbg');
+// BENCH_HOST_OSDBG: another osdbg (an older commit's, built aside) on the same sources.
+const OSDBG = process.env.BENCH_HOST_OSDBG || path.join(BUILD, 'bin', 'osdbg');
 const FAKESTUB = path.join(BUILD, 'bench', 'fakestub');
 const SIDEPROXY = path.join(BUILD, 'bench', 'sideproxy');
 const PROFILE = path.join(ROOT, 'profiles', 'osdbg-kernel.json');
@@ -68,7 +69,7 @@ async function traceRun(rate) {
     const outFile = path.join(dir, 'trace.out');
     const out = fs.openSync(outFile, 'w');
     let err = '';
-    const tr = spawn(OSDBG, ['trace', '--socket', sock, '--duration', String(Math.max(3, COUNT / 20000)), 'kprobe', 'sys_getpid'],
+    const tr = spawn(OSDBG, ['trace', '--socket', sock, '--profile', PROFILE, '--duration', String(Math.max(3, COUNT / 20000)), 'kprobe', 'sys_getpid'],
       { stdio: ['ignore', out, 'pipe'] });
     fs.closeSync(out);
     tr.stderr.on('data', (d) => { err += d; });
