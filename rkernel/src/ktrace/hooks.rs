@@ -93,8 +93,12 @@ pub fn on_return_to_user() {
 /// boot wait).  It takes no interrupts, so it looks for them here: the
 /// timer's tick if it is due, the devices, the side-stub's requests.
 pub fn poll_from_kernel() {
-    crate::timer::tick_if_due();
+    // The devices first: a '+' the host sent while the kernel was busy
+    // must reach the side-stub before the tick looks for overdue acks
+    // (else a reply acknowledged in time is sent again, and a host that
+    // took the copy for the next reply is one reply off).
     crate::drivers::poll();
+    crate::timer::tick_if_due();
     side_stub_input();
 }
 
