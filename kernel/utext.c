@@ -10,6 +10,11 @@
  * address, then decode instruction lengths forward from its start
  * (rvprobe_check_boundary; RISC-V code is not self-synchronising).
  *
+ * The code is the executable section holding the address (SHF_EXECINSTR:
+ * user/user.ld puts .rodata in the same R-X segment as .text, and a
+ * uprobe on constant data would corrupt it); a file without section
+ * headers falls back to the executable segment.
+ *
  * The function comes from the program's own ELF file in the ramdisk (its
  * .symtab).  A stripped program, or an address no STT_FUNC symbol covers
  * (assembly stubs such as xv6's usys.S), is decoded from the start of the
@@ -43,6 +48,34 @@ static const struct elf64_phdr *text_segment(const uint8_t *data, uint64_t size,
             continue;
         if (addr >= ph[i].vaddr && addr - ph[i].vaddr < ph[i].filesz)
             return &ph[i];
+    }
+    return 0;
+}
+
+/* The executable section inside segment ph that holds addr, as [*lo, *hi):
+ * 1 if found, 0 if the file has sections and none such holds addr, -1 if
+ * it has no section headers (the segment is all there is to go by). */
+static int text_section(const uint8_t *data, uint64_t size, const struct elf64_phdr *ph,
+                        uint64_t addr, uint64_t *lo, uint64_t *hi)
+{
+    const struct elf64_ehdr *eh = (const void *)data;
+    if (eh->shnum == 0 || eh->shentsize != sizeof(struct elf64_shdr) ||
+        !in_file(eh->shoff, (uint64_t)eh->shnum * sizeof(struct elf64_shdr), size))
+        return -1;
+    const struct elf64_shdr *sh = (const void *)(data + eh->shoff);
+    for (int s = 0; s < eh->shnum; s++) {
+        const uint64_t code = SHF_ALLOC | SHF_EXECINSTR;
+        if (sh[s].type != SHT_PROGBITS || (sh[s].flags & code) != code)
+            continue;
+        /* inside the segment's file bytes, so the segment's offset applies */
+        if (sh[s].addr < ph->vaddr || sh[s].size > ph->filesz ||
+            sh[s].addr - ph->vaddr > ph->filesz - sh[s].size)
+            continue;
+        if (addr >= sh[s].addr && addr - sh[s].addr < sh[s].size) {
+            *lo = sh[s].addr;
+            *hi = sh[s].addr + sh[s].size;
+            return 1;
+        }
     }
     return 0;
 }
@@ -87,10 +120,12 @@ int utext_check_insn(const char *program, uint64_t addr, uint64_t *func_start)
     const struct elf64_phdr *ph = text_segment(data, size, addr);
     if (!ph)
         return RVPROBE_ERANGE; /* not in the program's code */
-    uint64_t seg_end = ph->vaddr + ph->filesz;
-    uint64_t start = function_start(data, size, addr, ph->vaddr, seg_end);
+    uint64_t lo = ph->vaddr, hi = ph->vaddr + ph->filesz;
+    if (text_section(data, size, ph, addr, &lo, &hi) == 0)
+        return RVPROBE_ERANGE; /* constant data in the code's segment */
+    uint64_t start = function_start(data, size, addr, lo, hi);
     const uint8_t *code = data + ph->off + (start - ph->vaddr);
-    int n = rvprobe_check_boundary(code, seg_end - start, start, addr);
+    int n = rvprobe_check_boundary(code, hi - start, start, addr);
     if (n > 0 && func_start)
         *func_start = start;
     return n;

@@ -32,6 +32,7 @@
 #define SHT_SYMTAB     2
 #define SHT_NOBITS     8
 #define SHT_REL        9
+#define SHF_ALLOC      2
 #define SHF_EXECINSTR  4
 
 /* symbols: the type in the low nibble of st_info, the binding above */

@@ -344,8 +344,13 @@ test('side-stub: a uprobe address that is not an instruction of the program is r
   const data = execFileSync('riscv64-unknown-elf-nm', [path.join(path.dirname(KERNEL), '..', 'user', 'init')], { encoding: 'utf8' })
     .split('\n').find((l) => / [bBdDrR] /.test(l));
   const dataAddr = BigInt(`0x${data.split(' ')[0]}`);
+  // .rodata: user/user.ld puts it in the same R-X segment as .text
+  const rodata = execFileSync('riscv64-unknown-elf-readelf', ['-SW', path.join(path.dirname(KERNEL), '..', 'user', 'init')], { encoding: 'utf8' })
+    .match(/\.rodata\s+PROGBITS\s+([0-9a-f]+)/);
+  assert.ok(rodata, 'init has a .rodata section');
   const refused = {
     'the middle of a 4-byte instruction': long.addr + 2n,
+    'constant data in the code\'s segment': BigInt(`0x${rodata[1]}`),
     'an odd address': short.addr + 1n,
     'data, not code': dataAddr,
     'far past the program': 0x4000000n,
