@@ -223,7 +223,9 @@ test('side-stub: a flood of events - every sequence number is either received or
   const { osys, p, request } = await sideSession(t);
   const oid = await upload(request, obj);
   assert.match(await request(`vTAttach:${oid},kprobe,flood,${symbol('sys_getpid').toString(16)}`), /^OK/);
-  // Eight events per call, 160 000 in all: far more than the channel carries.
+  // Eight events per call, 160 000 in all, as fast as the guest makes them.
+  // Since issue 21 the side-stub may carry them all (0 dropped); the ring's
+  // overflow and its count are made certain by the stalled reader below.
   osys.type('sysbench 20000\n');
   await osys.waitFor(/sysbench: 20000 getpid\(\) calls/, 60000);
   await new Promise((r) => setTimeout(r, 1500)); // what the ring kept drains
@@ -235,7 +237,6 @@ test('side-stub: a flood of events - every sequence number is either received or
   const dropped = field('dropped');
   console.log(`# ${produced} events, ${seqs.length} received, ${dropped} dropped in the kernel`);
   assert.ok(produced >= 8 * 20000, 'eight events per getpid at least');
-  assert.ok(dropped > 0, 'a flood this size overflows the ring (so the test means something)');
   assert.equal(seqs.length + dropped, produced, 'received + dropped = produced');
   const sorted = [...seqs].sort((a, b) => a - b);
   assert.deepEqual(seqs, sorted, 'events arrive in order');
