@@ -364,8 +364,8 @@ static void test_rust_types_refused(void **state)
 static void test_rust_bool(void **state)
 {
     (void)state;
-    const char *src = "rkernel/src/mm/memory_set.rs";
-    int line = line_of(src, "pub fn kernel_text_set_writable(") + 1;
+    const char *src = "rkernel/src/ktrace/text.rs";
+    int line = line_of(src, "fn set_writable(addr: usize, end: usize, writable: bool)") + 1;
     char err[400];
     struct debuginfo *di = debuginfo_open(KERNEL, err, sizeof err);
     assert_non_null(di);
