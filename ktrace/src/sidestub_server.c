@@ -229,6 +229,9 @@ static uint32_t probe_id(const struct attached *a, const struct rvprobe *p)
     return a->user ? UPROBE_ID_BASE + (uint32_t)uprobe_id_of(p) : (uint32_t)kprobe_id(p);
 }
 
+/* 1 while a hart turns ring-buffer records into events (run_object, tick_locked). */
+static uint32_t records_busy;
+
 static void run_object(const struct attached *a, uint32_t probe, struct rvprobe_regs *regs,
                        bool entry)
 {
@@ -243,12 +246,20 @@ static void run_object(const struct attached *a, uint32_t probe, struct rvprobe_
     int pid = 0;
     uint64_t task = kt_os_current_task(&pid, 0);
     uint32_t tag = bpf_record_tag((int)hart, task, pid);
+    /* Whoever takes records from a ring buffer turns them into events
+     * before another may take more (records_busy): the timer on another
+     * hart took record n, this hart n+1 and sent it first, and a process's
+     * logpoint lines came out of order.  Never waited for: busy, the
+     * records stay for the next run or tick, in their order. */
+    if (__atomic_exchange_n(&records_busy, 1, __ATOMIC_ACQUIRE))
+        return;
     for (int k = 0; k < 4; k++) {
         long n = bpf_prog_ringbuf_consume(a->prog, hart_rec[hart], sizeof hart_rec[0], tag, 0);
         if (n <= 0)
             break;
         emit(probe, SS_EVT_DATA, hart_rec[hart], (size_t)n);
     }
+    __atomic_store_n(&records_busy, 0, __ATOMIC_RELEASE);
 }
 
 static int on_object_hit(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
@@ -817,16 +828,20 @@ static void tick_locked(void)
     last_send = now();
     ss_link_poll(&link, now());
     send_pending();
-    /* Ring-buffer records of attached programs become D events. */
-    for (int i = 0; i < MAX_ATTACH; i++) {
-        static uint8_t rec[SS_EVENT_DATA_MAX];
-        for (int k = 0; attached[i].used && k < EV_RECORDS; k++) {
-            uint32_t tag = 0;
-            long n = bpf_prog_ringbuf_consume(attached[i].prog, rec, sizeof rec, 0, &tag);
-            if (n <= 0)
-                break;
-            emit_record(attached[i].probe, rec, (size_t)n, tag);
+    /* Ring-buffer records of attached programs become D events (unless a
+     * probe hit is at it: run_object). */
+    if (!__atomic_exchange_n(&records_busy, 1, __ATOMIC_ACQUIRE)) {
+        for (int i = 0; i < MAX_ATTACH; i++) {
+            static uint8_t rec[SS_EVENT_DATA_MAX];
+            for (int k = 0; attached[i].used && k < EV_RECORDS; k++) {
+                uint32_t tag = 0;
+                long n = bpf_prog_ringbuf_consume(attached[i].prog, rec, sizeof rec, 0, &tag);
+                if (n <= 0)
+                    break;
+                emit_record(attached[i].probe, rec, (size_t)n, tag);
+            }
         }
+        __atomic_store_n(&records_busy, 0, __ATOMIC_RELEASE);
     }
     drain(EV_DRAIN);
 }

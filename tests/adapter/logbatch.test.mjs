@@ -75,7 +75,8 @@ test('logpoint lines past the editor\'s pace come in batches with one notice, no
   const calls = () => userEvents().flatMap((o) => o.output.split('\n').filter((l) => /^call \d+$/.test(l)).map((l) => Number(l.slice(5))));
   // The console trace's lines (other processes' getpid calls, if any, are
   // lines too, but not sysbench's).
-  const traceEvents = () => output.slice(seen).filter((o) => !o.line && o.output.startsWith(`[trace ${kid}] `));
+  // (a batch may begin with the newline that ends a console line the OS left open)
+  const traceEvents = () => output.slice(seen).filter((o) => !o.line && o.output.replace(/^\n/, '').startsWith(`[trace ${kid}] `));
   const traced = () => traceEvents().reduce((n, o) => n + o.output.split('\n').filter((l) => l.startsWith(`[trace ${kid}] sysbench/`)).length, 0);
   await until(() => lines() + calls().length + traced() + lost() >= 3 * CALLS, 10000);
   await new Promise((r) => setTimeout(r, 500)); // nothing more may come
@@ -99,7 +100,7 @@ test('logpoint lines past the editor\'s pace come in batches with one notice, no
   // per read of the channel.
   const after = output.slice(output.indexOf(notices[0]));
   for (const [what, events] of [['kernel', after.filter((o) => o.line === line)], ['user', after.filter((o) => o.line === userLine)],
-    ['console trace', after.filter((o) => !o.line && o.output.startsWith(`[trace ${kid}] `))]]) {
+    ['console trace', after.filter((o) => !o.line && o.output.replace(/^\n/, '').startsWith(`[trace ${kid}] `))]]) {
     const afterNotice = events;
     const span = afterNotice.length ? afterNotice.at(-1).t - notices[0].t : 0;
     const bytes = afterNotice.reduce((n, o) => n + o.output.length, 0);
