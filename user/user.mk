@@ -5,7 +5,7 @@
 USER_LIB_SRCS := $(wildcard user/lib/*.c) user/lib/crt0.S user/lib/usys_asm.S
 USER_LIB_OBJS := $(patsubst user/lib/%,$(B)/user/lib/%.o,$(USER_LIB_SRCS)) \
                  $(patsubst common/%,$(B)/user/lib/common/%.o,$(wildcard common/*.c))
-USER_C_PROGS  := init sh hello matrix forktest selftest fault cat ls sysbench twins bpftest probebench orphan \
+USER_C_PROGS  := init sh hello matrix forktest selftest fault cat ls sysbench twins bpftest probebench orphan bughunt \
                  bpfload bpffuzz stubs tick tock bpfcompat
 USER_PROGS    := $(addprefix $(B)/user/,$(USER_C_PROGS))
 USER_CFLAGS    = $(RV_CFLAGS) -Iuser/lib
