@@ -58,7 +58,8 @@ KERNEL_SIDESTUB := $(B)/sidestub/rv64-kernel/libsidestub.a
 # into the three others.
 KERNEL_LIBS := $(KTRACE_LIB) $(KERNEL_EBPF) $(KERNEL_RVPROBE) $(KERNEL_SIDESTUB)
 
-KERNEL_LINK = $(RV_CC) $(RV_ARCH) -nostdlib -T kernel/kernel.ld -Wl,--no-warn-rwx-segments
+# --build-id: recordings check the kernel they replay by it (adapter/machine/recording.h).
+KERNEL_LINK = $(RV_CC) $(RV_ARCH) -nostdlib -T kernel/kernel.ld -Wl,--no-warn-rwx-segments -Wl,--build-id=sha1
 
 # Two links: the first gives the function addresses, the second adds their
 # table (kernel/ksyms.c) in .rodata, after the code, so no code moves.

@@ -87,7 +87,7 @@ $(RK_USER_PROGS:%=$(RK_USER_DIR)/lib%.a): $(RK_USER_DIR)/lib%.a: rkernel/user/sr
 
 $(RK_USER_ELFS): $(RK_USER_DIR)/%: $(RK_USER_DIR)/lib%.a user/user.ld
 	@echo "  LD      $@"
-	$(Q)$(RV_PREFIX)ld -T user/user.ld -u _start --gc-sections -o $@ $<
+	$(Q)$(RV_PREFIX)ld -T user/user.ld -u _start --gc-sections --build-id=sha1 -o $@ $<
 
 # The programs in the kernel image, by name (rCore's link_app.S).
 $(RK_GEN)/link_app.S: $(RK_USER_ELFS) scripts/gen-link-app.sh
@@ -142,7 +142,8 @@ $(RK_DIR)/c/%.o: common/%.c
 # function addresses, the second adds their table (ktrace/ksyms.rs reads
 # it) in .rodata, after the code, so no code moves; the build checks that.
 # The names are demangled (os::syscall::fs::sys_write), without the hash.
-RK_LINK = $(RV_PREFIX)ld -T rkernel/src/linker.ld --gc-sections
+# --build-id: recordings check the kernel they replay by it.
+RK_LINK = $(RV_PREFIX)ld -T rkernel/src/linker.ld --gc-sections --build-id=sha1
 RK_LINK_IN = $(RK_COBJS) $(RK_DIR)/libos.a $(RK_CLIBS) $(RV_LIBGCC)
 
 $(RKERNEL_ELF): $(RK_DIR)/libos.a $(RK_COBJS) $(RK_CLIBS) rkernel/src/linker.ld scripts/gen-ksyms.sh

@@ -56,18 +56,19 @@ $(B)/user/%.o: user/%.c
 	@echo "  CC      $<"
 	$(Q)$(RV_CC) $(USER_CFLAGS) -c $< -o $@
 
-# crt0 first on the command line is not required: user.ld places .text.entry
+# --build-id: recordings check the programs they replay by it
+# (adapter/machine/recording.h).  crt0 first on the command line is not required: user.ld places .text.entry
 # (only crt0 has it) at 0x10000.
 $(B)/user/%: $(B)/user/%.o $(USER_LIB_OBJS) user/user.ld
 	@echo "  LD      $@"
-	$(Q)$(RV_CC) $(RV_ARCH) -nostdlib -T user/user.ld -Wl,--no-warn-rwx-segments \
+	$(Q)$(RV_CC) $(RV_ARCH) -nostdlib -T user/user.ld -Wl,--no-warn-rwx-segments -Wl,--build-id=sha1 \
 		-o $@ $< $(USER_LIB_OBJS) $(RV_LIBGCC)
 
 # bpfcompat parses eBPF objects with the eBPF library (freestanding, the
 # kernel's build of it), as libbpf does for a Linux loader.
 $(B)/user/bpfcompat: $(B)/user/bpfcompat.o $(USER_LIB_OBJS) $(KERNEL_EBPF) user/user.ld
 	@echo "  LD      $@"
-	$(Q)$(RV_CC) $(RV_ARCH) -nostdlib -T user/user.ld -Wl,--no-warn-rwx-segments \
+	$(Q)$(RV_CC) $(RV_ARCH) -nostdlib -T user/user.ld -Wl,--no-warn-rwx-segments -Wl,--build-id=sha1 \
 		-o $@ $< $(USER_LIB_OBJS) $(KERNEL_EBPF) $(RV_LIBGCC)
 
 # Keep the objects (make would delete them as intermediates).

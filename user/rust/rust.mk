@@ -66,9 +66,9 @@ $(RUST_PROGS:%=$(RUST_DIR)/lib%.a): $(RUST_DIR)/lib%.a: user/rust/%.rs \
 		--crate-name $* --emit link,dep-info --out-dir $(@D) $<
 
 # -u _start pulls the entry out of the archive; --gc-sections drops the parts
-# of core the program does not use.
+# of core the program does not use; --build-id lets a recording check it.
 $(RUST_PROG_ELFS): $(B)/user/%: $(RUST_DIR)/lib%.a user/user.ld
 	@echo "  LD      $@"
-	$(Q)$(RV_PREFIX)ld -T user/user.ld -u _start --gc-sections -o $@ $<
+	$(Q)$(RV_PREFIX)ld -T user/user.ld -u _start --gc-sections --build-id=sha1 -o $@ $<
 
 -include $(RUST_PROGS:%=$(RUST_DIR)/%.d)
