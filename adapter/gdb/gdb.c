@@ -283,7 +283,9 @@ int gdb_console(char **out, char *err, size_t errlen, const char *fmt, ...)
         struct buf text = {0};
         size_t keep = mark;
         for (size_t i = mark; i < queue_len; i++) {
-            if (queue[i].kind == MI_CONSOLE && queue[i].text) {
+            /* A monitor command's reply (QEMU's, through qRcmd) is GDB's
+             * target stream, '@': it belongs to the command too. */
+            if ((queue[i].kind == MI_CONSOLE || queue[i].kind == MI_TARGET) && queue[i].text) {
                 buf_append(&text, queue[i].text, strlen(queue[i].text));
                 mi_record_free(&queue[i]);
             } else {

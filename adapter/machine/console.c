@@ -171,6 +171,26 @@ bool console_relay_output(const char *data, size_t len)
     return nterminals > 0 || holding;
 }
 
+bool console_relay_reset(const char *data, size_t len)
+{
+    if (listen_fd < 0)
+        return false;
+    history_total = 0;
+    history_add(data, len);
+    /* ECMA-48: ED 2 erases the screen, xterm's ED 3 its scrollback, CUP
+     * homes the cursor; then the console as it was at this point. */
+    static const char clear[] = "\033[H\033[2J\033[3J";
+    for (int i = 0; i < nterminals;) {
+        if (loop_send(terminals[i], clear, sizeof clear - 1, TERMINAL_MAX_QUEUED) < 0 ||
+            loop_send(terminals[i], data, len, TERMINAL_MAX_QUEUED) < 0) {
+            drop_terminal(terminals[i]);
+            continue;
+        }
+        i++;
+    }
+    return nterminals > 0 || holding;
+}
+
 void console_relay_stop(void)
 {
     stop_holding();

@@ -17,6 +17,10 @@ int console_relay_start(const char *path, char *err, size_t errlen);
  * Returns true if a terminal shows them or one is expected (then it is the
  * console's display). */
 bool console_relay_output(const char *data, size_t len);
+/* Time travel: the console's content is now data (the OS's output up to
+ * an earlier point): terminals are cleared and shown it, and it is the
+ * history a new terminal gets.  false as console_relay_output. */
+bool console_relay_reset(const char *data, size_t len);
 /* A terminal was asked for (DAP runInTerminal): the output waits for it.
  * If none connects within ms, or console_relay_not_coming() says the editor
  * refused, what waited goes to fallback instead, and so does what follows. */

@@ -67,8 +67,42 @@ void console_to_output(const char *text, size_t len)
         console_line_timer = loop_timer(CONSOLE_LINE_MS, flush_console_line, 0);
 }
 
+/* Time travel (target/timetravel.h): the OS's output replayed from the
+ * start of a recording.  While a scan runs it is output the user has seen
+ * already (dropped); while a goto runs it is the output up to the goto's
+ * stop, which then becomes the console's whole content. */
+static enum { REWIND_NONE, REWIND_DROP, REWIND_KEEP } rewinding;
+static struct buf rewound;
+
+void console_rewind_begin(bool keep)
+{
+    rewinding = keep ? REWIND_KEEP : REWIND_DROP;
+    rewound.len = 0;
+}
+
+void console_rewind_end(void)
+{
+    if (rewinding == REWIND_KEEP) {
+        console_line_end();
+        /* A terminal is cleared and shows it; the Debug Console cannot be
+         * cleared, and is told. */
+        if (!console_relay_reset(rewound.data ? rewound.data : "", rewound.len))
+            dap_output("console", "osdbg: back in time: the OS console now shows what the OS "
+                                  "had written by this point (%zu bytes)\n",
+                       rewound.len);
+    }
+    rewinding = REWIND_NONE;
+    buf_free(&rewound);
+}
+
 void console_from_os(const char *text, size_t len)
 {
+    if (rewinding == REWIND_DROP)
+        return;
+    if (rewinding == REWIND_KEEP) {
+        buf_append(&rewound, text, len);
+        return;
+    }
     /* With a terminal attached (runInTerminal), or one on its way, it shows
      * the console. */
     if (!console_relay_output(text, len))

@@ -8,6 +8,7 @@
 #include <osdbg/dbgchan.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,12 +124,16 @@ int qemu_start(const struct qemu_config *cfg, const struct qemu_handlers *h, cha
     }
     argv[n++] = "-gdb";
     argv[n++] = gdb_arg;
-    argv[n++] = "-device";
-    argv[n++] = "virtio-serial-device";
-    argv[n++] = "-chardev";
-    argv[n++] = side_arg;
-    argv[n++] = "-device";
-    argv[n++] = cfg->debug_device ? cfg->debug_device : DBGCHAN_DEVICE_SERIALPORT;
+    if (!cfg->no_debug_channel) {
+        argv[n++] = "-device";
+        argv[n++] = "virtio-serial-device";
+        argv[n++] = "-chardev";
+        argv[n++] = side_arg;
+        argv[n++] = "-device";
+        argv[n++] = cfg->debug_device ? cfg->debug_device : DBGCHAN_DEVICE_SERIALPORT;
+    }
+    for (int i = 0; cfg->extra_args && cfg->extra_args[i] && n < 90; i++)
+        argv[n++] = cfg->extra_args[i];
     if (cfg->freeze)
         argv[n++] = "-S";
     argv[n] = 0;
@@ -177,6 +182,42 @@ int qemu_console_input(const char *text, size_t len)
     if (console_in < 0)
         return -1;
     return loop_send(console_in, text, len, CONSOLE_INPUT_MAX);
+}
+
+void qemu_console_drain(void)
+{
+    struct pollfd p = {.fd = console_out, .events = POLLIN};
+    while (console_out >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
+        char buf[4096];
+        ssize_t n = read(console_out, buf, sizeof buf);
+        if (n <= 0)
+            return; /* EOF: the loop sees it and reaps QEMU */
+        if (handlers.console)
+            handlers.console(buf, (size_t)n);
+    }
+}
+
+int qemu_stop_gracefully(long ms)
+{
+    if (pid <= 0)
+        return -1;
+    kill(pid, SIGTERM);
+    int status = 0;
+    for (long waited = 0; waited < ms; waited += 10) {
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            pid = -1;
+            loop_unwatch(console_out);
+            loop_drop_queue(console_in);
+            close(console_out);
+            close(console_in);
+            console_in = console_out = -1;
+            cleanup_dir();
+            return status;
+        }
+        usleep(10000);
+    }
+    qemu_stop();
+    return -1;
 }
 
 void qemu_stop(void)

@@ -15,6 +15,8 @@ struct qemu_config {
     const char *debug_device; /* the debug channel's -device (osdbg/dbgchan.h) */
     const char *dir;          /* QEMU runs there: relative paths in args (a disk image)
                                  are the profile's root's, 0: the adapter's directory */
+    bool no_debug_channel;    /* no virtio-serial debug port (a recording: recording.h) */
+    const char *const *extra_args; /* after the others (recording_qemu_args), 0-terminated */
 };
 
 struct qemu_handlers {
@@ -38,5 +40,13 @@ bool qemu_running(void);
 int qemu_console_input(const char *text, size_t len);
 /* Kill QEMU (if running) and remove the socket directory. */
 void qemu_stop(void);
+/* End QEMU with SIGTERM, as a user's Ctrl-C would, so that it finishes
+ * what it writes (a record/replay log); killed after ms.  Its wait status,
+ * or -1 if it had to be killed (no exited handler is called). */
+int qemu_stop_gracefully(long ms);
+/* Hand what the OS has written so far (and QEMU has not been read of yet)
+ * to the console handler now: a stop's caller wants the output up to the
+ * stop before it goes on. */
+void qemu_console_drain(void);
 
 #endif

@@ -459,3 +459,30 @@ json_t *breakpoints_set_instructions(json_t *specs)
     changed();
     return out;
 }
+
+/* Data breakpoints' owners (breakpoints.h). */
+static struct {
+    int number, pid;
+} watches[64];
+static int nwatches;
+
+void breakpoints_note_watch(int gdb_number, int pid)
+{
+    if (nwatches < (int)(sizeof watches / sizeof watches[0]))
+        watches[nwatches++] = (typeof(watches[0])){gdb_number, pid};
+}
+
+bool breakpoint_watch_owner(int gdb_number, int *pid)
+{
+    for (int i = 0; i < nwatches; i++)
+        if (watches[i].number == gdb_number) {
+            *pid = watches[i].pid;
+            return true;
+        }
+    return false;
+}
+
+void breakpoints_forget_watches(void)
+{
+    nwatches = 0;
+}

@@ -76,4 +76,13 @@ struct bp *breakpoint_by_gdb_number(int n, struct bp_loc **loc);
 /* The GDB number of the armed breakpoint at pc, or 0. */
 int breakpoint_armed_at(uint64_t pc);
 
+/* Data breakpoints (GDB watchpoints): DAP ids are WATCH_ID_BASE plus
+ * GDB's number.  One on a user address belongs to the process it was set
+ * in (pid, -1 for a kernel address): every program's data is at the same
+ * addresses, and QEMU's watchpoints fire in every address space. */
+#define WATCH_ID_BASE 100000
+void breakpoints_note_watch(int gdb_number, int pid);
+bool breakpoint_watch_owner(int gdb_number, int *pid);
+void breakpoints_forget_watches(void);
+
 #endif

@@ -38,6 +38,15 @@ void target_set_stop_handler(void (*fn)(struct mi_record *rec, bool ours))
  * ecall (a system call that sleeps would wait for a masked timer). */
 static bool at_breakpoint; /* the target is stopped on a breakpoint's instruction */
 static int stopped_priv = -1;
+/* Off while QEMU records or replays (timetravel.h): masking writes sie, a
+ * write the log does not have.  There the machine is deterministic, and
+ * GDB's own step over the breakpoint is left to do. */
+static bool masked_steps = true;
+
+void target_set_masked_steps(bool on)
+{
+    masked_steps = on;
+}
 
 void target_stopped_at(bool on_breakpoint, int priv)
 {
@@ -118,7 +127,7 @@ int target_resume(const char *mi_command, char *err, size_t errlen)
         T.stop_thread >= 1 && T.stop_thread != T.thread &&
         gdb_cmd(err, errlen, "-thread-select %d", T.stop_thread) < 0)
         at_breakpoint = false;
-    if (at_breakpoint && strcmp(mi_command, "-exec-continue") == 0 &&
+    if (at_breakpoint && masked_steps && strcmp(mi_command, "-exec-continue") == 0 &&
         (stopped_priv == 1 || (stopped_priv == 0 && !at_ecall()))) {
         T.state = TARGET_RUNNING;
         if (step_over_masked() == 1) {

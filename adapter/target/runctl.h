@@ -13,6 +13,9 @@
 
 /* Resume the target with -exec-continue (or a step command). */
 int target_resume(const char *mi_command, char *err, size_t errlen);
+/* Whether a continue from a breakpoint steps over it with interrupts
+ * masked (on, the default; off while recording or replaying). */
+void target_set_masked_steps(bool on);
 /* Call fn each time the OS runs again after a stop: the modules above run
  * control (eBPF logpoints set while it was stopped) register here, so that
  * run control never names them.  At most 8 observers. */

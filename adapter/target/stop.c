@@ -19,6 +19,7 @@
 #include "target/programs.h"
 #include "target/runctl.h"
 #include "target/state.h"
+#include "target/timetravel.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,10 @@ static int redo_step(char *err, size_t errlen)
 static void resume_silently(void)
 {
     char err[256];
+    if (tt_scanning()) {
+        tt_scan_continue(); /* going back: a stop not shown is not a mark */
+        return;
+    }
     if (resume_dropped_step(err, sizeof err) == 0)
         return;
     if (!step.bp)
@@ -261,6 +266,15 @@ static void send_address_space(void)
 
 static void send_stopped(const char *reason, const char *text, json_t *hit_ids)
 {
+    if (tt_scanning()) {
+        /* Going back: a stop the user would see here is a mark, and the
+         * scan goes on (a data breakpoint's write is one instruction back). */
+        int id = hit_ids ? (int)json_integer_value(json_array_get(hit_ids, 0)) : 0;
+        tt_scan_note(reason, id, strcmp(reason, "data breakpoint") == 0 ? 1 : 0);
+        json_decref(hit_ids);
+        tt_scan_continue();
+        return;
+    }
     step.cmd[0] = 0;
     step.redo = false;
     if (step.bp) {
@@ -291,6 +305,9 @@ void stop_handle(struct mi_record *rec)
 {
     T.state = TARGET_STOPPED;
     harts_on_stop(rec); /* GDB selected the hart that stopped */
+    /* Going back (timetravel.h): the end of a scan, a goto's arrival. */
+    if (tt_busy() && tt_on_stop(rec))
+        return;
     int under = breakpoint_under(rec);
     if (under) {
         char num[16];
@@ -309,6 +326,16 @@ void stop_handle(struct mi_record *rec)
     if (b)
         bkptno = atoi(b);
     bool hit = reason && strcmp(reason, "breakpoint-hit") == 0 && bkptno;
+    /* stepBack by line: only the scan's line starts in the frame count. */
+    if (tt_scanning() && tt_scan_kind() == TT_SCAN_LINES) {
+        if (hit) {
+            aspace_identify();
+            if (tt_scan_owns_breakpoint(bkptno))
+                tt_scan_note_line_hit();
+        }
+        tt_scan_continue();
+        return;
+    }
     /* On a breakpoint's instruction, which has not run: the resume steps
      * over it (a SIGINT stop there was made that breakpoint's hit above). */
     target_stopped_at(hit, 1); /* the hooks are kernel functions */
@@ -408,13 +435,16 @@ void stop_handle(struct mi_record *rec)
                 resume_silently();
                 return;
             }
-            bp->hits++;
+            /* Going back, a hit is not counted again, nor printed again. */
+            if (!tt_scanning())
+                bp->hits++;
             if (!gdblog_hit_condition_met(bp->hit_condition, bp->hits)) {
                 resume_silently();
                 return;
             }
             if (bp->log_message) {
-                gdblog_print(bp);
+                if (!tt_scanning())
+                    gdblog_print(bp);
                 resume_silently();
                 return;
             }
@@ -468,8 +498,24 @@ void stop_handle(struct mi_record *rec)
         send_stopped(sig && strcmp(sig, "SIGINT") == 0 ? "pause" : "exception", sig, 0);
         return;
     }
-    if (reason && strcmp(reason, "watchpoint-trigger") == 0) {
-        send_stopped("data breakpoint", 0, 0);
+    if (reason && (strcmp(reason, "watchpoint-trigger") == 0 ||
+                   strcmp(reason, "access-watchpoint-trigger") == 0 ||
+                   strcmp(reason, "read-watchpoint-trigger") == 0)) {
+        /* A user address is the process's where the data breakpoint was
+         * set: every program has its data at the same addresses, and QEMU's
+         * watchpoints match the virtual address in any address space. */
+        const char *wn = mi_str(rec->results, "wpt.number");
+        if (!wn)
+            wn = mi_str(rec->results, "hw-awpt.number");
+        if (!wn)
+            wn = mi_str(rec->results, "hw-rwpt.number");
+        int owner = -1, n = wn ? atoi(wn) : 0;
+        if (n && breakpoint_watch_owner(n, &owner) && owner >= 0 && T.here.pid != owner) {
+            counts.filtered_hits++;
+            resume_silently();
+            return;
+        }
+        send_stopped("data breakpoint", 0, n ? json_pack("[i]", WATCH_ID_BASE + n) : 0);
         return;
     }
     send_stopped(
@@ -487,6 +533,15 @@ static void on_runctl_stop(struct mi_record *rec, bool ours)
         stop_handle(rec); /* a real stop raced with our interrupt: report it */
     else
         resume_silently();
+}
+
+void stop_report(const char *reason, const char *text, int hit_id)
+{
+    T.state = TARGET_STOPPED;
+    step.stepping = false;
+    aspace_identify();
+    aspace_sync_symbols();
+    send_stopped(reason, text, hit_id ? json_pack("[i]", hit_id) : 0);
 }
 
 void stop_init(void)

@@ -34,5 +34,9 @@ int step_until(const char *location, int priv, bool needs_ecall, bool then_user,
                size_t errlen);
 /* A new machine (restart): no step in progress. */
 void stop_reset(void);
+/* Report a stop the adapter brought about itself (time travel: a goto's
+ * arrival): the address space is identified and the stopped event sent,
+ * with hit_id (0 none) as its hitBreakpointIds. */
+void stop_report(const char *reason, const char *text, int hit_id);
 
 #endif

@@ -57,6 +57,21 @@ void dap_log(const char *fmt, ...)
     (void)fmt;
 }
 
+/* ---- the machine: no QEMU here (time travel's console, timetravel.c) -- */
+
+void qemu_console_drain(void)
+{
+}
+
+void console_rewind_begin(bool keep)
+{
+    (void)keep;
+}
+
+void console_rewind_end(void)
+{
+}
+
 int dap_line_out(int line)
 {
     return line;

@@ -4,6 +4,7 @@
  */
 #include "gdb/gdb.h"
 #include "dap/handler/handlers.h"
+#include "target/breakpoints.h"
 #include "target/liveness.h"
 #include "target/programs.h"
 #include "target/runctl.h"
@@ -210,6 +211,7 @@ static int do_set_data_breakpoints(void *p)
     for (int i = 0; i < nwatch; i++)
         gdb_cmd(err, sizeof err, "-break-delete %d", watch_numbers[i]);
     nwatch = 0;
+    breakpoints_forget_watches();
     json_t *list = json_object_get(a->args, "breakpoints");
     watch_numbers = realloc(watch_numbers, (json_array_size(list) + 1) * sizeof(int));
     json_t *out = json_array();
@@ -237,10 +239,15 @@ static int do_set_data_breakpoints(void *p)
         if (!wpt)
             wpt = json_object_get(rec.results, "hw-rwpt");
         const char *num = mi_str(wpt, "number");
-        if (num)
+        if (num) {
             watch_numbers[nwatch++] = atoi(num);
+            /* A user address: this process's (breakpoints.h). */
+            uint64_t addr;
+            bool user = gdb_eval_u64(&addr, "&(%s)", id) && addr < T.kernel_base;
+            breakpoints_note_watch(atoi(num), user ? T.here.pid : -1);
+        }
         json_array_append_new(
-            out, json_pack("{s:b, s:i}", "verified", 1, "id", num ? 100000 + atoi(num) : 0));
+            out, json_pack("{s:b, s:i}", "verified", 1, "id", num ? WATCH_ID_BASE + atoi(num) : 0));
         mi_record_free(&rec);
     }
     dap_respond(a->req, json_pack("{s:o}", "breakpoints", out));
