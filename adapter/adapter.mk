@@ -97,3 +97,9 @@ ADAPTER_TARGET_SRCS := tests/adapter/scripted_gdb.c adapter/target/state.c adapt
                        adapter/core/buf.c
 $(eval $(call adapter_unit_test,target,$(ADAPTER_TARGET_SRCS),$(ADAPTER_DWARF_LIBS) $(ADAPTER_JSON_LIBS),\
   $(B)/user/hello $(B)/user/matrix $(KERNEL_ELF) profiles/osdbg-kernel.json))
+# Recording folders (issue 20): recording.json, the build id check, every
+# refusal of recording_open, in a temporary copy of the reference profile.
+ADAPTER_RECORDING_SRCS := adapter/machine/recording.c adapter/machine/buildid.c adapter/core/paths.c \
+                          adapter/profile/profile.c adapter/profile/profile_check.c
+$(eval $(call adapter_unit_test,recording,$(ADAPTER_RECORDING_SRCS),-lelf $(ADAPTER_JSON_LIBS),\
+  $(B)/user/hello $(B)/user/matrix $(KERNEL_ELF) profiles/osdbg-kernel.json))
