@@ -14,6 +14,7 @@
 #include "target/programs.h"
 #include "target/runctl.h"
 #include "target/state.h"
+#include "target/timetravel.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,8 +166,9 @@ static void decide_verified(struct bp *b)
         return;
     }
     for (int k = 0; k < b->nlocs; k++) {
+        /* A replay's programs are all armed (liveness.c). */
         if (!b->locs[k].program[0] || b->locs[k].program[0] == '*' ||
-            program_seen(b->locs[k].program)) {
+            program_seen(b->locs[k].program) || tt_mode() == TT_REPLAY) {
             b->verified = true;
             free(b->message);
             b->message = 0;

@@ -25,6 +25,7 @@
 #include "target/programs.h"
 #include "target/runctl.h"
 #include "target/state.h"
+#include "target/timetravel.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,10 @@ static bool loc_wanted(const struct bp_loc *l)
 {
     if (!l->program[0] || l->program[0] == '*')
         return true; /* kernel, or any program */
+    /* A replay goes backwards too: a program not running now may have run
+     * before, and its hits are told apart at each stop (stop.c). */
+    if (tt_mode() == TT_REPLAY)
+        return true;
     if (!hooks.tracking_complete)
         return !hooks.armed || program_live(l->program) || !program_seen(l->program);
     return program_live(l->program);

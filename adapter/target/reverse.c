@@ -85,10 +85,19 @@ int reverse_continue(char *err, size_t errlen)
     return tt_scan(TT_SCAN_BREAKPOINTS, origin, breakpoint_found, err, errlen);
 }
 
+static void (*then_fn)(void);
+
+static void arrived_then(void)
+{
+    stop_settle(); /* the process and its symbols, as at any stop */
+    then_fn();
+}
+
 int reverse_goto(unsigned long long n, void (*then)(void), char *err, size_t errlen)
 {
     memset(&to, 0, sizeof to);
     to.icount = n;
     snprintf(to.reason, sizeof to.reason, "pause");
-    return tt_goto(n, then ? then : arrived, err, errlen);
+    then_fn = then;
+    return tt_goto(n, then ? arrived_then : arrived, err, errlen);
 }

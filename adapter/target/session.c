@@ -14,6 +14,7 @@
 #include "target/harts.h"
 #include "target/state.h"
 #include "target/stop.h"
+#include "target/timetravel.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,11 @@ int session_connect_gdb(const char *target, const struct gdb_handlers *handlers,
      * selected one, so that it ends in the process it began in (harts.h). */
     if (gdb_cmd(err, errlen, "-gdb-set scheduler-locking step") < 0)
         return -1;
+    /* Recorded or replayed, the machine runs only what the OS does: a
+     * function called from an expression would run code the log does not
+     * have (GDB manual, "Calling": may-call-functions). */
+    if (tt_deterministic())
+        gdb_cmd(err, errlen, "-gdb-set may-call-functions off");
     harts_connected();
     /* The profile's setup (convenience variables for what its language
      * cannot name, such as a lazy_static's hidden static): parsed as C,
@@ -125,6 +131,16 @@ int session_connect_gdb(const char *target, const struct gdb_handlers *handlers,
     return 0;
 }
 
+/* A recorded or replayed machine's additions (recording.h). */
+static const char *const *extra_args;
+static bool no_debug_channel;
+
+void session_set_machine_extras(const char *const *extra, bool no_channel)
+{
+    extra_args = extra;
+    no_debug_channel = no_channel;
+}
+
 int session_start_machine(const char *boot_args, const struct qemu_handlers *qh,
                           const struct gdb_handlers *gh, char *err, size_t errlen)
 {
@@ -136,6 +152,8 @@ int session_start_machine(const char *boot_args, const struct qemu_handlers *qh,
         .freeze = true,
         .debug_device = T.profile->debug_device,
         .dir = T.profile->root,
+        .no_debug_channel = no_debug_channel,
+        .extra_args = extra_args,
     };
     if (qemu_start(&cfg, qh, err, errlen) < 0)
         return -1;
@@ -168,4 +186,5 @@ void session_reset_for_restart(void)
     aspace_forget_all();
     hooks_reset();
     stop_reset();
+    tt_reset();
 }

@@ -7,6 +7,7 @@
 
 #include "gdb/gdb.h"
 #include "machine/qemu.h"
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The profile at path and the kernel's debug information (T.profile,
@@ -20,6 +21,9 @@ int session_connect_gdb(const char *target, const struct gdb_handlers *handlers,
 /* QEMU frozen before its first instruction, and GDB connected to it. */
 int session_start_machine(const char *boot_args, const struct qemu_handlers *qh,
                           const struct gdb_handlers *gh, char *err, size_t errlen);
+/* The next machines' extra QEMU arguments (0-terminated, kept by the
+ * caller) and whether they go without the debug channel: a recording. */
+void session_set_machine_extras(const char *const *extra, bool no_debug_channel);
 /* QEMU has exited. */
 void session_machine_gone(void);
 /* Stop QEMU (if launched) and GDB: the adapter is leaving. */

@@ -535,12 +535,17 @@ static void on_runctl_stop(struct mi_record *rec, bool ours)
         resume_silently();
 }
 
-void stop_report(const char *reason, const char *text, int hit_id)
+void stop_settle(void)
 {
     T.state = TARGET_STOPPED;
     step.stepping = false;
     aspace_identify();
     aspace_sync_symbols();
+}
+
+void stop_report(const char *reason, const char *text, int hit_id)
+{
+    stop_settle();
     send_stopped(reason, text, hit_id ? json_pack("[i]", hit_id) : 0);
 }
 

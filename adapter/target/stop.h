@@ -38,5 +38,7 @@ void stop_reset(void);
  * arrival): the address space is identified and the stopped event sent,
  * with hit_id (0 none) as its hitBreakpointIds. */
 void stop_report(const char *reason, const char *text, int hit_id);
+/* The same without the event: the adapter goes on from this stop itself. */
+void stop_settle(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include "gdb/gdb.h"
 #include "machine/console_output.h"
 #include "machine/qemu.h"
+#include "machine/recording.h"
 #include "target/runctl.h"
 #include "target/state.h"
 
@@ -88,21 +89,37 @@ enum tt_scan_kind tt_scan_kind(void)
     return tt.kind;
 }
 
-/* Seek: QEMU loads the snapshot before n (the recording's first) and will
- * stop when its count reaches n; GDB's copy of the registers is then old. */
-static int seek(uint64_t n, char *err, size_t errlen)
+/* A monitor command; QEMU's errors come back as its text, not as GDB's. */
+static int monitor(char *err, size_t errlen, const char *cmd)
 {
     char *out = 0;
-    if (gdb_console(&out, err, errlen, "monitor replay_seek %" PRIu64, n) < 0)
+    if (gdb_console(&out, err, errlen, "monitor %s", cmd) < 0)
         return -1;
-    /* QEMU's errors come back as text ("replay_seek: ..."), not as an error. */
-    bool failed = out && (strstr(out, "rror") || strstr(out, "annot"));
+    bool failed = out && (strstr(out, "rror") || strstr(out, "annot") || strstr(out, "not "));
     if (failed)
-        snprintf(err, errlen, "QEMU cannot go to instruction %" PRIu64 ": %.200s", n, out);
+        snprintf(err, errlen, "QEMU: %s: %.200s", cmd, out);
     free(out);
-    if (failed)
+    return failed ? -1 : 0;
+}
+
+/* Seek: the machine as at count n once the target continues.  Back to the
+ * recording's start (its snapshot, loadvm) unless n is ahead, then a stop
+ * at n (replay_break).  Not QEMU's replay_seek: that starts the VM at once,
+ * before GDB has put its breakpoints in, and a scan would miss the hits
+ * of that moment; loadvm leaves a VM that GDB stopped stopped.  GDB's copy
+ * of the registers is then old. */
+static int seek(uint64_t n, bool from_start, char *err, size_t errlen)
+{
+    uint64_t now = 0;
+    if (!from_start && !tt_icount(&now, err, errlen))
+        return -1;
+    if ((from_start || n <= now) && monitor(err, errlen, "loadvm " RECORDING_SNAPSHOT) < 0)
         return -1;
     gdb_console(0, err, errlen, "maintenance flush register-cache");
+    char brk[48];
+    snprintf(brk, sizeof brk, "replay_break %" PRIu64, n);
+    if (n > 0 && monitor(err, errlen, brk) < 0)
+        return -1;
     return 0;
 }
 
@@ -128,7 +145,7 @@ int tt_scan(enum tt_scan_kind kind, uint64_t until, void (*done)(const struct tt
     memset(&tt.last, 0, sizeof tt.last);
     qemu_console_drain();
     console_rewind_begin(false);
-    if (seek(until, err, errlen) < 0) {
+    if (seek(until, true, err, errlen) < 0) {
         console_rewind_end();
         delete_line_breakpoints();
         return -1;
@@ -208,7 +225,7 @@ int tt_goto(uint64_t n, void (*arrived)(void), char *err, size_t errlen)
     tt.arrived = arrived;
     qemu_console_drain();
     console_rewind_begin(true);
-    if (seek(n, err, errlen) < 0) {
+    if (seek(n, false, err, errlen) < 0) {
         console_rewind_end();
         return -1;
     }
@@ -225,7 +242,7 @@ int tt_goto_start(char *err, size_t errlen)
 {
     qemu_console_drain();
     console_rewind_begin(true);
-    int r = seek(0, err, errlen); /* loaded and stopped there: no continue */
+    int r = seek(0, true, err, errlen); /* loaded and stopped there: no continue */
     console_rewind_end();
     return r;
 }
@@ -241,6 +258,8 @@ bool tt_on_stop(struct mi_record *rec)
     }
     if (tt.scanning && tt.now >= tt.until) {
         tt.scanning = false;
+        /* Stopped by a breakpoint at the count itself, the break is left. */
+        monitor(err, sizeof err, "replay_delete_break");
         qemu_console_drain();
         console_rewind_end();
         delete_line_breakpoints();
@@ -256,6 +275,7 @@ bool tt_on_stop(struct mi_record *rec)
             dap_output("stderr", "osdbg: going back: %s\n", err);
         }
         tt.going = false;
+        monitor(err, sizeof err, "replay_delete_break");
         qemu_console_drain();
         console_rewind_end();
         if (tt.arrived)

@@ -3,6 +3,7 @@
  */
 #include "dap/handler/handlers.h"
 #include "machine/qemu.h"
+#include "target/timetravel.h"
 
 #include <errno.h>
 #include <string.h>
@@ -12,6 +13,12 @@ void req_console_input(json_t *req, json_t *args)
     const char *text = json_string_value(json_object_get(args, "text"));
     if (!text) {
         dap_error(req, "consoleInput: \"text\" is required");
+        return;
+    }
+    if (tt_mode() == TT_REPLAY) {
+        /* What the OS reads in a replay is what it read when recorded. */
+        dap_error(req, "consoleInput: this is a replay: the OS reads what was typed when it was "
+                       "recorded");
         return;
     }
     if (!qemu_running()) {

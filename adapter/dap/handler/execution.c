@@ -8,9 +8,11 @@
 #include "dwarf/debuginfo.h"
 #include "gdb/gdb.h"
 #include "target/harts.h"
+#include "target/reverse.h"
 #include "target/runctl.h"
 #include "target/state.h"
 #include "target/stop.h"
+#include "target/timetravel.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,3 +166,77 @@ void req_step_out(json_t *req, json_t *args)
     step(req, args, "-exec-finish", "-exec-finish");
 }
 
+
+/* Going backwards (issue 20): only where the run is recorded.  A live
+ * recorded session goes on as a replay of its recording first, at the same
+ * instruction, by itself (lifecycle_replay_here). */
+static struct {
+    bool instruction, to_breakpoint;
+} pending;
+
+static void go_back(void)
+{
+    char err[300];
+    int r = pending.to_breakpoint ? reverse_continue(err, sizeof err)
+                                  : reverse_step(pending.instruction, err, sizeof err);
+    if (r < 0) {
+        dap_output("stderr", "osdbg: cannot go back: %s\n", err);
+        stop_report("pause", err, 0);
+    }
+}
+
+static void back(json_t *req, json_t *args, bool to_breakpoint, const char *what)
+{
+    if (T.state != TARGET_STOPPED) {
+        dap_error(req, "%s: the OS is not stopped", what);
+        return;
+    }
+    if (tt_mode() == TT_LIVE) {
+        dap_error(req,
+                  "%s: going back needs a recording of the run: launch with \"record\": true "
+                  "(Step Back then replays the recording from where you are), or replay one "
+                  "with \"replay\": \"<folder>\" (osdbg record makes one; docs/time-travel.md)",
+                  what);
+        return;
+    }
+    const char *gran = json_string_value(json_object_get(args, "granularity"));
+    pending.instruction = gran && strcmp(gran, "instruction") == 0;
+    pending.to_breakpoint = to_breakpoint;
+    char err[300];
+    inspect_reset();
+    if (tt_mode() == TT_RECORDING) {
+        if (lifecycle_replay_here(go_back, err, sizeof err) < 0) {
+            dap_error(req, "%s: the recording cannot be replayed from here: %s", what, err);
+            return;
+        }
+        dap_respond(req, 0);
+        return;
+    }
+    int r = to_breakpoint ? reverse_continue(err, sizeof err)
+                          : reverse_step(pending.instruction, err, sizeof err);
+    if (r < 0) {
+        dap_error(req, "%s: %s", what, err);
+        return;
+    }
+    dap_respond(req, 0);
+}
+
+void req_step_back(json_t *req, json_t *args)
+{
+    back(req, args, false, "stepBack");
+}
+
+void req_reverse_continue(json_t *req, json_t *args)
+{
+    back(req, args, true, "reverseContinue");
+}
+
+bool refused_while_recorded(json_t *req, const char *what)
+{
+    if (!tt_deterministic())
+        return false;
+    dap_error(req, "%s: the OS is %s, and QEMU's log has only what the OS did itself: a change "
+                   "made from here would make the replay part from the recording",
+              what, tt_mode() == TT_REPLAY ? "a replay" : "being recorded");
+    return true;
+}

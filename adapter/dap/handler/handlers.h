@@ -60,6 +60,16 @@ void req_stats(json_t *req, json_t *args);
 void req_processes(json_t *req, json_t *args);
 void req_page_table(json_t *req, json_t *args);
 void req_trace(json_t *req, json_t *args);
+void req_step_back(json_t *req, json_t *args);
+void req_reverse_continue(json_t *req, json_t *args);
+/* Time travel (lifecycle.c): a live recorded session at this point goes
+ * on as a replay of its recording, at the same instruction count; then
+ * runs then.  0, or -1 with err (the session goes on live). */
+int lifecycle_replay_here(void (*then)(void), char *err, size_t errlen);
+/* A request that would change the machine while it is recorded or
+ * replayed (the log would no longer match): answered with an error
+ * naming what, true; false if it may go on. */
+bool refused_while_recorded(json_t *req, const char *what);
 
 /* initialize.c: the client said it takes runInTerminal requests. */
 bool client_supports_run_in_terminal(void);

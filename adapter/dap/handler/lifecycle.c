@@ -11,13 +11,16 @@
 #include "machine/console.h"
 #include "machine/console_output.h"
 #include "machine/qemu.h"
+#include "machine/recording.h"
 #include "side/siderelay.h"
 #include "target/breakpoints.h"
 #include "target/liveness.h"
 #include "target/runctl.h"
 #include "target/session.h"
 #include "target/state.h"
+#include "target/reverse.h"
 #include "target/stop.h"
+#include "target/timetravel.h"
 #include "trace/logpoints.h"
 #include "trace/tracecmd.h"
 
@@ -35,6 +38,9 @@ static struct {
 
 static void finish_session(void);
 
+/* The recording a "record" session writes, or a "replay" session reads. */
+static struct recording recording;
+
 /* How long the console's output waits for the editor's terminal before it
  * goes to the Debug Console (the terminal still gets it when it comes). */
 #define TERMINAL_WAIT_MS 10000
@@ -47,10 +53,28 @@ static void on_run_in_terminal(bool ok, const char *message)
     }
 }
 
+/* The recorded run is over: its folder says so, and how to replay it. */
+static void end_recording(int status)
+{
+    char err[512];
+    if (recording_finish(&recording, status, err, sizeof err) < 0)
+        dap_output("stderr", "osdbg: the recording in %s: %s\n", recording.dir, err);
+    else
+        dap_output("console",
+                   "osdbg: recorded to %s; replay it (and go backwards) with the launch key "
+                   "\"replay\": \"%s\"\n",
+                   recording.dir, recording.dir);
+}
+
 static void on_qemu_exit(int status)
 {
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     dap_log("QEMU exited, status %d", code);
+    if (tt_mode() == TT_RECORDING)
+        end_recording(status);
+    else if (tt_mode() == TT_REPLAY)
+        dap_output("console", "osdbg: the end of the recording: the OS powered off there (the "
+                              "replay ends with it; restart to replay it again)\n");
     session_machine_gone();
     dap_event("exited", json_pack("{s:i}", "exitCode", code));
     finish_session();
@@ -165,7 +189,9 @@ static void open_console_terminal(void)
     /* The debug channel, shared with terminals: osdbg trace --socket <it>. */
     char relay[4200];
     snprintf(relay, sizeof relay, "%s/trace.sock", qemu_socket_dir());
-    if (siderelay_start(relay, err, sizeof err) < 0) {
+    if (!T.profile->side_stub) {
+        relay[0] = 0; /* no debug channel (a recording): nothing to relay */
+    } else if (siderelay_start(relay, err, sizeof err) < 0) {
         dap_output("stderr", "osdbg: no trace socket: %s\n", err);
         relay[0] = 0;
     }
@@ -218,24 +244,83 @@ void req_launch(json_t *req, json_t *args)
         dap_error(req, "launch: \"harts\" must be a number of harts from 1 to %d", MAX_HARTS);
         return;
     }
+    /* Time travel (issue 20): "record": true records the run; "replay":
+     * "<folder>" replays a recording, backwards too. */
+    json_t *record = json_object_get(args, "record");
+    json_t *replay = json_object_get(args, "replay");
+    if ((record && !json_is_boolean(record)) || (replay && !json_is_string(replay))) {
+        dap_error(req, "launch: \"record\" is true or false, \"replay\" the folder of a "
+                       "recording (build/recordings/<time>)");
+        return;
+    }
+    if (json_is_true(record) && replay) {
+        dap_error(req, "launch: \"record\" and \"replay\" do not go together: a replay is "
+                       "already a recording");
+        return;
+    }
     if (load_profile(req, args) < 0)
         return;
     opts.stop_on_entry = json_is_true(json_object_get(args, "stopOnEntry"));
     if (harts)
         profile_set_harts(T.profile, (int)json_integer_value(harts));
+    if (json_is_true(record) || replay) {
+        char err[1024];
+        const char *boot = json_string_value(json_object_get(args, "bootArgs"));
+        int r = replay ? recording_open(json_string_value(replay), T.profile, &recording, err,
+                                        sizeof err)
+                       : 0;
+        if (!replay) {
+            char parent[4096];
+            recording_default_parent(parent, sizeof parent);
+            r = recording_create(T.profile, parent, boot ? boot : "", &recording, err,
+                                 sizeof err);
+        }
+        if (r < 0) {
+            dap_error(req, "launch: %s: %s", replay ? "replay" : "record", err);
+            profile_free(T.profile);
+            T.profile = 0;
+            return;
+        }
+        if (harts && json_integer_value(harts) != RECORDING_HARTS)
+            dap_output("console", "osdbg: QEMU 7.2 records and replays one hart only: "
+                                  "\"harts\" is %d here\n",
+                       RECORDING_HARTS);
+        profile_set_harts(T.profile, RECORDING_HARTS);
+        /* A recording has no debug channel (recording.h says why): no
+         * side-stub, logpoints in GDB. */
+        T.profile->side_stub = false;
+        tt_set_mode(replay ? TT_REPLAY : TT_RECORDING);
+        session_set_machine_extras(recording_qemu_args(&recording, replay != 0), true);
+        breakpoints_use_gdb_logpoints(true, replay ? "a replay has no debug channel: eBPF "
+                                                     "cannot run in it"
+                                                   : "a recorded run has no debug channel");
+        if (replay && boot && strcmp(boot, recording.boot_args))
+            dap_output("console", "osdbg: a replay runs with its recording's boot arguments "
+                                  "(\"%s\"), not bootArgs\n",
+                       recording.boot_args);
+        free(boot_args);
+        boot_args = strdup(replay ? recording.boot_args : boot ? boot : "");
+        dap_output("console", "osdbg: %s %s (one hart, no eBPF: logpoints stop, print and resume "
+                              "in GDB)%s\n",
+                   replay ? "replaying" : "recording to", recording.dir,
+                   replay ? "; Step Back and Reverse Continue go backwards" : "");
+    }
     /* Logpoints run as eBPF in the OS unless the launch says not to, or
      * the OS has no side-stub to run them ("sideStub": false). */
     bool no_ebpf = json_is_false(json_object_get(args, "ebpfLogpoints"));
-    breakpoints_use_gdb_logpoints(no_ebpf || !T.profile->side_stub,
-                                  no_ebpf ? "the launch configuration says ebpfLogpoints: false"
-                                          : "the OS has no side-stub (profile: \"sideStub\": false)");
-    if (!T.profile->side_stub)
+    if (tt_mode() == TT_LIVE)
+        breakpoints_use_gdb_logpoints(no_ebpf || !T.profile->side_stub,
+                                      no_ebpf ? "the launch configuration says ebpfLogpoints: false"
+                                              : "the OS has no side-stub (profile: \"sideStub\": false)");
+    if (!T.profile->side_stub && tt_mode() == TT_LIVE)
         dap_output("console", "osdbg: %s has no side-stub: logpoints stop, print and resume in "
                               "GDB, and there is no eBPF tracing\n",
                    T.profile->name);
-    const char *boot = json_string_value(json_object_get(args, "bootArgs"));
-    free(boot_args);
-    boot_args = boot ? strdup(boot) : 0;
+    if (tt_mode() == TT_LIVE) {
+        const char *boot = json_string_value(json_object_get(args, "bootArgs"));
+        free(boot_args);
+        boot_args = boot ? strdup(boot) : 0;
+    }
     char err[512];
     if (start_machine(err, sizeof err) < 0) {
         dap_error(req, "cannot start the OS: %s", err);
@@ -281,6 +366,42 @@ void req_restart(json_t *req, json_t *args)
     } else if (target_resume("-exec-continue", err, sizeof err) < 0) {
         dap_output("stderr", "osdbg: cannot start the OS: %s\n", err);
     }
+}
+
+int lifecycle_replay_here(void (*then)(void), char *err, size_t errlen)
+{
+    uint64_t n;
+    if (!tt_icount(&n, err, errlen))
+        return -1;
+    /* The recording ends here: QEMU finishes its log on SIGTERM. */
+    siderelay_stop();
+    tracecmd_close();
+    gdb_stop();
+    console_relay_stop();
+    int status = qemu_stop_gracefully(5000);
+    console_line_end();
+    end_recording(status < 0 ? 0x9 /* killed */ : status);
+    char dir[sizeof recording.dir];
+    snprintf(dir, sizeof dir, "%s", recording.dir); /* recording_open fills recording */
+    if (recording_open(dir, T.profile, &recording, err, errlen) < 0) {
+        finish_session();
+        return -1;
+    }
+    tt_set_mode(TT_REPLAY);
+    session_set_machine_extras(recording_qemu_args(&recording, true), true);
+    breakpoints_use_gdb_logpoints(true, "a replay has no debug channel: eBPF cannot run in it");
+    inspect_reset();
+    session_reset_for_restart();
+    if (start_machine(err, errlen) < 0) {
+        finish_session();
+        return -1;
+    }
+    breakpoints_reinsert();
+    open_console_terminal();
+    dap_output("console", "osdbg: going back: the recording is replayed up to where you were "
+                          "(instruction %llu), then backwards\n",
+                (unsigned long long)n);
+    return reverse_goto((unsigned long long)n, then, err, errlen);
 }
 
 /* attach {profile, target}: target is the gdbstub of an OS that is already

@@ -51,6 +51,8 @@ void req_write_memory(json_t *req, json_t *args)
         dap_error(req, "writeMemory: needs memoryReference and data (base64)");
         return;
     }
+    if (refused_while_recorded(req, "writeMemory: writing the OS's memory"))
+        return;
     if (!stopped_or_error(req))
         return;
     size_t len = strlen(data);
@@ -160,6 +162,8 @@ void req_set_variable(json_t *req, json_t *args)
         dap_error(req, "setVariable: needs name and value");
         return;
     }
+    if (refused_while_recorded(req, "setVariable: changing a value"))
+        return;
     if (!stopped_or_error(req))
         return;
     char err[256];

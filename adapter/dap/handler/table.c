@@ -21,6 +21,8 @@ const struct dap_request_entry osdbg_requests[] = {
     {"next", req_next},
     {"stepIn", req_step_in},
     {"stepOut", req_step_out},
+    {"stepBack", req_step_back},
+    {"reverseContinue", req_reverse_continue},
     {"stackTrace", req_stack_trace},
     {"scopes", req_scopes},
     {"variables", req_variables},
