@@ -27,6 +27,17 @@ static const struct logpoint_ops *logpoints; /* 0: none registered */
 static bool gdb_logpoints_only;
 static void (*change_observer)(void);
 
+/* Data breakpoints (breakpoints.h): what the client asked for, kept so
+ * that they can be made again in GDB with the same DAP ids. */
+static struct watch {
+    int id;          /* DAP id */
+    char *expr;      /* the dataId: an expression */
+    const char *flag; /* -break-watch's: "" write, "-r " read, "-a " access */
+    int gdb_number;  /* 0: not in GDB */
+    int pid;         /* the owner process for a user address, else -1 */
+} *watches;
+static int nwatches, next_watch_id;
+
 void breakpoints_set_logpoint_ops(const struct logpoint_ops *ops)
 {
     logpoints = ops;
@@ -249,6 +260,9 @@ static void remove_bps(enum bp_kind kind, const char *source)
 void breakpoints_reinsert(void)
 {
     char err[256];
+    for (int i = 0; i < nwatches; i++)
+        watches[i].gdb_number = 0; /* a new GDB: none is in it */
+    breakpoints_rearm_watches();
     for (int i = 0; i < nbps; i++) {
         struct bp *b = &bps[i];
         for (int k = 0; k < b->nlocs; k++) {
@@ -462,29 +476,91 @@ json_t *breakpoints_set_instructions(json_t *specs)
     return out;
 }
 
-/* Data breakpoints' owners (breakpoints.h). */
-static struct {
-    int number, pid;
-} watches[64];
-static int nwatches;
 
-void breakpoints_note_watch(int gdb_number, int pid)
+static int insert_watch(struct watch *w, char *err, size_t errlen)
 {
-    if (nwatches < (int)(sizeof watches / sizeof watches[0]))
-        watches[nwatches++] = (typeof(watches[0])){gdb_number, pid};
+    struct mi_record rec;
+    char *q = mi_quote(w->expr);
+    int r = gdb_run(&rec, err, errlen, "-break-watch %s%s", w->flag, q);
+    free(q);
+    if (r < 0)
+        return -1;
+    json_t *wpt = json_object_get(rec.results, "wpt");
+    if (!wpt)
+        wpt = json_object_get(rec.results, "hw-awpt");
+    if (!wpt)
+        wpt = json_object_get(rec.results, "hw-rwpt");
+    const char *num = mi_str(wpt, "number");
+    w->gdb_number = num ? atoi(num) : 0;
+    mi_record_free(&rec);
+    return 0;
 }
 
-bool breakpoint_watch_owner(int gdb_number, int *pid)
+static void delete_watches(void)
+{
+    char err[256];
+    for (int i = 0; i < nwatches; i++) {
+        if (watches[i].gdb_number > 0) {
+            gdb_cmd(err, sizeof err, "-break-delete %d", watches[i].gdb_number);
+            target_note_deleted_breakpoint(watches[i].gdb_number);
+        }
+        watches[i].gdb_number = 0;
+    }
+}
+
+json_t *breakpoints_set_watches(json_t *list)
+{
+    delete_watches();
+    for (int i = 0; i < nwatches; i++)
+        free(watches[i].expr);
+    nwatches = 0;
+    watches = realloc(watches, (json_array_size(list) + 1) * sizeof *watches);
+    json_t *out = json_array();
+    size_t i;
+    json_t *spec;
+    json_array_foreach(list, i, spec)
+    {
+        char err[256];
+        const char *id = json_string_value(json_object_get(spec, "dataId"));
+        const char *access = json_string_value(json_object_get(spec, "accessType"));
+        struct watch *w = &watches[nwatches];
+        *w = (struct watch){.expr = id ? strdup(id) : 0, .pid = -1};
+        w->flag = access && strcmp(access, "read") == 0        ? "-r "
+                  : access && strcmp(access, "readWrite") == 0 ? "-a "
+                                                               : "";
+        if (!id || insert_watch(w, err, sizeof err) < 0) {
+            json_array_append_new(out, json_pack("{s:b, s:s}", "verified", 0, "message",
+                                                 id ? err : "dataId missing"));
+            free(w->expr);
+            continue;
+        }
+        /* A user address: this process's. */
+        uint64_t addr;
+        if (gdb_eval_u64(&addr, "&(%s)", id) && addr < T.kernel_base)
+            w->pid = T.here.pid;
+        w->id = WATCH_ID_BASE + ++next_watch_id;
+        nwatches++;
+        json_array_append_new(out, json_pack("{s:b, s:i}", "verified", 1, "id", w->id));
+    }
+    return out;
+}
+
+void breakpoints_rearm_watches(void)
+{
+    char err[256];
+    delete_watches();
+    for (int i = 0; i < nwatches; i++)
+        if (insert_watch(&watches[i], err, sizeof err) < 0)
+            dap_output("stderr", "osdbg: data breakpoint %s: %s\n", watches[i].expr, err);
+}
+
+bool breakpoint_watch_by_gdb(int gdb_number, int *id, int *pid)
 {
     for (int i = 0; i < nwatches; i++)
-        if (watches[i].number == gdb_number) {
+        if (watches[i].gdb_number == gdb_number) {
+            *id = watches[i].id;
             *pid = watches[i].pid;
             return true;
         }
     return false;
-}
-
-void breakpoints_forget_watches(void)
-{
-    nwatches = 0;
 }

@@ -76,13 +76,18 @@ struct bp *breakpoint_by_gdb_number(int n, struct bp_loc **loc);
 /* The GDB number of the armed breakpoint at pc, or 0. */
 int breakpoint_armed_at(uint64_t pc);
 
-/* Data breakpoints (GDB watchpoints): DAP ids are WATCH_ID_BASE plus
- * GDB's number.  One on a user address belongs to the process it was set
- * in (pid, -1 for a kernel address): every program's data is at the same
- * addresses, and QEMU's watchpoints fire in every address space. */
+/* Data breakpoints (GDB watchpoints), DAP setDataBreakpoints' list (each
+ * {dataId: an expression, accessType}): all replaced; the DAP breakpoints
+ * answered.  Their ids start at WATCH_ID_BASE.  One on a user address
+ * belongs to the process it was set in (every program's data is at the
+ * same addresses, and QEMU's watchpoints fire in every address space). */
 #define WATCH_ID_BASE 100000
-void breakpoints_note_watch(int gdb_number, int pid);
-bool breakpoint_watch_owner(int gdb_number, int *pid);
-void breakpoints_forget_watches(void);
+json_t *breakpoints_set_watches(json_t *list);
+/* Made again in GDB, same ids: GDB compares a write's value with the one
+ * it read last, and after a jump back in time that one is from the
+ * future (a write of the value it had then would not stop). */
+void breakpoints_rearm_watches(void);
+/* The DAP id and owner process (-1 none) of GDB's watchpoint n. */
+bool breakpoint_watch_by_gdb(int gdb_number, int *id, int *pid);
 
 #endif

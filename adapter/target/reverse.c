@@ -5,6 +5,7 @@
  */
 #include "target/reverse.h"
 #include "dap/dap.h"
+#include "target/breakpoints.h"
 #include "target/state.h"
 #include "target/stop.h"
 #include "target/timetravel.h"
@@ -55,7 +56,7 @@ int reverse_step(bool instruction, char *err, size_t errlen)
     }
     if (tt_arm_line_scan(err, errlen) < 0)
         return -1;
-    return tt_scan(TT_SCAN_LINES, origin, line_found, err, errlen);
+    return tt_scan(TT_SCAN_LINES, origin, 0, line_found, err, errlen);
 }
 
 static void breakpoint_found(const struct tt_mark *last)
@@ -82,7 +83,9 @@ int reverse_continue(char *err, size_t errlen)
         snprintf(err, errlen, "this is the start of the recording: there is nothing before it");
         return -1;
     }
-    return tt_scan(TT_SCAN_BREAKPOINTS, origin, breakpoint_found, err, errlen);
+    /* At the start, the data breakpoints afresh (breakpoints.h says why). */
+    return tt_scan(TT_SCAN_BREAKPOINTS, origin, breakpoints_rearm_watches, breakpoint_found, err,
+                   errlen);
 }
 
 static void (*then_fn)(void);

@@ -509,13 +509,13 @@ void stop_handle(struct mi_record *rec)
             wn = mi_str(rec->results, "hw-awpt.number");
         if (!wn)
             wn = mi_str(rec->results, "hw-rwpt.number");
-        int owner = -1, n = wn ? atoi(wn) : 0;
-        if (n && breakpoint_watch_owner(n, &owner) && owner >= 0 && T.here.pid != owner) {
+        int owner = -1, id = 0, n = wn ? atoi(wn) : 0;
+        if (n && breakpoint_watch_by_gdb(n, &id, &owner) && owner >= 0 && T.here.pid != owner) {
             counts.filtered_hits++;
             resume_silently();
             return;
         }
-        send_stopped("data breakpoint", 0, n ? json_pack("[i]", WATCH_ID_BASE + n) : 0);
+        send_stopped("data breakpoint", 0, id ? json_pack("[i]", id) : 0);
         return;
     }
     send_stopped(

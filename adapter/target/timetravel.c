@@ -135,8 +135,8 @@ static void delete_line_breakpoints(void)
     tt.nline_bps = tt.nlines = 0;
 }
 
-int tt_scan(enum tt_scan_kind kind, uint64_t until, void (*done)(const struct tt_mark *last),
-            char *err, size_t errlen)
+int tt_scan(enum tt_scan_kind kind, uint64_t until, void (*at_start)(void),
+            void (*done)(const struct tt_mark *last), char *err, size_t errlen)
 {
     tt.kind = kind;
     tt.until = until;
@@ -150,6 +150,8 @@ int tt_scan(enum tt_scan_kind kind, uint64_t until, void (*done)(const struct tt
         delete_line_breakpoints();
         return -1;
     }
+    if (at_start)
+        at_start();
     tt.scanning = true;
     if (target_resume("-exec-continue", err, errlen) < 0) {
         tt.scanning = false;

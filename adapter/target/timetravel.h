@@ -69,10 +69,11 @@ bool tt_scanning(void);
 enum tt_scan_kind tt_scan_kind(void);
 
 /* Start a scan from the recording's start up to count `until` (the
- * current one): the console's replayed output is discarded.  done is
- * called at its end with the last mark before until (or 0 if none). */
-int tt_scan(enum tt_scan_kind kind, uint64_t until, void (*done)(const struct tt_mark *last),
-            char *err, size_t errlen);
+ * current one): the console's replayed output is discarded.  at_start (or
+ * 0) runs at the start, before the target continues; done is called at
+ * the end with the last mark before until (or 0 if none). */
+int tt_scan(enum tt_scan_kind kind, uint64_t until, void (*at_start)(void),
+            void (*done)(const struct tt_mark *last), char *err, size_t errlen);
 /* Note the stop the scan is at as a mark (its target count: this stop's,
  * less back for a write that has already happened). */
 void tt_scan_note(const char *reason, int hit_id, uint64_t back);

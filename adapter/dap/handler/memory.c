@@ -201,9 +201,6 @@ void req_data_breakpoint_info(json_t *req, json_t *args)
                                "accessTypes", "read", "write", "readWrite", "canPersist", 0));
 }
 
-static int *watch_numbers;
-static int nwatch;
-
 struct set_args {
     json_t *req, *args;
 };
@@ -211,49 +208,7 @@ struct set_args {
 static int do_set_data_breakpoints(void *p)
 {
     struct set_args *a = p;
-    char err[256];
-    for (int i = 0; i < nwatch; i++)
-        gdb_cmd(err, sizeof err, "-break-delete %d", watch_numbers[i]);
-    nwatch = 0;
-    breakpoints_forget_watches();
-    json_t *list = json_object_get(a->args, "breakpoints");
-    watch_numbers = realloc(watch_numbers, (json_array_size(list) + 1) * sizeof(int));
-    json_t *out = json_array();
-    size_t i;
-    json_t *spec;
-    json_array_foreach(list, i, spec)
-    {
-        const char *id = json_string_value(json_object_get(spec, "dataId"));
-        const char *access = json_string_value(json_object_get(spec, "accessType"));
-        const char *flag = access && strcmp(access, "read") == 0        ? "-r "
-                           : access && strcmp(access, "readWrite") == 0 ? "-a "
-                                                                        : "";
-        struct mi_record rec;
-        char *q = mi_quote(id ? id : "");
-        int r = id ? gdb_run(&rec, err, sizeof err, "-break-watch %s%s", flag, q) : -1;
-        free(q);
-        if (r < 0) {
-            json_array_append_new(out, json_pack("{s:b, s:s}", "verified", 0, "message",
-                                                 id ? err : "dataId missing"));
-            continue;
-        }
-        json_t *wpt = json_object_get(rec.results, "wpt");
-        if (!wpt)
-            wpt = json_object_get(rec.results, "hw-awpt");
-        if (!wpt)
-            wpt = json_object_get(rec.results, "hw-rwpt");
-        const char *num = mi_str(wpt, "number");
-        if (num) {
-            watch_numbers[nwatch++] = atoi(num);
-            /* A user address: this process's (breakpoints.h). */
-            uint64_t addr;
-            bool user = gdb_eval_u64(&addr, "&(%s)", id) && addr < T.kernel_base;
-            breakpoints_note_watch(atoi(num), user ? T.here.pid : -1);
-        }
-        json_array_append_new(
-            out, json_pack("{s:b, s:i}", "verified", 1, "id", num ? WATCH_ID_BASE + atoi(num) : 0));
-        mi_record_free(&rec);
-    }
+    json_t *out = breakpoints_set_watches(json_object_get(a->args, "breakpoints"));
     dap_respond(a->req, json_pack("{s:o}", "breakpoints", out));
     return 0;
 }
