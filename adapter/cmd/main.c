@@ -5,7 +5,8 @@
  *                                       client of a Unix socket (mode 0600), or
  *                                       of 127.0.0.1:N (N = 0: any free port,
  *                                       printed on stderr)
- *   osdbg console | run | trace ...     see their usage texts
+ *   osdbg console | run | record | trace ...
+ *                                       see their usage texts
  *   osdbg --version | --help
  * Every subcommand keeps the conventions of cli.h (--help: usage on stdout,
  * exit 0; usage error: stderr, exit 2).
@@ -16,6 +17,7 @@
 #include "core/loop.h"
 #include "osdbg/version.h"
 #include "dap/handler/handlers.h"
+#include "cmd/record.h"
 #include "cmd/run.h"
 #include "target/breakpoints.h"
 #include "target/liveness.h"
@@ -42,6 +44,7 @@ static const char usage_text[] =
     "usage: osdbg dap [--socket PATH | --port N] [--log FILE]\n"
     "       osdbg console SOCKET\n"
     "       osdbg run [--profile P] [--gdb SOCK] [--side SOCK] [bootargs...]\n"
+    "       osdbg record [--profile P] [--boot-args \"ARGS\"] [--out DIR] [bootargs...]\n"
     "       osdbg trace [--socket PATH] [--duration S] kprobe|uprobe|... <where>... [program]\n"
     "       osdbg --version\n"
     "  dap      serve the Debug Adapter Protocol on stdin/stdout (or 127.0.0.1:N)\n"
@@ -49,6 +52,8 @@ static const char usage_text[] =
     "           printed when the session starts; the editor runs this for you)\n"
     "  run      boot the OS on this terminal with its gdbstub and debug channel on\n"
     "           Unix sockets (default build/qemu-gdb.sock, build/dbgchan.sock)\n"
+    "  record   boot the OS on this terminal and record the run, to replay it later in a\n"
+    "           debug session (launch key \"replay\"), stepping backwards\n"
     "  trace    eBPF probes on a running OS (its debug channel socket), one line per hit\n"
     "`osdbg COMMAND --help` describes one command.\n";
 
@@ -210,6 +215,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return run_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "record") == 0)
+        return record_main(argc - 2, argv + 2);
     if (strcmp(cmd, "trace") == 0)
         return trace_main(argc - 2, argv + 2);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {

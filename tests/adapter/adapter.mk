@@ -42,3 +42,7 @@ test-adapter-harts: $(KERNEL_ELF)
 # once, none dropped (issue 21).
 $(eval $(call node_suite,adapter-logbatch,tests/adapter/logbatch.test.mjs))
 test-adapter-logbatch: $(KERNEL_ELF)
+# osdbg record (issue 20): a run recorded with its console on stdout, and
+# replayed by QEMU alone to the same output; SIGTERM ends it properly.
+$(eval $(call node_suite,adapter-record,tests/adapter/record.test.mjs))
+test-adapter-record: $(KERNEL_ELF)
