@@ -21,8 +21,8 @@ packages=(
     librust-bitflags-dev
     # Rust values as rust-gdb shows them: the pretty-printers Rust ships
     rust-gdb
-    # running and debugging it
-    qemu-system-misc opensbi gdb-multiarch
+    # running and debugging it; qemu-img (qemu-utils) makes a recording's snapshot image
+    qemu-system-misc qemu-utils opensbi gdb-multiarch
     # eBPF toolchain and the JIT's tests under user-mode emulation
     # (gcc-riscv64-linux-gnu only recommends its libc headers)
     clang lld llvm qemu-user gcc-riscv64-linux-gnu libc6-dev-riscv64-cross libbpf-dev
