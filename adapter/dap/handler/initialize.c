@@ -26,5 +26,6 @@ void req_initialize(json_t *req, json_t *args)
                           "supportsWriteMemoryRequest", 1, "supportsDisassembleRequest", 1,
                           "supportsSetVariable", 1, "supportsDataBreakpoints", 1,
                           "supportsLoadedSourcesRequest", 1, "supportsModulesRequest", 1,
-                          "supportsRestartRequest", 1, "supportsStepBack", 1));
+                          "supportsRestartRequest", 1, "supportsStepBack", 1,
+                          "supportsDataBreakpointBytes", 1));
 }

@@ -189,6 +189,33 @@ void req_set_variable(json_t *req, json_t *args)
 void req_data_breakpoint_info(json_t *req, json_t *args)
 {
     const char *name = json_string_value(json_object_get(args, "name"));
+    /* "Add Data Breakpoint at Address" (supportsDataBreakpointBytes): name
+     * is an address (any expression of one), bytes its length; the dataId
+     * names the memory, whatever variable it belongs to. */
+    if (name && json_is_true(json_object_get(args, "asAddress"))) {
+        json_int_t bytes = json_integer_value(json_object_get(args, "bytes"));
+        uint64_t addr;
+        if (!gdb_eval_u64(&addr, "(unsigned long)(%s)", name)) {
+            dap_respond(req, json_pack("{s:n, s:s}", "dataId", "description",
+                                       "not an address GDB can evaluate"));
+            return;
+        }
+        if (bytes <= 0)
+            bytes = 8;
+        const char *type = bytes == 1 ? "unsigned char" : bytes == 2 ? "unsigned short"
+                           : bytes == 4 ? "unsigned int" : bytes == 8 ? "unsigned long" : 0;
+        char id[96], desc[96];
+        if (type)
+            snprintf(id, sizeof id, "*(%s *)0x%llx", type, (unsigned long long)addr);
+        else
+            snprintf(id, sizeof id, "*(unsigned char (*)[%lld])0x%llx", (long long)bytes,
+                     (unsigned long long)addr);
+        snprintf(desc, sizeof desc, "%lld bytes at 0x%llx", (long long)bytes,
+                 (unsigned long long)addr);
+        dap_respond(req, json_pack("{s:s, s:s, s:[s,s,s], s:b}", "dataId", id, "description", desc,
+                                   "accessTypes", "read", "write", "readWrite", "canPersist", 0));
+        return;
+    }
     int ref = (int)json_integer_value(json_object_get(args, "variablesReference"));
     const char *expr = name ? inspect_varobj_expression(ref, name) : 0;
     if (!expr)
