@@ -47,7 +47,8 @@ class AdapterFactory {
 }
 
 // F5 without a launch.json: boot the reference OS to its shell.  Relative
-// profile paths are taken from the workspace folder, like make does.
+// profile and replay paths are taken from the workspace folder, like make
+// does.
 class ConfigurationProvider {
   resolveDebugConfiguration(folder, config) {
     if (!config.type && !config.request && !config.name) {
@@ -61,9 +62,13 @@ class ConfigurationProvider {
         stopOnEntry: false,
       };
     }
-    if (folder && typeof config.profile === 'string' && !path.isAbsolute(config.profile)
-        && !config.profile.startsWith('${'))
-      config.profile = path.join(folder.uri.fsPath, config.profile);
+    // A relative "replay" folder too (build/recordings/<time>, as
+    // `osdbg record` prints it): from the workspace folder, not from
+    // wherever the adapter happens to start.
+    for (const key of ['profile', 'replay'])
+      if (folder && typeof config[key] === 'string' && config[key] && !path.isAbsolute(config[key])
+          && !config[key].startsWith('${'))
+        config[key] = path.join(folder.uri.fsPath, config[key]);
     // The OS console is this extension's own terminal (osconsole.js): no
     // host shell behind it, one tab reused by every session.
     if (config.request === 'launch' && config.consoleTerminal === undefined) config.consoleTerminal = 'event';
