@@ -6,7 +6,10 @@
 //            recording needs, without recording: how much of the cost is
 //            the clock and how much the log;
 //   record   `osdbg record` (qemu-img making the image, QEMU recording);
-//   replay   QEMU replaying that round's recording alone (no GDB).
+//   replay   QEMU replaying that round's recording alone (no GDB);
+// and run=hello alone with -icount and recorded (icount-hello,
+// record-hello): the part of the cost that does not grow with the run (the
+// image, the snapshot at the start, qemu-img).
 // Wall-clock from spawning to the process's end, medians over the rounds,
 // and the ratios to plain; the log's and the image's sizes.  Figures, not a
 // test: it fails only when a run does not print its workload's output.
@@ -23,14 +26,17 @@ const OSDBG = path.join(BUILD, 'bin', 'osdbg');
 // guest time after a 0.2 s boot.
 const PROGS = Array(12).fill('sysbench,matrix').join(',');
 const BOOTARGS = `run=${PROGS}`;
-const MACHINE = ['-machine', 'virt', '-bios', 'default', '-m', '128M', '-smp', '1',
-  '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-kernel', KERNEL, '-append', BOOTARGS];
-const WANT = 12; // sysbench lines in a complete run
+const machine = (bootArgs) => ['-machine', 'virt', '-bios', 'default', '-m', '128M', '-smp', '1',
+  '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-kernel', KERNEL, '-append', bootArgs];
+const MACHINE = machine(BOOTARGS);
+// What a complete run prints: 12 sysbench lines; hello's greeting.
+const FULL = { re: /^sysbench: /gm, n: 12 };
+const HELLO = { re: /^Hello, world!/gm, n: 1 };
 
 const pids = new Set();
 process.on('exit', () => { for (const p of pids) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } });
 
-function timed(cmd, args) {
+function timed(cmd, args, want = FULL) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -43,9 +49,9 @@ function timed(cmd, args) {
       clearTimeout(timer);
       pids.delete(p.pid);
       const ms = performance.now() - t0;
-      const lines = (out.match(/^sysbench: /gm) ?? []).length;
-      if (code !== 0 || lines !== WANT)
-        reject(new Error(`${cmd} ${args.slice(0, 2).join(' ')}...: status ${code}, ${lines} of ${WANT} sysbench lines\n${err}`));
+      const lines = (out.match(want.re) ?? []).length;
+      if (code !== 0 || lines !== want.n)
+        reject(new Error(`${cmd} ${args.slice(0, 2).join(' ')}...: status ${code}, ${lines} of ${want.n} ${want.re} lines\n${err}`));
       else resolve(ms);
     });
   });
@@ -55,7 +61,8 @@ const rrArgs = (dir, mode) => ['-icount', `shift=auto,rr=${mode},rrfile=${dir}/r
   '-drive', `file=${dir}/snapshot.qcow2,if=none,id=rr`];
 
 const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-bench-record-'));
-const kinds = ['plain', 'icount', 'record', 'replay'];
+const hellos = path.join(parent, 'hello'); // its recordings: not the round's
+const kinds = ['plain', 'icount', 'record', 'replay', 'icount-hello', 'record-hello'];
 const times = Object.fromEntries(kinds.map((k) => [k, []]));
 const sizes = [];
 try {
@@ -65,16 +72,20 @@ try {
       plain: () => timed('qemu-system-riscv64', MACHINE),
       icount: () => timed('qemu-system-riscv64', [...MACHINE, '-icount', 'shift=auto']),
       record: () => timed(OSDBG, ['record', '--out', parent, BOOTARGS]),
+      'icount-hello': () => timed('qemu-system-riscv64', [...machine('run=hello'), '-icount', 'shift=auto'], HELLO),
+      'record-hello': () => timed(OSDBG, ['record', '--out', hellos, 'run=hello'], HELLO),
     };
-    const order = round % 2 ? ['record', 'icount', 'plain'] : ['plain', 'icount', 'record'];
+    const forward = ['plain', 'icount', 'record', 'icount-hello', 'record-hello'];
+    const order = round % 2 ? [...forward].reverse() : forward;
     const got = {};
     for (const k of order) got[k] = await runs[k]();
-    const dir = path.join(parent, fs.readdirSync(parent).find((n) => !before.has(n)));
+    const dir = path.join(parent, fs.readdirSync(parent).find((n) => !before.has(n) && n !== 'hello'));
     got.replay = await timed('qemu-system-riscv64', [...MACHINE, ...rrArgs(dir, 'replay')]);
     for (const k of kinds) times[k].push(got[k]);
     const log = fs.statSync(path.join(dir, 'replay.bin')).size;
     const image = fs.statSync(path.join(dir, 'snapshot.qcow2'));
     sizes.push({ log, image: image.size, imageAllocated: image.blocks * 512 });
+    fs.rmSync(hellos, { recursive: true, force: true });
     console.log(`round ${round + 1}: ${order.map((k) => `${k} ${got[k].toFixed(0)} ms`).join(', ')}, ` +
       `replay ${got.replay.toFixed(0)} ms; log ${(log / 1024).toFixed(0)} KiB`);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -86,9 +97,10 @@ const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.lengt
 const med = Object.fromEntries(kinds.map((k) => [k, median(times[k])]));
 console.log(`\nRecording's cost: run=${Array(12).fill('sysbench,matrix').length}x(sysbench,matrix), 1 hart, median of ${ROUNDS} rounds`);
 console.log('  run       wall ms   / plain');
-for (const k of kinds) console.log(`  ${k.padEnd(8)} ${med[k].toFixed(0).padStart(8)}   ${(med[k] / med.plain).toFixed(2)}x`);
+for (const k of kinds.slice(0, 4)) console.log(`  ${k.padEnd(8)} ${med[k].toFixed(0).padStart(8)}   ${(med[k] / med.plain).toFixed(2)}x`);
 console.log(`  record / icount: ${(med.record / med.icount).toFixed(2)}x, +${(med.record - med.icount).toFixed(0)} ms ` +
   `(the log, the snapshot and qemu-img)`);
+console.log(`  of which fixed (run=hello recorded - with -icount): +${(med['record-hello'] - med['icount-hello']).toFixed(0)} ms`);
 const s = sizes[sizes.length - 1];
 console.log(`  log ${(s.log / 1024).toFixed(0)} KiB; image ${(s.image / 1024).toFixed(0)} KiB ` +
   `(${(s.imageAllocated / 1024).toFixed(0)} KiB on disk) with its one snapshot`);
