@@ -91,7 +91,8 @@ static int record_run(struct profile *p, const char *parent, const char *bootarg
 {
     const char *smp = profile_smp(p);
     if (smp && strcmp(smp, "1") != 0)
-        fprintf(stderr, "osdbg record: QEMU records one hart only: -smp 1 (the profile says -smp %s)\n",
+        fprintf(stderr,
+                "osdbg record: QEMU records one hart only: -smp 1 (the profile says -smp %s)\n",
                 smp);
     profile_set_harts(p, RECORDING_HARTS);
     char err[1024];
@@ -107,7 +108,8 @@ static int record_run(struct profile *p, const char *parent, const char *bootarg
     args[n++] = p->qemu;
     for (int i = 0; p->qemu_args[i] && n < 64; i++)
         args[n++] = p->qemu_args[i];
-    const char *rest[] = {"-display", "none", "-monitor", "none", "-serial", "stdio", "-kernel", p->kernel};
+    const char *rest[] = {"-display", "none",  "-monitor", "none",
+                          "-serial",  "stdio", "-kernel",  p->kernel};
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
         args[n++] = rest[i];
     if (bootargs[0]) {
@@ -119,7 +121,8 @@ static int record_run(struct profile *p, const char *parent, const char *bootarg
     args[n] = 0;
     if (recording_note_qemu_args(&r, args, err, sizeof err) < 0)
         fprintf(stderr, "osdbg record: %s\n", err);
-    fprintf(stderr, "osdbg record: %s, recording to %s\n  the terminal is the OS console; Ctrl-C ends\n",
+    fprintf(stderr,
+            "osdbg record: %s, recording to %s\n  the terminal is the OS console; Ctrl-C ends\n",
             p->name, r.dir);
     struct sigaction sa = {.sa_handler = forward_signal};
     sigaction(SIGINT, &sa, 0);
@@ -190,7 +193,8 @@ int record_main(int argc, char **argv)
         } else if (strcmp(argv[i], "--boot-args") == 0 && i + 1 < argc) {
             append(bootargs, sizeof bootargs, argv[++i]);
         } else if (argv[i][0] == '-') {
-            return cli_usage_error("record", record_usage, "%s: unknown or incomplete option", argv[i]);
+            return cli_usage_error("record", record_usage, "%s: unknown or incomplete option",
+                                   argv[i]);
         } else {
             append(bootargs, sizeof bootargs, argv[i]);
         }
@@ -201,7 +205,8 @@ int record_main(int argc, char **argv)
             snprintf(parent, sizeof parent, "%s", out);
         else {
             size_t len = strlen(parent);
-            snprintf(parent + len, sizeof parent - len, "/%.*s", (int)(sizeof parent - len - 2), out);
+            snprintf(parent + len, sizeof parent - len, "/%.*s", (int)(sizeof parent - len - 2),
+                     out);
         }
     }
     char err[512];
@@ -213,7 +218,8 @@ int record_main(int argc, char **argv)
     if (p->warnings)
         fprintf(stderr, "osdbg record: profile %s:\n%s", profile_path, p->warnings);
     if (access(p->kernel, R_OK) < 0) {
-        fprintf(stderr, "osdbg record: kernel %s: %s (build it first: make)\n", p->kernel, strerror(errno));
+        fprintf(stderr, "osdbg record: kernel %s: %s (build it first: make)\n", p->kernel,
+                strerror(errno));
         profile_free(p);
         return 1;
     }

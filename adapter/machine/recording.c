@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RECORDING_FORMAT 1
+#define RECORDING_FORMAT     1
 #define RECORDING_IMAGE_SIZE "64M" /* room for the one snapshot of a 128M machine's state */
 
 void recording_default_parent(char *out, size_t n)
@@ -87,7 +87,8 @@ static int run_tool(const char *const argv[], char *out, size_t n)
         close(fds[0]);
         close(fds[1]);
         execvp(argv[0], (char *const *)argv);
-        fprintf(stderr, "cannot run %s: %s (Debian: apt install qemu-utils)", argv[0], strerror(errno));
+        fprintf(stderr, "cannot run %s: %s (Debian: apt install qemu-utils)", argv[0],
+                strerror(errno));
         _exit(127);
     }
     close(fds[1]);
@@ -126,7 +127,8 @@ static int write_meta(const struct recording *r, json_t *meta, char *err, size_t
     path_in(r, RECORDING_META, path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     /* Written whole then renamed: a reader never sees half a file. */
-    if (json_dump_file(meta, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || rename(tmp, path) < 0) {
+    if (json_dump_file(meta, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+        rename(tmp, path) < 0) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         unlink(tmp);
         return -1;
@@ -151,7 +153,8 @@ static json_t *read_meta(const char *dir, char *err, size_t errlen)
     json_error_t je;
     json_t *meta = json_load_file(path, 0, &je);
     if (!meta || !json_is_object(meta)) {
-        snprintf(err, errlen, "%s: not a recording's description: %s", path, meta ? "not an object" : je.text);
+        snprintf(err, errlen, "%s: not a recording's description: %s", path,
+                 meta ? "not an object" : je.text);
         json_decref(meta);
         return 0;
     }
@@ -303,7 +306,8 @@ int recording_create(const struct profile *p, const char *parent, const char *bo
     }
     char image[PATH_MAX + 32], out[512];
     path_in(r, RECORDING_IMAGE, image, sizeof image);
-    const char *img_argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", image, RECORDING_IMAGE_SIZE, 0};
+    const char *img_argv[] = {"qemu-img",           "create", "-q", "-f", "qcow2", image,
+                              RECORDING_IMAGE_SIZE, 0};
     if (run_tool(img_argv, out, sizeof out) < 0) {
         snprintf(err, errlen, "qemu-img cannot make %s: %s", image, out);
         goto fail;
@@ -315,12 +319,12 @@ int recording_create(const struct profile *p, const char *parent, const char *bo
     const char *const *rr = recording_qemu_args(r, false);
     for (size_t i = 0; rr[i]; i++)
         json_array_append_new(args, json_string(rr[i]));
-    json_t *meta = json_pack("{s:i, s:s, s:s, s:n, s:s, s:s, s:s, s:i, s:o, s:s, s:s, s:s, s:o, s:o}",
-                             "format", RECORDING_FORMAT, "created", created, "status", "recording",
-                             "qemuStatus", "profile", r->profile, "profileName", p->name ? p->name : "",
-                             "bootArgs", r->boot_args, "harts", RECORDING_HARTS, "qemuArgs", args, "log",
-                             RECORDING_LOG, "image", RECORDING_IMAGE, "snapshot", RECORDING_SNAPSHOT,
-                             "kernel", kernel, "programs", programs);
+    json_t *meta = json_pack(
+        "{s:i, s:s, s:s, s:n, s:s, s:s, s:s, s:i, s:o, s:s, s:s, s:s, s:o, s:o}", "format",
+        RECORDING_FORMAT, "created", created, "status", "recording", "qemuStatus", "profile",
+        r->profile, "profileName", p->name ? p->name : "", "bootArgs", r->boot_args, "harts",
+        RECORDING_HARTS, "qemuArgs", args, "log", RECORDING_LOG, "image", RECORDING_IMAGE,
+        "snapshot", RECORDING_SNAPSHOT, "kernel", kernel, "programs", programs);
     kernel = programs = 0;
     int rc = write_meta(r, meta, err, errlen);
     json_decref(meta);
@@ -395,8 +399,8 @@ static int check_files(const char *dir, json_t *meta, char *err, size_t errlen)
 {
     long format = (long)json_integer_value(json_object_get(meta, "format"));
     if (format != RECORDING_FORMAT) {
-        snprintf(err, errlen, "the recording %s has format %ld; this osdbg reads format %d", dir, format,
-                 RECORDING_FORMAT);
+        snprintf(err, errlen, "the recording %s has format %ld; this osdbg reads format %d", dir,
+                 format, RECORDING_FORMAT);
         return -1;
     }
     const char *status = meta_str(meta, "status");
@@ -453,7 +457,8 @@ int recording_open(const char *dir, const struct profile *p, struct recording *r
         char what[300];
         snprintf(what, sizeof what, "the user program %s,", name);
         if (!elf) {
-            snprintf(err, errlen, "the recording %s has user programs; the profile %s has no userPrograms",
+            snprintf(err, errlen,
+                     "the recording %s has user programs; the profile %s has no userPrograms",
                      r->dir, p->path);
             rc = -1;
             break;

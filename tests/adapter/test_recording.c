@@ -25,8 +25,8 @@
 
 #include "machine/recording.h"
 
-static char tmp[256];          /* the test's folder */
-static char parent[PATH_MAX];  /* recordings go here */
+static char tmp[256];         /* the test's folder */
+static char parent[PATH_MAX]; /* recordings go here */
 static char profile_path[PATH_MAX];
 
 static void sh(const char *fmt, ...)
@@ -113,7 +113,8 @@ static int setup(void **state)
     assert_non_null(mkdtemp(tmp));
     snprintf(parent, sizeof parent, "%s/recs", tmp);
     sh("mkdir -p %s/user && cp %s/kernel/kernel.elf %s/kernel.elf", tmp, OSDBG_BUILD, tmp);
-    sh("cp %s/user/hello %s/user/matrix %s/user/hello.o %s/user/", OSDBG_BUILD, OSDBG_BUILD, OSDBG_BUILD, tmp);
+    sh("cp %s/user/hello %s/user/matrix %s/user/hello.o %s/user/", OSDBG_BUILD, OSDBG_BUILD,
+       OSDBG_BUILD, tmp);
     sh("riscv64-unknown-elf-objcopy -R .note.gnu.build-id %s/user/hello %s/user/nobid", tmp, tmp);
     sh("echo not a program >%s/user/notes", tmp);
     char ref[PATH_MAX];
@@ -122,7 +123,8 @@ static int setup(void **state)
     assert_non_null(j);
     json_object_set_new(j, "root", json_string("."));
     json_object_set_new(j, "kernel", json_string("kernel.elf"));
-    json_object_set_new(j, "userPrograms", json_pack("{s:s, s:s}", "dir", "user", "file", "{name}"));
+    json_object_set_new(j, "userPrograms",
+                        json_pack("{s:s, s:s}", "dir", "user", "file", "{name}"));
     snprintf(profile_path, sizeof profile_path, "%s/profile.json", tmp);
     assert_int_equal(json_dump_file(j, profile_path, JSON_INDENT(2)), 0);
     json_decref(j);
@@ -185,7 +187,9 @@ static void test_create_makes_the_folder_and_its_description(void **state)
     assert_string_equal(str(m, "bootArgs"), "run=hello");
     assert_int_equal(json_integer_value(json_object_get(m, "harts")), 1);
     regex_t iso;
-    assert_int_equal(regcomp(&iso, "^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$", REG_EXTENDED), 0);
+    assert_int_equal(regcomp(&iso, "^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$",
+                             REG_EXTENDED),
+                     0);
     assert_int_equal(regexec(&iso, str(m, "created"), 0, 0, 0), 0);
     regfree(&iso);
     /* The kernel: the profile's, with the id readelf sees. */
@@ -216,7 +220,8 @@ static void test_create_makes_the_folder_and_its_description(void **state)
     json_t *args = json_object_get(m, "qemuArgs");
     bool smp1 = false, icount = false;
     for (size_t i = 0; i + 1 < json_array_size(args); i++) {
-        const char *a = json_string_value(json_array_get(args, i)), *b = json_string_value(json_array_get(args, i + 1));
+        const char *a = json_string_value(json_array_get(args, i)),
+                   *b = json_string_value(json_array_get(args, i + 1));
         smp1 |= strcmp(a, "-smp") == 0 && strcmp(b, "1") == 0;
         icount |= strcmp(a, "-icount") == 0 && strstr(b, "rr=record") != 0;
     }
