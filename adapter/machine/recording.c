@@ -22,6 +22,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,8 +73,10 @@ static int run_tool(const char *const argv[], char *out, size_t n)
 {
     int fds[2];
     out[0] = 0;
-    if (pipe(fds) < 0)
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        snprintf(out, n, "pipe: %s", strerror(errno));
         return -1;
+    }
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
@@ -93,17 +96,25 @@ static int run_tool(const char *const argv[], char *out, size_t n)
     }
     close(fds[1]);
     size_t len = 0;
-    ssize_t k;
-    while ((k = read(fds[0], out + len, n - 1 - len)) > 0 && len + (size_t)k < n - 1)
-        len += (size_t)k;
-    if (k > 0)
-        len += (size_t)k;
-    out[len < n ? len : n - 1] = 0;
-    while (read(fds[0], &(char){0}, 1) > 0) {
+    char sink[256]; /* what does not fit in out is read and dropped */
+    for (;;) {
+        bool fits = len < n - 1;
+        ssize_t k = read(fds[0], fits ? out + len : sink, fits ? n - 1 - len : sizeof sink);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        if (fits)
+            len += (size_t)k;
     }
+    while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == ' '))
+        len--;
+    out[len] = 0;
     close(fds[0]);
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR)
+            return -1;
     }
     return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }

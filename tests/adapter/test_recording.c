@@ -379,6 +379,26 @@ static void test_create_needs_a_kernel(void **state)
     profile_free(p);
 }
 
+static void test_create_without_qemu_img(void **state)
+{
+    (void)state;
+    struct profile *p = load_profile();
+    char old_path[4096], empty[PATH_MAX + 16], err[1024] = "";
+    snprintf(old_path, sizeof old_path, "%s", getenv("PATH"));
+    snprintf(empty, sizeof empty, "%s/empty", tmp);
+    mkdir(empty, 0700);
+    setenv("PATH", empty, 1);
+    struct recording r;
+    int rc = recording_create(p, empty, "", &r, err, sizeof err);
+    setenv("PATH", old_path, 1);
+    assert_int_equal(rc, -1);
+    if (!strstr(err, "qemu-img") || !strstr(err, "qemu-utils"))
+        fail_msg("error '%s' does not name qemu-img and its package", err);
+    /* No half-made folder is left behind. */
+    assert_int_equal(access(r.dir, F_OK), -1);
+    profile_free(p);
+}
+
 static void test_default_parent(void **state)
 {
     (void)state;
@@ -400,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_open_refuses_what_is_no_finished_recording),
         cmocka_unit_test(test_two_recordings_in_one_second),
         cmocka_unit_test(test_create_needs_a_kernel),
+        cmocka_unit_test(test_create_without_qemu_img),
         cmocka_unit_test(test_default_parent),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
