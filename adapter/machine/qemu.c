@@ -93,6 +93,12 @@ static void on_console(int fd, void *data)
         handlers.console(buf, (size_t)n);
 }
 
+/* The last qemu_start's configuration, for qemu_restart (its strings are
+ * the caller's, kept for the session). */
+static struct qemu_config last_cfg;
+
+static int spawn_qemu(const struct qemu_config *cfg, char *err, size_t errlen);
+
 int qemu_start(const struct qemu_config *cfg, const struct qemu_handlers *h, char *err,
                size_t errlen)
 {
@@ -100,7 +106,40 @@ int qemu_start(const struct qemu_config *cfg, const struct qemu_handlers *h, cha
         return -1;
     snprintf(gdb_sock, sizeof gdb_sock, "%s/gdb.sock", dir);
     snprintf(side_sock, sizeof side_sock, "%s/side.sock", dir);
+    last_cfg = *cfg;
+    handlers = *h;
+    return spawn_qemu(cfg, err, errlen);
+}
 
+/* Kill QEMU and forget its pipes, the socket directory kept. */
+static void kill_qemu(void)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, SIGKILL);
+    waitpid(pid, 0, 0);
+    pid = -1;
+    loop_unwatch(console_out);
+    loop_drop_queue(console_in);
+    close(console_out);
+    close(console_in);
+    console_in = console_out = -1;
+}
+
+int qemu_restart(char *err, size_t errlen)
+{
+    if (!dir[0]) {
+        snprintf(err, errlen, "no QEMU was started");
+        return -1;
+    }
+    kill_qemu();
+    unlink(gdb_sock);
+    unlink(side_sock);
+    return spawn_qemu(&last_cfg, err, errlen);
+}
+
+static int spawn_qemu(const struct qemu_config *cfg, char *err, size_t errlen)
+{
     const char *argv[96];
     int n = 0;
     char gdb_arg[PATH_MAX + 64], side_arg[PATH_MAX + 64];
@@ -144,7 +183,6 @@ int qemu_start(const struct qemu_config *cfg, const struct qemu_handlers *h, cha
         return -1;
     }
     pid = child;
-    handlers = *h;
     loop_watch(console_out, on_console, 0);
 
     /* The gdbstub socket appears once QEMU has parsed its arguments; an
@@ -222,15 +260,6 @@ int qemu_stop_gracefully(long ms)
 
 void qemu_stop(void)
 {
-    if (pid > 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, 0, 0);
-        pid = -1;
-        loop_unwatch(console_out);
-        loop_drop_queue(console_in);
-        close(console_out);
-        close(console_in);
-        console_in = console_out = -1;
-    }
+    kill_qemu();
     cleanup_dir();
 }

@@ -40,6 +40,11 @@ bool qemu_running(void);
 int qemu_console_input(const char *text, size_t len);
 /* Kill QEMU (if running) and remove the socket directory. */
 void qemu_stop(void);
+/* Kill QEMU and start it again as the last qemu_start did, in the same
+ * socket directory (the gdbstub's socket, the console's, stay where they
+ * were); the exited handler is not called for the killed one.  A replay
+ * goes back to its start so (target/timetravel.h says why). */
+int qemu_restart(char *err, size_t errlen);
 /* End QEMU with SIGTERM, as a user's Ctrl-C would, so that it finishes
  * what it writes (a record/replay log); killed after ms.  Its wait status,
  * or -1 if it had to be killed (no exited handler is called). */

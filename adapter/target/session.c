@@ -131,6 +131,8 @@ int session_connect_gdb(const char *target, const struct gdb_handlers *handlers,
     return 0;
 }
 
+static int restart_replay(char *err, size_t errlen);
+
 /* A recorded or replayed machine's additions (recording.h). */
 static const char *const *extra_args;
 static bool no_debug_channel;
@@ -158,11 +160,31 @@ int session_start_machine(const char *boot_args, const struct qemu_handlers *qh,
     if (qemu_start(&cfg, qh, err, errlen) < 0)
         return -1;
     T.launched = true;
+    tt_set_restart(restart_replay);
     if (session_connect_gdb(qemu_gdb_socket(), gh, err, errlen) < 0) {
         qemu_stop();
         gdb_stop();
         return -1;
     }
+    return 0;
+}
+
+/* A replay back at its start: QEMU started again, GDB (its breakpoints,
+ * its symbols) connected to it again (timetravel.h). */
+static int restart_replay(char *err, size_t errlen)
+{
+    /* GDB lets go of the old QEMU first (it would talk to a dead one),
+     * keeping its breakpoints, which go in again when the target runs. */
+    gdb_cmd(err, errlen, "-target-disconnect");
+    if (qemu_restart(err, errlen) < 0)
+        return -1;
+    if (gdb_cmd(err, errlen, "-target-select remote %s", qemu_gdb_socket()) < 0)
+        return -1;
+    /* Connecting reports a stop: not the user's. */
+    struct mi_record rec;
+    if (gdb_wait_stopped(&rec, 5000) == 0)
+        mi_record_free(&rec);
+    T.state = TARGET_STOPPED;
     return 0;
 }
 

@@ -9,7 +9,6 @@
 #include "gdb/gdb.h"
 #include "machine/console_output.h"
 #include "machine/qemu.h"
-#include "machine/recording.h"
 #include "target/runctl.h"
 #include "target/state.h"
 
@@ -102,20 +101,39 @@ static int monitor(char *err, size_t errlen, const char *cmd)
     return failed ? -1 : 0;
 }
 
+static int (*restart_fn)(char *err, size_t errlen);
+
+void tt_set_restart(int (*restart)(char *err, size_t errlen))
+{
+    restart_fn = restart;
+}
+
 /* Seek: the machine as at count n once the target continues.  Back to the
- * recording's start (its snapshot, loadvm) unless n is ahead, then a stop
- * at n (replay_break).  Not QEMU's replay_seek: that starts the VM at once,
- * before GDB has put its breakpoints in, and a scan would miss the hits
- * of that moment; loadvm leaves a VM that GDB stopped stopped.  GDB's copy
- * of the registers is then old. */
+ * recording's start unless n is ahead, then a stop at n (replay_break).
+ *
+ * Back to the start is a new QEMU (restart_fn), not a snapshot loaded in
+ * this one.  Measured with QEMU 7.2: after loadvm (or replay_seek, which
+ * loads the same way, or the bs and bc packets, which use it), a continue
+ * or step from some points never ends (the VM runs, its count stays):
+ * here from each of the ~90 instructions between a system call's trap and
+ * sys_write's first line, while from points far from it they go on.  A
+ * fresh QEMU replaying from its first instruction, stopped at the same
+ * count by replay_break, goes on from every one of them.  (QEMU's
+ * replay_seek also starts the VM at once, before GDB has put its
+ * breakpoints in: a scan would miss the hits of that moment.) */
 static int seek(uint64_t n, bool from_start, char *err, size_t errlen)
 {
     uint64_t now = 0;
     if (!from_start && !tt_icount(&now, err, errlen))
         return -1;
-    if ((from_start || n <= now) && monitor(err, errlen, "loadvm " RECORDING_SNAPSHOT) < 0)
-        return -1;
-    gdb_console(0, err, errlen, "maintenance flush register-cache");
+    if (from_start || n <= now) {
+        if (!restart_fn) {
+            snprintf(err, errlen, "this session cannot start its replay again");
+            return -1;
+        }
+        if (restart_fn(err, errlen) < 0)
+            return -1;
+    }
     char brk[48];
     snprintf(brk, sizeof brk, "replay_break %" PRIu64, n);
     if (n > 0 && monitor(err, errlen, brk) < 0)
@@ -337,8 +355,19 @@ int tt_arm_line_scan(char *err, size_t errlen)
         if (gdb_run(&b, err, errlen, "-break-insert *0x%" PRIx64, tt.lines[i]) < 0)
             continue;
         const char *num = mi_str(b.results, "bkpt.number");
-        if (num)
+        if (num) {
+            /* GDB itself passes over the hits of other frames and other
+             * processes (a condition costs no stop of the adapter's; a
+             * user address space is its satp, the kernel's stacks are
+             * each process's own). */
+            char cond[160], satp[48] = "";
+            if (user)
+                snprintf(satp, sizeof satp, " && $satp == 0x%" PRIx64, T.here.satp);
+            snprintf(cond, sizeof cond, "$sp %s 0x%" PRIx64 "%s", tt.lines[i] == tt.entry ? ">" : "==",
+                     sp, satp);
+            gdb_cmd(err, errlen, "-break-condition %s %s", num, cond);
             tt.line_bps[tt.nline_bps++] = atoi(num);
+        }
         mi_record_free(&b);
     }
     if (user)

@@ -101,6 +101,10 @@ bool tt_on_stop(struct mi_record *rec);
  * the scan's line breakpoints. */
 int tt_arm_line_scan(char *err, size_t errlen);
 
+/* How the replay goes back to its start: QEMU started again and GDB
+ * connected again (session.c).  0, or -1 with err. */
+void tt_set_restart(int (*restart)(char *err, size_t errlen));
+
 /* The session ends or restarts: no scan or goto is left. */
 void tt_reset(void);
 

@@ -35,6 +35,8 @@ async function startSession(t, launchArgs, setup = async () => {}) {
   t.after(() => dc.stop().catch(() => {}));
   const output = [];
   dc.on('output', (e) => output.push(e.body.output));
+  // The OS console's terminal (consoleTerminal "event"), sent with launch.
+  dc.consoleEvent = new Promise((resolve) => dc.on('osdbg/console', resolve));
   const initialized = dc.waitForEvent('initialized');
   await dc.initializeRequest();
   await dc.launchRequest({ type: 'osdbg', request: 'launch', profile: PROFILE, stopOnEntry: false, ...launchArgs });
@@ -121,4 +123,114 @@ test('replay: a data breakpoint on the corrupted balance, reverseContinue stops 
   await again;
   assert.equal(await where(dc), `bughunt.c:${OPEN_INIT}`);
   void LOOP;
+});
+
+// A recording made once for the tests below: run=bughunt to power-off.
+let recorded;
+async function recording(t) {
+  if (recorded) return recorded;
+  const { dc, dir } = await recordToSymptom(t);
+  await dc.continueRequest({ threadId: dc.thread });
+  await dc.waitForEvent('terminated', 60000);
+  recorded = dir;
+  return dir;
+}
+
+test('replay: the OS console shows what the OS had written by the point it is back at; forwards again after going back', async (t) => {
+  const dir = await recording(t);
+  const { dc, output } = await startSession(t, { replay: dir, consoleTerminal: 'event' }, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src(BUGHUNT) }, breakpoints: [{ line: SYMPTOM }] });
+  });
+  // The terminal the editor would open on the console's socket.
+  const net = await import('node:net');
+  const sock = net.createConnection((await dc.consoleEvent).body.socket);
+  t.after(() => sock.destroy());
+  let screen = '';
+  sock.on('data', (d) => { screen += d.toString('latin1'); });
+  await dc.waitForEvent('stopped', 60000);
+  const end = Date.now() + 5000;
+  while (!screen.includes('child 3 did 50 transactions') && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  assert.match(screen, /bughunt: child \d+ did 50 transactions/, 'the replay prints what the recording printed');
+  assert.doesNotMatch(screen, /ledger corrupted/, 'stopped before the symptom is printed');
+
+  // Back to copy_name's write: before it, nothing of bughunt's was printed.
+  await dc.customRequest('setDataBreakpoints', {
+    breakpoints: [{ dataId: (await dc.customRequest('dataBreakpointInfo', { name: 'ledger[2].balance' })).body.dataId, accessType: 'write' }],
+  });
+  screen = '';
+  const back = dc.waitForEvent('stopped', 90000);
+  await dc.customRequest('reverseContinue', { threadId: dc.thread });
+  await back;
+  assert.equal(await where(dc), `bughunt.c:${WRITER}`);
+  const until = Date.now() + 5000;
+  while (!screen.includes('1 hart running') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  // ECMA-48 erase display, then the console as it was at this point.
+  const cleared = screen.lastIndexOf('\x1b[2J');
+  assert.ok(cleared >= 0, `the terminal is cleared: ${JSON.stringify(screen.slice(0, 200))}`);
+  const now = screen.slice(cleared);
+  assert.match(now, /\[kernel\] 1 hart running/);
+  assert.doesNotMatch(now, /accounts opened|child \d+ did/, 'nothing bughunt printed after this point');
+
+  // Forwards from here: one instruction on (the store), the damage done.
+  const stepped = dc.waitForEvent('stopped', 30000);
+  await dc.stepInRequest({ threadId: dc.thread, granularity: 'instruction' });
+  await stepped;
+  assert.equal(Number(await evaluate(dc, 'ledger[2].balance')), 1000 & ~0xff, 'the store wrote the name\'s 0');
+  // And back one instruction: before the store again.
+  const insnBack = dc.waitForEvent('stopped', 60000);
+  await dc.stepBackRequest({ threadId: dc.thread, granularity: 'instruction' });
+  await insnBack;
+  assert.equal(Number(await evaluate(dc, 'ledger[2].balance')), 1000);
+  assert.equal(await where(dc), `bughunt.c:${WRITER}`);
+  // Continue to the end of the recording: the symptom's breakpoint first.
+  await dc.customRequest('setDataBreakpoints', { breakpoints: [] });
+  const again = dc.waitForEvent('stopped', 60000);
+  await dc.continueRequest({ threadId: dc.thread });
+  await again;
+  assert.equal(await where(dc), `bughunt.c:${SYMPTOM}`);
+  await dc.continueRequest({ threadId: dc.thread });
+  await dc.waitForEvent('terminated', 60000);
+  assert.match(output.join(''), /the end of the recording/);
+});
+
+test('going back where nothing was recorded is refused with the reason; a replay refuses input and writes', async (t) => {
+  // A live session that does not record.
+  const { dc } = await startSession(t, { bootArgs: 'run=hello' }, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') }, breakpoints: [{ line: lineOf('user/hello.c', 'int pid = getpid();') }] });
+  });
+  await dc.waitForEvent('stopped', 60000);
+  await assert.rejects(dc.stepBackRequest({ threadId: dc.thread }), /going back needs a recording of the run: launch with "record": true/);
+  await assert.rejects(dc.customRequest('reverseContinue', { threadId: dc.thread }), /needs a recording/);
+  await dc.disconnectRequest({});
+
+  const dir = await recording(t);
+  const r = await startSession(t, { replay: dir, stopOnEntry: true });
+  await r.dc.waitForEvent('stopped', 30000);
+  await assert.rejects(r.dc.customRequest('consoleInput', { text: 'x\n' }), /this is a replay/);
+  await assert.rejects(r.dc.evaluateRequest({ expression: '$a0 = 1', context: 'repl' }).then(() => {
+    throw new Error('no refusal');
+  }).catch((e) => { throw e; }), /./);
+  await assert.rejects(r.dc.customRequest('setVariable', { variablesReference: 1, name: 'x', value: '1' }), /part from the recording/);
+  await assert.rejects(r.dc.stepBackRequest({ threadId: r.dc.thread }), /the start of the recording/);
+});
+
+test('a replay checks its recording: a folder that is not one, and a changed program, are refused with what to do', async (t) => {
+  const dir = await recording(t);
+  const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  await dc.start();
+  t.after(() => dc.stop().catch(() => {}));
+  await dc.initializeRequest();
+  await assert.rejects(dc.launchRequest({ type: 'osdbg', request: 'launch', profile: PROFILE, replay: path.join(ROOT, 'docs') }),
+    /launch: replay: .*recording/);
+  // The same recording against a profile whose bughunt is another ELF.
+  const tmp = fs.mkdtempSync(path.join(BUILD, 'tt-profile-'));
+  t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  fs.cpSync(path.join(BUILD, 'user'), path.join(tmp, 'user'), { recursive: true, filter: (f) => !f.endsWith('.o') && !f.endsWith('.d') });
+  fs.copyFileSync(path.join(BUILD, 'user', 'hello'), path.join(tmp, 'user', 'bughunt'));
+  const prof = JSON.parse(fs.readFileSync(PROFILE, 'utf8'));
+  prof.root = ROOT;
+  prof.userPrograms.dir = path.join(tmp, 'user');
+  fs.writeFileSync(path.join(tmp, 'profile.json'), JSON.stringify(prof));
+  await assert.rejects(dc.launchRequest({ type: 'osdbg', request: 'launch', profile: path.join(tmp, 'profile.json'), replay: dir }),
+    /bughunt.*(rebuild|record again)/);
 });

@@ -196,7 +196,7 @@ static void open_console_terminal(void)
         relay[0] = 0;
     }
     dap_output("console", "osdbg: %s; gdbstub %s, debug channel %s, console %s\n", T.profile->name,
-               qemu_gdb_socket(), qemu_side_socket(), console);
+               qemu_gdb_socket(), T.profile->side_stub ? qemu_side_socket() : "none", console);
     if (relay[0])
         dap_output("console", "osdbg: trace from a terminal: osdbg trace --socket %s kprobe ...\n",
                    relay);
