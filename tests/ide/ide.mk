@@ -11,3 +11,10 @@ TEST_TARGETS += test-ide
 .PHONY: test-ide
 test-ide: $(NODE_STAMP) $(IDE_STAMP) $(VSIX) $(OSDBG) $(KERNEL_ELF)
 	@scripts/run-suite.sh ide $$(BUILD=$(B) scripts/ide.sh --node) --test --test-reporter=tap tests/ide/ide.test.mjs
+
+# Time travel in the IDE (issue 20): a recorded run=bughunt session, Step
+# Back, a data breakpoint at an address, Reverse Continue.
+TEST_TARGETS += test-ide-timetravel
+.PHONY: test-ide-timetravel
+test-ide-timetravel: $(NODE_STAMP) $(IDE_STAMP) $(VSIX) $(OSDBG) $(KERNEL_ELF)
+	@scripts/run-suite.sh ide-timetravel $$(BUILD=$(B) scripts/ide.sh --node) --test --test-reporter=tap tests/ide/timetravel.test.mjs
