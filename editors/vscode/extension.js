@@ -32,9 +32,16 @@ function adapterPath(folder) {
   return path.join(folder.uri.fsPath, 'build', 'bin', 'osdbg');
 }
 
+// The folder of a session: its own, or for a launch configuration in the
+// user's settings (which belongs to no folder) the workspace's only one.
+function folderOf(folder) {
+  const all = vscode.workspace.workspaceFolders;
+  return folder ?? (all && all.length === 1 ? all[0] : undefined);
+}
+
 class AdapterFactory {
   createDebugAdapterDescriptor(session) {
-    const folder = session.workspaceFolder;
+    const folder = folderOf(session.workspaceFolder);
     const bin = adapterPath(folder);
     if (path.isAbsolute(bin) && !fs.existsSync(bin))
       throw new Error(`osdbg adapter not found at ${bin}: build it first (make), or set osdbg.adapterPath`);
@@ -51,6 +58,7 @@ class AdapterFactory {
 // does.
 class ConfigurationProvider {
   resolveDebugConfiguration(folder, config) {
+    folder = folderOf(folder);
     if (!config.type && !config.request && !config.name) {
       if (!folder) return undefined;
       config = {
