@@ -13,7 +13,9 @@
 // build/ide/tt-*.png (docs/images/bug-hunt-*.png are taken from them).
 import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
+import { BUILD } from '../kernel/qemu.mjs';
 import { IDE, lineOf, workbench } from './workbench.mjs';
 
 const BUGHUNT = 'user/bughunt.c';
@@ -138,8 +140,13 @@ before(async () => {
   await w.start({ width: 1280, height: 800 });
 });
 
+// The recording the session made (build/recordings/<time>), removed at
+// the end: each run makes one.
+let recording;
+
 after(async () => {
   await w.stop();
+  if (recording && path.dirname(recording) === path.join(BUILD, 'recordings')) fs.rmSync(recording, { recursive: true, force: true });
 });
 
 test('a recorded session of run=bughunt stops at the symptom; the Debug Console names the recording', async () => {
@@ -152,7 +159,9 @@ test('a recorded session of run=bughunt stops at the symptom; the Debug Console 
   await page.locator('.tab.active[data-resource-name="bughunt.c"]').waitFor();
   await markerAt(SYMPTOM);
   await w.command('Focus on Debug Console View');
-  await page.locator('.repl').getByText(/osdbg: recording to \S+/).first().waitFor({ timeout: 15000 });
+  const named = page.locator('.repl').getByText(/osdbg: recording to \S+/).first();
+  await named.waitFor({ timeout: 15000 });
+  recording = /osdbg: recording to (\S+)/.exec(await named.innerText())[1];
   // The damaged balance, and where it is, in Watch (a global is not in
   // Variables): the watch's + button, an expression, Enter.
   for (const expression of ['ledger[2].balance', '&ledger[2].balance']) {
