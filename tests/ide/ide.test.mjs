@@ -15,11 +15,17 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
+import { IDE, lineOf, workbench } from './workbench.mjs';
+
+// The server, the browser and the user's gestures (workbench.mjs); its
+// files are build/ide/test-*-PID.
+const w = workbench('test');
+const { command, goTo, breakpointAt, menuItem, expandView } = w;
+let page; // w.page, once started
 
 // A failing step leaves a screenshot of the moment it failed:
-// build/ide/e2e-failed-<n>.png.
+// build/ide/e2e-failed-<n>.png, and the end of the debug adapter's log.
 let stepNumber = 0;
 const test = (name, fn) => {
   const n = ++stepNumber;
@@ -28,211 +34,20 @@ const test = (name, fn) => {
       await fn();
     } catch (e) {
       await page?.screenshot({ path: path.join(IDE, `e2e-failed-${n}.png`) }).catch(() => {});
-      if (e instanceof Error) e.message += `\nthe adapter's log ends with:\n${dapLogTail()}`;
+      if (e instanceof Error) e.message += `\nthe adapter's log ends with:\n${w.dapLogTail()}`;
       throw e;
     }
   });
 };
-const IDE = path.join(BUILD, 'ide');
-// The debug adapter's log (OSDBG_DAP_LOG, inherited through code-server):
-// a failing step shows its end, so a failure seen once can be explained.
-const DAP_LOG = path.join(IDE, `test-dap-${process.pid}.log`);
-const dapLogTail = () => {
-  try {
-    return fs.readFileSync(DAP_LOG, 'utf8').slice(-4000);
-  } catch {
-    return '(no log)';
-  }
-};
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-  '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
 
-const lineOf = (rel, text, after = '') => {
-  const lines = fs.readFileSync(path.join(ROOT, rel), 'utf8').split('\n');
-  const from = after ? lines.findIndex((l) => l.startsWith(after)) : 0;
-  const i = lines.findIndex((l, k) => k > from && l.includes(text));
-  assert.ok(from >= 0 && i >= 0, `${text} in ${rel}`);
-  return i + 1;
-};
 const HELLO_LINE = lineOf('user/hello.c', 'int pid = getpid();');
 const WRITE_LINE = lineOf('kernel/sysfile.c', 'argfd(0, 0)', 'long sys_write');
 const FILE_WRITE_LINE = lineOf('kernel/file.c', 'if (f->type == FILE_CONSOLE)', 'long file_write');
 const HELLO_SOURCE = fs.readFileSync(path.join(ROOT, 'user/hello.c'), 'utf8');
 
-let server; // scripts/ide.sh, exec'd into code-server, leader of its own process group
-let serverLog = '';
-let serverUrl;
-let context; // the browser
-let page;
-const profileDir = path.join(IDE, `test-chromium-${process.pid}`);
-const userData = path.join(IDE, `test-user-data-${process.pid}`);
-const xdg = path.join(IDE, `test-xdg-${process.pid}`); // Chromium's crash reports and dconf, not in ~
-
-// Every live descendant of a process, from /proc (ppid is the field after
-// the parenthesized command name).  QEMU and GDB run in their own process
-// groups, so killing the server's group alone could leave them behind.
-function descendants(root) {
-  const children = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(d));
-    } catch { /* exited meanwhile */ }
-  }
-  const out = [];
-  for (let todo = [root]; todo.length;) for (const c of children.get(todo.pop()) ?? []) { out.push(c); todo.push(c); }
-  return out;
-}
-
-function stopServer() {
-  if (!server || server.exitCode !== null || server.signalCode !== null) return Promise.resolve();
-  const pids = descendants(server.pid);
-  const gone = new Promise((r) => server.once('exit', r));
-  const kill = (sig) => {
-    for (const p of pids) try { process.kill(p, sig); } catch { /* already gone */ }
-    try { process.kill(-server.pid, sig); } catch { /* already gone */ }
-  };
-  kill('SIGTERM');
-  const hard = setTimeout(() => kill('SIGKILL'), 3000);
-  return gone.finally(() => clearTimeout(hard));
-}
-
-async function startServer() {
-  // detached: its own process group, so code-server's helpers (extension
-  // host, terminals, the debug adapter, QEMU, GDB) can be stopped together.
-  // A fresh user data folder: no breakpoints, editors or layout from an
-  // earlier run (F9 would toggle an old breakpoint off).  The terminal's DOM
-  // renderer makes its text readable from the page.
-  fs.rmSync(userData, { recursive: true, force: true });
-  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'security.workspace.trust.enabled': false,
-    'telemetry.telemetryLevel': 'off',
-    'terminal.integrated.gpuAcceleration': 'off',
-    // Every terminal as a tab, even a single one: the test counts them.
-    'terminal.integrated.tabs.hideCondition': 'never',
-  }, null, 2));
-  server = spawn(path.join(ROOT, 'scripts', 'ide.sh'), ['--auth', 'none', '--user-data', userData], {
-    detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BUILD, OSDBG_DAP_LOG: DAP_LOG },
-  });
-  server.stdout.on('data', (d) => { serverLog += d; });
-  server.stderr.on('data', (d) => { serverLog += d; });
-  const deadline = Date.now() + 240000; // installs code-server first if needed
-  let url;
-  while (Date.now() < deadline && server.exitCode === null) {
-    url ??= /osdbg IDE: (http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(serverLog)?.[1];
-    if (url) {
-      const ok = await fetch(url).then((r) => r.ok, () => false);
-      if (ok) return url;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the IDE server did not come up\n${serverLog}`);
-}
-
-// Run a command from the command palette by its title.
-async function command(title) {
-  const input = page.locator('.quick-input-widget input');
-  // F1 opens the command palette, unless the keyboard is in a webview that
-  // is being redrawn (the histogram panel as the OS runs again): then the
-  // first editor's tab takes the focus back, and F1 again.
-  for (let attempt = 0; ; attempt++) {
-    await page.keyboard.press('F1');
-    try {
-      await input.waitFor({ timeout: 5000 });
-      break;
-    } catch (e) {
-      if (attempt === 2) throw e;
-      await page.locator('.editor-group-container').first().locator('.tab.active').first().click();
-    }
-  }
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-  await page.keyboard.press('Enter');
-}
-
-// Quick-open a file and go to a line.  Each step waits for its effect: the
-// quick input closed, the editor focused, the cursor on the line (status bar).
-async function goTo(rel, line) {
-  const quickInput = page.locator('.quick-input-widget');
-  const input = quickInput.locator('input');
-  const tab = page.locator(`.tab.active[data-resource-name="${path.basename(rel)}"]`);
-  // A file already open: its tab, as a user would click it.
-  const open = page.locator(`.tab[data-resource-name="${path.basename(rel)}"]`).first();
-  if (await open.count()) await open.click();
-  // A quick input still closing (a command just run) can swallow the
-  // first try: then once more.
-  for (let attempt = 0; !(await tab.count()); attempt++) {
-    await quickInput.waitFor({ state: 'hidden' });
-    await page.keyboard.press('Control+P');
-    await input.waitFor();
-    await input.fill(rel);
-    // The row of exactly that file (file.c, not sysfile.c), clicked: Enter
-    // can land elsewhere when a terminal held the keyboard before.
-    const name = new RegExp(`^${path.basename(rel).replace(/\./g, '\\.')}$`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: name }) }).first();
-    await row.waitFor();
-    await row.click();
-    await quickInput.waitFor({ state: 'hidden' });
-    try {
-      await tab.waitFor({ timeout: attempt ? 30000 : 5000 });
-      break;
-    } catch (e) {
-      if (attempt) throw e;
-    }
-  }
-  await page.locator('.monaco-editor.focused').waitFor();
-  await page.keyboard.press('Control+G');
-  await input.waitFor();
-  await input.fill(`:${line}`);
-  await page.keyboard.press('Enter');
-  await quickInput.waitFor({ state: 'hidden' });
-  await page.locator('.statusbar-item', { hasText: `Ln ${line},` }).first().waitFor();
-  await page.locator('.monaco-editor.focused').waitFor();
-}
-
-// A breakpoint at a line (F9), waiting for its glyph.
-async function breakpointAt(rel, line) {
-  await goTo(rel, line);
-  await page.keyboard.press('F9');
-  await page.locator('.monaco-editor .codicon-debug-breakpoint, .monaco-editor .codicon-debug-breakpoint-unverified')
-    .first().waitFor();
-}
-
 // The line-number cell of a visible line in the focused editor.
 const lineNumber = (line) => page.locator('.monaco-editor.focused .margin-view-overlays .line-numbers',
   { hasText: new RegExp(`^\\s*${line}\\s*$`) }).first();
-
-// Pick an entry of a context menu (the workbench draws them in the page).
-// A click that lands while the menu is still being laid out can be lost:
-// the menu then stays open, and a second click picks the entry.
-async function menuItem(label) {
-  const menu = page.locator('.context-view .monaco-menu');
-  const item = menu.locator('.action-item:not(.disabled)', { hasText: label }).first();
-  await item.waitFor();
-  for (let i = 0; ; i++) {
-    await item.click();
-    try {
-      await menu.waitFor({ state: 'hidden', timeout: 3000 });
-      return;
-    } catch (e) {
-      if (i === 2 || !(await item.count())) throw e;
-    }
-  }
-}
-
-// Expand a view of the Run and Debug side bar (a click on a collapsed header).
-async function expandView(name) {
-  const header = page.locator('.pane-header', { hasText: name }).first();
-  await header.waitFor();
-  if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
-  return header.locator('xpath=..').locator('.pane-body');
-}
 
 const callStack = () => page.locator('.debug-call-stack');
 const frames = () => callStack().locator('.stack-frame .file-name, .stack-frame .label');
@@ -243,32 +58,16 @@ const threadRows = () => callStack().locator('.thread');
 const stoppedRow = (re) => threadRows().filter({ hasText: re });
 
 before(async () => {
-  const url = serverUrl = await startServer();
-  fs.rmSync(profileDir, { recursive: true, force: true });
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1600, height: 1000 },
-    env: { ...process.env, XDG_CONFIG_HOME: `${xdg}/config`, XDG_DATA_HOME: `${xdg}/data`, XDG_CACHE_HOME: `${xdg}/cache` },
-  });
-  page = context.pages()[0] ?? await context.newPage();
-  page.setDefaultTimeout(30000);
-  await page.goto(url);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
-  // The explorer lists the project once the workspace is open.
-  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'kernel' }).first().waitFor({ timeout: 60000 });
+  await w.start();
+  page = w.page;
 });
 
 after(async () => {
-  if (page) await page.screenshot({ path: path.join(IDE, 'e2e-last.png') }).catch(() => {});
-  await context?.close().catch(() => {});
-  await stopServer();
-  fs.rmSync(profileDir, { recursive: true, force: true });
-  fs.rmSync(userData, { recursive: true, force: true });
-  fs.rmSync(xdg, { recursive: true, force: true });
-  fs.rmSync(DAP_LOG, { force: true });
+  await w.stop('e2e-last.png');
 });
 
 test('a second `make ide` on the same user data does not start a second server: it says where the first one is (issue 13.6)', async () => {
-  const second = spawn(path.join(ROOT, 'scripts', 'ide.sh'), ['--auth', 'none', '--user-data', userData], {
+  const second = spawn(path.join(ROOT, 'scripts', 'ide.sh'), ['--auth', 'none', '--user-data', w.userData], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BUILD },
   });
   let out = '';
@@ -280,8 +79,8 @@ test('a second `make ide` on the same user data does not start a second server: 
   });
   assert.equal(code, 0, out);
   assert.match(out, /already running \(pid \d+\)/);
-  assert.ok(out.includes(serverUrl), `the first server's URL ${serverUrl} in:\n${out}`);
-  assert.ok(await fetch(serverUrl).then((r) => r.ok, () => false), 'the first server still serves');
+  assert.ok(out.includes(w.url), `the first server's URL ${w.url} in:\n${out}`);
+  assert.ok(await fetch(w.url).then((r) => r.ok, () => false), 'the first server still serves');
 });
 
 test('breakpoints in hello.c and the kernel write handler are set from the editor', async () => {

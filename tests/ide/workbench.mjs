@@ -46,14 +46,14 @@ function descendants(root) {
 }
 
 // A workbench for one suite: `name` keeps its files apart from another
-// suite's (build/ide/<name>-*); `settings` go into the user's settings.json
+// suite's (build/ide/<name>-chromium-PID, -user-data-PID, -xdg-PID,
+// -dap-PID.log); `settings` go into the user's settings.json
 // (e.g. "launch" configurations of the user's own, beside the project's).
 export function workbench(name, settings = {}) {
-  const tag = `${name}-${process.pid}`;
-  const profileDir = path.join(IDE, `${tag}-chromium`);
-  const userData = path.join(IDE, `${tag}-user-data`);
-  const xdg = path.join(IDE, `${tag}-xdg`); // Chromium's crash reports and dconf, not in ~
-  const dapLog = path.join(IDE, `${tag}-dap.log`);
+  const profileDir = path.join(IDE, `${name}-chromium-${process.pid}`);
+  const userData = path.join(IDE, `${name}-user-data-${process.pid}`);
+  const xdg = path.join(IDE, `${name}-xdg-${process.pid}`); // Chromium's crash reports and dconf, not in ~
+  const dapLog = path.join(IDE, `${name}-dap-${process.pid}.log`);
   let server; // scripts/ide.sh, exec'd into code-server, leader of its own process group
   let serverLog = '';
   let context;
@@ -131,9 +131,9 @@ export function workbench(name, settings = {}) {
   };
 
   // Browser and server gone (by pid), their files removed; the last
-  // picture of the page first.
-  w.stop = async () => {
-    if (w.page) await w.page.screenshot({ path: path.join(IDE, `${name}-last.png`) }).catch(() => {});
+  // picture of the page first (build/ide/<lastShot>).
+  w.stop = async (lastShot = `${name}-last.png`) => {
+    if (w.page) await w.page.screenshot({ path: path.join(IDE, lastShot) }).catch(() => {});
     await context?.close().catch(() => {});
     await stopServer();
     for (const d of [profileDir, userData, xdg, dapLog]) fs.rmSync(d, { recursive: true, force: true });
@@ -202,6 +202,24 @@ export function workbench(name, settings = {}) {
     await w.page.keyboard.press('F9');
     await w.page.locator('.monaco-editor .codicon-debug-breakpoint, .monaco-editor .codicon-debug-breakpoint-unverified')
       .first().waitFor();
+  };
+
+  // Pick an entry of a context menu (the workbench draws them in the
+  // page).  A click that lands while the menu is still being laid out can
+  // be lost: the menu then stays open, and a second click picks the entry.
+  w.menuItem = async (label) => {
+    const menu = w.page.locator('.context-view .monaco-menu');
+    const item = menu.locator('.action-item:not(.disabled)', { hasText: label }).first();
+    await item.waitFor();
+    for (let i = 0; ; i++) {
+      await item.click();
+      try {
+        await menu.waitFor({ state: 'hidden', timeout: 3000 });
+        return;
+      } catch (e) {
+        if (i === 2 || !(await item.count())) throw e;
+      }
+    }
   };
 
   // Expand a view of the Run and Debug side bar (a click on a collapsed
