@@ -34,6 +34,7 @@ const test = (name, fn) => {
       await fn();
     } catch (e) {
       await page?.screenshot({ path: path.join(IDE, `e2e-failed-${n}.png`) }).catch(() => {});
+      w.failed = true;
       if (e instanceof Error) e.message += `\nthe adapter's log ends with:\n${w.dapLogTail()}`;
       throw e;
     }

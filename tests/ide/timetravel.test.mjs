@@ -43,6 +43,7 @@ const test = (name, fn) => {
       await fn();
     } catch (e) {
       await w.page?.screenshot({ path: path.join(IDE, `tt-failed-${n}.png`) }).catch(() => {});
+      w.failed = true;
       if (e instanceof Error) e.message += `\nthe adapter's log ends with:\n${w.dapLogTail()}`;
       throw e;
     }

@@ -57,7 +57,8 @@ export function workbench(name, settings = {}) {
   let server; // scripts/ide.sh, exec'd into code-server, leader of its own process group
   let serverLog = '';
   let context;
-  const w = { page: undefined, url: undefined, userData };
+  // failed: set by a suite when a step fails (the adapter's log is kept).
+  const w = { page: undefined, url: undefined, userData, failed: false };
 
   w.dapLogTail = () => {
     try {
@@ -136,7 +137,10 @@ export function workbench(name, settings = {}) {
     if (w.page) await w.page.screenshot({ path: path.join(IDE, lastShot) }).catch(() => {});
     await context?.close().catch(() => {});
     await stopServer();
-    for (const d of [profileDir, userData, xdg, dapLog]) fs.rmSync(d, { recursive: true, force: true });
+    for (const d of [profileDir, userData, xdg]) fs.rmSync(d, { recursive: true, force: true });
+    // A run with a failed step keeps the adapter's whole log, to explain it.
+    if (w.failed) console.log(`# the debug adapter's log: ${dapLog}`);
+    else fs.rmSync(dapLog, { force: true });
   };
 
   // Run a command from the command palette by its title.  F1 opens the
