@@ -7,29 +7,50 @@
 // the damaged balance from the Breakpoints view's "Add Data Breakpoint at
 // Address" (an address and a length: the input takes no expression), and
 // the Reverse button (Reverse Continue), which stops on the store in
-// copy_name, then once more on the opening balance.  Every step is a click
+// copy_name, then once more on the opening balance.  Last, a replay
+// configuration of a recording `osdbg record` made at the start, by a
+// folder relative to the workspace: the symptom again, and Step Back.  Every step is a click
 // or a key a user can press and waits for its effect on the screen; a
 // missing or disabled button fails the step.  Screenshots go to
 // build/ide/tt-*.png (docs/images/bug-hunt-*.png are taken from them).
 import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUILD } from '../kernel/qemu.mjs';
+import { ROOT, BUILD } from '../kernel/qemu.mjs';
 import { IDE, lineOf, workbench } from './workbench.mjs';
 
 const BUGHUNT = 'user/bughunt.c';
 const SYMPTOM = lineOf(BUGHUNT, '/* the symptom */');
 const WRITER = lineOf(BUGHUNT, '/* writes dst[n] too */');
 const CONFIG = 'osdbg: the bug hunt, recorded';
+const REPLAY_CONFIG = 'osdbg: replay the bug hunt';
 
-// The student's own launch configuration, in their user settings (VS Code
-// lists it beside the project's .vscode/launch.json).
+// A recording made at the start by `osdbg record run=bughunt`, as a student
+// makes one on a terminal, into a folder of this run's own.
+const RECORDINGS = path.join(IDE, `tt-recordings-${process.pid}`);
+function record() {
+  fs.rmSync(RECORDINGS, { recursive: true, force: true });
+  const r = spawnSync(path.join(BUILD, 'bin', 'osdbg'), ['record', '--out', RECORDINGS, 'run=bughunt'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 120000 });
+  const dir = /recorded to (\S+)/.exec(r.stderr + r.stdout)?.[1];
+  if (r.status !== 0 || !dir) throw new Error(`osdbg record run=bughunt: ${r.status}\n${r.stdout}${r.stderr}`);
+  return dir;
+}
+const recorded = record();
+
+// The student's own launch configurations, in their user settings (VS Code
+// lists them beside the project's .vscode/launch.json): a recorded session,
+// and a replay of the recording by a folder relative to the workspace.
 const w = workbench('tt', {
   launch: {
     configurations: [{
       type: 'osdbg', request: 'launch', name: CONFIG,
       profile: '${workspaceFolder}/profiles/osdbg-kernel.json', bootArgs: 'run=bughunt', record: true,
+    }, {
+      type: 'osdbg', request: 'launch', name: REPLAY_CONFIG,
+      profile: '${workspaceFolder}/profiles/osdbg-kernel.json', replay: path.relative(ROOT, recorded),
     }],
   },
 });
@@ -148,6 +169,7 @@ let recording;
 after(async () => {
   await w.stop();
   if (recording && path.dirname(recording) === path.join(BUILD, 'recordings')) fs.rmSync(recording, { recursive: true, force: true });
+  fs.rmSync(RECORDINGS, { recursive: true, force: true });
 });
 
 test('a recorded session of run=bughunt stops at the symptom; the Debug Console names the recording', async () => {
@@ -248,4 +270,23 @@ test('Reverse Continue again goes back to the write before it in the same proces
 test('stopping the session (Shift+F5) ends the replay', async () => {
   await w.page.keyboard.press('Shift+F5');
   await w.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30000 });
+});
+
+test('a replay configuration ("replay": a folder made by osdbg record, relative to the workspace) stops at the symptom; Step Back goes one line back', async () => {
+  const page = w.page;
+  await w.command('Remove All Breakpoints');
+  await w.breakpointAt(BUGHUNT, SYMPTOM);
+  await w.command('Debug: Select and Start Debugging');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: REPLAY_CONFIG }).first().click();
+  const top = await topFrameWhere((l) => l === SYMPTOM, `at the symptom (line ${SYMPTOM})`, 120000);
+  assert.match(top.text, /audit/);
+  await watchUntil('ledger[2].balance', /^768\b/);
+  // The stop's views filled in first, as a student sees them: a request of
+  // theirs still on its way while the OS goes back is refused with a pop-up.
+  await local(await w.expandView('Variables'), 'has', '768', 15000);
+  await toolbarButton('Step Back');
+  const back = await topFrameWhere((l) => l < SYMPTOM && l >= SYMPTOM - 2, `one line back from ${SYMPTOM}`, 120000);
+  await markerAt(back.line);
+  await page.keyboard.press('Shift+F5');
+  await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30000 });
 });
