@@ -94,6 +94,17 @@ int session_connect_gdb(const char *target, const struct gdb_handlers *handlers,
         snprintf(err, errlen, "the gdbstub address must not contain spaces or quotes: %s", target);
         return -1;
     }
+    /* Recorded or replayed, the machine runs only what the OS does: a
+     * function called from an expression would run code the log does not
+     * have (GDB manual, "Calling": may-call-functions).  Set before
+     * connecting: GDB refuses to change these while connected. */
+    if (tt_deterministic()) {
+        gdb_cmd(err, errlen, "-gdb-set may-call-functions off");
+        /* Nor may an expression's assignment write (GDB manual, "Observer
+         * Mode"); breakpoints are QEMU's (Z packets), not memory writes. */
+        gdb_cmd(err, errlen, "-gdb-set may-write-registers off");
+        gdb_cmd(err, errlen, "-gdb-set may-write-memory off");
+    }
     r = gdb_cmd(err, errlen, "-target-select remote %s", target);
     if (r < 0)
         return -1;
@@ -106,11 +117,6 @@ int session_connect_gdb(const char *target, const struct gdb_handlers *handlers,
      * selected one, so that it ends in the process it began in (harts.h). */
     if (gdb_cmd(err, errlen, "-gdb-set scheduler-locking step") < 0)
         return -1;
-    /* Recorded or replayed, the machine runs only what the OS does: a
-     * function called from an expression would run code the log does not
-     * have (GDB manual, "Calling": may-call-functions). */
-    if (tt_deterministic())
-        gdb_cmd(err, errlen, "-gdb-set may-call-functions off");
     harts_connected();
     /* The profile's setup (convenience variables for what its language
      * cannot name, such as a lazy_static's hidden static): parsed as C,

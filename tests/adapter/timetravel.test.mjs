@@ -201,15 +201,13 @@ test('going back where nothing was recorded is refused with the reason; a replay
   await dc.waitForEvent('stopped', 60000);
   await assert.rejects(dc.stepBackRequest({ threadId: dc.thread }), /going back needs a recording of the run: launch with "record": true/);
   await assert.rejects(dc.customRequest('reverseContinue', { threadId: dc.thread }), /needs a recording/);
-  await dc.disconnectRequest({});
 
   const dir = await recording(t);
   const r = await startSession(t, { replay: dir, stopOnEntry: true });
   await r.dc.waitForEvent('stopped', 30000);
   await assert.rejects(r.dc.customRequest('consoleInput', { text: 'x\n' }), /this is a replay/);
-  await assert.rejects(r.dc.evaluateRequest({ expression: '$a0 = 1', context: 'repl' }).then(() => {
-    throw new Error('no refusal');
-  }).catch((e) => { throw e; }), /./);
+  // GDB may not write registers or memory there (an expression's assignment).
+  await assert.rejects(r.dc.evaluateRequest({ expression: 'print $a0 = 1', context: 'repl' }), /not allowed/i);
   await assert.rejects(r.dc.customRequest('setVariable', { variablesReference: 1, name: 'x', value: '1' }), /part from the recording/);
   await assert.rejects(r.dc.stepBackRequest({ threadId: r.dc.thread }), /the start of the recording/);
 });
