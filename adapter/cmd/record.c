@@ -97,7 +97,8 @@ static int record_run(struct profile *p, const char *parent, const char *bootarg
     profile_set_harts(p, RECORDING_HARTS);
     char err[1024];
     struct recording r;
-    if (recording_create(p, parent, bootargs, &r, err, sizeof err) < 0) {
+    if (recording_create(p, parent, bootargs, &r, err, sizeof err) < 0 ||
+        recording_adapt_disks(p, &r, false, err, sizeof err) < 0) {
         fprintf(stderr, "osdbg record: %s\n", err);
         return 1;
     }

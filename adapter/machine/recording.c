@@ -499,3 +499,92 @@ const char *const *recording_qemu_args(struct recording *r, bool replay)
     r->qemu_args[4] = 0;
     return r->qemu_args;
 }
+
+/* One -drive spec's key's value ("" if absent), into out. */
+static void drive_key(const char *spec, const char *key, char *out, size_t n)
+{
+    size_t klen = strlen(key);
+    out[0] = 0;
+    for (const char *s = spec; s && *s;) {
+        const char *end = strchr(s, ',');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        if (len > klen && strncmp(s, key, klen) == 0 && s[klen] == '=') {
+            snprintf(out, n, "%.*s", (int)(len - klen - 1), s + klen + 1);
+            return;
+        }
+        s = end ? end + 1 : 0;
+    }
+}
+
+int recording_adapt_disks(struct profile *p, struct recording *r, bool replay, char *err,
+                          size_t errlen)
+{
+    size_t n = 0;
+    while (p->qemu_args[n])
+        n++;
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (strcmp(p->qemu_args[i], "-drive") != 0)
+            continue;
+        const char *spec = p->qemu_args[i + 1];
+        char file[PATH_MAX], id[64], iface[32], format[32], driver[32];
+        drive_key(spec, "file", file, sizeof file);
+        drive_key(spec, "id", id, sizeof id);
+        drive_key(spec, "if", iface, sizeof iface);
+        drive_key(spec, "format", format, sizeof format);
+        drive_key(spec, "driver", driver, sizeof driver);
+        if (!file[0] || strcmp(driver, "blkreplay") == 0 || strstr(spec, "-rr-image"))
+            continue; /* no disk, or adapted already */
+        if (strcmp(iface, "none") != 0 || !id[0]) {
+            snprintf(err, errlen,
+                     "the profile's disk \"%s\" cannot be recorded: QEMU's record/replay needs "
+                     "it given as -drive ...,if=none,id=NAME with a -device that names it",
+                     spec);
+            return -1;
+        }
+        /* The disk's writes go to an overlay in the recording, whose
+         * snapshot holds the disk as it was at the start; the image the
+         * profile names is only read (its backing file). */
+        char overlay[PATH_MAX + 80], base[PATH_MAX * 2];
+        snprintf(overlay, sizeof overlay, "%s/disk-%s.qcow2", r->dir, id);
+        if (file[0] == '/')
+            snprintf(base, sizeof base, "%s", file);
+        else
+            snprintf(base, sizeof base, "%s/%s", p->root, file);
+        if (replay) {
+            if (access(overlay, R_OK) != 0) {
+                snprintf(err, errlen, "the recording %s has no copy of the disk %s (%s)", r->dir,
+                         id, overlay);
+                return -1;
+            }
+        } else {
+            char out[512];
+            const char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-F",
+                                  format[0] ? format : "raw", "-b", base, overlay, 0};
+            if (run_tool(argv, out, sizeof out) < 0) {
+                snprintf(err, errlen, "qemu-img cannot make the disk %s's overlay: %s", id, out);
+                return -1;
+            }
+        }
+        char esc[PATH_MAX * 2 + 200], image_spec[PATH_MAX * 2 + 300], replay_spec[256];
+        qemu_escape(overlay, esc, sizeof esc);
+        snprintf(image_spec, sizeof image_spec, "file=%s,if=none,id=%s-rr-image", esc, id);
+        /* QEMU's docs/system/replay.rst, "Block devices": a disk's requests
+         * are put in the log by the blkreplay driver in front of it. */
+        snprintf(replay_spec, sizeof replay_spec, "driver=blkreplay,if=none,image=%s-rr-image,id=%s",
+                 id, id);
+        char **args = realloc(p->qemu_args, (n + 3) * sizeof *args);
+        if (!args) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        p->qemu_args = args;
+        free(args[i + 1]);
+        args[i + 1] = strdup(image_spec);
+        memmove(&args[i + 4], &args[i + 2], (n - i - 2 + 1) * sizeof *args);
+        args[i + 2] = strdup("-drive");
+        args[i + 3] = strdup(replay_spec);
+        n += 2;
+        i += 3;
+    }
+    return 0;
+}

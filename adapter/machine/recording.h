@@ -71,6 +71,16 @@ int recording_open(const char *dir, const struct profile *p, struct recording *r
  * with err. */
 int recording_note_qemu_args(struct recording *r, const char *const *argv, char *err, size_t errlen);
 
+/* The profile's disks made fit for record/replay, in its qemu_args: each
+ * -drive ...,if=none,id=X,file=F becomes a qcow2 overlay of F in the
+ * recording's folder (made when recording; F itself is only read, and the
+ * snapshot at the start holds the disk as it was) behind QEMU's blkreplay
+ * driver, which puts the disk's requests in the log.  A profile without
+ * disks is left alone; a disk given otherwise is refused.  0, or -1 with
+ * err.  (xv6's fs.img: a disk the OS writes.) */
+int recording_adapt_disks(struct profile *p, struct recording *r, bool replay, char *err,
+                          size_t errlen);
+
 /* The QEMU arguments that record into r (replay false) or replay it (-icount
  * ... and -drive ...), 0-terminated, valid while r is. */
 const char *const *recording_qemu_args(struct recording *r, bool replay);

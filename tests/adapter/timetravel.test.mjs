@@ -232,3 +232,41 @@ test('a replay checks its recording: a folder that is not one, and a changed pro
   await assert.rejects(dc.launchRequest({ type: 'osdbg', request: 'launch', profile: path.join(tmp, 'profile.json'), replay: dir }),
     /bughunt.*(rebuild|record again)/);
 });
+
+test('xv6\'s trait, a disk the profile gives QEMU: recorded behind blkreplay on an overlay, replayed, the image itself untouched', async (t) => {
+  // xv6-riscv's profile: -drive file=fs.img,if=none,format=raw,id=x0 and a
+  // virtio-blk device naming it.  Our kernel leaves the disk alone; QEMU's
+  // snapshot and log must still cover it, or the replay cannot start.
+  const tmp = fs.mkdtempSync(path.join(BUILD, 'tt-disk-'));
+  t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const disk = path.join(tmp, 'fs.img');
+  fs.writeFileSync(disk, Buffer.alloc(1 << 20, 0x5a));
+  const prof = JSON.parse(fs.readFileSync(PROFILE, 'utf8'));
+  prof.root = ROOT;
+  prof.qemu.args.push('-drive', `file=${disk},if=none,format=raw,id=x0`,
+    '-device', 'virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0');
+  const profile = path.join(tmp, 'profile.json');
+  fs.writeFileSync(profile, JSON.stringify(prof));
+  const hello = lineOf('user/hello.c', 'int pid = getpid();');
+  const setup = async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src('user/hello.c') }, breakpoints: [{ line: hello }] });
+  };
+  const rec = await startSession(t, { profile, record: true, bootArgs: 'run=hello' }, setup);
+  await rec.dc.waitForEvent('stopped', 60000);
+  const dir = /osdbg: recording to (\S+) /.exec(rec.output.join(''))?.[1];
+  await rec.dc.continueRequest({ threadId: rec.dc.thread });
+  await rec.dc.waitForEvent('terminated', 60000);
+  assert.ok(fs.existsSync(path.join(dir, 'disk-x0.qcow2')), 'the disk\'s overlay is in the recording');
+
+  const { dc } = await startSession(t, { profile, replay: dir }, setup);
+  await dc.waitForEvent('stopped', 60000);
+  assert.equal(await where(dc), `hello.c:${hello}`);
+  const back = dc.waitForEvent('stopped', 60000);
+  await dc.stepBackRequest({ threadId: dc.thread, granularity: 'instruction' });
+  await back;
+  const fwd = dc.waitForEvent('stopped', 60000);
+  await dc.continueRequest({ threadId: dc.thread });
+  await fwd;
+  assert.equal(await where(dc), `hello.c:${hello}`);
+  assert.ok(fs.readFileSync(disk).equals(Buffer.alloc(1 << 20, 0x5a)), 'the profile\'s image is only read');
+});

@@ -275,6 +275,8 @@ void req_launch(json_t *req, json_t *args)
             r = recording_create(T.profile, parent, boot ? boot : "", &recording, err,
                                  sizeof err);
         }
+        if (r == 0)
+            r = recording_adapt_disks(T.profile, &recording, replay != 0, err, sizeof err);
         if (r < 0) {
             dap_error(req, "launch: %s: %s", replay ? "replay" : "record", err);
             profile_free(T.profile);
