@@ -80,7 +80,10 @@ bool tt_busy(void)
 
 bool tt_scanning(void)
 {
-    return tt.scanning;
+    /* A goto's stops on the way are passed over the same way: the stop
+     * policy still learns from them (an exec hook: which program a page
+     * table runs, for an OS whose processes have no name). */
+    return tt.scanning || tt.going;
 }
 
 enum tt_scan_kind tt_scan_kind(void)
@@ -187,7 +190,8 @@ void tt_scan_note(const char *reason, int hit_id, uint64_t back)
     bool wanted = false;
     for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
         wanted = wanted || strcmp(reason, marks[i]) == 0;
-    if (!wanted || tt.kind != TT_SCAN_BREAKPOINTS || tt.now < back || tt.now - back >= tt.until)
+    if (!wanted || !tt.scanning || tt.kind != TT_SCAN_BREAKPOINTS || tt.now < back ||
+        tt.now - back >= tt.until)
         return;
     tt.last.icount = tt.now - back;
     snprintf(tt.last.reason, sizeof tt.last.reason, "%s", reason);
@@ -211,8 +215,8 @@ bool tt_scan_owns_breakpoint(int n)
 void tt_scan_note_line_hit(void)
 {
     uint64_t sp;
-    if (!gdb_eval_u64(&sp, "$sp") || T.here.pid != tt.pid || T.here.priv != tt.priv ||
-        tt.now >= tt.until)
+    if (!tt.scanning || !gdb_eval_u64(&sp, "$sp") || T.here.pid != tt.pid ||
+        T.here.priv != tt.priv || tt.now >= tt.until)
         return;
     /* This frame: its body runs with the sp it has now (GCC's RISC-V code
      * moves sp only in the prologue and epilogue); its first instruction
@@ -233,7 +237,7 @@ void tt_scan_continue(void)
     char err[256];
     if (target_resume("-exec-continue", err, sizeof err) < 0) {
         dap_output("stderr", "osdbg: going back: cannot continue the replay: %s\n", err);
-        tt.scanning = false;
+        tt.scanning = tt.going = false;
         console_rewind_end();
         delete_line_breakpoints();
     }
@@ -241,6 +245,7 @@ void tt_scan_continue(void)
 
 int tt_goto(uint64_t n, void (*arrived)(void), char *err, size_t errlen)
 {
+    tt.kind = TT_SCAN_BREAKPOINTS; /* its stops on the way go through the stop policy */
     tt.target = n;
     tt.arrived = arrived;
     qemu_console_drain();
@@ -288,12 +293,8 @@ bool tt_on_stop(struct mi_record *rec)
         return true;
     }
     if (tt.going) {
-        if (tt.now < tt.target) {
-            /* A breakpoint on the way: the goto goes on. */
-            if (target_resume("-exec-continue", err, sizeof err) == 0)
-                return true;
-            dap_output("stderr", "osdbg: going back: %s\n", err);
-        }
+        if (tt.now < tt.target)
+            return false; /* a stop on the way: the stop policy passes it (tt_scanning) */
         tt.going = false;
         monitor(err, sizeof err, "replay_delete_break");
         qemu_console_drain();
