@@ -4,6 +4,7 @@ $(eval $(call node_suite,adapter-dap,tests/adapter/dap.test.mjs))
 $(eval $(call node_suite,adapter-run,tests/adapter/run.test.mjs))
 # Time travel (issue 20): record, replay, go backwards (docs/time-travel.md).
 $(eval $(call node_suite,adapter-timetravel,tests/adapter/timetravel.test.mjs))
+test-adapter-timetravel: $(RKERNEL_ELF)
 $(eval $(call node_suite,adapter-trace,tests/adapter/trace.test.mjs))
 # The eBPF compatibility suite's objects (user/bpf/compat/) through osdbg trace.
 $(eval $(call node_suite,adapter-trace-compat,tests/adapter/trace_compat.test.mjs))

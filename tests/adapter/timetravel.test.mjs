@@ -27,6 +27,16 @@ const WRITER = lineOf(BUGHUNT, '/* writes dst[n] too */');
 const OPEN_INIT = lineOf(BUGHUNT, 'ledger[i].balance = INITIAL;');
 const LOOP = lineOf(BUGHUNT, 'for (int i = 0; i <= n; i++) {');
 
+test('initialize says the adapter can go back and set data breakpoints at an address (the editor shows Step Back, Reverse, Add Data Breakpoint at Address)', async (t) => {
+  const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
+  await dc.start();
+  t.after(() => dc.stop().catch(() => {}));
+  const r = await dc.initializeRequest();
+  assert.equal(r.body.supportsStepBack, true);
+  assert.equal(r.body.supportsDataBreakpointBytes, true);
+  assert.equal(r.body.supportsDataBreakpoints, true);
+});
+
 async function startSession(t, launchArgs, setup = async () => {}) {
   const dc = new DebugClient(OSDBG, 'dap', 'osdbg');
   followStops(dc);
@@ -269,4 +279,32 @@ test('xv6\'s trait, a disk the profile gives QEMU: recorded behind blkreplay on 
   await fwd;
   assert.equal(await where(dc), `hello.c:${hello}`);
   assert.ok(fs.readFileSync(disk).equals(Buffer.alloc(1 << 20, 0x5a)), 'the profile\'s image is only read');
+});
+
+test('the Rust kernel, whose processes have no name (known by exec hooks): Step Back in a live recorded session, then forwards', async (t) => {
+  const rprofile = path.join(ROOT, 'profiles', 'rust-kernel.json');
+  const rfib = 'rkernel/user/src/bin/rfib.rs';
+  const body = lineOf(rfib, 'let next = self.prev + self.cur;');
+  const head = lineOf(rfib, 'fn step(&mut self) -> Parity {');
+  const { dc } = await startSession(t, { profile: rprofile, record: true, bootArgs: 'run=rfib' }, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: src(rfib) }, breakpoints: [{ line: body }] });
+  });
+  const first = await dc.waitForEvent('stopped', 90000);
+  assert.match(first.body.description, /^rfib\/\d+, U mode/);
+  assert.equal(await where(dc), `rfib.rs:${body}`);
+  // Back from the body's first line: the function's own line (its prologue).
+  const back = dc.waitForEvent('stopped', 90000);
+  await dc.stepBackRequest({ threadId: dc.thread });
+  const s = await back;
+  assert.equal(s.body.reason, 'step');
+  assert.match(s.body.description, /^rfib\/\d+, U mode/, 'the process is known in the replay');
+  assert.equal(await where(dc), `rfib.rs:${head}`);
+  // No breakpoint before the first call: back to the start of the recording.
+  const start = dc.waitForEvent('stopped', 90000);
+  await dc.customRequest('reverseContinue', { threadId: dc.thread });
+  assert.equal((await start).body.text, 'the start of the recording');
+  const fwd = dc.waitForEvent('stopped', 90000);
+  await dc.continueRequest({ threadId: dc.thread });
+  await fwd;
+  assert.equal(await where(dc), `rfib.rs:${body}`);
 });

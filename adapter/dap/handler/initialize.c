@@ -17,7 +17,7 @@ void req_initialize(json_t *req, json_t *args)
     run_in_terminal = json_is_true(json_object_get(args, "supportsRunInTerminalRequest"));
     dap_respond(req,
                 json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, "
-                          "s:b, s:b, s:b}",
+                          "s:b, s:b, s:b, s:b, s:b}",
                           "supportsConfigurationDoneRequest", 1, "supportsFunctionBreakpoints", 1,
                           "supportsConditionalBreakpoints", 1, "supportsHitConditionalBreakpoints",
                           1, "supportsLogPoints", 1, "supportsInstructionBreakpoints", 1,
