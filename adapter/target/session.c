@@ -184,7 +184,17 @@ static int restart_replay(char *err, size_t errlen)
     gdb_cmd(err, errlen, "-target-disconnect");
     if (qemu_restart(err, errlen) < 0)
         return -1;
-    if (gdb_cmd(err, errlen, "-target-select remote %s", qemu_gdb_socket()) < 0)
+    /* QEMU's socket file exists once bound, a moment before it listens:
+     * a connection refused then is tried again (up to 2 s). */
+    int r = -1;
+    for (int i = 0; i < 100 && r < 0; i++) {
+        r = gdb_cmd(err, errlen, "-target-select remote %s", qemu_gdb_socket());
+        if (r < 0 && !strstr(err, "refused"))
+            break;
+        if (r < 0)
+            usleep(20000);
+    }
+    if (r < 0)
         return -1;
     /* Connecting reports a stop: not the user's. */
     struct mi_record rec;
