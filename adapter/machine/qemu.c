@@ -55,6 +55,17 @@ static void cleanup_dir(void)
     dir[0] = 0;
 }
 
+/* QEMU is gone (pid reaped): its pipes are forgotten. */
+static void forget_pipes(void)
+{
+    pid = -1;
+    loop_unwatch(console_out);
+    loop_drop_queue(console_in);
+    close(console_out);
+    close(console_in);
+    console_in = console_out = -1;
+}
+
 static void reap(void)
 {
     int status = 0;
@@ -69,12 +80,7 @@ static void reap(void)
             waitpid(pid, &status, 0);
         }
     }
-    pid = -1;
-    loop_unwatch(console_out);
-    loop_drop_queue(console_in);
-    close(console_out);
-    close(console_in);
-    console_in = console_out = -1;
+    forget_pipes();
     cleanup_dir();
     if (handlers.exited)
         handlers.exited(status);
@@ -118,12 +124,7 @@ static void kill_qemu(void)
         return;
     kill(pid, SIGKILL);
     waitpid(pid, 0, 0);
-    pid = -1;
-    loop_unwatch(console_out);
-    loop_drop_queue(console_in);
-    close(console_out);
-    close(console_in);
-    console_in = console_out = -1;
+    forget_pipes();
 }
 
 int qemu_restart(char *err, size_t errlen)
@@ -243,12 +244,7 @@ int qemu_stop_gracefully(long ms)
     int status = 0;
     for (long waited = 0; waited < ms; waited += 10) {
         if (waitpid(pid, &status, WNOHANG) == pid) {
-            pid = -1;
-            loop_unwatch(console_out);
-            loop_drop_queue(console_in);
-            close(console_out);
-            close(console_in);
-            console_in = console_out = -1;
+            forget_pipes();
             cleanup_dir();
             return status;
         }

@@ -43,6 +43,29 @@ int session_load_profile(const char *path, char *err, size_t errlen)
     return 0;
 }
 
+/* GDB connected to the gdbstub at target; the target is then stopped.
+ * QEMU's socket file exists once bound, a moment before it listens: a
+ * connection refused is tried again (up to 2 s). */
+static int select_target(const char *target, char *err, size_t errlen)
+{
+    int r = -1;
+    for (int i = 0; i < 100 && r < 0; i++) {
+        r = gdb_cmd(err, errlen, "-target-select remote %s", target);
+        if (r < 0 && !strstr(err, "refused"))
+            break;
+        if (r < 0)
+            usleep(20000);
+    }
+    if (r < 0)
+        return -1;
+    /* Connecting reports a stop without a reason: it is not the user's. */
+    struct mi_record rec;
+    if (gdb_wait_stopped(&rec, 5000) == 0)
+        mi_record_free(&rec);
+    T.state = TARGET_STOPPED;
+    return 0;
+}
+
 /* Common to launch and attach: GDB with the kernel's symbols, connected to
  * the gdbstub at `target` (a Unix socket path or host:port). */
 int session_connect_gdb(const char *target, const struct gdb_handlers *handlers, char *err,
@@ -105,14 +128,8 @@ int session_connect_gdb(const char *target, const struct gdb_handlers *handlers,
         gdb_cmd(err, errlen, "-gdb-set may-write-registers off");
         gdb_cmd(err, errlen, "-gdb-set may-write-memory off");
     }
-    r = gdb_cmd(err, errlen, "-target-select remote %s", target);
-    if (r < 0)
+    if (select_target(target, err, errlen) < 0)
         return -1;
-    /* Connecting reports a stop without a reason: it is not the user's. */
-    struct mi_record rec;
-    if (gdb_wait_stopped(&rec, 5000) == 0)
-        mi_record_free(&rec);
-    T.state = TARGET_STOPPED;
     /* Every hart stops when one does (all-stop); a step runs only the
      * selected one, so that it ends in the process it began in (harts.h). */
     if (gdb_cmd(err, errlen, "-gdb-set scheduler-locking step") < 0)
@@ -184,23 +201,8 @@ static int restart_replay(char *err, size_t errlen)
     gdb_cmd(err, errlen, "-target-disconnect");
     if (qemu_restart(err, errlen) < 0)
         return -1;
-    /* QEMU's socket file exists once bound, a moment before it listens:
-     * a connection refused then is tried again (up to 2 s). */
-    int r = -1;
-    for (int i = 0; i < 100 && r < 0; i++) {
-        r = gdb_cmd(err, errlen, "-target-select remote %s", qemu_gdb_socket());
-        if (r < 0 && !strstr(err, "refused"))
-            break;
-        if (r < 0)
-            usleep(20000);
-    }
-    if (r < 0)
+    if (select_target(qemu_gdb_socket(), err, errlen) < 0)
         return -1;
-    /* Connecting reports a stop: not the user's. */
-    struct mi_record rec;
-    if (gdb_wait_stopped(&rec, 5000) == 0)
-        mi_record_free(&rec);
-    T.state = TARGET_STOPPED;
     return 0;
 }
 
