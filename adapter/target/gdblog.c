@@ -28,6 +28,12 @@ bool gdblog_hit_condition_met(const char *cond, int hits)
         return hits >= n;
     if (sscanf(cond, "> %ld", &n) == 1)
         return hits > n;
+    /* The eBPF logpoints take these too (logprog.c): a logpoint that falls
+     * back to GDB keeps its meaning ("<= 3" printed every hit here). */
+    if (sscanf(cond, "<= %ld", &n) == 1)
+        return hits <= n;
+    if (sscanf(cond, "< %ld", &n) == 1)
+        return hits < n;
     if (sscanf(cond, "%% %ld", &n) == 1)
         return n > 0 && hits % n == 0;
     if (sscanf(cond, "== %ld", &n) == 1 || sscanf(cond, "%ld", &n) == 1)

@@ -14,6 +14,7 @@
 #include "dwarf/debuginfo.h"
 #include "profile/profile.h"
 #include "target/breakpoints.h"
+#include "target/gdblog.h"
 #include "target/harts.h"
 #include "target/liveness.h"
 #include "target/programs.h"
@@ -786,9 +787,31 @@ static void test_a_hit_on_hart_1_in_another_program_is_resumed(void **state)
     assert_int_equal(stop_counts()->filtered_hits, filtered + 1);
 }
 
+/* A GDB logpoint's hit condition means what an eBPF one's does
+ * (logprog.c): N, == N, >= N, > N, <= N, < N, % N; hits count from 1. */
+static void test_hit_conditions(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cond;
+        const char *met; /* hits 1..6: '1' met */
+    } cases[] = {
+        {"3", "001000"},    {"== 3", "001000"}, {">= 3", "001111"}, {"> 3", "000111"},
+        {"<= 3", "111000"}, {"< 3", "110000"},  {"% 2", "010101"},  {"", "111111"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int hits = 1; hits <= 6; hits++) {
+            bool want = cases[i].met[hits - 1] == '1';
+            if (gdblog_hit_condition_met(cases[i].cond, hits) != want)
+                fail_msg("hit condition \"%s\" at hit %d: want %s", cases[i].cond, hits,
+                         want ? "met" : "not met");
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hit_conditions),
         cmocka_unit_test_setup_teardown(test_user_breakpoint_follows_its_program, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exit_disarms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attach_keeps_unseen_programs_armed, setup, teardown),
