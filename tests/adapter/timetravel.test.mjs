@@ -308,3 +308,18 @@ test('the Rust kernel, whose processes have no name (known by exec hooks): Step 
   await fwd;
   assert.equal(await where(dc), `rfib.rs:${body}`);
 });
+
+test('restart in a recorded session: the recording so far is finished, a new one is made', async (t) => {
+  const { dc, output, dir } = await recordToSymptom(t);
+  const again = dc.waitForEvent('stopped', 60000);
+  await dc.customRequest('restart', {});
+  await again;
+  assert.equal(await where(dc), `bughunt.c:${SYMPTOM}`);
+  const text = output.join('');
+  assert.match(text, new RegExp(`osdbg: recorded to ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')};`));
+  const second = [...text.matchAll(/osdbg: recording to (\S+)/g)].map((m) => m[1]);
+  assert.equal(second.length, 2, text);
+  assert.notEqual(second[1], dir, 'a new folder');
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'recording.json'), 'utf8'));
+  assert.equal(meta.status, 'complete', 'the first recording ends properly (SIGTERM)');
+});

@@ -80,17 +80,21 @@ static int add_varobj(const char *name)
 
 static bool target_stopped(json_t *req)
 {
-    if (T.state == TARGET_STOPPED)
+    bool over = !gdb_alive(); /* the session has ended (terminate) */
+    if (T.state == TARGET_STOPPED && !over)
         return true;
     /* Going back in time (target/timetravel.h) the OS runs for a moment,
-     * with a stopped event to come: a view's request still on its way is
-     * answered empty, as nothing to show yet, not as the user's error. */
+     * with a stopped event to come; after terminate there is nothing left:
+     * a view's request still on its way is answered empty, as nothing to
+     * show, not with an error the editor would show the user (a pop-up in
+     * the next session's window). */
     const char *cmd = json_string_value(json_object_get(req, "command"));
-    if (tt_busy() && cmd && strcmp(cmd, "stackTrace") == 0) {
+    bool quiet = tt_busy() || over;
+    if (quiet && cmd && strcmp(cmd, "stackTrace") == 0) {
         dap_respond(req, json_pack("{s:[], s:i}", "stackFrames", "totalFrames", 0));
         return false;
     }
-    if (tt_busy() && cmd && strcmp(cmd, "variables") == 0) {
+    if (quiet && cmd && strcmp(cmd, "variables") == 0) {
         dap_respond(req, json_pack("{s:[]}", "variables"));
         return false;
     }

@@ -344,15 +344,41 @@ void req_restart(json_t *req, json_t *args)
         dap_error(req, "restart: only a launched session can be restarted");
         return;
     }
+    /* A recorded session records again, into a new folder (the old one is
+     * finished first: its log ends properly).  Its disks' overlays are the
+     * old recording's, so with disks it cannot. */
+    bool rerecord = tt_mode() == TT_RECORDING;
+    for (char **a = T.profile->qemu_args; rerecord && *a; a++)
+        if (strstr(*a, "-rr-image")) {
+            dap_error(req, "restart: a recorded session with a disk records anew only from a new "
+                           "launch (the disk's copy belongs to this recording)");
+            return;
+        }
     siderelay_stop();
     tracecmd_close();
     gdb_stop();
     console_relay_stop();
+    if (rerecord) {
+        int status = qemu_stop_gracefully(5000);
+        end_recording(status < 0 ? 0x9 /* killed */ : status);
+    }
     qemu_stop();
     console_line_end();
     inspect_reset();
     session_reset_for_restart();
-    char err[512];
+    char err[1024];
+    if (rerecord) {
+        char parent[4096];
+        recording_default_parent(parent, sizeof parent);
+        if (recording_create(T.profile, parent, boot_args ? boot_args : "", &recording, err,
+                             sizeof err) < 0) {
+            dap_error(req, "restart: %s", err);
+            finish_session();
+            return;
+        }
+        session_set_machine_extras(recording_qemu_args(&recording, false), true);
+        dap_output("console", "osdbg: recording to %s\n", recording.dir);
+    }
     if (start_machine(err, sizeof err) < 0) {
         dap_error(req, "restart: %s", err);
         finish_session();
