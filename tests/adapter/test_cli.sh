@@ -41,12 +41,13 @@ usage() {
 help "osdbg --help" '^usage: osdbg dap' -- --help
 help "osdbg -h" '^usage: osdbg dap' -- -h
 help "osdbg help" '^usage: osdbg dap' -- help
-for cmd in dap console run trace; do
+for cmd in dap console run record trace; do
     help "osdbg $cmd --help" "^usage: osdbg $cmd" -- "$cmd" --help
     help "osdbg $cmd -h" "^usage: osdbg $cmd" -- "$cmd" -h
 done
 # --help wins wherever it stands, and starts nothing (no QEMU for run).
 help "osdbg run run=hello --help" '^usage: osdbg run' -- run run=hello --help
+help "osdbg record run=hello --help" '^usage: osdbg record' -- record run=hello --help
 help "osdbg trace kprobe sys_write --help" '^usage: osdbg trace' -- trace kprobe sys_write --help
 
 usage "osdbg with no command" 'which command' --
@@ -59,6 +60,7 @@ usage "dap: --socket and --port together" 'exclude each other' -- dap --socket /
 usage "console without a socket" 'wants one SOCKET' -- console
 usage "console with two sockets" 'wants one SOCKET' -- console a b
 usage "run: unknown option" '--bogus: unknown' -- run --bogus
+usage "record: unknown option" '--bogus: unknown' -- record --bogus
 usage "trace without a probe" 'wants a probe kind' -- trace
 usage "trace: unknown option" '--bogus: unknown' -- trace --bogus kprobe sys_write
 usage "trace: --duration not a number" '--duration soon: not a number' -- trace --duration soon kprobe sys_write
