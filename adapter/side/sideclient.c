@@ -337,6 +337,15 @@ struct side_client *side_connect_checked(const char *path, side_event_fn on_even
         side_close(c);
         return 0;
     }
+    if (f.events > SS_EVENTS_VERSION) {
+        /* A newer kernel's events would be misread, not merely missed. */
+        snprintf(err, errlen,
+                 "%s sends events in format %u; this osdbg reads format %d at most: use the "
+                 "osdbg that matches the kernel",
+                 path, f.events, SS_EVENTS_VERSION);
+        side_close(c);
+        return 0;
+    }
     c->time_hz = f.time_hz;
     return c;
 }

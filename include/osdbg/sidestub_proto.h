@@ -63,6 +63,12 @@
 #define SS_FEATURE_TRACE    "osdbg-trace+"
 #define SS_FEATURE_PKTSIZE  "PacketSize="
 #define SS_FEATURE_TIMEFREQ "TimeFreq=" /* event timestamp ticks per second, hex */
+/* The event encoding's version (docs/side-stub-protocol.md, "Events"): a
+ * kernel lists the one it sends; a host that reads only older ones refuses
+ * to trace instead of misreading.  A kernel that does not list it (before
+ * the feature) sends version 1. */
+#define SS_FEATURE_EVENTS "osdbg-events="
+#define SS_EVENTS_VERSION 1
 
 /* Probe kinds, as spelled in vTAttach and in vTList replies. */
 #define SS_KIND_KPROBE    "kprobe"

@@ -227,8 +227,10 @@ struct ss_features {
     bool trace;           /* osdbg-trace+ */
     uint32_t packet_size; /* PacketSize=<hex> (0: absent) */
     uint64_t time_hz;     /* TimeFreq=<hex>: event timestamp ticks per second (0: absent) */
+    uint32_t events;      /* osdbg-events=<hex>: event encoding version (absent: 1) */
 };
-/* "PacketSize=<hex>;osdbg-trace+[;TimeFreq=<hex>]" (TimeFreq only if time_hz != 0). */
+/* "PacketSize=<hex>;osdbg-trace+;osdbg-events=<SS_EVENTS_VERSION>[;TimeFreq=<hex>]"
+ * (TimeFreq only if time_hz != 0). */
 size_t ss_reply_supported(char *out, size_t cap, uint32_t packet_size, uint64_t time_hz);
 
 /* A reply as the host sees it. */

@@ -401,6 +401,9 @@ size_t ss_reply_supported(char *out, size_t cap, uint32_t packet_size, uint64_t 
     ss_out_hex(&o, packet_size);
     ss_out_byte(&o, ';');
     ss_out_str(&o, SS_FEATURE_TRACE);
+    ss_out_byte(&o, ';');
+    ss_out_str(&o, SS_FEATURE_EVENTS);
+    ss_out_hex(&o, SS_EVENTS_VERSION);
     if (time_hz) {
         ss_out_byte(&o, ';');
         ss_out_str(&o, SS_FEATURE_TIMEFREQ);
@@ -435,6 +438,7 @@ bool ss_supported_parse(const void *payload, size_t len, struct ss_features *fea
 {
     const char *s = payload;
     ss_zero(feat, sizeof *feat);
+    feat->events = 1; /* a side-stub from before the feature */
     while (len > 0) {
         struct ss_str f;
         if (!field(&s, &len, ';', &f)) { /* the last feature */
@@ -454,6 +458,10 @@ bool ss_supported_parse(const void *payload, size_t len, struct ss_features *fea
             k = ss_strlen(SS_FEATURE_TIMEFREQ);
             if (ss_parse_hex(f.p + k, f.n - k, 16, &v) == 0)
                 feat->time_hz = v;
+        } else if (ss_has_prefix(f.p, f.n, SS_FEATURE_EVENTS)) {
+            k = ss_strlen(SS_FEATURE_EVENTS);
+            /* A version that does not parse is not one this host reads. */
+            feat->events = ss_parse_hex(f.p + k, f.n - k, 8, &v) == 0 ? (uint32_t)v : UINT32_MAX;
         }
     }
     return feat->trace;

@@ -29,6 +29,7 @@ test('Rust kernel side-stub: qSupported, a kprobe on os::syscall::fs::sys_write,
   assert.match(osys.output(), /\[kernel\] side-stub: listening on the debug channel/);
   const sup = await request('qSupported');
   assert.match(sup, /osdbg-trace\+/);
+  assert.match(sup, /(^|;)osdbg-events=1(;|$)/, 'the event encoding\'s version');
   assert.match(sup, /TimeFreq=989680/, 'QEMU virt rdtime: 10 MHz');
 
   const write = kernelSym.get('os::syscall::fs::sys_write');

@@ -97,6 +97,7 @@ test('side-stub: qSupported, vTR on sys_write, one register event per write, err
   const sup = await request('qSupported');
   assert.match(sup, /osdbg-trace\+/);
   assert.match(sup, /PacketSize=1000/);
+  assert.match(sup, /(^|;)osdbg-events=1(;|$)/, 'the event encoding\'s version (docs/side-stub-protocol.md)');
   assert.match(sup, /TimeFreq=989680/, 'QEMU virt rdtime: 10 MHz');
 
   const write = symbol('sys_write');

@@ -130,7 +130,7 @@ static void session(void)
     ss_link_init(&link, &cfg);
 
     host_sends(&link, "$qSupported#37");
-    check(same(wire, wire_len, "+$PacketSize=1000;osdbg-trace+;TimeFreq=989680#7f"),
+    check(same(wire, wire_len, "+$PacketSize=1000;osdbg-trace+;osdbg-events=1;TimeFreq=989680#f9"),
           "qSupported reply");
     wire_len = 0;
     host_sends(&link, "+$vTUmatrix:0x0001097e#5c");

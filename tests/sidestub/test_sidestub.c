@@ -823,24 +823,30 @@ static void replies(void **state)
     assert_memory_equal(b, "E0a", 3);
     assert_int_equal(ss_reply_err(b, 2, 1), 0);
     size_t n = ss_reply_supported(b, sizeof b, SS_PACKET_SIZE, 0);
-    assert_int_equal(n, strlen("PacketSize=1000;osdbg-trace+"));
-    assert_memory_equal(b, "PacketSize=1000;osdbg-trace+", n);
+    assert_int_equal(n, strlen("PacketSize=1000;osdbg-trace+;osdbg-events=1"));
+    assert_memory_equal(b, "PacketSize=1000;osdbg-trace+;osdbg-events=1", n);
     struct ss_features f;
     assert_true(ss_supported_parse(b, n, &f));
     assert_int_equal(f.packet_size, SS_PACKET_SIZE);
     assert_int_equal(f.time_hz, 0);
+    assert_int_equal(f.events, 1);
     n = ss_reply_supported(b, sizeof b, 0x400, 10000000);
-    assert_memory_equal(b, "PacketSize=400;osdbg-trace+;TimeFreq=989680", n);
+    assert_memory_equal(b, "PacketSize=400;osdbg-trace+;osdbg-events=1;TimeFreq=989680", n);
     assert_true(ss_supported_parse(b, n, &f));
     assert_int_equal(f.packet_size, 0x400);
     assert_int_equal(f.time_hz, 10000000);
     assert_true(ss_supported_parse("qRelocInsn-;osdbg-trace+;PacketSize=400;", 40, &f));
     assert_int_equal(f.packet_size, 0x400);
+    assert_int_equal(f.events, 1); /* a side-stub from before the feature */
+    assert_true(ss_supported_parse("osdbg-trace+;osdbg-events=2", 27, &f));
+    assert_int_equal(f.events, 2);
+    assert_true(ss_supported_parse("osdbg-trace+;osdbg-events=x", 27, &f));
+    assert_true(f.events > SS_EVENTS_VERSION); /* unreadable: not a version this host reads */
     assert_false(ss_supported_parse("PacketSize=400;osdbg-trace-", 27, &f));
     assert_false(ss_supported_parse("osdbg-trace++", 13, &f));
     assert_false(ss_supported_parse("", 0, &f));
     assert_int_equal(f.packet_size, 0);
-    assert_int_equal(ss_reply_supported(b, 20, SS_PACKET_SIZE, 0), 0);
+    assert_int_equal(ss_reply_supported(b, 30, SS_PACKET_SIZE, 0), 0);
 
     struct ss_reply rep;
     ss_parse_reply("OK", 2, &rep);
