@@ -101,6 +101,11 @@ int buildid_of(const char *path, char *out, size_t n, char *err, size_t errlen)
     close(fd);
     if (found)
         return 0;
+    return buildid_content_of(path, out, n, err, errlen);
+}
+
+int buildid_content_of(const char *path, char *out, size_t n, char *err, size_t errlen)
+{
     uint64_t h;
     if (content_hash(path, &h) < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));

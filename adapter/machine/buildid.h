@@ -20,4 +20,9 @@ bool buildid_is_executable(const char *path);
  * -1 with err (the file cannot be read, or is not an ELF). */
 int buildid_of(const char *path, char *out, size_t n, char *err, size_t errlen);
 
+/* The content hash of any file ("sha:" and 16 hex digits), as buildid_of
+ * gives for an ELF without a note: a disk image's identity.  0, or -1 with
+ * err. */
+int buildid_content_of(const char *path, char *out, size_t n, char *err, size_t errlen);
+
 #endif

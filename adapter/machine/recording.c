@@ -14,6 +14,9 @@
  *   kernel      {path, buildId}
  *   programs    [{name, path, buildId}] every ELF executable in the
  *               profile's user program folder that names a program
+ *   disks       [{id, path, contentHash}] each disk of the profile: the
+ *               image its overlay in the folder reads what the OS has not
+ *               written (absent: no disk)
  * A build id is the ELF's GNU build-id note, or a content hash (buildid.h).
  */
 #include "machine/recording.h"
@@ -500,6 +503,63 @@ const char *const *recording_qemu_args(struct recording *r, bool replay)
     return r->qemu_args;
 }
 
+/* The image a recorded disk's overlay is backed by must be as it was:
+ * the overlay holds only what the OS wrote, so every block it did not
+ * write is read from the image again in the replay, and a changed block
+ * makes the replay diverge from the log (QEMU then stops with an error, or
+ * hangs waiting for an event that never comes). */
+static int note_disk(struct recording *r, const char *id, const char *image, bool replay,
+                     char *err, size_t errlen)
+{
+    char hash[BUILDID_MAX], why[PATH_MAX + 64];
+    json_t *meta = read_meta(r->dir, err, errlen);
+    if (!meta)
+        return -1;
+    json_t *disks = json_object_get(meta, "disks");
+    int rc = 0;
+    if (!replay) {
+        rc = buildid_content_of(image, hash, sizeof hash, why, sizeof why);
+        if (rc < 0) {
+            snprintf(err, errlen, "the disk %s: %s", id, why);
+        } else {
+            if (!json_is_array(disks)) {
+                disks = json_array();
+                json_object_set_new(meta, "disks", disks);
+            }
+            json_array_append_new(disks, json_pack("{s:s, s:s, s:s}", "id", id, "path", image,
+                                                   "contentHash", hash));
+            rc = write_meta(r, meta, err, errlen);
+        }
+        json_decref(meta);
+        return rc;
+    }
+    json_t *d;
+    size_t i;
+    json_array_foreach(disks, i, d)
+    {
+        if (strcmp(meta_str(d, "id"), id) != 0)
+            continue;
+        const char *path = meta_str(d, "path");
+        if (buildid_content_of(path, hash, sizeof hash, why, sizeof why) < 0) {
+            snprintf(err, errlen,
+                     "the disk image %s that the recording %s reads is gone (%s): restore it or "
+                     "record again",
+                     path, r->dir, why);
+            rc = -1;
+        } else if (strcmp(hash, meta_str(d, "contentHash")) != 0) {
+            snprintf(err, errlen,
+                     "the disk image %s changed since the recording %s (content %s, recorded %s): "
+                     "the replay would read blocks the recorded run did not; restore the image "
+                     "or record again",
+                     path, r->dir, hash, meta_str(d, "contentHash"));
+            rc = -1;
+        }
+        break;
+    }
+    json_decref(meta);
+    return rc;
+}
+
 /* One -drive spec's key's value ("" if absent), into out. */
 static void drive_key(const char *spec, const char *key, char *out, size_t n)
 {
@@ -556,6 +616,8 @@ int recording_adapt_disks(struct profile *p, struct recording *r, bool replay, c
                          id, overlay);
                 return -1;
             }
+            if (note_disk(r, id, base, true, err, errlen) < 0)
+                return -1;
         } else {
             char out[512];
             const char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-F",
@@ -564,6 +626,8 @@ int recording_adapt_disks(struct profile *p, struct recording *r, bool replay, c
                 snprintf(err, errlen, "qemu-img cannot make the disk %s's overlay: %s", id, out);
                 return -1;
             }
+            if (note_disk(r, id, base, false, err, errlen) < 0)
+                return -1;
         }
         char esc[PATH_MAX * 2 + 200], image_spec[PATH_MAX * 2 + 300], replay_spec[256];
         qemu_escape(overlay, esc, sizeof esc);

@@ -76,8 +76,10 @@ int recording_note_qemu_args(struct recording *r, const char *const *argv, char 
  * recording's folder (made when recording; F itself is only read, and the
  * snapshot at the start holds the disk as it was) behind QEMU's blkreplay
  * driver, which puts the disk's requests in the log.  A profile without
- * disks is left alone; a disk given otherwise is refused.  0, or -1 with
- * err.  (xv6's fs.img: a disk the OS writes.) */
+ * disks is left alone; a disk given otherwise is refused.  Recording notes
+ * each image's content hash in recording.json; a replay refuses an image
+ * that has changed since (the overlay reads it for every block the run did
+ * not write).  0, or -1 with err.  (xv6's fs.img: a disk the OS writes.) */
 int recording_adapt_disks(struct profile *p, struct recording *r, bool replay, char *err,
                           size_t errlen);
 

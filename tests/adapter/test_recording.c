@@ -320,6 +320,77 @@ static void test_open_refuses_a_changed_program(void **state)
     profile_free(p);
 }
 
+/* The profile with one more disk, as xv6's: -drive file=IMG,if=none,... */
+static struct profile *profile_with_disk(const char *image)
+{
+    struct profile *p = load_profile();
+    size_t n = 0;
+    while (p->qemu_args[n])
+        n++;
+    p->qemu_args = realloc(p->qemu_args, (n + 3) * sizeof *p->qemu_args);
+    assert_non_null(p->qemu_args);
+    char spec[PATH_MAX + 64];
+    snprintf(spec, sizeof spec, "file=%s,if=none,format=raw,id=x0", image);
+    p->qemu_args[n] = strdup("-drive");
+    p->qemu_args[n + 1] = strdup(spec);
+    p->qemu_args[n + 2] = 0;
+    return p;
+}
+
+static void disk_replay_fails(struct recording *r, const char *image, const char *want)
+{
+    struct profile *p = profile_with_disk(image);
+    char err[1024] = "";
+    assert_int_equal(recording_adapt_disks(p, r, true, err, sizeof err), -1);
+    if (!strstr(err, want) || !strstr(err, image))
+        fail_msg("error '%s' does not name %s and say '%s'", err, image, want);
+    profile_free(p);
+}
+
+/* A disk's overlay reads the image for every block the run did not write:
+ * the recording keeps the image's content hash, and a replay over a
+ * changed image (a student's `make fs.img`) is refused. */
+static void test_replay_refuses_a_changed_disk_image(void **state)
+{
+    (void)state;
+    char image[PATH_MAX + 16], want[64], err[1024] = "";
+    snprintf(image, sizeof image, "%s/disk.img", tmp);
+    sh("head -c 65536 /dev/urandom >%s", image);
+    file_fnv(image, want, sizeof want);
+    struct profile *p = profile_with_disk(image);
+    struct recording r;
+    assert_int_equal(recording_create(p, parent, "run=hello", &r, err, sizeof err), 0);
+    if (recording_adapt_disks(p, &r, false, err, sizeof err) != 0)
+        fail_msg("record: %s", err);
+    profile_free(p);
+    json_t *m = meta_of(&r);
+    json_t *d = json_array_get(json_object_get(m, "disks"), 0);
+    assert_non_null(d);
+    assert_string_equal(str(d, "id"), "x0");
+    assert_string_equal(str(d, "path"), image);
+    assert_string_equal(str(d, "contentHash"), want);
+    json_decref(m);
+    make_log(&r);
+    assert_int_equal(recording_finish(&r, 0, err, sizeof err), 0);
+
+    p = profile_with_disk(image);
+    if (recording_adapt_disks(p, &r, true, err, sizeof err) != 0)
+        fail_msg("replay over the same image: %s", err);
+    profile_free(p);
+    /* One byte changed in place: same size, other content. */
+    sh("cp %s %s.keep && printf Z | dd of=%s bs=1 seek=4000 conv=notrunc status=none && "
+       "cmp -s %s %s.keep; test $? = 1",
+       image, image, image, image, image);
+    disk_replay_fails(&r, image, "changed since the recording");
+    sh("rm %s", image);
+    disk_replay_fails(&r, image, "gone");
+    sh("mv %s.keep %s", image, image);
+    p = profile_with_disk(image);
+    if (recording_adapt_disks(p, &r, true, err, sizeof err) != 0)
+        fail_msg("replay over the restored image: %s", err);
+    profile_free(p);
+}
+
 static void test_open_refuses_what_is_no_finished_recording(void **state)
 {
     (void)state;
@@ -417,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_qemu_args_record_and_replay),
         cmocka_unit_test(test_finish_then_open),
         cmocka_unit_test(test_open_refuses_a_changed_program),
+        cmocka_unit_test(test_replay_refuses_a_changed_disk_image),
         cmocka_unit_test(test_open_refuses_what_is_no_finished_recording),
         cmocka_unit_test(test_two_recordings_in_one_second),
         cmocka_unit_test(test_create_needs_a_kernel),

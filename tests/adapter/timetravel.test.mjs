@@ -243,7 +243,7 @@ test('a replay checks its recording: a folder that is not one, and a changed pro
     /bughunt.*(rebuild|record again)/);
 });
 
-test('xv6\'s trait, a disk the profile gives QEMU: recorded behind blkreplay on an overlay, replayed, the image itself untouched', async (t) => {
+test('xv6\'s trait, a disk the profile gives QEMU: recorded behind blkreplay on an overlay, replayed, the image itself untouched; a changed image is refused', async (t) => {
   // xv6-riscv's profile: -drive file=fs.img,if=none,format=raw,id=x0 and a
   // virtio-blk device naming it.  Our kernel leaves the disk alone; QEMU's
   // snapshot and log must still cover it, or the replay cannot start.
@@ -279,6 +279,17 @@ test('xv6\'s trait, a disk the profile gives QEMU: recorded behind blkreplay on 
   await fwd;
   assert.equal(await where(dc), `hello.c:${hello}`);
   assert.ok(fs.readFileSync(disk).equals(Buffer.alloc(1 << 20, 0x5a)), 'the profile\'s image is only read');
+  // The overlay reads the image for every block the run did not write: a
+  // rebuilt image (one byte here) would replay another run, so it is refused.
+  const changed = Buffer.alloc(1 << 20, 0x5a);
+  changed[4096] = 0;
+  fs.writeFileSync(disk, changed);
+  const again = new DebugClient(OSDBG, 'dap', 'osdbg');
+  await again.start();
+  t.after(() => again.stop().catch(() => {}));
+  await again.initializeRequest();
+  await assert.rejects(again.launchRequest({ type: 'osdbg', request: 'launch', profile, replay: dir }),
+    /disk image .*fs\.img changed since the recording.*record again/);
 });
 
 test('the Rust kernel, whose processes have no name (known by exec hooks): Step Back in a live recorded session, then forwards', async (t) => {
