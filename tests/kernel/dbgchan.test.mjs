@@ -8,36 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bootOS, runOS, programLines } from './qemu.mjs';
-import { dbgchanArgs, connect, readBytes, echoes } from './dbgchan_socket.mjs';
-
-const BOOT_LINE = /\[kernel\] debug channel: virtio console at slot (\d) \((legacy|modern)\), port (\d)[^\n]*\n/;
-const MODERN = ['-global', 'virtio-mmio.force-legacy=false'];
-
-// Boot with the device and dbgchan=echo; run fn(socket, match) and clean up
-// (match: slot, transport, port of the kernel's boot line).
-// With beforeBoot, connect as soon as QEMU listens and call beforeBoot(s)
-// before waiting for the kernel's boot line.
-async function withEchoChannel(extraArgs, fn, { beforeBoot = null, console = false } = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-dbgchan-'));
-  const sock = path.join(dir, 'dbg.sock');
-  const vm = bootOS({ append: 'dbgchan=echo', args: [...dbgchanArgs(sock, { console }), ...extraArgs] });
-  let s;
-  try {
-    if (beforeBoot) {
-      s = await connect(sock);
-      await beforeBoot(s);
-    }
-    const { match } = await vm.waitFor(BOOT_LINE, 20000);
-    if (!s) s = await connect(sock);
-    await fn(s, match, vm);
-  } finally {
-    if (s) s.destroy();
-    vm.stop();
-    await vm.exited;
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { runOS, programLines } from './qemu.mjs';
+import { dbgchanArgs, connect, readBytes, echoes, withEchoChannel, BOOT_LINE, MODERN } from './dbgchan_socket.mjs';
 
 for (const { name, console, port } of [
   { name: 'serial port (MULTIPORT, port 1)', console: false, port: '1' },

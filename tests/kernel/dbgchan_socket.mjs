@@ -3,7 +3,18 @@
 // echo checks.  Shared by the C kernel's test (dbgchan.test.mjs) and the
 // Rust kernel's (rdbgchan.test.mjs).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { bootOS, KERNEL } from './qemu.mjs';
+
+// The line both kernels print once the channel is up: slot, transport,
+// port, and what follows (the Rust kernel names its driver's mode).
+export const BOOT_LINE = /\[kernel\] debug channel: virtio console at slot (\d) \((legacy|modern)\), port (\d)([^\n]*)\n/;
+// QEMU's virtio-mmio in its modern transport (virtio 1.x, 4.2.2) instead of
+// the legacy one it picks by default.
+export const MODERN = ['-global', 'virtio-mmio.force-legacy=false'];
 
 // The channel as osdbg starts it, a serial port (port 1, reached through
 // MULTIPORT's control queues); with console: true the console port 0 that a
@@ -84,4 +95,30 @@ export async function echoes(s) {
   const got = await back;
   assert.equal(got.length, data.length);
   assert.ok(got.equals(data), `echoed bytes differ from sent bytes (first difference at ${got.findIndex((b, i) => b !== data[i])})`);
+}
+
+// Boot kernel with the device and dbgchan=echo (no run=: the shell waits
+// for input, the kernel keeps polling); run fn(socket, match, vm), match
+// being the kernel's BOOT_LINE, and clean up.  With beforeBoot, connect as
+// soon as QEMU listens and call beforeBoot(s) before waiting for the boot
+// line.
+export async function withEchoChannel(extraArgs, fn, { beforeBoot = null, console = false, kernel = KERNEL } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-dbgchan-'));
+  const sock = path.join(dir, 'dbg.sock');
+  const vm = bootOS({ kernel, append: 'dbgchan=echo', args: [...dbgchanArgs(sock, { console }), ...extraArgs] });
+  let s;
+  try {
+    if (beforeBoot) {
+      s = await connect(sock);
+      await beforeBoot(s);
+    }
+    const { match } = await vm.waitFor(BOOT_LINE, 20000);
+    if (!s) s = await connect(sock);
+    await fn(s, match, vm);
+  } finally {
+    if (s) s.destroy();
+    vm.stop();
+    await vm.exited;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
