@@ -60,10 +60,10 @@ ADAPTER_JSON_LIBS  := $(shell pkg-config --libs jansson 2>/dev/null)
 
 # The ELF/DWARF reader, on the real build outputs (the ramdisk holds a copy
 # of hello without DWARF).
-$(eval $(call adapter_unit_test,debuginfo,adapter/dwarf/debuginfo.c,$(ADAPTER_DWARF_LIBS),\
+$(eval $(call adapter_unit_test,debuginfo,adapter/dwarf/debuginfo.c tests/adapter/independent_tools.c,$(ADAPTER_DWARF_LIBS),\
   $(B)/user/hello $(B)/user/matrix $(B)/user/rustdemo $(KERNEL_ELF) $(RAMDISK)))
 # Variable locations for logpoints (varloc.c reads DWARF through debuginfo.c).
-$(eval $(call adapter_unit_test,varloc,adapter/dwarf/varloc.c adapter/dwarf/debuginfo.c,$(ADAPTER_DWARF_LIBS),\
+$(eval $(call adapter_unit_test,varloc,adapter/dwarf/varloc.c adapter/dwarf/debuginfo.c tests/adapter/independent_tools.c,$(ADAPTER_DWARF_LIBS),\
   $(B)/user/matrix $(B)/user/rustdemo $(KERNEL_ELF)))
 # Conditions and logpoint expressions rewritten for GDB.
 $(eval $(call adapter_unit_test,gdbexpr,adapter/gdb/gdbexpr.c adapter/dwarf/rvregs.c adapter/core/buf.c,,))

@@ -20,61 +20,13 @@
 #include <unistd.h>
 
 #include "dwarf/debuginfo.h"
+#include "independent_tools.h"
 
-#ifndef OSDBG_BUILD
-#define OSDBG_BUILD "build"
-#endif
 #ifndef OSDBG_TOP
 #define OSDBG_TOP "."
 #endif
 
-#define RV_OBJDUMP "riscv64-unknown-elf-objdump"
-#define RV_NM      "riscv64-unknown-elf-nm"
-#define GDB        "gdb-multiarch -nx -batch"
-
-static const char *build_dir(void)
-{
-    const char *b = getenv("OSDBG_BUILD");
-    return b && *b ? b : OSDBG_BUILD;
-}
-
-static char *elf_path(const char *rel)
-{
-    static char buf[4][4096];
-    static int next;
-    char *p = buf[next++ % 4];
-    snprintf(p, sizeof buf[0], "%s/%s", build_dir(), rel);
-    return p;
-}
-
-/* ---- the independent tools ---- */
-
-/* Run a shell command and return all of its output (malloc'd). */
-static char *run(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len = 0, cap = 4096;
-    char *out = malloc(cap);
-    assert_non_null(out);
-    size_t n;
-    while ((n = fread(out + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            cap *= 2;
-            out = realloc(out, cap);
-            assert_non_null(out);
-        }
-    }
-    out[len] = 0;
-    pclose(p);
-    return out;
-}
+/* ---- the independent tools (independent_tools.h) and what they say ---- */
 
 /* GDB's "break SPEC" for each spec, in one GDB run: address and line. */
 static void gdb_breaks(const char *elf, const char *const *specs, int n, uint64_t *addrs,
@@ -160,7 +112,7 @@ static int objdump_rows(const char *elf, const char *base, struct orow *rows, in
 static int open_hello(void **state)
 {
     char err[256] = "";
-    *state = debuginfo_open(elf_path("user/hello"), err, sizeof err);
+    *state = debuginfo_open(build_path("user/hello"), err, sizeof err);
     if (!*state)
         fprintf(stderr, "open: %s\n", err);
     return *state ? 0 : -1;
@@ -169,7 +121,7 @@ static int open_hello(void **state)
 static int open_rust(void **state)
 {
     char err[256] = "";
-    *state = debuginfo_open(elf_path("user/rustdemo"), err, sizeof err);
+    *state = debuginfo_open(build_path("user/rustdemo"), err, sizeof err);
     if (!*state)
         fprintf(stderr, "open: %s\n", err);
     return *state ? 0 : -1;
@@ -187,7 +139,7 @@ static void test_open_missing_file_says_why(void **state)
 {
     (void)state;
     char err[256] = "";
-    assert_null(debuginfo_open(elf_path("user/no-such-program"), err, sizeof err));
+    assert_null(debuginfo_open(build_path("user/no-such-program"), err, sizeof err));
     assert_non_null(strstr(err, "no-such-program"));
     assert_non_null(strstr(err, "No such file"));
 }
@@ -205,7 +157,7 @@ static void test_open_elf_without_dwarf_says_no_dwarf(void **state)
     (void)state;
     /* The ramdisk's copy of hello has its debug sections stripped. */
     char err[256] = "";
-    const char *p = elf_path("user/root/hello");
+    const char *p = build_path("user/root/hello");
     assert_int_equal(access(p, R_OK), 0);
     assert_null(debuginfo_open(p, err, sizeof err));
     assert_non_null(strstr(err, "DWARF"));
@@ -213,7 +165,7 @@ static void test_open_elf_without_dwarf_says_no_dwarf(void **state)
 
 static void test_path_is_kept(void **state)
 {
-    assert_string_equal(debuginfo_path(*state), elf_path("user/hello"));
+    assert_string_equal(debuginfo_path(*state), build_path("user/hello"));
 }
 
 /* ---- line -> addresses ---- */
@@ -225,7 +177,7 @@ static void test_hello_body_lines_match_gdb_break(void **state)
                            "hello.c:9", "hello.c:10", "hello.c:11"};
     uint64_t want[6];
     int wline[6];
-    gdb_breaks(elf_path("user/hello"), specs, 6, want, wline);
+    gdb_breaks(build_path("user/hello"), specs, 6, want, wline);
     for (int i = 0; i < 6; i++) {
         uint64_t a[4];
         int actual = -1;
@@ -240,7 +192,7 @@ static void test_hello_body_lines_match_gdb_break(void **state)
 static void test_hello_every_line_matches_objdump(void **state)
 {
     struct orow rows[256];
-    int n = objdump_rows(elf_path("user/hello"), "hello.c", rows, 256);
+    int n = objdump_rows(build_path("user/hello"), "hello.c", rows, 256);
     assert_true(n > 5);
     for (int line = 1; line <= 13; line++) {
         int best = 0;
@@ -272,7 +224,7 @@ static void test_blank_line_moves_to_next_code_line(void **state)
     int actual = -1;
     assert_int_equal(debuginfo_line_to_addrs(*state, "hello.c", 3, a, 4, &actual), 1);
     assert_int_equal(actual, 5);
-    assert_int_equal(a[0], gdb_entry(elf_path("user/hello"), "main"));
+    assert_int_equal(a[0], gdb_entry(build_path("user/hello"), "main"));
 }
 
 /* Lines inside function bodies without code (closing braces of loops) move
@@ -281,7 +233,7 @@ static void test_matrix_no_code_lines_match_gdb(void **state)
 {
     (void)state;
     char err[256];
-    const char *elf = elf_path("user/matrix");
+    const char *elf = build_path("user/matrix");
     struct debuginfo *di = debuginfo_open(elf, err, sizeof err);
     assert_non_null(di);
     const int lines[] = {19, 20, 30, 31};
@@ -308,7 +260,7 @@ static void test_matrix_no_code_lines_match_gdb(void **state)
 
 static void test_file_by_basename_relative_absolute(void **state)
 {
-    uint64_t want = gdb_break(elf_path("user/hello"), "hello.c:8", 0);
+    uint64_t want = gdb_break(build_path("user/hello"), "hello.c:8", 0);
     const char *names[] = {"hello.c", "user/hello.c", "./user/hello.c", "user/../user/hello.c",
                            OSDBG_TOP "/user/hello.c", OSDBG_TOP "/user/./lib/../hello.c",
                            /* a checkout elsewhere: the part below comp_dir matches */
@@ -341,7 +293,7 @@ static void test_rust_source_line_matches_gdb(void **state)
     const int lines[] = {31, 45, 46};
     uint64_t want[3];
     int wline[3];
-    gdb_breaks(elf_path("user/rustdemo"), specs, 3, want, wline);
+    gdb_breaks(build_path("user/rustdemo"), specs, 3, want, wline);
     for (int i = 0; i < 3; i++) {
         uint64_t a[4];
         int actual = -1;
@@ -357,7 +309,7 @@ static void test_rust_source_line_matches_gdb(void **state)
 static void test_addr_to_line_round_trip(void **state)
 {
     struct orow rows[256];
-    int n = objdump_rows(elf_path("user/hello"), "hello.c", rows, 256);
+    int n = objdump_rows(build_path("user/hello"), "hello.c", rows, 256);
     assert_true(n > 5);
     for (int i = 0; i < n; i++) {
         const char *file = 0;
@@ -402,7 +354,7 @@ static void test_sources_are_absolute_and_include_hello(void **state)
 
 static void test_main_entry_and_after_prologue_match_gdb(void **state)
 {
-    const char *elf = elf_path("user/hello");
+    const char *elf = build_path("user/hello");
     uint64_t a = 0;
     assert_int_equal(debuginfo_function_addr(*state, "main", false, &a), 0);
     assert_int_equal(a, gdb_entry(elf, "main"));
@@ -427,7 +379,7 @@ static char *nm_symbol(const char *elf, const char *needle)
 
 static void test_rust_work_by_demangled_and_mangled_name(void **state)
 {
-    const char *elf = elf_path("user/rustdemo");
+    const char *elf = build_path("user/rustdemo");
     uint64_t entry = gdb_entry(elf, "rustdemo::work");
     uint64_t body = gdb_break(elf, "rustdemo::work", 0);
     uint64_t a = 0;
@@ -446,7 +398,7 @@ static void test_rust_work_by_demangled_and_mangled_name(void **state)
 
 static void test_rust_method_matches_gdb(void **state)
 {
-    const char *elf = elf_path("user/rustdemo");
+    const char *elf = build_path("user/rustdemo");
     uint64_t a = 0;
     assert_int_equal(debuginfo_function_addr(*state, "rustdemo::Fib::step", false, &a), 0);
     assert_int_equal(a, gdb_entry(elf, "rustdemo::Fib::step"));
@@ -456,10 +408,10 @@ static void test_rust_method_matches_gdb(void **state)
 
 static void test_function_at(void **state)
 {
-    uint64_t main_entry = gdb_entry(elf_path("user/hello"), "main");
+    uint64_t main_entry = gdb_entry(build_path("user/hello"), "main");
     assert_string_equal(debuginfo_function_at(*state, main_entry), "main");
     assert_string_equal(debuginfo_function_at(*state, main_entry + 2), "main");
-    uint64_t line9 = gdb_break(elf_path("user/hello"), "hello.c:9", 0);
+    uint64_t line9 = gdb_break(build_path("user/hello"), "hello.c:9", 0);
     assert_string_equal(debuginfo_function_at(*state, line9), "main");
     assert_null(debuginfo_function_at(*state, 0x1000));
     assert_null(debuginfo_function_at(*state, 0xffffffff0));
@@ -467,7 +419,7 @@ static void test_function_at(void **state)
 
 static void test_rust_function_at_is_demangled(void **state)
 {
-    uint64_t work = gdb_entry(elf_path("user/rustdemo"), "rustdemo::work");
+    uint64_t work = gdb_entry(build_path("user/rustdemo"), "rustdemo::work");
     assert_string_equal(debuginfo_function_at(*state, work + 2), "rustdemo::work");
 }
 
@@ -475,7 +427,7 @@ static void test_kernel_sys_write(void **state)
 {
     (void)state;
     char err[256];
-    const char *elf = elf_path("kernel/kernel.elf");
+    const char *elf = build_path("kernel/kernel.elf");
     struct debuginfo *di = debuginfo_open(elf, err, sizeof err);
     assert_non_null(di);
     int line = 0;
@@ -519,8 +471,8 @@ static int remove_host_dir(void **state)
 static char *host_program(const char *cc, const char *flags, const char *name, const char *text)
 {
     char *dir = host_dir;
-    snprintf(dir, sizeof host_dir, "%s/tests/debuginfo-host-XXXXXX", build_dir());
-    free(run("mkdir -p %s/tests", build_dir()));
+    snprintf(dir, sizeof host_dir, "%s/debuginfo-host-XXXXXX", build_path("tests"));
+    free(run("mkdir -p %s", build_path("tests")));
     assert_non_null(mkdtemp(dir));
     char src[4200];
     static char exe[4200];

@@ -27,52 +27,9 @@
 
 #include "dwarf/debuginfo.h"
 #include "dwarf/varloc.h"
+#include "independent_tools.h"
 
-#ifndef OSDBG_BUILD
-#define OSDBG_BUILD "build"
-#endif
-
-#define RV_OBJDUMP "riscv64-unknown-elf-objdump"
-#define GDB        "gdb-multiarch -nx -batch"
-
-static const char *elf_path(const char *rel)
-{
-    static char buf[4][4096];
-    static int next;
-    const char *b = getenv("OSDBG_BUILD");
-    char *p = buf[next++ % 4];
-    snprintf(p, sizeof buf[0], "%s/%s", b && *b ? b : OSDBG_BUILD, rel);
-    return p;
-}
-
-/* ---- the independent tools ---- */
-
-/* Run a shell command and return all of its output (malloc'd). */
-static char *run(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len = 0, cap = 1 << 16;
-    char *out = malloc(cap);
-    assert_non_null(out);
-    size_t n;
-    while ((n = fread(out + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            cap *= 2;
-            out = realloc(out, cap);
-            assert_non_null(out);
-        }
-    }
-    out[len] = 0;
-    pclose(p);
-    return out;
-}
+/* ---- the independent tools (independent_tools.h) and what they say ---- */
 
 /* The psABI's ABI names of x0..x31 (objdump and GDB print these). */
 static int reg_number(const char *name)
@@ -369,7 +326,7 @@ static void expect_c_type(const char *elf, const struct varloc *v, const char *f
 static int open_elf(void **state, const char *rel)
 {
     char err[256] = "";
-    *state = debuginfo_open(elf_path(rel), err, sizeof err);
+    *state = debuginfo_open(build_path(rel), err, sizeof err);
     if (!*state)
         fprintf(stderr, "open: %s\n", err);
     return *state ? 0 : -1;
@@ -400,7 +357,7 @@ static int close_di(void **state)
 
 static void test_matrix_param_in_body_is_cfa_relative(void **state)
 {
-    const char *elf = elf_path("user/matrix");
+    const char *elf = build_path("user/matrix");
     uint64_t pc = gdb_break(elf, "work");
     struct varloc v = expect_mem(*state, elf, pc, "n");
     expect_c_type(elf, &v, "work", "n");
@@ -413,7 +370,7 @@ static void test_matrix_param_in_body_is_cfa_relative(void **state)
 
 static void test_matrix_param_at_entry_is_a0(void **state)
 {
-    const char *elf = elf_path("user/matrix");
+    const char *elf = build_path("user/matrix");
     uint64_t entry = gdb_entry(elf, "work");
     uint64_t body = gdb_break(elf, "work");
     struct varloc v = find_ok(*state, entry, "n");
@@ -428,7 +385,7 @@ static void test_matrix_param_at_entry_is_a0(void **state)
 
 static void test_matrix_local_in_body(void **state)
 {
-    const char *elf = elf_path("user/matrix");
+    const char *elf = build_path("user/matrix");
     uint64_t pc = gdb_break(elf, "work");
     struct varloc v = expect_mem(*state, elf, pc, "sum");
     expect_c_type(elf, &v, "work", "sum");
@@ -439,7 +396,7 @@ static void test_matrix_block_locals_at_inner_loop(void **state)
 {
     /* Line 15 is in the k loop: acc and k in the innermost blocks, j and i
      * in the enclosing ones, n and sum in the function. */
-    const char *elf = elf_path("user/matrix");
+    const char *elf = build_path("user/matrix");
     uint64_t pc = gdb_break(elf, "matrix.c:15");
     const char *vars[] = {"k", "acc", "j", "i", "n", "sum"};
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
@@ -448,7 +405,7 @@ static void test_matrix_block_locals_at_inner_loop(void **state)
 
 static void test_block_local_outside_its_block_is_not_found(void **state)
 {
-    const char *elf = elf_path("user/matrix");
+    const char *elf = build_path("user/matrix");
     uint64_t body = gdb_break(elf, "work");
     struct gdb_sym sym;
     assert_false(gdb_scope(elf, body, "acc", &sym)); /* GDB agrees */
@@ -460,7 +417,7 @@ static void test_block_local_outside_its_block_is_not_found(void **state)
 
 static void test_unknown_name_says_which_and_where(void **state)
 {
-    const char *elf = elf_path("user/matrix");
+    const char *elf = build_path("user/matrix");
     uint64_t pc = gdb_break(elf, "work");
     struct varloc v;
     char why[256] = "", at[32];
@@ -475,7 +432,7 @@ static void test_unknown_name_says_which_and_where(void **state)
  * address, its shape after zero, one and two indexings, from GDB. */
 static void test_global_two_dimensional_array(void **state)
 {
-    const char *elf = elf_path("user/matrix");
+    const char *elf = build_path("user/matrix");
     uint64_t addr = gdb_number(elf, "info address a", "static storage at address ", 16);
     struct varloc v = find_ok(*state, gdb_break(elf, "work"), "a");
     assert_int_equal(v.kind, VARLOC_ADDR);
@@ -507,7 +464,7 @@ static void test_global_two_dimensional_array(void **state)
 
 static void test_local_at_entry_is_refused(void **state)
 {
-    const char *elf = elf_path("user/matrix");
+    const char *elf = build_path("user/matrix");
     struct varloc v;
     char why[256] = "";
     assert_int_equal(varloc_find(*state, gdb_entry(elf, "work"), "sum", &v, why, sizeof why), -1);
@@ -532,7 +489,7 @@ static void gdb_param_type(const char *elf, const char *func, char *buf, size_t 
 
 static void test_rust_param_is_frame_register_relative(void **state)
 {
-    const char *elf = elf_path("user/rustdemo");
+    const char *elf = build_path("user/rustdemo");
     uint64_t pc = gdb_break(elf, "rustdemo::work");
     struct varloc v = expect_mem(*state, elf, pc, "n");
     char type[64], expr[128];
@@ -547,7 +504,7 @@ static void test_rust_param_is_frame_register_relative(void **state)
 
 static void test_rust_param_at_entry_is_a0(void **state)
 {
-    const char *elf = elf_path("user/rustdemo");
+    const char *elf = build_path("user/rustdemo");
     uint64_t entry = gdb_entry(elf, "rustdemo::work");
     uint64_t body = gdb_break(elf, "rustdemo::work");
     struct varloc v = find_ok(*state, entry, "n");
@@ -561,7 +518,7 @@ static void test_rust_block_locals_in_loop(void **state)
 {
     /* rustdemo.rs:45 "sum += fib.cur" is in the while loop: sum and i live
      * in nested lexical blocks (DW_AT_ranges). */
-    const char *elf = elf_path("user/rustdemo");
+    const char *elf = build_path("user/rustdemo");
     uint64_t pc = gdb_break(elf, "rustdemo.rs:45");
     expect_mem(*state, elf, pc, "sum");
     expect_mem(*state, elf, pc, "i");
@@ -590,7 +547,7 @@ static long gdb_member_offset(const char *elf, const char *type, const char *mem
  * the offset GDB's ptype/o gives (rustc may reorder fields). */
 static void test_rust_struct_and_its_member(void **state)
 {
-    const char *elf = elf_path("user/rustdemo");
+    const char *elf = build_path("user/rustdemo");
     uint64_t pc = gdb_break(elf, "rustdemo.rs:45");
     struct gdb_sym sym;
     assert_true(gdb_scope(elf, pc, "fib", &sym));
@@ -610,7 +567,7 @@ static void test_rust_struct_and_its_member(void **state)
 static void test_rust_reference_is_a_pointer(void **state)
 {
     /* Fib::step(&mut self): self is a reference. */
-    const char *elf = elf_path("user/rustdemo");
+    const char *elf = build_path("user/rustdemo");
     uint64_t pc = gdb_break(elf, "rustdemo::Fib::step");
     struct varloc v = expect_mem(*state, elf, pc, "self");
     assert_true(v.is_pointer);
@@ -621,7 +578,7 @@ static void test_rust_reference_is_a_pointer(void **state)
 
 static void test_kernel_param_and_local(void **state)
 {
-    const char *elf = elf_path("kernel/kernel.elf");
+    const char *elf = build_path("kernel/kernel.elf");
     uint64_t pc = gdb_break(elf, "kprobe_target");
     struct varloc x = expect_mem(*state, elf, pc, "x");
     expect_c_type(elf, &x, "kprobe_target", "x");
@@ -638,7 +595,7 @@ static void test_kernel_param_and_local(void **state)
 static void test_kernel_pointer_param(void **state)
 {
     /* void printf(const char *fmt, ...) */
-    const char *elf = elf_path("kernel/kernel.elf");
+    const char *elf = build_path("kernel/kernel.elf");
     uint64_t pc = gdb_break(elf, "printf");
     struct varloc v = expect_mem(*state, elf, pc, "fmt");
     expect_c_type(elf, &v, "printf", "fmt");
@@ -649,7 +606,7 @@ static void test_kernel_pointer_param(void **state)
  * proc.c's `static struct proc *initproc`, at the address GDB gives. */
 static void test_kernel_global_by_address(void **state)
 {
-    const char *elf = elf_path("kernel/kernel.elf");
+    const char *elf = build_path("kernel/kernel.elf");
     uint64_t want = gdb_number(elf, "info address initproc", "static storage at address ", 16);
     struct varloc v = find_ok(*state, gdb_break(elf, "sys_getpid"), "initproc");
     assert_int_equal(v.kind, VARLOC_ADDR);
@@ -662,7 +619,7 @@ static void test_kernel_global_by_address(void **state)
  * a pointer to text, 8 bytes apart. */
 static void test_kernel_strings(void **state)
 {
-    const char *elf = elf_path("kernel/kernel.elf");
+    const char *elf = build_path("kernel/kernel.elf");
     uint64_t pc = gdb_break(elf, "kexec");
     struct varloc path = expect_mem(*state, elf, pc, "path");
     assert_int_equal(path.shape, VARLOC_SCALAR);
@@ -680,7 +637,7 @@ static void test_kernel_strings(void **state)
 /* sys_exec's char path[MAXPATH]: an array of char on the stack is text. */
 static void test_kernel_char_array_local(void **state)
 {
-    const char *elf = elf_path("kernel/kernel.elf");
+    const char *elf = build_path("kernel/kernel.elf");
     uint64_t pc = gdb_break(elf, "sys_exec");
     struct varloc v = expect_mem(*state, elf, pc, "path");
     assert_int_equal(v.shape, VARLOC_ARRAY);
@@ -695,7 +652,7 @@ static void test_kernel_char_array_local(void **state)
  * member, then a member of it) at the offsets C gives. */
 static void test_kernel_members_of_struct_proc(void **state)
 {
-    const char *elf = elf_path("kernel/kernel.elf");
+    const char *elf = build_path("kernel/kernel.elf");
     struct varloc p = find_ok(*state, gdb_break(elf, "sys_getpid"), "initproc");
     struct varloc name, ctx, ra, pt;
     char why[256] = "";
