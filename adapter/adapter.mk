@@ -91,7 +91,7 @@ $(eval $(call adapter_unit_test,rustlog,$(ADAPTER_LOGPROG_SRCS) $(B)/ebpf/asan/l
 ADAPTER_TARGET_SRCS := tests/adapter/scripted_gdb.c adapter/target/state.c adapter/target/programs.c \
                        adapter/target/runctl.c adapter/target/breakpoints.c adapter/target/liveness.c \
                        adapter/target/gdblog.c adapter/target/stop.c adapter/target/harts.c adapter/gdb/eval.c \
-                       adapter/target/timetravel.c adapter/gdb/mi_parse.c \
+                       adapter/target/timetravel.c adapter/target/poweroff.c adapter/gdb/mi_parse.c \
                        adapter/gdb/gdbexpr.c adapter/dwarf/debuginfo.c adapter/dwarf/rvregs.c \
                        adapter/profile/profile.c adapter/profile/profile_check.c adapter/core/loop.c \
                        adapter/core/buf.c

@@ -171,6 +171,16 @@ struct profile *profile_load(const char *path, char *err, size_t errlen)
         if (json_is_string(expr))
             p->setup[nsetup++] = strdup(json_string_value(expr));
     }
+    /* "powerOff": where the OS ends the machine (a recorded or replayed
+     * session stops there: time-travel.md, "The end of the run"). */
+    json_t *off = json_object_get(j, "powerOff");
+    p->power_off = calloc(json_array_size(off) + 1, sizeof *p->power_off);
+    int noff = 0;
+    json_array_foreach(off, si, expr)
+    {
+        if (json_is_string(expr))
+            p->power_off[noff++] = strdup(json_string_value(expr));
+    }
     p->trap_entry = get_str(j, "trap.entry", 0);
     p->trap_return = get_str(j, "trap.return", 0);
     p->trapframe = get_str(j, "trap.frame", 0);
@@ -284,5 +294,8 @@ void profile_free(struct profile *p)
     for (char **a = p->setup; a && *a; a++)
         free(*a);
     free(p->setup);
+    for (char **a = p->power_off; a && *a; a++)
+        free(*a);
+    free(p->power_off);
     free(p);
 }

@@ -45,6 +45,7 @@ struct profile {
     char *fork_satp, *fork_parent_satp; /* ...and the child's and the parent's satp */
     char *proc_satp;                 /* GDB expression: the running process's satp (kernel mode) */
     char **setup;                    /* GDB expressions evaluated once the symbols load, 0-terminated */
+    char **power_off;                /* kernel functions that power the machine off, 0-terminated */
     char *trap_entry;                /* C entry of traps from user mode */
     char *trap_return;               /* where the kernel returns to user mode */
     char *trapframe;                 /* expression: kernel address of the current trap frame */

@@ -67,6 +67,7 @@ static const struct known {
     {"fork.satp", STR},
     {"fork.parentSatp", STR},
     {"setup", ARR},
+    {"powerOff", ARR},
     {"process.satp", STR},
     {"trap", OBJ},
     {"trap.entry", STR},

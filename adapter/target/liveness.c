@@ -22,6 +22,7 @@
 #include "gdb/gdb.h"
 #include "gdb/gdbexpr.h"
 #include "target/breakpoints.h"
+#include "target/poweroff.h"
 #include "target/programs.h"
 #include "target/runctl.h"
 #include "target/state.h"
@@ -140,6 +141,7 @@ void hooks_update(void)
     char err[256];
     if (!T.profile || T.state == TARGET_NONE)
         return;
+    poweroff_arm();
     /* An OS whose processes have no name is known only through its hooks:
      * they go in from the start, breakpoints or not. */
     bool identity_by_hooks = !T.profile->proc_name && T.profile->exec_satp;

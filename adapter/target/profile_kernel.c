@@ -72,6 +72,8 @@ void profile_check_kernel(void)
     check_symbol("trap.entry", p->trap_entry,
                  "no cross-privilege stack, no stepping into system calls");
     check_symbol("trap.return", p->trap_return, "no stepping out of system calls");
+    for (char **f = p->power_off; f && *f; f++)
+        check_symbol("powerOff", *f, "a recorded run ends without a last stop to go back from");
     check_expression("process.name", p->proc_name, "stops cannot tell which program runs");
     check_expression("process.pid", p->proc_pid, "stops cannot tell which process runs");
     check_expression("process.pageTable", p->proc_pagetable,

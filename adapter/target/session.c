@@ -9,6 +9,7 @@
 #include "gdb/gdb.h"
 #include "machine/qemu.h"
 #include "target/liveness.h"
+#include "target/poweroff.h"
 #include "target/profile_kernel.h"
 #include "target/programs.h"
 #include "target/harts.h"
@@ -225,6 +226,7 @@ void session_reset_for_restart(void)
     programs_reset();
     aspace_forget_all();
     hooks_reset();
+    poweroff_reset();
     stop_reset();
     tt_reset();
 }

@@ -16,6 +16,7 @@
 #include "target/gdblog.h"
 #include "target/harts.h"
 #include "target/liveness.h"
+#include "target/poweroff.h"
 #include "target/programs.h"
 #include "target/runctl.h"
 #include "target/state.h"
@@ -341,6 +342,28 @@ void stop_handle(struct mi_record *rec)
     target_stopped_at(hit, 1); /* the hooks are kernel functions */
     if (hooks_handle_stop(bkptno)) {
         resume_silently();
+        return;
+    }
+    const char *off = poweroff_hit(bkptno);
+    if (off && tt_scanning()) {
+        resume_silently(); /* going back passes it (a scan ends before it) */
+        return;
+    }
+    if (off) {
+        aspace_identify();
+        target_stopped_at(hit, T.here.priv);
+        step.stepping = false;
+        if (tt_mode() == TT_REPLAY)
+            dap_output("console", "osdbg: the end of the recording: the OS powers off here (%s). "
+                                  "Step Back and Reverse go back from it; Continue ends the "
+                                  "replay\n",
+                       off);
+        else
+            dap_output("console", "osdbg: the OS powers off here (%s), and the recording ends with "
+                                  "it. Step Back replays the recording and goes back from it; "
+                                  "Continue ends the run\n",
+                       off);
+        send_stopped("pause", "the OS powers off here: the end of the recording", 0);
         return;
     }
     aspace_identify();

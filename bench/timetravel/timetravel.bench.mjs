@@ -49,9 +49,13 @@ async function timed(dc, what, fn) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-// The recording: a "record" session run to the OS's power-off.
+// The recording: a "record" session run to the OS's power-off (a stop
+// there, the profile's powerOff; continued, the OS powers off).
 const rec = await session({ record: true, bootArgs: 'run=hello,sysbench,sysbench,hello' }, []);
-await rec.waitForEvent('terminated', 120000);
+await rec.waitForEvent('stopped', 120000);
+const ended = rec.waitForEvent('terminated', 120000);
+await rec.continueRequest({ threadId: 1 });
+await ended;
 const dir = /osdbg: recording to (\S+) /.exec(rec.out.join(''))?.[1];
 await rec.stop();
 assert.ok(dir, 'the recording\'s folder');

@@ -66,6 +66,18 @@ const evaluate = async (dc, expression) => {
   return (await dc.evaluateRequest({ expression, frameId: f.id, context: 'watch' })).body.result;
 };
 
+// Continue to the end of the run: the stop where the OS powers off (the
+// profile's powerOff), then on: the OS powers off and the session ends.
+async function toTheEnd(dc) {
+  const last = dc.waitForEvent('stopped', 60000);
+  await dc.continueRequest({ threadId: dc.thread });
+  const s = await last;
+  assert.equal(s.body.text, 'the OS powers off here: the end of the recording', JSON.stringify(s.body));
+  const ended = dc.waitForEvent('terminated', 60000);
+  await dc.continueRequest({ threadId: dc.thread });
+  await ended;
+}
+
 // A recorded session, stopped at the symptom: the recording's folder and
 // the session, its breakpoint at the audit's printf.
 async function recordToSymptom(t) {
@@ -102,8 +114,7 @@ test('a live recorded session stopped at the symptom: Step Back replays the reco
 test('replay: a data breakpoint on the corrupted balance, reverseContinue stops on the line that wrote it, in the parent', async (t) => {
   // Record to the end (the OS powers off), then replay the folder.
   const rec = await recordToSymptom(t);
-  await rec.dc.continueRequest({ threadId: rec.dc.thread });
-  await rec.dc.waitForEvent('terminated', 60000);
+  await toTheEnd(rec.dc);
   const meta = JSON.parse(fs.readFileSync(path.join(rec.dir, 'recording.json'), 'utf8'));
   assert.equal(meta.status, 'complete');
 
@@ -140,13 +151,12 @@ let recorded;
 async function recording(t) {
   if (recorded) return recorded;
   const { dc, dir } = await recordToSymptom(t);
-  await dc.continueRequest({ threadId: dc.thread });
-  await dc.waitForEvent('terminated', 60000);
+  await toTheEnd(dc);
   recorded = dir;
   return dir;
 }
 
-test('replay: the OS console shows what the OS had written by the point it is back at; forwards again after going back', async (t) => {
+test('replay: the OS console shows what the OS had written by the point it is back at; forwards again after going back; the end of the recording is a stop where the OS powers off', async (t) => {
   const dir = await recording(t);
   const { dc, output } = await startSession(t, { replay: dir, consoleTerminal: 'event' }, async (dc) => {
     await dc.setBreakpointsRequest({ source: { path: src(BUGHUNT) }, breakpoints: [{ line: SYMPTOM }] });
@@ -198,9 +208,22 @@ test('replay: the OS console shows what the OS had written by the point it is ba
   await dc.continueRequest({ threadId: dc.thread });
   await again;
   assert.equal(await where(dc), `bughunt.c:${SYMPTOM}`);
+  // The end of the recording is a stop: where the OS powers off, init's
+  // power-off system call below it; one instruction back from it, and
+  // forwards to it again; then the OS powers off and the replay ends.
+  const last = dc.waitForEvent('stopped', 60000);
   await dc.continueRequest({ threadId: dc.thread });
-  await dc.waitForEvent('terminated', 60000);
-  assert.match(output.join(''), /the end of the recording/);
+  assert.equal((await last).body.text, 'the OS powers off here: the end of the recording');
+  const frames = (await dc.stackTraceRequest({ threadId: dc.thread })).body.stackFrames;
+  assert.match(frames[0].name, /^sbi_shutdown /, frames.map((f) => f.name).join(' | '));
+  assert.ok(frames.some((f) => f.source?.path === src('kernel/sysproc.c')), 'the system call that powers off, below it');
+  assert.match(output.join(''), /the end of the recording: the OS powers off here \(sbi_shutdown\)/);
+  const backOne = dc.waitForEvent('stopped', 60000);
+  await dc.stepBackRequest({ threadId: dc.thread, granularity: 'instruction' });
+  await backOne;
+  assert.doesNotMatch((await top(dc)).name, /^sbi_shutdown /, 'one instruction before the power-off function');
+  await toTheEnd(dc);
+  assert.match(output.join(''), /the end of the recording: the OS powered off there/);
 });
 
 test('going back where nothing was recorded is refused with the reason; a replay refuses input and writes', async (t) => {
@@ -264,8 +287,7 @@ test('xv6\'s trait, a disk the profile gives QEMU: recorded behind blkreplay on 
   const rec = await startSession(t, { profile, record: true, bootArgs: 'run=hello' }, setup);
   await rec.dc.waitForEvent('stopped', 60000);
   const dir = /osdbg: recording to (\S+) /.exec(rec.output.join(''))?.[1];
-  await rec.dc.continueRequest({ threadId: rec.dc.thread });
-  await rec.dc.waitForEvent('terminated', 60000);
+  await toTheEnd(rec.dc);
   assert.ok(fs.existsSync(path.join(dir, 'disk-x0.qcow2')), 'the disk\'s overlay is in the recording');
 
   const { dc } = await startSession(t, { profile, replay: dir }, setup);
