@@ -10,19 +10,14 @@ import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { followStops, noHart } from './harts.mjs';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
+import { src, lineOf } from './source.mjs';
 
 // Every test has a time limit: a hang fails the test instead of the CI run.
 const test = (name, fn) => nodeTest(name, { timeout: 90000 }, fn);
 
 const OSDBG = path.join(BUILD, 'bin', 'osdbg');
 const PROFILE = path.join(ROOT, 'profiles', 'osdbg-kernel.json');
-const src = (rel) => path.join(ROOT, rel);
 /* The 1-based line of the first line holding text (after line `after`). */
-const lineOf = (rel, text, after = 0) => {
-  const i = fs.readFileSync(src(rel), 'utf8').split('\n').findIndex((l, n) => n >= after && l.includes(text));
-  assert.ok(i >= 0, `${text} in ${rel}`);
-  return i + 1;
-};
 
 async function startSession(t, launchArgs, setup = async () => {}) {
   const dc = new DebugClient(OSDBG, 'dap', 'osdbg');

@@ -14,16 +14,11 @@ import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { followStops } from './harts.mjs';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
+import { src, lineOf } from './source.mjs';
 
 const test = (name, fn) => nodeTest(name, { timeout: 120000 }, fn);
 const OSDBG = path.join(BUILD, 'bin', 'osdbg');
 const PROFILE = path.join(ROOT, 'profiles', 'osdbg-kernel.json');
-const src = (rel) => path.join(ROOT, rel);
-const lineOf = (rel, text) => {
-  const i = fs.readFileSync(src(rel), 'utf8').split('\n').findIndex((l) => l.includes(text));
-  assert.ok(i >= 0, `${text} in ${rel}`);
-  return i + 1;
-};
 const TICK_LINE = lineOf('user/tick.c', 'tick: the loop\'s line');
 const TOCK_LINE = lineOf('user/tock.c', 'tock: the loop\'s line');
 const KERNEL_TOP = 0x80000000n; // the kernel's text starts here (kernel/kernel.ld); programs at 0x10000

@@ -12,15 +12,10 @@ import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { followStops, noHart } from './harts.mjs';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
+import { src, lineOf } from './source.mjs';
 
 const test = (name, fn) => nodeTest(name, { timeout: 90000 }, fn);
 const OSDBG = path.join(BUILD, 'bin', 'osdbg');
-const src = (rel) => path.join(ROOT, rel);
-const lineOf = (rel, text) => {
-  const i = fs.readFileSync(src(rel), 'utf8').split('\n').findIndex((l) => l.includes(text));
-  assert.ok(i >= 0, `${text} in ${rel}`);
-  return i + 1;
-};
 
 const KERNELS = [
   {

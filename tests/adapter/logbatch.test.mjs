@@ -15,11 +15,11 @@ import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { followStops } from './harts.mjs';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
+import { src } from './source.mjs';
 
 const test = (name, fn) => nodeTest(name, { timeout: 120000 }, fn);
 const OSDBG = path.join(BUILD, 'bin', 'osdbg');
 const PROFILE = path.join(ROOT, 'profiles', 'osdbg-kernel.json');
-const src = (rel) => path.join(ROOT, rel);
 const CALLS = 6000;
 const MESSAGE = 'getpid by sysbench';
 const NOTICE = /logpoint lines come faster than (\d+) a second.*sent together every (\d+) ms.*None is dropped/;

@@ -9,10 +9,10 @@ import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { followStops } from './harts.mjs';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
+import { lineOf } from './source.mjs';
 
 const OSDBG = path.join(BUILD, 'bin', 'osdbg');
 const PROFILE = path.join(ROOT, 'profiles', 'osdbg-kernel.json');
-const lineOf = (rel, text) => fs.readFileSync(path.join(ROOT, rel), 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
 
 /* GDB RSP framing (docs/side-stub-protocol.md): $payload#checksum. */
 const frame = (payload) => {

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
 import { until, bootedOS, traced } from './osrun.mjs';
+import { lineOf } from './source.mjs';
 
 const PROFILE = path.join(ROOT, 'profiles', 'rust-kernel.json');
 const KERNEL = path.join(BUILD, 'rkernel', 'rkernel.elf');
@@ -35,11 +36,6 @@ function symbols(elf) {
   }
   return m;
 }
-const lineOf = (rel, text) => {
-  const i = fs.readFileSync(path.join(ROOT, rel), 'utf8').split('\n').findIndex((l) => l.includes(text));
-  assert.ok(i >= 0, `${text} in ${rel}`);
-  return i + 1;
-};
 
 const rustOS = (t) => bootedOS(t, { profile: PROFILE, prompt: '>> ' });
 

@@ -10,17 +10,12 @@ import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { followStops } from './harts.mjs';
 import { ROOT, BUILD } from '../kernel/qemu.mjs';
+import { src, lineOf } from './source.mjs';
 
 const test = (name, fn) => nodeTest(name, { timeout: 120000 }, fn);
 
 const OSDBG = path.join(BUILD, 'bin', 'osdbg');
 const PROFILE = path.join(ROOT, 'profiles', 'osdbg-kernel.json');
-const src = (rel) => path.join(ROOT, rel);
-const lineOf = (rel, text, after = 0) => {
-  const i = fs.readFileSync(src(rel), 'utf8').split('\n').findIndex((l, n) => n >= after && l.includes(text));
-  assert.ok(i >= 0, `${text} in ${rel}`);
-  return i + 1;
-};
 const BUGHUNT = 'user/bughunt.c';
 const SYMPTOM = lineOf(BUGHUNT, '/* the symptom */');
 const WRITER = lineOf(BUGHUNT, '/* writes dst[n] too */');
