@@ -20,6 +20,7 @@ struct side_client {
     uint64_t events, lost, time_hz;
     /* the reply being waited for */
     bool want_reply, got_reply;
+    bool asking_supported; /* the request is qSupported */
     char *reply;
     size_t reply_cap, reply_len;
     uint8_t framed[SS_FRAME_MAX(SS_PACKET_SIZE)]; /* the request in flight */
@@ -99,6 +100,13 @@ static void give_up(struct side_client *c, const void *payload, size_t len)
     c->want_reply = false;
 }
 
+/* A qSupported reply ("...osdbg-trace+..."): no other reply holds it. */
+static bool stale_supported(const struct ss_rx_event *ev)
+{
+    struct ss_features f;
+    return ss_supported_parse(ev->data, ev->len, &f);
+}
+
 static void handle(struct side_client *c, const struct ss_rx_event *ev)
 {
     if (ev->ack)
@@ -111,6 +119,12 @@ static void handle(struct side_client *c, const struct ss_rx_event *ev)
          * not be taken for the answer to a later one, and what it made
          * nobody knows of: undo it. */
         late_reply(c, (const char *)ev->data, ev->len);
+    } else if (ev->kind == SS_RX_PACKET && c->want_reply && !c->got_reply &&
+               !c->asking_supported && stale_supported(ev)) {
+        /* The answer to the qSupported of an earlier connection that gave
+         * up waiting (a loaded machine): the kernel answers every request
+         * it received, to whoever is connected then.  Taken for the reply
+         * to this request, it would shift every reply after it by one. */
     } else if (ev->kind == SS_RX_PACKET && c->want_reply && !c->got_reply) {
         size_t n = ev->len < c->reply_cap - 1 ? ev->len : c->reply_cap - 1;
         memcpy(c->reply, ev->data, n);
@@ -218,6 +232,8 @@ static long request(struct side_client *c, const void *payload, size_t len, char
         return -1;
     }
     c->want_reply = true;
+    c->asking_supported = len >= strlen(SS_PKT_SUPPORTED) &&
+                          memcmp(payload, SS_PKT_SUPPORTED, strlen(SS_PKT_SUPPORTED)) == 0;
     c->got_reply = false;
     c->naks = 0;
     c->reply = reply;

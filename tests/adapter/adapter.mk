@@ -29,6 +29,9 @@ $(eval $(call node_suite,adapter-sockdir,tests/adapter/sockdir.test.mjs))
 # Every request is answered exactly once after each kind of fault; writes
 # never block; bounded requests; GDB logpoints print once per hit.
 $(eval $(call node_suite,adapter-faults,tests/adapter/faults.test.mjs))
+# The host's side-stub link: a reply owed to a connection that gave up
+# never answers a later request (a fake side-stub, no QEMU).
+$(eval $(call node_suite,adapter-sidelink,tests/adapter/sidelink.test.mjs))
 # The trace relay: ownership of probes and objects; a flooding terminal.
 $(eval $(call node_suite,adapter-relay,tests/adapter/relay.test.mjs))
 # Profiles that do not fit their kernel are reported; hook stops stay internal.
