@@ -33,10 +33,6 @@ struct proc {
     struct context context;      /* swtch() here to run the process */
     struct file *ofile[NOFILE];
     char name[PROC_NAME_LEN]; /* program name (comm), set by exec */
-    uint64_t uprobe_slots[8];   /* used 8-byte slots of the page at UPROBE_SLOTS */
-    uint64_t uprobe_retired[8]; /* freed slots it may still be about to run (uprobe.c) */
-    uint64_t uprobe_step_break; /* sent into a slot: the break that ends it, and */
-    uint64_t uprobe_step_resume; /* where to go on after it (uprobe.c) */
 };
 
 void proc_init(void);
