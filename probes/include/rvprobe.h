@@ -257,6 +257,12 @@ struct rvprobe_hart {
     uint64_t busy; /* bits 0-15: nesting depth; above: times it became 0 */
     uint64_t pad[7];
 };
+/* The layout of `busy`, for an embedder that ends a kernel slot without the
+ * engine (ktrace's trap-vector fast path, kprobe_text.S): at the slot's
+ * break it lowers the depth by one and, when that makes it 0, adds
+ * RVPROBE_HART_DEPTH_MASK + 1 (one more pass), with a release store: the
+ * same as the engine's RVPROBE_HIT_SLOT_RETURN. */
+#define RVPROBE_HART_DEPTH_MASK 0xffffu
 
 struct rvprobe;
 /*

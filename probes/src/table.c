@@ -73,7 +73,7 @@ static unsigned live_end(const struct rvprobe_table *t)
 
 /* ---- harts inside the engine (rvprobe.h, "Several harts") ---- */
 
-#define DEPTH_MASK 0xffffu
+#define DEPTH_MASK RVPROBE_HART_DEPTH_MASK
 
 static struct rvprobe_hart *my_hart(struct rvprobe_table *t)
 {
