@@ -272,17 +272,18 @@ int kt_kprobe_on_break(struct rvprobe_regs *regs, uint64_t *sstatus)
     if (!ready)
         return 0;
     struct rvprobe_hit hit;
-    int r = rvprobe_on_break(&table, RVPROBE_KERNEL_SPACE, regs, &hit);
+    unsigned hart = kt_os_hart(); /* asked once a hit (issue 21) */
+    int r = rvprobe_on_break_hart(&table, hart, RVPROBE_KERNEL_SPACE, regs, &hit);
     if (r != 1)
         return 0;
     /* Into the slot with interrupts off, back with what they were (the
      * trap's saved status: kerneltrap restores it before sret). */
     if (hit.kind == RVPROBE_HIT_STEP) {
-        kt_kprobe_slot_spie[kt_os_hart()] = *sstatus & SSTATUS_SPIE;
+        kt_kprobe_slot_spie[hart] = *sstatus & SSTATUS_SPIE;
         *sstatus &= ~SSTATUS_SPIE;
         kt_kprobe_slot_resume[(hit.pc - (uint64_t)kprobe_slots) >> KPROBE_SLOT_SHIFT] = hit.resume;
     } else if (hit.kind == RVPROBE_HIT_SLOT_RETURN) {
-        *sstatus |= kt_kprobe_slot_spie[kt_os_hart()];
+        *sstatus |= kt_kprobe_slot_spie[hart];
     } else if (hit.kind == RVPROBE_HIT_RETURN && !kt_lock_held(&kprobe_lock) &&
                __atomic_load_n(&releases_pending, __ATOMIC_ACQUIRE)) {
         release_returned(); /* a return of a disarmed kretprobe: maybe its last */

@@ -418,6 +418,12 @@ struct rvprobe_hit {
  */
 int rvprobe_on_break(struct rvprobe_table *t, uint64_t space, struct rvprobe_regs *regs,
                      struct rvprobe_hit *hit);
+/* The same for an embedder that knows the hart it runs on (its index, as
+ * the port's hart hook would answer), called on every hit: the hook is not
+ * called, and t, regs and hit must not be null.  Of hit, only kind and id
+ * are reset; the other fields are written by the kinds that define them. */
+int rvprobe_on_break_hart(struct rvprobe_table *t, unsigned hart, uint64_t space,
+                          struct rvprobe_regs *regs, struct rvprobe_hit *hit);
 
 /*
  * If pc lies in a slot of that space, the probed address it stands for

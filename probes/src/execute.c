@@ -58,6 +58,10 @@ int rvprobe_simulate_insn(const struct rvprobe_insn *insn, unsigned xlen, struct
     case RVPROBE_OP_JAL:
     case RVPROBE_OP_C_J:
     case RVPROBE_OP_C_JAL:
+        if (xlen == 64) {
+            rvp_jump64(insn, regs);
+            return 0;
+        }
         rvprobe_reg_set(regs, insn->rd, link);
         regs->pc = taken;
         return 0;

@@ -8,6 +8,20 @@
 #include "rvprobe.h"
 
 /* Bits hi..lo of x (hi - lo < 31). */
+/* jal, c.j, c.jal on RV64: rd = pc + length, pc = pc + imm (unprivileged
+   spec 2.5 "Unconditional Jumps", C extension "Control Transfer
+   Instructions"; imm is already sign-extended, rd <= 31 by decoding, a
+   write to x0 vanishes).  rvprobe_simulate_insn uses it, and a hit inlines
+   it (a call is the instruction most probes sit on), so the xcheck suite's
+   comparison with the hardware covers both. */
+static inline void rvp_jump64(const struct rvprobe_insn *insn, struct rvprobe_regs *regs)
+{
+    uint64_t pc = regs->pc;
+    if (insn->rd)
+        ((uint64_t *)(void *)regs)[insn->rd] = pc + insn->len;
+    regs->pc = pc + (uint64_t)insn->imm;
+}
+
 static inline uint32_t rvp_bits(uint32_t x, unsigned hi, unsigned lo)
 {
     return (x >> lo) & ((1u << (hi - lo + 1)) - 1);
