@@ -15,7 +15,11 @@
  * into a kernel slot goes there with interrupts off (sstatus.SPIE cleared,
  * its old value kept in kt_kprobe_slot_spie) and gets them back at the slot's break,
  * so it cannot be preempted, or moved to another hart, half-way through
- * the probed instruction (Linux riscv does the same).
+ * the probed instruction (Linux riscv does the same).  An OS's trap vector
+ * may end a slot itself, before saving a frame (KT_KPROBE_SLOT_RETURN in
+ * kprobe.h, the C kernel's kernelvec.S): it reads kt_kprobe_slot_resume,
+ * kt_kprobe_slot_spie and the hart's word in kt_kprobe_harts, which is why
+ * those three are not static.
  *
  * Probes on one address (a kprobe and a kretprobe of one function) are
  * separate entries sharing one break and slot (docs/probes.md "Several

@@ -20,8 +20,9 @@
 #ifdef __ASSEMBLER__
 /*
  * The break that ends a kernel slot, at the top of an S-mode trap vector
- * (issue 21, docs/probes.md "Leaving a slot"): a stepped kprobe's second
- * trap needs no register frame and no C.  Expand it once scause is known
+ * (issue 21; docs/probes.md, "Several harts": "Leaving a slot without the
+ * engine"): a stepped kprobe's second trap needs no register frame and no
+ * C.  Expand it once scause is known
  * to be a breakpoint (RISC-V privileged spec 4.1.9, exception code 3),
  * with t0, t1 and t2 saved (it uses them), `hart` a register holding this
  * hart's index (read only).  If sepc is the break of one of kprobe_slots,
