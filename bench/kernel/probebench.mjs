@@ -136,6 +136,85 @@ function buildBase(base) {
   }
 }
 
+// BENCH_KPROBE_PROFILE=1 make bench-kprobe: where a hit's instructions go,
+// instead of the figures (docs/benchmarks.md "Where a kprobe hit goes").
+// The C kernel runs probebench with QEMU logging every instruction it
+// executes (-singlestep -d exec,nochain, switched on from a monitor socket
+// once the shell is up); the log is cut into windows from one sys_getpid
+// entry to the next, each window counted per function (nm; an address in
+// no sized symbol goes to the label before it, starred; JIT code is
+// 'jit'), and each common window length is printed against the shortest
+// (the bare system call): the bare, simulated and stepped rounds.
+async function profile(k) {
+  const net = await import('node:net');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-kprobe-profile.'));
+  const sock = path.join(dir, 'monitor.sock'), log = path.join(dir, 'exec.log');
+  try {
+    const probes = probedInstructions(k);
+    const run = bootOS({ kernel: k.elf, smp: 1,
+      args: ['-icount', 'shift=0', '-singlestep', '-D', log, '-monitor', `unix:${sock},server=on,wait=off`] });
+    try {
+      await run.waitFor(k.prompt, 180000);
+      const mon = net.createConnection(sock);
+      await new Promise((ok, fail) => { mon.on('connect', ok); mon.on('error', fail); });
+      mon.write('log exec,nochain\n');
+      await sleep(300);
+      await shellCommand(run, k, `probebench ${probes.stepped.addr} ${probes.simulated.addr} 10`, /stepped kprobe: .*\n/, 600000);
+      mon.write('log none\n');
+      await sleep(300);
+      mon.end();
+    } finally {
+      run.stop();
+    }
+    const syms = (args, re) => execFileSync('riscv64-unknown-elf-nm', [...args, '--defined-only', k.elf], { encoding: 'utf8', maxBuffer: 64 << 20 })
+      .split('\n').map((l) => l.match(re)).filter(Boolean);
+    const sized = syms(['-S', '-n'], /^([0-9a-f]+) ([0-9a-f]+) [Tt] (.*)$/)
+      .map((m) => ({ a: BigInt(`0x${m[1]}`), e: BigInt(`0x${m[1]}`) + BigInt(`0x${m[2]}`), n: m[3] }));
+    const labels = syms(['-n'], /^([0-9a-f]+) [Tt] (.*)$/).map((m) => ({ a: BigInt(`0x${m[1]}`), n: m[2] }));
+    const before = (list, pc) => { let lo = 0, hi = list.length - 1; while (lo <= hi) { const m = (lo + hi) >> 1; if (list[m].a <= pc) lo = m + 1; else hi = m - 1; } return list[hi]; };
+    const textEnd = sized[sized.length - 1].e;
+    const name = (pc) => {
+      if (pc < 0x80000000n) return 'user';
+      if (pc > textEnd + 0x100000n) return 'jit';
+      const s = before(sized, pc);
+      if (s && pc < s.e) return s.n;
+      const l = before(labels, pc);
+      return l ? `${l.n}*` : '?';
+    };
+    const entry = sized.find((s) => s.n === k.getpid).a;
+    const windows = [];
+    let cur = null;
+    for (const line of fs.readFileSync(log, 'latin1').split('\n')) {
+      const m = line.match(/^Trace \d+: \S+ \[[0-9a-f]+\/([0-9a-f]+)\//);
+      if (!m) continue;
+      const pc = BigInt(`0x${m[1]}`);
+      if (pc === entry) { if (cur) windows.push(cur); cur = { n: 0, f: new Map() }; }
+      if (!cur) continue;
+      cur.n++;
+      const f = name(pc);
+      cur.f.set(f, (cur.f.get(f) ?? 0) + 1);
+    }
+    const count = new Map();
+    for (const w of windows) count.set(w.n, (count.get(w.n) ?? 0) + 1);
+    const common = [...count].filter(([, c]) => c >= 5).map(([n]) => n).sort((a, b) => a - b);
+    if (!common.length) throw new Error('profile: no repeated sys_getpid window in the log');
+    const bare = windows.find((w) => w.n === common[0]);
+    console.log(`kprobe profile, C kernel, instructions per sys_getpid window (probed: simulated ${probes.simulated.op} at ${probes.simulated.addr}, stepped ${probes.stepped.op} at ${probes.stepped.addr})`);
+    for (const n of common) {
+      const w = windows.find((x) => x.n === n);
+      console.log(`window of ${n} instructions (+${n - bare.n} against the shortest), ${count.get(n)} windows:`);
+      [...w.f].map(([f, c]) => [f, c - (bare.f.get(f) ?? 0)]).filter(([, d]) => d !== 0)
+        .sort((a, b) => b[1] - a[1]).forEach(([f, d]) => console.log(`  ${String(d).padStart(6)}  ${f}`));
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+if (process.env.BENCH_KPROBE_PROFILE) {
+  await profile(KERNELS.c);
+  process.exit(0);
+}
+
 const BASE = process.env.KPROBE_BASE;
 let base;
 if (BASE) {
