@@ -2,7 +2,7 @@
 // a struct kregs on the current kernel stack (kregs.h), calls
 // kt_kprobe_on_break for a breakpoint, kerneltrap(regs) for anything else
 // (or a breakpoint that is no probe's), then restores them, taking sepc from regs->pc so that a
-// handler may redirect execution, and returns with sret.
+// handler may redirect execution (and sp from regs->sp, loaded last), and returns with sret.
 //
 // The break that ends a kprobe's slot (a stepped probe's second trap) is
 // handled before the frame is saved, by ktrace's KT_KPROBE_SLOT_RETURN
@@ -112,7 +112,9 @@ kernelvec:
         ld x29, KREGS_X(29)(sp)
         ld x30, KREGS_X(30)(sp)
         ld x31, KREGS_X(31)(sp)
-        addi sp, sp, KREGS_FRAME
+        // sp last, from the frame: a simulated probed instruction may have
+        // changed it (addi sp, sp, -N at a function's entry, issue 21)
+        ld x2,  KREGS_X(2)(sp)
         sret
 
         // A slot's break, done by KT_KPROBE_SLOT_RETURN: only t0-t2 changed.

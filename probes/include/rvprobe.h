@@ -97,6 +97,16 @@ enum rvprobe_op {
     RVPROBE_OP_C_JALR,
     RVPROBE_OP_C_BEQZ,
     RVPROBE_OP_C_BNEZ,
+    /* Register-only (issue 21: most function entries, one trap instead of
+       two): rd = rs1 + imm (c.li: rs1 = x0; c.mv: rs1 = its rs2, imm 0) */
+    RVPROBE_OP_ADDI,
+    RVPROBE_OP_C_ADDI,
+    RVPROBE_OP_C_ADDI16SP,
+    RVPROBE_OP_C_LI,
+    RVPROBE_OP_C_MV,
+    /* rd = rs1 + rs2 (c.add: rs1 = rd) */
+    RVPROBE_OP_ADD,
+    RVPROBE_OP_C_ADD,
 };
 
 /* A decoded instruction, with its operands for the simulated ones. */

@@ -358,7 +358,7 @@ static void test_table_kretprobe(void **state)
     const uint64_t tramp = KBASE + TRAMP;
     struct rvprobe_hit h;
 
-    /* outer call from 0x80300000, sp A; c.addi sp,-16 is stepped */
+    /* outer call from 0x80300000, sp A; c.slli s1, 1 is stepped */
     struct rvprobe_regs r = {.pc = F, .ra = 0x80300000, .sp = 0x80400000};
     assert_int_equal(hit(0, &r, &h), 1);
     assert_int_equal(h.kind, RVPROBE_HIT_STEP);
@@ -401,7 +401,7 @@ static void test_table_shared_address(void **state)
     (void)state;
     static struct rvprobe_ri pool2[2];
     const uint64_t tramp = KBASE + TRAMP;
-    struct rvprobe_def d = kprobe(0, F, 0); /* c.addi sp, -16: stepped */
+    struct rvprobe_def d = kprobe(0, F, 0); /* c.slli s1, 1: stepped */
     struct rvprobe_def k = {.kind = RVPROBE_KRETPROBE, .func_start = F, .addr = F,
                             .ret = count_ret, .pool = pool, .pool_size = 2};
     struct rvprobe_def k2 = k;
