@@ -592,9 +592,12 @@ static inline __attribute__((always_inline)) int hit_probe(struct rvprobe_table 
             regs->ra = t->port->trampoline(t->port->ctx, p->def.space);
     }
     if (p->insn.cls == RVPROBE_SIMULATE) {
-        /* decoded when armed; a call (jal) inline, the rest in execute.c */
+        /* decoded when armed; a call (jal) and a function entry's
+           addi sp inline, the rest in execute.c */
         if (t->xlen == 64 && (p->insn.op == RVPROBE_OP_JAL || p->insn.op == RVPROBE_OP_C_J))
             rvp_jump64(&p->insn, regs);
+        else if (t->xlen == 64 && rvp_is_addi_op(p->insn.op))
+            rvp_addi64(&p->insn, regs);
         else
             rvprobe_simulate_insn(&p->insn, t->xlen, regs);
         hit->kind = RVPROBE_HIT_SIMULATED;
