@@ -29,29 +29,13 @@
 
 /* ---- the run on this hart ---- */
 
-static struct helper_run {
-    const void *ctx;  /* the running program's context */
-    uint64_t func_ip; /* the probe's function, or 0 */
-    uint64_t cookie;  /* the probe's cookie, or 0 */
-} runs[KT_MAX_HARTS];
-
-/* The hart comes from the caller, who asked already (one port call less
- * on every probe hit, issue 21). */
-void bpf_helpers_run_begin(unsigned hart, const void *ctx, uint64_t func_ip, uint64_t cookie)
-{
-    runs[hart] = (struct helper_run){ctx, func_ip, cookie};
-}
-
-void bpf_helpers_run_end(unsigned hart)
-{
-    runs[hart] = (struct helper_run){0, 0, 0};
-}
+struct bpf_helper_run bpf_helper_runs[KT_MAX_HARTS]; /* bpf_helpers_run_begin/_end */
 
 /* The program runs for a probe in user code (a uprobe): its context's pc
  * is not kernel text. */
 static bool probe_in_user_code(void)
 {
-    const uint64_t *ctx = runs[kt_os_hart()].ctx;
+    const uint64_t *ctx = bpf_helper_runs[kt_os_hart()].ctx;
     uint64_t lo, hi;
     kt_os_kernel_text(&lo, &hi);
     return ctx && !(ctx[0] >= lo && ctx[0] < hi);
@@ -355,7 +339,7 @@ static uint64_t h_get_func_ip(uint64_t ctx, uint64_t b, uint64_t c, uint64_t d, 
                               ebpf_vm *vm)
 {
     (void)b, (void)c, (void)d, (void)e, (void)vm;
-    uint64_t ip = runs[kt_os_hart()].func_ip;
+    uint64_t ip = bpf_helper_runs[kt_os_hart()].func_ip;
     return ip ? ip : *(const uint64_t *)ctx;
 }
 
@@ -366,7 +350,7 @@ static uint64_t h_get_attach_cookie(uint64_t ctx, uint64_t b, uint64_t c, uint64
                                     ebpf_vm *vm)
 {
     UNUSED5(ctx, b, c, d, e), (void)vm;
-    return runs[kt_os_hart()].cookie;
+    return bpf_helper_runs[kt_os_hart()].cookie;
 }
 
 /* ---- formatted text: trace_printk and snprintf ---- */

@@ -9,13 +9,17 @@
  *
  * Several harts (docs/probes.md, "Several harts"): kprobe_lock, a real
  * spinlock, serialises arming and disarming (the port's lock hooks); a hit
- * takes no lock.  Each hart has a word in `harts` saying it is inside the
+ * takes no lock.  Each hart has a word in `kt_kprobe_harts` saying it is inside the
  * engine, and kprobe_disarm returns only once no hart can still be in the
  * probe's handler or slot (rvprobe_release waits for them).  A hart sent
  * into a kernel slot goes there with interrupts off (sstatus.SPIE cleared,
- * its old value kept in slot_spie) and gets them back at the slot's break,
+ * its old value kept in kt_kprobe_slot_spie) and gets them back at the slot's break,
  * so it cannot be preempted, or moved to another hart, half-way through
- * the probed instruction (Linux riscv does the same).
+ * the probed instruction (Linux riscv does the same).  An OS's trap vector
+ * may end a slot itself, before saving a frame (KT_KPROBE_SLOT_RETURN in
+ * kprobe.h, the C kernel's kernelvec.S): it reads kt_kprobe_slot_resume,
+ * kt_kprobe_slot_spie and the hart's word in kt_kprobe_harts, which is why
+ * those three are not static.
  *
  * Probes on one address (a kprobe and a kretprobe of one function) are
  * separate entries sharing one break and slot (docs/probes.md "Several
@@ -28,6 +32,9 @@
 #include "kt_print.h"
 
 _Static_assert(KPROBE_SLOT_SIZE == RVPROBE_SLOT_SIZE, "slot size");
+_Static_assert(KPROBE_SLOT_SIZE == 1 << KPROBE_SLOT_SHIFT, "slot shift");
+_Static_assert(sizeof(struct rvprobe_hart) == 1 << KPROBE_HART_SHIFT, "hart word size");
+_Static_assert(RVPROBE_HART_DEPTH_MASK == (1u << KPROBE_HART_DEPTH_BITS) - 1, "hart depth");
 
 /* sstatus.SPIE: interrupts on after sret (RISC-V privileged spec 4.1.1). */
 #define SSTATUS_SPIE (1UL << 5)
@@ -36,10 +43,15 @@ extern char kprobe_slots[], kretprobe_trampoline[];
 
 static struct rvprobe probes[KPROBE_MAX];
 static struct rvprobe_table table;
-static struct rvprobe_hart harts[KT_MAX_HARTS];
 static struct kt_lock kprobe_lock;
 static bool slot_used[KPROBE_NSLOTS];    /* kprobe_lock */
-static uint64_t slot_spie[KT_MAX_HARTS]; /* per hart: SPIE before its kernel slot */
+/* Read by the trap vector's fast path for a slot's break
+ * (KT_KPROBE_SLOT_RETURN in kprobe.h), hence not static: */
+struct rvprobe_hart kt_kprobe_harts[KT_MAX_HARTS]; /* the engine's hart words */
+uint64_t kt_kprobe_slot_spie[KT_MAX_HARTS]; /* per hart: SPIE before its kernel slot */
+/* Per slot: where its instruction continues (probe address + length);
+ * written by every STEP hit, the same value while the slot has its probe. */
+uint64_t kt_kprobe_slot_resume[KPROBE_NSLOTS];
 static uint32_t release_later[KPROBE_MAX]; /* disarmed with returns in flight (a word: no byte AMOs) */
 static uint32_t releases_pending;         /* how many release_later words are set */
 static bool ready;
@@ -146,7 +158,7 @@ void kt_kprobe_init(void)
 {
     kt_lock_init(&kprobe_lock, "kprobe");
     if (rvprobe_table_init(&table, &port, 64, probes, KPROBE_MAX) != 0 ||
-        rvprobe_table_set_harts(&table, harts, KT_MAX_HARTS) != 0)
+        rvprobe_table_set_harts(&table, kt_kprobe_harts, KT_MAX_HARTS) != 0)
         kt_panic("kt_kprobe_init");
     ready = true;
 }
@@ -264,16 +276,18 @@ int kt_kprobe_on_break(struct rvprobe_regs *regs, uint64_t *sstatus)
     if (!ready)
         return 0;
     struct rvprobe_hit hit;
-    int r = rvprobe_on_break(&table, RVPROBE_KERNEL_SPACE, regs, &hit);
+    unsigned hart = kt_os_hart(); /* asked once a hit (issue 21) */
+    int r = rvprobe_on_break_hart(&table, hart, RVPROBE_KERNEL_SPACE, regs, &hit);
     if (r != 1)
         return 0;
     /* Into the slot with interrupts off, back with what they were (the
      * trap's saved status: kerneltrap restores it before sret). */
     if (hit.kind == RVPROBE_HIT_STEP) {
-        slot_spie[kt_os_hart()] = *sstatus & SSTATUS_SPIE;
+        kt_kprobe_slot_spie[hart] = *sstatus & SSTATUS_SPIE;
         *sstatus &= ~SSTATUS_SPIE;
+        kt_kprobe_slot_resume[(hit.pc - (uint64_t)kprobe_slots) >> KPROBE_SLOT_SHIFT] = hit.resume;
     } else if (hit.kind == RVPROBE_HIT_SLOT_RETURN) {
-        *sstatus |= slot_spie[kt_os_hart()];
+        *sstatus |= kt_kprobe_slot_spie[hart];
     } else if (hit.kind == RVPROBE_HIT_RETURN && !kt_lock_held(&kprobe_lock) &&
                __atomic_load_n(&releases_pending, __ATOMIC_ACQUIRE)) {
         release_returned(); /* a return of a disarmed kretprobe: maybe its last */

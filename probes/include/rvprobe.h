@@ -97,6 +97,16 @@ enum rvprobe_op {
     RVPROBE_OP_C_JALR,
     RVPROBE_OP_C_BEQZ,
     RVPROBE_OP_C_BNEZ,
+    /* Register-only (issue 21: most function entries, one trap instead of
+       two): rd = rs1 + imm (c.li: rs1 = x0; c.mv: rs1 = its rs2, imm 0) */
+    RVPROBE_OP_ADDI,
+    RVPROBE_OP_C_ADDI,
+    RVPROBE_OP_C_ADDI16SP,
+    RVPROBE_OP_C_LI,
+    RVPROBE_OP_C_MV,
+    /* rd = rs1 + rs2 (c.add: rs1 = rd) */
+    RVPROBE_OP_ADD,
+    RVPROBE_OP_C_ADD,
 };
 
 /* A decoded instruction, with its operands for the simulated ones. */
@@ -257,6 +267,12 @@ struct rvprobe_hart {
     uint64_t busy; /* bits 0-15: nesting depth; above: times it became 0 */
     uint64_t pad[7];
 };
+/* The layout of `busy`, for an embedder that ends a kernel slot without the
+ * engine (ktrace's trap-vector fast path, kprobe_text.S): at the slot's
+ * break it lowers the depth by one and, when that makes it 0, adds
+ * RVPROBE_HART_DEPTH_MASK + 1 (one more pass), with a release store: the
+ * same as the engine's RVPROBE_HIT_SLOT_RETURN. */
+#define RVPROBE_HART_DEPTH_MASK 0xffffu
 
 struct rvprobe;
 /*
@@ -412,6 +428,12 @@ struct rvprobe_hit {
  */
 int rvprobe_on_break(struct rvprobe_table *t, uint64_t space, struct rvprobe_regs *regs,
                      struct rvprobe_hit *hit);
+/* The same for an embedder that knows the hart it runs on (its index, as
+ * the port's hart hook would answer), called on every hit: the hook is not
+ * called, and t, regs and hit must not be null.  Of hit, only kind and id
+ * are reset; the other fields are written by the kinds that define them. */
+int rvprobe_on_break_hart(struct rvprobe_table *t, unsigned hart, uint64_t space,
+                          struct rvprobe_regs *regs, struct rvprobe_hit *hit);
 
 /*
  * If pc lies in a slot of that space, the probed address it stands for

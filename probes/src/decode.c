@@ -1,6 +1,7 @@
 /*
  * decode.c - classify an instruction for probing: SIMULATE (pc-relative and
- * control-flow instructions, emulated in the trap), STEP (ordinary
+ * control-flow instructions, and the register-only adds that open and
+ * close most functions, emulated in the trap), STEP (ordinary
  * instructions, executed out of line) or REFUSE (with a reason).
  *
  * Encodings follow the unprivileged spec's opcode map (chapter "RV32/64G
@@ -187,7 +188,11 @@ static enum rvprobe_class decode32(uint32_t x, unsigned xlen, struct rvprobe_ins
                 return step(d, f3 == 1 ? "slli" : "srli/srai");
             return refuse(d, "shift", R_ILLEGAL);
         }
-        return step(d, f3 == 0 ? (x == 0x00000013 ? "nop" : "addi") : "op-imm");
+        if (f3 == 0) { /* addi (and mv, li, nop): rd = rs1 + imm */
+            d->imm = rvp_sext(x >> 20, 12);
+            return simulate(d, RVPROBE_OP_ADDI, x == 0x00000013 ? "nop" : "addi");
+        }
+        return step(d, "op-imm");
     case 0x1b: /* OP-IMM-32: addiw slliw srliw sraiw */
         if (xlen == 32)
             return refuse(d, "op-imm-32", R_RV64ONLY);
@@ -197,6 +202,8 @@ static enum rvprobe_class decode32(uint32_t x, unsigned xlen, struct rvprobe_ins
             return step(d, "shiftw");
         return refuse(d, "op-imm-32", R_ILLEGAL);
     case 0x33: /* OP: base ALU and M */
+        if (f7 == 0 && f3 == 0)
+            return simulate(d, RVPROBE_OP_ADD, "add");
         if (f7 == 0 || f7 == 1 || (f7 == 0x20 && (f3 == 0 || f3 == 5)))
             return step(d, f7 == 1 ? "mul/div" : "op");
         return refuse(d, "op", R_ILLEGAL);
@@ -286,8 +293,10 @@ static enum rvprobe_class decode16(uint32_t x, unsigned xlen, struct rvprobe_ins
 
     case 1: /* quadrant 1: immediates, ALU, jumps and branches */
         switch (f3) {
-        case 0:
-            return step(d, "c.addi");
+        case 0: /* c.addi rd, imm (rd = 0 or imm = 0: hints, the same arithmetic) */
+            d->rd = d->rs1 = (uint8_t)rd;
+            d->imm = rvp_sext(b12 << 5 | rvp_bits(x, 6, 2), 6);
+            return simulate(d, RVPROBE_OP_C_ADDI, "c.addi");
         case 1:
             if (xlen == 32) {
                 d->rd = 1;
@@ -298,12 +307,22 @@ static enum rvprobe_class decode16(uint32_t x, unsigned xlen, struct rvprobe_ins
             if (rd == 0)
                 return refuse(d, "c.addiw", R_RESERVED);
             return step(d, "c.addiw");
-        case 2:
-            return step(d, "c.li");
+        case 2: /* c.li rd, imm: rd = x0 + imm */
+            d->rd = (uint8_t)rd;
+            d->rs1 = 0;
+            d->imm = rvp_sext(b12 << 5 | rvp_bits(x, 6, 2), 6);
+            return simulate(d, RVPROBE_OP_C_LI, "c.li");
         case 3:
             if (b12 == 0 && rvp_bits(x, 6, 2) == 0)
                 return refuse(d, rd == 2 ? "c.addi16sp" : "c.lui", R_RESERVED);
-            return step(d, rd == 2 ? "c.addi16sp" : "c.lui");
+            if (rd == 2) { /* nzimm[9|4|6|8:7|5] in bits 12|6|5|4:3|2 */
+                d->rd = d->rs1 = 2;
+                d->imm = rvp_sext(b12 << 9 | rvp_bit(x, 6) << 4 | rvp_bit(x, 5) << 6 |
+                                      rvp_bits(x, 4, 3) << 7 | rvp_bit(x, 2) << 5,
+                                  10);
+                return simulate(d, RVPROBE_OP_C_ADDI16SP, "c.addi16sp");
+            }
+            return step(d, "c.lui");
         case 4: {
             unsigned f2 = rvp_bits(x, 11, 10);
             if (f2 < 2) { /* c.srli, c.srai */
@@ -353,8 +372,13 @@ static enum rvprobe_class decode16(uint32_t x, unsigned xlen, struct rvprobe_ins
                 return refuse(d, "c.ldsp", R_RESERVED);
             return step(d, "c.ldsp");
         case 4:
-            if (rs2 != 0)
-                return step(d, b12 ? "c.add" : "c.mv");
+            if (rs2 != 0) { /* c.add rd, rs2: rd = rd + rs2; c.mv rd, rs2: rd = rs2 */
+                d->rd = (uint8_t)rd;
+                d->rs1 = (uint8_t)(b12 ? rd : rs2);
+                d->rs2 = (uint8_t)(b12 ? rs2 : 0);
+                return b12 ? simulate(d, RVPROBE_OP_C_ADD, "c.add")
+                           : simulate(d, RVPROBE_OP_C_MV, "c.mv");
+            }
             if (!b12) {
                 if (rd == 0)
                     return refuse(d, "c.jr", R_RESERVED);

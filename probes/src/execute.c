@@ -58,8 +58,31 @@ int rvprobe_simulate_insn(const struct rvprobe_insn *insn, unsigned xlen, struct
     case RVPROBE_OP_JAL:
     case RVPROBE_OP_C_J:
     case RVPROBE_OP_C_JAL:
+        if (xlen == 64) {
+            rvp_jump64(insn, regs);
+            return 0;
+        }
         rvprobe_reg_set(regs, insn->rd, link);
         regs->pc = taken;
+        return 0;
+    case RVPROBE_OP_ADDI:
+    case RVPROBE_OP_C_ADDI:
+    case RVPROBE_OP_C_ADDI16SP:
+    case RVPROBE_OP_C_LI:
+    case RVPROBE_OP_C_MV:
+        if (xlen == 64) {
+            rvp_addi64(insn, regs);
+            return 0;
+        }
+        /* rs1 read before rd is written (rd may equal rs1); x0 reads 0 */
+        rvprobe_reg_set(regs, insn->rd, (rvprobe_reg_get(regs, insn->rs1) + (uint64_t)insn->imm) & mask);
+        regs->pc = link;
+        return 0;
+    case RVPROBE_OP_ADD:
+    case RVPROBE_OP_C_ADD:
+        rvprobe_reg_set(regs, insn->rd,
+                        (rvprobe_reg_get(regs, insn->rs1) + rvprobe_reg_get(regs, insn->rs2)) & mask);
+        regs->pc = link;
         return 0;
     case RVPROBE_OP_JALR:
     case RVPROBE_OP_C_JR:

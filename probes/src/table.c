@@ -73,7 +73,7 @@ static unsigned live_end(const struct rvprobe_table *t)
 
 /* ---- harts inside the engine (rvprobe.h, "Several harts") ---- */
 
-#define DEPTH_MASK 0xffffu
+#define DEPTH_MASK RVPROBE_HART_DEPTH_MASK
 
 static struct rvprobe_hart *my_hart(struct rvprobe_table *t)
 {
@@ -87,7 +87,7 @@ static struct rvprobe_hart *my_hart(struct rvprobe_table *t)
    store before the hit's loads of the table, against rvprobe_sync's fence
    between the updater's stores and its loads of the words (store-load
    order on both sides, or each could miss the other). */
-static void hart_enter(struct rvprobe_hart *h)
+static inline __attribute__((always_inline)) void hart_enter(struct rvprobe_hart *h)
 {
     if (!h)
         return;
@@ -95,7 +95,7 @@ static void hart_enter(struct rvprobe_hart *h)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-static void hart_leave(struct rvprobe_hart *h, unsigned n)
+static inline __attribute__((always_inline)) void hart_leave(struct rvprobe_hart *h, unsigned n)
 {
     if (!h || !n)
         return;
@@ -167,7 +167,9 @@ int rvprobe_table_init(struct rvprobe_table *t, const struct rvprobe_port *port,
     return 0;
 }
 
-static int armed_at(const struct rvprobe_table *t, uint64_t space, uint64_t addr)
+/* Inline: every hit looks its break up here first (issue 21). */
+static inline __attribute__((always_inline)) int armed_at(const struct rvprobe_table *t, uint64_t space,
+                                                          uint64_t addr)
 {
     for (unsigned i = 0, end = live_end(t); i < end; i++) {
         const struct rvprobe *p = &t->probes[i];
@@ -571,8 +573,8 @@ static __attribute__((noinline)) int run_shared(struct rvprobe_table *t, struct 
 /* A break of an armed probe p (the first armed at its address): its
    handlers (or, where probes share the address, all of theirs), then the
    instruction, once. */
-static int hit_probe(struct rvprobe_table *t, struct rvprobe *p, struct rvprobe_regs *regs,
-                     struct rvprobe_hit *hit)
+static inline __attribute__((always_inline)) int hit_probe(struct rvprobe_table *t, struct rvprobe *p,
+                                                           struct rvprobe_regs *regs, struct rvprobe_hit *hit)
 {
     if (__atomic_load_n(&t->joined, __ATOMIC_ACQUIRE)) {
         if (run_shared(t, p, regs, hit))
@@ -590,7 +592,14 @@ static int hit_probe(struct rvprobe_table *t, struct rvprobe *p, struct rvprobe_
             regs->ra = t->port->trampoline(t->port->ctx, p->def.space);
     }
     if (p->insn.cls == RVPROBE_SIMULATE) {
-        rvprobe_simulate_insn(&p->insn, t->xlen, regs); /* decoded when armed */
+        /* decoded when armed; a call (jal) and a function entry's
+           addi sp inline, the rest in execute.c */
+        if (t->xlen == 64 && (p->insn.op == RVPROBE_OP_JAL || p->insn.op == RVPROBE_OP_C_J))
+            rvp_jump64(&p->insn, regs);
+        else if (t->xlen == 64 && rvp_is_addi_op(p->insn.op))
+            rvp_addi64(&p->insn, regs);
+        else
+            rvprobe_simulate_insn(&p->insn, t->xlen, regs);
         hit->kind = RVPROBE_HIT_SIMULATED;
     } else {
         regs->pc = p->slot;
@@ -653,8 +662,11 @@ static int break_at(struct rvprobe_table *t, uint64_t space, uint64_t pc)
     return rvp_le(b, 4) == RVPROBE_EBREAK;
 }
 
-static int lookup_break(struct rvprobe_table *t, uint64_t space, struct rvprobe_regs *regs,
-                        struct rvprobe_hit *hit)
+/* Inline (with the hart's word and hit_probe): a hit's engine is one
+   function call (issue 21). */
+static inline __attribute__((always_inline)) int lookup_break(struct rvprobe_table *t, uint64_t space,
+                                                              struct rvprobe_regs *regs,
+                                                              struct rvprobe_hit *hit)
 {
     uint64_t pc = regs->pc;
     int id = armed_at(t, space, pc);
@@ -712,16 +724,10 @@ static int lookup_break(struct rvprobe_table *t, uint64_t space, struct rvprobe_
     return 0;
 }
 
-int rvprobe_on_break(struct rvprobe_table *t, uint64_t space, struct rvprobe_regs *regs,
-                     struct rvprobe_hit *hit)
+static inline __attribute__((always_inline)) int on_break(struct rvprobe_table *t, struct rvprobe_hart *h,
+                                                          uint64_t space, struct rvprobe_regs *regs,
+                                                          struct rvprobe_hit *hit)
 {
-    struct rvprobe_hit dummy;
-    if (!hit)
-        hit = &dummy;
-    *hit = (struct rvprobe_hit){.kind = RVPROBE_HIT_NONE, .id = -1};
-    if (!t || !regs)
-        return RVPROBE_EINVAL;
-    struct rvprobe_hart *h = my_hart(t);
     hart_enter(h);
     int ret = lookup_break(t, space, regs, hit);
     hit->pc = regs->pc;
@@ -734,6 +740,26 @@ int rvprobe_on_break(struct rvprobe_table *t, uint64_t space, struct rvprobe_reg
         leave = 2;
     hart_leave(h, leave);
     return ret;
+}
+
+int rvprobe_on_break(struct rvprobe_table *t, uint64_t space, struct rvprobe_regs *regs,
+                     struct rvprobe_hit *hit)
+{
+    struct rvprobe_hit dummy;
+    if (!hit)
+        hit = &dummy;
+    *hit = (struct rvprobe_hit){.kind = RVPROBE_HIT_NONE, .id = -1};
+    if (!t || !regs)
+        return RVPROBE_EINVAL;
+    return on_break(t, my_hart(t), space, regs, hit);
+}
+
+int rvprobe_on_break_hart(struct rvprobe_table *t, unsigned hart, uint64_t space,
+                          struct rvprobe_regs *regs, struct rvprobe_hit *hit)
+{
+    hit->kind = RVPROBE_HIT_NONE;
+    hit->id = -1;
+    return on_break(t, hart < t->nharts ? &t->harts[hart] : 0, space, regs, hit);
 }
 
 uint64_t rvprobe_fixup_pc(const struct rvprobe_table *t, uint64_t space, uint64_t pc)

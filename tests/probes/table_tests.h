@@ -358,7 +358,7 @@ static void test_table_kretprobe(void **state)
     const uint64_t tramp = KBASE + TRAMP;
     struct rvprobe_hit h;
 
-    /* outer call from 0x80300000, sp A; c.addi sp,-16 is stepped */
+    /* outer call from 0x80300000, sp A; c.slli s1, 1 is stepped */
     struct rvprobe_regs r = {.pc = F, .ra = 0x80300000, .sp = 0x80400000};
     assert_int_equal(hit(0, &r, &h), 1);
     assert_int_equal(h.kind, RVPROBE_HIT_STEP);
@@ -401,7 +401,7 @@ static void test_table_shared_address(void **state)
     (void)state;
     static struct rvprobe_ri pool2[2];
     const uint64_t tramp = KBASE + TRAMP;
-    struct rvprobe_def d = kprobe(0, F, 0); /* c.addi sp, -16: stepped */
+    struct rvprobe_def d = kprobe(0, F, 0); /* c.slli s1, 1: stepped */
     struct rvprobe_def k = {.kind = RVPROBE_KRETPROBE, .func_start = F, .addr = F,
                             .ret = count_ret, .pool = pool, .pool_size = 2};
     struct rvprobe_def k2 = k;
@@ -677,6 +677,51 @@ static void test_table_harts_release_waits_for_slot(void **state)
     rvprobe_sync(&tab); /* nobody inside: returns at once */
 }
 
+/* rvprobe_on_break_hart uses the hart it is given, not the port's hook;
+ * and a slot ended outside the engine as rvprobe.h documents it (the depth
+ * one lower, one more pass at depth 0: what ktrace's trap-vector fast path
+ * does) lets a waiting release go on. */
+static void test_table_on_break_hart(void **state)
+{
+    (void)state;
+    struct rvprobe_def d = kprobe(0, F, 2); /* sd ra, 8(sp): stepped */
+    int id = rvprobe_arm(&tab, &d);
+    assert_true(id >= 0);
+    struct rvprobe_regs r = {.pc = F + 2};
+    struct rvprobe_hit h = {.kind = 0xff, .id = 99};
+    this_hart = 0; /* the hook would say hart 0 */
+    assert_int_equal(rvprobe_on_break_hart(&tab, 1, 0, &r, &h), 1);
+    assert_int_equal(h.kind, RVPROBE_HIT_STEP);
+    assert_int_equal(h.id, id);
+    assert_int_equal(r.pc, probes[id].slot);
+    assert_int_equal(h.resume, F + 6);
+    assert_int_equal(depth(1), 1); /* hart 1 is inside, as given */
+    assert_int_equal(depth(0), 0);
+
+    assert_int_equal(rvprobe_disarm(&tab, id), 0);
+    struct releaser rl = {.id = id};
+    pthread_t th;
+    pthread_create(&th, NULL, release_on_hart0, &rl);
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    assert_false(rl.done);
+    /* hart 1 leaves its slot without the engine, by the documented rule */
+    uint64_t b = __atomic_load_n(&harts[1].busy, __ATOMIC_RELAXED) - 1;
+    if ((b & RVPROBE_HART_DEPTH_MASK) == 0)
+        b += (uint64_t)RVPROBE_HART_DEPTH_MASK + 1;
+    __atomic_store_n(&harts[1].busy, b, __ATOMIC_RELEASE);
+    pthread_join(th, NULL);
+    assert_int_equal(rl.result, 0);
+    assert_int_equal(probes[id].state, RVPROBE_FREE);
+
+    /* a late trap on the released probe's address: retried, hart 1 out again */
+    r = (struct rvprobe_regs){.pc = F + 2};
+    assert_int_equal(rvprobe_on_break_hart(&tab, 1, 0, &r, &h), 1);
+    assert_int_equal(h.kind, RVPROBE_HIT_RETRY);
+    assert_int_equal(r.pc, F + 2);
+    assert_int_equal(depth(1), 0);
+}
+
 static const struct CMUnitTest table_tests[] = {
     cmocka_unit_test_setup(test_table_step_cycle, table_setup),
     cmocka_unit_test_setup(test_table_simulate, table_setup),
@@ -690,4 +735,5 @@ static const struct CMUnitTest table_tests[] = {
     cmocka_unit_test_setup(test_table_live_end, table_setup),
     cmocka_unit_test_setup(test_table_init_errors, table_setup),
     cmocka_unit_test_setup(test_table_harts_release_waits_for_slot, harts_setup),
+    cmocka_unit_test_setup(test_table_on_break_hart, harts_setup),
 };

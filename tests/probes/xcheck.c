@@ -153,6 +153,10 @@ static uint32_t gen_sim(int op, unsigned *len)
         static const uint32_t f3[] = {0, 1, 4, 5, 6, 7};
         return (r & ~0x707fu) | f3[op - RVPROBE_OP_BEQ] << 12 | 0x63;
     }
+    case RVPROBE_OP_ADDI: /* funct3 0 */
+        return (r & ~0x707fu) | 0x13;
+    case RVPROBE_OP_ADD: /* funct7 0, funct3 0: rs2, rs1, rd random */
+        return (r & 0x01ff8f80u) | 0x33;
     }
     *len = 2;
     r &= 0xffff;
@@ -167,6 +171,16 @@ static uint32_t gen_sim(int op, unsigned *len)
         return (r & ~0xe003u) | 0xc001;
     case RVPROBE_OP_C_BNEZ:
         return (r & ~0xe003u) | 0xe001;
+    case RVPROBE_OP_C_ADDI: /* quadrant 1, funct3 000: rd and imm random */
+        return (r & 0x1ffcu) | 0x0001;
+    case RVPROBE_OP_C_LI: /* funct3 010 */
+        return (r & 0x1ffcu) | 0x4001;
+    case RVPROBE_OP_C_ADDI16SP: /* funct3 011, rd = sp: imm bits 12 and 6:2 random */
+        return (r & 0x107cu) | 0x6101;
+    case RVPROBE_OP_C_MV: /* quadrant 2, funct4 1000: rd, rs2 random (rs2 0 is c.jr) */
+        return (r & 0x0ffcu) | 0x8002;
+    case RVPROBE_OP_C_ADD: /* funct4 1001 (rs2 0 is c.jalr / c.ebreak) */
+        return (r & 0x0ffcu) | 0x9002;
     }
     return 0;
 }
@@ -330,11 +344,13 @@ int main(int argc, char **argv)
         {RVPROBE_OP_BEQ, "beq"},       {RVPROBE_OP_BNE, "bne"},      {RVPROBE_OP_BLT, "blt"},
         {RVPROBE_OP_BGE, "bge"},       {RVPROBE_OP_BLTU, "bltu"},    {RVPROBE_OP_BGEU, "bgeu"},
         {RVPROBE_OP_C_J, "c.j"},       {RVPROBE_OP_C_JR, "c.jr"},    {RVPROBE_OP_C_JALR, "c.jalr"},
-        {RVPROBE_OP_C_BEQZ, "c.beqz"}, {RVPROBE_OP_C_BNEZ, "c.bnez"}};
+        {RVPROBE_OP_C_BEQZ, "c.beqz"}, {RVPROBE_OP_C_BNEZ, "c.bnez"}, {RVPROBE_OP_ADDI, "addi"},
+        {RVPROBE_OP_ADD, "add"},       {RVPROBE_OP_C_ADDI, "c.addi"}, {RVPROBE_OP_C_LI, "c.li"},
+        {RVPROBE_OP_C_ADDI16SP, "c.addi16sp"}, {RVPROBE_OP_C_MV, "c.mv"}, {RVPROBE_OP_C_ADD, "c.add"}};
     for (unsigned i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         int before = failed;
         check_simulate(ops[i].op, ops[i].name, count);
-        printf("simulate %-7s %d random encodings: %s\n", ops[i].name, count,
+        printf("simulate %-10s %d random encodings: %s\n", ops[i].name, count,
                failed == before ? "match the hardware" : "MISMATCH");
     }
     int before = failed;
