@@ -237,7 +237,9 @@ test('2 harts: probes attached and detached 40 times while four processes hit th
   const dis = execFileSync('riscv64-unknown-elf-objdump', ['-d', '--no-show-raw-insn', KERNEL], { encoding: 'utf8', maxBuffer: 256 << 20 });
   const body = dis.slice(dis.indexOf('<sys_getpid>:')).split('\n\n')[0].split('\n').slice(1)
     .map((l) => l.match(/^\s*([0-9a-f]+):\s+(\S+)/)).filter(Boolean).map((m) => ({ addr: m[1], op: m[2] }));
-  const stepped = body.find((i) => ['add', 'addi', 'sd', 'mv', 'ld'].includes(i.op));
+  // A store or load: really stepped (register-only adds and moves are
+  // simulated since issue 21, with no slot to free).
+  const stepped = body.find((i) => ['sd', 'ld'].includes(i.op));
   const ustub = userSymbol('sysbench', 'getpid').toString(16);
   osys.type(`sysbench ${CALLS * 20} ${PROCS}\n`);
   let rounds = 0;
