@@ -46,10 +46,17 @@
 #define EV_DRAIN   EV_RING /* events sent per timer tick, or return to user mode, at most */
 /* A return to user mode sends once this many events wait, or the oldest
  * has waited POLL_US: one notification of the device per batch, not per
- * event (each costs the host a write on its socket), yet a slow trickle
- * still goes out within a fraction of a millisecond, not at the tick. */
-#define POLL_BATCH 64
-#define POLL_US    1000
+ * event, yet a slow trickle still goes out within a few milliseconds, not
+ * at the 10 ms tick.  A notification is expensive in real time, not in
+ * guest instructions: QEMU writes the buffers to its socket inside the
+ * vCPU's MMIO exit and wakes the reader, and on a busy host the vCPU then
+ * waits for a core.  Measured with a logpoint on getpid (issue 21, 2
+ * harts): 1 ms batches held about 36 small events and kt_os_chan_send took
+ * 280 us of hart time each, 7.9 us an event, nearly half of the hit's real
+ * cost; 4 ms batches of up to 256 cut the logpoint's median loop time by
+ * about 10 % in runs alternating both kernels. */
+#define POLL_BATCH 256
+#define POLL_US    4000
 /* The largest transmit buffer of any port's channel (the C kernel's
  * virtio_console.c TX_BUF_SIZE, 4 KiB; the Rust kernel's drivers/virtqueue.rs
  * BUF_SIZE, 1 KiB): room is kept in whole buffers of this size, so it is
