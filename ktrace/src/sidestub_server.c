@@ -118,7 +118,11 @@ static bool traced[KPROBE_MAX]; /* probes this server armed (vTR) */
 /* Events are stamped, and the link's timeouts counted, in time CSR ticks. */
 static KT_INLINE uint64_t now(void)
 {
-    return kt_rdtime();
+    /* kt_rdtime's read, inline: an -O2 path does not inline the -O0
+     * static inline of kt_time.h, and made a call of it (issue 21). */
+    uint64_t t;
+    asm volatile("rdtime %0" : "=r"(t));
+    return t;
 }
 
 static void chan_write(void *ctx, const void *data, size_t len)
@@ -130,7 +134,7 @@ static void chan_write(void *ctx, const void *data, size_t len)
 
 /* Copies n bytes, a word at a time when both ends are aligned (the
  * registers of a probe hit always are). */
-static KT_HOT void copy_bytes(void *dst, const void *src, size_t n)
+static KT_INLINE void copy_bytes(void *dst, const void *src, size_t n)
 {
     uint8_t *d = dst;
     const uint8_t *s = src;
@@ -155,7 +159,7 @@ static KT_INLINE void copy_comm(char *dst, const char *src)
 /* Queue one event from the hart and process that made it (probe handlers,
  * any hart; never blocks, never sends).  False if the ring was full (the
  * event is counted in `dropped`). */
-static KT_HOT bool emit_as(uint32_t probe, char type, const void *data, size_t len, int hart, int pid,
+static KT_INLINE bool emit_as(uint32_t probe, char type, const void *data, size_t len, int hart, int pid,
                     const char *comm)
 {
     uint64_t t = __atomic_load_n(&ticket, __ATOMIC_RELAXED), next;
@@ -254,18 +258,22 @@ static void on_printk(const char *text, size_t len)
 static KT_HOT long on_record(void *ctx, const void *data, size_t len, uint32_t tag)
 {
     (void)ctx, (void)tag;
-    return emit(running_probe[kt_os_hart()], SS_EVT_DATA, data, len) ? 0 : -1;
+    struct kt_task cur;
+    kt_os_current(&cur); /* pid 0 and "" if none */
+    unsigned hart = kt_os_hart();
+    return emit_as(running_probe[hart], SS_EVT_DATA, data, len, (int)hart, cur.pid, cur.comm) ? 0
+                                                                                              : -1;
 }
 
 /* The protocol id of an attached object's probe entry p. */
-static uint32_t probe_id(const struct attached *a, const struct rvprobe *p)
+static KT_INLINE uint32_t probe_id(const struct attached *a, const struct rvprobe *p)
 {
     return a->user ? UPROBE_ID_BASE + (uint32_t)uprobe_id_of(p) : (uint32_t)kprobe_id(p);
 }
 
 /* Runs the program of a hit.  Its ring-buffer records become events inside
  * the run (on_record), so nothing is left to take from its ring here. */
-static KT_HOT void run_object(const struct attached *a, uint32_t probe, struct rvprobe_regs *regs,
+static KT_INLINE void run_object(const struct attached *a, uint32_t probe, struct rvprobe_regs *regs,
                               bool entry)
 {
     int prog = entry && a->entry_prog >= 0 ? a->entry_prog : a->prog;
@@ -273,14 +281,16 @@ static KT_HOT void run_object(const struct attached *a, uint32_t probe, struct r
     bpf_prog_run_probe(prog, regs, sizeof *regs);
 }
 
-static int on_object_hit(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
+/* At -O2 with run_object inlined: a hit's every call and return costs QEMU a
+ * lookup after the page-table switch of the system call flushed its caches. */
+static KT_HOT int on_object_hit(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
 {
     const struct attached *a = arg;
     run_object(a, probe_id(a, p), regs, true);
     return 0;
 }
 
-static void on_object_return(struct rvprobe *p, struct rvprobe_regs *regs, uint64_t sp, void *arg)
+static KT_HOT void on_object_return(struct rvprobe *p, struct rvprobe_regs *regs, uint64_t sp, void *arg)
 {
     (void)sp;
     const struct attached *a = arg;
