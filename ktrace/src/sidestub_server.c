@@ -96,6 +96,7 @@ static uint64_t ticket;
 static uint32_t ring_head; /* next slot to send (ss_lock; read by producers) */
 static uint64_t dropped, sent;
 static uint64_t send_ticks; /* time CSR ticks spent in drain (ss_lock) */
+static uint64_t last_send;  /* when events were last sent (time CSR ticks) */
 
 
 /* The functions every event runs, at -O2 whatever the kernel's OPT (issue
@@ -221,12 +222,11 @@ static int on_hit_user(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
 #define OBJ_MAX    (64 * 1024)
 #define MAX_ATTACH 40
 
-static struct object {
-    bool used, complete;
-    uint32_t size, received;
-    int maps_prog; /* the first program attached from it: its maps are the object's, or -1 */
-    uint8_t data[OBJ_MAX] __attribute__((aligned(16))); /* the ELF loader reads it in place */
-} objects[NOBJ];
+/* Per hart: the probe whose program runs now (for printk and records).  Defined
+ * in this order, after the ring's counters: a hit reads and writes them,
+ * and the attached table, on as few pages as possible (each page costs a
+ * refill of QEMU's TLB, which the system call's page-table switch flushed). */
+static uint32_t running_probe[KT_MAX_HARTS];
 
 /* Attached object programs: protocol probe id -> program. */
 static struct attached {
@@ -240,8 +240,13 @@ static struct attached {
     char name[SS_NAME_MAX + 1]; /* the program's name in its object */
 } attached[MAX_ATTACH];
 
-/* Per hart: the probe whose program runs now (for printk and records). */
-static uint32_t running_probe[KT_MAX_HARTS];
+static struct object {
+    bool used, complete;
+    uint32_t size, received;
+    int maps_prog; /* the first program attached from it: its maps are the object's, or -1 */
+    uint8_t data[OBJ_MAX] __attribute__((aligned(16))); /* the ELF loader reads it in place */
+} objects[NOBJ];
+
 
 static void on_printk(const char *text, size_t len)
 {
@@ -786,7 +791,6 @@ void kt_sidestub_wait(void)
         kt_os_wait_interrupt();
 }
 
-static uint64_t last_send;
 static KT_HOT void drain(int max);
 static void tick_locked(void);
 
