@@ -21,7 +21,8 @@ import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bootOS, BUILD, KERNEL, RKERNEL, ROOT } from '../../tests/kernel/qemu.mjs';
+import { bootOS, BUILD, KERNEL, RKERNEL } from '../../tests/kernel/qemu.mjs';
+import { buildBase } from './basekernel.mjs';
 
 // What differs between the kernels: the image, getpid's symbol (Rust's
 // demangled), the shell's prompt.  Both shells split words into argv and
@@ -129,27 +130,7 @@ function rate(k, probes, smp, procs) {
 // -icount runs the harts in turn on one host thread, and QEMU 7.2 never
 // takes the turn from a hart that spins waiting for another (OpenSBI's
 // remote fence when a probe is armed does): exact counts on 1 hart only.
-// The C kernel of commit base, built in a temporary folder: its image, or
-// why there is none (the comparison is then left out, the run goes on).
-function buildBase(base) {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'osdbg-kprobe-base.'));
-  try {
-    const top = ROOT;
-    const short = execFileSync('git', ['-C', top, 'rev-parse', '--short', base], { encoding: 'utf8' }).trim();
-    execFileSync('sh', ['-c', `git -C "${top}" archive "${short}" | tar -x -C "${tmp}"`]);
-    const elf = path.join(tmp, 'build', 'kernel', 'kernel.elf');
-    execFileSync('make', ['-s', '-j2', '-C', tmp, elf], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-    const kept = path.join(BUILD, 'bench', `kernel-${short}.elf`);
-    fs.mkdirSync(path.dirname(kept), { recursive: true });
-    fs.copyFileSync(elf, kept);
-    return { short, elf: kept };
-  } catch (e) {
-    return { error: `${base}: ${(e.stderr?.toString() || e.message).trim().split('\n').slice(-3).join(' / ')}` };
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-}
-
+//
 // BENCH_KPROBE_PROFILE=1 make bench-kprobe: where a hit's instructions go,
 // instead of the figures (docs/benchmarks.md "Where a kprobe hit goes").
 // The C kernel runs probebench with QEMU logging every instruction it

@@ -215,6 +215,17 @@ long ebpf_ringbuf_consume(ebpf_map *map, void *buf, size_t len);
  * call from several harts (they take turns); producers never wait for them. */
 long ebpf_ringbuf_consume_tag(ebpf_map *map, void *buf, size_t len, uint32_t only_tag,
                               uint32_t *tag);
+/* A consumer that takes records as they are made: from now on every record
+ * committed to the ring buffer (bpf_ringbuf_output, bpf_ringbuf_submit;
+ * for a PERF_EVENT_ARRAY bpf_perf_event_output) is handed to fn, on the
+ * producing hart inside the program's run, instead of waiting in the ring
+ * for ebpf_ringbuf_consume.  fn returns 0, or < 0 if it could not take the
+ * record (the helper then fails as on a full ring).  Records arrive in the
+ * order they are committed (a reserved record at its submit).  Set it
+ * before the map's programs run; fn NULL: records wait in the ring again.
+ * Ignored for other map types. */
+typedef long (*ebpf_ringbuf_sink)(void *ctx, const void *data, size_t len, uint32_t tag);
+void ebpf_ringbuf_set_sink(ebpf_map *map, ebpf_ringbuf_sink fn, void *ctx);
 
 /* ---- programs --------------------------------------------------------- */
 

@@ -102,6 +102,8 @@ struct ebpf_map {
     uint32_t lru_cursor;
     struct ebpf_map *ring;     /* PERF_EVENT_ARRAY: the ring its records go to */
     uint64_t lost;             /* PERF_EVENT_ARRAY: records the full ring refused */
+    ebpf_ringbuf_sink sink;    /* RINGBUF: takes each record as it is committed, or NULL */
+    void *sink_ctx;
     const struct ebpf_map *inner; /* map of maps: the template of inner maps */
     bool template_only;        /* an inner map template: geometry, no storage */
 };
@@ -235,7 +237,10 @@ long ebpfM_perf_output(ebpf_vm *vm, ebpf_map *map, uint64_t flags, const void *d
 int ebpfM_bad_field(ebpf_vm *vm, const ebpf_map *m, const char *field, uint32_t value,
                     const char *why);
 size_t ebpfM_round8(size_t n);
-void ebpfM_ringbuf_commit(void *rec, bool discard);
+/* ringbuf.c: commit a reserved record of ring m (NULL: not known, no
+ * sink); output reserves, copies and commits, or hands data to m's sink. */
+void ebpfM_ringbuf_commit(ebpf_map *m, void *rec, bool discard);
+long ebpfM_ringbuf_output(ebpf_map *m, const void *data, uint64_t size, uint32_t tag);
 uint64_t ebpfM_ringbuf_query(ebpf_map *map, uint64_t what);
 
 /* helpers.c: true if [addr, addr+len) is memory the running program may

@@ -104,12 +104,7 @@ static uint64_t h_rb_output(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, 
     ebpf_map *m = ebpfH_map_arg(vm, r1);
     if (!m || m->def.type != BPF_MAP_TYPE_RINGBUF || !ebpfH_mem_ok(vm, r2, r3, 0))
         return (uint64_t)-LINUX_EINVAL;
-    void *rec = ebpfM_ringbuf_reserve(m, r3, vm->ringbuf_tag);
-    if (!rec)
-        return (uint64_t)-LINUX_EAGAIN;
-    ebpfA_memcpy(rec, (const void *)(uintptr_t)r2, r3);
-    ebpfM_ringbuf_commit(rec, false);
-    return 0;
+    return (uint64_t)ebpfM_ringbuf_output(m, (const void *)(uintptr_t)r2, r3, vm->ringbuf_tag);
 }
 
 static uint64_t h_rb_reserve(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
@@ -122,27 +117,32 @@ static uint64_t h_rb_reserve(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
     return (uint64_t)(uintptr_t)ebpfM_ringbuf_reserve(m, r2, vm->ringbuf_tag);
 }
 
-/* Finds the ring buffer holding a record (bounds-checked mode only). */
-static bool record_ok(ebpf_vm *vm, uint64_t rec)
+/* The ring buffer holding a record the program reserved, or NULL; in the
+ * bounds-checked mode NULL also means "not a record" (the helper does
+ * nothing).  Its sink, if any, takes the record at submit. */
+static ebpf_map *ring_of(ebpf_vm *vm, uint64_t rec, bool *ok)
 {
-    if (!vm->bounds_check)
-        return rec != 0;
+    *ok = !vm->bounds_check && rec != 0;
     for (int i = 0; i < vm->nmaps; i++) {
         ebpf_map *m = vm->maps[i];
         if (m->def.type == BPF_MAP_TYPE_RINGBUF &&
             ebpfM_contains(m, (uintptr_t)rec - BPF_RINGBUF_HDR_SZ, BPF_RINGBUF_HDR_SZ) &&
-            ((uintptr_t)rec & 7) == ((uintptr_t)m->data & 7))
-            return true;
+            ((uintptr_t)rec & 7) == ((uintptr_t)m->data & 7)) {
+            *ok = true;
+            return m;
+        }
     }
-    return false;
+    return NULL;
 }
 
 static uint64_t h_rb_submit(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
                             ebpf_vm *vm)
 {
     (void)r2, (void)r3, (void)r4, (void)r5;
-    if (record_ok(vm, r1))
-        ebpfM_ringbuf_commit((void *)(uintptr_t)r1, false);
+    bool ok;
+    ebpf_map *m = ring_of(vm, r1, &ok);
+    if (ok)
+        ebpfM_ringbuf_commit(m, (void *)(uintptr_t)r1, false);
     return 0;
 }
 
@@ -150,8 +150,10 @@ static uint64_t h_rb_discard(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
                              ebpf_vm *vm)
 {
     (void)r2, (void)r3, (void)r4, (void)r5;
-    if (record_ok(vm, r1))
-        ebpfM_ringbuf_commit((void *)(uintptr_t)r1, true);
+    bool ok;
+    ebpf_map *m = ring_of(vm, r1, &ok);
+    if (ok)
+        ebpfM_ringbuf_commit(m, (void *)(uintptr_t)r1, true);
     return 0;
 }
 

@@ -344,13 +344,10 @@ long ebpfM_perf_output(ebpf_vm *vm, ebpf_map *m, uint64_t flags, const void *dat
         return -LINUX_E2BIG;
     if (!size)
         return 0;
-    void *rec = ebpfM_ringbuf_reserve(m->ring, size, vm->ringbuf_tag);
-    if (!rec) {
+    if (ebpfM_ringbuf_output(m->ring, data, size, vm->ringbuf_tag) < 0) {
         __atomic_add_fetch(&m->lost, 1, __ATOMIC_RELAXED);
         return -LINUX_ENOSPC;
     }
-    ebpfA_memcpy(rec, data, size);
-    ebpfM_ringbuf_commit(rec, false);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "ebpf_int.h"
 
 #define round8 ebpfM_round8
+#define LINUX_EAGAIN 11 /* what Linux's bpf_ringbuf_output returns on a full ring */
 
 /* ---- ring buffer ------------------------------------------------------
  * Many producers (programs on several harts) reserve under the map's lock:
@@ -48,11 +49,68 @@ void *ebpfM_ringbuf_reserve(ebpf_map *m, uint64_t size, uint32_t tag)
     return hdr ? hdr + BPF_RINGBUF_HDR_SZ : NULL;
 }
 
-void ebpfM_ringbuf_commit(void *rec, bool discard)
+/* A ring with a sink has no other consumer: the records it has handed on
+ * (committed as discarded) are freed as soon as they reach the front.  A
+ * record still reserved (BUSY) holds those behind it, as it would hold a
+ * consumer. */
+static void free_handed_on(ebpf_map *m)
+{
+    uint64_t mask = m->def.max_entries - 1;
+    ebpfM_lock(&m->cons_lock);
+    uint64_t cons = m->cons_pos, prod = __atomic_load_n(&m->prod_pos, __ATOMIC_ACQUIRE);
+    while (cons < prod) {
+        uint8_t *hdr = m->data + (cons & mask);
+        uint32_t h = __atomic_load_n((uint32_t *)hdr, __ATOMIC_ACQUIRE);
+        if ((h & BPF_RINGBUF_BUSY_BIT) || !(h & BPF_RINGBUF_DISCARD_BIT))
+            break;
+        cons += round8((uint64_t)(h & ~BPF_RINGBUF_DISCARD_BIT) + BPF_RINGBUF_HDR_SZ);
+    }
+    __atomic_store_n(&m->cons_pos, cons, __ATOMIC_RELEASE);
+    ebpfM_unlock(&m->cons_lock);
+}
+
+void ebpfM_ringbuf_commit(ebpf_map *m, void *rec, bool discard)
 {
     uint32_t *hdr = (uint32_t *)((uint8_t *)rec - BPF_RINGBUF_HDR_SZ);
     uint32_t len = *hdr & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+    ebpf_ringbuf_sink sink = m ? __atomic_load_n(&m->sink, __ATOMIC_ACQUIRE) : NULL;
+    if (sink && !discard) {
+        sink(m->sink_ctx, rec, len, hdr[1]);
+        discard = true; /* handed on: its space is free */
+    }
     __atomic_store_n(hdr, len | (discard ? BPF_RINGBUF_DISCARD_BIT : 0), __ATOMIC_RELEASE);
+    if (sink)
+        free_handed_on(m);
+}
+
+/* bpf_ringbuf_output (and bpf_perf_event_output into its ring).  With a
+ * sink the record never enters the ring: a logpoint's hit was a reserve, a
+ * copy and a commit here, then a consume and another copy on the same hart
+ * before the side-stub queued it (issue 21). */
+long ebpfM_ringbuf_output(ebpf_map *m, const void *data, uint64_t size, uint32_t tag)
+{
+    ebpf_ringbuf_sink sink = __atomic_load_n(&m->sink, __ATOMIC_ACQUIRE);
+    if (sink) {
+        if (!size || size > m->def.max_entries / 2) /* what reserve refuses */
+            return -LINUX_EAGAIN;
+        return sink(m->sink_ctx, data, (size_t)size, tag) < 0 ? -LINUX_EAGAIN : 0;
+    }
+    void *rec = ebpfM_ringbuf_reserve(m, size, tag);
+    if (!rec)
+        return -LINUX_EAGAIN;
+    ebpfA_memcpy(rec, data, size);
+    ebpfM_ringbuf_commit(m, rec, false);
+    return 0;
+}
+
+void ebpf_ringbuf_set_sink(ebpf_map *m, ebpf_ringbuf_sink fn, void *ctx)
+{
+    if (m && m->def.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+        m = m->ring; /* its records are in the ring it owns */
+    if (!m || m->def.type != BPF_MAP_TYPE_RINGBUF)
+        return;
+    m->sink_ctx = ctx;
+    __atomic_store_n(&m->sink, fn, __ATOMIC_RELEASE);
 }
 
 long ebpf_ringbuf_consume_tag(ebpf_map *m, void *buf, size_t len, uint32_t only_tag,

@@ -1229,6 +1229,19 @@ long bpf_prog_ringbuf_consume(int id, void *buf, size_t len, uint32_t only_tag, 
     return 0;
 }
 
+/* The side-stub's programs: their ring buffers hand each record to fn as it
+ * is committed (ebpf_ringbuf_set_sink) instead of keeping it for
+ * bpf_prog_ringbuf_consume. */
+void bpf_prog_ringbuf_sink(int id, long (*fn)(void *ctx, const void *data, size_t len, uint32_t tag),
+                           void *ctx)
+{
+    if (id < 0 || id >= MAX_PROGS || !progs[id].used)
+        return;
+    ebpf_vm *vm = progs[id].vm;
+    for (int fd = 0; fd < ebpf_map_count(vm); fd++)
+        ebpf_ringbuf_set_sink(ebpf_map_by_fd(vm, fd), fn, ctx);
+}
+
 /* From a probe handler: run program `id`, unless this hart is already
  * running one (a probe inside a program's own run). */
 KT_HOT int bpf_prog_run_probe(int id, void *ctx, uint64_t ctx_len)

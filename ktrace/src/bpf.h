@@ -32,6 +32,12 @@ int bpf_prog_map_next(int id, const char *map_name, const void *key, void *next_
  * *tag (may be 0) gets the record's tag; with only_tag non-zero, only
  * records with that tag are taken (see bpf_record_tag). */
 long bpf_prog_ringbuf_consume(int id, void *buf, size_t len, uint32_t only_tag, uint32_t *tag);
+/* From now on the ring buffers (and perf event arrays) of program id hand
+ * every record to fn as it is committed, on the producing hart, inside the
+ * program's run (ebpf_ringbuf_set_sink); fn < 0: not taken, the helper fails
+ * as on a full ring.  Records no longer wait for bpf_prog_ringbuf_consume. */
+void bpf_prog_ringbuf_sink(int id, long (*fn)(void *ctx, const void *data, size_t len, uint32_t tag),
+                           void *ctx);
 /* Ring buffer records carry the hart and the task of the run that made them
  * (never 0: the runtime's "any tag").  The task's pid is kept plus one, so
  * that pid 0 is a task like any other (rCore-Tutorial's initproc is pid 0)

@@ -24,7 +24,8 @@
  * program: every hit sends the trapped registers), vTU (the same on a user
  * program, in every process running it), vTObjNew/vTObjData/vTObjFree and
  * vTAttach (a clang-built eBPF object run as a kprobe, kretprobe, uprobe or
- * uretprobe; its printk text and ring-buffer records become events), vTMap,
+ * uretprobe; its printk text and ring-buffer records become events as it
+ * makes them: bpf_prog_ringbuf_sink), vTMap,
  * vTGo, vTDetach, vTList, vTStat.  Other kinds are answered SS_ERR_KIND.
  */
 #include "sidestub_server.h"
@@ -43,13 +44,19 @@
  * the host not reading for a while (about 0.1 s at 40,000 events/s). */
 #define EV_RING    4096
 #define EV_DRAIN   EV_RING /* events sent per timer tick, or return to user mode, at most */
-#define EV_RECORDS 128     /* ring-buffer records a tick turns into events, per program */
 /* A return to user mode sends once this many events wait, or the oldest
  * has waited POLL_US: one notification of the device per batch, not per
- * event (each costs the host a write on its socket), yet a slow trickle
- * still goes out within a fraction of a millisecond, not at the tick. */
-#define POLL_BATCH 64
-#define POLL_US    1000
+ * event, yet a slow trickle still goes out within a few milliseconds, not
+ * at the 10 ms tick.  A notification is expensive in real time, not in
+ * guest instructions: QEMU writes the buffers to its socket inside the
+ * vCPU's MMIO exit and wakes the reader, and on a busy host the vCPU then
+ * waits for a core.  Measured with a logpoint on getpid (issue 21, 2
+ * harts): 1 ms batches held about 36 small events and kt_os_chan_send took
+ * 280 us of hart time each, 7.9 us an event, nearly half of the hit's real
+ * cost; 4 ms batches of up to 256 cut the logpoint's median loop time by
+ * about 10 % in runs alternating both kernels. */
+#define POLL_BATCH 256
+#define POLL_US    4000
 /* The largest transmit buffer of any port's channel (the C kernel's
  * virtio_console.c TX_BUF_SIZE, 4 KiB; the Rust kernel's drivers/virtqueue.rs
  * BUF_SIZE, 1 KiB): room is kept in whole buffers of this size, so it is
@@ -89,9 +96,17 @@ static uint64_t ticket;
 static uint32_t ring_head; /* next slot to send (ss_lock; read by producers) */
 static uint64_t dropped, sent;
 static uint64_t send_ticks; /* time CSR ticks spent in drain (ss_lock) */
+static uint64_t last_send;  /* when events were last sent (time CSR ticks) */
 
 
-static uint32_t ring_tail(void)
+/* The functions every event runs, at -O2 whatever the kernel's OPT (issue
+ * 21): the kernel's memcpy is a byte loop at -O0, and an event's data was
+ * copied and framed byte by byte several times over. */
+#define KT_HOT __attribute__((optimize("O2", "no-tree-loop-distribute-patterns")))
+/* Inlined into the -O2 paths (an -O2 function does not inline an -O0 one). */
+#define KT_INLINE inline __attribute__((always_inline))
+
+static KT_INLINE uint32_t ring_tail(void)
 {
     return (uint32_t)__atomic_load_n(&ticket, __ATOMIC_ACQUIRE) & SLOT_MASK;
 }
@@ -102,9 +117,13 @@ static bool traced[KPROBE_MAX]; /* probes this server armed (vTR) */
 #define UPROBE_ID_BASE 0x100
 
 /* Events are stamped, and the link's timeouts counted, in time CSR ticks. */
-static uint64_t now(void)
+static KT_INLINE uint64_t now(void)
 {
-    return kt_rdtime();
+    /* kt_rdtime's read, inline: an -O2 path does not inline the -O0
+     * static inline of kt_time.h, and made a call of it (issue 21). */
+    uint64_t t;
+    asm volatile("rdtime %0" : "=r"(t));
+    return t;
 }
 
 static void chan_write(void *ctx, const void *data, size_t len)
@@ -113,14 +132,10 @@ static void chan_write(void *ctx, const void *data, size_t len)
     kt_os_chan_send(data, len);
 }
 
-/* The functions every event runs, at -O2 whatever the kernel's OPT (issue
- * 21): the kernel's memcpy is a byte loop at -O0, and an event's data was
- * copied and framed byte by byte several times over. */
-#define KT_HOT __attribute__((optimize("O2", "no-tree-loop-distribute-patterns")))
 
 /* Copies n bytes, a word at a time when both ends are aligned (the
  * registers of a probe hit always are). */
-static KT_HOT void copy_bytes(void *dst, const void *src, size_t n)
+static KT_INLINE void copy_bytes(void *dst, const void *src, size_t n)
 {
     uint8_t *d = dst;
     const uint8_t *s = src;
@@ -132,9 +147,20 @@ static KT_HOT void copy_bytes(void *dst, const void *src, size_t n)
         *d++ = *s++;
 }
 
+/* A process name into an event: up to SS_COMM_MAX bytes and a NUL (the
+ * kernel's strlcpy is a call per byte at -O0). */
+static KT_INLINE void copy_comm(char *dst, const char *src)
+{
+    size_t i = 0;
+    for (; i < SS_COMM_MAX && src[i]; i++)
+        dst[i] = src[i];
+    dst[i] = 0;
+}
+
 /* Queue one event from the hart and process that made it (probe handlers,
- * any hart; never blocks, never sends). */
-static KT_HOT void emit_as(uint32_t probe, char type, const void *data, size_t len, int hart, int pid,
+ * any hart; never blocks, never sends).  False if the ring was full (the
+ * event is counted in `dropped`). */
+static KT_INLINE bool emit_as(uint32_t probe, char type, const void *data, size_t len, int hart, int pid,
                     const char *comm)
 {
     uint64_t t = __atomic_load_n(&ticket, __ATOMIC_RELAXED), next;
@@ -148,7 +174,7 @@ static KT_HOT void emit_as(uint32_t probe, char type, const void *data, size_t l
                                           __ATOMIC_RELAXED));
     if (full) {
         __atomic_fetch_add(&dropped, 1, __ATOMIC_RELAXED); /* the host sees the gap */
-        return;
+        return false;
     }
     uint32_t slot = (uint32_t)t & SLOT_MASK;
     struct event *e = &ring[slot % EV_RING];
@@ -157,19 +183,20 @@ static KT_HOT void emit_as(uint32_t probe, char type, const void *data, size_t l
     e->time = now();
     e->hart = (uint32_t)hart;
     e->pid = (uint32_t)pid;
-    strlcpy(e->comm, comm, sizeof e->comm);
+    copy_comm(e->comm, comm);
     e->type = type;
     e->len = (uint16_t)(len < sizeof e->data ? len : sizeof e->data);
     copy_bytes(e->data, data, e->len);
     __atomic_store_n(&e->ready, slot + 1, __ATOMIC_RELEASE);
+    return true;
 }
 
 /* An event of the probe hit this hart is handling. */
-static void emit(uint32_t probe, char type, const void *data, size_t len)
+static KT_HOT bool emit(uint32_t probe, char type, const void *data, size_t len)
 {
     struct kt_task cur;
     kt_os_current(&cur); /* pid 0 and "" if none */
-    emit_as(probe, type, data, len, (int)kt_os_hart(), cur.pid, cur.comm);
+    return emit_as(probe, type, data, len, (int)kt_os_hart(), cur.pid, cur.comm);
 }
 
 /* The built-in "registers" program: one event with the trapped registers.
@@ -195,12 +222,11 @@ static int on_hit_user(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
 #define OBJ_MAX    (64 * 1024)
 #define MAX_ATTACH 40
 
-static struct object {
-    bool used, complete;
-    uint32_t size, received;
-    int maps_prog; /* the first program attached from it: its maps are the object's, or -1 */
-    uint8_t data[OBJ_MAX] __attribute__((aligned(16))); /* the ELF loader reads it in place */
-} objects[NOBJ];
+/* Per hart: the probe whose program runs now (for printk and records).  Defined
+ * in this order, after the ring's counters: a hit reads and writes them,
+ * and the attached table, on as few pages as possible (each page costs a
+ * refill of QEMU's TLB, which the system call's page-table switch flushed). */
+static uint32_t running_probe[KT_MAX_HARTS];
 
 /* Attached object programs: protocol probe id -> program. */
 static struct attached {
@@ -214,62 +240,62 @@ static struct attached {
     char name[SS_NAME_MAX + 1]; /* the program's name in its object */
 } attached[MAX_ATTACH];
 
-/* Per hart: the probe whose program runs now (for printk), and a buffer. */
-static uint32_t running_probe[KT_MAX_HARTS];
-static uint8_t hart_rec[KT_MAX_HARTS][SS_EVENT_DATA_MAX];
+static struct object {
+    bool used, complete;
+    uint32_t size, received;
+    int maps_prog; /* the first program attached from it: its maps are the object's, or -1 */
+    uint8_t data[OBJ_MAX] __attribute__((aligned(16))); /* the ELF loader reads it in place */
+} objects[NOBJ];
+
 
 static void on_printk(const char *text, size_t len)
 {
     emit(running_probe[kt_os_hart()], SS_EVT_TEXT, text, len);
 }
 
+/* The ring-buffer sink of every attached program (bpf_prog_ringbuf_sink):
+ * a record becomes an event as the program outputs it, on the hart of the
+ * hit, while the process that hit the probe is current.  It used to wait in
+ * the program's ring buffer until run_object took it out again (another
+ * copy, and a consume at -O0 in bpf.c): over a third of a logpoint hit's
+ * guest instructions (issue 21).  A full event ring refuses the record
+ * (the helper returns -EAGAIN, the event is counted dropped). */
+static KT_HOT long on_record(void *ctx, const void *data, size_t len, uint32_t tag)
+{
+    (void)ctx, (void)tag;
+    struct kt_task cur;
+    kt_os_current(&cur); /* pid 0 and "" if none */
+    unsigned hart = kt_os_hart();
+    return emit_as(running_probe[hart], SS_EVT_DATA, data, len, (int)hart, cur.pid, cur.comm) ? 0
+                                                                                              : -1;
+}
+
 /* The protocol id of an attached object's probe entry p. */
-static uint32_t probe_id(const struct attached *a, const struct rvprobe *p)
+static KT_INLINE uint32_t probe_id(const struct attached *a, const struct rvprobe *p)
 {
     return a->user ? UPROBE_ID_BASE + (uint32_t)uprobe_id_of(p) : (uint32_t)kprobe_id(p);
 }
 
-/* 1 while a hart turns ring-buffer records into events (run_object, tick_locked). */
-static uint32_t records_busy;
-
-static void run_object(const struct attached *a, uint32_t probe, struct rvprobe_regs *regs,
-                       bool entry)
+/* Runs the program of a hit.  Its ring-buffer records become events inside
+ * the run (on_record), so nothing is left to take from its ring here. */
+static KT_INLINE void run_object(const struct attached *a, uint32_t probe, struct rvprobe_regs *regs,
+                              bool entry)
 {
     int prog = entry && a->entry_prog >= 0 ? a->entry_prog : a->prog;
-    unsigned hart = kt_os_hart();
-    running_probe[hart] = probe;
+    running_probe[kt_os_hart()] = probe;
     bpf_prog_run_probe(prog, regs, sizeof *regs);
-    /* Its ring-buffer records become events now, while the process that
-     * hit the probe is current: they carry its pid and comm.  Only this
-     * run's (its tag): another hart's records wait for that hart or the
-     * timer, which reads their hart and pid from their tags. */
-    int pid = 0;
-    uint64_t task = kt_os_current_task(&pid, 0);
-    uint32_t tag = bpf_record_tag((int)hart, task, pid);
-    /* Whoever takes records from a ring buffer turns them into events
-     * before another may take more (records_busy): the timer on another
-     * hart took record n, this hart n+1 and sent it first, and a process's
-     * logpoint lines came out of order.  Never waited for: busy, the
-     * records stay for the next run or tick, in their order. */
-    if (__atomic_exchange_n(&records_busy, 1, __ATOMIC_ACQUIRE))
-        return;
-    for (int k = 0; k < 4; k++) {
-        long n = bpf_prog_ringbuf_consume(a->prog, hart_rec[hart], sizeof hart_rec[0], tag, 0);
-        if (n <= 0)
-            break;
-        emit(probe, SS_EVT_DATA, hart_rec[hart], (size_t)n);
-    }
-    __atomic_store_n(&records_busy, 0, __ATOMIC_RELEASE);
 }
 
-static int on_object_hit(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
+/* At -O2 with run_object inlined: a hit's every call and return costs QEMU a
+ * lookup after the page-table switch of the system call flushed its caches. */
+static KT_HOT int on_object_hit(struct rvprobe *p, struct rvprobe_regs *regs, void *arg)
 {
     const struct attached *a = arg;
     run_object(a, probe_id(a, p), regs, true);
     return 0;
 }
 
-static void on_object_return(struct rvprobe *p, struct rvprobe_regs *regs, uint64_t sp, void *arg)
+static KT_HOT void on_object_return(struct rvprobe *p, struct rvprobe_regs *regs, uint64_t sp, void *arg)
 {
     (void)sp;
     const struct attached *a = arg;
@@ -389,6 +415,7 @@ static size_t attach(const struct ss_request *req, char *out)
         kt_printf("[kernel] side-stub: %s rejected: %s\n", name, log);
         return reply_err(out, prog == -ENOSPC ? SS_ERR_NOMEM : SS_ERR_BADOBJ);
     }
+    bpf_prog_ringbuf_sink(prog, on_record, 0); /* before it can run */
     int entry = -1;
     if (req->entry.n) { /* a kretprobe's entry program, sharing the maps */
         n = req->entry.n < SS_NAME_MAX ? req->entry.n : SS_NAME_MAX;
@@ -404,6 +431,7 @@ static size_t attach(const struct ss_request *req, char *out)
                                   : entry == -ENOENT ? SS_ERR_NOENT
                                                      : SS_ERR_BADOBJ);
         }
+        bpf_prog_ringbuf_sink(entry, on_record, 0);
     }
     struct attached *a = &attached[slot];
     /* Complete before its probe is armed: a hit may come at once. */
@@ -763,28 +791,22 @@ void kt_sidestub_wait(void)
         kt_os_wait_interrupt();
 }
 
-static uint64_t last_send;
 static KT_HOT void drain(int max);
-static int tick_locked(void);
+static void tick_locked(void);
 
-/* Before the machine powers off: the events still in the ring go out, and
- * so do ring-buffer records no hart has taken yet.  A probe that found
- * records_busy (another hart's tick at it) leaves its record for the next
- * tick, and the last write before power-off has none: its logpoint line
- * was lost (dap.test.mjs, 1 run in CI).  So a tick always runs here, and
- * runs again while it still finds records or events. */
+/* Before the machine powers off: the events still in the ring go out (a
+ * tick again while some are left, the channel being full). */
 void kt_sidestub_flush(void)
 {
     if (!running)
         return;
     kt_lock_acquire(&ss_lock);
-    for (int i = 0; i < EV_RING; i++)
-        if (tick_locked() == 0 && ring_head == ring_tail())
-            break;
+    for (int i = 0; i < EV_RING && ring_head != ring_tail(); i++)
+        tick_locked();
     kt_lock_release(&ss_lock);
 }
 
-void kt_sidestub_poll(void)
+KT_HOT void kt_sidestub_poll(void)
 {
     uint32_t head = __atomic_load_n(&ring_head, __ATOMIC_RELAXED);
     if (!running || head == ring_tail())
@@ -808,55 +830,13 @@ void kt_sidestub_tick(void)
     kt_lock_release(&ss_lock);
 }
 
-struct named {
-    int pid;
-    char comm[SS_COMM_MAX + 1];
-};
-
-static void name_of(const struct kt_task *t, void *arg)
+/* Retransmits, a reply that waited, and the events queued.  ss_lock held. */
+static void tick_locked(void)
 {
-    struct named *who = arg;
-    if (t->pid == who->pid)
-        strlcpy(who->comm, t->comm, sizeof who->comm);
-}
-
-/* Who made a record the timer drains: its tag says (bpf_record_tag). */
-static void emit_record(uint32_t probe, const uint8_t *rec, size_t n, uint32_t tag)
-{
-    struct named who = {bpf_tag_pid(tag), ""};
-    if (who.pid >= 0)
-        kt_os_each_task(name_of, &who); /* best effort: it may be exiting */
-    emit_as(probe, SS_EVT_DATA, rec, n, bpf_tag_hart(tag), who.pid >= 0 ? who.pid : 0, who.comm);
-}
-
-/* Returns the ring-buffer records it turned into events, or 1 when a
- * probe on another hart was taking them (there may be more). */
-static int tick_locked(void)
-{
-    int records = 0;
     last_send = now();
     ss_link_poll(&link, now());
     send_pending();
-    /* Ring-buffer records of attached programs become D events (unless a
-     * probe hit is at it: run_object). */
-    if (!__atomic_exchange_n(&records_busy, 1, __ATOMIC_ACQUIRE)) {
-        for (int i = 0; i < MAX_ATTACH; i++) {
-            static uint8_t rec[SS_EVENT_DATA_MAX];
-            for (int k = 0; attached[i].used && k < EV_RECORDS; k++) {
-                uint32_t tag = 0;
-                long n = bpf_prog_ringbuf_consume(attached[i].prog, rec, sizeof rec, 0, &tag);
-                if (n <= 0)
-                    break;
-                emit_record(attached[i].probe, rec, (size_t)n, tag);
-                records++;
-            }
-        }
-        __atomic_store_n(&records_busy, 0, __ATOMIC_RELEASE);
-    } else {
-        records = 1;
-    }
     drain(EV_DRAIN);
-    return records;
 }
 
 /* What a send may fill of the channel now: its room less what a reply
@@ -911,7 +891,7 @@ static KT_HOT void drain(int max)
                 .data = e->data,
                 .len = e->len,
             };
-            memcpy(ev.comm, e->comm, sizeof ev.comm);
+            copy_bytes(ev.comm, e->comm, sizeof ev.comm);
             /* Framed in place: 0 when it does not fit in what is left
              * (an event always fits in EVENT_FRAME_MAX). */
             size_t n = ss_event_frame(&ev, scratch, sizeof scratch, batch + batched, room - batched);

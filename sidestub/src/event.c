@@ -46,7 +46,7 @@ size_t ss_event_encode(const struct ss_event *ev, uint8_t *out, size_t cap)
  */
 struct framer {
     uint8_t *p;
-    uint8_t sum;
+    unsigned sum; /* modulo 256 when written */
 };
 
 static inline void put(struct framer *f, uint8_t c)
@@ -54,20 +54,39 @@ static inline void put(struct framer *f, uint8_t c)
     if (c == SS_CH_END || c == SS_CH_PACKET || c == SS_CH_ESCAPE || c == SS_CH_RLE ||
         c == SS_CH_NOTIFY) { /* ss_must_escape, inline */
         *f->p++ = SS_CH_ESCAPE;
-        f->sum = (uint8_t)(f->sum + SS_CH_ESCAPE);
+        f->sum += SS_CH_ESCAPE;
         c ^= SS_ESCAPE_XOR;
     }
     *f->p++ = c;
-    f->sum = (uint8_t)(f->sum + c);
+    f->sum += c;
 }
 
+/* A byte that never needs escaping: hex digits, ',', ';' and the type
+ * letter (none is one of the five framing characters). */
+static inline void put_plain(struct framer *f, uint8_t c)
+{
+    *f->p++ = c;
+    f->sum += c;
+}
+
+/* Lowercase hex without leading zeros.  The number of digits is found in
+ * four halvings, not by testing each of 16 nibbles from the top: the
+ * event's small numbers (probe, hart, pid) cost 15 turns of that loop each,
+ * about a third of a framed logpoint event (issue 21). */
 static inline void put_hex(struct framer *f, uint64_t v)
 {
-    int shift = 60;
-    while (shift > 0 && ((v >> shift) & 0xf) == 0)
-        shift -= 4;
-    for (; shift >= 0; shift -= 4)
-        put(f, (uint8_t)ss_hexdigits[(v >> shift) & 0xf]);
+    int digits = 1;
+    if (v >> 32) {
+        digits += 8;
+        if (v >> 48)
+            digits += 4;
+    } else if (v >> 16) {
+        digits += 4;
+    }
+    while (digits < 16 && (v >> (4 * digits)))
+        digits++;
+    for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4)
+        put_plain(f, (uint8_t)ss_hexdigits[(v >> shift) & 0xf]);
 }
 
 /* The longest payload before the data: "vTE:", five hex numbers of at most
@@ -88,26 +107,27 @@ size_t ss_event_frame(const struct ss_event *ev, uint8_t *scratch, size_t scap, 
     for (const char *s = SS_NOTIFY_EVENT; *s; s++)
         put(&f, (uint8_t)*s);
     put_hex(&f, ev->probe);
-    put(&f, ',');
+    put_plain(&f, ',');
     put_hex(&f, ev->seq);
-    put(&f, ',');
+    put_plain(&f, ',');
     put_hex(&f, ev->time);
-    put(&f, ',');
+    put_plain(&f, ',');
     put_hex(&f, ev->hart);
-    put(&f, ',');
+    put_plain(&f, ',');
     put_hex(&f, ev->pid);
-    put(&f, ',');
+    put_plain(&f, ',');
     for (size_t i = 0; i < SS_COMM_MAX && ev->comm[i]; i++) {
         uint8_t c = (uint8_t)ev->comm[i];
         put(&f, c < ' ' || c >= 0x7f || c == ';' ? '?' : c);
     }
-    put(&f, ';');
+    put_plain(&f, ';');
     put(&f, (uint8_t)(ev->type ? ev->type : SS_EVT_DATA));
     for (size_t i = 0; i < ev->len; i++)
         put(&f, ev->data[i]);
+    uint8_t sum = (uint8_t)f.sum;
     f.p[0] = SS_CH_END;
-    f.p[1] = (uint8_t)ss_hexdigits[f.sum >> 4];
-    f.p[2] = (uint8_t)ss_hexdigits[f.sum & 0xf];
+    f.p[1] = (uint8_t)ss_hexdigits[sum >> 4];
+    f.p[2] = (uint8_t)ss_hexdigits[sum & 0xf];
     return (size_t)(f.p + 3 - out);
 }
 

@@ -159,6 +159,108 @@ static void test_ringbuf(void **state)
     assert_int_equal(ebpf_ringbuf_consume(m, &got, 8), 0);
 }
 
+/* A ring buffer with a sink (ebpf_ringbuf_set_sink, the side-stub's path):
+ * every record, by ringbuf_output or reserve + submit, reaches the sink as it
+ * is committed, with its tag, in commit order; a discarded one never does; a
+ * refusal by the sink fails the helper as a full ring would; the ring never
+ * fills, since nothing waits in it; and a consumer finds nothing. */
+struct sunk {
+    int n;
+    uint64_t vals[16];
+    uint32_t tags[16];
+    int refuse;
+};
+
+static long sink_into(void *ctx, const void *data, size_t len, uint32_t tag)
+{
+    struct sunk *s = ctx;
+    if (s->refuse)
+        return -1;
+    assert_int_equal(len, 8);
+    memcpy(&s->vals[s->n], data, 8);
+    s->tags[s->n++] = tag;
+    return 0;
+}
+
+static void test_ringbuf_sink(void **state)
+{
+    (void)state;
+    ebpf_vm *vm = new_vm();
+    struct ebpf_map_def d = {BPF_MAP_TYPE_RINGBUF, 0, 0, 64}; /* 4 records of 8 */
+    ebpf_map *m = ebpf_map_create(vm, &d, "rb");
+    assert_non_null(m);
+    /* ctx_len odd: ringbuf_output(ctx_len); even: reserve, store ctx_len,
+     * submit (ctx_len % 4 == 0) or discard; r0 = the helper's result or 1 */
+    struct ebpf_insn p[] = {
+        MOV64_REG(6, 2),
+        JMP_IMM(BPF_JSET, 6, 1, 14),
+        LD_MAP(1, 0),
+        MOV64_IMM(2, 8),
+        MOV64_IMM(3, 0),
+        CALL(BPF_FUNC_ringbuf_reserve),
+        JMP_IMM(BPF_JEQ, 0, 0, 19),
+        STX(BPF_DW, 0, 6, 0),
+        MOV64_REG(1, 0),
+        MOV64_IMM(2, 0),
+        JMP_IMM(BPF_JSET, 6, 2, 2),
+        CALL(BPF_FUNC_ringbuf_submit),
+        JA(1),
+        CALL(BPF_FUNC_ringbuf_discard),
+        JA(9),
+        STX(BPF_DW, 10, 6, -8), /* the odd branch */
+        LD_MAP(1, 0),
+        MOV64_REG(2, 10),
+        ALU64_IMM(BPF_ADD, 2, -8),
+        MOV64_IMM(3, 8),
+        MOV64_IMM(4, 0),
+        CALL(BPF_FUNC_ringbuf_output),
+        EXIT,
+        MOV64_IMM(0, 1),
+        EXIT,
+        MOV64_IMM(0, 0), /* reserve failed */
+        EXIT,
+    };
+    assert_int_equal(ebpf_load(vm, p, sizeof(p) / sizeof(p[0])), 0);
+    struct ebpf_verify_opts o = {.r2_is_ctx_len = 1};
+    if (ebpf_verify(vm, &o))
+        fail_msg("%s", ebpf_error(vm));
+    struct sunk s = {0};
+    ebpf_ringbuf_set_sink(m, sink_into, &s);
+    ebpf_set_ringbuf_tag(vm, 42);
+    uint64_t r0;
+    /* 12 records through a ring that holds 4: none waits in it */
+    uint64_t vals[] = {3, 4, 5, 6, 8, 9, 12, 11, 13, 16, 15, 17, 20, 21};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        assert_int_equal(ebpf_exec(vm, NULL, vals[i], &r0), 0);
+        assert_int_equal(r0, vals[i] & 1 ? 0 : 1);
+    }
+    uint64_t want[] = {3, 4, 5, 8, 9, 12, 11, 13, 16, 15, 17, 20, 21}; /* 6 discarded */
+    assert_int_equal(s.n, 13);
+    for (int i = 0; i < s.n; i++) {
+        assert_int_equal(s.vals[i], want[i]);
+        assert_int_equal(s.tags[i], 42);
+    }
+    uint64_t got;
+    assert_int_equal(ebpf_ringbuf_consume(m, &got, 8), 0);
+    /* refused: ringbuf_output fails with -EAGAIN; a submitted record is
+     * gone all the same (its space is free) */
+    s.refuse = 1;
+    assert_int_equal(ebpf_exec(vm, NULL, 7, &r0), 0);
+    assert_int_equal((int64_t)r0, -11);
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(ebpf_exec(vm, NULL, 24, &r0), 0);
+        assert_int_equal(r0, 1);
+    }
+    /* no sink: records wait in the ring again */
+    s.refuse = 0;
+    ebpf_ringbuf_set_sink(m, NULL, NULL);
+    assert_int_equal(ebpf_exec(vm, NULL, 25, &r0), 0);
+    assert_int_equal(r0, 0);
+    assert_int_equal(s.n, 13);
+    assert_int_equal(ebpf_ringbuf_consume(m, &got, 8), 8);
+    assert_int_equal(got, 25);
+}
+
 /* An unverified program can write anywhere in the ring, even over a
  * header; the reader must not follow a forged length out of the ring. */
 static void test_ringbuf_forged_header(void **state)
@@ -931,6 +1033,7 @@ int main(void)
         cmocka_unit_test(test_hash),
         cmocka_unit_test(test_ringbuf),
         cmocka_unit_test(test_ringbuf_forged_header),
+        cmocka_unit_test(test_ringbuf_sink),
         cmocka_unit_test(test_update_errors_seen_by_programs),
         cmocka_unit_test(test_bad_definitions),
         cmocka_unit_test(test_huge_geometry_refused),
