@@ -381,6 +381,12 @@ static const struct insn_case insn_cases[] = {
           LDX(BPF_DW, 0, 10, -8), EXIT, ST(BPF_DW, 10, -8, 0x66), MOV64_IMM(0, 0), EXIT),
     R0_IS("callee reads caller stack via pointer", 0x77, ST(BPF_DW, 10, -8, 0x77), MOV64_REG(1, 10),
           ALU64_IMM(BPF_ADD, 1, -8), CALL_LOCAL(1), EXIT, LDX(BPF_DW, 0, 1, 0), EXIT),
+    /* A callee that calls nothing and names no r6-r10 gets no native frame
+     * in the JIT (issue 21): the caller's r6 and stack outlive the call. */
+    R0_IS("a frameless callee leaves its caller's r6 and stack", 0x1234 + 0x55 + 7,
+          MOV64_IMM(6, 0x1234), ST(BPF_DW, 10, -8, 0x55), MOV64_IMM(1, 3), CALL_LOCAL(4),
+          ALU64_REG(BPF_ADD, 0, 6), LDX(BPF_DW, 2, 10, -8), ALU64_REG(BPF_ADD, 0, 2), EXIT,
+          MOV64_REG(0, 1), ALU64_IMM(BPF_ADD, 0, 4), MOV64_IMM(2, 99), MOV64_IMM(3, 99), EXIT),
     R0_IS("nested local calls", 6, MOV64_IMM(1, 1), CALL_LOCAL(1), EXIT, ALU64_IMM(BPF_ADD, 1, 2),
           CALL_LOCAL(1), EXIT, MOV64_REG(0, 1), ALU64_IMM(BPF_ADD, 0, 3), EXIT),
     R0_IS("recursion depth 5", 5, MOV64_IMM(1, 5), CALL_LOCAL(1), EXIT, MOV64_IMM(0, 0),
