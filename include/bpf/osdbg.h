@@ -84,10 +84,6 @@ struct proc {
     struct context context;
     struct file *ofile[OSDBG_NOFILE];
     char name[OSDBG_PROC_NAME_LEN];
-    unsigned long long uprobe_slots[8];
-    unsigned long long uprobe_retired[8];
-    unsigned long long uprobe_step_break;
-    unsigned long long uprobe_step_resume;
 };
 
 /* kernel/cpu.h: per-hart state (the kernel's array `cpus`). */
