@@ -66,8 +66,18 @@ static int step_over_masked(void)
     if (gdb_cmd(err, sizeof err, "-data-evaluate-expression \"$sie = 0\"") < 0)
         return -1;
     struct mi_record rec;
-    int got = gdb_cmd(err, sizeof err, "-exec-step-instruction") == 0 &&
-              gdb_wait_stopped(&rec, 5000) == 0;
+    bool started = gdb_cmd(err, sizeof err, "-exec-step-instruction") == 0;
+    bool got = started && gdb_wait_stopped(&rec, 2000) == 0;
+    if (started && !got) {
+        /* The step did not end (a hart that waits for an interrupt, with
+         * them masked, waits for ever).  Stop it, so that the target is
+         * stopped when the caller goes on with GDB's own continue: sent
+         * while the step still ran, that failed ("Cannot execute this
+         * command while the selected thread is running") and left the
+         * adapter taking a running OS for a stopped one. */
+        if (gdb_cmd(err, sizeof err, "-exec-interrupt") == 0 && gdb_wait_stopped(&rec, 5000) == 0)
+            mi_record_free(&rec);
+    }
     gdb_cmd(err, sizeof err, "-data-evaluate-expression \"$sie = 0x%llx\"",
             (unsigned long long)sie);
     if (!got)
