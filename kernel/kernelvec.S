@@ -19,9 +19,13 @@ kernelvec:
         sd x5,  KREGS_X(5)(sp)
         sd x6,  KREGS_X(6)(sp)
         sd x7,  KREGS_X(7)(sp)
-        csrr t0, scause
-        li t1, 3                // EXC_BREAKPOINT (riscv.h; privileged spec table 4.2)
-        bne t0, t1, 1f
+        // t2 = scause - 3, zero for a breakpoint (EXC_BREAKPOINT, riscv.h;
+        // privileged spec table 4.2), kept to the dispatch below: the slot
+        // check falls through with t2 untouched, and the frame's stores
+        // leave it alone.
+        csrr t2, scause
+        addi t2, t2, -3
+        bnez t2, 1f
         KT_KPROBE_SLOT_RETURN tp, slot_returned  // tp: this hart's index (cpuid)
 1:
         sd x1,  KREGS_X(1)(sp)
@@ -62,17 +66,13 @@ kernelvec:
         // saved status (a kernel slot runs with interrupts off, see
         // ktrace/src/kprobe.c); it is written back before sret.  A break
         // that is not a probe's (0) goes the usual way, to kerneltrap.
-        csrr t0, scause
-        li t1, 3                // EXC_BREAKPOINT (riscv.h; privileged spec table 4.2)
-        bne t0, t1, 2f
+        bnez t2, 2f             // not a breakpoint (t2 from the entry)
         csrr t0, sstatus
-        addi sp, sp, -16
-        sd t0, 0(sp)
-        addi a0, sp, 16
-        mv a1, sp
+        sd t0, KREGS_SIZE(sp)   // the frame's sstatus slot, after struct kregs (kregs.h)
+        mv a0, sp
+        addi a1, sp, KREGS_SIZE
         call kt_kprobe_on_break
-        ld t0, 0(sp)
-        addi sp, sp, 16
+        ld t0, KREGS_SIZE(sp)
         beqz a0, 2f
         csrw sstatus, t0
         j 3f
