@@ -10,6 +10,7 @@
  */
 #include "target/breakpoints.h"
 #include "dap/dap.h"
+#include "dwarf/debuginfo.h"
 #include "gdb/gdb.h"
 #include "target/programs.h"
 #include "target/runctl.h"
@@ -563,4 +564,23 @@ bool breakpoint_watch_by_gdb(int gdb_number, int *id, int *pid)
             return true;
         }
     return false;
+}
+
+int breakpoint_insert_internal(const char *what, const char *function, bool after_prologue)
+{
+    uint64_t addr;
+    char err[256];
+    if (!T.kernel_di || debuginfo_function_addr(T.kernel_di, function, after_prologue, &addr) < 0) {
+        dap_log("%s %s: not a kernel function", what, function);
+        return 0;
+    }
+    struct mi_record rec;
+    if (gdb_run(&rec, err, sizeof err, "-break-insert *0x%llx", (unsigned long long)addr) < 0) {
+        dap_log("%s %s: %s", what, function, err);
+        return 0;
+    }
+    const char *num = mi_str(rec.results, "bkpt.number");
+    int n = num ? atoi(num) : 0;
+    mi_record_free(&rec);
+    return n > 0 ? n : 0;
 }

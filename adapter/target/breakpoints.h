@@ -67,6 +67,12 @@ void breakpoint_fall_back_to_gdb(int id, const char *why);
 void breakpoints_on_program_seen(const char *program);
 /* After a restart: insert every breakpoint location into the new GDB. */
 void breakpoints_reinsert(void);
+/* A breakpoint of the adapter's own (a hook) at a kernel function, by
+ * address from the kernel's symbols (a user program may have a function
+ * of the same name), after its prologue if asked (the profile's
+ * expressions then read its parameters).  Its GDB number, or 0 (logged,
+ * with what, the profile key it serves). */
+int breakpoint_insert_internal(const char *what, const char *function, bool after_prologue);
 
 /* The table: all breakpoints (count in *n), one by DAP id, or by the GDB
  * number of one of its locations (*loc set). */

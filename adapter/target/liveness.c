@@ -114,28 +114,6 @@ static bool loc_wanted(const struct bp_loc *l)
     return program_live(l->program);
 }
 
-static int insert_hook(const char *symbol)
-{
-    uint64_t addr;
-    char err[256];
-    /* By address from the kernel's symbols (user programs may have
-     * functions of the same name, like exit), after the prologue so that
-     * the profile's expressions can read the function's parameters. */
-    if (!T.kernel_di || debuginfo_function_addr(T.kernel_di, symbol, true, &addr) < 0) {
-        dap_log("hook %s: not a kernel function", symbol);
-        return 0;
-    }
-    struct mi_record rec;
-    if (gdb_run(&rec, err, sizeof err, "-break-insert *0x%llx", (unsigned long long)addr) < 0) {
-        dap_log("hook %s: %s", symbol, err);
-        return 0;
-    }
-    const char *num = mi_str(rec.results, "bkpt.number");
-    int n = num ? atoi(num) : 0;
-    mi_record_free(&rec);
-    return n;
-}
-
 void hooks_update(void)
 {
     char err[256];
@@ -150,12 +128,12 @@ void hooks_update(void)
         /* Without the exec hook the others are no use; never insert them
          * twice (a second set's stops would not be known as hooks and
          * would reach the user as ordinary stops). */
-        hooks.exec_bp = insert_hook(T.profile->exec_symbol);
+        hooks.exec_bp = breakpoint_insert_internal("hook", T.profile->exec_symbol, true);
         if (hooks.exec_bp > 0 && T.profile->exit_symbol)
-            hooks.exit_bp = insert_hook(T.profile->exit_symbol);
+            hooks.exit_bp = breakpoint_insert_internal("hook", T.profile->exit_symbol, true);
         if (hooks.exec_bp > 0 && T.profile->fork_symbol && T.profile->fork_pid &&
             (T.profile->fork_name || (T.profile->fork_satp && T.profile->fork_parent_satp)))
-            hooks.fork_bp = insert_hook(T.profile->fork_symbol);
+            hooks.fork_bp = breakpoint_insert_internal("hook", T.profile->fork_symbol, true);
         hooks.armed = hooks.exec_bp > 0;
         hooks.failed = !hooks.armed;
         if (hooks.failed)

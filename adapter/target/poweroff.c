@@ -1,13 +1,9 @@
 /* Breakpoints on the OS's power-off in recorded and replayed sessions
  * (poweroff.h). */
 #include "target/poweroff.h"
-#include "dap/dap.h"
-#include "dwarf/debuginfo.h"
-#include "gdb/gdb.h"
+#include "target/breakpoints.h"
 #include "target/state.h"
 #include "target/timetravel.h"
-
-#include <stdlib.h>
 
 #define POWEROFF_MAX 8
 
@@ -24,26 +20,15 @@ void poweroff_arm(void)
         !T.kernel_di || T.state == TARGET_NONE)
         return;
     off.tried = true;
+    /* At each function's first instruction: its caller's frame is the
+     * last thing the OS did (a panic's message, an exit code).  One that
+     * is no kernel function is said at launch (profile_kernel.c). */
     for (char **f = T.profile->power_off; *f && off.n < POWEROFF_MAX; f++) {
-        uint64_t addr;
-        char err[256];
-        /* At the function's first instruction: its caller's frame is the
-         * last thing the OS did (a panic's message, an exit code). */
-        if (debuginfo_function_addr(T.kernel_di, *f, false, &addr) < 0) {
-            dap_log("powerOff %s: not a kernel function", *f);
-            continue; /* said at launch (profile_kernel.c) */
-        }
-        struct mi_record rec;
-        if (gdb_run(&rec, err, sizeof err, "-break-insert *0x%llx", (unsigned long long)addr) < 0) {
-            dap_log("powerOff %s: %s", *f, err);
-            continue;
-        }
-        const char *num = mi_str(rec.results, "bkpt.number");
-        if (num && atoi(num) > 0) {
+        int n = breakpoint_insert_internal("powerOff", *f, false);
+        if (n > 0) {
             off.fn[off.n] = *f;
-            off.bp[off.n++] = atoi(num);
+            off.bp[off.n++] = n;
         }
-        mi_record_free(&rec);
     }
 }
 
