@@ -48,13 +48,14 @@ async function run(t, profile) {
   return { text: output.join(''), stops, bp: bps.body.breakpoints[0] };
 }
 
-test('a misspelt key, a wrong type, a missing hook symbol and bad expressions are each reported; no stop reaches the user', { timeout: 150000 }, async (t) => {
+test('a misspelt key, a wrong type, a missing hook or powerOff symbol and bad expressions are each reported; no stop reaches the user', { timeout: 150000 }, async (t) => {
   const profile = writeProfile(t, (p) => {
     p.procces = p.process; // misspelt: "process" is missing now
     delete p.process;
     p.exec.symbol = 'exec_comit';
     p.trap.epcOffset = '24';
     p.trap.frame = 'cpus[0].prc->trapframe';
+    p.powerOff = ['sbi_shutdown', 'no_power_off'];
   });
   const { text, stops, bp } = await run(t, profile);
   assert.match(text, /unknown key "procces" \(did you mean "process"\?\)/);
@@ -62,7 +63,8 @@ test('a misspelt key, a wrong type, a missing hook symbol and bad expressions ar
   assert.match(text, /exec\.symbol "exec_comit" is not a function of the kernel: user breakpoints cannot follow programs/);
   assert.match(text, /trap\.frame "cpus\[0\]\.prc->trapframe" does not evaluate in the kernel/);
   assert.equal(text.match(/exec_comit/g).length >= 1, true);
-  assert.equal((text.match(/is not a function of the kernel/g) ?? []).length, 1, 'each problem said once');
+  assert.match(text, /powerOff "no_power_off" is not a function of the kernel: a recorded run ends without a last stop/);
+  assert.equal((text.match(/is not a function of the kernel/g) ?? []).length, 2, 'each problem said once');
   // Without "process" nothing tells which program runs: a hit of hello's
   // breakpoint is shown with that reason (never resumed unseen, and never
   // taken for hello's); no hook stop (exit, fork) is shown as a stop.
